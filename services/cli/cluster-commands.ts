@@ -1,0 +1,133 @@
+import type { Command } from "commander";
+import { createConnection } from "node:net";
+import { findNatsServer, serviceEntry, startDetached, stopProcess, waitForReadyLine } from "./launcher.js";
+import {
+  readClusterState,
+  removeClusterState,
+  writeClusterState,
+  type ClusterState,
+} from "./cluster-state.js";
+import type { CliIo } from "./domain-commands.js";
+
+export const NATS_PORT_DEFAULT = 4222;
+export const HOST_COUNT_MAX = 64;
+
+interface UpOptions {
+  hosts: string;
+  natsPort: string;
+  memoryMib: string;
+  pcpus: string;
+  withoutHvm?: string;
+  heartbeatMs: string;
+}
+
+/** `xsim up` / `xsim down`: a local cluster of processes, each host on its own loopback address. */
+export function addClusterCommands(program: Command, io: CliIo): void {
+  program
+    .command("up")
+    .description("Start a local cluster: nats-server and N host services (127.0.1.N)")
+    .option("--hosts <n>", "number of hosts", "3")
+    .option("--nats-port <port>", "nats-server port on 127.0.0.1", String(NATS_PORT_DEFAULT))
+    .option("--memory-mib <mib>", "physical memory of each host", "8192")
+    .option("--pcpus <n>", "physical CPUs of each host", "8")
+    .option("--without-hvm <hosts>", "comma-separated host ids without HVM support")
+    .option("--heartbeat-ms <ms>", "heartbeat interval", "1000")
+    .action(async (options: UpOptions) => {
+      const state = await up(options, io);
+      io.out(
+        `cluster up: nats ${state.natsUrl}, ${state.hosts.map((h) => `${h.hostId}=${h.address}`).join(" ")}`,
+      );
+    });
+
+  program
+    .command("down")
+    .description("Stop the local cluster started by `xsim up`")
+    .action(async () => {
+      const state = readClusterState();
+      if (!state) {
+        io.err("no cluster is up");
+        return;
+      }
+      await down(state);
+      io.out("cluster down");
+    });
+}
+
+async function up(options: UpOptions, io: CliIo): Promise<ClusterState> {
+  if (readClusterState()) throw new Error("a cluster is already up: run `xsim down` first");
+  const hostCount = Number(options.hosts);
+  if (!Number.isInteger(hostCount) || hostCount < 1 || hostCount > HOST_COUNT_MAX) {
+    throw new Error(`--hosts must be 1..${HOST_COUNT_MAX}, not "${options.hosts}"`);
+  }
+  const natsPort = Number(options.natsPort);
+  const noHvm = new Set((options.withoutHvm ?? "").split(",").filter(Boolean));
+  const nats = startDetached("nats-server", findNatsServer(), [
+    "-a",
+    "127.0.0.1",
+    "-p",
+    String(natsPort),
+    "-js",
+    "-sd",
+    `/tmp/xsim-nats-${natsPort}`,
+  ]);
+  const state: ClusterState = { natsUrl: `nats://127.0.0.1:${natsPort}`, natsPid: nats.pid, hosts: [] };
+  try {
+    await waitForTcp(natsPort, nats.logPath);
+    for (let n = 1; n <= hostCount; n++) {
+      const hostId = `host${n}`;
+      const args = [
+        serviceEntry("host"),
+        "--host-id",
+        hostId,
+        "--listen",
+        `127.0.1.${n}:0`,
+        "--nats",
+        state.natsUrl,
+      ];
+      args.push(
+        "--memory-mib",
+        options.memoryMib,
+        "--pcpus",
+        options.pcpus,
+        "--seed",
+        String(n),
+        "--heartbeat-ms",
+        options.heartbeatMs,
+      );
+      if (noHvm.has(hostId)) args.push("--no-hvm");
+      const started = startDetached(hostId, process.execPath, args);
+      state.hosts.push({ hostId, address: "", pid: started.pid });
+      const ready = await waitForReadyLine(started, hostId);
+      state.hosts[state.hosts.length - 1]!.address = ready.address;
+      io.err(`started ${hostId} at ${ready.address}${noHvm.has(hostId) ? " (no HVM)" : ""}`);
+    }
+  } catch (error) {
+    await down(state);
+    throw error;
+  }
+  writeClusterState(state);
+  return state;
+}
+
+export async function down(state: ClusterState): Promise<void> {
+  const pids = [...state.hosts.map((h) => h.pid), ...(state.schedulerPid ? [state.schedulerPid] : [])];
+  await Promise.all(pids.map((pid) => stopProcess(pid)));
+  await stopProcess(state.natsPid);
+  removeClusterState();
+}
+
+async function waitForTcp(port: number, logPath: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = createConnection({ port, host: "127.0.0.1" }, () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.on("error", () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nats-server did not open port ${port} (log: ${logPath})`);
+}

@@ -1,0 +1,87 @@
+import type { DomainInfo, HostInfo } from "../gen/xensim/v1/host.js";
+
+/** `xl list`'s header and row format (tools/xl/xl_info.c: "%-40s %5d %5lu %5d     %c%c%c%c%c%c  %8.1f"). */
+export const LIST_HEADER = "Name                                        ID   Mem VCPUs\tState\tTime(s)";
+
+export function formatListRow(domain: DomainInfo): string {
+  const memoryMib = Math.floor(domain.memoryKib / 1024);
+  const seconds = (domain.cpuTimeNs / 1e9).toFixed(1);
+  return (
+    `${domain.name.padEnd(40)} ${String(domain.domid).padStart(5)} ${String(memoryMib).padStart(5)} ` +
+    `${String(domain.vcpusOnline).padStart(5)}     ${domain.state}  ${seconds.padStart(8)}`
+  );
+}
+
+export function formatList(domains: readonly DomainInfo[]): string {
+  return [LIST_HEADER, ...domains.map(formatListRow)].join("\n");
+}
+
+/** `xl list -l`: one JSON object per domain with its domid and configuration. */
+export function formatListLong(domains: readonly DomainInfo[]): string {
+  const entries = domains.map((d) => ({
+    domid: d.domid,
+    name: d.name,
+    uuid: d.uuid,
+    state: d.state,
+    memory_kib: d.memoryKib,
+    maxmem_kib: d.maxmemKib,
+    vcpus_online: d.vcpusOnline,
+    cpu_time_ns: d.cpuTimeNs,
+    workload: d.workload,
+    populated_pages: d.populatedPages,
+    config: JSON.parse(d.configJson || "{}") as unknown,
+  }));
+  return JSON.stringify(entries, null, 4);
+}
+
+/** `xl info`: "key                    : value", keys in xl_info.c's order. */
+export function formatInfo(info: HostInfo): string {
+  const rows: Array<[string, string | number]> = [
+    ["host", info.host],
+    ["release", info.release],
+    ["version", info.version],
+    ["machine", info.machine],
+    ["nr_cpus", info.nrCpus],
+    ["max_cpu_id", info.maxCpuId],
+    ["nr_nodes", info.nrNodes],
+    ["cores_per_socket", info.coresPerSocket],
+    ["threads_per_core", info.threadsPerCore],
+    ["cpu_mhz", info.cpuMhz],
+    ["hw_caps", info.hwCaps],
+    ["virt_caps", info.virtCaps],
+    ["total_memory", info.totalMemoryMib],
+    ["free_memory", info.freeMemoryMib],
+    ["sharing_freed_memory", 0],
+    ["sharing_used_memory", 0],
+    ["outstanding_claims", info.outstandingClaimsMib],
+    ["free_cpus", info.freeCpus],
+    ["xen_major", info.xenMajor],
+    ["xen_minor", info.xenMinor],
+    ["xen_extra", info.xenExtra],
+    ["xen_version", `${info.xenMajor}.${info.xenMinor}${info.xenExtra}`],
+    ["xen_caps", info.xenCaps],
+    ["xen_scheduler", info.xenScheduler],
+    ["xen_pagesize", info.xenPagesize],
+    ["platform_params", "virt_start=0xffff800000000000"],
+    ["xen_changeset", "xensim"],
+    ["xen_commandline", info.xenCommandline],
+    ["cc_compiler", `node ${process.versions.node}`],
+    ["cc_compile_by", "xensim"],
+    ["cc_compile_domain", "xensim"],
+    ["cc_compile_date", "-"],
+    ["build_id", "-"],
+    ["xend_config_format", 4],
+  ];
+  return rows.map(([key, value]) => `${key.padEnd(23)}: ${value}`).join("\n");
+}
+
+/** xl's memory argument: a number with an optional unit b/k/m/g/t; no unit means KiB. */
+export function parseMemoryKib(text: string): number {
+  const match = /^(\d+)([bkmgtBKMGT]?)$/.exec(text.trim());
+  if (!match) throw new Error(`invalid memory size "${text}" (a number with optional b, k, m, g or t)`);
+  const value = Number(match[1]);
+  const unit = (match[2] ?? "").toLowerCase();
+  const factor: Record<string, number> = { "": 1, k: 1, b: 1 / 1024, m: 1024, g: 1024 ** 2, t: 1024 ** 3 };
+  const kib = value * (factor[unit] ?? 1);
+  return Math.floor(kib);
+}

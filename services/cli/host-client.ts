@@ -1,0 +1,37 @@
+import { credentials, Metadata, type CallOptions, type ServiceError } from "@grpc/grpc-js";
+import { HostClient } from "../gen/xensim/v1/host.js";
+
+export const GRPC_MESSAGE_BYTES_MAX = 64 * 1024 * 1024;
+
+export function connectHost(address: string): HostClient {
+  return new HostClient(address, credentials.createInsecure(), {
+    "grpc.max_receive_message_length": GRPC_MESSAGE_BYTES_MAX,
+  });
+}
+
+type Callback<Res> = (error: ServiceError | null, response: Res) => void;
+
+/**
+ * Calls a generated unary method and returns a promise: `await unaryCall(client.info.bind(client), {})`.
+ * (Typed against the generated four-argument overload, the one TypeScript infers from.)
+ */
+export function unaryCall<Req, Res>(
+  method: (
+    request: Req,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: Callback<Res>,
+  ) => unknown,
+  request: Req,
+  options: Partial<CallOptions> = {},
+): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    method(request, new Metadata(), options, (error, response) =>
+      error ? reject(error) : resolve(response),
+    );
+  });
+}
+
+export function isServiceError(error: unknown): error is ServiceError {
+  return typeof error === "object" && error !== null && "code" in error && "details" in error;
+}

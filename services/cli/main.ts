@@ -1,0 +1,47 @@
+import { Command, CommanderError } from "commander";
+import { addDomainCommands, type CliIo } from "./domain-commands.js";
+import { addClusterCommands } from "./cluster-commands.js";
+import { isServiceError } from "./host-client.js";
+import { status } from "@grpc/grpc-js";
+
+/** `xsim`: xl's verbs against simulated hosts, plus cluster commands. */
+export function buildProgram(io: CliIo): Command {
+  const program = new Command("xsim")
+    .description("xensim: drive simulated Xen hosts as you drive xl")
+    .option("-H, --host <host>", "host id from `xsim up` (host1, ...) or host:port")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  addDomainCommands(program, io);
+  addClusterCommands(program, io);
+  return program;
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    io.err(`xsim: ${describeError(error)}`);
+    return 1;
+  }
+}
+
+function describeError(error: unknown): string {
+  if (isServiceError(error)) {
+    if (error.code === status.UNAVAILABLE) return `host unreachable: ${error.details}`;
+    return error.details;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+if (process.env.XSIM_CLI_MAIN === "1") {
+  runCli(process.argv.slice(2), {
+    out: (s) => process.stdout.write(`${s}\n`),
+    err: (s) => process.stderr.write(`${s}\n`),
+  }).then(
+    (code) => process.exit(code),
+    () => process.exit(1),
+  );
+}

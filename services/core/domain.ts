@@ -1,0 +1,92 @@
+import type { Prng } from "./prng.js";
+import { GuestMemory } from "./memory/guest-memory.js";
+import type { Workload, WorkloadSpec } from "./workload/workload.js";
+import { createWorkload, parseWorkloadSpec } from "./workload/index.js";
+import { type DomainRunState, ShutdownReason, formatStateLetters } from "./domain-state.js";
+import { kibToPages, pagesToKib } from "./units.js";
+
+export type DomainType = "pv" | "pvh" | "hvm";
+
+/** What the hypervisor needs to build a domain (XEN_DOMCTL_createdomain + max_mem + max_vcpus). */
+export interface DomainCreateSpec {
+  uuid: string;
+  type: DomainType;
+  memoryKib: number;
+  maxmemKib: number;
+  vcpus: number;
+  maxvcpus: number;
+  weight: number;
+  cap: number;
+  workload: string;
+  /** Keep this domid (restore with -D); otherwise the allocator picks one. */
+  domid?: number;
+}
+
+/** One domain as the hypervisor holds it: memory, vCPUs, run state and accounting. */
+export class Domain {
+  readonly memory: GuestMemory;
+  workload: Workload;
+  vcpusOnline: number;
+  weight: number;
+  cap: number;
+  maxmemKib: number;
+  cpuTimeNs = 0;
+  /** Fraction of the workload's write rate held back (QEMU-style auto-converge), 0..0.99. */
+  throttleFraction = 0;
+  paused = false;
+  shutdownReason: ShutdownReason | undefined = undefined;
+  dying = false;
+  /** Whether the domain used CPU in the last tick: r when it did, b when it waited. */
+  ranLastTick = false;
+
+  constructor(
+    readonly domid: number,
+    readonly uuid: string,
+    readonly type: DomainType,
+    spec: DomainCreateSpec,
+    readonly prng: Prng,
+  ) {
+    this.memory = new GuestMemory(kibToPages(spec.memoryKib), kibToPages(spec.maxmemKib));
+    this.workload = createWorkload(parseWorkloadSpec(spec.workload));
+    this.vcpusOnline = spec.vcpus;
+    this.maxvcpus = spec.maxvcpus;
+    this.weight = spec.weight;
+    this.cap = spec.cap;
+    this.maxmemKib = spec.maxmemKib;
+  }
+
+  readonly maxvcpus: number;
+
+  setWorkload(spec: WorkloadSpec): void {
+    this.workload = createWorkload(spec);
+  }
+
+  get memoryKib(): number {
+    return pagesToKib(this.memory.pageCount);
+  }
+
+  get isShutdown(): boolean {
+    return this.shutdownReason !== undefined;
+  }
+
+  /** Schedulable: neither paused, shut down nor dying. */
+  get isRunnable(): boolean {
+    return !this.paused && !this.isShutdown && !this.dying;
+  }
+
+  runState(): DomainRunState {
+    const active = this.isRunnable;
+    return {
+      running: active && this.ranLastTick,
+      blocked: active && !this.ranLastTick,
+      paused: this.paused,
+      shutdown: this.isShutdown,
+      shutdownReason: this.shutdownReason,
+      dying: this.dying,
+    };
+  }
+
+  stateLetters(): string {
+    return formatStateLetters(this.runState());
+  }
+}

@@ -1,0 +1,161 @@
+import type { Xxh64 } from "@node-rs/xxhash";
+import { assert } from "../errors.js";
+import { PAGE_SHIFT, PAGE_SIZE_BYTES } from "../units.js";
+import { PageBitmap } from "./page-bitmap.js";
+import { ZERO_PAGE, type PageBytes, zeroBytes } from "./zero-page.js";
+
+/** Pages per storage chunk: 4096 pages = 16 MiB, allocated on the first write into it. */
+export const CHUNK_PAGE_SHIFT = 12;
+export const CHUNK_PAGE_COUNT = 1 << CHUNK_PAGE_SHIFT;
+export const CHUNK_BYTE_COUNT = CHUNK_PAGE_COUNT * PAGE_SIZE_BYTES;
+
+interface Chunk {
+  /** Zero-filled on allocation (calloc), so pages never written are not resident on the host. */
+  bytes: Buffer;
+  view: DataView;
+  populatedPageCount: number;
+}
+
+/**
+ * Page contents in lazily allocated chunks plus a populated bitmap. Invariant: a page that is not
+ * populated is all zero in its chunk (or has no chunk), so whole chunks can be hashed as they are.
+ * Trusts its caller (GuestMemory) to pass pfns below `pageCountCapacity`.
+ */
+export class PageStore {
+  private readonly chunks: (Chunk | undefined)[] = [];
+  private readonly populated: PageBitmap;
+  private chunkByteCountTotal = 0;
+
+  constructor(private pageCountCapacity: number) {
+    this.populated = new PageBitmap(pageCountCapacity);
+  }
+
+  isPopulated(pfn: number): boolean {
+    return this.populated.has(pfn);
+  }
+
+  populatedPageCount(): number {
+    return this.populated.count;
+  }
+
+  /** Bytes of chunks allocated (an upper bound on what the host really has resident). */
+  residentBytes(): number {
+    return this.chunkByteCountTotal;
+  }
+
+  readPage(pfn: number): PageBytes {
+    const chunk = this.chunks[pfn >>> CHUNK_PAGE_SHIFT];
+    if (chunk === undefined || !this.populated.has(pfn)) return ZERO_PAGE;
+    // A plain Uint8Array view: Buffer#subarray costs several times more per call.
+    return new Uint8Array(chunk.bytes.buffer, chunk.bytes.byteOffset + pageByteOffset(pfn), PAGE_SIZE_BYTES);
+  }
+
+  copyPageTo(pfn: number, target: Uint8Array, targetByteOffset: number): void {
+    const chunk = this.chunks[pfn >>> CHUNK_PAGE_SHIFT];
+    if (chunk === undefined || !this.populated.has(pfn)) {
+      target.fill(0, targetByteOffset, targetByteOffset + PAGE_SIZE_BYTES);
+      return;
+    }
+    const start = pageByteOffset(pfn);
+    chunk.bytes.copy(target, targetByteOffset, start, start + PAGE_SIZE_BYTES);
+  }
+
+  writePage(pfn: number, bytes: PageBytes): void {
+    const chunk = this.populate(pfn);
+    chunk.bytes.set(bytes, pageByteOffset(pfn));
+  }
+
+  /** Stores a little-endian u64 given as two u32 halves at `byteOffset` inside the page. */
+  writeU64(pfn: number, byteOffset: number, low32: number, high32: number): void {
+    const chunk = this.populate(pfn);
+    const at = pageByteOffset(pfn) + byteOffset;
+    chunk.view.setUint32(at, low32, true);
+    chunk.view.setUint32(at + 4, high32, true);
+  }
+
+  /** Zeroes and unpopulates every populated page in [pfnStart, pfnEnd); frees chunks left empty. */
+  releaseRange(pfnStart: number, pfnEnd: number): void {
+    for (let pfn = pfnStart; pfn < pfnEnd;) {
+      const chunkIndex = pfn >>> CHUNK_PAGE_SHIFT;
+      const chunkPfnEnd = Math.min(pfnEnd, (chunkIndex + 1) << CHUNK_PAGE_SHIFT);
+      const chunk = this.chunks[chunkIndex];
+      if (chunk !== undefined) this.releaseInChunk(chunkIndex, chunk, pfn, chunkPfnEnd);
+      pfn = chunkPfnEnd;
+    }
+  }
+
+  /** Feeds pages [0, pageCount) to `hasher` in pfn order, unpopulated pages as zeros. */
+  hashPages(hasher: Xxh64, pageCount: number): void {
+    for (let pfn = 0; pfn < pageCount; pfn += CHUNK_PAGE_COUNT) {
+      const byteCount = Math.min(CHUNK_PAGE_COUNT, pageCount - pfn) * PAGE_SIZE_BYTES;
+      const chunk = this.chunks[pfn >>> CHUNK_PAGE_SHIFT];
+      hasher.update(chunk === undefined ? zeroBytes(byteCount) : chunk.bytes.subarray(0, byteCount));
+    }
+  }
+
+  /** Changes how many pfns the store can hold; pages at or beyond a smaller capacity must be released. */
+  resize(pageCountCapacity: number): void {
+    this.populated.resize(pageCountCapacity);
+    if (this.pageCountCapacity === 0) {
+      this.pageCountCapacity = pageCountCapacity;
+      return;
+    }
+    const lastChunkIndex = (this.pageCountCapacity - 1) >>> CHUNK_PAGE_SHIFT;
+    const lastChunk = this.chunks[lastChunkIndex];
+    this.pageCountCapacity = pageCountCapacity;
+    if (lastChunk === undefined) return;
+    const byteCountNeeded = this.chunkPageCount(lastChunkIndex) * PAGE_SIZE_BYTES;
+    if (byteCountNeeded <= lastChunk.bytes.length) return;
+    const bytes = Buffer.alloc(byteCountNeeded);
+    lastChunk.bytes.copy(bytes);
+    this.chunkByteCountTotal += bytes.length - lastChunk.bytes.length;
+    this.chunks[lastChunkIndex] = { ...lastChunk, bytes, view: viewOf(bytes) };
+  }
+
+  /** Drops every page and chunk. */
+  releaseAll(): void {
+    this.chunks.length = 0;
+    this.chunkByteCountTotal = 0;
+    this.populated.deleteRange(0, this.pageCountCapacity);
+  }
+
+  private populate(pfn: number): Chunk {
+    const chunkIndex = pfn >>> CHUNK_PAGE_SHIFT;
+    let chunk = this.chunks[chunkIndex];
+    if (chunk === undefined) {
+      const bytes = Buffer.alloc(this.chunkPageCount(chunkIndex) * PAGE_SIZE_BYTES);
+      chunk = { bytes, view: viewOf(bytes), populatedPageCount: 0 };
+      this.chunks[chunkIndex] = chunk;
+      this.chunkByteCountTotal += bytes.length;
+    }
+    if (this.populated.add(pfn)) chunk.populatedPageCount++;
+    return chunk;
+  }
+
+  private releaseInChunk(chunkIndex: number, chunk: Chunk, pfnStart: number, pfnEnd: number): void {
+    for (let pfn = pfnStart; pfn < pfnEnd && chunk.populatedPageCount > 0; pfn++) {
+      if (!this.populated.delete(pfn)) continue;
+      chunk.populatedPageCount--;
+      const start = pageByteOffset(pfn);
+      chunk.bytes.fill(0, start, start + PAGE_SIZE_BYTES);
+    }
+    assert(chunk.populatedPageCount >= 0, `chunk ${chunkIndex} populated count went negative`);
+    if (chunk.populatedPageCount === 0) {
+      this.chunks[chunkIndex] = undefined;
+      this.chunkByteCountTotal -= chunk.bytes.length;
+    }
+  }
+
+  private chunkPageCount(chunkIndex: number): number {
+    return Math.min(CHUNK_PAGE_COUNT, this.pageCountCapacity - (chunkIndex << CHUNK_PAGE_SHIFT));
+  }
+}
+
+/** Byte offset of `pfn`'s page inside its chunk. */
+function pageByteOffset(pfn: number): number {
+  return (pfn & (CHUNK_PAGE_COUNT - 1)) << PAGE_SHIFT;
+}
+
+function viewOf(bytes: Buffer): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

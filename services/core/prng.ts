@@ -1,0 +1,58 @@
+/**
+ * Seeded pseudo-random numbers for the core: xoshiro128** seeded through splitmix32.
+ * The same seed gives the same sequence on every run and machine, so a failing seed replays exactly.
+ */
+export class Prng {
+  private s0 = 0;
+  private s1 = 0;
+  private s2 = 0;
+  private s3 = 0;
+
+  constructor(readonly seed: number) {
+    let x = seed >>> 0;
+    const next = (): number => {
+      x = (x + 0x9e3779b9) >>> 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.s0 = next();
+    this.s1 = next();
+    this.s2 = next();
+    this.s3 = next();
+  }
+
+  /** A uniformly distributed unsigned 32-bit integer. */
+  nextU32(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
+    const t = (this.s1 << 9) >>> 0;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
+    return result;
+  }
+
+  /** A float in [0, 1). */
+  nextFloat(): number {
+    return this.nextU32() / 4294967296;
+  }
+
+  /** An integer in [0, bound), for bound up to 2^32. */
+  nextInt(bound: number): number {
+    if (!(bound > 0 && bound <= 4294967296)) throw new Error(`Prng.nextInt: bound ${bound} out of range`);
+    return Math.floor(this.nextFloat() * bound);
+  }
+
+  /** A child generator whose sequence depends only on this one's seed and `stream`. */
+  fork(stream: number): Prng {
+    return new Prng((Math.imul(this.seed ^ 0x5bd1e995, 0x01000193) + stream) >>> 0);
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}

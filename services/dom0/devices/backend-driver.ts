@@ -1,0 +1,77 @@
+import type { XenStore } from "../../xenstore/store.js";
+import { XenbusState } from "../../xenstore/paths.js";
+import type { DeviceKind } from "./split-device.js";
+
+/**
+ * A backend driver in Dom0 (netback for vif, blkback for vbd), driven by xenstore as the real ones
+ * are: it answers a new device with InitWait (hotplug done), connects when the frontend says
+ * Initialised, and closes when the frontend closes.
+ */
+export class BackendDriver {
+  private readonly watchedFrontends = new Map<string, string>(); // frontend path -> backend path
+  private readonly token: string;
+  stateTransitionCount = 0;
+
+  constructor(
+    private readonly store: XenStore,
+    readonly kind: DeviceKind,
+  ) {
+    this.token = `backend-${kind}`;
+    store.watch(`/local/domain/0/backend/${kind}`, this.token, (path) => this.onBackendChange(path));
+  }
+
+  private onBackendChange(path: string): void {
+    const match = new RegExp(`^(/local/domain/0/backend/${this.kind}/\\d+/\\d+)/state$`).exec(path);
+    if (!match) return;
+    const be = match[1]!;
+    const state = this.readState(be);
+    if (state === XenbusState.Initialising) {
+      this.setState(be, XenbusState.InitWait);
+      const fe = this.store.read(`${be}/frontend`);
+      if (fe !== undefined && !this.watchedFrontends.has(fe)) {
+        this.watchedFrontends.set(fe, be);
+        this.store.watch(`${fe}/state`, `${this.token}:${fe}`, () => this.onFrontendChange(fe));
+      }
+    } else if (state === XenbusState.Closing) {
+      this.forget(be);
+    }
+  }
+
+  private onFrontendChange(fe: string): void {
+    const be = this.watchedFrontends.get(fe);
+    if (be === undefined || !this.store.exists(be)) return;
+    const frontState = this.readState(fe);
+    const backState = this.readState(be);
+    if (frontState === XenbusState.Initialised && backState === XenbusState.InitWait) {
+      this.setState(be, XenbusState.Connected);
+    } else if (frontState === XenbusState.Closed && backState !== XenbusState.Closed) {
+      this.setState(be, XenbusState.Closed);
+    }
+  }
+
+  private forget(be: string): void {
+    const fe = this.store.read(`${be}/frontend`);
+    if (fe === undefined || !this.watchedFrontends.has(fe)) return;
+    this.watchedFrontends.delete(fe);
+    this.store.unwatch(`${fe}/state`, `${this.token}:${fe}`);
+  }
+
+  /** Drops the frontend watch of a device that is being removed. */
+  release(be: string): void {
+    this.forget(be);
+  }
+
+  get deviceCount(): number {
+    return this.watchedFrontends.size;
+  }
+
+  private readState(path: string): XenbusState {
+    const text = this.store.read(`${path}/state`);
+    return text === undefined ? XenbusState.Unknown : (Number(text) as XenbusState);
+  }
+
+  private setState(path: string, state: XenbusState): void {
+    this.stateTransitionCount++;
+    this.store.write(`${path}/state`, String(state));
+  }
+}

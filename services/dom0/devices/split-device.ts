@@ -1,0 +1,58 @@
+import type { XenStore } from "../../xenstore/store.js";
+import { XenbusState, backendPath, frontendPath } from "../../xenstore/paths.js";
+import { DOMID_DOM0 } from "../../core/units.js";
+
+export type DeviceKind = "vif" | "vbd";
+
+/** One split-driver device: a frontend in the DomU and a backend (netback/blkback) in Dom0. */
+export interface SplitDevice {
+  kind: DeviceKind;
+  frontDomid: number;
+  devid: number;
+  /** Backend keys besides the handshake ones (mac, bridge, params, mode, ...). */
+  backendKeys: Record<string, string>;
+  frontendKeys: Record<string, string>;
+}
+
+export function deviceFrontendPath(device: SplitDevice): string {
+  return frontendPath(device.frontDomid, device.kind, device.devid);
+}
+
+export function deviceBackendPath(device: SplitDevice): string {
+  return backendPath(DOMID_DOM0, device.kind, device.frontDomid, device.devid);
+}
+
+/** libxl's device_add: writes both halves in Initialising; the drivers take it from there. */
+export function addDevice(store: XenStore, device: SplitDevice): void {
+  const fe = deviceFrontendPath(device);
+  const be = deviceBackendPath(device);
+  store.transaction((tx) => {
+    for (const [key, value] of Object.entries(device.backendKeys)) tx.write(`${be}/${key}`, value);
+    tx.write(`${be}/frontend`, fe);
+    tx.write(`${be}/frontend-id`, String(device.frontDomid));
+    tx.write(`${be}/online`, "1");
+    tx.write(`${be}/state`, String(XenbusState.Initialising));
+    for (const [key, value] of Object.entries(device.frontendKeys)) tx.write(`${fe}/${key}`, value);
+    tx.write(`${fe}/backend`, be);
+    tx.write(`${fe}/backend-id`, String(DOMID_DOM0));
+    tx.write(`${fe}/state`, String(XenbusState.Initialising));
+  });
+  store.setPerms(fe, [
+    { domid: device.frontDomid, perm: "n" },
+    { domid: DOMID_DOM0, perm: "r" },
+  ]);
+}
+
+/** libxl's device_remove: asks the backend to close, then removes both halves. */
+export function removeDevice(store: XenStore, device: SplitDevice): void {
+  const be = deviceBackendPath(device);
+  if (store.exists(be)) store.write(`${be}/state`, String(XenbusState.Closing));
+  if (store.exists(be)) store.rm(be);
+  const fe = deviceFrontendPath(device);
+  if (store.exists(fe)) store.rm(fe);
+}
+
+export function readState(store: XenStore, path: string): XenbusState {
+  const text = store.read(`${path}/state`);
+  return text === undefined ? XenbusState.Unknown : (Number(text) as XenbusState);
+}

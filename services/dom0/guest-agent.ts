@@ -1,0 +1,123 @@
+import type { Clock } from "../core/clock.js";
+import type { Hypervisor } from "../core/hypervisor.js";
+import { ShutdownReason } from "../core/domain-state.js";
+import type { XenStore } from "../xenstore/store.js";
+import { XenbusState, controlShutdownPath, domainPath, memoryTargetPath } from "../xenstore/paths.js";
+
+/** How long the simulated guest takes from seeing control/shutdown to calling SCHEDOP_shutdown. */
+export const GUEST_SHUTDOWN_DELAY_MS = 20;
+
+const REASON_BY_REQUEST: Record<string, ShutdownReason> = {
+  poweroff: ShutdownReason.Poweroff,
+  halt: ShutdownReason.Poweroff,
+  reboot: ShutdownReason.Reboot,
+  suspend: ShutdownReason.Suspend,
+};
+
+/**
+ * The PV drivers of a simulated guest kernel: xenbus frontends, the balloon driver and the
+ * control/shutdown watch. They act only while the domain runs, as a real guest would.
+ */
+export class GuestAgent {
+  private readonly tokens: string[] = [];
+  private readonly frontends = new Set<string>();
+  private pendingShutdown: ShutdownReason | undefined;
+  private cancelShutdownTimer: (() => void) | undefined;
+  private booted = false;
+
+  constructor(
+    readonly domid: number,
+    private readonly store: XenStore,
+    private readonly hypervisor: Hypervisor,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The guest kernel boots (first unpause): its drivers register their watches. */
+  boot(): void {
+    if (this.booted) return;
+    this.booted = true;
+    this.watch(controlShutdownPath(this.domid), () => this.onShutdownRequest());
+    this.watch(memoryTargetPath(this.domid), () => this.onMemoryTarget());
+    for (const kind of ["vif", "vbd"]) {
+      const base = `${domainPath(this.domid)}/device/${kind}`;
+      for (const devid of this.store.exists(base) ? this.store.directory(base) : [])
+        this.connectFrontend(`${base}/${devid}`);
+    }
+  }
+
+  get isBooted(): boolean {
+    return this.booted;
+  }
+
+  /** Called when the domain resumes: a shutdown the guest agreed to while paused goes ahead now. */
+  resumed(): void {
+    if (this.pendingShutdown !== undefined && this.cancelShutdownTimer === undefined) this.scheduleShutdown();
+  }
+
+  stop(): void {
+    this.cancelShutdownTimer?.();
+    this.cancelShutdownTimer = undefined;
+    for (const entry of this.tokens) {
+      const [path, token] = entry.split("\u0000") as [string, string];
+      this.store.unwatch(path, token);
+    }
+    this.tokens.length = 0;
+  }
+
+  private watch(path: string, onChange: () => void): void {
+    const token = `guest-${this.domid}:${path}`;
+    this.tokens.push(`${path}\u0000${token}`);
+    this.store.watch(path, token, onChange);
+  }
+
+  private onShutdownRequest(): void {
+    const request = this.store.read(controlShutdownPath(this.domid));
+    if (!request) return;
+    const reason = REASON_BY_REQUEST[request];
+    this.store.write(controlShutdownPath(this.domid), "", this.domid); // the guest acknowledges
+    if (reason === undefined || this.pendingShutdown !== undefined) return;
+    this.pendingShutdown = reason;
+    this.scheduleShutdown();
+  }
+
+  private scheduleShutdown(): void {
+    this.cancelShutdownTimer = this.clock.setTimer(GUEST_SHUTDOWN_DELAY_MS, () => {
+      this.cancelShutdownTimer = undefined;
+      const domain = this.hypervisor.domain(this.domid);
+      if (!domain || this.pendingShutdown === undefined) return;
+      if (domain.paused) return; // resumed() picks it up again
+      this.hypervisor.shutdownDomain(this.domid, this.pendingShutdown);
+    });
+  }
+
+  private onMemoryTarget(): void {
+    const targetKib = Number(this.store.read(memoryTargetPath(this.domid)));
+    const domain = this.hypervisor.domain(this.domid);
+    if (!domain || !Number.isFinite(targetKib) || targetKib === domain.memoryKib) return;
+    this.hypervisor.setDomainMemory(this.domid, targetKib);
+  }
+
+  private connectFrontend(fe: string): void {
+    if (this.frontends.has(fe)) return;
+    this.frontends.add(fe);
+    const be = this.store.read(`${fe}/backend`);
+    if (be === undefined) return;
+    this.watch(`${be}/state`, () => this.onBackendState(fe, be));
+  }
+
+  private onBackendState(fe: string, be: string): void {
+    const backState = Number(this.store.read(`${be}/state`));
+    const frontState = Number(this.store.read(`${fe}/state`));
+    if (backState === XenbusState.InitWait && frontState === XenbusState.Initialising) {
+      this.store.transaction((tx) => {
+        tx.write(`${fe}/ring-ref`, String(8 + this.domid));
+        tx.write(`${fe}/event-channel`, String(16 + this.domid));
+        tx.write(`${fe}/state`, String(XenbusState.Initialised));
+      }, this.domid);
+    } else if (backState === XenbusState.Connected && frontState === XenbusState.Initialised) {
+      this.store.write(`${fe}/state`, String(XenbusState.Connected), this.domid);
+    } else if (backState === XenbusState.Closing && frontState !== XenbusState.Closed) {
+      this.store.write(`${fe}/state`, String(XenbusState.Closed), this.domid);
+    }
+  }
+}

@@ -1,0 +1,435 @@
+import type { Clock } from "../core/clock.js";
+import type { Prng } from "../core/prng.js";
+import type { Domain } from "../core/domain.js";
+import { ShutdownReason } from "../core/domain-state.js";
+import { Hypervisor } from "../core/hypervisor.js";
+import { parseWorkloadSpec } from "../core/workload/spec.js";
+import type { Dom0Spec, HostSpec } from "../core/host-spec.js";
+import { DOMID_DOM0, mibToKib } from "../core/units.js";
+import { XenStore } from "../xenstore/store.js";
+import { controlShutdownPath, memoryStaticMaxPath, memoryTargetPath } from "../xenstore/paths.js";
+import type { DomainConfig, LifecycleAction } from "./xlcfg/domain-config.js";
+import { ToolstackError } from "./errors.js";
+import { toToolstackError } from "./xen-error-map.js";
+import { type EventSink, type DomainEventKind, NULL_EVENT_SINK } from "./events.js";
+import { GuestAgent } from "./guest-agent.js";
+import { BackendDriver } from "./devices/backend-driver.js";
+import { addDevice, deviceBackendPath, removeDevice, type SplitDevice } from "./devices/split-device.js";
+import { devicesFor } from "./domain-devices.js";
+import { removeDomainLayout, renameInLayout, writeDomainLayout } from "./xenstore-layout.js";
+import { uuidFromPrng } from "./uuid.js";
+import { checkNameFree, resolveDomain } from "./resolve.js";
+
+/** What the toolstack keeps about each domain besides what the hypervisor holds (libxl's view). */
+export interface DomainRecord {
+  domid: number;
+  name: string;
+  uuid: string;
+  config: DomainConfig;
+  devices: SplitDevice[];
+  guest: GuestAgent | undefined;
+}
+
+export interface CreateOptions {
+  paused?: boolean;
+  /** Keep this domid (a restore with -D); otherwise the next free one. */
+  domid?: number;
+  /** Create the domain under this name instead of the config's (`NAME--incoming`). */
+  nameOverride?: string;
+}
+
+export const DOM0_NAME = "Domain-0";
+
+/**
+ * The Dom0 toolstack of one host (≈ libxl): builds domains from configs, keeps xenstore and the
+ * backends in step, runs the on_poweroff/on_reboot/on_crash actions, and reports every change.
+ */
+export class Toolstack {
+  readonly hypervisor: Hypervisor;
+  readonly store = new XenStore();
+  readonly records = new Map<number, DomainRecord>();
+  private readonly backends: BackendDriver[];
+  private readonly shutdownWaiters = new Map<number, Array<() => void>>();
+  events: EventSink = NULL_EVENT_SINK;
+
+  constructor(
+    readonly spec: HostSpec,
+    dom0: Dom0Spec,
+    readonly clock: Clock,
+    readonly prng: Prng,
+  ) {
+    this.hypervisor = new Hypervisor(spec, clock, prng.fork(1));
+    this.backends = [new BackendDriver(this.store, "vif"), new BackendDriver(this.store, "vbd")];
+    const dom0Uuid = uuidFromPrng(prng.fork(2));
+    this.hypervisor.bootDom0(dom0, dom0Uuid);
+    this.store.write("/local/domain/0/name", DOM0_NAME);
+    this.store.write("/local/domain/0/domid", "0");
+    this.store.write(memoryTargetPath(0), String(mibToKib(dom0.memoryMib)));
+    this.records.set(DOMID_DOM0, dom0Record(dom0Uuid, dom0));
+    this.hypervisor.onDomainShutdown((domain) => this.onShutdown(domain));
+  }
+
+  /** `xl create`: all or nothing. On any refusal the host is left exactly as it was. */
+  create(config: DomainConfig, options: CreateOptions = {}): DomainRecord {
+    const name = options.nameOverride ?? config.name;
+    this.validateForHost(config, name);
+    const uuid = config.uuid ?? uuidFromPrng(this.prng.fork(this.records.size + 1000 + this.createCount++));
+    let domain: Domain;
+    try {
+      domain = this.hypervisor.createDomain({
+        uuid,
+        type: config.type,
+        memoryKib: mibToKib(config.memoryMib),
+        maxmemKib: mibToKib(config.maxmemMib),
+        vcpus: config.vcpus,
+        maxvcpus: config.maxvcpus,
+        weight: config.cpuWeight,
+        cap: config.cap,
+        workload: config.xsim.workload ?? "idle",
+        ...(options.domid !== undefined ? { domid: options.domid } : {}),
+      });
+    } catch (error) {
+      throw toToolstackError(error);
+    }
+    const record: DomainRecord = { domid: domain.domid, name, uuid, config, devices: [], guest: undefined };
+    try {
+      this.buildRecord(record);
+    } catch (error) {
+      this.teardown(record);
+      throw toToolstackError(error);
+    }
+    if (!options.paused) this.unpause(String(record.domid));
+    this.emit("created", record);
+    return record;
+  }
+
+  private createCount = 0;
+
+  private buildRecord(record: DomainRecord): void {
+    const devices = devicesFor(record.domid, record.config);
+    writeDomainLayout(this.store, record, record.config);
+    this.store.introduceDomain(record.domid);
+    record.guest = new GuestAgent(record.domid, this.store, this.hypervisor, this.clock);
+    this.records.set(record.domid, record);
+    for (const device of devices) {
+      addDevice(this.store, device);
+      record.devices.push(device);
+    }
+  }
+
+  /** Host-dependent checks a dry run cannot make: name free, HVM support, workload spec. */
+  validateForHost(config: DomainConfig, name: string): void {
+    checkNameFree(this.records.values(), name);
+    if (config.type === "hvm" && !this.spec.hvmCapable) {
+      throw new ToolstackError(
+        "FAILED_PRECONDITION",
+        `domain "${name}" is HVM but host ${this.spec.hostId} has no hardware virtualisation support (virt_caps lacks hvm)`,
+      );
+    }
+    try {
+      parseWorkloadSpec(config.xsim.workload ?? "idle");
+    } catch (error) {
+      throw toToolstackError(error);
+    }
+  }
+
+  /** `xl destroy`: no questions asked. */
+  destroy(ref: string): DomainRecord {
+    const record = this.requireDomU(ref);
+    this.teardown(record);
+    this.emit("destroyed", record);
+    return record;
+  }
+
+  private teardown(record: DomainRecord): void {
+    record.guest?.stop();
+    for (const device of record.devices) {
+      removeDevice(this.store, device);
+      for (const backend of this.backends) backend.release(deviceBackendPath(device));
+    }
+    removeDomainLayout(this.store, record);
+    if (this.hypervisor.domain(record.domid)) this.hypervisor.destroyDomain(record.domid);
+    if (this.records.get(record.domid) === record) {
+      this.records.delete(record.domid);
+      this.store.releaseDomain(record.domid);
+    }
+    for (const resolve of this.shutdownWaiters.get(record.domid) ?? []) resolve();
+    this.shutdownWaiters.delete(record.domid);
+  }
+
+  /** `xl shutdown [-w]`: asks the guest through control/shutdown; with wait, resolves once it is gone. */
+  async shutdown(ref: string, wait: boolean): Promise<DomainRecord> {
+    const record = this.requireDomU(ref);
+    const gone = wait ? this.waitForShutdown(record.domid) : Promise.resolve();
+    this.requestShutdown(record, "poweroff");
+    await gone;
+    return record;
+  }
+
+  /** `xl reboot`: the guest reboots; on_reboot decides what follows (restart by default). */
+  reboot(ref: string): DomainRecord {
+    const record = this.requireDomU(ref);
+    this.requestShutdown(record, "reboot");
+    return record;
+  }
+
+  private requestShutdown(record: DomainRecord, request: "poweroff" | "reboot"): void {
+    const domain = this.hypervisor.requireDomain(record.domid);
+    if (domain.isShutdown)
+      throw new ToolstackError("FAILED_PRECONDITION", `domain ${record.name} is already shut down`);
+    if (!record.guest?.isBooted) {
+      throw new ToolstackError(
+        "FAILED_PRECONDITION",
+        `domain ${record.name} has not booted (created paused): its PV drivers cannot answer a ${request} request; use destroy`,
+      );
+    }
+    this.store.write(controlShutdownPath(record.domid), request);
+  }
+
+  private waitForShutdown(domid: number): Promise<void> {
+    return new Promise((resolve) => {
+      const list = this.shutdownWaiters.get(domid) ?? [];
+      list.push(resolve);
+      this.shutdownWaiters.set(domid, list);
+    });
+  }
+
+  pause(ref: string): DomainRecord {
+    const record = this.requireDomU(ref);
+    this.hypervisor.pauseDomain(record.domid);
+    this.emit("paused", record);
+    return record;
+  }
+
+  unpause(ref: string): DomainRecord {
+    const record = this.requireDomU(ref);
+    this.hypervisor.unpauseDomain(record.domid);
+    record.guest?.boot();
+    record.guest?.resumed();
+    this.emit("unpaused", record);
+    return record;
+  }
+
+  rename(ref: string, newName: string): DomainRecord {
+    const record = this.requireDomain(ref);
+    if (record.domid === DOMID_DOM0)
+      throw new ToolstackError("FAILED_PRECONDITION", "Domain-0 cannot be renamed");
+    if (newName === record.name) return record;
+    checkNameFree(this.records.values(), newName);
+    const oldName = record.name;
+    record.name = newName;
+    renameInLayout(this.store, record);
+    this.emit("renamed", record, { oldName });
+    return record;
+  }
+
+  /** `xl mem-set`: the balloon target, at most maxmem; the guest's balloon driver follows it. */
+  memSet(ref: string, memoryKib: number): DomainRecord {
+    const record = this.requireDomU(ref);
+    const domain = this.hypervisor.requireDomain(record.domid);
+    if (memoryKib > domain.maxmemKib) {
+      throw new ToolstackError(
+        "INVALID_ARGUMENT",
+        `memory ${memoryKib} KiB is above domain ${record.name}'s maxmem ${domain.maxmemKib} KiB (raise it with mem-max)`,
+      );
+    }
+    if (memoryKib <= 0)
+      throw new ToolstackError("INVALID_ARGUMENT", `memory target must be positive, not ${memoryKib} KiB`);
+    const growKib = memoryKib - domain.memoryKib;
+    const freeKib = this.hypervisor.frames.frameCountFreeNow * 4;
+    if (growKib > freeKib) {
+      throw new ToolstackError(
+        "RESOURCE_EXHAUSTED",
+        `growing ${record.name} by ${growKib} KiB needs more than the host's ${freeKib} KiB free`,
+      );
+    }
+    if (record.guest?.isBooted) this.store.write(memoryTargetPath(record.domid), String(memoryKib));
+    else {
+      this.hypervisor.setDomainMemory(record.domid, memoryKib);
+      this.store.write(memoryTargetPath(record.domid), String(memoryKib));
+    }
+    record.config = { ...record.config, memoryMib: memoryKib / 1024 };
+    this.emit("memory", record);
+    return record;
+  }
+
+  /** `xl mem-max`: the most the domain may hold; not below what it holds now. */
+  memMax(ref: string, maxmemKib: number): DomainRecord {
+    const record = this.requireDomU(ref);
+    try {
+      this.hypervisor.setMaxMem(record.domid, maxmemKib);
+    } catch (error) {
+      throw toToolstackError(error);
+    }
+    this.store.write(memoryStaticMaxPath(record.domid), String(maxmemKib));
+    record.config = { ...record.config, maxmemMib: maxmemKib / 1024 };
+    this.emit("memory", record);
+    return record;
+  }
+
+  /** `xl vcpu-set`: n < 1 is ignored as xl does; above maxvcpus is refused. */
+  vcpuSet(ref: string, vcpus: number): DomainRecord {
+    const record = this.requireDomain(ref);
+    if (vcpus < 1) return record;
+    const domain = this.hypervisor.requireDomain(record.domid);
+    if (vcpus > domain.maxvcpus) {
+      throw new ToolstackError(
+        "INVALID_ARGUMENT",
+        `domain ${record.name} has maxvcpus ${domain.maxvcpus}: cannot bring ${vcpus} vCPUs online`,
+      );
+    }
+    this.hypervisor.setVcpusOnline(record.domid, vcpus);
+    for (let vcpu = 0; vcpu < domain.maxvcpus; vcpu++) {
+      this.store.write(
+        `/local/domain/${record.domid}/cpu/${vcpu}/availability`,
+        vcpu < vcpus ? "online" : "offline",
+      );
+    }
+    this.emit("vcpus", record);
+    return record;
+  }
+
+  injectCrash(ref: string): DomainRecord {
+    const record = this.requireDomU(ref);
+    this.hypervisor.shutdownDomain(record.domid, ShutdownReason.Crash);
+    return record;
+  }
+
+  setWorkload(ref: string, workload: string): DomainRecord {
+    const record = this.requireDomU(ref);
+    try {
+      const spec = parseWorkloadSpec(workload);
+      this.hypervisor.requireDomain(record.domid).setWorkload(spec);
+    } catch (error) {
+      throw toToolstackError(error);
+    }
+    record.config = { ...record.config, xsim: { ...record.config.xsim, workload } };
+    this.emit("workload", record);
+    return record;
+  }
+
+  requireDomain(ref: string): DomainRecord {
+    return resolveDomain(this.records, ref);
+  }
+
+  private requireDomU(ref: string): DomainRecord {
+    const record = this.requireDomain(ref);
+    if (record.domid === DOMID_DOM0)
+      throw new ToolstackError("FAILED_PRECONDITION", "not permitted on Domain-0");
+    return record;
+  }
+
+  domainOf(record: DomainRecord): Domain {
+    return this.hypervisor.requireDomain(record.domid);
+  }
+
+  /** The hypervisor says a domain has shut down (VIRQ_DOM_EXC): run the configured action. */
+  private onShutdown(domain: Domain): void {
+    const record = this.records.get(domain.domid);
+    if (!record) return;
+    const reason = domain.shutdownReason ?? ShutdownReason.Poweroff;
+    const action = actionFor(record.config, reason);
+    this.emit(reason === ShutdownReason.Crash ? "crashed" : "shutdown", record, {
+      reason: ShutdownReason[reason],
+      action,
+    });
+    this.runAction(record, action);
+  }
+
+  private runAction(record: DomainRecord, action: LifecycleAction): void {
+    switch (action) {
+      case "preserve":
+        for (const resolve of this.shutdownWaiters.get(record.domid) ?? []) resolve();
+        this.shutdownWaiters.delete(record.domid);
+        return;
+      case "destroy":
+      case "coredump-destroy":
+        this.destroy(String(record.domid));
+        return;
+      case "rename-restart":
+        this.rename(String(record.domid), `${record.name}-${record.domid}`);
+        this.restartAs(record, record.config.name);
+        return;
+      case "restart":
+      case "coredump-restart":
+      case "soft-reset":
+        this.destroy(String(record.domid));
+        this.restartAs(record, record.name);
+        return;
+    }
+  }
+
+  private restartAs(record: DomainRecord, name: string): void {
+    const keepUuid = !this.uuidInUse(record.uuid);
+    const config = { ...record.config, name, ...(keepUuid ? { uuid: record.uuid } : { uuid: undefined }) };
+    const restarted = this.create(config);
+    this.emit("rebooted", restarted, { previousDomid: record.domid });
+  }
+
+  private uuidInUse(uuid: string): boolean {
+    for (const record of this.records.values()) if (record.uuid === uuid) return true;
+    return false;
+  }
+
+  emit(
+    event: DomainEventKind,
+    record: DomainRecord,
+    detail?: Record<string, string | number | boolean>,
+  ): void {
+    const domain = this.hypervisor.domain(record.domid);
+    this.events.domainEvent({
+      hostId: this.spec.hostId,
+      event,
+      domid: record.domid,
+      name: record.name,
+      uuid: record.uuid,
+      state: domain?.stateLetters() ?? "-----d",
+      memoryKib: domain?.memoryKib ?? 0,
+      vcpus: domain?.vcpusOnline ?? 0,
+      timeMs: Math.round(this.clock.nowMs()),
+      ...(detail ? { detail } : {}),
+    });
+  }
+}
+
+function actionFor(config: DomainConfig, reason: ShutdownReason): LifecycleAction {
+  switch (reason) {
+    case ShutdownReason.Reboot:
+      return config.onReboot;
+    case ShutdownReason.Crash:
+      return config.onCrash;
+    case ShutdownReason.Watchdog:
+      return config.onWatchdog;
+    case ShutdownReason.SoftReset:
+      return config.onSoftReset;
+    case ShutdownReason.Suspend:
+      return "preserve";
+    default:
+      return config.onPoweroff;
+  }
+}
+
+function dom0Record(uuid: string, dom0: Dom0Spec): DomainRecord {
+  const config: DomainConfig = {
+    name: DOM0_NAME,
+    uuid,
+    type: "pv",
+    memoryMib: dom0.memoryMib,
+    maxmemMib: dom0.memoryMib,
+    vcpus: dom0.vcpus,
+    maxvcpus: dom0.vcpus,
+    cpuWeight: 256,
+    cap: 0,
+    onPoweroff: "destroy",
+    onReboot: "restart",
+    onWatchdog: "destroy",
+    onCrash: "destroy",
+    onSoftReset: "soft-reset",
+    nomigrate: true,
+    disks: [],
+    vifs: [],
+    xsim: {},
+    other: {},
+  };
+  return { domid: DOMID_DOM0, name: DOM0_NAME, uuid, config, devices: [], guest: undefined };
+}

@@ -1,0 +1,49 @@
+import type { Toolstack } from "../dom0/toolstack.js";
+import { PAGE_SIZE_BYTES } from "../core/units.js";
+
+/** The heartbeat payload, docs/specs/nats-subjects.md §heartbeat. */
+export interface Heartbeat {
+  hostId: string;
+  address: string;
+  sequence: number;
+  timeMs: number;
+  pcpus: number;
+  hvm: boolean;
+  totalMemoryKib: number;
+  freeMemoryKib: number;
+  domainCount: number;
+  vcpusAllocated: number;
+  migrationsOutbound: number;
+  migrationsInbound: number;
+  intervalMs: number;
+}
+
+export const HEARTBEAT_INTERVAL_MS_DEFAULT = 1000;
+
+export function buildHeartbeat(
+  toolstack: Toolstack,
+  address: string,
+  sequence: number,
+  intervalMs: number,
+  migrations: { outbound: number; inbound: number },
+): Heartbeat {
+  const frames = toolstack.hypervisor.frames;
+  let vcpusAllocated = 0;
+  for (const domain of toolstack.hypervisor.domains())
+    if (domain.domid !== 0) vcpusAllocated += domain.vcpusOnline;
+  return {
+    hostId: toolstack.spec.hostId,
+    address,
+    sequence,
+    timeMs: Date.now(),
+    pcpus: toolstack.spec.pcpuCount,
+    hvm: toolstack.spec.hvmCapable,
+    totalMemoryKib: (frames.frameCountTotal * PAGE_SIZE_BYTES) / 1024,
+    freeMemoryKib: (frames.frameCountFreeNow * PAGE_SIZE_BYTES) / 1024,
+    domainCount: toolstack.hypervisor.domainCount,
+    vcpusAllocated,
+    migrationsOutbound: migrations.outbound,
+    migrationsInbound: migrations.inbound,
+    intervalMs,
+  };
+}

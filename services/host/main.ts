@@ -1,0 +1,71 @@
+import { parseArgs } from "node:util";
+import { HOST_SPEC_DEFAULT, DOM0_SPEC_DEFAULT } from "../core/host-spec.js";
+import { NatsBus } from "../transport/bus/nats-bus.js";
+import { HOST_ID_PATTERN } from "../transport/bus/subjects.js";
+import { HostService } from "./host-service.js";
+import { HEARTBEAT_INTERVAL_MS_DEFAULT } from "./heartbeat.js";
+
+/** `node dist/services/host/main.js --host-id h1 --listen 127.0.1.1:0 --nats nats://127.0.0.1:4222` */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      "host-id": { type: "string" },
+      listen: { type: "string", default: "127.0.0.1:0" },
+      nats: { type: "string" },
+      pcpus: { type: "string", default: String(HOST_SPEC_DEFAULT.pcpuCount) },
+      "memory-mib": { type: "string", default: String(HOST_SPEC_DEFAULT.memoryMib) },
+      "dom0-memory-mib": { type: "string", default: String(DOM0_SPEC_DEFAULT.memoryMib) },
+      "dom0-vcpus": { type: "string", default: String(DOM0_SPEC_DEFAULT.vcpus) },
+      "no-hvm": { type: "boolean", default: false },
+      seed: { type: "string", default: "1" },
+      "heartbeat-ms": { type: "string", default: String(HEARTBEAT_INTERVAL_MS_DEFAULT) },
+    },
+  });
+  const hostId = values["host-id"] ?? "host1";
+  if (!HOST_ID_PATTERN.test(hostId))
+    throw new Error(`--host-id "${hostId}": use letters, digits, - and _ only`);
+  const bus = values.nats
+    ? await NatsBus.connect({ servers: values.nats, name: `xsim-host-${hostId}` })
+    : undefined;
+  const service = new HostService({
+    spec: {
+      hostId,
+      pcpuCount: positive(values.pcpus, "--pcpus"),
+      memoryMib: positive(values["memory-mib"], "--memory-mib"),
+      hvmCapable: !values["no-hvm"],
+      cpuMhz: HOST_SPEC_DEFAULT.cpuMhz,
+    },
+    dom0: {
+      memoryMib: positive(values["dom0-memory-mib"], "--dom0-memory-mib"),
+      vcpus: positive(values["dom0-vcpus"], "--dom0-vcpus"),
+    },
+    seed: positive(values.seed, "--seed"),
+    listenAddress: values.listen,
+    bus,
+    heartbeatIntervalMs: positive(values["heartbeat-ms"], "--heartbeat-ms"),
+  });
+  await service.start();
+  process.stdout.write(
+    `${JSON.stringify({ ready: true, hostId, address: service.address, pid: process.pid })}\n`,
+  );
+  const stop = () => {
+    service.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+function positive(text: string, flag: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`${flag} must be a positive integer, not "${text}"`);
+  return value;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`xsim-host: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,26 @@
+import type { DomainInfo } from "../../gen/xensim/v1/host.js";
+import type { Toolstack, DomainRecord } from "../../dom0/toolstack.js";
+import { formatWorkloadSpec } from "../../core/workload/spec.js";
+
+/** One domain as `xl list` / `xl list -l` shows it. */
+export function domainInfo(toolstack: Toolstack, record: DomainRecord): DomainInfo {
+  const domain = toolstack.domainOf(record);
+  return {
+    domid: record.domid,
+    name: record.name,
+    uuid: record.uuid,
+    type: domain.type,
+    state: domain.stateLetters(),
+    memoryKib: domain.memoryKib,
+    maxmemKib: domain.maxmemKib,
+    vcpusOnline: domain.vcpusOnline,
+    maxvcpus: domain.maxvcpus,
+    cpuTimeNs: Math.round(domain.cpuTimeNs),
+    weight: domain.weight,
+    cap: domain.cap,
+    shutdownReason: domain.shutdownReason ?? -1,
+    configJson: JSON.stringify(record.config),
+    workload: formatWorkloadSpec(domain.workload.spec),
+    populatedPages: domain.memory.populatedPageCount(),
+  };
+}

@@ -1,0 +1,40 @@
+import type { HostInfo } from "../../gen/xensim/v1/host.js";
+import type { Toolstack } from "../../dom0/toolstack.js";
+import { XEN_VERSION, xenCaps } from "../../core/host-spec.js";
+import { PAGE_SIZE_BYTES, MIB } from "../../core/units.js";
+
+/** `xl info`: the keys tools/xl/xl_info.c prints, memory in MiB. */
+export function hostInfo(toolstack: Toolstack, hostname: string): HostInfo {
+  const spec = toolstack.spec;
+  const frames = toolstack.hypervisor.frames;
+  const freeBytes = frames.frameCountFreeNow * PAGE_SIZE_BYTES;
+  return {
+    host: hostname,
+    release: "6.1.0-xensim",
+    version: "#1 SMP xensim",
+    machine: "x86_64",
+    nrCpus: spec.pcpuCount,
+    maxCpuId: spec.pcpuCount - 1,
+    nrNodes: 1,
+    coresPerSocket: spec.pcpuCount,
+    threadsPerCore: 1,
+    cpuMhz: spec.cpuMhz,
+    hwCaps: "178bf3ff:f6d8320b:2e500800:244037ff:0000000f:219c07a9:00000000:00000100",
+    virtCaps: spec.hvmCapable ? "pv hvm hap shadow" : "pv",
+    totalMemoryMib: Math.floor((frames.frameCountTotal * PAGE_SIZE_BYTES) / MIB),
+    freeMemoryMib: Math.floor(freeBytes / MIB),
+    outstandingClaimsMib: 0,
+    freeCpus: 0,
+    xenMajor: XEN_VERSION.major,
+    xenMinor: XEN_VERSION.minor,
+    xenExtra: XEN_VERSION.extra,
+    xenCaps: xenCaps(spec.hvmCapable),
+    xenScheduler: "credit2",
+    xenPagesize: PAGE_SIZE_BYTES,
+    xenCommandline: `placeholder dom0_mem=${toolstack.records.get(0)?.config.memoryMib ?? 0}M`,
+    domainCount: toolstack.hypervisor.domainCount,
+    hostId: spec.hostId,
+    hvmCapable: spec.hvmCapable,
+    freeMemoryKib: freeBytes / 1024,
+  };
+}

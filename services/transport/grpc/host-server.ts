@@ -1,0 +1,80 @@
+import type { HostServer } from "../../gen/xensim/v1/host.js";
+import type { Toolstack } from "../../dom0/toolstack.js";
+import { ToolstackError } from "../../dom0/errors.js";
+import { loadDomainConfig } from "../../dom0/xlcfg/load.js";
+import { domainInfo } from "./domain-info.js";
+import { hostInfo } from "./host-info.js";
+import { unary } from "./status.js";
+
+/** The Host gRPC service: each RPC is an xl verb handed to the toolstack. */
+export function hostServer(toolstack: Toolstack, hostname: string): HostServer {
+  const reply = (record: Parameters<typeof domainInfo>[1]) => ({ domain: domainInfo(toolstack, record) });
+  return {
+    info: unary(() => hostInfo(toolstack, hostname)),
+    list: unary((request) => {
+      const records =
+        request.domains.length === 0
+          ? [...toolstack.records.values()].sort((a, b) => a.domid - b.domid)
+          : request.domains.map((ref) => toolstack.requireDomain(ref));
+      return { domains: records.map((r) => domainInfo(toolstack, r)) };
+    }),
+    create: unary((request) => {
+      const config = loadDomainConfig(
+        request.configText,
+        request.configFileName || "<config>",
+        request.overrides,
+        toolstack.prng,
+      );
+      return reply(toolstack.create(config, { paused: request.paused }));
+    }),
+    destroy: unary((request) => {
+      const info = domainInfo(toolstack, toolstack.requireDomain(request.domain));
+      toolstack.destroy(request.domain);
+      return { domain: { ...info, state: "-----d" } };
+    }),
+    shutdown: unary(async (request) => {
+      const record = toolstack.requireDomain(request.domain);
+      const info = domainInfo(toolstack, record);
+      await toolstack.shutdown(request.domain, request.wait);
+      return toolstack.records.get(record.domid) === record
+        ? reply(record)
+        : { domain: { ...info, state: "---s-d" } };
+    }),
+    reboot: unary((request) => reply(toolstack.reboot(request.domain))),
+    pause: unary((request) => reply(toolstack.pause(request.domain))),
+    unpause: unary((request) => reply(toolstack.unpause(request.domain))),
+    rename: unary((request) => {
+      if (!request.newName) throw new ToolstackError("INVALID_ARGUMENT", "rename needs a new name");
+      return reply(toolstack.rename(request.domain, request.newName));
+    }),
+    memSet: unary((request) => reply(toolstack.memSet(request.domain, request.memoryKib))),
+    memMax: unary((request) => reply(toolstack.memMax(request.domain, request.memoryKib))),
+    vcpuSet: unary((request) => reply(toolstack.vcpuSet(request.domain, request.vcpus))),
+    lookup: unary((request) => reply(toolstack.requireDomain(request.domain))),
+    injectCrash: unary((request) => {
+      const record = toolstack.requireDomain(request.domain);
+      const info = domainInfo(toolstack, record);
+      toolstack.injectCrash(request.domain);
+      return toolstack.records.get(record.domid) === record
+        ? reply(record)
+        : { domain: { ...info, state: "---sc-" } };
+    }),
+    setWorkload: unary((request) => reply(toolstack.setWorkload(request.domain, request.workload))),
+    memoryChecksum: unary((request) => {
+      const record = toolstack.requireDomain(request.domain);
+      const memory = toolstack.domainOf(record).memory;
+      return {
+        domid: record.domid,
+        checksum: memory.checksum(),
+        pageCount: memory.pageCount,
+        populatedPageCount: memory.populatedPageCount(),
+      };
+    }),
+    xenstoreList: unary((request) => {
+      const path = request.path || "/";
+      if (!toolstack.store.exists(path))
+        throw new ToolstackError("NOT_FOUND", `xenstore path ${path} does not exist`);
+      return { entries: toolstack.store.snapshot(path) };
+    }),
+  };
+}

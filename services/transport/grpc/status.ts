@@ -1,0 +1,38 @@
+import { status, type ServiceError, Metadata } from "@grpc/grpc-js";
+import { ToolstackError, type ToolstackErrorCode } from "../../dom0/errors.js";
+import { toToolstackError } from "../../dom0/xen-error-map.js";
+
+const STATUS_BY_CODE: Record<ToolstackErrorCode, status> = {
+  INVALID_ARGUMENT: status.INVALID_ARGUMENT,
+  NOT_FOUND: status.NOT_FOUND,
+  ALREADY_EXISTS: status.ALREADY_EXISTS,
+  RESOURCE_EXHAUSTED: status.RESOURCE_EXHAUSTED,
+  FAILED_PRECONDITION: status.FAILED_PRECONDITION,
+  PERMISSION_DENIED: status.PERMISSION_DENIED,
+  UNAVAILABLE: status.UNAVAILABLE,
+  ABORTED: status.ABORTED,
+};
+
+/** An expected refusal travels with its status code; anything else is an INTERNAL bug report. */
+export function toServiceError(error: unknown): Partial<ServiceError> {
+  const mapped = toToolstackError(error);
+  if (mapped instanceof ToolstackError) {
+    return { code: STATUS_BY_CODE[mapped.code], details: mapped.message, metadata: new Metadata() };
+  }
+  const message = mapped instanceof Error ? (mapped.stack ?? mapped.message) : String(mapped);
+  return { code: status.INTERNAL, details: `internal error: ${message}`, metadata: new Metadata() };
+}
+
+/** Wraps a unary handler body: returns its value or the mapped error through the callback. */
+export function unary<Req, Res>(
+  body: (request: Req) => Res | Promise<Res>,
+): (call: { request: Req }, callback: (error: Partial<ServiceError> | null, value?: Res) => void) => void {
+  return (call, callback) => {
+    Promise.resolve()
+      .then(() => body(call.request))
+      .then(
+        (value) => callback(null, value),
+        (error: unknown) => callback(toServiceError(error)),
+      );
+  };
+}

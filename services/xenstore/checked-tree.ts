@@ -1,0 +1,161 @@
+import { XenStoreError } from "./errors.js";
+import { validateDomid } from "./domid.js";
+import { XENSTORE_PAYLOAD_MAX } from "./limits.js";
+import type { NodeChangeSink } from "./node-change.js";
+import { parentPath, ROOT_PATH, validateNodePath } from "./path.js";
+import {
+  canRead,
+  canWrite,
+  checkedPerms,
+  formatPerms,
+  inheritedPerms,
+  isOwner,
+  isPrivileged,
+  type XenStorePerms,
+} from "./perms.js";
+import type { NodeTree, XsNode } from "./tree.js";
+
+/**
+ * The xenstored operations on one tree, checked against the caller's permissions. Every operation
+ * validates everything before it changes anything, so a thrown XenStoreError leaves the tree as it
+ * was. Each change is reported to `onChange` after it is made.
+ */
+export class CheckedTree {
+  constructor(
+    private readonly tree: NodeTree,
+    private readonly onChange: NodeChangeSink,
+  ) {}
+
+  read(path: string, callerDomid: number): string | undefined {
+    const node = this.lookup(path, callerDomid);
+    if (node !== undefined) requireAccess(node, "read", path, callerDomid);
+    return node?.value;
+  }
+
+  exists(path: string): boolean {
+    validateNodePath(path);
+    return this.tree.has(path);
+  }
+
+  /** Child names, sorted; [] for a missing node. */
+  directory(path: string, callerDomid: number): string[] {
+    const node = this.lookup(path, callerDomid);
+    if (node === undefined) return [];
+    requireAccess(node, "read", path, callerDomid);
+    return [...node.childNames].sort();
+  }
+
+  getPerms(path: string, callerDomid: number): XenStorePerms {
+    const node = this.mustExist(path, callerDomid);
+    requireAccess(node, "read", path, callerDomid);
+    return node.perms;
+  }
+
+  write(path: string, value: string, callerDomid: number): void {
+    validateValue(path, value);
+    this.putValue(path, value, callerDomid, true);
+  }
+
+  /** Creates an empty node; an existing node is left alone (xenstored's `do_mkdir`). */
+  mkdir(path: string, callerDomid: number): void {
+    this.putValue(path, "", callerDomid, false);
+  }
+
+  /** Removes `path` and its subtree; a missing node is not an error and fires nothing. */
+  rm(path: string, callerDomid: number): void {
+    const node = this.lookup(path, callerDomid);
+    if (path === ROOT_PATH) throw new XenStoreError("EINVAL", "the root / cannot be removed");
+    if (node === undefined) return;
+    requireAccess(node, "write", path, callerDomid);
+    const parent = this.tree.get(parentPath(path));
+    this.tree.removeSubtree(path);
+    this.onChange({ path, removed: true, visibleTo: withParent([node.perms], parent) });
+  }
+
+  setPerms(path: string, perms: XenStorePerms, callerDomid: number): void {
+    const node = this.mustExist(path, callerDomid);
+    const newPerms = checkedPerms(perms, `set perms of ${path}`);
+    if (!isOwner(node.perms, callerDomid)) {
+      throw accessError(node, "set perms of", path, callerDomid);
+    }
+    if (!isPrivileged(callerDomid) && newPerms[0]?.domid !== node.perms[0]?.domid) {
+      throw new XenStoreError("EPERM", `domain ${callerDomid} may not change the owner of ${path}`);
+    }
+    this.tree.setPerms(path, newPerms);
+    const parent = this.tree.get(parentPath(path));
+    this.onChange({ path, removed: false, visibleTo: withParent([node.perms, newPerms], parent) });
+  }
+
+  private putValue(path: string, value: string, callerDomid: number, overwrite: boolean): void {
+    const node = this.lookup(path, callerDomid);
+    if (node !== undefined) {
+      requireAccess(node, "write", path, callerDomid);
+      if (!overwrite) return;
+      this.tree.put(path, value, node.perms);
+    } else {
+      this.create(path, value, callerDomid);
+    }
+    const parent = this.tree.get(parentPath(path));
+    const perms = this.tree.get(path)?.perms ?? [];
+    this.onChange({ path, removed: false, visibleTo: withParent([perms], parent) });
+  }
+
+  /** Creates `path` and any missing parents; the caller needs write access to the nearest ancestor. */
+  private create(path: string, value: string, callerDomid: number): void {
+    const missingPaths: string[] = [];
+    let ancestorPath = path;
+    for (; !this.tree.has(ancestorPath); ancestorPath = parentPath(ancestorPath)) {
+      missingPaths.unshift(ancestorPath);
+    }
+    const ancestor = this.tree.get(ancestorPath);
+    if (ancestor === undefined) throw new Error(`xenstore: missing ancestor ${ancestorPath}`);
+    if (!canWrite(ancestor.perms, callerDomid)) {
+      throw new XenStoreError(
+        "EACCES",
+        `domain ${callerDomid} may not create ${path} under ${ancestorPath} (perms ${formatPerms(ancestor.perms)})`,
+      );
+    }
+    const perms = inheritedPerms(ancestor.perms, callerDomid);
+    for (const missingPath of missingPaths) {
+      this.tree.put(missingPath, missingPath === path ? value : "", perms);
+    }
+  }
+
+  private lookup(path: string, callerDomid: number): XsNode | undefined {
+    validateNodePath(path);
+    validateDomid(callerDomid, `caller of ${path}`);
+    return this.tree.get(path);
+  }
+
+  private mustExist(path: string, callerDomid: number): XsNode {
+    const node = this.lookup(path, callerDomid);
+    if (node === undefined) throw new XenStoreError("ENOENT", `no node ${path}`);
+    return node;
+  }
+}
+
+function validateValue(path: string, value: string): void {
+  const valueByteCount = Buffer.byteLength(value, "utf8");
+  if (valueByteCount > XENSTORE_PAYLOAD_MAX) {
+    throw new XenStoreError(
+      "E2BIG",
+      `value for ${path} is ${valueByteCount} bytes, more than XENSTORE_PAYLOAD_MAX ${XENSTORE_PAYLOAD_MAX}`,
+    );
+  }
+}
+
+function requireAccess(node: XsNode, what: "read" | "write", path: string, callerDomid: number): void {
+  const allowed = what === "read" ? canRead(node.perms, callerDomid) : canWrite(node.perms, callerDomid);
+  if (!allowed) throw accessError(node, what, path, callerDomid);
+}
+
+function accessError(node: XsNode, what: string, path: string, callerDomid: number): XenStoreError {
+  return new XenStoreError(
+    "EACCES",
+    `domain ${callerDomid} may not ${what} ${path} (perms ${formatPerms(node.perms)})`,
+  );
+}
+
+function withParent(perms: XenStorePerms[], parent: XsNode | undefined): readonly XenStorePerms[] {
+  return parent === undefined ? perms : [...perms, parent.perms];
+}

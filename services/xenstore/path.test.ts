@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { XenStoreError } from "./errors.js";
+import { XENSTORE_ABS_PATH_MAX } from "./limits.js";
+import { baseName, isAtOrBelow, joinPath, parentPath, relativePath, validateNodePath } from "./path.js";
+
+describe("validateNodePath", () => {
+  it.each(["/", "/local", "/local/domain/5/device/vif/0", "/a_b-c.d@e", "/A/9"])("accepts %s", (path) => {
+    expect(() => validateNodePath(path)).not.toThrow();
+  });
+
+  it.each([
+    ["", "empty"],
+    ["local/domain", "absolute"],
+    ["/local//domain", "empty component"],
+    ["/local/", "trailing"],
+    ["/local/dom ain", "characters"],
+    ["/local/d*", "characters"],
+    ["/ü", "characters"],
+  ])("rejects %j (%s)", (path, why) => {
+    expect(() => validateNodePath(path)).toThrow(XenStoreError);
+    expect(() => validateNodePath(path)).toThrow(why);
+  });
+
+  it("limits the length to XENSTORE_ABS_PATH_MAX", () => {
+    const longest = "/" + "a".repeat(XENSTORE_ABS_PATH_MAX - 1);
+    expect(() => validateNodePath(longest)).not.toThrow();
+    expect(() => validateNodePath(longest + "a")).toThrow(/longer than 3072/);
+  });
+
+  it("names the code EINVAL", () => {
+    try {
+      validateNodePath("nope");
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(XenStoreError);
+      expect((error as XenStoreError).code).toBe("EINVAL");
+      expect((error as XenStoreError).message).toMatch(/^EINVAL: bad path "nope"/);
+    }
+  });
+});
+
+describe("path helpers", () => {
+  it("splits parent and base name", () => {
+    expect(parentPath("/local/domain")).toBe("/local");
+    expect(parentPath("/local")).toBe("/");
+    expect(baseName("/local/domain")).toBe("domain");
+    expect(() => parentPath("/")).toThrow();
+  });
+
+  it("joins and relativises both ways", () => {
+    expect(joinPath("/", "a/b")).toBe("/a/b");
+    expect(joinPath("/x", "a")).toBe("/x/a");
+    expect(joinPath("/x", "")).toBe("/x");
+    expect(relativePath("/x/a/b", "/x")).toBe("a/b");
+    expect(relativePath("/x", "/x")).toBe("");
+    expect(relativePath("/x", "/")).toBe("x");
+    expect(() => relativePath("/xy", "/x")).toThrow();
+  });
+
+  it("treats a sibling with a common prefix as not below", () => {
+    expect(isAtOrBelow("/local/domain/12", "/local/domain/1")).toBe(false);
+    expect(isAtOrBelow("/local/domain/1/name", "/local/domain/1")).toBe(true);
+    expect(isAtOrBelow("/local/domain/1", "/local/domain/1")).toBe(true);
+    expect(isAtOrBelow("/anything", "/")).toBe(true);
+    expect(isAtOrBelow("/local", "/local/domain")).toBe(false);
+  });
+});

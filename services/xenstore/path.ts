@@ -1,0 +1,55 @@
+import { XenStoreError } from "./errors.js";
+import { XENSTORE_ABS_PATH_MAX } from "./limits.js";
+
+export const ROOT_PATH = "/";
+
+/**
+ * Characters allowed in a path. xenstored's `valid_chars` (tools/xenstored/core.c) allows
+ * `[A-Za-z0-9-/_@]`; the simulator also allows `.` so names such as IP addresses fit.
+ */
+const pathCharsPattern = /^[A-Za-z0-9_@/.-]*$/;
+
+/** Throws EINVAL unless `path` is an absolute node path (rules from `is_valid_nodename`). */
+export function validateNodePath(path: string): void {
+  const fail = (why: string): never => {
+    throw new XenStoreError("EINVAL", `bad path ${JSON.stringify(path)}: ${why}`);
+  };
+  if (path.length === 0) fail("empty");
+  if (!path.startsWith("/")) fail("must be absolute (start with /)");
+  if (path.length > XENSTORE_ABS_PATH_MAX) fail(`longer than ${XENSTORE_ABS_PATH_MAX} characters`);
+  if (!pathCharsPattern.test(path)) fail("allowed characters are A-Z a-z 0-9 _ @ / . -");
+  if (path.includes("//")) fail("empty component");
+  if (path !== ROOT_PATH && path.endsWith("/")) fail("trailing /");
+}
+
+/** The parent of a valid non-root path; "/" for a top-level node. */
+export function parentPath(path: string): string {
+  if (path === ROOT_PATH) throw new Error("xenstore: the root has no parent");
+  const slashIndex = path.lastIndexOf("/");
+  return slashIndex === 0 ? ROOT_PATH : path.slice(0, slashIndex);
+}
+
+/** The last component of a valid non-root path. */
+export function baseName(path: string): string {
+  if (path === ROOT_PATH) throw new Error("xenstore: the root has no name");
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
+/** `parent` + "/" + `relative`; an empty `relative` names `parent` itself. Not validated. */
+export function joinPath(parent: string, relative: string): string {
+  if (relative === "") return parent;
+  return parent === ROOT_PATH ? `/${relative}` : `${parent}/${relative}`;
+}
+
+/** `path` relative to `ancestor` ("" when equal); `path` must be `ancestor` or below it. */
+export function relativePath(path: string, ancestor: string): string {
+  if (!isAtOrBelow(path, ancestor)) throw new Error(`xenstore: ${path} is not under ${ancestor}`);
+  if (path === ancestor) return "";
+  return ancestor === ROOT_PATH ? path.slice(1) : path.slice(ancestor.length + 1);
+}
+
+/** True when `path` is `ancestor` or one of its descendants (xenstored's `is_child`). */
+export function isAtOrBelow(path: string, ancestor: string): boolean {
+  if (ancestor === ROOT_PATH || path === ancestor) return true;
+  return path.startsWith(ancestor) && path.charAt(ancestor.length) === "/";
+}

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import {
+  backendPath,
+  controlShutdownPath,
+  domainNamePath,
+  domainPath,
+  frontendPath,
+  memoryStaticMaxPath,
+  memoryTargetPath,
+  vmPath,
+} from "./paths.js";
+
+describe("xenstore-paths layout", () => {
+  it("builds the paths docs/misc/xenstore-paths.pandoc names", () => {
+    expect(domainPath(5)).toBe("/local/domain/5");
+    expect(domainNamePath(5)).toBe("/local/domain/5/name");
+    expect(memoryTargetPath(5)).toBe("/local/domain/5/memory/target");
+    expect(memoryStaticMaxPath(5)).toBe("/local/domain/5/memory/static-max");
+    expect(controlShutdownPath(5)).toBe("/local/domain/5/control/shutdown");
+    expect(frontendPath(5, "vif", 0)).toBe("/local/domain/5/device/vif/0");
+    expect(frontendPath(5, "vbd", 51712)).toBe("/local/domain/5/device/vbd/51712");
+    expect(backendPath(0, "vif", 5, 0)).toBe("/local/domain/0/backend/vif/5/0");
+    const uuid = "6f2b0a1c-3d4e-4f50-8a9b-0c1d2e3f4a5b";
+    expect(vmPath(uuid)).toBe(`/vm/${uuid}`);
+  });
+
+  it("rejects domids, devids and uuids that cannot be right", () => {
+    expect(() => domainPath(-1)).toThrow(/EINVAL/);
+    expect(() => domainPath(1.5)).toThrow(/EINVAL/);
+    expect(() => domainPath(0x7ff0)).toThrow(/EINVAL/);
+    expect(() => frontendPath(5, "vif", -1)).toThrow(/devid -1/);
+    expect(() => backendPath(0, "vbd", 0x7fff, 0)).toThrow(/EINVAL/);
+    expect(() => vmPath("not-a-uuid")).toThrow(/not a UUID/);
+    expect(() => vmPath("../x")).toThrow(/EINVAL/);
+  });
+});

@@ -1,0 +1,176 @@
+import { DOMID_DOM0 } from "../core/units.js";
+import { CheckedTree } from "./checked-tree.js";
+import { validateDomid } from "./domid.js";
+import { XenStoreError } from "./errors.js";
+import { WatchEventQueue } from "./event-queue.js";
+import type { NodeChange } from "./node-change.js";
+import type { XenStoreNodeOps } from "./node-ops.js";
+import type { XenStorePerms } from "./perms.js";
+import { restoreSubtree, snapshotSubtree, type XenStoreSnapshot } from "./snapshot.js";
+import { XenStoreTransaction } from "./transaction.js";
+import { NodeTree } from "./tree.js";
+import { WatchRegistry, type SpecialWatchPath, type WatchCallback } from "./watches.js";
+
+/**
+ * The XenStore of one host (tools/xenstored; docs/misc/xenstore.txt): a tree of string values
+ * with per-node permissions, watches and transactions. Synchronous and deterministic: watch
+ * callbacks run after the change that fired them, before the call that made it returns.
+ */
+export class XenStore implements XenStoreNodeOps {
+  private tree = new NodeTree();
+  private readonly watches = new WatchRegistry();
+  private readonly eventQueue = new WatchEventQueue((watch) => this.watches.isRegistered(watch));
+  /** Dom0's connection exists from the start, like xenstored's. */
+  private readonly introducedDomids = new Set<number>([DOMID_DOM0]);
+  private transactionOpen = false;
+
+  get nodeCount(): number {
+    return this.tree.nodeCount;
+  }
+  get watchCount(): number {
+    return this.watches.watchCount;
+  }
+  nodeCountOwnedBy(domid: number): number {
+    let count = 0;
+    for (const [, node] of this.tree.walk("/")) if (node.perms[0]?.domid === domid) count += 1;
+    return count;
+  }
+  watchCountOwnedBy(domid: number): number {
+    return this.watches.countOwnedBy(domid);
+  }
+
+  read(path: string, callerDomid = DOMID_DOM0): string | undefined {
+    return this.reader().read(path, callerDomid);
+  }
+  directory(path: string, callerDomid = DOMID_DOM0): string[] {
+    return this.reader().directory(path, callerDomid);
+  }
+  exists(path: string): boolean {
+    return this.reader().exists(path);
+  }
+  getPerms(path: string, callerDomid = DOMID_DOM0): XenStorePerms {
+    return this.reader().getPerms(path, callerDomid);
+  }
+
+  write(path: string, value: string, callerDomid = DOMID_DOM0): void {
+    this.mutate((checked) => checked.write(path, value, callerDomid));
+  }
+  mkdir(path: string, callerDomid = DOMID_DOM0): void {
+    this.mutate((checked) => checked.mkdir(path, callerDomid));
+  }
+  rm(path: string, callerDomid = DOMID_DOM0): void {
+    this.mutate((checked) => checked.rm(path, callerDomid));
+  }
+  setPerms(path: string, perms: XenStorePerms, callerDomid = DOMID_DOM0): void {
+    this.mutate((checked) => checked.setPerms(path, perms, callerDomid));
+  }
+
+  /**
+   * Calls `callback(changedPath, token)` for every change at or below `path` (and, for an rm above
+   * it, with `path` itself). Like xenstored, it fires once at once with `path`.
+   */
+  watch(path: string, token: string, callback: WatchCallback, callerDomid = DOMID_DOM0): void {
+    validateDomid(callerDomid, `watch on ${path}`);
+    const watch = this.watches.add(path, token, callerDomid, callback);
+    this.eventQueue.enqueue([{ watch, eventPath: path }]);
+    this.eventQueue.drain();
+  }
+  unwatch(path: string, token: string, callerDomid = DOMID_DOM0): void {
+    this.watches.remove(path, token, callerDomid);
+  }
+
+  /** XS_INTRODUCE: a domain's connection appears; fires @introduceDomain. */
+  introduceDomain(domid: number): void {
+    validateDomid(domid, "introduce");
+    if (this.introducedDomids.has(domid)) {
+      throw new XenStoreError("EEXIST", `domain ${domid} is already introduced`);
+    }
+    this.assertNoTransaction();
+    this.introducedDomids.add(domid);
+    this.fireSpecial("@introduceDomain");
+  }
+
+  /** XS_RELEASE: the domain is gone; its watches go with it. Fires @releaseDomain. */
+  releaseDomain(domid: number): void {
+    validateDomid(domid, "release");
+    if (domid === DOMID_DOM0) throw new XenStoreError("EINVAL", "Dom0 cannot be released");
+    if (!this.introducedDomids.has(domid)) {
+      throw new XenStoreError("ENOENT", `domain ${domid} is not introduced`);
+    }
+    this.assertNoTransaction();
+    this.introducedDomids.delete(domid);
+    this.watches.removeAllOwnedBy(domid);
+    this.fireSpecial("@releaseDomain");
+  }
+
+  isDomainIntroduced(domid: number): boolean {
+    return this.introducedDomids.has(domid);
+  }
+
+  /**
+   * Runs `fn` against a private copy of the store and applies all of it when `fn` returns; watches
+   * fire after that. If `fn` throws, nothing is applied and nothing fires. `fn` must be synchronous.
+   * The transaction's operations act as `callerDomid`.
+   */
+  transaction<T>(fn: (tx: XenStoreTransaction) => T, callerDomid = DOMID_DOM0): T {
+    this.assertNoTransaction();
+    validateDomid(callerDomid, "transaction");
+    const txTree = this.tree.clone();
+    const tx = new XenStoreTransaction(txTree, callerDomid);
+    this.transactionOpen = true;
+    let result: T;
+    try {
+      result = fn(tx);
+    } finally {
+      tx.close();
+      this.transactionOpen = false;
+    }
+    if (isPromiseLike(result)) throw new Error("xenstore: a transaction function must not be async");
+    this.tree = txTree;
+    this.fireChanges(tx.changes());
+    return result;
+  }
+
+  /** Every node at or below `prefix`, keyed by path relative to it (see XenStoreSnapshot). */
+  snapshot(prefix: string): XenStoreSnapshot {
+    return snapshotSubtree(this.tree, prefix);
+  }
+
+  /** Replaces the subtree at `prefix` with a snapshot, in one transaction; nodes inherit perms. */
+  restore(prefix: string, entries: XenStoreSnapshot): void {
+    this.transaction((tx) => restoreSubtree(tx, prefix, entries));
+  }
+
+  private reader(): CheckedTree {
+    return new CheckedTree(this.tree, () => {
+      throw new Error("xenstore: a read changed the tree");
+    });
+  }
+
+  private mutate(change: (checked: CheckedTree) => void): void {
+    this.assertNoTransaction();
+    const changes: NodeChange[] = [];
+    change(new CheckedTree(this.tree, (nodeChange) => changes.push(nodeChange)));
+    this.fireChanges(changes);
+  }
+
+  private fireChanges(changes: readonly NodeChange[]): void {
+    for (const change of changes) this.eventQueue.enqueue(this.watches.matchChange(change));
+    this.eventQueue.drain();
+  }
+
+  private fireSpecial(path: SpecialWatchPath): void {
+    this.eventQueue.enqueue(this.watches.matchSpecial(path));
+    this.eventQueue.drain();
+  }
+
+  private assertNoTransaction(): void {
+    if (this.transactionOpen) {
+      throw new Error("xenstore: the store changed while a transaction is open; use the transaction");
+    }
+  }
+}
+
+function isPromiseLike(value: unknown): boolean {
+  return typeof value === "object" && value !== null && typeof Reflect.get(value, "then") === "function";
+}

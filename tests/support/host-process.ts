@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { join } from "node:path";
+import { HostClient } from "../../services/gen/xensim/v1/host.js";
+import { connectHost } from "../../services/cli/host-client.js";
+
+export const REPO_ROOT = join(import.meta.dirname, "..", "..");
+
+export interface HostProcess {
+  hostId: string;
+  address: string;
+  process: ChildProcess;
+  client: HostClient;
+  stop(): Promise<void>;
+  kill9(): Promise<void>;
+}
+
+export interface HostProcessOptions {
+  hostId: string;
+  natsUrl?: string;
+  listenHost?: string;
+  memoryMib?: number;
+  pcpus?: number;
+  hvm?: boolean;
+  heartbeatMs?: number;
+  extraArgs?: string[];
+}
+
+/** Starts a real host service (node dist/services/host/main.js) and waits for its ready line. */
+export async function startHostProcess(options: HostProcessOptions): Promise<HostProcess> {
+  const args = [join(REPO_ROOT, "dist/services/host/main.js"), "--host-id", options.hostId];
+  args.push("--listen", `${options.listenHost ?? "127.0.0.1"}:0`);
+  if (options.natsUrl) args.push("--nats", options.natsUrl);
+  if (options.memoryMib) args.push("--memory-mib", String(options.memoryMib));
+  if (options.pcpus) args.push("--pcpus", String(options.pcpus));
+  if (options.hvm === false) args.push("--no-hvm");
+  if (options.heartbeatMs) args.push("--heartbeat-ms", String(options.heartbeatMs));
+  args.push(...(options.extraArgs ?? []));
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const address = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.on("line", (line) => {
+      if (line.startsWith('{"ready":true')) resolve((JSON.parse(line) as { address: string }).address);
+    });
+    child.once("exit", (code) => reject(new Error(`host ${options.hostId} exited with ${code}: ${stderr}`)));
+  });
+  const client = connectHost(address);
+  const waitExit = () =>
+    child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((r) => child.once("exit", () => r()));
+  return {
+    hostId: options.hostId,
+    address,
+    process: child,
+    client,
+    stop: async () => {
+      client.close();
+      const exited = waitExit();
+      child.kill("SIGTERM");
+      await exited;
+    },
+    kill9: async () => {
+      client.close();
+      const exited = waitExit();
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
