@@ -74,6 +74,12 @@ export class SimulatedClock implements Clock {
     this.timeNs = targetNs;
   }
 
+  /** When the next timer falls due, in this clock's milliseconds; undefined when none is set. */
+  nextTimerDueMs(): number | undefined {
+    const next = this.nextDue(BigInt(Number.MAX_SAFE_INTEGER) * 1_000_000n);
+    return next === undefined ? undefined : Number(next.dueNs) / 1e6;
+  }
+
   pendingTimerCount(): number {
     return this.timers.length;
   }

@@ -7,7 +7,12 @@ import { parseWorkloadSpec } from "../core/workload/spec.js";
 import type { Dom0Spec, HostSpec } from "../core/host-spec.js";
 import { DOMID_DOM0, mibToKib } from "../core/units.js";
 import { XenStore } from "../xenstore/store.js";
-import { controlShutdownPath, memoryStaticMaxPath, memoryTargetPath } from "../xenstore/paths.js";
+import {
+  controlShutdownPath,
+  memoryStaticMaxPath,
+  memoryTargetPath,
+  vmPath,
+} from "../xenstore/paths.js";
 import type { DomainConfig, LifecycleAction } from "./xlcfg/domain-config.js";
 import { ToolstackError } from "./errors.js";
 import { toToolstackError } from "./xen-error-map.js";
@@ -64,6 +69,10 @@ export class Toolstack {
     this.hypervisor.bootDom0(dom0, dom0Uuid);
     this.store.write("/local/domain/0/name", DOM0_NAME);
     this.store.write("/local/domain/0/domid", "0");
+    // xen-init-dom0 gives Dom0 its /vm entry too, so /vm exists before any DomU comes and goes.
+    this.store.write("/local/domain/0/vm", vmPath(dom0Uuid));
+    this.store.write(`${vmPath(dom0Uuid)}/name`, DOM0_NAME);
+    this.store.write(`${vmPath(dom0Uuid)}/uuid`, dom0Uuid);
     this.store.write(memoryTargetPath(0), String(mibToKib(dom0.memoryMib)));
     this.records.set(DOMID_DOM0, dom0Record(dom0Uuid, dom0));
     this.hypervisor.onDomainShutdown((domain) => this.onShutdown(domain));

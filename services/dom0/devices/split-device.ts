@@ -1,5 +1,7 @@
 import type { XenStore } from "../../xenstore/store.js";
-import { XenbusState, backendPath, frontendPath } from "../../xenstore/paths.js";
+import type { XenStorePerms } from "../../xenstore/perms.js";
+import { XenbusState, backendPath, domainPath, frontendPath } from "../../xenstore/paths.js";
+import { parentPath } from "../../xenstore/path.js";
 import { DOMID_DOM0 } from "../../core/units.js";
 
 export type DeviceKind = "vif" | "vbd";
@@ -32,24 +34,39 @@ export function addDevice(store: XenStore, device: SplitDevice): void {
     tx.write(`${be}/frontend-id`, String(device.frontDomid));
     tx.write(`${be}/online`, "1");
     tx.write(`${be}/state`, String(XenbusState.Initialising));
+    // libxl__device_generic_add gives the frontend dir *and its keys* to the guest, Dom0 may read;
+    // Dom0's writes below inherit these perms, so the guest can write its own state.
+    tx.mkdir(fe);
+    tx.setPerms(fe, frontendPerms(device.frontDomid));
     for (const [key, value] of Object.entries(device.frontendKeys)) tx.write(`${fe}/${key}`, value);
     tx.write(`${fe}/backend`, be);
     tx.write(`${fe}/backend-id`, String(DOMID_DOM0));
     tx.write(`${fe}/state`, String(XenbusState.Initialising));
   });
-  store.setPerms(fe, [
-    { domid: device.frontDomid, perm: "n" },
+}
+
+function frontendPerms(frontDomid: number): XenStorePerms {
+  return [
+    { domid: frontDomid, perm: "n" },
     { domid: DOMID_DOM0, perm: "r" },
-  ]);
+  ];
 }
 
 /** libxl's device_remove: asks the backend to close, then removes both halves. */
 export function removeDevice(store: XenStore, device: SplitDevice): void {
   const be = deviceBackendPath(device);
   if (store.exists(be)) store.write(`${be}/state`, String(XenbusState.Closing));
-  if (store.exists(be)) store.rm(be);
-  const fe = deviceFrontendPath(device);
-  if (store.exists(fe)) store.rm(fe);
+  removeWithEmptyParents(store, be, domainPath(DOMID_DOM0));
+  removeWithEmptyParents(store, deviceFrontendPath(device), domainPath(device.frontDomid));
+}
+
+/** libxl__xs_path_cleanup: removes `path`, then each parent left empty, stopping at `home`. */
+function removeWithEmptyParents(store: XenStore, path: string, home: string): void {
+  if (store.exists(path)) store.rm(path);
+  for (let dir = parentPath(path); dir !== home && dir.startsWith(`${home}/`); dir = parentPath(dir)) {
+    if (!store.exists(dir) || store.directory(dir).length > 0) return;
+    store.rm(dir);
+  }
 }
 
 export function readState(store: XenStore, path: string): XenbusState {

@@ -76,7 +76,9 @@ describe("tokenize", () => {
   });
 
   it("rejects upper-case keys, carriage returns and stray characters", () => {
-    expect(errorOf("Memory = 1")).toBe("guest.cfg:1:1: unexpected 'M': keys must match [a-z][._0-9a-z]*");
+    expect(errorOf("Memory = 1")).toBe(
+      "guest.cfg:1:1: unexpected 'M': keys match [a-z][._0-9a-z]* and other text must be quoted",
+    );
     expect(errorOf("a = 1\r\n")).toMatch(/^guest\.cfg:1:6: unexpected carriage return/);
     expect(errorOf("a = @")).toBe("guest.cfg:1:5: unexpected character '@'");
   });

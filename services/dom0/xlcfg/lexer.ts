@@ -29,7 +29,8 @@ export function tokenize(source: string, file: string): Token[] {
   }
 }
 
-class Lexer {
+/** Produces tokens one at a time, so the first error in file order is the one reported. */
+export class Lexer {
   private index = 0;
   private line = 1;
   private column = 1;
@@ -134,6 +135,6 @@ function unexpectedCharacterReason(c: string): string {
     return `unexpected '${c}': this file is likely Python, which xl.cfg does not support (no expressions or operators)`;
   }
   if (c === "\r") return "unexpected carriage return: DOS (CRLF) line endings are not accepted";
-  if (/[A-Z_]/.test(c)) return `unexpected '${c}': keys must match [a-z][._0-9a-z]*`;
+  if (/[A-Z_]/.test(c)) return `unexpected '${c}': keys match [a-z][._0-9a-z]* and other text must be quoted`;
   return `unexpected character '${c}'`;
 }

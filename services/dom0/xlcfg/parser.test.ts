@@ -117,6 +117,17 @@ describe("parseXlCfg errors", () => {
     );
   });
 
+  it("reports the first error in file order", () => {
+    expect(errorOf("memory 5\nx = 1\ny = @")).toMatch(/^guest\.cfg:1:1: expected '='/);
+  });
+
+  it("rejects a unit suffix on a number", () => {
+    expect(errorOf("memory = 512M")).toMatch(/^guest\.cfg:1:13: unexpected 'M'/);
+    expect(errorOf("memory = 512m")).toBe(
+      "guest.cfg:1:13: expected a newline or ';' after the value, found 'm'",
+    );
+  });
+
   it("reports a statement that does not start with a key", () => {
     expect(errorOf("= 5")).toBe("guest.cfg:1:1: expected a key, found '='");
   });

@@ -10,7 +10,7 @@
  * comma. Any other character outside quotes (+ - . ( ) :) is a lexical error: "likely Python".
  * The last `=` of a key wins and `+=` appends (settings.ts). Errors are XlCfgError at file:line:col.
  */
-import { tokenize, type Token } from "./lexer.js";
+import { Lexer, type Token } from "./lexer.js";
 import { applyStatements, type XlCfgFile, type XlCfgStatement, type XlCfgValue } from "./settings.js";
 import { XlCfgError } from "./errors.js";
 
@@ -24,19 +24,21 @@ export function parseXlCfg(text: string, fileName: string): XlCfgFile {
 
 /** The statements of a source in order, without applying them. */
 export function parseXlCfgStatements(text: string, fileName: string): XlCfgStatement[] {
-  return new Parser(tokenize(text, fileName)).file();
+  return new Parser(new Lexer(text, fileName)).file();
 }
 
 class Parser {
-  private index = 0;
+  private current: Token;
 
-  constructor(private readonly tokens: readonly Token[]) {}
+  constructor(private readonly lexer: Lexer) {
+    this.current = lexer.next();
+  }
 
   file(): XlCfgStatement[] {
     const statements: XlCfgStatement[] = [];
     for (let token = this.peek(); token.kind !== "eof"; token = this.peek()) {
       if (token.kind === "newline" || token.kind === ";") {
-        this.index++;
+        this.advance();
         continue;
       }
       statements.push(this.assignment());
@@ -70,7 +72,7 @@ class Parser {
         `expected a newline or ';' after the value, found ${describe(token)}`,
       );
     }
-    this.index++;
+    this.advance();
   }
 
   /** A value, or undefined (consuming nothing) when the next token cannot start one. */
@@ -78,13 +80,13 @@ class Parser {
     const token = this.peek();
     switch (token.kind) {
       case "string":
-        this.index++;
+        this.advance();
         return { kind: "string", value: token.value, position: token.position };
       case "number":
-        this.index++;
+        this.advance();
         return { kind: "number", value: token.value, text: token.text, position: token.position };
       case "[":
-        this.index++;
+        this.advance();
         return this.list(token, depth + 1);
       default:
         return undefined;
@@ -104,9 +106,9 @@ class Parser {
       this.skipNewlines();
       if (this.peek().kind === "]") break;
       if (this.peek().kind !== ",") throw this.listError(open, "',' or ']'");
-      this.index++;
+      this.advance();
     }
-    this.index++;
+    this.advance();
     return { kind: "list", items, position: open.position };
   }
 
@@ -120,18 +122,20 @@ class Parser {
   }
 
   private skipNewlines(): void {
-    while (this.peek().kind === "newline") this.index++;
+    while (this.peek().kind === "newline") this.advance();
   }
 
   private peek(): Token {
-    const token = this.tokens[this.index];
-    if (token === undefined) throw new Error("xl.cfg parser ran past the eof token");
-    return token;
+    return this.current;
+  }
+
+  private advance(): void {
+    if (this.current.kind !== "eof") this.current = this.lexer.next();
   }
 
   private take(): Token {
-    const token = this.peek();
-    if (token.kind !== "eof") this.index++;
+    const token = this.current;
+    this.advance();
     return token;
   }
 }

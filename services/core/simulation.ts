@@ -1,0 +1,48 @@
+import type { SimulatedClock } from "./clock.js";
+
+/** Simulated milliseconds one runSimulation call may cover before it gives up (a hang is a bug). */
+export const SIMULATION_MS_MAX = 3600 * 1000;
+/** Event-loop turns without any timer due before the run counts as deadlocked. */
+const IDLE_TURN_COUNT_MAX = 1000;
+
+/**
+ * Runs `work` to completion under a simulated clock: lets pending promise chains settle, then moves
+ * the clock to the next timer, and again, until `work` settles. Time only passes when everything
+ * is waiting on the clock, so a run is exactly reproducible. (The one place the simulation harness
+ * touches the event loop: to let promise chains run between timer firings.)
+ */
+export async function runSimulation<T>(clock: SimulatedClock, work: Promise<T>): Promise<T> {
+  let settled = false;
+  let result: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
+  work.then(
+    (value) => ((settled = true), (result = { ok: true, value })),
+    (error: unknown) => ((settled = true), (result = { ok: false, error })),
+  );
+  const startMs = clock.nowMs();
+  let idleTurns = 0;
+  while (!settled) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (settled) break;
+    const dueMs = clock.nextTimerDueMs();
+    if (dueMs === undefined) {
+      if (++idleTurns > IDLE_TURN_COUNT_MAX)
+        throw new Error("runSimulation: nothing to wait for, but the work has not settled");
+      continue;
+    }
+    idleTurns = 0;
+    if (dueMs - startMs > SIMULATION_MS_MAX)
+      throw new Error(`runSimulation: more than ${SIMULATION_MS_MAX} ms of simulated time`);
+    clock.advanceMs(Math.max(0, dueMs - clock.nowMs()));
+  }
+  if (!result!.ok) throw result!.error;
+  return result!.value;
+}
+
+/** Calls `fn` every `periodMs` of simulated time until the returned function is called. */
+export function every(clock: SimulatedClock, periodMs: number, fn: () => void): () => void {
+  let cancel = clock.setTimer(periodMs, function fire() {
+    fn();
+    cancel = clock.setTimer(periodMs, fire);
+  });
+  return () => cancel();
+}

@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import { runSimulation } from "../../core/simulation.js";
+import { Prng } from "../../core/prng.js";
+import { populateAll } from "../../core/workload/index.js";
+import { createPolicy } from "../precopy/create-policy.js";
+import { UNLIMITED_BANDWIDTH, FixedBandwidthLimit } from "../precopy/bandwidth.js";
+import { PageChecksumError } from "../stream/errors.js";
+import { StreamSender } from "./sender.js";
+import { StreamReceiver } from "./receiver.js";
+import { senderDomainOf } from "./domain-image.js";
+import { createGuest, receiverSink, simPair, simScheduler } from "./sim-harness.js";
+
+function migrateInProcess(
+  seed: number,
+  workload: string,
+  options: { live?: boolean; bandwidthBytesPerSecond?: number; corrupt?: boolean } = {},
+) {
+  const pair = simPair(seed);
+  const guest = createGuest(pair.source, "g", 16, workload);
+  const memory = pair.source.domainOf(guest).memory;
+  populateAll(memory, new Prng(seed));
+  const incoming = pair.destination.create(guest.config, { paused: true, nameOverride: "g--incoming" });
+  const incomingMemory = pair.destination.domainOf(incoming).memory;
+  const receiver = new StreamReceiver(() => incomingMemory);
+  const sender = new StreamSender(senderDomainOf(pair.source, guest), receiverSink(receiver), {
+    clock: pair.clock,
+    scheduler: simScheduler(pair.clock),
+    policy: createPolicy("xen"),
+    bandwidth: options.bandwidthBytesPerSecond
+      ? new FixedBandwidthLimit(options.bandwidthBytesPerSecond)
+      : UNLIMITED_BANDWIDTH,
+    autoConverge: undefined,
+    live: options.live ?? true,
+    corruptFirstPage: options.corrupt ?? false,
+  });
+  return {
+    pair,
+    guest,
+    memory,
+    incomingMemory,
+    receiver,
+    run: () => runSimulation(pair.clock, sender.run()),
+  };
+}
+
+describe("StreamSender → StreamReceiver in one process", () => {
+  it("moves an idle, fully populated guest in one live round plus stop-and-copy, byte for byte", async () => {
+    const m = migrateInProcess(1, "idle");
+    const result = await m.run();
+    m.pair.stopTicks();
+    expect(m.receiver.isEnded).toBe(true);
+    expect(m.incomingMemory.checksum()).toBe(m.memory.checksum());
+    expect(result.rounds.map((r) => r.stopAndCopy)).toEqual([false, true]);
+    expect(result.rounds[0]!.pageCountSent).toBe(4096);
+    expect(result.rounds[1]!.pageCountSent).toBe(0);
+    expect(m.receiver.finish().pageCountVerified).toBe(result.pageCountNormal);
+    expect(m.pair.source.domainOf(m.guest).paused).toBe(true);
+  });
+
+  it("keeps dirtying during pre-copy and still arrives identical to the paused source", async () => {
+    const m = migrateInProcess(2, "uniform:rate=20000", { bandwidthBytesPerSecond: 32 * 1024 * 1024 });
+    const result = await m.run();
+    m.pair.stopTicks();
+    expect(result.rounds.length).toBeGreaterThan(2);
+    expect(result.rounds[1]!.pageCountSent).toBeGreaterThan(0);
+    expect(m.incomingMemory.checksum()).toBe(m.memory.checksum());
+    expect(result.downtimeBytes).toBeGreaterThan(0);
+    expect(m.memory.isLogDirty()).toBe(false);
+  });
+
+  it("non-live: pauses first and copies once", async () => {
+    const m = migrateInProcess(3, "uniform:rate=20000", {
+      live: false,
+      bandwidthBytesPerSecond: 64 * 1024 * 1024,
+    });
+    const result = await m.run();
+    m.pair.stopTicks();
+    expect(result.rounds).toHaveLength(1);
+    expect(result.rounds[0]!.stopAndCopy).toBe(true);
+    expect(m.incomingMemory.checksum()).toBe(m.memory.checksum());
+  });
+
+  it("refuses a corrupted page before writing it", async () => {
+    const m = migrateInProcess(4, "idle", { corrupt: true });
+    await expect(m.run()).rejects.toBeInstanceOf(PageChecksumError);
+    m.pair.stopTicks();
+    expect(m.receiver.isEnded).toBe(false);
+  });
+});

@@ -1,0 +1,17 @@
+/**
+ * Where the migration stream's bytes go: a gRPC server stream, a file, or (in one process) a
+ * receiver. `write` resolves when the sink can take more (backpressure); `release` is called once
+ * the sink no longer needs `chunk`, so the caller may reuse its buffer.
+ */
+export interface StreamSink {
+  write(chunk: Uint8Array, release: () => void): Promise<void>;
+  /** All bytes written so far have been handed on. */
+  flush(): Promise<void>;
+}
+
+/** What the engine waits on besides the sink: time passing, and giving the guests a turn. */
+export interface EngineScheduler {
+  sleepMs(delayMs: number): Promise<void>;
+  /** Lets other work of the host run (the guests' tick, RPCs) between records. */
+  yield(): Promise<void>;
+}
