@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { addDomainCommands, type CliIo } from "./domain-commands.js";
 import { addClusterCommands } from "./cluster-commands.js";
+import { addMigrationCommands } from "./migration-commands.js";
 import { isServiceError } from "./host-client.js";
 import { status } from "@grpc/grpc-js";
 
@@ -13,6 +14,7 @@ export function buildProgram(io: CliIo): Command {
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   addDomainCommands(program, io);
   addClusterCommands(program, io);
+  addMigrationCommands(program, io);
   return program;
 }
 

@@ -515,4 +515,29 @@ describe("Toolstack events", () => {
     expect(events.every((e) => e.hostId === "h1" && e.uuid === record.uuid)).toBe(true);
     expect(events.at(-1)?.timeMs).toBe(GUEST_SHUTDOWN_DELAY_MS);
   });
+
+  it("reports a domain created running with one created event, its first (nats-subjects.md)", () => {
+    const { ts } = newHost();
+    const events: DomainEvent[] = [];
+    ts.events = { domainEvent: (event) => events.push(event) };
+    ts.create(guestConfig("web"));
+    expect(events.map((e) => [e.event, e.name, e.state])).toEqual([["created", "web", "-b----"]]);
+  });
+
+  it("reports a crash and a restart as crashed, destroyed, created, rebooted", () => {
+    const { ts } = newHost();
+    const record = ts.create(guestConfig("web", ['on_crash = "restart"']));
+    const events: DomainEvent[] = [];
+    ts.events = { domainEvent: (event) => events.push(event) };
+    ts.injectCrash("web");
+    const restarted = ts.requireDomain("web");
+    expect(events.map((e) => [e.event, e.domid, e.state])).toEqual([
+      ["crashed", record.domid, "---sc-"],
+      ["destroyed", record.domid, "-----d"],
+      ["created", restarted.domid, "-b----"],
+      ["rebooted", restarted.domid, "-b----"],
+    ]);
+    expect(events[0]?.detail).toEqual({ reason: "Crash", action: "restart" });
+    expect(events[3]?.detail).toEqual({ previousDomid: record.domid });
+  });
 });

@@ -7,12 +7,7 @@ import { parseWorkloadSpec } from "../core/workload/spec.js";
 import type { Dom0Spec, HostSpec } from "../core/host-spec.js";
 import { DOMID_DOM0, mibToKib } from "../core/units.js";
 import { XenStore } from "../xenstore/store.js";
-import {
-  controlShutdownPath,
-  memoryStaticMaxPath,
-  memoryTargetPath,
-  vmPath,
-} from "../xenstore/paths.js";
+import { controlShutdownPath, memoryStaticMaxPath, memoryTargetPath, vmPath } from "../xenstore/paths.js";
 import type { DomainConfig, LifecycleAction } from "./xlcfg/domain-config.js";
 import { ToolstackError } from "./errors.js";
 import { toToolstackError } from "./xen-error-map.js";
@@ -56,6 +51,8 @@ export class Toolstack {
   private readonly backends: BackendDriver[];
   private readonly shutdownWaiters = new Map<number, Array<() => void>>();
   events: EventSink = NULL_EVENT_SINK;
+  /** Domains a migration is moving: user operations that would change them are refused. */
+  isMigrating: (domid: number) => boolean = () => false;
 
   constructor(
     readonly spec: HostSpec,
@@ -107,7 +104,7 @@ export class Toolstack {
       this.teardown(record);
       throw toToolstackError(error);
     }
-    if (!options.paused) this.unpause(String(record.domid));
+    if (!options.paused) this.start(record); // no "unpaused" event: "created" is the domain's first
     this.emit("created", record);
     return record;
   }
@@ -145,6 +142,7 @@ export class Toolstack {
   /** `xl destroy`: no questions asked. */
   destroy(ref: string): DomainRecord {
     const record = this.requireDomU(ref);
+    this.refuseIfMigrating(record);
     this.teardown(record);
     this.emit("destroyed", record);
     return record;
@@ -169,6 +167,7 @@ export class Toolstack {
   /** `xl shutdown [-w]`: asks the guest through control/shutdown; with wait, resolves once it is gone. */
   async shutdown(ref: string, wait: boolean): Promise<DomainRecord> {
     const record = this.requireDomU(ref);
+    this.refuseIfMigrating(record);
     const gone = wait ? this.waitForShutdown(record.domid) : Promise.resolve();
     this.requestShutdown(record, "poweroff");
     await gone;
@@ -178,6 +177,7 @@ export class Toolstack {
   /** `xl reboot`: the guest reboots; on_reboot decides what follows (restart by default). */
   reboot(ref: string): DomainRecord {
     const record = this.requireDomU(ref);
+    this.refuseIfMigrating(record);
     this.requestShutdown(record, "reboot");
     return record;
   }
@@ -205,6 +205,7 @@ export class Toolstack {
 
   pause(ref: string): DomainRecord {
     const record = this.requireDomU(ref);
+    this.refuseIfMigrating(record);
     this.hypervisor.pauseDomain(record.domid);
     this.emit("paused", record);
     return record;
@@ -212,15 +213,22 @@ export class Toolstack {
 
   unpause(ref: string): DomainRecord {
     const record = this.requireDomU(ref);
-    this.hypervisor.unpauseDomain(record.domid);
-    record.guest?.boot();
-    record.guest?.resumed();
+    this.refuseIfMigrating(record);
+    this.start(record);
     this.emit("unpaused", record);
     return record;
   }
 
+  /** Lets the domain run; its guest boots on the first start. */
+  private start(record: DomainRecord): void {
+    this.hypervisor.unpauseDomain(record.domid);
+    record.guest?.boot();
+    record.guest?.resumed();
+  }
+
   rename(ref: string, newName: string): DomainRecord {
     const record = this.requireDomain(ref);
+    this.refuseIfMigrating(record);
     if (record.domid === DOMID_DOM0)
       throw new ToolstackError("FAILED_PRECONDITION", "Domain-0 cannot be renamed");
     if (newName === record.name) return record;
@@ -235,6 +243,7 @@ export class Toolstack {
   /** `xl mem-set`: the balloon target, at most maxmem; the guest's balloon driver follows it. */
   memSet(ref: string, memoryKib: number): DomainRecord {
     const record = this.requireDomU(ref);
+    this.refuseIfMigrating(record);
     const domain = this.hypervisor.requireDomain(record.domid);
     if (memoryKib > domain.maxmemKib) {
       throw new ToolstackError(
@@ -265,6 +274,7 @@ export class Toolstack {
   /** `xl mem-max`: the most the domain may hold; not below what it holds now. */
   memMax(ref: string, maxmemKib: number): DomainRecord {
     const record = this.requireDomU(ref);
+    this.refuseIfMigrating(record);
     try {
       this.hypervisor.setMaxMem(record.domid, maxmemKib);
     } catch (error) {
@@ -315,6 +325,28 @@ export class Toolstack {
     record.config = { ...record.config, xsim: { ...record.config.xsim, workload } };
     this.emit("workload", record);
     return record;
+  }
+
+  private refuseIfMigrating(record: DomainRecord): void {
+    if (this.isMigrating(record.domid)) {
+      throw new ToolstackError("FAILED_PRECONDITION", `domain ${record.name} is being migrated`);
+    }
+  }
+
+  /** The migration's own renames (NAME--migratedaway and back), allowed while it runs. */
+  renameForMigration(record: DomainRecord, newName: string): void {
+    if (record.name === newName) return;
+    checkNameFree(this.records.values(), newName);
+    const oldName = record.name;
+    record.name = newName;
+    renameInLayout(this.store, record);
+    this.emit("renamed", record, { oldName });
+  }
+
+  /** The source's copy after the destination confirmed: gone, and the cluster told where it went. */
+  destroyMigratedAway(record: DomainRecord, destination: string): void {
+    this.teardown(record);
+    this.emit("migrated-out", record, { to: destination });
   }
 
   requireDomain(ref: string): DomainRecord {

@@ -3,6 +3,7 @@ import { XenStoreError } from "../xenstore/errors.js";
 import { XlCfgError } from "./xlcfg/errors.js";
 import { WorkloadSpecError } from "../core/workload/spec.js";
 import { ToolstackError, type ToolstackErrorCode } from "./errors.js";
+import { PageChecksumError, StreamFormatError, StreamVerifyError } from "./stream/errors.js";
 
 const CODE_BY_ERRNO: Record<XenErrno, ToolstackErrorCode> = {
   ENOMEM: "RESOURCE_EXHAUSTED",
@@ -23,5 +24,10 @@ export function toToolstackError(error: unknown): unknown {
     return new ToolstackError("INVALID_ARGUMENT", error.message);
   }
   if (error instanceof XenStoreError) return new ToolstackError("INVALID_ARGUMENT", error.message);
+  if (error instanceof PageChecksumError || error instanceof StreamVerifyError) {
+    return new ToolstackError("ABORTED", `memory verification failed: ${error.message}`);
+  }
+  if (error instanceof StreamFormatError)
+    return new ToolstackError("INVALID_ARGUMENT", `migration stream: ${error.message}`);
   return error;
 }

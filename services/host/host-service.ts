@@ -9,6 +9,10 @@ import type { Bus } from "../transport/bus/bus.js";
 import { encodeJson } from "../transport/bus/bus.js";
 import { domainEventSubject, heartbeatSubject } from "../transport/bus/subjects.js";
 import { buildHeartbeat } from "./heartbeat.js";
+import { MigrationManager } from "../dom0/migrate/migration-manager.js";
+import { migrationServer } from "../transport/grpc/migration-server.js";
+import { MIGRATION_SERVICE, MIGRATION_MESSAGE_BYTES_MAX } from "../transport/grpc/migration-service.js";
+import { migrationSubject } from "../transport/bus/subjects.js";
 
 /** How often the hypervisor runs the guests (workloads, CPU time) in a real service. */
 export const TICK_INTERVAL_MS = 10;
@@ -27,14 +31,35 @@ export interface HostServiceOptions {
 export class HostService {
   readonly toolstack: Toolstack;
   readonly server: Server;
+  readonly migrations = new MigrationManager();
   private timers: NodeJS.Timeout[] = [];
   private heartbeatSequence = 0;
   boundPort = 0;
 
   constructor(readonly options: HostServiceOptions) {
     this.toolstack = new Toolstack(options.spec, options.dom0, new SystemClock(), new Prng(options.seed));
-    this.server = new Server({ "grpc.max_receive_message_length": 64 * 1024 * 1024, ...options.grpcOptions });
+    this.server = new Server({
+      "grpc.max_receive_message_length": MIGRATION_MESSAGE_BYTES_MAX,
+      "grpc.keepalive_time_ms": 2000,
+      "grpc.keepalive_timeout_ms": 2000,
+      "grpc.keepalive_permit_without_calls": 1,
+      "grpc.http2.min_ping_interval_without_data_ms": 1000,
+      ...options.grpcOptions,
+    });
     this.server.addService(HostServiceDefinition, hostServer(this.toolstack, options.spec.hostId));
+    this.toolstack.isMigrating = (domid) => this.migrations.isMigrating(domid);
+    this.server.addService(
+      MIGRATION_SERVICE,
+      migrationServer({
+        toolstack: this.toolstack,
+        manager: this.migrations,
+        selfAddress: () => this.address,
+        onStats: (stats) => {
+          const subject = migrationSubject(stats.migrationId, "progress");
+          options.bus?.publish(subject, encodeJson(stats));
+        },
+      }),
+    );
     const bus = options.bus;
     if (bus) {
       this.toolstack.events = {

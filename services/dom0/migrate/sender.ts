@@ -92,6 +92,7 @@ export class StreamSender {
   private corruptPending: boolean;
   private readonly rounds: RoundReport[] = [];
   private throttleFraction = 0;
+  private cancelled = false;
 
   constructor(
     private readonly domain: SenderDomain,
@@ -103,6 +104,15 @@ export class StreamSender {
     this.pool = new WriterPool(this.pageCountPerRecord, (pfn, checksum) => (this.checksums[pfn] = checksum));
     this.pacer = new Pacer(options.clock);
     this.corruptPending = options.corruptFirstPage ?? false;
+  }
+
+  /** Stops the sender at its next step: it sends nothing more and never pauses the guest after this. */
+  cancel(): void {
+    this.cancelled = true;
+  }
+
+  private checkCancelled(): void {
+    if (this.cancelled) throw new ToolstackError("ABORTED", "migration cancelled");
   }
 
   async run(): Promise<SenderResult> {
@@ -184,6 +194,7 @@ export class StreamSender {
     const lastLive = this.rounds.at(-1);
     const bandwidthLast =
       lastLive && lastLive.durationMs > 0 ? (lastLive.bytesSent * 1000) / lastLive.durationMs : 0;
+    this.checkCancelled();
     const pausedAtMs = clock.nowMs();
     if (this.options.live) this.domain.pause();
     const finalPfns = this.options.live ? mergeSorted(pendingPfns, memory.cleanDirty()) : pendingPfns;
@@ -192,6 +203,7 @@ export class StreamSender {
     const precopyBytes = this.bytesSent;
     const round = this.rounds.length + 1;
     await this.sendPages(finalPfns, round, "stop-and-copy");
+    this.checkCancelled();
     await this.writeWhole(
       encodeRoundEnd({ round, final: true, pageCountSent: finalPfns.length, pageCountDirty: 0 }),
     );
@@ -201,6 +213,7 @@ export class StreamSender {
     await this.writeWhole(encodeVerify(this.checksums, memory.pageCount, { includeTable: true }));
     await this.writeWhole(encodeEnd());
     await this.sink.flush();
+    this.sink.close();
     const streamEndMs = clock.nowMs();
     const downtimeBytes = this.bytesSent - precopyBytes;
     this.rounds.push(
@@ -250,6 +263,7 @@ export class StreamSender {
     const limit = this.options.bandwidth.limitBytesPerSecond(round, stats, phase);
     let recordCount = 0;
     for (let index = 0; index < pfns.length;) {
+      this.checkCancelled();
       const writer = await this.pool.acquire();
       writer.begin();
       for (; index < pfns.length && !writer.isFull; index++) {
@@ -286,6 +300,7 @@ export class StreamSender {
   }
 
   private async writeWhole(record: Buffer): Promise<void> {
+    this.checkCancelled();
     this.bytesSent += record.length;
     await this.sink.write(record, () => undefined);
   }

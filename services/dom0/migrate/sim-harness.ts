@@ -64,5 +64,6 @@ export function receiverSink(receiver: StreamReceiver): StreamSink {
       return Promise.resolve();
     },
     flush: () => Promise.resolve(),
+    close: () => undefined,
   };
 }

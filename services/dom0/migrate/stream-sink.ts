@@ -7,6 +7,8 @@ export interface StreamSink {
   write(chunk: Uint8Array, release: () => void): Promise<void>;
   /** All bytes written so far have been handed on. */
   flush(): Promise<void>;
+  /** The stream is complete (after END): the sink may close its end. */
+  close(): void;
 }
 
 /** What the engine waits on besides the sink: time passing, and giving the guests a turn. */

@@ -1,0 +1,247 @@
+import type { Clock } from "../../core/clock.js";
+import type { Toolstack, DomainRecord } from "../toolstack.js";
+import { ToolstackError } from "../errors.js";
+import { createPolicy } from "../precopy/create-policy.js";
+import { parseBandwidth } from "../precopy/parse-bandwidth.js";
+import { AutoConverge } from "../precopy/auto-converge.js";
+import { StreamSender, type SenderProgress } from "./sender.js";
+import { senderDomainOf } from "./domain-image.js";
+import type { EngineScheduler } from "./stream-sink.js";
+import { PULL_ATTACH_TIMEOUT_MS, type MigrationManager } from "./migration-manager.js";
+import { completeStats, emptyStats, type MigrationStatsView } from "./stats.js";
+import type { DestinationPeer, IncomingState } from "./peer.js";
+
+/** How long a source that lost the channel after Go keeps asking the destination what happened. */
+export const HANDOVER_QUERY_TIMEOUT_MS = 10_000;
+export const HANDOVER_QUERY_INTERVAL_MS = 250;
+/** Progress reports at most this often. */
+export const PROGRESS_INTERVAL_MS = 100;
+
+export interface OutboundRequest {
+  domain: string;
+  destination: string;
+  policy: string;
+  live: boolean;
+  bandwidth: string;
+  downtimeLimitMs: number;
+  autoConverge: boolean;
+  pausedAtDestination: boolean;
+  corruptFirstPage: boolean;
+  delayBeforeStopMs: number;
+}
+
+export interface OutboundContext {
+  toolstack: Toolstack;
+  manager: MigrationManager;
+  clock: Clock;
+  scheduler: EngineScheduler;
+  selfAddress: string;
+  newId(): string;
+  newToken(): string;
+  onProgress(stats: MigrationStatsView): void;
+}
+
+/**
+ * `xl migrate` on the source (libxl's migrate + xl_migrate.c's handshake): until the destination
+ * confirms, the source owns the guest and any failure leaves it running here, memory untouched.
+ */
+export async function migrateOut(
+  ctx: OutboundContext,
+  request: OutboundRequest,
+  peer: DestinationPeer,
+): Promise<MigrationStatsView> {
+  const { toolstack, manager, clock } = ctx;
+  const record = toolstack.requireDomain(request.domain);
+  checkMigratable(ctx, record, request);
+  const policy = createPolicy(
+    request.policy || "xen",
+    request.policy === "qemu" && request.downtimeLimitMs ? { downtimeLimitMs: request.downtimeLimitMs } : {},
+  );
+  const bandwidth = parseBandwidth(request.bandwidth || "unlimited");
+  manager.claimOutbound(record.domid, record.name);
+  const domain = toolstack.domainOf(record);
+  const migrationId = ctx.newId();
+  let stats = emptyStats(
+    {
+      migrationId,
+      domain: record.name,
+      source: toolstack.spec.hostId,
+      destination: request.destination,
+      policy: policy.name,
+      live: request.live,
+      bandwidthLimit: bandwidth.name,
+    },
+    domain.memory.pageCount,
+  );
+  manager.track(stats);
+  const startMs = clock.nowMs();
+  const wasPaused = domain.paused;
+  const originalName = record.name;
+  try {
+    const pullToken = ctx.newToken();
+    const pulled = manager.expectPull(migrationId, pullToken, PULL_ATTACH_TIMEOUT_MS, (ms, fn) =>
+      clock.setTimer(ms, fn),
+    );
+    pulled.catch(() => undefined);
+    let prepared;
+    try {
+      prepared = await peer.prepare({
+        migrationId,
+        sourceAddress: ctx.selfAddress,
+        sourceHostId: toolstack.spec.hostId,
+        pullToken,
+        configJson: JSON.stringify(record.config),
+        name: record.name,
+        uuid: record.uuid,
+        memoryKib: domain.memoryKib,
+      });
+    } catch (error) {
+      manager.cancelPull(migrationId, "prepare failed");
+      throw error;
+    }
+    let lastProgressMs = -Infinity;
+    const onProgress = (progress: SenderProgress) => {
+      const nowMs = clock.nowMs();
+      if (nowMs - lastProgressMs < PROGRESS_INTERVAL_MS) return;
+      lastProgressMs = nowMs;
+      stats = {
+        ...stats,
+        status: progress.phase,
+        bytesTransferred: progress.bytesSent,
+        bytesRemaining: progress.pageCountRemaining * 4096,
+        totalTimeMs: nowMs - startMs,
+        dirtySyncCount: progress.round,
+      };
+      manager.track(stats);
+      ctx.onProgress(stats);
+    };
+    const sink = await pulled;
+    const sender = new StreamSender(senderDomainOf(toolstack, record), sink, {
+      clock,
+      scheduler: ctx.scheduler,
+      policy,
+      bandwidth,
+      autoConverge: request.autoConverge ? new AutoConverge() : undefined,
+      live: request.live,
+      onProgress,
+      corruptFirstPage: request.corruptFirstPage,
+      delayBeforeStopMs: request.delayBeforeStopMs,
+    });
+    const running = sender.run();
+    running.catch(() => undefined);
+    let result;
+    try {
+      result = await Promise.race([running, peer.received().then(() => never<never>())]);
+    } catch (error) {
+      sender.cancel();
+      await running.catch(() => undefined);
+      throw error;
+    }
+    const received = await peer.received();
+    // Ownership moves: the source's copy steps aside under a name of its own, as xl does.
+    toolstack.renameForMigration(record, `${originalName}--migratedaway`);
+    const committed = await handOver(
+      ctx,
+      peer,
+      prepared.incomingToken,
+      request.pausedAtDestination,
+      migrationId,
+    );
+    if (!committed) {
+      toolstack.renameForMigration(record, originalName);
+      throw new ToolstackError("ABORTED", "the destination did not take the guest over; it runs on here");
+    }
+    const downtimeMs = clock.nowMs() - result.pausedAtMs;
+    stats = completeStats(stats, result, clock.nowMs() - startMs, downtimeMs);
+    stats = { ...stats, status: "completed", pagesVerified: received.pagesVerified };
+    manager.releaseOutbound(record.domid);
+    toolstack.destroyMigratedAway(record, request.destination);
+    return stats;
+  } catch (error) {
+    if (error instanceof HandoverUnknownError) {
+      stats = { ...stats, status: "unknown", error: error.message, totalTimeMs: clock.nowMs() - startMs };
+      throw error;
+    }
+    rollBack(ctx, record, originalName, wasPaused, peer, error);
+    stats = { ...stats, status: "failed", error: describe(error), totalTimeMs: clock.nowMs() - startMs };
+    throw error;
+  } finally {
+    manager.releaseOutbound(record.domid);
+    manager.finish(stats);
+    ctx.onProgress(stats);
+  }
+}
+
+function checkMigratable(ctx: OutboundContext, record: DomainRecord, request: OutboundRequest): void {
+  if (record.domid === 0) throw new ToolstackError("FAILED_PRECONDITION", "Domain-0 cannot be migrated");
+  if (record.config.nomigrate)
+    throw new ToolstackError("FAILED_PRECONDITION", `domain ${record.name} has nomigrate set`);
+  const domain = ctx.toolstack.domainOf(record);
+  if (domain.isShutdown)
+    throw new ToolstackError("FAILED_PRECONDITION", `domain ${record.name} is shut down`);
+  if (!request.destination) throw new ToolstackError("INVALID_ARGUMENT", "migrate needs a destination host");
+  if (request.destination === ctx.selfAddress)
+    throw new ToolstackError("INVALID_ARGUMENT", "the destination is this host");
+}
+
+/**
+ * Sends Go. A lost channel after Go is the one uncertain moment: ask the destination. Committed
+ * there → it owns the guest. Anything else it says → it never will, the source resumes. No answer
+ * at all → leave the guest paused here under --migratedaway: never two running copies.
+ */
+async function handOver(
+  ctx: OutboundContext,
+  peer: DestinationPeer,
+  token: string,
+  paused: boolean,
+  migrationId: string,
+): Promise<boolean> {
+  try {
+    await peer.go(token, paused);
+    return true;
+  } catch {
+    const deadlineMs = ctx.clock.nowMs() + HANDOVER_QUERY_TIMEOUT_MS;
+    while (ctx.clock.nowMs() < deadlineMs) {
+      const state: IncomingState | undefined = await peer.incomingStatus(migrationId).catch(() => undefined);
+      if (state === "committed") return true;
+      if (state !== undefined && state !== "received") return false;
+      await ctx.scheduler.sleepMs(HANDOVER_QUERY_INTERVAL_MS);
+    }
+    throw new HandoverUnknownError();
+  }
+}
+
+function rollBack(
+  ctx: OutboundContext,
+  record: DomainRecord,
+  originalName: string,
+  wasPaused: boolean,
+  peer: DestinationPeer,
+  error: unknown,
+): void {
+  peer.abort(describe(error));
+  const { toolstack } = ctx;
+  if (toolstack.records.get(record.domid) !== record) return;
+  if (record.name !== originalName) toolstack.renameForMigration(record, originalName);
+  const domain = toolstack.domainOf(record);
+  domain.throttleFraction = 0;
+  if (!wasPaused && domain.paused) toolstack.hypervisor.unpauseDomain(record.domid);
+}
+
+/** The destination vanished after Go: nobody knows whether it runs the guest. Nothing is undone. */
+export class HandoverUnknownError extends ToolstackError {
+  constructor() {
+    super(
+      "UNAVAILABLE",
+      "lost the destination after handing the guest over and it does not answer: the guest is left paused here as --migratedaway (status unknown)",
+    );
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function never<T>(): Promise<T> {
+  return new Promise(() => undefined);
+}

@@ -1,0 +1,121 @@
+import { open, rm } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import type { RestoreReply, RestoreRequest, SaveRequest } from "../../gen/xensim/v1/migration.js";
+import type { Toolstack, DomainRecord } from "../../dom0/toolstack.js";
+import type { MigrationManager } from "../../dom0/migrate/migration-manager.js";
+import { StreamSender } from "../../dom0/migrate/sender.js";
+import { StreamReceiver } from "../../dom0/migrate/receiver.js";
+import { senderDomainOf } from "../../dom0/migrate/domain-image.js";
+import { completeStats, emptyStats, type MigrationStatsView } from "../../dom0/migrate/stats.js";
+import { createPolicy } from "../../dom0/precopy/create-policy.js";
+import { UNLIMITED_BANDWIDTH } from "../../dom0/precopy/bandwidth.js";
+import type { StreamSink } from "../../dom0/migrate/stream-sink.js";
+import type { DomainConfig } from "../../dom0/xlcfg/domain-config.js";
+import { ToolstackError } from "../../dom0/errors.js";
+import { domainPath } from "../../xenstore/paths.js";
+import { SYSTEM_SCHEDULER } from "./system-scheduler.js";
+
+/** Bytes read from a save file at a time. */
+export const RESTORE_READ_CHUNK_BYTES = 1024 * 1024;
+
+/** `xl save [-c] dom file`: the guest is paused, its stream written to `file`; it then stops unless -c. */
+export async function saveToFile(
+  toolstack: Toolstack,
+  manager: MigrationManager,
+  request: SaveRequest,
+): Promise<MigrationStatsView> {
+  const record = toolstack.requireDomain(request.domain);
+  if (record.domid === 0) throw new ToolstackError("FAILED_PRECONDITION", "Domain-0 cannot be saved");
+  if (!request.path) throw new ToolstackError("INVALID_ARGUMENT", "save needs a file path");
+  manager.claimOutbound(record.domid, record.name);
+  const domain = toolstack.domainOf(record);
+  const wasPaused = domain.paused;
+  const startMs = toolstack.clock.nowMs();
+  const file = await open(request.path, "w").catch((error: NodeJS.ErrnoException) => {
+    manager.releaseOutbound(record.domid);
+    throw new ToolstackError(
+      "INVALID_ARGUMENT",
+      `cannot write ${request.path}: ${error.code ?? error.message}`,
+    );
+  });
+  try {
+    const sink: StreamSink = {
+      write: async (chunk, release) => {
+        await file.write(chunk);
+        release();
+      },
+      flush: () => Promise.resolve(),
+      close: () => undefined,
+    };
+    const sender = new StreamSender(senderDomainOf(toolstack, record), sink, {
+      clock: toolstack.clock,
+      scheduler: SYSTEM_SCHEDULER,
+      policy: createPolicy("xen"),
+      bandwidth: UNLIMITED_BANDWIDTH,
+      autoConverge: undefined,
+      live: false,
+    });
+    const result = await sender.run();
+    await file.close();
+    const totalMs = toolstack.clock.nowMs() - startMs;
+    const base = {
+      migrationId: `save-${record.domid}`,
+      domain: record.name,
+      source: toolstack.spec.hostId,
+      destination: request.path,
+      policy: "save",
+      live: false,
+      bandwidthLimit: "unlimited",
+    };
+    const stats = {
+      ...completeStats(emptyStats(base, domain.memory.pageCount), result, totalMs, totalMs),
+      status: "completed" as const,
+    };
+    manager.releaseOutbound(record.domid);
+    if (request.keepRunning) {
+      if (!wasPaused) toolstack.unpause(String(record.domid));
+    } else toolstack.destroy(String(record.domid));
+    return stats;
+  } catch (error) {
+    await file.close().catch(() => undefined);
+    await rm(request.path, { force: true });
+    manager.releaseOutbound(record.domid);
+    if (!wasPaused && toolstack.records.get(record.domid) === record)
+      toolstack.hypervisor.unpauseDomain(record.domid);
+    throw error;
+  }
+}
+
+/** `xl restore [-p] file`: builds the domain from the stream, verifies every page, then runs it. */
+export async function restoreFromFile(toolstack: Toolstack, request: RestoreRequest): Promise<RestoreReply> {
+  let record: DomainRecord | undefined;
+  const receiver = new StreamReceiver((info) => {
+    const config = info.config as DomainConfig;
+    record = toolstack.create(
+      { ...config, uuid: typeof info.uuid === "string" ? info.uuid : config.uuid },
+      { paused: true },
+    );
+    return toolstack.domainOf(record).memory;
+  });
+  try {
+    const stream = createReadStream(request.path, { highWaterMark: RESTORE_READ_CHUNK_BYTES });
+    for await (const chunk of stream) receiver.push(chunk as Buffer);
+    const image = receiver.finish();
+    if (!record) throw new ToolstackError("INVALID_ARGUMENT", `${request.path}: no domain in the stream`);
+    for (const [path, value] of Object.entries(image.xenstoreData))
+      toolstack.store.write(`${domainPath(record.domid)}/${path}`, value);
+    if (!request.paused) toolstack.unpause(String(record.domid));
+    const memory = toolstack.domainOf(record).memory;
+    return {
+      domid: record.domid,
+      name: record.name,
+      pagesVerified: image.pageCountVerified,
+      memoryChecksum: memory.checksum(),
+    };
+  } catch (error) {
+    if (record && toolstack.records.get(record.domid) === record) toolstack.destroy(String(record.domid));
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new ToolstackError("NOT_FOUND", `no save file at ${request.path}`);
+    throw error;
+  }
+}
