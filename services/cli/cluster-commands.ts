@@ -101,6 +101,16 @@ async function up(options: UpOptions, io: CliIo): Promise<ClusterState> {
       state.hosts[state.hosts.length - 1]!.address = ready.address;
       io.err(`started ${hostId} at ${ready.address}${noHvm.has(hostId) ? " (no HVM)" : ""}`);
     }
+    const scheduler = startDetached("scheduler", process.execPath, [
+      serviceEntry("scheduler"),
+      "--nats",
+      state.natsUrl,
+      "--listen",
+      "127.0.0.1:0",
+    ]);
+    state.schedulerPid = scheduler.pid;
+    state.schedulerAddress = (await waitForReadyLine(scheduler, "scheduler")).address;
+    io.err(`started the scheduler at ${state.schedulerAddress}`);
   } catch (error) {
     await down(state);
     throw error;

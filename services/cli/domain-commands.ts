@@ -4,12 +4,18 @@ import { Prng } from "../core/prng.js";
 import { loadDomainConfig } from "../dom0/xlcfg/load.js";
 import { connectHost, unaryCall } from "./host-client.js";
 import { resolveHostAddress } from "./cluster-state.js";
-import { formatInfo, formatList, formatListLong, parseMemoryKib } from "./format.js";
+import { formatClusterList, formatInfo, formatList, formatListLong, parseMemoryKib } from "./format.js";
+import { connectScheduler, schedulerAddress } from "./scheduler-client.js";
 import type { HostClient } from "../gen/xensim/v1/host.js";
 
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+}
+
+/** Without -H, cluster-wide verbs go to the scheduler when one runs. */
+function viaScheduler(program: Command): string | undefined {
+  return program.opts<{ host?: string }>().host ? undefined : schedulerAddress();
 }
 
 function hostClient(program: Command): HostClient {
@@ -26,23 +32,41 @@ export function addDomainCommands(program: Command, io: CliIo): void {
     .argument("[overrides...]", "key=value settings applied after the file")
     .option("-p", "leave the domain paused after it is created")
     .option("-n", "dry run: parse and check the config, print it as JSON, create nothing")
-    .action(async (cfg: string, overrides: string[], options: { p?: boolean; n?: boolean }) => {
-      const text = readConfigFile(cfg);
-      io.err(`Parsing config from ${cfg}`);
-      if (options.n) {
-        const config = loadDomainConfig(text, cfg, overrides, new Prng(1));
-        io.out(JSON.stringify(config, null, 4));
-        return;
-      }
-      const client = hostClient(program);
-      const reply = await unaryCall(client.create.bind(client), {
-        configText: text,
-        configFileName: cfg,
-        overrides,
-        paused: options.p ?? false,
-      });
-      io.err(`Created domain ${reply.domain?.name} (domid ${reply.domain?.domid})`);
-    });
+    .option("--policy <policy>", "placement without -H: spread (default), pack, first-fit")
+    .action(
+      async (cfg: string, overrides: string[], options: { p?: boolean; n?: boolean; policy?: string }) => {
+        const text = readConfigFile(cfg);
+        io.err(`Parsing config from ${cfg}`);
+        if (options.n) {
+          const config = loadDomainConfig(text, cfg, overrides, new Prng(1));
+          io.out(JSON.stringify(config, null, 4));
+          return;
+        }
+        const scheduler = viaScheduler(program);
+        if (scheduler) {
+          const client = connectScheduler(scheduler);
+          const request = {
+            configText: text,
+            configFileName: cfg,
+            overrides,
+            paused: options.p ?? false,
+            policy: options.policy ?? "spread",
+          };
+          const reply = await unaryCall(client.create.bind(client), request);
+          io.err(`Created domain ${reply.domain?.name} (domid ${reply.domain?.domid}) on ${reply.hostId}`);
+          return;
+        }
+        const client = hostClient(program);
+        const reply = await unaryCall(client.create.bind(client), {
+          configText: text,
+          configFileName: cfg,
+          overrides,
+          paused: options.p ?? false,
+          configJson: "",
+        });
+        io.err(`Created domain ${reply.domain?.name} (domid ${reply.domain?.domid})`);
+      },
+    );
 
   program
     .command("list")
@@ -50,6 +74,16 @@ export function addDomainCommands(program: Command, io: CliIo): void {
     .option("-l, --long", "print the domains' configuration as JSON")
     .argument("[domains...]")
     .action(async (domains: string[], options: { long?: boolean }) => {
+      const scheduler = viaScheduler(program);
+      if (scheduler && domains.length === 0) {
+        const client = connectScheduler(scheduler);
+        const reply = await unaryCall(client.listAll.bind(client), {});
+        const all = reply.domains
+          .filter((d) => d.domain)
+          .map((d) => ({ hostId: d.hostId, domain: d.domain! }));
+        io.out(options.long ? formatListLong(all.map((d) => d.domain)) : formatClusterList(all));
+        return;
+      }
       const client = hostClient(program);
       const reply = await unaryCall(client.list.bind(client), { domains });
       io.out(options.long ? formatListLong(reply.domains) : formatList(reply.domains));

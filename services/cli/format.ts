@@ -16,6 +16,11 @@ export function formatList(domains: readonly DomainInfo[]): string {
   return [LIST_HEADER, ...domains.map(formatListRow)].join("\n");
 }
 
+/** `xsim list` across the cluster: xl's columns and the host each domain runs on. */
+export function formatClusterList(rows: ReadonlyArray<{ hostId: string; domain: DomainInfo }>): string {
+  return [`${LIST_HEADER}\tHost`, ...rows.map((r) => `${formatListRow(r.domain)}  ${r.hostId}`)].join("\n");
+}
+
 /** `xl list -l`: one JSON object per domain with its domid and configuration. */
 export function formatListLong(domains: readonly DomainInfo[]): string {
   const entries = domains.map((d) => ({

@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { addDomainCommands, type CliIo } from "./domain-commands.js";
 import { addClusterCommands } from "./cluster-commands.js";
 import { addMigrationCommands } from "./migration-commands.js";
+import { addSchedulerCommands } from "./scheduler-commands.js";
 import { isServiceError } from "./host-client.js";
 import { status } from "@grpc/grpc-js";
 
@@ -15,6 +16,7 @@ export function buildProgram(io: CliIo): Command {
   addDomainCommands(program, io);
   addClusterCommands(program, io);
   addMigrationCommands(program, io);
+  addSchedulerCommands(program, io);
   return program;
 }
 

@@ -7,6 +7,8 @@ import { resolveHostAddress } from "./cluster-state.js";
 import { unaryCall } from "./host-client.js";
 import type { CliIo } from "./domain-commands.js";
 import { formatMigrationStats } from "./migration-format.js";
+import { connectScheduler, schedulerAddress } from "./scheduler-client.js";
+import { requireScheduler } from "./scheduler-commands.js";
 
 interface MigrateOptions {
   policy: string;
@@ -24,7 +26,10 @@ export function addMigrationCommands(program: Command, io: CliIo): void {
     .command("migrate")
     .description("Migrate a domain to another host (live by default)")
     .argument("<domain>")
-    .argument("<host>", "destination: a host id from `xsim up` or host:port")
+    .argument(
+      "[host]",
+      "destination: a host id or host:port; without -H the scheduler picks one when omitted",
+    )
     .option("--policy <name>", "pre-copy policy: xen, xen-legacy, qemu, clark", "xen")
     .option("--no-live", "pause the guest, copy, resume (non-live)")
     .option("--bandwidth <limit>", 'e.g. "100Mbit/s", "125MB/s", "dynamic", "unlimited"', "unlimited")
@@ -32,7 +37,14 @@ export function addMigrationCommands(program: Command, io: CliIo): void {
     .option("--auto-converge", "qemu policy: throttle a guest that does not converge")
     .option("-p", "leave the domain paused at the destination")
     .option("--json", "print the final statistics as JSON")
-    .action(async (domain: string, host: string, options: MigrateOptions) => {
+    .action(async (domain: string, host: string | undefined, options: MigrateOptions) => {
+      const scheduler = program.opts<{ host?: string }>().host ? undefined : schedulerAddress();
+      if (scheduler || host === undefined) {
+        const stats = await runClusterMigrate(scheduler ?? requireScheduler(), domain, host, options);
+        io.out(options.json ? JSON.stringify(stats, null, 2) : formatMigrationStats(stats));
+        if (stats.status !== "completed") throw new Error(`migration ${stats.status}: ${stats.error}`);
+        return;
+      }
       const source = resolveHostAddress(program.opts<{ host?: string }>().host);
       const destination = resolveHostAddress(host);
       const stats = await runMigrate(source, destination, domain, options, io);
@@ -142,6 +154,35 @@ function runMigrate(
       if (last) resolvePromise(last);
       else reject(new Error("migration ended without statistics"));
       void io;
+    });
+  });
+}
+
+function runClusterMigrate(
+  scheduler: string,
+  domain: string,
+  host: string | undefined,
+  options: MigrateOptions,
+): Promise<MigrationStats> {
+  const client = connectScheduler(scheduler);
+  const call = client.migrate({
+    domain,
+    destinationHostId: host ?? "",
+    policy: options.policy,
+    live: options.live,
+    bandwidth: options.bandwidth,
+  });
+  return new Promise((resolvePromise, reject) => {
+    let last: MigrationStats | undefined;
+    call.on("data", (event: MigrateEvent) => (last = event.stats ?? last));
+    call.on("error", (error: Error & { details?: string }) => {
+      client.close();
+      reject(new Error(error.details ?? error.message));
+    });
+    call.on("end", () => {
+      client.close();
+      if (last) resolvePromise(last);
+      else reject(new Error("migration ended without statistics"));
     });
   });
 }

@@ -11,8 +11,9 @@ import { domainEventSubject, heartbeatSubject } from "../transport/bus/subjects.
 import { buildHeartbeat } from "./heartbeat.js";
 import { MigrationManager } from "../dom0/migrate/migration-manager.js";
 import { migrationServer } from "../transport/grpc/migration-server.js";
-import { MIGRATION_SERVICE, MIGRATION_MESSAGE_BYTES_MAX } from "../transport/grpc/migration-service.js";
+import { MIGRATION_SERVICE, MIGRATION_SERVER_OPTIONS } from "../transport/grpc/migration-service.js";
 import { migrationSubject } from "../transport/bus/subjects.js";
+import { Fence } from "./fence.js";
 
 /** How often the hypervisor runs the guests (workloads, CPU time) in a real service. */
 export const TICK_INTERVAL_MS = 10;
@@ -22,8 +23,12 @@ export interface HostServiceOptions {
   dom0: Dom0Spec;
   seed: number;
   listenAddress: string;
+  /** The address other hosts are told to reach this one at (e.g. behind a proxy); default the bound one. */
+  advertiseAddress?: string;
   bus: Bus | undefined;
   heartbeatIntervalMs: number;
+  /** Fence (destroy all DomUs) after this long without hearing our own heartbeat back; 0 = never. */
+  fenceTimeoutMs?: number;
   grpcOptions?: Record<string, number>;
 }
 
@@ -34,12 +39,13 @@ export class HostService {
   readonly migrations = new MigrationManager();
   private timers: NodeJS.Timeout[] = [];
   private heartbeatSequence = 0;
+  readonly fence: Fence | undefined;
   boundPort = 0;
 
   constructor(readonly options: HostServiceOptions) {
     this.toolstack = new Toolstack(options.spec, options.dom0, new SystemClock(), new Prng(options.seed));
     this.server = new Server({
-      "grpc.max_receive_message_length": MIGRATION_MESSAGE_BYTES_MAX,
+      ...MIGRATION_SERVER_OPTIONS,
       "grpc.keepalive_time_ms": 2000,
       "grpc.keepalive_timeout_ms": 2000,
       "grpc.keepalive_permit_without_calls": 1,
@@ -61,6 +67,12 @@ export class HostService {
       }),
     );
     const bus = options.bus;
+    const fenceTimeoutMs = options.fenceTimeoutMs ?? 0;
+    if (bus && fenceTimeoutMs > 0) {
+      this.fence = new Fence(this.toolstack, bus, fenceTimeoutMs, (line) =>
+        process.stderr.write(`${options.spec.hostId}: ${line}\n`),
+      );
+    }
     if (bus) {
       this.toolstack.events = {
         domainEvent: (event) => bus.publish(domainEventSubject(event.hostId, event.event), encodeJson(event)),
@@ -68,7 +80,13 @@ export class HostService {
     }
   }
 
+  /** The address other hosts reach this one at (migration pulls, heartbeats). */
   get address(): string {
+    return this.options.advertiseAddress ?? this.boundAddress;
+  }
+
+  /** The address the gRPC server listens on. */
+  get boundAddress(): string {
     const host = this.options.listenAddress.replace(/:\d+$/, "");
     return `${host}:${this.boundPort}`;
   }
@@ -83,6 +101,10 @@ export class HostService {
     if (this.options.bus) {
       this.publishHeartbeat();
       this.timers.push(setInterval(() => this.publishHeartbeat(), this.options.heartbeatIntervalMs));
+      if (this.fence)
+        this.timers.push(
+          setInterval(() => this.fence?.check(), Math.max(50, this.options.heartbeatIntervalMs / 4)),
+        );
     }
   }
 

@@ -11,6 +11,8 @@ async function main(): Promise<void> {
     options: {
       "host-id": { type: "string" },
       listen: { type: "string", default: "127.0.0.1:0" },
+      // host:port other hosts are told to use instead of the bound address (e.g. a proxy in front).
+      advertise: { type: "string" },
       nats: { type: "string" },
       pcpus: { type: "string", default: String(HOST_SPEC_DEFAULT.pcpuCount) },
       "memory-mib": { type: "string", default: String(HOST_SPEC_DEFAULT.memoryMib) },
@@ -19,6 +21,7 @@ async function main(): Promise<void> {
       "no-hvm": { type: "boolean", default: false },
       seed: { type: "string", default: "1" },
       "heartbeat-ms": { type: "string", default: String(HEARTBEAT_INTERVAL_MS_DEFAULT) },
+      "fence-ms": { type: "string" },
     },
   });
   const hostId = values["host-id"] ?? "host1";
@@ -41,12 +44,18 @@ async function main(): Promise<void> {
     },
     seed: positive(values.seed, "--seed"),
     listenAddress: values.listen,
+    ...(values.advertise ? { advertiseAddress: values.advertise } : {}),
     bus,
     heartbeatIntervalMs: positive(values["heartbeat-ms"], "--heartbeat-ms"),
+    // Default: fence after 2 missed beats; the scheduler declares a host down after 3.
+    fenceTimeoutMs:
+      values["fence-ms"] === undefined
+        ? 2 * positive(values["heartbeat-ms"], "--heartbeat-ms")
+        : Number(values["fence-ms"]),
   });
   await service.start();
   process.stdout.write(
-    `${JSON.stringify({ ready: true, hostId, address: service.address, pid: process.pid })}\n`,
+    `${JSON.stringify({ ready: true, hostId, address: service.boundAddress, pid: process.pid })}\n`,
   );
   const stop = () => {
     service.stop().then(

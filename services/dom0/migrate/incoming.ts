@@ -1,7 +1,7 @@
 import type { Clock } from "../../core/clock.js";
 import type { Toolstack, DomainRecord } from "../toolstack.js";
 import { ToolstackError } from "../errors.js";
-import type { DomainConfig } from "../xlcfg/domain-config.js";
+import { configFromJson } from "../xlcfg/config-json.js";
 import { domainPath } from "../../xenstore/paths.js";
 import { StreamReceiver } from "./receiver.js";
 import type { MigrationManager } from "./migration-manager.js";
@@ -31,7 +31,7 @@ export class IncomingMigration {
 
   /** Checks and builds NAME--incoming, paused; refuses with a clear reason and builds nothing. */
   prepare(incomingToken: string): PreparedInfo {
-    const config = parseConfig(this.info.configJson);
+    const config = configFromJson(this.info.configJson);
     if (config.name !== this.info.name) config.name = this.info.name;
     this.toolstack.validateForHost(config, this.info.name);
     this.manager.claimInbound();
@@ -116,13 +116,5 @@ export class IncomingMigration {
     if (!this.record) return;
     const base = domainPath(this.record.domid);
     for (const [path, value] of Object.entries(entries)) this.toolstack.store.write(`${base}/${path}`, value);
-  }
-}
-
-function parseConfig(json: string): DomainConfig {
-  try {
-    return JSON.parse(json) as DomainConfig;
-  } catch {
-    throw new ToolstackError("INVALID_ARGUMENT", "Prepare carries a config that is not JSON");
   }
 }

@@ -4,6 +4,7 @@ import { ToolstackError } from "../errors.js";
 import { createPolicy } from "../precopy/create-policy.js";
 import { parseBandwidth } from "../precopy/parse-bandwidth.js";
 import { AutoConverge } from "../precopy/auto-converge.js";
+import { FixedBandwidthLimit } from "../precopy/bandwidth.js";
 import { StreamSender, type SenderProgress } from "./sender.js";
 import { senderDomainOf } from "./domain-image.js";
 import type { EngineScheduler } from "./stream-sink.js";
@@ -28,6 +29,7 @@ export interface OutboundRequest {
   pausedAtDestination: boolean;
   corruptFirstPage: boolean;
   delayBeforeStopMs: number;
+  delayAfterPauseMs: number;
 }
 
 export interface OutboundContext {
@@ -69,7 +71,9 @@ export async function migrateOut(
       destination: request.destination,
       policy: policy.name,
       live: request.live,
-      bandwidthLimit: bandwidth.name,
+      // The figure a user asked for, not just the kind of limit ("fixed" alone says nothing).
+      bandwidthLimit:
+        bandwidth instanceof FixedBandwidthLimit ? `fixed ${request.bandwidth.trim()}` : bandwidth.name,
     },
     domain.memory.pageCount,
   );
@@ -126,6 +130,7 @@ export async function migrateOut(
       onProgress,
       corruptFirstPage: request.corruptFirstPage,
       delayBeforeStopMs: request.delayBeforeStopMs,
+      delayAfterPauseMs: request.delayAfterPauseMs,
     });
     const running = sender.run();
     running.catch(() => undefined);
@@ -155,7 +160,7 @@ export async function migrateOut(
     stats = completeStats(stats, result, clock.nowMs() - startMs, downtimeMs);
     stats = { ...stats, status: "completed", pagesVerified: received.pagesVerified };
     manager.releaseOutbound(record.domid);
-    toolstack.destroyMigratedAway(record, request.destination);
+    toolstack.destroyMigratedAway(record, request.destination, originalName);
     return stats;
   } catch (error) {
     if (error instanceof HandoverUnknownError) {

@@ -48,6 +48,8 @@ export interface SenderOptions {
   corruptFirstPage?: boolean;
   /** Test fault: wait this long before stop-and-copy. */
   delayBeforeStopMs?: number;
+  /** Test fault: wait this long right after pausing the guest for stop-and-copy. */
+  delayAfterPauseMs?: number;
 }
 
 export interface SenderProgress {
@@ -197,6 +199,7 @@ export class StreamSender {
     this.checkCancelled();
     const pausedAtMs = clock.nowMs();
     if (this.options.live) this.domain.pause();
+    if (this.options.delayAfterPauseMs) await this.options.scheduler.sleepMs(this.options.delayAfterPauseMs);
     const finalPfns = this.options.live ? mergeSorted(pendingPfns, memory.cleanDirty()) : pendingPfns;
     const expectedDowntimeMs =
       bandwidthLast > 0 ? (finalPfns.length * PAGE_SIZE_BYTES * 1000) / bandwidthLast : 0;

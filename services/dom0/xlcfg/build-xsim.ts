@@ -4,7 +4,16 @@ import { XlCfgError } from "./errors.js";
 
 /** xensim's own keys; every key starting with this prefix must be one we know. */
 export const XSIM_KEY_PREFIX = "xsim_";
-const XSIM_KEYS = ["xsim_workload", "xsim_os", "xsim_ha", "xsim_seed"] as const;
+const XSIM_KEYS = [
+  "xsim_workload",
+  "xsim_os",
+  "xsim_ha",
+  "xsim_seed",
+  "xsim_affinity",
+  "xsim_anti_affinity",
+] as const;
+/** Placement group names: the same token rules as host ids. */
+const GROUP_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 export const XSIM_SEED_MAX = 0xffffffff;
 
 /** The xsim_* keys: workload (kept as text for the toolstack to check), guest OS, HA policy, seed. */
@@ -31,6 +40,20 @@ export function readXsim(reader: SettingsReader, type: DomainType): DomainConfig
       );
     }
     xsim.ha = ha;
+  }
+  for (const [key, field] of [
+    ["xsim_affinity", "affinity"],
+    ["xsim_anti_affinity", "antiAffinity"],
+  ] as const) {
+    const group = reader.string(key);
+    if (group === undefined) continue;
+    if (!GROUP_NAME_PATTERN.test(group)) {
+      throw new XlCfgError(
+        reader.valuePosition(key),
+        `invalid ${key} group "${group}" (letters, digits, . _ -)`,
+      );
+    }
+    xsim[field] = group;
   }
   const seed = reader.boundedNumber("xsim_seed", 0, XSIM_SEED_MAX);
   if (seed !== undefined) xsim.seed = seed;

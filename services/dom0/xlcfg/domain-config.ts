@@ -65,7 +65,15 @@ export interface DomainConfig {
   nomigrate: boolean;
   disks: DiskSpec[];
   vifs: VifSpec[];
-  xsim: { workload?: string; os?: string; ha?: "restart" | "best-effort"; seed?: number };
+  xsim: {
+    workload?: string;
+    os?: string;
+    ha?: "restart" | "best-effort";
+    seed?: number;
+    /** Placement: keep this domain with (affinity) or apart from (anti-affinity) its group. */
+    affinity?: string;
+    antiAffinity?: string;
+  };
   /** Keys we accept but do not model (sdl, vnc, viridian, ...), as plain JSON values. */
   other: Record<string, unknown>;
 }

@@ -5,6 +5,7 @@ import { loadDomainConfig } from "../../dom0/xlcfg/load.js";
 import { domainInfo } from "./domain-info.js";
 import { hostInfo } from "./host-info.js";
 import { unary } from "./status.js";
+import { configFromJson } from "../../dom0/xlcfg/config-json.js";
 
 /** The Host gRPC service: each RPC is an xl verb handed to the toolstack. */
 export function hostServer(toolstack: Toolstack, hostname: string): HostServer {
@@ -19,12 +20,14 @@ export function hostServer(toolstack: Toolstack, hostname: string): HostServer {
       return { domains: records.map((r) => domainInfo(toolstack, r)) };
     }),
     create: unary((request) => {
-      const config = loadDomainConfig(
-        request.configText,
-        request.configFileName || "<config>",
-        request.overrides,
-        toolstack.prng,
-      );
+      const config = request.configJson
+        ? configFromJson(request.configJson)
+        : loadDomainConfig(
+            request.configText,
+            request.configFileName || "<config>",
+            request.overrides,
+            toolstack.prng,
+          );
       return reply(toolstack.create(config, { paused: request.paused }));
     }),
     destroy: unary((request) => {

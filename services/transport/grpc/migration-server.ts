@@ -87,6 +87,7 @@ function handleMigrate(
     pausedAtDestination: request.pausedAtDestination,
     corruptFirstPage: request.injectCorruptPage,
     delayBeforeStopMs: request.injectDelayBeforeStopMs,
+    delayAfterPauseMs: request.injectDelayAfterPauseMs ?? 0,
   };
   migrateOut(ctx, outbound, peer)
     .then(

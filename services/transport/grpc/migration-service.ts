@@ -6,22 +6,50 @@ export const MIGRATION_MESSAGE_BYTES_MAX = 64 * 1024 * 1024;
 /** HTTP/2 flow-control window of the pulling side (grpc-node.flow_control_window). */
 export const PULL_FLOW_CONTROL_WINDOW_BYTES = 64 * 1024 * 1024;
 
+/** Tag of StreamChunk field 1 (`bytes data`): field number 1, wire type 2 (length-delimited). */
+const STREAM_CHUNK_DATA_TAG = 0x0a;
+/** A tag byte and a varint of at most 5 bytes (lengths below 2^35). */
+export const STREAM_CHUNK_PREFIX_BYTE_COUNT_MAX = 6;
+
+/** A StreamChunk whose `data` has `headroomByteCount` bytes in front of it (in `data.buffer`) that are ours. */
+export interface FramableStreamChunk extends StreamChunk {
+  headroomByteCount?: number;
+}
+
 /**
- * StreamChunk { bytes data = 1 } encoded by hand: tag 0x0A, a varint length, the bytes. The
- * generated encoder would copy the record through a growing writer first; this copies it once.
+ * StreamChunk { bytes data = 1 } encoded by hand: tag 0x0A, a varint length, the bytes. With
+ * enough headroom in front of `data` the prefix is written there and the result is a view (grpc-js
+ * copies it into its framed message anyway); otherwise the record is copied once after the prefix.
  */
-export function serializeStreamChunk(chunk: StreamChunk): Buffer {
+export function serializeStreamChunk(chunk: FramableStreamChunk): Buffer {
   const data = chunk.data;
-  const prefix = Buffer.allocUnsafe(11);
-  prefix[0] = 0x0a;
-  let length = data.byteLength;
-  let at = 1;
-  while (length >= 0x80) {
-    prefix[at++] = (length & 0x7f) | 0x80;
-    length = Math.floor(length / 128);
+  const prefixByteCount = 1 + varintByteCount(data.byteLength);
+  if ((chunk.headroomByteCount ?? 0) >= prefixByteCount && data.byteOffset >= prefixByteCount) {
+    const framed = Buffer.from(data.buffer, data.byteOffset - prefixByteCount, prefixByteCount + data.byteLength);
+    writePrefix(framed, data.byteLength);
+    return framed;
   }
-  prefix[at++] = length;
-  return Buffer.concat([prefix.subarray(0, at), data], at + data.byteLength);
+  const framed = Buffer.allocUnsafe(prefixByteCount + data.byteLength);
+  writePrefix(framed, data.byteLength);
+  framed.set(data, prefixByteCount);
+  return framed;
+}
+
+function varintByteCount(value: number): number {
+  let byteCount = 1;
+  for (let rest = value; rest >= 0x80; rest = Math.floor(rest / 128)) byteCount++;
+  return byteCount;
+}
+
+function writePrefix(target: Buffer, length: number): void {
+  target[0] = STREAM_CHUNK_DATA_TAG;
+  let at = 1;
+  let rest = length;
+  while (rest >= 0x80) {
+    target[at++] = (rest & 0x7f) | 0x80;
+    rest = Math.floor(rest / 128);
+  }
+  target[at] = rest;
 }
 
 /** The Migration service with the hand-written StreamChunk encoder on the hot path. */
@@ -56,7 +84,18 @@ export function connectMigration(address: string, options: Partial<ChannelOption
   });
 }
 
-/** The pulling client: its own channel, with a large receive window so the source never stalls. */
+/** Server options a host needs to carry the stream (the bench's bare grpc-js baseline uses them too). */
+export const MIGRATION_SERVER_OPTIONS: Partial<ChannelOptions> = {
+  "grpc.max_receive_message_length": MIGRATION_MESSAGE_BYTES_MAX,
+};
+
+/** The pulling client's channel: a large receive window so the source never stalls. */
+export const PULLER_CHANNEL_OPTIONS: Partial<ChannelOptions> = {
+  ...MIGRATION_CHANNEL_OPTIONS,
+  "grpc-node.flow_control_window": PULL_FLOW_CONTROL_WINDOW_BYTES,
+};
+
+/** The pulling client: its own channel, with PULLER_CHANNEL_OPTIONS. */
 export function connectPuller(address: string): MigrationClient {
-  return connectMigration(address, { "grpc-node.flow_control_window": PULL_FLOW_CONTROL_WINDOW_BYTES });
+  return connectMigration(address, PULLER_CHANNEL_OPTIONS);
 }

@@ -2,6 +2,7 @@ import type { ServerWritableStream } from "@grpc/grpc-js";
 import type { PullRequest, StreamChunk } from "../../gen/xensim/v1/migration.js";
 import type { StreamSink } from "../../dom0/migrate/stream-sink.js";
 import { ToolstackError } from "../../dom0/errors.js";
+import type { FramableStreamChunk } from "./migration-service.js";
 
 /**
  * The source's end of PullStream as a StreamSink: each write is one gRPC message; `release` runs
@@ -25,10 +26,11 @@ export function pullSink(call: ServerWritableStream<PullRequest, StreamChunk>): 
   let pendingCount = 0;
   const idle: Array<() => void> = [];
   return {
-    async write(chunk, release) {
+    async write(chunk, release, headroomByteCount = 0) {
       throwIfClosed();
       pendingCount++;
-      const more = call.write({ data: chunk }, () => {
+      const message: FramableStreamChunk = { data: chunk, headroomByteCount };
+      const more = call.write(message, () => {
         release();
         if (--pendingCount === 0) idle.splice(0).forEach((wake) => wake());
       });

@@ -100,6 +100,9 @@ export async function restoreFromFile(toolstack: Toolstack, request: RestoreRequ
   try {
     const stream = createReadStream(request.path, { highWaterMark: RESTORE_READ_CHUNK_BYTES });
     for await (const chunk of stream) receiver.push(chunk as Buffer);
+    // A file that ends early is bad input (INVALID_ARGUMENT), not an interrupted migration.
+    if (!receiver.isEnded)
+      throw new ToolstackError("INVALID_ARGUMENT", `${request.path}: truncated save file (no END record)`);
     const image = receiver.finish();
     if (!record) throw new ToolstackError("INVALID_ARGUMENT", `${request.path}: no domain in the stream`);
     for (const [path, value] of Object.entries(image.xenstoreData))

@@ -1,6 +1,21 @@
 import { status, type ServiceError, Metadata } from "@grpc/grpc-js";
 import { ToolstackError, type ToolstackErrorCode } from "../../dom0/errors.js";
 import { toToolstackError } from "../../dom0/xen-error-map.js";
+import {
+  InvalidPlacementRequestError,
+  NoValidHostError,
+  UnknownPolicyError,
+} from "../../scheduler/placement/errors.js";
+
+/** A gRPC error from a host the scheduler called: passed on with its own code. */
+function isServiceErrorLike(error: unknown): error is { code: status; details: string } {
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    typeof (error as { code?: unknown }).code === "number" &&
+    typeof (error as { details?: unknown }).details === "string"
+  );
+}
 
 const STATUS_BY_CODE: Record<ToolstackErrorCode, status> = {
   INVALID_ARGUMENT: status.INVALID_ARGUMENT,
@@ -15,6 +30,13 @@ const STATUS_BY_CODE: Record<ToolstackErrorCode, status> = {
 
 /** An expected refusal travels with its status code; anything else is an INTERNAL bug report. */
 export function toServiceError(error: unknown): Partial<ServiceError> {
+  if (error instanceof NoValidHostError)
+    return { code: status.RESOURCE_EXHAUSTED, details: error.message, metadata: new Metadata() };
+  if (error instanceof UnknownPolicyError || error instanceof InvalidPlacementRequestError) {
+    return { code: status.INVALID_ARGUMENT, details: error.message, metadata: new Metadata() };
+  }
+  if (isServiceErrorLike(error))
+    return { code: error.code, details: error.details, metadata: new Metadata() };
   const mapped = toToolstackError(error);
   if (mapped instanceof ToolstackError) {
     return { code: STATUS_BY_CODE[mapped.code], details: mapped.message, metadata: new Metadata() };

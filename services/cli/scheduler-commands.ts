@@ -1,0 +1,95 @@
+import type { Command } from "commander";
+import type { OperationEvent, HostSummary } from "../gen/xensim/v1/scheduler.js";
+import type { CliIo } from "./domain-commands.js";
+import { connectScheduler, schedulerAddress } from "./scheduler-client.js";
+import { unaryCall } from "./host-client.js";
+
+export function requireScheduler(): string {
+  const address = schedulerAddress();
+  if (!address)
+    throw new Error("no scheduler is running: `xsim up` starts one (or set XSIM_SCHEDULER=host:port)");
+  return address;
+}
+
+/** Cluster-wide verbs (the pool's toolstack): host-list, host-evacuate, host-disable/enable, rebalance. */
+export function addSchedulerCommands(program: Command, io: CliIo): void {
+  program
+    .command("host-list")
+    .description("List the cluster's hosts")
+    .action(async () => {
+      const client = connectScheduler(requireScheduler());
+      const reply = await unaryCall(client.hostList.bind(client), {});
+      io.out(formatHostList(reply.hosts));
+    });
+
+  for (const [name, method, description] of [
+    ["host-disable", "hostDisable", "Take a host out of placement (maintenance)"],
+    ["host-enable", "hostEnable", "Let a host take new domains again"],
+  ] as const) {
+    program
+      .command(name)
+      .description(description)
+      .argument("<host>")
+      .action(async (hostId: string) => {
+        const client = connectScheduler(requireScheduler());
+        const reply = await unaryCall(client[method].bind(client), { hostId });
+        io.out(`${reply.hostId}: ${reply.state}`);
+      });
+  }
+
+  program
+    .command("host-evacuate")
+    .description("Disable a host and live-migrate every domain off it")
+    .argument("<host>")
+    .option("--parallel <n>", "migrations at once (XAPI's default 10)", "10")
+    .action(async (hostId: string, options: { parallel: string }) => {
+      const client = connectScheduler(requireScheduler());
+      const ok = await streamOperation(client.evacuate({ hostId, parallel: Number(options.parallel) }), io);
+      if (!ok) throw new Error(`evacuation of ${hostId} failed`);
+    });
+
+  program
+    .command("rebalance")
+    .description("Move domains off hosts over the high mark and empty hosts under the low mark")
+    .option("--dry-run", "print the plan only")
+    .option("--high <percent>", "over this memory/CPU use a host is overloaded", "90")
+    .option("--low <percent>", "under this a host is emptied", "35")
+    .action(async (options: { dryRun?: boolean; high: string; low: string }) => {
+      const client = connectScheduler(requireScheduler());
+      const ok = await streamOperation(
+        client.rebalance({
+          dryRun: options.dryRun ?? false,
+          memoryHighPercent: Number(options.high),
+          memoryLowPercent: Number(options.low),
+        }),
+        io,
+      );
+      if (!ok) throw new Error("rebalance failed");
+    });
+}
+
+function streamOperation(call: NodeJS.EventEmitter, io: CliIo): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    let ok = true;
+    call.on("data", (event: OperationEvent) => {
+      const arrow = event.fromHost || event.toHost ? ` ${event.fromHost} -> ${event.toHost}` : "";
+      io.out(`${event.kind.padEnd(8)} ${event.domain}${arrow}  ${event.message}`);
+      if (event.final) ok = event.ok;
+    });
+    call.on("error", (error: Error & { details?: string }) =>
+      reject(new Error(error.details ?? error.message)),
+    );
+    call.on("end", () => resolve(ok));
+  });
+}
+
+export function formatHostList(hosts: readonly HostSummary[]): string {
+  const header =
+    "Name                 State        pCPUs  Memory(MiB)  Free(MiB)  Domains  vCPUs  HVM  Migrations";
+  const rows = hosts.map(
+    (h) =>
+      `${h.hostId.padEnd(20)} ${h.state.padEnd(10)} ${String(h.pcpus).padStart(7)} ${String(Math.floor(h.memoryTotalKib / 1024)).padStart(12)} ` +
+      `${String(Math.floor(h.memoryFreeKib / 1024)).padStart(10)} ${String(h.domainCount).padStart(8)} ${String(h.vcpusAllocated).padStart(6)}  ${h.hvm ? "yes" : "no "}  ${String(h.migrationsInFlight).padStart(10)}`,
+  );
+  return [header, ...rows].join("\n");
+}

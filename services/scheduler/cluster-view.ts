@@ -1,0 +1,131 @@
+import type { Heartbeat } from "../host/heartbeat.js";
+import type { DomainEvent } from "../dom0/events.js";
+import type { DomainInfo } from "../gen/xensim/v1/host.js";
+
+/** Heartbeats a host may miss before the scheduler declares it down. */
+export const MISSED_HEARTBEAT_COUNT_MAX_DEFAULT = 3;
+
+export type HostLiveness = "up" | "down";
+
+export interface HostEntry {
+  hostId: string;
+  address: string;
+  heartbeat: Heartbeat;
+  lastSeenMs: number;
+  liveness: HostLiveness;
+  /** Known from the host's own List, refreshed on events: uuid → domain. */
+  domains: Map<string, DomainInfo>;
+  /** The host's domain list has been read since it (re)appeared. */
+  synced: boolean;
+}
+
+/**
+ * The scheduler's picture of the cluster, made only from what hosts say: heartbeats (who is there,
+ * how full) and domain events (what runs where). Nothing here is the only copy of anything: a new
+ * scheduler rebuilds it from the next heartbeats and each host's List.
+ */
+export class ClusterView {
+  readonly hosts = new Map<string, HostEntry>();
+
+  constructor(readonly missedHeartbeatCountMax = MISSED_HEARTBEAT_COUNT_MAX_DEFAULT) {}
+
+  /** Returns "new" when the host appeared or came back (its domains need a sync). */
+  onHeartbeat(beat: Heartbeat, nowMs: number): "new" | "known" {
+    const entry = this.hosts.get(beat.hostId);
+    if (!entry || entry.liveness === "down" || entry.heartbeat.sequence > beat.sequence) {
+      this.hosts.set(beat.hostId, {
+        hostId: beat.hostId,
+        address: beat.address,
+        heartbeat: beat,
+        lastSeenMs: nowMs,
+        liveness: "up",
+        domains: entry?.domains ?? new Map<string, DomainInfo>(),
+        synced: false,
+      });
+      return "new";
+    }
+    entry.heartbeat = beat;
+    entry.address = beat.address;
+    entry.lastSeenMs = nowMs;
+    return "known";
+  }
+
+  /** Replaces a host's domain list with what its List RPC returned. */
+  syncDomains(hostId: string, domains: readonly DomainInfo[]): void {
+    const entry = this.hosts.get(hostId);
+    if (!entry) return;
+    entry.domains = new Map(domains.filter((d) => d.domid !== 0).map((d) => [d.uuid, d]));
+    entry.synced = true;
+  }
+
+  onDomainEvent(event: DomainEvent): void {
+    const entry = this.hosts.get(event.hostId);
+    if (!entry) return;
+    if (event.event === "destroyed" || event.event === "migrated-out") {
+      const known = entry.domains.get(event.uuid);
+      if (known && known.domid === event.domid) entry.domains.delete(event.uuid);
+      return;
+    }
+    const previous = entry.domains.get(event.uuid);
+    entry.domains.set(event.uuid, {
+      ...(previous ?? emptyDomain()),
+      domid: event.domid,
+      name: event.name,
+      uuid: event.uuid,
+      state: event.state,
+      memoryKib: event.memoryKib,
+      vcpusOnline: event.vcpus,
+    });
+  }
+
+  /** Hosts whose heartbeats stopped: declared down now (returned once, when it happens). */
+  expire(nowMs: number): HostEntry[] {
+    const down: HostEntry[] = [];
+    for (const entry of this.hosts.values()) {
+      if (entry.liveness === "down") continue;
+      const silenceMs = nowMs - entry.lastSeenMs;
+      if (silenceMs > entry.heartbeat.intervalMs * this.missedHeartbeatCountMax) {
+        entry.liveness = "down";
+        down.push(entry);
+      }
+    }
+    return down;
+  }
+
+  upHosts(): HostEntry[] {
+    return [...this.hosts.values()]
+      .filter((h) => h.liveness === "up")
+      .sort((a, b) => a.hostId.localeCompare(b.hostId));
+  }
+
+  /** Where a domain runs, by name or uuid, among hosts that are up. */
+  findDomain(ref: string): { host: HostEntry; domain: DomainInfo } | undefined {
+    for (const host of this.upHosts()) {
+      for (const domain of host.domains.values()) {
+        if (domain.name === ref || domain.uuid === ref) return { host, domain };
+      }
+    }
+    return undefined;
+  }
+}
+
+function emptyDomain(): DomainInfo {
+  return {
+    domid: 0,
+    name: "",
+    uuid: "",
+    type: "",
+    state: "",
+    memoryKib: 0,
+    maxmemKib: 0,
+    vcpusOnline: 0,
+    maxvcpus: 0,
+    cpuTimeNs: 0,
+    weight: 0,
+    cap: 0,
+    shutdownReason: -1,
+    configJson: "",
+    workload: "",
+    populatedPages: 0,
+  };
+}

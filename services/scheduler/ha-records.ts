@@ -1,0 +1,71 @@
+import type { DomainInfo } from "../gen/xensim/v1/host.js";
+import type { StateStore } from "./state-store.js";
+import { parseConfig } from "./placement-adapter.js";
+
+/** What the scheduler must remember of an HA domain to restart it when its host dies. */
+export interface HaRecord {
+  uuid: string;
+  name: string;
+  hostId: string;
+  domid: number;
+  priority: "restart" | "best-effort";
+  configJson: string;
+}
+
+/**
+ * The HA domains' configs, kept in the durable store under `ha.<uuid>` (XAPI keeps them in its
+ * database): a host that dies cannot be asked for them any more.
+ */
+export class HaRecords {
+  constructor(private readonly store: StateStore) {}
+
+  /** After reading a host's domain list: record or move every HA domain found there. */
+  async noteHost(hostId: string, domains: readonly DomainInfo[]): Promise<void> {
+    for (const domain of domains) {
+      if (domain.domid === 0) continue;
+      const config = parseConfig(domain.configJson);
+      if (!config?.xsim.ha || domain.name.endsWith("--incoming") || domain.name.endsWith("--migratedaway"))
+        continue;
+      const record: HaRecord = {
+        uuid: domain.uuid,
+        name: domain.name,
+        hostId,
+        domid: domain.domid,
+        priority: config.xsim.ha,
+        configJson: domain.configJson,
+      };
+      const key = `ha.${domain.uuid}`;
+      if ((await this.store.get(key)) !== JSON.stringify(record))
+        await this.store.put(key, JSON.stringify(record));
+    }
+  }
+
+  /** A domain was destroyed on purpose on the host that owned it: no restart for it. */
+  async forgetIfOn(uuid: string, hostId: string, domid: number): Promise<void> {
+    const record = await this.get(uuid);
+    if (record && record.hostId === hostId && record.domid === domid) await this.store.delete(`ha.${uuid}`);
+  }
+
+  async get(uuid: string): Promise<HaRecord | undefined> {
+    const text = await this.store.get(`ha.${uuid}`);
+    return text ? (JSON.parse(text) as HaRecord) : undefined;
+  }
+
+  async onHost(hostId: string): Promise<HaRecord[]> {
+    const records: HaRecord[] = [];
+    for (const key of await this.store.keys("ha.")) {
+      const record = await this.get(key.slice(3));
+      if (record?.hostId === hostId) records.push(record);
+    }
+    return records.sort((a, b) => priorityRank(a) - priorityRank(b) || a.name.localeCompare(b.name));
+  }
+
+  async moved(uuid: string, hostId: string, domid: number): Promise<void> {
+    const record = await this.get(uuid);
+    if (record) await this.store.put(`ha.${uuid}`, JSON.stringify({ ...record, hostId, domid }));
+  }
+}
+
+function priorityRank(record: HaRecord): number {
+  return record.priority === "restart" ? 0 : 1;
+}

@@ -1,0 +1,23 @@
+import type { DomainInfo } from "../gen/xensim/v1/host.js";
+import type { MigrateEvent, MigrateRequest } from "../gen/xensim/v1/migration.js";
+
+/** How the scheduler acts on hosts: through their own services (gRPC in the real wiring). */
+export interface HostGateway {
+  list(address: string): Promise<DomainInfo[]>;
+  create(
+    address: string,
+    request: {
+      configText: string;
+      configFileName: string;
+      overrides: string[];
+      paused: boolean;
+      configJson?: string;
+    },
+  ): Promise<DomainInfo>;
+  /** Runs a migration on the source host; `onEvent` sees its progress; resolves with the last event. */
+  migrate(
+    sourceAddress: string,
+    request: MigrateRequest,
+    onEvent: (event: MigrateEvent) => void,
+  ): Promise<MigrateEvent>;
+}

@@ -1,0 +1,70 @@
+import type { HostClient } from "../../gen/xensim/v1/host.js";
+import { CreateRequest } from "../../gen/xensim/v1/host.js";
+import type { MigrationClient, MigrateEvent } from "../../gen/xensim/v1/migration.js";
+import type { HostGateway } from "../../scheduler/host-gateway.js";
+import { connectHost, unaryCall } from "../../cli/host-client.js";
+import { connectMigration } from "./migration-service.js";
+
+/** Deadline of the scheduler's unary calls to hosts. */
+export const HOST_CALL_DEADLINE_MS = 5000;
+
+/** The scheduler's HostGateway over gRPC, one channel per host address, kept open. */
+export class GrpcHostGateway implements HostGateway {
+  private readonly hostClients = new Map<string, HostClient>();
+  private readonly migrationClients = new Map<string, MigrationClient>();
+
+  private host(address: string): HostClient {
+    let client = this.hostClients.get(address);
+    if (!client) this.hostClients.set(address, (client = connectHost(address)));
+    return client;
+  }
+
+  private migration(address: string): MigrationClient {
+    let client = this.migrationClients.get(address);
+    if (!client) this.migrationClients.set(address, (client = connectMigration(address)));
+    return client;
+  }
+
+  async list(address: string) {
+    const client = this.host(address);
+    const reply = await unaryCall(
+      client.list.bind(client),
+      { domains: [] },
+      { deadline: Date.now() + HOST_CALL_DEADLINE_MS },
+    );
+    return reply.domains;
+  }
+
+  async create(address: string, request: Partial<CreateRequest>) {
+    const client = this.host(address);
+    const reply = await unaryCall(client.create.bind(client), CreateRequest.fromPartial(request), {
+      deadline: Date.now() + HOST_CALL_DEADLINE_MS,
+    });
+    if (!reply.domain) throw new Error(`host ${address} created no domain`);
+    return reply.domain;
+  }
+
+  migrate(
+    sourceAddress: string,
+    request: Parameters<HostGateway["migrate"]>[1],
+    onEvent: (event: MigrateEvent) => void,
+  ): Promise<MigrateEvent> {
+    const call = this.migration(sourceAddress).migrate(request);
+    let last: MigrateEvent | undefined;
+    return new Promise((resolve, reject) => {
+      call.on("data", (event: MigrateEvent) => {
+        last = event;
+        onEvent(event);
+      });
+      call.on("error", (error: Error & { details?: string }) => {
+        if (last?.final) resolve(last);
+        else reject(new Error(error.details ?? error.message));
+      });
+      call.on("end", () => (last ? resolve(last) : reject(new Error("migration ended without statistics"))));
+    });
+  }
+
+  close(): void {
+    for (const client of [...this.hostClients.values(), ...this.migrationClients.values()]) client.close();
+  }
+}

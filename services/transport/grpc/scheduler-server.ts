@@ -1,0 +1,158 @@
+import type { SchedulerServer, HostSummary } from "../../gen/xensim/v1/scheduler.js";
+import type { Scheduler } from "../../scheduler/scheduler.js";
+import type { HostEntry } from "../../scheduler/cluster-view.js";
+import { clusterMigrate, placeAndCreate } from "../../scheduler/operations.js";
+import { evacuate, event, EVACUATE_PARALLEL_DEFAULT } from "../../scheduler/evacuate.js";
+import {
+  planRebalance,
+  REBALANCE_HIGH_PERCENT_DEFAULT,
+  REBALANCE_LOW_PERCENT_DEFAULT,
+} from "../../scheduler/rebalance.js";
+import { toServiceError, unary } from "./status.js";
+
+/** The Scheduler gRPC service: the cluster-wide verbs of `xsim`. */
+export function schedulerServer(scheduler: Scheduler): SchedulerServer {
+  const summary = (host: HostEntry): HostSummary => hostSummary(scheduler, host);
+  return {
+    create: unary(async (request) => {
+      const placed = await placeAndCreate(scheduler, request, false);
+      return { hostId: placed.host.hostId, hostAddress: placed.host.address, domain: placed.domain };
+    }),
+    place: unary(async (request) => {
+      const placed = await placeAndCreate(scheduler, request, true);
+      return { hostId: placed.host.hostId, hostAddress: placed.host.address, domain: undefined };
+    }),
+    listAll: unary(() => ({
+      domains: scheduler.view
+        .upHosts()
+        .flatMap((host) =>
+          [...host.domains.values()]
+            .sort((a, b) => a.domid - b.domid)
+            .map((domain) => ({ hostId: host.hostId, domain })),
+        ),
+    })),
+    hostList: unary(() => ({
+      hosts: [...scheduler.view.hosts.values()].sort((a, b) => a.hostId.localeCompare(b.hostId)).map(summary),
+    })),
+    hostDisable: unary(async (request) => {
+      const host = scheduler.requireHost(request.hostId);
+      await scheduler.setHostEnabled(host.hostId, false);
+      return summary(host);
+    }),
+    hostEnable: unary(async (request) => {
+      const host = scheduler.requireHost(request.hostId);
+      await scheduler.setHostEnabled(host.hostId, true);
+      return summary(host);
+    }),
+    migrate: (call) => {
+      clusterMigrate(scheduler, call.request, (e) => call.write(e)).then(
+        () => call.end(),
+        (error: unknown) => call.emit("error", toServiceError(error)),
+      );
+    },
+    evacuate: (call) => {
+      const parallel = call.request.parallel || EVACUATE_PARALLEL_DEFAULT;
+      evacuate(scheduler, call.request.hostId, parallel, (e) => call.write(e)).then(
+        () => call.end(),
+        (error: unknown) => call.emit("error", toServiceError(error)),
+      );
+    },
+    rebalance: (call) => {
+      const high = call.request.memoryHighPercent || REBALANCE_HIGH_PERCENT_DEFAULT;
+      const low = call.request.memoryLowPercent || REBALANCE_LOW_PERCENT_DEFAULT;
+      const plan = planRebalance(scheduler, high, low);
+      for (const move of plan)
+        call.write(event("plan", move.domain, move.fromHostId, move.toHostId, move.reason, true));
+      if (call.request.dryRun || plan.length === 0) {
+        call.write(
+          event(
+            "done",
+            "",
+            "",
+            "",
+            plan.length === 0 ? "nothing to move" : `${plan.length} moves planned (dry run)`,
+            true,
+            true,
+          ),
+        );
+        call.end();
+        return;
+      }
+      runPlan(scheduler, plan, (e) => call.write(e)).then(
+        () => call.end(),
+        (error: unknown) => call.emit("error", toServiceError(error)),
+      );
+    },
+  };
+}
+
+async function runPlan(
+  scheduler: Scheduler,
+  plan: ReturnType<typeof planRebalance>,
+  emit: (e: ReturnType<typeof event>) => void,
+): Promise<void> {
+  let failed = 0;
+  for (const move of plan) {
+    try {
+      const last = await clusterMigrate(
+        scheduler,
+        { domain: move.domain, destinationHostId: move.toHostId, policy: "xen", live: true, bandwidth: "" },
+        () => undefined,
+      );
+      const ok = last.stats?.status === "completed";
+      if (!ok) failed++;
+      emit(
+        event(
+          "migrate",
+          move.domain,
+          move.fromHostId,
+          move.toHostId,
+          `${last.stats?.status}, downtime ${last.stats?.downtimeMs.toFixed(1)} ms`,
+          ok,
+        ),
+      );
+    } catch (error) {
+      failed++;
+      emit(
+        event(
+          "migrate",
+          move.domain,
+          move.fromHostId,
+          move.toHostId,
+          error instanceof Error ? error.message : String(error),
+          false,
+        ),
+      );
+    }
+  }
+  emit(
+    event(
+      failed ? "failed" : "done",
+      "",
+      "",
+      "",
+      `${plan.length - failed} of ${plan.length} moves done`,
+      failed === 0,
+      true,
+    ),
+  );
+}
+
+function hostSummary(scheduler: Scheduler, host: HostEntry): HostSummary {
+  const beat = host.heartbeat;
+  const state =
+    host.liveness === "down" ? "down" : scheduler.disabledHosts.has(host.hostId) ? "disabled" : "up";
+  return {
+    hostId: host.hostId,
+    address: host.address,
+    state,
+    pcpus: beat.pcpus,
+    memoryTotalKib: beat.totalMemoryKib,
+    memoryFreeKib: beat.freeMemoryKib,
+    domainCount: beat.domainCount,
+    hvm: beat.hvm,
+    vcpusAllocated: beat.vcpusAllocated,
+    migrationsInFlight: beat.migrationsInbound + beat.migrationsOutbound,
+    lastHeartbeatAgeMs: scheduler.clock.nowMs() - host.lastSeenMs,
+  };
+}
