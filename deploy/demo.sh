@@ -1,28 +1,40 @@
 #!/usr/bin/env bash
-# The main job: bring a local cluster up, create domains from real xl.cfg files, drive them with
-# xl verbs, and print what happened. Uses only the `xsim` CLI, as a user would.
+# The main job: bring a local cluster up (nats-server, three hosts, the scheduler), create domains
+# from xl.cfg files, drive them with xl verbs, live-migrate one and print what happened, evacuate
+# a host. Uses only the `xsim` CLI, as a user would.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export XSIM_HOME="${XSIM_HOME:-$PWD/.xsim}"
-xsim() { echo "\$ xsim $*" >&2; node bin/xsim.js "$@"; }
+xsim() { printf '\n\033[1m$ xsim %s\033[0m\n' "$*" >&2; node bin/xsim.js "$@"; }
 ex=deploy/examples
 
 node bin/xsim.js down >/dev/null 2>&1 || true
 trap 'node bin/xsim.js down >/dev/null 2>&1 || true' EXIT
 
-xsim up --hosts 3 --without-hvm host3
-xsim -H host1 info | head -20
+xsim up --hosts 3 --without-hvm host3 --heartbeat-ms 500
+sleep 1.5
+xsim host-list
+xsim -H host1 info | head -16
 xsim create -n "$ex/web.pv.cfg" | head -12
-xsim -H host1 create "$ex/web.pv.cfg" vcpus=3
-xsim -H host1 create "$ex/win.hvm.cfg"
-xsim -H host1 create -p "$ex/db.pvh.cfg"
-xsim -H host3 create "$ex/win.hvm.cfg" || echo "(refused, as it must be: host3 has no HVM support)" >&2
+# Placed by the scheduler (spread); trailing key=value overrides as in xl.
+xsim create "$ex/web.pv.cfg" 'xsim_workload="fill"'
+xsim create "$ex/db.pvh.cfg" 'xsim_ha="restart"'
+xsim create "$ex/win.hvm.cfg"
+xsim -H host3 create "$ex/win.hvm.cfg" 'name="win2"' || echo "(refused, as it must be: host3 has no HVM support)" >&2
 sleep 1
-xsim -H host1 list
-xsim -H host1 mem-set web 96m
-xsim -H host1 vcpu-set db 2
-xsim -H host1 unpause db
-xsim -H host1 rename win win10
-xsim -H host1 checksum web
-xsim -H host1 shutdown -w win10
-xsim -H host1 list
+xsim list
+xsim mem-set db 384m
+xsim vcpu-set web 1
+xsim rename win win10
+xsim workload web "wws:hot=32M,rate=8000"
+xsim checksum db
+# Live migration of a guest that keeps writing its working set while it moves.
+xsim migrate web --policy qemu
+xsim migrate db host3 --policy xen
+xsim checksum db
+xsim list
+xsim host-evacuate host1
+xsim host-list
+xsim list
+xsim shutdown -w win10
+xsim list

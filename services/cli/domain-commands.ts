@@ -23,6 +23,28 @@ function hostClient(program: Command): HostClient {
   return connectHost(resolveHostAddress(options.host));
 }
 
+/**
+ * The host a domain verb goes to: -H when given; otherwise, with a scheduler running, the host
+ * where the scheduler sees that domain (by name, or by domid when only one host has it).
+ */
+async function hostClientFor(program: Command, domain: string): Promise<HostClient> {
+  const scheduler = viaScheduler(program);
+  if (!scheduler) return hostClient(program);
+  const client = connectScheduler(scheduler);
+  const [reply, hostList] = await Promise.all([
+    unaryCall(client.listAll.bind(client), {}),
+    unaryCall(client.hostList.bind(client), {}),
+  ]);
+  client.close();
+  const matches = reply.domains.filter((d) => d.domain && (d.domain.name === domain || String(d.domain.domid) === domain));
+  const hosts = [...new Set(matches.map((m) => m.hostId))];
+  if (hosts.length > 1) throw new Error(`"${domain}" matches domains on ${hosts.join(", ")}: name the host with -H`);
+  if (hosts.length === 0) throw new Error(`no domain "${domain}" on any host (see \`xsim list\`)`);
+  const address = hostList.hosts.find((h) => h.hostId === hosts[0])?.address;
+  if (!address) throw new Error(`host ${hosts[0]} is not known to the scheduler`);
+  return connectHost(address);
+}
+
 /** The xl verbs on one host: create, list, info, destroy, shutdown, ... (tools/xl/xl_cmdtable.c). */
 export function addDomainCommands(program: Command, io: CliIo): void {
   program
@@ -119,7 +141,7 @@ export function addDomainCommands(program: Command, io: CliIo): void {
     .option("-w", "wait for the domain to shut down")
     .argument("<domain>")
     .action(async (domain: string, options: { w?: boolean }) => {
-      const client = hostClient(program);
+      const client = await hostClientFor(program, domain);
       await unaryCall(client.shutdown.bind(client), { domain, wait: options.w ?? false });
       if (options.w) io.err(`Domain ${domain} has been shut down`);
     });
@@ -130,7 +152,7 @@ export function addDomainCommands(program: Command, io: CliIo): void {
     .argument("<domain>")
     .argument("<new-name>")
     .action(async (domain: string, newName: string) => {
-      const client = hostClient(program);
+      const client = await hostClientFor(program, domain);
       await unaryCall(client.rename.bind(client), { domain, newName });
     });
 
@@ -144,7 +166,7 @@ export function addDomainCommands(program: Command, io: CliIo): void {
       .argument("<domain>")
       .argument("<memory>", "size; default unit KiB, or a suffix b/k/m/g/t")
       .action(async (domain: string, memory: string) => {
-        const client = hostClient(program);
+        const client = await hostClientFor(program, domain);
         const memoryKib = parseMemoryKib(memory);
         const method = name === "mem-set" ? client.memSet.bind(client) : client.memMax.bind(client);
         await unaryCall(method, { domain, memoryKib });
@@ -160,7 +182,7 @@ export function addDomainCommands(program: Command, io: CliIo): void {
       const count = Number(vcpus);
       if (!Number.isInteger(count)) throw new Error(`vcpu-set: "${vcpus}" is not a whole number`);
       if (count < 1) return; // xl silently ignores n < 1
-      const client = hostClient(program);
+      const client = await hostClientFor(program, domain);
       await unaryCall(client.vcpuSet.bind(client), { domain, vcpus: count });
     });
 
@@ -169,7 +191,7 @@ export function addDomainCommands(program: Command, io: CliIo): void {
     .description("Convert a domain name to domain id")
     .argument("<name>")
     .action(async (name: string) => {
-      const client = hostClient(program);
+      const client = await hostClientFor(program, name);
       const reply = await unaryCall(client.lookup.bind(client), { domain: name });
       io.out(String(reply.domain?.domid));
     });
@@ -191,7 +213,7 @@ export function addDomainCommands(program: Command, io: CliIo): void {
     .argument("<domain>")
     .argument("<spec>")
     .action(async (domain: string, workload: string) => {
-      const client = hostClient(program);
+      const client = await hostClientFor(program, domain);
       await unaryCall(client.setWorkload.bind(client), { domain, workload });
     });
 
@@ -200,7 +222,7 @@ export function addDomainCommands(program: Command, io: CliIo): void {
     .description("Print the xxh64 checksum of a domain's whole memory (xensim)")
     .argument("<domain>")
     .action(async (domain: string) => {
-      const client = hostClient(program);
+      const client = await hostClientFor(program, domain);
       const reply = await unaryCall(client.memoryChecksum.bind(client), { domain });
       io.out(`${reply.checksum}  ${reply.pageCount} pages, ${reply.populatedPageCount} populated`);
     });
@@ -227,7 +249,7 @@ function simple(
     .description(description)
     .argument("<domain>")
     .action(async (domain: string) => {
-      await run(hostClient(program), domain);
+      await run(await hostClientFor(program, domain), domain);
     });
 }
 

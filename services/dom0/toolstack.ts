@@ -298,6 +298,7 @@ export class Toolstack {
       );
     }
     this.hypervisor.setVcpusOnline(record.domid, vcpus);
+    record.config = { ...record.config, vcpus };
     for (let vcpu = 0; vcpu < domain.maxvcpus; vcpu++) {
       this.store.write(
         `/local/domain/${record.domid}/cpu/${vcpu}/availability`,
@@ -343,10 +344,13 @@ export class Toolstack {
     this.emit("renamed", record, { oldName });
   }
 
-  /** The source's copy after the destination confirmed: gone, and the cluster told where it went. */
-  destroyMigratedAway(record: DomainRecord, destination: string): void {
+  /**
+   * The source's copy after the destination confirmed: gone, and the cluster told where it went,
+   * under the name the guest runs under there (`name`), not NAME--migratedaway.
+   */
+  destroyMigratedAway(record: DomainRecord, destination: string, name = record.name): void {
     this.teardown(record);
-    this.emit("migrated-out", record, { to: destination });
+    this.emit("migrated-out", { ...record, name }, { to: destination });
   }
 
   requireDomain(ref: string): DomainRecord {

@@ -17,6 +17,8 @@ export const HANDOVER_QUERY_TIMEOUT_MS = 10_000;
 export const HANDOVER_QUERY_INTERVAL_MS = 250;
 /** Progress reports at most this often. */
 export const PROGRESS_INTERVAL_MS = 100;
+/** How long a source whose stream broke waits for the destination to say why (its Failed reason). */
+export const DESTINATION_REASON_WAIT_MS = 1000;
 
 export interface OutboundRequest {
   domain: string;
@@ -103,6 +105,7 @@ export async function migrateOut(
       manager.cancelPull(migrationId, "prepare failed");
       throw error;
     }
+    stats = { ...stats, destination: prepared.destinationHostId };
     let lastProgressMs = -Infinity;
     const onProgress = (progress: SenderProgress) => {
       const nowMs = clock.nowMs();
@@ -140,7 +143,7 @@ export async function migrateOut(
     } catch (error) {
       sender.cancel();
       await running.catch(() => undefined);
-      throw error;
+      throw await destinationReason(ctx, peer, error);
     }
     const received = await peer.received();
     // Ownership moves: the source's copy steps aside under a name of its own, as xl does.
@@ -241,6 +244,27 @@ export class HandoverUnknownError extends ToolstackError {
       "lost the destination after handing the guest over and it does not answer: the guest is left paused here as --migratedaway (status unknown)",
     );
   }
+}
+
+/**
+ * A destination that refuses the stream (a page fails its checksum, VERIFY mismatches) stops
+ * pulling before its Failed reason arrives on the control channel: the sender sees only a closed
+ * stream (UNAVAILABLE). Wait briefly for the reason, so the user learns what really went wrong.
+ */
+async function destinationReason(
+  ctx: OutboundContext,
+  peer: DestinationPeer,
+  error: unknown,
+): Promise<unknown> {
+  if (!(error instanceof ToolstackError) || error.code !== "UNAVAILABLE") return error;
+  const reason = await Promise.race([
+    peer.received().then(
+      () => undefined,
+      (refusal: unknown) => refusal,
+    ),
+    ctx.scheduler.sleepMs(DESTINATION_REASON_WAIT_MS).then(() => undefined),
+  ]);
+  return reason ?? error;
 }
 
 function describe(error: unknown): string {
