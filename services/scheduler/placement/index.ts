@@ -1,0 +1,11 @@
+export * from "./model.js";
+export * from "./errors.js";
+export * from "./filters.js";
+export * from "./weighers.js";
+export * from "./policies.js";
+export * from "./pipeline.js";
+export * from "./engine.js";
+export * from "./apply.js";
+export { compareHostIds } from "./host-order.js";
+export { refuse, explainRefusal, REJECTIONS_LISTED_MAX, EXAMPLES_PER_FILTER } from "./refusal.js";
+export { prepareRequest, type PreparedRequest } from "./prepared.js";
