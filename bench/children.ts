@@ -20,13 +20,31 @@ export interface ReadyChild {
 export class ChildSet {
   private readonly children = new Set<ChildProcess>();
 
-  /** Runs `node script args...` and waits for its `{"ready":true,"address":...}` stdout line. */
-  async startNode(name: string, script: string, args: string[]): Promise<ReadyChild> {
-    const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  /** `echoOutput`: copy every line the children print to this process's stderr, prefixed by name. */
+  constructor(private readonly echoOutput = false) {}
+
+  /**
+   * Runs `node nodeArgs... script args...` and waits for its `{"ready":true,"address":...}` stdout
+   * line. `nodeArgs` are node's own flags, e.g. `--cpu-prof --cpu-prof-dir DIR`.
+   */
+  async startNode(
+    name: string,
+    script: string,
+    args: string[],
+    nodeArgs: string[] = [],
+  ): Promise<ReadyChild> {
+    const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     this.children.add(child);
     child.once("exit", () => this.children.delete(child));
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    if (this.echoOutput) {
+      const echo = (line: string) => process.stderr.write(`[${name}] ${line}\n`);
+      createInterface({ input: child.stderr }).on("line", echo);
+      createInterface({ input: child.stdout }).on("line", echo);
+    }
     const address = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`${name}: no ready line in ${READY_TIMEOUT_MS} ms`)),

@@ -30,6 +30,7 @@ export async function createDomain(client: HostClient, name: string): Promise<nu
     configFileName: `${name}.cfg`,
     overrides: [],
     paused: false,
+    configJson: "",
   });
   if (!reply.domain) throw new Error(`create ${name}: the reply has no domain`);
   return reply.domain.domid;

@@ -16,15 +16,23 @@ export interface RateResult {
   latencyMsP99: number;
 }
 
-/** Warms up, then runs `op` with `concurrency` in flight for `durationMs` and reports the rate. */
-export async function measureRate(op: () => Promise<void>, options: RateOptions): Promise<RateResult> {
-  if (options.concurrency < 1 || options.opCountMax < options.concurrency)
-    throw new Error(`measureRate: bad options ${JSON.stringify(options)}`);
+/** Runs `op` with the same concurrency for `warmupMs`, so JIT and connections are warm. */
+export async function warmUp(op: () => Promise<void>, options: RateOptions): Promise<void> {
+  checkOptions(options);
   await runPhase(op, options.concurrency, options.warmupMs, options.opCountMax);
+}
+
+/** Runs `op` with `concurrency` in flight for `durationMs` (or `opCountMax` ops) and reports the rate. */
+export async function measure(op: () => Promise<void>, options: RateOptions): Promise<RateResult> {
+  checkOptions(options);
   const started = performance.now();
   const latenciesMs = await runPhase(op, options.concurrency, options.durationMs, options.opCountMax);
-  const elapsedMs = performance.now() - started;
-  return summarize(latenciesMs, elapsedMs);
+  return summarize(latenciesMs, performance.now() - started);
+}
+
+function checkOptions(options: RateOptions): void {
+  if (options.concurrency < 1 || options.opCountMax < options.concurrency)
+    throw new Error(`rate: bad options ${JSON.stringify(options)}`);
 }
 
 /** Keeps `concurrency` operations in flight until the deadline or the count bound; returns latencies. */
@@ -49,7 +57,7 @@ async function runPhase(
   return latenciesMs;
 }
 
-export function summarize(latenciesMs: number[], elapsedMs: number): RateResult {
+export function summarize(latenciesMs: readonly number[], elapsedMs: number): RateResult {
   const sorted = [...latenciesMs].sort((a, b) => a - b);
   const quantile = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
   return {

@@ -1,0 +1,117 @@
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
+import { connectHost } from "../services/cli/host-client.js";
+import type { ChildSet } from "./children.js";
+import { createDestroyOp, createDomain, destroyDomain, infoHostId, startHost } from "./host-ops.js";
+import { measureWithCpu, type Measured } from "./measured.js";
+import { connectNoop, noopCall } from "./noop-service.js";
+import { processCpuMs, procStatusKib } from "./proc.js";
+import type { RateOptions } from "./rate.js";
+
+const NOOP_SERVER_PATH = join(import.meta.dirname, "noop-server.js");
+
+export interface PhaseOptions {
+  /** Concurrencies to measure, e.g. [1, 64]. */
+  concurrencies: readonly number[];
+  rate: (concurrency: number) => RateOptions;
+  settleMs: number;
+}
+
+/** The baseline: a bare grpc-js unary call to a no-op server in its own process. */
+export async function benchNoop(children: ChildSet, options: PhaseOptions): Promise<Measured[]> {
+  const server = await children.startNode("noop-server", NOOP_SERVER_PATH, ["127.0.0.1:0"]);
+  const client = connectNoop(server.address);
+  try {
+    const results: Measured[] = [];
+    for (const concurrency of options.concurrencies)
+      results.push(await measureWithCpu(() => noopCall(client), options.rate(concurrency), server.pid));
+    return results;
+  } finally {
+    client.close();
+    await children.stop(server.process);
+  }
+}
+
+export interface HostFigures {
+  idleRssKib: number;
+  idleDomuRssKib: number;
+  afterRssKib: number;
+  peakRssKib: number;
+  roundTrips: Measured[];
+}
+
+/** One host service: RSS idle and with idle DomUs, then create+destroy round trips. */
+export async function benchHost(
+  children: ChildSet,
+  options: PhaseOptions,
+  idleDomuCount: number,
+): Promise<HostFigures> {
+  const host = await startHost(children, "bench1", "127.0.0.1");
+  const client = connectHost(host.address);
+  try {
+    await infoHostId(client);
+    await sleep(options.settleMs);
+    const idleRssKib = procStatusKib(host.pid, "VmRSS");
+    const domids: number[] = [];
+    for (let i = 0; i < idleDomuCount; i++) domids.push(await createDomain(client, `idle${i}`));
+    await sleep(options.settleMs);
+    const idleDomuRssKib = procStatusKib(host.pid, "VmRSS");
+    for (const domid of domids) await destroyDomain(client, domid);
+    const roundTrips: Measured[] = [];
+    for (const concurrency of options.concurrencies) {
+      const op = createDestroyOp(client, `rt${concurrency}-`);
+      roundTrips.push(await measureWithCpu(op, options.rate(concurrency), host.pid));
+    }
+    await sleep(options.settleMs);
+    const afterRssKib = procStatusKib(host.pid, "VmRSS");
+    const peakRssKib = procStatusKib(host.pid, "VmHWM");
+    return { idleRssKib, idleDomuRssKib, afterRssKib, peakRssKib, roundTrips };
+  } finally {
+    client.close();
+    await children.stop(host.process);
+  }
+}
+
+export interface SideBySideFigures {
+  answeredCount: number;
+  startMs: number;
+  rssKib: number[];
+  /** CPU the idle hosts used together over `idleWindowMs`, in percent of one CPU. */
+  idleCpuPercent: number;
+  stopMs: number;
+}
+
+/** N host services at once, each on its own loopback address 127.0.1.N; all must answer Info. */
+export async function benchSideBySide(
+  children: ChildSet,
+  hostCount: number,
+  settleMs: number,
+  idleWindowMs: number,
+): Promise<SideBySideFigures> {
+  const started = performance.now();
+  const hostIds = Array.from({ length: hostCount }, (_, i) => `host${i + 1}`);
+  const hosts = await Promise.all(hostIds.map((id, i) => startHost(children, id, `127.0.1.${i + 1}`)));
+  const clients = hosts.map((host) => connectHost(host.address));
+  try {
+    const answers = await Promise.all(clients.map((client) => infoHostId(client)));
+    const answeredCount = answers.filter((hostId, i) => hostId === hostIds[i]).length;
+    const startMs = performance.now() - started;
+    await sleep(settleMs);
+    const cpuMsBefore = hosts.map((host) => processCpuMs(host.pid));
+    await sleep(idleWindowMs);
+    const cpuMs = hosts.reduce((sum, host, i) => sum + processCpuMs(host.pid) - (cpuMsBefore[i] ?? 0), 0);
+    const rssKib = hosts.map((host) => procStatusKib(host.pid, "VmRSS"));
+    const stopStarted = performance.now();
+    await Promise.all(hosts.map((host) => children.stop(host.process)));
+    return {
+      answeredCount,
+      startMs,
+      rssKib,
+      idleCpuPercent: (100 * cpuMs) / idleWindowMs,
+      stopMs: performance.now() - stopStarted,
+    };
+  } finally {
+    for (const client of clients) client.close();
+  }
+}
