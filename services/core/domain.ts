@@ -4,8 +4,12 @@ import type { Workload, WorkloadSpec } from "./workload/workload.js";
 import { createWorkload, parseWorkloadSpec } from "./workload/index.js";
 import { type DomainRunState, ShutdownReason, formatStateLetters } from "./domain-state.js";
 import { kibToPages, pagesToKib } from "./units.js";
+import { type CpuDemandSpec, parseCpuDemandSpec } from "./sched/demand/index.js";
 
 export type DomainType = "pv" | "pvh" | "hvm";
+
+const IDLE_DEMAND: CpuDemandSpec = { kind: "idle" };
+const CPU_BOUND_DEMAND: CpuDemandSpec = { kind: "cpu" };
 
 /** What the hypervisor needs to build a domain (XEN_DOMCTL_createdomain + max_mem + max_vcpus). */
 export interface DomainCreateSpec {
@@ -18,6 +22,8 @@ export interface DomainCreateSpec {
   weight: number;
   cap: number;
   workload: string;
+  /** The vCPUs' CPU demand (`cpu`, `io:...`, `idle`, `bursty:...`); default: follows the workload. */
+  cpuDemand?: string;
   /** Keep this domid (restore with -D); otherwise the allocator picks one. */
   domid?: number;
 }
@@ -26,12 +32,17 @@ export interface DomainCreateSpec {
 export class Domain {
   readonly memory: GuestMemory;
   workload: Workload;
+  /** The CPU demand set explicitly; undefined = derived from the workload (see `cpuDemand`). */
+  cpuDemandSet: CpuDemandSpec | undefined;
   vcpusOnline: number;
   weight: number;
   cap: number;
   maxmemKib: number;
   cpuTimeNs = 0;
-  /** Fraction of the workload's write rate held back (QEMU-style auto-converge), 0..0.99. */
+  /**
+   * QEMU-style auto-converge, 0..0.99: the vCPUs sleep this fraction of the time they would run, so
+   * the guest gets less CPU and, its dirty rate following its CPU, writes less.
+   */
   throttleFraction = 0;
   paused = false;
   shutdownReason: ShutdownReason | undefined = undefined;
@@ -48,6 +59,7 @@ export class Domain {
   ) {
     this.memory = new GuestMemory(kibToPages(spec.memoryKib), kibToPages(spec.maxmemKib));
     this.workload = createWorkload(parseWorkloadSpec(spec.workload));
+    this.cpuDemandSet = spec.cpuDemand === undefined ? undefined : parseCpuDemandSpec(spec.cpuDemand);
     this.vcpusOnline = spec.vcpus;
     this.maxvcpus = spec.maxvcpus;
     this.weight = spec.weight;
@@ -59,6 +71,11 @@ export class Domain {
 
   setWorkload(spec: WorkloadSpec): void {
     this.workload = createWorkload(spec);
+  }
+
+  /** What the vCPUs ask of the CPU: as set, else CPU-bound for a busy workload and idle for `idle`. */
+  get cpuDemand(): CpuDemandSpec {
+    return this.cpuDemandSet ?? (this.workload.spec.kind === "idle" ? IDLE_DEMAND : CPU_BOUND_DEMAND);
   }
 
   get memoryKib(): number {

@@ -7,10 +7,38 @@ import { FrameAllocator } from "./frames.js";
 import type { Dom0Spec, HostSpec } from "./host-spec.js";
 import { ShutdownReason } from "./domain-state.js";
 import { DOMID_DOM0, DOMID_MAX, MIB, PAGE_SIZE_BYTES, kibToPages, mibToKib } from "./units.js";
-import { shareCpu } from "./cpu-share.js";
+import { CpuShares } from "./cpu-share.js";
+import {
+  HostScheduler,
+  VCPU_COUNT_PER_DOMAIN_MAX,
+  type SchedDomainParams,
+  type SchedPoolParams,
+  type SchedulerName,
+  type VcpuInfo,
+  createSchedPolicy,
+  parseCpuDemandSpec,
+  vcpuInfoOf,
+} from "./sched/index.js";
+import { demandShape } from "./sched/demand/index.js";
 
 /** Longest stretch of time one tick accounts for; a longer gap (a stalled process) is clipped. */
 export const TICK_ELAPSED_MS_MAX = 1000;
+/** A domain whose vCPUs got more than this share of one pCPU in a tick shows as running (r). */
+const RUNNING_CPU_FRACTION_MIN = 0.05;
+const NS_PER_MS = 1_000_000;
+
+/**
+ * The vCPU scheduler a host runs unless told otherwise: credit2, as Xen since 4.12
+ * (xen/common/sched/Kconfig SCHED_CREDIT2_DEFAULT; xl(1)'s "by default credit is used" is stale).
+ * Kept because `xl info` on a stock Xen says credit2, and because credit2 keeps weights per runqueue
+ * while credit1 hands out credit for the whole pool, so vCPUs pinned together on one of several pCPUs
+ * share it by weight under credit2 but 1:1 under credit1. `credit` stays selectable per host.
+ */
+export const SCHEDULER_DEFAULT: SchedulerName = "credit2";
+
+export interface HypervisorOptions {
+  scheduler?: SchedulerName;
+}
 
 export type DomainShutdownListener = (domain: Domain) => void;
 
@@ -24,15 +52,27 @@ export class Hypervisor {
   private readonly domids = new DomidAllocator();
   private readonly shutdownListeners: DomainShutdownListener[] = [];
   private lastTickMs: number;
+  /** vCPU scheduling of this host's pCPUs (≈ xen/common/sched/). */
+  readonly scheduler: HostScheduler;
+  private readonly cpuShares: CpuShares;
 
   constructor(
     readonly spec: HostSpec,
     readonly clock: Clock,
     readonly prng: Prng,
+    options: HypervisorOptions = {},
   ) {
     assert(spec.pcpuCount >= 1, "a host needs at least one pCPU");
     this.frames = new FrameAllocator((spec.memoryMib * MIB) / PAGE_SIZE_BYTES);
     this.lastTickMs = clock.nowMs();
+    const policy = createSchedPolicy(options.scheduler ?? SCHEDULER_DEFAULT);
+    this.scheduler = new HostScheduler(spec.pcpuCount, policy);
+    this.cpuShares = new CpuShares(this.scheduler);
+  }
+
+  /** `xl info` xen_scheduler. */
+  get schedulerName(): SchedulerName {
+    return this.scheduler.name;
   }
 
   get dom0Running(): boolean {
@@ -86,14 +126,24 @@ export class Hypervisor {
   private buildDomain(domid: number, spec: DomainCreateSpec, what: string): Domain {
     assert(spec.maxmemKib >= spec.memoryKib, "maxmem below memory");
     assert(spec.maxvcpus >= spec.vcpus && spec.vcpus >= 1, "vcpus out of range");
+    if (spec.maxvcpus > VCPU_COUNT_PER_DOMAIN_MAX) {
+      throw new XenError("EINVAL", `${what}: ${spec.maxvcpus} vCPUs, at most ${VCPU_COUNT_PER_DOMAIN_MAX}`);
+    }
+    const params = { weight: spec.weight, cap: spec.cap };
+    const problem = this.scheduler.policy.domainParamsProblem(params, spec.maxvcpus);
+    if (problem !== undefined) throw new XenError("EINVAL", `${what}: ${problem}`);
     const pageCount = kibToPages(spec.memoryKib);
     this.frames.allocate(domid, pageCount, what);
     try {
       const domain = new Domain(domid, spec.uuid, spec.type, spec, this.prng.fork(domid));
       domain.paused = domid !== DOMID_DOM0; // a new DomU is paused until the toolstack unpauses it
+      const demand = demandShape(domain.cpuDemand);
+      this.scheduler.addDomain(domid, { vcpuCountMax: spec.maxvcpus, params, demand, prng: domain.prng });
       this.domainsById.set(domid, domain);
+      this.cpuShares.sync(domain);
       return domain;
     } catch (error) {
+      if (this.scheduler.hasDomain(domid)) this.scheduler.removeDomain(domid);
       this.frames.releaseAll(domid);
       throw error;
     }
@@ -124,15 +174,21 @@ export class Hypervisor {
     domain.dying = true;
     domain.memory.release();
     this.frames.releaseAll(domid);
+    this.scheduler.removeDomain(domid);
+    this.cpuShares.forget(domid);
     this.domainsById.delete(domid);
   }
 
   pauseDomain(domid: number): void {
-    this.requireDomU(domid).paused = true;
+    const domain = this.requireDomU(domid);
+    domain.paused = true;
+    this.cpuShares.sync(domain);
   }
 
   unpauseDomain(domid: number): void {
-    this.requireDomU(domid).paused = false;
+    const domain = this.requireDomU(domid);
+    domain.paused = false;
+    this.cpuShares.sync(domain);
   }
 
   /** SCHEDOP_shutdown from the guest (or a crash): the domain stops and the toolstack is told. */
@@ -141,6 +197,7 @@ export class Hypervisor {
     if (domain.isShutdown) return;
     domain.shutdownReason = reason;
     domain.ranLastTick = false;
+    this.cpuShares.sync(domain);
     for (const listener of this.shutdownListeners) listener(domain);
   }
 
@@ -184,26 +241,73 @@ export class Hypervisor {
       );
     }
     domain.vcpusOnline = vcpus;
+    this.cpuShares.sync(domain);
   }
 
-  /** Runs the guests for the time since the last tick: workloads write memory, CPU time accrues. */
+  schedParams(domid: number): SchedDomainParams {
+    this.requireDomain(domid);
+    return this.scheduler.domainParams(domid);
+  }
+
+  /** XEN_DOMCTL_SCHEDOP_putinfo (xl sched-credit / sched-credit2 -d -w -c): refuses whole. */
+  setSchedParams(domid: number, params: Partial<SchedDomainParams>): void {
+    const domain = this.requireDomain(domid);
+    this.cpuShares.sync(domain);
+    this.scheduler.setDomainParams(domid, params);
+    const applied = this.scheduler.domainParams(domid);
+    domain.weight = applied.weight;
+    domain.cap = applied.cap;
+  }
+
+  /** XEN_DOMCTL_setvcpuaffinity (xl vcpu-pin): hard affinity of one vCPU or of all of them. */
+  vcpuPin(domid: number, vcpu: number | "all", hardAffinity: readonly number[]): void {
+    this.requireDomain(domid);
+    this.scheduler.pin(domid, vcpu, hardAffinity);
+  }
+
+  /** XEN_DOMCTL_getvcpuinfo for every vCPU up to maxvcpus (xl vcpu-list). */
+  vcpuInfo(domid: number): VcpuInfo[] {
+    this.requireDomain(domid);
+    return this.scheduler.vcpus(domid).map(vcpuInfoOf);
+  }
+
+  /** XEN_SYSCTL_SCHEDOP_getinfo of the host's one pool (xl sched-credit -s). */
+  schedPoolParams(): SchedPoolParams {
+    return this.scheduler.poolParams();
+  }
+
+  /** XEN_SYSCTL_SCHEDOP_putinfo (xl sched-credit -s -t -r, sched-credit2 -s -r): refuses whole. */
+  setSchedPoolParams(params: Partial<SchedPoolParams>): void {
+    this.scheduler.setPoolParams(params);
+  }
+
+  /** What the guest's vCPUs ask of the CPU (xensim): throws CpuDemandSpecError on a bad spec. */
+  setCpuDemand(domid: number, specText: string): void {
+    const domain = this.requireDomain(domid);
+    domain.cpuDemandSet = parseCpuDemandSpec(specText);
+    this.cpuShares.sync(domain);
+  }
+
+  /**
+   * Runs the host for the time since the last tick: the vCPU scheduler shares out the pCPUs, CPU time
+   * accrues, and each guest writes memory in proportion to the CPU it got against the CPU it wanted
+   * (SimGrid's model: a guest that got half the CPU it wanted dirties half the pages).
+   */
   tick(): void {
     const nowMs = this.clock.nowMs();
     const elapsedMs = Math.min(Math.max(0, nowMs - this.lastTickMs), TICK_ELAPSED_MS_MAX);
     this.lastTickMs = nowMs;
-    if (elapsedMs === 0) return;
-    const runnable = this.domains().filter((d) => d.isRunnable);
-    const shares = shareCpu(runnable, this.spec.pcpuCount, elapsedMs);
-    for (const domain of runnable) {
-      const pageCountWritten = domain.workload.run(
-        domain.memory,
-        elapsedMs,
-        domain.prng,
-        domain.throttleFraction,
-      );
-      const cpuMs = shares.get(domain.domid) ?? 0;
-      domain.cpuTimeNs += Math.round(cpuMs * 1e6);
-      domain.ranLastTick = pageCountWritten > 0 || cpuMs > elapsedMs * 0.05;
+    const elapsedNs = Math.round(elapsedMs * NS_PER_MS);
+    if (elapsedNs === 0) return;
+    const domains = this.domains();
+    const shares = this.cpuShares.run(domains, elapsedNs);
+    for (const domain of domains) {
+      const share = shares.get(domain.domid)!;
+      domain.cpuTimeNs += share.cpuNs;
+      if (!domain.isRunnable) continue;
+      const workMs = share.wantedNs > 0 ? (elapsedMs * share.cpuNs) / share.wantedNs : 0;
+      const pageCountWritten = domain.workload.run(domain.memory, workMs, domain.prng);
+      domain.ranLastTick = pageCountWritten > 0 || share.cpuNs > elapsedNs * RUNNING_CPU_FRACTION_MIN;
     }
   }
 

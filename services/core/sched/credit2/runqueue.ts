@@ -1,0 +1,76 @@
+import { assert } from "../../errors.js";
+import type { Credit2Unit } from "./unit.js";
+
+/**
+ * One credit2 runqueue (struct csched2_runqueue_data): the pCPUs that share it, every unit assigned
+ * to it (rqd->svc), the waiting ones ordered by credit, and the top weight among them.
+ */
+export class Credit2Runqueue {
+  /** Waiting units, most credit first; equal credit in arrival order (runq_insert). */
+  readonly queue: Credit2Unit[] = [];
+  readonly units = new Set<Credit2Unit>();
+  /** rqd->max_weight: the highest weight of the units assigned here. */
+  maxWeight = 1;
+
+  constructor(
+    readonly index: number,
+    readonly pcpus: readonly number[],
+  ) {}
+
+  hasPcpu(pcpu: number): boolean {
+    return this.pcpus.includes(pcpu);
+  }
+
+  assign(unit: Credit2Unit): void {
+    this.units.add(unit);
+    this.updateMaxWeight();
+  }
+
+  unassign(unit: Credit2Unit): void {
+    assert(!unit.queued, "unassigning a queued unit");
+    this.units.delete(unit);
+    this.updateMaxWeight();
+  }
+
+  updateMaxWeight(): void {
+    let max = 1;
+    for (const unit of this.units) max = Math.max(max, unit.domain.weight);
+    this.maxWeight = max;
+  }
+
+  insert(unit: Credit2Unit): void {
+    assert(!unit.queued && unit.runqueue === this, "unit queued twice or on the wrong runqueue");
+    // Binary search for the first unit with less credit: after every unit with as much or more.
+    let low = 0;
+    let high = this.queue.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.queue[middle]!.credit >= unit.credit) low = middle + 1;
+      else high = middle;
+    }
+    this.queue.splice(low, 0, unit);
+    unit.queued = true;
+  }
+
+  remove(unit: Credit2Unit): void {
+    const index = this.queue.indexOf(unit);
+    assert(unit.queued && index >= 0, "unit not on this runqueue");
+    this.queue.splice(index, 1);
+    unit.queued = false;
+  }
+
+  /** Running plus waiting units per pCPU, for picking the least loaded runqueue. */
+  load(runningCount: number): number {
+    return (this.queue.length + runningCount) / this.pcpus.length;
+  }
+}
+
+/** Splits the pCPUs into runqueues of at most `perRunqueueMax` consecutive pCPUs, as even as can be. */
+export function buildRunqueues(pcpuCount: number, perRunqueueMax: number): Credit2Runqueue[] {
+  const count = Math.ceil(pcpuCount / perRunqueueMax);
+  const pcpusByRunqueue: number[][] = Array.from({ length: count }, () => []);
+  for (let pcpu = 0; pcpu < pcpuCount; pcpu++) {
+    pcpusByRunqueue[Math.floor((pcpu * count) / pcpuCount)]!.push(pcpu);
+  }
+  return pcpusByRunqueue.map((pcpus, index) => new Credit2Runqueue(index, pcpus));
+}

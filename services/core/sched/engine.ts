@@ -1,0 +1,303 @@
+import { assert } from "../errors.js";
+import { EventHeap } from "./event-heap.js";
+import { EngineEvent, type EngineEventKind, type Pcpu } from "./events.js";
+import type { PolicyHost, SchedPolicy, WakeReason } from "./policy.js";
+import type { Vcpu } from "./vcpu.js";
+
+/**
+ * Events one vCPU or pCPU may cause per simulated millisecond, at most: demand phases are at
+ * least 100 µs (a stop and a wake each), slices at least 100 µs (ratelimit) and credit1 ticks a
+ * third of a 1 ms timeslice. More than this in one advance is a bug (a zero-length loop).
+ */
+const EVENT_COUNT_PER_ENTITY_MS_MAX = 25;
+const EVENT_COUNT_PER_ADVANCE_MIN = 1000;
+const NS_PER_MS = 1_000_000;
+
+/**
+ * The pCPUs of one host as a discrete-event simulation under the host's own simulated time: vCPUs
+ * run, block and wake as their demand says, and the policy decides who runs where whenever a pCPU
+ * is tickled or a slice ends. Deterministic: no clock, no timers, events in (time, push order).
+ */
+export class SchedEngine implements PolicyHost {
+  private readonly pcpus: Pcpu[];
+  private readonly events = new EventHeap<EngineEvent>();
+  private readonly tickledQueue: number[] = [];
+  private sequenceNext = 0;
+  private now = 0;
+  private vcpuCount = 0;
+
+  constructor(
+    readonly pcpuCount: number,
+    readonly policy: SchedPolicy,
+  ) {
+    assert(pcpuCount >= 1, "a host needs at least one pCPU");
+    this.pcpus = Array.from({ length: pcpuCount }, () => ({
+      current: undefined,
+      tickled: false,
+      sliceVersion: 0,
+    }));
+    policy.attach(this);
+  }
+
+  get nowNs(): number {
+    return this.now;
+  }
+
+  current(pcpu: number): Vcpu | undefined {
+    return this.pcpu(pcpu).current;
+  }
+
+  isTickled(pcpu: number): boolean {
+    return this.pcpu(pcpu).tickled;
+  }
+
+  tickle(pcpu: number): void {
+    const state = this.pcpu(pcpu);
+    if (state.tickled) return;
+    state.tickled = true;
+    this.tickledQueue.push(pcpu);
+  }
+
+  park(vcpu: Vcpu): void {
+    vcpu.parked = true;
+    this.refresh(vcpu, "wake");
+  }
+
+  unpark(vcpu: Vcpu): void {
+    vcpu.parked = false;
+    this.refresh(vcpu, "wake");
+  }
+
+  isCurrent(vcpu: Vcpu): boolean {
+    return this.pcpu(vcpu.pcpu).current === vcpu;
+  }
+
+  addVcpu(vcpu: Vcpu): void {
+    assert(vcpu.hardAffinity.pcpuCount === this.pcpuCount, "affinity mask of another host");
+    this.policy.addVcpu(vcpu);
+    this.vcpuCount++;
+    this.refresh(vcpu, "wake");
+  }
+
+  /** Takes the vCPU off the CPU and out of the policy; pending events of it are dropped. */
+  removeVcpu(vcpu: Vcpu): void {
+    vcpu.online = false;
+    this.refresh(vcpu, "wake");
+    this.settle();
+    assert(!this.isCurrent(vcpu) && !vcpu.inPolicy, "vCPU still scheduled");
+    vcpu.stopVersion++;
+    vcpu.wakeVersion++;
+    this.policy.removeVcpu(vcpu);
+    this.vcpuCount--;
+  }
+
+  /**
+   * Brings the policy's view in line with what the vCPU wants after any change to it: queue it when
+   * it became runnable, dequeue it (or have its pCPU reschedule) when it stopped being runnable.
+   */
+  refresh(vcpu: Vcpu, reason: WakeReason): void {
+    const current = this.isCurrent(vcpu);
+    if (vcpu.wantsToRun && !vcpu.inPolicy) {
+      vcpu.inPolicy = true;
+      if (current) return; // descheduling was pending; it simply keeps running
+      vcpu.runState = "runnable";
+      vcpu.runnableSinceNs = this.now;
+      this.policy.wake(vcpu, this.now, reason);
+    } else if (!vcpu.wantsToRun && vcpu.inPolicy) {
+      vcpu.inPolicy = false;
+      if (current) {
+        this.tickle(vcpu.pcpu);
+        return;
+      }
+      this.policy.sleep(vcpu);
+      vcpu.runState = vcpu.idleRunState;
+    } else if (!vcpu.wantsToRun && !current) {
+      vcpu.runState = vcpu.idleRunState;
+    }
+  }
+
+  /** Accounts the running time of a current vCPU up to now. */
+  accrue(vcpu: Vcpu): void {
+    const ranNs = this.now - vcpu.accountedToNs;
+    if (ranNs <= 0) return;
+    vcpu.cpuTimeNs += ranNs;
+    vcpu.demand.consume(ranNs);
+    vcpu.accountedToNs = this.now;
+  }
+
+  /** Re-plans when a running vCPU stops on its own, after its demand or throttle changed. */
+  rearmStop(vcpu: Vcpu): void {
+    if (!this.isCurrent(vcpu)) return;
+    vcpu.stopVersion++;
+    this.armStop(vcpu);
+  }
+
+  /** Runs the host for `elapsedNs` of simulated time. */
+  advance(elapsedNs: number): void {
+    assert(Number.isInteger(elapsedNs) && elapsedNs >= 0, `advance by ${elapsedNs} ns`);
+    const targetNs = this.now + elapsedNs;
+    const entityCount = this.vcpuCount + this.pcpuCount;
+    const eventCountMax =
+      EVENT_COUNT_PER_ADVANCE_MIN +
+      Math.ceil((EVENT_COUNT_PER_ENTITY_MS_MAX * entityCount * elapsedNs) / NS_PER_MS);
+    this.settle();
+    for (let eventCount = 0; ; eventCount++) {
+      if (eventCount > eventCountMax)
+        throw new Error(`assertion failed: over ${eventCountMax} events in one advance`);
+      const timerNs = Math.max(this.now, this.policy.nextTimerNs()); // overdue after a parameter change
+      const nextNs = Math.min(this.events.peek()?.atNs ?? Infinity, timerNs);
+      if (nextNs > targetNs) break;
+      assert(nextNs >= this.now, "an event in the past");
+      this.now = nextNs;
+      this.runDue();
+      this.settle();
+    }
+    this.now = targetNs;
+    for (const pcpu of this.pcpus) if (pcpu.current) this.accrue(pcpu.current);
+  }
+
+  /** Reschedules every tickled pCPU, until none is. */
+  settle(): void {
+    const bound = (this.pcpuCount + this.vcpuCount) * 4 + 16;
+    for (let turn = 0; this.tickledQueue.length > 0; turn++) {
+      assert(turn <= bound, "tickles do not settle");
+      const pcpu = this.tickledQueue.shift()!;
+      if (this.pcpu(pcpu).tickled) this.reschedule(pcpu);
+    }
+  }
+
+  /** For checks: every current vCPU is distinct, in step and allowed where it runs. */
+  assertConsistent(): void {
+    const seen = new Set<Vcpu>();
+    this.pcpus.forEach((pcpu, index) => {
+      const vcpu = pcpu.current;
+      if (!vcpu) return;
+      assert(!seen.has(vcpu), "one vCPU current on two pCPUs");
+      seen.add(vcpu);
+      assert(vcpu.pcpu === index && vcpu.runState === "running", "current vCPU out of step");
+      assert(vcpu.hardAffinity.has(index), "vCPU runs outside its hard affinity");
+    });
+  }
+
+  private runDue(): void {
+    for (;;) {
+      const event = this.events.peek();
+      if (event === undefined || event.atNs > this.now) break;
+      this.events.pop();
+      const vcpu = event.vcpu;
+      if (vcpu === undefined) {
+        if (event.version === this.pcpu(event.pcpu).sliceVersion) this.tickle(event.pcpu);
+      } else if (event.kind === "stop") {
+        if (event.version === vcpu.stopVersion) this.stop(vcpu);
+      } else if (event.version === vcpu.wakeVersion) {
+        this.wake(vcpu);
+      }
+    }
+    if (this.policy.nextTimerNs() <= this.now) {
+      this.policy.runTimers(this.now);
+      assert(this.policy.nextTimerNs() > this.now, "policy timer did not move on");
+    }
+  }
+
+  /** A running vCPU finished its burst or its throttle period: it blocks. */
+  private stop(vcpu: Vcpu): void {
+    assert(this.isCurrent(vcpu), "stop event for a vCPU that is not running");
+    this.accrue(vcpu);
+    const throttled = vcpu.demand.workLeftNs > 0;
+    const sleepNs = throttled ? vcpu.demand.throttleSleepNs() : vcpu.demand.drawSleepNs();
+    vcpu.sleeping = true;
+    vcpu.throttleSleep = throttled;
+    vcpu.wakeAtNs = this.now + sleepNs;
+    vcpu.wakeVersion++;
+    this.push(vcpu.wakeAtNs, "wake", vcpu, vcpu.pcpu, vcpu.wakeVersion);
+    this.refresh(vcpu, "wake");
+  }
+
+  private wake(vcpu: Vcpu): void {
+    assert(vcpu.sleeping, "wake event for a vCPU that is not asleep");
+    vcpu.sleeping = false;
+    if (!vcpu.throttleSleep) vcpu.demand.startBurst();
+    vcpu.throttleSleep = false;
+    this.refresh(vcpu, "wake");
+  }
+
+  private reschedule(index: number): void {
+    const pcpu = this.pcpu(index);
+    const prev = pcpu.current;
+    if (prev) this.accrue(prev);
+    const decision = this.policy.schedule(index, this.now);
+    pcpu.tickled = false; // after: tickles of this pCPU raised while it decides are answered by it
+    const next = decision.next;
+    if (next) {
+      assert(next.inPolicy && next.hardAffinity.has(index), "policy picked a vCPU that cannot run here");
+      assert(next === prev || next.runState === "runnable", "policy picked a vCPU that is not waiting");
+    }
+    if (next !== prev) {
+      pcpu.current = undefined;
+      if (prev) this.deschedule(prev);
+      if (next) this.run(next, index);
+    }
+    pcpu.sliceVersion++;
+    assert(decision.sliceNs > 0, "a slice of no time");
+    if (next && decision.sliceNs !== Infinity) {
+      const atNs = this.now + Math.max(1, Math.round(decision.sliceNs));
+      this.push(atNs, "slice", undefined, index, pcpu.sliceVersion);
+    }
+  }
+
+  private deschedule(prev: Vcpu): void {
+    prev.stopVersion++;
+    if (prev.inPolicy) {
+      prev.runState = "runnable";
+      prev.runnableSinceNs = this.now;
+    } else {
+      prev.runState = prev.idleRunState;
+    }
+    if (!prev.hardAffinity.has(prev.pcpu)) prev.pcpu = this.placement(prev);
+    if (prev.migratePending) {
+      prev.migratePending = false;
+      this.refresh(prev, "migrate");
+    }
+  }
+
+  private run(next: Vcpu, index: number): void {
+    const waitNs = this.now - next.runnableSinceNs;
+    next.waits.waitCount++;
+    next.waits.waitNsTotal += waitNs;
+    next.waits.waitNsMax = Math.max(next.waits.waitNsMax, waitNs);
+    next.runState = "running";
+    next.pcpu = index;
+    next.runningSinceNs = this.now;
+    next.accountedToNs = this.now;
+    this.pcpu(index).current = next;
+    this.armStop(next);
+  }
+
+  /** Where a vCPU that must leave its pCPU goes: an idle pCPU it may use, else the next allowed one. */
+  placement(vcpu: Vcpu): number {
+    for (const pcpu of vcpu.hardAffinity.list()) if (this.pcpu(pcpu).current === undefined) return pcpu;
+    return vcpu.hardAffinity.cycleFrom(vcpu.pcpu);
+  }
+
+  private armStop(vcpu: Vcpu): void {
+    const runLeftNs = vcpu.demand.runLeftNs();
+    if (runLeftNs === Infinity) return;
+    this.push(this.now + Math.max(0, runLeftNs), "stop", vcpu, vcpu.pcpu, vcpu.stopVersion);
+  }
+
+  private push(
+    atNs: number,
+    kind: EngineEventKind,
+    vcpu: Vcpu | undefined,
+    pcpu: number,
+    version: number,
+  ): void {
+    this.events.push(new EngineEvent(atNs, this.sequenceNext++, kind, vcpu, pcpu, version));
+  }
+
+  private pcpu(index: number): Pcpu {
+    const pcpu = this.pcpus[index];
+    if (pcpu === undefined) throw new Error(`assertion failed: no pCPU ${index}`);
+    return pcpu;
+  }
+}

@@ -1,0 +1,18 @@
+export { HostScheduler, VCPU_COUNT_PER_DOMAIN_MAX, type SchedDomainSetup } from "./host-scheduler.js";
+export { createSchedPolicy } from "./create-policy.js";
+export {
+  SCHEDULER_NAMES,
+  type SchedDomainParams,
+  type SchedPoolParams,
+  type SchedulerName,
+} from "./policy.js";
+export { CpuMask, PCPU_COUNT_MAX } from "./cpu-mask.js";
+export { CpuListError, parseCpuList } from "./cpu-list.js";
+export { type VcpuInfo, formatVcpuState, vcpuInfoOf } from "./vcpu-info.js";
+export type { VcpuRunState } from "./vcpu.js";
+export {
+  type CpuDemandSpec,
+  CpuDemandSpecError,
+  formatCpuDemandSpec,
+  parseCpuDemandSpec,
+} from "./demand/index.js";

@@ -1,0 +1,71 @@
+import type { CpuMask } from "./cpu-mask.js";
+import type { VcpuDemand } from "./demand/vcpu-demand.js";
+
+/**
+ * A vCPU's runstate (xen/include/public/vcpu.h RUNSTATE_*): running on a pCPU, runnable and waiting
+ * for one, blocked (waiting for an event: its guest has nothing to do), or offline (not runnable
+ * for another reason: brought down by vcpu-set, its domain paused or shut down, or parked by a cap).
+ */
+export type VcpuRunState = "running" | "runnable" | "blocked" | "offline";
+
+/** Waiting times of one vCPU: from becoming runnable (a wake or a preemption) to running. */
+export interface VcpuWaitStats {
+  waitCount: number;
+  waitNsTotal: number;
+  waitNsMax: number;
+}
+
+/** One vCPU as the host's scheduler engine holds it. The policy keeps its own per-vCPU record. */
+export class Vcpu {
+  /** Online (vcpu-set): an offline vCPU is never scheduled. */
+  online = false;
+  /** The domain is schedulable: not paused, shut down or dying. */
+  domainActive = false;
+  /** Parked by the policy for overspending its cap (credit: CSCHED_FLAG_UNIT_PARKED). */
+  parked = false;
+  /** Blocked by its own demand: between bursts, or asleep under the auto-converge throttle. */
+  sleeping = false;
+  /** The current sleep is a throttle sleep: the burst goes on after it. */
+  throttleSleep = false;
+  /** When the current sleep ends. */
+  wakeAtNs = 0;
+
+  runState: VcpuRunState = "offline";
+  /** The pCPU it runs on, or last ran on / is queued for (v->processor). */
+  pcpu: number;
+  cpuTimeNs = 0;
+  /** Known to the policy as runnable: on one of its runqueues, or current on a pCPU. */
+  inPolicy = false;
+  /** Hard affinity changed under it while running: requeue it elsewhere once descheduled. */
+  migratePending = false;
+  /** When it last started running (state_entry_time), for ratelimit. */
+  runningSinceNs = 0;
+  /** Up to when its running time has been accounted. */
+  accountedToNs = 0;
+  /** When it last became runnable, for the wait statistics. */
+  runnableSinceNs = 0;
+  readonly waits: VcpuWaitStats = { waitCount: 0, waitNsTotal: 0, waitNsMax: 0 };
+  /** Bumped when a pending stop event (end of burst while running) becomes stale. */
+  stopVersion = 0;
+  /** Bumped when a pending wake event becomes stale. */
+  wakeVersion = 0;
+
+  constructor(
+    readonly domid: number,
+    readonly vcpuId: number,
+    public hardAffinity: CpuMask,
+    readonly demand: VcpuDemand,
+  ) {
+    this.pcpu = hardAffinity.first();
+  }
+
+  /** Everything the guest, toolstack and policy say allows it to run. */
+  get wantsToRun(): boolean {
+    return this.online && this.domainActive && !this.parked && !this.sleeping;
+  }
+
+  /** The runstate it has when not known to the policy. */
+  get idleRunState(): VcpuRunState {
+    return this.online && this.domainActive && !this.parked && this.sleeping ? "blocked" : "offline";
+  }
+}
