@@ -4,7 +4,7 @@ import { ToolstackError } from "../dom0/errors.js";
 import { loadDomainConfig } from "../dom0/xlcfg/load.js";
 import type { DomainInfo } from "../gen/xensim/v1/host.js";
 import { MigrateRequest, type MigrateEvent } from "../gen/xensim/v1/migration.js";
-import { place } from "./placement/index.js";
+import { compareHostIds, place } from "./placement/index.js";
 import type { PlacementRequest } from "./placement/model.js";
 import { groupMembership, hostState, parseConfig, placementRequest } from "./placement-adapter.js";
 
@@ -15,7 +15,7 @@ export interface PlacedDomain {
 
 /** Chooses a host for `request` among the hosts that are up, or throws naming why each was refused. */
 export function choose(scheduler: Scheduler, request: PlacementRequest, policy = "spread"): HostEntry {
-  const hosts = [...scheduler.view.hosts.values()].sort((a, b) => a.hostId.localeCompare(b.hostId));
+  const hosts = [...scheduler.view.hosts.values()].sort((a, b) => compareHostIds(a.hostId, b.hostId));
   const states = hosts.map((h) => hostState(h, !scheduler.disabledHosts.has(h.hostId)));
   const choice = place(
     states,
@@ -25,6 +25,19 @@ export function choose(scheduler: Scheduler, request: PlacementRequest, policy =
     scheduler.options.prng,
   );
   return scheduler.requireHost(choice.hostId);
+}
+
+/**
+ * As choose(), and counts the domain against the chosen host until its next heartbeat; `release`
+ * gives the claim back when the create or migration did not happen.
+ */
+export function chooseAndClaim(
+  scheduler: Scheduler,
+  request: PlacementRequest,
+  policy = "spread",
+): { host: HostEntry; release: () => void } {
+  const host = choose(scheduler, request, policy);
+  return { host, release: scheduler.view.claim(host.hostId, request.memoryKib, request.vcpus) };
 }
 
 /** `xsim create cfg` without -H: validate here, place, create on the chosen host. */
@@ -45,9 +58,13 @@ export async function placeAndCreate(
     request.overrides,
     scheduler.options.prng,
   );
-  const host = choose(scheduler, placementRequest(config), request.policy || "spread");
-  if (dryRun) return { host, domain: undefined };
-  const domain = await scheduler.options.gateway.create(host.address, request);
+  const policy = request.policy || "spread";
+  if (dryRun) return { host: choose(scheduler, placementRequest(config), policy), domain: undefined };
+  const { host, release } = chooseAndClaim(scheduler, placementRequest(config), policy);
+  const domain = await scheduler.options.gateway.create(host.address, request).catch((error: unknown) => {
+    release();
+    throw error;
+  });
   await scheduler.syncHost(host);
   return { host, domain };
 }
@@ -82,9 +99,9 @@ export async function clusterMigrate(
   });
   if (options.destinationHostId === found.host.hostId)
     throw new ToolstackError("INVALID_ARGUMENT", `${options.domain} already runs on ${found.host.hostId}`);
-  const destination = choose(scheduler, request);
+  const { host: destination, release } = chooseAndClaim(scheduler, request);
   scheduler.log(`migrate ${options.domain}: ${found.host.hostId} -> ${destination.hostId}`);
-  const last = await scheduler.options.gateway.migrate(
+  const migrating = scheduler.options.gateway.migrate(
     found.host.address,
     MigrateRequest.fromPartial({
       domain: found.domain.name,
@@ -95,9 +112,15 @@ export async function clusterMigrate(
     }),
     onEvent,
   );
-  if (last.stats?.status === "completed") {
-    await scheduler.ha.moved(found.domain.uuid, destination.hostId, 0);
-    await Promise.all([scheduler.syncHost(found.host), scheduler.syncHost(destination)]);
+  const last = await migrating.catch((error: unknown) => {
+    release();
+    throw error;
+  });
+  if (last.stats?.status !== "completed") {
+    release();
+    return last;
   }
+  await scheduler.ha.moved(found.domain.uuid, destination.hostId, 0);
+  await Promise.all([scheduler.syncHost(found.host), scheduler.syncHost(destination)]);
   return last;
 }

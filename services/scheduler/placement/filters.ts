@@ -49,11 +49,15 @@ export const MEMORY = {
     `${host.hostId} memory ${formatMib(host.memoryFreeKib)} MiB free < ${formatMib(request.memoryKib)} MiB`,
 } as const satisfies HostFilter;
 
-/** vCPUs within ratio x pCPUs, as Nova's VCPU inventory with its allocation_ratio. */
+/** vCPUs a host can still take: ratio x pCPUs - allocated (Nova's VCPU inventory, allocation_ratio). */
+export function vcpuHeadroom(host: HostState, cpuAllocationRatio: number): number {
+  return cpuAllocationRatio * host.pcpuCount - host.vcpusAllocated;
+}
+
+/** vCPUs within ratio x pCPUs. The index stores vcpuHeadroom() and compares it the same way. */
 export const VCPUS = {
   name: "vcpus",
-  passes: (host, { request, cpuAllocationRatio }) =>
-    host.vcpusAllocated + request.vcpus <= cpuAllocationRatio * host.pcpuCount,
+  passes: (host, { request, cpuAllocationRatio }) => vcpuHeadroom(host, cpuAllocationRatio) >= request.vcpus,
   reason: (host, { request, cpuAllocationRatio }) =>
     `${host.hostId} vcpus ${host.vcpusAllocated + request.vcpus} > ${formatRatio(cpuAllocationRatio)} x ${host.pcpuCount} pCPUs`,
 } as const satisfies HostFilter;

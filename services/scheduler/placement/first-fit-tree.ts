@@ -9,9 +9,6 @@ export interface FirstFitLeaf {
   vcpuHeadroom: number;
 }
 
-/** Headroom is a float (ratio x pCPUs - allocated); prune only when short by more than this. */
-const VCPU_HEADROOM_SLACK = 1e-6;
-
 export class FirstFitTree {
   private readonly leafCount: number;
   private readonly memoryFreeKib: Float64Array;
@@ -41,14 +38,13 @@ export class FirstFitTree {
   }
 
   /**
-   * The smallest rank >= rankFrom whose host might fit (enough free memory, exact; enough vCPU
-   * headroom, up to the slack), or -1. The caller checks the host against every filter.
+   * The smallest rank >= rankFrom whose host has the memory and vCPU headroom (the same values the
+   * filters compare), or -1. The caller checks that host against the remaining filters.
    */
   findFirst(rankFrom: number, memoryKib: number, hvm: boolean, vcpus: number): number {
     const memory = hvm ? this.memoryFreeKibHvm : this.memoryFreeKib;
     const fits = (node: number): boolean =>
-      (memory[node] as number) >= memoryKib &&
-      (this.vcpuHeadroom[node] as number) + VCPU_HEADROOM_SLACK >= vcpus;
+      (memory[node] as number) >= memoryKib && (this.vcpuHeadroom[node] as number) >= vcpus;
     const search = (node: number, lo: number, hi: number): number => {
       if (hi < rankFrom || !fits(node)) return -1;
       if (lo === hi) return lo < this.rankCount ? lo : -1;

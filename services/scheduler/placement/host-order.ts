@@ -8,25 +8,35 @@ export function compareHostIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-const DIGITS = /(\d+)/;
+const CODE_0 = 48;
+const CODE_9 = 57;
 
+const isDigit = (code: number): boolean => code >= CODE_0 && code <= CODE_9;
+
+/** Character by character, except that runs of digits compare by value (leading zeros ignored). */
 function naturalCompare(a: string, b: string): number {
-  const partsA = a.split(DIGITS);
-  const partsB = b.split(DIGITS);
-  const count = Math.min(partsA.length, partsB.length);
-  for (let i = 0; i < count; i++) {
-    const partA = partsA[i] ?? "";
-    const partB = partsB[i] ?? "";
-    if (partA === partB) continue;
-    // split() with a capture group puts digit runs at odd indices.
-    if (i % 2 === 1) {
-      const digitsA = partA.replace(/^0+/, "");
-      const digitsB = partB.replace(/^0+/, "");
-      if (digitsA === digitsB) continue;
-      if (digitsA.length !== digitsB.length) return digitsA.length - digitsB.length;
-      return digitsA < digitsB ? -1 : 1;
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const codeA = a.charCodeAt(i);
+    const codeB = b.charCodeAt(j);
+    if (!isDigit(codeA) || !isDigit(codeB)) {
+      if (codeA !== codeB) return codeA - codeB;
+      i++;
+      j++;
+      continue;
     }
-    return partA < partB ? -1 : 1;
+    while (a.charCodeAt(i) === CODE_0) i++;
+    while (b.charCodeAt(j) === CODE_0) j++;
+    let endA = i;
+    let endB = j;
+    while (isDigit(a.charCodeAt(endA))) endA++;
+    while (isDigit(b.charCodeAt(endB))) endB++;
+    if (endA - i !== endB - j) return endA - i - (endB - j);
+    for (; i < endA; i++, j++) {
+      const difference = a.charCodeAt(i) - b.charCodeAt(j);
+      if (difference !== 0) return difference;
+    }
   }
-  return partsA.length - partsB.length;
+  return a.length - i - (b.length - j);
 }

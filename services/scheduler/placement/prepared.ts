@@ -1,6 +1,10 @@
 import { cpuAllocationRatioOf, type PlacementContext, type PlacementRequest } from "./model.js";
 
-/** A request with what every filter looks up resolved once, so filtering a host costs no lookups. */
+/**
+ * A request with what every filter looks up resolved once, so filtering a host costs no lookups.
+ * It copies the request and the group sets it reads, so a refusal explained later reads them as
+ * they were.
+ */
 export interface PreparedRequest {
   readonly request: PlacementRequest;
   readonly cpuAllocationRatio: number;
@@ -17,7 +21,7 @@ export function prepareRequest(request: PlacementRequest, ctx: PlacementContext)
     return hostIds && hostIds.size > 0 ? new Set(hostIds) : undefined;
   };
   return {
-    request,
+    request: { ...request },
     cpuAllocationRatio: cpuAllocationRatioOf(ctx),
     excludedHostIds: request.excludeHostIds?.length ? new Set(request.excludeHostIds) : undefined,
     affinityHostIds: groupHostIds(request.affinityGroup),

@@ -9,11 +9,11 @@ export const REJECTIONS_LISTED_MAX = 8;
 export const EXAMPLES_PER_FILTER = 2;
 
 /**
- * NoValidHostError for `prepared` over `hosts`, none of which passes. `hosts` and the HostStates
- * in it must not change afterwards: the account is written when first read.
+ * NoValidHostError for `prepared` over the hosts `hostsThen` returns, none of which passes; it is
+ * called when the refusal is first read and must return the hosts as they were.
  */
-export function refuse(hosts: readonly HostState[], prepared: PreparedRequest): NoValidHostError {
-  return new NoValidHostError(prepared.request.name, () => explainRefusal(hosts, prepared));
+export function refuse(hostsThen: () => readonly HostState[], prepared: PreparedRequest): NoValidHostError {
+  return new NoValidHostError(prepared.request.name, () => explainRefusal(hostsThen(), prepared));
 }
 
 /**
@@ -37,13 +37,8 @@ export function explainRefusal(hosts: readonly HostState[], prepared: PreparedRe
   FILTERS.forEach((filter, i) => {
     if (counts[i]) countByFilter.set(filter.name, counts[i]);
   });
-  const name = prepared.request.name;
-  return new NoValidHostError(
-    name,
-    countByFilter,
-    quoted,
-    message(name, hosts.length, countByFilter, quoted, listAll),
-  );
+  const text = message(prepared.request.name, hosts.length, countByFilter, quoted, listAll);
+  return { countByFilter, rejections: quoted, message: text };
 }
 
 function message(

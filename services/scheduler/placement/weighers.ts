@@ -1,3 +1,4 @@
+import { vcpuHeadroom } from "./filters.js";
 import type { HostState } from "./model.js";
 
 /** One multiplier per weigher; 0 switches a weigher off. Nova's `*_weight_multiplier` options. */
@@ -18,7 +19,7 @@ type RawWeight = (host: HostState, cpuAllocationRatio: number) => number;
 
 const RAW_WEIGHTS: Readonly<Record<WeigherName, RawWeight>> = {
   freeMemory: (host) => host.memoryFreeKib,
-  freeVcpus: (host, ratio) => ratio * host.pcpuCount - host.vcpusAllocated,
+  freeVcpus: vcpuHeadroom,
   domainCount: (host) => host.domainCount,
   migrationsInFlight: (host) => host.migrationsInFlight,
 };
