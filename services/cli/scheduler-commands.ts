@@ -42,9 +42,11 @@ export function addSchedulerCommands(program: Command, io: CliIo): void {
     .description("Disable a host and live-migrate every domain off it")
     .argument("<host>")
     .option("--parallel <n>", "migrations at once (XAPI's default 10)", "10")
-    .action(async (hostId: string, options: { parallel: string }) => {
+    .option("--bandwidth <rate>", 'limit of each migration, e.g. "100Mbit/s" (default unlimited)', "")
+    .action(async (hostId: string, options: { parallel: string; bandwidth: string }) => {
       const client = connectScheduler(requireScheduler());
-      const ok = await streamOperation(client.evacuate({ hostId, parallel: Number(options.parallel) }), io);
+      const request = { hostId, parallel: Number(options.parallel), bandwidth: options.bandwidth };
+      const ok = await streamOperation(client.evacuate(request), io);
       if (!ok) throw new Error(`evacuation of ${hostId} failed`);
     });
 

@@ -1,6 +1,7 @@
 import type { Heartbeat } from "../host/heartbeat.js";
 import type { DomainEvent } from "../dom0/events.js";
 import type { DomainInfo } from "../gen/xensim/v1/host.js";
+import { HostClaims, type PlacementClaim } from "./claims.js";
 
 /** Heartbeats a host may miss before the scheduler declares it down. */
 export const MISSED_HEARTBEAT_COUNT_MAX_DEFAULT = 3;
@@ -10,7 +11,11 @@ export type HostLiveness = "up" | "down";
 export interface HostEntry {
   hostId: string;
   address: string;
+  /** The last heartbeat as the host sent it. */
+  reported: Heartbeat;
+  /** The same, less what the scheduler placed there that the host does not report yet. */
   heartbeat: Heartbeat;
+  claims: HostClaims;
   lastSeenMs: number;
   liveness: HostLiveness;
   /** Known from the host's own List, refreshed on events: uuid → domain. */
@@ -32,11 +37,13 @@ export class ClusterView {
   /** Returns "new" when the host appeared or came back (its domains need a sync). */
   onHeartbeat(beat: Heartbeat, nowMs: number): "new" | "known" {
     const entry = this.hosts.get(beat.hostId);
-    if (!entry || entry.liveness === "down" || entry.heartbeat.sequence > beat.sequence) {
+    if (!entry || entry.liveness === "down" || entry.reported.sequence > beat.sequence) {
       this.hosts.set(beat.hostId, {
         hostId: beat.hostId,
         address: beat.address,
+        reported: beat,
         heartbeat: beat,
+        claims: new HostClaims(),
         lastSeenMs: nowMs,
         liveness: "up",
         domains: entry?.domains ?? new Map<string, DomainInfo>(),
@@ -44,7 +51,9 @@ export class ClusterView {
       });
       return "new";
     }
-    entry.heartbeat = beat;
+    entry.reported = beat;
+    entry.claims.absorb(beat.sequence);
+    entry.heartbeat = entry.claims.apply(beat);
     entry.address = beat.address;
     entry.lastSeenMs = nowMs;
     return "known";
@@ -76,6 +85,22 @@ export class ClusterView {
       memoryKib: event.memoryKib,
       vcpusOnline: event.vcpus,
     });
+  }
+
+  /** Counts a domain being placed on a host against it until the host's heartbeats show it. */
+  claim(hostId: string, memoryKib: number, vcpus: number): PlacementClaim {
+    const entry = this.hosts.get(hostId);
+    if (!entry) throw new Error(`ClusterView.claim: no host ${hostId}`);
+    const claim = entry.claims.add(memoryKib, vcpus);
+    const update = () => (entry.heartbeat = entry.claims.apply(entry.reported));
+    update();
+    return {
+      settle: () => entry.claims.settle(claim, entry.reported.sequence),
+      release: () => {
+        entry.claims.remove(claim);
+        update();
+      },
+    };
   }
 
   /** Hosts whose heartbeats stopped: declared down now (returned once, when it happens). */

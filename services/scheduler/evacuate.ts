@@ -1,5 +1,8 @@
 import type { Scheduler } from "./scheduler.js";
+import type { HostEntry } from "./cluster-view.js";
+import { ToolstackError } from "../dom0/errors.js";
 import { clusterMigrate } from "./operations.js";
+import { NoValidHostError } from "./placement/errors.js";
 import type { OperationEvent } from "../gen/xensim/v1/scheduler.js";
 
 /** XAPI's default for migrations at once during host evacuation (a host runs at most 2 outbound). */
@@ -7,8 +10,19 @@ export const EVACUATE_PARALLEL_DEFAULT = 10;
 /** Times one domain is retried (it may be busy: already migrating after a scheduler restart). */
 export const EVACUATE_ATTEMPT_COUNT_MAX = 5;
 export const EVACUATE_RETRY_DELAY_MS = 500;
+/** How long one domain waits for a busy source (outbound limit, its own migration) to take it. */
+export const EVACUATE_BUSY_WAIT_MS_MAX = 10 * 60 * 1000;
+const BUSY_PATTERN = /already being migrated|outbound migrations/;
+const RETRY_PATTERN = /not known yet/;
 
 const OP_PREFIX = "op.evacuate.";
+
+export interface EvacuateOptions {
+  /** Migrations at once. */
+  parallel: number;
+  /** Each migration's bandwidth limit (parse-bandwidth.ts); empty: unlimited. */
+  bandwidth?: string;
+}
 
 /**
  * `xsim host-evacuate`: maintenance mode. The host is disabled (no new domains) and every DomU is
@@ -18,14 +32,33 @@ const OP_PREFIX = "op.evacuate.";
 export async function evacuate(
   scheduler: Scheduler,
   hostId: string,
-  parallel: number,
+  options: EvacuateOptions,
   emit: (event: OperationEvent) => void,
 ): Promise<boolean> {
+  const { parallel, bandwidth = "" } = options;
   const host = scheduler.requireHost(hostId);
+  if (scheduler.evacuationsRunning.has(hostId))
+    throw new ToolstackError("FAILED_PRECONDITION", `${hostId} is already being evacuated`);
+  scheduler.evacuationsRunning.add(hostId);
+  try {
+    return await evacuateHost(scheduler, host, { parallel, bandwidth }, emit);
+  } finally {
+    scheduler.evacuationsRunning.delete(hostId);
+  }
+}
+
+async function evacuateHost(
+  scheduler: Scheduler,
+  host: HostEntry,
+  { parallel, bandwidth }: Required<EvacuateOptions>,
+  emit: (event: OperationEvent) => void,
+): Promise<boolean> {
+  const hostId = host.hostId;
   await scheduler.setHostEnabled(hostId, false);
-  await scheduler.options.store.put(`${OP_PREFIX}${hostId}`, JSON.stringify({ parallel }));
+  await scheduler.options.store.put(`${OP_PREFIX}${hostId}`, JSON.stringify({ parallel, bandwidth }));
   await scheduler.syncHost(host);
-  const names = [...host.domains.values()]
+  // The entry, not `host`: a heartbeat may have replaced it meanwhile (the host came back).
+  const names = [...scheduler.requireHost(hostId).domains.values()]
     .map((d) => d.name)
     .filter((n) => !n.endsWith("--incoming") && !n.endsWith("--migratedaway"));
   emit(
@@ -42,7 +75,7 @@ export async function evacuate(
   const queue = [...names];
   const worker = async () => {
     for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
-      const error = await moveOne(scheduler, name, emit, hostId);
+      const error = await moveOne(scheduler, name, emit, hostId, bandwidth);
       if (error) failures.push(`${name}: ${error}`);
     }
   };
@@ -68,39 +101,76 @@ async function moveOne(
   name: string,
   emit: (event: OperationEvent) => void,
   hostId: string,
+  bandwidth: string,
 ): Promise<string | undefined> {
+  const startMs = scheduler.clock.nowMs();
   let lastError = "";
-  for (let attempt = 1; attempt <= EVACUATE_ATTEMPT_COUNT_MAX; attempt++) {
-    const found = scheduler.view.findDomain(name);
-    if (!found || found.host.hostId !== hostId) return undefined; // already gone from this host
-    try {
-      const last = await clusterMigrate(
-        scheduler,
-        { domain: name, destinationHostId: "", policy: "xen", live: true, bandwidth: "" },
-        () => undefined,
-      );
-      const stats = last.stats;
-      emit(
-        event(
-          "migrate",
-          name,
-          hostId,
-          stats?.destination ?? "",
-          `${stats?.status}: ${stats?.totalTimeMs.toFixed(0)} ms, downtime ${stats?.downtimeMs.toFixed(1)} ms`,
-          stats?.status === "completed",
-        ),
-      );
-      if (stats?.status === "completed") return undefined;
-      lastError = stats?.error ?? "failed";
-    } catch (error) {
-      lastError = error instanceof Error ? error.message : String(error);
-      if (!/already being migrated|outbound migrations|not known yet/.test(lastError)) break;
+  for (let attempt = 0; attempt < EVACUATE_ATTEMPT_COUNT_MAX;) {
+    const source = scheduler.requireHost(hostId);
+    if (source.liveness !== "up") {
+      // Declared down (maybe only late heartbeats): its domains are not gone, wait for it.
+      lastError = `${hostId} is down`;
+      attempt++;
+    } else if (![...source.domains.values()].some((d) => d.name === name)) {
+      return undefined; // gone from this host
+    } else {
+      const outcome = await migrateOnce(scheduler, name, emit, hostId, bandwidth);
+      if (outcome.kind === "completed") return undefined;
+      lastError = outcome.error;
+      // The source is busy (its outbound limit, or this domain still moving after a scheduler
+      // restart): not a failed attempt, wait for it, up to a bound.
+      if (outcome.kind === "busy") {
+        if (scheduler.clock.nowMs() - startMs > EVACUATE_BUSY_WAIT_MS_MAX) break;
+      } else if (outcome.kind === "retry") attempt++;
+      else break;
     }
     await new Promise<void>((resolve) => scheduler.clock.setTimer(EVACUATE_RETRY_DELAY_MS, resolve));
-    await scheduler.syncHost(scheduler.requireHost(hostId));
+    const host = scheduler.requireHost(hostId);
+    if (host.liveness === "up") await scheduler.syncHost(host);
   }
   emit(event("migrate", name, hostId, "", lastError, false));
   return lastError;
+}
+
+type MigrateOutcome = { kind: "completed" } | { kind: "busy" | "retry" | "fatal"; error: string };
+
+async function migrateOnce(
+  scheduler: Scheduler,
+  name: string,
+  emit: (event: OperationEvent) => void,
+  hostId: string,
+  bandwidth: string,
+): Promise<MigrateOutcome> {
+  try {
+    const last = await clusterMigrate(
+      scheduler,
+      { domain: name, destinationHostId: "", policy: "xen", live: true, bandwidth },
+      () => undefined,
+    );
+    const stats = last.stats;
+    const completed = stats?.status === "completed";
+    emit(
+      event(
+        "migrate",
+        name,
+        hostId,
+        stats?.destination ?? "",
+        `${stats?.status}: ${stats?.totalTimeMs.toFixed(0)} ms, downtime ${stats?.downtimeMs.toFixed(1)} ms`,
+        completed,
+      ),
+    );
+    return completed ? { kind: "completed" } : { kind: "retry", error: stats?.error ?? "failed" };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (isBusy(error, message)) return { kind: "busy", error: message };
+    return { kind: RETRY_PATTERN.test(message) ? "retry" : "fatal", error: message };
+  }
+}
+
+/** Refused because migrations are under way (the source's, or some destination's): wait, retry. */
+function isBusy(error: unknown, message: string): boolean {
+  if (error instanceof NoValidHostError) return error.countByFilter.has("migrations");
+  return BUSY_PATTERN.test(message);
 }
 
 /** After a restart: finish every evacuation the previous scheduler had begun. */
@@ -110,13 +180,19 @@ export async function resumeEvacuations(
 ): Promise<void> {
   for (const key of await scheduler.options.store.keys(OP_PREFIX)) {
     const hostId = key.slice(OP_PREFIX.length);
-    const op = JSON.parse((await scheduler.options.store.get(key)) ?? "{}") as { parallel?: number };
+    const op = JSON.parse((await scheduler.options.store.get(key)) ?? "{}") as Partial<EvacuateOptions>;
     if (!scheduler.view.hosts.has(hostId)) {
       scheduler.log(`evacuation of ${hostId} pending: host not seen yet`);
       continue;
     }
+    if (scheduler.evacuationsRunning.has(hostId)) continue; // begun by this scheduler: not interrupted
     scheduler.log(`resuming the evacuation of ${hostId}`);
-    await evacuate(scheduler, hostId, op.parallel ?? EVACUATE_PARALLEL_DEFAULT, emit);
+    await evacuate(
+      scheduler,
+      hostId,
+      { parallel: op.parallel ?? EVACUATE_PARALLEL_DEFAULT, bandwidth: op.bandwidth ?? "" },
+      emit,
+    );
   }
 }
 

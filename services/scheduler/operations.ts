@@ -7,6 +7,7 @@ import { MigrateRequest, type MigrateEvent } from "../gen/xensim/v1/migration.js
 import { compareHostIds, place } from "./placement/index.js";
 import type { PlacementRequest } from "./placement/model.js";
 import { groupMembership, hostState, parseConfig, placementRequest } from "./placement-adapter.js";
+import type { PlacementClaim } from "./claims.js";
 
 export interface PlacedDomain {
   host: HostEntry;
@@ -27,17 +28,14 @@ export function choose(scheduler: Scheduler, request: PlacementRequest, policy =
   return scheduler.requireHost(choice.hostId);
 }
 
-/**
- * As choose(), and counts the domain against the chosen host until its next heartbeat; `release`
- * gives the claim back when the create or migration did not happen.
- */
+/** As choose(), and counts the domain against the chosen host until its heartbeats show it. */
 export function chooseAndClaim(
   scheduler: Scheduler,
   request: PlacementRequest,
   policy = "spread",
-): { host: HostEntry; release: () => void } {
+): { host: HostEntry; claim: PlacementClaim } {
   const host = choose(scheduler, request, policy);
-  return { host, release: scheduler.view.claim(host.hostId, request.memoryKib, request.vcpus) };
+  return { host, claim: scheduler.view.claim(host.hostId, request.memoryKib, request.vcpus) };
 }
 
 /** `xsim create cfg` without -H: validate here, place, create on the chosen host. */
@@ -60,11 +58,12 @@ export async function placeAndCreate(
   );
   const policy = request.policy || "spread";
   if (dryRun) return { host: choose(scheduler, placementRequest(config), policy), domain: undefined };
-  const { host, release } = chooseAndClaim(scheduler, placementRequest(config), policy);
+  const { host, claim } = chooseAndClaim(scheduler, placementRequest(config), policy);
   const domain = await scheduler.options.gateway.create(host.address, request).catch((error: unknown) => {
-    release();
+    claim.release();
     throw error;
   });
+  claim.settle();
   await scheduler.syncHost(host);
   return { host, domain };
 }
@@ -99,7 +98,7 @@ export async function clusterMigrate(
   });
   if (options.destinationHostId === found.host.hostId)
     throw new ToolstackError("INVALID_ARGUMENT", `${options.domain} already runs on ${found.host.hostId}`);
-  const { host: destination, release } = chooseAndClaim(scheduler, request);
+  const { host: destination, claim } = chooseAndClaim(scheduler, request);
   scheduler.log(`migrate ${options.domain}: ${found.host.hostId} -> ${destination.hostId}`);
   const migrating = scheduler.options.gateway.migrate(
     found.host.address,
@@ -110,16 +109,21 @@ export async function clusterMigrate(
       live: options.live,
       bandwidth: options.bandwidth,
     }),
-    onEvent,
+    // Once the stream runs, the destination has reserved the memory and reports it.
+    (event) => {
+      claim.settle();
+      onEvent(event);
+    },
   );
   const last = await migrating.catch((error: unknown) => {
-    release();
+    claim.release();
     throw error;
   });
   if (last.stats?.status !== "completed") {
-    release();
+    claim.release();
     return last;
   }
+  claim.settle();
   await scheduler.ha.moved(found.domain.uuid, destination.hostId, 0);
   await Promise.all([scheduler.syncHost(found.host), scheduler.syncHost(destination)]);
   return last;

@@ -37,6 +37,8 @@ export class Scheduler {
   readonly view: ClusterView;
   readonly ha: HaRecords;
   readonly disabledHosts = new Set<string>();
+  /** Hosts this process is evacuating now (the durable record is the store's op key). */
+  readonly evacuationsRunning = new Set<string>();
   private readonly subscriptions: BusSubscription[] = [];
   private readonly syncTimers = new Map<string, () => void>();
   private readonly hostDownListeners: HostDownListener[] = [];

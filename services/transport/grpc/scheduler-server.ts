@@ -52,7 +52,8 @@ export function schedulerServer(scheduler: Scheduler): SchedulerServer {
     },
     evacuate: (call) => {
       const parallel = call.request.parallel || EVACUATE_PARALLEL_DEFAULT;
-      evacuate(scheduler, call.request.hostId, parallel, (e) => call.write(e)).then(
+      const options = { parallel, bandwidth: call.request.bandwidth };
+      evacuate(scheduler, call.request.hostId, options, (e) => call.write(e)).then(
         () => call.end(),
         (error: unknown) => call.emit("error", toServiceError(error)),
       );

@@ -1,0 +1,69 @@
+import type { Heartbeat } from "../host/heartbeat.js";
+
+/**
+ * Heartbeats after the one last seen when a placement finished that a claim outlives: the next
+ * one may have been sent before the host took the domain (NATS and gRPC are not ordered with
+ * each other); the one after was sent at least an interval later.
+ */
+export const CLAIM_HEARTBEAT_COUNT = 2;
+
+interface Claim {
+  memoryKib: number;
+  vcpus: number;
+  /** The first heartbeat sequence that reflects the placement; undefined while it is under way. */
+  untilSequence: number | undefined;
+}
+
+/** A placement the scheduler made on a host, counted against it until the host reports it. */
+export interface PlacementClaim {
+  /** The placement happened: count it until the host's heartbeats show it. */
+  settle(): void;
+  /** The placement did not happen: stop counting it. */
+  release(): void;
+}
+
+/**
+ * The domains placed on one host that its heartbeats may not show yet (Nova's
+ * HostState.consume_from_request): without them, placements between two heartbeats all see the
+ * same free memory and overcommit the host.
+ */
+export class HostClaims {
+  private readonly claims = new Set<Claim>();
+
+  add(memoryKib: number, vcpus: number): Claim {
+    const claim: Claim = { memoryKib, vcpus, untilSequence: undefined };
+    this.claims.add(claim);
+    return claim;
+  }
+
+  settle(claim: Claim, sequenceSeen: number): void {
+    if (this.claims.has(claim) && claim.untilSequence === undefined)
+      claim.untilSequence = sequenceSeen + CLAIM_HEARTBEAT_COUNT;
+  }
+
+  remove(claim: Claim): void {
+    this.claims.delete(claim);
+  }
+
+  /** Drops the claims a heartbeat with this sequence already reflects. */
+  absorb(sequence: number): void {
+    for (const claim of this.claims)
+      if (claim.untilSequence !== undefined && sequence >= claim.untilSequence) this.claims.delete(claim);
+  }
+
+  /** The host's figures as the scheduler should see them: the report minus what it does not show yet. */
+  apply(reported: Heartbeat): Heartbeat {
+    let memoryKib = 0;
+    let vcpus = 0;
+    for (const claim of this.claims) {
+      memoryKib += claim.memoryKib;
+      vcpus += claim.vcpus;
+    }
+    return {
+      ...reported,
+      freeMemoryKib: Math.max(0, reported.freeMemoryKib - memoryKib),
+      vcpusAllocated: reported.vcpusAllocated + vcpus,
+      domainCount: reported.domainCount + this.claims.size,
+    };
+  }
+}

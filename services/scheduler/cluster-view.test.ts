@@ -1,0 +1,188 @@
+import { describe, it, expect } from "vitest";
+import { ClusterView, MISSED_HEARTBEAT_COUNT_MAX_DEFAULT } from "./cluster-view.js";
+import type { Heartbeat } from "../host/heartbeat.js";
+import type { DomainEvent, DomainEventKind } from "../dom0/events.js";
+import { FakeHost, fakeDomainInfo } from "./fake-cluster.js";
+
+const INTERVAL_MS = 200;
+
+function beat(hostId: string, sequence: number, extra: Partial<Heartbeat> = {}): Heartbeat {
+  return { ...new FakeHost({ hostId, memoryMib: 1024 }).heartbeat(INTERVAL_MS), sequence, ...extra };
+}
+
+function domainEvent(hostId: string, event: DomainEventKind, domid: number, name: string): DomainEvent {
+  return {
+    hostId,
+    event,
+    domid,
+    name,
+    uuid: `uuid-${name}`,
+    state: "-b----",
+    memoryKib: 131072,
+    vcpus: 1,
+    timeMs: 0,
+  };
+}
+
+describe("ClusterView heartbeats", () => {
+  it("adds a host on its first heartbeat, then knows it", () => {
+    const view = new ClusterView(3);
+    expect(view.onHeartbeat(beat("h1", 0), 0)).toBe("new");
+    expect(view.hosts.get("h1")?.liveness).toBe("up");
+    expect(view.hosts.get("h1")?.synced).toBe(false);
+    expect(view.onHeartbeat(beat("h1", 1, { freeMemoryKib: 42 }), 200)).toBe("known");
+    expect(view.hosts.get("h1")?.heartbeat.freeMemoryKib).toBe(42);
+    expect(view.hosts.get("h1")?.lastSeenMs).toBe(200);
+  });
+
+  it("declares a host down after missedHeartbeatCountMax intervals of silence, not before", () => {
+    const view = new ClusterView(3);
+    view.onHeartbeat(beat("h1", 0), 1000);
+    expect(view.expire(1000 + 3 * INTERVAL_MS)).toEqual([]);
+    expect(view.hosts.get("h1")?.liveness).toBe("up");
+    const down = view.expire(1000 + 3 * INTERVAL_MS + 1);
+    expect(down.map((h) => h.hostId)).toEqual(["h1"]);
+    expect(view.hosts.get("h1")?.liveness).toBe("down");
+    expect(view.expire(5000), "declared down once").toEqual([]);
+    expect(view.upHosts()).toEqual([]);
+  });
+
+  it("uses the default count when none is given", () => {
+    const view = new ClusterView();
+    view.onHeartbeat(beat("h1", 0), 0);
+    expect(view.expire(MISSED_HEARTBEAT_COUNT_MAX_DEFAULT * INTERVAL_MS)).toEqual([]);
+    expect(view.expire(MISSED_HEARTBEAT_COUNT_MAX_DEFAULT * INTERVAL_MS + 1)).toHaveLength(1);
+  });
+
+  it("keeps a host up while heartbeats keep coming", () => {
+    const view = new ClusterView(2);
+    for (let i = 0; i < 10; i++) {
+      view.onHeartbeat(beat("h1", i), i * INTERVAL_MS);
+      expect(view.expire(i * INTERVAL_MS + INTERVAL_MS)).toEqual([]);
+    }
+  });
+
+  it("sees a host come back as new after it was down", () => {
+    const view = new ClusterView(3);
+    view.onHeartbeat(beat("h1", 5), 0);
+    view.syncDomains("h1", []);
+    view.expire(10_000);
+    expect(view.onHeartbeat(beat("h1", 6), 10_100)).toBe("new");
+    expect(view.hosts.get("h1")?.liveness).toBe("up");
+    expect(view.hosts.get("h1")?.synced).toBe(false);
+  });
+
+  it("sees a host whose sequence restarted as new (the host process restarted)", () => {
+    const view = new ClusterView(3);
+    view.onHeartbeat(beat("h1", 7), 0);
+    view.syncDomains("h1", []);
+    expect(view.onHeartbeat(beat("h1", 0, { address: "127.0.0.1:2" }), 100)).toBe("new");
+    expect(view.hosts.get("h1")?.address).toBe("127.0.0.1:2");
+    expect(view.hosts.get("h1")?.synced).toBe(false);
+  });
+});
+
+describe("ClusterView domains", () => {
+  const withHost = () => {
+    const view = new ClusterView(3);
+    view.onHeartbeat(beat("h1", 0), 0);
+    view.onHeartbeat(beat("h2", 0), 0);
+    return view;
+  };
+
+  it("syncDomains replaces the list and drops Domain-0", () => {
+    const view = withHost();
+    view.onDomainEvent(domainEvent("h1", "created", 9, "stale"));
+    view.syncDomains("h1", [
+      fakeDomainInfo(0, { name: "Domain-0", memoryMib: 256 }),
+      fakeDomainInfo(3, { name: "web", memoryMib: 128 }),
+    ]);
+    const entry = view.hosts.get("h1");
+    expect([...(entry?.domains.values() ?? [])].map((d) => d.name)).toEqual(["web"]);
+    expect(entry?.synced).toBe(true);
+  });
+
+  it("domain events add and update domains, destroyed and migrated-out remove them", () => {
+    const view = withHost();
+    view.onDomainEvent(domainEvent("h1", "created", 3, "web"));
+    expect(view.findDomain("web")?.host.hostId).toBe("h1");
+    expect(view.findDomain("uuid-web")?.domain.domid).toBe(3);
+    view.onDomainEvent({ ...domainEvent("h1", "renamed", 3, "www"), uuid: "uuid-web", memoryKib: 65536 });
+    expect(view.findDomain("web")).toBeUndefined();
+    expect(view.findDomain("www")?.domain.memoryKib).toBe(65536);
+    view.onDomainEvent({ ...domainEvent("h1", "destroyed", 3, "www"), uuid: "uuid-web" });
+    expect(view.findDomain("www")).toBeUndefined();
+    view.onDomainEvent(domainEvent("h2", "created", 1, "db"));
+    view.onDomainEvent(domainEvent("h2", "migrated-out", 1, "db"));
+    expect(view.findDomain("db")).toBeUndefined();
+  });
+
+  it("a destroyed event for an older domid of the same uuid keeps the new one", () => {
+    const view = withHost();
+    view.onDomainEvent(domainEvent("h1", "created", 4, "web"));
+    view.onDomainEvent(domainEvent("h1", "destroyed", 3, "web"));
+    expect(view.findDomain("web")?.domain.domid).toBe(4);
+  });
+
+  it("ignores events from unknown hosts and finds domains only on hosts that are up", () => {
+    const view = withHost();
+    view.onDomainEvent(domainEvent("h9", "created", 1, "ghost"));
+    expect(view.findDomain("ghost")).toBeUndefined();
+    view.onDomainEvent(domainEvent("h1", "created", 1, "web"));
+    view.onHeartbeat(beat("h2", 1), 1000);
+    expect(view.expire(1000).map((h) => h.hostId)).toEqual(["h1"]);
+    expect(view.findDomain("web")).toBeUndefined();
+  });
+});
+
+describe("ClusterView claims", () => {
+  const FREE_KIB = 1_000_000;
+  const start = () => {
+    const view = new ClusterView(3);
+    view.onHeartbeat(beat("h1", 10, { freeMemoryKib: FREE_KIB, vcpusAllocated: 2, domainCount: 3 }), 0);
+    return view;
+  };
+  const free = (view: ClusterView) => view.hosts.get("h1")?.heartbeat.freeMemoryKib;
+
+  it("counts a placement against the host at once", () => {
+    const view = start();
+    view.claim("h1", 300_000, 2);
+    expect(view.hosts.get("h1")?.heartbeat).toMatchObject({
+      freeMemoryKib: FREE_KIB - 300_000,
+      vcpusAllocated: 4,
+      domainCount: 4,
+    });
+    expect(view.hosts.get("h1")?.reported.freeMemoryKib).toBe(FREE_KIB);
+  });
+
+  it("outlives heartbeats that may predate the placement, not the second one after it settled", () => {
+    const view = start();
+    const claim = view.claim("h1", 300_000, 1);
+    view.onHeartbeat(beat("h1", 11, { freeMemoryKib: FREE_KIB }), 200);
+    expect(free(view), "under way: still counted").toBe(FREE_KIB - 300_000);
+    claim.settle();
+    view.onHeartbeat(beat("h1", 12, { freeMemoryKib: FREE_KIB }), 400);
+    expect(free(view), "sent before the create finished, perhaps").toBe(FREE_KIB - 300_000);
+    view.onHeartbeat(beat("h1", 13, { freeMemoryKib: FREE_KIB - 300_000 }), 600);
+    expect(free(view), "the host reports it now: counted once").toBe(FREE_KIB - 300_000);
+    view.onHeartbeat(beat("h1", 14, { freeMemoryKib: FREE_KIB - 300_000 }), 800);
+    expect(free(view)).toBe(FREE_KIB - 300_000);
+  });
+
+  it("stops counting a released placement at once", () => {
+    const view = start();
+    const failed = view.claim("h1", 300_000, 1);
+    view.claim("h1", 100_000, 1);
+    failed.release();
+    failed.release();
+    expect(free(view)).toBe(FREE_KIB - 100_000);
+  });
+
+  it("a host that restarted starts without claims", () => {
+    const view = start();
+    view.claim("h1", 300_000, 1);
+    view.onHeartbeat(beat("h1", 0, { freeMemoryKib: FREE_KIB }), 200);
+    expect(free(view)).toBe(FREE_KIB);
+    expect(() => view.claim("h9", 1, 1)).toThrow(/no host h9/);
+  });
+});

@@ -1,0 +1,125 @@
+import { describe, it, expect } from "vitest";
+import type { DomainConfig } from "../dom0/xlcfg/domain-config.js";
+import { HA_RECHECK_INTERVAL_MS, restartHaDomains } from "./ha-restart.js";
+import { startSimRig, type SimRig } from "./sim-rig.js";
+import type { FakeGuest } from "./fake-cluster.js";
+
+/** Starts the guests on h1, lets the scheduler record them, kills h1, returns the restart report. */
+async function killWith(rig: SimRig, guests: readonly FakeGuest[]): Promise<string[]> {
+  for (const guest of guests) rig.cluster.addGuest("h1", guest);
+  await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h1")));
+  const reports: Array<Promise<string[]>> = [];
+  rig.scheduler.onHostDown((host) => reports.push(restartHaDomains(rig.scheduler, host)));
+  rig.cluster.host("h1").alive = false;
+  await rig.idle(2000);
+  expect(reports, "h1 declared down once").toHaveLength(1);
+  return rig.run(reports[0] ?? Promise.resolve([]));
+}
+
+const THREE_HOSTS = [
+  { hostId: "h1", memoryMib: 4096 },
+  { hostId: "h2", memoryMib: 1024 },
+  { hostId: "h3", memoryMib: 1024 },
+];
+
+describe("HA restart", () => {
+  it("creates a dead host's HA domains elsewhere, restart priority first, under the same name and uuid", async () => {
+    const rig = await startSimRig(THREE_HOSTS);
+    const report = await killWith(rig, [
+      { name: "a-web", memoryMib: 128, ha: "best-effort" },
+      { name: "z-db", memoryMib: 256, ha: "restart" },
+      { name: "plain", memoryMib: 128 },
+    ]);
+    expect(rig.cluster.createCalls.map((c) => c.name)).toEqual(["z-db", "a-web"]);
+    expect(report).toHaveLength(2);
+    for (const name of ["z-db", "a-web"]) {
+      const found = rig.scheduler.view.findDomain(name);
+      expect(found?.host.hostId, name).toMatch(/^h[23]$/);
+      expect(found?.domain.uuid).toBe(`uuid-${name}`);
+      const config = JSON.parse(found?.domain.configJson ?? "{}") as DomainConfig;
+      expect(config.name).toBe(name);
+      expect(config.uuid).toBe(`uuid-${name}`);
+      expect((await rig.scheduler.ha.get(`uuid-${name}`))?.hostId).toBe(found?.host.hostId);
+    }
+    expect(rig.scheduler.view.findDomain("plain"), "not HA: not restarted").toBeUndefined();
+    await rig.stop();
+  });
+
+  it("gives each restarted domain its own host when one host cannot take both", async () => {
+    const rig = await startSimRig(THREE_HOSTS);
+    await killWith(rig, [
+      { name: "big1", memoryMib: 600, ha: "restart" },
+      { name: "big2", memoryMib: 600, ha: "restart" },
+    ]);
+    const hosts = rig.cluster.createCalls.map((c) => c.hostId).sort();
+    expect(hosts).toEqual(["h2", "h3"]);
+    await rig.stop();
+  });
+
+  it("does not restart a domain that already runs on another host", async () => {
+    const rig = await startSimRig(THREE_HOSTS);
+    rig.cluster.addGuest("h2", { name: "db", memoryMib: 128, ha: "restart" });
+    await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h2")));
+    // A stale record (the domain moved, the record not yet): it still names h1.
+    await rig.scheduler.ha.moved("uuid-db", "h1", 1);
+    const report = await killWith(rig, []);
+    expect(report).toEqual(["db: already runs on h2"]);
+    expect(rig.cluster.createCalls).toEqual([]);
+    expect(rig.cluster.placements()).toEqual(["db@h2"]);
+    await rig.stop();
+  });
+
+  it("reports a domain no host can take and goes on with the others", async () => {
+    const rig = await startSimRig([
+      { hostId: "h1", memoryMib: 4096 },
+      { hostId: "h2", memoryMib: 1024 },
+    ]);
+    const report = await killWith(rig, [
+      { name: "huge", memoryMib: 1500, ha: "restart" },
+      { name: "small", memoryMib: 256, ha: "restart" },
+      { name: "spare", memoryMib: 512, ha: "best-effort" },
+      { name: "late", memoryMib: 512, ha: "best-effort" },
+    ]);
+    expect(report[0]).toMatch(/^huge: not restarted \(no host fits "huge": .*h2 memory/);
+    expect(report[1]).toBe("small: restarted on h2");
+    expect(report[2]).toBe("late: restarted on h2");
+    expect(report[3]).toMatch(/^spare: not restarted \(no host fits "spare": .*h2 memory/);
+    expect(rig.cluster.placements()).toEqual(["late@h2", "small@h2"]);
+    expect(rig.log.some((line) => /could not restart huge \(restart\)/.test(line))).toBe(true);
+    await rig.stop();
+  });
+
+  it("leaves domains on a down host that still answers, and restarts them once it has fenced", async () => {
+    const rig = await startSimRig(THREE_HOSTS);
+    rig.cluster.addGuest("h1", { name: "db", memoryMib: 128, ha: "restart" });
+    await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h1")));
+    const reports: Array<Promise<string[]>> = [];
+    rig.scheduler.onHostDown((host) => reports.push(restartHaDomains(rig.scheduler, host)));
+    rig.cluster.host("h1").silent = true;
+    await rig.idle(1000);
+    expect(await rig.run(reports[0] ?? Promise.resolve([]))).toEqual(["db: still runs on h1, which answers"]);
+    await rig.idle(3 * HA_RECHECK_INTERVAL_MS);
+    expect(rig.cluster.createCalls, "never two copies").toEqual([]);
+    rig.cluster.host("h1").remove("db"); // fenced
+    await rig.idle(HA_RECHECK_INTERVAL_MS + 100);
+    expect(rig.cluster.placements()).toEqual([`db@${rig.cluster.createCalls[0]?.hostId}`]);
+    expect(rig.cluster.createCalls.map((c) => c.name)).toEqual(["db"]);
+    expect(rig.log.some((line) => /HA: restarted db \(restart\) on h[23]/.test(line))).toBe(true);
+    await rig.stop();
+  });
+
+  it("stops looking at a down host once it is back", async () => {
+    const rig = await startSimRig(THREE_HOSTS);
+    rig.cluster.addGuest("h1", { name: "db", memoryMib: 128, ha: "restart" });
+    await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h1")));
+    rig.scheduler.onHostDown((host) => void restartHaDomains(rig.scheduler, host));
+    rig.cluster.host("h1").silent = true;
+    await rig.idle(1000);
+    rig.cluster.host("h1").silent = false;
+    await rig.idle(HA_RECHECK_INTERVAL_MS);
+    rig.cluster.host("h1").remove("db");
+    await rig.idle(3 * HA_RECHECK_INTERVAL_MS);
+    expect(rig.cluster.createCalls).toEqual([]);
+    await rig.stop();
+  });
+});
