@@ -1,0 +1,175 @@
+import { randomBytes } from "node:crypto";
+import {
+  DockerComposeEnvironment,
+  Wait,
+  type StartedDockerComposeEnvironment,
+  type StartedTestContainer,
+} from "testcontainers";
+import { REPO_ROOT } from "../../support/host-process.js";
+import { connectHost } from "../../../services/cli/host-client.js";
+import { connectMigration } from "../../../services/transport/grpc/migration-service.js";
+import type { HostClient } from "../../../services/gen/xensim/v1/host.js";
+import type { MigrationClient } from "../../../services/gen/xensim/v1/migration.js";
+import type { SchedulerClient } from "../../../services/gen/xensim/v1/scheduler.js";
+import { connectScheduler } from "../../../services/cli/scheduler-client.js";
+import { composeCommand, docker } from "./docker-engine.js";
+
+/** The port every host listens on inside its container (docker-compose.yml). */
+export const HOST_PORT = 50051;
+/** The host services of docker-compose.yml. */
+export const HOST_SERVICES = ["host1", "host2", "host3"] as const;
+/** Docker's short container id, which compose adds as a network alias (a scaled host's hostname). */
+const SHORT_ID_LENGTH = 12;
+/** compose up, health checks included, on a loaded CI machine. */
+const STARTUP_TIMEOUT_MS = 120_000;
+
+/** One host container of the compose project, reached from the test through its published port. */
+export interface ContainerHost {
+  readonly service: string;
+  /** The address other containers use (its hostname), which Migrate takes as destination. */
+  readonly internalAddress: string;
+  /** The address this test process uses (the loopback port docker published). */
+  readonly externalAddress: string;
+  readonly container: StartedTestContainer;
+  readonly client: HostClient;
+  readonly migration: MigrationClient;
+}
+
+export interface ComposeCluster {
+  readonly projectName: string;
+  readonly hosts: readonly ContainerHost[];
+  /** The scheduler service (compose profile `scheduler`), when asked for. */
+  readonly scheduler: SchedulerClient | undefined;
+  host(service: string): ContainerHost;
+  /** SIGKILLs a service's container (docker kill), as a power cut would. */
+  kill(service: string): void;
+  /** Cuts a service's container off the project network (docker network disconnect). */
+  partition(service: string): void;
+  /**
+   * Connects it again under the names the others know it by (service name and short id). Its
+   * published port stays dead (Docker 20.10 does not map it again): reach it with `xsim()`.
+   */
+  heal(service: string): void;
+  /** Runs `xsim -H 127.0.0.1:50051 ...args` inside a service's container (works while cut off). */
+  xsim(service: string, args: string[]): string;
+  down(): Promise<void>;
+}
+
+export interface ComposeClusterOptions {
+  /** Also start the scheduler (its profile), healthy once it answers HostList. */
+  scheduler?: boolean;
+}
+
+/** Starts nats and the host services of docker-compose.yml as a fresh compose project. */
+export async function startComposeCluster(
+  prefix: string,
+  options: ComposeClusterOptions = {},
+): Promise<ComposeCluster> {
+  const projectName = `${prefix}${randomBytes(4).toString("hex")}`;
+  const compose = composeCommand();
+  const services: string[] = [...HOST_SERVICES, ...(options.scheduler ? ["scheduler"] : [])];
+  let environment = new DockerComposeEnvironment(REPO_ROOT, "docker-compose.yml")
+    .withProjectName(projectName)
+    .withProfiles(...(options.scheduler ? ["scheduler"] : []))
+    .withStartupTimeout(STARTUP_TIMEOUT_MS)
+    .withClientOptions(
+      compose.file === "docker-compose"
+        ? { executable: { standalone: true, executablePath: "docker-compose" } }
+        : {},
+    );
+  for (const service of services)
+    for (const name of containerNames(projectName, service))
+      environment = environment.withWaitStrategy(name, Wait.forHealthCheck());
+  const started = await environment.up(["nats", ...services]);
+  const hosts = HOST_SERVICES.map((service) => containerHost(started, projectName, service));
+  const scheduler = options.scheduler
+    ? connectScheduler(publishedAddress(started, projectName, "scheduler"))
+    : undefined;
+  return {
+    projectName,
+    hosts,
+    scheduler,
+    host: (service) => {
+      const found = hosts.find((h) => h.service === service);
+      if (!found) throw new Error(`no host service ${service} in ${projectName}`);
+      return found;
+    },
+    kill: (service) => docker(["kill", findContainer(started, projectName, service).getId()]),
+    partition: (service) => {
+      const container = findContainer(started, projectName, service);
+      docker(["network", "disconnect", projectNetwork(container), container.getId()]);
+    },
+    heal: (service) => {
+      const container = findContainer(started, projectName, service);
+      const id = container.getId();
+      const aliases = ["--alias", service, "--alias", id.slice(0, SHORT_ID_LENGTH)];
+      docker(["network", "connect", ...aliases, projectNetwork(container), id]);
+    },
+    xsim: (service, args) => {
+      const id = findContainer(started, projectName, service).getId();
+      return docker(["exec", id, "xsim", "-H", `127.0.0.1:${HOST_PORT}`, ...args]);
+    },
+    down: async () => {
+      for (const host of hosts) {
+        host.client.close();
+        host.migration.close();
+      }
+      scheduler?.close();
+      await started.down({ timeout: 0, removeVolumes: true });
+    },
+  };
+}
+
+/** A compose v1 container is `<project>_<service>_1`, a v2 one `<service>-1` (testcontainers' names). */
+function containerNames(projectName: string, service: string): string[] {
+  return [`${projectName}_${service}_1`, `${service}-1`];
+}
+
+function containerHost(
+  started: StartedDockerComposeEnvironment,
+  projectName: string,
+  service: string,
+): ContainerHost {
+  const container = findContainer(started, projectName, service);
+  const externalAddress = publishedAddress(started, projectName, service);
+  return {
+    service,
+    internalAddress: `${service}:${HOST_PORT}`,
+    externalAddress,
+    container,
+    client: connectHost(externalAddress),
+    migration: connectMigration(externalAddress),
+  };
+}
+
+/** The compose project's one network (`<project>_default`), from the container's start-up view. */
+function projectNetwork(container: StartedTestContainer): string {
+  const [network] = container.getNetworkNames();
+  if (!network) throw new Error(`container ${container.getName()} is on no network`);
+  return network;
+}
+
+/** The loopback address docker published for a service's port 50051. */
+function publishedAddress(
+  started: StartedDockerComposeEnvironment,
+  projectName: string,
+  service: string,
+): string {
+  const container = findContainer(started, projectName, service);
+  return `${container.getHost()}:${container.getMappedPort(HOST_PORT)}`;
+}
+
+function findContainer(
+  started: StartedDockerComposeEnvironment,
+  projectName: string,
+  service: string,
+): StartedTestContainer {
+  for (const name of containerNames(projectName, service)) {
+    try {
+      return started.getContainer(name);
+    } catch {
+      // not this compose version's name; try the next
+    }
+  }
+  throw new Error(`compose project ${projectName} has no container for ${service}`);
+}
