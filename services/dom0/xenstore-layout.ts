@@ -16,18 +16,19 @@ export interface DomainIdentity {
 
 /**
  * Writes a new domain's nodes as libxl does (docs/misc/xenstore-paths.pandoc): its name, its /vm
- * link, memory target and static-max in KiB, vCPU availability, and control/ for the guest.
+ * link, memory target and static-max in KiB, vCPU availability, and control/ for the guest. All in
+ * one transaction, as libxl__domain_make (tools/libs/light/libxl_create.c) makes the home.
  */
 export function writeDomainLayout(store: XenStore, id: DomainIdentity, config: DomainConfig): void {
   const dom = domainPath(id.domid);
   const vm = vmPath(id.uuid);
-  // libxl's roperm: Dom0 owns the home, the guest may read it; children inherit that.
-  store.mkdir(dom);
-  store.setPerms(dom, [
-    { domid: 0, perm: "n" },
-    { domid: id.domid, perm: "r" },
-  ]);
   store.transaction((tx) => {
+    // libxl's roperm: Dom0 owns the home, the guest may read it; children inherit that.
+    tx.mkdir(dom);
+    tx.setPerms(dom, [
+      { domid: 0, perm: "n" },
+      { domid: id.domid, perm: "r" },
+    ]);
     tx.write(`${dom}/name`, id.name);
     tx.write(`${dom}/domid`, String(id.domid));
     tx.write(`${dom}/vm`, vm);
@@ -40,15 +41,16 @@ export function writeDomainLayout(store: XenStore, id: DomainIdentity, config: D
     tx.write(`${vm}/name`, id.name);
     tx.write(`${vm}/uuid`, id.uuid);
     tx.write(`${vm}/image/ostype`, config.type === "hvm" ? "hvm" : "linux");
+    // libxl's rwperm: the guest owns control/ and the nodes it answers through.
+    tx.setPerms(`${dom}/control`, [{ domid: id.domid, perm: "n" }]);
+    tx.setPerms(controlShutdownPath(id.domid), [{ domid: id.domid, perm: "n" }]);
   });
-  // libxl's rwperm: the guest owns control/ and the nodes it answers through.
-  store.setPerms(`${dom}/control`, [{ domid: id.domid, perm: "n" }]);
-  store.setPerms(controlShutdownPath(id.domid), [{ domid: id.domid, perm: "n" }]);
 }
 
+/** Removes the domain's home and its /vm entry; either may be gone already. */
 export function removeDomainLayout(store: XenStore, id: DomainIdentity): void {
-  if (store.exists(domainPath(id.domid))) store.rm(domainPath(id.domid));
-  if (store.exists(vmPath(id.uuid))) store.rm(vmPath(id.uuid));
+  store.rm(domainPath(id.domid));
+  store.rm(vmPath(id.uuid));
 }
 
 export function renameInLayout(store: XenStore, id: DomainIdentity): void {

@@ -88,27 +88,32 @@ export class CheckedTree {
 
   private putValue(path: string, value: string, callerDomid: number, overwrite: boolean): void {
     const node = this.lookup(path, callerDomid);
+    let perms: XenStorePerms;
     if (node !== undefined) {
       requireAccess(node, "write", path, callerDomid);
       if (!overwrite) return;
-      this.tree.put(path, value, node.perms);
+      perms = node.perms;
+      this.tree.put(path, value, perms);
     } else {
-      this.create(path, value, callerDomid);
+      perms = this.create(path, value, callerDomid);
     }
     const parent = this.tree.get(parentPath(path));
-    const perms = this.tree.get(path)?.perms ?? [];
     this.onChange({ path, removed: false, visibleTo: withParent([perms], parent) });
   }
 
-  /** Creates `path` and any missing parents; the caller needs write access to the nearest ancestor. */
-  private create(path: string, value: string, callerDomid: number): void {
-    const missingPaths: string[] = [];
-    let ancestorPath = path;
-    for (; !this.tree.has(ancestorPath); ancestorPath = parentPath(ancestorPath)) {
-      missingPaths.unshift(ancestorPath);
+  /**
+   * Creates the missing `path` and any missing parents; the caller needs write access to the nearest
+   * ancestor. Returns the perms the new nodes got.
+   */
+  private create(path: string, value: string, callerDomid: number): XenStorePerms {
+    const missingPaths: string[] = [path];
+    let ancestorPath = parentPath(path);
+    let ancestor = this.tree.get(ancestorPath);
+    while (ancestor === undefined) {
+      missingPaths.push(ancestorPath);
+      ancestorPath = parentPath(ancestorPath); // throws at the root, which always exists
+      ancestor = this.tree.get(ancestorPath);
     }
-    const ancestor = this.tree.get(ancestorPath);
-    if (ancestor === undefined) throw new Error(`xenstore: missing ancestor ${ancestorPath}`);
     if (!canWrite(ancestor.perms, callerDomid)) {
       throw new XenStoreError(
         "EACCES",
@@ -116,9 +121,11 @@ export class CheckedTree {
       );
     }
     const perms = inheritedPerms(ancestor.perms, callerDomid);
-    for (const missingPath of missingPaths) {
-      this.tree.put(missingPath, missingPath === path ? value : "", perms);
+    for (let index = missingPaths.length - 1; index >= 0; index -= 1) {
+      const missingPath = missingPaths[index];
+      if (missingPath !== undefined) this.tree.put(missingPath, index === 0 ? value : "", perms);
     }
+    return perms;
   }
 
   private lookup(path: string, callerDomid: number): XsNode | undefined {

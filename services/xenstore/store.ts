@@ -17,7 +17,13 @@ import { WatchRegistry, type SpecialWatchPath, type WatchCallback } from "./watc
  * callbacks run after the change that fired them, before the call that made it returns.
  */
 export class XenStore implements XenStoreNodeOps {
-  private tree = new NodeTree();
+  private readonly tree = new NodeTree();
+  /** Changes the writer made in the current `mutate`, collected by its sink. */
+  private changesPending: NodeChange[] = [];
+  private readonly writer = new CheckedTree(this.tree, (change) => this.changesPending.push(change));
+  private readonly reader = new CheckedTree(this.tree, () => {
+    throw new Error("xenstore: a read changed the tree");
+  });
   private readonly watches = new WatchRegistry();
   private readonly eventQueue = new WatchEventQueue((watch) => this.watches.isRegistered(watch));
   /** Dom0's connection exists from the start, like xenstored's. */
@@ -40,16 +46,16 @@ export class XenStore implements XenStoreNodeOps {
   }
 
   read(path: string, callerDomid = DOMID_DOM0): string | undefined {
-    return this.reader().read(path, callerDomid);
+    return this.reader.read(path, callerDomid);
   }
   directory(path: string, callerDomid = DOMID_DOM0): string[] {
-    return this.reader().directory(path, callerDomid);
+    return this.reader.directory(path, callerDomid);
   }
   exists(path: string): boolean {
-    return this.reader().exists(path);
+    return this.reader.exists(path);
   }
   getPerms(path: string, callerDomid = DOMID_DOM0): XenStorePerms {
-    return this.reader().getPerms(path, callerDomid);
+    return this.reader.getPerms(path, callerDomid);
   }
 
   write(path: string, value: string, callerDomid = DOMID_DOM0): void {
@@ -108,14 +114,14 @@ export class XenStore implements XenStoreNodeOps {
   }
 
   /**
-   * Runs `fn` against a private copy of the store and applies all of it when `fn` returns; watches
+   * Runs `fn` against a copy-on-write fork of the store's tree and applies all of it when `fn` returns; watches
    * fire after that. If `fn` throws, nothing is applied and nothing fires. `fn` must be synchronous.
    * The transaction's operations act as `callerDomid`.
    */
   transaction<T>(fn: (tx: XenStoreTransaction) => T, callerDomid = DOMID_DOM0): T {
     this.assertNoTransaction();
     validateDomid(callerDomid, "transaction");
-    const txTree = this.tree.clone();
+    const txTree = this.tree.fork();
     const tx = new XenStoreTransaction(txTree, callerDomid);
     this.transactionOpen = true;
     let result: T;
@@ -126,7 +132,7 @@ export class XenStore implements XenStoreNodeOps {
       this.transactionOpen = false;
     }
     if (isPromiseLike(result)) throw new Error("xenstore: a transaction function must not be async");
-    this.tree = txTree;
+    this.tree.commit(txTree);
     this.fireChanges(tx.changes());
     return result;
   }
@@ -141,16 +147,13 @@ export class XenStore implements XenStoreNodeOps {
     this.transaction((tx) => restoreSubtree(tx, prefix, entries));
   }
 
-  private reader(): CheckedTree {
-    return new CheckedTree(this.tree, () => {
-      throw new Error("xenstore: a read changed the tree");
-    });
-  }
-
   private mutate(change: (checked: CheckedTree) => void): void {
     this.assertNoTransaction();
-    const changes: NodeChange[] = [];
-    change(new CheckedTree(this.tree, (nodeChange) => changes.push(nodeChange)));
+    this.changesPending.length = 0; // left over only if an earlier change threw half-way: a bug
+    change(this.writer);
+    // Taken before firing: a callback's own changes start a list of their own.
+    const changes = this.changesPending;
+    this.changesPending = [];
     this.fireChanges(changes);
   }
 

@@ -46,6 +46,27 @@ describe("XenStore.transaction", () => {
     expect(events).toEqual([]);
   });
 
+  it("keeps new and removed children out of the store's listings until commit", () => {
+    const { store } = watchedStore();
+    store.write("/vm/a/name", "a");
+    expect(() =>
+      store.transaction((tx) => {
+        tx.write("/vm/b/name", "b");
+        tx.rm("/vm/a");
+        expect(tx.directory("/vm")).toEqual(["b"]);
+        expect(store.directory("/vm")).toEqual(["a"]);
+        throw new Error("abort");
+      }),
+    ).toThrow("abort");
+    expect(store.directory("/vm")).toEqual(["a"]);
+    store.transaction((tx) => {
+      tx.write("/vm/b/name", "b");
+      tx.rm("/vm/a");
+    });
+    expect(store.directory("/vm")).toEqual(["b"]);
+    expect(store.snapshot("/vm")).toEqual({ "": "", b: "", "b/name": "b" });
+  });
+
   it("rolls back when an op inside is denied", () => {
     const { store, events } = watchedStore();
     store.setPerms("/local/domain/5", [{ domid: 5, perm: "n" }]);

@@ -1,24 +1,51 @@
+import { ChildNamesDelta, type ReadonlyChildNames } from "./child-names.js";
+import { OverlayNodeMap, type NodeMap } from "./node-map.js";
 import { baseName, parentPath, ROOT_PATH } from "./path.js";
 import { ownedBy, type XenStorePerms } from "./perms.js";
 
-/** One node. Nodes are immutable, so a tree clones in O(node count) without deep copies. */
+/** One node as readers see it. A base tree and its forks share the nodes neither changed. */
 export interface XsNode {
   readonly value: string;
   readonly perms: XenStorePerms;
-  readonly childNames: ReadonlySet<string>;
+  readonly childNames: ReadonlyChildNames;
 }
+
+/**
+ * A node as a tree stores it. Value and perms are replaced, never changed. A base tree changes its
+ * child-name sets in place; a fork records its changes to them in a ChildNamesDelta instead.
+ */
+export interface StoredNode extends XsNode {
+  readonly childNames: Set<string> | ChildNamesDelta;
+}
+
+/** The child names of every leaf until it gets a child: never changed, replaced. */
+const NO_CHILDREN = new Set<string>();
 
 /**
  * The node map of one xenstored, without permission checks or watches. Callers validate first;
  * a broken precondition here (a missing parent, removing the root) is a bug and throws.
  */
 export class NodeTree {
-  private readonly nodes: Map<string, XsNode>;
+  private readonly nodes: NodeMap;
+  /** A base tree's own map; undefined on a fork. */
+  private readonly baseNodes: Map<string, StoredNode> | undefined;
+  /** A fork's changes; undefined on a base tree. */
+  private readonly overlay: OverlayNodeMap | undefined;
+  /** Bumped by every change, so a fork taken before a change cannot be committed after it. */
+  private changeCount = 0;
+  /** On a fork: the base's changeCount when the fork was taken. */
+  private readonly forkedAtChangeCount: number | undefined;
 
-  constructor(nodes?: ReadonlyMap<string, XsNode>) {
-    // xenstored starts with "/" owned by Dom0 and closed to others ("n0").
-    const root: XsNode = { value: "", perms: ownedBy(0), childNames: new Set() };
-    this.nodes = new Map(nodes ?? [[ROOT_PATH, root]]);
+  /** A fresh store's tree: "/" owned by Dom0 and closed to others ("n0"). `fork` makes forks. */
+  constructor(forkOf?: NodeTree) {
+    if (forkOf === undefined) {
+      this.baseNodes = rootOnlyNodeMap();
+      this.nodes = this.baseNodes;
+    } else {
+      this.overlay = new OverlayNodeMap(forkOf.baseMap());
+      this.nodes = this.overlay;
+      this.forkedAtChangeCount = forkOf.changeCount;
+    }
   }
 
   get nodeCount(): number {
@@ -33,37 +60,59 @@ export class NodeTree {
     return this.nodes.has(path);
   }
 
-  clone(): NodeTree {
-    return new NodeTree(this.nodes);
+  /**
+   * A copy-on-write view for a transaction: it reads this tree's nodes until it changes them and
+   * keeps its changes to itself until `commit`. This tree must not change while the fork is open.
+   */
+  fork(): NodeTree {
+    return new NodeTree(this);
+  }
+
+  /** Applies a fork of this tree, in O(nodes the fork changed). A fork commits at most once. */
+  commit(fork: NodeTree): void {
+    if (fork.overlay === undefined || fork.forkedAtChangeCount !== this.changeCount) {
+      throw new Error("xenstore: commit of a tree that is not a current fork of this one");
+    }
+    fork.overlay.applyTo(this.baseMap(), settleChildNames);
+    this.changeCount += 1;
   }
 
   /** Sets a node's value and perms, creating it under its existing parent if needed. */
   put(path: string, value: string, perms: XenStorePerms): void {
+    this.changeCount += 1;
     const existing = this.nodes.get(path);
     if (existing !== undefined) {
       this.nodes.set(path, { value, perms, childNames: existing.childNames });
       return;
     }
-    const parent = this.mustGet(parentPath(path));
-    const childNames = new Set(parent.childNames).add(baseName(path));
-    this.nodes.set(parentPath(path), { ...parent, childNames });
-    this.nodes.set(path, { value, perms, childNames: new Set() });
+    this.childNamesToChange(parentPath(path)).add(baseName(path));
+    this.nodes.set(path, { value, perms, childNames: NO_CHILDREN });
   }
 
   setPerms(path: string, perms: XenStorePerms): void {
+    this.changeCount += 1;
     this.nodes.set(path, { ...this.mustGet(path), perms });
   }
 
   /** Removes `path` and everything below it; returns the number of nodes removed. */
   removeSubtree(path: string): number {
     if (path === ROOT_PATH) throw new Error("xenstore: cannot remove the root");
-    const subtreePaths = [...this.walk(path)].map(([subtreePath]) => subtreePath);
+    this.changeCount += 1;
+    const subtreePaths = this.subtreePaths(path);
     for (const subtreePath of subtreePaths) this.nodes.delete(subtreePath);
-    const parent = this.mustGet(parentPath(path));
-    const childNames = new Set(parent.childNames);
-    childNames.delete(baseName(path));
-    this.nodes.set(parentPath(path), { ...parent, childNames });
+    this.childNamesToChange(parentPath(path)).delete(baseName(path));
     return subtreePaths.length;
+  }
+
+  /** `path` and its descendants, in no particular order (walk sorts; a removal need not). */
+  private subtreePaths(path: string): string[] {
+    const paths: string[] = [path];
+    // An array iterator also visits what is pushed while it runs: breadth-first over the subtree.
+    for (const next of paths) {
+      const prefix = next === ROOT_PATH ? "/" : `${next}/`;
+      for (const name of this.mustGet(next).childNames) paths.push(prefix + name);
+    }
+    return paths;
   }
 
   /** `path` and its descendants, parents before children, siblings sorted by name. */
@@ -78,9 +127,41 @@ export class NodeTree {
     }
   }
 
-  private mustGet(path: string): XsNode {
+  /** What to add a child name to or remove one from; a fork never changes its base's sets. */
+  private childNamesToChange(path: string): Set<string> | ChildNamesDelta {
+    const node = this.mustGet(path);
+    const { childNames } = node;
+    const isFork = this.overlay !== undefined;
+    if (childNames instanceof ChildNamesDelta) {
+      if (!isFork) throw new Error(`xenstore: a fork's child names for ${path} in a base tree`);
+      return childNames;
+    }
+    if (!isFork && childNames !== NO_CHILDREN) return childNames;
+    const base = childNames === NO_CHILDREN ? new Set<string>() : childNames;
+    const changed = isFork ? new ChildNamesDelta(base) : base;
+    this.nodes.set(path, { ...node, childNames: changed });
+    return changed;
+  }
+
+  private baseMap(): Map<string, StoredNode> {
+    if (this.baseNodes === undefined) throw new Error("xenstore: a fork cannot be forked or committed to");
+    return this.baseNodes;
+  }
+
+  private mustGet(path: string): StoredNode {
     const node = this.nodes.get(path);
     if (node === undefined) throw new Error(`xenstore: missing node ${path}`);
     return node;
   }
+}
+
+/** At commit: a node the fork changed the children of gets its base set back, changed. */
+function settleChildNames(node: StoredNode): StoredNode {
+  if (!(node.childNames instanceof ChildNamesDelta)) return node;
+  return { ...node, childNames: node.childNames.applyToBase() };
+}
+
+function rootOnlyNodeMap(): Map<string, StoredNode> {
+  const root: StoredNode = { value: "", perms: ownedBy(0), childNames: NO_CHILDREN };
+  return new Map([[ROOT_PATH, root]]);
 }

@@ -2,7 +2,8 @@ import { isPrivileged, canRead } from "./perms.js";
 import { XenStoreError } from "./errors.js";
 import { watchCountPerDomainMax } from "./limits.js";
 import type { NodeChange } from "./node-change.js";
-import { isAtOrBelow, validateNodePath } from "./path.js";
+import { validateNodePath } from "./path.js";
+import { WatchPathIndex } from "./watch-index.js";
 
 export type WatchCallback = (changedPath: string, token: string) => void;
 
@@ -23,80 +24,102 @@ export interface WatchDelivery {
   readonly eventPath: string;
 }
 
-/** The registered watches of one store, in registration order (the order events are delivered). */
+interface RegisteredWatch extends Watch {
+  /** Registration order: a change's events go out in it, as xenstored's watch list keeps them. */
+  readonly sequence: number;
+}
+
+/** The registered watches of one store, indexed by path and by owner. */
 export class WatchRegistry {
-  private readonly watches = new Map<string, Watch>();
+  private readonly nodeWatches = new WatchPathIndex<RegisteredWatch>();
+  private readonly specialWatches = new Map<SpecialWatchPath, Map<string, RegisteredWatch>>();
+  private readonly watchesByOwner = new Map<number, Set<Watch>>();
+  private watchCountTotal = 0;
+  private sequenceNext = 0;
 
   get watchCount(): number {
-    return this.watches.size;
+    return this.watchCountTotal;
   }
 
   add(path: string, token: string, ownerDomid: number, callback: WatchCallback): Watch {
     validateWatchPath(path);
-    const key = watchKey(path, token, ownerDomid);
-    if (this.watches.has(key)) {
+    const key = ownerTokenKey(ownerDomid, token);
+    if (this.find(path, key) !== undefined) {
       throw new XenStoreError("EEXIST", `domain ${ownerDomid} already watches ${path} with token ${token}`);
     }
     if (!isPrivileged(ownerDomid) && this.countOwnedBy(ownerDomid) >= watchCountPerDomainMax) {
       throw new XenStoreError("E2BIG", `domain ${ownerDomid} already has ${watchCountPerDomainMax} watches`);
     }
-    const watch: Watch = { path, token, ownerDomid, callback };
-    this.watches.set(key, watch);
+    const watch: RegisteredWatch = { path, token, ownerDomid, callback, sequence: this.sequenceNext++ };
+    if (isSpecialWatchPath(path)) {
+      const watches = this.specialWatches.get(path) ?? new Map<string, RegisteredWatch>();
+      this.specialWatches.set(path, watches.set(key, watch));
+    } else {
+      this.nodeWatches.add(key, watch);
+    }
+    const owned = this.watchesByOwner.get(ownerDomid) ?? new Set<Watch>();
+    this.watchesByOwner.set(ownerDomid, owned.add(watch));
+    this.watchCountTotal += 1;
     return watch;
   }
 
   remove(path: string, token: string, ownerDomid: number): void {
-    if (!this.watches.delete(watchKey(path, token, ownerDomid))) {
+    const watch = this.find(path, ownerTokenKey(ownerDomid, token));
+    if (watch === undefined) {
       throw new XenStoreError("ENOENT", `domain ${ownerDomid} has no watch on ${path} with token ${token}`);
     }
+    this.drop(watch);
   }
 
   /** Drops every watch of a domain, as xenstored does when the domain is released. */
   removeAllOwnedBy(ownerDomid: number): number {
-    let removedCount = 0;
-    for (const [key, watch] of this.watches) {
-      if (watch.ownerDomid !== ownerDomid) continue;
-      this.watches.delete(key);
-      removedCount += 1;
-    }
-    return removedCount;
+    const owned = [...(this.watchesByOwner.get(ownerDomid) ?? [])];
+    for (const watch of owned) this.drop(watch);
+    return owned.length;
   }
 
   isRegistered(watch: Watch): boolean {
-    return this.watches.get(watchKey(watch.path, watch.token, watch.ownerDomid)) === watch;
+    return this.watchesByOwner.get(watch.ownerDomid)?.has(watch) === true;
   }
 
   countOwnedBy(ownerDomid: number): number {
-    let count = 0;
-    for (const watch of this.watches.values()) if (watch.ownerDomid === ownerDomid) count += 1;
-    return count;
+    return this.watchesByOwner.get(ownerDomid)?.size ?? 0;
   }
 
   /**
    * Watches a change fires (xenstored's `fire_watches`): those at or above the changed node get its
    * path; for an rm, those below it get their own path. Only watchers allowed to see it are told.
+   * The path test comes first: it is an index lookup, the permission test runs per watch.
    */
   matchChange(change: NodeChange): WatchDelivery[] {
-    const deliveries: WatchDelivery[] = [];
-    for (const watch of this.watches.values()) {
-      if (isSpecialWatchPath(watch.path)) continue;
-      if (!change.visibleTo.some((perms) => canRead(perms, watch.ownerDomid))) continue;
-      if (isAtOrBelow(change.path, watch.path)) {
-        deliveries.push({ watch, eventPath: change.path });
-      } else if (change.removed && isAtOrBelow(watch.path, change.path)) {
-        deliveries.push({ watch, eventPath: watch.path });
-      }
-    }
-    return deliveries;
+    const matched: Array<{ watch: RegisteredWatch; eventPath: string }> = [];
+    this.nodeWatches.collect(change.path, change.removed, (watch, isBelow) => {
+      if (!change.visibleTo.some((perms) => canRead(perms, watch.ownerDomid))) return;
+      matched.push({ watch, eventPath: isBelow ? watch.path : change.path });
+    });
+    return matched.sort((a, b) => a.watch.sequence - b.watch.sequence);
   }
 
   /** Watches on a special path. Xenstored also checks perms on special nodes; here all are told. */
   matchSpecial(path: SpecialWatchPath): WatchDelivery[] {
-    const deliveries: WatchDelivery[] = [];
-    for (const watch of this.watches.values()) {
-      if (watch.path === path) deliveries.push({ watch, eventPath: path });
-    }
-    return deliveries;
+    const watches = this.specialWatches.get(path)?.values() ?? [];
+    return [...watches].map((watch) => ({ watch, eventPath: path }));
+  }
+
+  private find(path: string, key: string): RegisteredWatch | undefined {
+    if (isSpecialWatchPath(path)) return this.specialWatches.get(path)?.get(key);
+    return this.nodeWatches.get(path, key);
+  }
+
+  private drop(watch: Watch): void {
+    const key = ownerTokenKey(watch.ownerDomid, watch.token);
+    const removed = isSpecialWatchPath(watch.path)
+      ? this.specialWatches.get(watch.path)?.delete(key) === true
+      : this.nodeWatches.remove(watch.path, key);
+    const owned = this.watchesByOwner.get(watch.ownerDomid);
+    if (!removed || owned?.delete(watch) !== true) throw new Error(`xenstore: watch ${key} not indexed`);
+    if (owned.size === 0) this.watchesByOwner.delete(watch.ownerDomid);
+    this.watchCountTotal -= 1;
   }
 }
 
@@ -115,6 +138,7 @@ function validateWatchPath(path: string): void {
   validateNodePath(path);
 }
 
-function watchKey(path: string, token: string, ownerDomid: number): string {
-  return JSON.stringify([ownerDomid, path, token]);
+/** Unique among the watches on one path: a domid is digits, so its first ":" ends it. */
+function ownerTokenKey(ownerDomid: number, token: string): string {
+  return `${ownerDomid}:${token}`;
 }

@@ -1,0 +1,95 @@
+/** What the index needs of a watch: the node path it is on. */
+export interface IndexedWatch {
+  readonly path: string;
+}
+
+interface PathNode<W> {
+  readonly name: string;
+  readonly parent: PathNode<W> | undefined;
+  /** Watches on exactly this path, by a key unique among them, in registration order. */
+  readonly watches: Map<string, W>;
+  readonly children: Map<string, PathNode<W>>;
+}
+
+/**
+ * Node-path watches in a trie of path components, so a change finds its watches in O(path depth)
+ * (plus, for an rm, the watches in the removed subtree) instead of testing every watch.
+ */
+export class WatchPathIndex<W extends IndexedWatch> {
+  private readonly root: PathNode<W> = pathNode("", undefined);
+
+  get(path: string, key: string): W | undefined {
+    return this.find(path)?.watches.get(key);
+  }
+
+  add(key: string, watch: W): void {
+    const { path } = watch;
+    let node = this.root;
+    for (let start = 1; start < path.length;) {
+      const end = componentEnd(path, start);
+      const name = path.slice(start, end);
+      let child = node.children.get(name);
+      if (child === undefined) {
+        child = pathNode(name, node);
+        node.children.set(name, child);
+      }
+      node = child;
+      start = end + 1;
+    }
+    if (node.watches.has(key)) throw new Error(`xenstore: watch ${key} on ${path} indexed twice`);
+    node.watches.set(key, watch);
+  }
+
+  /** Removes the watch and prunes the trie nodes left empty; false if there is no such watch. */
+  remove(path: string, key: string): boolean {
+    let node = this.find(path);
+    if (node?.watches.delete(key) !== true) return false;
+    while (node.parent !== undefined && node.watches.size === 0 && node.children.size === 0) {
+      node.parent.children.delete(node.name);
+      node = node.parent;
+    }
+    return true;
+  }
+
+  /** Watches on `path` or one of its ancestors (root first), then, if `withBelow`, those below it. */
+  collect(path: string, withBelow: boolean, into: (watch: W, isBelow: boolean) => void): void {
+    let node = this.root;
+    for (const watch of node.watches.values()) into(watch, false);
+    for (let start = 1; start < path.length;) {
+      const end = componentEnd(path, start);
+      const child = node.children.get(path.slice(start, end));
+      if (child === undefined) return;
+      node = child;
+      for (const watch of node.watches.values()) into(watch, false);
+      start = end + 1;
+    }
+    if (withBelow) collectBelow(node, into);
+  }
+
+  private find(path: string): PathNode<W> | undefined {
+    let node: PathNode<W> | undefined = this.root;
+    for (let start = 1; node !== undefined && start < path.length;) {
+      const end = componentEnd(path, start);
+      node = node.children.get(path.slice(start, end));
+      start = end + 1;
+    }
+    return node;
+  }
+}
+
+function collectBelow<W>(node: PathNode<W>, into: (watch: W, isBelow: boolean) => void): void {
+  for (const child of node.children.values()) {
+    for (const watch of child.watches.values()) into(watch, true);
+    collectBelow(child, into);
+  }
+}
+
+/** Where the component of a node path that starts at `start` ends: at the next "/" or the end. */
+function componentEnd(path: string, start: number): number {
+  const slashIndex = path.indexOf("/", start);
+  return slashIndex === -1 ? path.length : slashIndex;
+}
+
+function pathNode<W>(name: string, parent: PathNode<W> | undefined): PathNode<W> {
+  return { name, parent, watches: new Map(), children: new Map() };
+}
