@@ -33,7 +33,7 @@ async function expectStatus(promise: Promise<unknown>, code: status, fragment: s
 const list = (c: HostClient) => unaryCall(c.list.bind(c), { domains: [] }).then((r) => r.domains);
 const info = (c: HostClient) => unaryCall(c.info.bind(c), {});
 const create = (c: HostClient, text: string, file = "test.cfg", overrides: string[] = [], paused = false) =>
-  unaryCall(c.create.bind(c), { configText: text, configFileName: file, overrides, paused });
+  unaryCall(c.create.bind(c), { configText: text, configFileName: file, overrides, paused, configJson: "" });
 
 let nats: NatsServerHandle;
 let hvmHost: HostProcess;

@@ -18,6 +18,7 @@ interface UpOptions {
   memoryMib: string;
   pcpus: string;
   withoutHvm?: string;
+  sched?: string;
   heartbeatMs: string;
 }
 
@@ -32,6 +33,7 @@ export function addClusterCommands(program: Command, io: CliIo): void {
     .option("--pcpus <n>", "physical CPUs of each host", "8")
     .option("--without-hvm <hosts>", "comma-separated host ids without HVM support")
     .option("--heartbeat-ms <ms>", "heartbeat interval", "1000")
+    .option("--sched <scheduler>", "vCPU scheduler of every host: credit2 (default) or credit")
     .action(async (options: UpOptions) => {
       const state = await up(options, io);
       io.out(
@@ -95,6 +97,7 @@ async function up(options: UpOptions, io: CliIo): Promise<ClusterState> {
         options.heartbeatMs,
       );
       if (noHvm.has(hostId)) args.push("--no-hvm");
+      if (options.sched) args.push("--sched", options.sched);
       const started = startDetached(hostId, process.execPath, args);
       state.hosts.push({ hostId, address: "", pid: started.pid });
       const ready = await waitForReadyLine(started, hostId);

@@ -18,7 +18,7 @@ function viaScheduler(program: Command): string | undefined {
   return program.opts<{ host?: string }>().host ? undefined : schedulerAddress();
 }
 
-function hostClient(program: Command): HostClient {
+export function hostClient(program: Command): HostClient {
   const options = program.opts<{ host?: string }>();
   return connectHost(resolveHostAddress(options.host));
 }
@@ -27,7 +27,7 @@ function hostClient(program: Command): HostClient {
  * The host a domain verb goes to: -H when given; otherwise, with a scheduler running, the host
  * where the scheduler sees that domain (by name, or by domid when only one host has it).
  */
-async function hostClientFor(program: Command, domain: string): Promise<HostClient> {
+export async function hostClientFor(program: Command, domain: string): Promise<HostClient> {
   const scheduler = viaScheduler(program);
   if (!scheduler) return hostClient(program);
   const client = connectScheduler(scheduler);
@@ -36,9 +36,12 @@ async function hostClientFor(program: Command, domain: string): Promise<HostClie
     unaryCall(client.hostList.bind(client), {}),
   ]);
   client.close();
-  const matches = reply.domains.filter((d) => d.domain && (d.domain.name === domain || String(d.domain.domid) === domain));
+  const matches = reply.domains.filter(
+    (d) => d.domain && (d.domain.name === domain || String(d.domain.domid) === domain),
+  );
   const hosts = [...new Set(matches.map((m) => m.hostId))];
-  if (hosts.length > 1) throw new Error(`"${domain}" matches domains on ${hosts.join(", ")}: name the host with -H`);
+  if (hosts.length > 1)
+    throw new Error(`"${domain}" matches domains on ${hosts.join(", ")}: name the host with -H`);
   if (hosts.length === 0) throw new Error(`no domain "${domain}" on any host (see \`xsim list\`)`);
   const address = hostList.hosts.find((h) => h.hostId === hosts[0])?.address;
   if (!address) throw new Error(`host ${hosts[0]} is not known to the scheduler`);

@@ -3,6 +3,8 @@ import { addDomainCommands, type CliIo } from "./domain-commands.js";
 import { addClusterCommands } from "./cluster-commands.js";
 import { addMigrationCommands } from "./migration-commands.js";
 import { addSchedulerCommands } from "./scheduler-commands.js";
+import { addSchedCommands } from "./sched-commands.js";
+import { addDeviceCommands } from "./device-commands.js";
 import { isServiceError } from "./host-client.js";
 import { status } from "@grpc/grpc-js";
 
@@ -17,6 +19,8 @@ export function buildProgram(io: CliIo): Command {
   addClusterCommands(program, io);
   addMigrationCommands(program, io);
   addSchedulerCommands(program, io);
+  addSchedCommands(program, io);
+  addDeviceCommands(program, io);
   return program;
 }
 

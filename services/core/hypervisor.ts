@@ -7,7 +7,8 @@ import { FrameAllocator } from "./frames.js";
 import type { Dom0Spec, HostSpec } from "./host-spec.js";
 import { ShutdownReason } from "./domain-state.js";
 import { DOMID_DOM0, DOMID_MAX, MIB, PAGE_SIZE_BYTES, kibToPages, mibToKib } from "./units.js";
-import { CpuShares } from "./cpu-share.js";
+import { type CpuShare, CpuShares } from "./cpu-share.js";
+import { DomainIoTables } from "./io/io-tables.js";
 import {
   HostScheduler,
   VCPU_COUNT_PER_DOMAIN_MAX,
@@ -41,6 +42,8 @@ export interface HypervisorOptions {
 }
 
 export type DomainShutdownListener = (domain: Domain) => void;
+/** Runs after each tick with the CPU each domain got in it, by domid (the split-driver backends' cue). */
+export type TickListener = (elapsedNs: number, shares: ReadonlyMap<number, CpuShare>) => void;
 
 /**
  * The hypervisor core of one host (≈ xen/): physical CPUs and frames, domains, their memory and CPU
@@ -51,6 +54,9 @@ export class Hypervisor {
   private readonly domainsById = new Map<number, Domain>();
   private readonly domids = new DomidAllocator();
   private readonly shutdownListeners: DomainShutdownListener[] = [];
+  private readonly tickListeners: TickListener[] = [];
+  /** Grant tables and event channels of the domains (≈ xen/common/grant_table.c, event_channel.c). */
+  readonly io = new DomainIoTables();
   private lastTickMs: number;
   /** vCPU scheduling of this host's pCPUs (≈ xen/common/sched/). */
   readonly scheduler: HostScheduler;
@@ -176,6 +182,7 @@ export class Hypervisor {
     this.frames.releaseAll(domid);
     this.scheduler.removeDomain(domid);
     this.cpuShares.forget(domid);
+    this.io.release(domid);
     this.domainsById.delete(domid);
   }
 
@@ -203,6 +210,10 @@ export class Hypervisor {
 
   onDomainShutdown(listener: DomainShutdownListener): void {
     this.shutdownListeners.push(listener);
+  }
+
+  onTick(listener: TickListener): void {
+    this.tickListeners.push(listener);
   }
 
   /** XEN_DOMCTL_max_mem: the most the domain may hold; never below what it holds now. */
@@ -309,6 +320,7 @@ export class Hypervisor {
       const pageCountWritten = domain.workload.run(domain.memory, workMs, domain.prng);
       domain.ranLastTick = pageCountWritten > 0 || share.cpuNs > elapsedNs * RUNNING_CPU_FRACTION_MIN;
     }
+    for (const listener of this.tickListeners) listener(elapsedNs, shares);
   }
 
   private requireDomU(domid: number): Domain {

@@ -2,7 +2,8 @@ import type { Clock } from "../core/clock.js";
 import type { Hypervisor } from "../core/hypervisor.js";
 import { ShutdownReason } from "../core/domain-state.js";
 import type { XenStore } from "../xenstore/store.js";
-import { XenbusState, controlShutdownPath, domainPath, memoryTargetPath } from "../xenstore/paths.js";
+import { controlShutdownPath, domainPath, memoryTargetPath } from "../xenstore/paths.js";
+import { FrontendDriver } from "./devices/frontend-driver.js";
 
 /** How long the simulated guest takes from seeing control/shutdown to calling SCHEDOP_shutdown. */
 export const GUEST_SHUTDOWN_DELAY_MS = 20;
@@ -15,22 +16,27 @@ const REASON_BY_REQUEST: Record<string, ShutdownReason> = {
 };
 
 /**
- * The PV drivers of a simulated guest kernel: xenbus frontends, the balloon driver and the
- * control/shutdown watch. They act only while the domain runs, as a real guest would.
+ * The PV drivers of a simulated guest kernel: xenbus frontends (devices/frontend-driver.ts), the
+ * balloon driver and the control/shutdown watch. They act only while the domain runs, as a real guest would.
  */
 export class GuestAgent {
-  private readonly tokens: string[] = [];
+  private readonly watches: Array<{ path: string; token: string }> = [];
   private readonly frontends = new Set<string>();
   private pendingShutdown: ShutdownReason | undefined;
   private cancelShutdownTimer: (() => void) | undefined;
   private booted = false;
+  private readonly frontendDriver: FrontendDriver;
 
+  /** `pvDrivers`: false for an HVM guest without PV drivers, whose devices QEMU emulates instead. */
   constructor(
     readonly domid: number,
     private readonly store: XenStore,
     private readonly hypervisor: Hypervisor,
     private readonly clock: Clock,
-  ) {}
+    readonly pvDrivers = true,
+  ) {
+    this.frontendDriver = new FrontendDriver(domid, store, hypervisor);
+  }
 
   /** The guest kernel boots (first unpause): its drivers register their watches. */
   boot(): void {
@@ -38,7 +44,7 @@ export class GuestAgent {
     this.booted = true;
     this.watch(controlShutdownPath(this.domid), () => this.onShutdownRequest());
     this.watch(memoryTargetPath(this.domid), () => this.onMemoryTarget());
-    for (const kind of ["vif", "vbd"]) {
+    for (const kind of this.pvDrivers ? ["vif", "vbd"] : []) {
       const base = `${domainPath(this.domid)}/device/${kind}`;
       for (const devid of this.store.exists(base) ? this.store.directory(base) : [])
         this.connectFrontend(`${base}/${devid}`);
@@ -57,16 +63,13 @@ export class GuestAgent {
   stop(): void {
     this.cancelShutdownTimer?.();
     this.cancelShutdownTimer = undefined;
-    for (const entry of this.tokens) {
-      const [path, token] = entry.split("\u0000") as [string, string];
-      this.store.unwatch(path, token);
-    }
-    this.tokens.length = 0;
+    for (const { path, token } of this.watches) this.store.unwatch(path, token);
+    this.watches.length = 0;
   }
 
   private watch(path: string, onChange: () => void): void {
     const token = `guest-${this.domid}:${path}`;
-    this.tokens.push(`${path}\u0000${token}`);
+    this.watches.push({ path, token });
     this.store.watch(path, token, onChange);
   }
 
@@ -102,22 +105,6 @@ export class GuestAgent {
     this.frontends.add(fe);
     const be = this.store.read(`${fe}/backend`);
     if (be === undefined) return;
-    this.watch(`${be}/state`, () => this.onBackendState(fe, be));
-  }
-
-  private onBackendState(fe: string, be: string): void {
-    const backState = Number(this.store.read(`${be}/state`));
-    const frontState = Number(this.store.read(`${fe}/state`));
-    if (backState === XenbusState.InitWait && frontState === XenbusState.Initialising) {
-      this.store.transaction((tx) => {
-        tx.write(`${fe}/ring-ref`, String(8 + this.domid));
-        tx.write(`${fe}/event-channel`, String(16 + this.domid));
-        tx.write(`${fe}/state`, String(XenbusState.Initialised));
-      }, this.domid);
-    } else if (backState === XenbusState.Connected && frontState === XenbusState.Initialised) {
-      this.store.write(`${fe}/state`, String(XenbusState.Connected), this.domid);
-    } else if (backState === XenbusState.Closing && frontState !== XenbusState.Closed) {
-      this.store.write(`${fe}/state`, String(XenbusState.Closed), this.domid);
-    }
+    this.watch(`${be}/state`, () => this.frontendDriver.onBackendState(fe, be));
   }
 }

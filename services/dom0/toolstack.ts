@@ -4,6 +4,7 @@ import type { Domain } from "../core/domain.js";
 import { ShutdownReason } from "../core/domain-state.js";
 import { Hypervisor } from "../core/hypervisor.js";
 import { parseWorkloadSpec } from "../core/workload/spec.js";
+import { CpuDemandSpecError, type SchedulerName, parseCpuDemandSpec } from "../core/sched/index.js";
 import type { Dom0Spec, HostSpec } from "../core/host-spec.js";
 import { DOMID_DOM0, mibToKib } from "../core/units.js";
 import { XenStore } from "../xenstore/store.js";
@@ -17,8 +18,11 @@ import { BackendDriver } from "./devices/backend-driver.js";
 import { addDevice, deviceBackendPath, removeDevice, type SplitDevice } from "./devices/split-device.js";
 import { devicesFor } from "./domain-devices.js";
 import { removeDomainLayout, renameInLayout, writeDomainLayout } from "./xenstore-layout.js";
-import { uuidFromPrng } from "./uuid.js";
+import { textStream, uuidFromPrng } from "./uuid.js";
 import { checkNameFree, resolveDomain } from "./resolve.js";
+import { applyConfigAffinity, checkConfigAffinity } from "./vcpu-control.js";
+import { SplitIo, usesPvDrivers } from "./io/split-io.js";
+import { grantFrameCountMax, validateIoConfig } from "./io/validate.js";
 
 /** What the toolstack keeps about each domain besides what the hypervisor holds (libxl's view). */
 export interface DomainRecord {
@@ -38,7 +42,16 @@ export interface CreateOptions {
   nameOverride?: string;
 }
 
+/** How the host's hypervisor is booted. */
+export interface ToolstackOptions {
+  /** Xen's `sched=` boot option; default SCHEDULER_DEFAULT (credit2). */
+  scheduler?: SchedulerName;
+}
+
 export const DOM0_NAME = "Domain-0";
+
+/** PRNG stream of DomU uuids (1 is the hypervisor's, 2 Dom0's uuid). */
+const UUID_STREAM = 3;
 
 /**
  * The Dom0 toolstack of one host (≈ libxl): builds domains from configs, keeps xenstore and the
@@ -49,6 +62,8 @@ export class Toolstack {
   readonly store = new XenStore();
   readonly records = new Map<number, DomainRecord>();
   private readonly backends: BackendDriver[];
+  /** Split-driver and emulated I/O through Dom0 (netback, blkback, QEMU). */
+  readonly io: SplitIo;
   private readonly shutdownWaiters = new Map<number, Array<() => void>>();
   events: EventSink = NULL_EVENT_SINK;
   /** Domains a migration is moving: user operations that would change them are refused. */
@@ -59,10 +74,17 @@ export class Toolstack {
     dom0: Dom0Spec,
     readonly clock: Clock,
     readonly prng: Prng,
+    options: ToolstackOptions = {},
   ) {
-    this.hypervisor = new Hypervisor(spec, clock, prng.fork(1));
-    this.backends = [new BackendDriver(this.store, "vif"), new BackendDriver(this.store, "vbd")];
+    const hypervisorOptions = options.scheduler ? { scheduler: options.scheduler } : {};
+    this.hypervisor = new Hypervisor(spec, clock, prng.fork(1), hypervisorOptions);
+    this.io = new SplitIo(this.hypervisor, this.store);
+    this.backends = [
+      new BackendDriver(this.store, "vif", this.io),
+      new BackendDriver(this.store, "vbd", this.io),
+    ];
     const dom0Uuid = uuidFromPrng(prng.fork(2));
+    this.uuidPrng = prng.fork(UUID_STREAM).fork(textStream(spec.hostId));
     this.hypervisor.bootDom0(dom0, dom0Uuid);
     this.store.write("/local/domain/0/name", DOM0_NAME);
     this.store.write("/local/domain/0/domid", "0");
@@ -79,7 +101,9 @@ export class Toolstack {
   create(config: DomainConfig, options: CreateOptions = {}): DomainRecord {
     const name = options.nameOverride ?? config.name;
     this.validateForHost(config, name);
-    const uuid = config.uuid ?? uuidFromPrng(this.prng.fork(this.records.size + 1000 + this.createCount++));
+    // One stream per create on this host, and the host id in the seed: uuids stay unique among
+    // the live domains of a host and across hosts started with the same --seed.
+    const uuid = config.uuid ?? uuidFromPrng(this.uuidPrng.fork(this.createCount++));
     let domain: Domain;
     try {
       domain = this.hypervisor.createDomain({
@@ -92,6 +116,7 @@ export class Toolstack {
         weight: config.cpuWeight,
         cap: config.cap,
         workload: config.xsim.workload ?? "idle",
+        ...(config.xsim.cpu !== undefined ? { cpuDemand: config.xsim.cpu } : {}),
         ...(options.domid !== undefined ? { domid: options.domid } : {}),
       });
     } catch (error) {
@@ -100,6 +125,7 @@ export class Toolstack {
     const record: DomainRecord = { domid: domain.domid, name, uuid, config, devices: [], guest: undefined };
     try {
       this.buildRecord(record);
+      applyConfigAffinity(this, record);
     } catch (error) {
       this.teardown(record);
       throw toToolstackError(error);
@@ -110,20 +136,25 @@ export class Toolstack {
   }
 
   private createCount = 0;
+  private readonly uuidPrng: Prng;
 
   private buildRecord(record: DomainRecord): void {
     const devices = devicesFor(record.domid, record.config);
     writeDomainLayout(this.store, record, record.config);
     this.store.introduceDomain(record.domid);
-    record.guest = new GuestAgent(record.domid, this.store, this.hypervisor, this.clock);
+    const frameCountMax = grantFrameCountMax(record.config);
+    if (frameCountMax !== undefined) this.hypervisor.io.setGrantFrameCountMax(record.domid, frameCountMax);
+    const pvDrivers = usesPvDrivers(record.config);
+    record.guest = new GuestAgent(record.domid, this.store, this.hypervisor, this.clock, pvDrivers);
     this.records.set(record.domid, record);
+    this.io.addDomain(record.domid, record.config);
     for (const device of devices) {
       addDevice(this.store, device);
       record.devices.push(device);
     }
   }
 
-  /** Host-dependent checks a dry run cannot make: name free, HVM support, workload spec. */
+  /** Host-dependent checks a dry run cannot make: name free, HVM support, workload, CPU demand, cpus. */
   validateForHost(config: DomainConfig, name: string): void {
     checkNameFree(this.records.values(), name);
     if (config.type === "hvm" && !this.spec.hvmCapable) {
@@ -137,6 +168,9 @@ export class Toolstack {
     } catch (error) {
       throw toToolstackError(error);
     }
+    checkCpuDemand(config.xsim.cpu);
+    checkConfigAffinity(config, this.spec.pcpuCount);
+    validateIoConfig(config, name);
   }
 
   /** `xl destroy`: no questions asked. */
@@ -159,6 +193,7 @@ export class Toolstack {
     if (this.records.get(record.domid) === record) {
       this.records.delete(record.domid);
       this.store.releaseDomain(record.domid);
+      this.io.removeDomain(record.domid);
     }
     for (const resolve of this.shutdownWaiters.get(record.domid) ?? []) resolve();
     this.shutdownWaiters.delete(record.domid);
@@ -434,6 +469,18 @@ export class Toolstack {
       timeMs: Math.round(this.clock.nowMs()),
       ...(detail ? { detail } : {}),
     });
+  }
+}
+
+/** xl.cfg `xsim_cpu`: refused with INVALID_ARGUMENT naming the key. */
+function checkCpuDemand(text: string | undefined): void {
+  if (text === undefined) return;
+  try {
+    parseCpuDemandSpec(text);
+  } catch (error) {
+    if (error instanceof CpuDemandSpecError)
+      throw new ToolstackError("INVALID_ARGUMENT", `xl.cfg xsim_cpu: ${error.message}`);
+    throw error;
   }
 }
 

@@ -2,6 +2,7 @@ import { XenError, type XenErrno } from "../core/errors.js";
 import { XenStoreError } from "../xenstore/errors.js";
 import { XlCfgError } from "./xlcfg/errors.js";
 import { WorkloadSpecError } from "../core/workload/spec.js";
+import { CpuDemandSpecError, CpuListError } from "../core/sched/index.js";
 import { ToolstackError, type ToolstackErrorCode } from "./errors.js";
 import { PageChecksumError, StreamFormatError, StreamVerifyError } from "./stream/errors.js";
 
@@ -20,7 +21,12 @@ const CODE_BY_ERRNO: Record<XenErrno, ToolstackErrorCode> = {
 export function toToolstackError(error: unknown): unknown {
   if (error instanceof ToolstackError) return error;
   if (error instanceof XenError) return new ToolstackError(CODE_BY_ERRNO[error.errno], error.message);
-  if (error instanceof XlCfgError || error instanceof WorkloadSpecError) {
+  if (
+    error instanceof XlCfgError ||
+    error instanceof WorkloadSpecError ||
+    error instanceof CpuDemandSpecError ||
+    error instanceof CpuListError
+  ) {
     return new ToolstackError("INVALID_ARGUMENT", error.message);
   }
   if (error instanceof XenStoreError) return new ToolstackError("INVALID_ARGUMENT", error.message);

@@ -14,6 +14,8 @@ import { migrationServer } from "../transport/grpc/migration-server.js";
 import { MIGRATION_SERVICE, MIGRATION_SERVER_OPTIONS } from "../transport/grpc/migration-service.js";
 import { migrationSubject } from "../transport/bus/subjects.js";
 import { Fence } from "./fence.js";
+import type { SchedulerName } from "../core/sched/index.js";
+import { CPU_USAGE_SAMPLE_INTERVAL_MS, CpuUsageSampler } from "../dom0/cpu-usage.js";
 
 /** How often the hypervisor runs the guests (workloads, CPU time) in a real service. */
 export const TICK_INTERVAL_MS = 10;
@@ -30,6 +32,8 @@ export interface HostServiceOptions {
   /** Fence (destroy all DomUs) after this long without hearing our own heartbeat back; 0 = never. */
   fenceTimeoutMs?: number;
   grpcOptions?: Record<string, number>;
+  /** The hypervisor's vCPU scheduler (`--sched`); default credit2. */
+  scheduler?: SchedulerName;
 }
 
 /** One simulated physical host as a service: the toolstack wired to the OS clock, gRPC and NATS. */
@@ -40,10 +44,21 @@ export class HostService {
   private timers: NodeJS.Timeout[] = [];
   private heartbeatSequence = 0;
   readonly fence: Fence | undefined;
+  /** xentop's CPU(%): the domains' CPU time sampled every CPU_USAGE_SAMPLE_INTERVAL_MS. */
+  readonly cpuUsage: CpuUsageSampler;
   boundPort = 0;
 
   constructor(readonly options: HostServiceOptions) {
-    this.toolstack = new Toolstack(options.spec, options.dom0, new SystemClock(), new Prng(options.seed));
+    const toolstackOptions = options.scheduler ? { scheduler: options.scheduler } : {};
+    const clock = new SystemClock();
+    this.toolstack = new Toolstack(
+      options.spec,
+      options.dom0,
+      clock,
+      new Prng(options.seed),
+      toolstackOptions,
+    );
+    this.cpuUsage = new CpuUsageSampler(this.toolstack.hypervisor, clock);
     this.server = new Server({
       ...MIGRATION_SERVER_OPTIONS,
       "grpc.keepalive_time_ms": 2000,
@@ -52,7 +67,10 @@ export class HostService {
       "grpc.http2.min_ping_interval_without_data_ms": 1000,
       ...options.grpcOptions,
     });
-    this.server.addService(HostServiceDefinition, hostServer(this.toolstack, options.spec.hostId));
+    this.server.addService(
+      HostServiceDefinition,
+      hostServer(this.toolstack, options.spec.hostId, this.cpuUsage),
+    );
     this.toolstack.isMigrating = (domid) => this.migrations.isMigrating(domid);
     this.server.addService(
       MIGRATION_SERVICE,
@@ -98,6 +116,8 @@ export class HostService {
       );
     });
     this.timers.push(setInterval(() => this.toolstack.hypervisor.tick(), TICK_INTERVAL_MS));
+    this.cpuUsage.sample();
+    this.timers.push(setInterval(() => this.cpuUsage.sample(), CPU_USAGE_SAMPLE_INTERVAL_MS));
     if (this.options.bus) {
       this.publishHeartbeat();
       this.timers.push(setInterval(() => this.publishHeartbeat(), this.options.heartbeatIntervalMs));
@@ -114,10 +134,7 @@ export class HostService {
       this.address,
       this.heartbeatSequence++,
       this.options.heartbeatIntervalMs,
-      {
-        outbound: 0,
-        inbound: 0,
-      },
+      { outbound: this.migrations.outboundCount, inbound: this.migrations.inboundCount },
     );
     this.options.bus?.publish(heartbeatSubject(beat.hostId), encodeJson(beat));
   }

@@ -4,6 +4,8 @@ import { NatsBus } from "../transport/bus/nats-bus.js";
 import { HOST_ID_PATTERN } from "../transport/bus/subjects.js";
 import { HostService } from "./host-service.js";
 import { HEARTBEAT_INTERVAL_MS_DEFAULT } from "./heartbeat.js";
+import { SCHEDULER_NAMES, type SchedulerName } from "../core/sched/index.js";
+import { SCHEDULER_DEFAULT } from "../core/hypervisor.js";
 
 /** `node dist/services/host/main.js --host-id h1 --listen 127.0.1.1:0 --nats nats://127.0.0.1:4222` */
 async function main(): Promise<void> {
@@ -22,6 +24,8 @@ async function main(): Promise<void> {
       seed: { type: "string", default: "1" },
       "heartbeat-ms": { type: "string", default: String(HEARTBEAT_INTERVAL_MS_DEFAULT) },
       "fence-ms": { type: "string" },
+      // Xen's sched= boot option: the vCPU scheduler, credit2 (Xen's default since 4.12) or credit.
+      sched: { type: "string", default: SCHEDULER_DEFAULT },
     },
   });
   const hostId = values["host-id"] ?? "host1";
@@ -47,6 +51,7 @@ async function main(): Promise<void> {
     ...(values.advertise ? { advertiseAddress: values.advertise } : {}),
     bus,
     heartbeatIntervalMs: positive(values["heartbeat-ms"], "--heartbeat-ms"),
+    scheduler: schedulerName(values.sched),
     // Default: fence after 2 missed beats; the scheduler declares a host down after 3.
     fenceTimeoutMs:
       values["fence-ms"] === undefined
@@ -65,6 +70,12 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+}
+
+function schedulerName(text: string): SchedulerName {
+  const name = SCHEDULER_NAMES.find((known) => known === text);
+  if (name === undefined) throw new Error(`--sched "${text}": use ${SCHEDULER_NAMES.join(" or ")}`);
+  return name;
 }
 
 function positive(text: string, flag: string): number {

@@ -3,6 +3,15 @@ import { XenbusState } from "../../xenstore/paths.js";
 import type { DeviceKind } from "./split-device.js";
 
 /**
+ * What maps a device's rings when it connects (the data path; see dom0/io): `connect` returns why
+ * the frontend's rings cannot be used, or undefined once they are mapped.
+ */
+export interface BackendConnector {
+  connect(be: string, fe: string, kind: DeviceKind): string | undefined;
+  disconnect(be: string): void;
+}
+
+/**
  * A backend driver in Dom0 (netback for vif, blkback for vbd), driven by xenstore as the real ones
  * are: it answers a new device with InitWait (hotplug done), connects when the frontend says
  * Initialised, and closes when the frontend closes.
@@ -10,18 +19,23 @@ import type { DeviceKind } from "./split-device.js";
 export class BackendDriver {
   private readonly watchedFrontends = new Map<string, string>(); // frontend path -> backend path
   private readonly token: string;
+  /** `.../backend/$KIND/$FRONTDOMID/$DEVID/state`; group 1 is the device's backend directory. */
+  private readonly statePathPattern: RegExp;
   stateTransitionCount = 0;
 
   constructor(
     private readonly store: XenStore,
     readonly kind: DeviceKind,
+    private readonly connector?: BackendConnector,
   ) {
     this.token = `backend-${kind}`;
+    this.statePathPattern = new RegExp(`^(/local/domain/0/backend/${kind}/\\d+/\\d+)/state$`);
     store.watch(`/local/domain/0/backend/${kind}`, this.token, (path) => this.onBackendChange(path));
   }
 
   private onBackendChange(path: string): void {
-    const match = new RegExp(`^(/local/domain/0/backend/${this.kind}/\\d+/\\d+)/state$`).exec(path);
+    if (!path.endsWith("/state")) return; // most changes here are other backend keys
+    const match = this.statePathPattern.exec(path);
     if (!match) return;
     const be = match[1]!;
     const state = this.readState(be);
@@ -43,13 +57,18 @@ export class BackendDriver {
     const frontState = this.readState(fe);
     const backState = this.readState(be);
     if (frontState === XenbusState.Initialised && backState === XenbusState.InitWait) {
-      this.setState(be, XenbusState.Connected);
+      const problem = this.connector?.connect(be, fe, this.kind);
+      // xenbus_dev_fatal: the reason goes to the backend's error node and the device stays down.
+      if (problem !== undefined) this.store.write(`${be}/error`, problem);
+      else this.setState(be, XenbusState.Connected);
     } else if (frontState === XenbusState.Closed && backState !== XenbusState.Closed) {
+      this.connector?.disconnect(be);
       this.setState(be, XenbusState.Closed);
     }
   }
 
   private forget(be: string): void {
+    this.connector?.disconnect(be);
     const fe = this.store.read(`${be}/frontend`);
     if (fe === undefined || !this.watchedFrontends.has(fe)) return;
     this.watchedFrontends.delete(fe);

@@ -20,6 +20,11 @@ describe("readXsim", () => {
     });
   });
 
+  it("keeps xsim_cpu as text for the toolstack to check against the host", () => {
+    expect(xsim('xsim_cpu = "io:burst=1ms,sleep=10ms"')).toEqual({ cpu: "io:burst=1ms,sleep=10ms" });
+    expect(xsim('xsim_cpu = "nonsense"')).toEqual({ cpu: "nonsense" });
+  });
+
   it("refuses a Windows guest that is not HVM", () => {
     expect(() => xsim('xsim_os = "Windows"', "pvh")).toThrow(
       'x.cfg:1:11: a Windows guest must be HVM (type is "pvh")',
@@ -30,6 +35,6 @@ describe("readXsim", () => {
   it("refuses bad values and unknown xsim keys", () => {
     expect(() => xsim('xsim_ha = "always"')).toThrow('x.cfg:1:11: invalid xsim_ha "always"');
     expect(() => xsim("xsim_seed = 0x100000000")).toThrow('x.cfg:1:13: "xsim_seed" is 4294967296');
-    expect(() => xsim("a = 1\nxsim_cpu = 1")).toThrow('x.cfg:2:1: unknown xsim key "xsim_cpu"');
+    expect(() => xsim("a = 1\nxsim_cpus = 1")).toThrow('x.cfg:2:1: unknown xsim key "xsim_cpus"');
   });
 });

@@ -67,12 +67,18 @@ export interface DomainConfig {
   vifs: VifSpec[];
   xsim: {
     workload?: string;
+    /** What the vCPUs ask of the CPU: `cpu`, `io:burst=1ms,sleep=10ms`, `idle`, `bursty:on=..,off=..`. */
+    cpu?: string;
     os?: string;
     ha?: "restart" | "best-effort";
     seed?: number;
     /** Placement: keep this domain with (affinity) or apart from (anti-affinity) its group. */
     affinity?: string;
     antiAffinity?: string;
+    /** Split-driver I/O load, e.g. `net:tx=20MB/s,rx=5MB/s;disk:read=100iops,write=50iops,size=4K`. */
+    io?: string;
+    /** PV drivers in the guest; unset: yes for PV/PVH, no for HVM (QEMU emulates its devices). */
+    pvDrivers?: boolean;
   };
   /** Keys we accept but do not model (sdl, vnc, viridian, ...), as plain JSON values. */
   other: Record<string, unknown>;

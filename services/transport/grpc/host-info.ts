@@ -29,7 +29,7 @@ export function hostInfo(toolstack: Toolstack, hostname: string): HostInfo {
     xenMinor: XEN_VERSION.minor,
     xenExtra: XEN_VERSION.extra,
     xenCaps: xenCaps(spec.hvmCapable),
-    xenScheduler: "credit2",
+    xenScheduler: toolstack.hypervisor.schedulerName,
     xenPagesize: PAGE_SIZE_BYTES,
     xenCommandline: `placeholder dom0_mem=${toolstack.records.get(0)?.config.memoryMib ?? 0}M`,
     domainCount: toolstack.hypervisor.domainCount,

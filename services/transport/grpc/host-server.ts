@@ -6,9 +6,16 @@ import { domainInfo } from "./domain-info.js";
 import { hostInfo } from "./host-info.js";
 import { unary } from "./status.js";
 import { configFromJson } from "../../dom0/xlcfg/config-json.js";
+import { CpuUsageSampler } from "../../dom0/cpu-usage.js";
+import { schedServer } from "./sched-server.js";
+import { deviceListServer } from "./device-lists.js";
 
 /** The Host gRPC service: each RPC is an xl verb handed to the toolstack. */
-export function hostServer(toolstack: Toolstack, hostname: string): HostServer {
+export function hostServer(
+  toolstack: Toolstack,
+  hostname: string,
+  cpuUsage = new CpuUsageSampler(toolstack.hypervisor, toolstack.clock),
+): HostServer {
   const reply = (record: Parameters<typeof domainInfo>[1]) => ({ domain: domainInfo(toolstack, record) });
   return {
     info: unary(() => hostInfo(toolstack, hostname)),
@@ -79,5 +86,7 @@ export function hostServer(toolstack: Toolstack, hostname: string): HostServer {
         throw new ToolstackError("NOT_FOUND", `xenstore path ${path} does not exist`);
       return { entries: toolstack.store.snapshot(path) };
     }),
+    ...schedServer(toolstack, cpuUsage),
+    ...deviceListServer(toolstack),
   };
 }

@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { SimulatedClock } from "../core/clock.js";
+import { Prng } from "../core/prng.js";
+import { Toolstack } from "./toolstack.js";
+import { loadDomainConfig } from "./xlcfg/load.js";
+import { CPU_USAGE_SAMPLE_INTERVAL_MS, CpuUsageSampler } from "./cpu-usage.js";
+
+const TICK_STEP_MS = 10;
+
+function advance(ts: Toolstack, clock: SimulatedClock, durationMs: number): void {
+  for (let elapsedMs = 0; elapsedMs < durationMs; elapsedMs += TICK_STEP_MS) {
+    clock.advanceMs(TICK_STEP_MS);
+    ts.hypervisor.tick();
+  }
+}
+
+describe("CpuUsageSampler (xentop CPU(%))", () => {
+  it("reports each domain's CPU over the last interval, 100 % per busy pCPU", () => {
+    const clock = new SimulatedClock();
+    const spec = { hostId: "h1", pcpuCount: 4, memoryMib: 1024, hvmCapable: true, cpuMhz: 2400 };
+    const ts = new Toolstack(spec, { memoryMib: 256, vcpus: 1 }, clock, new Prng(9));
+    const cfg = (name: string, demand: string) =>
+      loadDomainConfig(
+        `name = "${name}"\nkernel = "/k"\nmemory = 32\nvcpus = 2\nxsim_cpu = "${demand}"\n`,
+        "c",
+        [],
+        ts.prng,
+      );
+    const busy = ts.create(cfg("busy", "cpu"));
+    const idle = ts.create(cfg("idle", "idle"));
+    const sampler = new CpuUsageSampler(ts.hypervisor, clock);
+    sampler.sample();
+    expect(sampler.percent(busy.domid, busy.uuid)).toBe(0);
+    expect(sampler.intervalMs).toBe(0);
+    advance(ts, clock, CPU_USAGE_SAMPLE_INTERVAL_MS);
+    sampler.sample();
+    expect(sampler.intervalMs).toBe(CPU_USAGE_SAMPLE_INTERVAL_MS);
+    expect(sampler.percent(busy.domid, busy.uuid)).toBeGreaterThan(190);
+    expect(sampler.percent(busy.domid, busy.uuid)).toBeLessThanOrEqual(200);
+    expect(sampler.percent(idle.domid, idle.uuid)).toBeLessThan(5);
+    ts.pause("busy");
+    advance(ts, clock, CPU_USAGE_SAMPLE_INTERVAL_MS);
+    sampler.sample();
+    expect(sampler.percent(busy.domid, busy.uuid)).toBe(0);
+    expect(sampler.percent(busy.domid, "another-uuid")).toBe(0);
+  });
+});

@@ -1,0 +1,57 @@
+import type { Clock } from "../core/clock.js";
+import type { Hypervisor } from "../core/hypervisor.js";
+
+/** How often a host service samples its domains' CPU time for xentop's CPU(%). */
+export const CPU_USAGE_SAMPLE_INTERVAL_MS = 1000;
+const NS_PER_MS = 1_000_000;
+const PERCENT = 100;
+
+interface CpuSample {
+  timeMs: number;
+  /** Domain CPU time by `domid:uuid`, so a domid reused between samples does not count as one domain. */
+  cpuTimeNsByDomain: Map<string, number>;
+}
+
+/**
+ * xentop's CPU(%) (tools/xentop/xentop.c get_cpu_pct): CPU time used between two samples over the
+ * time between them, 100 % being one pCPU. The host service samples every interval; the figure is
+ * that of the last complete interval, 0 until two samples exist or for a domain the first missed.
+ */
+export class CpuUsageSampler {
+  private previous: CpuSample | undefined;
+  private latest: CpuSample | undefined;
+
+  constructor(
+    private readonly hypervisor: Hypervisor,
+    private readonly clock: Clock,
+  ) {}
+
+  sample(): void {
+    const cpuTimeNsByDomain = new Map<string, number>();
+    for (const domain of this.hypervisor.domains()) {
+      cpuTimeNsByDomain.set(domainKey(domain.domid, domain.uuid), domain.cpuTimeNs);
+    }
+    this.previous = this.latest;
+    this.latest = { timeMs: this.clock.nowMs(), cpuTimeNsByDomain };
+  }
+
+  /** Length of the interval `percent` measures over, 0 before two samples. */
+  get intervalMs(): number {
+    if (!this.previous || !this.latest) return 0;
+    return this.latest.timeMs - this.previous.timeMs;
+  }
+
+  percent(domid: number, uuid: string): number {
+    if (!this.previous || !this.latest) return 0;
+    const elapsedNs = (this.latest.timeMs - this.previous.timeMs) * NS_PER_MS;
+    const key = domainKey(domid, uuid);
+    const cpuNowNs = this.latest.cpuTimeNsByDomain.get(key);
+    const cpuBeforeNs = this.previous.cpuTimeNsByDomain.get(key);
+    if (elapsedNs <= 0 || cpuNowNs === undefined || cpuBeforeNs === undefined) return 0;
+    return (Math.max(0, cpuNowNs - cpuBeforeNs) * PERCENT) / elapsedNs;
+  }
+}
+
+function domainKey(domid: number, uuid: string): string {
+  return `${domid}:${uuid}`;
+}

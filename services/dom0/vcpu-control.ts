@@ -1,0 +1,121 @@
+import type { VcpuInfo } from "../core/sched/index.js";
+import { ToolstackError } from "./errors.js";
+import type { DomainRecord, Toolstack } from "./toolstack.js";
+import { toToolstackError } from "./xen-error-map.js";
+import type { DomainConfig } from "./xlcfg/domain-config.js";
+import {
+  type AffinityPin,
+  affinityTexts,
+  configAffinityPins,
+  configAffinityValue,
+  parseAffinity,
+} from "./vcpu-affinity.js";
+
+/** One line of `xl vcpu-list`: what the hypervisor reports plus the soft affinity libxl keeps. */
+export interface VcpuListEntry extends VcpuInfo {
+  softAffinityText: string;
+}
+
+export interface DomainVcpus {
+  record: DomainRecord;
+  vcpus: VcpuListEntry[];
+}
+
+/** `xl vcpu-pin DOM VCPU HARD [SOFT]`: undefined affinities are left as they are (xl's "-"). */
+export interface VcpuPinRequest {
+  vcpu: number | "all";
+  hard?: string;
+  soft?: string;
+}
+
+/** Checks xl.cfg `cpus` / `cpus_soft` against this host's pCPUs; throws INVALID_ARGUMENT. */
+export function checkConfigAffinity(config: DomainConfig, pcpuCount: number): void {
+  configAffinityPins("cpus", config.cpus, pcpuCount, config.maxvcpus);
+  configAffinityPins("cpus_soft", config.cpusSoft, pcpuCount, config.maxvcpus);
+}
+
+/** After the domain is built: pins its vCPUs as xl.cfg `cpus` says (libxl__build_pre). */
+export function applyConfigAffinity(toolstack: Toolstack, record: DomainRecord): void {
+  const pins = configAffinityPins(
+    "cpus",
+    record.config.cpus,
+    toolstack.spec.pcpuCount,
+    record.config.maxvcpus,
+  );
+  for (const pin of pins) toolstack.hypervisor.vcpuPin(record.domid, pin.vcpu, pin.pcpus);
+}
+
+/** `xl vcpu-list [dom...]`: every vCPU up to maxvcpus of the named domains, or of every domain. */
+export function listVcpus(toolstack: Toolstack, refs: readonly string[]): DomainVcpus[] {
+  const records =
+    refs.length === 0
+      ? [...toolstack.records.values()].sort((a, b) => a.domid - b.domid)
+      : refs.map((ref) => toolstack.requireDomain(ref));
+  return records.map((record) => {
+    const infos = toolstack.hypervisor.vcpuInfo(record.domid);
+    const soft = softAffinityTexts(toolstack, record, infos.length);
+    return { record, vcpus: infos.map((info, vcpu) => ({ ...info, softAffinityText: soft[vcpu]! })) };
+  });
+}
+
+/** xl vcpu-pin's VCPU argument: a vCPU number or `all` (xl_vcpu.c main_vcpupin). */
+export function parseVcpuArgument(text: string): number | "all" {
+  if (text === "all") return "all";
+  if (!/^\d+$/.test(text)) throw new ToolstackError("INVALID_ARGUMENT", `invalid argument "${text}" as VCPU`);
+  return Number(text);
+}
+
+/** `xl vcpu-pin`: checks everything first, then sets hard and soft affinity; refuses whole. */
+export function pinVcpus(toolstack: Toolstack, ref: string, request: VcpuPinRequest): DomainRecord {
+  const record = toolstack.requireDomain(ref);
+  if (toolstack.isMigrating(record.domid))
+    throw new ToolstackError("FAILED_PRECONDITION", `domain ${record.name} is being migrated`);
+  const maxvcpus = toolstack.domainOf(record).maxvcpus;
+  if (request.vcpu !== "all" && request.vcpu >= maxvcpus) {
+    throw new ToolstackError(
+      "INVALID_ARGUMENT",
+      `domain ${record.name} has vCPUs 0..${maxvcpus - 1}, not ${request.vcpu}`,
+    );
+  }
+  const pcpuCount = toolstack.spec.pcpuCount;
+  const pin = (kind: string, text: string | undefined): AffinityPin | undefined =>
+    text === undefined
+      ? undefined
+      : { vcpu: request.vcpu, ...parseAffinity(`vcpu-pin ${kind} affinity`, text, pcpuCount) };
+  const hard = pin("hard", request.hard);
+  const soft = pin("soft", request.soft);
+  try {
+    if (hard) toolstack.hypervisor.vcpuPin(record.domid, hard.vcpu, hard.pcpus);
+  } catch (error) {
+    throw toToolstackError(error);
+  }
+  const hardTexts = toolstack.hypervisor.vcpuInfo(record.domid).map((info) => info.hardAffinityText);
+  const softBase = softAffinityTexts(toolstack, record, maxvcpus);
+  const softTexts = soft ? affinityTexts([soft], maxvcpus, softBase) : softBase;
+  record.config = withAffinity(record.config, hardTexts, softTexts);
+  return record;
+}
+
+/**
+ * Soft affinity is kept by the toolstack only (xensim's schedulers do not model it), in the
+ * domain's config, so vcpu-list shows it and a migration carries it.
+ */
+function softAffinityTexts(toolstack: Toolstack, record: DomainRecord, vcpuCount: number): string[] {
+  const pcpuCount = toolstack.spec.pcpuCount;
+  return affinityTexts(
+    configAffinityPins("cpus_soft", record.config.cpusSoft, pcpuCount, vcpuCount),
+    vcpuCount,
+  );
+}
+
+/** The config with `cpus` / `cpus_soft` set to what the vCPUs run with now. */
+function withAffinity(config: DomainConfig, hardTexts: string[], softTexts: string[]): DomainConfig {
+  const { cpus: _cpus, cpusSoft: _cpusSoft, ...rest } = config;
+  const cpus = configAffinityValue(hardTexts);
+  const cpusSoft = configAffinityValue(softTexts);
+  return {
+    ...rest,
+    ...(cpus !== undefined ? { cpus } : {}),
+    ...(cpusSoft !== undefined ? { cpusSoft } : {}),
+  };
+}

@@ -1,0 +1,123 @@
+import type {
+  HostServer,
+  SchedCreditReply,
+  SchedCreditRequest,
+  SchedPoolEntry,
+  VcpuListReply,
+} from "../../gen/xensim/v1/host.js";
+import type { SchedPoolParams, SchedulerName } from "../../core/sched/index.js";
+import type { Toolstack } from "../../dom0/toolstack.js";
+import type { CpuUsageSampler } from "../../dom0/cpu-usage.js";
+import { ToolstackError } from "../../dom0/errors.js";
+import { listVcpus, parseVcpuArgument, pinVcpus } from "../../dom0/vcpu-control.js";
+import {
+  CPUPOOL_NAME,
+  CREDIT_MIGRATION_DELAY_US,
+  type DomainSchedParams,
+  domainSchedParams,
+  poolSchedParams,
+  setDomainSchedParams,
+  setPoolSchedParams,
+} from "../../dom0/sched-params.js";
+import { domainInfo } from "./domain-info.js";
+import { topReply } from "./top-info.js";
+import { unary } from "./status.js";
+
+type SchedHandlers = Pick<HostServer, "vcpuList" | "vcpuPin" | "schedCredit" | "schedCredit2" | "top">;
+
+/** The vCPU scheduling RPCs: xl vcpu-list, vcpu-pin, sched-credit, sched-credit2 and top. */
+export function schedServer(toolstack: Toolstack, cpuUsage: CpuUsageSampler): SchedHandlers {
+  return {
+    vcpuList: unary((request) => vcpuListReply(toolstack, request.domains)),
+    vcpuPin: unary((request) => {
+      const record = pinVcpus(toolstack, request.domain, {
+        vcpu: parseVcpuArgument(request.vcpu),
+        ...(request.hardAffinity !== undefined ? { hard: request.hardAffinity } : {}),
+        ...(request.softAffinity !== undefined ? { soft: request.softAffinity } : {}),
+      });
+      return { domain: domainInfo(toolstack, record) };
+    }),
+    schedCredit: unary((request) => schedCredit(toolstack, "credit", request)),
+    schedCredit2: unary((request) => schedCredit(toolstack, "credit2", request)),
+    top: unary(() => topReply(toolstack, cpuUsage)),
+  };
+}
+
+function vcpuListReply(toolstack: Toolstack, refs: readonly string[]): VcpuListReply {
+  return {
+    domains: listVcpus(toolstack, refs).map(({ record, vcpus }) => ({
+      name: record.name,
+      domid: record.domid,
+      vcpus: vcpus.map((vcpu) => ({
+        vcpu: vcpu.vcpuId,
+        cpu: vcpu.pcpu,
+        online: vcpu.online,
+        running: vcpu.running,
+        blocked: vcpu.blocked,
+        cpuTimeNs: Math.round(vcpu.cpuTimeNs),
+        hardAffinity: vcpu.hardAffinityText,
+        softAffinity: vcpu.softAffinityText,
+      })),
+    })),
+  };
+}
+
+/**
+ * xl_sched.c main_sched_credit / main_sched_credit2: -s shows or sets the pool, -d shows or sets a
+ * domain, neither lists the pool and every domain. The option checks are xl's own.
+ */
+function schedCredit(
+  toolstack: Toolstack,
+  name: SchedulerName,
+  request: SchedCreditRequest,
+): SchedCreditReply {
+  const setsDomain = request.weight !== undefined || request.cap !== undefined;
+  const setsPool = request.tsliceMs !== undefined || request.ratelimitUs !== undefined;
+  if (request.pool && (request.domain !== "" || setsDomain))
+    throw new ToolstackError(
+      "INVALID_ARGUMENT",
+      "specifying schedparam (-s) is not allowed with domain options",
+    );
+  if (request.domain === "" && setsDomain)
+    throw new ToolstackError("INVALID_ARGUMENT", "must specify a domain (-d) to set weight or cap");
+  if (!request.pool && setsPool)
+    throw new ToolstackError("INVALID_ARGUMENT", "must specify schedparam (-s) to set tslice or ratelimit");
+  if (request.pool) {
+    const params = setsPool
+      ? setPoolSchedParams(toolstack, name, poolParamsOf(request))
+      : poolSchedParams(toolstack, name);
+    return { scheduler: name, domains: [], pool: poolEntry(name, params) };
+  }
+  if (request.domain !== "") {
+    const entry = setsDomain
+      ? setDomainSchedParams(toolstack, name, request.domain, {
+          ...(request.weight !== undefined ? { weight: request.weight } : {}),
+          ...(request.cap !== undefined ? { cap: request.cap } : {}),
+        })
+      : domainSchedParams(toolstack, name, request.domain)[0]!;
+    return { scheduler: name, domains: [domainEntry(entry)] };
+  }
+  const domains = domainSchedParams(toolstack, name, undefined).map(domainEntry);
+  return { scheduler: name, domains, pool: poolEntry(name, poolSchedParams(toolstack, name)) };
+}
+
+function poolParamsOf(request: SchedCreditRequest): Partial<SchedPoolParams> {
+  return {
+    ...(request.tsliceMs !== undefined ? { tsliceMs: request.tsliceMs } : {}),
+    ...(request.ratelimitUs !== undefined ? { ratelimitUs: request.ratelimitUs } : {}),
+  };
+}
+
+function domainEntry({ record, params }: DomainSchedParams) {
+  return { name: record.name, domid: record.domid, weight: params.weight, cap: params.cap };
+}
+
+function poolEntry(name: SchedulerName, params: SchedPoolParams): SchedPoolEntry {
+  if (name === "credit2") return { name: CPUPOOL_NAME, ratelimitUs: params.ratelimitUs };
+  return {
+    name: CPUPOOL_NAME,
+    ratelimitUs: params.ratelimitUs,
+    ...(params.tsliceMs !== undefined ? { tsliceMs: params.tsliceMs } : {}),
+    migrationDelayUs: CREDIT_MIGRATION_DELAY_US,
+  };
+}
