@@ -8,6 +8,7 @@ import {
   type ClusterState,
 } from "./cluster-state.js";
 import type { CliIo } from "./domain-commands.js";
+import { HOST_NODE_FLAGS } from "../host/node-flags.js";
 
 export const NATS_PORT_DEFAULT = 4222;
 export const HOST_COUNT_MAX = 64;
@@ -78,6 +79,7 @@ async function up(options: UpOptions, io: CliIo): Promise<ClusterState> {
     for (let n = 1; n <= hostCount; n++) {
       const hostId = `host${n}`;
       const args = [
+        ...HOST_NODE_FLAGS,
         serviceEntry("host"),
         "--host-id",
         hostId,

@@ -1,6 +1,7 @@
 import type { Xxh64 } from "@node-rs/xxhash";
 import { assert } from "../errors.js";
 import { PAGE_SHIFT, PAGE_SIZE_BYTES } from "../units.js";
+import { ChunkPool } from "./chunk-pool.js";
 import { PageBitmap } from "./page-bitmap.js";
 import { ZERO_PAGE, type PageBytes, zeroBytes } from "./zero-page.js";
 
@@ -8,6 +9,11 @@ import { ZERO_PAGE, type PageBytes, zeroBytes } from "./zero-page.js";
 export const CHUNK_PAGE_SHIFT = 12;
 export const CHUNK_PAGE_COUNT = 1 << CHUNK_PAGE_SHIFT;
 export const CHUNK_BYTE_COUNT = CHUNK_PAGE_COUNT * PAGE_SIZE_BYTES;
+/** Freed chunks a host process keeps for reuse: 64 x 16 MiB = 1 GiB, one large guest's worth. */
+export const FREE_CHUNK_COUNT_MAX = 64;
+
+/** The free chunks of every PageStore in this process (one host, or a whole simulated cluster). */
+export const HOST_CHUNK_POOL = new ChunkPool(CHUNK_BYTE_COUNT, FREE_CHUNK_COUNT_MAX);
 
 interface Chunk {
   /** Zero-filled on allocation (calloc), so pages never written are not resident on the host. */
@@ -26,7 +32,10 @@ export class PageStore {
   private readonly populated: PageBitmap;
   private chunkByteCountTotal = 0;
 
-  constructor(private pageCountCapacity: number) {
+  constructor(
+    private pageCountCapacity: number,
+    private readonly pool: ChunkPool = HOST_CHUNK_POOL,
+  ) {
     this.populated = new PageBitmap(pageCountCapacity);
   }
 
@@ -106,14 +115,16 @@ export class PageStore {
     if (lastChunk === undefined) return;
     const byteCountNeeded = this.chunkPageCount(lastChunkIndex) * PAGE_SIZE_BYTES;
     if (byteCountNeeded <= lastChunk.bytes.length) return;
-    const bytes = Buffer.alloc(byteCountNeeded);
+    const bytes = this.pool.take(byteCountNeeded);
     lastChunk.bytes.copy(bytes);
+    this.pool.give(lastChunk.bytes);
     this.chunkByteCountTotal += bytes.length - lastChunk.bytes.length;
     this.chunks[lastChunkIndex] = { ...lastChunk, bytes, view: viewOf(bytes) };
   }
 
-  /** Drops every page and chunk. */
+  /** Drops every page and chunk; the chunks go back to the pool. */
   releaseAll(): void {
+    for (const chunk of this.chunks) if (chunk !== undefined) this.pool.give(chunk.bytes);
     this.chunks.length = 0;
     this.chunkByteCountTotal = 0;
     this.populated.deleteRange(0, this.pageCountCapacity);
@@ -123,7 +134,7 @@ export class PageStore {
     const chunkIndex = pfn >>> CHUNK_PAGE_SHIFT;
     let chunk = this.chunks[chunkIndex];
     if (chunk === undefined) {
-      const bytes = Buffer.alloc(this.chunkPageCount(chunkIndex) * PAGE_SIZE_BYTES);
+      const bytes = this.pool.take(this.chunkPageCount(chunkIndex) * PAGE_SIZE_BYTES);
       chunk = { bytes, view: viewOf(bytes), populatedPageCount: 0 };
       this.chunks[chunkIndex] = chunk;
       this.chunkByteCountTotal += bytes.length;
@@ -143,6 +154,7 @@ export class PageStore {
     if (chunk.populatedPageCount === 0) {
       this.chunks[chunkIndex] = undefined;
       this.chunkByteCountTotal -= chunk.bytes.length;
+      this.pool.give(chunk.bytes);
     }
   }
 

@@ -70,6 +70,11 @@ export class IncomingMigration {
     this.receiver.push(chunk);
   }
 
+  /** END arrived after a passing VERIFY: streamEnded() need not wait for the transport's own end. */
+  get isStreamComplete(): boolean {
+    return this.receiver?.isEnded ?? false;
+  }
+
   /** The stream ended: it must have been whole and verified. */
   streamEnded(): ReceivedInfo {
     if (!this.receiver) throw new ToolstackError("FAILED_PRECONDITION", "no stream");

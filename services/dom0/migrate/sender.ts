@@ -13,6 +13,7 @@ import { Pacer } from "../precopy/pacer.js";
 import { ToolstackError } from "../errors.js";
 import type { EngineScheduler, StreamSink } from "./stream-sink.js";
 import { WriterPool } from "./writer-pool.js";
+import { RECORD_HEADROOM_BYTE_COUNT } from "../stream/page-batch-writer.js";
 import { roundReport, type RoundReport } from "./round-log.js";
 
 /** Pages per PAGE_DATA record on the wire: 64 pages = 256 KiB, the best gRPC message size here. */
@@ -196,6 +197,9 @@ export class StreamSender {
     const lastLive = this.rounds.at(-1);
     const bandwidthLast =
       lastLive && lastLive.durationMs > 0 ? (lastLive.bytesSent * 1000) / lastLive.durationMs : 0;
+    // Drain what the live rounds queued while the guest still runs: the guest's downtime then
+    // covers the last dirty pages only, not records of earlier rounds still waiting in the sink.
+    if (this.options.live) await this.sink.flush();
     this.checkCancelled();
     const pausedAtMs = clock.nowMs();
     if (this.options.live) this.domain.pause();
@@ -289,7 +293,7 @@ export class StreamSender {
       const delayMs = limit === Infinity ? 0 : this.pacer.delayMsFor(record.length, limit);
       if (delayMs > 0) await this.options.scheduler.sleepMs(delayMs);
       this.bytesSent += record.length;
-      await this.sink.write(record, () => this.pool.release(writer));
+      await this.sink.write(record, () => this.pool.release(writer), RECORD_HEADROOM_BYTE_COUNT);
       this.options.onProgress?.({
         phase: phase === "live" ? "active" : "stop-and-copy",
         round,

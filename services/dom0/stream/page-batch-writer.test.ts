@@ -2,7 +2,7 @@ import { xxh64 } from "@node-rs/xxhash";
 import { describe, expect, it } from "vitest";
 import { PAGE_SIZE_BYTES } from "../../core/units.js";
 import { PAGE_DATA_FLAG_CHECKSUMS, RecordType } from "./format.js";
-import { PageBatchWriter } from "./page-batch-writer.js";
+import { PageBatchWriter, RECORD_HEADROOM_BYTE_COUNT } from "./page-batch-writer.js";
 import { ZERO_PAGE_CHECKSUM } from "./page-checksum.js";
 
 function filledPage(value: number): Uint8Array {
@@ -85,6 +85,17 @@ describe("PageBatchWriter", () => {
     expect(record.byteLength).toBe(dataStart + 1024 * PAGE_SIZE_BYTES);
     expect(record[dataStart]).toBe(1);
     expect(record[dataStart + 1023 * PAGE_SIZE_BYTES]).toBe((1023 % 255) + 1);
+  });
+
+  it("leaves RECORD_HEADROOM_BYTE_COUNT bytes in front of a full and of a partial record", () => {
+    const writer = new PageBatchWriter({ pageCountMax: 4 });
+    for (const pageCount of [4, 1]) {
+      writer.begin();
+      for (let pfn = 0; pfn < pageCount; pfn++) writer.addPage(pfn, filledPage(pfn + 1));
+      const record = writer.finish();
+      expect(record.byteOffset).toBeGreaterThanOrEqual(RECORD_HEADROOM_BYTE_COUNT);
+      expect(record.byteOffset % 8).toBe(0);
+    }
   });
 
   it("throws on misuse: no begin, a full batch, bad pfns and sizes, an empty record", () => {

@@ -7,7 +7,8 @@
  * pfn array and the checksums so that they end exactly where the data begins, and returns one
  * contiguous view. That costs one copy of at most 16 KiB per record (vs. 4 MiB of data) and
  * lets the caller send a single Buffer; a PAGE_DATA body is always a multiple of 8 bytes, so
- * there is no padding.
+ * there is no padding. In front of the header area, RECORD_HEADROOM_BYTE_COUNT bytes stay free for
+ * a transport to write its framing in place (e.g. a protobuf field prefix) instead of copying.
  */
 import { PAGE_SIZE_BYTES } from "../../core/units.js";
 import {
@@ -34,6 +35,12 @@ export interface PageBatchWriterOptions {
 
 const WORD_COUNT_PER_ENTRY = 2;
 
+/**
+ * Bytes in front of every record finish() returns, in the same buffer, that no one but the
+ * record's consumer writes: room for a framing prefix (a multiple of 8 keeps the record aligned).
+ */
+export const RECORD_HEADROOM_BYTE_COUNT = 16;
+
 export class PageBatchWriter {
   readonly pageCountMax: number;
   readonly checksums: boolean;
@@ -59,7 +66,10 @@ export class PageBatchWriter {
     this.pageCountMax = pageCountMax;
     this.checksums = options.checksums ?? true;
     this.onChecksum = options.onChecksum;
-    const byteCountMax = RECORD_HEADER_BYTE_COUNT + pageDataBodyByteCount(pageCountMax, pageCountMax, true);
+    const byteCountMax =
+      RECORD_HEADROOM_BYTE_COUNT +
+      RECORD_HEADER_BYTE_COUNT +
+      pageDataBodyByteCount(pageCountMax, pageCountMax, true);
     // allocUnsafeSlow: an own ArrayBuffer at byteOffset 0, so the 8-byte aligned views below work.
     this.record = Buffer.allocUnsafeSlow(byteCountMax);
     this.recordWords = new Uint32Array(this.record.buffer, 0, byteCountMax / 4);
@@ -110,8 +120,8 @@ export class PageBatchWriter {
     const dataOffset = this.dataStart + this.pageCountWithData * PAGE_SIZE_BYTES;
     this.record.set(page, dataOffset);
     if (this.checksums || this.onChecksum !== undefined) {
-      // Hash the copy: it is exactly what the record carries.
-      const checksum = pageChecksum(this.record.subarray(dataOffset, dataOffset + PAGE_SIZE_BYTES));
+      // Hash the copy, exactly what the record carries (a plain view: Buffer#subarray costs more).
+      const checksum = pageChecksum(new Uint8Array(this.record.buffer, dataOffset, PAGE_SIZE_BYTES));
       this.dataChecksums[this.pageCountWithData] = checksum;
       this.onChecksum?.(pfn, checksum);
     }
@@ -124,7 +134,10 @@ export class PageBatchWriter {
     this.onChecksum?.(pfn, ZERO_PAGE_CHECKSUM);
   }
 
-  /** Completes the record and returns a view of it, valid until the next begin(). */
+  /**
+   * Completes the record and returns a view of it, valid until the next begin(). The
+   * RECORD_HEADROOM_BYTE_COUNT bytes before the view (in `record.buffer`) are the caller's.
+   */
   finish(): Buffer {
     if (this.finished) throw new Error("PageBatchWriter.finish: no record begun");
     if (this.pageCountAdded === 0)

@@ -86,30 +86,35 @@ function pull(
   const stream = client.pullStream({ migrationId: incoming.info.migrationId, pullToken });
   let over = false;
   const end = (error?: unknown) => {
-    if (over) return;
+    if (over) return void client.close(); // already answered: only let the channel go
     over = true;
     stream.cancel();
     client.close();
     done(error);
+  };
+  const complete = () => {
+    try {
+      const received = incoming.streamEnded();
+      over = true;
+      done(undefined, received);
+    } catch (error) {
+      end(error);
+    }
   };
   stream.on("data", (chunk: StreamChunk) => {
     if (over) return;
     try {
       incoming.push(chunk.data);
     } catch (error) {
-      end(error);
+      return end(error);
     }
+    // Received as soon as END is verified: the source's trailers, a round trip later, add nothing.
+    if (incoming.isStreamComplete) complete();
   });
   stream.on("end", () => {
-    if (over) return;
-    try {
-      const received = incoming.streamEnded();
-      over = true;
-      client.close();
-      done(undefined, received);
-    } catch (error) {
-      end(error);
-    }
+    if (over) return void client.close();
+    complete();
+    client.close();
   });
   stream.on("error", (error: Error) => end(error));
   return () => end(new ToolstackError("ABORTED", "pull stopped"));
