@@ -100,12 +100,20 @@ export function addDomainCommands(program: Command, io: CliIo): void {
     .argument("[domains...]")
     .action(async (domains: string[], options: { long?: boolean }) => {
       const scheduler = viaScheduler(program);
-      if (scheduler && domains.length === 0) {
+      if (scheduler) {
         const client = connectScheduler(scheduler);
         const reply = await unaryCall(client.listAll.bind(client), {});
+        client.close();
+        const wanted = (name: string, domid: number) =>
+          domains.length === 0 || domains.includes(name) || domains.includes(String(domid));
         const all = reply.domains
-          .filter((d) => d.domain)
+          .filter((d) => d.domain && wanted(d.domain.name, d.domain.domid))
           .map((d) => ({ hostId: d.hostId, domain: d.domain! }));
+        const missing = domains.filter(
+          (ref) => !all.some((d) => d.domain.name === ref || String(d.domain.domid) === ref),
+        );
+        if (missing.length > 0)
+          throw new Error(`no domain ${missing.map((m) => `"${m}"`).join(", ")} on any host`);
         io.out(options.long ? formatListLong(all.map((d) => d.domain)) : formatClusterList(all));
         return;
       }

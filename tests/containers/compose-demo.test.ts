@@ -29,9 +29,40 @@ function runCompose(projectName: string, args: string[]): Promise<Finished> {
   });
 }
 
+/** The demo's own lines, without compose's `demo_1  | ` prefix. */
+function demoLines(output: string): string[] {
+  return output.split("\n").map((line) => line.replace(/^\S*demo\S*\s+\|\s?/, ""));
+}
+
+/** The lines `xsim ...args` printed: after its `$ xsim ...` echo, up to the next command or section. */
+function commandOutput(lines: readonly string[], command: string): string[] {
+  const start = lines.lastIndexOf(`$ xsim ${command}`);
+  if (start < 0) return [];
+  const rest = lines.slice(start + 1);
+  const end = rest.findIndex((line) => line.startsWith("$ xsim ") || line.startsWith("=== "));
+  return end < 0 ? rest : rest.slice(0, end);
+}
+
+/** What the evacuation of host1 printed: how many it announced, where each went, host1's end state. */
+function checkEvacuation(output: string): void {
+  const lines = demoLines(output);
+  const evacuation = commandOutput(lines, "host-evacuate host1");
+  const announced = /evacuating (\d+) domains from host1/.exec(evacuation.join("\n"));
+  expect(announced, output).not.toBeNull();
+  const migrated = evacuation.filter((line) => /^migrate\s+\S+ host1 -> host\d\s+completed/.test(line));
+  expect(migrated.length).toBeGreaterThanOrEqual(2);
+  expect(migrated).toHaveLength(Number(announced?.[1]));
+  expect(evacuation.join("\n")).toMatch(/host1 is empty and disabled/);
+  // The last host-list: host1 disabled, only Domain-0 (1 domain, 0 guest vCPUs) and all memory free.
+  const host1Row = commandOutput(lines, "host-list").find((line) => line.startsWith("host1 "));
+  expect(host1Row?.split(/\s+/).slice(0, 7)).toEqual(["host1", "disabled", "16", "16384", "15360", "1", "0"]);
+  const onHost1 = commandOutput(lines, "-H host1:50051 list").filter((line) => !line.startsWith("Name"));
+  expect(onHost1.map((line) => line.split(/\s+/)[0])).toEqual(["Domain-0"]);
+}
+
 describe.skipIf(!withDocker)("the docker-compose demo (README, docker-compose)", () => {
   it(
-    "runs to the end: domains created, host3 refuses HVM, a live migration and a checked one complete",
+    "runs to the end: domains created and placed, host3 refuses HVM, a live migration, host1 evacuated",
     async () => {
       buildImages();
       const projectName = `xsimdemo${randomBytes(4).toString("hex")}`;
@@ -46,6 +77,7 @@ describe.skipIf(!withDocker)("the docker-compose demo (README, docker-compose)",
         ]);
         expect(demo.code, demo.output).toBe(0);
         expect(demo.output).toMatch(/Created domain web/);
+        expect(demo.output).toMatch(/Created domain win \(domid \d+\) on host\d/);
         expect(demo.output).toMatch(/host3 has no hardware virtualisation support/);
         expect(demo.output).toMatch(/web\s+host1 -> host2\s+completed/);
         expect(demo.output).toMatch(/^.*round\s+phase\s+pages sent/m);
@@ -54,6 +86,7 @@ describe.skipIf(!withDocker)("the docker-compose demo (README, docker-compose)",
         ];
         expect(checksums.map((m) => m[1])).toHaveLength(2);
         expect(checksums[0]?.[1]).toBe(checksums[1]?.[1]);
+        checkEvacuation(demo.output);
       } finally {
         await runCompose(projectName, ["down", "--timeout", "0", "--volumes"]);
       }

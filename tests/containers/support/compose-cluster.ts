@@ -38,7 +38,7 @@ export interface ContainerHost {
 export interface ComposeCluster {
   readonly projectName: string;
   readonly hosts: readonly ContainerHost[];
-  /** The scheduler service (compose profile `scheduler`), when asked for. */
+  /** The scheduler service, when asked for. */
   readonly scheduler: SchedulerClient | undefined;
   host(service: string): ContainerHost;
   /** SIGKILLs a service's container (docker kill), as a power cut would. */
@@ -56,11 +56,11 @@ export interface ComposeCluster {
 }
 
 export interface ComposeClusterOptions {
-  /** Also start the scheduler (its profile), healthy once it answers HostList. */
+  /** Also start the scheduler service, healthy once it answers HostList. */
   scheduler?: boolean;
 }
 
-/** Starts nats and the host services of docker-compose.yml as a fresh compose project. */
+/** Starts nats and the host services of docker-compose.yml (and the scheduler if asked) as a fresh project. */
 export async function startComposeCluster(
   prefix: string,
   options: ComposeClusterOptions = {},
@@ -70,7 +70,6 @@ export async function startComposeCluster(
   const services: string[] = [...HOST_SERVICES, ...(options.scheduler ? ["scheduler"] : [])];
   let environment = new DockerComposeEnvironment(REPO_ROOT, "docker-compose.yml")
     .withProjectName(projectName)
-    .withProfiles(...(options.scheduler ? ["scheduler"] : []))
     .withStartupTimeout(STARTUP_TIMEOUT_MS)
     .withClientOptions(
       compose.file === "docker-compose"
