@@ -1,10 +1,13 @@
 import type { Command } from "commander";
 import { createConnection } from "node:net";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { findNatsServer, serviceEntry, startDetached, stopProcess, waitForReadyLine } from "./launcher.js";
 import {
   readClusterState,
   removeClusterState,
   writeClusterState,
+  xsimHome,
   type ClusterState,
 } from "./cluster-state.js";
 import type { CliIo } from "./domain-commands.js";
@@ -71,7 +74,7 @@ async function up(options: UpOptions, io: CliIo): Promise<ClusterState> {
     String(natsPort),
     "-js",
     "-sd",
-    `/tmp/xsim-nats-${natsPort}`,
+    natsStoreDir(natsPort),
   ]);
   const state: ClusterState = { natsUrl: `nats://127.0.0.1:${natsPort}`, natsPid: nats.pid, hosts: [] };
   try {
@@ -122,6 +125,16 @@ async function up(options: UpOptions, io: CliIo): Promise<ClusterState> {
   }
   writeClusterState(state);
   return state;
+}
+
+/**
+ * JetStream's store for this cluster (the scheduler's KV bucket lives there), under XSIM_HOME and
+ * emptied by each `xsim up`: a new cluster starts with no disabled hosts or pending operations.
+ */
+function natsStoreDir(natsPort: number): string {
+  const dir = join(xsimHome(), `nats-${natsPort}`);
+  rmSync(dir, { recursive: true, force: true });
+  return dir;
 }
 
 export async function down(state: ClusterState): Promise<void> {
