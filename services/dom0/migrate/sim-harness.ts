@@ -55,11 +55,13 @@ export function simScheduler(clock: SimulatedClock): EngineScheduler {
   };
 }
 
-/** A sink that hands every chunk straight to a receiver in the same process. */
-export function receiverSink(receiver: StreamReceiver): StreamSink {
+/** A sink that hands every chunk straight to a receiver in the same process; `onEnd` when END arrived. */
+export function receiverSink(receiver: StreamReceiver, onEnd?: () => void): StreamSink {
   return {
     write: (chunk, release) => {
+      const wasEnded = receiver.isEnded;
       receiver.push(chunk);
+      if (!wasEnded && receiver.isEnded) onEnd?.();
       release();
       return Promise.resolve();
     },
