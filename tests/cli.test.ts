@@ -6,19 +6,15 @@ import { join } from "node:path";
 import { REPO_ROOT } from "./support/host-process.js";
 import { freePort } from "./support/ports.js";
 import type { ClusterState } from "../services/cli/cluster-state.js";
+import { XL_FIXTURES } from "./support/xl-fixtures.js";
 
 const XSIM_BIN = join(REPO_ROOT, "bin", "xsim.js");
-const SHARED_FIXTURES = join(REPO_ROOT, "..", "shared", "fixtures", "xl");
-const EXAMPLES = join(REPO_ROOT, "deploy", "examples");
 const HOST_MEMORY_MIB = 4096;
 const LIST_HEADER = "Name                                        ID   Mem VCPUs\tState\tTime(s)";
 
-/** The fixture's path: ../shared/fixtures/xl when present, else the repository's own examples. */
+/** The path of one of the repository's own xl.cfg fixtures (tests/fixtures/xl). */
 function fixturePath(name: string): string {
-  const shared = join(SHARED_FIXTURES, name);
-  if (existsSync(shared)) return shared;
-  const fallback = { "xlexample.hvm": "win.hvm.cfg", "xlexample.pvlinux": "web.pv.cfg" }[name];
-  return join(EXAMPLES, fallback ?? "db.pvh.cfg");
+  return join(XL_FIXTURES, name);
 }
 
 interface Run {
@@ -95,9 +91,9 @@ afterAll(() => {
 
 describe("xsim create -n (dry run, no host needed)", () => {
   const cases = [
-    { file: "xlexample.hvm", name: "example.hvm", type: "hvm", memoryMib: 128 },
-    { file: "xlexample.pvlinux", name: "example.pvlinux", type: "pv", memoryMib: 128 },
-    { file: "xlexample.pvhlinux", name: "example.pvhlinux", type: "pvh", memoryMib: 512 },
+    { file: "guest.hvm", name: "fixture.hvm", type: "hvm", memoryMib: 128 },
+    { file: "guest.pv", name: "fixture.pv", type: "pv", memoryMib: 128 },
+    { file: "guest.pvh", name: "fixture.pvh", type: "pvh", memoryMib: 512 },
   ];
   for (const expected of cases) {
     it(`prints ${expected.file} as JSON`, async () => {
@@ -105,21 +101,17 @@ describe("xsim create -n (dry run, no host needed)", () => {
       const path = fixturePath(expected.file);
       const stdout = await xsimOk(home, "create", "-n", path);
       const config = JSON.parse(stdout) as DryRunConfig;
-      if (path.startsWith(SHARED_FIXTURES)) {
-        expect(config).toMatchObject({
-          name: expected.name,
-          type: expected.type,
-          memoryMib: expected.memoryMib,
-        });
-      } else {
-        expect(config.type).toBe(expected.type);
-      }
+      expect(config).toMatchObject({
+        name: expected.name,
+        type: expected.type,
+        memoryMib: expected.memoryMib,
+      });
       expect(existsSync(join(home, "cluster.json"))).toBe(false);
     });
   }
 
   it("applies trailing key=value overrides as xl does", async () => {
-    const stdout = await xsimOk(newHome(), "create", "-n", fixturePath("xlexample.pvlinux"), "memory=256");
+    const stdout = await xsimOk(newHome(), "create", "-n", fixturePath("guest.pv"), "memory=256");
     expect((JSON.parse(stdout) as { memoryMib: number }).memoryMib).toBe(256);
   });
 
@@ -155,17 +147,17 @@ describe("xsim against a local cluster (xsim up / down)", () => {
   });
 
   it("creates the fixture domains on host1 and lists them as xl does", async () => {
-    await xsimOk(home, "-H", "host1", "create", fixturePath("xlexample.pvlinux"));
-    await xsimOk(home, "-H", "host1", "create", "-p", fixturePath("xlexample.pvhlinux"));
+    await xsimOk(home, "-H", "host1", "create", fixturePath("guest.pv"));
+    await xsimOk(home, "-H", "host1", "create", "-p", fixturePath("guest.pvh"));
     const lines = (await xsimOk(home, "-H", "host1", "list")).trimEnd().split("\n");
     expect(lines[0]).toBe(LIST_HEADER);
     expect(lines).toHaveLength(4);
     // "%-40s %5d %5lu %5d     %c%c%c%c%c%c  %8.1f" (tools/xl/xl_info.c)
     expect(lines[1]).toMatch(/^Domain-0 {32} {5}0 +\d+ +\d+ {5}[r-][b-]---- {2} *\d+\.\d$/);
-    const pv = await configOf(fixturePath("xlexample.pvlinux"));
+    const pv = await configOf(fixturePath("guest.pv"));
     expect(columns(lines[2])).toEqual([pv.name, "1", String(pv.memoryMib), String(pv.vcpus)]);
     expect(lines[2]).toMatch(/ {5}[r-][b-]---- {2} *\d+\.\d$/);
-    const pvh = await configOf(fixturePath("xlexample.pvhlinux"));
+    const pvh = await configOf(fixturePath("guest.pvh"));
     expect(columns(lines[3])).toEqual([pvh.name, "2", String(pvh.memoryMib), String(pvh.vcpus)]);
     expect(lines[3]).toMatch(/ {5}--p--- {2} *\d+\.\d$/);
   });
@@ -197,7 +189,7 @@ describe("xsim against a local cluster (xsim up / down)", () => {
   });
 
   it("refuses an HVM guest on host2 (no HVM) with exit 1 and a message on stderr", async () => {
-    const run = await xsim(home, "-H", "host2", "create", fixturePath("xlexample.hvm"));
+    const run = await xsim(home, "-H", "host2", "create", fixturePath("guest.hvm"));
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/HVM/);
     const lines = (await xsimOk(home, "-H", "host2", "list")).trimEnd().split("\n");

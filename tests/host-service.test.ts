@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { status, type ServiceError } from "@grpc/grpc-js";
 import { startNatsServer, type NatsServerHandle } from "./support/nats-server.js";
-import { startHostProcess, type HostProcess, REPO_ROOT } from "./support/host-process.js";
+import { startHostProcess, type HostProcess } from "./support/host-process.js";
 import { unaryCall } from "../services/cli/host-client.js";
 import { NatsBus } from "../services/transport/bus/nats-bus.js";
 import { decodeJson } from "../services/transport/bus/bus.js";
@@ -11,13 +11,11 @@ import { waitFor } from "../services/transport/bus/bus.case.js";
 import type { HostClient } from "../services/gen/xensim/v1/host.js";
 import type { Heartbeat } from "../services/host/heartbeat.js";
 import type { DomainEvent } from "../services/dom0/events.js";
+import { XL_FIXTURES } from "./support/xl-fixtures.js";
 
-const SHARED_FIXTURES = join(REPO_ROOT, "..", "shared", "fixtures", "xl");
-const EXAMPLES = join(REPO_ROOT, "deploy", "examples");
-
+/** One of the repository's own xl.cfg fixtures (tests/fixtures/xl). */
 function fixture(name: string): { text: string; file: string } {
-  const path = existsSync(join(SHARED_FIXTURES, name)) ? join(SHARED_FIXTURES, name) : join(EXAMPLES, name);
-  return { text: readFileSync(path, "utf8"), file: name };
+  return { text: readFileSync(join(XL_FIXTURES, name), "utf8"), file: name };
 }
 
 async function expectStatus(promise: Promise<unknown>, code: status, fragment: string): Promise<void> {
@@ -83,26 +81,22 @@ describe("a host service over real gRPC and NATS", () => {
     expect(facts.virtCaps).not.toContain("hvm");
   });
 
-  it("creates the three real xl example configs (HVM on the HVM host)", async () => {
-    for (const name of ["xlexample.pvlinux", "xlexample.pvhlinux", "xlexample.hvm"]) {
+  it("creates the three fixture configs (HVM on the HVM host)", async () => {
+    for (const name of ["guest.pv", "guest.pvh", "guest.hvm"]) {
       const { text, file } = fixture(name);
       const reply = await create(hvmHost.client, text, file);
-      expect(reply.domain?.name).toBe(name.replace("xlexample.", "example."));
+      expect(reply.domain?.name).toBe(name.replace("guest.", "fixture."));
     }
     const domains = await list(hvmHost.client);
     expect(domains.map((d) => d.domid)).toEqual([0, 1, 2, 3]);
-    const hvm = domains.find((d) => d.name === "example.hvm")!;
+    const hvm = domains.find((d) => d.name === "fixture.hvm")!;
     expect(hvm.type).toBe("hvm");
     expect(hvm.memoryKib).toBe(128 * 1024);
   });
 
   it("refuses an HVM guest on a host without HVM support and changes nothing", async () => {
     const before = await info(pvHost.client);
-    await expectStatus(
-      create(pvHost.client, fixture("xlexample.hvm").text),
-      status.FAILED_PRECONDITION,
-      "HVM",
-    );
+    await expectStatus(create(pvHost.client, fixture("guest.hvm").text), status.FAILED_PRECONDITION, "HVM");
     expect((await list(pvHost.client)).length).toBe(1);
     expect((await info(pvHost.client)).freeMemoryMib).toBe(before.freeMemoryMib);
   });
@@ -157,7 +151,7 @@ describe("a host service over real gRPC and NATS", () => {
     expect(beat.pcpus).toBeGreaterThan(0);
     expect(beat.freeMemoryKib).toBeLessThan(beat.totalMemoryKib);
     await waitFor(() => events.some((e) => e.event === "destroyed" && e.name === "bye"));
-    const created = events.find((e) => e.event === "created" && e.name === "example.hvm");
+    const created = events.find((e) => e.event === "created" && e.name === "fixture.hvm");
     expect(created?.hostId).toBe("hvm1");
     expect(created?.state).toMatch(/^[r-][b-]----$/);
   });

@@ -5,8 +5,8 @@ import { buildDomainConfig } from "./build.js";
 import type { DomainConfig } from "./domain-config.js";
 import { parseXlCfg } from "./parser.js";
 
-/** Xen's tools/examples configs, kept by the project next to the checkout (see xen-facts.md). */
-const FIXTURE_DIRECTORY = new URL("../../../../shared/fixtures/xl/", import.meta.url);
+/** The repository's own xl.cfg fixtures (tests/fixtures/xl/README.md); Xen's are in xen-examples.test.ts. */
+const FIXTURE_DIRECTORY = new URL("../../../tests/fixtures/xl/", import.meta.url);
 
 function buildFixture(name: string): DomainConfig {
   return buildDomainConfig(parseXlCfg(readFileSync(new URL(name, FIXTURE_DIRECTORY), "utf8"), name));
@@ -27,11 +27,11 @@ function errorOf(text: string, overrides: string[] = []): string {
 
 const PV = 'name = "g"\nkernel = "/boot/vmlinuz"\n';
 
-describe("buildDomainConfig on Xen's example configs", () => {
-  it("builds xlexample.hvm", () => {
-    const config = buildFixture("xlexample.hvm");
+describe("buildDomainConfig on the repository's fixtures", () => {
+  it("builds guest.hvm: hex and octal numbers, ';', nested lists kept in other", () => {
+    const config = buildFixture("guest.hvm");
     expect(config).toMatchObject({
-      name: "example.hvm",
+      name: "fixture.hvm",
       type: "hvm",
       memoryMib: 128,
       maxmemMib: 128,
@@ -39,7 +39,7 @@ describe("buildDomainConfig on Xen's example configs", () => {
     });
     expect(config.disks).toEqual([
       {
-        target: "/dev/vg/guest-volume",
+        target: "/dev/vg/fixture-hvm",
         format: "raw",
         vdev: "xvda",
         access: "rw",
@@ -56,21 +56,25 @@ describe("buildDomainConfig on Xen's example configs", () => {
       mtu: 1500,
     });
     expect(config.vifs[0]!.mac).toMatch(/^00:16:3e:/);
-    expect(config.other).toEqual({ sdl: 1 });
+    expect(config.other).toEqual({
+      sdl: 1,
+      viridian: ["defaults", "time_ref_count"],
+      vnuma: [
+        ["pnode=0", "size=64", "vcpus=0", "vdistances=10,20"],
+        ["pnode=1", "size=64", "vcpus=1", "vdistances=20,10"],
+      ],
+    });
     expect(config.uuid).toBeUndefined();
   });
 
-  it("builds xlexample.pvlinux", () => {
-    const config = buildFixture("xlexample.pvlinux");
-    expect(config).toMatchObject({
-      name: "example.pvlinux",
-      type: "pv",
-      memoryMib: 128,
-      vcpus: 2,
-      maxvcpus: 2,
-    });
-    expect(config).toMatchObject({ kernel: "/boot/vmlinuz", cmdline: "root=/dev/xvda1" });
-    expect(config.disks[0]).toMatchObject({ target: "/dev/vg/guest-volume", vdev: "xvda", access: "rw" });
+  it("builds guest.pv: escapes, += on a string and a list, xsim keys", () => {
+    const config = buildFixture("guest.pv");
+    expect(config).toMatchObject({ name: "fixture.pv", type: "pv", memoryMib: 128, vcpus: 2, maxvcpus: 2 });
+    expect(config).toMatchObject({ kernel: "/boot/vmlinuz", cmdline: "root=/dev/xvda1 console='hvc0'" });
+    expect(config.disks.map((disk) => [disk.target, disk.vdev, disk.access])).toEqual([
+      ["/dev/vg/fixture-pv", "xvda", "rw"],
+      ["/srv/data-set.img", "xvdb", "ro"],
+    ]);
     expect(config.vifs[0]).toMatchObject({
       bridge: "xenbr0",
       script: "vif-bridge",
@@ -78,26 +82,29 @@ describe("buildDomainConfig on Xen's example configs", () => {
       mtu: 1500,
     });
     expect(config.vifs[0]!.model).toBeUndefined();
+    expect(config.onCrash).toBe("restart");
+    expect(config.xsim).toMatchObject({ workload: "uniform:rate=1000" });
   });
 
-  it("builds xlexample.pvhlinux", () => {
-    const config = buildFixture("xlexample.pvhlinux");
+  it("builds guest.pvh: settings on one line, tab and octal escapes", () => {
+    const config = buildFixture("guest.pvh");
     expect(config).toMatchObject({
-      name: "example.pvhlinux",
+      name: "fixture.pvh",
       type: "pvh",
       memoryMib: 512,
       maxmemMib: 512,
       vcpus: 4,
     });
+    expect(config.cmdline).toBe("root=/dev/xvda1\tro 1");
     expect(config.disks[0]).toMatchObject({
-      target: "/dev/zvol/tank/guest-volume",
+      target: "/dev/zvol/tank/fixture-pvh",
       format: "raw",
       vdev: "xvda",
     });
   });
 
   it("produces plain JSON", () => {
-    const config = buildFixture("xlexample.hvm");
+    const config = buildFixture("guest.hvm");
     expect(JSON.parse(JSON.stringify(config))).toEqual(config);
   });
 });
