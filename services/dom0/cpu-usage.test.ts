@@ -44,4 +44,22 @@ describe("CpuUsageSampler (xentop CPU(%))", () => {
     expect(sampler.percent(busy.domid, busy.uuid)).toBe(0);
     expect(sampler.percent(busy.domid, "another-uuid")).toBe(0);
   });
+
+  for (const scheduler of ["credit", "credit2"] as const) {
+    it(`shows a capped guest at its cap: two busy vCPUs on one pCPU with cap 50 (${scheduler})`, () => {
+      const clock = new SimulatedClock();
+      const spec = { hostId: "h1", pcpuCount: 4, memoryMib: 1024, hvmCapable: true, cpuMhz: 2400 };
+      const ts = new Toolstack(spec, { memoryMib: 256, vcpus: 1 }, clock, new Prng(9), { scheduler });
+      const text =
+        'name = "web"\nkernel = "/k"\nmemory = 32\nvcpus = 2\ncpus = "1"\ncap = 50\nxsim_cpu = "cpu"\n';
+      const web = ts.create(loadDomainConfig(text, "web.cfg", [], ts.prng));
+      const sampler = new CpuUsageSampler(ts.hypervisor, clock);
+      advance(ts, clock, CPU_USAGE_SAMPLE_INTERVAL_MS);
+      sampler.sample();
+      advance(ts, clock, CPU_USAGE_SAMPLE_INTERVAL_MS);
+      sampler.sample();
+      expect(sampler.percent(web.domid, web.uuid)).toBeGreaterThan(45);
+      expect(sampler.percent(web.domid, web.uuid)).toBeLessThanOrEqual(50.5);
+    });
+  }
 });
