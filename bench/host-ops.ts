@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { HostClient } from "../services/gen/xensim/v1/host.js";
-import { unaryCall } from "../services/cli/host-client.js";
+import { unaryCall } from "../services/transport/grpc/host-client.js";
 import type { ChildSet, ReadyChild } from "./children.js";
 
 /** dist/bench/ → dist/services/host/main.js */

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { unaryCall } from "../services/cli/host-client.js";
+import { unaryCall } from "../services/transport/grpc/host-client.js";
 import type { HostClient } from "../services/gen/xensim/v1/host.js";
 import {
   MigrateRequest,

@@ -1,8 +1,8 @@
 import { cpus } from "node:os";
-import { connectHost } from "../services/cli/host-client.js";
+import { connectHost } from "../services/transport/grpc/host-client.js";
 import { connectMigration } from "../services/transport/grpc/migration-service.js";
 import { MIB, PAGE_SIZE_BYTES } from "../services/core/units.js";
-import { HOST_NODE_FLAGS } from "../services/host/node-flags.js";
+import { HOST_NODE_FLAGS } from "../services/contracts/host-node-flags.js";
 import { runBaselines, type BaselineSamples } from "./baselines.js";
 import { ChildSet } from "./children.js";
 import { HOST_MAIN_PATH } from "./host-ops.js";

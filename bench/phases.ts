@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { connectHost } from "../services/cli/host-client.js";
+import { connectHost } from "../services/transport/grpc/host-client.js";
 import type { ChildSet } from "./children.js";
 import { createDestroyOp, createDomain, destroyDomain, infoHostId, startHost } from "./host-ops.js";
 import { measureWithCpu, type Measured } from "./measured.js";

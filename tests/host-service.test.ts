@@ -4,13 +4,13 @@ import { join } from "node:path";
 import { status, type ServiceError } from "@grpc/grpc-js";
 import { startNatsServer, type NatsServerHandle } from "./support/nats-server.js";
 import { startHostProcess, type HostProcess } from "./support/host-process.js";
-import { unaryCall } from "../services/cli/host-client.js";
+import { unaryCall } from "../services/transport/grpc/host-client.js";
 import { NatsBus } from "../services/transport/bus/nats-bus.js";
-import { decodeJson } from "../services/transport/bus/bus.js";
+import { decodeJson } from "../services/contracts/bus.js";
 import { waitFor } from "../services/transport/bus/bus.case.js";
 import type { HostClient } from "../services/gen/xensim/v1/host.js";
 import type { Heartbeat } from "../services/host/heartbeat.js";
-import type { DomainEvent } from "../services/dom0/events.js";
+import type { DomainEvent } from "../services/contracts/domain-event.js";
 import { XL_FIXTURES } from "./support/xl-fixtures.js";
 
 /** One of the repository's own xl.cfg fixtures (tests/fixtures/xl). */

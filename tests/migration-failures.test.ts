@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { status, type ServiceError } from "@grpc/grpc-js";
-import { unaryCall } from "../services/cli/host-client.js";
+import { unaryCall } from "../services/transport/grpc/host-client.js";
 import { MIB } from "../services/core/units.js";
 import { NatsBus } from "../services/transport/bus/nats-bus.js";
-import { decodeJson } from "../services/transport/bus/bus.js";
-import type { DomainEvent } from "../services/dom0/events.js";
+import { decodeJson } from "../services/contracts/bus.js";
+import type { DomainEvent } from "../services/contracts/domain-event.js";
 import {
   createFilledGuest,
   domainOn,

@@ -4,12 +4,12 @@ import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
-import { unaryCall } from "../services/cli/host-client.js";
+import { unaryCall } from "../services/transport/grpc/host-client.js";
 import { MIB, PAGE_SIZE_BYTES } from "../services/core/units.js";
 import { NatsBus } from "../services/transport/bus/nats-bus.js";
-import { decodeJson } from "../services/transport/bus/bus.js";
+import { decodeJson } from "../services/contracts/bus.js";
 import { waitFor } from "../services/transport/bus/bus.case.js";
-import type { DomainEvent } from "../services/dom0/events.js";
+import type { DomainEvent } from "../services/contracts/domain-event.js";
 import type { MigrationStatsView } from "../services/dom0/migrate/stats.js";
 import {
   checksumOf,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "nats";
-import { unaryCall } from "../services/cli/host-client.js";
+import { unaryCall } from "../services/transport/grpc/host-client.js";
 import { NatsKvStore } from "../services/scheduler/state-store.js";
 import {
   checksumOf,

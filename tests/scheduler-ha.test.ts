@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { unaryCall } from "../services/cli/host-client.js";
+import { unaryCall } from "../services/transport/grpc/host-client.js";
 import { domainsOf, waitUntil, type TestHost } from "./support/migration-cluster.js";
 import { startSwitchableProxy, type SwitchableProxy } from "./support/proxy.js";
 import {

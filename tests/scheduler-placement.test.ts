@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { status } from "@grpc/grpc-js";
-import { unaryCall } from "../services/cli/host-client.js";
+import { unaryCall } from "../services/transport/grpc/host-client.js";
 import { domainsOf, expectGrpcError, waitUntil, type TestHost } from "./support/migration-cluster.js";
 import {
   cfg,

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { status, type ServiceError } from "@grpc/grpc-js";
 import { REPO_ROOT, startHostProcess, type HostProcess } from "./support/host-process.js";
-import { unaryCall } from "../services/cli/host-client.js";
+import { unaryCall } from "../services/transport/grpc/host-client.js";
 import type { BlockListReply, NetworkListReply } from "../services/gen/xensim/v1/host.js";
 
 const XSIM_BIN = join(REPO_ROOT, "bin", "xsim.js");

@@ -11,7 +11,7 @@ import {
   type ClusterState,
 } from "./cluster-state.js";
 import type { CliIo } from "./domain-commands.js";
-import { HOST_NODE_FLAGS } from "../host/node-flags.js";
+import { HOST_NODE_FLAGS } from "../contracts/host-node-flags.js";
 
 export const NATS_PORT_DEFAULT = 4222;
 export const HOST_COUNT_MAX = 64;

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { type CliIo, hostClientFor } from "./domain-commands.js";
-import { unaryCall } from "./host-client.js";
+import { unaryCall } from "../transport/grpc/host-client.js";
 import { formatBlockList, formatNetworkList } from "./device-format.js";
 
 /** xl's device lists (tools/xl/xl_nic.c, xl_block.c), with xensim's per-device I/O counters. */

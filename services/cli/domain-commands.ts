@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { Prng } from "../core/prng.js";
 import { loadDomainConfig } from "../dom0/xlcfg/load.js";
-import { connectHost, unaryCall } from "./host-client.js";
+import { connectHost, unaryCall } from "../transport/grpc/host-client.js";
 import { resolveHostAddress } from "./cluster-state.js";
 import { formatClusterList, formatInfo, formatList, formatListLong, parseMemoryKib } from "./format.js";
 import { connectScheduler, schedulerAddress } from "./scheduler-client.js";

@@ -5,7 +5,7 @@ import { addMigrationCommands } from "./migration-commands.js";
 import { addSchedulerCommands } from "./scheduler-commands.js";
 import { addSchedCommands } from "./sched-commands.js";
 import { addDeviceCommands } from "./device-commands.js";
-import { isServiceError } from "./host-client.js";
+import { isServiceError } from "../transport/grpc/host-client.js";
 import { status } from "@grpc/grpc-js";
 
 /** `xsim`: xl's verbs against simulated hosts, plus cluster commands. */

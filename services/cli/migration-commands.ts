@@ -4,7 +4,7 @@ import { SingleBar } from "cli-progress";
 import type { MigrateEvent, MigrationStats } from "../gen/xensim/v1/migration.js";
 import { connectMigration } from "../transport/grpc/migration-service.js";
 import { resolveHostAddress } from "./cluster-state.js";
-import { unaryCall } from "./host-client.js";
+import { unaryCall } from "../transport/grpc/host-client.js";
 import type { CliIo } from "./domain-commands.js";
 import { formatMigrationStats } from "./migration-format.js";
 import { connectScheduler, schedulerAddress } from "./scheduler-client.js";

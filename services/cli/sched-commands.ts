@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { SchedCreditReply, SchedCreditRequest } from "../gen/xensim/v1/host.js";
 import { type CliIo, hostClient, hostClientFor } from "./domain-commands.js";
-import { unaryCall } from "./host-client.js";
+import { unaryCall } from "../transport/grpc/host-client.js";
 import { formatSchedDomains, formatSchedPool, formatVcpuList } from "./sched-format.js";
 import { addTopCommand } from "./top-command.js";
 

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { OperationEvent, HostSummary } from "../gen/xensim/v1/scheduler.js";
 import type { CliIo } from "./domain-commands.js";
 import { connectScheduler, schedulerAddress } from "./scheduler-client.js";
-import { unaryCall } from "./host-client.js";
+import { unaryCall } from "../transport/grpc/host-client.js";
 
 export function requireScheduler(): string {
   const address = schedulerAddress();

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { HostClient } from "../gen/xensim/v1/host.js";
 import { type CliIo, hostClient } from "./domain-commands.js";
-import { unaryCall } from "./host-client.js";
+import { unaryCall } from "../transport/grpc/host-client.js";
 import { formatTopSummary, formatTopTable } from "./top-format.js";
 
 /** xentop's default delay between updates (xentop.c `delay = 3`). */

@@ -7,7 +7,7 @@ import type { HostSpec } from "../core/host-spec.js";
 import { PAGE_SIZE_BYTES, KIB } from "../core/units.js";
 import { DOM0_NAME, Toolstack, type DomainRecord } from "./toolstack.js";
 import { ToolstackError, type ToolstackErrorCode } from "./errors.js";
-import type { DomainEvent } from "./events.js";
+import type { DomainEvent } from "../contracts/domain-event.js";
 import { GUEST_SHUTDOWN_DELAY_MS } from "./guest-agent.js";
 import { loadDomainConfig } from "./xlcfg/load.js";
 import type { DomainConfig } from "./xlcfg/domain-config.js";

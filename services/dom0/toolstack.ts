@@ -12,7 +12,7 @@ import { controlShutdownPath, memoryStaticMaxPath, memoryTargetPath, vmPath } fr
 import type { DomainConfig, LifecycleAction } from "./xlcfg/domain-config.js";
 import { ToolstackError } from "./errors.js";
 import { toToolstackError } from "./xen-error-map.js";
-import { type EventSink, type DomainEventKind, NULL_EVENT_SINK } from "./events.js";
+import { type EventSink, type DomainEventKind, NULL_EVENT_SINK } from "../contracts/domain-event.js";
 import { GuestAgent } from "./guest-agent.js";
 import { BackendDriver } from "./devices/backend-driver.js";
 import { addDevice, deviceBackendPath, removeDevice, type SplitDevice } from "./devices/split-device.js";

@@ -1,6 +1,6 @@
 import type { Toolstack } from "../dom0/toolstack.js";
-import type { Bus } from "../transport/bus/bus.js";
-import { heartbeatSubject } from "../transport/bus/subjects.js";
+import type { Bus } from "../contracts/bus.js";
+import { heartbeatSubject } from "../contracts/subjects.js";
 
 /**
  * Self-fencing (XAPI HA's answer to a partition): a host hears its own heartbeats come back through

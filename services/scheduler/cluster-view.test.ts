@@ -1,7 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { ClusterView, MISSED_HEARTBEAT_COUNT_MAX_DEFAULT } from "./cluster-view.js";
 import type { Heartbeat } from "../host/heartbeat.js";
-import type { DomainEvent, DomainEventKind } from "../dom0/events.js";
+import type { DomainEvent, DomainEventKind } from "../contracts/domain-event.js";
 import { FakeHost, fakeDomainInfo } from "./fake-cluster.js";
 
 const INTERVAL_MS = 200;

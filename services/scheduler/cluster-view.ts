@@ -1,5 +1,5 @@
 import type { Heartbeat } from "../host/heartbeat.js";
-import type { DomainEvent } from "../dom0/events.js";
+import type { DomainEvent } from "../contracts/domain-event.js";
 import type { DomainInfo } from "../gen/xensim/v1/host.js";
 import { HostClaims, type PlacementClaim } from "./claims.js";
 

@@ -1,9 +1,9 @@
 import type { SimulatedClock } from "../core/clock.js";
 import { Prng } from "../core/prng.js";
 import { MIB } from "../core/units.js";
-import type { Bus } from "../transport/bus/bus.js";
-import { encodeJson } from "../transport/bus/bus.js";
-import { heartbeatSubject } from "../transport/bus/subjects.js";
+import type { Bus } from "../contracts/bus.js";
+import { encodeJson } from "../contracts/bus.js";
+import { heartbeatSubject } from "../contracts/subjects.js";
 import type { Heartbeat } from "../host/heartbeat.js";
 import type { DomainConfig } from "../dom0/xlcfg/domain-config.js";
 import { loadDomainConfig } from "../dom0/xlcfg/load.js";

@@ -1,10 +1,10 @@
 import type { Clock } from "../core/clock.js";
 import type { Prng } from "../core/prng.js";
-import type { Bus, BusSubscription } from "../transport/bus/bus.js";
-import { decodeJson } from "../transport/bus/bus.js";
-import { ALL_DOMAIN_EVENTS, ALL_HEARTBEATS } from "../transport/bus/subjects.js";
+import type { Bus, BusSubscription } from "../contracts/bus.js";
+import { decodeJson } from "../contracts/bus.js";
+import { ALL_DOMAIN_EVENTS, ALL_HEARTBEATS } from "../contracts/subjects.js";
 import type { Heartbeat } from "../host/heartbeat.js";
-import type { DomainEvent } from "../dom0/events.js";
+import type { DomainEvent } from "../contracts/domain-event.js";
 import { ToolstackError } from "../dom0/errors.js";
 import { ClusterView, type HostEntry } from "./cluster-view.js";
 import type { StateStore } from "./state-store.js";

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { unaryCall } from "../../services/cli/host-client.js";
+import { unaryCall } from "../../services/transport/grpc/host-client.js";
 import type { ClusterDomain, HostSummary, SchedulerClient } from "../../services/gen/xensim/v1/scheduler.js";
 import { sleepMs, waitUntil } from "../support/migration-cluster.js";
 import { cfg } from "../support/scheduler-cluster.js";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MIB, PAGE_SIZE_BYTES } from "../../services/core/units.js";
 import { sleepMs, waitUntil } from "../support/migration-cluster.js";
-import { unaryCall } from "../../services/cli/host-client.js";
+import { unaryCall } from "../../services/transport/grpc/host-client.js";
 import type { HostSummary, SchedulerClient } from "../../services/gen/xensim/v1/scheduler.js";
 import { buildImages, dockerEngineReady } from "./support/docker-engine.js";
 import { startComposeCluster, type ComposeCluster, type ContainerHost } from "./support/compose-cluster.js";

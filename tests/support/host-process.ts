@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
 import { HostClient } from "../../services/gen/xensim/v1/host.js";
-import { connectHost } from "../../services/cli/host-client.js";
+import { connectHost } from "../../services/transport/grpc/host-client.js";
 
 export const REPO_ROOT = join(import.meta.dirname, "..", "..");
 

@@ -2,7 +2,7 @@ import { expect } from "vitest";
 import { status, type ServiceError } from "@grpc/grpc-js";
 import { startNatsServer, type NatsServerHandle } from "./nats-server.js";
 import { startHostProcess, type HostProcess, type HostProcessOptions } from "./host-process.js";
-import { unaryCall } from "../../services/cli/host-client.js";
+import { unaryCall } from "../../services/transport/grpc/host-client.js";
 import { connectMigration } from "../../services/transport/grpc/migration-service.js";
 import type { DomainInfo } from "../../services/gen/xensim/v1/host.js";
 import { MIB, PAGE_SIZE_BYTES } from "../../services/core/units.js";

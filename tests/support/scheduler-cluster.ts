@@ -3,7 +3,7 @@ import { startNatsServer, type NatsServerHandle } from "./nats-server.js";
 import type { HostProcessOptions } from "./host-process.js";
 import { startSchedulerProcess, type SchedulerProcess } from "./scheduler-process.js";
 import { startTestHost, stopTestHost, waitUntil, type TestHost } from "./migration-cluster.js";
-import { unaryCall } from "../../services/cli/host-client.js";
+import { unaryCall } from "../../services/transport/grpc/host-client.js";
 import type {
   ClusterDomain,
   EvacuateRequest,

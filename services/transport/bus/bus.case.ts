@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Bus } from "./bus.js";
-import { encodeJson, decodeJson } from "./bus.js";
+import type { Bus } from "../../contracts/bus.js";
+import { encodeJson, decodeJson } from "../../contracts/bus.js";
 
 export interface BusPair {
   publisher: Bus;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { busConformance } from "./bus.case.js";
 import { MemoryBus } from "./memory-bus.js";
-import { subjectMatches } from "./bus.js";
+import { subjectMatches } from "../../contracts/bus.js";
 
 busConformance("MemoryBus", () => {
   const bus = new MemoryBus();

@@ -1,4 +1,4 @@
-import { type Bus, type BusHandler, type BusSubscription, subjectMatches } from "./bus.js";
+import { type Bus, type BusHandler, type BusSubscription, subjectMatches } from "../../contracts/bus.js";
 
 /**
  * An in-process bus for seeded tests and large simulations. Delivery is asynchronous (a microtask

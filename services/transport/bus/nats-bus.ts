@@ -1,5 +1,5 @@
 import { connect, type NatsConnection, type Subscription } from "nats";
-import type { Bus, BusHandler, BusSubscription } from "./bus.js";
+import type { Bus, BusHandler, BusSubscription } from "../../contracts/bus.js";
 
 export interface NatsBusOptions {
   servers: string;

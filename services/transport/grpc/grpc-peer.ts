@@ -10,7 +10,7 @@ import type {
 } from "../../dom0/migrate/peer.js";
 import { ToolstackError } from "../../dom0/errors.js";
 import { connectMigration } from "./migration-service.js";
-import { unaryCall } from "../../cli/host-client.js";
+import { unaryCall } from "./host-client.js";
 
 type Waiter<T> = { resolve: (value: T) => void; reject: (error: Error) => void };
 

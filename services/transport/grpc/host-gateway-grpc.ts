@@ -2,7 +2,7 @@ import type { HostClient } from "../../gen/xensim/v1/host.js";
 import { CreateRequest } from "../../gen/xensim/v1/host.js";
 import type { MigrationClient, MigrateEvent } from "../../gen/xensim/v1/migration.js";
 import type { HostGateway } from "../../scheduler/host-gateway.js";
-import { connectHost, unaryCall } from "../../cli/host-client.js";
+import { connectHost, unaryCall } from "./host-client.js";
 import { connectMigration } from "./migration-service.js";
 
 /** Deadline of the scheduler's unary calls to hosts. */

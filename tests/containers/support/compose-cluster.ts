@@ -6,7 +6,7 @@ import {
   type StartedTestContainer,
 } from "testcontainers";
 import { REPO_ROOT } from "../../support/host-process.js";
-import { connectHost } from "../../../services/cli/host-client.js";
+import { connectHost } from "../../../services/transport/grpc/host-client.js";
 import { connectMigration } from "../../../services/transport/grpc/migration-service.js";
 import type { HostClient } from "../../../services/gen/xensim/v1/host.js";
 import type { MigrationClient } from "../../../services/gen/xensim/v1/migration.js";

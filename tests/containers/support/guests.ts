@@ -1,4 +1,4 @@
-import { unaryCall } from "../../../services/cli/host-client.js";
+import { unaryCall } from "../../../services/transport/grpc/host-client.js";
 import type { DomainInfo } from "../../../services/gen/xensim/v1/host.js";
 import type { MigrateRequest, MigrationStats } from "../../../services/gen/xensim/v1/migration.js";
 import { PAGE_SIZE_BYTES, MIB } from "../../../services/core/units.js";

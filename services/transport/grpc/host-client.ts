@@ -1,5 +1,5 @@
 import { credentials, Metadata, type CallOptions, type ServiceError } from "@grpc/grpc-js";
-import { HostClient } from "../gen/xensim/v1/host.js";
+import { HostClient } from "../../gen/xensim/v1/host.js";
 
 export const GRPC_MESSAGE_BYTES_MAX = 64 * 1024 * 1024;
 
