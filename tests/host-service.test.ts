@@ -9,7 +9,7 @@ import { NatsBus } from "../services/transport/bus/nats-bus.js";
 import { decodeJson } from "../services/contracts/bus.js";
 import { waitFor } from "../services/transport/bus/bus.case.js";
 import type { HostClient } from "../services/gen/xensim/v1/host.js";
-import type { Heartbeat } from "../services/host/heartbeat.js";
+import type { Heartbeat } from "../services/contracts/heartbeat.js";
 import type { DomainEvent } from "../services/contracts/domain-event.js";
 import { XL_FIXTURES } from "./support/xl-fixtures.js";
 

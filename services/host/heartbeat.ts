@@ -1,24 +1,6 @@
 import type { Toolstack } from "../dom0/toolstack.js";
 import { PAGE_SIZE_BYTES } from "../core/units.js";
-
-/** The heartbeat payload, docs/specs/nats-subjects.md §heartbeat. */
-export interface Heartbeat {
-  hostId: string;
-  address: string;
-  sequence: number;
-  timeMs: number;
-  pcpus: number;
-  hvm: boolean;
-  totalMemoryKib: number;
-  freeMemoryKib: number;
-  domainCount: number;
-  vcpusAllocated: number;
-  migrationsOutbound: number;
-  migrationsInbound: number;
-  intervalMs: number;
-}
-
-export const HEARTBEAT_INTERVAL_MS_DEFAULT = 1000;
+import type { Heartbeat } from "../contracts/heartbeat.js";
 
 export function buildHeartbeat(
   toolstack: Toolstack,

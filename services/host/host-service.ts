@@ -1,5 +1,5 @@
 import { Server, ServerCredentials } from "@grpc/grpc-js";
-import { SystemClock } from "../core/clock.js";
+import { SystemClock } from "../wiring/system-clock.js";
 import { Prng } from "../core/prng.js";
 import type { HostSpec, Dom0Spec } from "../core/host-spec.js";
 import { Toolstack } from "../dom0/toolstack.js";

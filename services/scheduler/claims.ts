@@ -1,4 +1,4 @@
-import type { Heartbeat } from "../host/heartbeat.js";
+import type { Heartbeat } from "../contracts/heartbeat.js";
 
 /**
  * Heartbeats after the one last seen when a placement finished that a claim outlives: the next

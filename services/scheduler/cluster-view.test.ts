@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { ClusterView, MISSED_HEARTBEAT_COUNT_MAX_DEFAULT } from "./cluster-view.js";
-import type { Heartbeat } from "../host/heartbeat.js";
+import type { Heartbeat } from "../contracts/heartbeat.js";
 import type { DomainEvent, DomainEventKind } from "../contracts/domain-event.js";
 import { FakeHost, fakeDomainInfo } from "./fake-cluster.js";
 

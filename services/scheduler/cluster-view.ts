@@ -1,4 +1,4 @@
-import type { Heartbeat } from "../host/heartbeat.js";
+import type { Heartbeat } from "../contracts/heartbeat.js";
 import type { DomainEvent } from "../contracts/domain-event.js";
 import type { DomainInfo } from "../gen/xensim/v1/host.js";
 import { HostClaims, type PlacementClaim } from "./claims.js";

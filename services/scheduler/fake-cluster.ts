@@ -4,7 +4,7 @@ import { MIB } from "../core/units.js";
 import type { Bus } from "../contracts/bus.js";
 import { encodeJson } from "../contracts/bus.js";
 import { heartbeatSubject } from "../contracts/subjects.js";
-import type { Heartbeat } from "../host/heartbeat.js";
+import type { Heartbeat } from "../contracts/heartbeat.js";
 import type { DomainConfig } from "../dom0/xlcfg/domain-config.js";
 import { loadDomainConfig } from "../dom0/xlcfg/load.js";
 import { ToolstackError } from "../dom0/errors.js";

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
-import { SystemClock } from "../core/clock.js";
+import { SystemClock } from "../wiring/system-clock.js";
 import { Prng } from "../core/prng.js";
 import { NatsBus } from "../transport/bus/nats-bus.js";
 import { SchedulerService } from "../gen/xensim/v1/scheduler.js";

@@ -3,7 +3,7 @@ import type { Prng } from "../core/prng.js";
 import type { Bus, BusSubscription } from "../contracts/bus.js";
 import { decodeJson } from "../contracts/bus.js";
 import { ALL_DOMAIN_EVENTS, ALL_HEARTBEATS } from "../contracts/subjects.js";
-import type { Heartbeat } from "../host/heartbeat.js";
+import type { Heartbeat } from "../contracts/heartbeat.js";
 import type { DomainEvent } from "../contracts/domain-event.js";
 import { ToolstackError } from "../dom0/errors.js";
 import { ClusterView, type HostEntry } from "./cluster-view.js";

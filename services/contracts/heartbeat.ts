@@ -1,0 +1,18 @@
+/** The heartbeat payload, docs/specs/nats-subjects.md §heartbeat. */
+export interface Heartbeat {
+  hostId: string;
+  address: string;
+  sequence: number;
+  timeMs: number;
+  pcpus: number;
+  hvm: boolean;
+  totalMemoryKib: number;
+  freeMemoryKib: number;
+  domainCount: number;
+  vcpusAllocated: number;
+  migrationsOutbound: number;
+  migrationsInbound: number;
+  intervalMs: number;
+}
+
+export const HEARTBEAT_INTERVAL_MS_DEFAULT = 1000;
