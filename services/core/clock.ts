@@ -1,6 +1,9 @@
+import { EventHeap } from "./sched/event-heap.js";
+
 /**
  * Time comes into the core from outside. The core never reads the OS clock or sets timers itself:
- * a service wires `SystemClock`, a seeded test or simulation wires `SimulatedClock`.
+ * a service wires `SystemClock` (services/wiring/system-clock.ts), a seeded test or simulation
+ * wires `SimulatedClock`.
  */
 export interface Clock {
   /** Monotonic time in nanoseconds since an arbitrary origin. */
@@ -11,33 +14,32 @@ export interface Clock {
   setTimer(delayMs: number, fn: () => void): () => void;
 }
 
-export class SystemClock implements Clock {
-  nowNs(): bigint {
-    return process.hrtime.bigint();
-  }
-  nowMs(): number {
-    return Number(process.hrtime.bigint()) / 1e6;
-  }
-  setTimer(delayMs: number, fn: () => void): () => void {
-    const handle = setTimeout(fn, delayMs);
-    handle.unref?.();
-    return () => clearTimeout(handle);
-  }
-}
+/** The latest time a SimulatedClock reaches: its timers sit in a heap keyed by ns as a safe integer (104 days). */
+export const SIMULATED_TIME_NS_MAX = BigInt(Number.MAX_SAFE_INTEGER);
+/** Cancelled timers the heap may hold (they leave it lazily) before it is rebuilt without them. */
+const CANCELLED_TIMER_COUNT_MAX = 1024;
 
 interface PendingTimer {
-  dueNs: bigint;
-  sequence: number;
-  fn: () => void;
+  readonly atNs: number;
+  readonly sequence: number;
+  readonly fn: () => void;
+  cancelled: boolean;
 }
 
-/** A clock that only moves when told to; timers fire in due order, ties in the order they were set. */
+/**
+ * A clock that only moves when told to; timers fire in due order, ties in the order they were set.
+ * Its timers sit in the deterministic EventHeap of the vCPU scheduler (sched/event-heap.ts), so
+ * setting, cancelling and firing a timer are O(log timers).
+ */
 export class SimulatedClock implements Clock {
   private timeNs: bigint;
-  private timers: PendingTimer[] = [];
+  private heap = new EventHeap<PendingTimer>();
   private sequenceNext = 0;
+  private cancelledCount = 0;
 
   constructor(startNs: bigint = 0n) {
+    if (startNs < 0n || startNs > SIMULATED_TIME_NS_MAX)
+      throw new Error(`SimulatedClock: start ${startNs} ns is outside 0..${SIMULATED_TIME_NS_MAX}`);
     this.timeNs = startNs;
   }
 
@@ -49,26 +51,25 @@ export class SimulatedClock implements Clock {
   }
   setTimer(delayMs: number, fn: () => void): () => void {
     if (!(delayMs >= 0)) throw new Error(`SimulatedClock.setTimer: delay ${delayMs} ms is not >= 0`);
-    const timer: PendingTimer = {
-      dueNs: this.timeNs + BigInt(Math.round(delayMs * 1e6)),
-      sequence: this.sequenceNext++,
-      fn,
-    };
-    this.timers.push(timer);
-    return () => {
-      this.timers = this.timers.filter((t) => t !== timer);
-    };
+    const dueNs = this.timeNs + BigInt(Math.round(delayMs * 1e6));
+    if (dueNs > SIMULATED_TIME_NS_MAX)
+      throw new Error(`SimulatedClock.setTimer: due at ${dueNs} ns, past ${SIMULATED_TIME_NS_MAX} ns`);
+    const timer: PendingTimer = { atNs: Number(dueNs), sequence: this.sequenceNext++, fn, cancelled: false };
+    this.heap.push(timer);
+    return () => this.cancel(timer);
   }
 
   /** Advances time by `deltaMs`, firing every timer that falls due on the way, in order. */
   advanceMs(deltaMs: number): void {
     if (!(deltaMs >= 0)) throw new Error(`SimulatedClock.advanceMs: delta ${deltaMs} ms is not >= 0`);
     const targetNs = this.timeNs + BigInt(Math.round(deltaMs * 1e6));
-    for (;;) {
-      const next = this.nextDue(targetNs);
-      if (next === undefined) break;
-      this.timers = this.timers.filter((t) => t !== next);
-      this.timeNs = next.dueNs;
+    if (targetNs > SIMULATED_TIME_NS_MAX)
+      throw new Error(`SimulatedClock.advanceMs: to ${targetNs} ns, past ${SIMULATED_TIME_NS_MAX} ns`);
+    for (let next = this.peekLive(); next !== undefined; next = this.peekLive()) {
+      if (BigInt(next.atNs) > targetNs) break;
+      this.heap.pop();
+      next.cancelled = true; // fired: a later cancel() is a no-op
+      this.timeNs = BigInt(next.atNs);
       next.fn();
     }
     this.timeNs = targetNs;
@@ -76,26 +77,39 @@ export class SimulatedClock implements Clock {
 
   /** When the next timer falls due, in this clock's milliseconds; undefined when none is set. */
   nextTimerDueMs(): number | undefined {
-    const next = this.nextDue(BigInt(Number.MAX_SAFE_INTEGER) * 1_000_000n);
-    return next === undefined ? undefined : Number(next.dueNs) / 1e6;
+    const next = this.peekLive();
+    return next === undefined ? undefined : next.atNs / 1e6;
   }
 
   pendingTimerCount(): number {
-    return this.timers.length;
+    return this.heap.size - this.cancelledCount;
   }
 
-  private nextDue(limitNs: bigint): PendingTimer | undefined {
-    let best: PendingTimer | undefined;
-    for (const t of this.timers) {
-      if (t.dueNs > limitNs) continue;
-      if (
-        best === undefined ||
-        t.dueNs < best.dueNs ||
-        (t.dueNs === best.dueNs && t.sequence < best.sequence)
-      ) {
-        best = t;
-      }
+  /** The earliest timer not cancelled, dropping cancelled ones from the top of the heap. */
+  private peekLive(): PendingTimer | undefined {
+    for (let top = this.heap.peek(); top !== undefined; top = this.heap.peek()) {
+      if (!top.cancelled) return top;
+      this.heap.pop();
+      this.cancelledCount--;
     }
-    return best;
+    return undefined;
+  }
+
+  private cancel(timer: PendingTimer): void {
+    if (timer.cancelled) return;
+    timer.cancelled = true;
+    this.cancelledCount++;
+    if (this.cancelledCount > CANCELLED_TIMER_COUNT_MAX && this.cancelledCount > this.pendingTimerCount())
+      this.rebuild();
+  }
+
+  /** Drops every cancelled timer from the heap (amortised: only once they outnumber the live ones). */
+  private rebuild(): void {
+    const live: PendingTimer[] = [];
+    for (let timer = this.heap.pop(); timer !== undefined; timer = this.heap.pop())
+      if (!timer.cancelled) live.push(timer);
+    this.heap = new EventHeap<PendingTimer>();
+    for (const timer of live) this.heap.push(timer);
+    this.cancelledCount = 0;
   }
 }

@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import { SimulatedClock } from "./clock.js";
+import { Prng } from "./prng.js";
+
+/** The reference: the scan over all timers that SimulatedClock used before its heap. */
+class ScanClock {
+  timeNs = 0n;
+  private timers: { dueNs: bigint; sequence: number; fn: () => void }[] = [];
+  private sequenceNext = 0;
+  setTimer(delayMs: number, fn: () => void): () => void {
+    const timer = {
+      dueNs: this.timeNs + BigInt(Math.round(delayMs * 1e6)),
+      sequence: this.sequenceNext++,
+      fn,
+    };
+    this.timers.push(timer);
+    return () => (this.timers = this.timers.filter((t) => t !== timer));
+  }
+  advanceMs(deltaMs: number): void {
+    const targetNs = this.timeNs + BigInt(Math.round(deltaMs * 1e6));
+    for (;;) {
+      const due = this.timers.filter((t) => t.dueNs <= targetNs);
+      if (due.length === 0) break;
+      const next = due.reduce((a, b) =>
+        b.dueNs < a.dueNs || (b.dueNs === a.dueNs && b.sequence < a.sequence) ? b : a,
+      );
+      this.timers = this.timers.filter((t) => t !== next);
+      this.timeNs = next.dueNs;
+      next.fn();
+    }
+    this.timeNs = targetNs;
+  }
+}
+
+/** Drives a clock through the same seeded script of set, cancel (also from inside timers) and advance. */
+function script(
+  clock: { setTimer: ScanClock["setTimer"]; advanceMs(ms: number): void },
+  nowNs: () => bigint,
+): string[] {
+  const prng = new Prng(42);
+  const log: string[] = [];
+  const cancels: (() => void)[] = [];
+  let id = 0;
+  const set = (depth: number) => {
+    const mine = id++;
+    const delayMs = prng.nextInt(4) === 0 ? 0 : prng.nextInt(50) / 2;
+    cancels.push(
+      clock.setTimer(delayMs, () => {
+        log.push(`${mine}@${nowNs()}`);
+        if (depth < 3 && prng.nextInt(3) === 0) set(depth + 1);
+        if (prng.nextInt(5) === 0) cancels[prng.nextInt(cancels.length)]!();
+      }),
+    );
+  };
+  for (let step = 0; step < 3000; step++) {
+    const action = prng.nextInt(10);
+    if (action < 5) set(0);
+    else if (action < 7 && cancels.length > 0) cancels[prng.nextInt(cancels.length)]!();
+    else clock.advanceMs(prng.nextInt(20) / 4);
+  }
+  clock.advanceMs(1000);
+  return log;
+}
+
+describe("SimulatedClock", () => {
+  it("fires exactly as the scan over all timers did: due order, ties in the order set, cancels honoured", () => {
+    const heap = new SimulatedClock();
+    const scan = new ScanClock();
+    const fired = script(heap, () => heap.nowNs());
+    expect(fired.length).toBeGreaterThan(1000);
+    expect(fired).toEqual(script(scan, () => scan.timeNs));
+    expect(heap.pendingTimerCount()).toBe(0);
+  });
+
+  it("counts pending timers and finds the next one past cancelled ones", () => {
+    const clock = new SimulatedClock();
+    const cancelFirst = clock.setTimer(5, () => undefined);
+    clock.setTimer(7, () => undefined);
+    expect(clock.pendingTimerCount()).toBe(2);
+    expect(clock.nextTimerDueMs()).toBe(5);
+    cancelFirst();
+    cancelFirst();
+    expect(clock.pendingTimerCount()).toBe(1);
+    expect(clock.nextTimerDueMs()).toBe(7);
+    clock.advanceMs(7);
+    expect(clock.nextTimerDueMs()).toBeUndefined();
+    expect(clock.nowMs()).toBe(7);
+  });
+
+  it("stays correct while many cancelled timers are swept out of the heap", () => {
+    const clock = new SimulatedClock();
+    const fired: number[] = [];
+    const cancels = Array.from({ length: 5000 }, (_, i) => clock.setTimer(i + 1, () => fired.push(i)));
+    for (let i = 0; i < 5000; i++) if (i % 10 !== 0) cancels[i]!();
+    expect(clock.pendingTimerCount()).toBe(500);
+    clock.advanceMs(10_000);
+    expect(fired).toEqual(Array.from({ length: 500 }, (_, k) => k * 10));
+  });
+
+  it("a timer cancelled after it fired changes nothing", () => {
+    const clock = new SimulatedClock();
+    let count = 0;
+    const cancel = clock.setTimer(1, () => count++);
+    clock.advanceMs(1);
+    cancel();
+    clock.setTimer(1, () => count++);
+    expect(clock.pendingTimerCount()).toBe(1);
+    clock.advanceMs(1);
+    expect(count).toBe(2);
+  });
+
+  it("refuses negative delays and time past its range, loudly", () => {
+    const clock = new SimulatedClock();
+    expect(() => clock.setTimer(-1, () => undefined)).toThrow(/not >= 0/);
+    expect(() => clock.advanceMs(Number.NaN)).toThrow(/not >= 0/);
+    expect(() => clock.setTimer(1e12, () => undefined)).toThrow(/past/);
+  });
+});
