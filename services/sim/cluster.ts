@@ -1,0 +1,222 @@
+import { SimulatedClock } from "../core/clock.js";
+import { Prng } from "../core/prng.js";
+import { runSimulation } from "../core/simulation.js";
+import type { Dom0Spec, HostSpec } from "../core/host-spec.js";
+import { HEARTBEAT_INTERVAL_MS_DEFAULT } from "../host/heartbeat.js";
+import { Scheduler } from "../scheduler/scheduler.js";
+import { restartHaDomains } from "../scheduler/ha-restart.js";
+import { resumeEvacuations } from "../scheduler/evacuate.js";
+import type { DomainEvent } from "../dom0/events.js";
+import { BROKER_ID, SimNetwork } from "./network.js";
+import type { SimProcess } from "./process.js";
+import { SimBroker } from "./sim-bus.js";
+import { SimKv } from "./sim-kv.js";
+import { SimHost } from "./sim-host.js";
+import { SimHostGateway } from "./sim-gateway.js";
+
+export const SCHEDULER_ID = "scheduler";
+/** The user's `xsim` process: its calls cross the network like everyone else's. */
+export const CLI_ID = "cli";
+/** After a (re)start, how long the scheduler lets heartbeats arrive before resuming evacuations. */
+export const SIM_RESUME_DELAY_MS = 2500;
+/** How often a supervisor (xsim up's launcher, compose) retries a scheduler that failed to start. */
+export const SCHEDULER_RESTART_RETRY_MS = 1000;
+
+export interface SimHostSpec {
+  hostId: string;
+  memoryMib: number;
+  pcpuCount?: number;
+  hvmCapable?: boolean;
+  dom0MemoryMib?: number;
+}
+
+export interface SimClusterOptions {
+  seed: number;
+  hosts: readonly SimHostSpec[];
+  heartbeatIntervalMs?: number;
+  missedHeartbeatCountMax?: number;
+  /** Default: two heartbeat intervals, as host/main.ts. 0: hosts never fence. */
+  fenceTimeoutMs?: number;
+  /** Whether a scheduler runs (a cluster of bare hosts has none). */
+  withScheduler?: boolean;
+}
+
+/** One line of what happened, stamped with simulated time. */
+export interface SimLogLine {
+  atMs: number;
+  source: string;
+  text: string;
+}
+
+/**
+ * A whole cluster in one process under one simulated clock: the broker and its KV bucket, N hosts,
+ * the scheduler and the user's CLI, each a SimProcess on a SimNetwork that can drop, delay,
+ * duplicate, reorder and partition their messages, stall or crash them. The same seed and the same
+ * calls give the same run.
+ */
+export class SimCluster {
+  readonly clock = new SimulatedClock();
+  readonly prng: Prng;
+  readonly network: SimNetwork;
+  readonly broker: SimBroker;
+  readonly kv: SimKv;
+  readonly hosts = new Map<string, SimHost>();
+  readonly specs = new Map<string, SimHostSpec>();
+  readonly log: SimLogLine[] = [];
+  readonly domainEvents: DomainEvent[] = [];
+  scheduler: Scheduler | undefined;
+  readonly heartbeatIntervalMs: number;
+  private readonly hostsByAddress = new Map<string, string>();
+
+  constructor(readonly options: SimClusterOptions) {
+    this.prng = new Prng(options.seed);
+    this.network = new SimNetwork(this.clock, this.prng.fork(1));
+    this.broker = new SimBroker(this.network);
+    this.kv = new SimKv(this.network);
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS_DEFAULT;
+    this.network.addProcess(CLI_ID);
+    this.network.addProcess(SCHEDULER_ID);
+    for (const spec of options.hosts) this.addHost(spec);
+  }
+
+  static async start(options: SimClusterOptions): Promise<SimCluster> {
+    const cluster = new SimCluster(options);
+    if (options.withScheduler ?? true) await cluster.run(cluster.startScheduler());
+    // Let every host's first heartbeat and the scheduler's first read of it happen.
+    await cluster.idle(cluster.heartbeatIntervalMs);
+    return cluster;
+  }
+
+  note(source: string, text: string): void {
+    this.log.push({ atMs: this.clock.nowMs(), source, text });
+  }
+
+  addHost(spec: SimHostSpec): SimHost {
+    if (this.specs.has(spec.hostId)) throw new Error(`SimCluster: host ${spec.hostId} exists`);
+    this.specs.set(spec.hostId, spec);
+    const process = this.network.addProcess(spec.hostId);
+    return this.bootHost(spec, process);
+  }
+
+  host(hostId: string): SimHost {
+    const host = this.hosts.get(hostId);
+    if (!host) throw new Error(`SimCluster: no host ${hostId}`);
+    return host;
+  }
+
+  hostAt(address: string): SimHost | undefined {
+    const hostId = this.hostsByAddress.get(address);
+    const host = hostId === undefined ? undefined : this.hosts.get(hostId);
+    return host && host.process.state === "running" ? host : undefined;
+  }
+
+  /** The host's process dies: its guests are gone with it (a power cut, a kernel panic). */
+  killHost(hostId: string): void {
+    this.host(hostId).process.crash();
+    this.note(hostId, "killed");
+  }
+
+  /** Boots a killed host again, empty, as a fresh process. */
+  restartHost(hostId: string): SimHost {
+    const old = this.host(hostId);
+    old.process.restart();
+    this.note(hostId, "restarted");
+    return this.bootHost(this.specs.get(hostId)!, old.process);
+  }
+
+  stall(processId: string, durationMs: number): void {
+    this.network.process(processId).stall(durationMs);
+    this.note(processId, `stalled for ${durationMs} ms`);
+  }
+
+  brokerDown(): void {
+    this.network.process(BROKER_ID).crash();
+    this.note(BROKER_ID, "down");
+  }
+
+  brokerUp(): void {
+    this.network.process(BROKER_ID).restart();
+    this.note(BROKER_ID, "up");
+  }
+
+  crashScheduler(): void {
+    this.scheduler?.stop();
+    this.scheduler = undefined;
+    this.network.process(SCHEDULER_ID).crash();
+    this.note(SCHEDULER_ID, "crashed");
+  }
+
+  /** Starts the scheduler again, as its supervisor would, retrying while it cannot reach the store. */
+  async restartScheduler(): Promise<void> {
+    this.network.process(SCHEDULER_ID).restart();
+    this.note(SCHEDULER_ID, "restarted");
+    await this.startScheduler();
+  }
+
+  private async startScheduler(): Promise<void> {
+    const process = this.network.process(SCHEDULER_ID);
+    const generation = process.generation;
+    const scheduler = new Scheduler({
+      clock: process.clock,
+      prng: this.prng.fork(1000 + generation),
+      bus: this.broker.connect(SCHEDULER_ID),
+      store: this.kv.connect(SCHEDULER_ID),
+      gateway: new SimHostGateway(this.network, SCHEDULER_ID, (a) => this.hostAt(a)),
+      ...(this.options.missedHeartbeatCountMax !== undefined
+        ? { missedHeartbeatCountMax: this.options.missedHeartbeatCountMax }
+        : {}),
+      log: (line) => this.note(SCHEDULER_ID, line),
+    });
+    scheduler.onHostDown((host) => void restartHaDomains(scheduler, host));
+    try {
+      await scheduler.start();
+    } catch (error) {
+      scheduler.stop();
+      this.note(SCHEDULER_ID, `start failed: ${error instanceof Error ? error.message : String(error)}`);
+      await new Promise<void>((resolve) => process.clock.setTimer(SCHEDULER_RESTART_RETRY_MS, resolve));
+      if (process.generation === generation) return this.startScheduler();
+      return;
+    }
+    this.scheduler = scheduler;
+    process.clock.setTimer(SIM_RESUME_DELAY_MS, () => {
+      void resumeEvacuations(scheduler, (e) =>
+        this.note(SCHEDULER_ID, `resumed evacuation: ${e.kind} ${e.domain} ${e.message}`),
+      ).catch((error: unknown) => this.note(SCHEDULER_ID, `resume failed: ${String(error)}`));
+    });
+  }
+
+  private bootHost(spec: SimHostSpec, process: SimProcess): SimHost {
+    const hostSpec: HostSpec = {
+      hostId: spec.hostId,
+      memoryMib: spec.memoryMib,
+      pcpuCount: spec.pcpuCount ?? 8,
+      hvmCapable: spec.hvmCapable ?? true,
+      cpuMhz: 2400,
+    };
+    const dom0: Dom0Spec = { memoryMib: spec.dom0MemoryMib ?? 512, vcpus: 1 };
+    const host = new SimHost(this.network, this.broker, process, {
+      spec: hostSpec,
+      dom0,
+      seed: this.prng.fork(10_000 + this.hosts.size).nextU32(),
+      heartbeatIntervalMs: this.heartbeatIntervalMs,
+      fenceTimeoutMs: this.options.fenceTimeoutMs ?? 2 * this.heartbeatIntervalMs,
+      hostAt: (address) => this.hostAt(address),
+      onDomainEvent: (event) => this.domainEvents.push(event),
+      log: (line) => this.note(spec.hostId, line),
+    });
+    this.hosts.set(spec.hostId, host);
+    this.hostsByAddress.set(host.address, spec.hostId);
+    host.start();
+    return host;
+  }
+
+  /** Runs `work` to completion, everything else running around it. */
+  run<T>(work: Promise<T>): Promise<T> {
+    return runSimulation(this.clock, work);
+  }
+
+  /** Lets `ms` of simulated time pass. */
+  idle(ms: number): Promise<void> {
+    return this.run(new Promise<void>((resolve) => this.clock.setTimer(ms, resolve)));
+  }
+}

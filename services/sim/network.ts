@@ -1,0 +1,138 @@
+import type { SimulatedClock } from "../core/clock.js";
+import type { Prng } from "../core/prng.js";
+import { SimProcess } from "./process.js";
+
+/** The broker (nats-server) as a process id: links to it are cut like any other. */
+export const BROKER_ID = "broker";
+
+/** Seeded faults on every message a link carries (a probability each, and a latency range). */
+export interface LinkFaults {
+  dropRate: number;
+  duplicateRate: number;
+  delayMsMin: number;
+  delayMsMax: number;
+  /** Messages on one link may overtake each other (otherwise a link is FIFO, as TCP is). */
+  reorder: boolean;
+}
+
+export const NO_FAULTS: LinkFaults = {
+  dropRate: 0,
+  duplicateRate: 0,
+  delayMsMin: 0,
+  delayMsMax: 0,
+  reorder: false,
+};
+/** Copies of one message a link may deliver at most (a duplicate is one extra copy). */
+const COPY_COUNT_MAX = 2;
+
+/**
+ * The simulated network between the processes of one cluster: who can reach whom (partitions,
+ * the broker down), and what each message suffers on the way (drop, delay, duplicate, reorder),
+ * all drawn from one seeded PRNG so that a run replays exactly.
+ */
+export class SimNetwork {
+  readonly processes = new Map<string, SimProcess>();
+  faults: LinkFaults = NO_FAULTS;
+  /** Cuts: `side` cannot reach `other` (everyone outside `side` when undefined), both ways. */
+  private readonly partitions: Array<{ side: ReadonlySet<string>; other: ReadonlySet<string> | undefined }> =
+    [];
+  private readonly lastDueMsByLink = new Map<string, number>();
+  messageCountSent = 0;
+  messageCountDropped = 0;
+
+  constructor(
+    readonly clock: SimulatedClock,
+    private readonly prng: Prng,
+  ) {
+    this.addProcess(BROKER_ID);
+  }
+
+  addProcess(processId: string): SimProcess {
+    if (this.processes.has(processId)) throw new Error(`SimNetwork: process ${processId} exists`);
+    const process = new SimProcess(processId, this.clock);
+    this.processes.set(processId, process);
+    return process;
+  }
+
+  process(processId: string): SimProcess {
+    const process = this.processes.get(processId);
+    if (!process) throw new Error(`SimNetwork: no process ${processId}`);
+    return process;
+  }
+
+  /**
+   * Cuts `group` from `from` (default: every process outside the group, the broker included unless
+   * it is in the group). `partition(["h1"], [BROKER_ID])` cuts h1 from the broker but not its peers.
+   */
+  partition(group: readonly string[], from?: readonly string[]): void {
+    this.partitions.push({ side: new Set(group), other: from ? new Set(from) : undefined });
+  }
+
+  /** Ends every partition. */
+  heal(): void {
+    this.partitions.length = 0;
+  }
+
+  get partitionCount(): number {
+    return this.partitions.length;
+  }
+
+  /** Whether a message from `a` can reach `b` now (both ends may still be stalled). */
+  connected(a: string, b: string): boolean {
+    for (const { side, other } of this.partitions) {
+      if (other === undefined ? side.has(a) !== side.has(b) : cuts(side, other, a, b)) return false;
+    }
+    return this.processes.get(a)?.state === "running" && this.processes.get(b)?.state === "running";
+  }
+
+  /** Whether `processId` can reach the broker and the broker serves. */
+  reachesBroker(processId: string): boolean {
+    return this.connected(processId, BROKER_ID);
+  }
+
+  /**
+   * Sends one message from `from` to `to`: `deliver` runs as `to` after the link's delay, zero
+   * times (dropped, cut off), once, or twice (duplicated). Returns whether it left at all.
+   * `reliable`: only delayed (a message on a TCP connection), but still lost to a partition.
+   */
+  send(from: string, to: string, deliver: () => void, reliable = false): boolean {
+    this.messageCountSent++;
+    if (!this.connected(from, to)) {
+      this.messageCountDropped++;
+      return false;
+    }
+    const target = this.process(to);
+    const generation = target.generation;
+    // A reliable message rides a connection (gRPC over TCP): late, never lost nor doubled on a live link.
+    const faults = reliable ? { ...this.faults, dropRate: 0, duplicateRate: 0, reorder: false } : this.faults;
+    if (faults.dropRate > 0 && this.prng.nextFloat() < faults.dropRate) {
+      this.messageCountDropped++;
+      return true;
+    }
+    const copyCount =
+      faults.duplicateRate > 0 && this.prng.nextFloat() < faults.duplicateRate ? COPY_COUNT_MAX : 1;
+    for (let copy = 0; copy < copyCount; copy++) {
+      const dueMs = this.dueMs(`${from}>${to}`, faults);
+      this.clock.setTimer(dueMs - this.clock.nowMs(), () => {
+        // A partition that began while the message was on the wire loses it.
+        if (this.connected(from, to)) target.run(deliver, generation);
+      });
+    }
+    return true;
+  }
+
+  private dueMs(link: string, faults: LinkFaults): number {
+    const spreadMs = faults.delayMsMax - faults.delayMsMin;
+    const delayMs = faults.delayMsMin + (spreadMs > 0 ? this.prng.nextFloat() * spreadMs : 0);
+    let dueMs = this.clock.nowMs() + delayMs;
+    if (!faults.reorder) {
+      dueMs = Math.max(dueMs, this.lastDueMsByLink.get(link) ?? 0);
+      this.lastDueMsByLink.set(link, dueMs);
+    }
+    return dueMs;
+  }
+}
+
+function cuts(side: ReadonlySet<string>, other: ReadonlySet<string>, a: string, b: string): boolean {
+  return (side.has(a) && other.has(b)) || (side.has(b) && other.has(a));
+}

@@ -1,0 +1,97 @@
+import type { Clock, SimulatedClock } from "../core/clock.js";
+
+export type ProcessState = "running" | "crashed";
+
+/**
+ * One simulated OS process (a host, the scheduler, the broker) in the one-process cluster. Its
+ * timers and the messages it receives run only while it runs: a stalled process (its event loop
+ * blocked, `kill -STOP`) runs them when the stall ends, in order; a crashed one never runs them, and
+ * a restart begins a new generation whose objects the caller builds afresh.
+ */
+export class SimProcess {
+  state: ProcessState = "running";
+  private stalledUntilMs = 0;
+  private generationNow = 0;
+  readonly clock: Clock;
+
+  constructor(
+    readonly processId: string,
+    readonly simClock: SimulatedClock,
+  ) {
+    this.clock = new ProcessClock(this);
+  }
+
+  get generation(): number {
+    return this.generationNow;
+  }
+
+  get isStalled(): boolean {
+    return this.simClock.nowMs() < this.stalledUntilMs;
+  }
+
+  /** Whether the process runs now (neither crashed nor stalled). */
+  get isRunning(): boolean {
+    return this.state === "running" && !this.isStalled;
+  }
+
+  /**
+   * Runs `fn` as this process, in the generation `generation`: now if it runs, when its stall ends
+   * if stalled, never if it crashed or restarted since.
+   */
+  run(fn: () => void, generation = this.generationNow): void {
+    if (this.state !== "running" || generation !== this.generationNow) return;
+    const waitMs = this.stalledUntilMs - this.simClock.nowMs();
+    if (waitMs > 0) {
+      this.simClock.setTimer(waitMs, () => this.run(fn, generation));
+      return;
+    }
+    fn();
+  }
+
+  /** Blocks the event loop for `durationMs` from now (a longer stall already set wins). */
+  stall(durationMs: number): void {
+    if (!(durationMs >= 0)) throw new Error(`SimProcess.stall: ${durationMs} ms is not >= 0`);
+    this.stalledUntilMs = Math.max(this.stalledUntilMs, this.simClock.nowMs() + durationMs);
+  }
+
+  /** Kills the process: everything it had scheduled or was about to receive is lost. */
+  crash(): void {
+    this.state = "crashed";
+    this.stalledUntilMs = 0;
+    this.generationNow++;
+  }
+
+  /** Starts it again, empty: the caller builds the new process's objects. */
+  restart(): void {
+    if (this.state !== "crashed") throw new Error(`SimProcess.restart: ${this.processId} is running`);
+    this.state = "running";
+    this.generationNow++;
+  }
+}
+
+/** A process's own view of the simulated clock: its timers obey the process's stalls and crashes. */
+class ProcessClock implements Clock {
+  constructor(private readonly process: SimProcess) {}
+
+  nowNs(): bigint {
+    return this.process.simClock.nowNs();
+  }
+
+  nowMs(): number {
+    return this.process.simClock.nowMs();
+  }
+
+  setTimer(delayMs: number, fn: () => void): () => void {
+    const generation = this.process.generation;
+    let cancelled = false;
+    const cancel = this.process.simClock.setTimer(delayMs, () =>
+      this.process.run(() => {
+        if (!cancelled) fn();
+      }, generation),
+    );
+    return () => {
+      cancelled = true;
+      cancel();
+    };
+  }
+}

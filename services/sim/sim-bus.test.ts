@@ -1,0 +1,124 @@
+import { describe, expect, it } from "vitest";
+import { SimulatedClock } from "../core/clock.js";
+import { Prng } from "../core/prng.js";
+import { busConformance } from "../transport/bus/bus.case.js";
+import { encodeJson, decodeJson } from "../transport/bus/bus.js";
+import { BROKER_ID, SimNetwork } from "./network.js";
+import { SimBroker } from "./sim-bus.js";
+
+/** Publisher p, subscriber s, over a fresh network; the simulated clock moves 1 ms per real ms. */
+function rig(seed = 1) {
+  const clock = new SimulatedClock();
+  const network = new SimNetwork(clock, new Prng(seed));
+  network.addProcess("p");
+  network.addProcess("s");
+  const broker = new SimBroker(network);
+  return { clock, network, broker, publisher: broker.connect("p"), subscriber: broker.connect("s") };
+}
+
+busConformance("SimBroker (no faults)", () => {
+  const { clock, publisher, subscriber } = rig();
+  const pump = setInterval(() => clock.advanceMs(1), 1);
+  return Promise.resolve({
+    publisher,
+    subscriber,
+    close: async () => {
+      clearInterval(pump);
+      await publisher.close();
+      await subscriber.close();
+    },
+  });
+});
+
+function received(r: ReturnType<typeof rig>): number[] {
+  const got: number[] = [];
+  r.subscriber.subscribe("t.x", (_, data) => got.push(decodeJson<number>(data)));
+  return got;
+}
+
+describe("SimBroker faults", () => {
+  it("loses what is published while the publisher, the subscriber or the broker is cut off", () => {
+    const r = rig();
+    const got = received(r);
+    r.network.partition(["p"]);
+    r.publisher.publish("t.x", encodeJson(1));
+    r.clock.advanceMs(10);
+    r.network.heal();
+    r.network.partition(["s"]);
+    r.publisher.publish("t.x", encodeJson(2));
+    r.clock.advanceMs(10);
+    r.network.heal();
+    r.network.partition([BROKER_ID]);
+    r.publisher.publish("t.x", encodeJson(3));
+    r.clock.advanceMs(10);
+    r.network.heal();
+    r.publisher.publish("t.x", encodeJson(4));
+    r.clock.advanceMs(10);
+    expect(got).toEqual([4]);
+  });
+
+  it("a partition from the broker only leaves host-to-host links up", () => {
+    const r = rig();
+    r.network.partition(["p"], [BROKER_ID]);
+    expect(r.network.connected("p", "s")).toBe(true);
+    expect(r.network.reachesBroker("p")).toBe(false);
+    expect(r.network.reachesBroker("s")).toBe(true);
+  });
+
+  it("holds messages for a stalled subscriber and delivers them, in order, when it resumes", () => {
+    const r = rig();
+    const got = received(r);
+    r.network.process("s").stall(500);
+    r.publisher.publish("t.x", encodeJson(1));
+    r.publisher.publish("t.x", encodeJson(2));
+    r.clock.advanceMs(499);
+    expect(got).toEqual([]);
+    r.clock.advanceMs(1);
+    expect(got).toEqual([1, 2]);
+  });
+
+  it("never delivers to a crashed subscriber, nor to its old subscriptions after a restart", () => {
+    const r = rig();
+    const got = received(r);
+    r.publisher.publish("t.x", encodeJson(1));
+    r.network.process("s").crash();
+    r.clock.advanceMs(10);
+    r.network.process("s").restart();
+    r.publisher.publish("t.x", encodeJson(2));
+    r.clock.advanceMs(10);
+    expect(got).toEqual([]);
+  });
+
+  it("drops, duplicates and reorders as the seeded faults say, the same way for the same seed", () => {
+    const run = (seed: number) => {
+      const r = rig(seed);
+      r.network.faults = { dropRate: 0.2, duplicateRate: 0.2, delayMsMin: 1, delayMsMax: 50, reorder: true };
+      const got = received(r);
+      for (let n = 0; n < 200; n++) r.publisher.publish("t.x", encodeJson(n));
+      r.clock.advanceMs(1000);
+      return got;
+    };
+    const got = run(7);
+    expect(run(7)).toEqual(got);
+    expect(new Set(got).size).toBeLessThan(200);
+    expect(got.length).toBeGreaterThan(new Set(got).size);
+    expect(got).not.toEqual([...got].sort((a, b) => a - b));
+  });
+
+  it("keeps a link FIFO under delays when reordering is off", () => {
+    const r = rig(3);
+    r.network.faults = { dropRate: 0, duplicateRate: 0, delayMsMin: 1, delayMsMax: 50, reorder: false };
+    const got = received(r);
+    for (let n = 0; n < 100; n++) r.publisher.publish("t.x", encodeJson(n));
+    r.clock.advanceMs(1000);
+    expect(got).toEqual([...Array(100).keys()]);
+  });
+
+  it("delivers a forged message injected at the broker to every subscriber", () => {
+    const r = rig();
+    const got = received(r);
+    r.broker.inject("t.x", encodeJson(99));
+    r.clock.advanceMs(1);
+    expect(got).toEqual([99]);
+  });
+});

@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { SimulatedClock } from "../core/clock.js";
+import { Prng } from "../core/prng.js";
+import { runSimulation } from "../core/simulation.js";
+import { BROKER_ID, SimNetwork } from "./network.js";
+import { KV_TIMEOUT_MS, SimKv } from "./sim-kv.js";
+
+function rig() {
+  const clock = new SimulatedClock();
+  const network = new SimNetwork(clock, new Prng(1));
+  network.addProcess("a");
+  const kv = new SimKv(network);
+  return { clock, network, kv, client: kv.connect("a") };
+}
+
+describe("SimKv", () => {
+  it("keeps values with revisions and refuses a compare-and-set on a stale revision", async () => {
+    const r = rig();
+    await runSimulation(r.clock, r.client.put("ha.x", "1"));
+    const entry = await runSimulation(r.clock, r.client.entry("ha.x"));
+    expect(entry?.value).toBe("1");
+    const next = await runSimulation(r.clock, r.client.compareAndSet("ha.x", "2", entry!.revision));
+    expect(next).toBeGreaterThan(entry!.revision);
+    await expect(
+      runSimulation(r.clock, r.client.compareAndSet("ha.x", "3", entry!.revision)),
+    ).rejects.toThrow(/wrong last sequence/);
+    await expect(runSimulation(r.clock, r.client.compareAndSet("ha.y", "1", 0))).resolves.toBeGreaterThan(0);
+    expect(await runSimulation(r.clock, r.client.keys("ha."))).toEqual(["ha.x", "ha.y"]);
+    expect(r.kv.peek("ha.x")?.value).toBe("2");
+  });
+
+  it("is unavailable while the broker is down and keeps its contents across the outage", async () => {
+    const r = rig();
+    await runSimulation(r.clock, r.client.put("k.a", "v"));
+    r.network.process(BROKER_ID).crash();
+    const startMs = r.clock.nowMs();
+    await expect(runSimulation(r.clock, r.client.get("k.a"))).rejects.toThrow(/UNAVAILABLE|no route/);
+    expect(r.clock.nowMs() - startMs).toBeLessThanOrEqual(KV_TIMEOUT_MS);
+    r.network.process(BROKER_ID).restart();
+    expect(await runSimulation(r.clock, r.client.get("k.a"))).toBe("v");
+  });
+
+  it("a call whose client is cut off after it left fails by its deadline", async () => {
+    const r = rig();
+    r.network.faults = { dropRate: 0, duplicateRate: 0, delayMsMin: 50, delayMsMax: 50, reorder: false };
+    const pending = r.client.get("k.a");
+    r.clock.advanceMs(10);
+    r.network.partition(["a"]);
+    await expect(runSimulation(r.clock, pending)).rejects.toThrow(/UNAVAILABLE|connection lost|deadline/);
+  });
+});

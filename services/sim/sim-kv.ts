@@ -1,0 +1,99 @@
+import { ToolstackError } from "../dom0/errors.js";
+import type { StateStore } from "../scheduler/state-store.js";
+import { BROKER_ID, type SimNetwork } from "./network.js";
+import { simCall } from "./rpc.js";
+
+/** A JetStream request's timeout (nats.js's default): how long a KV call waits for the broker. */
+export const KV_TIMEOUT_MS = 5000;
+
+export interface KvEntry {
+  value: string;
+  /** The bucket's sequence number when this value was written (JetStream's revision). */
+  revision: number;
+}
+
+/**
+ * The JetStream key-value bucket in the one-process cluster: it lives in the broker process, keeps
+ * every key's revision for compare-and-set, and survives a broker restart (JetStream's file store).
+ * Reached only through `connect(processId)`, over the simulated network.
+ */
+export class SimKv {
+  private readonly entries = new Map<string, KvEntry>();
+  private revisionLast = 0;
+
+  constructor(private readonly network: SimNetwork) {}
+
+  connect(processId: string): SimKvClient {
+    return new SimKvClient(this, this.network, processId);
+  }
+
+  /** What the bucket holds, read directly (checkers and tests only; processes go through connect). */
+  peek(key: string): KvEntry | undefined {
+    return this.entries.get(key);
+  }
+
+  keysNow(prefix: string): string[] {
+    return [...this.entries.keys()].filter((k) => k.startsWith(prefix)).sort();
+  }
+
+  put(key: string, value: string): number {
+    const revision = ++this.revisionLast;
+    this.entries.set(key, { value, revision });
+    return revision;
+  }
+
+  /** Writes `key` only if its revision is `expected` (0: only if absent), as KV.update/create do. */
+  compareAndSet(key: string, value: string, expected: number): number {
+    const current = this.entries.get(key)?.revision ?? 0;
+    if (current !== expected)
+      throw new ToolstackError(
+        "FAILED_PRECONDITION",
+        `wrong last sequence for ${key}: ${current} (expected ${expected})`,
+      );
+    return this.put(key, value);
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+}
+
+/** One process's connection to the bucket: every call crosses the network and may fail UNAVAILABLE. */
+export class SimKvClient implements StateStore {
+  constructor(
+    private readonly kv: SimKv,
+    private readonly network: SimNetwork,
+    private readonly processId: string,
+  ) {}
+
+  private call<T>(what: string, work: () => T): Promise<T> {
+    return simCall(this.network, this.processId, BROKER_ID, work, {
+      deadlineMs: KV_TIMEOUT_MS,
+      what: `KV ${what}`,
+    });
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return (await this.entry(key))?.value;
+  }
+
+  entry(key: string): Promise<KvEntry | undefined> {
+    return this.call(`get ${key}`, () => this.kv.peek(key));
+  }
+
+  async put(key: string, value: string): Promise<void> {
+    await this.call(`put ${key}`, () => this.kv.put(key, value));
+  }
+
+  compareAndSet(key: string, value: string, expectedRevision: number): Promise<number> {
+    return this.call(`update ${key}`, () => this.kv.compareAndSet(key, value, expectedRevision));
+  }
+
+  delete(key: string): Promise<void> {
+    return this.call(`delete ${key}`, () => this.kv.delete(key));
+  }
+
+  keys(prefix: string): Promise<string[]> {
+    return this.call(`keys ${prefix}`, () => this.kv.keysNow(prefix));
+  }
+}

@@ -1,0 +1,112 @@
+import { ToolstackError } from "../dom0/errors.js";
+import type { DomainInfo } from "../gen/xensim/v1/host.js";
+import type { MigrateEvent } from "../gen/xensim/v1/migration.js";
+import type { OperationEvent } from "../gen/xensim/v1/scheduler.js";
+import type { Scheduler } from "../scheduler/scheduler.js";
+import { clusterMigrate, placeAndCreate } from "../scheduler/operations.js";
+import { evacuate, EVACUATE_PARALLEL_DEFAULT } from "../scheduler/evacuate.js";
+import { simCall } from "./rpc.js";
+import { CLI_ID, SCHEDULER_ID, type SimCluster } from "./cluster.js";
+
+/** Deadline of the CLI's unary calls (the scheduler's own calls to hosts take up to 5 s each). */
+export const CLI_CALL_DEADLINE_MS = 30_000;
+
+export interface ClusterDomain {
+  hostId: string;
+  domain: DomainInfo;
+}
+
+/**
+ * The user at `xsim`, in the one-process cluster: every verb is a call from the CLI process to the
+ * scheduler (or to a host, as `xsim -H host`), over the simulated network. A verb that cannot
+ * reach its target fails, and the user is told.
+ */
+export class SimUser {
+  constructor(private readonly cluster: SimCluster) {}
+
+  private toScheduler<T>(what: string, work: (scheduler: Scheduler) => Promise<T> | T, deadline = true) {
+    return simCall(
+      this.cluster.network,
+      CLI_ID,
+      SCHEDULER_ID,
+      () => {
+        const scheduler = this.cluster.scheduler;
+        if (!scheduler) throw new ToolstackError("UNAVAILABLE", "the scheduler is not running");
+        return work(scheduler);
+      },
+      { what, ...(deadline ? { deadlineMs: CLI_CALL_DEADLINE_MS } : {}) },
+    );
+  }
+
+  /** `xsim create FILE [key=value...]` without -H: the scheduler places it. */
+  create(configText: string, configFileName: string, overrides: string[] = [], paused = false) {
+    return this.toScheduler("Create", async (scheduler) => {
+      const placed = await placeAndCreate(
+        scheduler,
+        { configText, configFileName, overrides, paused, policy: "" },
+        false,
+      );
+      return { hostId: placed.host.hostId, domain: placed.domain! };
+    });
+  }
+
+  /** `xsim -H host create FILE`: straight to one host. */
+  createOn(hostId: string, configText: string, configFileName: string, overrides: string[] = []) {
+    const host = this.cluster.host(hostId);
+    return simCall(
+      this.cluster.network,
+      CLI_ID,
+      hostId,
+      () => host.create({ configText, configFileName, overrides, paused: false }),
+      { what: "Create", deadlineMs: CLI_CALL_DEADLINE_MS },
+    );
+  }
+
+  /** `xsim list` through the scheduler: every domain on every host that is up. */
+  list(): Promise<ClusterDomain[]> {
+    return this.toScheduler("ListAll", (scheduler) =>
+      scheduler.view
+        .upHosts()
+        .flatMap((host) =>
+          [...host.domains.values()]
+            .sort((a, b) => a.domid - b.domid)
+            .map((domain) => ({ hostId: host.hostId, domain })),
+        ),
+    );
+  }
+
+  /** `xsim migrate NAME [HOST]`. */
+  migrate(name: string, destinationHostId = "", onEvent: (event: MigrateEvent) => void = () => undefined) {
+    return this.toScheduler(
+      "Migrate",
+      (scheduler) =>
+        clusterMigrate(
+          scheduler,
+          { domain: name, destinationHostId, policy: "", live: true, bandwidth: "" },
+          (event) => this.cluster.network.send(SCHEDULER_ID, CLI_ID, () => onEvent(event), true),
+        ),
+      false,
+    );
+  }
+
+  /** `xsim host-evacuate HOST`. */
+  evacuate(hostId: string, onEvent: (event: OperationEvent) => void = () => undefined) {
+    return this.toScheduler(
+      "Evacuate",
+      (scheduler) =>
+        evacuate(scheduler, hostId, { parallel: EVACUATE_PARALLEL_DEFAULT }, (event) =>
+          this.cluster.network.send(SCHEDULER_ID, CLI_ID, () => onEvent(event), true),
+        ),
+      false,
+    );
+  }
+
+  /** `xsim -H host destroy NAME`. */
+  destroy(hostId: string, name: string): Promise<void> {
+    const host = this.cluster.host(hostId);
+    return simCall(this.cluster.network, CLI_ID, hostId, () => host.destroy(name), {
+      what: "Destroy",
+      deadlineMs: CLI_CALL_DEADLINE_MS,
+    });
+  }
+}
