@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { SimulatedClock } from "../core/clock.js";
 import { Prng } from "../core/prng.js";
 import { busConformance } from "../transport/bus/bus.case.js";
-import { encodeJson, decodeJson } from "../transport/bus/bus.js";
+import { encodeJson, decodeJson } from "../contracts/bus.js";
 import { BROKER_ID, SimNetwork } from "./network.js";
 import { SimBroker } from "./sim-bus.js";
 

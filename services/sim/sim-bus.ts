@@ -1,4 +1,4 @@
-import { type Bus, type BusHandler, type BusSubscription, subjectMatches } from "../transport/bus/bus.js";
+import { type Bus, type BusHandler, type BusSubscription, subjectMatches } from "../contracts/bus.js";
 import { BROKER_ID, type SimNetwork } from "./network.js";
 
 interface Subscription {

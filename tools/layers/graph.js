@@ -16,7 +16,8 @@ export const LAYER_IMPORTS = {
   host: ["core", "xenstore", "dom0", "contracts"],
   scheduler: ["core", "dom0", "contracts", "gen"],
   transport: ["core", "xenstore", "dom0", "contracts", "host", "scheduler", "gen"],
-  cli: ["core", "dom0", "contracts", "transport", "gen"],
+  sim: ["core", "xenstore", "dom0", "contracts", "host", "scheduler", "transport", "gen"],
+  cli: ["core", "dom0", "contracts", "transport", "sim", "gen"],
 };
 
 /**
