@@ -6,6 +6,7 @@ import { connectHost, unaryCall } from "../transport/grpc/host-client.js";
 import { resolveHostAddress } from "./cluster-state.js";
 import { formatClusterList, formatInfo, formatList, formatListLong, parseMemoryKib } from "./format.js";
 import { connectScheduler, schedulerAddress } from "./scheduler-client.js";
+import { UINT32_MAX, wholeNumberArg } from "./number-args.js";
 import type { HostClient } from "../gen/xensim/v1/host.js";
 
 export interface CliIo {
@@ -190,8 +191,8 @@ export function addDomainCommands(program: Command, io: CliIo): void {
     .argument("<domain>")
     .argument("<vcpus>")
     .action(async (domain: string, vcpus: string) => {
-      const count = Number(vcpus);
-      if (!Number.isInteger(count)) throw new Error(`vcpu-set: "${vcpus}" is not a whole number`);
+      // xl ignores a count below 1; above a uint32 it could not even be sent.
+      const count = wholeNumberArg(vcpus, "vcpu-set", Number.MIN_SAFE_INTEGER, UINT32_MAX);
       if (count < 1) return; // xl silently ignores n < 1
       const client = await hostClientFor(program, domain);
       await unaryCall(client.vcpuSet.bind(client), { domain, vcpus: count });

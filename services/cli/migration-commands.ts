@@ -9,6 +9,8 @@ import type { CliIo } from "./domain-commands.js";
 import { formatMigrationStats } from "./migration-format.js";
 import { connectScheduler, schedulerAddress } from "./scheduler-client.js";
 import { requireScheduler } from "./scheduler-commands.js";
+import { wholeNumberArg } from "./number-args.js";
+import { QEMU_DOWNTIME_LIMIT_MS_MAX } from "../dom0/precopy/qemu-policy.js";
 
 interface MigrateOptions {
   policy: string;
@@ -116,7 +118,7 @@ function runMigrate(
     policy: options.policy,
     live: options.live,
     bandwidth: options.bandwidth,
-    downtimeLimitMs: options.downtimeLimit ? Number(options.downtimeLimit) : 0,
+    downtimeLimitMs: downtimeLimitMs(options.downtimeLimit),
     autoConverge: options.autoConverge ?? false,
     pausedAtDestination: options.p ?? false,
     injectCorruptPage: false,
@@ -156,6 +158,12 @@ function runMigrate(
       void io;
     });
   });
+}
+
+/** `--downtime-limit MS` as QEMU's downtime-limit: 1..2000 s; absent = the policy's default (0). */
+function downtimeLimitMs(text: string | undefined): number {
+  if (text === undefined) return 0;
+  return wholeNumberArg(text, "--downtime-limit", 1, QEMU_DOWNTIME_LIMIT_MS_MAX);
 }
 
 function runClusterMigrate(

@@ -3,6 +3,7 @@ import type { SchedCreditReply, SchedCreditRequest } from "../gen/xensim/v1/host
 import { type CliIo, hostClient, hostClientFor } from "./domain-commands.js";
 import { unaryCall } from "../transport/grpc/host-client.js";
 import { formatSchedDomains, formatSchedPool, formatVcpuList } from "./sched-format.js";
+import { UINT32_MAX, wholeNumberArg } from "./number-args.js";
 import { addTopCommand } from "./top-command.js";
 
 /** xl's "-" for an affinity: leave it as it is (xl_vcpu.c main_vcpupin). */
@@ -105,5 +106,5 @@ function formatSchedCreditReply(reply: SchedCreditReply): string {
 
 function wholeNumber(text: string, what: string): number {
   if (!/^\d+$/.test(text)) throw new Error(`${what}: "${text}" is not a whole number`);
-  return Number(text);
+  return wholeNumberArg(text, what, 0, UINT32_MAX);
 }

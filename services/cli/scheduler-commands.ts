@@ -3,6 +3,7 @@ import type { OperationEvent, HostSummary } from "../gen/xensim/v1/scheduler.js"
 import type { CliIo } from "./domain-commands.js";
 import { connectScheduler, schedulerAddress } from "./scheduler-client.js";
 import { unaryCall } from "../transport/grpc/host-client.js";
+import { UINT32_MAX, wholeNumberArg } from "./number-args.js";
 
 export function requireScheduler(): string {
   const address = schedulerAddress();
@@ -45,7 +46,9 @@ export function addSchedulerCommands(program: Command, io: CliIo): void {
     .option("--bandwidth <rate>", 'limit of each migration, e.g. "100Mbit/s" (default unlimited)', "")
     .action(async (hostId: string, options: { parallel: string; bandwidth: string }) => {
       const client = connectScheduler(requireScheduler());
-      const request = { hostId, parallel: Number(options.parallel), bandwidth: options.bandwidth };
+      // The scheduler checks its own limit; here only what the wire can carry.
+      const parallel = wholeNumberArg(options.parallel, "--parallel", 1, UINT32_MAX);
+      const request = { hostId, parallel, bandwidth: options.bandwidth };
       const ok = await streamOperation(client.evacuate(request), io);
       if (!ok) throw new Error(`evacuation of ${hostId} failed`);
     });
@@ -61,8 +64,8 @@ export function addSchedulerCommands(program: Command, io: CliIo): void {
       const ok = await streamOperation(
         client.rebalance({
           dryRun: options.dryRun ?? false,
-          memoryHighPercent: Number(options.high),
-          memoryLowPercent: Number(options.low),
+          memoryHighPercent: wholeNumberArg(options.high, "--high", 1, 100),
+          memoryLowPercent: wholeNumberArg(options.low, "--low", 0, 99),
         }),
         io,
       );

@@ -23,6 +23,9 @@ import { checkNameFree, resolveDomain } from "./resolve.js";
 import { applyConfigAffinity, checkConfigAffinity } from "./vcpu-control.js";
 import { SplitIo, usesPvDrivers } from "./io/split-io.js";
 import { grantFrameCountMax, validateIoConfig } from "./io/validate.js";
+import { checkDomainName } from "./domain-name.js";
+import { checkWorkloadFits } from "./workload-fit.js";
+import { checkMemoryKibArg } from "./memory-arg.js";
 
 /** What the toolstack keeps about each domain besides what the hypervisor holds (libxl's view). */
 export interface DomainRecord {
@@ -100,6 +103,7 @@ export class Toolstack {
   /** `xl create`: all or nothing. On any refusal the host is left exactly as it was. */
   create(config: DomainConfig, options: CreateOptions = {}): DomainRecord {
     const name = options.nameOverride ?? config.name;
+    checkDomainName(config.name);
     this.validateForHost(config, name);
     // One stream per create on this host, and the host id in the seed: uuids stay unique among
     // the live domains of a host and across hosts started with the same --seed.
@@ -164,7 +168,8 @@ export class Toolstack {
       );
     }
     try {
-      parseWorkloadSpec(config.xsim.workload ?? "idle");
+      const workload = parseWorkloadSpec(config.xsim.workload ?? "idle");
+      checkWorkloadFits(workload, mibToKib(config.maxmemMib), "xl.cfg xsim_workload");
     } catch (error) {
       throw toToolstackError(error);
     }
@@ -267,6 +272,7 @@ export class Toolstack {
     if (record.domid === DOMID_DOM0)
       throw new ToolstackError("FAILED_PRECONDITION", "Domain-0 cannot be renamed");
     if (newName === record.name) return record;
+    checkDomainName(newName, "new name");
     checkNameFree(this.records.values(), newName);
     const oldName = record.name;
     record.name = newName;
@@ -277,6 +283,7 @@ export class Toolstack {
 
   /** `xl mem-set`: the balloon target, at most maxmem; the guest's balloon driver follows it. */
   memSet(ref: string, memoryKib: number): DomainRecord {
+    checkMemoryKibArg(memoryKib, "mem-set: memory");
     const record = this.requireDomU(ref);
     this.refuseIfMigrating(record);
     const domain = this.hypervisor.requireDomain(record.domid);
@@ -308,6 +315,7 @@ export class Toolstack {
 
   /** `xl mem-max`: the most the domain may hold; not below what it holds now. */
   memMax(ref: string, maxmemKib: number): DomainRecord {
+    checkMemoryKibArg(maxmemKib, "mem-max: maxmem");
     const record = this.requireDomU(ref);
     this.refuseIfMigrating(record);
     try {
@@ -354,7 +362,9 @@ export class Toolstack {
     const record = this.requireDomU(ref);
     try {
       const spec = parseWorkloadSpec(workload);
-      this.hypervisor.requireDomain(record.domid).setWorkload(spec);
+      const domain = this.hypervisor.requireDomain(record.domid);
+      checkWorkloadFits(spec, domain.maxmemKib, "workload");
+      domain.setWorkload(spec);
     } catch (error) {
       throw toToolstackError(error);
     }

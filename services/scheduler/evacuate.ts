@@ -7,6 +7,8 @@ import type { OperationEvent } from "../gen/xensim/v1/scheduler.js";
 
 /** XAPI's default for migrations at once during host evacuation (a host runs at most 2 outbound). */
 export const EVACUATE_PARALLEL_DEFAULT = 10;
+/** The most migrations an evacuation runs at once (each source host still runs at most 2 outbound). */
+export const EVACUATE_PARALLEL_MAX = 64;
 /** Times one domain is retried (it may be busy: already migrating after a scheduler restart). */
 export const EVACUATE_ATTEMPT_COUNT_MAX = 5;
 export const EVACUATE_RETRY_DELAY_MS = 500;

@@ -29,6 +29,10 @@ describe("readIdentity", () => {
 
   it("refuses bad names, types and uuids", () => {
     expect(() => identity('name = ""')).toThrow("i.cfg:1:8: domain name must not be empty");
+    expect(() => identity('name = "a/b"')).toThrow(`i.cfg:1:8: domain name "a/b" must not contain '/'`);
+    expect(() => identity('name = ".."')).toThrow('i.cfg:1:8: domain name ".." must not be ".."');
+    expect(() => identity('name = "a\\nb"')).toThrow("must not contain control characters (found U+000A)");
+    expect(() => identity('name = "w--incoming"')).toThrow('must not end in "--incoming"');
     expect(() => identity('name = "a"\ntype = "xen"')).toThrow('i.cfg:2:8: invalid domain type "xen"');
     expect(() => identity('name = "a"\nuuid = "1234"')).toThrow('i.cfg:2:8: failed to parse UUID "1234"');
   });

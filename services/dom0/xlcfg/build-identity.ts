@@ -1,6 +1,7 @@
 import type { DomainType } from "./domain-config.js";
 import type { SettingsReader } from "./settings-reader.js";
 import { XlCfgError, type XlCfgPosition } from "./errors.js";
+import { domainNameProblem } from "../domain-name.js";
 
 export interface DomainIdentity {
   name: string;
@@ -19,6 +20,9 @@ export function readIdentity(reader: SettingsReader, fileStart: XlCfgPosition): 
   const name = reader.string("name");
   if (name === undefined) throw new XlCfgError(fileStart, 'domain name must be specified (name = "...")');
   if (name === "") throw new XlCfgError(reader.valuePosition("name"), "domain name must not be empty");
+  const problem = domainNameProblem(name);
+  if (problem !== undefined)
+    throw new XlCfgError(reader.valuePosition("name"), `domain name ${JSON.stringify(name)} ${problem}`);
   const uuid = reader.string("uuid");
   if (uuid !== undefined && !UUID_PATTERN.test(uuid)) {
     throw new XlCfgError(reader.valuePosition("uuid"), `failed to parse UUID "${uuid}"`);

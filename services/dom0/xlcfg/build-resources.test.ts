@@ -21,9 +21,14 @@ describe("readResources", () => {
     );
   });
 
-  it("raises vcpus below 1 to 1 and defaults maxvcpus to vcpus", () => {
-    expect(resources("vcpus = 0")).toMatchObject({ vcpus: 1, maxvcpus: 1 });
+  it("refuses vcpus outside 1..4096 naming the key, and defaults maxvcpus to vcpus", () => {
+    expect(() => resources("vcpus = 0")).toThrow('r.cfg:1:9: "vcpus" is 0, must be between 1 and 4096');
+    expect(() => resources("vcpus = 100000")).toThrow('"vcpus" is 100000, must be between 1 and 4096');
+    expect(() => resources("vcpus = 2\nmaxvcpus = 5000")).toThrow(
+      '"maxvcpus" is 5000, must be between 0 and 4096',
+    );
     expect(resources("vcpus = 2\nmaxvcpus = 8")).toMatchObject({ vcpus: 2, maxvcpus: 8 });
+    expect(resources("vcpus = 2\nmaxvcpus = 0")).toMatchObject({ vcpus: 2, maxvcpus: 2 });
   });
 
   it("refuses maxvcpus below vcpus", () => {

@@ -58,10 +58,13 @@ function readMemory(reader: SettingsReader): { memoryMib: number; maxmemMib: num
   return { memoryMib, maxmemMib };
 }
 
-/** vcpus defaults to 1 and values below 1 become 1; maxvcpus defaults to vcpus (xl_parse.c). */
+/**
+ * vcpus defaults to 1 and must be 1..VCPU_COUNT_MAX (a domain without a vCPU cannot run, libxl
+ * refuses max_vcpus 0 once set); maxvcpus defaults to vcpus, 0 meaning not set (xl_parse.c).
+ */
 function readVcpus(reader: SettingsReader): { vcpus: number; maxvcpus: number } {
-  const vcpus = Math.max(1, reader.boundedNumber("vcpus", Number.MIN_SAFE_INTEGER, VCPU_COUNT_MAX) ?? 1);
-  const maxvcpusSet = reader.boundedNumber("maxvcpus", Number.MIN_SAFE_INTEGER, VCPU_COUNT_MAX);
+  const vcpus = reader.boundedNumber("vcpus", 1, VCPU_COUNT_MAX) ?? 1;
+  const maxvcpusSet = reader.boundedNumber("maxvcpus", 0, VCPU_COUNT_MAX);
   // xl treats maxvcpus = 0 as not set.
   const maxvcpus = maxvcpusSet === undefined || maxvcpusSet === 0 ? vcpus : maxvcpusSet;
   if (maxvcpus < vcpus) {

@@ -12,8 +12,10 @@ import { UNLIMITED_BANDWIDTH } from "../../dom0/precopy/bandwidth.js";
 import type { StreamSink } from "../../dom0/migrate/stream-sink.js";
 import type { DomainConfig } from "../../dom0/xlcfg/domain-config.js";
 import { ToolstackError } from "../../dom0/errors.js";
+import { toToolstackError } from "../../dom0/xen-error-map.js";
 import { domainPath } from "../../xenstore/paths.js";
 import { SYSTEM_SCHEDULER } from "./system-scheduler.js";
+import { checkRestorePath } from "./save-file-path.js";
 
 /** Bytes read from a save file at a time. */
 export const RESTORE_READ_CHUNK_BYTES = 1024 * 1024;
@@ -88,6 +90,7 @@ export async function saveToFile(
 
 /** `xl restore [-p] file`: builds the domain from the stream, verifies every page, then runs it. */
 export async function restoreFromFile(toolstack: Toolstack, request: RestoreRequest): Promise<RestoreReply> {
+  await checkRestorePath(request.path);
   let record: DomainRecord | undefined;
   const receiver = new StreamReceiver((info) => {
     const config = info.config as DomainConfig;
@@ -119,6 +122,9 @@ export async function restoreFromFile(toolstack: Toolstack, request: RestoreRequ
     if (record && toolstack.records.get(record.domid) === record) toolstack.destroy(String(record.domid));
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new ToolstackError("NOT_FOUND", `no save file at ${request.path}`);
-    throw error;
+    const mapped = toToolstackError(error);
+    if (mapped instanceof ToolstackError && mapped.code === "INVALID_ARGUMENT" && record === undefined)
+      throw new ToolstackError("INVALID_ARGUMENT", `${request.path} is not a save image: ${mapped.message}`);
+    throw mapped;
   }
 }

@@ -9,6 +9,7 @@ import {
   REBALANCE_LOW_PERCENT_DEFAULT,
 } from "../../scheduler/rebalance.js";
 import { toServiceError, unary } from "./status.js";
+import { checkEvacuateRequest, checkRebalanceRequest } from "../../scheduler/request-checks.js";
 
 /** The Scheduler gRPC service: the cluster-wide verbs of `xsim`. */
 export function schedulerServer(scheduler: Scheduler): SchedulerServer {
@@ -51,6 +52,7 @@ export function schedulerServer(scheduler: Scheduler): SchedulerServer {
       );
     },
     evacuate: (call) => {
+      if (refused(call, () => checkEvacuateRequest(call.request))) return;
       const parallel = call.request.parallel || EVACUATE_PARALLEL_DEFAULT;
       const options = { parallel, bandwidth: call.request.bandwidth };
       evacuate(scheduler, call.request.hostId, options, (e) => call.write(e)).then(
@@ -59,6 +61,7 @@ export function schedulerServer(scheduler: Scheduler): SchedulerServer {
       );
     },
     rebalance: (call) => {
+      if (refused(call, () => checkRebalanceRequest(call.request))) return;
       const high = call.request.memoryHighPercent || REBALANCE_HIGH_PERCENT_DEFAULT;
       const low = call.request.memoryLowPercent || REBALANCE_LOW_PERCENT_DEFAULT;
       const plan = planRebalance(scheduler, high, low);
@@ -156,4 +159,15 @@ function hostSummary(scheduler: Scheduler, host: HostEntry): HostSummary {
     migrationsInFlight: beat.migrationsInbound + beat.migrationsOutbound,
     lastHeartbeatAgeMs: scheduler.clock.nowMs() - host.lastSeenMs,
   };
+}
+
+/** Runs a request check; on refusal ends the stream with the mapped error and answers true. */
+function refused(call: { emit: (event: "error", error: unknown) => boolean }, check: () => void): boolean {
+  try {
+    check();
+    return false;
+  } catch (error) {
+    call.emit("error", toServiceError(error));
+    return true;
+  }
 }
