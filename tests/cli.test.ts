@@ -221,6 +221,38 @@ describe("xsim against a local cluster (xsim up / down)", () => {
     expect(await memOf()).toBe(64);
   });
 
+  it("mem-set and mem-max read a bare number as MiB, as xl's parse_mem_size_kb", async () => {
+    const memOf = async () =>
+      Number(columns((await xsimOk(home, "-H", "host1", "list", "1")).split("\n")[1])[2]);
+    await xsimOk(home, "-H", "host1", "mem-max", "1", "200");
+    await xsimOk(home, "-H", "host1", "mem-set", "1", "96");
+    expect(await memOf()).toBe(96);
+    const run = await xsim(home, "-H", "host1", "mem-set", "1", "96mb");
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('invalid memory size "96mb"');
+  });
+
+  it("without -H: info covers every host, a domain verb finds the domain's host, a host verb asks for -H", async () => {
+    const infos = JSON.parse(await xsimOk(home, "info", "--json")) as Array<{
+      host: string;
+      total_memory: number;
+    }>;
+    expect(infos).toHaveLength(2);
+    expect(infos.every((i) => i.total_memory === HOST_MEMORY_MIB)).toBe(true);
+    const text = await xsimOk(home, "info");
+    expect(text.match(/^total_memory {11}: /gm)).toHaveLength(2);
+    const name = (await xsimOk(home, "-H", "host1", "domname", "1")).trim();
+    expect((await xsimOk(home, "domid", name)).trim()).toBe("1");
+    const vcpus = (await xsimOk(home, "vcpu-list", name)).trimEnd().split("\n");
+    expect(vcpus[0]).toMatch(/Affinity \(Hard \/ Soft\)\tHost$/);
+    expect(vcpus.slice(1).every((line) => line.startsWith(name) && line.endsWith("\thost1"))).toBe(true);
+    for (const args of [["xenstore-ls"], ["restore", "/nonexistent"], ["sched-credit2"]]) {
+      const run = await xsim(home, ...args);
+      expect(run.code, args.join(" ")).toBe(1);
+      expect(run.stderr).toMatch(/name it with -H \(the cluster has host1, host2\)/);
+    }
+  });
+
   it("xsim down stops every process it started", async () => {
     expect(cluster).toBeDefined();
     const pids = [cluster!.natsPid, ...cluster!.hosts.map((h) => h.pid)];

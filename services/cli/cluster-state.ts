@@ -34,18 +34,16 @@ export function removeClusterState(): void {
   rmSync(statePath(), { force: true });
 }
 
-/** `-H` takes a host id from the running cluster, or an address host:port. */
-export function resolveHostAddress(host: string | undefined): string {
+/** `-H` takes a host id from the running cluster, or an address host:port (host-routing.ts picks without -H). */
+export function resolveHostAddress(host: string): string {
+  if (/:\d+$/.test(host)) return host;
   const state = readClusterState();
-  if (host && /:\d+$/.test(host)) return host;
   if (!state) {
     throw new Error(
-      host
-        ? `unknown host "${host}": no cluster is up (run \`xsim up\`) and it is not an address host:port`
-        : "no cluster is up: run `xsim up` first, or pass -H host:port",
+      `unknown host "${host}": no cluster is up (run \`xsim up\`) and it is not an address host:port`,
     );
   }
-  const entry = host ? state.hosts.find((h) => h.hostId === host) : state.hosts[0];
+  const entry = state.hosts.find((h) => h.hostId === host);
   if (!entry)
     throw new Error(`unknown host "${host}": the cluster has ${state.hosts.map((h) => h.hostId).join(", ")}`);
   return entry.address;

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { type CliIo, hostClientFor } from "./domain-commands.js";
+import type { CliIo } from "./domain-commands.js";
+import { hostClientFor } from "./host-routing.js";
 import { unaryCall } from "../transport/grpc/host-client.js";
 import { formatBlockList, formatNetworkList } from "./device-format.js";
 

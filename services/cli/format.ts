@@ -39,9 +39,9 @@ export function formatListLong(domains: readonly DomainInfo[]): string {
   return JSON.stringify(entries, null, 4);
 }
 
-/** `xl info`: "key                    : value", keys in xl_info.c's order. */
-export function formatInfo(info: HostInfo): string {
-  const rows: Array<[string, string | number]> = [
+/** `xl info`'s keys and values in xl_info.c's order, memory in MiB as xl prints it. */
+export function infoRows(info: HostInfo): Array<[string, string | number]> {
+  return [
     ["host", info.host],
     ["release", info.release],
     ["version", info.version],
@@ -77,16 +77,16 @@ export function formatInfo(info: HostInfo): string {
     ["build_id", "-"],
     ["xend_config_format", 4],
   ];
-  return rows.map(([key, value]) => `${key.padEnd(23)}: ${value}`).join("\n");
 }
 
-/** xl's memory argument: a number with an optional unit b/k/m/g/t; no unit means KiB. */
-export function parseMemoryKib(text: string): number {
-  const match = /^(\d+)([bkmgtBKMGT]?)$/.exec(text.trim());
-  if (!match) throw new Error(`invalid memory size "${text}" (a number with optional b, k, m, g or t)`);
-  const value = Number(match[1]);
-  const unit = (match[2] ?? "").toLowerCase();
-  const factor: Record<string, number> = { "": 1, k: 1, b: 1 / 1024, m: 1024, g: 1024 ** 2, t: 1024 ** 3 };
-  const kib = value * (factor[unit] ?? 1);
-  return Math.floor(kib);
+/** `xl info`: "key                    : value" (xl_info.c: "%-23s: ..."). */
+export function formatInfo(info: HostInfo): string {
+  return infoRows(info)
+    .map(([key, value]) => `${key.padEnd(23)}: ${value}`)
+    .join("\n");
+}
+
+/** `xsim info --json`: the same keys and values as an object. */
+export function infoJson(info: HostInfo): Record<string, string | number> {
+  return Object.fromEntries(infoRows(info));
 }

@@ -1,10 +1,12 @@
 import type { Command } from "commander";
 import type { SchedCreditReply, SchedCreditRequest } from "../gen/xensim/v1/host.js";
-import { type CliIo, hostClient, hostClientFor } from "./domain-commands.js";
+import type { CliIo } from "./domain-commands.js";
+import { hostClientFor, oneHostClient } from "./host-routing.js";
 import { unaryCall } from "../transport/grpc/host-client.js";
-import { formatSchedDomains, formatSchedPool, formatVcpuList } from "./sched-format.js";
+import { formatSchedDomains, formatSchedPool } from "./sched-format.js";
 import { UINT32_MAX, wholeNumberArg } from "./number-args.js";
 import { addTopCommand } from "./top-command.js";
+import { addVcpuListCommand } from "./vcpu-list-command.js";
 
 /** xl's "-" for an affinity: leave it as it is (xl_vcpu.c main_vcpupin). */
 const AFFINITY_UNCHANGED = "-";
@@ -21,16 +23,7 @@ interface SchedCreditOptions {
 
 /** xl's vCPU scheduling verbs: vcpu-list, vcpu-pin, sched-credit, sched-credit2, top (tools/xl/xl_vcpu.c, xl_sched.c). */
 export function addSchedCommands(program: Command, io: CliIo): void {
-  program
-    .command("vcpu-list")
-    .description("List the VCPUs for all/some domains")
-    .argument("[domains...]")
-    .action(async (domains: string[]) => {
-      const client =
-        domains[0] === undefined ? hostClient(program) : await hostClientFor(program, domains[0]);
-      const reply = await unaryCall(client.vcpuList.bind(client), { domains });
-      io.out(formatVcpuList(reply.domains));
-    });
+  addVcpuListCommand(program, io);
 
   program
     .command("vcpu-pin")
@@ -72,7 +65,9 @@ function addSchedCreditCommand(
   command
     .option("-r, --ratelimit_us <us>", "rate limit, us (with -s)")
     .action(async (options: SchedCreditOptions) => {
-      const client = options.domain ? await hostClientFor(program, options.domain) : hostClient(program);
+      const client = options.domain
+        ? await hostClientFor(program, options.domain)
+        : await oneHostClient(program, `${name} without -d`);
       const request = schedCreditRequest(options);
       const method =
         name === "sched-credit" ? client.schedCredit.bind(client) : client.schedCredit2.bind(client);

@@ -44,11 +44,13 @@ export function addSchedulerCommands(program: Command, io: CliIo): void {
     .argument("<host>")
     .option("--parallel <n>", "migrations at once (XAPI's default 10)", "10")
     .option("--bandwidth <rate>", 'limit of each migration, e.g. "100Mbit/s" (default unlimited)', "")
-    .action(async (hostId: string, options: { parallel: string; bandwidth: string }) => {
+    .option("--policy <name>", "pre-copy policy of each migration: xen, xen-legacy, qemu, clark", "xen")
+    .action(async (hostId: string, options: { parallel: string; bandwidth: string; policy: string }) => {
       const client = connectScheduler(requireScheduler());
+      const { bandwidth, policy } = options;
       // The scheduler checks its own limit; here only what the wire can carry.
       const parallel = wholeNumberArg(options.parallel, "--parallel", 1, UINT32_MAX);
-      const request = { hostId, parallel, bandwidth: options.bandwidth };
+      const request = { hostId, parallel, bandwidth, policy };
       const ok = await streamOperation(client.evacuate(request), io);
       if (!ok) throw new Error(`evacuation of ${hostId} failed`);
     });

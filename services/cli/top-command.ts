@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { HostClient } from "../gen/xensim/v1/host.js";
-import { type CliIo, hostClient } from "./domain-commands.js";
+import type { CliIo } from "./domain-commands.js";
+import { oneHostClient } from "./host-routing.js";
 import { unaryCall } from "../transport/grpc/host-client.js";
 import { formatTopSummary, formatTopTable } from "./top-format.js";
 
@@ -38,7 +39,12 @@ export function addTopCommand(program: Command, io: CliIo): void {
       const terminal = process.stdout.isTTY === true;
       const delayMs = delaySeconds * MS_PER_SECOND;
       const iterationCountMax = iterationCount(options.iterations, terminal);
-      await runTop(hostClient(program), io, { ...options, delayMs, iterationCountMax, terminal });
+      await runTop(await oneHostClient(program, "top"), io, {
+        ...options,
+        delayMs,
+        iterationCountMax,
+        terminal,
+      });
     });
 }
 

@@ -103,7 +103,7 @@ describe("evacuate", () => {
     rig.cluster.onMigrateStart = () => void rig.store.get(OP_KEY).then((value) => seen.push(value));
     const { done } = runEvacuation(rig, 2, "10MB/s");
     expect(await done).toBe(true);
-    expect(seen).toEqual(Array(3).fill('{"parallel":2,"bandwidth":"10MB/s"}'));
+    expect(seen).toEqual(Array(3).fill('{"parallel":2,"bandwidth":"10MB/s","policy":""}'));
     expect(rig.cluster.migrateCalls.map((c) => c.bandwidth)).toEqual(Array(3).fill("10MB/s"));
     expect(await rig.store.get(OP_KEY)).toBeUndefined();
     await rig.stop();

@@ -2,6 +2,7 @@ import type { Scheduler } from "./scheduler.js";
 import type { HostEntry } from "./cluster-view.js";
 import { ToolstackError } from "../dom0/errors.js";
 import { clusterMigrate } from "./operations.js";
+import { PRECOPY_POLICY_NAMES } from "../dom0/precopy/create-policy.js";
 import { NoValidHostError } from "./placement/errors.js";
 import type { OperationEvent } from "../gen/xensim/v1/scheduler.js";
 
@@ -24,6 +25,8 @@ export interface EvacuateOptions {
   parallel: number;
   /** Each migration's bandwidth limit (parse-bandwidth.ts); empty: unlimited. */
   bandwidth?: string;
+  /** Each migration's pre-copy policy (xen, xen-legacy, qemu, clark); empty: xen. */
+  policy?: string;
 }
 
 /**
@@ -37,13 +40,18 @@ export async function evacuate(
   options: EvacuateOptions,
   emit: (event: OperationEvent) => void,
 ): Promise<boolean> {
-  const { parallel, bandwidth = "" } = options;
+  const { parallel, bandwidth = "", policy = "" } = options;
+  if (policy && !(PRECOPY_POLICY_NAMES as readonly string[]).includes(policy))
+    throw new ToolstackError(
+      "INVALID_ARGUMENT",
+      `unknown pre-copy policy "${policy}"; known policies: ${PRECOPY_POLICY_NAMES.join(", ")}`,
+    );
   const host = scheduler.requireHost(hostId);
   if (scheduler.evacuationsRunning.has(hostId))
     throw new ToolstackError("FAILED_PRECONDITION", `${hostId} is already being evacuated`);
   scheduler.evacuationsRunning.add(hostId);
   try {
-    return await evacuateHost(scheduler, host, { parallel, bandwidth }, emit);
+    return await evacuateHost(scheduler, host, { parallel, bandwidth, policy }, emit);
   } finally {
     scheduler.evacuationsRunning.delete(hostId);
   }
@@ -52,12 +60,12 @@ export async function evacuate(
 async function evacuateHost(
   scheduler: Scheduler,
   host: HostEntry,
-  { parallel, bandwidth }: Required<EvacuateOptions>,
+  { parallel, bandwidth, policy }: Required<EvacuateOptions>,
   emit: (event: OperationEvent) => void,
 ): Promise<boolean> {
   const hostId = host.hostId;
   await scheduler.setHostEnabled(hostId, false);
-  await scheduler.options.store.put(`${OP_PREFIX}${hostId}`, JSON.stringify({ parallel, bandwidth }));
+  await scheduler.options.store.put(`${OP_PREFIX}${hostId}`, JSON.stringify({ parallel, bandwidth, policy }));
   await scheduler.syncHost(host);
   // The entry, not `host`: a heartbeat may have replaced it meanwhile (the host came back).
   const names = [...scheduler.requireHost(hostId).domains.values()]
@@ -77,7 +85,7 @@ async function evacuateHost(
   const queue = [...names];
   const worker = async () => {
     for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
-      const error = await moveOne(scheduler, name, emit, hostId, bandwidth);
+      const error = await moveOne(scheduler, name, emit, hostId, { bandwidth, policy });
       if (error) failures.push(`${name}: ${error}`);
     }
   };
@@ -103,7 +111,7 @@ async function moveOne(
   name: string,
   emit: (event: OperationEvent) => void,
   hostId: string,
-  bandwidth: string,
+  how: MigrateHow,
 ): Promise<string | undefined> {
   const startMs = scheduler.clock.nowMs();
   let lastError = "";
@@ -116,7 +124,7 @@ async function moveOne(
     } else if (![...source.domains.values()].some((d) => d.name === name)) {
       return undefined; // gone from this host
     } else {
-      const outcome = await migrateOnce(scheduler, name, emit, hostId, bandwidth);
+      const outcome = await migrateOnce(scheduler, name, emit, hostId, how);
       if (outcome.kind === "completed") return undefined;
       lastError = outcome.error;
       // The source is busy (its outbound limit, or this domain still moving after a scheduler
@@ -134,6 +142,12 @@ async function moveOne(
   return lastError;
 }
 
+/** How each domain moves: `xsim host-evacuate --bandwidth --policy`. */
+interface MigrateHow {
+  bandwidth: string;
+  policy: string;
+}
+
 type MigrateOutcome = { kind: "completed" } | { kind: "busy" | "retry" | "fatal"; error: string };
 
 async function migrateOnce(
@@ -141,12 +155,12 @@ async function migrateOnce(
   name: string,
   emit: (event: OperationEvent) => void,
   hostId: string,
-  bandwidth: string,
+  { bandwidth, policy }: MigrateHow,
 ): Promise<MigrateOutcome> {
   try {
     const last = await clusterMigrate(
       scheduler,
-      { domain: name, destinationHostId: "", policy: "xen", live: true, bandwidth },
+      { domain: name, destinationHostId: "", policy: policy || "xen", live: true, bandwidth },
       () => undefined,
     );
     const stats = last.stats;
@@ -192,7 +206,11 @@ export async function resumeEvacuations(
     await evacuate(
       scheduler,
       hostId,
-      { parallel: op.parallel ?? EVACUATE_PARALLEL_DEFAULT, bandwidth: op.bandwidth ?? "" },
+      {
+        parallel: op.parallel ?? EVACUATE_PARALLEL_DEFAULT,
+        bandwidth: op.bandwidth ?? "",
+        policy: op.policy ?? "",
+      },
       emit,
     );
   }

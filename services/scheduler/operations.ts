@@ -74,6 +74,10 @@ export interface ClusterMigrateOptions {
   policy: string;
   live: boolean;
   bandwidth: string;
+  /** qemu policy: downtime limit (0 or absent: the policy's default). */
+  downtimeLimitMs?: number;
+  autoConverge?: boolean;
+  pausedAtDestination?: boolean;
 }
 
 /** `xsim migrate dom [host]`: the scheduler picks the destination, or checks the one given. */
@@ -108,6 +112,9 @@ export async function clusterMigrate(
       policy: options.policy || "xen",
       live: options.live,
       bandwidth: options.bandwidth,
+      downtimeLimitMs: options.downtimeLimitMs ?? 0,
+      autoConverge: options.autoConverge ?? false,
+      pausedAtDestination: options.pausedAtDestination ?? false,
     }),
     // Once the stream runs, the destination has reserved the memory and reports it.
     (event) => {

@@ -135,7 +135,7 @@ export interface OperationRun {
 }
 
 export function evacuateVia(scheduler: SchedulerProcess, request: Partial<EvacuateRequest>): OperationRun {
-  const call = scheduler.client.evacuate({ hostId: "", parallel: 0, bandwidth: "", ...request });
+  const call = scheduler.client.evacuate({ hostId: "", parallel: 0, bandwidth: "", policy: "", ...request });
   return operationRun(call);
 }
 

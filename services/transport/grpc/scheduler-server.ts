@@ -54,7 +54,7 @@ export function schedulerServer(scheduler: Scheduler): SchedulerServer {
     evacuate: (call) => {
       if (refused(call, () => checkEvacuateRequest(call.request))) return;
       const parallel = call.request.parallel || EVACUATE_PARALLEL_DEFAULT;
-      const options = { parallel, bandwidth: call.request.bandwidth };
+      const options = { parallel, bandwidth: call.request.bandwidth, policy: call.request.policy };
       evacuate(scheduler, call.request.hostId, options, (e) => call.write(e)).then(
         () => call.end(),
         (error: unknown) => call.emit("error", toServiceError(error)),

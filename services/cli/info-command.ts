@@ -1,0 +1,29 @@
+import type { Command } from "commander";
+import type { HostInfo } from "../gen/xensim/v1/host.js";
+import { connectHost, unaryCall } from "../transport/grpc/host-client.js";
+import type { CliIo } from "./domain-commands.js";
+import { formatInfo, infoJson } from "./format.js";
+import { targetHosts } from "./host-routing.js";
+
+/** `xsim info [--json]`: xl info of the -H host, or of every host of the cluster one after another. */
+export function addInfoCommand(program: Command, io: CliIo): void {
+  program
+    .command("info")
+    .description("Get information about Xen host (every host without -H)")
+    .option("--json", "as JSON: an array with one object of xl info's keys per host")
+    .action(async (options: { json?: boolean }) => {
+      const infos = await Promise.all((await targetHosts(program)).map((host) => hostInfo(host.address)));
+      io.out(
+        options.json ? JSON.stringify(infos.map(infoJson), null, 2) : infos.map(formatInfo).join("\n\n"),
+      );
+    });
+}
+
+async function hostInfo(address: string): Promise<HostInfo> {
+  const client = connectHost(address);
+  try {
+    return await unaryCall(client.info.bind(client), {});
+  } finally {
+    client.close();
+  }
+}

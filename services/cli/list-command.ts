@@ -1,0 +1,62 @@
+import type { Command } from "commander";
+import type { DomainInfo } from "../gen/xensim/v1/host.js";
+import { connectHost, unaryCall } from "../transport/grpc/host-client.js";
+import type { CliIo } from "./domain-commands.js";
+import { formatClusterList, formatList, formatListLong } from "./format.js";
+import { clusterHosts, requestedHost, targetHosts } from "./host-routing.js";
+import { connectScheduler, schedulerAddress } from "./scheduler-client.js";
+
+interface HostDomain {
+  hostId: string;
+  domain: DomainInfo;
+}
+
+/** `xsim list [-l] [domain...]`: one host's domains with -H, else the whole cluster's with a Host column. */
+export function addListCommand(program: Command, io: CliIo): void {
+  program
+    .command("list")
+    .description("List information about all/some domains")
+    .option("-l, --long", "print the domains' configuration as JSON")
+    .argument("[domains...]")
+    .action(async (domains: string[], options: { long?: boolean }) => {
+      if (requestedHost(program)) {
+        const [host] = await targetHosts(program);
+        const client = connectHost(host!.address);
+        const reply = await unaryCall(client.list.bind(client), { domains });
+        client.close();
+        io.out(options.long ? formatListLong(reply.domains) : formatList(reply.domains));
+        return;
+      }
+      const all = selectDomains(await clusterDomains(), domains);
+      io.out(options.long ? formatListLong(all.map((d) => d.domain)) : formatClusterList(all));
+    });
+}
+
+/** Every domain of the cluster with its host: the scheduler's view, else each host's own list. */
+async function clusterDomains(): Promise<HostDomain[]> {
+  const scheduler = schedulerAddress();
+  if (scheduler) {
+    const client = connectScheduler(scheduler);
+    const reply = await unaryCall(client.listAll.bind(client), {});
+    client.close();
+    return reply.domains.filter((d) => d.domain).map((d) => ({ hostId: d.hostId, domain: d.domain! }));
+  }
+  const perHost = await Promise.all(
+    (await clusterHosts()).map(async (host) => {
+      const client = connectHost(host.address);
+      const reply = await unaryCall(client.list.bind(client), { domains: [] });
+      client.close();
+      return reply.domains.map((domain) => ({ hostId: host.hostId, domain }));
+    }),
+  );
+  return perHost.flat();
+}
+
+/** The domains named (by name or domid), in the cluster's order; every name must match one. */
+function selectDomains(all: HostDomain[], refs: string[]): HostDomain[] {
+  if (refs.length === 0) return all;
+  const matches = (d: HostDomain, ref: string) => d.domain.name === ref || String(d.domain.domid) === ref;
+  const missing = refs.filter((ref) => !all.some((d) => matches(d, ref)));
+  if (missing.length > 0) throw new Error(`no domain ${missing.map((m) => `"${m}"`).join(", ")} on any host`);
+  return all.filter((d) => refs.some((ref) => matches(d, ref)));
+}

@@ -1,0 +1,48 @@
+import { SingleBar } from "cli-progress";
+import type { ClientReadableStream } from "@grpc/grpc-js";
+import type { MigrateEvent, MigrationStats } from "../gen/xensim/v1/migration.js";
+
+/** A terminal progress bar on stderr while a migration runs, from its streamed statistics. */
+export function progressBar(enabled: boolean): ((stats: MigrationStats) => void) & { stop(): void } {
+  const bar = enabled
+    ? new SingleBar({
+        format: "{bar} {percentage}% | round {round} | {status} | {mib} MiB sent",
+        stream: process.stderr,
+      })
+    : undefined;
+  const update = (stats: MigrationStats) => {
+    if (!bar) return;
+    const done = stats.bytesTotal > 0 ? 1 - stats.bytesRemaining / stats.bytesTotal : 0;
+    if (!bar.isActive) bar.start(100, 0, {});
+    bar.update(Math.round(done * 100), {
+      round: stats.dirtySyncCount,
+      status: stats.status,
+      mib: (stats.bytesTransferred / 1048576).toFixed(0),
+    });
+  };
+  return Object.assign(update, { stop: () => bar?.stop() });
+}
+
+/**
+ * Follows a migration's event stream (from a source host or from the scheduler) to its last
+ * statistics, showing each on `onStats`. A stream that fails after a final status (completed,
+ * failed, cancelled) still resolves with it; one that fails before rejects with the gRPC details.
+ */
+export function followMigration(
+  call: ClientReadableStream<MigrateEvent>,
+  onStats: (stats: MigrationStats) => void,
+): Promise<MigrationStats> {
+  let last: MigrationStats | undefined;
+  return new Promise((resolve, reject) => {
+    call.on("data", (event: MigrateEvent) => {
+      if (!event.stats) return;
+      last = event.stats;
+      onStats(event.stats);
+    });
+    call.on("error", (error: Error & { details?: string }) => {
+      if (last && last.status !== "active" && last.status !== "setup") return resolve(last);
+      reject(new Error(error.details ?? error.message));
+    });
+    call.on("end", () => (last ? resolve(last) : reject(new Error("migration ended without statistics"))));
+  });
+}
