@@ -11,12 +11,12 @@ import type { MigrationManager } from "../../dom0/migrate/migration-manager.js";
 import { migrateOut, type OutboundContext } from "../../dom0/migrate/outbound.js";
 import type { MigrationStatsView } from "../../dom0/migrate/stats.js";
 import type { IncomingMigration } from "../../dom0/migrate/incoming.js";
-import { SYSTEM_SCHEDULER } from "./system-scheduler.js";
+import { SYSTEM_SCHEDULER } from "../../wiring/system-scheduler.js";
 import { GrpcDestinationPeer } from "./grpc-peer.js";
-import { handleReceive } from "./incoming-handler.js";
+import { handleReceive } from "../../dom0/migrate/receive-session.js";
 import { pullSink } from "./pull-sink.js";
 import { toServiceError, unary } from "./status.js";
-import { saveToFile, restoreFromFile } from "./save-restore-files.js";
+import { saveToFile, restoreFromFile } from "../../dom0/migrate/save-restore.js";
 
 export interface MigrationServerDeps {
   toolstack: Toolstack;

@@ -1,12 +1,12 @@
 import type { ServerDuplexStream } from "@grpc/grpc-js";
 import type { ReceiveControl, ReceiveStatus, StreamChunk } from "../../gen/xensim/v1/migration.js";
-import { IncomingMigration } from "../../dom0/migrate/incoming.js";
-import type { Toolstack } from "../../dom0/toolstack.js";
-import type { MigrationManager } from "../../dom0/migrate/migration-manager.js";
-import { ToolstackError } from "../../dom0/errors.js";
-import { toToolstackError } from "../../dom0/xen-error-map.js";
-import { connectPuller } from "./migration-service.js";
-import type { ReceivedInfo } from "../../dom0/migrate/peer.js";
+import { IncomingMigration } from "./incoming.js";
+import type { Toolstack } from "../toolstack.js";
+import type { MigrationManager } from "./migration-manager.js";
+import { ToolstackError } from "../errors.js";
+import { toToolstackError } from "../xen-error-map.js";
+import { connectPuller } from "../../transport/grpc/migration-service.js";
+import type { ReceivedInfo } from "./peer.js";
 
 /** Incoming migrations remembered for IncomingStatus after they end. */
 export const INCOMING_REMEMBERED_COUNT_MAX = 256;

@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { isAbsolute } from "node:path";
-import { ToolstackError } from "../../dom0/errors.js";
+import { ToolstackError } from "../errors.js";
 
 /**
  * `xl restore FILE`'s FILE, checked before anything is built: an absolute path (the host resolves

@@ -1,4 +1,4 @@
-import type { EngineScheduler } from "../../dom0/migrate/stream-sink.js";
+import type { EngineScheduler } from "../dom0/migrate/stream-sink.js";
 
 /** The real service's engine scheduler: OS timers, and setImmediate to let guests and RPCs run. */
 export const SYSTEM_SCHEDULER: EngineScheduler = {

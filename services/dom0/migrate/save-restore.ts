@@ -1,20 +1,20 @@
 import { open, rm } from "node:fs/promises";
 import { createReadStream } from "node:fs";
 import type { RestoreReply, RestoreRequest, SaveRequest } from "../../gen/xensim/v1/migration.js";
-import type { Toolstack, DomainRecord } from "../../dom0/toolstack.js";
-import type { MigrationManager } from "../../dom0/migrate/migration-manager.js";
-import { StreamSender } from "../../dom0/migrate/sender.js";
-import { StreamReceiver } from "../../dom0/migrate/receiver.js";
-import { senderDomainOf } from "../../dom0/migrate/domain-image.js";
-import { completeStats, emptyStats, type MigrationStatsView } from "../../dom0/migrate/stats.js";
-import { createPolicy } from "../../dom0/precopy/create-policy.js";
-import { UNLIMITED_BANDWIDTH } from "../../dom0/precopy/bandwidth.js";
-import type { StreamSink } from "../../dom0/migrate/stream-sink.js";
-import type { DomainConfig } from "../../dom0/xlcfg/domain-config.js";
-import { ToolstackError } from "../../dom0/errors.js";
-import { toToolstackError } from "../../dom0/xen-error-map.js";
+import type { Toolstack, DomainRecord } from "../toolstack.js";
+import type { MigrationManager } from "./migration-manager.js";
+import { StreamSender } from "./sender.js";
+import { StreamReceiver } from "./receiver.js";
+import { senderDomainOf } from "./domain-image.js";
+import { completeStats, emptyStats, type MigrationStatsView } from "./stats.js";
+import { createPolicy } from "../precopy/create-policy.js";
+import { UNLIMITED_BANDWIDTH } from "../precopy/bandwidth.js";
+import type { StreamSink } from "./stream-sink.js";
+import type { DomainConfig } from "../xlcfg/domain-config.js";
+import { ToolstackError } from "../errors.js";
+import { toToolstackError } from "../xen-error-map.js";
 import { domainPath } from "../../xenstore/paths.js";
-import { SYSTEM_SCHEDULER } from "./system-scheduler.js";
+import { SYSTEM_SCHEDULER } from "../../wiring/system-scheduler.js";
 import { checkRestorePath } from "./save-file-path.js";
 
 /** Bytes read from a save file at a time. */
