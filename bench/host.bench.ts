@@ -1,5 +1,5 @@
 import { cpus } from "node:os";
-import { TICK_INTERVAL_MS } from "../services/host/host-service.js";
+import { TICK_INTERVAL_MS } from "../services/host/host.js";
 import { ChildSet } from "./children.js";
 import { BENCH_DOMAIN_MEMORY_MIB } from "./host-ops.js";
 import { machineBusyPercent, type Measured } from "./measured.js";

@@ -4,7 +4,7 @@ import { Hypervisor } from "../services/core/hypervisor.js";
 import { Prng } from "../services/core/prng.js";
 import type { SchedulerName } from "../services/core/sched/index.js";
 import { populateAll } from "../services/core/workload/index.js";
-import { TICK_INTERVAL_MS } from "../services/host/host-service.js";
+import { TICK_INTERVAL_MS } from "../services/host/host.js";
 import { machineBusyPercent } from "./measured.js";
 import { type Row, formatTable } from "./table.js";
 

@@ -1,4 +1,4 @@
-import type { SimulatedClock } from "./clock.js";
+import type { Clock, SimulatedClock } from "./clock.js";
 
 /** Simulated milliseconds one runSimulation call may cover before it gives up (a hang is a bug). */
 export const SIMULATION_MS_MAX = 3600 * 1000;
@@ -38,11 +38,15 @@ export async function runSimulation<T>(clock: SimulatedClock, work: Promise<T>):
   return result!.value;
 }
 
-/** Calls `fn` every `periodMs` of simulated time until the returned function is called. */
-export function every(clock: SimulatedClock, periodMs: number, fn: () => void): () => void {
+/** Calls `fn` every `periodMs` of the clock's time until the returned function is called. */
+export function every(clock: Clock, periodMs: number, fn: () => void): () => void {
+  let stopped = false;
   let cancel = clock.setTimer(periodMs, function fire() {
     fn();
-    cancel = clock.setTimer(periodMs, fire);
+    if (!stopped) cancel = clock.setTimer(periodMs, fire);
   });
-  return () => cancel();
+  return () => {
+    stopped = true;
+    cancel();
+  };
 }

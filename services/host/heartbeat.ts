@@ -8,6 +8,7 @@ export function buildHeartbeat(
   sequence: number,
   intervalMs: number,
   migrations: { outbound: number; inbound: number },
+  timeMs: number,
 ): Heartbeat {
   const frames = toolstack.hypervisor.frames;
   let vcpusAllocated = 0;
@@ -17,7 +18,7 @@ export function buildHeartbeat(
     hostId: toolstack.spec.hostId,
     address,
     sequence,
-    timeMs: Date.now(),
+    timeMs,
     pcpus: toolstack.spec.pcpuCount,
     hvm: toolstack.spec.hvmCapable,
     totalMemoryKib: (frames.frameCountTotal * PAGE_SIZE_BYTES) / 1024,

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { HOST_SPEC_DEFAULT, DOM0_SPEC_DEFAULT } from "../core/host-spec.js";
 import { NatsBus } from "../transport/bus/nats-bus.js";
 import { HOST_ID_PATTERN } from "../contracts/subjects.js";
-import { HostService } from "./host-service.js";
+import { HostService } from "../wiring/host-service.js";
 import { HEARTBEAT_INTERVAL_MS_DEFAULT } from "../contracts/heartbeat.js";
 import { SCHEDULER_NAMES, type SchedulerName } from "../core/sched/index.js";
 import { SCHEDULER_DEFAULT } from "../core/hypervisor.js";

@@ -113,6 +113,7 @@ export class SimHost {
       this.heartbeatSequence++,
       this.options.heartbeatIntervalMs,
       { outbound: this.migrations.outboundCount, inbound: this.migrations.inboundCount },
+      Math.round(this.process.clock.nowMs()),
     );
     const stamped = { ...beat, timeMs: Math.round(this.process.clock.nowMs()) };
     this.bus.publish(heartbeatSubject(this.hostId), encodeJson(stamped));

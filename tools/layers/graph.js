@@ -35,8 +35,6 @@ export const TEST_PATTERN = /\.(test|case|bench)\.ts$/;
  * @type {Readonly<Record<string, string>>}
  */
 export const KNOWN_BREAKS = {
-  "services/host/host-service.ts":
-    "the host is still assembled with its gRPC server and the OS clock; the transport-free Host (issue 10) replaces it",
   "services/scheduler/sim-rig.ts":
     "the scheduler's test rig over fake-cluster.ts uses the in-memory bus; the in-process cluster (issue 10, item 4) replaces both",
 };

@@ -1,148 +1,168 @@
-import type { ServerDuplexStream } from "@grpc/grpc-js";
-import type { ReceiveControl, ReceiveStatus, StreamChunk } from "../../gen/xensim/v1/migration.js";
 import { IncomingMigration } from "./incoming.js";
 import type { Toolstack } from "../toolstack.js";
 import type { MigrationManager } from "./migration-manager.js";
 import { ToolstackError } from "../errors.js";
 import { toToolstackError } from "../xen-error-map.js";
-import { connectPuller } from "../../transport/grpc/migration-service.js";
-import type { ReceivedInfo } from "./peer.js";
+import type {
+  CommittedInfo,
+  IncomingState,
+  PreparedInfo,
+  PrepareInfo,
+  ReceivedInfo,
+  StreamPuller,
+} from "./peer.js";
 
 /** Incoming migrations remembered for IncomingStatus after they end. */
 export const INCOMING_REMEMBERED_COUNT_MAX = 256;
 
-export interface IncomingDeps {
+/** What the destination says to the source on the control channel (docs/specs/migration-protocol.md). */
+export interface ReceiveChannel {
+  prepared(info: PreparedInfo): void;
+  received(info: ReceivedInfo): void;
+  committed(info: CommittedInfo): void;
+  failed(reason: string): void;
+  /** The destination is done with the channel. */
+  end(): void;
+}
+
+/** What the source says to the destination, as the destination's session takes it. */
+export interface ReceiveSession {
+  prepare(info: PrepareInfo): void;
+  go(incomingToken: string, paused: boolean): void;
+  abort(reason: string): void;
+  /** The channel broke (closed, cancelled, errored) before the session ended it. */
+  lost(): void;
+}
+
+export interface MigrationDestinationDeps {
   toolstack: Toolstack;
   manager: MigrationManager;
-  incoming: Map<string, IncomingMigration>;
   newToken(): string;
+  puller: StreamPuller;
 }
 
 /**
- * The destination's Receive: Prepare builds NAME--incoming and starts pulling the stream from the
- * source; the verified stream answers Received; Go commits. A channel that breaks before Go, a
- * stream that fails, or an Abort removes NAME--incoming.
+ * The destination's half of a migration (xl migrate-receive), whatever carries its messages:
+ * Prepare builds NAME--incoming and starts pulling the stream from the source; the verified stream
+ * answers Received; Go commits. A channel that breaks before Go, a stream that fails, or an Abort
+ * removes NAME--incoming. The gRPC transport and the in-memory links only translate messages.
  */
-export function handleReceive(
-  deps: IncomingDeps,
-  call: ServerDuplexStream<ReceiveControl, ReceiveStatus>,
-): void {
-  let incoming: IncomingMigration | undefined;
-  let stopPull: (() => void) | undefined;
-  let finished = false;
-  const finish = (failure: unknown) => {
-    if (finished) return;
-    finished = true;
-    stopPull?.();
-    if (failure !== undefined && incoming?.state !== "committed") {
-      incoming?.abort();
-      safeWrite(call, { failed: { reason: describe(failure) } });
-    }
-    safeEnd(call);
-  };
-  call.on("data", (message: ReceiveControl) => {
-    try {
-      if (message.prepare) {
-        if (incoming) throw new ToolstackError("FAILED_PRECONDITION", "Prepare sent twice");
-        incoming = new IncomingMigration(deps.toolstack, deps.manager, deps.toolstack.clock, message.prepare);
-        remember(deps.incoming, message.prepare.migrationId, incoming);
-        const prepared = incoming.prepare(deps.newToken());
-        call.write({ prepared });
-        stopPull = pull(
-          incoming,
-          message.prepare.sourceAddress,
-          message.prepare.pullToken,
-          (error, received) => {
-            if (error !== undefined || !received)
-              return finish(error ?? new Error("stream ended without END"));
-            call.write({ received: { ...received, memoryChecksum: "" } });
-          },
-        );
-      } else if (message.go) {
-        if (!incoming) throw new ToolstackError("FAILED_PRECONDITION", "Go before Prepare");
-        call.write({ committed: incoming.go(message.go.incomingToken, message.go.paused) });
-        finish(undefined);
-      } else if (message.abort) {
-        finish(new ToolstackError("ABORTED", `the source aborted: ${message.abort.reason}`));
+export class MigrationDestination {
+  private readonly incoming = new Map<string, IncomingMigration>();
+
+  constructor(private readonly deps: MigrationDestinationDeps) {}
+
+  /** IncomingStatus: what became of migration `migrationId` here. */
+  status(migrationId: string): IncomingState {
+    return this.incoming.get(migrationId)?.state ?? "unknown";
+  }
+
+  /** Opens a session for one control channel; `channel` carries the answers back. */
+  open(channel: ReceiveChannel): ReceiveSession {
+    let incoming: IncomingMigration | undefined;
+    let stopPull: (() => void) | undefined;
+    let finished = false;
+    const finish = (failure: unknown) => {
+      if (finished) return;
+      finished = true;
+      stopPull?.();
+      if (failure !== undefined && incoming?.state !== "committed") {
+        incoming?.abort();
+        channel.failed(describe(failure));
       }
-    } catch (error) {
-      finish(error);
-    }
-  });
-  const lost = () => finish(new ToolstackError("UNAVAILABLE", "the source closed the migration channel"));
-  call.on("end", lost);
-  call.on("error", lost);
-  call.on("cancelled", lost);
-}
+      channel.end();
+    };
+    const guarded =
+      <A extends unknown[]>(step: (...args: A) => void) =>
+      (...args: A) => {
+        if (finished) return;
+        try {
+          step(...args);
+        } catch (error) {
+          finish(error);
+        }
+      };
+    return {
+      prepare: guarded((info: PrepareInfo) => {
+        if (incoming) throw new ToolstackError("FAILED_PRECONDITION", "Prepare sent twice");
+        incoming = new IncomingMigration(
+          this.deps.toolstack,
+          this.deps.manager,
+          this.deps.toolstack.clock,
+          info,
+        );
+        this.remember(info.migrationId, incoming);
+        channel.prepared(incoming.prepare(this.deps.newToken()));
+        stopPull = this.pull(incoming, (error, received) => {
+          if (error !== undefined || !received) return finish(error ?? new Error("stream ended without END"));
+          channel.received(received);
+        });
+      }),
+      go: guarded((incomingToken: string, paused: boolean) => {
+        if (!incoming) throw new ToolstackError("FAILED_PRECONDITION", "Go before Prepare");
+        channel.committed(incoming.go(incomingToken, paused));
+        finish(undefined);
+      }),
+      abort: guarded((reason: string) =>
+        finish(new ToolstackError("ABORTED", `the source aborted: ${reason}`)),
+      ),
+      lost: () => finish(new ToolstackError("UNAVAILABLE", "the source closed the migration channel")),
+    };
+  }
 
-/** Pulls the stream into `incoming`; `done(undefined, received)` once END verified, `done(error)` on failure. */
-function pull(
-  incoming: IncomingMigration,
-  sourceAddress: string,
-  pullToken: string,
-  done: (error: unknown, received?: ReceivedInfo) => void,
-): () => void {
-  const client = connectPuller(sourceAddress);
-  const stream = client.pullStream({ migrationId: incoming.info.migrationId, pullToken });
-  let over = false;
-  const end = (error?: unknown) => {
-    if (over) return void client.close(); // already answered: only let the channel go
-    over = true;
-    stream.cancel();
-    client.close();
-    done(error);
-  };
-  const complete = () => {
-    try {
-      const received = incoming.streamEnded();
+  /** Pulls the stream into `incoming`; `done(undefined, received)` once END verified, `done(error)` on failure. */
+  private pull(
+    incoming: IncomingMigration,
+    done: (error: unknown, received?: ReceivedInfo) => void,
+  ): () => void {
+    let over = false;
+    let cancel: () => void = () => undefined;
+    const end = (error?: unknown) => {
+      if (over) return;
       over = true;
-      done(undefined, received);
-    } catch (error) {
-      end(error);
-    }
-  };
-  stream.on("data", (chunk: StreamChunk) => {
-    if (over) return;
-    try {
-      incoming.push(chunk.data);
-    } catch (error) {
-      return end(error);
-    }
-    // Received as soon as END is verified: the source's trailers, a round trip later, add nothing.
-    if (incoming.isStreamComplete) complete();
-  });
-  stream.on("end", () => {
-    if (over) return void client.close();
-    complete();
-    client.close();
-  });
-  stream.on("error", (error: Error) => end(error));
-  return () => end(new ToolstackError("ABORTED", "pull stopped"));
-}
+      cancel();
+      done(error);
+    };
+    const complete = () => {
+      if (over) return;
+      try {
+        const received = incoming.streamEnded();
+        over = true;
+        done(undefined, received);
+      } catch (error) {
+        end(error);
+      }
+    };
+    const { sourceAddress, migrationId, pullToken } = incoming.info;
+    cancel = this.deps.puller.pull(sourceAddress, migrationId, pullToken, {
+      data: (chunk) => {
+        if (over) return;
+        try {
+          incoming.push(chunk);
+        } catch (error) {
+          return end(error);
+        }
+        // Received as soon as END is verified: the source's trailers, a round trip later, add nothing.
+        if (incoming.isStreamComplete) complete();
+      },
+      end: complete,
+      error: (error) => end(error),
+    });
+    return () => {
+      end(new ToolstackError("ABORTED", "pull stopped"));
+      cancel(); // also after a complete stream: the puller lets its channel go
+    };
+  }
 
-function remember(map: Map<string, IncomingMigration>, id: string, incoming: IncomingMigration): void {
-  map.set(id, incoming);
-  while (map.size > INCOMING_REMEMBERED_COUNT_MAX) map.delete(map.keys().next().value!);
+  private remember(id: string, incoming: IncomingMigration): void {
+    this.incoming.set(id, incoming);
+    while (this.incoming.size > INCOMING_REMEMBERED_COUNT_MAX)
+      this.incoming.delete(this.incoming.keys().next().value!);
+  }
 }
 
 function describe(error: unknown): string {
   const mapped = toToolstackError(error);
   if (mapped instanceof Error) return (mapped as { details?: string }).details ?? mapped.message;
   return String(mapped);
-}
-
-function safeWrite(call: ServerDuplexStream<ReceiveControl, ReceiveStatus>, status: ReceiveStatus): void {
-  try {
-    call.write(status);
-  } catch {
-    /* the source is gone */
-  }
-}
-
-function safeEnd(call: ServerDuplexStream<ReceiveControl, ReceiveStatus>): void {
-  try {
-    call.end();
-  } catch {
-    /* already ended */
-  }
 }

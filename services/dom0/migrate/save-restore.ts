@@ -1,6 +1,5 @@
 import { open, rm } from "node:fs/promises";
 import { createReadStream } from "node:fs";
-import type { RestoreReply, RestoreRequest, SaveRequest } from "../../gen/xensim/v1/migration.js";
 import type { Toolstack, DomainRecord } from "../toolstack.js";
 import type { MigrationManager } from "./migration-manager.js";
 import { StreamSender } from "./sender.js";
@@ -9,13 +8,32 @@ import { senderDomainOf } from "./domain-image.js";
 import { completeStats, emptyStats, type MigrationStatsView } from "./stats.js";
 import { createPolicy } from "../precopy/create-policy.js";
 import { UNLIMITED_BANDWIDTH } from "../precopy/bandwidth.js";
-import type { StreamSink } from "./stream-sink.js";
+import type { EngineScheduler, StreamSink } from "./stream-sink.js";
 import type { DomainConfig } from "../xlcfg/domain-config.js";
 import { ToolstackError } from "../errors.js";
 import { toToolstackError } from "../xen-error-map.js";
 import { domainPath } from "../../xenstore/paths.js";
-import { SYSTEM_SCHEDULER } from "../../wiring/system-scheduler.js";
 import { checkRestorePath } from "./save-file-path.js";
+
+/** `xl save` (proto SaveRequest). */
+export interface SaveRequest {
+  domain: string;
+  path: string;
+  keepRunning: boolean;
+}
+
+/** `xl restore` (proto RestoreRequest). */
+export interface RestoreRequest {
+  path: string;
+  paused: boolean;
+}
+
+export interface RestoreReply {
+  domid: number;
+  name: string;
+  pagesVerified: number;
+  memoryChecksum: string;
+}
 
 /** Bytes read from a save file at a time. */
 export const RESTORE_READ_CHUNK_BYTES = 1024 * 1024;
@@ -25,6 +43,7 @@ export async function saveToFile(
   toolstack: Toolstack,
   manager: MigrationManager,
   request: SaveRequest,
+  scheduler: EngineScheduler,
 ): Promise<MigrationStatsView> {
   const record = toolstack.requireDomain(request.domain);
   if (record.domid === 0) throw new ToolstackError("FAILED_PRECONDITION", "Domain-0 cannot be saved");
@@ -51,7 +70,7 @@ export async function saveToFile(
     };
     const sender = new StreamSender(senderDomainOf(toolstack, record), sink, {
       clock: toolstack.clock,
-      scheduler: SYSTEM_SCHEDULER,
+      scheduler,
       policy: createPolicy("xen"),
       bandwidth: UNLIMITED_BANDWIDTH,
       autoConverge: undefined,

@@ -1,4 +1,4 @@
-import type { ClientDuplexStream } from "@grpc/grpc-js";
+import type { ChannelCredentials, ClientDuplexStream } from "@grpc/grpc-js";
 import type { MigrationClient, ReceiveControl, ReceiveStatus } from "../../gen/xensim/v1/migration.js";
 import type {
   CommittedInfo,
@@ -24,8 +24,11 @@ export class GrpcDestinationPeer implements DestinationPeer {
   private receivedWaiter: Waiter<ReceivedInfo> | undefined;
   private failure: Error | undefined;
 
-  constructor(readonly address: string) {
-    this.client = connectMigration(address);
+  constructor(
+    readonly address: string,
+    private readonly channelCredentials?: ChannelCredentials,
+  ) {
+    this.client = connectMigration(address, {}, channelCredentials);
   }
 
   prepare(info: PrepareInfo): Promise<PreparedInfo> {
@@ -70,7 +73,7 @@ export class GrpcDestinationPeer implements DestinationPeer {
   }
 
   async incomingStatus(migrationId: string): Promise<IncomingState> {
-    const client = connectMigration(this.address);
+    const client = connectMigration(this.address, {}, this.channelCredentials);
     try {
       const reply = await unaryCall(
         client.incomingStatus.bind(client),

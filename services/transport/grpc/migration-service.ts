@@ -1,4 +1,9 @@
-import { makeGenericClientConstructor, type ChannelOptions, credentials } from "@grpc/grpc-js";
+import {
+  makeGenericClientConstructor,
+  type ChannelCredentials,
+  type ChannelOptions,
+  credentials,
+} from "@grpc/grpc-js";
 import { MigrationService, type MigrationClient, type StreamChunk } from "../../gen/xensim/v1/migration.js";
 
 /** grpc-js messages up to this size (a 1024-page PAGE_DATA record is 4 MiB + 16 KiB). */
@@ -72,11 +77,7 @@ const MigrationClientConstructor = makeGenericClientConstructor(
   MIGRATION_SERVICE,
   "xensim.v1.Migration",
 ) as unknown as {
-  new (
-    address: string,
-    creds: ReturnType<typeof credentials.createInsecure>,
-    options?: Partial<ChannelOptions>,
-  ): MigrationClient;
+  new (address: string, creds: ChannelCredentials, options?: Partial<ChannelOptions>): MigrationClient;
 };
 
 export const MIGRATION_CHANNEL_OPTIONS: Partial<ChannelOptions> = {
@@ -87,8 +88,12 @@ export const MIGRATION_CHANNEL_OPTIONS: Partial<ChannelOptions> = {
   "grpc.keepalive_permit_without_calls": 1,
 };
 
-export function connectMigration(address: string, options: Partial<ChannelOptions> = {}): MigrationClient {
-  return new MigrationClientConstructor(address, credentials.createInsecure(), {
+export function connectMigration(
+  address: string,
+  options: Partial<ChannelOptions> = {},
+  channelCredentials: ChannelCredentials = credentials.createInsecure(),
+): MigrationClient {
+  return new MigrationClientConstructor(address, channelCredentials, {
     ...MIGRATION_CHANNEL_OPTIONS,
     ...options,
   });
@@ -106,6 +111,6 @@ export const PULLER_CHANNEL_OPTIONS: Partial<ChannelOptions> = {
 };
 
 /** The pulling client: its own channel, with PULLER_CHANNEL_OPTIONS. */
-export function connectPuller(address: string): MigrationClient {
-  return connectMigration(address, PULLER_CHANNEL_OPTIONS);
+export function connectPuller(address: string, channelCredentials?: ChannelCredentials): MigrationClient {
+  return connectMigration(address, PULLER_CHANNEL_OPTIONS, channelCredentials);
 }

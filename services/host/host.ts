@@ -1,0 +1,207 @@
+import type { Clock } from "../core/clock.js";
+import { Prng } from "../core/prng.js";
+import type { Dom0Spec, HostSpec } from "../core/host-spec.js";
+import type { SchedulerName } from "../core/sched/index.js";
+import { every } from "../core/simulation.js";
+import { Toolstack } from "../dom0/toolstack.js";
+import { CPU_USAGE_SAMPLE_INTERVAL_MS, CpuUsageSampler } from "../dom0/cpu-usage.js";
+import { MigrationManager } from "../dom0/migrate/migration-manager.js";
+import { migrateOut, type OutboundRequest } from "../dom0/migrate/outbound.js";
+import type { IncomingState, MigrationEndpoint, MigrationLinks } from "../dom0/migrate/peer.js";
+import {
+  MigrationDestination,
+  type ReceiveChannel,
+  type ReceiveSession,
+} from "../dom0/migrate/receive-session.js";
+import {
+  restoreFromFile,
+  saveToFile,
+  type RestoreReply,
+  type RestoreRequest,
+  type SaveRequest,
+} from "../dom0/migrate/save-restore.js";
+import type { MigrationStatsView } from "../dom0/migrate/stats.js";
+import type { EngineScheduler, StreamSink } from "../dom0/migrate/stream-sink.js";
+import { encodeJson, type Bus } from "../contracts/bus.js";
+import { domainEventSubject, heartbeatSubject, migrationSubject } from "../contracts/subjects.js";
+import { buildHeartbeat } from "./heartbeat.js";
+import { Fence } from "./fence.js";
+
+/** How often the hypervisor runs the guests (workloads, CPU time). */
+export const TICK_INTERVAL_MS = 10;
+/** The fence checks for its own heartbeat this often relative to the beat, and at least every FENCE_CHECK_MS_MIN. */
+export const FENCE_CHECKS_PER_BEAT = 4;
+export const FENCE_CHECK_MS_MIN = 50;
+/** PRNG streams forked from the host's seed: the toolstack's is the seed itself. */
+const TOKEN_PRNG_STREAM = 0x70c3;
+
+export interface HostOptions {
+  spec: HostSpec;
+  dom0: Dom0Spec;
+  seed: number;
+  /** The hypervisor's vCPU scheduler (`--sched`); default credit2. */
+  scheduler?: SchedulerName;
+  clock: Clock;
+  /** How the migration engine sleeps and lets other work run (OS timers, or the simulated clock). */
+  engine: EngineScheduler;
+  bus: Bus | undefined;
+  links: MigrationLinks;
+  /** The address other hosts reach this one at (known once a transport has bound it). */
+  address: () => string;
+  heartbeatIntervalMs: number;
+  /** Fence (destroy all DomUs) after this long without hearing our own heartbeat back; 0 = never. */
+  fenceTimeoutMs?: number;
+  /** Migration ids and one-time tokens; default drawn from a PRNG forked from `seed` (wire real randomness in production). */
+  newId?: () => string;
+  newToken?: () => string;
+  /** The heartbeat's timeMs (wall time in production); default the host clock. */
+  epochMs?: () => number;
+  log?: (line: string) => void;
+}
+
+/**
+ * One simulated physical host without any transport: the toolstack, both ends of a migration,
+ * save/restore, CPU ticking, heartbeats, fencing and CPU sampling, on an injected Clock, Bus and
+ * migration links. `host-service.ts` wires it to the OS clock, gRPC and NATS; a simulation wires it
+ * to a SimulatedClock, a MemoryBus and in-memory links.
+ */
+export class Host implements MigrationEndpoint {
+  readonly toolstack: Toolstack;
+  readonly migrations = new MigrationManager();
+  readonly destination: MigrationDestination;
+  /** xentop's CPU(%): the domains' CPU time sampled every CPU_USAGE_SAMPLE_INTERVAL_MS. */
+  readonly cpuUsage: CpuUsageSampler;
+  readonly fence: Fence | undefined;
+  private readonly newId: () => string;
+  private readonly newToken: () => string;
+  private stops: (() => void)[] = [];
+  private heartbeatSequence = 0;
+
+  constructor(readonly options: HostOptions) {
+    const toolstackOptions = options.scheduler ? { scheduler: options.scheduler } : {};
+    this.toolstack = new Toolstack(
+      options.spec,
+      options.dom0,
+      options.clock,
+      new Prng(options.seed),
+      toolstackOptions,
+    );
+    this.toolstack.isMigrating = (domid) => this.migrations.isMigrating(domid);
+    this.cpuUsage = new CpuUsageSampler(this.toolstack.hypervisor, options.clock);
+    const tokens = new Prng(options.seed).fork(TOKEN_PRNG_STREAM);
+    const hex = () => tokens.nextU32().toString(16).padStart(8, "0");
+    this.newToken = options.newToken ?? (() => `${hex()}${hex()}${hex()}${hex()}`);
+    this.newId = options.newId ?? (() => `${hex()}-${hex()}`);
+    this.destination = new MigrationDestination({
+      toolstack: this.toolstack,
+      manager: this.migrations,
+      newToken: this.newToken,
+      puller: options.links.puller,
+    });
+    const bus = options.bus;
+    const fenceTimeoutMs = options.fenceTimeoutMs ?? 0;
+    if (bus && fenceTimeoutMs > 0)
+      this.fence = new Fence(this.toolstack, bus, fenceTimeoutMs, (line) => this.log(line));
+    if (bus)
+      this.toolstack.events = {
+        domainEvent: (event) => bus.publish(domainEventSubject(event.hostId, event.event), encodeJson(event)),
+      };
+  }
+
+  get hostId(): string {
+    return this.options.spec.hostId;
+  }
+
+  get address(): string {
+    return this.options.address();
+  }
+
+  /** Starts the host's clocks: guest ticks, CPU sampling, heartbeats and the fence's checks. */
+  start(): void {
+    const { clock, heartbeatIntervalMs } = this.options;
+    this.stops.push(every(clock, TICK_INTERVAL_MS, () => this.toolstack.hypervisor.tick()));
+    this.cpuUsage.sample();
+    this.stops.push(every(clock, CPU_USAGE_SAMPLE_INTERVAL_MS, () => this.cpuUsage.sample()));
+    if (!this.options.bus) return;
+    this.publishHeartbeat();
+    this.stops.push(every(clock, heartbeatIntervalMs, () => this.publishHeartbeat()));
+    const fence = this.fence;
+    if (fence) {
+      const checkMs = Math.max(FENCE_CHECK_MS_MIN, heartbeatIntervalMs / FENCE_CHECKS_PER_BEAT);
+      this.stops.push(every(clock, checkMs, () => fence.check()));
+    }
+  }
+
+  /** Stops every timer of this host; the bus is the wiring's to close. */
+  stop(): void {
+    for (const stop of this.stops.splice(0)) stop();
+  }
+
+  publishHeartbeat(): void {
+    const beat = buildHeartbeat(
+      this.toolstack,
+      this.address,
+      this.heartbeatSequence++,
+      this.options.heartbeatIntervalMs,
+      { outbound: this.migrations.outboundCount, inbound: this.migrations.inboundCount },
+      (this.options.epochMs ?? (() => this.options.clock.nowMs()))(),
+    );
+    this.options.bus?.publish(heartbeatSubject(beat.hostId), encodeJson(beat));
+  }
+
+  /** `xl migrate` from this host: the source's half, over this host's links. */
+  async migrate(
+    request: OutboundRequest,
+    onProgress: (stats: MigrationStatsView) => void = () => undefined,
+  ): Promise<MigrationStatsView> {
+    const peer = this.options.links.destination(request.destination);
+    try {
+      return await migrateOut(
+        {
+          toolstack: this.toolstack,
+          manager: this.migrations,
+          clock: this.options.clock,
+          scheduler: this.options.engine,
+          selfAddress: this.address,
+          newId: this.newId,
+          newToken: this.newToken,
+          onProgress: (stats) => {
+            const subject = migrationSubject(stats.migrationId, "progress");
+            this.options.bus?.publish(subject, encodeJson(stats));
+            onProgress(stats);
+          },
+        },
+        request,
+        peer,
+      );
+    } finally {
+      peer.close();
+    }
+  }
+
+  /** `xl save`. */
+  save(request: SaveRequest): Promise<MigrationStatsView> {
+    return saveToFile(this.toolstack, this.migrations, request, this.options.engine);
+  }
+
+  /** `xl restore`. */
+  restore(request: RestoreRequest): Promise<RestoreReply> {
+    return restoreFromFile(this.toolstack, request);
+  }
+
+  receive(channel: ReceiveChannel): ReceiveSession {
+    return this.destination.open(channel);
+  }
+
+  attachPull(migrationId: string, pullToken: string, sink: StreamSink): void {
+    this.migrations.attachPull(migrationId, pullToken, sink);
+  }
+
+  incomingStatus(migrationId: string): IncomingState {
+    return this.destination.status(migrationId);
+  }
+
+  private log(line: string): void {
+    this.options.log?.(`${this.hostId}: ${line}`);
+  }
+}

@@ -1,0 +1,125 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { credentials, Server, ServerCredentials } from "@grpc/grpc-js";
+import { SystemClock } from "./system-clock.js";
+import { SYSTEM_SCHEDULER } from "./system-scheduler.js";
+import type { HostSpec, Dom0Spec } from "../core/host-spec.js";
+import type { Toolstack } from "../dom0/toolstack.js";
+import type { MigrationManager } from "../dom0/migrate/migration-manager.js";
+import type { CpuUsageSampler } from "../dom0/cpu-usage.js";
+import { HostService as HostServiceDefinition } from "../gen/xensim/v1/host.js";
+import { hostServer } from "../transport/grpc/host-server.js";
+import type { Bus } from "../contracts/bus.js";
+import { migrationServer } from "../transport/grpc/migration-server.js";
+import { MIGRATION_SERVICE, MIGRATION_SERVER_OPTIONS } from "../transport/grpc/migration-service.js";
+import { grpcMigrationLinks } from "../transport/grpc/grpc-links.js";
+import type { Fence } from "../host/fence.js";
+import type { SchedulerName } from "../core/sched/index.js";
+import { Host } from "../host/host.js";
+
+export { TICK_INTERVAL_MS } from "../host/host.js";
+
+export interface HostServiceOptions {
+  spec: HostSpec;
+  dom0: Dom0Spec;
+  seed: number;
+  listenAddress: string;
+  /** The address other hosts are told to reach this one at (e.g. behind a proxy); default the bound one. */
+  advertiseAddress?: string;
+  bus: Bus | undefined;
+  heartbeatIntervalMs: number;
+  /** Fence (destroy all DomUs) after this long without hearing our own heartbeat back; 0 = never. */
+  fenceTimeoutMs?: number;
+  grpcOptions?: Record<string, number>;
+  /** The hypervisor's vCPU scheduler (`--sched`); default credit2. */
+  scheduler?: SchedulerName;
+}
+
+/**
+ * One simulated physical host as a service: the transport-free Host (host.ts) wired to the OS clock,
+ * gRPC and NATS. Everything a host does is in Host; this only binds it to the operating system.
+ */
+export class HostService {
+  readonly host: Host;
+  readonly server: Server;
+  boundPort = 0;
+
+  constructor(readonly options: HostServiceOptions) {
+    this.host = new Host({
+      spec: options.spec,
+      dom0: options.dom0,
+      seed: options.seed,
+      ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+      clock: new SystemClock(),
+      engine: SYSTEM_SCHEDULER,
+      bus: options.bus,
+      links: grpcMigrationLinks(credentials.createInsecure()),
+      address: () => this.address,
+      heartbeatIntervalMs: options.heartbeatIntervalMs,
+      ...(options.fenceTimeoutMs !== undefined ? { fenceTimeoutMs: options.fenceTimeoutMs } : {}),
+      newId: () => randomUUID(),
+      newToken: () => randomBytes(16).toString("hex"),
+      epochMs: () => Date.now(),
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+    this.server = new Server({
+      ...MIGRATION_SERVER_OPTIONS,
+      "grpc.keepalive_time_ms": 2000,
+      "grpc.keepalive_timeout_ms": 2000,
+      "grpc.keepalive_permit_without_calls": 1,
+      "grpc.http2.min_ping_interval_without_data_ms": 1000,
+      ...options.grpcOptions,
+    });
+    this.server.addService(
+      HostServiceDefinition,
+      hostServer(this.toolstack, options.spec.hostId, this.cpuUsage),
+    );
+    this.server.addService(MIGRATION_SERVICE, migrationServer(this.host));
+  }
+
+  get toolstack(): Toolstack {
+    return this.host.toolstack;
+  }
+
+  get migrations(): MigrationManager {
+    return this.host.migrations;
+  }
+
+  get fence(): Fence | undefined {
+    return this.host.fence;
+  }
+
+  /** xentop's CPU(%): the domains' CPU time sampled every CPU_USAGE_SAMPLE_INTERVAL_MS. */
+  get cpuUsage(): CpuUsageSampler {
+    return this.host.cpuUsage;
+  }
+
+  /** The address other hosts reach this one at (migration pulls, heartbeats). */
+  get address(): string {
+    return this.options.advertiseAddress ?? this.boundAddress;
+  }
+
+  /** The address the gRPC server listens on. */
+  get boundAddress(): string {
+    const host = this.options.listenAddress.replace(/:\d+$/, "");
+    return `${host}:${this.boundPort}`;
+  }
+
+  async start(): Promise<void> {
+    this.boundPort = await new Promise<number>((resolve, reject) => {
+      this.server.bindAsync(this.options.listenAddress, ServerCredentials.createInsecure(), (error, port) =>
+        error ? reject(error) : resolve(port),
+      );
+    });
+    this.host.start();
+  }
+
+  publishHeartbeat(): void {
+    this.host.publishHeartbeat();
+  }
+
+  async stop(): Promise<void> {
+    this.host.stop();
+    await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+    await this.options.bus?.close();
+  }
+}
