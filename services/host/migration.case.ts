@@ -1,0 +1,190 @@
+import { describe, expect, it } from "vitest";
+import type { Host } from "./host.js";
+import type { OutboundRequest } from "../dom0/migrate/outbound.js";
+import type { PrepareInfo } from "../dom0/migrate/peer.js";
+import type { DomainRecord } from "../dom0/toolstack.js";
+import { createGuest } from "../dom0/migrate/sim-harness.js";
+import { waitFor } from "../transport/bus/bus.case.js";
+
+/** Two real Hosts linked by one transport, and an address where nobody answers. */
+export interface MigrationPair {
+  source: Host;
+  destination: Host;
+  unreachableAddress: string;
+  close(): Promise<void>;
+}
+
+const GUEST_MEMORY_MIB = 16;
+const PULL_WAIT_MS = 10_000;
+
+export function outboundRequest(domain: string, destination: string, live = true): OutboundRequest {
+  return {
+    domain,
+    destination,
+    policy: "",
+    live,
+    bandwidth: "",
+    downtimeLimitMs: 0,
+    autoConverge: false,
+    pausedAtDestination: false,
+    corruptFirstPage: false,
+    delayBeforeStopMs: 0,
+    delayAfterPauseMs: 0,
+  };
+}
+
+function names(host: Host): string[] {
+  return [...host.toolstack.records.values()].map((record) => record.name);
+}
+
+function prepareInfo(
+  pair: MigrationPair,
+  record: DomainRecord,
+  migrationId: string,
+  pullToken: string,
+): PrepareInfo {
+  return {
+    migrationId,
+    sourceAddress: pair.source.address,
+    sourceHostId: pair.source.hostId,
+    pullToken,
+    configJson: JSON.stringify(record.config),
+    name: record.name,
+    uuid: record.uuid,
+    memoryKib: pair.source.toolstack.domainOf(record).memoryKib,
+  };
+}
+
+/**
+ * The migration handshake (docs/specs/migration-protocol.md) between two real Hosts, whatever links
+ * them: the in-memory links (transport/memory) and gRPC (transport/grpc) both run this suite.
+ */
+export function migrationConformance(name: string, makePair: () => Promise<MigrationPair>): void {
+  describe(`migration conformance: ${name}`, () => {
+    it("moves a guest through Prepare, the pulled stream, VERIFY, Received and Go; its memory arrives whole", async () => {
+      const pair = await makePair();
+      try {
+        const events: string[] = [];
+        pair.source.toolstack.events = { domainEvent: (e) => events.push(`source ${e.event} ${e.name}`) };
+        pair.destination.toolstack.events = {
+          domainEvent: (e) => events.push(`destination ${e.event} ${e.name}`),
+        };
+        const record = createGuest(pair.source.toolstack, "web", GUEST_MEMORY_MIB, "idle");
+        pair.source.toolstack.pause("web");
+        const checksum = pair.source.toolstack.domainOf(record).memory.checksum();
+        const request = { ...outboundRequest("web", pair.destination.address), pausedAtDestination: true };
+        const stats = await pair.source.migrate(request);
+        expect(stats.status).toBe("completed");
+        expect(names(pair.source)).not.toContain("web");
+        const moved = pair.destination.toolstack.requireDomain("web");
+        expect(pair.destination.toolstack.domainOf(moved).memory.checksum()).toBe(checksum);
+        expect(pair.destination.toolstack.domainOf(moved).paused).toBe(true);
+        const order = [
+          "destination created web--incoming",
+          "source renamed web--migratedaway",
+          "destination renamed web",
+          "destination migrated-in web",
+        ].map((line) => events.indexOf(line));
+        expect(order.every((at) => at >= 0)).toBe(true);
+        expect([...order].sort((a, b) => a - b)).toEqual(order);
+        expect(events).toContain("source migrated-out web");
+        const peer = pair.source.options.links.destination(pair.destination.address);
+        expect(await peer.incomingStatus(stats.migrationId)).toBe("committed");
+        expect(await peer.incomingStatus("no-such-migration")).toBe("unknown");
+        peer.close();
+        expect(pair.source.migrations.outboundCount).toBe(0);
+        expect(pair.destination.migrations.inboundCount).toBe(0);
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it("moves a running guest that dirties pages over several rounds", async () => {
+      const pair = await makePair();
+      try {
+        createGuest(pair.source.toolstack, "busy", GUEST_MEMORY_MIB, "uniform:rate=2000");
+        const stats = await pair.source.migrate(outboundRequest("busy", pair.destination.address));
+        expect(stats.status).toBe("completed");
+        expect(stats.dirtySyncCount).toBeGreaterThan(1);
+        const moved = pair.destination.toolstack.requireDomain("busy");
+        expect(pair.destination.toolstack.domainOf(moved).paused).toBe(false);
+        expect(names(pair.source)).not.toContain("busy");
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it("refuses a pull with a token it did not hand out; the destination removes NAME--incoming", async () => {
+      const pair = await makePair();
+      try {
+        const record = createGuest(pair.source.toolstack, "web", GUEST_MEMORY_MIB, "idle");
+        const peer = pair.source.options.links.destination(pair.destination.address);
+        const prepared = await peer.prepare(prepareInfo(pair, record, "m-forged-pull", "forged"));
+        expect(prepared.destinationHostId).toBe(pair.destination.hostId);
+        await expect(peer.received()).rejects.toThrow(/token/);
+        await waitFor(() => pair.destination.incomingStatus("m-forged-pull") === "aborted");
+        expect(names(pair.destination)).toEqual(["Domain-0"]);
+        expect(pair.destination.migrations.inboundCount).toBe(0);
+        peer.close();
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it("refuses Go with a token it did not hand out, and never runs the guest", async () => {
+      const pair = await makePair();
+      try {
+        const record = createGuest(pair.source.toolstack, "web", GUEST_MEMORY_MIB, "idle");
+        const clock = pair.source.options.clock;
+        const pulled = pair.source.migrations.expectPull("m-forged-go", "real", PULL_WAIT_MS, (ms, fn) =>
+          clock.setTimer(ms, fn),
+        );
+        const peer = pair.source.options.links.destination(pair.destination.address);
+        await peer.prepare(prepareInfo(pair, record, "m-forged-go", "real"));
+        await pulled; // the destination is receiving: only Go with its token may commit
+        await expect(peer.go("forged", false)).rejects.toThrow(/token/);
+        await waitFor(() => pair.destination.incomingStatus("m-forged-go") === "aborted");
+        expect(names(pair.destination)).toEqual(["Domain-0"]);
+        peer.close();
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it("a destination that refuses Prepare leaves the guest running on the source, unrenamed", async () => {
+      const pair = await makePair();
+      try {
+        createGuest(pair.source.toolstack, "web", GUEST_MEMORY_MIB, "idle");
+        createGuest(pair.destination.toolstack, "web", GUEST_MEMORY_MIB, "idle");
+        await expect(pair.source.migrate(outboundRequest("web", pair.destination.address))).rejects.toThrow(
+          /web/,
+        );
+        const record = pair.source.toolstack.requireDomain("web");
+        expect(pair.source.toolstack.domainOf(record).paused).toBe(false);
+        expect(names(pair.destination)).toEqual(["Domain-0", "web"]);
+        expect(pair.source.migrations.outboundCount).toBe(0);
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it("an unreachable destination fails the migration; the guest runs on where it was", async () => {
+      const pair = await makePair();
+      try {
+        createGuest(pair.source.toolstack, "web", GUEST_MEMORY_MIB, "idle");
+        const error: unknown = await pair.source
+          .migrate(outboundRequest("web", pair.unreachableAddress))
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        expect((error as { code?: string }).code).toBe("UNAVAILABLE");
+        const record = pair.source.toolstack.requireDomain("web");
+        expect(pair.source.toolstack.domainOf(record).paused).toBe(false);
+        expect(pair.source.migrations.outboundCount).toBe(0);
+      } finally {
+        await pair.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,220 @@
+import { ToolstackError } from "../../dom0/errors.js";
+import type {
+  CommittedInfo,
+  DestinationPeer,
+  IncomingState,
+  MigrationEndpoint,
+  MigrationLinks,
+  PrepareInfo,
+  PreparedInfo,
+  PullHandlers,
+  ReceivedInfo,
+  StreamPuller,
+} from "../../dom0/migrate/peer.js";
+import type { ReceiveSession } from "../../dom0/migrate/receive-session.js";
+import type { StreamSink } from "../../dom0/migrate/stream-sink.js";
+
+/**
+ * How the in-memory network carries one message from host `from` to host `to`: by default a
+ * microtask later, in order. A simulation passes its own to delay, drop, reorder or cut messages.
+ */
+export type Deliver = (from: string, to: string, message: () => void) => void;
+
+export const DELIVER_NEXT_MICROTASK: Deliver = (_from, _to, message) => queueMicrotask(message);
+
+/**
+ * Migration links between hosts of one process: the same handshake as over gRPC (Prepare,
+ * PullStream with its one-time token, Received, Go, IncomingStatus), with messages handed over by
+ * `deliver` instead of sockets. Hosts attach under their address; a detached host is unreachable.
+ * The stream is a reliable channel, as TCP is: a `deliver` that drops one of its chunks leaves the
+ * source waiting, so a fault that loses stream data must stop the pull (cut the link) instead.
+ */
+export class MemoryMigrationNetwork {
+  private readonly endpoints = new Map<string, MigrationEndpoint>();
+
+  constructor(readonly deliver: Deliver = DELIVER_NEXT_MICROTASK) {}
+
+  attach(address: string, endpoint: MigrationEndpoint): void {
+    if (this.endpoints.has(address)) throw new Error(`MemoryMigrationNetwork: ${address} is attached twice`);
+    this.endpoints.set(address, endpoint);
+  }
+
+  detach(address: string): void {
+    this.endpoints.delete(address);
+  }
+
+  /** The endpoint at `address`, or UNAVAILABLE as a socket would say it. */
+  endpoint(address: string): MigrationEndpoint {
+    const endpoint = this.endpoints.get(address);
+    if (!endpoint) throw new ToolstackError("UNAVAILABLE", `no host answers at ${address}`);
+    return endpoint;
+  }
+
+  /** The links of the host at `selfAddress`. */
+  links(selfAddress: string): MigrationLinks {
+    return {
+      destination: (address) => new MemoryDestinationPeer(this, selfAddress, address),
+      puller: new MemoryPuller(this, selfAddress),
+    };
+  }
+}
+
+type Waiter<T> = { promise: Promise<T>; resolve: (value: T) => void; reject: (error: Error) => void };
+
+function waiter<T>(): Waiter<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+/** The source's control channel to a destination in the same process. */
+export class MemoryDestinationPeer implements DestinationPeer {
+  private session: ReceiveSession | undefined;
+  private readonly preparedWaiter = waiter<PreparedInfo>();
+  private readonly receivedWaiter = waiter<ReceivedInfo>();
+  private committedWaiter: Waiter<CommittedInfo> | undefined;
+  private failure: Error | undefined;
+  private ended = false;
+  private prepareSent = false;
+
+  constructor(
+    private readonly network: MemoryMigrationNetwork,
+    private readonly selfAddress: string,
+    readonly address: string,
+  ) {}
+
+  prepare(info: PrepareInfo): Promise<PreparedInfo> {
+    if (this.prepareSent) return Promise.reject(new Error("prepare() sent twice"));
+    this.prepareSent = true;
+    this.toDestination(() => {
+      const endpoint = this.network.endpoint(this.address);
+      this.session = endpoint.receive({
+        prepared: (prepared) => this.toSource(() => this.preparedWaiter.resolve(prepared)),
+        received: (received) => this.toSource(() => this.receivedWaiter.resolve(received)),
+        committed: (committed) => this.toSource(() => this.committedWaiter?.resolve(committed)),
+        failed: (reason) =>
+          this.toSource(() =>
+            this.fail(new ToolstackError("ABORTED", `destination ${this.address} refused: ${reason}`)),
+          ),
+        end: () => this.toSource(() => this.channelEnded()),
+      });
+      this.session.prepare(info);
+    });
+    return this.preparedWaiter.promise;
+  }
+
+  received(): Promise<ReceivedInfo> {
+    if (!this.prepareSent) return Promise.reject(new Error("received() before prepare()"));
+    return this.receivedWaiter.promise;
+  }
+
+  go(incomingToken: string, paused: boolean): Promise<CommittedInfo> {
+    if (this.failure) return Promise.reject(this.failure);
+    this.committedWaiter = waiter<CommittedInfo>();
+    this.toDestination(() => this.session?.go(incomingToken, paused));
+    return this.committedWaiter.promise;
+  }
+
+  abort(reason: string): void {
+    if (!this.session || this.failure) return;
+    this.toDestination(() => this.session?.abort(reason));
+  }
+
+  incomingStatus(migrationId: string): Promise<IncomingState> {
+    const answer = waiter<IncomingState>();
+    this.network.deliver(this.selfAddress, this.address, () => {
+      try {
+        const state = this.network.endpoint(this.address).incomingStatus(migrationId);
+        this.network.deliver(this.address, this.selfAddress, () => answer.resolve(state));
+      } catch (error) {
+        answer.reject(error as Error);
+      }
+    });
+    return answer.promise;
+  }
+
+  /** The source lets the channel go: a destination that has not committed aborts (as on a cancelled call). */
+  close(): void {
+    if (this.ended || !this.prepareSent) return;
+    this.ended = true;
+    this.toDestination(() => this.session?.lost());
+  }
+
+  private channelEnded(): void {
+    this.ended = true;
+    this.fail(new ToolstackError("UNAVAILABLE", `destination ${this.address} closed the migration channel`));
+  }
+
+  private toDestination(message: () => void): void {
+    this.network.deliver(this.selfAddress, this.address, () => {
+      try {
+        message();
+      } catch (error) {
+        this.toSource(() => this.fail(error as Error));
+      }
+    });
+  }
+
+  private toSource(message: () => void): void {
+    this.network.deliver(this.address, this.selfAddress, message);
+  }
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.preparedWaiter.reject(error);
+    this.receivedWaiter.reject(error);
+    this.committedWaiter?.reject(error);
+  }
+}
+
+/** PullStream in one process: the source's engine writes into a sink whose chunks are delivered here. */
+export class MemoryPuller implements StreamPuller {
+  constructor(
+    private readonly network: MemoryMigrationNetwork,
+    private readonly selfAddress: string,
+  ) {}
+
+  pull(sourceAddress: string, migrationId: string, pullToken: string, handlers: PullHandlers): () => void {
+    const network = this.network;
+    const self = this.selfAddress;
+    let stopped = false;
+    const toPuller = (message: () => void) =>
+      network.deliver(sourceAddress, self, () => {
+        if (!stopped) message();
+      });
+    const stoppedError = () =>
+      new ToolstackError("UNAVAILABLE", "the destination stopped pulling the stream (cancelled)");
+    let delivered: Promise<void> = Promise.resolve();
+    const sink: StreamSink = {
+      write(chunk, release) {
+        if (stopped) return Promise.reject(stoppedError());
+        const copy = chunk.slice();
+        release();
+        delivered = new Promise<void>((resolve) =>
+          network.deliver(sourceAddress, self, () => {
+            if (!stopped) handlers.data(copy);
+            resolve();
+          }),
+        );
+        return delivered.then(() => {
+          if (stopped) throw stoppedError();
+        });
+      },
+      flush: () => delivered,
+      close: () => toPuller(() => handlers.end()),
+    };
+    network.deliver(self, sourceAddress, () => {
+      try {
+        network.endpoint(sourceAddress).attachPull(migrationId, pullToken, sink);
+      } catch (error) {
+        toPuller(() => handlers.error(error));
+      }
+    });
+    return () => {
+      stopped = true;
+    };
+  }
+}
