@@ -11,6 +11,7 @@ import {
   type ClusterState,
 } from "./cluster-state.js";
 import type { CliIo } from "./domain-commands.js";
+import { SHUTDOWN_GRACE_MS } from "../contracts/host-shutdown.js";
 import { HOST_NODE_FLAGS } from "../contracts/host-node-flags.js";
 
 export const NATS_PORT_DEFAULT = 4222;
@@ -100,6 +101,8 @@ async function up(options: UpOptions, io: CliIo): Promise<ClusterState> {
         String(n),
         "--heartbeat-ms",
         options.heartbeatMs,
+        "--state-dir",
+        join(xsimHome(), "state", hostId),
       );
       if (noHvm.has(hostId)) args.push("--no-hvm");
       if (options.sched) args.push("--sched", options.sched);
@@ -137,9 +140,13 @@ function natsStoreDir(natsPort: number): string {
   return dir;
 }
 
+/**
+ * Stops the scheduler first, then the hosts: with nowhere to migrate to, each host saves its guests
+ * under XSIM_HOME/state/HOST (as xendomains does at system shutdown) and `xsim up` restores them.
+ */
 export async function down(state: ClusterState): Promise<void> {
-  const pids = [...state.hosts.map((h) => h.pid), ...(state.schedulerPid ? [state.schedulerPid] : [])];
-  await Promise.all(pids.map((pid) => stopProcess(pid)));
+  if (state.schedulerPid) await stopProcess(state.schedulerPid);
+  await Promise.all(state.hosts.map((h) => stopProcess(h.pid, SHUTDOWN_GRACE_MS)));
   await stopProcess(state.natsPid);
   removeClusterState();
 }

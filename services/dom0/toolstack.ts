@@ -71,6 +71,8 @@ export class Toolstack {
   events: EventSink = NULL_EVENT_SINK;
   /** Domains a migration is moving: user operations that would change them are refused. */
   isMigrating: (domid: number) => boolean = () => false;
+  /** Why the host takes no new domains (it is shutting down), or undefined while it does. */
+  closedReason: string | undefined = undefined;
 
   constructor(
     readonly spec: HostSpec,
@@ -103,6 +105,11 @@ export class Toolstack {
   /** `xl create`: all or nothing. On any refusal the host is left exactly as it was. */
   create(config: DomainConfig, options: CreateOptions = {}): DomainRecord {
     const name = options.nameOverride ?? config.name;
+    if (this.closedReason !== undefined)
+      throw new ToolstackError(
+        "FAILED_PRECONDITION",
+        `host ${this.spec.hostId} ${this.closedReason}: it takes no new domains`,
+      );
     checkDomainName(config.name);
     this.validateForHost(config, name);
     // One stream per create on this host, and the host id in the seed: uuids stay unique among

@@ -6,6 +6,13 @@ import { HostService } from "../wiring/host-service.js";
 import { HEARTBEAT_INTERVAL_MS_DEFAULT } from "../contracts/heartbeat.js";
 import { SCHEDULER_NAMES, type SchedulerName } from "../core/sched/index.js";
 import { SCHEDULER_DEFAULT } from "../core/hypervisor.js";
+import {
+  ON_SHUTDOWN_MODES,
+  defaultStateDir,
+  restoreGuests,
+  stopGuests,
+  type OnShutdownMode,
+} from "../wiring/host-lifecycle.js";
 
 /** `node dist/services/host/main.js --host-id h1 --listen 127.0.1.1:0 --nats nats://127.0.0.1:4222` */
 async function main(): Promise<void> {
@@ -26,11 +33,17 @@ async function main(): Promise<void> {
       "fence-ms": { type: "string" },
       // Xen's sched= boot option: the vCPU scheduler, credit2 (Xen's default since 4.12) or credit.
       sched: { type: "string", default: SCHEDULER_DEFAULT },
+      // xendomains: where guests are saved on SIGTERM and restored from at start.
+      "state-dir": { type: "string" },
+      // What SIGTERM does with the guests: xendomains (migrate away, else save) or destroy.
+      "on-shutdown": { type: "string", default: "xendomains" },
     },
   });
   const hostId = values["host-id"] ?? "host1";
   if (!HOST_ID_PATTERN.test(hostId))
     throw new Error(`--host-id "${hostId}": use letters, digits, - and _ only`);
+  const onShutdown = onShutdownMode(values["on-shutdown"]);
+  const stateDir = values["state-dir"] ?? defaultStateDir(hostId);
   const bus = values.nats
     ? await NatsBus.connect({ servers: values.nats, name: `xsim-host-${hostId}` })
     : undefined;
@@ -62,14 +75,34 @@ async function main(): Promise<void> {
   process.stdout.write(
     `${JSON.stringify({ ready: true, hostId, address: service.boundAddress, pid: process.pid })}\n`,
   );
+  // xendomains start: the guests saved at the last shutdown run again; a SIGTERM meanwhile waits for it.
+  const restored = onShutdown === "xendomains" ? restoreGuests(service, stateDir) : Promise.resolve([]);
+  let stopping = false;
   const stop = () => {
-    service.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    if (stopping) return;
+    stopping = true;
+    restored
+      .catch(() => [])
+      .then(() => stopGuests(service, onShutdown, stateDir))
+      .then(() => service.stop())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(
+            `${hostId}: shutdown: ${error instanceof Error ? error.message : String(error)}\n`,
+          );
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+}
+
+function onShutdownMode(text: string): OnShutdownMode {
+  const mode = ON_SHUTDOWN_MODES.find((known) => known === text);
+  if (mode === undefined) throw new Error(`--on-shutdown "${text}": use ${ON_SHUTDOWN_MODES.join(" or ")}`);
+  return mode;
 }
 
 function schedulerName(text: string): SchedulerName {

@@ -10,6 +10,7 @@ import { Scheduler } from "./scheduler.js";
 import { NatsKvStore } from "./state-store.js";
 import { restartHaDomains } from "./ha-restart.js";
 import { resumeEvacuations } from "./evacuate.js";
+import { serveShutdownRequests } from "./host-shutdown.js";
 
 /** Time after start-up to let heartbeats arrive before resuming interrupted operations. */
 export const RESUME_DELAY_MS = 2500;
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
   });
   scheduler.onHostDown((host) => void restartHaDomains(scheduler, host));
   await scheduler.start();
+  serveShutdownRequests(scheduler, bus);
   const server = new Server();
   server.addService(SchedulerService, schedulerServer(scheduler));
   const port = await new Promise<number>((resolve, reject) =>

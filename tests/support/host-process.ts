@@ -11,6 +11,8 @@ export interface HostProcess {
   address: string;
   process: ChildProcess;
   client: HostClient;
+  /** What the host has printed on stderr so far. */
+  stderr(): string;
   stop(): Promise<void>;
   kill9(): Promise<void>;
 }
@@ -36,6 +38,8 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
   if (options.hvm === false) args.push("--no-hvm");
   if (options.heartbeatMs) args.push("--heartbeat-ms", String(options.heartbeatMs));
   args.push(...(options.extraArgs ?? []));
+  // Tests about other things stop hosts as before: their guests are destroyed (and reported).
+  if (!args.includes("--on-shutdown")) args.push("--on-shutdown", "destroy");
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
@@ -56,6 +60,7 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
     address,
     process: child,
     client,
+    stderr: () => stderr,
     stop: async () => {
       client.close();
       const exited = waitExit();
