@@ -2,14 +2,13 @@ import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import { randomUUID } from "node:crypto";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import type { HostService } from "../host/host-service.js";
+import type { HostService } from "./host-service.js";
 import { DOMID_DOM0 } from "../core/units.js";
 import { encodeJson } from "../contracts/bus.js";
 import { formatGuestFate, guestFateSubject, type GuestFate } from "../contracts/host-shutdown.js";
 import { shutdownHost, type ShutdownGuest } from "../host/shutdown.js";
 import { requestEvacuation } from "../host/shutdown-request.js";
 import { restoreSaved } from "../host/restore-saved.js";
-import { restoreFromFile, saveToFile } from "../transport/grpc/save-restore-files.js";
 
 /** What a host does with its guests on SIGTERM: xendomains (migrate, else save) or destroy them. */
 export const ON_SHUTDOWN_MODES = ["xendomains", "destroy"] as const;
@@ -49,7 +48,7 @@ export async function stopGuests(
       : {}),
     save: async (guest, path) => {
       const file = await freePath(path, guest);
-      await saveToFile(toolstack, migrations, {
+      await service.host.save({
         domain: String(guest.domid),
         path: file,
         keepRunning: false,
@@ -75,7 +74,7 @@ export async function restoreGuests(service: HostService, stateDir: string): Pro
     stateDir,
     fileNames,
     restore: async (path) => {
-      const reply = await restoreFromFile(toolstack, { path, paused: false });
+      const reply = await service.host.restore({ path, paused: false });
       return { name: reply.name, uuid: toolstack.records.get(reply.domid)?.uuid ?? "" };
     },
     remove: (path) => rm(path, { force: true }),
