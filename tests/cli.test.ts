@@ -68,9 +68,29 @@ interface DryRunConfig {
   vcpus: number;
 }
 
+/** libxl's JSON of one domain, as `xsim create -n` prints it (`domid` null) and `list -l` an array of. */
+interface LibxlEntry {
+  domid: number | null;
+  config: {
+    c_info: { name: string; type: string; uuid?: string };
+    b_info: { max_vcpus: number; avail_vcpus: number[]; max_memkb: number; target_memkb: number };
+  };
+}
+
+/** The name, type, MiB and vCPUs of libxl's JSON of one domain. */
+function dryRunConfig(entry: LibxlEntry): DryRunConfig {
+  const { c_info, b_info } = entry.config;
+  return {
+    name: c_info.name,
+    type: c_info.type,
+    memoryMib: b_info.target_memkb / 1024,
+    vcpus: b_info.avail_vcpus.length,
+  };
+}
+
 /** What `xsim create -n` makes of a config file. */
 async function configOf(path: string): Promise<DryRunConfig> {
-  return JSON.parse(await xsimOk(newHome(), "create", "-n", path)) as DryRunConfig;
+  return dryRunConfig(JSON.parse(await xsimOk(newHome(), "create", "-n", path)) as LibxlEntry);
 }
 
 /** Name, ID, Mem and VCPUs of an `xsim list` row. */
@@ -100,7 +120,10 @@ describe("xsim create -n (dry run, no host needed)", () => {
       const home = newHome();
       const path = fixturePath(expected.file);
       const stdout = await xsimOk(home, "create", "-n", path);
-      const config = JSON.parse(stdout) as DryRunConfig;
+      const entry = JSON.parse(stdout) as LibxlEntry;
+      expect(entry.domid).toBeNull();
+      expect(Object.keys(entry.config).slice(0, 4)).toEqual(["c_info", "b_info", "disks", "nics"]);
+      const config = dryRunConfig(entry);
       expect(config).toMatchObject({
         name: expected.name,
         type: expected.type,
@@ -112,7 +135,10 @@ describe("xsim create -n (dry run, no host needed)", () => {
 
   it("applies trailing key=value overrides as xl does", async () => {
     const stdout = await xsimOk(newHome(), "create", "-n", fixturePath("guest.pv"), "memory=256");
-    expect((JSON.parse(stdout) as { memoryMib: number }).memoryMib).toBe(256);
+    expect((JSON.parse(stdout) as LibxlEntry).config.b_info).toMatchObject({
+      target_memkb: 256 * 1024,
+      max_memkb: 256 * 1024,
+    });
   });
 
   it("refuses a malformed config naming file:line:column on stderr, with nothing on stdout", async () => {
@@ -163,14 +189,11 @@ describe("xsim against a local cluster (xsim up / down)", () => {
   });
 
   it("prints list -l as JSON with each domain's configuration", async () => {
-    const domains = JSON.parse(await xsimOk(home, "-H", "host1", "list", "-l")) as Array<{
-      domid: number;
-      name: string;
-      memory_kib: number;
-      config: { name?: string };
-    }>;
+    const domains = JSON.parse(await xsimOk(home, "-H", "host1", "list", "-l")) as LibxlEntry[];
     expect(domains.map((d) => d.domid)).toEqual([0, 1, 2]);
-    expect(domains[1]?.config.name).toBe(domains[1]?.name);
+    expect(domains.map((d) => d.config.c_info.name)).toEqual(["Domain-0", "fixture.pv", "fixture.pvh"]);
+    expect(domains[1]?.config.b_info.target_memkb).toBe(128 * 1024);
+    expect(domains[1]?.config.c_info.uuid).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it("prints xl info keys with memory in MiB and the page size", async () => {

@@ -9,9 +9,10 @@ const XSIM_BIN = join(REPO_ROOT, "bin", "xsim.js");
 const VCPU_LIST_HEADER =
   "Name                                ID  VCPU   CPU State   Time(s) Affinity (Hard / Soft)";
 const SCHED_HEADER = "Name                                ID Weight  Cap";
+/** xentop.c do_header: fields[] headers at their default widths, "%*s" with one space between. */
 const TOP_HEADER =
-  "      NAME  STATE   CPU(sec) CPU(%)     MEM(k) MEM(%)  MAXMEM(k) MAXMEM(%) VCPUS NETTX(k) NETRX(k)   VBD_RD   VBD_WR";
-const TOP_COLUMN_COUNT = 13;
+  "      NAME  STATE   CPU(sec) CPU(%)     MEM(k) MEM(%)  MAXMEM(k) MAXMEM(%) VCPUS NETS NETTX(k) NETRX(k) VBDS   VBD_OO   VBD_RD   VBD_WR  VBD_RSECT  VBD_WSECT SSID";
+const TOP_COLUMN_COUNT = 19;
 
 interface Run {
   code: number | null;

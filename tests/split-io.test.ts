@@ -121,9 +121,12 @@ describe("split-driver I/O on a real host service", () => {
     expect(pvBlock.devices[0]!.ring!.slotCount).toBe(32);
   });
 
-  it("fills xentop's NETTX/NETRX/VBD_RD/VBD_WR from the same counters", async () => {
+  it("fills xentop's NETS/NETTX/NETRX/VBDS/VBD_RD/VBD_WR/VBD_RSECT/VBD_WSECT from the same counters", async () => {
     const top = await unaryCall(host.client.top.bind(host.client), {});
     const pv = top.domains.find((d) => d.name === "pv")!;
+    expect([pv.nets, pv.vbds]).toEqual([1, 1]);
+    expect(pv.vbdReadSectors).toBeGreaterThanOrEqual(pv.vbdReadRequests);
+    expect(pv.vbdWriteSectors).toBeGreaterThanOrEqual(pv.vbdWriteRequests);
     expect(pv.netTxBytes).toBeGreaterThan(0);
     expect(pv.netRxBytes).toBeGreaterThan(0);
     expect(pv.vbdReadRequests).toBeGreaterThan(0);

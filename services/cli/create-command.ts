@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { Prng } from "../core/prng.js";
 import { loadDomainConfig } from "../dom0/xlcfg/load.js";
+import { libxlDomainEntry } from "./libxl-json.js";
 import { connectHost, unaryCall } from "../transport/grpc/host-client.js";
 import type { CliIo } from "./domain-commands.js";
 import { requestedHost, oneHost } from "./host-routing.js";
@@ -21,14 +22,14 @@ export function addCreateCommand(program: Command, io: CliIo): void {
     .argument("<cfg>", "xl.cfg file")
     .argument("[overrides...]", "key=value settings applied after the file")
     .option("-p", "leave the domain paused after it is created")
-    .option("-n", "dry run: parse and check the config, print it as JSON, create nothing")
+    .option("-n", "dry run: parse and check the config, print it as libxl's JSON, create nothing")
     .option("--policy <policy>", "placement without -H: spread (default), pack, first-fit")
     .action(async (cfg: string, overrides: string[], options: CreateOptions) => {
       const text = readConfigFile(cfg);
       io.err(`Parsing config from ${cfg}`);
       if (options.n) {
         const config = loadDomainConfig(text, cfg, overrides, new Prng(1));
-        io.out(JSON.stringify(config, null, 4));
+        io.out(JSON.stringify(libxlDomainEntry(config), null, 4));
         return;
       }
       const request = { configText: text, configFileName: cfg, overrides, paused: options.p ?? false };

@@ -1,4 +1,6 @@
 import type { DomainInfo, HostInfo } from "../gen/xensim/v1/host.js";
+import type { DomainConfig } from "../dom0/xlcfg/domain-config.js";
+import { libxlDomainEntry, type LibxlDomainEntry } from "./libxl-json.js";
 
 /** `xl list`'s header and row format (tools/xl/xl_info.c: "%-40s %5d %5lu %5d     %c%c%c%c%c%c  %8.1f"). */
 export const LIST_HEADER = "Name                                        ID   Mem VCPUs\tState\tTime(s)";
@@ -21,22 +23,33 @@ export function formatClusterList(rows: ReadonlyArray<{ hostId: string; domain: 
   return [`${LIST_HEADER}\tHost`, ...rows.map((r) => `${formatListRow(r.domain)}  ${r.hostId}`)].join("\n");
 }
 
-/** `xl list -l`: one JSON object per domain with its domid and configuration. */
+/** `xl list -l`: libxl's JSON, `[{"domid": N, "config": {...}}]` (libxl-json.ts), live memory and vCPUs. */
 export function formatListLong(domains: readonly DomainInfo[]): string {
-  const entries = domains.map((d) => ({
+  return JSON.stringify(domains.map(listEntry), null, 4);
+}
+
+function listEntry(d: DomainInfo): LibxlDomainEntry {
+  const live = {
     domid: d.domid,
-    name: d.name,
     uuid: d.uuid,
-    state: d.state,
-    memory_kib: d.memoryKib,
-    maxmem_kib: d.maxmemKib,
-    vcpus_online: d.vcpusOnline,
-    cpu_time_ns: d.cpuTimeNs,
-    workload: d.workload,
-    populated_pages: d.populatedPages,
-    config: JSON.parse(d.configJson || "{}") as unknown,
-  }));
-  return JSON.stringify(entries, null, 4);
+    memoryKib: d.memoryKib,
+    maxmemKib: d.maxmemKib,
+    vcpusOnline: d.vcpusOnline,
+  };
+  if (d.configJson) return libxlDomainEntry(JSON.parse(d.configJson) as DomainConfig, live);
+  // Domain-0 has no xl.cfg: what libxl knows of it.
+  return {
+    domid: d.domid,
+    config: {
+      c_info: { type: d.type || "pv", name: d.name, ...(d.uuid ? { uuid: d.uuid } : {}) },
+      b_info: {
+        max_vcpus: d.maxvcpus || d.vcpusOnline,
+        avail_vcpus: Array.from({ length: d.vcpusOnline }, (_, vcpu) => vcpu),
+        max_memkb: d.maxmemKib,
+        target_memkb: d.memoryKib,
+      },
+    },
+  };
 }
 
 /** `xl info`'s keys and values in xl_info.c's order, memory in MiB as xl prints it. */

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import type { SchedCreditReply, SchedCreditRequest } from "../gen/xensim/v1/host.js";
+import { SchedCreditReply, type SchedCreditRequest } from "../gen/xensim/v1/host.js";
+import { JSON_HELP, toJson } from "./json-output.js";
 import type { CliIo } from "./domain-commands.js";
 import { hostClientFor, oneHostClient } from "./host-routing.js";
 import { unaryCall } from "../transport/grpc/host-client.js";
@@ -19,6 +20,7 @@ interface SchedCreditOptions {
   /** commander keeps xl's long option names: --tslice_ms, --ratelimit_us. */
   tslice_ms?: string;
   ratelimit_us?: string;
+  json?: boolean;
 }
 
 /** xl's vCPU scheduling verbs: vcpu-list, vcpu-pin, sched-credit, sched-credit2, top (tools/xl/xl_vcpu.c, xl_sched.c). */
@@ -60,7 +62,8 @@ function addSchedCreditCommand(
     .option("-d, --domain <domain>", "domain to show or modify")
     .option("-w, --weight <weight>", "weight (1..65535, default 256)")
     .option("-c, --cap <cap>", "cap in % of one pCPU (0 = none)")
-    .option("-s, --schedparam", "show or set the pool's parameters");
+    .option("-s, --schedparam", "show or set the pool's parameters")
+    .option("--json", JSON_HELP);
   if (hasTslice) command.option("-t, --tslice_ms <ms>", "timeslice, ms (with -s)");
   command
     .option("-r, --ratelimit_us <us>", "rate limit, us (with -s)")
@@ -75,7 +78,9 @@ function addSchedCreditCommand(
       const setting = [request.weight, request.cap, request.tsliceMs, request.ratelimitUs].some(
         (v) => v !== undefined,
       );
-      if (!setting) io.out(formatSchedCreditReply(reply)); // xl prints nothing after a change
+      // xl prints nothing after a change
+      if (!setting)
+        io.out(options.json ? toJson(SchedCreditReply.toJSON(reply)) : formatSchedCreditReply(reply));
     });
 }
 

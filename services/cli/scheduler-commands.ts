@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import type { OperationEvent, HostSummary } from "../gen/xensim/v1/scheduler.js";
+import { HostSummary, type OperationEvent } from "../gen/xensim/v1/scheduler.js";
+import { JSON_HELP, toJson } from "./json-output.js";
 import type { CliIo } from "./domain-commands.js";
 import { connectScheduler, schedulerAddress } from "./scheduler-client.js";
 import { unaryCall } from "../transport/grpc/host-client.js";
@@ -17,10 +18,13 @@ export function addSchedulerCommands(program: Command, io: CliIo): void {
   program
     .command("host-list")
     .description("List the cluster's hosts")
-    .action(async () => {
+    .option("--json", JSON_HELP)
+    .action(async (options: { json?: boolean }) => {
       const client = connectScheduler(requireScheduler());
       const reply = await unaryCall(client.hostList.bind(client), {});
-      io.out(formatHostList(reply.hosts));
+      io.out(
+        options.json ? toJson(reply.hosts.map((h) => HostSummary.toJSON(h))) : formatHostList(reply.hosts),
+      );
     });
 
   for (const [name, method, description] of [

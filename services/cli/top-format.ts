@@ -11,59 +11,121 @@ interface TopColumn {
   width: number;
   grows?: boolean;
   value: (domain: TopDomain) => string;
+  /** The figure `s` sorts by (xentop's compare_*: names ascending, figures largest first). */
+  key: (domain: TopDomain) => number | string;
 }
 
-/** The xentop columns xensim shows, in xentop's order (tools/xentop/xentop.c fields[]). */
-const COLUMNS: readonly TopColumn[] = [
-  { header: "STATE", width: 6, value: (d) => d.state },
-  { header: "CPU(sec)", width: 10, value: (d) => String(Math.floor(d.cpuTimeNs / NS_PER_SECOND)) },
-  { header: "CPU(%)", width: 6, value: (d) => d.cpuPercent.toFixed(1) },
-  { header: "MEM(k)", width: 10, value: (d) => String(d.memoryKib) },
-  { header: "MEM(%)", width: 6, value: (d) => d.memoryPercent.toFixed(1) },
-  { header: "MAXMEM(k)", width: 10, value: (d) => String(d.maxmemKib) },
-  { header: "MAXMEM(%)", width: 9, value: (d) => d.maxmemPercent.toFixed(1) },
-  { header: "VCPUS", width: 5, value: (d) => String(d.vcpus) },
+/** A VBD column: "-" for a domain without block devices, as xentop's tot_vbd_reqs. */
+function vbd(figure: (d: TopDomain) => number): (d: TopDomain) => string {
+  return (d) => (d.vbds > 0 ? String(figure(d)) : "-");
+}
+
+const kib = (bytes: number) => Math.floor(bytes / BYTES_PER_KIB);
+
+/** xentop's 19 columns in its order and default widths (tools/xentop/xentop.c fields[]). */
+export const TOP_COLUMNS: readonly TopColumn[] = [
+  { header: "NAME", width: NAME_WIDTH, value: (d) => d.name, key: (d) => d.name.toLowerCase() },
+  { header: "STATE", width: 6, value: (d) => d.state, key: (d) => d.state },
+  {
+    header: "CPU(sec)",
+    width: 10,
+    value: (d) => String(Math.floor(d.cpuTimeNs / NS_PER_SECOND)),
+    key: (d) => d.cpuTimeNs,
+  },
+  { header: "CPU(%)", width: 6, value: (d) => d.cpuPercent.toFixed(1), key: (d) => d.cpuPercent },
+  { header: "MEM(k)", width: 10, value: (d) => String(d.memoryKib), key: (d) => d.memoryKib },
+  { header: "MEM(%)", width: 6, value: (d) => d.memoryPercent.toFixed(1), key: (d) => d.memoryKib },
+  { header: "MAXMEM(k)", width: 10, value: (d) => String(d.maxmemKib), key: (d) => d.maxmemKib },
+  { header: "MAXMEM(%)", width: 9, value: (d) => d.maxmemPercent.toFixed(1), key: (d) => d.maxmemKib },
+  { header: "VCPUS", width: 5, value: (d) => String(d.vcpus), key: (d) => d.vcpus },
+  { header: "NETS", width: 4, value: (d) => String(d.nets), key: (d) => d.nets },
   {
     header: "NETTX(k)",
     width: 8,
     grows: true,
-    value: (d) => String(Math.floor(d.netTxBytes / BYTES_PER_KIB)),
+    value: (d) => String(kib(d.netTxBytes)),
+    key: (d) => d.netTxBytes,
   },
   {
     header: "NETRX(k)",
     width: 8,
     grows: true,
-    value: (d) => String(Math.floor(d.netRxBytes / BYTES_PER_KIB)),
+    value: (d) => String(kib(d.netRxBytes)),
+    key: (d) => d.netRxBytes,
   },
-  { header: "VBD_RD", width: 8, grows: true, value: (d) => String(d.vbdReadRequests) },
-  { header: "VBD_WR", width: 8, grows: true, value: (d) => String(d.vbdWriteRequests) },
+  { header: "VBDS", width: 4, value: (d) => String(d.vbds), key: (d) => d.vbds },
+  { header: "VBD_OO", width: 8, value: vbd((d) => d.vbdOoRequests), key: (d) => d.vbdOoRequests },
+  {
+    header: "VBD_RD",
+    width: 8,
+    grows: true,
+    value: vbd((d) => d.vbdReadRequests),
+    key: (d) => d.vbdReadRequests,
+  },
+  {
+    header: "VBD_WR",
+    width: 8,
+    grows: true,
+    value: vbd((d) => d.vbdWriteRequests),
+    key: (d) => d.vbdWriteRequests,
+  },
+  {
+    header: "VBD_RSECT",
+    width: 10,
+    grows: true,
+    value: vbd((d) => d.vbdReadSectors),
+    key: (d) => d.vbdReadSectors,
+  },
+  {
+    header: "VBD_WSECT",
+    width: 10,
+    grows: true,
+    value: vbd((d) => d.vbdWriteSectors),
+    key: (d) => d.vbdWriteSectors,
+  },
+  { header: "SSID", width: 4, value: (d) => String(d.ssid), key: (d) => d.ssid },
 ];
 
 export interface TopFormatOptions {
   /** -f: the whole domain name, not its first 10 characters. */
   fullName?: boolean;
+  /** The column `s` has chosen (index into TOP_COLUMNS); default 0, NAME, as xentop starts. */
+  sortColumn?: number;
+  /** Without -H: the host of each domain, printed as a last column. */
+  hostOf?: (domain: TopDomain) => string;
 }
 
-/** xentop's domain table: a header and one row per domain, sorted by name as xentop sorts by default. */
+/** Orders domains as xentop's compare_domains: by the sort column, names A-Z, figures largest first. */
+export function sortTopDomains(domains: readonly TopDomain[], sortColumn = 0): TopDomain[] {
+  const column = TOP_COLUMNS[sortColumn] ?? TOP_COLUMNS[0]!;
+  return [...domains].sort((a, b) => {
+    const [ka, kb] = [column.key(a), column.key(b)];
+    if (typeof ka === "string" || typeof kb === "string") return String(ka).localeCompare(String(kb));
+    return kb - ka;
+  });
+}
+
+/** xentop's domain table: a header and one row per domain ("%*s" per field, one space between). */
 export function formatTopTable(reply: TopReply, options: TopFormatOptions = {}): string {
-  const domains = [...reply.domains].sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
+  const domains = sortTopDomains(reply.domains, options.sortColumn);
   const nameWidth = options.fullName
     ? Math.max(NAME_WIDTH, ...domains.map((d) => d.name.length))
     : NAME_WIDTH;
   // xentop.c adjust_field_widths: INT_FIELD_WIDTH(value + 1) when wider than the default.
-  const widths = COLUMNS.map((column) =>
-    column.grows
-      ? Math.max(column.width, ...domains.map((d) => String(Number(column.value(d)) + 1).length))
-      : column.width,
-  );
-  const header = ["NAME".padStart(nameWidth), ...COLUMNS.map((c, i) => c.header.padStart(widths[i]!))];
-  const rows = domains.map((domain) => {
-    const name = options.fullName ? domain.name : domain.name.slice(0, NAME_WIDTH);
-    return [name.padStart(nameWidth), ...COLUMNS.map((c, i) => c.value(domain).padStart(widths[i]!))].join(
-      " ",
-    );
+  const widths = TOP_COLUMNS.map((column, index) => {
+    if (index === 0) return nameWidth;
+    if (!column.grows) return column.width;
+    return Math.max(column.width, ...domains.map((d) => String(Number(column.value(d)) + 1).length));
   });
-  return [header.join(" "), ...rows].join("\n");
+  const cells = (texts: string[]) => texts.map((text, i) => text.padStart(widths[i]!)).join(" ");
+  const hostOf = options.hostOf;
+  const header = cells(TOP_COLUMNS.map((c) => c.header)) + (hostOf ? " HOST" : "");
+  const rows = domains.map((domain) => {
+    const texts = TOP_COLUMNS.map((c) => c.value(domain));
+    if (!options.fullName) texts[0] = domain.name.slice(0, NAME_WIDTH);
+    return cells(texts) + (hostOf ? ` ${hostOf(domain)}` : "");
+  });
+  return [header, ...rows].join("\n");
 }
 
 /** xentop's summary above the table (do_summary), shown when not in batch mode. */

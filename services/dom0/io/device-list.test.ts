@@ -45,6 +45,11 @@ describe("network and block device lists", () => {
     expect(totals.netTxBytes).toBe(nics[0]!.stats.ops[0].byteCount + nics[1]!.stats.ops[0].byteCount);
     expect(totals.vbdReadRequests).toBeGreaterThanOrEqual(19);
     expect(totals.vbdWriteRequests).toBeGreaterThanOrEqual(9);
+    expect([totals.nets, totals.vbds]).toEqual([2, 1]);
+    const disk = disks[0]!.stats;
+    expect(totals.vbdReadSectors).toBe(Math.floor(disk.ops[0].byteCount / 512));
+    expect(totals.vbdWriteSectors).toBe(Math.floor(disk.ops[1].byteCount / 512));
+    expect(totals.vbdOoRequests).toBe(disk.rings[0]!.ringFullCount);
   });
 
   it("show -1 for the rings of a frontend that has not connected, and zero counters", () => {
@@ -53,6 +58,6 @@ describe("network and block device lists", () => {
     const [nic] = networkDevices(ts.store, ts.io, record);
     expect([nic!.state, nic!.evtch, nic!.txRingRef, nic!.rxRingRef]).toEqual([1, -1, -1, -1]);
     expect(nic!.stats.ops[0].requestCount).toBe(0);
-    expect(ioTotals(ts.io, record).netTxBytes).toBe(0);
+    expect(ioTotals(ts.io, record)).toMatchObject({ netTxBytes: 0, nets: 2, vbdReadSectors: 0 });
   });
 });

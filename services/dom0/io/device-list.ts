@@ -65,17 +65,30 @@ export function blockDevices(store: XenStore, io: SplitIo, owner: DeviceOwner): 
     }));
 }
 
-/** xentop's NETTX/NETRX (bytes) and VBD_RD/VBD_WR (requests) of a domain, over its devices. */
+/** A block device sector as xentop's VBD_RSECT/VBD_WSECT count them (blkback's rd_sect/wr_sect). */
+export const SECTOR_BYTES = 512;
+
+/** xentop's NETS, NETTX/NETRX (bytes), VBDS, VBD_OO, VBD_RD/VBD_WR (requests), VBD_RSECT/WSECT of a domain. */
 export interface IoTotals {
+  nets: number;
   netTxBytes: number;
   netRxBytes: number;
+  vbds: number;
+  vbdOoRequests: number;
   vbdReadRequests: number;
   vbdWriteRequests: number;
+  vbdReadSectors: number;
+  vbdWriteSectors: number;
 }
 
 export function ioTotals(io: SplitIo, owner: DeviceOwner): IoTotals {
-  const totals: IoTotals = { netTxBytes: 0, netRxBytes: 0, vbdReadRequests: 0, vbdWriteRequests: 0 };
+  const totals: IoTotals = {
+    ...{ nets: 0, netTxBytes: 0, netRxBytes: 0, vbds: 0, vbdOoRequests: 0 },
+    ...{ vbdReadRequests: 0, vbdWriteRequests: 0, vbdReadSectors: 0, vbdWriteSectors: 0 },
+  };
   for (const device of owner.devices) {
+    if (device.kind === "vif") totals.nets++;
+    else totals.vbds++;
     const stats = io.deviceStats(owner.domid, device.kind, device.devid);
     if (!stats) continue;
     if (device.kind === "vif") {
@@ -84,6 +97,9 @@ export function ioTotals(io: SplitIo, owner: DeviceOwner): IoTotals {
     } else {
       totals.vbdReadRequests += stats.ops[0].requestCount;
       totals.vbdWriteRequests += stats.ops[1].requestCount;
+      totals.vbdReadSectors += Math.floor(stats.ops[0].byteCount / SECTOR_BYTES);
+      totals.vbdWriteSectors += Math.floor(stats.ops[1].byteCount / SECTOR_BYTES);
+      totals.vbdOoRequests += stats.rings.reduce((sum, ring) => sum + ring.ringFullCount, 0);
     }
   }
   return totals;

@@ -4,18 +4,13 @@ import type { CpuUsageSampler } from "../../dom0/cpu-usage.js";
 import { type DomainRunState, ShutdownReason } from "../../core/domain-state.js";
 import { XEN_VERSION } from "../../core/host-spec.js";
 import { PAGE_SIZE_BYTES } from "../../core/units.js";
-import { ioTotals } from "../../dom0/io/device-list.js";
+import { ioTotals, type IoTotals } from "../../dom0/io/device-list.js";
 
 const PERCENT = 100;
 const BYTES_PER_KIB = 1024;
 
 /** The split-driver I/O totals xentop sums over a domain's vifs and vbds. */
-export interface DomainIoTotals {
-  netTxBytes: number;
-  netRxBytes: number;
-  vbdReadRequests: number;
-  vbdWriteRequests: number;
-}
+export type DomainIoTotals = IoTotals;
 
 /** `xl top` (xentop): every domain's CPU, memory and I/O, and the host's totals. */
 export function topReply(toolstack: Toolstack, cpuUsage: CpuUsageSampler): TopReply {
@@ -52,6 +47,7 @@ function topDomain(
     maxmemPercent: (domain.maxmemKib * PERCENT) / totalMemoryKib,
     vcpus: domain.vcpusOnline,
     ...domainIoTotals(toolstack, record),
+    ssid: 0, // xensim runs no XSM policy: libxenstat's ssid is 0 without one
   };
 }
 

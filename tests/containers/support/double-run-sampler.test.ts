@@ -1,11 +1,24 @@
 import { describe, expect, it } from "vitest";
-import { doublesIn, startDoubleRunSampler, type ListedDomain } from "./double-run-sampler.js";
+import { doublesIn, listedDomains, startDoubleRunSampler, type ListedDomain } from "./double-run-sampler.js";
 
 const dom0: ListedDomain = { domid: 0, name: "Domain-0", uuid: "00000000-0000-0000-0000-000000000000" };
 
 function domU(domid: number, name: string, uuid: string): ListedDomain {
   return { domid, name, uuid };
 }
+
+describe("listedDomains", () => {
+  it("reads name and uuid from libxl's JSON as xsim list -l prints it", () => {
+    const json = JSON.stringify([
+      { domid: 0, config: { c_info: { type: "pv", name: "Domain-0" } } },
+      { domid: 4, config: { c_info: { type: "pv", name: "web", uuid: "u1" }, b_info: {} } },
+    ]);
+    expect(listedDomains(json)).toEqual([
+      { domid: 0, name: "Domain-0", uuid: "" },
+      { domid: 4, name: "web", uuid: "u1" },
+    ]);
+  });
+});
 
 describe("doublesIn", () => {
   it("finds nothing when each guest runs on one host (Dom0 is on every host)", () => {

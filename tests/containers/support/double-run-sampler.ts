@@ -36,9 +36,22 @@ export function listerInside(host: ContainerHost): HostLister {
     list: async () => {
       const args = ["exec", host.container.getId(), "xsim", "-H", `127.0.0.1:${HOST_PORT}`, "list", "-l"];
       const { stdout } = await execFileAsync("docker", args, { timeout: EXEC_TIMEOUT_MS });
-      return JSON.parse(stdout) as ListedDomain[];
+      return listedDomains(stdout);
     },
   };
+}
+
+/** `xsim list -l` prints libxl's JSON: `[{"domid": N, "config": {"c_info": {"name", "uuid"}}}]`. */
+export function listedDomains(listLongJson: string): ListedDomain[] {
+  const entries = JSON.parse(listLongJson) as Array<{
+    domid: number;
+    config: { c_info: { name: string; uuid?: string } };
+  }>;
+  return entries.map((e) => ({
+    domid: e.domid,
+    name: e.config.c_info.name,
+    uuid: e.config.c_info.uuid ?? "",
+  }));
 }
 
 export interface DoubleRunReport {
