@@ -114,7 +114,8 @@ export async function clusterMigrate(
       bandwidth: options.bandwidth,
       downtimeLimitMs: options.downtimeLimitMs ?? 0,
       autoConverge: options.autoConverge ?? false,
-      pausedAtDestination: options.pausedAtDestination ?? false,
+      // -p, or the guest is paused: the cluster keeps its power state, as XAPI does.
+      pausedAtDestination: (options.pausedAtDestination ?? false) || isPaused(found.domain),
     }),
     // Once the stream runs, the destination has reserved the memory and reports it.
     (event) => {
@@ -134,4 +135,9 @@ export async function clusterMigrate(
   await scheduler.ha.moved(found.domain.uuid, destination.hostId, 0);
   await Promise.all([scheduler.syncHost(found.host), scheduler.syncHost(destination)]);
   return last;
+}
+
+/** Whether `xl list`'s state letters (r b p s c d) say paused. */
+function isPaused(domain: DomainInfo): boolean {
+  return domain.state.charAt(2) === "p";
 }

@@ -63,7 +63,8 @@ export class SimCluster {
   readonly hosts = new Map<string, SimHost>();
   readonly specs = new Map<string, SimHostSpec>();
   readonly log: SimLogLine[] = [];
-  readonly domainEvents: DomainEvent[] = [];
+  /** Called as each host reports a domain event, at that moment (checkers look at the hosts then). */
+  readonly domainEventListeners: Array<(event: DomainEvent) => void> = [];
   scheduler: Scheduler | undefined;
   readonly heartbeatIntervalMs: number;
   private readonly hostsByAddress = new Map<string, string>();
@@ -87,8 +88,13 @@ export class SimCluster {
     return cluster;
   }
 
+  /** Called with each line of the log as it is written. */
+  readonly logListeners: Array<(line: SimLogLine) => void> = [];
+
   note(source: string, text: string): void {
-    this.log.push({ atMs: this.clock.nowMs(), source, text });
+    const line = { atMs: this.clock.nowMs(), source, text };
+    this.log.push(line);
+    for (const listener of this.logListeners) listener(line);
   }
 
   addHost(spec: SimHostSpec): SimHost {
@@ -201,7 +207,9 @@ export class SimCluster {
       heartbeatIntervalMs: this.heartbeatIntervalMs,
       fenceTimeoutMs: this.options.fenceTimeoutMs ?? 2 * this.heartbeatIntervalMs,
       hostAt: (address) => this.hostAt(address),
-      onDomainEvent: (event) => this.domainEvents.push(event),
+      onDomainEvent: (event) => {
+        for (const listener of this.domainEventListeners) listener(event);
+      },
       log: (line) => this.note(spec.hostId, line),
     });
     this.hosts.set(spec.hostId, host);

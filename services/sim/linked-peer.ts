@@ -118,7 +118,8 @@ export class LinkedDestinationPeer implements DestinationPeer {
       write: (chunk, release) => {
         if (!this.network.connected(from, to))
           return Promise.reject(new ToolstackError("UNAVAILABLE", `the destination ${to} is unreachable`));
-        const copy = chunk.slice();
+        // A copy: `Buffer.slice` would be a view of a buffer the sender reuses once released.
+        const copy = new Uint8Array(chunk);
         release();
         this.network.send(from, to, () => this.apply(copy), true);
         return new Promise((resolve) => clock.setTimer(copy.byteLength / LINK_BYTES_PER_MS, resolve));

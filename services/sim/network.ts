@@ -37,6 +37,7 @@ export class SimNetwork {
   private readonly partitions: Array<{ side: ReadonlySet<string>; other: ReadonlySet<string> | undefined }> =
     [];
   private readonly lastDueMsByLink = new Map<string, number>();
+  private readonly linkQueues = new Map<string, Array<() => void>>();
   messageCountSent = 0;
   messageCountDropped = 0;
 
@@ -111,11 +112,26 @@ export class SimNetwork {
     }
     const copyCount =
       faults.duplicateRate > 0 && this.prng.nextFloat() < faults.duplicateRate ? COPY_COUNT_MAX : 1;
+    const link = `${from}>${to}`;
     for (let copy = 0; copy < copyCount; copy++) {
-      const dueMs = this.dueMs(`${from}>${to}`, faults);
-      this.clock.setTimer(dueMs - this.clock.nowMs(), () => {
+      const dueMs = this.dueMs(link, faults);
+      const arrive = () => {
         // A partition that began while the message was on the wire loses it.
         if (this.connected(from, to)) target.run(deliver, generation);
+      };
+      if (faults.reorder) {
+        this.clock.setTimer(dueMs - this.clock.nowMs(), arrive);
+        continue;
+      }
+      // FIFO: whichever of the link's timers fires first delivers the oldest message (timers of
+      // equal due times may round to either order in nanoseconds).
+      const queue = this.linkQueues.get(link) ?? [];
+      this.linkQueues.set(link, queue);
+      queue.push(arrive);
+      this.clock.setTimer(dueMs - this.clock.nowMs(), () => {
+        const next = queue.shift();
+        if (queue.length === 0) this.linkQueues.delete(link);
+        next?.();
       });
     }
     return true;

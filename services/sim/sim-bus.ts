@@ -29,11 +29,11 @@ export class SimBroker {
 
   /** A message as anyone on the broker could publish it (a forged or stale one, for fault tests). */
   inject(subject: string, data: Uint8Array): void {
-    this.route(subject, data.slice());
+    this.route(subject, new Uint8Array(data));
   }
 
   publish(processId: string, subject: string, data: Uint8Array): void {
-    const copy = data.slice();
+    const copy = new Uint8Array(data); // a copy (Buffer.slice would share)
     this.network.send(processId, BROKER_ID, () => this.route(subject, copy));
   }
 

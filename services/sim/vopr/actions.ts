@@ -1,0 +1,276 @@
+import type { Prng } from "../../core/prng.js";
+import { encodeJson } from "../../contracts/bus.js";
+import { heartbeatSubject } from "../../contracts/subjects.js";
+import { BROKER_ID } from "../network.js";
+import { SCHEDULER_ID, type SimCluster } from "../cluster.js";
+import type { SimUser } from "../sim-user.js";
+import type { Ledger, LedgerEntry } from "./ledger.js";
+import { domainCopies } from "./world.js";
+
+/** Names the VOPR's guests take: few, so that creates collide with names in use. */
+export const VOPR_NAMES = ["web", "db", "cache", "mail", "dns", "ci", "log", "vpn"] as const;
+/** Memory of each VOPR guest (small: real pages, real checksums). */
+export const VOPR_GUEST_MIB = 32;
+
+export type FaultKind =
+  | "kill-host"
+  | "restart-host"
+  | "stall-host"
+  | "partition-host"
+  | "partition-host-from-broker"
+  | "heal"
+  | "broker-outage"
+  | "scheduler-crash"
+  | "message-faults"
+  | "forged-heartbeat"
+  /** A create that reuses a name in use (the cluster must refuse it). */
+  | "duplicate-name";
+
+export const ALL_FAULTS: readonly FaultKind[] = [
+  "kill-host",
+  "restart-host",
+  "stall-host",
+  "partition-host",
+  "partition-host-from-broker",
+  "heal",
+  "broker-outage",
+  "scheduler-crash",
+  "message-faults",
+  "forged-heartbeat",
+  "duplicate-name",
+];
+
+export interface ActionContext {
+  cluster: SimCluster;
+  user: SimUser;
+  ledger: Ledger;
+  prng: Prng;
+  faults: ReadonlySet<FaultKind>;
+  trace(line: string): void;
+  /** Work started by a step and still running (user calls, restarts). */
+  background(work: Promise<unknown>): void;
+}
+
+function pick<T>(prng: Prng, items: readonly T[]): T | undefined {
+  return items.length === 0 ? undefined : items[prng.nextInt(items.length)];
+}
+
+function guestCfg(name: string, ha: boolean, workload: string): string {
+  const lines = [
+    `name = "${name}"`,
+    `type = "pvh"`,
+    `kernel = "/k"`,
+    `memory = ${VOPR_GUEST_MIB}`,
+    `vcpus = 1`,
+  ];
+  if (ha) lines.push(`xsim_ha = "restart"`);
+  lines.push(`xsim_workload = "${workload}"`);
+  return `${lines.join("\n")}\n`;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** `xsim create` through the scheduler: the ledger records what the user is told. */
+export function userCreate(ctx: ActionContext): void {
+  const inUse = ctx.ledger.namesInUse();
+  // One create in eight reuses a name in use: the cluster must refuse it.
+  const duplicate = ctx.prng.nextInt(8) === 0 && ctx.faults.has("duplicate-name");
+  const name = pick(
+    ctx.prng,
+    VOPR_NAMES.filter((n) => inUse.has(n) === duplicate),
+  );
+  if (!name) return;
+  const ha = ctx.prng.nextInt(2) === 0;
+  const busy = ctx.prng.nextInt(4) === 0;
+  const entry = ctx.ledger.add(name, ha);
+  ctx.trace(`create ${name}${ha ? " ha" : ""}${busy ? " busy" : ""}${duplicate ? " (name in use)" : ""}`);
+  const cfg = guestCfg(name, ha, busy ? "uniform:rate=200" : "idle");
+  ctx.background(
+    ctx.user.create(cfg, `${name}.cfg`).then(
+      (placed) => {
+        entry.status = "created";
+        entry.uuid = placed.domain.uuid;
+        const copy = domainCopies(ctx.cluster).find((c) => c.uuid === entry.uuid && c.isPrimary);
+        if (!busy && copy) entry.checksum = copy.checksum();
+        ctx.trace(`created ${name} on ${placed.hostId}`);
+      },
+      (error: unknown) => {
+        entry.status = "create-failed";
+        ctx.trace(`create ${name} failed: ${describe(error)}`);
+      },
+    ),
+  );
+}
+
+function liveEntry(ctx: ActionContext): LedgerEntry | undefined {
+  return pick(
+    ctx.prng,
+    ctx.ledger.entries.filter((e) => e.status === "created"),
+  );
+}
+
+export function userDestroy(ctx: ActionContext): void {
+  const entry = liveEntry(ctx);
+  const copy = entry && domainCopies(ctx.cluster).find((c) => c.uuid === entry.uuid && c.isPrimary);
+  if (!entry || !copy) return;
+  ctx.trace(`destroy ${entry.name} on ${copy.hostId}`);
+  entry.status = "destroying";
+  ctx.background(
+    ctx.user.destroy(copy.hostId, entry.name).then(
+      () => {
+        entry.status = "destroyed";
+        ctx.trace(`destroyed ${entry.name}`);
+      },
+      (error: unknown) => {
+        // Told it failed: it may or may not still run (the host may have done it and not answered).
+        entry.status = "destroy-failed";
+        ctx.trace(`destroy ${entry.name} failed: ${describe(error)}`);
+      },
+    ),
+  );
+}
+
+/** Pauses a guest directly on its host (`xsim -H host pause`) and remembers its memory. */
+export function userPause(ctx: ActionContext): void {
+  const entry = liveEntry(ctx);
+  const copy = entry && domainCopies(ctx.cluster).find((c) => c.uuid === entry.uuid && c.isPrimary);
+  if (!entry || !copy || copy.paused || !ctx.cluster.host(copy.hostId).process.isRunning) return;
+  const toolstack = ctx.cluster.host(copy.hostId).toolstack;
+  if (toolstack.isMigrating(copy.domid)) return;
+  toolstack.pause(String(copy.domid));
+  entry.checksum = copy.checksum();
+  ctx.trace(`pause ${entry.name} on ${copy.hostId}`);
+}
+
+export function userMigrate(ctx: ActionContext): void {
+  const entry = liveEntry(ctx);
+  if (!entry) return;
+  ctx.trace(`migrate ${entry.name}`);
+  ctx.background(
+    ctx.user.migrate(entry.name).then(
+      (last) => ctx.trace(`migrate ${entry.name}: ${last.stats?.status} ${last.stats?.error ?? ""}`.trim()),
+      (error: unknown) => ctx.trace(`migrate ${entry.name} failed: ${describe(error)}`),
+    ),
+  );
+}
+
+export function userEvacuate(ctx: ActionContext): void {
+  const host = pick(ctx.prng, [...ctx.cluster.hosts.keys()]);
+  if (!host) return;
+  ctx.trace(`host-evacuate ${host}`);
+  ctx.background(
+    ctx.user.evacuate(host).then(
+      (done) => ctx.trace(`host-evacuate ${host}: ${done ? "done" : "not all moved"}`),
+      (error: unknown) => ctx.trace(`host-evacuate ${host} failed: ${describe(error)}`),
+    ),
+  );
+}
+
+/** A host dies: its non-HA guests die with it (the user sees the host die); HA ones must come back. */
+export function killHost(ctx: ActionContext): void {
+  const hosts = [...ctx.cluster.hosts.values()];
+  // XAPI's ha-host-failures-to-tolerate: one host down at a time (until it restarts).
+  if (hosts.some((h) => h.process.state !== "running")) return;
+  const host = pick(ctx.prng, hosts);
+  if (!host) return;
+  for (const copy of domainCopies(ctx.cluster).filter((c) => c.hostId === host.hostId)) {
+    const entry = ctx.ledger.byUuid(copy.uuid);
+    if (entry && !entry.ha && entry.status === "created") entry.status = "lost";
+  }
+  ctx.cluster.killHost(host.hostId);
+  ctx.trace(`kill ${host.hostId}`);
+}
+
+export function restartHost(ctx: ActionContext): void {
+  const host = pick(
+    ctx.prng,
+    [...ctx.cluster.hosts.values()].filter((h) => h.process.state === "crashed"),
+  );
+  if (!host) return;
+  ctx.cluster.restartHost(host.hostId);
+  ctx.trace(`restart ${host.hostId}`);
+}
+
+export function stallHost(ctx: ActionContext): void {
+  const host = pick(ctx.prng, [...ctx.cluster.hosts.keys()]);
+  if (!host) return;
+  const durationMs = 500 + ctx.prng.nextInt(6000);
+  ctx.cluster.stall(host, durationMs);
+  ctx.trace(`stall ${host} ${durationMs} ms`);
+}
+
+export function partitionHost(ctx: ActionContext, fromBrokerOnly: boolean): void {
+  const host = pick(ctx.prng, [...ctx.cluster.hosts.keys()]);
+  if (!host) return;
+  ctx.cluster.network.partition([host], fromBrokerOnly ? [BROKER_ID] : undefined);
+  ctx.trace(`partition ${host}${fromBrokerOnly ? " from the broker" : ""}`);
+}
+
+export function heal(ctx: ActionContext): void {
+  ctx.cluster.network.heal();
+  ctx.cluster.network.faults = {
+    dropRate: 0,
+    duplicateRate: 0,
+    delayMsMin: 0,
+    delayMsMax: 1,
+    reorder: false,
+  };
+  ctx.trace("heal");
+}
+
+export function brokerOutage(ctx: ActionContext): void {
+  if (ctx.cluster.network.process(BROKER_ID).state !== "running") {
+    ctx.cluster.brokerUp();
+    ctx.trace("broker up");
+  } else {
+    ctx.cluster.brokerDown();
+    ctx.trace("broker down");
+  }
+}
+
+export function schedulerCrash(ctx: ActionContext): void {
+  if (ctx.cluster.network.process(SCHEDULER_ID).state !== "running") {
+    ctx.trace("scheduler restart");
+    ctx.background(ctx.cluster.restartScheduler());
+  } else {
+    ctx.cluster.crashScheduler();
+    ctx.trace("scheduler crash");
+  }
+}
+
+export function messageFaults(ctx: ActionContext): void {
+  const faults = {
+    dropRate: ctx.prng.nextInt(3) * 0.05,
+    duplicateRate: ctx.prng.nextInt(3) * 0.05,
+    delayMsMin: 0,
+    delayMsMax: 1 + ctx.prng.nextInt(200),
+    reorder: ctx.prng.nextInt(2) === 0,
+  };
+  ctx.cluster.network.faults = faults;
+  ctx.trace(`message faults ${JSON.stringify(faults)}`);
+}
+
+/** Anyone on the bus publishes a heartbeat in a host's name: a dead address, a tiny interval. */
+export function forgedHeartbeat(ctx: ActionContext): void {
+  const host = pick(ctx.prng, [...ctx.cluster.hosts.keys()]);
+  if (!host) return;
+  const forged = {
+    hostId: host,
+    address: "sim://nowhere",
+    sequence: 0,
+    timeMs: 0,
+    pcpus: 1,
+    hvm: false,
+    totalMemoryKib: 1,
+    freeMemoryKib: 1,
+    domainCount: 1,
+    vcpusAllocated: 0,
+    migrationsOutbound: 0,
+    migrationsInbound: 0,
+    intervalMs: 1,
+  };
+  ctx.cluster.broker.inject(heartbeatSubject(host), encodeJson(forged));
+  ctx.trace(`forged heartbeat for ${host}`);
+}

@@ -1,0 +1,192 @@
+import { Prng } from "../../core/prng.js";
+import type { DomainEvent } from "../../contracts/domain-event.js";
+import { BROKER_ID, NO_FAULTS } from "../network.js";
+import { SCHEDULER_ID, SimCluster } from "../cluster.js";
+import { SimUser } from "../sim-user.js";
+import { Ledger } from "./ledger.js";
+import * as act from "./actions.js";
+import type { ActionContext, FaultKind } from "./actions.js";
+import {
+  checkChecksums,
+  checkDestroyedStayDestroyed,
+  checkHosts,
+  checkNamesUnique,
+  checkNeverTwice,
+  checkRecovered,
+} from "./checkers.js";
+import { copiesByUuid, describeCopies, domainCopies } from "./world.js";
+
+export const VOPR_HOST_COUNT = 4;
+export const VOPR_HOST_MIB = 512;
+export const VOPR_DOM0_MIB = 128;
+/** Simulated time between two steps: up to this much. */
+export const STEP_MS_MAX = 2000;
+/** Every this many steps (and at the end) the faults end and the cluster gets time to recover. */
+export const QUIESCE_EVERY_STEP_COUNT = 25;
+/** How long a whole, quiet cluster gets to recover before every guest must run exactly once. */
+export const RECOVERY_MS = 60_000;
+/** Trace lines a failing seed prints (the last ones). */
+export const TRACE_TAIL_LINE_COUNT = 80;
+
+export interface VoprOptions {
+  seed: number;
+  stepCount: number;
+  faults: ReadonlySet<FaultKind>;
+}
+
+export interface VoprResult {
+  seed: number;
+  stepCountRun: number;
+  simulatedMs: number;
+  violations: string[];
+  trace: string[];
+}
+
+type Action = (ctx: ActionContext) => void;
+
+function actionTable(faults: ReadonlySet<FaultKind>): Array<[number, Action]> {
+  const table: Array<[number, Action]> = [
+    [5, act.userCreate],
+    [1, act.userDestroy],
+    [1, act.userPause],
+    [3, act.userMigrate],
+    [1, act.userEvacuate],
+    [2, () => undefined],
+  ];
+  const faultActions: Record<FaultKind, Action> = {
+    "kill-host": act.killHost,
+    "restart-host": act.restartHost,
+    "stall-host": act.stallHost,
+    "partition-host": (ctx) => act.partitionHost(ctx, false),
+    "partition-host-from-broker": (ctx) => act.partitionHost(ctx, true),
+    heal: act.heal,
+    "broker-outage": act.brokerOutage,
+    "scheduler-crash": act.schedulerCrash,
+    "message-faults": act.messageFaults,
+    "forged-heartbeat": act.forgedHeartbeat,
+    "duplicate-name": () => undefined,
+  };
+  for (const kind of faults) if (kind !== "duplicate-name") table.push([1, faultActions[kind]]);
+  return table;
+}
+
+function pickAction(prng: Prng, table: Array<[number, Action]>): Action {
+  const total = table.reduce((sum, [weight]) => sum + weight, 0);
+  let roll = prng.nextInt(total);
+  for (const [weight, action] of table) {
+    if (roll < weight) return action;
+    roll -= weight;
+  }
+  throw new Error("unreachable");
+}
+
+/**
+ * One seeded run of the whole-cluster fault simulator: random user operations and faults, and the
+ * invariants checked after every step. Stops at the first step that breaks one.
+ */
+export async function runVopr(options: VoprOptions): Promise<VoprResult> {
+  const prng = new Prng(options.seed).fork(7);
+  const hosts = Array.from({ length: VOPR_HOST_COUNT }, (_, i) => ({
+    hostId: `h${i + 1}`,
+    memoryMib: VOPR_HOST_MIB,
+    dom0MemoryMib: VOPR_DOM0_MIB,
+    pcpuCount: 4,
+  }));
+  const cluster = await SimCluster.start({ seed: options.seed, hosts });
+  const ledger = new Ledger();
+  const trace: string[] = [];
+  const violations: string[] = [];
+  const pending = new Set<Promise<unknown>>();
+  const ctx: ActionContext = {
+    cluster,
+    user: new SimUser(cluster),
+    ledger,
+    prng,
+    faults: options.faults,
+    trace: (line) => trace.push(`${(cluster.clock.nowMs() / 1000).toFixed(3)} ${line}`),
+    background: (work) => {
+      const tracked = work.catch((error: unknown) => ctx.trace(`background failed: ${String(error)}`));
+      pending.add(tracked);
+      void tracked.finally(() => pending.delete(tracked));
+    },
+  };
+  cluster.logListeners.push((line) => ctx.trace(`  [${line.source}] ${line.text}`));
+  cluster.domainEventListeners.push((event) =>
+    violations.push(...onDomainEvent(cluster, ledger, event, ctx)),
+  );
+  const table = actionTable(options.faults);
+  let step = 1;
+  for (; step <= options.stepCount && violations.length === 0; step++) {
+    pickAction(prng, table)(ctx);
+    await cluster.idle(1 + prng.nextInt(STEP_MS_MAX));
+    violations.push(...checkAlways(cluster, ledger));
+    if (violations.length === 0 && (step % QUIESCE_EVERY_STEP_COUNT === 0 || step === options.stepCount))
+      violations.push(...(await quiesceAndCheck(ctx, pending)));
+    if (violations.length > 0) ctx.trace(`step ${step}: ${violations.length} violation(s)`);
+  }
+  return {
+    seed: options.seed,
+    stepCountRun: step - 1,
+    simulatedMs: cluster.clock.nowMs(),
+    violations,
+    trace,
+  };
+}
+
+function checkAlways(cluster: SimCluster, ledger: Ledger): string[] {
+  const copies = domainCopies(cluster);
+  return [
+    ...checkNeverTwice(copies),
+    ...checkNamesUnique(copies),
+    ...checkHosts(cluster),
+    ...checkChecksums(ledger, copies),
+    ...checkDestroyedStayDestroyed(ledger, copies),
+  ];
+}
+
+/** Ends every fault, lets the cluster recover, then: every guest the user has runs exactly once. */
+async function quiesceAndCheck(ctx: ActionContext, pending: Set<Promise<unknown>>): Promise<string[]> {
+  const { cluster } = ctx;
+  cluster.network.heal();
+  cluster.network.faults = NO_FAULTS;
+  if (cluster.network.process(BROKER_ID).state !== "running") cluster.brokerUp();
+  if (cluster.network.process(SCHEDULER_ID).state !== "running") ctx.background(cluster.restartScheduler());
+  ctx.trace("quiesce: faults end, recovery time starts");
+  await cluster.idle(RECOVERY_MS);
+  if (pending.size > 0) ctx.trace(`quiesce: ${pending.size} operation(s) still running`);
+  return [...checkAlways(cluster, ctx.ledger), ...checkRecovered(ctx.ledger, domainCopies(cluster))];
+}
+
+/** At the moment a guest is created: a second copy of a guest that still exists is a violation. */
+function onDomainEvent(
+  cluster: SimCluster,
+  ledger: Ledger,
+  event: DomainEvent,
+  ctx: ActionContext,
+): string[] {
+  if (event.event !== "created" || event.name.endsWith("--incoming")) return [];
+  const copies = copiesByUuid(domainCopies(cluster)).get(event.uuid) ?? [];
+  if (copies.length > 1)
+    return [`${event.name} started on ${event.hostId} while a copy still exists: ${describeCopies(copies)}`];
+  const entry = ledger.byUuid(event.uuid);
+  if (entry && entry.status !== "creating") {
+    entry.restartCount++;
+    entry.checksum = undefined;
+    ctx.trace(`HA restarted ${entry.name} on ${event.hostId}`);
+  }
+  return [];
+}
+
+export function formatResult(result: VoprResult, stepCount: number, faults: readonly string[]): string {
+  const simulatedS = (result.simulatedMs / 1000).toFixed(0);
+  if (result.violations.length === 0)
+    return `seed ${result.seed}: ok (${result.stepCountRun} steps, ${simulatedS} s simulated)`;
+  const lines = [
+    `seed ${result.seed}: FAILED at step ${result.stepCountRun} (${simulatedS} s simulated)`,
+    ...result.violations.map((v) => `  violation: ${v}`),
+    `  last ${TRACE_TAIL_LINE_COUNT} steps:`,
+    ...result.trace.slice(-TRACE_TAIL_LINE_COUNT).map((line) => `    ${line}`),
+    `  replay: npm run vopr -- --seed ${result.seed} --steps ${stepCount} --faults ${faults.join(",")}`,
+  ];
+  return lines.join("\n");
+}
