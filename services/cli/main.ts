@@ -5,6 +5,7 @@ import { addMigrationCommands } from "./migration-commands.js";
 import { addSchedulerCommands } from "./scheduler-commands.js";
 import { addSchedCommands } from "./sched-commands.js";
 import { addDeviceCommands } from "./device-commands.js";
+import { addCompletionCommand } from "./completion-command.js";
 import { isServiceError } from "../transport/grpc/host-client.js";
 import { status } from "@grpc/grpc-js";
 
@@ -21,6 +22,7 @@ export function buildProgram(io: CliIo): Command {
   addSchedulerCommands(program, io);
   addSchedCommands(program, io);
   addDeviceCommands(program, io);
+  addCompletionCommand(program, io);
   return program;
 }
 

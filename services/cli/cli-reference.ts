@@ -1,0 +1,79 @@
+/**
+ * The CLI reference (docs/cli-reference.md) and bash completion, both generated from the command
+ * definitions themselves (commander), so neither can drift from what `xsim` accepts.
+ */
+import type { Command, Option } from "commander";
+
+function optionLine(option: Option): string {
+  const fallback = option.defaultValue === undefined ? "" : ` (default: \`${String(option.defaultValue)}\`)`;
+  return `- \`${option.flags}\`: ${option.description}${fallback}`;
+}
+
+function commandSection(command: Command): string[] {
+  const lines = [
+    `### ${command.name()}`,
+    "",
+    command.description(),
+    "",
+    "```",
+    `xsim ${command.name()} ${command.usage()}`,
+    "```",
+  ];
+  const args = command.registeredArguments.filter((a) => a.description);
+  if (args.length > 0) lines.push("", ...args.map((a) => `- \`${a.name()}\`: ${a.description}`));
+  if (command.options.length > 0) lines.push("", ...command.options.map(optionLine));
+  return [...lines, ""];
+}
+
+/** Markdown: the global options, then every verb in the order `xsim --help` lists them. */
+export function cliReferenceMarkdown(program: Command): string {
+  return [
+    "# xsim command reference",
+    "",
+    "Generated from the command definitions (`services/cli/cli-reference.ts`); do not edit by hand:",
+    "`npm run docs:cli` rewrites it and `services/cli/cli-reference.test.ts` fails when it is out of date.",
+    "",
+    "## Global options",
+    "",
+    ...program.options.map(optionLine),
+    "",
+    "## Commands",
+    "",
+    ...program.commands.flatMap(commandSection),
+  ].join("\n");
+}
+
+/** `xsim completion bash`: verbs, then each verb's options; file names for everything else. */
+export function bashCompletion(program: Command): string {
+  const verbs = program.commands.map((c) => c.name());
+  const cases = program.commands.map((c) => {
+    const flags = c.options.flatMap((o) => [o.short, o.long].filter((f): f is string => f !== undefined));
+    return `    ${c.name()}) opts="${flags.join(" ")}" ;;`;
+  });
+  const globals = program.options.flatMap((o) =>
+    [o.short, o.long].filter((f): f is string => f !== undefined),
+  );
+  return [
+    '# bash completion for xsim: eval "$(xsim completion bash)"',
+    "_xsim() {",
+    '  local cur="${COMP_WORDS[COMP_CWORD]}" verb="" i opts=""',
+    "  for ((i = 1; i < COMP_CWORD; i++)); do",
+    '    case "${COMP_WORDS[i]}" in',
+    "      -H|--host) ((i++)) ;;",
+    "      -*) ;;",
+    '      *) verb="${COMP_WORDS[i]}"; break ;;',
+    "    esac",
+    "  done",
+    '  if [ -z "$verb" ]; then',
+    `    COMPREPLY=($(compgen -W "${[...verbs, ...globals].join(" ")}" -- "$cur"))`,
+    "    return",
+    "  fi",
+    '  case "$verb" in',
+    ...cases,
+    "  esac",
+    '  if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "$opts" -- "$cur")); else COMPREPLY=($(compgen -f -- "$cur")); fi',
+    "}",
+    "complete -F _xsim xsim",
+    "",
+  ].join("\n");
+}
