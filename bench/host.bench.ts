@@ -1,13 +1,15 @@
 import { cpus } from "node:os";
-import { TICK_INTERVAL_MS } from "../services/host/host.js";
+import { IDLE_TICK_INTERVAL_MS, TICK_INTERVAL_MS } from "../services/host/host.js";
 import { ChildSet } from "./children.js";
 import { BENCH_DOMAIN_MEMORY_MIB } from "./host-ops.js";
 import { machineBusyPercent, type Measured } from "./measured.js";
 import {
   benchHost,
+  benchIdleBaseline,
   benchNoop,
   benchSideBySide,
   type HostFigures,
+  type IdleBaselineFigures,
   type PhaseOptions,
   type SideBySideFigures,
 } from "./phases.js";
@@ -24,6 +26,8 @@ const IDLE_DOMU_COUNT = 50;
 const SIDE_BY_SIDE_HOST_COUNT = 20;
 const ROUND_TRIPS_PER_SECOND_GOAL = 2_000;
 const IDLE_RSS_BYTES_GOAL = 80_000_000;
+/** Issue 10: 20 idle hosts together use less than this share of one CPU. */
+const IDLE_HOSTS_CPU_PERCENT_GOAL = 5;
 
 const PHASE_OPTIONS: PhaseOptions = {
   concurrencies: [CONCURRENCY_LOW, CONCURRENCY_HIGH],
@@ -70,9 +74,10 @@ function rateRows(noop: Measured[], host: HostFigures): Row[] {
   return rows;
 }
 
-function memoryRows(host: HostFigures, side: SideBySideFigures): Row[] {
+function memoryRows(host: HostFigures, side: SideBySideFigures, floor: IdleBaselineFigures): Row[] {
   const count = SIDE_BY_SIDE_HOST_COUNT;
   const rssTotalKib = side.rssKib.reduce((a, b) => a + b, 0);
+  const floorRssTotalKib = floor.rssKib.reduce((a, b) => a + b, 0);
   return [
     {
       figure: "host RSS, idle",
@@ -102,9 +107,21 @@ function memoryRows(host: HostFigures, side: SideBySideFigures): Row[] {
       detail: `per host: mean ${formatMb(rssTotalKib / count)}, max ${formatMb(Math.max(...side.rssKib))}`,
     },
     {
+      figure: `  baseline: ${count} bare grpc-js servers, RSS total`,
+      value: formatMb(floorRssTotalKib),
+      detail: `per server: mean ${formatMb(floorRssTotalKib / count)} (node + grpc-js, same run)`,
+    },
+    {
       figure: `${count} hosts: CPU used while idle`,
-      value: `${side.idleCpuPercent.toFixed(0)}% of one CPU`,
-      detail: `each host runs its guests every ${TICK_INTERVAL_MS} ms`,
+      value: `${side.idleCpuPercent.toFixed(1)}% of one CPU`,
+      goal: `< ${IDLE_HOSTS_CPU_PERCENT_GOAL}%`,
+      met: side.idleCpuPercent < IDLE_HOSTS_CPU_PERCENT_GOAL,
+      detail: `a host ticks every ${TICK_INTERVAL_MS} ms while a guest has work, else every ${IDLE_TICK_INTERVAL_MS} ms`,
+    },
+    {
+      figure: `  baseline: ${count} bare grpc-js servers, CPU while idle`,
+      value: `${floor.idleCpuPercent.toFixed(1)}% of one CPU`,
+      detail: "the floor a host process cannot go below (same run)",
     },
   ];
 }
@@ -123,7 +140,9 @@ async function main(): Promise<void> {
     const noop = await benchNoop(children, PHASE_OPTIONS);
     const host = await benchHost(children, PHASE_OPTIONS, IDLE_DOMU_COUNT);
     const side = await benchSideBySide(children, SIDE_BY_SIDE_HOST_COUNT, SETTLE_MS, DURATION_MS);
-    process.stdout.write(`${formatTable([...rateRows(noop, host), ...memoryRows(host, side)])}\n`);
+    const floor = await benchIdleBaseline(children, SIDE_BY_SIDE_HOST_COUNT, SETTLE_MS, DURATION_MS);
+    const rows = [...rateRows(noop, host), ...memoryRows(host, side, floor)];
+    process.stdout.write(`${formatTable(rows)}\n`);
   } finally {
     await children.stopAll();
   }

@@ -82,6 +82,42 @@ export interface SideBySideFigures {
   stopMs: number;
 }
 
+export interface IdleBaselineFigures {
+  /** CPU N bare grpc-js servers used together while idle, in percent of one CPU. */
+  idleCpuPercent: number;
+  rssKib: number[];
+}
+
+/** CPU the processes used together over `windowMs`, in percent of one CPU. */
+async function idleCpuPercent(pids: readonly number[], windowMs: number): Promise<number> {
+  const cpuMsBefore = pids.map((pid) => processCpuMs(pid));
+  await sleep(windowMs);
+  const cpuMs = pids.reduce((sum, pid, i) => sum + processCpuMs(pid) - (cpuMsBefore[i] ?? 0), 0);
+  return (100 * cpuMs) / windowMs;
+}
+
+/** The idle floor, in the same run: N bare grpc-js servers (node + grpc-js, nothing else) side by side. */
+export async function benchIdleBaseline(
+  children: ChildSet,
+  serverCount: number,
+  settleMs: number,
+  idleWindowMs: number,
+): Promise<IdleBaselineFigures> {
+  const servers = await Promise.all(
+    Array.from({ length: serverCount }, (_, i) =>
+      children.startNode(`noop${i + 1}`, NOOP_SERVER_PATH, [`127.0.1.${i + 1}:0`]),
+    ),
+  );
+  try {
+    await sleep(settleMs);
+    const pids = servers.map((server) => server.pid);
+    const cpuPercent = await idleCpuPercent(pids, idleWindowMs);
+    return { idleCpuPercent: cpuPercent, rssKib: pids.map((pid) => procStatusKib(pid, "VmRSS")) };
+  } finally {
+    await Promise.all(servers.map((server) => children.stop(server.process)));
+  }
+}
+
 /** N host services at once, each on its own loopback address 127.0.1.N; all must answer Info. */
 export async function benchSideBySide(
   children: ChildSet,
@@ -98,9 +134,10 @@ export async function benchSideBySide(
     const answeredCount = answers.filter((hostId, i) => hostId === hostIds[i]).length;
     const startMs = performance.now() - started;
     await sleep(settleMs);
-    const cpuMsBefore = hosts.map((host) => processCpuMs(host.pid));
-    await sleep(idleWindowMs);
-    const cpuMs = hosts.reduce((sum, host, i) => sum + processCpuMs(host.pid) - (cpuMsBefore[i] ?? 0), 0);
+    const cpuPercent = await idleCpuPercent(
+      hosts.map((host) => host.pid),
+      idleWindowMs,
+    );
     const rssKib = hosts.map((host) => procStatusKib(host.pid, "VmRSS"));
     const stopStarted = performance.now();
     await Promise.all(hosts.map((host) => children.stop(host.process)));
@@ -108,7 +145,7 @@ export async function benchSideBySide(
       answeredCount,
       startMs,
       rssKib,
-      idleCpuPercent: (100 * cpuMs) / idleWindowMs,
+      idleCpuPercent: cpuPercent,
       stopMs: performance.now() - stopStarted,
     };
   } finally {

@@ -300,6 +300,26 @@ export class Hypervisor {
   }
 
   /**
+   * Whether a tick would run anything: a runnable domain (Dom0 included) whose workload writes memory
+   * or whose vCPUs want CPU. A host without work need not tick (issue 10: idle hosts cost nothing).
+   */
+  get hasWork(): boolean {
+    for (const domain of this.domainsById.values()) {
+      if (!domain.isRunnable) continue;
+      if (domain.workload.spec.kind !== "idle" || domain.cpuDemand.kind !== "idle") return true;
+    }
+    return false;
+  }
+
+  /**
+   * The time since the last tick was idle (no work, so a tick would have run nothing): account none
+   * of it, so the next tick covers only what follows. Called when work arrives at an idle host.
+   */
+  skipIdleTime(): void {
+    this.lastTickMs = this.clock.nowMs();
+  }
+
+  /**
    * Runs the host for the time since the last tick: the vCPU scheduler shares out the pCPUs, CPU time
    * accrues, and each guest writes memory in proportion to the CPU it got against the CPU it wanted
    * (SimGrid's model: a guest that got half the CPU it wanted dirties half the pages).

@@ -73,6 +73,8 @@ export class Toolstack {
   isMigrating: (domid: number) => boolean = () => false;
   /** Why the host takes no new domains (it is shutting down), or undefined while it does. */
   closedReason: string | undefined = undefined;
+  /** Called after every change the toolstack reports (each domain event), whoever listens to events. */
+  onChange: () => void = () => undefined;
 
   constructor(
     readonly spec: HostSpec,
@@ -486,6 +488,12 @@ export class Toolstack {
       timeMs: Math.round(this.clock.nowMs()),
       ...(detail ? { detail } : {}),
     });
+    this.onChange();
+  }
+
+  /** Whether the host has guest work to run: CPU, memory writes or I/O (else it need not tick). */
+  get hasWork(): boolean {
+    return this.hypervisor.hasWork || this.io.hasWork;
   }
 }
 

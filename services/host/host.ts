@@ -27,8 +27,13 @@ import { domainEventSubject, heartbeatSubject, migrationSubject } from "../contr
 import { buildHeartbeat } from "./heartbeat.js";
 import { Fence } from "./fence.js";
 
-/** How often the hypervisor runs the guests (workloads, CPU time). */
+/** How often the hypervisor runs the guests (workloads, CPU time, I/O) while any has work. */
 export const TICK_INTERVAL_MS = 10;
+/**
+ * How often a host without work looks again (for work that came without a domain event); each
+ * change the toolstack reports, and each migration, wakes it at once. TICK_ELAPSED_MS_MAX's length.
+ */
+export const IDLE_TICK_INTERVAL_MS = 1000;
 /** The fence checks for its own heartbeat this often relative to the beat, and at least every FENCE_CHECK_MS_MIN. */
 export const FENCE_CHECKS_PER_BEAT = 4;
 export const FENCE_CHECK_MS_MIN = 50;
@@ -76,6 +81,10 @@ export class Host implements MigrationEndpoint {
   private readonly newToken: () => string;
   private stops: (() => void)[] = [];
   private heartbeatSequence = 0;
+  private running = false;
+  /** Whether the host had work at its last tick: it then ticks every TICK_INTERVAL_MS. */
+  private busy = false;
+  private cancelTick: (() => void) | undefined;
 
   constructor(readonly options: HostOptions) {
     const toolstackOptions = options.scheduler ? { scheduler: options.scheduler } : {};
@@ -87,6 +96,7 @@ export class Host implements MigrationEndpoint {
       toolstackOptions,
     );
     this.toolstack.isMigrating = (domid) => this.migrations.isMigrating(domid);
+    this.toolstack.onChange = () => this.wake();
     this.cpuUsage = new CpuUsageSampler(this.toolstack.hypervisor, options.clock);
     const tokens = new Prng(options.seed).fork(TOKEN_PRNG_STREAM);
     const hex = () => tokens.nextU32().toString(16).padStart(8, "0");
@@ -119,7 +129,10 @@ export class Host implements MigrationEndpoint {
   /** Starts the host's clocks: guest ticks, CPU sampling, heartbeats and the fence's checks. */
   start(): void {
     const { clock, heartbeatIntervalMs } = this.options;
-    this.stops.push(every(clock, TICK_INTERVAL_MS, () => this.toolstack.hypervisor.tick()));
+    this.running = true;
+    this.busy = true; // the first tick looks at what there is
+    this.scheduleTick(TICK_INTERVAL_MS);
+    this.stops.push(() => this.cancelTick?.());
     this.cpuUsage.sample();
     this.stops.push(every(clock, CPU_USAGE_SAMPLE_INTERVAL_MS, () => this.cpuUsage.sample()));
     if (!this.options.bus) return;
@@ -134,7 +147,36 @@ export class Host implements MigrationEndpoint {
 
   /** Stops every timer of this host; the bus is the wiring's to close. */
   stop(): void {
+    this.running = false;
     for (const stop of this.stops.splice(0)) stop();
+  }
+
+  /** Whether the guests have work or a migration runs: the host then ticks every TICK_INTERVAL_MS. */
+  get hasWork(): boolean {
+    return this.toolstack.hasWork || this.migrations.outboundCount > 0 || this.migrations.inboundCount > 0;
+  }
+
+  /**
+   * Work may have arrived (a domain event, a migration): an idle host skips the idle stretch, which
+   * ran nothing, and ticks again in TICK_INTERVAL_MS.
+   */
+  wake(): void {
+    if (!this.running || this.busy) return;
+    this.toolstack.hypervisor.skipIdleTime();
+    this.busy = true;
+    this.scheduleTick(TICK_INTERVAL_MS);
+  }
+
+  private tick(): void {
+    if (!this.busy) this.toolstack.hypervisor.skipIdleTime(); // idle since the last tick: nothing ran
+    this.toolstack.hypervisor.tick();
+    this.busy = this.hasWork;
+    this.scheduleTick(this.busy ? TICK_INTERVAL_MS : IDLE_TICK_INTERVAL_MS);
+  }
+
+  private scheduleTick(delayMs: number): void {
+    this.cancelTick?.();
+    this.cancelTick = this.options.clock.setTimer(delayMs, () => this.tick());
   }
 
   publishHeartbeat(): void {
@@ -155,6 +197,7 @@ export class Host implements MigrationEndpoint {
     onProgress: (stats: MigrationStatsView) => void = () => undefined,
   ): Promise<MigrationStatsView> {
     const peer = this.options.links.destination(request.destination);
+    this.wake();
     try {
       return await migrateOut(
         {
@@ -190,6 +233,7 @@ export class Host implements MigrationEndpoint {
   }
 
   receive(channel: ReceiveChannel): ReceiveSession {
+    this.wake();
     return this.destination.open(channel);
   }
 

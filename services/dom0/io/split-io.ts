@@ -66,6 +66,16 @@ export class SplitIo implements BackendConnector {
     hypervisor.onTick((elapsedNs, shares) => this.tick(elapsedNs, shares.get(DOMID_DOM0)?.cpuNs ?? 0));
   }
 
+  /** Whether the backends have work: a running guest with an I/O load, or requests still on a ring. */
+  get hasWork(): boolean {
+    if (this.liveRings.length > 0 || this.demandLevel > 0) return true;
+    for (const domain of this.domains.values()) {
+      if (!domain.spec.net && !domain.spec.disk) continue;
+      if (this.hypervisor.domain(domain.domid)?.isRunnable) return true;
+    }
+    return false;
+  }
+
   get costs(): Readonly<IoCosts> {
     return this.costsNow;
   }
