@@ -11,7 +11,8 @@ import { BROKER_ID, SimNetwork } from "./network.js";
 import type { SimProcess } from "./process.js";
 import { SimBroker } from "./sim-bus.js";
 import { SimKv } from "./sim-kv.js";
-import { SimHost } from "./sim-host.js";
+import { SimHost, simAddress } from "./sim-host.js";
+import { MemoryMigrationNetwork } from "../transport/memory/memory-links.js";
 import { SimHostGateway } from "./sim-gateway.js";
 
 export const SCHEDULER_ID = "scheduler";
@@ -68,12 +69,19 @@ export class SimCluster {
   scheduler: Scheduler | undefined;
   readonly heartbeatIntervalMs: number;
   private readonly hostsByAddress = new Map<string, string>();
+  /** The hosts' migration links: every message of the handshake and the stream crosses the network. */
+  readonly links: MemoryMigrationNetwork;
 
   constructor(readonly options: SimClusterOptions) {
     this.prng = new Prng(options.seed);
     this.network = new SimNetwork(this.clock, this.prng.fork(1));
     this.broker = new SimBroker(this.network);
     this.kv = new SimKv(this.network);
+    this.links = new MemoryMigrationNetwork((from, to, message) => {
+      const fromId = this.hostsByAddress.get(from);
+      const toId = this.hostsByAddress.get(to);
+      if (fromId !== undefined && toId !== undefined) this.network.send(fromId, toId, message, true);
+    });
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS_DEFAULT;
     this.network.addProcess(CLI_ID);
     this.network.addProcess(SCHEDULER_ID);
@@ -119,6 +127,7 @@ export class SimCluster {
   /** The host's process dies: its guests are gone with it (a power cut, a kernel panic). */
   killHost(hostId: string): void {
     this.host(hostId).process.crash();
+    this.links.detach(simAddress(hostId));
     this.note(hostId, "killed");
   }
 
@@ -200,20 +209,20 @@ export class SimCluster {
       cpuMhz: 2400,
     };
     const dom0: Dom0Spec = { memoryMib: spec.dom0MemoryMib ?? 512, vcpus: 1 };
-    const host = new SimHost(this.network, this.broker, process, {
+    this.hostsByAddress.set(simAddress(spec.hostId), spec.hostId);
+    const host = new SimHost(this.broker, this.links, process, {
       spec: hostSpec,
       dom0,
       seed: this.prng.fork(10_000 + this.hosts.size).nextU32(),
       heartbeatIntervalMs: this.heartbeatIntervalMs,
       fenceTimeoutMs: this.options.fenceTimeoutMs ?? 2 * this.heartbeatIntervalMs,
-      hostAt: (address) => this.hostAt(address),
       onDomainEvent: (event) => {
         for (const listener of this.domainEventListeners) listener(event);
       },
       log: (line) => this.note(spec.hostId, line),
     });
     this.hosts.set(spec.hostId, host);
-    this.hostsByAddress.set(host.address, spec.hostId);
+    this.links.attach(host.address, host.host);
     host.start();
     return host;
   }

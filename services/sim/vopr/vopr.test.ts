@@ -4,8 +4,8 @@ import type { FaultKind } from "./actions.js";
 
 /** The faults CI runs: those whose invariants hold on main today (known-bugs.test.ts has the rest). */
 const CI_FAULTS: readonly FaultKind[] = ["kill-host", "restart-host", "heal"];
-const CI_SEED_COUNT = 20;
-const CI_STEP_COUNT = 30;
+const CI_SEED_COUNT = 12;
+const CI_STEP_COUNT = 25;
 
 describe("VOPR (seeded whole-cluster fault simulator)", () => {
   it(`holds every invariant for ${CI_SEED_COUNT} seeds under host kills and restarts`, async () => {

@@ -1,0 +1,188 @@
+import { dirname, resolve } from "node:path";
+import type { SimHostSpec } from "./cluster.js";
+
+/** What one timed line of a scenario does (docs/sim.md). */
+export type ScenarioOp =
+  | { kind: "create"; domain: string; hostId: string | undefined }
+  | { kind: "destroy"; domain: string }
+  | { kind: "pause" | "unpause"; domain: string }
+  | { kind: "migrate"; domain: string; hostId: string | undefined }
+  | { kind: "evacuate" | "kill" | "restart"; hostId: string }
+  | { kind: "stall"; processId: string; durationMs: number }
+  | { kind: "partition"; hostIds: string[]; fromBroker: boolean }
+  | { kind: "heal" | "list" | "end" }
+  | { kind: "broker" | "scheduler"; up: boolean };
+
+export interface ScenarioStep {
+  atMs: number;
+  op: ScenarioOp;
+  line: number;
+}
+
+export interface Scenario {
+  seed: number;
+  hosts: SimHostSpec[];
+  /** xl.cfg text of each domain, by name. */
+  domains: Map<string, { cfgText: string; fileName: string }>;
+  steps: ScenarioStep[];
+}
+
+export class ScenarioError extends Error {}
+
+/** Reads a file a scenario names (relative to the scenario's folder). */
+export type ReadText = (path: string) => string;
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)$/;
+
+export function parseDurationMs(text: string, where: string): number {
+  const match = DURATION.exec(text);
+  if (!match) throw new ScenarioError(`${where}: "${text}" is not a duration (e.g. 500ms, 2s, 1m)`);
+  const scale = { ms: 1, s: 1000, m: 60_000 }[match[2] as "ms" | "s" | "m"];
+  return Number(match[1]) * scale;
+}
+
+function keyValues(words: string[], where: string): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const word of words) {
+    const eq = word.indexOf("=");
+    if (eq <= 0) throw new ScenarioError(`${where}: expected key=value, got "${word}"`);
+    values.set(word.slice(0, eq), word.slice(eq + 1));
+  }
+  return values;
+}
+
+function positive(text: string | undefined, what: string, where: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new ScenarioError(`${where}: ${what} must be a positive integer`);
+  return value;
+}
+
+function parseHost(words: string[], where: string): SimHostSpec {
+  const [hostId, ...rest] = words;
+  if (!hostId || !/^[A-Za-z0-9_-]{1,64}$/.test(hostId)) throw new ScenarioError(`${where}: host needs an id`);
+  const flags = rest.filter((w) => !w.includes("="));
+  const values = keyValues(
+    rest.filter((w) => w.includes("=")),
+    where,
+  );
+  for (const flag of flags)
+    if (flag !== "nohvm") throw new ScenarioError(`${where}: unknown host flag "${flag}"`);
+  return {
+    hostId,
+    memoryMib: positive(values.get("memory") ?? "4096", "memory (MiB)", where),
+    pcpuCount: positive(values.get("pcpus") ?? "8", "pcpus", where),
+    hvmCapable: !flags.includes("nohvm"),
+  };
+}
+
+/** `domain NAME file=PATH` or `domain NAME memory=MiB vcpus=N type=pvh workload=... ha=restart`. */
+function parseDomain(words: string[], where: string, baseDir: string, read: ReadText) {
+  const [name, ...rest] = words;
+  if (!name) throw new ScenarioError(`${where}: domain needs a name`);
+  const values = keyValues(rest, where);
+  const file = values.get("file");
+  if (file !== undefined) {
+    const path = resolve(baseDir, file);
+    try {
+      return { name, cfgText: read(path), fileName: path };
+    } catch (error) {
+      throw new ScenarioError(
+        `${where}: cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+  const type = values.get("type") ?? "pvh";
+  const lines = [
+    `name = "${name}"`,
+    `type = "${type}"`,
+    ...(type === "hvm" ? [] : [`kernel = "/boot/vmlinuz"`]),
+    `memory = ${positive(values.get("memory") ?? "128", "memory (MiB)", where)}`,
+    `vcpus = ${positive(values.get("vcpus") ?? "1", "vcpus", where)}`,
+    `xsim_workload = "${values.get("workload") ?? "idle"}"`,
+    ...(values.has("ha") ? [`xsim_ha = "${values.get("ha")}"`] : []),
+  ];
+  return { name, cfgText: `${lines.join("\n")}\n`, fileName: `${name}.cfg` };
+}
+
+function parseOp(words: string[], where: string): ScenarioOp {
+  const [verb, a, b, c] = words;
+  const need = (value: string | undefined, what: string) => {
+    if (!value) throw new ScenarioError(`${where}: ${verb} needs ${what}`);
+    return value;
+  };
+  switch (verb) {
+    case "create":
+      return {
+        kind: "create",
+        domain: need(a, "a domain"),
+        hostId: b === "on" ? need(c, "a host after on") : undefined,
+      };
+    case "destroy":
+    case "pause":
+    case "unpause":
+      return { kind: verb, domain: need(a, "a domain") };
+    case "migrate":
+      return { kind: "migrate", domain: need(a, "a domain"), hostId: b };
+    case "evacuate":
+    case "kill":
+    case "restart":
+      return { kind: verb, hostId: need(a, "a host") };
+    case "stall":
+      return {
+        kind: "stall",
+        processId: need(a, "a host or scheduler"),
+        durationMs: parseDurationMs(need(b, "a duration"), where),
+      };
+    case "partition": {
+      const fromBroker = words.slice(-2).join(" ") === "from broker";
+      const hostIds = words.slice(1, fromBroker ? -2 : undefined);
+      if (hostIds.length === 0) throw new ScenarioError(`${where}: partition needs hosts`);
+      return { kind: "partition", hostIds, fromBroker };
+    }
+    case "heal":
+    case "list":
+    case "end":
+      return { kind: verb };
+    case "broker":
+    case "scheduler":
+      if (a !== "down" && a !== "up" && a !== "crash" && a !== "restart")
+        throw new ScenarioError(`${where}: ${verb} down|up (or crash|restart)`);
+      return { kind: verb, up: a === "up" || a === "restart" };
+    default:
+      throw new ScenarioError(`${where}: unknown operation "${verb ?? ""}"`);
+  }
+}
+
+/** Parses a scenario file; every error names file:line. */
+export function parseScenario(text: string, fileName: string, read: ReadText): Scenario {
+  const scenario: Scenario = { seed: 1, hosts: [], domains: new Map(), steps: [] };
+  const lines = text.split("\n");
+  for (let index = 0; index < lines.length; index++) {
+    const where = `${fileName}:${index + 1}`;
+    const words = (lines[index] ?? "").replace(/#.*/, "").trim().split(/\s+/).filter(Boolean);
+    const [keyword, ...rest] = words;
+    if (keyword === undefined) continue;
+    if (keyword === "seed") scenario.seed = positive(rest[0], "seed", where);
+    else if (keyword === "host") scenario.hosts.push(parseHost(rest, where));
+    else if (keyword === "domain") {
+      const domain = parseDomain(rest, where, dirname(fileName), read);
+      scenario.domains.set(domain.name, domain);
+    } else if (keyword === "at") {
+      const atMs = parseDurationMs(rest[0] ?? "", where);
+      scenario.steps.push({ atMs, op: parseOp(rest.slice(1), where), line: index + 1 });
+    } else throw new ScenarioError(`${where}: unknown keyword "${keyword}" (seed, host, domain, at)`);
+  }
+  if (scenario.hosts.length === 0) throw new ScenarioError(`${fileName}: no hosts`);
+  scenario.steps.sort((x, y) => x.atMs - y.atMs || x.line - y.line);
+  for (const step of scenario.steps) {
+    const op = step.op;
+    if (
+      (op.kind === "create" || op.kind === "destroy") &&
+      !scenario.domains.has(op.domain) &&
+      op.kind === "create"
+    )
+      throw new ScenarioError(`${fileName}:${step.line}: no domain "${op.domain}" is declared`);
+  }
+  return scenario;
+}
