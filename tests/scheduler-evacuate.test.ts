@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "nats";
 import { unaryCall } from "../services/transport/grpc/host-client.js";
-import { NatsKvStore } from "../services/scheduler/state-store.js";
+import { NatsKvStore } from "../services/transport/kv/nats-kv-store.js";
 import {
   checksumOf,
   copiesOn,

@@ -5,22 +5,34 @@ import { libxlDomainEntry, type LibxlDomainEntry } from "./libxl-json.js";
 /** `xl list`'s header and row format (tools/xl/xl_info.c: "%-40s %5d %5lu %5d     %c%c%c%c%c%c  %8.1f"). */
 export const LIST_HEADER = "Name                                        ID   Mem VCPUs\tState\tTime(s)";
 
-export function formatListRow(domain: DomainInfo): string {
+/** `xl list -v`'s extra columns (xl_info.c): the uuid, the shutdown reason code, the security label. */
+export const LIST_VERBOSE_HEADER = "   UUID                            Reason-Code\tSecurity Label";
+
+export function formatListRow(domain: DomainInfo, verbose = false): string {
   const memoryMib = Math.floor(domain.memoryKib / 1024);
   const seconds = (domain.cpuTimeNs / 1e9).toFixed(1);
-  return (
+  const row =
     `${domain.name.padEnd(40)} ${String(domain.domid).padStart(5)} ${String(memoryMib).padStart(5)} ` +
-    `${String(domain.vcpusOnline).padStart(5)}     ${domain.state}  ${seconds.padStart(8)}`
-  );
+    `${String(domain.vcpusOnline).padStart(5)}     ${domain.state}  ${seconds.padStart(8)}`;
+  if (!verbose) return row;
+  const reason = domain.shutdownReason >= 0 ? domain.shutdownReason.toString(16) : "-";
+  return `${row} ${domain.uuid} ${reason.padStart(8)} ${"-".padStart(16)}`;
 }
 
-export function formatList(domains: readonly DomainInfo[]): string {
-  return [LIST_HEADER, ...domains.map(formatListRow)].join("\n");
+export function formatList(domains: readonly DomainInfo[], verbose = false): string {
+  const header = verbose ? LIST_HEADER + LIST_VERBOSE_HEADER : LIST_HEADER;
+  return [header, ...domains.map((d) => formatListRow(d, verbose))].join("\n");
 }
 
 /** `xsim list` across the cluster: xl's columns and the host each domain runs on. */
-export function formatClusterList(rows: ReadonlyArray<{ hostId: string; domain: DomainInfo }>): string {
-  return [`${LIST_HEADER}\tHost`, ...rows.map((r) => `${formatListRow(r.domain)}  ${r.hostId}`)].join("\n");
+export function formatClusterList(
+  rows: ReadonlyArray<{ hostId: string; domain: DomainInfo }>,
+  verbose = false,
+): string {
+  const header = verbose ? LIST_HEADER + LIST_VERBOSE_HEADER : LIST_HEADER;
+  return [`${header}\tHost`, ...rows.map((r) => `${formatListRow(r.domain, verbose)}  ${r.hostId}`)].join(
+    "\n",
+  );
 }
 
 /** `xl list -l`: libxl's JSON, `[{"domid": N, "config": {...}}]` (libxl-json.ts), live memory and vCPUs. */

@@ -17,18 +17,21 @@ export function addListCommand(program: Command, io: CliIo): void {
     .command("list")
     .description("List information about all/some domains")
     .option("-l, --long", "print the domains' configuration as JSON")
+    .option("-v, --verbose", "also print each domain's UUID and shutdown reason code, as xl list -v")
     .argument("[domains...]")
-    .action(async (domains: string[], options: { long?: boolean }) => {
+    .action(async (domains: string[], options: { long?: boolean; verbose?: boolean }) => {
       if (requestedHost(program)) {
         const [host] = await targetHosts(program);
         const client = connectHost(host!.address);
         const reply = await unaryCall(client.list.bind(client), { domains });
         client.close();
-        io.out(options.long ? formatListLong(reply.domains) : formatList(reply.domains));
+        io.out(options.long ? formatListLong(reply.domains) : formatList(reply.domains, options.verbose));
         return;
       }
       const all = selectDomains(await clusterDomains(), domains);
-      io.out(options.long ? formatListLong(all.map((d) => d.domain)) : formatClusterList(all));
+      io.out(
+        options.long ? formatListLong(all.map((d) => d.domain)) : formatClusterList(all, options.verbose),
+      );
     });
 }
 

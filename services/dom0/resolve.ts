@@ -1,12 +1,22 @@
 import { ToolstackError } from "./errors.js";
 import type { DomainRecord } from "./toolstack.js";
 
-/** xl's name-or-domid lookup (libxl_domain_qualifier_to_domid): all digits means a domid. */
+/** A domain uuid as xl prints it (8-4-4-4-12 hex digits). */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * xl's name-or-domid lookup (libxl_domain_qualifier_to_domid): all digits means a domid. A uuid is
+ * accepted too, so the cluster's scheduler can name exactly the guest it checked.
+ */
 export function resolveDomain(records: ReadonlyMap<number, DomainRecord>, ref: string): DomainRecord {
   if (/^\d+$/.test(ref)) {
     const record = records.get(Number(ref));
     if (record) return record;
     throw new ToolstackError("NOT_FOUND", `no domain with id ${ref}`);
+  }
+  if (UUID_PATTERN.test(ref)) {
+    for (const record of records.values()) if (record.uuid === ref.toLowerCase()) return record;
+    throw new ToolstackError("NOT_FOUND", `no domain with uuid ${ref}`);
   }
   for (const record of records.values()) if (record.name === ref) return record;
   throw new ToolstackError("NOT_FOUND", `no domain named "${ref}"`);

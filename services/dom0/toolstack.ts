@@ -116,7 +116,7 @@ export class Toolstack {
     this.validateForHost(config, name);
     // One stream per create on this host, and the host id in the seed: uuids stay unique among
     // the live domains of a host and across hosts started with the same --seed.
-    const uuid = config.uuid ?? uuidFromPrng(this.uuidPrng.fork(this.createCount++));
+    const uuid = config.uuid ?? this.allocateUuid();
     let domain: Domain;
     try {
       domain = this.hypervisor.createDomain({
@@ -150,6 +150,11 @@ export class Toolstack {
 
   private createCount = 0;
   private readonly uuidPrng: Prng;
+
+  /** A fresh DomU uuid from this host's stream (create() takes one when the config names none). */
+  allocateUuid(): string {
+    return uuidFromPrng(this.uuidPrng.fork(this.createCount++));
+  }
 
   private buildRecord(record: DomainRecord): void {
     const devices = devicesFor(record.domid, record.config);

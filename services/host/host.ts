@@ -26,6 +26,9 @@ import { encodeJson, type Bus } from "../contracts/bus.js";
 import { domainEventSubject, heartbeatSubject, migrationSubject } from "../contracts/subjects.js";
 import { buildHeartbeat } from "./heartbeat.js";
 import { Fence } from "./fence.js";
+import type { StateStore } from "../contracts/state-store.js";
+import { ClusterNames } from "../dom0/cluster-names.js";
+import { HostNames } from "../dom0/host-names.js";
 
 /** How often the hypervisor runs the guests (workloads, CPU time, I/O) while any has work. */
 export const TICK_INTERVAL_MS = 10;
@@ -62,6 +65,8 @@ export interface HostOptions {
   /** The heartbeat's timeMs (wall time in production); default the host clock. */
   epochMs?: () => number;
   log?: (line: string) => void;
+  /** The cluster's state store: domain names are reserved there (unique in the cluster). */
+  store?: StateStore;
 }
 
 /**
@@ -77,6 +82,8 @@ export class Host implements MigrationEndpoint {
   /** xentop's CPU(%): the domains' CPU time sampled every CPU_USAGE_SAMPLE_INTERVAL_MS. */
   readonly cpuUsage: CpuUsageSampler;
   readonly fence: Fence | undefined;
+  /** Cluster-wide names (docs/specs/state-store.md), when the host has the cluster's store. */
+  readonly names: HostNames | undefined;
   private readonly newId: () => string;
   private readonly newToken: () => string;
   private stops: (() => void)[] = [];
@@ -112,9 +119,16 @@ export class Host implements MigrationEndpoint {
     const fenceTimeoutMs = options.fenceTimeoutMs ?? 0;
     if (bus && fenceTimeoutMs > 0)
       this.fence = new Fence(this.toolstack, bus, fenceTimeoutMs, (line) => this.log(line));
+    const names = options.store
+      ? new HostNames(this.toolstack, new ClusterNames(options.store), (line) => this.log(line))
+      : undefined;
+    this.names = names;
     if (bus)
       this.toolstack.events = {
-        domainEvent: (event) => bus.publish(domainEventSubject(event.hostId, event.event), encodeJson(event)),
+        domainEvent: (event) => {
+          bus.publish(domainEventSubject(event.hostId, event.event), encodeJson(event));
+          names?.onEvent(event);
+        },
       };
   }
 

@@ -13,6 +13,7 @@ import {
   stopGuests,
   type OnShutdownMode,
 } from "../wiring/host-lifecycle.js";
+import { NatsKvStore } from "../transport/kv/nats-kv-store.js";
 
 /** `node dist/services/host/main.js --host-id h1 --listen 127.0.1.1:0 --nats nats://127.0.0.1:4222` */
 async function main(): Promise<void> {
@@ -47,6 +48,8 @@ async function main(): Promise<void> {
   const bus = values.nats
     ? await NatsBus.connect({ servers: values.nats, name: `xsim-host-${hostId}` })
     : undefined;
+  // Names are unique in the cluster: reserved in its state store, on the same nats-server.
+  const store = bus ? await NatsKvStore.open(bus.connection) : undefined;
   const service = new HostService({
     spec: {
       hostId,
@@ -63,6 +66,7 @@ async function main(): Promise<void> {
     listenAddress: values.listen,
     ...(values.advertise ? { advertiseAddress: values.advertise } : {}),
     bus,
+    ...(store ? { store } : {}),
     heartbeatIntervalMs: positive(values["heartbeat-ms"], "--heartbeat-ms"),
     scheduler: schedulerName(values.sched),
     // Default: fence after 2 missed beats; the scheduler declares a host down after 3.

@@ -1,15 +1,18 @@
 import type { Heartbeat } from "../contracts/heartbeat.js";
 
 /**
- * Heartbeats after the one last seen when a placement finished that a claim outlives: the next
- * one may have been sent before the host took the domain (NATS and gRPC are not ordered with
- * each other); the one after was sent at least an interval later.
+ * Heartbeats after the one last seen when a placement finished that a claim outlives when the
+ * host's domain event for it never arrived: the next one may have been sent before the host took
+ * the domain (NATS and gRPC are not ordered with each other); the one after was sent at least an
+ * interval later.
  */
 export const CLAIM_HEARTBEAT_COUNT = 2;
 
 interface Claim {
   memoryKib: number;
   vcpus: number;
+  /** The domain placed, when known: its "created" event settles the claim exactly. */
+  uuid: string | undefined;
   /** The first heartbeat sequence that reflects the placement; undefined while it is under way. */
   untilSequence: number | undefined;
 }
@@ -30,8 +33,8 @@ export interface PlacementClaim {
 export class HostClaims {
   private readonly claims = new Set<Claim>();
 
-  add(memoryKib: number, vcpus: number): Claim {
-    const claim: Claim = { memoryKib, vcpus, untilSequence: undefined };
+  add(memoryKib: number, vcpus: number, uuid?: string): Claim {
+    const claim: Claim = { memoryKib, vcpus, uuid, untilSequence: undefined };
     this.claims.add(claim);
     return claim;
   }
@@ -39,6 +42,20 @@ export class HostClaims {
   settle(claim: Claim, sequenceSeen: number): void {
     if (this.claims.has(claim) && claim.untilSequence === undefined)
       claim.untilSequence = sequenceSeen + CLAIM_HEARTBEAT_COUNT;
+  }
+
+  /**
+   * The host announced the domain (its "created" event, NAME--incoming for a migration). Heartbeats
+   * and events leave the host on one NATS connection, in order: the last heartbeat seen was built
+   * before the domain existed, every later one counts it. So the claim ends with the next one —
+   * not two heartbeats later, which counted the domain twice meanwhile.
+   */
+  hostHas(uuid: string, sequenceSeen: number): void {
+    for (const claim of this.claims) {
+      if (claim.uuid !== uuid) continue;
+      const until = sequenceSeen + 1;
+      claim.untilSequence = claim.untilSequence === undefined ? until : Math.min(claim.untilSequence, until);
+    }
   }
 
   remove(claim: Claim): void {

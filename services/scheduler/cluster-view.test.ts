@@ -155,6 +155,18 @@ describe("ClusterView claims", () => {
     expect(view.hosts.get("h1")?.reported.freeMemoryKib).toBe(FREE_KIB);
   });
 
+  it("ends with the first heartbeat after the host's created event: memory is never counted twice", () => {
+    const view = start();
+    const claim = view.claim("h1", 300_000, 1, "uuid-new");
+    view.onDomainEvent({ ...domainEvent("h1", "created", 5, "new"), uuid: "uuid-new" });
+    expect(free(view), "the last heartbeat predates the domain").toBe(FREE_KIB - 300_000);
+    view.onHeartbeat(beat("h1", 11, { freeMemoryKib: FREE_KIB - 300_000 }), 200);
+    expect(free(view), "this heartbeat counts it: the claim is gone").toBe(FREE_KIB - 300_000);
+    claim.settle(); // the gRPC reply, later than the event
+    view.onHeartbeat(beat("h1", 12, { freeMemoryKib: FREE_KIB - 300_000 }), 400);
+    expect(free(view)).toBe(FREE_KIB - 300_000);
+  });
+
   it("outlives heartbeats that may predate the placement, not the second one after it settled", () => {
     const view = start();
     const claim = view.claim("h1", 300_000, 1);

@@ -70,6 +70,10 @@ export class ClusterView {
   onDomainEvent(event: DomainEvent): void {
     const entry = this.hosts.get(event.hostId);
     if (!entry) return;
+    if (event.event === "created") {
+      entry.claims.hostHas(event.uuid, entry.reported.sequence);
+      entry.heartbeat = entry.claims.apply(entry.reported);
+    }
     if (event.event === "destroyed" || event.event === "migrated-out") {
       const known = entry.domains.get(event.uuid);
       if (known && known.domid === event.domid) entry.domains.delete(event.uuid);
@@ -88,10 +92,10 @@ export class ClusterView {
   }
 
   /** Counts a domain being placed on a host against it until the host's heartbeats show it. */
-  claim(hostId: string, memoryKib: number, vcpus: number): PlacementClaim {
+  claim(hostId: string, memoryKib: number, vcpus: number, uuid?: string): PlacementClaim {
     const entry = this.hosts.get(hostId);
     if (!entry) throw new Error(`ClusterView.claim: no host ${hostId}`);
-    const claim = entry.claims.add(memoryKib, vcpus);
+    const claim = entry.claims.add(memoryKib, vcpus, uuid);
     const update = () => (entry.heartbeat = entry.claims.apply(entry.reported));
     update();
     return {

@@ -1,7 +1,8 @@
 import { describe, it, expect } from "vitest";
 import type { OperationEvent } from "../gen/xensim/v1/scheduler.js";
 import { EVACUATE_ATTEMPT_COUNT_MAX, evacuate, resumeEvacuations } from "./evacuate.js";
-import { MemoryStore } from "./state-store.js";
+import { OUTBOUND_MIGRATION_COUNT_MAX_DEFAULT } from "../dom0/migrate/migration-manager.js";
+import { MemoryStore } from "../contracts/state-store.js";
 import { startSimRig, type SimRig } from "./sim-rig.js";
 
 const OP_KEY = "op.evacuate.h1";
@@ -43,9 +44,18 @@ describe("evacuate", () => {
 
   it("runs at most `parallel` migrations at once, and does run that many", async () => {
     const rig = await rigWith(7);
-    const { done } = runEvacuation(rig, 3);
+    const { done } = runEvacuation(rig, 1);
     expect(await done).toBe(true);
-    expect(rig.cluster.migrationsInFlightMax).toBe(3);
+    expect(rig.cluster.migrationsInFlightMax).toBe(1);
+    await rig.stop();
+  });
+
+  it("queues past the source's outbound limit (MigrationSlots) instead of failing", async () => {
+    const rig = await rigWith(7);
+    const { done } = runEvacuation(rig, 5);
+    expect(await done).toBe(true);
+    expect(rig.cluster.migrationsInFlightMax).toBe(OUTBOUND_MIGRATION_COUNT_MAX_DEFAULT);
+    expect(rig.cluster.host("h1").domains).toEqual([]);
     await rig.stop();
   });
 
@@ -103,7 +113,9 @@ describe("evacuate", () => {
     rig.cluster.onMigrateStart = () => void rig.store.get(OP_KEY).then((value) => seen.push(value));
     const { done } = runEvacuation(rig, 2, "10MB/s");
     expect(await done).toBe(true);
-    expect(seen).toEqual(Array(3).fill('{"parallel":2,"bandwidth":"10MB/s","policy":""}'));
+    const uuids = ["uuid-g1", "uuid-g2", "uuid-g3"];
+    const op = { parallel: 2, bandwidth: "10MB/s", policy: "", uuids };
+    expect(seen).toEqual(Array(3).fill(JSON.stringify(op)));
     expect(rig.cluster.migrateCalls.map((c) => c.bandwidth)).toEqual(Array(3).fill("10MB/s"));
     expect(await rig.store.get(OP_KEY)).toBeUndefined();
     await rig.stop();

@@ -5,6 +5,7 @@ import { clusterMigrate } from "./operations.js";
 import { PRECOPY_POLICY_NAMES } from "../dom0/precopy/create-policy.js";
 import { NoValidHostError } from "./placement/errors.js";
 import type { OperationEvent } from "../gen/xensim/v1/scheduler.js";
+import { isProtocolName } from "../dom0/cluster-names.js";
 
 /** XAPI's default for migrations at once during host evacuation (a host runs at most 2 outbound). */
 export const EVACUATE_PARALLEL_DEFAULT = 10;
@@ -16,7 +17,7 @@ export const EVACUATE_RETRY_DELAY_MS = 500;
 /** How long one domain waits for a busy source (outbound limit, its own migration) to take it. */
 export const EVACUATE_BUSY_WAIT_MS_MAX = 10 * 60 * 1000;
 const BUSY_PATTERN = /already being migrated|outbound migrations/;
-const RETRY_PATTERN = /not known yet/;
+const RETRY_PATTERN = /not known yet|is no longer on|no domain/;
 
 const OP_PREFIX = "op.evacuate.";
 
@@ -65,33 +66,48 @@ async function evacuateHost(
 ): Promise<boolean> {
   const hostId = host.hostId;
   await scheduler.setHostEnabled(hostId, false);
-  await scheduler.options.store.put(`${OP_PREFIX}${hostId}`, JSON.stringify({ parallel, bandwidth, policy }));
   await scheduler.syncHost(host);
-  // The entry, not `host`: a heartbeat may have replaced it meanwhile (the host came back).
-  const names = [...scheduler.requireHost(hostId).domains.values()]
-    .map((d) => d.name)
-    .filter((n) => !n.endsWith("--incoming") && !n.endsWith("--migratedaway"));
+  // The guests are those of this host, by uuid: another host's guest of the same name is not ours.
+  const guests = guestsOn(scheduler, hostId);
+  const uuids = guests.map((g) => g.uuid);
+  await scheduler.options.store.put(
+    `${OP_PREFIX}${hostId}`,
+    JSON.stringify({ parallel, bandwidth, policy, uuids }),
+  );
   emit(
     event(
       "info",
       "",
       hostId,
       "",
-      `evacuating ${names.length} domains from ${hostId}, ${parallel} at a time`,
+      `evacuating ${guests.length} domains from ${hostId}, ${parallel} at a time`,
       true,
     ),
   );
   const failures: string[] = [];
-  const queue = [...names];
+  const queue = [...guests];
   const worker = async () => {
-    for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
-      const error = await moveOne(scheduler, name, emit, hostId, { bandwidth, policy });
-      if (error) failures.push(`${name}: ${error}`);
+    for (let guest = queue.shift(); guest !== undefined; guest = queue.shift()) {
+      const error = await moveOne(scheduler, guest, emit, hostId, { bandwidth, policy });
+      if (error) failures.push(`${guest.name}: ${error}`);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, names.length)) }, worker));
-  await scheduler.options.store.delete(`${OP_PREFIX}${hostId}`);
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, guests.length)) }, worker));
+  if (!scheduler.isActive()) {
+    emit(
+      event("failed", "", hostId, "", `lost the leader lease: the active scheduler finishes it`, false, true),
+    );
+    return false;
+  }
+  // Say "empty" only if it is: what the host itself reports now.
+  const left = (await scheduler.syncHost(scheduler.requireHost(hostId)))
+    ? guestsOn(scheduler, hostId)
+    : guests;
+  for (const guest of left)
+    if (!failures.some((f) => f.startsWith(`${guest.name}:`)))
+      failures.push(`${guest.name}: still on ${hostId}`);
   const ok = failures.length === 0;
+  await scheduler.options.store.delete(`${OP_PREFIX}${hostId}`);
   emit(
     event(
       ok ? "done" : "failed",
@@ -106,9 +122,21 @@ async function evacuateHost(
   return ok;
 }
 
+interface Guest {
+  uuid: string;
+  name: string;
+}
+
+/** The DomUs a host runs now (not the migration protocol's copies), by uuid. */
+function guestsOn(scheduler: Scheduler, hostId: string): Guest[] {
+  return [...scheduler.requireHost(hostId).domains.values()]
+    .filter((d) => !isProtocolName(d.name))
+    .map((d) => ({ uuid: d.uuid, name: d.name }));
+}
+
 async function moveOne(
   scheduler: Scheduler,
-  name: string,
+  guest: Guest,
   emit: (event: OperationEvent) => void,
   hostId: string,
   how: MigrateHow,
@@ -117,14 +145,16 @@ async function moveOne(
   let lastError = "";
   for (let attempt = 0; attempt < EVACUATE_ATTEMPT_COUNT_MAX;) {
     const source = scheduler.requireHost(hostId);
-    if (source.liveness !== "up") {
+    if (!scheduler.isActive()) {
+      return "not moved: this scheduler lost the leader lease";
+    } else if (source.liveness !== "up") {
       // Declared down (maybe only late heartbeats): its domains are not gone, wait for it.
       lastError = `${hostId} is down`;
       attempt++;
-    } else if (![...source.domains.values()].some((d) => d.name === name)) {
-      return undefined; // gone from this host
+    } else if (!source.domains.has(guest.uuid)) {
+      return undefined; // gone from this host (moved, or destroyed)
     } else {
-      const outcome = await migrateOnce(scheduler, name, emit, hostId, how);
+      const outcome = await migrateOnce(scheduler, guest, emit, hostId, how);
       if (outcome.kind === "completed") return undefined;
       lastError = outcome.error;
       // The source is busy (its outbound limit, or this domain still moving after a scheduler
@@ -138,7 +168,7 @@ async function moveOne(
     const host = scheduler.requireHost(hostId);
     if (host.liveness === "up") await scheduler.syncHost(host);
   }
-  emit(event("migrate", name, hostId, "", lastError, false));
+  emit(event("migrate", guest.name, hostId, "", lastError, false));
   return lastError;
 }
 
@@ -152,15 +182,23 @@ type MigrateOutcome = { kind: "completed" } | { kind: "busy" | "retry" | "fatal"
 
 async function migrateOnce(
   scheduler: Scheduler,
-  name: string,
+  guest: Guest,
   emit: (event: OperationEvent) => void,
   hostId: string,
   { bandwidth, policy }: MigrateHow,
 ): Promise<MigrateOutcome> {
+  const name = guest.name;
   try {
     const last = await clusterMigrate(
       scheduler,
-      { domain: name, destinationHostId: "", policy: policy || "xen", live: true, bandwidth },
+      {
+        domain: guest.uuid,
+        sourceHostId: hostId,
+        destinationHostId: "",
+        policy: policy || "xen",
+        live: true,
+        bandwidth,
+      },
       () => undefined,
     );
     const stats = last.stats;

@@ -100,6 +100,8 @@ export interface FakeGuest {
   type?: "pv" | "pvh" | "hvm";
   ha?: "restart" | "best-effort";
   antiAffinity?: string;
+  /** Default `uuid-<name>`. */
+  uuid?: string;
 }
 
 /** The xl.cfg text of a small guest. */
@@ -162,7 +164,8 @@ export class FakeCluster implements HostGateway {
 
   /** Starts a guest directly on a host (as `xsim -H host create` would). */
   addGuest(hostId: string, guest: FakeGuest): DomainInfo {
-    return this.host(hostId).start(guestConfig(guest));
+    const config = guestConfig(guest);
+    return this.host(hostId).start(guest.uuid ? { ...config, uuid: guest.uuid } : config);
   }
 
   publishHeartbeats(intervalMs: number): void {
@@ -205,7 +208,7 @@ export class FakeCluster implements HostGateway {
   ): Promise<MigrateEvent> {
     const source = this.reachable(sourceAddress);
     const destination = this.reachable(request.destination);
-    const domain = source.domains.find((d) => d.name === request.domain);
+    const domain = source.domains.find((d) => d.name === request.domain || d.uuid === request.domain);
     if (!domain) throw new ToolstackError("NOT_FOUND", `${source.hostId}: no domain ${request.domain}`);
     const busy = this.outbound.get(source.hostId) ?? new Set<string>();
     this.outbound.set(source.hostId, busy);

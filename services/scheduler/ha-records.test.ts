@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { HaRecords } from "./ha-records.js";
-import { MemoryStore } from "./state-store.js";
+import { MemoryStore } from "../contracts/state-store.js";
 import { fakeDomainInfo } from "./fake-cluster.js";
 
 const dom0 = fakeDomainInfo(0, { name: "Domain-0", memoryMib: 256 });

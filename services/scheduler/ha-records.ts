@@ -1,5 +1,5 @@
 import type { DomainInfo } from "../gen/xensim/v1/host.js";
-import type { StateStore } from "./state-store.js";
+import type { StateStore } from "../contracts/state-store.js";
 import { parseConfig } from "./placement-adapter.js";
 
 /** What the scheduler must remember of an HA domain to restart it when its host dies. */
@@ -41,9 +41,21 @@ export class HaRecords {
   }
 
   /** A domain was destroyed on purpose on the host that owned it: no restart for it. */
-  async forgetIfOn(uuid: string, hostId: string, domid: number): Promise<void> {
+  async forgetIfOn(uuid: string, hostId: string, domid: number): Promise<boolean> {
     const record = await this.get(uuid);
-    if (record && record.hostId === hostId && record.domid === domid) await this.store.delete(`ha.${uuid}`);
+    if (!record || record.hostId !== hostId || record.domid !== domid) return false;
+    await this.store.delete(`ha.${uuid}`);
+    return true;
+  }
+
+  /** Every record (the reconcile compares them with what the hosts run). */
+  async all(): Promise<HaRecord[]> {
+    const records: HaRecord[] = [];
+    for (const key of await this.store.keys("ha.")) {
+      const record = await this.get(key.slice(3));
+      if (record) records.push(record);
+    }
+    return records;
   }
 
   async get(uuid: string): Promise<HaRecord | undefined> {

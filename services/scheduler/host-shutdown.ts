@@ -43,6 +43,7 @@ export async function evacuateForShutdown(
 /** Serves every host's shutdown request on the bus; unsubscribe to stop. */
 export function serveShutdownRequests(scheduler: Scheduler, bus: Bus): BusSubscription {
   return bus.subscribe(ALL_SHUTDOWN_REQUESTS, (_, data) => {
+    if (!scheduler.isActive()) return; // the active scheduler serves it; a standby must not as well
     const request = decodeJson<ShutdownRequest>(data);
     scheduler.log(`${request.hostId} is shutting down with ${request.guests.length} guests: evacuating it`);
     const publish = (progress: ShutdownProgress) =>

@@ -7,13 +7,11 @@ import { SchedulerService } from "../gen/xensim/v1/scheduler.js";
 import { schedulerServer } from "../transport/grpc/scheduler-server.js";
 import { GrpcHostGateway } from "../transport/grpc/host-gateway-grpc.js";
 import { Scheduler } from "./scheduler.js";
-import { NatsKvStore } from "./state-store.js";
+import { NatsKvStore } from "../transport/kv/nats-kv-store.js";
 import { restartHaDomains } from "./ha-restart.js";
-import { resumeEvacuations } from "./evacuate.js";
 import { serveShutdownRequests } from "./host-shutdown.js";
-
-/** Time after start-up to let heartbeats arrive before resuming interrupted operations. */
-export const RESUME_DELAY_MS = 2500;
+import { startBackground } from "./background.js";
+import { LeaderLease } from "./leader-lease.js";
 
 /** `node dist/services/scheduler/main.js --nats nats://127.0.0.1:4222 --listen 127.0.0.1:0` */
 async function main(): Promise<void> {
@@ -23,14 +21,20 @@ async function main(): Promise<void> {
       nats: { type: "string", default: "nats://127.0.0.1:4222" },
       seed: { type: "string", default: "1" },
       "missed-heartbeats": { type: "string", default: "3" },
+      // The identity in the leader lease; a restart with the same id takes its own lease back at once.
+      id: { type: "string" },
     },
   });
+  const log = (line: string) => process.stderr.write(`${new Date().toISOString()} scheduler: ${line}\n`);
+  // Last line of defence: every background task catches its own errors; one that escapes is a bug
+  // to log, not a reason to stop scheduling (a broker outage must not end the process).
+  process.on("unhandledRejection", (reason) => log(`unhandled rejection (a bug): ${String(reason)}`));
   const bus = await NatsBus.connect({ servers: values.nats, name: "xsim-scheduler" });
   const store = await NatsKvStore.open(bus.connection);
   const gateway = new GrpcHostGateway();
-  const log = (line: string) => process.stderr.write(`${new Date().toISOString()} scheduler: ${line}\n`);
+  const clock = new SystemClock();
   const scheduler = new Scheduler({
-    clock: new SystemClock(),
+    clock,
     prng: new Prng(Number(values.seed)),
     bus,
     store,
@@ -38,7 +42,6 @@ async function main(): Promise<void> {
     missedHeartbeatCountMax: Number(values["missed-heartbeats"]),
     log,
   });
-  scheduler.onHostDown((host) => void restartHaDomains(scheduler, host));
   await scheduler.start();
   serveShutdownRequests(scheduler, bus);
   const server = new Server();
@@ -49,13 +52,14 @@ async function main(): Promise<void> {
     ),
   );
   const address = `${values.listen.replace(/:\d+$/, "")}:${port}`;
+  const lease = new LeaderLease(clock, store, {
+    holderId: values.id ?? `${address}/${process.pid}`,
+    address,
+  });
+  const stopBackground = startBackground(scheduler, { lease, restartHa: restartHaDomains });
   process.stdout.write(`${JSON.stringify({ ready: true, address, pid: process.pid })}\n`);
-  setTimeout(
-    () =>
-      void resumeEvacuations(scheduler, (e) => log(`resumed evacuation: ${e.kind} ${e.domain} ${e.message}`)),
-    RESUME_DELAY_MS,
-  ).unref();
   const stop = () => {
+    stopBackground();
     scheduler.stop();
     gateway.close();
     server.tryShutdown(() => void bus.close().finally(() => process.exit(0)));

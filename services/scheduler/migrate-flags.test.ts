@@ -34,7 +34,7 @@ describe("flags through the scheduler", () => {
     expect(last.stats?.status).toBe("completed");
     expect(requests).toHaveLength(1);
     expect(requests[0]).toMatchObject({
-      domain: "web",
+      domain: "uuid-web", // the scheduler names the guest it checked by uuid
       policy: "qemu",
       live: true,
       bandwidth: "100Mbit/s",
@@ -52,8 +52,8 @@ describe("flags through the scheduler", () => {
     );
     expect(await done).toBe(true);
     expect(requests.map((r) => [r.domain, r.policy, r.bandwidth]).sort()).toEqual([
-      ["a", "qemu", "10MB/s"],
-      ["b", "qemu", "10MB/s"],
+      ["uuid-a", "qemu", "10MB/s"],
+      ["uuid-b", "qemu", "10MB/s"],
     ]);
     await rig.stop();
   });

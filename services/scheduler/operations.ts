@@ -8,6 +8,8 @@ import { compareHostIds, place } from "./placement/index.js";
 import type { PlacementRequest } from "./placement/model.js";
 import { groupMembership, hostState, parseConfig, placementRequest } from "./placement-adapter.js";
 import type { PlacementClaim } from "./claims.js";
+import { uuidFromPrng } from "../dom0/uuid.js";
+import { locateDomain } from "./locate.js";
 
 export interface PlacedDomain {
   host: HostEntry;
@@ -33,9 +35,10 @@ export function chooseAndClaim(
   scheduler: Scheduler,
   request: PlacementRequest,
   policy = "spread",
+  uuid?: string,
 ): { host: HostEntry; claim: PlacementClaim } {
   const host = choose(scheduler, request, policy);
-  return { host, claim: scheduler.view.claim(host.hostId, request.memoryKib, request.vcpus) };
+  return { host, claim: scheduler.view.claim(host.hostId, request.memoryKib, request.vcpus, uuid) };
 }
 
 /** `xsim create cfg` without -H: validate here, place, create on the chosen host. */
@@ -58,11 +61,16 @@ export async function placeAndCreate(
   );
   const policy = request.policy || "spread";
   if (dryRun) return { host: choose(scheduler, placementRequest(config), policy), domain: undefined };
-  const { host, claim } = chooseAndClaim(scheduler, placementRequest(config), policy);
-  const domain = await scheduler.options.gateway.create(host.address, request).catch((error: unknown) => {
-    claim.release();
-    throw error;
-  });
+  // The scheduler names the uuid, so the host's "created" event settles the claim exactly.
+  const uuid = config.uuid ?? uuidFromPrng(scheduler.options.prng);
+  const { host, claim } = chooseAndClaim(scheduler, placementRequest(config), policy, uuid);
+  const overrides = config.uuid ? request.overrides : [...request.overrides, `uuid="${uuid}"`];
+  const domain = await scheduler.options.gateway
+    .create(host.address, { ...request, overrides })
+    .catch((error: unknown) => {
+      claim.release();
+      throw error;
+    });
   claim.settle();
   await scheduler.syncHost(host);
   return { host, domain };
@@ -78,17 +86,37 @@ export interface ClusterMigrateOptions {
   downtimeLimitMs?: number;
   autoConverge?: boolean;
   pausedAtDestination?: boolean;
+  /** The host the domain must be on (evacuation): a domain that moved meanwhile is refused. */
+  sourceHostId?: string;
 }
 
-/** `xsim migrate dom [host]`: the scheduler picks the destination, or checks the one given. */
+/**
+ * `xsim migrate dom [host]`: the scheduler picks the destination, or checks the one given. `dom`
+ * is a name or a uuid; an ambiguous name is refused. A source already sending its limit queues the
+ * migration (MigrationSlots); the guest is looked up again, by uuid on its host, once it may go.
+ */
 export async function clusterMigrate(
   scheduler: Scheduler,
   options: ClusterMigrateOptions,
   onEvent: (event: MigrateEvent) => void,
 ): Promise<MigrateEvent> {
-  const found = scheduler.view.findDomain(options.domain);
-  if (!found)
-    throw new ToolstackError("NOT_FOUND", `no domain "${options.domain}" runs on any host that is up`);
+  const first = locateDomain(scheduler.view, options.domain, options.sourceHostId);
+  const release = await scheduler.migrationSlots.acquire(first.host.hostId);
+  try {
+    await scheduler.syncHost(first.host);
+    const found = locateDomain(scheduler.view, first.domain.uuid, first.host.hostId);
+    return await migrateLocated(scheduler, found, options, onEvent);
+  } finally {
+    release();
+  }
+}
+
+async function migrateLocated(
+  scheduler: Scheduler,
+  found: PlacedDomain,
+  options: ClusterMigrateOptions,
+  onEvent: (event: MigrateEvent) => void,
+): Promise<MigrateEvent> {
   const config = parseConfig(found.domain.configJson);
   if (!config)
     throw new ToolstackError(
@@ -102,12 +130,14 @@ export async function clusterMigrate(
   });
   if (options.destinationHostId === found.host.hostId)
     throw new ToolstackError("INVALID_ARGUMENT", `${options.domain} already runs on ${found.host.hostId}`);
-  const { host: destination, claim } = chooseAndClaim(scheduler, request);
-  scheduler.log(`migrate ${options.domain}: ${found.host.hostId} -> ${destination.hostId}`);
+  const { host: destination, claim } = chooseAndClaim(scheduler, request, "spread", found.domain.uuid);
+  scheduler.log(
+    `migrate ${found.domain.name} (${found.domain.uuid}): ${found.host.hostId} -> ${destination.hostId}`,
+  );
   const migrating = scheduler.options.gateway.migrate(
     found.host.address,
     MigrateRequest.fromPartial({
-      domain: found.domain.name,
+      domain: found.domain.uuid,
       destination: destination.address,
       policy: options.policy || "xen",
       live: options.live,

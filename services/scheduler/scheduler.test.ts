@@ -2,7 +2,7 @@ import { describe, it, expect } from "vitest";
 import { encodeJson } from "../contracts/bus.js";
 import { domainEventSubject } from "../contracts/subjects.js";
 import type { DomainEvent } from "../contracts/domain-event.js";
-import { MemoryStore } from "./state-store.js";
+import { MemoryStore } from "../contracts/state-store.js";
 import { EXPIRE_CHECK_INTERVAL_MS } from "./scheduler.js";
 import { RIG_HEARTBEAT_MS, RIG_MISSED_HEARTBEATS, startSimRig } from "./sim-rig.js";
 

@@ -7,9 +7,10 @@ import type { Heartbeat } from "../contracts/heartbeat.js";
 import type { DomainEvent } from "../contracts/domain-event.js";
 import { ToolstackError } from "../dom0/errors.js";
 import { ClusterView, type HostEntry } from "./cluster-view.js";
-import type { StateStore } from "./state-store.js";
+import type { StateStore } from "../contracts/state-store.js";
 import type { HostGateway } from "./host-gateway.js";
 import { HaRecords } from "./ha-records.js";
+import { MigrationSlots } from "./migration-slots.js";
 
 /** How often the scheduler checks for hosts whose heartbeats stopped. */
 export const EXPIRE_CHECK_INTERVAL_MS = 250;
@@ -39,6 +40,12 @@ export class Scheduler {
   readonly disabledHosts = new Set<string>();
   /** Hosts this process is evacuating now (the durable record is the store's op key). */
   readonly evacuationsRunning = new Set<string>();
+  /** Migrations this scheduler runs per source host, and those waiting for one. */
+  readonly migrationSlots = new MigrationSlots();
+  /** Whether this process is the active scheduler (holds the leader lease); true without a lease. */
+  isActive: () => boolean = () => true;
+  /** Where the active scheduler listens, when this one is a standby and knows. */
+  activeAddress: () => string | undefined = () => undefined;
   private readonly subscriptions: BusSubscription[] = [];
   private readonly syncTimers = new Map<string, () => void>();
   private readonly hostDownListeners: HostDownListener[] = [];
@@ -58,11 +65,32 @@ export class Scheduler {
     this.options.log?.(line);
   }
 
-  async start(): Promise<void> {
+  /**
+   * Runs a task nobody awaits (a timer's, an event's): its failure is logged, never thrown. A
+   * broker outage of any length makes store calls fail for a while; they are retried by the next
+   * round (reconcile, expiry), never left to crash the process.
+   */
+  background(what: string, work: () => Promise<unknown>): void {
+    Promise.resolve()
+      .then(work)
+      .catch((error: unknown) =>
+        this.log(`${what} failed: ${error instanceof Error ? error.message : String(error)}`),
+      );
+  }
+
+  /** Reads the disabled hosts from the store (at start and on every reconcile). */
+  async loadDisabledHosts(): Promise<void> {
+    const disabled = new Set<string>();
     for (const key of await this.options.store.keys("host.")) {
-      if ((await this.options.store.get(key)) === "disabled")
-        this.disabledHosts.add(key.slice("host.".length));
+      if ((await this.options.store.get(key)) === "disabled") disabled.add(key.slice("host.".length));
     }
+    for (const hostId of disabled) this.disabledHosts.add(hostId);
+  }
+
+  async start(): Promise<void> {
+    await this.loadDisabledHosts().catch((error: unknown) =>
+      this.log(`reading disabled hosts failed (retried by the reconcile): ${String(error)}`),
+    );
     this.subscriptions.push(
       this.options.bus.subscribe(ALL_HEARTBEATS, (_, data) => this.onHeartbeat(decodeJson<Heartbeat>(data))),
       this.options.bus.subscribe(ALL_DOMAIN_EVENTS, (_, data) =>
@@ -94,6 +122,16 @@ export class Scheduler {
     }
   }
 
+  /** Changes go through the active scheduler only: a standby refuses them, naming the active one. */
+  requireActive(): void {
+    if (this.isActive()) return;
+    const active = this.activeAddress();
+    throw new ToolstackError(
+      "UNAVAILABLE",
+      `this scheduler is a standby${active ? `; the active one listens at ${active}` : " and no active one is known yet"}: try again there`,
+    );
+  }
+
   requireHost(hostId: string): HostEntry {
     const host = this.view.hosts.get(hostId);
     if (!host)
@@ -104,15 +142,22 @@ export class Scheduler {
     return host;
   }
 
-  /** Re-reads a host's domains now (and the HA records that depend on them). */
-  async syncHost(host: HostEntry): Promise<void> {
+  /** Re-reads a host's domains now (and the HA records that depend on them): whether it could. */
+  async syncHost(host: HostEntry): Promise<boolean> {
+    let domains;
     try {
-      const domains = await this.options.gateway.list(host.address);
-      this.view.syncDomains(host.hostId, domains);
-      await this.ha.noteHost(host.hostId, domains);
+      domains = await this.options.gateway.list(host.address);
     } catch (error) {
       this.log(`sync of ${host.hostId} failed: ${error instanceof Error ? error.message : String(error)}`);
+      return false;
     }
+    this.view.syncDomains(host.hostId, domains);
+    try {
+      await this.ha.noteHost(host.hostId, domains);
+    } catch (error) {
+      this.log(`recording HA domains of ${host.hostId} failed: ${String(error)}`);
+    }
+    return true;
   }
 
   private onHeartbeat(beat: Heartbeat): void {
@@ -127,7 +172,10 @@ export class Scheduler {
   private onDomainEvent(event: DomainEvent): void {
     if (this.stopped) return;
     this.view.onDomainEvent(event);
-    if (event.event === "destroyed") void this.ha.forgetIfOn(event.uuid, event.hostId, event.domid);
+    if (event.event === "destroyed")
+      this.background(`forgetting the HA record of ${event.uuid}`, () =>
+        this.ha.forgetIfOn(event.uuid, event.hostId, event.domid),
+      );
     this.scheduleSync(event.hostId, SYNC_DEBOUNCE_MS);
   }
 
@@ -148,7 +196,13 @@ export class Scheduler {
         this.log(
           `host ${host.hostId} is down (no heartbeat for ${(this.clock.nowMs() - host.lastSeenMs).toFixed(0)} ms)`,
         );
-        for (const listener of this.hostDownListeners) listener(host);
+        for (const listener of this.hostDownListeners) {
+          try {
+            listener(host);
+          } catch (error) {
+            this.log(`host-down handling of ${host.hostId} failed: ${String(error)}`);
+          }
+        }
       }
       this.scheduleExpire();
     });

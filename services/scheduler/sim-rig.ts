@@ -4,7 +4,7 @@ import { every, runSimulation } from "../core/simulation.js";
 import { MemoryBus } from "../transport/bus/memory-bus.js";
 import { FakeCluster, type FakeHostSpec } from "./fake-cluster.js";
 import { Scheduler } from "./scheduler.js";
-import { MemoryStore, type StateStore } from "./state-store.js";
+import { MemoryStore, type StateStore } from "../contracts/state-store.js";
 
 export const RIG_HEARTBEAT_MS = 200;
 export const RIG_MISSED_HEARTBEATS = 3;

@@ -1,16 +1,13 @@
 import { ToolstackError } from "../dom0/errors.js";
-import type { StateStore } from "../scheduler/state-store.js";
+import type { StateStore, StoreEntry } from "../contracts/state-store.js";
 import { BROKER_ID, type SimNetwork } from "./network.js";
 import { simCall } from "./rpc.js";
 
 /** A JetStream request's timeout (nats.js's default): how long a KV call waits for the broker. */
 export const KV_TIMEOUT_MS = 5000;
 
-export interface KvEntry {
-  value: string;
-  /** The bucket's sequence number when this value was written (JetStream's revision). */
-  revision: number;
-}
+/** A value and the bucket's sequence number when it was written (JetStream's revision). */
+export type KvEntry = StoreEntry;
 
 /**
  * The JetStream key-value bucket in the one-process cluster: it lives in the broker process, keeps
@@ -91,6 +88,24 @@ export class SimKvClient implements StateStore {
 
   delete(key: string): Promise<void> {
     return this.call(`delete ${key}`, () => this.kv.delete(key));
+  }
+
+  create(key: string, value: string): Promise<number | undefined> {
+    return this.call(`create ${key}`, () => (this.kv.peek(key) ? undefined : this.kv.put(key, value)));
+  }
+
+  update(key: string, value: string, revision: number): Promise<number | undefined> {
+    return this.call(`update ${key}`, () =>
+      this.kv.peek(key)?.revision === revision ? this.kv.put(key, value) : undefined,
+    );
+  }
+
+  remove(key: string, revision: number): Promise<boolean> {
+    return this.call(`remove ${key}`, () => {
+      if (this.kv.peek(key)?.revision !== revision) return false;
+      this.kv.delete(key);
+      return true;
+    });
   }
 
   keys(prefix: string): Promise<string[]> {

@@ -15,6 +15,7 @@ import { grpcMigrationLinks } from "../transport/grpc/grpc-links.js";
 import type { Fence } from "../host/fence.js";
 import type { SchedulerName } from "../core/sched/index.js";
 import { Host } from "../host/host.js";
+import type { StateStore } from "../contracts/state-store.js";
 
 export { TICK_INTERVAL_MS } from "../host/host.js";
 
@@ -32,6 +33,8 @@ export interface HostServiceOptions {
   grpcOptions?: Record<string, number>;
   /** The hypervisor's vCPU scheduler (`--sched`); default credit2. */
   scheduler?: SchedulerName;
+  /** The cluster's state store: domain names are reserved there (unique in the cluster). */
+  store?: StateStore;
 }
 
 /**
@@ -60,6 +63,7 @@ export class HostService {
       newToken: () => randomBytes(16).toString("hex"),
       epochMs: () => Date.now(),
       log: (line) => process.stderr.write(`${line}\n`),
+      ...(options.store ? { store: options.store } : {}),
     });
     this.server = new Server({
       ...MIGRATION_SERVER_OPTIONS,
@@ -71,7 +75,7 @@ export class HostService {
     });
     this.server.addService(
       HostServiceDefinition,
-      hostServer(this.toolstack, options.spec.hostId, this.cpuUsage),
+      hostServer(this.toolstack, options.spec.hostId, this.cpuUsage, this.host.names),
     );
     this.server.addService(MIGRATION_SERVICE, migrationServer(this.host));
   }

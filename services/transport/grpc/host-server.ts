@@ -9,12 +9,15 @@ import { configFromJson } from "../../dom0/xlcfg/config-json.js";
 import { CpuUsageSampler } from "../../dom0/cpu-usage.js";
 import { schedServer } from "./sched-server.js";
 import { deviceListServer } from "./device-lists.js";
+import type { HostNames } from "../../dom0/host-names.js";
 
 /** The Host gRPC service: each RPC is an xl verb handed to the toolstack. */
 export function hostServer(
   toolstack: Toolstack,
   hostname: string,
   cpuUsage = new CpuUsageSampler(toolstack.hypervisor, toolstack.clock),
+  /** Cluster-wide names (reserved in the state store); undefined: a host on its own. */
+  names?: HostNames,
 ): HostServer {
   const reply = (record: Parameters<typeof domainInfo>[1]) => ({ domain: domainInfo(toolstack, record) });
   return {
@@ -26,7 +29,7 @@ export function hostServer(
           : request.domains.map((ref) => toolstack.requireDomain(ref));
       return { domains: records.map((r) => domainInfo(toolstack, r)) };
     }),
-    create: unary((request) => {
+    create: unary(async (request) => {
       const config = request.configJson
         ? configFromJson(request.configJson)
         : loadDomainConfig(
@@ -35,7 +38,8 @@ export function hostServer(
             request.overrides,
             toolstack.prng,
           );
-      return reply(toolstack.create(config, { paused: request.paused }));
+      const options = { paused: request.paused };
+      return reply(names ? await names.create(config, options) : toolstack.create(config, options));
     }),
     destroy: unary((request) => {
       const info = domainInfo(toolstack, toolstack.requireDomain(request.domain));
@@ -53,8 +57,9 @@ export function hostServer(
     reboot: unary((request) => reply(toolstack.reboot(request.domain))),
     pause: unary((request) => reply(toolstack.pause(request.domain))),
     unpause: unary((request) => reply(toolstack.unpause(request.domain))),
-    rename: unary((request) => {
+    rename: unary(async (request) => {
       if (!request.newName) throw new ToolstackError("INVALID_ARGUMENT", "rename needs a new name");
+      if (names) return reply(await names.rename(request.domain, request.newName));
       return reply(toolstack.rename(request.domain, request.newName));
     }),
     memSet: unary((request) => reply(toolstack.memSet(request.domain, request.memoryKib))),

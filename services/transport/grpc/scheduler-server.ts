@@ -16,6 +16,7 @@ export function schedulerServer(scheduler: Scheduler): SchedulerServer {
   const summary = (host: HostEntry): HostSummary => hostSummary(scheduler, host);
   return {
     create: unary(async (request) => {
+      scheduler.requireActive();
       const placed = await placeAndCreate(scheduler, request, false);
       return { hostId: placed.host.hostId, hostAddress: placed.host.address, domain: placed.domain };
     }),
@@ -36,31 +37,40 @@ export function schedulerServer(scheduler: Scheduler): SchedulerServer {
       hosts: [...scheduler.view.hosts.values()].sort((a, b) => a.hostId.localeCompare(b.hostId)).map(summary),
     })),
     hostDisable: unary(async (request) => {
+      scheduler.requireActive();
       const host = scheduler.requireHost(request.hostId);
       await scheduler.setHostEnabled(host.hostId, false);
       return summary(host);
     }),
     hostEnable: unary(async (request) => {
+      scheduler.requireActive();
       const host = scheduler.requireHost(request.hostId);
       await scheduler.setHostEnabled(host.hostId, true);
       return summary(host);
     }),
     migrate: (call) => {
-      clusterMigrate(scheduler, call.request, (e) => call.write(e)).then(
-        () => call.end(),
-        (error: unknown) => call.emit("error", toServiceError(error)),
-      );
+      if (refused(call, () => scheduler.requireActive())) return;
+      Promise.resolve()
+        .then(() => clusterMigrate(scheduler, call.request, (e) => call.write(e)))
+        .then(
+          () => call.end(),
+          (error: unknown) => call.emit("error", toServiceError(error)),
+        );
     },
     evacuate: (call) => {
       if (refused(call, () => checkEvacuateRequest(call.request))) return;
       const parallel = call.request.parallel || EVACUATE_PARALLEL_DEFAULT;
       const options = { parallel, bandwidth: call.request.bandwidth, policy: call.request.policy };
-      evacuate(scheduler, call.request.hostId, options, (e) => call.write(e)).then(
-        () => call.end(),
-        (error: unknown) => call.emit("error", toServiceError(error)),
-      );
+      if (refused(call, () => scheduler.requireActive())) return;
+      Promise.resolve()
+        .then(() => evacuate(scheduler, call.request.hostId, options, (e) => call.write(e)))
+        .then(
+          () => call.end(),
+          (error: unknown) => call.emit("error", toServiceError(error)),
+        );
     },
     rebalance: (call) => {
+      if (refused(call, () => scheduler.requireActive())) return;
       if (refused(call, () => checkRebalanceRequest(call.request))) return;
       const high = call.request.memoryHighPercent || REBALANCE_HIGH_PERCENT_DEFAULT;
       const low = call.request.memoryLowPercent || REBALANCE_LOW_PERCENT_DEFAULT;

@@ -6,6 +6,7 @@ import {
   NoValidHostError,
   UnknownPolicyError,
 } from "../../scheduler/placement/errors.js";
+import { StoreUnavailableError } from "../../contracts/state-store.js";
 
 /** A gRPC error from a host the scheduler called: passed on with its own code. */
 function isServiceErrorLike(error: unknown): error is { code: status; details: string } {
@@ -35,6 +36,8 @@ export function toServiceError(error: unknown): Partial<ServiceError> {
   if (error instanceof UnknownPolicyError || error instanceof InvalidPlacementRequestError) {
     return { code: status.INVALID_ARGUMENT, details: error.message, metadata: new Metadata() };
   }
+  if (error instanceof StoreUnavailableError)
+    return { code: status.UNAVAILABLE, details: `${error.message}; try again`, metadata: new Metadata() };
   if (isServiceErrorLike(error))
     return { code: error.code, details: error.details, metadata: new Metadata() };
   const mapped = toToolstackError(error);

@@ -1,0 +1,117 @@
+import type { StateStore } from "../contracts/state-store.js";
+import { StoreUnavailableError } from "../contracts/state-store.js";
+import { ToolstackError } from "./errors.js";
+
+/** Key prefix of the name reservations in the state store (docs/specs/state-store.md). */
+export const NAME_KEY_PREFIX = "name.";
+/** Names the migration protocol gives a guest's two copies; never reserved, never given by users. */
+export const PROTOCOL_NAME_SUFFIXES = ["--incoming", "--migratedaway"] as const;
+/** Compare-and-set rounds one reservation tries before giving up (others writing the same key). */
+export const NAME_CAS_ATTEMPT_COUNT_MAX = 5;
+
+/** Who holds a name: one guest (its uuid) on one host. */
+export interface NameOwner {
+  uuid: string;
+  hostId: string;
+}
+
+export function isProtocolName(name: string): boolean {
+  return PROTOCOL_NAME_SUFFIXES.some((suffix) => name.endsWith(suffix));
+}
+
+/** A KV key for any domain name: [A-Za-z0-9_-] stay, every other byte becomes =XX (hex). */
+export function nameKey(name: string): string {
+  let key = "";
+  for (const byte of new TextEncoder().encode(name)) {
+    const c = String.fromCharCode(byte);
+    key += /[A-Za-z0-9_-]/.test(c) ? c : `=${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return `${NAME_KEY_PREFIX}${key}`;
+}
+
+export function nameFromKey(key: string): string {
+  const bytes: number[] = [];
+  const body = key.slice(NAME_KEY_PREFIX.length);
+  for (let i = 0; i < body.length; i++) {
+    if (body[i] === "=") {
+      bytes.push(parseInt(body.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(body.charCodeAt(i));
+  }
+  return new TextDecoder().decode(new Uint8Array(bytes));
+}
+
+/**
+ * Domain names unique in the whole cluster, as xl keeps them unique on one host: each name is a
+ * key `name.<name>` → {uuid, hostId}, written with compare-and-set so two hosts creating the same
+ * name at once cannot both win. The guest keeps its name across migration (same uuid; the host
+ * changes when the destination commits) and an HA restart (same uuid).
+ */
+export class ClusterNames {
+  constructor(private readonly store: StateStore) {}
+
+  /** Takes `name` for `owner`, or throws ALREADY_EXISTS naming the holder, or UNAVAILABLE. */
+  async reserve(name: string, owner: NameOwner): Promise<void> {
+    const outcome = await this.adopt(name, owner);
+    if (outcome.kind === "held")
+      throw new ToolstackError(
+        "ALREADY_EXISTS",
+        `a domain named "${name}" already exists in the cluster (uuid ${outcome.holder.uuid} on ${outcome.holder.hostId})`,
+      );
+  }
+
+  /**
+   * Makes `name` point at `owner` unless another guest holds it: created when free, moved when
+   * the same guest (uuid) is now on another host. Never takes a name from another uuid.
+   */
+  async adopt(name: string, owner: NameOwner): Promise<{ kind: "ok" } | { kind: "held"; holder: NameOwner }> {
+    const key = nameKey(name);
+    const value = JSON.stringify(owner);
+    return unavailableAsToolstackError(async () => {
+      for (let attempt = 0; attempt < NAME_CAS_ATTEMPT_COUNT_MAX; attempt++) {
+        const entry = await this.store.entry(key);
+        if (!entry) {
+          if ((await this.store.create(key, value)) !== undefined) return { kind: "ok" };
+          continue;
+        }
+        const holder = JSON.parse(entry.value) as NameOwner;
+        if (holder.uuid !== owner.uuid) return { kind: "held", holder };
+        if (holder.hostId === owner.hostId) return { kind: "ok" };
+        if ((await this.store.update(key, value, entry.revision)) !== undefined) return { kind: "ok" };
+      }
+      throw new ToolstackError("ABORTED", `the name "${name}" kept changing under us; try again`);
+    });
+  }
+
+  /** Frees `name` if `owner` (same uuid and host) still holds it; does nothing otherwise. */
+  async release(name: string, owner: NameOwner): Promise<boolean> {
+    const key = nameKey(name);
+    return unavailableAsToolstackError(async () => {
+      const entry = await this.store.entry(key);
+      if (!entry) return false;
+      const holder = JSON.parse(entry.value) as NameOwner;
+      if (holder.uuid !== owner.uuid || holder.hostId !== owner.hostId) return false;
+      return this.store.remove(key, entry.revision);
+    });
+  }
+
+  /** Every reservation: name → holder. */
+  async all(): Promise<Map<string, NameOwner>> {
+    const found = new Map<string, NameOwner>();
+    for (const key of await this.store.keys(NAME_KEY_PREFIX)) {
+      const text = await this.store.get(key);
+      if (text) found.set(nameFromKey(key), JSON.parse(text) as NameOwner);
+    }
+    return found;
+  }
+}
+
+async function unavailableAsToolstackError<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    if (error instanceof StoreUnavailableError)
+      throw new ToolstackError("UNAVAILABLE", `${error.message}; nothing was changed, try again`);
+    throw error;
+  }
+}

@@ -1,0 +1,126 @@
+import { describe, expect, it } from "vitest";
+import { SimulatedClock } from "../core/clock.js";
+import { Prng } from "../core/prng.js";
+import { MemoryStore } from "../contracts/state-store.js";
+import { Toolstack } from "./toolstack.js";
+import { loadDomainConfig } from "./xlcfg/load.js";
+import { ClusterNames, nameFromKey, nameKey } from "./cluster-names.js";
+import { HostNames } from "./host-names.js";
+import { ToolstackError } from "./errors.js";
+
+interface Node {
+  toolstack: Toolstack;
+  names: HostNames;
+  log: string[];
+}
+
+function node(hostId: string, store: MemoryStore): Node {
+  const spec = { hostId, pcpuCount: 4, memoryMib: 1024, hvmCapable: true, cpuMhz: 2400 };
+  const toolstack = new Toolstack(spec, { memoryMib: 128, vcpus: 1 }, new SimulatedClock(), new Prng(1));
+  const log: string[] = [];
+  const names = new HostNames(toolstack, new ClusterNames(store), (line) => log.push(line));
+  toolstack.events = { domainEvent: (event) => names.onEvent(event) };
+  return { toolstack, names, log };
+}
+
+function config(name: string, uuid?: string) {
+  const text = `name = "${name}"\nkernel = "/k"\nmemory = 16\n${uuid ? `uuid = "${uuid}"\n` : ""}`;
+  return loadDomainConfig(text, `${name}.cfg`, [], new Prng(3));
+}
+
+/** Lets the hosts' event followers write to the store. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+async function codeOf(work: Promise<unknown>): Promise<string> {
+  try {
+    await work;
+    return "ok";
+  } catch (error) {
+    return error instanceof ToolstackError ? error.code : String(error);
+  }
+}
+
+describe("names unique in the cluster", () => {
+  it("refuses a second guest of one name on another host, like xl on one host, and makes nothing", async () => {
+    const store = new MemoryStore();
+    const [h1, h2] = [node("h1", store), node("h2", store)];
+    const web = await h1.names.create(config("web"));
+    await expect(h2.names.create(config("web"))).rejects.toThrow(
+      `a domain named "web" already exists in the cluster (uuid ${web.uuid} on h1)`,
+    );
+    expect([...h2.toolstack.records.values()].map((r) => r.name)).toEqual(["Domain-0"]);
+    expect(await new ClusterNames(store).all()).toEqual(new Map([["web", { uuid: web.uuid, hostId: "h1" }]]));
+  });
+
+  it("frees the name when the guest is destroyed, so another host can take it", async () => {
+    const store = new MemoryStore();
+    const [h1, h2] = [node("h1", store), node("h2", store)];
+    await h1.names.create(config("web"));
+    h1.toolstack.destroy("web");
+    await settle();
+    const again = await h2.names.create(config("web"));
+    expect((await new ClusterNames(store).all()).get("web")).toEqual({ uuid: again.uuid, hostId: "h2" });
+  });
+
+  it("of two hosts creating one name at once, exactly one succeeds", async () => {
+    const store = new MemoryStore();
+    const [h1, h2] = [node("h1", store), node("h2", store)];
+    const codes = await Promise.all([
+      codeOf(h1.names.create(config("db"))),
+      codeOf(h2.names.create(config("db"))),
+    ]);
+    expect(codes.sort()).toEqual(["ALREADY_EXISTS", "ok"]);
+    const running = [h1, h2].filter((h) => [...h.toolstack.records.values()].some((r) => r.name === "db"));
+    expect(running).toHaveLength(1);
+  });
+
+  it("renames as a compare-and-set move: a taken name is refused, the old name is freed", async () => {
+    const store = new MemoryStore();
+    const [h1, h2] = [node("h1", store), node("h2", store)];
+    const a = await h1.names.create(config("a"));
+    await h2.names.create(config("b"));
+    expect(await codeOf(h1.names.rename("a", "b"))).toBe("ALREADY_EXISTS");
+    expect(a.name).toBe("a");
+    await h1.names.rename("a", "c");
+    await settle();
+    const all = await new ClusterNames(store).all();
+    expect([...all.keys()].sort()).toEqual(["b", "c"]);
+    expect(await codeOf(h2.names.create(config("a")))).toBe("ok");
+  });
+
+  it("keeps the name with the uuid when the same guest starts on another host (migration, HA restart)", async () => {
+    const store = new MemoryStore();
+    const [h1, h2] = [node("h1", store), node("h2", store)];
+    const web = await h1.names.create(config("web"));
+    await h2.names.create(config("web", web.uuid));
+    expect((await new ClusterNames(store).all()).get("web")).toEqual({ uuid: web.uuid, hostId: "h2" });
+    h1.toolstack.destroy("web"); // the old copy's destroy does not free the name the new one holds
+    await settle();
+    expect((await new ClusterNames(store).all()).get("web")).toEqual({ uuid: web.uuid, hostId: "h2" });
+  });
+
+  it("refuses with UNAVAILABLE and makes nothing when the store cannot be reached", async () => {
+    const store = new MemoryStore();
+    const h1 = node("h1", store);
+    store.unavailable = true;
+    await expect(h1.names.create(config("web"))).rejects.toThrow(/cannot be reached.*nothing was changed/);
+    expect(await codeOf(h1.names.create(config("web")))).toBe("UNAVAILABLE");
+    expect(h1.toolstack.records.size).toBe(1);
+    store.unavailable = false;
+    expect(await codeOf(h1.names.create(config("web")))).toBe("ok");
+  });
+
+  it("undoes the reservation when the host refuses the create", async () => {
+    const store = new MemoryStore();
+    const h1 = node("h1", store);
+    const huge = loadDomainConfig(`name = "big"\nkernel = "/k"\nmemory = 4096\n`, "big.cfg", [], new Prng(3));
+    expect(await codeOf(h1.names.create(huge))).not.toBe("ok");
+    expect(await new ClusterNames(store).all()).toEqual(new Map());
+  });
+
+  it("keys every name, escaping what NATS keys cannot hold", () => {
+    for (const name of ["web", "a.b", "x y", "ünï", "a=b"]) expect(nameFromKey(nameKey(name))).toBe(name);
+    expect(nameKey("web-1_a")).toBe("name.web-1_a");
+    expect(nameKey("a.b")).toBe("name.a=2Eb");
+  });
+});

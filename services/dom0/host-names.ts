@@ -1,0 +1,105 @@
+import type { DomainConfig } from "./xlcfg/domain-config.js";
+import type { DomainEvent } from "../contracts/domain-event.js";
+import type { CreateOptions, DomainRecord, Toolstack } from "./toolstack.js";
+import { ClusterNames, isProtocolName, type NameOwner } from "./cluster-names.js";
+
+/**
+ * One host's side of the cluster-wide names: `create` and `rename` reserve the new name in the
+ * store before touching the host (refused: nothing is made), and every domain event brings the
+ * store in line with what the host runs (a destroyed guest frees its name, a migrated one moves
+ * it). A failure after the host acted is logged; the scheduler's reconcile repairs it.
+ */
+export class HostNames {
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly toolstack: Toolstack,
+    readonly names: ClusterNames,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  private get hostId(): string {
+    return this.toolstack.spec.hostId;
+  }
+
+  /** `xl create` with the name reserved first; the reservation is undone if the create fails. */
+  async create(config: DomainConfig, options: CreateOptions = {}): Promise<DomainRecord> {
+    const name = options.nameOverride ?? config.name;
+    this.toolstack.validateForHost(config, name);
+    const owner = { uuid: config.uuid ?? this.toolstack.allocateUuid(), hostId: this.hostId };
+    await this.names.reserve(name, owner);
+    try {
+      return this.toolstack.create({ ...config, uuid: owner.uuid }, options);
+    } catch (error) {
+      await this.names.release(name, owner).catch((e: unknown) => this.log(`name ${name}: ${message(e)}`));
+      throw error;
+    }
+  }
+
+  /** `xl rename`: the new name is reserved first, the old one freed after (a CAS move). */
+  async rename(ref: string, newName: string): Promise<DomainRecord> {
+    const record = this.toolstack.requireDomain(ref);
+    const owner = { uuid: record.uuid, hostId: this.hostId };
+    const oldName = record.name;
+    if (oldName === newName) return record;
+    await this.names.reserve(newName, owner);
+    try {
+      this.toolstack.rename(ref, newName);
+    } catch (error) {
+      await this.names
+        .release(newName, owner)
+        .catch((e: unknown) => this.log(`name ${newName}: ${message(e)}`));
+      throw error;
+    }
+    await this.names
+      .release(oldName, owner)
+      .catch((e: unknown) => this.log(`name ${oldName}: ${message(e)}`));
+    return record;
+  }
+
+  /** After the toolstack acted: keep the store in line, one event at a time. */
+  onEvent(event: DomainEvent): void {
+    if (event.domid === 0) return;
+    this.queue = this.queue
+      .then(() => this.follow(event))
+      .catch((error: unknown) =>
+        this.log(`name ${event.name}: ${message(error)} (the scheduler reconciles it)`),
+      );
+  }
+
+  private async follow(event: DomainEvent): Promise<void> {
+    const owner: NameOwner = { uuid: event.uuid, hostId: event.hostId };
+    switch (event.event) {
+      case "migrated-out":
+        return; // the destination moves the name when it commits
+      case "destroyed":
+        if (!isProtocolName(event.name) && !this.runsHere(event.name))
+          await this.names.release(event.name, owner);
+        return;
+      case "renamed": {
+        const oldName = String(event.detail?.oldName ?? "");
+        if (oldName && !isProtocolName(oldName) && !isProtocolName(event.name) && !this.runsHere(oldName))
+          await this.names.release(oldName, owner);
+        break;
+      }
+      default:
+        break;
+    }
+    if (isProtocolName(event.name) || !this.runsHere(event.name, event.uuid)) return;
+    const outcome = await this.names.adopt(event.name, owner);
+    if (outcome.kind === "held")
+      this.log(
+        `name ${event.name} of ${event.uuid} is held by ${outcome.holder.uuid} on ${outcome.holder.hostId}: two guests share it`,
+      );
+  }
+
+  private runsHere(name: string, uuid?: string): boolean {
+    for (const record of this.toolstack.records.values())
+      if (record.name === name && (uuid === undefined || record.uuid === uuid)) return true;
+    return false;
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,147 @@
+import type { Scheduler } from "./scheduler.js";
+import type { HostEntry } from "./cluster-view.js";
+import { HostClaims } from "./claims.js";
+import type { DomainInfo } from "../gen/xensim/v1/host.js";
+import { ClusterNames, isProtocolName } from "../dom0/cluster-names.js";
+import type { HaRecord } from "./ha-records.js";
+
+/** How often the active scheduler reconciles the store with what the hosts run. */
+export const RECONCILE_INTERVAL_MS = 5000;
+/**
+ * A host named in the store that no heartbeat has shown this long after the scheduler started is
+ * taken as dead (it died while no scheduler watched): its HA records go through the HA restart.
+ */
+export const RECONCILE_UNSEEN_HOST_GRACE_MS = 10_000;
+
+/** Restarts the HA domains of a dead host (ha-restart.ts), at most one run per host at a time. */
+export type HaRestart = (host: HostEntry) => Promise<unknown>;
+
+interface Running {
+  host: HostEntry;
+  domain: DomainInfo;
+}
+
+/**
+ * Brings the durable records in line with what the hosts report (at start and every
+ * RECONCILE_INTERVAL_MS, only while active):
+ * - an HA record follows its guest to the host it runs on; a record whose host is up and was just
+ *   read but runs no such guest is dropped (the guest was destroyed or shut down on purpose while
+ *   no scheduler watched: it must never come back); a record whose host is down, or was never seen
+ *   since this scheduler started, goes to the HA restart (docs/specs/state-store.md);
+ * - a name reservation follows its guest, is removed when its (uuid, host) runs nowhere and its
+ *   host is up and read, and is kept while its host is down; a running guest without one gets one.
+ */
+export async function reconcile(
+  scheduler: Scheduler,
+  restartHa: HaRestart,
+  startedMs: number,
+): Promise<void> {
+  await scheduler.loadDisabledHosts();
+  const read = new Set<string>();
+  for (const host of scheduler.view.upHosts()) if (await scheduler.syncHost(host)) read.add(host.hostId);
+  const running = new Map<string, Running>();
+  const moving = new Set<string>();
+  for (const host of scheduler.view.upHosts())
+    for (const domain of host.domains.values()) {
+      if (isProtocolName(domain.name)) moving.add(domain.uuid);
+      else running.set(domain.uuid, { host, domain });
+    }
+  const deadHosts = await reconcileHa(scheduler, running, moving, read);
+  const unseenTooLong = scheduler.clock.nowMs() - startedMs >= RECONCILE_UNSEEN_HOST_GRACE_MS;
+  for (const hostId of deadHosts) {
+    const known = scheduler.view.hosts.get(hostId);
+    if (known?.liveness === "down") await restartHa(known);
+    else if (!known && unseenTooLong) await restartHa(unseenHost(hostId));
+  }
+  await reconcileNames(scheduler, running, moving, read);
+}
+
+/** Returns the hosts whose HA records need the HA restart. */
+async function reconcileHa(
+  scheduler: Scheduler,
+  running: ReadonlyMap<string, Running>,
+  moving: ReadonlySet<string>,
+  read: ReadonlySet<string>,
+): Promise<Set<string>> {
+  const deadHosts = new Set<string>();
+  for (const record of await scheduler.ha.all()) {
+    const found = running.get(record.uuid);
+    if (found) {
+      if (found.host.hostId !== record.hostId || found.domain.domid !== record.domid)
+        await scheduler.ha.moved(record.uuid, found.host.hostId, found.domain.domid);
+    } else if (moving.has(record.uuid)) {
+      continue;
+    } else if (read.has(record.hostId)) {
+      await dropStale(scheduler, record);
+    } else {
+      deadHosts.add(record.hostId);
+    }
+  }
+  return deadHosts;
+}
+
+async function dropStale(scheduler: Scheduler, record: HaRecord): Promise<void> {
+  if (await scheduler.ha.forgetIfOn(record.uuid, record.hostId, record.domid))
+    scheduler.log(
+      `reconcile: dropped the HA record of ${record.name} (${record.uuid}): ${record.hostId} is up and runs no such guest`,
+    );
+}
+
+async function reconcileNames(
+  scheduler: Scheduler,
+  running: ReadonlyMap<string, Running>,
+  moving: ReadonlySet<string>,
+  read: ReadonlySet<string>,
+): Promise<void> {
+  const names = new ClusterNames(scheduler.options.store);
+  const reserved = await names.all();
+  for (const [name, holder] of reserved) {
+    const found = running.get(holder.uuid);
+    if (found && found.domain.name === name) {
+      if (found.host.hostId !== holder.hostId)
+        await names.adopt(name, { uuid: holder.uuid, hostId: found.host.hostId });
+    } else if (!moving.has(holder.uuid) && read.has(holder.hostId) && (await names.release(name, holder))) {
+      scheduler.log(
+        `reconcile: freed the name ${name}: ${holder.hostId} runs no guest ${holder.uuid} under it`,
+      );
+    }
+  }
+  for (const { host, domain } of running.values()) {
+    if (reserved.has(domain.name) || !read.has(host.hostId)) continue;
+    const outcome = await names.adopt(domain.name, { uuid: domain.uuid, hostId: host.hostId });
+    if (outcome.kind === "held")
+      scheduler.log(
+        `reconcile: ${domain.name} runs as ${domain.uuid} on ${host.hostId} and as ${outcome.holder.uuid} on ${outcome.holder.hostId}: a duplicate name`,
+      );
+  }
+}
+
+/** A host known only from the store: down, no address (nothing to ask), never heard. */
+function unseenHost(hostId: string): HostEntry {
+  const heartbeat = {
+    hostId,
+    address: "",
+    sequence: -1,
+    timeMs: 0,
+    pcpus: 0,
+    hvm: false,
+    totalMemoryKib: 0,
+    freeMemoryKib: 0,
+    domainCount: 0,
+    vcpusAllocated: 0,
+    migrationsOutbound: 0,
+    migrationsInbound: 0,
+    intervalMs: 0,
+  };
+  return {
+    hostId,
+    address: "",
+    reported: heartbeat,
+    heartbeat,
+    claims: new HostClaims(),
+    lastSeenMs: 0,
+    liveness: "down",
+    domains: new Map(),
+    synced: false,
+  };
+}

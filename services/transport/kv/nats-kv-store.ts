@@ -1,0 +1,84 @@
+import type { NatsConnection, KV } from "nats";
+import { StoreUnavailableError, type StateStore, type StoreEntry } from "../../contracts/state-store.js";
+
+export const STATE_BUCKET = "xsim-scheduler";
+/** JetStream's error code for "wrong last sequence": a compare-and-set lost. */
+const WRONG_LAST_SEQUENCE = 10071;
+
+/** The state in a JetStream key-value bucket on the cluster's nats-server (history 1, no TTL). */
+export class NatsKvStore implements StateStore {
+  private constructor(private readonly kv: KV) {}
+
+  static async open(connection: NatsConnection): Promise<NatsKvStore> {
+    try {
+      const kv = await connection.jetstream().views.kv(STATE_BUCKET, { history: 1 });
+      return new NatsKvStore(kv);
+    } catch (error) {
+      throw new StoreUnavailableError("open", error);
+    }
+  }
+
+  get(key: string): Promise<string | undefined> {
+    return this.entry(key).then((e) => e?.value);
+  }
+
+  put(key: string, value: string): Promise<void> {
+    return guard("put", async () => void (await this.kv.put(key, value)));
+  }
+
+  delete(key: string): Promise<void> {
+    return guard("delete", () => this.kv.delete(key));
+  }
+
+  keys(prefix: string): Promise<string[]> {
+    return guard("keys", async () => {
+      const found = new Set<string>();
+      const iterator = await this.kv.keys(`${prefix}>`);
+      for await (const key of iterator) found.add(key);
+      return [...found].sort();
+    });
+  }
+
+  entry(key: string): Promise<StoreEntry | undefined> {
+    return guard("get", async () => {
+      const entry = await this.kv.get(key);
+      if (!entry || entry.operation !== "PUT") return undefined;
+      return { value: entry.string(), revision: entry.revision };
+    });
+  }
+
+  create(key: string, value: string): Promise<number | undefined> {
+    return guard("create", () => casOrUndefined(this.kv.create(key, value)));
+  }
+
+  update(key: string, value: string, revision: number): Promise<number | undefined> {
+    return guard("update", () => casOrUndefined(this.kv.update(key, value, revision)));
+  }
+
+  remove(key: string, revision: number): Promise<boolean> {
+    return guard(
+      "remove",
+      async () =>
+        (await casOrUndefined(this.kv.delete(key, { previousSeq: revision }).then(() => 1))) !== undefined,
+    );
+  }
+}
+
+/** A lost compare-and-set is an answer (undefined); anything else is the store failing. */
+async function casOrUndefined<T>(operation: Promise<T>): Promise<T | undefined> {
+  try {
+    return await operation;
+  } catch (error) {
+    const code = (error as { api_error?: { err_code?: number } }).api_error?.err_code;
+    if (code === WRONG_LAST_SEQUENCE) return undefined;
+    throw error;
+  }
+}
+
+async function guard<T>(operation: string, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    throw new StoreUnavailableError(operation, error);
+  }
+}
