@@ -2,7 +2,7 @@ import type { Scheduler } from "./scheduler.js";
 import type { HostEntry } from "./cluster-view.js";
 import { HostClaims } from "./claims.js";
 import type { DomainInfo } from "../gen/xensim/v1/host.js";
-import { ClusterNames, isProtocolName } from "../dom0/cluster-names.js";
+import { ClusterNames, isProtocolName, type NameOwner } from "../dom0/cluster-names.js";
 import type { HaRecord } from "./ha-records.js";
 
 /** How often the active scheduler reconciles the store with what the hosts run. */
@@ -37,6 +37,10 @@ export async function reconcile(
   startedMs: number,
 ): Promise<void> {
   await scheduler.loadDisabledHosts();
+  // The records first, the hosts after: a record moved meanwhile (an HA restart, a migration) then
+  // names a guest the hosts' lists already show, and is never taken for stale.
+  const records = await scheduler.ha.all();
+  const reserved = await new ClusterNames(scheduler.options.store).all();
   const read = new Set<string>();
   for (const host of scheduler.view.upHosts()) if (await scheduler.syncHost(host)) read.add(host.hostId);
   const running = new Map<string, Running>();
@@ -46,25 +50,26 @@ export async function reconcile(
       if (isProtocolName(domain.name)) moving.add(domain.uuid);
       else running.set(domain.uuid, { host, domain });
     }
-  const deadHosts = await reconcileHa(scheduler, running, moving, read);
+  const deadHosts = await reconcileHa(scheduler, records, running, moving, read);
   const unseenTooLong = scheduler.clock.nowMs() - startedMs >= RECONCILE_UNSEEN_HOST_GRACE_MS;
   for (const hostId of deadHosts) {
     const known = scheduler.view.hosts.get(hostId);
     if (known?.liveness === "down") await restartHa(known);
     else if (!known && unseenTooLong) await restartHa(unseenHost(hostId));
   }
-  await reconcileNames(scheduler, running, moving, read);
+  await reconcileNames(scheduler, reserved, running, moving, read);
 }
 
 /** Returns the hosts whose HA records need the HA restart. */
 async function reconcileHa(
   scheduler: Scheduler,
+  records: readonly HaRecord[],
   running: ReadonlyMap<string, Running>,
   moving: ReadonlySet<string>,
   read: ReadonlySet<string>,
 ): Promise<Set<string>> {
   const deadHosts = new Set<string>();
-  for (const record of await scheduler.ha.all()) {
+  for (const record of records) {
     const found = running.get(record.uuid);
     if (found) {
       if (found.host.hostId !== record.hostId || found.domain.domid !== record.domid)
@@ -89,12 +94,12 @@ async function dropStale(scheduler: Scheduler, record: HaRecord): Promise<void> 
 
 async function reconcileNames(
   scheduler: Scheduler,
+  reserved: ReadonlyMap<string, NameOwner>,
   running: ReadonlyMap<string, Running>,
   moving: ReadonlySet<string>,
   read: ReadonlySet<string>,
 ): Promise<void> {
   const names = new ClusterNames(scheduler.options.store);
-  const reserved = await names.all();
   for (const [name, holder] of reserved) {
     const found = running.get(holder.uuid);
     if (found && found.domain.name === name) {
