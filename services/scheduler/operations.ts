@@ -62,7 +62,7 @@ export async function placeAndCreate(
   const policy = request.policy || "spread";
   if (dryRun) return { host: choose(scheduler, placementRequest(config), policy), domain: undefined };
   // The scheduler names the uuid, so the host's "created" event settles the claim exactly.
-  const uuid = config.uuid ?? uuidFromPrng(scheduler.options.prng);
+  const uuid = config.uuid ?? uuidFromPrng(scheduler.uuidPrng);
   const { host, claim } = chooseAndClaim(scheduler, placementRequest(config), policy, uuid);
   const overrides = config.uuid ? request.overrides : [...request.overrides, `uuid="${uuid}"`];
   const domain = await scheduler.options.gateway

@@ -12,6 +12,8 @@ import type { HostGateway } from "./host-gateway.js";
 import { HaRecords } from "./ha-records.js";
 import { MigrationSlots } from "./migration-slots.js";
 
+/** PRNG stream of the uuids the scheduler gives the guests it creates (placement keeps its own draws). */
+export const UUID_PRNG_STREAM = 0x757569;
 /** How often the scheduler checks for hosts whose heartbeats stopped. */
 export const EXPIRE_CHECK_INTERVAL_MS = 250;
 /** Delay before re-reading a host's domains after an event (events come in bursts). */
@@ -42,6 +44,8 @@ export class Scheduler {
   readonly evacuationsRunning = new Set<string>();
   /** Migrations this scheduler runs per source host, and those waiting for one. */
   readonly migrationSlots = new MigrationSlots();
+  /** The uuids of guests this scheduler creates (a claim then knows its guest's "created" event). */
+  readonly uuidPrng: Prng;
   /** Whether this process is the active scheduler (holds the leader lease); true without a lease. */
   isActive: () => boolean = () => true;
   /** Where the active scheduler listens, when this one is a standby and knows. */
@@ -55,6 +59,7 @@ export class Scheduler {
   constructor(readonly options: SchedulerOptions) {
     this.view = new ClusterView(options.missedHeartbeatCountMax);
     this.ha = new HaRecords(options.store);
+    this.uuidPrng = options.prng.fork(UUID_PRNG_STREAM);
   }
 
   get clock(): Clock {
