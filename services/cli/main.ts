@@ -6,6 +6,7 @@ import { addSchedulerCommands } from "./scheduler-commands.js";
 import { addSchedCommands } from "./sched-commands.js";
 import { addDeviceCommands } from "./device-commands.js";
 import { addCompletionCommand } from "./completion-command.js";
+import { addSimCommand } from "./sim-command.js";
 import { isServiceError } from "../transport/grpc/host-client.js";
 import { status } from "@grpc/grpc-js";
 
@@ -23,6 +24,7 @@ export function buildProgram(io: CliIo): Command {
   addSchedCommands(program, io);
   addDeviceCommands(program, io);
   addCompletionCommand(program, io);
+  addSimCommand(program, io);
   return program;
 }
 

@@ -1,0 +1,155 @@
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import type { CliIo } from "./domain-commands.js";
+import { formatClusterList } from "./format.js";
+import { formatMigrationStats } from "./migration-format.js";
+import { parseScenario, type Scenario, type ScenarioStep } from "../sim/scenario.js";
+import { BROKER_ID } from "../sim/network.js";
+import { SimCluster } from "../sim/cluster.js";
+import { SimUser } from "../sim/sim-user.js";
+
+/** One line of `xsim sim`'s output: what happened, when, in simulated time. */
+export interface SimRecord {
+  atMs: number;
+  source: string;
+  text: string;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Runs one scenario in the one-process cluster; returns what the real CLI and services would print. */
+export async function runScenario(scenario: Scenario): Promise<SimRecord[]> {
+  const cluster = await SimCluster.start({ seed: scenario.seed, hosts: scenario.hosts });
+  const records: SimRecord[] = [];
+  const emit = (source: string, text: string) => records.push({ atMs: cluster.clock.nowMs(), source, text });
+  cluster.logListeners.push((line) => emit(line.source, line.text));
+  cluster.domainEventListeners.push((e) => emit(e.hostId, `domain ${e.event}: ${e.name} (domid ${e.domid})`));
+  const user = new SimUser(cluster);
+  const pending: Array<Promise<unknown>> = [];
+  for (const step of scenario.steps) {
+    const waitMs = step.atMs - cluster.clock.nowMs();
+    if (waitMs > 0) await cluster.idle(waitMs);
+    if (step.op.kind === "end") break;
+    const work = runStep(cluster, user, scenario, step, emit);
+    if (work) pending.push(work);
+  }
+  await cluster.run(Promise.all(pending));
+  return records;
+}
+
+function runStep(
+  cluster: SimCluster,
+  user: SimUser,
+  scenario: Scenario,
+  step: ScenarioStep,
+  emit: (source: string, text: string) => void,
+): Promise<unknown> | undefined {
+  const op = step.op;
+  const told = (what: string) => (error: unknown) => emit("xsim", `${what}: ${describe(error)}`);
+  switch (op.kind) {
+    case "create": {
+      const domain = scenario.domains.get(op.domain)!;
+      const creating = op.hostId
+        ? user
+            .createOn(op.hostId, domain.cfgText, domain.fileName)
+            .then((d) => ({ hostId: op.hostId!, domain: d }))
+        : user.create(domain.cfgText, domain.fileName);
+      return creating.then(
+        (p) => emit("xsim", `created ${p.domain.name} on ${p.hostId} (domid ${p.domain.domid})`),
+        told(`create ${op.domain}`),
+      );
+    }
+    case "migrate":
+      return user.migrate(op.domain, op.hostId ?? "").then(
+        (last) => {
+          if (last.stats) emit("xsim", formatMigrationStats(last.stats));
+        },
+        told(`migrate ${op.domain}`),
+      );
+    case "evacuate":
+      return user
+        .evacuate(op.hostId, (e) =>
+          emit("xsim", `${e.kind} ${e.domain} ${e.message}`.replace(/\s+/g, " ").trim()),
+        )
+        .then(
+          (done) => emit("xsim", `host-evacuate ${op.hostId}: ${done ? "done" : "not all moved"}`),
+          told(`host-evacuate ${op.hostId}`),
+        );
+    case "destroy":
+    case "pause":
+    case "unpause": {
+      const host = [...cluster.hosts.values()].find(
+        (h) =>
+          h.process.state === "running" &&
+          h.toolstack.records.size > 0 &&
+          [...h.toolstack.records.values()].some((r) => r.name === op.domain),
+      );
+      if (!host) return void emit("xsim", `${op.kind} ${op.domain}: no such domain`);
+      if (op.kind === "destroy")
+        return user
+          .destroy(host.hostId, op.domain)
+          .then(() => emit("xsim", `destroyed ${op.domain}`), told(`destroy ${op.domain}`));
+      if (op.kind === "pause") host.toolstack.pause(op.domain);
+      else host.toolstack.unpause(op.domain);
+      return void emit("xsim", `${op.kind}d ${op.domain} on ${host.hostId}`);
+    }
+    case "list":
+      return user.list().then((rows) => emit("xsim", formatClusterList(rows)), told("list"));
+    case "kill":
+      return void cluster.killHost(op.hostId);
+    case "restart":
+      return void cluster.restartHost(op.hostId);
+    case "stall":
+      return void cluster.stall(op.processId, op.durationMs);
+    case "partition":
+      cluster.network.partition(op.hostIds, op.fromBroker ? [BROKER_ID] : undefined);
+      return void emit(
+        "network",
+        `partition ${op.hostIds.join(" ")}${op.fromBroker ? " from the broker" : ""}`,
+      );
+    case "heal":
+      cluster.network.heal();
+      return void emit("network", "healed");
+    case "broker":
+      return void (op.up ? cluster.brokerUp() : cluster.brokerDown());
+    case "scheduler":
+      if (op.up) return cluster.restartScheduler();
+      return void cluster.crashScheduler();
+    case "end":
+      return undefined;
+  }
+}
+
+export function formatRecords(records: readonly SimRecord[]): string {
+  return records
+    .map((r) => {
+      const stamp = `[${(r.atMs / 1000).toFixed(3).padStart(9)}] ${r.source}: `;
+      return `${stamp}${r.text.split("\n").join(`\n${" ".repeat(stamp.length)}`)}`;
+    })
+    .join("\n");
+}
+
+/** `xsim sim FILE [--seed N] [--json]`: a scenario in one process, faster than real time. */
+export function addSimCommand(program: Command, io: CliIo): void {
+  program
+    .command("sim")
+    .description(
+      "run a scenario (docs/sim.md) in a simulated cluster in this process; same seed, same output",
+    )
+    .argument("<file>", "scenario file")
+    .option("--seed <n>", "seed (overrides the file's)")
+    .option("--json", "one JSON record per line")
+    .action(async (file: string, options: { seed?: string; json?: boolean }) => {
+      const scenario = parseScenario(readFileSync(file, "utf8"), file, (path) => readFileSync(path, "utf8"));
+      if (options.seed !== undefined) {
+        const seed = Number(options.seed);
+        if (!Number.isSafeInteger(seed) || seed < 0)
+          throw new Error(`--seed ${options.seed}: not an integer >= 0`);
+        scenario.seed = seed;
+      }
+      const records = await runScenario(scenario);
+      io.out(options.json ? records.map((r) => JSON.stringify(r)).join("\n") : formatRecords(records));
+    });
+}
