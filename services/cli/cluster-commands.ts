@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { createConnection } from "node:net";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
+import { parseTopology, type TopologyHost } from "./topology.js";
 import { join } from "node:path";
 import { findNatsServer, serviceEntry, startDetached, stopProcess, waitForReadyLine } from "./launcher.js";
 import {
@@ -25,6 +26,7 @@ interface UpOptions {
   withoutHvm?: string;
   sched?: string;
   heartbeatMs: string;
+  topology?: string;
 }
 
 /** `xsim up` / `xsim down`: a local cluster of processes, each host on its own loopback address. */
@@ -39,6 +41,10 @@ export function addClusterCommands(program: Command, io: CliIo): void {
     .option("--without-hvm <hosts>", "comma-separated host ids without HVM support")
     .option("--heartbeat-ms <ms>", "heartbeat interval", "1000")
     .option("--sched <scheduler>", "vCPU scheduler of every host: credit2 (default) or credit")
+    .option(
+      "--topology <file>",
+      "hosts from a topology file (docs/topology.md) instead of --hosts/--memory-mib/--pcpus",
+    )
     .action(async (options: UpOptions) => {
       const state = await up(options, io);
       io.out(
@@ -60,6 +66,29 @@ export function addClusterCommands(program: Command, io: CliIo): void {
     });
 }
 
+/** Each host's id, memory, pCPUs and HVM: from --topology, or --hosts/--memory-mib/--pcpus/--without-hvm. */
+function hostSpecs(options: UpOptions, hostCount: number, io: CliIo): TopologyHost[] {
+  if (options.topology) {
+    const topology = parseTopology(readFileSync(options.topology, "utf8"), options.topology);
+    const recorded = topology.hosts.some(
+      (h) => h.numaNodes > 1 || h.nicBytesPerSecond !== undefined || h.rack,
+    );
+    if (recorded)
+      io.err(
+        "topology: numa_nodes, nic_bandwidth and rack are read and checked, not yet simulated by the hosts",
+      );
+    return topology.hosts;
+  }
+  const noHvm = new Set((options.withoutHvm ?? "").split(",").filter(Boolean));
+  return Array.from({ length: hostCount }, (_, index) => ({
+    id: `host${index + 1}`,
+    memoryMib: Number(options.memoryMib),
+    pcpus: Number(options.pcpus),
+    hvm: !noHvm.has(`host${index + 1}`),
+    numaNodes: 1,
+  }));
+}
+
 async function up(options: UpOptions, io: CliIo): Promise<ClusterState> {
   if (readClusterState()) throw new Error("a cluster is already up: run `xsim down` first");
   const hostCount = Number(options.hosts);
@@ -67,7 +96,7 @@ async function up(options: UpOptions, io: CliIo): Promise<ClusterState> {
     throw new Error(`--hosts must be 1..${HOST_COUNT_MAX}, not "${options.hosts}"`);
   }
   const natsPort = Number(options.natsPort);
-  const noHvm = new Set((options.withoutHvm ?? "").split(",").filter(Boolean));
+  const specs = hostSpecs(options, hostCount, io);
   const nats = startDetached("nats-server", findNatsServer(), [
     "-a",
     "127.0.0.1",
@@ -80,8 +109,9 @@ async function up(options: UpOptions, io: CliIo): Promise<ClusterState> {
   const state: ClusterState = { natsUrl: `nats://127.0.0.1:${natsPort}`, natsPid: nats.pid, hosts: [] };
   try {
     await waitForTcp(natsPort, nats.logPath);
-    for (let n = 1; n <= hostCount; n++) {
-      const hostId = `host${n}`;
+    for (const [index, spec] of specs.entries()) {
+      const n = index + 1;
+      const hostId = spec.id;
       const args = [
         ...HOST_NODE_FLAGS,
         serviceEntry("host"),
@@ -94,9 +124,9 @@ async function up(options: UpOptions, io: CliIo): Promise<ClusterState> {
       ];
       args.push(
         "--memory-mib",
-        options.memoryMib,
+        String(spec.memoryMib),
         "--pcpus",
-        options.pcpus,
+        String(spec.pcpus),
         "--seed",
         String(n),
         "--heartbeat-ms",
@@ -104,13 +134,13 @@ async function up(options: UpOptions, io: CliIo): Promise<ClusterState> {
         "--state-dir",
         join(xsimHome(), "state", hostId),
       );
-      if (noHvm.has(hostId)) args.push("--no-hvm");
+      if (!spec.hvm) args.push("--no-hvm");
       if (options.sched) args.push("--sched", options.sched);
       const started = startDetached(hostId, process.execPath, args);
       state.hosts.push({ hostId, address: "", pid: started.pid });
       const ready = await waitForReadyLine(started, hostId);
       state.hosts[state.hosts.length - 1]!.address = ready.address;
-      io.err(`started ${hostId} at ${ready.address}${noHvm.has(hostId) ? " (no HVM)" : ""}`);
+      io.err(`started ${hostId} at ${ready.address}${spec.hvm ? "" : " (no HVM)"}`);
     }
     const scheduler = startDetached("scheduler", process.execPath, [
       serviceEntry("scheduler"),
