@@ -3,6 +3,8 @@ import { createConnection } from "node:net";
 import { readFileSync, rmSync } from "node:fs";
 import { parseTopology, type TopologyHost } from "./topology.js";
 import { join } from "node:path";
+import { totalmem } from "node:os";
+import { MIB } from "../core/units.js";
 import { findNatsServer, serviceEntry, startDetached, stopProcess, waitForReadyLine } from "./launcher.js";
 import {
   readClusterState,
@@ -21,7 +23,8 @@ export const HOST_COUNT_MAX = 64;
 interface UpOptions {
   hosts: string;
   natsPort: string;
-  memoryMib: string;
+  memoryMib?: string;
+  realMemoryMib?: string;
   pcpus: string;
   withoutHvm?: string;
   sched?: string;
@@ -36,7 +39,11 @@ export function addClusterCommands(program: Command, io: CliIo): void {
     .description("Start a local cluster: nats-server and N host services (127.0.1.N)")
     .option("--hosts <n>", "number of hosts", "3")
     .option("--nats-port <port>", "nats-server port on 127.0.0.1", String(NATS_PORT_DEFAULT))
-    .option("--memory-mib <mib>", "physical memory of each host", "8192")
+    .option("--memory-mib <mib>", "physical memory of each host (default: 8192, or less to fit the machine)")
+    .option(
+      "--real-memory-mib <mib>",
+      "real memory each host's guest pages may take (default: the machine's, shared)",
+    )
     .option("--pcpus <n>", "physical CPUs of each host", "8")
     .option("--without-hvm <hosts>", "comma-separated host ids without HVM support")
     .option("--heartbeat-ms <ms>", "heartbeat interval", "1000")
@@ -67,7 +74,12 @@ export function addClusterCommands(program: Command, io: CliIo): void {
 }
 
 /** Each host's id, memory, pCPUs and HVM: from --topology, or --hosts/--memory-mib/--pcpus/--without-hvm. */
-function hostSpecs(options: UpOptions, hostCount: number, io: CliIo): TopologyHost[] {
+function hostSpecs(
+  options: UpOptions,
+  hostCount: number,
+  io: CliIo,
+  memoryMibDefault: number,
+): TopologyHost[] {
   if (options.topology) {
     const topology = parseTopology(readFileSync(options.topology, "utf8"), options.topology);
     const recorded = topology.hosts.some(
@@ -82,7 +94,7 @@ function hostSpecs(options: UpOptions, hostCount: number, io: CliIo): TopologyHo
   const noHvm = new Set((options.withoutHvm ?? "").split(",").filter(Boolean));
   return Array.from({ length: hostCount }, (_, index) => ({
     id: `host${index + 1}`,
-    memoryMib: Number(options.memoryMib),
+    memoryMib: memoryMibDefault,
     pcpus: Number(options.pcpus),
     hvm: !noHvm.has(`host${index + 1}`),
     numaNodes: 1,
@@ -96,7 +108,13 @@ async function up(options: UpOptions, io: CliIo): Promise<ClusterState> {
     throw new Error(`--hosts must be 1..${HOST_COUNT_MAX}, not "${options.hosts}"`);
   }
   const natsPort = Number(options.natsPort);
-  const specs = hostSpecs(options, hostCount, io);
+  const specsAsked = hostSpecs(options, hostCount, io, upMemory(hostCount, options).memoryMib);
+  const memory = upMemory(specsAsked.length, options);
+  const specs = options.topology ? specsAsked : hostSpecs(options, hostCount, io, memory.memoryMib);
+  io.err(
+    `each host: a real-memory budget of ${memory.realMemoryMib} MiB ` +
+      `(${REAL_MEMORY_USABLE_PERCENT} % of this machine's ${Math.floor(totalmem() / MIB)} MiB shared by ${specs.length} hosts)`,
+  );
   const nats = startDetached("nats-server", findNatsServer(), [
     "-a",
     "127.0.0.1",
@@ -125,6 +143,8 @@ async function up(options: UpOptions, io: CliIo): Promise<ClusterState> {
       args.push(
         "--memory-mib",
         String(spec.memoryMib),
+        "--real-memory-mib",
+        String(memory.realMemoryMib),
         "--pcpus",
         String(spec.pcpus),
         "--seed",
@@ -136,7 +156,7 @@ async function up(options: UpOptions, io: CliIo): Promise<ClusterState> {
       );
       if (!spec.hvm) args.push("--no-hvm");
       if (options.sched) args.push("--sched", options.sched);
-      const started = startDetached(hostId, process.execPath, args);
+      const started = startDetached(hostId, process.execPath, args, HOST_PROCESS_ENV);
       state.hosts.push({ hostId, address: "", pid: started.pid });
       const ready = await waitForReadyLine(started, hostId);
       state.hosts[state.hosts.length - 1]!.address = ready.address;
@@ -168,6 +188,37 @@ function natsStoreDir(natsPort: number): string {
   const dir = join(xsimHome(), `nats-${natsPort}`);
   rmSync(dir, { recursive: true, force: true });
   return dir;
+}
+
+/** Of the machine's memory, the share `xsim up` gives its hosts' guest pages (the rest: OS, Node, NATS). */
+export const REAL_MEMORY_USABLE_PERCENT = 75;
+/** A host's memory when the machine has room for it. */
+export const HOST_MEMORY_MIB_DEFAULT = 8192;
+
+/**
+ * glibc serves large allocations from its heap once the dynamic mmap threshold has grown, and that
+ * memory stays with the process after free. A fixed threshold keeps each 16 MiB page chunk an
+ * mmap of its own, unmapped (returned to the OS) when freed.
+ */
+const HOST_PROCESS_ENV: NodeJS.ProcessEnv = { ...process.env, MALLOC_MMAP_THRESHOLD_: String(1024 * 1024) };
+
+/** Each host's memory and real-memory budget: what the user said, else the machine's memory shared. */
+function upMemory(hostCount: number, options: UpOptions): { memoryMib: number; realMemoryMib: number } {
+  const shareMib = Math.floor(((totalmem() / MIB) * (REAL_MEMORY_USABLE_PERCENT / 100)) / hostCount);
+  const realMemoryMib =
+    options.realMemoryMib === undefined ? shareMib : wholeMib(options.realMemoryMib, "--real-memory-mib");
+  const memoryMib =
+    options.memoryMib === undefined
+      ? Math.min(HOST_MEMORY_MIB_DEFAULT, realMemoryMib)
+      : wholeMib(options.memoryMib, "--memory-mib");
+  return { memoryMib, realMemoryMib };
+}
+
+function wholeMib(text: string, flag: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${flag} must be a positive whole number of MiB, not "${text}"`);
+  return value;
 }
 
 /**

@@ -81,6 +81,13 @@ export function infoRows(info: HostInfo): Array<[string, string | number]> {
     ["virt_caps", info.virtCaps],
     ["total_memory", info.totalMemoryMib],
     ["free_memory", info.freeMemoryMib],
+    // xensim: the host process's real memory for guest pages, in MiB (proto HostInfo).
+    ["xsim_real_memory_used", Math.ceil(info.realMemoryUsedBytes / 1048576)],
+    ["xsim_real_memory_claimed", Math.ceil(info.realMemoryClaimedBytes / 1048576)],
+    [
+      "xsim_real_memory_budget",
+      info.realMemoryBudgetBytes ? Math.floor(info.realMemoryBudgetBytes / 1048576) : "-",
+    ],
     ["sharing_freed_memory", 0],
     ["sharing_used_memory", 0],
     ["outstanding_claims", info.outstandingClaimsMib],

@@ -37,12 +37,17 @@ export interface Started {
 }
 
 /** Starts a detached process whose stdout and stderr go to a log file under XSIM_HOME/logs. */
-export function startDetached(name: string, command: string, args: string[]): Started {
+export function startDetached(
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Started {
   const logDir = join(xsimHome(), "logs");
   mkdirSync(logDir, { recursive: true });
   const logPath = join(logDir, `${name}.log`);
   const log = openSync(logPath, "w");
-  const child = spawn(command, args, { detached: true, stdio: ["ignore", log, log] });
+  const child = spawn(command, args, { detached: true, env, stdio: ["ignore", log, log] });
   child.unref();
   if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
   return { pid: child.pid, logPath };

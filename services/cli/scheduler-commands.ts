@@ -96,11 +96,11 @@ function streamOperation(call: NodeJS.EventEmitter, io: CliIo): Promise<boolean>
 
 export function formatHostList(hosts: readonly HostSummary[]): string {
   const header =
-    "Name                 State        pCPUs  Memory(MiB)  Free(MiB)  Domains  vCPUs  HVM  Migrations";
+    "Name                 State        pCPUs  Memory(MiB)  Free(MiB)  Domains  vCPUs  HVM  Migrations  Real(MiB)";
   const rows = hosts.map(
     (h) =>
       `${h.hostId.padEnd(20)} ${h.state.padEnd(10)} ${String(h.pcpus).padStart(7)} ${String(Math.floor(h.memoryTotalKib / 1024)).padStart(12)} ` +
-      `${String(Math.floor(h.memoryFreeKib / 1024)).padStart(10)} ${String(h.domainCount).padStart(8)} ${String(h.vcpusAllocated).padStart(6)}  ${h.hvm ? "yes" : "no "}  ${String(h.migrationsInFlight).padStart(10)}`,
+      `${String(Math.floor(h.memoryFreeKib / 1024)).padStart(10)} ${String(h.domainCount).padStart(8)} ${String(h.vcpusAllocated).padStart(6)}  ${h.hvm ? "yes" : "no "}  ${String(h.migrationsInFlight).padStart(10)}  ${String(Math.ceil(h.realMemoryUsedBytes / 1048576)).padStart(9)}`,
   );
   return [header, ...rows].join("\n");
 }

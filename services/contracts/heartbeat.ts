@@ -13,6 +13,8 @@ export interface Heartbeat {
   migrationsOutbound: number;
   migrationsInbound: number;
   intervalMs: number;
+  /** Bytes the host process holds for guest pages (in use plus its small pool); absent from older hosts. */
+  realMemoryUsedBytes?: number;
 }
 
 export const HEARTBEAT_INTERVAL_MS_DEFAULT = 1000;

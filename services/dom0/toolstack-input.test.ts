@@ -78,3 +78,40 @@ describe("bad input at the toolstack's boundary", () => {
     expect(ts.create(config, { paused: true, nameOverride: "m--incoming" }).name).toBe("m--incoming");
   });
 });
+
+describe("the host's real-memory budget", () => {
+  const MIB = 1024 * 1024;
+  const config = (name: string, memoryMib: number) =>
+    loadDomainConfig(
+      `name = "${name}"\nkernel = "/k"\nmemory = ${memoryMib}\n`,
+      `${name}.cfg`,
+      [],
+      new Prng(3),
+    );
+
+  it("takes guests while their maxmem fits and refuses the one that does not with RESOURCE_EXHAUSTED, changing nothing", () => {
+    const ts = host();
+    ts.realMemoryByteCountMax = 300 * MIB;
+    ts.create(config("a", 128));
+    ts.create(config("b", 128));
+    const before = JSON.stringify([...ts.records.keys()]);
+    const error = refusal(() => ts.create(config("c", 64)));
+    expect(error.code).toBe("RESOURCE_EXHAUSTED");
+    expect(error.message).toBe(
+      "domain c needs 64 MiB of real memory, but the host's real-memory budget (--real-memory-mib) is 300 MiB and its guests claim 256 MiB",
+    );
+    expect(JSON.stringify([...ts.records.keys()])).toBe(before);
+    expect(ts.realMemoryClaimedByteCount()).toBe(256 * MIB);
+  });
+
+  it("refuses a mem-max that would claim more than the budget, and frees the claim on destroy", () => {
+    const ts = host();
+    ts.realMemoryByteCountMax = 300 * MIB;
+    ts.create(config("a", 256));
+    expect(refusal(() => ts.memMax("a", 512 * 1024)).code).toBe("RESOURCE_EXHAUSTED");
+    expect(ts.domainOf(ts.requireDomain("a")).maxmemKib).toBe(256 * 1024);
+    ts.destroy("a");
+    expect(ts.realMemoryClaimedByteCount()).toBe(0);
+    expect(ts.create(config("b", 300)).name).toBe("b");
+  });
+});

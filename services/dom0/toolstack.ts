@@ -26,6 +26,7 @@ import { grantFrameCountMax, validateIoConfig } from "./io/validate.js";
 import { checkDomainName } from "./domain-name.js";
 import { checkWorkloadFits } from "./workload-fit.js";
 import { checkMemoryKibArg } from "./memory-arg.js";
+import { checkRealMemoryClaim, kibToByteCount } from "./real-memory.js";
 
 /** What the toolstack keeps about each domain besides what the hypervisor holds (libxl's view). */
 export interface DomainRecord {
@@ -75,6 +76,8 @@ export class Toolstack {
   closedReason: string | undefined = undefined;
   /** Called after every change the toolstack reports (each domain event), whoever listens to events. */
   onChange: () => void = () => undefined;
+  /** The host's real-memory budget in bytes (real-memory.ts); Infinity: none. */
+  realMemoryByteCountMax = Number.POSITIVE_INFINITY;
 
   constructor(
     readonly spec: HostSpec,
@@ -114,6 +117,7 @@ export class Toolstack {
       );
     checkDomainName(config.name);
     this.validateForHost(config, name);
+    this.checkRealMemory(`domain ${name}`, kibToByteCount(mibToKib(config.maxmemMib)));
     // One stream per create on this host, and the host id in the seed: uuids stay unique among
     // the live domains of a host and across hosts started with the same --seed.
     const uuid = config.uuid ?? this.allocateUuid();
@@ -332,6 +336,8 @@ export class Toolstack {
     checkMemoryKibArg(maxmemKib, "mem-max: maxmem");
     const record = this.requireDomU(ref);
     this.refuseIfMigrating(record);
+    const growKib = maxmemKib - this.hypervisor.requireDomain(record.domid).maxmemKib;
+    if (growKib > 0) this.checkRealMemory(`mem-max of ${record.name}`, kibToByteCount(growKib));
     try {
       this.hypervisor.setMaxMem(record.domid, maxmemKib);
     } catch (error) {
@@ -385,6 +391,25 @@ export class Toolstack {
     record.config = { ...record.config, xsim: { ...record.config.xsim, workload } };
     this.emit("workload", record);
     return record;
+  }
+
+  /** Bytes of real memory the DomUs claim: each its maxmem (real-memory.ts). */
+  realMemoryClaimedByteCount(): number {
+    let byteCount = 0;
+    for (const record of this.records.values()) {
+      const domain = this.hypervisor.domain(record.domid);
+      if (record.domid !== DOMID_DOM0 && domain) byteCount += kibToByteCount(domain.maxmemKib);
+    }
+    return byteCount;
+  }
+
+  private checkRealMemory(what: string, byteCountAdded: number): void {
+    checkRealMemoryClaim({
+      what,
+      byteCountAdded,
+      byteCountClaimed: this.realMemoryClaimedByteCount(),
+      byteCountMax: this.realMemoryByteCountMax,
+    });
   }
 
   private refuseIfMigrating(record: DomainRecord): void {

@@ -1,5 +1,6 @@
 import type { Toolstack } from "../dom0/toolstack.js";
 import { PAGE_SIZE_BYTES } from "../core/units.js";
+import { HOST_CHUNK_POOL } from "../core/memory/page-store.js";
 import type { Heartbeat } from "../contracts/heartbeat.js";
 
 export function buildHeartbeat(
@@ -28,5 +29,6 @@ export function buildHeartbeat(
     migrationsOutbound: migrations.outbound,
     migrationsInbound: migrations.inbound,
     intervalMs,
+    realMemoryUsedBytes: HOST_CHUNK_POOL.byteCountHeld,
   };
 }

@@ -1,4 +1,8 @@
 import { parseArgs } from "node:util";
+import { totalmem } from "node:os";
+import { MIB } from "../core/units.js";
+import { HOST_CHUNK_POOL } from "../core/memory/page-store.js";
+import { returnDroppedMemory } from "../wiring/memory-return.js";
 import { HOST_SPEC_DEFAULT, DOM0_SPEC_DEFAULT } from "../core/host-spec.js";
 import { NatsBus } from "../transport/bus/nats-bus.js";
 import { HOST_ID_PATTERN } from "../contracts/subjects.js";
@@ -38,6 +42,8 @@ async function main(): Promise<void> {
       "state-dir": { type: "string" },
       // What SIGTERM does with the guests: xendomains (migrate away, else save) or destroy.
       "on-shutdown": { type: "string", default: "xendomains" },
+      // The real memory this host's guest pages may take (default: all the machine has).
+      "real-memory-mib": { type: "string", default: String(Math.floor(totalmem() / MIB)) },
     },
   });
   const hostId = values["host-id"] ?? "host1";
@@ -75,7 +81,9 @@ async function main(): Promise<void> {
         ? 2 * positive(values["heartbeat-ms"], "--heartbeat-ms")
         : Number(values["fence-ms"]),
   });
+  service.toolstack.realMemoryByteCountMax = positive(values["real-memory-mib"], "--real-memory-mib") * MIB;
   await service.start();
+  returnDroppedMemory(HOST_CHUNK_POOL);
   process.stdout.write(
     `${JSON.stringify({ ready: true, hostId, address: service.boundAddress, pid: process.pid })}\n`,
   );

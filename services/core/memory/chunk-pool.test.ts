@@ -18,10 +18,11 @@ describe("ChunkPool", () => {
 
   it("keeps at most chunkCountMax chunks and only chunks of its size", () => {
     const pool = new ChunkPool(64, 1);
-    pool.give(Buffer.alloc(32));
+    pool.give(pool.take(32));
     expect(pool.freeCount).toBe(0);
-    pool.give(Buffer.alloc(64));
-    pool.give(Buffer.alloc(64));
+    const [first, second] = [pool.take(64), pool.take(64)];
+    pool.give(first);
+    pool.give(second);
     expect(pool.freeCount).toBe(1);
     expect(pool.take(32).byteLength).toBe(32);
     expect(pool.freeCount).toBe(1);
@@ -29,7 +30,7 @@ describe("ChunkPool", () => {
 
   it("refuses a chunk given back twice", () => {
     const pool = new ChunkPool(64, 4);
-    const bytes = Buffer.alloc(64);
+    const bytes = pool.take(64);
     pool.give(bytes);
     expect(() => pool.give(bytes)).toThrow(/twice/);
   });
@@ -65,5 +66,44 @@ describe("PageStore with a chunk pool", () => {
     const freeWhileInUse = HOST_CHUNK_POOL.freeCount;
     memory.release();
     expect(HOST_CHUNK_POOL.freeCount).toBe(Math.min(freeWhileInUse + 1, HOST_CHUNK_POOL.chunkCountMax));
+  });
+});
+
+// Real memory: what the host process holds for guests is accounted, and what is freed above the
+// small pool goes back to the OS (is no longer held), measured by the pool's own accounting.
+describe("real memory held for guest pages", () => {
+  const CHUNK = CHUNK_PAGE_COUNT * PAGE_SIZE_BYTES;
+
+  it("counts chunks in use and pooled, and holds at most the pool after a large guest is gone", () => {
+    const pool = new ChunkPool(CHUNK, 2);
+    const guest = new PageStore(6 * CHUNK_PAGE_COUNT, pool);
+    for (let chunk = 0; chunk < 6; chunk++) guest.writeU64(chunk * CHUNK_PAGE_COUNT, 0, 1, 0);
+    expect(pool.byteCountInUse).toBe(6 * CHUNK);
+    expect(pool.byteCountHeld).toBe(6 * CHUNK);
+    guest.releaseAll();
+    expect(pool.byteCountInUse).toBe(0);
+    expect(pool.byteCountHeld).toBe(2 * CHUNK); // 4 of the 6 chunks went back to the OS
+  });
+
+  it("takes a pooled chunk without holding more", () => {
+    const pool = new ChunkPool(CHUNK, 2);
+    pool.give(pool.take(CHUNK));
+    expect(pool.byteCountHeld).toBe(CHUNK);
+    const store = new PageStore(CHUNK_PAGE_COUNT, pool);
+    store.writeU64(0, 0, 1, 0);
+    expect(pool.byteCountInUse).toBe(CHUNK);
+    expect(pool.byteCountHeld).toBe(CHUNK);
+  });
+
+  it("counts partial chunks (a guest smaller than a chunk, then grown) exactly", () => {
+    const pool = new ChunkPool(CHUNK, 2);
+    const store = new PageStore(16, pool);
+    store.writeU64(0, 0, 1, 0);
+    expect(pool.byteCountInUse).toBe(16 * PAGE_SIZE_BYTES);
+    store.resize(32);
+    store.writeU64(20, 0, 1, 0);
+    expect(pool.byteCountInUse).toBe(32 * PAGE_SIZE_BYTES);
+    store.releaseAll();
+    expect(pool.byteCountInUse).toBe(0);
   });
 });

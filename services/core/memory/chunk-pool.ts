@@ -8,6 +8,10 @@ import { assert } from "../errors.js";
  */
 export class ChunkPool {
   private readonly free: Buffer[] = [];
+  /** Bytes taken and not given back: guest pages the host really holds. */
+  private byteCountTaken = 0;
+  /** Bytes dropped past the pool since start: memory for the OS to take back once collected. */
+  byteCountDropped = 0;
 
   /** Pools chunks of exactly `chunkByteCount` bytes, at most `chunkCountMax` of them. */
   constructor(
@@ -21,8 +25,19 @@ export class ChunkPool {
     return this.free.length;
   }
 
+  /** Bytes of chunks in use by page stores now. */
+  get byteCountInUse(): number {
+    return this.byteCountTaken;
+  }
+
+  /** Bytes the host process holds for guest memory: in use plus pooled (the rest went back to the OS). */
+  get byteCountHeld(): number {
+    return this.byteCountTaken + this.free.length * this.chunkByteCount;
+  }
+
   /** A zero-filled buffer: a pooled chunk scrubbed when the size matches, else a fresh allocation. */
   take(byteCount: number): Buffer {
+    this.byteCountTaken += byteCount;
     if (byteCount === this.chunkByteCount) {
       const bytes = this.free.pop();
       if (bytes !== undefined) return bytes.fill(0);
@@ -30,10 +45,18 @@ export class ChunkPool {
     return Buffer.alloc(byteCount);
   }
 
-  /** Takes back a chunk nobody reads any more (its content is scrubbed when it is taken again). */
+  /**
+   * Takes back a chunk nobody reads any more (its content is scrubbed when it is taken again). Past
+   * chunkCountMax, or of another size, it is dropped: its memory goes back to the OS once collected.
+   */
   give(bytes: Buffer): void {
-    if (bytes.byteLength !== this.chunkByteCount || this.free.length >= this.chunkCountMax) return;
     assert(!this.free.includes(bytes), "chunk given back to the pool twice");
+    this.byteCountTaken -= bytes.byteLength;
+    assert(this.byteCountTaken >= 0, "more chunk bytes given back than taken");
+    if (bytes.byteLength !== this.chunkByteCount || this.free.length >= this.chunkCountMax) {
+      this.byteCountDropped += bytes.byteLength;
+      return;
+    }
     this.free.push(bytes);
   }
 }

@@ -9,8 +9,11 @@ import { ZERO_PAGE, type PageBytes, zeroBytes } from "./zero-page.js";
 export const CHUNK_PAGE_SHIFT = 12;
 export const CHUNK_PAGE_COUNT = 1 << CHUNK_PAGE_SHIFT;
 export const CHUNK_BYTE_COUNT = CHUNK_PAGE_COUNT * PAGE_SIZE_BYTES;
-/** Freed chunks a host process keeps for reuse: 64 x 16 MiB = 1 GiB, one large guest's worth. */
-export const FREE_CHUNK_COUNT_MAX = 64;
+/**
+ * Freed chunks a host process keeps for reuse: 8 x 16 MiB = 128 MiB, enough to take in a small
+ * guest without page faults; whatever is freed beyond it goes back to the OS.
+ */
+export const FREE_CHUNK_COUNT_MAX = 8;
 
 /** The free chunks of every PageStore in this process (one host, or a whole simulated cluster). */
 export const HOST_CHUNK_POOL = new ChunkPool(CHUNK_BYTE_COUNT, FREE_CHUNK_COUNT_MAX);

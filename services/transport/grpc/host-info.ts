@@ -2,6 +2,7 @@ import type { HostInfo } from "../../gen/xensim/v1/host.js";
 import type { Toolstack } from "../../dom0/toolstack.js";
 import { XEN_VERSION, xenCaps } from "../../core/host-spec.js";
 import { PAGE_SIZE_BYTES, MIB } from "../../core/units.js";
+import { HOST_CHUNK_POOL } from "../../core/memory/page-store.js";
 
 /** `xl info`: the keys tools/xl/xl_info.c prints, memory in MiB. */
 export function hostInfo(toolstack: Toolstack, hostname: string): HostInfo {
@@ -36,5 +37,10 @@ export function hostInfo(toolstack: Toolstack, hostname: string): HostInfo {
     hostId: spec.hostId,
     hvmCapable: spec.hvmCapable,
     freeMemoryKib: freeBytes / 1024,
+    realMemoryUsedBytes: HOST_CHUNK_POOL.byteCountHeld,
+    realMemoryClaimedBytes: toolstack.realMemoryClaimedByteCount(),
+    realMemoryBudgetBytes: Number.isFinite(toolstack.realMemoryByteCountMax)
+      ? toolstack.realMemoryByteCountMax
+      : 0,
   };
 }

@@ -168,6 +168,7 @@ function hostSummary(scheduler: Scheduler, host: HostEntry): HostSummary {
     vcpusAllocated: beat.vcpusAllocated,
     migrationsInFlight: beat.migrationsInbound + beat.migrationsOutbound,
     lastHeartbeatAgeMs: scheduler.clock.nowMs() - host.lastSeenMs,
+    realMemoryUsedBytes: beat.realMemoryUsedBytes ?? 0,
   };
 }
 
