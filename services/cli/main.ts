@@ -8,6 +8,7 @@ import { addDeviceCommands } from "./device-commands.js";
 import { addCompletionCommand } from "./completion-command.js";
 import { addSimCommand } from "./sim-command.js";
 import { isServiceError } from "../transport/grpc/host-client.js";
+import { addHaCommands } from "./ha-commands.js";
 import { status } from "@grpc/grpc-js";
 
 /** `xsim`: xl's verbs against simulated hosts, plus cluster commands. */
@@ -23,6 +24,7 @@ export function buildProgram(io: CliIo): Command {
   addSchedulerCommands(program, io);
   addSchedCommands(program, io);
   addDeviceCommands(program, io);
+  addHaCommands(program, io);
   addCompletionCommand(program, io);
   addSimCommand(program, io);
   return program;

@@ -25,10 +25,13 @@ import type { EngineScheduler, StreamSink } from "../dom0/migrate/stream-sink.js
 import { encodeJson, type Bus } from "../contracts/bus.js";
 import { domainEventSubject, heartbeatSubject, migrationSubject } from "../contracts/subjects.js";
 import { buildHeartbeat } from "./heartbeat.js";
-import { Fence } from "./fence.js";
 import type { StateStore } from "../contracts/state-store.js";
 import { ClusterNames } from "../dom0/cluster-names.js";
 import { HostNames } from "../dom0/host-names.js";
+import type { Statefile } from "../contracts/statefile.js";
+import { Fence } from "./fence.js";
+import { LeaseKeeper, type PeerPinger } from "./lease-keeper.js";
+import { ToolstackHaGuests } from "./ha-guests.js";
 
 /** How often the hypervisor runs the guests (workloads, CPU time, I/O) while any has work. */
 export const TICK_INTERVAL_MS = 10;
@@ -37,9 +40,6 @@ export const TICK_INTERVAL_MS = 10;
  * change the toolstack reports, and each migration, wakes it at once. TICK_ELAPSED_MS_MAX's length.
  */
 export const IDLE_TICK_INTERVAL_MS = 1000;
-/** The fence checks for its own heartbeat this often relative to the beat, and at least every FENCE_CHECK_MS_MIN. */
-export const FENCE_CHECKS_PER_BEAT = 4;
-export const FENCE_CHECK_MS_MIN = 50;
 /** PRNG streams forked from the host's seed: the toolstack's is the seed itself. */
 const TOKEN_PRNG_STREAM = 0x70c3;
 
@@ -57,7 +57,10 @@ export interface HostOptions {
   /** The address other hosts reach this one at (known once a transport has bound it). */
   address: () => string;
   heartbeatIntervalMs: number;
-  /** Fence (destroy all DomUs) after this long without hearing our own heartbeat back; 0 = never. */
+  /** HA (docs/specs/ha.md): the lease statefile and the network heartbeat to peers; both or neither. */
+  statefile?: Statefile;
+  ping?: PeerPinger;
+  /** LEGACY, the simulator only until it wires the statefile: destroy all DomUs after this long without our own heartbeat back. */
   fenceTimeoutMs?: number;
   /** Migration ids and one-time tokens; default drawn from a PRNG forked from `seed` (wire real randomness in production). */
   newId?: () => string;
@@ -81,9 +84,11 @@ export class Host implements MigrationEndpoint {
   readonly destination: MigrationDestination;
   /** xentop's CPU(%): the domains' CPU time sampled every CPU_USAGE_SAMPLE_INTERVAL_MS. */
   readonly cpuUsage: CpuUsageSampler;
-  readonly fence: Fence | undefined;
   /** Cluster-wide names (docs/specs/state-store.md), when the host has the cluster's store. */
   readonly names: HostNames | undefined;
+  /** The host's side of HA: lease, peers, hold and fence (docs/specs/ha.md §4). */
+  readonly ha: LeaseKeeper | undefined;
+  readonly fence: Fence | undefined;
   private readonly newId: () => string;
   private readonly newToken: () => string;
   private stops: (() => void)[] = [];
@@ -116,13 +121,23 @@ export class Host implements MigrationEndpoint {
       puller: options.links.puller,
     });
     const bus = options.bus;
-    const fenceTimeoutMs = options.fenceTimeoutMs ?? 0;
-    if (bus && fenceTimeoutMs > 0)
-      this.fence = new Fence(this.toolstack, bus, fenceTimeoutMs, (line) => this.log(line));
     const names = options.store
       ? new HostNames(this.toolstack, new ClusterNames(options.store), (line) => this.log(line))
       : undefined;
     this.names = names;
+    if (bus && (options.fenceTimeoutMs ?? 0) > 0)
+      this.fence = new Fence(this.toolstack, bus, options.fenceTimeoutMs ?? 0, (line) => this.log(line));
+    if (options.statefile && options.ping)
+      this.ha = new LeaseKeeper({
+        hostId: options.spec.hostId,
+        address: options.address,
+        clock: options.clock,
+        statefile: options.statefile,
+        ping: options.ping,
+        guests: new ToolstackHaGuests(this.toolstack),
+        log: (line) => this.log(line),
+        epoch: this.newId(),
+      });
     if (bus)
       this.toolstack.events = {
         domainEvent: (event) => {
@@ -140,23 +155,25 @@ export class Host implements MigrationEndpoint {
     return this.options.address();
   }
 
-  /** Starts the host's clocks: guest ticks, CPU sampling, heartbeats and the fence's checks. */
+  /** Starts the host's clocks: guest ticks, CPU sampling, heartbeats and HA's lease. */
   start(): void {
     const { clock, heartbeatIntervalMs } = this.options;
     this.running = true;
     this.busy = true; // the first tick looks at what there is
     this.scheduleTick(TICK_INTERVAL_MS);
     this.stops.push(() => this.cancelTick?.());
+    const ha = this.ha;
+    if (ha) {
+      ha.start();
+      this.stops.push(() => ha.stop());
+    }
     this.cpuUsage.sample();
     this.stops.push(every(clock, CPU_USAGE_SAMPLE_INTERVAL_MS, () => this.cpuUsage.sample()));
     if (!this.options.bus) return;
     this.publishHeartbeat();
     this.stops.push(every(clock, heartbeatIntervalMs, () => this.publishHeartbeat()));
     const fence = this.fence;
-    if (fence) {
-      const checkMs = Math.max(FENCE_CHECK_MS_MIN, heartbeatIntervalMs / FENCE_CHECKS_PER_BEAT);
-      this.stops.push(every(clock, checkMs, () => fence.check()));
-    }
+    if (fence) this.stops.push(every(clock, Math.max(50, heartbeatIntervalMs / 4), () => fence.check()));
   }
 
   /** Stops every timer of this host; the bus is the wiring's to close. */
@@ -182,6 +199,8 @@ export class Host implements MigrationEndpoint {
   }
 
   private tick(): void {
+    // HA's guard first: a host waking from a stall holds its protected guests before they run.
+    this.ha?.guard();
     if (!this.busy) this.toolstack.hypervisor.skipIdleTime(); // idle since the last tick: nothing ran
     this.toolstack.hypervisor.tick();
     this.busy = this.hasWork;

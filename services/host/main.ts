@@ -8,6 +8,7 @@ import { NatsBus } from "../transport/bus/nats-bus.js";
 import { HOST_ID_PATTERN } from "../contracts/subjects.js";
 import { HostService } from "../wiring/host-service.js";
 import { HEARTBEAT_INTERVAL_MS_DEFAULT } from "../contracts/heartbeat.js";
+import { NatsStatefile } from "../transport/bus/nats-statefile.js";
 import { SCHEDULER_NAMES, type SchedulerName } from "../core/sched/index.js";
 import { SCHEDULER_DEFAULT } from "../core/hypervisor.js";
 import {
@@ -35,7 +36,6 @@ async function main(): Promise<void> {
       "no-hvm": { type: "boolean", default: false },
       seed: { type: "string", default: "1" },
       "heartbeat-ms": { type: "string", default: String(HEARTBEAT_INTERVAL_MS_DEFAULT) },
-      "fence-ms": { type: "string" },
       // Xen's sched= boot option: the vCPU scheduler, credit2 (Xen's default since 4.12) or credit.
       sched: { type: "string", default: SCHEDULER_DEFAULT },
       // xendomains: where guests are saved on SIGTERM and restored from at start.
@@ -75,11 +75,8 @@ async function main(): Promise<void> {
     ...(store ? { store } : {}),
     heartbeatIntervalMs: positive(values["heartbeat-ms"], "--heartbeat-ms"),
     scheduler: schedulerName(values.sched),
-    // Default: fence after 2 missed beats; the scheduler declares a host down after 3.
-    fenceTimeoutMs:
-      values["fence-ms"] === undefined
-        ? 2 * positive(values["heartbeat-ms"], "--heartbeat-ms")
-        : Number(values["fence-ms"]),
+    // HA's lease lives in the JetStream KV bucket of the same nats-server (docs/specs/ha.md §3).
+    ...(bus ? { statefile: new NatsStatefile(bus.connection) } : {}),
   });
   service.toolstack.realMemoryByteCountMax = positive(values["real-memory-mib"], "--real-memory-mib") * MIB;
   await service.start();

@@ -1,19 +1,17 @@
 import { describe, it, expect } from "vitest";
 import type { DomainConfig } from "../dom0/xlcfg/domain-config.js";
-import { HA_RECHECK_INTERVAL_MS, restartHaDomains } from "./ha-restart.js";
+import { restartLostHost } from "./ha-restart.js";
+import { MemoryStatefile } from "../transport/bus/memory-statefile.js";
 import { startSimRig, type SimRig } from "./sim-rig.js";
 import type { FakeGuest } from "./fake-cluster.js";
 
-/** Starts the guests on h1, lets the scheduler record them, kills h1, returns the restart report. */
+/** Starts the guests on h1, lets the scheduler record them, kills h1, restarts what h1's lost lease held. */
 async function killWith(rig: SimRig, guests: readonly FakeGuest[]): Promise<string[]> {
   for (const guest of guests) rig.cluster.addGuest("h1", guest);
   await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h1")));
-  const reports: Array<Promise<string[]>> = [];
-  rig.scheduler.onHostDown((host) => reports.push(restartHaDomains(rig.scheduler, host)));
   rig.cluster.host("h1").alive = false;
   await rig.idle(2000);
-  expect(reports, "h1 declared down once").toHaveLength(1);
-  return rig.run(reports[0] ?? Promise.resolve([]));
+  return rig.run(restartLostHost(rig.scheduler, new MemoryStatefile(), { hostId: "h1", epoch: "e1" }));
 }
 
 const THREE_HOSTS = [
@@ -89,37 +87,27 @@ describe("HA restart", () => {
     await rig.stop();
   });
 
-  it("leaves domains on a down host that still answers, and restarts them once it has fenced", async () => {
+  it("restarts each guest once per lost lease: a second scheduler's round creates nothing", async () => {
     const rig = await startSimRig(THREE_HOSTS);
-    rig.cluster.addGuest("h1", { name: "db", memoryMib: 128, ha: "restart" });
+    const statefile = new MemoryStatefile();
+    for (const guest of [
+      { name: "db", memoryMib: 128, ha: "restart" as const },
+      { name: "web", memoryMib: 128, ha: "best-effort" as const },
+    ])
+      rig.cluster.addGuest("h1", guest);
     await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h1")));
-    const reports: Array<Promise<string[]>> = [];
-    rig.scheduler.onHostDown((host) => reports.push(restartHaDomains(rig.scheduler, host)));
-    rig.cluster.host("h1").silent = true;
-    await rig.idle(1000);
-    expect(await rig.run(reports[0] ?? Promise.resolve([]))).toEqual(["db: still runs on h1, which answers"]);
-    await rig.idle(3 * HA_RECHECK_INTERVAL_MS);
-    expect(rig.cluster.createCalls, "never two copies").toEqual([]);
-    rig.cluster.host("h1").remove("db"); // fenced
-    await rig.idle(HA_RECHECK_INTERVAL_MS + 100);
-    expect(rig.cluster.placements()).toEqual([`db@${rig.cluster.createCalls[0]?.hostId}`]);
-    expect(rig.cluster.createCalls.map((c) => c.name)).toEqual(["db"]);
-    expect(rig.log.some((line) => /HA: restarted db \(restart\) on h[23]/.test(line))).toBe(true);
-    await rig.stop();
-  });
-
-  it("stops looking at a down host once it is back", async () => {
-    const rig = await startSimRig(THREE_HOSTS);
-    rig.cluster.addGuest("h1", { name: "db", memoryMib: 128, ha: "restart" });
-    await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h1")));
-    rig.scheduler.onHostDown((host) => void restartHaDomains(rig.scheduler, host));
-    rig.cluster.host("h1").silent = true;
-    await rig.idle(1000);
-    rig.cluster.host("h1").silent = false;
-    await rig.idle(HA_RECHECK_INTERVAL_MS);
-    rig.cluster.host("h1").remove("db");
-    await rig.idle(3 * HA_RECHECK_INTERVAL_MS);
-    expect(rig.cluster.createCalls).toEqual([]);
+    rig.cluster.host("h1").alive = false;
+    const lost = { hostId: "h1", epoch: "epoch-1" };
+    const [first, second] = await rig.run(
+      Promise.all([
+        restartLostHost(rig.scheduler, statefile, lost),
+        restartLostHost(rig.scheduler, statefile, lost),
+      ]),
+    );
+    expect([...(first ?? []), ...(second ?? [])].filter((r) => /restarted on/.test(r))).toHaveLength(2);
+    expect(rig.cluster.createCalls.map((c) => c.name).sort()).toEqual(["db", "web"]);
+    expect(await rig.run(restartLostHost(rig.scheduler, statefile, lost))).toEqual([]);
+    expect(rig.cluster.createCalls).toHaveLength(2);
     await rig.stop();
   });
 });

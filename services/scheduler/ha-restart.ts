@@ -1,65 +1,61 @@
 import type { Scheduler } from "./scheduler.js";
-import type { HostEntry } from "./cluster-view.js";
 import type { HaRecord } from "./ha-records.js";
+import type { Statefile } from "../contracts/statefile.js";
 import { chooseAndClaim } from "./operations.js";
 import { parseConfig, placementRequest } from "./placement-adapter.js";
 
-/** Times a down host that still answers and still runs HA domains is looked at again. */
-export const HA_RECHECK_COUNT_MAX = 30;
-export const HA_RECHECK_INTERVAL_MS = 1000;
+/** Key of the token that lets one scheduler restart one guest of one lost lease (docs/specs/ha.md §5). */
+export function restartTokenKey(uuid: string, epoch: string): string {
+  return `harestart.${uuid}.${epoch}`;
+}
+
+export interface LostHost {
+  hostId: string;
+  /** The epoch of the lease that was revoked: a guest is restarted once per lost lease. */
+  epoch: string;
+}
 
 /**
- * HA: when a host is declared down, its HA domains are created again on surviving hosts, `restart`
- * priority before `best-effort` (XAPI's ha-restart-priority). The dead host, if it is only cut off,
- * fences itself (destroys its DomUs) before the scheduler's deadline, so no guest runs twice. A
- * host that was declared down but still answers (late heartbeats: a busy scheduler or network)
- * keeps the domains it still runs; they are looked at again while it stays down.
+ * HA restart of a host that provably lost its lease (docs/specs/ha.md §5): its HA domains are
+ * created again on other hosts, `restart` priority before `best-effort` (XAPI's
+ * ha-restart-priority), each only after this scheduler won the domain's restart token with a
+ * compare-and-set, so a second scheduler or a repeated round never starts a second copy.
  */
-export async function restartHaDomains(
+export async function restartLostHost(
   scheduler: Scheduler,
-  deadHost: HostEntry,
-  recheckCount = 0,
+  statefile: Statefile,
+  lost: LostHost,
+  excludeHostIds: readonly string[] = [],
 ): Promise<string[]> {
   const results: string[] = [];
-  const stillThere = await uuidsStillOn(scheduler, deadHost);
-  let waiting = false;
-  for (const record of await scheduler.ha.onHost(deadHost.hostId)) {
+  for (const record of await scheduler.ha.onHost(lost.hostId)) {
     const running = scheduler.view.findDomain(record.uuid);
-    if (running && running.host.hostId !== deadHost.hostId) {
+    if (running && running.host.hostId !== lost.hostId) {
+      await scheduler.ha.moved(record.uuid, running.host.hostId, running.domain.domid);
       results.push(`${record.name}: already runs on ${running.host.hostId}`);
-    } else if (stillThere.has(record.uuid)) {
-      waiting = true;
-      results.push(`${record.name}: still runs on ${deadHost.hostId}, which answers`);
-    } else {
-      results.push(await restartOne(scheduler, record, deadHost));
+      continue;
     }
-  }
-  if (waiting && recheckCount < HA_RECHECK_COUNT_MAX) {
-    scheduler.clock.setTimer(HA_RECHECK_INTERVAL_MS, () => {
-      if (scheduler.view.hosts.get(deadHost.hostId) === deadHost && deadHost.liveness === "down")
-        void restartHaDomains(scheduler, deadHost, recheckCount + 1);
-    });
+    const token = restartTokenKey(record.uuid, lost.epoch);
+    if ((await statefile.create(token, JSON.stringify({ from: lost.hostId }))) === undefined) continue;
+    const result = await restartOne(scheduler, record, [lost.hostId, ...excludeHostIds]);
+    // A protected guest that found no room is tried again next round; best-effort gets one try.
+    if (!result.restarted && record.priority === "restart") await statefile.remove(token);
+    results.push(result.report);
   }
   return results;
 }
 
-/** The uuids a down host still runs, if it answers at all (a killed host does not). */
-async function uuidsStillOn(scheduler: Scheduler, host: HostEntry): Promise<Set<string>> {
-  try {
-    const domains = await scheduler.options.gateway.list(host.address);
-    return new Set(domains.filter((d) => d.domid !== 0).map((d) => d.uuid));
-  } catch {
-    return new Set();
-  }
-}
-
-async function restartOne(scheduler: Scheduler, record: HaRecord, deadHost: HostEntry): Promise<string> {
+async function restartOne(
+  scheduler: Scheduler,
+  record: HaRecord,
+  excludeHostIds: string[],
+): Promise<{ restarted: boolean; report: string }> {
   const config = parseConfig(record.configJson);
-  if (!config) return `${record.name}: not restarted (no config recorded)`;
+  if (!config) return { restarted: false, report: `${record.name}: not restarted (no config recorded)` };
   try {
     const { host: target, claim } = chooseAndClaim(
       scheduler,
-      placementRequest({ ...config, name: record.name }, { excludeHostIds: [deadHost.hostId] }),
+      placementRequest({ ...config, name: record.name }, { excludeHostIds }),
     );
     const configJson = JSON.stringify({ ...config, name: record.name, uuid: record.uuid });
     const domain = await scheduler.options.gateway
@@ -78,10 +74,10 @@ async function restartOne(scheduler: Scheduler, record: HaRecord, deadHost: Host
     await scheduler.ha.moved(record.uuid, target.hostId, domain.domid);
     await scheduler.syncHost(target);
     scheduler.log(`HA: restarted ${record.name} (${record.priority}) on ${target.hostId}`);
-    return `${record.name}: restarted on ${target.hostId}`;
+    return { restarted: true, report: `${record.name}: restarted on ${target.hostId}` };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     scheduler.log(`HA: could not restart ${record.name} (${record.priority}): ${message}`);
-    return `${record.name}: not restarted (${message})`;
+    return { restarted: false, report: `${record.name}: not restarted (${message})` };
   }
 }

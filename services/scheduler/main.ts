@@ -8,7 +8,10 @@ import { schedulerServer } from "../transport/grpc/scheduler-server.js";
 import { GrpcHostGateway } from "../transport/grpc/host-gateway-grpc.js";
 import { Scheduler } from "./scheduler.js";
 import { NatsKvStore } from "../transport/kv/nats-kv-store.js";
-import { restartHaDomains } from "./ha-restart.js";
+import { HaMonitor } from "./ha-monitor.js";
+import { NatsStatefile } from "../transport/bus/nats-statefile.js";
+import { HaService } from "../gen/xensim/v1/ha.js";
+import { haServer } from "../transport/grpc/ha-server.js";
 import { serveShutdownRequests } from "./host-shutdown.js";
 import { startBackground } from "./background.js";
 import { LeaderLease } from "./leader-lease.js";
@@ -42,10 +45,15 @@ async function main(): Promise<void> {
     missedHeartbeatCountMax: Number(values["missed-heartbeats"]),
     log,
   });
+  // HA restarts follow the leases in the statefile, never NATS heartbeats (docs/specs/ha.md §5).
+  const statefile = new NatsStatefile(bus.connection);
+  const ha = new HaMonitor(scheduler, statefile, `scheduler-${process.pid}`);
   await scheduler.start();
   serveShutdownRequests(scheduler, bus);
+  ha.start();
   const server = new Server();
   server.addService(SchedulerService, schedulerServer(scheduler));
+  server.addService(HaService, haServer(ha, statefile, scheduler.clock));
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(values.listen, ServerCredentials.createInsecure(), (error, bound) =>
       error ? reject(error) : resolve(bound),
@@ -56,10 +64,13 @@ async function main(): Promise<void> {
     holderId: values.id ?? `${address}/${process.pid}`,
     address,
   });
-  const stopBackground = startBackground(scheduler, { lease, restartHa: restartHaDomains });
+  // HA restarts come only from HaMonitor's lease decisions (docs/specs/ha.md §5), never from a
+  // host declared down by NATS heartbeats: the background's own restart path stays off.
+  const stopBackground = startBackground(scheduler, { lease, restartHa: () => Promise.resolve([]) });
   process.stdout.write(`${JSON.stringify({ ready: true, address, pid: process.pid })}\n`);
   const stop = () => {
     stopBackground();
+    ha.stop();
     scheduler.stop();
     gateway.close();
     server.tryShutdown(() => void bus.close().finally(() => process.exit(0)));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { restartHaDomains } from "./ha-restart.js";
+import { restartHaDomains } from "./ha-restart-legacy.js";
 import { startSimRig, type SimRig } from "./sim-rig.js";
 import { startBackground } from "./background.js";
 import { RECONCILE_INTERVAL_MS, RECONCILE_UNSEEN_HOST_GRACE_MS } from "./reconcile.js";

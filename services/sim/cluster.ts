@@ -4,7 +4,7 @@ import { runSimulation } from "../core/simulation.js";
 import type { Dom0Spec, HostSpec } from "../core/host-spec.js";
 import { HEARTBEAT_INTERVAL_MS_DEFAULT } from "../contracts/heartbeat.js";
 import { Scheduler } from "../scheduler/scheduler.js";
-import { restartHaDomains } from "../scheduler/ha-restart.js";
+import { restartHaDomains } from "../scheduler/ha-restart-legacy.js";
 import { resumeEvacuations } from "../scheduler/evacuate.js";
 import type { DomainEvent } from "../contracts/domain-event.js";
 import { BROKER_ID, SimNetwork } from "./network.js";

@@ -12,7 +12,11 @@ import type { Bus } from "../contracts/bus.js";
 import { migrationServer } from "../transport/grpc/migration-server.js";
 import { MIGRATION_SERVICE, MIGRATION_SERVER_OPTIONS } from "../transport/grpc/migration-service.js";
 import { grpcMigrationLinks } from "../transport/grpc/grpc-links.js";
-import type { Fence } from "../host/fence.js";
+import type { Statefile } from "../contracts/statefile.js";
+import { HaPeerService } from "../gen/xensim/v1/ha.js";
+import { GrpcPeerPinger, haPeerServer } from "../transport/grpc/ha-peer.js";
+import type { LeaseKeeper } from "../host/lease-keeper.js";
+import { guardServer } from "./guard-server.js";
 import type { SchedulerName } from "../core/sched/index.js";
 import { Host } from "../host/host.js";
 import type { StateStore } from "../contracts/state-store.js";
@@ -28,8 +32,8 @@ export interface HostServiceOptions {
   advertiseAddress?: string;
   bus: Bus | undefined;
   heartbeatIntervalMs: number;
-  /** Fence (destroy all DomUs) after this long without hearing our own heartbeat back; 0 = never. */
-  fenceTimeoutMs?: number;
+  /** The HA statefile (docs/specs/ha.md); without it the host takes no part in HA. */
+  statefile?: Statefile;
   grpcOptions?: Record<string, number>;
   /** The hypervisor's vCPU scheduler (`--sched`); default credit2. */
   scheduler?: SchedulerName;
@@ -44,9 +48,11 @@ export interface HostServiceOptions {
 export class HostService {
   readonly host: Host;
   readonly server: Server;
+  private readonly pinger: GrpcPeerPinger;
   boundPort = 0;
 
   constructor(readonly options: HostServiceOptions) {
+    this.pinger = new GrpcPeerPinger(options.spec.hostId, () => this.address);
     this.host = new Host({
       spec: options.spec,
       dom0: options.dom0,
@@ -58,7 +64,7 @@ export class HostService {
       links: grpcMigrationLinks(credentials.createInsecure()),
       address: () => this.address,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
-      ...(options.fenceTimeoutMs !== undefined ? { fenceTimeoutMs: options.fenceTimeoutMs } : {}),
+      ...(options.statefile ? { statefile: options.statefile, ping: this.pinger.ping } : {}),
       newId: () => randomUUID(),
       newToken: () => randomBytes(16).toString("hex"),
       epochMs: () => Date.now(),
@@ -73,10 +79,23 @@ export class HostService {
       "grpc.http2.min_ping_interval_without_data_ms": 1000,
       ...options.grpcOptions,
     });
+    // A host that wakes from a stall decides about its protected guests before it answers anything.
+    const guard = () => this.host.ha?.guard();
     this.server.addService(
       HostServiceDefinition,
-      hostServer(this.toolstack, options.spec.hostId, this.cpuUsage, this.host.names),
+      guardServer(hostServer(this.toolstack, options.spec.hostId, this.cpuUsage, this.host.names), guard),
     );
+    const ha = this.host.ha;
+    if (ha) {
+      this.server.addService(
+        HaPeerService,
+        haPeerServer(
+          options.spec.hostId,
+          () => ha.view.reaches(this.host.options.clock.nowMs()),
+          (hostId, address) => ha.notePeer(hostId, address),
+        ),
+      );
+    }
     this.server.addService(MIGRATION_SERVICE, migrationServer(this.host));
   }
 
@@ -88,8 +107,8 @@ export class HostService {
     return this.host.migrations;
   }
 
-  get fence(): Fence | undefined {
-    return this.host.fence;
+  get ha(): LeaseKeeper | undefined {
+    return this.host.ha;
   }
 
   /** xentop's CPU(%): the domains' CPU time sampled every CPU_USAGE_SAMPLE_INTERVAL_MS. */
@@ -123,6 +142,7 @@ export class HostService {
 
   async stop(): Promise<void> {
     this.host.stop();
+    this.pinger.close();
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
     await this.options.bus?.close();
   }

@@ -8,8 +8,13 @@ import { freePort } from "./ports.js";
 export interface NatsServerHandle {
   url: string;
   port: number;
-  process: ChildProcess;
+  /** The running server (a new one after startAgain). */
+  readonly process: ChildProcess;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash: the JetStream store stays on disk. */
+  kill9(): Promise<void>;
+  /** Starts the server again on the same port with the same JetStream store. */
+  startAgain(): Promise<void>;
 }
 
 export function natsServerPath(): string {
@@ -31,21 +36,33 @@ export function natsServerPath(): string {
 export async function startNatsServer(): Promise<NatsServerHandle> {
   const port = await freePort();
   const storeDir = mkdtempSync(join(tmpdir(), "xsim-nats-"));
-  const child = spawn(natsServerPath(), ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir], {
-    stdio: "ignore",
-  });
+  const spawnServer = () =>
+    spawn(natsServerPath(), ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir], {
+      stdio: "ignore",
+    });
+  let child = spawnServer();
+  const end = async (signal: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGCONT");
+    child.kill(signal);
+    await exited;
+  };
   await waitForPort(port);
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
-    process: child,
+    get process() {
+      return child;
+    },
     stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        await exited;
-      }
+      await end("SIGTERM");
       rmSync(storeDir, { recursive: true, force: true });
+    },
+    kill9: () => end("SIGKILL"),
+    startAgain: async () => {
+      child = spawnServer();
+      await waitForPort(port);
     },
   };
 }

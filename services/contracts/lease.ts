@@ -1,0 +1,96 @@
+/**
+ * The HA statefile's records (docs/specs/ha.md §1, §3): the cluster's HA setting and each host's
+ * lease, as JSON values in the JetStream KV bucket. Shared by hosts, the scheduler and the CLI.
+ */
+
+/** Key of the cluster's HA setting. */
+export const HA_CONFIG_KEY = "cluster.ha";
+/** Prefix of the hosts' leases: `lease.<hostId>`. */
+export const LEASE_KEY_PREFIX = "lease.";
+
+/** XAPI: the HA timeout must be more than 10 s. */
+export const HA_TIMEOUT_MS_MIN = 10_000;
+/** docs/specs/ha.md §1: 30 s (XAPI's usual is 60 s). */
+export const HA_TIMEOUT_MS_DEFAULT = 30_000;
+/** With --allow-short-timeout (tests): still long enough for a few renewals on a loaded machine. */
+export const HA_TIMEOUT_MS_TEST_MIN = 1_000;
+/** An upper bound so that a typo cannot switch HA off in practice. */
+export const HA_TIMEOUT_MS_MAX = 3_600_000;
+
+export interface HaConfig {
+  enabled: boolean;
+  timeoutMs: number;
+}
+
+export const HA_CONFIG_OFF: HaConfig = { enabled: false, timeoutMs: HA_TIMEOUT_MS_DEFAULT };
+
+export type LeaseState = "live" | "revoked";
+
+export interface LeaseValue {
+  hostId: string;
+  /** Where peers ping this host (gRPC HaPeer). */
+  address: string;
+  /** New at each start of the host process. */
+  epoch: string;
+  state: LeaseState;
+  /** Peers this host sees on the network channel. */
+  sees: string[];
+  /** Who revoked it (a scheduler), when state is revoked. */
+  revokedBy?: string;
+}
+
+export function leaseKey(hostId: string): string {
+  return `${LEASE_KEY_PREFIX}${hostId}`;
+}
+
+export function parseHaConfig(text: string | undefined): HaConfig {
+  if (text === undefined) return HA_CONFIG_OFF;
+  const value = JSON.parse(text) as Partial<HaConfig>;
+  const timeoutMs = typeof value.timeoutMs === "number" ? value.timeoutMs : HA_TIMEOUT_MS_DEFAULT;
+  return { enabled: value.enabled === true, timeoutMs };
+}
+
+export function parseLease(text: string): LeaseValue | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<LeaseValue>;
+    if (typeof value.hostId !== "string" || typeof value.epoch !== "string") return undefined;
+    return {
+      hostId: value.hostId,
+      address: typeof value.address === "string" ? value.address : "",
+      epoch: value.epoch,
+      state: value.state === "revoked" ? "revoked" : "live",
+      sees: Array.isArray(value.sees) ? value.sees.filter((s) => typeof s === "string") : [],
+      ...(typeof value.revokedBy === "string" ? { revokedBy: value.revokedBy } : {}),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The intervals derived from T (docs/specs/ha.md §1). */
+export interface LeaseTiming {
+  timeoutMs: number;
+  renewIntervalMs: number;
+  peerSeenWindowMs: number;
+  isolationConfirmMs: number;
+  restartMarginMs: number;
+}
+
+/** XAPI's t = (T + 10 s) / 10, capped at T / 5. */
+export const RENEW_INTERVAL_T_DIVISOR = 5;
+export const PEER_SEEN_RENEW_COUNT = 2;
+/** A host woken from a stall needs about two ping rounds to see its peers both ways again. */
+export const ISOLATION_CONFIRM_RENEW_COUNT = 3;
+export const RESTART_MARGIN_T_RATIO = 0.5;
+
+export function leaseTiming(timeoutMs: number): LeaseTiming {
+  if (!(timeoutMs > 0)) throw new Error(`leaseTiming: timeout ${timeoutMs} ms is not positive`);
+  const renewIntervalMs = Math.min((timeoutMs + 10_000) / 10, timeoutMs / RENEW_INTERVAL_T_DIVISOR);
+  return {
+    timeoutMs,
+    renewIntervalMs,
+    peerSeenWindowMs: PEER_SEEN_RENEW_COUNT * renewIntervalMs,
+    isolationConfirmMs: ISOLATION_CONFIRM_RENEW_COUNT * renewIntervalMs,
+    restartMarginMs: timeoutMs * RESTART_MARGIN_T_RATIO,
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * The HA statefile (docs/specs/ha.md §3): a key-value store with revisions and compare-and-set,
+ * the JetStream KV bucket in production (transport/bus/nats-statefile.ts), a map in tests.
+ */
+export interface StatefileEntry {
+  value: string;
+  revision: number;
+}
+
+export interface Statefile {
+  read(key: string): Promise<StatefileEntry | undefined>;
+  /** Every key starting with `prefix` (which ends with "."), with its entry. */
+  readAll(prefix: string): Promise<Map<string, StatefileEntry>>;
+  /** Writes unconditionally; returns the new revision. */
+  put(key: string, value: string): Promise<number>;
+  /** Writes only if the key is still at `revision`; returns the new revision, or undefined if not. */
+  update(key: string, value: string, revision: number): Promise<number | undefined>;
+  /** Writes only if the key does not exist; returns the new revision, or undefined if it does. */
+  create(key: string, value: string): Promise<number | undefined>;
+  remove(key: string): Promise<void>;
+}

@@ -1,0 +1,62 @@
+import type { DomainRecord, Toolstack } from "../dom0/toolstack.js";
+
+/** What HA does to a host's guests (docs/specs/ha.md §4): only to those it would restart elsewhere. */
+export interface HaGuests {
+  /** Pauses the protected guests that run; remembers which, for release. */
+  hold(): string[];
+  /** Unpauses what hold paused. */
+  release(): string[];
+  /** Destroys every protected and best-effort guest; unprotected ones keep running. */
+  fence(): string[];
+}
+
+/** Whether HA would restart this guest elsewhere (xsim_ha = restart | best-effort). */
+export function isProtected(record: DomainRecord): boolean {
+  return record.domid !== 0 && record.config.xsim.ha !== undefined;
+}
+
+export class ToolstackHaGuests implements HaGuests {
+  private held = new Set<DomainRecord>();
+
+  constructor(private readonly toolstack: Toolstack) {}
+
+  hold(): string[] {
+    const names: string[] = [];
+    for (const record of this.toolstack.records.values()) {
+      if (!isProtected(record) || this.held.has(record) || record.name.endsWith("--incoming")) continue;
+      const domain = this.toolstack.hypervisor.domain(record.domid);
+      if (!domain || domain.paused) continue;
+      try {
+        this.toolstack.pause(String(record.domid));
+        this.held.add(record);
+        names.push(record.name);
+      } catch {
+        // A guest in migration stays with the migration, which commits through its own handshake.
+      }
+    }
+    return names;
+  }
+
+  release(): string[] {
+    const names: string[] = [];
+    for (const record of this.held) {
+      if (this.toolstack.records.get(record.domid) !== record) continue;
+      try {
+        this.toolstack.unpause(String(record.domid));
+        names.push(record.name);
+      } catch {
+        // Gone or migrating meanwhile: nothing to give back.
+      }
+    }
+    this.held = new Set();
+    return names;
+  }
+
+  fence(): string[] {
+    const fenced = [...this.toolstack.records.values()].filter(isProtected);
+    // "migrated-out" to "fenced", not "destroyed": the scheduler keeps the HA record to restart it.
+    for (const record of fenced) this.toolstack.destroyMigratedAway(record, "fenced");
+    this.held = new Set();
+    return fenced.map((record) => record.name);
+  }
+}

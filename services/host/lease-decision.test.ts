@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { decideLease, mayRenew, type LeaseFacts } from "./lease-decision.js";
+
+const T = 30_000;
+const base: LeaseFacts = {
+  haEnabled: true,
+  timeoutMs: T,
+  isolationConfirmMs: 8000,
+  nowMs: 100_000,
+  lastRenewOkMs: 99_000,
+  revoked: false,
+  standing: "majority",
+  minoritySinceMs: undefined,
+  holding: false,
+};
+
+describe("decideLease (docs/specs/ha.md §4)", () => {
+  it("never holds or fences with HA off, even revoked and alone", () => {
+    expect(decideLease({ ...base, haEnabled: false, revoked: true, standing: "minority" })).toBe("run");
+  });
+
+  it("fences on a revoked lease", () => {
+    expect(decideLease({ ...base, revoked: true })).toBe("fence");
+  });
+
+  it("runs while the lease is younger than T, whatever the network says", () => {
+    expect(
+      decideLease({ ...base, standing: "minority", minoritySinceMs: 0, lastRenewOkMs: 100_000 - T + 1 }),
+    ).toBe("run");
+  });
+
+  it("survives a lost statefile while it sees the majority (XAPI survival rule 2)", () => {
+    expect(decideLease({ ...base, lastRenewOkMs: 0 })).toBe("run");
+  });
+
+  it("fences when its lease lapsed and it has been outside the majority for the peer window", () => {
+    const facts = { ...base, lastRenewOkMs: 100_000 - T, standing: "minority" as const };
+    expect(decideLease({ ...facts, minoritySinceMs: 100_000 - 8000 })).toBe("fence");
+    expect(decideLease({ ...facts, standing: "tie", minoritySinceMs: 100_000 - 8000 })).toBe("fence");
+  });
+
+  it("holds (does not fence) right after waking from a stall: its peers only look silent", () => {
+    const woken = { ...base, lastRenewOkMs: 0, standing: "minority" as const, minoritySinceMs: 100_000 };
+    expect(decideLease(woken)).toBe("hold");
+  });
+
+  it("keeps holding once it sees the majority again until a renewal confirms the lease", () => {
+    expect(decideLease({ ...base, lastRenewOkMs: 0, holding: true })).toBe("hold");
+    expect(decideLease({ ...base, lastRenewOkMs: 99_000, holding: true })).toBe("run");
+  });
+
+  it("renews only with at least half the members", () => {
+    expect([mayRenew("majority"), mayRenew("tie"), mayRenew("minority")]).toEqual([true, true, false]);
+  });
+});

@@ -1,0 +1,226 @@
+import { describe, expect, it } from "vitest";
+import { SimulatedClock, type Clock } from "../core/clock.js";
+import { LeaseKeeper } from "./lease-keeper.js";
+import type { Statefile } from "../contracts/statefile.js";
+import { MemoryStatefile } from "../transport/bus/memory-statefile.js";
+import type { HaGuests } from "./ha-guests.js";
+import { HA_CONFIG_KEY, leaseKey, leaseTiming, parseLease } from "../contracts/lease.js";
+
+const T_MS = 3000;
+const timing = leaseTiming(T_MS);
+
+/** A host's clock whose timers wait while the host is stalled (SIGSTOP), as the OS does. */
+class StallableClock implements Clock {
+  stalled = false;
+  private queued: (() => void)[] = [];
+  constructor(private readonly base: SimulatedClock) {}
+  nowNs(): bigint {
+    return this.base.nowNs();
+  }
+  nowMs(): number {
+    return this.base.nowMs();
+  }
+  setTimer(delayMs: number, fn: () => void): () => void {
+    return this.base.setTimer(delayMs, () => (this.stalled ? this.queued.push(fn) : fn()));
+  }
+  wake(): void {
+    this.stalled = false;
+    const queued = this.queued;
+    this.queued = [];
+    for (const fn of queued) fn();
+  }
+}
+
+/** What HA did to one host's guests, in order, with the guest ticks between. */
+class RecordingGuests implements HaGuests {
+  readonly actions: string[] = [];
+  hold() {
+    this.actions.push("hold");
+    return ["g"];
+  }
+  release() {
+    this.actions.push("release");
+    return ["g"];
+  }
+  fence() {
+    this.actions.push("fence");
+    return ["g"];
+  }
+}
+
+interface SimHost {
+  id: string;
+  clock: StallableClock;
+  keeper: LeaseKeeper;
+  guests: RecordingGuests;
+  /** The link to the statefile is cut. */
+  statefileCut: boolean;
+  /** The links to every peer are cut. */
+  peersCut: boolean;
+  ticks: number;
+}
+
+function cuttable(statefile: Statefile, isCut: () => boolean): Statefile {
+  const reach = <T>(fn: () => Promise<T>) => (isCut() ? Promise.reject(new Error("cut")) : fn());
+  return {
+    read: (key) => reach(() => statefile.read(key)),
+    readAll: (prefix) => reach(() => statefile.readAll(prefix)),
+    put: (key, value) => reach(() => statefile.put(key, value)),
+    update: (key, value, revision) => reach(() => statefile.update(key, value, revision)),
+    create: (key, value) => reach(() => statefile.create(key, value)),
+    remove: (key) => reach(() => statefile.remove(key)),
+  };
+}
+
+async function startCluster(haEnabled: boolean, ids = ["h1", "h2", "h3"]) {
+  const clock = new SimulatedClock();
+  const statefile = new MemoryStatefile();
+  await statefile.put(HA_CONFIG_KEY, JSON.stringify({ enabled: haEnabled, timeoutMs: T_MS }));
+  const hosts = new Map<string, SimHost>();
+  for (const id of ids) {
+    const hostClock = new StallableClock(clock);
+    const guests = new RecordingGuests();
+    const host: SimHost = {
+      id,
+      clock: hostClock,
+      guests,
+      statefileCut: false,
+      peersCut: false,
+      ticks: 0,
+    } as SimHost;
+    host.keeper = new LeaseKeeper({
+      hostId: id,
+      address: () => id,
+      clock: hostClock,
+      statefile: cuttable(statefile, () => host.statefileCut),
+      ping: (address) => {
+        const peer = hosts.get(address);
+        const ok = peer !== undefined && !peer.clock.stalled && !peer.peersCut && !host.peersCut;
+        if (ok) peer.keeper.notePeer(id, id);
+        return Promise.resolve(ok ? peer.keeper.view.reaches(clock.nowMs()) : undefined);
+      },
+      guests,
+      log: () => undefined,
+      epoch: `epoch-${id}`,
+    });
+    hosts.set(id, host);
+  }
+  for (const host of hosts.values()) {
+    host.keeper.start();
+    const tick = () => {
+      host.keeper.guard();
+      host.ticks++;
+      host.guests.actions.push("tick");
+      host.clock.setTimer(100, tick);
+    };
+    host.clock.setTimer(100, tick);
+  }
+  const run = async (ms: number) => {
+    for (let t = 0; t < ms; t += 20) {
+      clock.advanceMs(20);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  // Leases created, then pings both ways: a few rounds.
+  await run(6 * timing.renewIntervalMs);
+  const host = (id: string) => hosts.get(id) as SimHost;
+  const actions = (id: string) => host(id).guests.actions.filter((a) => a !== "tick");
+  return { clock, statefile, hosts, host, actions, run };
+}
+
+describe("LeaseKeeper on the simulated clock (docs/specs/ha.md §4)", () => {
+  it("renews its lease with the peers it sees", async () => {
+    const c = await startCluster(true);
+    const lease = parseLease((await c.statefile.read(leaseKey("h1")))?.value ?? "");
+    expect(lease?.state).toBe("live");
+    expect(lease?.sees).toEqual(["h2", "h3"]);
+  });
+
+  it("loses the statefile for 20 × T with HA on: nothing held, nothing fenced (survival rule 2)", async () => {
+    const c = await startCluster(true);
+    for (const host of c.hosts.values()) host.statefileCut = true;
+    await c.run(20 * T_MS);
+    for (const id of ["h1", "h2", "h3"]) expect(c.actions(id), id).toEqual([]);
+  });
+
+  it("HA off: a host cut from everything and stalled keeps its guests", async () => {
+    const c = await startCluster(false);
+    const h1 = c.host("h1");
+    h1.statefileCut = h1.peersCut = true;
+    await c.run(5 * T_MS);
+    h1.clock.stalled = true;
+    await c.run(5 * T_MS);
+    h1.clock.wake();
+    await c.run(T_MS);
+    expect(c.actions("h1")).toEqual([]);
+  });
+
+  it("cut from its peers but not the statefile: stops renewing and fences only itself, before T + margin", async () => {
+    const c = await startCluster(true);
+    const h1 = c.host("h1");
+    const before = (await c.statefile.read(leaseKey("h1")))?.revision ?? 0;
+    h1.peersCut = true;
+    let fencedAtMs: number | undefined;
+    const cutAtMs = c.clock.nowMs();
+    for (let t = 0; t < 3 * T_MS && fencedAtMs === undefined; t += 100) {
+      await c.run(100);
+      if (c.actions("h1").includes("fence")) fencedAtMs = c.clock.nowMs();
+    }
+    expect(fencedAtMs).toBeDefined();
+    const lastRenewal = (await c.statefile.read(leaseKey("h1")))?.revision ?? 0;
+    expect(lastRenewal).toBeGreaterThan(before);
+    expect((fencedAtMs ?? 0) - cutAtMs).toBeLessThan(T_MS + timing.restartMarginMs);
+    expect(c.actions("h2")).toEqual([]);
+    expect(c.actions("h3")).toEqual([]);
+  });
+
+  it("cut from everything: fences once its lease lapsed outside the majority", async () => {
+    const c = await startCluster(true);
+    const h1 = c.host("h1");
+    h1.statefileCut = h1.peersCut = true;
+    await c.run(T_MS + timing.isolationConfirmMs + 200);
+    expect(c.actions("h1")).toContain("fence");
+    expect(c.actions("h2")).toEqual([]);
+  });
+
+  it("woken from a stall past T with its lease revoked: holds before any tick, then fences", async () => {
+    const c = await startCluster(true);
+    const h1 = c.host("h1");
+    h1.clock.stalled = true;
+    await c.run(2 * T_MS);
+    const entry = await c.statefile.read(leaseKey("h1"));
+    const lease = parseLease(entry?.value ?? "");
+    await c.statefile.update(
+      leaseKey("h1"),
+      JSON.stringify({ ...lease, state: "revoked" }),
+      entry?.revision ?? 0,
+    );
+    const ticksBefore = h1.guests.actions.length;
+    h1.clock.wake();
+    await c.run(2 * timing.renewIntervalMs);
+    const after = h1.guests.actions.slice(ticksBefore);
+    expect(after[0], "the first thing after waking").toBe("hold");
+    expect(after).toContain("fence");
+    expect(after.indexOf("fence")).toBeLessThan(after.lastIndexOf("tick") + 1);
+  });
+
+  it("woken from a stall past T with its lease intact: holds, then releases once renewed", async () => {
+    const c = await startCluster(true);
+    const h1 = c.host("h1");
+    h1.clock.stalled = true;
+    await c.run(2 * T_MS);
+    h1.clock.wake();
+    await c.run(3 * timing.renewIntervalMs);
+    expect(c.actions("h1")).toEqual(["hold", "release"]);
+  });
+
+  it("a stall shorter than T changes nothing", async () => {
+    const c = await startCluster(true);
+    const h1 = c.host("h1");
+    h1.clock.stalled = true;
+    await c.run(T_MS / 2);
+    h1.clock.wake();
+    await c.run(3 * T_MS);
+    expect(c.actions("h1")).toEqual([]);
+  });
+});

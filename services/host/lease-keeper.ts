@@ -1,0 +1,261 @@
+import type { Clock } from "../core/clock.js";
+import type { Statefile } from "../contracts/statefile.js";
+import type { HaGuests } from "./ha-guests.js";
+import { PeerView } from "./peer-view.js";
+import { decideLease, mayRenew, type LeaseVerdict } from "./lease-decision.js";
+import {
+  HA_CONFIG_KEY,
+  HA_CONFIG_OFF,
+  LEASE_KEY_PREFIX,
+  leaseKey,
+  leaseTiming,
+  parseHaConfig,
+  parseLease,
+  type HaConfig,
+  type LeaseTiming,
+  type LeaseValue,
+} from "../contracts/lease.js";
+
+/**
+ * The network heartbeat to one peer: resolves with the peers it reaches itself if it answered
+ * within `deadlineMs`, undefined if not.
+ */
+export type PeerPinger = (address: string, deadlineMs: number) => Promise<readonly string[] | undefined>;
+
+export interface LeaseKeeperOptions {
+  hostId: string;
+  /** Where peers ping this host. */
+  address: () => string;
+  clock: Clock;
+  statefile: Statefile;
+  ping: PeerPinger;
+  guests: HaGuests;
+  log: (line: string) => void;
+  /** New at each start of the host process (docs/specs/ha.md §3). */
+  epoch: string;
+}
+
+/**
+ * A host's side of HA (docs/specs/ha.md §3-4): renews its lease in the statefile, pings its peers
+ * on the network channel, and holds or fences its protected guests when the decision says so.
+ * `guard()` is cheap and synchronous: the host calls it before every guest tick and RPC.
+ */
+export class LeaseKeeper {
+  private config: HaConfig = HA_CONFIG_OFF;
+  private timing: LeaseTiming = leaseTiming(HA_CONFIG_OFF.timeoutMs);
+  readonly view: PeerView;
+  private readonly addresses = new Map<string, string>();
+  private readonly pinging = new Set<string>();
+  private revision: number | undefined;
+  private lastRenewOkMs: number;
+  private revoked = false;
+  private minoritySinceMs: number | undefined;
+  private holding = false;
+  private roundRunning = false;
+  private failing = false;
+  private stopped = false;
+  private readonly cancels = new Map<string, () => void>();
+  private readonly rounds = new Map<string, () => void>();
+  fenceCount = 0;
+  private epoch: string;
+
+  constructor(private readonly options: LeaseKeeperOptions) {
+    this.epoch = options.epoch;
+    this.lastRenewOkMs = options.clock.nowMs();
+    this.view = new PeerView(options.hostId, this.timing.peerSeenWindowMs, this.timing.timeoutMs);
+  }
+
+  start(): void {
+    this.loop("statefile", () => this.statefileRound());
+    this.loop("ping", () => this.pingRound());
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const cancel of this.cancels.values()) cancel();
+  }
+
+  get haConfig(): HaConfig {
+    return this.config;
+  }
+
+  /** A peer pinged us: we ping it back even before we read its lease. */
+  notePeer(hostId: string, address: string): void {
+    if (hostId !== this.options.hostId) this.addresses.set(hostId, address);
+  }
+
+  /** Evaluates the decision now and acts on it; returns the verdict (tests, logs). */
+  guard(): LeaseVerdict {
+    if (!this.config.enabled && !this.holding) return "run";
+    const nowMs = this.options.clock.nowMs();
+    const standing = this.view.standing(nowMs);
+    if (standing === "majority") this.minoritySinceMs = undefined;
+    else this.minoritySinceMs ??= nowMs;
+    const verdict = decideLease({
+      haEnabled: this.config.enabled,
+      timeoutMs: this.timing.timeoutMs,
+      isolationConfirmMs: this.timing.isolationConfirmMs,
+      nowMs,
+      lastRenewOkMs: this.lastRenewOkMs,
+      revoked: this.revoked,
+      standing,
+      minoritySinceMs: this.minoritySinceMs,
+      holding: this.holding,
+    });
+    this.act(verdict, nowMs);
+    return verdict;
+  }
+
+  private act(verdict: LeaseVerdict, nowMs: number): void {
+    const ageMs = (nowMs - this.lastRenewOkMs).toFixed(0);
+    if (verdict === "hold" && !this.holding) {
+      this.holding = true;
+      const held = this.options.guests.hold();
+      this.options.log(
+        `HA: lease unconfirmed for ${ageMs} ms: holding (paused) ${held.join(", ") || "none"}`,
+      );
+    } else if (verdict === "run" && this.holding) {
+      this.holding = false;
+      const released = this.options.guests.release();
+      this.options.log(`HA: lease confirmed: released ${released.join(", ") || "none"}`);
+    } else if (verdict === "fence") {
+      const fenced = this.options.guests.fence();
+      this.fenceCount++;
+      const why = this.revoked ? "lease revoked" : `lease lapsed ${ageMs} ms ago outside the majority`;
+      this.options.log(`HA: fencing (${why}): destroyed ${fenced.join(", ") || "none"}`);
+      this.rejoin(nowMs);
+    }
+  }
+
+  /** After fencing, as a rebooted XAPI host: a new lease, nothing protected left to run. */
+  private rejoin(nowMs: number): void {
+    this.holding = false;
+    this.revoked = false;
+    this.revision = undefined;
+    this.lastRenewOkMs = nowMs;
+    this.minoritySinceMs = undefined;
+    this.epoch = `${this.options.epoch}.${this.fenceCount}`;
+  }
+
+  /** Runs `round` now and every renew interval (rescheduled when T changes). */
+  private loop(name: string, round: () => Promise<void>): void {
+    const run = () => {
+      if (this.stopped) return;
+      round().catch((error: unknown) => this.options.log(`HA ${name} round failed: ${String(error)}`));
+      this.cancels.set(name, this.options.clock.setTimer(this.timing.renewIntervalMs, run));
+    };
+    this.rounds.set(name, run);
+    run();
+  }
+
+  /** The network channel: one ping in flight per peer, answered within a renew interval. */
+  private async pingRound(): Promise<void> {
+    const pings: Promise<void>[] = [];
+    for (const [hostId, address] of this.addresses) {
+      if (this.pinging.has(hostId)) continue;
+      this.pinging.add(hostId);
+      pings.push(
+        this.options
+          .ping(address, this.timing.renewIntervalMs)
+          .then((reaches) => {
+            if (reaches) this.view.onPong(hostId, reaches, this.options.clock.nowMs());
+          })
+          .finally(() => this.pinging.delete(hostId)),
+      );
+    }
+    await Promise.all(pings);
+    this.guard();
+  }
+
+  /** The statefile: read the setting and the leases, then renew ours (one round at a time). */
+  private async statefileRound(): Promise<void> {
+    if (this.roundRunning) return;
+    this.roundRunning = true;
+    try {
+      await this.readStatefile();
+      await this.renew();
+      if (this.failing) this.options.log("HA: statefile reachable again");
+      this.failing = false;
+    } catch (error) {
+      if (!this.failing) this.options.log(`HA: statefile unreachable: ${String(error)}`);
+      this.failing = true;
+    } finally {
+      this.roundRunning = false;
+      this.guard();
+    }
+  }
+
+  private async readStatefile(): Promise<void> {
+    const statefile = this.options.statefile;
+    this.setConfig(parseHaConfig((await statefile.read(HA_CONFIG_KEY))?.value));
+    const entries = await statefile.readAll(LEASE_KEY_PREFIX);
+    const nowMs = this.options.clock.nowMs();
+    for (const [key, entry] of entries) {
+      const lease = parseLease(entry.value);
+      if (!lease) continue;
+      const hostId = key.slice(LEASE_KEY_PREFIX.length);
+      if (hostId === this.options.hostId) {
+        this.noteOwnLease(lease, entry.revision);
+        continue;
+      }
+      if (lease.address) this.addresses.set(hostId, lease.address);
+      this.view.onLease(hostId, entry.revision, lease.state === "revoked", nowMs);
+    }
+    for (const hostId of this.view.knownPeers()) if (!entries.has(leaseKey(hostId))) this.view.forget(hostId);
+    if (!entries.has(leaseKey(this.options.hostId))) this.revision = undefined;
+  }
+
+  private noteOwnLease(lease: LeaseValue, revision: number): void {
+    if (lease.epoch !== this.epoch) return;
+    if (lease.state === "revoked" && !this.revoked) {
+      this.revoked = true;
+      this.options.log(`HA: our lease was revoked by ${lease.revokedBy ?? "the scheduler"}`);
+    } else if (lease.state === "live" && this.revision === undefined) {
+      this.revision = revision;
+    }
+  }
+
+  private async renew(): Promise<void> {
+    const sentMs = this.options.clock.nowMs();
+    if (this.revoked || !mayRenew(this.view.standing(sentMs))) return;
+    const value: LeaseValue = {
+      hostId: this.options.hostId,
+      address: this.options.address(),
+      epoch: this.epoch,
+      state: "live",
+      sees: this.view.sees(sentMs),
+    };
+    const text = JSON.stringify(value);
+    const key = leaseKey(this.options.hostId);
+    const revision =
+      this.revision === undefined
+        ? await this.options.statefile.put(key, text)
+        : await this.options.statefile.update(key, text, this.revision);
+    if (revision === undefined) {
+      // Someone else wrote our lease: the next read says whether it was a revocation.
+      this.revision = undefined;
+      await this.readStatefile();
+      return;
+    }
+    this.revision = revision;
+    this.lastRenewOkMs = sentMs;
+  }
+
+  private setConfig(config: HaConfig): void {
+    if (config.enabled !== this.config.enabled || config.timeoutMs !== this.config.timeoutMs)
+      this.options.log(`HA: ${config.enabled ? `enabled, T = ${config.timeoutMs} ms` : "disabled"}`);
+    const intervalMs = this.timing.renewIntervalMs;
+    this.config = config;
+    this.timing = leaseTiming(config.timeoutMs);
+    this.view.setWindows(this.timing.peerSeenWindowMs, this.timing.timeoutMs);
+    if (this.timing.renewIntervalMs < intervalMs) {
+      for (const [name, cancel] of this.cancels) {
+        cancel();
+        this.cancels.set(
+          name,
+          this.options.clock.setTimer(this.timing.renewIntervalMs, () => this.rounds.get(name)?.()),
+        );
+      }
+    }
+  }
+}

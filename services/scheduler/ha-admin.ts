@@ -1,0 +1,54 @@
+import { ToolstackError } from "../dom0/errors.js";
+import type { Statefile } from "../contracts/statefile.js";
+import {
+  HA_CONFIG_KEY,
+  HA_TIMEOUT_MS_DEFAULT,
+  HA_TIMEOUT_MS_MAX,
+  HA_TIMEOUT_MS_MIN,
+  HA_TIMEOUT_MS_TEST_MIN,
+  type HaConfig,
+} from "../contracts/lease.js";
+import type { HaMonitor } from "./ha-monitor.js";
+import type { HaState } from "../gen/xensim/v1/ha.js";
+
+/** `xsim ha-enable [--timeout T]` (docs/specs/ha.md §1): checks T, then writes the cluster setting. */
+export async function enableHa(
+  statefile: Statefile,
+  request: { timeoutMs: number; allowShortTimeout: boolean },
+): Promise<HaConfig> {
+  const timeoutMs = request.timeoutMs || HA_TIMEOUT_MS_DEFAULT;
+  const floorMs = request.allowShortTimeout ? HA_TIMEOUT_MS_TEST_MIN : HA_TIMEOUT_MS_MIN + 1;
+  if (!Number.isInteger(timeoutMs) || timeoutMs < floorMs || timeoutMs > HA_TIMEOUT_MS_MAX) {
+    const why = request.allowShortTimeout
+      ? `between ${HA_TIMEOUT_MS_TEST_MIN / 1000} s and ${HA_TIMEOUT_MS_MAX / 1000} s`
+      : `more than ${HA_TIMEOUT_MS_MIN / 1000} s (as XAPI requires) and at most ${HA_TIMEOUT_MS_MAX / 1000} s; --allow-short-timeout for tests`;
+    throw new ToolstackError(
+      "INVALID_ARGUMENT",
+      `--timeout ${timeoutMs / 1000} s: the HA timeout must be ${why}`,
+    );
+  }
+  const config: HaConfig = { enabled: true, timeoutMs };
+  await statefile.put(HA_CONFIG_KEY, JSON.stringify(config));
+  return config;
+}
+
+export async function disableHa(statefile: Statefile, current: HaConfig): Promise<HaConfig> {
+  const config: HaConfig = { enabled: false, timeoutMs: current.timeoutMs };
+  await statefile.put(HA_CONFIG_KEY, JSON.stringify(config));
+  return config;
+}
+
+/** What `xsim ha-status` shows: the setting and each lease as this scheduler observes it. */
+export function haState(monitor: HaMonitor, config: HaConfig, nowMs: number): HaState {
+  return {
+    enabled: config.enabled,
+    timeoutMs: config.timeoutMs,
+    hosts: monitor.observer.all().map((o) => ({
+      hostId: o.hostId,
+      state: o.lease.state,
+      ageMs: Math.round(nowMs - o.sinceMs),
+      sees: o.lease.sees,
+      revision: o.revision,
+    })),
+  };
+}

@@ -1,0 +1,130 @@
+import type { Scheduler } from "./scheduler.js";
+import type { Statefile } from "../contracts/statefile.js";
+import { LeaseObserver, type ObservedLease } from "./ha-lease-observer.js";
+import { restartLostHost } from "./ha-restart.js";
+import { parseConfig } from "./placement-adapter.js";
+import {
+  HA_CONFIG_KEY,
+  HA_CONFIG_OFF,
+  LEASE_KEY_PREFIX,
+  leaseKey,
+  leaseTiming,
+  parseHaConfig,
+  parseLease,
+  type HaConfig,
+  type LeaseValue,
+} from "../contracts/lease.js";
+
+/**
+ * The scheduler's side of HA (docs/specs/ha.md §5), derived from the statefile alone so that any
+ * scheduler (a new one, a standby) reaches the same decision: observe the leases, revoke a lost
+ * one with compare-and-set at the revision observed, restart the guests of revoked leases once.
+ * NATS heartbeats play no part. Every round catches its errors: a missing broker is a round that
+ * observed nothing, never a crash.
+ */
+export class HaMonitor {
+  readonly observer = new LeaseObserver();
+  config: HaConfig = HA_CONFIG_OFF;
+  private running = false;
+  private failing = false;
+  private stopped = false;
+  private cancel: (() => void) | undefined;
+  /** Unprotected guests reported lost, per lost lease epoch (reported once). */
+  private readonly reported = new Set<string>();
+
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly statefile: Statefile,
+    private readonly schedulerId: string,
+  ) {}
+
+  start(): void {
+    const run = () => {
+      if (this.stopped) return;
+      void this.round();
+      this.cancel = this.scheduler.clock.setTimer(leaseTiming(this.config.timeoutMs).renewIntervalMs, run);
+    };
+    run();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.cancel?.();
+  }
+
+  /** One observation and what follows from it; resolves when done (tests await it). */
+  async round(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      await this.observe();
+      if (this.config.enabled) await this.act();
+      if (this.failing) this.scheduler.log("HA: statefile reachable again; observing leases afresh");
+      this.failing = false;
+    } catch (error) {
+      this.observer.reset();
+      if (!this.failing) this.scheduler.log(`HA: statefile unreachable, nothing decided: ${String(error)}`);
+      this.failing = true;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async observe(): Promise<void> {
+    this.config = parseHaConfig((await this.statefile.read(HA_CONFIG_KEY))?.value);
+    const leases = new Map<string, { lease: LeaseValue; revision: number }>();
+    for (const [key, entry] of await this.statefile.readAll(LEASE_KEY_PREFIX)) {
+      const lease = parseLease(entry.value);
+      if (lease) leases.set(key.slice(LEASE_KEY_PREFIX.length), { lease, revision: entry.revision });
+    }
+    this.observer.observe(leases, this.scheduler.clock.nowMs());
+  }
+
+  private async act(): Promise<void> {
+    const nowMs = this.scheduler.clock.nowMs();
+    for (const lost of this.observer.lost(nowMs, leaseTiming(this.config.timeoutMs))) await this.revoke(lost);
+    const revoked = this.observer.all().filter((o) => o.lease.state === "revoked");
+    const notLive = revoked.map((o) => o.hostId);
+    for (const o of revoked) {
+      await restartLostHost(
+        this.scheduler,
+        this.statefile,
+        { hostId: o.hostId, epoch: o.lease.epoch },
+        notLive,
+      );
+      this.reportUnprotected(o);
+    }
+  }
+
+  private async revoke(lost: ObservedLease): Promise<void> {
+    const value: LeaseValue = { ...lost.lease, state: "revoked", revokedBy: this.schedulerId };
+    const ageMs = (this.scheduler.clock.nowMs() - lost.sinceMs).toFixed(0);
+    const revision = await this.statefile.update(leaseKey(lost.hostId), JSON.stringify(value), lost.revision);
+    if (revision === undefined) {
+      this.scheduler.log(`HA: ${lost.hostId} renewed its lease meanwhile: not revoked`);
+      return;
+    }
+    this.scheduler.log(
+      `HA: revoked the lease of ${lost.hostId} (unchanged for ${ageMs} ms, unseen by its peers)`,
+    );
+    this.observer.observe(
+      new Map([
+        ...this.observer.all().map((o) => [o.hostId, { lease: o.lease, revision: o.revision }] as const),
+        [lost.hostId, { lease: value, revision }],
+      ]),
+      this.scheduler.clock.nowMs(),
+    );
+  }
+
+  /** Unprotected guests of a lost host are not restarted (XAPI): say so once. */
+  private reportUnprotected(o: ObservedLease): void {
+    const key = `${o.hostId}.${o.lease.epoch}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    const host = this.scheduler.view.hosts.get(o.hostId);
+    const lost = [...(host?.domains.values() ?? [])]
+      .filter((d) => parseConfig(d.configJson)?.xsim.ha === undefined)
+      .map((d) => d.name);
+    if (lost.length > 0) this.scheduler.log(`HA: lost with ${o.hostId} (unprotected): ${lost.join(", ")}`);
+  }
+}

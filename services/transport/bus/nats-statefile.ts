@@ -1,0 +1,88 @@
+import type { KV, NatsConnection } from "nats";
+import type { Statefile, StatefileEntry } from "../../contracts/statefile.js";
+
+/** The bucket the scheduler keeps its state in; the HA statefile keys live beside (docs/specs/ha.md). */
+export const STATEFILE_BUCKET = "xsim-scheduler";
+/** A KV request gives up after this long (a paused nats-server must not block a renewal loop). */
+export const STATEFILE_REQUEST_TIMEOUT_MS = 2000;
+
+/** The statefile over a JetStream key-value bucket; compare-and-set is `kv.update(key, value, rev)`. */
+export class NatsStatefile implements Statefile {
+  private kv: KV | undefined;
+
+  constructor(
+    private readonly connection: NatsConnection,
+    private readonly timeoutMs = STATEFILE_REQUEST_TIMEOUT_MS,
+  ) {}
+
+  async read(key: string): Promise<StatefileEntry | undefined> {
+    const entry = await this.call((kv) => kv.get(key));
+    if (!entry || entry.operation !== "PUT") return undefined;
+    return { value: entry.string(), revision: entry.revision };
+  }
+
+  async readAll(prefix: string): Promise<Map<string, StatefileEntry>> {
+    const keys = await this.call(async (kv) => {
+      const found: string[] = [];
+      for await (const key of await kv.keys(`${prefix}>`)) found.push(key);
+      return found;
+    });
+    const entries = new Map<string, StatefileEntry>();
+    for (const key of keys.sort()) {
+      const entry = await this.read(key);
+      if (entry) entries.set(key, entry);
+    }
+    return entries;
+  }
+
+  async put(key: string, value: string): Promise<number> {
+    return this.call((kv) => kv.put(key, value));
+  }
+
+  async update(key: string, value: string, revision: number): Promise<number | undefined> {
+    try {
+      return await this.call((kv) => kv.update(key, value, revision));
+    } catch (error) {
+      if (isCasLost(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async create(key: string, value: string): Promise<number | undefined> {
+    try {
+      return await this.call((kv) => kv.create(key, value));
+    } catch (error) {
+      if (isCasLost(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.call((kv) => kv.delete(key));
+  }
+
+  /** One KV call; after a failure the bucket is opened again (a restarted nats-server). */
+  private async call<T>(fn: (kv: KV) => Promise<T>): Promise<T> {
+    try {
+      return await fn(await this.bucket());
+    } catch (error) {
+      if (!isCasLost(error)) this.kv = undefined;
+      throw error;
+    }
+  }
+
+  /** Opens (creating if needed) the bucket, again after a failure (a restarted nats-server). */
+  private async bucket(): Promise<KV> {
+    if (this.kv) return this.kv;
+    const kv = await this.connection
+      .jetstream({ timeout: this.timeoutMs })
+      .views.kv(STATEFILE_BUCKET, { history: 1, timeout: this.timeoutMs });
+    this.kv = kv;
+    return kv;
+  }
+}
+
+/** JetStream's answer to a compare-and-set at a revision that is not the last one (err_code 10071). */
+function isCasLost(error: unknown): boolean {
+  return error instanceof Error && /wrong last sequence|10071/i.test(error.message);
+}

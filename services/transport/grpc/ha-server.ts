@@ -1,0 +1,24 @@
+import type { HaServer } from "../../gen/xensim/v1/ha.js";
+import type { Statefile } from "../../contracts/statefile.js";
+import type { HaMonitor } from "../../scheduler/ha-monitor.js";
+import type { Clock } from "../../core/clock.js";
+import { disableHa, enableHa, haState } from "../../scheduler/ha-admin.js";
+import { unary } from "./status.js";
+
+/** The scheduler's Ha service: `xsim ha-enable`, `ha-disable`, `ha-status` (docs/specs/ha.md §1). */
+export function haServer(monitor: HaMonitor, statefile: Statefile, clock: Clock): HaServer {
+  return {
+    enable: unary(async (request) => {
+      monitor.config = await enableHa(statefile, request);
+      return haState(monitor, monitor.config, clock.nowMs());
+    }),
+    disable: unary(async () => {
+      monitor.config = await disableHa(statefile, monitor.config);
+      return haState(monitor, monitor.config, clock.nowMs());
+    }),
+    status: unary(async () => {
+      await monitor.round();
+      return haState(monitor, monitor.config, clock.nowMs());
+    }),
+  };
+}

@@ -1,0 +1,156 @@
+import { expect } from "vitest";
+import { waitUntil, type TestHost } from "./migration-cluster.js";
+import {
+  startSchedulerCluster,
+  waitForSynced,
+  type SchedulerCluster,
+  type SchedulerHostOptions,
+} from "./scheduler-cluster.js";
+import {
+  checksumOf,
+  createGuest,
+  haEnable,
+  haStatus,
+  listWithin,
+  startSampler,
+  type FaultRow,
+  type SampleReport,
+} from "./ha-faults.js";
+
+/** T in the fault tests: short, as `ha-enable --allow-short-timeout` allows; margin T/2. */
+export const TEST_HA_TIMEOUT_MS = 3000;
+export const TEST_HA_RESTART_DEADLINE_MS = TEST_HA_TIMEOUT_MS * 1.5;
+
+export interface Guest {
+  name: string;
+  uuid: string;
+  hostId: string;
+  ha: "restart" | "best-effort" | undefined;
+  paused: boolean;
+}
+
+export interface HaCluster {
+  cluster: SchedulerCluster;
+  guests: Guest[];
+  /** Checksums of the paused guests, taken before any fault. */
+  checksums: Map<string, string>;
+  origin: Map<string, string>;
+  host(hostId: string): TestHost;
+}
+
+/**
+ * Three hosts, the scheduler, HA on with T = TEST_HA_TIMEOUT_MS (unless `haOn` is false), and on
+ * each host a protected guest `pN`, an unprotected `uN` and a paused protected `zN`.
+ */
+export async function startHaCluster(
+  prefix: string,
+  octet: number,
+  haOn = true,
+  hostOptions: (index: number) => Partial<SchedulerHostOptions> = () => ({}),
+): Promise<HaCluster> {
+  const ids = [1, 2, 3].map((i) => `${prefix}${i}`);
+  const cluster = await startSchedulerCluster(
+    ids.map((hostId, i) => ({
+      hostId,
+      listenHost: `127.0.${octet}.${i + 1}`,
+      memoryMib: 1024,
+      dom0MemoryMib: 256,
+      ...hostOptions(i),
+    })),
+  );
+  const guests: Guest[] = [];
+  for (const [i, hostId] of ids.entries()) {
+    const host = cluster.host(hostId);
+    for (const [name, ha, paused] of [
+      [`${prefix}p${i + 1}`, "restart", false],
+      [`${prefix}u${i + 1}`, undefined, false],
+      [`${prefix}z${i + 1}`, "restart", true],
+    ] as const) {
+      const domain = await createGuest(host, name, { ...(ha ? { ha } : {}), paused });
+      guests.push({ name, uuid: domain.uuid, hostId, ha, paused });
+    }
+  }
+  await waitForSynced(
+    cluster.scheduler,
+    guests.map((g) => g.name),
+  );
+  if (haOn) {
+    await haEnable(cluster.scheduler, TEST_HA_TIMEOUT_MS);
+    await waitForLiveset(cluster, ids);
+  }
+  const checksums = new Map<string, string>();
+  for (const g of guests.filter((g) => g.paused))
+    checksums.set(g.name, await checksumOf(cluster.host(g.hostId), g.name));
+  return {
+    cluster,
+    guests,
+    checksums,
+    origin: new Map(guests.map((g) => [g.uuid, g.hostId])),
+    host: (hostId) => cluster.host(hostId),
+  };
+}
+
+/** Waits until every host's lease is live and lists all the others as seen. */
+export async function waitForLiveset(cluster: SchedulerCluster, ids: readonly string[]): Promise<void> {
+  const explain = async (error: unknown) => {
+    const state = await haStatus(cluster.scheduler);
+    throw new Error(`${String(error)}: leases ${JSON.stringify(state.hosts)}`);
+  };
+  await waitUntil(async () => {
+    const state = await haStatus(cluster.scheduler);
+    return ids.every((id) => {
+      const lease = state.hosts.find((h) => h.hostId === id);
+      return lease?.state === "live" && ids.filter((o) => o !== id).every((o) => lease.sees.includes(o));
+    });
+  }, 30_000).catch(explain);
+}
+
+/** Runs `fault` with the sampler on; every guest must stay where it was. */
+export async function faultWhereNothingMoves(
+  ha: HaCluster,
+  fault: string,
+  run: () => Promise<void>,
+  settleMs: number,
+): Promise<FaultRow> {
+  const stay = new Map(ha.guests.map((g) => [g.uuid, g.hostId]));
+  const sampler = startSampler(ha.cluster.hosts, stay, ha.origin);
+  await run();
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
+  const report = await sampler.stop();
+  expect(report.sampleCount).toBeGreaterThan(5);
+  expect(report.duplicates, `${fault}: guests that ran twice`).toEqual([]);
+  expect(report.moved, `${fault}: guests that left their host`).toEqual([]);
+  const lost = await expectAllStill(ha);
+  return row(fault, ha, report, lost, 0, "all stayed; paused checksums unchanged");
+}
+
+/** Every guest still on its host, paused ones with the same memory; returns how many are missing. */
+export async function expectAllStill(ha: HaCluster): Promise<number> {
+  let lost = 0;
+  for (const g of ha.guests) {
+    const list = (await listWithin(ha.host(g.hostId), 5000)) ?? [];
+    const found = list.find((d) => d.uuid === g.uuid);
+    if (!found) lost++;
+    expect(found?.name, `${g.name} on ${g.hostId}`).toBe(g.name);
+    if (g.paused) {
+      expect(found?.state, `${g.name} stays paused`).toContain("p");
+      expect(await checksumOf(ha.host(g.hostId), g.name), `${g.name}'s memory`).toBe(
+        ha.checksums.get(g.name),
+      );
+    }
+  }
+  return lost;
+}
+
+export function row(
+  fault: string,
+  ha: HaCluster,
+  report: SampleReport,
+  lost: number,
+  restarted: number,
+  note: string,
+): FaultRow {
+  return { fault, guests: ha.guests.length, lost, duplicated: report.duplicates.length, restarted, note };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
