@@ -23,7 +23,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  printFaultTable("HA fault table (tests/ha-broker-faults.test.ts, T = 3 s)", rows);
+  printFaultTable(
+    `HA fault table (tests/ha-broker-faults.test.ts, T = ${TEST_HA_TIMEOUT_MS / 1000} s)`,
+    rows,
+  );
   await ha?.cluster.stop();
 });
 
@@ -39,7 +42,7 @@ describe("nats-server faults with HA on", () => {
     rows.push(await faultWhereNothingMoves(ha, "broker SIGSTOP 1.5 s", () => pauseBroker(1500), SETTLE_MS));
   });
 
-  it("a 5 s SIGSTOP (longer than T) destroys and restarts nothing", async () => {
+  it("a 5 s SIGSTOP (as long as T) destroys and restarts nothing", async () => {
     rows.push(await faultWhereNothingMoves(ha, "broker SIGSTOP 5 s", () => pauseBroker(5000), SETTLE_MS));
   });
 

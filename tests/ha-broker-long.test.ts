@@ -23,7 +23,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  printFaultTable("HA fault table (tests/ha-broker-long.test.ts, T = 3 s)", rows);
+  printFaultTable(`HA fault table (tests/ha-broker-long.test.ts, T = ${TEST_HA_TIMEOUT_MS / 1000} s)`, rows);
   await ha?.cluster.stop();
 });
 

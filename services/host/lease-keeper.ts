@@ -242,8 +242,12 @@ export class LeaseKeeper {
   }
 
   private setConfig(config: HaConfig): void {
-    if (config.enabled !== this.config.enabled || config.timeoutMs !== this.config.timeoutMs)
+    if (config.enabled !== this.config.enabled || config.timeoutMs !== this.config.timeoutMs) {
       this.options.log(`HA: ${config.enabled ? `enabled, T = ${config.timeoutMs} ms` : "disabled"}`);
+      // A new regime starts afresh on both sides (the scheduler forgets its observations too).
+      this.lastRenewOkMs = this.options.clock.nowMs();
+      this.minoritySinceMs = undefined;
+    }
     const intervalMs = this.timing.renewIntervalMs;
     this.config = config;
     this.timing = leaseTiming(config.timeoutMs);

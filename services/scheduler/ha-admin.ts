@@ -6,15 +6,18 @@ import {
   HA_TIMEOUT_MS_MAX,
   HA_TIMEOUT_MS_MIN,
   HA_TIMEOUT_MS_TEST_MIN,
+  leaseTiming,
   type HaConfig,
 } from "../contracts/lease.js";
 import type { HaMonitor } from "./ha-monitor.js";
+import type { ObservedLease } from "./ha-lease-observer.js";
 import type { HaState } from "../gen/xensim/v1/ha.js";
 
 /** `xsim ha-enable [--timeout T]` (docs/specs/ha.md §1): checks T, then writes the cluster setting. */
 export async function enableHa(
   statefile: Statefile,
   request: { timeoutMs: number; allowShortTimeout: boolean },
+  current: { config: HaConfig; leases: readonly ObservedLease[]; nowMs: number },
 ): Promise<HaConfig> {
   const timeoutMs = request.timeoutMs || HA_TIMEOUT_MS_DEFAULT;
   const floorMs = request.allowShortTimeout ? HA_TIMEOUT_MS_TEST_MIN : HA_TIMEOUT_MS_MIN + 1;
@@ -27,6 +30,23 @@ export async function enableHa(
       `--timeout ${timeoutMs / 1000} s: the HA timeout must be ${why}`,
     );
   }
+  if (current.config.enabled) {
+    if (current.config.timeoutMs === timeoutMs) return current.config;
+    throw new ToolstackError(
+      "FAILED_PRECONDITION",
+      `HA is enabled with a timeout of ${current.config.timeoutMs / 1000} s: ha-disable first to change it (as XAPI)`,
+    );
+  }
+  // XAPI enables HA only with every host live: a host cut off now would not learn of it in time.
+  const timing = leaseTiming(current.config.timeoutMs);
+  const notLive = current.leases.filter(
+    (o) => o.lease.state !== "live" || current.nowMs - o.sinceMs > timing.timeoutMs + timing.restartMarginMs,
+  );
+  if (notLive.length > 0)
+    throw new ToolstackError(
+      "FAILED_PRECONDITION",
+      `cannot enable HA: the lease of ${notLive.map((o) => o.hostId).join(", ")} is not being renewed`,
+    );
   const config: HaConfig = { enabled: true, timeoutMs };
   await statefile.put(HA_CONFIG_KEY, JSON.stringify(config));
   return config;

@@ -71,7 +71,11 @@ export class HaMonitor {
   }
 
   private async observe(): Promise<void> {
-    this.config = parseHaConfig((await this.statefile.read(HA_CONFIG_KEY))?.value);
+    const config = parseHaConfig((await this.statefile.read(HA_CONFIG_KEY))?.value);
+    // A new regime starts afresh: silence under the old setting does not count (docs/specs/ha.md §5).
+    if (config.enabled !== this.config.enabled || config.timeoutMs !== this.config.timeoutMs)
+      this.observer.reset();
+    this.config = config;
     const leases = new Map<string, { lease: LeaseValue; revision: number }>();
     for (const [key, entry] of await this.statefile.readAll(LEASE_KEY_PREFIX)) {
       const lease = parseLease(entry.value);

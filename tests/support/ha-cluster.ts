@@ -17,8 +17,8 @@ import {
   type SampleReport,
 } from "./ha-faults.js";
 
-/** T in the fault tests: short, as `ha-enable --allow-short-timeout` allows; margin T/2. */
-export const TEST_HA_TIMEOUT_MS = 3000;
+/** T in the fault tests: short, as `ha-enable --allow-short-timeout` allows (3 s flaked on a loaded 2-core machine); margin T/2. */
+export const TEST_HA_TIMEOUT_MS = 5000;
 export const TEST_HA_RESTART_DEADLINE_MS = TEST_HA_TIMEOUT_MS * 1.5;
 
 export interface Guest {
@@ -119,7 +119,7 @@ export async function faultWhereNothingMoves(
   const report = await sampler.stop();
   expect(report.sampleCount).toBeGreaterThan(5);
   expect(report.duplicates, `${fault}: guests that ran twice`).toEqual([]);
-  expect(report.moved, `${fault}: guests that left their host`).toEqual([]);
+  expect(report.moved.join("; "), `${fault}: guests that left their host`).toBe("");
   const lost = await expectAllStill(ha);
   return row(fault, ha, report, lost, 0, "all stayed; paused checksums unchanged");
 }

@@ -9,11 +9,15 @@ import { unary } from "./status.js";
 export function haServer(monitor: HaMonitor, statefile: Statefile, clock: Clock): HaServer {
   return {
     enable: unary(async (request) => {
-      monitor.config = await enableHa(statefile, request);
+      await monitor.round();
+      const current = { config: monitor.config, leases: monitor.observer.all(), nowMs: clock.nowMs() };
+      monitor.config = await enableHa(statefile, request, current);
+      monitor.observer.reset();
       return haState(monitor, monitor.config, clock.nowMs());
     }),
     disable: unary(async () => {
       monitor.config = await disableHa(statefile, monitor.config);
+      monitor.observer.reset();
       return haState(monitor, monitor.config, clock.nowMs());
     }),
     status: unary(async () => {

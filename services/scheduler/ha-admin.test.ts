@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { enableHa } from "./ha-admin.js";
+import { MemoryStatefile } from "../transport/bus/memory-statefile.js";
+import { HA_CONFIG_KEY, HA_CONFIG_OFF, parseHaConfig, type LeaseValue } from "../contracts/lease.js";
+import type { ObservedLease } from "./ha-lease-observer.js";
+
+const lease = (hostId: string, state: "live" | "revoked" = "live"): LeaseValue => ({
+  hostId,
+  address: "",
+  epoch: "e",
+  state,
+  sees: [],
+});
+const observed = (hostId: string, sinceMs: number): ObservedLease => ({
+  hostId,
+  lease: lease(hostId),
+  revision: 1,
+  sinceMs,
+});
+
+describe("ha-enable (docs/specs/ha.md §1)", () => {
+  it("writes the setting with T, and refuses T of 10 s or less without --allow-short-timeout", async () => {
+    const statefile = new MemoryStatefile();
+    const current = { config: HA_CONFIG_OFF, leases: [], nowMs: 0 };
+    await expect(
+      enableHa(statefile, { timeoutMs: 10_000, allowShortTimeout: false }, current),
+    ).rejects.toThrow(/more than 10 s/);
+    expect(await statefile.read(HA_CONFIG_KEY)).toBeUndefined();
+    await enableHa(statefile, { timeoutMs: 0, allowShortTimeout: false }, current);
+    expect(parseHaConfig((await statefile.read(HA_CONFIG_KEY))?.value)).toEqual({
+      enabled: true,
+      timeoutMs: 30_000,
+    });
+  });
+
+  it("refuses while a host's lease is not renewed, and a new T while enabled", async () => {
+    const statefile = new MemoryStatefile();
+    const stale = {
+      config: HA_CONFIG_OFF,
+      leases: [observed("h1", 0), observed("h2", 99_000)],
+      nowMs: 100_000,
+    };
+    await expect(enableHa(statefile, { timeoutMs: 3000, allowShortTimeout: true }, stale)).rejects.toThrow(
+      /lease of h1 is not being renewed/,
+    );
+    const on = { config: { enabled: true, timeoutMs: 3000 }, leases: [], nowMs: 0 };
+    await expect(enableHa(statefile, { timeoutMs: 5000, allowShortTimeout: true }, on)).rejects.toThrow(
+      /ha-disable first/,
+    );
+    expect(await statefile.read(HA_CONFIG_KEY)).toBeUndefined();
+  });
+});
