@@ -94,6 +94,7 @@ describe("the layer checker", () => {
       "gen",
       "core",
       "contracts",
+      "identity",
       "xenstore",
       "dom0",
       "host",

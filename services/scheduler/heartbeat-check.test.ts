@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { heartbeatRejection } from "./heartbeat-check.js";
+
+const beat = {
+  hostId: "host1",
+  address: "127.0.1.1:41234",
+  sequence: 17,
+  timeMs: 1764150000000,
+  pcpus: 8,
+  hvm: true,
+  totalMemoryKib: 8388608,
+  freeMemoryKib: 7077888,
+  domainCount: 3,
+  vcpusAllocated: 4,
+  migrationsOutbound: 0,
+  migrationsInbound: 0,
+  intervalMs: 1000,
+};
+const subject = "xsim.host.host1.heartbeat";
+
+describe("the scheduler's heartbeat check", () => {
+  it("believes a heartbeat a real host sends", () => {
+    expect(heartbeatRejection(subject, beat)).toBeUndefined();
+  });
+
+  it("drops a heartbeat whose hostId is not the subject's (host A signed as host B)", () => {
+    expect(heartbeatRejection("xsim.host.host2.heartbeat", beat)).toMatch(/names host "host1" but came on/);
+  });
+
+  it.each([
+    ["intervalMs", 0],
+    ["intervalMs", 3_600_000],
+    ["pcpus", 0],
+    ["pcpus", 1e9],
+    ["totalMemoryKib", -1],
+    ["freeMemoryKib", 9e15],
+    ["domainCount", 0],
+    ["sequence", 1.5],
+    ["migrationsInbound", -3],
+  ])("drops impossible values: %s = %s", (field, value) => {
+    expect(heartbeatRejection(subject, { ...beat, [field]: value })).toMatch(field);
+  });
+
+  it("drops what is not a heartbeat at all", () => {
+    expect(heartbeatRejection(subject, null)).toMatch(/not a JSON object/);
+    expect(heartbeatRejection(subject, { ...beat, address: "evil host" })).toMatch(/address/);
+    expect(heartbeatRejection(subject, { ...beat, address: "a:99999" })).toMatch(/port/);
+    expect(heartbeatRejection(subject, { ...beat, hvm: "yes" })).toMatch(/hvm/);
+    expect(heartbeatRejection("xsim.host.a.b.heartbeat", beat)).toMatch(/not a heartbeat subject/);
+  });
+});
