@@ -6,6 +6,7 @@ import { NatsBus } from "../services/transport/bus/nats-bus.js";
 import { decodeJson } from "../services/contracts/bus.js";
 import type { DomainEvent } from "../services/contracts/domain-event.js";
 import {
+  checksumOf,
   createFilledGuest,
   domainOn,
   expectGrpcError,
@@ -21,10 +22,13 @@ import {
   type TestCluster,
   type TestHost,
 } from "./support/migration-cluster.js";
+import type { MigrationFault } from "../services/gen/xensim/v1/fault.js";
 import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy.js";
 
 /** Slow enough that pre-copy of a 64 MiB guest lasts about 3.4 s (128 MiB: 6.7 s). */
 const SLOW_BANDWIDTH = "20MB/s";
+/** How long a fault holds the guest paused (or Go back) so that a test can strike meanwhile. */
+const STALL_MS = 1500;
 /** How long a test lets pre-copy run before it strikes. */
 const STRIKE_AFTER_START_MS = 300;
 
@@ -37,7 +41,7 @@ const proxies: TcpProxy[] = [];
 let spareOctet = 34;
 
 beforeAll(async () => {
-  cluster = await startTestCluster("f", 3, 31);
+  cluster = await startTestCluster("f", 3, 31, { allowFaultInjection: true });
   alive = [...cluster.hosts];
   source = hostAt(cluster, 0);
   bus = await NatsBus.connect({ servers: cluster.nats.url, name: "migration-failures-test" });
@@ -82,11 +86,8 @@ describe("a failure before the destination confirms leaves the guest on the sour
   it("aborts on a corrupted page: checksum mismatch, guest untouched, no --incoming", async () => {
     const destination = hostAt(cluster, 1);
     const checksum = await createFilledGuest(source, "corrupt", 64);
-    const run = startMigration(source, {
-      domain: "corrupt",
-      destination: destination.address,
-      injectCorruptPage: true,
-    });
+    await armFault(source, { domain: "corrupt", corruptPage: true });
+    const run = startMigration(source, { domain: "corrupt", destination: destination.address });
     await expectGrpcError(run.done, status.ABORTED, /checksum/);
     expect(run.events.at(-1)?.status).toBe("failed");
     await waitForNoLeftovers(alive, "corrupt");
@@ -118,11 +119,8 @@ describe("a failure before the destination confirms leaves the guest on the sour
   it("survives the destination killed during stop-and-copy: the guest is unpaused on the source", async () => {
     const doomed = await spareHost();
     const checksum = await createFilledGuest(source, "stopcopy", 64);
-    const run = startMigration(source, {
-      domain: "stopcopy",
-      destination: doomed.address,
-      injectDelayAfterPauseMs: 1500,
-    });
+    await armFault(source, { domain: "stopcopy", stallAfterPauseMs: STALL_MS });
+    const run = startMigration(source, { domain: "stopcopy", destination: doomed.address });
     await waitUntil(async () => /^..p/.test((await domainOn(source, "stopcopy"))?.state ?? ""), 10_000);
     await kill9(doomed);
     await failureOf(run);
@@ -168,6 +166,24 @@ describe("a failure before the destination confirms leaves the guest on the sour
   });
 });
 
+describe("the destination killed in the handover window", () => {
+  it("after Received, before Go: the source never runs a second copy; it keeps the guest paused (status unknown)", async () => {
+    const doomed = await spareHost();
+    const checksum = await createFilledGuest(source, "handwin", 64);
+    await armFault(source, { domain: "handwin", stallBeforeHandoverMs: STALL_MS });
+    const run = startMigration(source, { domain: "handwin", destination: doomed.address });
+    await waitUntil(async () => (await domainOn(source, "handwin--migratedaway")) !== undefined, 30_000);
+    await kill9(doomed);
+    const error = await failureOf(run);
+    expect(status[error.code]).toBe("UNAVAILABLE");
+    expect(run.events.at(-1)?.status).toBe("unknown");
+    const kept = await domainOn(source, "handwin--migratedaway");
+    expect(kept?.state, "left paused: the source cannot know whether Go arrived").toMatch(/^..p/);
+    for (const host of alive) expect((await domainOn(host, "handwin"))?.name).toBeUndefined();
+    expect(await checksumOf(source, "handwin--migratedaway")).toBe(checksum);
+  });
+});
+
 describe("after the destination confirms, it owns the guest", () => {
   it("keeps running the guest when the source is killed right after the handover", async () => {
     const destination = hostAt(cluster, 2);
@@ -187,6 +203,11 @@ describe("after the destination confirms, it owns the guest", () => {
     await expectGuestOnlyOn(alive, destination, "handover", checksum);
   });
 });
+
+function armFault(host: TestHost, fault: Partial<MigrationFault> & { domain: string }) {
+  const request = { corruptPage: false, stallAfterPauseMs: 0, stallBeforeHandoverMs: 0, ...fault };
+  return unaryCall(host.faults.armMigrationFault.bind(host.faults), request);
+}
 
 function listMigrations(host: TestHost) {
   return unaryCall(host.migration.listMigrations.bind(host.migration), {}).then((r) => r.migrations);

@@ -37,9 +37,6 @@ function addLifecycleCommands(program: Command, io: CliIo): void {
   simple(program, "unpause", "Unpause a paused domain", (c, domain) =>
     unaryCall(c.unpause.bind(c), { domain }),
   );
-  simple(program, "crash", "Crash a domain (xensim: fault injection for tests)", (c, domain) =>
-    unaryCall(c.injectCrash.bind(c), { domain }),
-  );
 
   program
     .command("shutdown")

@@ -108,6 +108,8 @@ export function infoRows(info: HostInfo): Array<[string, string | number]> {
     ["cc_compile_date", "-"],
     ["build_id", "-"],
     ["xend_config_format", 4],
+    // xensim: whether `xsim fault` works on this host (docs/specs/fault-injection.md).
+    ["fault_injection", info.faultInjectionAllowed ? "allowed" : "off"],
   ];
 }
 

@@ -7,6 +7,7 @@ import { addSchedCommands } from "./sched-commands.js";
 import { addDeviceCommands } from "./device-commands.js";
 import { addCompletionCommand } from "./completion-command.js";
 import { addSimCommand } from "./sim-command.js";
+import { addFaultCommands } from "./fault-commands.js";
 import { isServiceError } from "../transport/grpc/host-client.js";
 import { addHaCommands } from "./ha-commands.js";
 import { status } from "@grpc/grpc-js";
@@ -27,6 +28,7 @@ export function buildProgram(io: CliIo): Command {
   addHaCommands(program, io);
   addCompletionCommand(program, io);
   addSimCommand(program, io);
+  addFaultCommands(program, io);
   return program;
 }
 

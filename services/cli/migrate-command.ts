@@ -104,8 +104,6 @@ function migrateFromHost(
     domain,
     destination,
     ...flags,
-    injectCorruptPage: false,
-    injectDelayBeforeStopMs: 0,
   });
   return followMigration(call, onStats).finally(() => client.close());
 }

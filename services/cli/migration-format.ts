@@ -8,7 +8,7 @@ export function formatMigrationStats(stats: MigrationStats): string {
     `Migration ${stats.migrationId}: ${stats.domain} ${stats.source} -> ${stats.destination}`,
     `status: ${stats.status}${stats.error ? ` (${stats.error})` : ""}`,
     `policy: ${stats.policy}${stats.live ? "" : " (non-live)"}   bandwidth limit: ${stats.bandwidthLimit}   stop: ${stats.stopReason || "-"}`,
-    `total time: ${ms(stats.totalTimeMs)}   setup: ${ms(stats.setupTimeMs)}   downtime: ${ms(stats.downtimeMs)}   expected downtime: ${ms(stats.expectedDowntimeMs)}`,
+    `total time: ${ms(stats.totalTimeMs)}   setup: ${ms(stats.setupTimeMs)}   downtime: ${ms(stats.downtimeMs)}   expected downtime (estimate): ${ms(stats.expectedDowntimeEstimateMs)}`,
     `transferred: ${mib(stats.bytesTransferred)}   remaining: ${mib(stats.bytesRemaining)}   total: ${mib(stats.bytesTotal)}   (${(stats.bytesTransferred / Math.max(1, stats.bytesTotal)).toFixed(2)} x memory)`,
     `throughput: ${stats.mbps.toFixed(0)} Mbit/s (${(stats.mbps / 8).toFixed(0)} MB/s)   pages/s: ${stats.pagesPerSecond.toFixed(0)}`,
     `normal pages: ${stats.normalPages}   zero pages: ${stats.zeroPages}   pages verified at destination: ${stats.pagesVerified}`,

@@ -11,7 +11,7 @@ const COMPLETED = MigrationStats.fromPartial({
   totalTimeMs: 812.5,
   setupTimeMs: 3.25,
   downtimeMs: 41.5,
-  expectedDowntimeMs: 30,
+  expectedDowntimeEstimateMs: 30,
   bytesTransferred: 300_000_000,
   bytesRemaining: 0,
   bytesTotal: 268_435_456,

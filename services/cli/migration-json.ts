@@ -17,7 +17,7 @@ export function queryMigrateJson(stats: MigrationStats): QueryMigrateJson {
     "total-time": stats.totalTimeMs,
     "setup-time": stats.setupTimeMs,
     downtime: stats.downtimeMs,
-    ...(stats.status === "active" ? { "expected-downtime": stats.expectedDowntimeMs } : {}),
+    ...(stats.status === "active" ? { "expected-downtime": stats.expectedDowntimeEstimateMs } : {}),
     ram: {
       transferred: stats.bytesTransferred,
       remaining: stats.bytesRemaining,
@@ -45,6 +45,7 @@ export function queryMigrateJson(stats: MigrationStats): QueryMigrateJson {
       "bandwidth-limit": stats.bandwidthLimit,
       "stop-reason": stats.stopReason,
       "pages-verified": stats.pagesVerified,
+      "bytes-received": stats.bytesReceived,
       "memory-checksum": stats.memoryChecksum,
       rounds: stats.rounds,
     },

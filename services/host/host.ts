@@ -32,6 +32,8 @@ import type { Statefile } from "../contracts/statefile.js";
 import { Fence } from "./fence.js";
 import { LeaseKeeper, type PeerPinger } from "./lease-keeper.js";
 import { ToolstackHaGuests } from "./ha-guests.js";
+import { FaultInjector } from "../dom0/fault/fault-injector.js";
+import { wrappersWithArmedFaults } from "../dom0/fault/faulty-wrappers.js";
 
 /** How often the hypervisor runs the guests (workloads, CPU time, I/O) while any has work. */
 export const TICK_INTERVAL_MS = 10;
@@ -49,6 +51,8 @@ export interface HostOptions {
   seed: number;
   /** The hypervisor's vCPU scheduler (`--sched`); default credit2. */
   scheduler?: SchedulerName;
+  /** `--allow-fault-injection` (docs/specs/fault-injection.md); default off. */
+  faultInjectionAllowed?: boolean;
   clock: Clock;
   /** How the migration engine sleeps and lets other work run (OS timers, or the simulated clock). */
   engine: EngineScheduler;
@@ -89,6 +93,8 @@ export class Host implements MigrationEndpoint {
   /** The host's side of HA: lease, peers, hold and fence (docs/specs/ha.md §4). */
   readonly ha: LeaseKeeper | undefined;
   readonly fence: Fence | undefined;
+  /** Crashes and migration faults, refused unless the host was started with them allowed. */
+  readonly faults: FaultInjector;
   private readonly newId: () => string;
   private readonly newToken: () => string;
   private stops: (() => void)[] = [];
@@ -110,6 +116,7 @@ export class Host implements MigrationEndpoint {
     this.toolstack.isMigrating = (domid) => this.migrations.isMigrating(domid);
     this.toolstack.onChange = () => this.wake();
     this.cpuUsage = new CpuUsageSampler(this.toolstack.hypervisor, options.clock);
+    this.faults = new FaultInjector(options.faultInjectionAllowed ?? false, options.spec.hostId);
     const tokens = new Prng(options.seed).fork(TOKEN_PRNG_STREAM);
     const hex = () => tokens.nextU32().toString(16).padStart(8, "0");
     this.newToken = options.newToken ?? (() => `${hex()}${hex()}${hex()}${hex()}`);
@@ -241,6 +248,7 @@ export class Host implements MigrationEndpoint {
           selfAddress: this.address,
           newId: this.newId,
           newToken: this.newToken,
+          wrappersFor: wrappersWithArmedFaults(this.faults, this.options.engine),
           onProgress: (stats) => {
             const subject = migrationSubject(stats.migrationId, "progress");
             this.options.bus?.publish(subject, encodeJson(stats));

@@ -44,6 +44,8 @@ async function main(): Promise<void> {
       "on-shutdown": { type: "string", default: "xendomains" },
       // The real memory this host's guest pages may take (default: all the machine has).
       "real-memory-mib": { type: "string", default: String(Math.floor(totalmem() / MIB)) },
+      // Let `xsim fault` crash domains and arm migration faults (docs/specs/fault-injection.md).
+      "allow-fault-injection": { type: "boolean", default: false },
     },
   });
   const hostId = values["host-id"] ?? "host1";
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
     scheduler: schedulerName(values.sched),
     // HA's lease lives in the JetStream KV bucket of the same nats-server (docs/specs/ha.md §3).
     ...(bus ? { statefile: new NatsStatefile(bus.connection) } : {}),
+    faultInjectionAllowed: values["allow-fault-injection"],
   });
   service.toolstack.realMemoryByteCountMax = positive(values["real-memory-mib"], "--real-memory-mib") * MIB;
   await service.start();

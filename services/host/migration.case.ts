@@ -27,9 +27,6 @@ export function outboundRequest(domain: string, destination: string, live = true
     downtimeLimitMs: 0,
     autoConverge: false,
     pausedAtDestination: false,
-    corruptFirstPage: false,
-    delayBeforeStopMs: 0,
-    delayAfterPauseMs: 0,
   };
 }
 

@@ -127,9 +127,6 @@ export class SimHost {
         downtimeLimitMs: request.downtimeLimitMs,
         autoConverge: request.autoConverge,
         pausedAtDestination: request.pausedAtDestination,
-        corruptFirstPage: false,
-        delayBeforeStopMs: 0,
-        delayAfterPauseMs: 0,
       },
       onProgress,
     );

@@ -20,6 +20,8 @@ import { guardServer } from "./guard-server.js";
 import type { SchedulerName } from "../core/sched/index.js";
 import { Host } from "../host/host.js";
 import type { StateStore } from "../contracts/state-store.js";
+import { FaultInjectionService } from "../gen/xensim/v1/fault.js";
+import { faultServer } from "../transport/grpc/fault-server.js";
 
 export { TICK_INTERVAL_MS } from "../host/host.js";
 
@@ -39,6 +41,8 @@ export interface HostServiceOptions {
   scheduler?: SchedulerName;
   /** The cluster's state store: domain names are reserved there (unique in the cluster). */
   store?: StateStore;
+  /** `--allow-fault-injection`: the FaultInjection service answers (docs/specs/fault-injection.md). */
+  faultInjectionAllowed?: boolean;
 }
 
 /**
@@ -58,6 +62,7 @@ export class HostService {
       dom0: options.dom0,
       seed: options.seed,
       ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+      faultInjectionAllowed: options.faultInjectionAllowed ?? false,
       clock: new SystemClock(),
       engine: SYSTEM_SCHEDULER,
       bus: options.bus,
@@ -83,7 +88,16 @@ export class HostService {
     const guard = () => this.host.ha?.guard();
     this.server.addService(
       HostServiceDefinition,
-      guardServer(hostServer(this.toolstack, options.spec.hostId, this.cpuUsage, this.host.names), guard),
+      guardServer(
+        hostServer(
+          this.toolstack,
+          options.spec.hostId,
+          this.cpuUsage,
+          this.host.names,
+          this.host.faults.allowed,
+        ),
+        guard,
+      ),
     );
     const ha = this.host.ha;
     if (ha) {
@@ -97,6 +111,7 @@ export class HostService {
       );
     }
     this.server.addService(MIGRATION_SERVICE, migrationServer(this.host));
+    this.server.addService(FaultInjectionService, faultServer(this.toolstack, this.host.faults));
   }
 
   get toolstack(): Toolstack {

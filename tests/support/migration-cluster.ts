@@ -1,6 +1,8 @@
 import { expect } from "vitest";
 import { status, type ServiceError } from "@grpc/grpc-js";
 import { startNatsServer, type NatsServerHandle } from "./nats-server.js";
+import { credentials } from "@grpc/grpc-js";
+import { FaultInjectionClient } from "../../services/gen/xensim/v1/fault.js";
 import { startHostProcess, type HostProcess, type HostProcessOptions } from "./host-process.js";
 import { unaryCall } from "../../services/transport/grpc/host-client.js";
 import { connectMigration } from "../../services/transport/grpc/migration-service.js";
@@ -25,7 +27,12 @@ export interface TestHost {
   readonly address: string;
   readonly process: HostProcess;
   readonly migration: MigrationClient;
+  /** Answers only if the host was started with --allow-fault-injection. */
+  readonly faults: FaultInjectionClient;
 }
+
+/** The host flag that lets the FaultInjection service answer (docs/specs/fault-injection.md). */
+export const ALLOW_FAULT_INJECTION = "--allow-fault-injection";
 
 export async function startTestHost(options: HostProcessOptions): Promise<TestHost> {
   const process = await startHostProcess(options);
@@ -34,6 +41,7 @@ export async function startTestHost(options: HostProcessOptions): Promise<TestHo
     address: process.address,
     process,
     migration: connectMigration(process.address),
+    faults: new FaultInjectionClient(process.address, credentials.createInsecure()),
   };
 }
 
@@ -43,6 +51,7 @@ export async function stopTestHost(
 ): Promise<void> {
   if (!host) return;
   host.migration.close();
+  host.faults.close();
   await (how === "stop" ? host.process.stop() : host.process.kill9());
 }
 
@@ -59,10 +68,13 @@ export async function startTestCluster(
   prefix: string,
   count: number,
   firstOctet: number,
+  options: { allowFaultInjection?: boolean } = {},
 ): Promise<TestCluster> {
   const nats = await startNatsServer();
   const extra: TestHost[] = [];
-  const addHost = async (hostId: string, listenHost: string, extraArgs: string[] = []) => {
+  const clusterArgs = options.allowFaultInjection ? [ALLOW_FAULT_INJECTION] : [];
+  const addHost = async (hostId: string, listenHost: string, hostArgs: string[] = []) => {
+    const extraArgs = [...clusterArgs, ...hostArgs];
     const host = await startTestHost({
       hostId,
       natsUrl: nats.url,
@@ -80,6 +92,7 @@ export async function startTestCluster(
         natsUrl: nats.url,
         listenHost: `127.0.1.${firstOctet + i}`,
         memoryMib: TEST_HOST_MEMORY_MIB,
+        extraArgs: clusterArgs,
       }),
     ),
   );
@@ -208,9 +221,6 @@ export const MIGRATE_DEFAULTS: Omit<MigrateRequest, "domain" | "destination"> = 
   downtimeLimitMs: 0,
   autoConverge: false,
   pausedAtDestination: false,
-  injectCorruptPage: false,
-  injectDelayBeforeStopMs: 0,
-  injectDelayAfterPauseMs: 0,
 };
 
 export interface MigrationRun {

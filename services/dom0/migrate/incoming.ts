@@ -81,7 +81,11 @@ export class IncomingMigration {
     const image = this.receiver.finish();
     this.state = "received";
     this.restoreGuestXenstore(image.xenstoreData);
-    return { pagesVerified: image.pageCountVerified, receiveTimeMs: this.clock.nowMs() - this.startMs };
+    return {
+      pagesVerified: image.pageCountVerified,
+      receiveTimeMs: this.clock.nowMs() - this.startMs,
+      bytesReceived: this.receiver.bytesReceived,
+    };
   }
 
   /** Go: the destination takes the guest over. Only with the token handed out in Prepared. */

@@ -11,6 +11,7 @@ import type { EngineScheduler } from "./stream-sink.js";
 import { PULL_ATTACH_TIMEOUT_MS, type MigrationManager } from "./migration-manager.js";
 import { completeStats, emptyStats, type MigrationStatsView } from "./stats.js";
 import type { DestinationPeer, IncomingState } from "./peer.js";
+import { PLAIN_WRAPPERS, type OutboundWrappers } from "./outbound-wrappers.js";
 
 /** How long a source that lost the channel after Go keeps asking the destination what happened. */
 export const HANDOVER_QUERY_TIMEOUT_MS = 10_000;
@@ -29,9 +30,6 @@ export interface OutboundRequest {
   downtimeLimitMs: number;
   autoConverge: boolean;
   pausedAtDestination: boolean;
-  corruptFirstPage: boolean;
-  delayBeforeStopMs: number;
-  delayAfterPauseMs: number;
 }
 
 export interface OutboundContext {
@@ -43,6 +41,8 @@ export interface OutboundContext {
   newId(): string;
   newToken(): string;
   onProgress(stats: MigrationStatsView): void;
+  /** The guest, link and peer of a migration of `domainName` (PLAIN_WRAPPERS unless faults are armed). */
+  wrappersFor?(domainName: string): OutboundWrappers;
 }
 
 /**
@@ -55,6 +55,7 @@ export async function migrateOut(
   peer: DestinationPeer,
 ): Promise<MigrationStatsView> {
   const { toolstack, manager, clock } = ctx;
+  const startMs = clock.nowMs();
   const record = toolstack.requireDomain(request.domain);
   checkMigratable(ctx, record, request);
   const policy = createPolicy(
@@ -80,7 +81,8 @@ export async function migrateOut(
     domain.memory.pageCount,
   );
   manager.track(stats);
-  const startMs = clock.nowMs();
+  const wrappers = ctx.wrappersFor?.(record.name) ?? PLAIN_WRAPPERS;
+  peer = wrappers.peer(peer);
   const wasPaused = domain.paused;
   const originalName = record.name;
   try {
@@ -123,7 +125,7 @@ export async function migrateOut(
       ctx.onProgress(stats);
     };
     const sink = await pulled;
-    const sender = new StreamSender(senderDomainOf(toolstack, record), sink, {
+    const sender = new StreamSender(wrappers.domain(senderDomainOf(toolstack, record)), wrappers.sink(sink), {
       clock,
       scheduler: ctx.scheduler,
       policy,
@@ -131,9 +133,6 @@ export async function migrateOut(
       autoConverge: request.autoConverge ? new AutoConverge() : undefined,
       live: request.live,
       onProgress,
-      corruptFirstPage: request.corruptFirstPage,
-      delayBeforeStopMs: request.delayBeforeStopMs,
-      delayAfterPauseMs: request.delayAfterPauseMs,
     });
     const running = sender.run();
     running.catch(() => undefined);
@@ -159,9 +158,18 @@ export async function migrateOut(
       toolstack.renameForMigration(record, originalName);
       throw new ToolstackError("ABORTED", "the destination did not take the guest over; it runs on here");
     }
-    const downtimeMs = clock.nowMs() - result.pausedAtMs;
-    stats = completeStats(stats, result, clock.nowMs() - startMs, downtimeMs);
-    stats = { ...stats, status: "completed", pagesVerified: received.pagesVerified };
+    stats = completeStats(stats, result, {
+      startMs,
+      firstPageAtMs: result.firstPageAtMs,
+      pausedAtMs: result.pausedAtMs,
+      committedAtMs: clock.nowMs(),
+    });
+    stats = {
+      ...stats,
+      status: "completed",
+      pagesVerified: received.pagesVerified,
+      bytesReceived: received.bytesReceived,
+    };
     manager.releaseOutbound(record.domid);
     toolstack.destroyMigratedAway(record, request.destination, originalName);
     return stats;

@@ -27,6 +27,8 @@ export interface PreparedInfo {
 export interface ReceivedInfo {
   pagesVerified: number;
   receiveTimeMs: number;
+  /** Stream bytes decoded, END included: the source's bytes_transferred. */
+  bytesReceived: number;
 }
 
 export interface CommittedInfo {

@@ -78,7 +78,7 @@ export async function saveToFile(
     });
     const result = await sender.run();
     await file.close();
-    const totalMs = toolstack.clock.nowMs() - startMs;
+    const closedAtMs = toolstack.clock.nowMs();
     const base = {
       migrationId: `save-${record.domid}`,
       domain: record.name,
@@ -89,7 +89,13 @@ export async function saveToFile(
       bandwidthLimit: "unlimited",
     };
     const stats = {
-      ...completeStats(emptyStats(base, domain.memory.pageCount), result, totalMs, totalMs),
+      // A save's downtime runs from the pause to the file closed (the guest is destroyed or resumed after).
+      ...completeStats(emptyStats(base, domain.memory.pageCount), result, {
+        startMs,
+        firstPageAtMs: result.firstPageAtMs,
+        pausedAtMs: result.pausedAtMs,
+        committedAtMs: closedAtMs,
+      }),
       status: "completed" as const,
     };
     manager.releaseOutbound(record.domid);

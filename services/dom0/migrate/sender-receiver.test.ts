@@ -8,6 +8,7 @@ import { PageChecksumError } from "../stream/errors.js";
 import { StreamSender } from "./sender.js";
 import { StreamReceiver } from "./receiver.js";
 import { senderDomainOf } from "./domain-image.js";
+import { faultyWrappers } from "../fault/faulty-wrappers.js";
 import { createGuest, receiverSink, simPair, simScheduler } from "./sim-harness.js";
 
 function migrateInProcess(
@@ -22,7 +23,14 @@ function migrateInProcess(
   const incoming = pair.destination.create(guest.config, { paused: true, nameOverride: "g--incoming" });
   const incomingMemory = pair.destination.domainOf(incoming).memory;
   const receiver = new StreamReceiver(() => incomingMemory);
-  const sender = new StreamSender(senderDomainOf(pair.source, guest), receiverSink(receiver), {
+  const plan = {
+    domain: "g",
+    corruptPage: options.corrupt ?? false,
+    stallAfterPauseMs: 0,
+    stallBeforeHandoverMs: 0,
+  };
+  const wrappers = faultyWrappers(plan, simScheduler(pair.clock));
+  const sender = new StreamSender(senderDomainOf(pair.source, guest), wrappers.sink(receiverSink(receiver)), {
     clock: pair.clock,
     scheduler: simScheduler(pair.clock),
     policy: createPolicy("xen"),
@@ -31,7 +39,6 @@ function migrateInProcess(
       : UNLIMITED_BANDWIDTH,
     autoConverge: undefined,
     live: options.live ?? true,
-    corruptFirstPage: options.corrupt ?? false,
   });
   return {
     pair,

@@ -45,12 +45,6 @@ export interface SenderOptions {
   pageCountPerRecord?: number;
   /** Called after each record; the caller rate-limits what it reports. */
   onProgress?: (progress: SenderProgress) => void;
-  /** Test fault: flip one byte of the first data page sent, after its checksum was taken. */
-  corruptFirstPage?: boolean;
-  /** Test fault: wait this long before stop-and-copy. */
-  delayBeforeStopMs?: number;
-  /** Test fault: wait this long right after pausing the guest for stop-and-copy. */
-  delayAfterPauseMs?: number;
 }
 
 export interface SenderProgress {
@@ -70,11 +64,16 @@ export interface SenderResult {
   downtimeBytes: number;
   pageCountNormal: number;
   pageCountZero: number;
-  /** Clock time the guest was paused (stop-and-copy began), and when the END record was handed on. */
+  /**
+   * Clock times (docs/specs/migration-statistics.md): the first PAGE_DATA record handed to the
+   * link, the guest paused (stop-and-copy when live, before the first page when not), and the END
+   * record handed on.
+   */
+  firstPageAtMs: number;
   pausedAtMs: number;
   streamEndMs: number;
-  setupMs: number;
-  expectedDowntimeMs: number;
+  /** An estimate, not a measurement: final dirty pages x 4096 / the last live round's rate. */
+  expectedDowntimeEstimateMs: number;
   dirtyPagesRate: number;
   throttleFraction: number;
 }
@@ -92,7 +91,8 @@ export class StreamSender {
   private bytesSent = 0;
   private pageCountNormal = 0;
   private pageCountZero = 0;
-  private corruptPending: boolean;
+  private firstPageAtMs = NaN;
+  private pausedAtMs = NaN;
   private readonly rounds: RoundReport[] = [];
   private throttleFraction = 0;
   private cancelled = false;
@@ -106,7 +106,6 @@ export class StreamSender {
     this.checksums = new BigUint64Array(domain.memory.pageCount);
     this.pool = new WriterPool(this.pageCountPerRecord, (pfn, checksum) => (this.checksums[pfn] = checksum));
     this.pacer = new Pacer(options.clock);
-    this.corruptPending = options.corruptFirstPage ?? false;
   }
 
   /** Stops the sender at its next step: it sends nothing more and never pauses the guest after this. */
@@ -125,17 +124,21 @@ export class StreamSender {
     await this.writeWhole(encodeImageHeader());
     await this.writeWhole(encodeJsonRecord(RecordType.DOMAIN_INFO, this.domain.domainInfo()));
     if (this.options.live) memory.enableLogDirty();
-    else this.domain.pause();
-    const setupMs = clock.nowMs() - startMs;
+    else this.pause();
     try {
-      return await this.runRounds(startMs, setupMs);
+      return await this.runRounds(startMs);
     } finally {
       memory.disableLogDirty();
       this.domain.setThrottle(0);
     }
   }
 
-  private async runRounds(startMs: number, setupMs: number): Promise<SenderResult> {
+  private pause(): void {
+    this.pausedAtMs = this.options.clock.nowMs();
+    this.domain.pause();
+  }
+
+  private async runRounds(startMs: number): Promise<SenderResult> {
     const clock = this.options.clock;
     const memory = this.domain.memory;
     let pfns: ArrayLike<number> = allPfns(memory.pageCount);
@@ -144,6 +147,7 @@ export class StreamSender {
       if (round > ROUND_COUNT_MAX)
         throw new Error(`pre-copy ran ${ROUND_COUNT_MAX} rounds: the policy never stopped`);
       const roundStartMs = clock.nowMs();
+      if (round === 1) this.firstPageAtMs = roundStartMs;
       const bytesBefore = this.bytesSent;
       await this.sendPages(pfns, round, "live");
       const dirty = memory.cleanDirty();
@@ -176,7 +180,7 @@ export class StreamSender {
         break;
       }
     }
-    return this.stopAndCopy(pfns, startMs, setupMs, stopReason);
+    return this.stopAndCopy(pfns, startMs, stopReason);
   }
 
   private applyAutoConverge(round: PrecopyRound): void {
@@ -188,12 +192,10 @@ export class StreamSender {
   private async stopAndCopy(
     pendingPfns: ArrayLike<number>,
     startMs: number,
-    setupMs: number,
     stopReason: string,
   ): Promise<SenderResult> {
     const clock = this.options.clock;
     const memory = this.domain.memory;
-    if (this.options.delayBeforeStopMs) await this.options.scheduler.sleepMs(this.options.delayBeforeStopMs);
     const lastLive = this.rounds.at(-1);
     const bandwidthLast =
       lastLive && lastLive.durationMs > 0 ? (lastLive.bytesSent * 1000) / lastLive.durationMs : 0;
@@ -201,11 +203,10 @@ export class StreamSender {
     // covers the last dirty pages only, not records of earlier rounds still waiting in the sink.
     if (this.options.live) await this.sink.flush();
     this.checkCancelled();
-    const pausedAtMs = clock.nowMs();
-    if (this.options.live) this.domain.pause();
-    if (this.options.delayAfterPauseMs) await this.options.scheduler.sleepMs(this.options.delayAfterPauseMs);
+    if (this.options.live) this.pause();
+    const pausedAtMs = this.pausedAtMs;
     const finalPfns = this.options.live ? mergeSorted(pendingPfns, memory.cleanDirty()) : pendingPfns;
-    const expectedDowntimeMs =
+    const expectedDowntimeEstimateMs =
       bandwidthLast > 0 ? (finalPfns.length * PAGE_SIZE_BYTES * 1000) / bandwidthLast : 0;
     const precopyBytes = this.bytesSent;
     const round = this.rounds.length + 1;
@@ -246,10 +247,10 @@ export class StreamSender {
       downtimeBytes,
       pageCountNormal: this.pageCountNormal,
       pageCountZero: this.pageCountZero,
+      firstPageAtMs: this.firstPageAtMs,
       pausedAtMs,
       streamEndMs,
-      setupMs,
-      expectedDowntimeMs,
+      expectedDowntimeEstimateMs,
       dirtyPagesRate: totalMs > 0 ? (dirtied * 1000) / totalMs : 0,
       throttleFraction: this.throttleFraction,
     };
@@ -268,6 +269,8 @@ export class StreamSender {
       rounds: this.rounds.filter((r) => !r.stopAndCopy),
     });
     const limit = this.options.bandwidth.limitBytesPerSecond(round, stats, phase);
+    // Setup ends, and the first round begins, as the first page is about to go.
+    if (Number.isNaN(this.firstPageAtMs)) this.firstPageAtMs = this.options.clock.nowMs();
     let recordCount = 0;
     for (let index = 0; index < pfns.length;) {
       this.checkCancelled();
@@ -285,11 +288,6 @@ export class StreamSender {
       this.pageCountNormal += writer.pageCountNormal;
       this.pageCountZero += writer.pageCountZero;
       const record = writer.finish();
-      if (this.corruptPending && writer.pageCountNormal > 0) {
-        const at = record.length - PAGE_SIZE_BYTES * writer.pageCountNormal;
-        record[at] = (record[at] ?? 0) ^ 0xff;
-        this.corruptPending = false;
-      }
       const delayMs = limit === Infinity ? 0 : this.pacer.delayMsFor(record.length, limit);
       if (delayMs > 0) await this.options.scheduler.sleepMs(delayMs);
       this.bytesSent += record.length;

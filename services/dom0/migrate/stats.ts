@@ -5,7 +5,10 @@ import type { RoundReport } from "./round-log.js";
 export type MigrationStatus =
   "setup" | "active" | "stop-and-copy" | "completed" | "failed" | "cancelled" | "unknown";
 
-/** Statistics after QEMU's query-migrate (qapi/migration.json), every figure measured. */
+/**
+ * Statistics after QEMU's query-migrate (qapi/migration.json), defined in
+ * docs/specs/migration-statistics.md: every figure measured, except `expectedDowntimeEstimateMs`.
+ */
 export interface MigrationStatsView {
   migrationId: string;
   domain: string;
@@ -18,8 +21,11 @@ export interface MigrationStatsView {
   totalTimeMs: number;
   setupTimeMs: number;
   downtimeMs: number;
-  expectedDowntimeMs: number;
+  /** An estimate, not a measurement (QEMU's expected-downtime): see the spec for the formula. */
+  expectedDowntimeEstimateMs: number;
   bytesTransferred: number;
+  /** What the destination says it decoded; 0 until it confirmed the stream. */
+  bytesReceived: number;
   bytesRemaining: number;
   bytesTotal: number;
   zeroPages: number;
@@ -63,8 +69,9 @@ export function emptyStats(
     totalTimeMs: 0,
     setupTimeMs: 0,
     downtimeMs: 0,
-    expectedDowntimeMs: 0,
+    expectedDowntimeEstimateMs: 0,
     bytesTransferred: 0,
+    bytesReceived: 0,
     bytesRemaining: pageCountTotal * PAGE_SIZE_BYTES,
     bytesTotal: pageCountTotal * PAGE_SIZE_BYTES,
     zeroPages: 0,
@@ -85,31 +92,41 @@ export function emptyStats(
   };
 }
 
-/** Fills the figures of a finished sender run; totalMs and downtimeMs come from the orchestrator's clock. */
+/** The instants a migration's times are measured between (docs/specs/migration-statistics.md). */
+export interface MigrationInstants {
+  startMs: number;
+  firstPageAtMs: number;
+  pausedAtMs: number;
+  committedAtMs: number;
+}
+
+/** Fills the figures of a finished migration from the sender's run and the source's instants. */
 export function completeStats(
   stats: MigrationStatsView,
   result: SenderResult,
-  totalMs: number,
-  downtimeMs: number,
+  instants: MigrationInstants,
 ): MigrationStatsView {
   const pagesSent = result.pageCountNormal + result.pageCountZero;
+  const totalMs = instants.committedAtMs - instants.startMs;
+  const setupMs = instants.firstPageAtMs - instants.startMs;
+  const transferMs = totalMs - setupMs;
   return {
     ...stats,
     totalTimeMs: totalMs,
-    setupTimeMs: result.setupMs,
-    downtimeMs,
-    expectedDowntimeMs: result.expectedDowntimeMs,
+    setupTimeMs: setupMs,
+    downtimeMs: instants.committedAtMs - instants.pausedAtMs,
+    expectedDowntimeEstimateMs: result.expectedDowntimeEstimateMs,
     bytesTransferred: result.bytesSent,
     bytesRemaining: 0,
     zeroPages: result.pageCountZero,
     normalPages: result.pageCountNormal,
     normalBytes: result.pageCountNormal * PAGE_SIZE_BYTES,
     dirtyPagesRate: result.dirtyPagesRate,
-    mbps: totalMs > 0 ? (result.bytesSent * 8) / 1000 / totalMs : 0,
+    mbps: transferMs > 0 ? (result.bytesSent * 8) / transferMs / 1000 : 0,
     dirtySyncCount: result.rounds.length,
     precopyBytes: result.precopyBytes,
     downtimeBytes: result.downtimeBytes,
-    pagesPerSecond: totalMs > 0 ? (pagesSent * 1000) / totalMs : 0,
+    pagesPerSecond: transferMs > 0 ? (pagesSent * 1000) / transferMs : 0,
     cpuThrottlePercentage: result.throttleFraction * 100,
     stopReason: result.stopReason,
     rounds: result.rounds.map(roundView),

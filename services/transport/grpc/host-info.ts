@@ -42,5 +42,6 @@ export function hostInfo(toolstack: Toolstack, hostname: string): HostInfo {
     realMemoryBudgetBytes: Number.isFinite(toolstack.realMemoryByteCountMax)
       ? toolstack.realMemoryByteCountMax
       : 0,
+    faultInjectionAllowed: false,
   };
 }

@@ -18,10 +18,11 @@ export function hostServer(
   cpuUsage = new CpuUsageSampler(toolstack.hypervisor, toolstack.clock),
   /** Cluster-wide names (reserved in the state store); undefined: a host on its own. */
   names?: HostNames,
+  faultInjectionAllowed = false,
 ): HostServer {
   const reply = (record: Parameters<typeof domainInfo>[1]) => ({ domain: domainInfo(toolstack, record) });
   return {
-    info: unary(() => hostInfo(toolstack, hostname)),
+    info: unary(() => ({ ...hostInfo(toolstack, hostname), faultInjectionAllowed })),
     list: unary((request) => {
       const records =
         request.domains.length === 0
@@ -66,14 +67,6 @@ export function hostServer(
     memMax: unary((request) => reply(toolstack.memMax(request.domain, request.memoryKib))),
     vcpuSet: unary((request) => reply(toolstack.vcpuSet(request.domain, request.vcpus))),
     lookup: unary((request) => reply(toolstack.requireDomain(request.domain))),
-    injectCrash: unary((request) => {
-      const record = toolstack.requireDomain(request.domain);
-      const info = domainInfo(toolstack, record);
-      toolstack.injectCrash(request.domain);
-      return toolstack.records.get(record.domid) === record
-        ? reply(record)
-        : { domain: { ...info, state: "---sc-" } };
-    }),
     setWorkload: unary((request) => reply(toolstack.setWorkload(request.domain, request.workload))),
     memoryChecksum: unary((request) => {
       const record = toolstack.requireDomain(request.domain);

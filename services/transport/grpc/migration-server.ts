@@ -61,9 +61,6 @@ function outboundRequest(request: MigrateRequest): OutboundRequest {
     downtimeLimitMs: request.downtimeLimitMs,
     autoConverge: request.autoConverge,
     pausedAtDestination: request.pausedAtDestination,
-    corruptFirstPage: request.injectCorruptPage,
-    delayBeforeStopMs: request.injectDelayBeforeStopMs,
-    delayAfterPauseMs: request.injectDelayAfterPauseMs ?? 0,
   };
 }
 
