@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
 import { unaryCall } from "../services/transport/grpc/host-client.js";
-import { REPO_ROOT } from "./support/host-process.js";
+import { runXsim } from "./support/xsim-cli.js";
 import {
   ALLOW_FAULT_INJECTION,
   createFilledGuest,
@@ -14,13 +15,14 @@ import {
   type TestHost,
 } from "./support/migration-cluster.js";
 
-const XSIM_BIN = join(REPO_ROOT, "bin", "xsim.js");
 const NO_FAULT = { corruptPage: false, stallAfterPauseMs: 0, stallBeforeHandoverMs: 0 };
 
+let home: string;
 let closed: TestHost;
 let open: TestHost;
 
 beforeAll(async () => {
+  home = mkdtempSync(join(tmpdir(), "xsim-fault-"));
   [closed, open] = await Promise.all([
     startTestHost({ hostId: "fi1", listenHost: "127.0.1.71", memoryMib: 2048 }),
     startTestHost({
@@ -35,24 +37,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([stopTestHost(closed), stopTestHost(open)]);
+  if (home) rmSync(home, { recursive: true, force: true });
 });
 
-function xsim(
-  host: TestHost,
-  ...args: string[]
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env.XSIM_SCHEDULER;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [XSIM_BIN, "-H", host.address, ...args], { cwd: REPO_ROOT, env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const xsim = (host: TestHost, ...args: string[]) => runXsim(home, "-H", host.address, ...args);
 
 describe("fault injection is off unless the host was started with it allowed", () => {
   it("refuses every FaultInjection call with FAILED_PRECONDITION and changes nothing", async () => {

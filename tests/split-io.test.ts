@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { status, type ServiceError } from "@grpc/grpc-js";
-import { REPO_ROOT, startHostProcess, type HostProcess } from "./support/host-process.js";
+import { startHostProcess, type HostProcess } from "./support/host-process.js";
+import { runXsim } from "./support/xsim-cli.js";
 import { unaryCall } from "../services/transport/grpc/host-client.js";
 import type { BlockListReply, NetworkListReply } from "../services/gen/xensim/v1/host.js";
 
-const XSIM_BIN = join(REPO_ROOT, "bin", "xsim.js");
 const IO = "net:tx=20MB/s,rx=5MB/s;disk:read=200iops,write=100iops,size=4K";
 /**
  * The counters are polled until they show the outcomes asserted below; how many requests a real
@@ -50,19 +49,7 @@ const blockList = (domain: string): Promise<BlockListReply> =>
   unaryCall(host.client.blockList.bind(host.client), { domain });
 
 /** Runs `node bin/xsim.js -H <host> ...args` as a user would. */
-function xsim(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, XSIM_HOME: home };
-  delete env.XSIM_SCHEDULER;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [XSIM_BIN, "-H", host.address, ...args], { cwd: REPO_ROOT, env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const xsim = (...args: string[]) => runXsim(home, "-H", host.address, ...args);
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), "xsim-split-io-"));
