@@ -9,6 +9,9 @@ xsim() { printf '\n\033[1m$ xsim %s\033[0m\n' "$*" >&2; node bin/xsim.js "$@"; }
 ex=deploy/examples
 
 node bin/xsim.js down >/dev/null 2>&1 || true
+# `xsim down` saves the guests a host cannot migrate away (as xendomains does) and `xsim up` restores
+# them; the demo starts from an empty cluster, so it drops what an earlier run saved.
+rm -rf "$XSIM_HOME/state"
 trap 'node bin/xsim.js down >/dev/null 2>&1 || true' EXIT
 
 xsim up --hosts 3 --without-hvm host3 --heartbeat-ms 500
