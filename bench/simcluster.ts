@@ -1,0 +1,227 @@
+import { performance } from "node:perf_hooks";
+import { SimulatedClock } from "../services/core/clock.js";
+import { Prng } from "../services/core/prng.js";
+import { runSimulation } from "../services/core/simulation.js";
+import { HOST_CHUNK_POOL } from "../services/core/memory/page-store.js";
+import { SimCluster, type SimHostSpec } from "../services/sim/cluster.js";
+import { SimUser } from "../services/sim/sim-user.js";
+
+// The in-process cluster of issue 10 under load: real Hosts and the real Scheduler on one
+// SimulatedClock. `bench/simcluster.bench.ts` prints the figures; `simcluster.test.ts` runs it tiny.
+
+/** Memory of each simulated host: room for its share of guests plus Dom0. */
+export const SIM_HOST_MEMORY_MIB = 4096;
+/** The busy guests' workloads, alternating: a writable working set, and writes all over memory. */
+export const BUSY_WORKLOADS = ["wws:hot=4M,rate=2000,cold=20", "uniform:rate=500"] as const;
+
+export interface BusyClusterOptions {
+  seed: number;
+  hostCount: number;
+  domainCount: number;
+  domainMemoryMib: number;
+  /** Every busyEvery-th guest runs a busy workload (10: 10 % busy); the others are idle. */
+  busyEvery: number;
+  /** Simulated time measured, after the guests are created. */
+  simulatedMs: number;
+  /** A live migration of a seeded random guest starts this often (simulated time). */
+  migrationIntervalMs: number;
+}
+
+export interface BusyClusterFigures {
+  /** Simulated time the cluster ran for, and the wall time that took. */
+  simulatedMs: number;
+  wallMs: number;
+  /** Wall time to boot the cluster and create the guests (not in the rate). */
+  setupWallMs: number;
+  migrationCountStarted: number;
+  migrationCountCompleted: number;
+  migrationCountFailed: number;
+  /** The clock's timers that fired during the measured run. */
+  timerCountFired: number;
+  /** Idle guests whose memory checksum is the same after the run (wherever they are now). */
+  idleChecksumCountSame: number;
+  idleGuestCount: number;
+  /** Guest pages the process holds (chunks in use), after the run. */
+  guestByteCountHeld: number;
+}
+
+export function hostSpecs(hostCount: number): SimHostSpec[] {
+  return Array.from({ length: hostCount }, (_, i) => ({
+    hostId: `h${i + 1}`,
+    memoryMib: SIM_HOST_MEMORY_MIB,
+  }));
+}
+
+export function guestName(index: number): string {
+  return `g${index + 1}`;
+}
+
+function guestConfig(name: string, memoryMib: number, workload: string): string {
+  return [
+    `name = "${name}"`,
+    `type = "pvh"`,
+    `kernel = "/boot/vmlinuz-sim"`,
+    `memory = ${memoryMib}`,
+    `vcpus = 1`,
+    `xsim_workload = "${workload}"`,
+    "",
+  ].join("\n");
+}
+
+export interface GuestPlan {
+  name: string;
+  hostId: string;
+  workload: string;
+}
+
+/**
+ * Guest i runs on host i % hostCount; the busy ones are spread the same way (the first hostCount
+ * guests of every busyEvery * hostCount), so that each host has its share of busy guests.
+ */
+export function guestPlan(options: BusyClusterOptions): GuestPlan[] {
+  return Array.from({ length: options.domainCount }, (_, i) => {
+    const busy = Math.floor(i / options.hostCount) % options.busyEvery === 0;
+    return {
+      name: guestName(i),
+      hostId: `h${(i % options.hostCount) + 1}`,
+      workload: busy ? (BUSY_WORKLOADS[i % BUSY_WORKLOADS.length] ?? "idle") : "idle",
+    };
+  });
+}
+
+/** Creates the guests on their hosts (`xsim -H host create`), all at once. */
+async function createGuests(
+  cluster: SimCluster,
+  user: SimUser,
+  plan: readonly GuestPlan[],
+  memoryMib: number,
+) {
+  const creates = plan.map((guest) =>
+    user.createOn(guest.hostId, guestConfig(guest.name, memoryMib, guest.workload), `${guest.name}.cfg`),
+  );
+  await cluster.run(Promise.all(creates));
+}
+
+/** Where guest `name` runs now, and its memory checksum there. */
+export function guestChecksum(cluster: SimCluster, name: string): string | undefined {
+  for (const host of cluster.hosts.values()) {
+    const record = [...host.toolstack.records.values()].find((r) => r.name === name);
+    if (record) return host.toolstack.domainOf(record).memory.checksum();
+  }
+  return undefined;
+}
+
+/** Counts the timers the clock fires while `work` runs. */
+function countTimers(clock: SimulatedClock): () => number {
+  let fired = 0;
+  const setTimer = clock.setTimer.bind(clock);
+  clock.setTimer = (delayMs, fn) =>
+    setTimer(delayMs, () => {
+      fired++;
+      fn();
+    });
+  return () => fired;
+}
+
+export async function runBusyCluster(options: BusyClusterOptions): Promise<BusyClusterFigures> {
+  const setupStarted = performance.now();
+  const cluster = await SimCluster.start({ seed: options.seed, hosts: hostSpecs(options.hostCount) });
+  const user = new SimUser(cluster);
+  const plan = guestPlan(options);
+  await createGuests(cluster, user, plan, options.domainMemoryMib);
+  const idleNames = plan.filter((guest) => guest.workload === "idle").map((guest) => guest.name);
+  const checksumsBefore = idleNames.map((name) => guestChecksum(cluster, name));
+  const setupWallMs = performance.now() - setupStarted;
+
+  const prng = new Prng(options.seed).fork(0x6d69);
+  const counts = { started: 0, completed: 0, failed: 0 };
+  const migrating = new Set<string>();
+  const timersFired = countTimers(cluster.clock);
+  const startMigration = () => {
+    const name = guestName(prng.nextInt(options.domainCount));
+    if (migrating.has(name)) return;
+    migrating.add(name);
+    counts.started++;
+    user
+      .migrate(name)
+      .then(
+        (last) => (last.stats?.status === "completed" ? counts.completed++ : counts.failed++),
+        () => counts.failed++,
+      )
+      .finally(() => migrating.delete(name));
+  };
+  const started = performance.now();
+  const simulatedStartMs = cluster.clock.nowMs();
+  const migrationCount = Math.floor(options.simulatedMs / options.migrationIntervalMs);
+  for (let i = 1; i <= migrationCount; i++)
+    cluster.clock.setTimer(i * options.migrationIntervalMs - 1, startMigration);
+  await cluster.idle(options.simulatedMs);
+  const wallMs = performance.now() - started;
+  const simulatedMs = cluster.clock.nowMs() - simulatedStartMs;
+  const timerCountFired = timersFired();
+
+  const checksumsAfter = idleNames.map((name) => guestChecksum(cluster, name));
+  const idleChecksumCountSame = checksumsAfter.filter(
+    (c, i) => c !== undefined && c === checksumsBefore[i],
+  ).length;
+  return {
+    simulatedMs,
+    wallMs,
+    setupWallMs,
+    migrationCountStarted: counts.started,
+    migrationCountCompleted: counts.completed,
+    migrationCountFailed: counts.failed,
+    timerCountFired,
+    idleChecksumCountSame,
+    idleGuestCount: idleNames.length,
+    guestByteCountHeld: HOST_CHUNK_POOL.byteCountInUse,
+  };
+}
+
+export interface IdleClusterFigures {
+  simulatedMs: number;
+  wallMs: number;
+  timerCountFired: number;
+}
+
+/** N hosts without guests, the scheduler reading their heartbeats. */
+export async function runIdleCluster(seed: number, hostCount: number, simulatedMs: number) {
+  const cluster = await SimCluster.start({ seed, hosts: hostSpecs(hostCount) });
+  const timersFired = countTimers(cluster.clock);
+  const started = performance.now();
+  const simulatedStartMs = cluster.clock.nowMs();
+  await cluster.idle(simulatedMs);
+  return {
+    simulatedMs: cluster.clock.nowMs() - simulatedStartMs,
+    wallMs: performance.now() - started,
+    timerCountFired: timersFired(),
+  };
+}
+
+export interface ClockBaselineFigures {
+  timerCount: number;
+  /** Empty timers fired by SimulatedClock.advanceMs alone, per wall second. */
+  heapTimersPerSecond: number;
+  /** Empty timers at distinct times fired through runSimulation (one event-loop turn each), per wall second. */
+  simulationTimersPerSecond: number;
+}
+
+/** The same-run floor: what the clock and the simulation loop cost with timers that do nothing. */
+export async function measureClockBaseline(timerCount: number): Promise<ClockBaselineFigures> {
+  const heapClock = new SimulatedClock();
+  for (let i = 0; i < timerCount; i++) heapClock.setTimer(i % 1000, () => undefined);
+  let started = performance.now();
+  heapClock.advanceMs(1000);
+  const heapMs = performance.now() - started;
+
+  const loopClock = new SimulatedClock();
+  for (let i = 0; i < timerCount; i++) loopClock.setTimer(i + 1, () => undefined);
+  started = performance.now();
+  await runSimulation(loopClock, new Promise<void>((resolve) => loopClock.setTimer(timerCount + 1, resolve)));
+  const loopMs = performance.now() - started;
+  return {
+    timerCount,
+    heapTimersPerSecond: (timerCount * 1000) / heapMs,
+    simulationTimersPerSecond: (timerCount * 1000) / loopMs,
+  };
+}
