@@ -201,6 +201,7 @@ describe("xsim against a local cluster (xsim up / down)", () => {
     expect(text).toMatch(new RegExp(`^total_memory {11}: ${HOST_MEMORY_MIB}$`, "m"));
     expect(text).toMatch(/^free_memory {12}: \d+$/m);
     expect(text).toMatch(/^xen_pagesize {11}: 4096$/m);
+    expect(text, "off unless xsim up --allow-fault-injection").toMatch(/^fault_injection {8}: off$/m);
     expect(await xsimOk(home, "-H", "host2", "info")).toMatch(/^virt_caps {14}: (?!.*hvm).*$/m);
   });
 

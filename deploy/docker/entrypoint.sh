@@ -3,6 +3,7 @@
 #   host [flags]       a host service; --host-id defaults to $XSIM_HOST_ID or the container's hostname,
 #                      it listens on 0.0.0.0:$XSIM_PORT and advertises <hostname>:$XSIM_PORT, so a
 #                      scaled service (one hostname per container) needs no per-container flags
+#                      XSIM_ALLOW_FAULT_INJECTION=1 adds --allow-fault-injection (`xsim fault`; off by default)
 #   scheduler [flags]  the scheduler service (dist/services/scheduler/main.js), NATS at $XSIM_NATS
 #   xsim [args]        the CLI, e.g. `xsim -H host1:50051 list`
 #   demo               deploy/docker/demo.sh, the one-shot compose demo
@@ -16,6 +17,7 @@ name="$(hostname)"
 case "${1:-host}" in
   host)
     [ "$#" -gt 0 ] && shift
+    if [ "${XSIM_ALLOW_FAULT_INJECTION:-0}" = 1 ]; then set -- --allow-fault-injection "$@"; fi
     exec node dist/services/host/main.js --host-id "${XSIM_HOST_ID:-$name}" --listen "0.0.0.0:$port" \
       --advertise "${XSIM_ADVERTISE:-$name:$port}" --nats "$nats" "$@"
     ;;

@@ -30,6 +30,7 @@ interface UpOptions {
   sched?: string;
   heartbeatMs: string;
   topology?: string;
+  allowFaultInjection?: boolean;
 }
 
 /** `xsim up` / `xsim down`: a local cluster of processes, each host on its own loopback address. */
@@ -51,6 +52,10 @@ export function addClusterCommands(program: Command, io: CliIo): void {
     .option(
       "--topology <file>",
       "hosts from a topology file (docs/topology.md) instead of --hosts/--memory-mib/--pcpus",
+    )
+    .option(
+      "--allow-fault-injection",
+      "let `xsim fault` act on every host (docs/specs/fault-injection.md; off by default)",
     )
     .action(async (options: UpOptions) => {
       const state = await up(options, io);
@@ -156,11 +161,16 @@ async function up(options: UpOptions, io: CliIo): Promise<ClusterState> {
       );
       if (!spec.hvm) args.push("--no-hvm");
       if (options.sched) args.push("--sched", options.sched);
+      if (options.allowFaultInjection) args.push("--allow-fault-injection");
       const started = startDetached(hostId, process.execPath, args, HOST_PROCESS_ENV);
       state.hosts.push({ hostId, address: "", pid: started.pid });
       const ready = await waitForReadyLine(started, hostId);
       state.hosts[state.hosts.length - 1]!.address = ready.address;
-      io.err(`started ${hostId} at ${ready.address}${spec.hvm ? "" : " (no HVM)"}`);
+      const notes = [
+        spec.hvm ? "" : " (no HVM)",
+        options.allowFaultInjection ? " (fault injection allowed)" : "",
+      ];
+      io.err(`started ${hostId} at ${ready.address}${notes.join("")}`);
     }
     const scheduler = startDetached("scheduler", process.execPath, [
       serviceEntry("scheduler"),
