@@ -9,7 +9,7 @@ import { formatMigrationStats } from "./migration-format.js";
 import { queryMigrateJson } from "./migration-json.js";
 import { connectScheduler, schedulerAddress } from "./scheduler-client.js";
 import { requireScheduler } from "./scheduler-commands.js";
-import { wholeNumberArg } from "./number-args.js";
+import { bandwidthArg, wholeNumberArg } from "./number-args.js";
 import { QEMU_DOWNTIME_LIMIT_MS_MAX } from "../dom0/precopy/qemu-policy.js";
 
 interface MigrateOptions {
@@ -32,7 +32,7 @@ export function migrateFlags(options: MigrateOptions): MigrateFlags {
   return {
     policy: options.policy,
     live: options.live,
-    bandwidth: options.bandwidth,
+    bandwidth: bandwidthArg(options.bandwidth),
     downtimeLimitMs: downtimeLimitMs(options.downtimeLimit),
     autoConverge: options.autoConverge ?? false,
     pausedAtDestination: options.p ?? false,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UINT32_MAX, wholeNumberArg } from "./number-args.js";
+import { bandwidthArg, UINT32_MAX, wholeNumberArg } from "./number-args.js";
 
 describe("whole-number command-line arguments", () => {
   it("returns a number within the range", () => {
@@ -16,5 +16,16 @@ describe("whole-number command-line arguments", () => {
     ["99999999999999999999", "--downtime-limit: 99999999999999999999 is out of range (1..2000)"],
   ])("refuses %j naming the flag", (text, message) => {
     expect(() => wholeNumberArg(text, "--downtime-limit", 1, 2000)).toThrow(message);
+  });
+});
+
+describe("bandwidthArg", () => {
+  it("passes what the host parses, and empty (the default)", () => {
+    for (const text of ["100Mbit/s", "125MB/s", "1G", "dynamic", "unlimited", ""])
+      expect(bandwidthArg(text)).toBe(text);
+  });
+
+  it.each(["fast", "-5MB/s", "10 parsecs", "1e9"])("refuses %j naming the flag", (text) => {
+    expect(() => bandwidthArg(text)).toThrow(new RegExp(`^--bandwidth: invalid bandwidth "${text}"`));
   });
 });

@@ -4,7 +4,7 @@ import { JSON_HELP, toJson } from "./json-output.js";
 import type { CliIo } from "./domain-commands.js";
 import { connectScheduler, schedulerAddress } from "./scheduler-client.js";
 import { unaryCall } from "../transport/grpc/host-client.js";
-import { UINT32_MAX, wholeNumberArg } from "./number-args.js";
+import { bandwidthArg, UINT32_MAX, wholeNumberArg } from "./number-args.js";
 
 export function requireScheduler(): string {
   const address = schedulerAddress();
@@ -51,7 +51,8 @@ export function addSchedulerCommands(program: Command, io: CliIo): void {
     .option("--policy <name>", "pre-copy policy of each migration: xen, xen-legacy, qemu, clark", "xen")
     .action(async (hostId: string, options: { parallel: string; bandwidth: string; policy: string }) => {
       const client = connectScheduler(requireScheduler());
-      const { bandwidth, policy } = options;
+      const { policy } = options;
+      const bandwidth = bandwidthArg(options.bandwidth);
       // The scheduler checks its own limit; here only what the wire can carry.
       const parallel = wholeNumberArg(options.parallel, "--parallel", 1, UINT32_MAX);
       const request = { hostId, parallel, bandwidth, policy };

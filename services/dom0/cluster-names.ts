@@ -50,14 +50,53 @@ export function nameFromKey(key: string): string {
 export class ClusterNames {
   constructor(private readonly store: StateStore) {}
 
-  /** Takes `name` for `owner`, or throws ALREADY_EXISTS naming the holder, or UNAVAILABLE. */
-  async reserve(name: string, owner: NameOwner): Promise<void> {
-    const outcome = await this.adopt(name, owner);
-    if (outcome.kind === "held")
-      throw new ToolstackError(
-        "ALREADY_EXISTS",
-        `a domain named "${name}" already exists in the cluster (uuid ${outcome.holder.uuid} on ${outcome.holder.hostId})`,
-      );
+  /**
+   * Takes `name` for `owner` before a guest is built (create, rename, restore), writing the key
+   * even when it already names `owner` so that the returned revision fences anyone who read it
+   * before. Refused (ALREADY_EXISTS) when another guest holds it, and also when the same uuid holds
+   * it on another host: that guest runs there, and a second copy must never start (an HA restart
+   * moves the name first, with moveAt). UNAVAILABLE when the store cannot be reached.
+   */
+  async reserve(name: string, owner: NameOwner): Promise<number> {
+    const key = nameKey(name);
+    const value = JSON.stringify(owner);
+    return unavailableAsToolstackError(async () => {
+      for (let attempt = 0; attempt < NAME_CAS_ATTEMPT_COUNT_MAX; attempt++) {
+        const entry = await this.store.entry(key);
+        const holder = entry ? (JSON.parse(entry.value) as NameOwner) : undefined;
+        if (holder && (holder.uuid !== owner.uuid || holder.hostId !== owner.hostId))
+          throw new ToolstackError(
+            "ALREADY_EXISTS",
+            `a domain named "${name}" already exists in the cluster (uuid ${holder.uuid} on ${holder.hostId})`,
+          );
+        const revision = entry
+          ? await this.store.update(key, value, entry.revision)
+          : await this.store.create(key, value);
+        if (revision !== undefined) return revision;
+      }
+      throw new ToolstackError("ABORTED", `the name "${name}" kept changing under us; try again`);
+    });
+  }
+
+  /** The holder of `name` and the revision it was read at; undefined when free. */
+  async holding(name: string): Promise<{ holder: NameOwner; revision: number } | undefined> {
+    return unavailableAsToolstackError(async () => {
+      const entry = await this.store.entry(nameKey(name));
+      return entry ? { holder: JSON.parse(entry.value) as NameOwner, revision: entry.revision } : undefined;
+    });
+  }
+
+  /**
+   * Gives `name` to `owner` only if nobody wrote it since it was read at `revision` (undefined:
+   * it was free): the fence between an HA restart and anyone else starting the same guest (a
+   * restore, another scheduler). Returns the new revision, or undefined if it moved meanwhile.
+   */
+  async moveAt(name: string, owner: NameOwner, revision: number | undefined): Promise<number | undefined> {
+    const key = nameKey(name);
+    const value = JSON.stringify(owner);
+    return unavailableAsToolstackError(() =>
+      revision === undefined ? this.store.create(key, value) : this.store.update(key, value, revision),
+    );
   }
 
   /**

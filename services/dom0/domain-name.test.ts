@@ -3,10 +3,17 @@ import { ToolstackError } from "./errors.js";
 import { DOMAIN_NAME_LENGTH_MAX, checkDomainName, domainNameProblem } from "./domain-name.js";
 
 describe("domain names as libxl accepts them", () => {
-  it.each(["web", "db-1", "web.example", "a b", "ünï", "x".repeat(DOMAIN_NAME_LENGTH_MAX), "-incoming"])(
-    "accepts %j",
-    (name) => expect(domainNameProblem(name)).toBeUndefined(),
-  );
+  it.each([
+    "web",
+    "db-1",
+    "web.example",
+    "a b",
+    "ünï",
+    "x".repeat(DOMAIN_NAME_LENGTH_MAX),
+    "-incoming",
+    "7up",
+    "42-db",
+  ])("accepts %j", (name) => expect(domainNameProblem(name)).toBeUndefined());
 
   it.each([
     ["", "must not be empty"],
@@ -17,6 +24,8 @@ describe("domain names as libxl accepts them", () => {
     ["tab\there", "U+0009"],
     ["del\u007f", "U+007F"],
     ["web--incoming", 'must not end in "--incoming"'],
+    ["7", "must not be all digits"],
+    ["0042", "must not be all digits"],
     ["web--migratedaway", 'must not end in "--migratedaway"'],
     ["x".repeat(DOMAIN_NAME_LENGTH_MAX + 1), `at most ${DOMAIN_NAME_LENGTH_MAX}`],
   ])("refuses %j", (name, problem) => {

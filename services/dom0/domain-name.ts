@@ -21,6 +21,8 @@ export function domainNameProblem(name: string): string | undefined {
     return `is ${name.length} characters long, at most ${DOMAIN_NAME_LENGTH_MAX}`;
   if (name === "." || name === "..") return `must not be "${name}"`;
   if (name.includes("/")) return "must not contain '/'";
+  // xl takes an all-digit argument for a domain id (libxl_name_to_domid never sees it).
+  if (/^\d+$/.test(name)) return "must not be all digits (xl would take it for a domain id)";
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   const control = /[\u0000-\u001f\u007f]/.exec(name);
   if (control) return `must not contain control characters (found U+${hex4(control[0])})`;

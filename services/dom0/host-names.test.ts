@@ -92,6 +92,9 @@ describe("names unique in the cluster", () => {
     const store = new MemoryStore();
     const [h1, h2] = [node("h1", store), node("h2", store)];
     const web = await h1.names.create(config("web"));
+    // An HA restart: the scheduler moves the name to h2 first (the fence), then h2 creates.
+    const names = new ClusterNames(store);
+    await names.moveAt("web", { uuid: web.uuid, hostId: "h2" }, (await names.holding("web"))?.revision);
     await h2.names.create(config("web", web.uuid));
     expect((await new ClusterNames(store).all()).get("web")).toEqual({ uuid: web.uuid, hostId: "h2" });
     h1.toolstack.destroy("web"); // the old copy's destroy does not free the name the new one holds
@@ -122,5 +125,67 @@ describe("names unique in the cluster", () => {
     for (const name of ["web", "a.b", "x y", "ünï", "a=b"]) expect(nameFromKey(nameKey(name))).toBe(name);
     expect(nameKey("web-1_a")).toBe("name.web-1_a");
     expect(nameKey("a.b")).toBe("name.a=2Eb");
+  });
+});
+
+describe("a guest's uuid runs on one host only", () => {
+  it("refuses to create a uuid whose name the same uuid holds on another host (it runs there)", async () => {
+    const store = new MemoryStore();
+    const [h1, h2] = [node("h1", store), node("h2", store)];
+    const uuid = "5f1e0c7a-0000-4000-8000-00000000000a";
+    await h1.names.create(config("web", uuid));
+    await expect(h2.names.create(config("web", uuid))).rejects.toThrow(
+      `a domain named "web" already exists in the cluster (uuid ${uuid} on h1)`,
+    );
+    expect([...h2.toolstack.records.values()].map((r) => r.name)).toEqual(["Domain-0"]);
+  });
+});
+
+describe("restore reserves the name first", () => {
+  const uuid = "5f1e0c7a-0000-4000-8000-00000000000b";
+  /** Builds the saved guest paused, as restoreFromFile does. */
+  const builder = (n: Node) => (request: { path: string; paused: boolean }) => {
+    const record = n.toolstack.create(config("db", uuid), { paused: request.paused });
+    return Promise.resolve({ domid: record.domid, name: record.name, pagesVerified: 0, memoryChecksum: "" });
+  };
+
+  it("refuses a saved guest whose name is now held elsewhere, and builds nothing", async () => {
+    const store = new MemoryStore();
+    const [h1, h2] = [node("h1", store), node("h2", store)];
+    await h2.names.create(config("db", uuid)); // HA restarted it on h2 while h1 was down
+    let built = false;
+    const build = (r: { path: string; paused: boolean }) => ((built = true), builder(h1)(r));
+    const restoring = h1.names.restore({ path: "/s/db.xsim", paused: false }, { name: "db", uuid }, build);
+    expect(await codeOf(restoring)).toBe("ALREADY_EXISTS");
+    expect(built).toBe(false);
+    expect(await new ClusterNames(store).all()).toEqual(new Map([["db", { uuid, hostId: "h2" }]]));
+  });
+
+  it("destroys the restored copy, never run, when the name moved while it was built (an HA restart won)", async () => {
+    const store = new MemoryStore();
+    const h1 = node("h1", store);
+    const names = new ClusterNames(store);
+    const build = async (r: { path: string; paused: boolean }) => {
+      const reply = await builder(h1)(r);
+      const seen = await names.holding("db");
+      await names.moveAt("db", { uuid, hostId: "h3" }, seen?.revision); // the scheduler's fence
+      return reply;
+    };
+    const restoring = h1.names.restore({ path: "/s/db.xsim", paused: false }, { name: "db", uuid }, build);
+    await expect(restoring).rejects.toThrow(/was taken while .* was being restored/);
+    expect([...h1.toolstack.records.values()].map((r) => r.name)).toEqual(["Domain-0"]);
+  });
+
+  it("runs the restored guest once the name is confirmed", async () => {
+    const store = new MemoryStore();
+    const h1 = node("h1", store);
+    const reply = await h1.names.restore(
+      { path: "/s/db.xsim", paused: false },
+      { name: "db", uuid },
+      builder(h1),
+    );
+    expect(h1.toolstack.requireDomain(String(reply.domid)).name).toBe("db");
+    expect(h1.toolstack.domainOf(h1.toolstack.requireDomain("db")).paused).toBe(false);
+    expect(await new ClusterNames(store).all()).toEqual(new Map([["db", { uuid, hostId: "h1" }]]));
   });
 });

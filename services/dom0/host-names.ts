@@ -1,6 +1,8 @@
 import type { DomainConfig } from "./xlcfg/domain-config.js";
 import type { DomainEvent } from "../contracts/domain-event.js";
 import type { CreateOptions, DomainRecord, Toolstack } from "./toolstack.js";
+import type { RestoreReply, RestoreRequest } from "./migrate/save-restore.js";
+import { ToolstackError } from "./errors.js";
 import { ClusterNames, isProtocolName, type NameOwner } from "./cluster-names.js";
 
 /**
@@ -34,6 +36,36 @@ export class HostNames {
       await this.names.release(name, owner).catch((e: unknown) => this.log(`name ${name}: ${message(e)}`));
       throw error;
     }
+  }
+
+  /**
+   * `xl restore` with the name reserved first (`identity`: the file's guest), the guest kept paused
+   * until the reservation is confirmed at the revision it was taken: if someone moved the name
+   * meanwhile (an HA restart of the same guest elsewhere) the restored copy is destroyed, never run.
+   */
+  async restore(
+    request: RestoreRequest,
+    identity: { name: string; uuid: string },
+    build: (request: RestoreRequest) => Promise<RestoreReply>,
+  ): Promise<RestoreReply> {
+    const owner = { uuid: identity.uuid, hostId: this.hostId };
+    const revision = await this.names.reserve(identity.name, owner);
+    let reply: RestoreReply;
+    try {
+      reply = await build({ ...request, paused: true });
+    } catch (error) {
+      await this.names.release(identity.name, owner).catch((e: unknown) => this.log(message(e)));
+      throw error;
+    }
+    if ((await this.names.moveAt(identity.name, owner, revision).catch(() => undefined)) === undefined) {
+      this.toolstack.destroy(String(reply.domid));
+      throw new ToolstackError(
+        "ABORTED",
+        `the name "${identity.name}" was taken while ${identity.uuid} was being restored (restarted elsewhere?): the restored copy was destroyed`,
+      );
+    }
+    if (!request.paused) this.toolstack.unpause(String(reply.domid));
+    return reply;
   }
 
   /** `xl rename`: the new name is reserved first, the old one freed after (a CAS move). */

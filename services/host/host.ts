@@ -15,6 +15,7 @@ import {
 } from "../dom0/migrate/receive-session.js";
 import {
   restoreFromFile,
+  readSaveIdentity,
   saveToFile,
   type RestoreReply,
   type RestoreRequest,
@@ -269,8 +270,10 @@ export class Host implements MigrationEndpoint {
   }
 
   /** `xl restore`. */
-  restore(request: RestoreRequest): Promise<RestoreReply> {
-    return restoreFromFile(this.toolstack, request);
+  async restore(request: RestoreRequest): Promise<RestoreReply> {
+    const identity = this.names ? await readSaveIdentity(request.path) : undefined;
+    if (!this.names || !identity) return restoreFromFile(this.toolstack, request);
+    return this.names.restore(request, identity, (r) => restoreFromFile(this.toolstack, r));
   }
 
   receive(channel: ReceiveChannel): ReceiveSession {

@@ -1,7 +1,7 @@
 import type { Scheduler } from "./scheduler.js";
 import type { Statefile } from "../contracts/statefile.js";
 import { LeaseObserver, type ObservedLease } from "./ha-lease-observer.js";
-import { restartLostHost } from "./ha-restart.js";
+import { purgeRestartTokens, restartLostHost, restartRestartedHosts } from "./ha-restart.js";
 import { parseConfig } from "./placement-adapter.js";
 import {
   HA_CONFIG_KEY,
@@ -58,7 +58,8 @@ export class HaMonitor {
     this.running = true;
     try {
       await this.observe();
-      if (this.config.enabled) await this.act();
+      // Only the active scheduler (the leader lease's holder) revokes and restarts.
+      if (this.config.enabled && this.scheduler.isActive()) await this.act();
       if (this.failing) this.scheduler.log("HA: statefile reachable again; observing leases afresh");
       this.failing = false;
     } catch (error) {
@@ -82,6 +83,9 @@ export class HaMonitor {
       if (lease) leases.set(key.slice(LEASE_KEY_PREFIX.length), { lease, revision: entry.revision });
     }
     this.observer.observe(leases, this.scheduler.clock.nowMs());
+    this.scheduler.haEnabled = config.enabled;
+    for (const [hostId, { lease }] of leases)
+      if (lease.state === "live") this.scheduler.hostEpochs.set(hostId, lease.epoch);
   }
 
   private async act(): Promise<void> {
@@ -89,15 +93,18 @@ export class HaMonitor {
     for (const lost of this.observer.lost(nowMs, leaseTiming(this.config.timeoutMs))) await this.revoke(lost);
     const revoked = this.observer.all().filter((o) => o.lease.state === "revoked");
     const notLive = revoked.map((o) => o.hostId);
+    const restarter = { ownerId: this.schedulerId, excludeHostIds: notLive };
     for (const o of revoked) {
       await restartLostHost(
         this.scheduler,
         this.statefile,
         { hostId: o.hostId, epoch: o.lease.epoch },
-        notLive,
+        restarter,
       );
       this.reportUnprotected(o);
     }
+    await restartRestartedHosts(this.scheduler, this.statefile, restarter);
+    await purgeRestartTokens(this.scheduler, this.statefile);
   }
 
   private async revoke(lost: ObservedLease): Promise<void> {

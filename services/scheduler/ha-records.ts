@@ -10,6 +10,8 @@ export interface HaRecord {
   domid: number;
   priority: "restart" | "best-effort";
   configJson: string;
+  /** The epoch of its host's lease when the guest was seen there (docs/specs/ha.md §5). */
+  hostEpoch?: string;
 }
 
 /**
@@ -20,7 +22,7 @@ export class HaRecords {
   constructor(private readonly store: StateStore) {}
 
   /** After reading a host's domain list: record or move every HA domain found there. */
-  async noteHost(hostId: string, domains: readonly DomainInfo[]): Promise<void> {
+  async noteHost(hostId: string, domains: readonly DomainInfo[], hostEpoch?: string): Promise<void> {
     for (const domain of domains) {
       if (domain.domid === 0) continue;
       const config = parseConfig(domain.configJson);
@@ -33,6 +35,7 @@ export class HaRecords {
         domid: domain.domid,
         priority: config.xsim.ha,
         configJson: domain.configJson,
+        ...(hostEpoch === undefined ? {} : { hostEpoch }),
       };
       const key = `ha.${domain.uuid}`;
       if ((await this.store.get(key)) !== JSON.stringify(record))
@@ -74,7 +77,11 @@ export class HaRecords {
 
   async moved(uuid: string, hostId: string, domid: number): Promise<void> {
     const record = await this.get(uuid);
-    if (record) await this.store.put(`ha.${uuid}`, JSON.stringify({ ...record, hostId, domid }));
+    // The new host's epoch is noted at its next read (noteHost).
+    if (record) {
+      const { hostEpoch: _old, ...rest } = record;
+      await this.store.put(`ha.${uuid}`, JSON.stringify({ ...rest, hostId, domid }));
+    }
   }
 }
 

@@ -86,6 +86,15 @@ async function reconcileHa(
 }
 
 async function dropStale(scheduler: Scheduler, record: HaRecord): Promise<void> {
+  const epochNow = scheduler.hostEpochs.get(record.hostId);
+  // Its host restarted since (a new lease epoch): the guest died with it, HA restarts it.
+  if (
+    scheduler.haEnabled &&
+    record.hostEpoch !== undefined &&
+    epochNow !== undefined &&
+    epochNow !== record.hostEpoch
+  )
+    return;
   if (await scheduler.ha.forgetIfOn(record.uuid, record.hostId, record.domid))
     scheduler.log(
       `reconcile: dropped the HA record of ${record.name} (${record.uuid}): ${record.hostId} is up and runs no such guest`,

@@ -46,6 +46,10 @@ export class Scheduler {
   readonly migrationSlots = new MigrationSlots();
   /** The uuids of guests this scheduler creates (a claim then knows its guest's "created" event). */
   readonly uuidPrng: Prng;
+  /** Each host's live lease epoch as HaMonitor last read it (docs/specs/ha.md §5). */
+  readonly hostEpochs = new Map<string, string>();
+  /** Whether HA is enabled, as HaMonitor last read it. */
+  haEnabled = false;
   /** Whether this process is the active scheduler (holds the leader lease); true without a lease. */
   isActive: () => boolean = () => true;
   /** Where the active scheduler listens, when this one is a standby and knows. */
@@ -158,7 +162,7 @@ export class Scheduler {
     }
     this.view.syncDomains(host.hostId, domains);
     try {
-      await this.ha.noteHost(host.hostId, domains);
+      await this.ha.noteHost(host.hostId, domains, this.hostEpochs.get(host.hostId));
     } catch (error) {
       this.log(`recording HA domains of ${host.hostId} failed: ${String(error)}`);
     }

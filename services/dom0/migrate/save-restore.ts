@@ -14,6 +14,7 @@ import { ToolstackError } from "../errors.js";
 import { toToolstackError } from "../xen-error-map.js";
 import { domainPath } from "../../xenstore/paths.js";
 import { checkRestorePath } from "./save-file-path.js";
+import { StreamDecoder } from "../stream/stream-decoder.js";
 
 /** `xl save` (proto SaveRequest). */
 export interface SaveRequest {
@@ -110,6 +111,41 @@ export async function saveToFile(
     if (!wasPaused && toolstack.records.get(record.domid) === record)
       toolstack.hypervisor.unpauseDomain(record.domid);
     throw error;
+  }
+}
+
+/** Bytes of a save file read to find its DOMAIN_INFO record (it comes first), at most. */
+export const SAVE_IDENTITY_BYTE_COUNT_MAX = 16 * 1024 * 1024;
+
+/**
+ * The name and uuid of the guest in a save file, read from its DOMAIN_INFO record before anything
+ * is built (a restore reserves the name first). Undefined when the file names no uuid.
+ */
+export async function readSaveIdentity(path: string): Promise<{ name: string; uuid: string } | undefined> {
+  await checkRestorePath(path);
+  const decoder = new StreamDecoder();
+  const stream = createReadStream(path, { highWaterMark: RESTORE_READ_CHUNK_BYTES });
+  try {
+    for await (const chunk of stream) {
+      decoder.push(chunk as Buffer);
+      for (let record = decoder.next(); record !== undefined; record = decoder.next()) {
+        if (record.kind !== "domain-info") continue;
+        const config = record.info.config as Partial<DomainConfig> | undefined;
+        const uuid = typeof record.info.uuid === "string" ? record.info.uuid : config?.uuid;
+        return uuid && config?.name ? { name: config.name, uuid } : undefined;
+      }
+      if (decoder.offset > SAVE_IDENTITY_BYTE_COUNT_MAX) return undefined;
+    }
+    return undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      throw new ToolstackError("NOT_FOUND", `no save file at ${path}`);
+    const mapped = toToolstackError(error);
+    if (mapped instanceof ToolstackError && mapped.code === "INVALID_ARGUMENT")
+      throw new ToolstackError("INVALID_ARGUMENT", `${path} is not a save image: ${mapped.message}`);
+    throw mapped;
+  } finally {
+    stream.destroy();
   }
 }
 
