@@ -5,6 +5,7 @@ import { addMigrationCommands } from "./migration-commands.js";
 import { addSchedulerCommands } from "./scheduler-commands.js";
 import { addSchedCommands } from "./sched-commands.js";
 import { addDeviceCommands } from "./device-commands.js";
+import { addHotplugCommands } from "./hotplug-commands.js";
 import { addCompletionCommand } from "./completion-command.js";
 import { addSimCommand } from "./sim-command.js";
 import { addFaultCommands } from "./fault-commands.js";
@@ -25,6 +26,7 @@ export function buildProgram(io: CliIo): Command {
   addSchedulerCommands(program, io);
   addSchedCommands(program, io);
   addDeviceCommands(program, io);
+  addHotplugCommands(program, io);
   addHaCommands(program, io);
   addCompletionCommand(program, io);
   addSimCommand(program, io);

@@ -14,6 +14,7 @@ export type DomainEventKind =
   | "memory"
   | "vcpus"
   | "workload"
+  | "devices"
   | "migrated-in"
   | "migrated-out";
 

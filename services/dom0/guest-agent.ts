@@ -5,6 +5,8 @@ import type { XenStore } from "../xenstore/store.js";
 import { controlShutdownPath, domainPath, memoryTargetPath } from "../xenstore/paths.js";
 import { FrontendDriver } from "./devices/frontend-driver.js";
 
+const FRONTEND_KINDS = ["vif", "vbd"] as const;
+
 /** How long the simulated guest takes from seeing control/shutdown to calling SCHEDOP_shutdown. */
 export const GUEST_SHUTDOWN_DELAY_MS = 20;
 
@@ -21,7 +23,8 @@ const REASON_BY_REQUEST: Record<string, ShutdownReason> = {
  */
 export class GuestAgent {
   private readonly watches: Array<{ path: string; token: string }> = [];
-  private readonly frontends = new Set<string>();
+  /** Frontend path -> its watch on the backend's state. */
+  private readonly frontends = new Map<string, { path: string; token: string }>();
   private pendingShutdown: ShutdownReason | undefined;
   private cancelShutdownTimer: (() => void) | undefined;
   private booted = false;
@@ -44,11 +47,24 @@ export class GuestAgent {
     this.booted = true;
     this.watch(controlShutdownPath(this.domid), () => this.onShutdownRequest());
     this.watch(memoryTargetPath(this.domid), () => this.onMemoryTarget());
-    for (const kind of this.pvDrivers ? ["vif", "vbd"] : []) {
+    // xenbus_probe_frontend watches "device": devices there at boot and hot-plugged ones alike.
+    if (this.pvDrivers) this.watch(`${domainPath(this.domid)}/device`, () => this.probeDevices());
+  }
+
+  /** Frontends for devices that appeared under `device/`, and forgets the ones removed. */
+  private probeDevices(): void {
+    const present = new Set<string>();
+    for (const kind of FRONTEND_KINDS) {
       const base = `${domainPath(this.domid)}/device/${kind}`;
       for (const devid of this.store.exists(base) ? this.store.directory(base) : [])
-        this.connectFrontend(`${base}/${devid}`);
+        present.add(`${base}/${devid}`);
     }
+    for (const [fe, watch] of this.frontends) {
+      if (present.has(fe)) continue;
+      this.frontends.delete(fe);
+      this.unwatch(watch);
+    }
+    for (const fe of present) this.connectFrontend(fe);
   }
 
   get isBooted(): boolean {
@@ -67,10 +83,11 @@ export class GuestAgent {
     this.watches.length = 0;
   }
 
-  private watch(path: string, onChange: () => void): void {
-    const token = `guest-${this.domid}:${path}`;
-    this.watches.push({ path, token });
-    this.store.watch(path, token, onChange);
+  private watch(path: string, onChange: () => void): { path: string; token: string } {
+    const watch = { path, token: `guest-${this.domid}:${path}` };
+    this.watches.push(watch);
+    this.store.watch(path, watch.token, onChange);
+    return watch;
   }
 
   private onShutdownRequest(): void {
@@ -102,9 +119,17 @@ export class GuestAgent {
 
   private connectFrontend(fe: string): void {
     if (this.frontends.has(fe)) return;
-    this.frontends.add(fe);
     const be = this.store.read(`${fe}/backend`);
-    if (be === undefined) return;
-    this.watch(`${be}/state`, () => this.frontendDriver.onBackendState(fe, be));
+    if (be === undefined) return; // libxl writes the frontend in one transaction: not there yet
+    this.frontends.set(
+      fe,
+      this.watch(`${be}/state`, () => this.frontendDriver.onBackendState(fe, be)),
+    );
+  }
+
+  private unwatch(watch: { path: string; token: string }): void {
+    this.store.unwatch(watch.path, watch.token);
+    const index = this.watches.indexOf(watch);
+    if (index >= 0) this.watches.splice(index, 1);
   }
 }

@@ -15,7 +15,13 @@ import { toToolstackError } from "./xen-error-map.js";
 import { type EventSink, type DomainEventKind, NULL_EVENT_SINK } from "../contracts/domain-event.js";
 import { GuestAgent } from "./guest-agent.js";
 import { BackendDriver } from "./devices/backend-driver.js";
-import { addDevice, deviceBackendPath, removeDevice, type SplitDevice } from "./devices/split-device.js";
+import {
+  addDevice,
+  closeDevice,
+  deviceBackendPath,
+  removeDevice,
+  type SplitDevice,
+} from "./devices/split-device.js";
 import { devicesFor } from "./domain-devices.js";
 import { removeDomainLayout, renameInLayout, writeDomainLayout } from "./xenstore-layout.js";
 import { textStream, uuidFromPrng } from "./uuid.js";
@@ -194,6 +200,49 @@ export class Toolstack {
     checkCpuDemand(config.xsim.cpu);
     checkConfigAffinity(config, this.spec.pcpuCount);
     validateIoConfig(config, name);
+  }
+
+  /**
+   * A hot-plugged device (dom0/hotplug.ts checked it): the config gains it, then libxl's device_add
+   * writes both halves and the drivers take it through the handshake (at once if the guest runs).
+   */
+  attachDevice(record: DomainRecord, device: SplitDevice, config: DomainConfig): void {
+    record.config = config;
+    this.io.setConfig(record.domid, config);
+    record.devices.push(device);
+    addDevice(this.store, device);
+    this.emit("devices", record, { attached: `${device.kind}/${device.devid}` });
+  }
+
+  /**
+   * libxl's device remove: asks the device to close (the guest's frontend answers if it runs with
+   * PV drivers), removes both halves, and drops it from the config. Returns whether the guest let
+   * it go; if not, it is removed anyway, as libxl does once its wait times out.
+   */
+  detachDevice(record: DomainRecord, device: SplitDevice, config: DomainConfig): boolean {
+    const released = closeDevice(this.store, device);
+    removeDevice(this.store, device);
+    for (const backend of this.backends) backend.release(deviceBackendPath(device));
+    record.devices.splice(record.devices.indexOf(device), 1);
+    record.config = config;
+    this.io.setConfig(record.domid, config);
+    this.emit("devices", record, { detached: `${device.kind}/${device.devid}`, released });
+    return released;
+  }
+
+  /** `xl cd-insert`/`cd-eject`: the drive's medium (backend `params`) changes; the drive stays. */
+  changeMedium(record: DomainRecord, device: SplitDevice, config: DomainConfig): void {
+    this.store.write(`${deviceBackendPath(device)}/params`, device.backendKeys["params"] ?? "");
+    record.config = config;
+    this.io.setConfig(record.domid, config);
+    this.emit("devices", record, { media: `${device.kind}/${device.devid}` });
+  }
+
+  /** A DomU a user may change now: not Dom0, not being migrated. */
+  requireDomUToChange(ref: string): DomainRecord {
+    const record = this.requireDomU(ref);
+    this.refuseIfMigrating(record);
+    return record;
   }
 
   /** `xl destroy`: no questions asked. */

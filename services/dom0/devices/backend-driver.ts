@@ -14,10 +14,12 @@ export interface BackendConnector {
 /**
  * A backend driver in Dom0 (netback for vif, blkback for vbd), driven by xenstore as the real ones
  * are: it answers a new device with InitWait (hotplug done), connects when the frontend says
- * Initialised, and closes when the frontend closes.
+ * Initialised, and closes when the frontend closes. When libxl removes a device (backend Closing),
+ * it waits for the frontend to close, then says Closed (6), which is what libxl waits for.
  */
 export class BackendDriver {
   private readonly watchedFrontends = new Map<string, string>(); // frontend path -> backend path
+  private readonly frontendOf = new Map<string, string>(); // backend path -> frontend path
   private readonly token: string;
   /** `.../backend/$KIND/$FRONTDOMID/$DEVID/state`; group 1 is the device's backend directory. */
   private readonly statePathPattern: RegExp;
@@ -44,10 +46,15 @@ export class BackendDriver {
       const fe = this.store.read(`${be}/frontend`);
       if (fe !== undefined && !this.watchedFrontends.has(fe)) {
         this.watchedFrontends.set(fe, be);
+        this.frontendOf.set(be, fe);
         this.store.watch(`${fe}/state`, `${this.token}:${fe}`, () => this.onFrontendChange(fe));
       }
     } else if (state === XenbusState.Closing) {
-      this.forget(be);
+      // libxl asked the device to go (online=0, state=Closing). Close at once when no frontend is
+      // left to answer; otherwise wait for the frontend to say Closed (onFrontendChange).
+      const fe = this.store.read(`${be}/frontend`);
+      const frontState = fe === undefined ? XenbusState.Unknown : this.readState(fe);
+      if (frontState === XenbusState.Closed || frontState === XenbusState.Unknown) this.close(be);
     }
   }
 
@@ -62,15 +69,26 @@ export class BackendDriver {
       if (problem !== undefined) this.store.write(`${be}/error`, problem);
       else this.setState(be, XenbusState.Connected);
     } else if (frontState === XenbusState.Closed && backState !== XenbusState.Closed) {
-      this.connector?.disconnect(be);
-      this.setState(be, XenbusState.Closed);
+      if (backState === XenbusState.Closing) this.close(be);
+      else {
+        this.connector?.disconnect(be);
+        this.setState(be, XenbusState.Closed);
+      }
     }
   }
 
+  /** The device is going: unmap, say Closed (what libxl waits for before removing it), stop watching. */
+  private close(be: string): void {
+    this.forget(be);
+    this.setState(be, XenbusState.Closed);
+  }
+
+  /** Unmaps the device and drops its frontend watch; works after its nodes are gone too. */
   private forget(be: string): void {
     this.connector?.disconnect(be);
-    const fe = this.store.read(`${be}/frontend`);
-    if (fe === undefined || !this.watchedFrontends.has(fe)) return;
+    const fe = this.frontendOf.get(be);
+    if (fe === undefined) return;
+    this.frontendOf.delete(be);
     this.watchedFrontends.delete(fe);
     this.store.unwatch(`${fe}/state`, `${this.token}:${fe}`);
   }

@@ -52,10 +52,26 @@ function frontendPerms(frontDomid: number): XenStorePerms {
   ];
 }
 
+/**
+ * libxl__initiate_device_generic_remove: `online` 0 and `state` Closing on the backend, in one
+ * transaction; the drivers answer at once (watches run before the write returns). True when the
+ * backend reached Closed, i.e. the guest's frontend let the device go.
+ */
+export function closeDevice(store: XenStore, device: SplitDevice): boolean {
+  const be = deviceBackendPath(device);
+  if (!store.exists(be)) return false;
+  store.transaction((tx) => {
+    tx.write(`${be}/online`, "0");
+    tx.write(`${be}/state`, String(XenbusState.Closing));
+  });
+  return readState(store, be) === XenbusState.Closed;
+}
+
 /** libxl's device_remove: asks the backend to close, then removes both halves. */
 export function removeDevice(store: XenStore, device: SplitDevice): void {
   const be = deviceBackendPath(device);
-  if (store.exists(be)) store.write(`${be}/state`, String(XenbusState.Closing));
+  if (store.exists(be) && readState(store, be) !== XenbusState.Closed)
+    store.write(`${be}/state`, String(XenbusState.Closing));
   removeWithEmptyParents(store, be, domainPath(DOMID_DOM0));
   removeWithEmptyParents(store, deviceFrontendPath(device), domainPath(device.frontDomid));
 }

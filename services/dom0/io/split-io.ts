@@ -101,6 +101,23 @@ export class SplitIo implements BackendConnector {
     for (const [kind, devid] of deviceIds(config)) this.addDevice(domain, kind, devid, undefined);
   }
 
+  /**
+   * A device was hot-plugged or removed (dom0/hotplug.ts): devices connecting from now on take their
+   * load from `config`; a device no longer in it stops (its rings are unmapped by the backend).
+   */
+  setConfig(domid: number, config: DomainConfig): void {
+    const domain = this.domains.get(domid);
+    if (!domain) return;
+    domain.config = config;
+    for (const [key, device] of domain.devices) {
+      const [kind, devid] = key.split("/") as [DeviceKind, string];
+      if (deviceProfile(config, domain.spec, kind, Number(devid))) continue;
+      device.dispose();
+      domain.devices.delete(key);
+    }
+    this.rings = undefined;
+  }
+
   removeDomain(domid: number): void {
     const domain = this.domains.get(domid);
     if (!domain) return;

@@ -9,6 +9,7 @@ import { configFromJson } from "../../dom0/xlcfg/config-json.js";
 import { CpuUsageSampler } from "../../dom0/cpu-usage.js";
 import { schedServer } from "./sched-server.js";
 import { deviceListServer } from "./device-lists.js";
+import { hotplugServer } from "./hotplug-server.js";
 import type { HostNames } from "../../dom0/host-names.js";
 
 /** The Host gRPC service: each RPC is an xl verb handed to the toolstack. */
@@ -86,5 +87,6 @@ export function hostServer(
     }),
     ...schedServer(toolstack, cpuUsage),
     ...deviceListServer(toolstack),
+    ...hotplugServer(toolstack),
   };
 }
