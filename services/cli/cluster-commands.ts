@@ -14,6 +14,7 @@ import {
   type ClusterState,
 } from "./cluster-state.js";
 import type { CliIo } from "./domain-commands.js";
+import { startSupervisedScheduler } from "./scheduler-launch.js";
 import { SHUTDOWN_GRACE_MS } from "../contracts/host-shutdown.js";
 import { HOST_NODE_FLAGS } from "../contracts/host-node-flags.js";
 
@@ -172,16 +173,11 @@ async function up(options: UpOptions, io: CliIo): Promise<ClusterState> {
       ];
       io.err(`started ${hostId} at ${ready.address}${notes.join("")}`);
     }
-    const scheduler = startDetached("scheduler", process.execPath, [
-      serviceEntry("scheduler"),
-      "--nats",
-      state.natsUrl,
-      "--listen",
-      "127.0.0.1:0",
-    ]);
+    // Supervised (restarted if it fails) on a fixed port: cluster.json stays right across restarts.
+    const scheduler = await startSupervisedScheduler(state.natsUrl);
     state.schedulerPid = scheduler.pid;
-    state.schedulerAddress = (await waitForReadyLine(scheduler, "scheduler")).address;
-    io.err(`started the scheduler at ${state.schedulerAddress}`);
+    state.schedulerAddress = scheduler.address;
+    io.err(`started the scheduler at ${state.schedulerAddress} (restarted if it fails)`);
   } catch (error) {
     await down(state);
     throw error;
