@@ -1,4 +1,4 @@
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { CHUNK_BYTE_COUNT } from "../services/core/memory/page-store.js";
 import {
   measureClockBaseline,
@@ -27,7 +27,7 @@ const IDLE_SIM_SECONDS_PER_WALL_SECOND_GOAL = 1000;
 
 async function main(): Promise<void> {
   process.stdout.write(
-    `xensim bench:simcluster: node ${process.version}, ${cpus().length} cpus, seed ${SEED}\n\n`,
+    `xensim bench:simcluster: node ${process.version}, ${cpus().length} cpus (load average ${loadavg()[0]?.toFixed(1)}), seed ${SEED}\n\n`,
   );
   const baseline = await measureClockBaseline(BASELINE_TIMER_COUNT);
   const busy = await runBusyCluster(BUSY);
@@ -41,6 +41,11 @@ async function main(): Promise<void> {
       goal: `>= ${BUSY_SIM_SECONDS_PER_WALL_SECOND_GOAL}`,
       met: busyRate >= BUSY_SIM_SECONDS_PER_WALL_SECOND_GOAL,
       detail: `${formatSeconds(busy.simulatedMs)} simulated in ${formatSeconds(busy.wallMs)} wall (setup ${formatSeconds(busy.setupWallMs)})`,
+    },
+    {
+      figure: "  per CPU second of this process",
+      value: `${(busy.simulatedMs / busy.cpuMs).toFixed(1)} sim-s/CPU-s`,
+      detail: `${formatSeconds(busy.cpuMs)} CPU: the rate when the machine is shared`,
     },
     {
       figure: "  timers fired",
@@ -69,6 +74,11 @@ async function main(): Promise<void> {
       goal: `>= ${IDLE_SIM_SECONDS_PER_WALL_SECOND_GOAL}`,
       met: idleRate >= IDLE_SIM_SECONDS_PER_WALL_SECOND_GOAL,
       detail: `${formatSeconds(idle.simulatedMs)} simulated in ${formatSeconds(idle.wallMs)} wall, ${idle.timerCountFired} timers`,
+    },
+    {
+      figure: "  per CPU second of this process",
+      value: `${(idle.simulatedMs / idle.cpuMs).toFixed(0)} sim-s/CPU-s`,
+      detail: `${formatSeconds(idle.cpuMs)} CPU`,
     },
     {
       figure: "  baseline: SimulatedClock, empty timers",

@@ -31,6 +31,8 @@ export interface BusyClusterFigures {
   /** Simulated time the cluster ran for, and the wall time that took. */
   simulatedMs: number;
   wallMs: number;
+  /** CPU time this process used meanwhile (user + system): the rate on a machine shared with others. */
+  cpuMs: number;
   /** Wall time to boot the cluster and create the guests (not in the rate). */
   setupWallMs: number;
   migrationCountStarted: number;
@@ -151,12 +153,14 @@ export async function runBusyCluster(options: BusyClusterOptions): Promise<BusyC
       .finally(() => migrating.delete(name));
   };
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   const simulatedStartMs = cluster.clock.nowMs();
   const migrationCount = Math.floor(options.simulatedMs / options.migrationIntervalMs);
   for (let i = 1; i <= migrationCount; i++)
     cluster.clock.setTimer(i * options.migrationIntervalMs - 1, startMigration);
   await cluster.idle(options.simulatedMs);
   const wallMs = performance.now() - started;
+  const cpuMs = cpuMsSince(cpuStarted);
   const simulatedMs = cluster.clock.nowMs() - simulatedStartMs;
   const timerCountFired = timersFired();
 
@@ -167,6 +171,7 @@ export async function runBusyCluster(options: BusyClusterOptions): Promise<BusyC
   return {
     simulatedMs,
     wallMs,
+    cpuMs,
     setupWallMs,
     migrationCountStarted: counts.started,
     migrationCountCompleted: counts.completed,
@@ -181,21 +186,33 @@ export async function runBusyCluster(options: BusyClusterOptions): Promise<BusyC
 export interface IdleClusterFigures {
   simulatedMs: number;
   wallMs: number;
+  cpuMs: number;
   timerCountFired: number;
 }
 
 /** N hosts without guests, the scheduler reading their heartbeats. */
-export async function runIdleCluster(seed: number, hostCount: number, simulatedMs: number) {
+export async function runIdleCluster(
+  seed: number,
+  hostCount: number,
+  simulatedMs: number,
+): Promise<IdleClusterFigures> {
   const cluster = await SimCluster.start({ seed, hosts: hostSpecs(hostCount) });
   const timersFired = countTimers(cluster.clock);
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   const simulatedStartMs = cluster.clock.nowMs();
   await cluster.idle(simulatedMs);
   return {
     simulatedMs: cluster.clock.nowMs() - simulatedStartMs,
     wallMs: performance.now() - started,
+    cpuMs: cpuMsSince(cpuStarted),
     timerCountFired: timersFired(),
   };
+}
+
+function cpuMsSince(started: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(started);
+  return (used.user + used.system) / 1000;
 }
 
 export interface ClockBaselineFigures {

@@ -6,6 +6,7 @@ import {
   demandShape,
 } from "./sched/demand/index.js";
 import type { HostScheduler } from "./sched/host-scheduler.js";
+import type { Vcpu } from "./sched/vcpu.js";
 
 /** What a domain got from the scheduler in one tick, and what it would have used unhindered. */
 export interface CpuShare {
@@ -16,6 +17,8 @@ export interface CpuShare {
 
 /** What was last handed to the scheduler for one domain, so only changes are passed on. */
 interface Applied {
+  /** What the domain got in the last run (one object per domain, updated in place). */
+  share: CpuShare;
   active: boolean;
   vcpusOnline: number;
   throttleFraction: number;
@@ -24,6 +27,13 @@ interface Applied {
   weight: number;
   cap: number;
   cpuSeenNs: number;
+  /** The domain's vCPUs in the scheduler (fixed for the domain's life). */
+  vcpus: readonly Vcpu[];
+}
+
+interface Entry {
+  domain: Domain;
+  applied: Applied;
 }
 
 /**
@@ -33,12 +43,20 @@ interface Applied {
  */
 export class CpuShares {
   private readonly applied = new Map<number, Applied>();
+  /** The shares by domid: each domain's share object is updated in place by every run. */
+  private readonly shares = new Map<number, CpuShare>();
+  /** The domains of the last run with their state, while the caller passes the same array. */
+  private entries: readonly Entry[] = [];
+  private entriesFor: readonly Domain[] | undefined;
 
   constructor(private readonly scheduler: HostScheduler) {}
 
   /** Passes any change of the domain on to the scheduler. */
   sync(domain: Domain): void {
-    const applied = this.applied.get(domain.domid) ?? this.adopt(domain);
+    this.syncApplied(domain, this.applied.get(domain.domid) ?? this.adopt(domain));
+  }
+
+  private syncApplied(domain: Domain, applied: Applied): void {
     const domid = domain.domid;
     if (applied.vcpusOnline !== domain.vcpusOnline) {
       this.scheduler.setVcpusOnline(domid, domain.vcpusOnline);
@@ -68,26 +86,43 @@ export class CpuShares {
 
   forget(domid: number): void {
     this.applied.delete(domid);
+    this.shares.delete(domid);
+    this.entriesFor = undefined;
   }
 
-  /** Runs the scheduler for `elapsedNs` and returns each domain's share of it, by domid. */
-  run(domains: readonly Domain[], elapsedNs: number): Map<number, CpuShare> {
-    for (const domain of domains) this.sync(domain);
+  /**
+   * Runs the scheduler for `elapsedNs` and returns each domain's share of it, by domid. The map and
+   * its shares are reused by the next run: read them now, keep copies.
+   */
+  run(domains: readonly Domain[], elapsedNs: number): ReadonlyMap<number, Readonly<CpuShare>> {
+    if (domains !== this.entriesFor) this.adoptAll(domains);
+    const entries = this.entries;
+    for (const entry of entries) this.syncApplied(entry.domain, entry.applied);
     this.scheduler.advance(elapsedNs);
-    const shares = new Map<number, CpuShare>();
-    for (const domain of domains) {
-      const applied = this.applied.get(domain.domid)!;
-      const cpuSeenNs = this.scheduler.domainCpuTimeNs(domain.domid);
-      const wantedNs = applied.active ? applied.dutyFraction * applied.vcpusOnline * elapsedNs : 0;
-      shares.set(domain.domid, { cpuNs: cpuSeenNs - applied.cpuSeenNs, wantedNs });
+    for (const { applied } of entries) {
+      let cpuSeenNs = 0;
+      for (const vcpu of applied.vcpus) cpuSeenNs += vcpu.cpuTimeNs;
+      const share = applied.share;
+      share.cpuNs = cpuSeenNs - applied.cpuSeenNs;
+      share.wantedNs = applied.active ? applied.dutyFraction * applied.vcpusOnline * elapsedNs : 0;
       applied.cpuSeenNs = cpuSeenNs;
     }
-    return shares;
+    return this.shares;
+  }
+
+  /** Looks the domains up once; the next runs with the same array skip the lookups. */
+  private adoptAll(domains: readonly Domain[]): void {
+    this.entries = domains.map((domain) => ({
+      domain,
+      applied: this.applied.get(domain.domid) ?? this.adopt(domain),
+    }));
+    this.entriesFor = domains;
   }
 
   /** A domain the scheduler has just been given: record what it was built with. */
   private adopt(domain: Domain): Applied {
     const applied: Applied = {
+      share: { cpuNs: 0, wantedNs: 0 },
       active: false,
       vcpusOnline: 0,
       throttleFraction: 0,
@@ -96,8 +131,10 @@ export class CpuShares {
       weight: domain.weight,
       cap: domain.cap,
       cpuSeenNs: this.scheduler.domainCpuTimeNs(domain.domid),
+      vcpus: this.scheduler.vcpus(domain.domid),
     };
     this.applied.set(domain.domid, applied);
+    this.shares.set(domain.domid, applied.share);
     return applied;
   }
 }

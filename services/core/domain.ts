@@ -11,6 +11,10 @@ export type DomainType = "pv" | "pvh" | "hvm";
 const IDLE_DEMAND: CpuDemandSpec = { kind: "idle" };
 const CPU_BOUND_DEMAND: CpuDemandSpec = { kind: "cpu" };
 
+function demandOf(workload: Workload): CpuDemandSpec {
+  return workload.spec.kind === "idle" ? IDLE_DEMAND : CPU_BOUND_DEMAND;
+}
+
 /** What the hypervisor needs to build a domain (XEN_DOMCTL_createdomain + max_mem + max_vcpus). */
 export interface DomainCreateSpec {
   uuid: string;
@@ -31,7 +35,9 @@ export interface DomainCreateSpec {
 /** One domain as the hypervisor holds it: memory, vCPUs, run state and accounting. */
 export class Domain {
   readonly memory: GuestMemory;
-  workload: Workload;
+  private workloadNow: Workload;
+  /** The CPU demand the workload implies (kept with it: every tick asks). */
+  private workloadDemand: CpuDemandSpec;
   /** The CPU demand set explicitly; undefined = derived from the workload (see `cpuDemand`). */
   cpuDemandSet: CpuDemandSpec | undefined;
   vcpusOnline: number;
@@ -58,7 +64,8 @@ export class Domain {
     readonly prng: Prng,
   ) {
     this.memory = new GuestMemory(kibToPages(spec.memoryKib), kibToPages(spec.maxmemKib));
-    this.workload = createWorkload(parseWorkloadSpec(spec.workload));
+    this.workloadNow = createWorkload(parseWorkloadSpec(spec.workload));
+    this.workloadDemand = demandOf(this.workloadNow);
     this.cpuDemandSet = spec.cpuDemand === undefined ? undefined : parseCpuDemandSpec(spec.cpuDemand);
     this.vcpusOnline = spec.vcpus;
     this.maxvcpus = spec.maxvcpus;
@@ -69,13 +76,22 @@ export class Domain {
 
   readonly maxvcpus: number;
 
+  get workload(): Workload {
+    return this.workloadNow;
+  }
+
+  set workload(workload: Workload) {
+    this.workloadNow = workload;
+    this.workloadDemand = demandOf(workload);
+  }
+
   setWorkload(spec: WorkloadSpec): void {
     this.workload = createWorkload(spec);
   }
 
   /** What the vCPUs ask of the CPU: as set, else CPU-bound for a busy workload and idle for `idle`. */
   get cpuDemand(): CpuDemandSpec {
-    return this.cpuDemandSet ?? (this.workload.spec.kind === "idle" ? IDLE_DEMAND : CPU_BOUND_DEMAND);
+    return this.cpuDemandSet ?? this.workloadDemand;
   }
 
   get memoryKib(): number {

@@ -55,6 +55,7 @@ export class Hypervisor {
   private readonly domids = new DomidAllocator();
   private readonly shutdownListeners: DomainShutdownListener[] = [];
   private readonly tickListeners: TickListener[] = [];
+  private domainsOrdered: readonly Domain[] | undefined;
   /** Grant tables and event channels of the domains (≈ xen/common/grant_table.c, event_channel.c). */
   readonly io = new DomainIoTables();
   private lastTickMs: number;
@@ -146,6 +147,7 @@ export class Hypervisor {
       const demand = demandShape(domain.cpuDemand);
       this.scheduler.addDomain(domid, { vcpuCountMax: spec.maxvcpus, params, demand, prng: domain.prng });
       this.domainsById.set(domid, domain);
+      this.domainsOrdered = undefined;
       this.cpuShares.sync(domain);
       return domain;
     } catch (error) {
@@ -165,8 +167,15 @@ export class Hypervisor {
     return domain;
   }
 
+  /** The domains in domid order (a copy the caller may keep). */
   domains(): Domain[] {
-    return [...this.domainsById.values()].sort((a, b) => a.domid - b.domid);
+    return [...this.orderedDomains()];
+  }
+
+  /** The domains in domid order, kept until one comes or goes (every tick walks it). Do not change it. */
+  private orderedDomains(): readonly Domain[] {
+    this.domainsOrdered ??= [...this.domainsById.values()].sort((a, b) => a.domid - b.domid);
+    return this.domainsOrdered;
   }
 
   get domainCount(): number {
@@ -184,6 +193,7 @@ export class Hypervisor {
     this.cpuShares.forget(domid);
     this.io.release(domid);
     this.domainsById.delete(domid);
+    this.domainsOrdered = undefined;
   }
 
   pauseDomain(domid: number): void {
@@ -330,7 +340,7 @@ export class Hypervisor {
     this.lastTickMs = nowMs;
     const elapsedNs = Math.round(elapsedMs * NS_PER_MS);
     if (elapsedNs === 0) return;
-    const domains = this.domains();
+    const domains = this.orderedDomains();
     const shares = this.cpuShares.run(domains, elapsedNs);
     for (const domain of domains) {
       const share = shares.get(domain.domid)!;

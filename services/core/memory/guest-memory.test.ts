@@ -107,6 +107,20 @@ describe("GuestMemory checksums", () => {
   });
 });
 
+describe("GuestMemory checksum of a memory never written", () => {
+  it("equals the page-by-page hash for each size, also after pages were written and zeroed", () => {
+    for (const pageCount of [1, 7, CHUNK_PAGE_COUNT + 3]) {
+      const memory = new GuestMemory(pageCount, pageCount);
+      expect(memory.checksum()).toBe(recomputeChecksum(memory));
+      expect(memory.checksum()).toBe(recomputeChecksum(memory)); // the kept one, too
+      memory.writeU64(pageCount - 1, 0, 9);
+      expect(memory.checksum()).not.toBe(new GuestMemory(pageCount, pageCount).checksum());
+      memory.writePage(pageCount - 1, new Uint8Array(PAGE_SIZE_BYTES));
+      expect(memory.checksum()).toBe(recomputeChecksum(memory));
+    }
+  });
+});
+
 describe("GuestMemory ballooning", () => {
   it("zeroes and frees pages above the new size and reads them as zero after growing back", () => {
     const memory = new GuestMemory(2 * CHUNK_PAGE_COUNT, 2 * CHUNK_PAGE_COUNT);

@@ -108,6 +108,7 @@ export class GuestMemory {
   /** Hex xxh64 over pages [0, pageCount) in pfn order, unpopulated pages as 4096 zero bytes. */
   checksum(): string {
     assertZeroPageIntact();
+    if (this.store.populatedPageCount() === 0) return zeroMemoryChecksum(this.pageCountNow);
     const hasher = new Xxh64();
     this.store.hashPages(hasher, this.pageCountNow);
     return hasher.digest().toString(16).padStart(16, "0");
@@ -186,6 +187,22 @@ export class GuestMemory {
   private assertLive(): void {
     assert(!this.released, "guest memory used after release");
   }
+}
+
+/** Checksums of all-zero memories by page count: a guest that never wrote is hashed once per size. */
+const zeroMemoryChecksums = new Map<number, string>();
+/** Sizes whose all-zero checksum is kept (a cluster has a few guest sizes). */
+const ZERO_MEMORY_CHECKSUM_COUNT_MAX = 64;
+
+function zeroMemoryChecksum(pageCount: number): string {
+  let checksum = zeroMemoryChecksums.get(pageCount);
+  if (checksum !== undefined) return checksum;
+  const hasher = new Xxh64();
+  new PageStore(0).hashPages(hasher, pageCount);
+  checksum = hasher.digest().toString(16).padStart(16, "0");
+  if (zeroMemoryChecksums.size >= ZERO_MEMORY_CHECKSUM_COUNT_MAX) zeroMemoryChecksums.clear();
+  zeroMemoryChecksums.set(pageCount, checksum);
+  return checksum;
 }
 
 /** A failed precondition on a hot path; unlike `assert`, the message is only built when it fails. */

@@ -134,7 +134,7 @@ export class SchedEngine implements PolicyHost {
 
   /** Runs the host for `elapsedNs` of simulated time. */
   advance(elapsedNs: number): void {
-    assert(Number.isInteger(elapsedNs) && elapsedNs >= 0, `advance by ${elapsedNs} ns`);
+    if (!(Number.isInteger(elapsedNs) && elapsedNs >= 0)) assert(false, `advance by ${elapsedNs} ns`);
     const targetNs = this.now + elapsedNs;
     const entityCount = this.vcpuCount + this.pcpuCount;
     const eventCountMax =
