@@ -8,7 +8,15 @@ export const LIST_HEADER = "Name                                        ID   Mem
 /** `xl list -v`'s extra columns (xl_info.c): the uuid, the shutdown reason code, the security label. */
 export const LIST_VERBOSE_HEADER = "   UUID                            Reason-Code\tSecurity Label";
 
-export function formatListRow(domain: DomainInfo, verbose = false): string {
+/** `xl list -c`'s extra column (xl_info.c: header "         Cpupool", each row "%16s"). */
+export const LIST_CPUPOOL_HEADER = "         Cpupool";
+
+export function formatListRow(domain: DomainInfo, verbose = false, cpupool = false): string {
+  const row = formatListRowBase(domain, verbose);
+  return cpupool ? row + (domain.cpupool || "-").padStart(16) : row;
+}
+
+function formatListRowBase(domain: DomainInfo, verbose: boolean): string {
   const memoryMib = Math.floor(domain.memoryKib / 1024);
   const seconds = (domain.cpuTimeNs / 1e9).toFixed(1);
   const row =
@@ -19,20 +27,23 @@ export function formatListRow(domain: DomainInfo, verbose = false): string {
   return `${row} ${domain.uuid} ${reason.padStart(8)} ${"-".padStart(16)}`;
 }
 
-export function formatList(domains: readonly DomainInfo[], verbose = false): string {
-  const header = verbose ? LIST_HEADER + LIST_VERBOSE_HEADER : LIST_HEADER;
-  return [header, ...domains.map((d) => formatListRow(d, verbose))].join("\n");
+export function formatList(domains: readonly DomainInfo[], verbose = false, cpupool = false): string {
+  return [listHeader(verbose, cpupool), ...domains.map((d) => formatListRow(d, verbose, cpupool))].join("\n");
+}
+
+function listHeader(verbose: boolean, cpupool: boolean): string {
+  return (verbose ? LIST_HEADER + LIST_VERBOSE_HEADER : LIST_HEADER) + (cpupool ? LIST_CPUPOOL_HEADER : "");
 }
 
 /** `xsim list` across the cluster: xl's columns and the host each domain runs on. */
 export function formatClusterList(
   rows: ReadonlyArray<{ hostId: string; domain: DomainInfo }>,
   verbose = false,
+  cpupool = false,
 ): string {
-  const header = verbose ? LIST_HEADER + LIST_VERBOSE_HEADER : LIST_HEADER;
-  return [`${header}\tHost`, ...rows.map((r) => `${formatListRow(r.domain, verbose)}  ${r.hostId}`)].join(
-    "\n",
-  );
+  const header = listHeader(verbose, cpupool);
+  const lines = rows.map((r) => `${formatListRow(r.domain, verbose, cpupool)}  ${r.hostId}`);
+  return [`${header}\tHost`, ...lines].join("\n");
 }
 
 /** `xl list -l`: libxl's JSON, `[{"domid": N, "config": {...}}]` (libxl-json.ts), live memory and vCPUs. */

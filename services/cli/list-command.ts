@@ -18,26 +18,34 @@ export function addListCommand(program: Command, io: CliIo): void {
     .description("List information about all/some domains")
     .option("-l, --long", "print the domains' configuration as JSON")
     .option("-v, --verbose", "also print each domain's UUID and shutdown reason code, as xl list -v")
+    .option("-c, --cpupool", "also print the cpupool each domain runs in, as xl list -c")
     .argument("[domains...]")
-    .action(async (domains: string[], options: { long?: boolean; verbose?: boolean }) => {
+    .action(async (domains: string[], options: { long?: boolean; verbose?: boolean; cpupool?: boolean }) => {
       if (requestedHost(program)) {
         const [host] = await targetHosts(program);
         const client = connectHost(host!.address);
         const reply = await unaryCall(client.list.bind(client), { domains });
         client.close();
-        io.out(options.long ? formatListLong(reply.domains) : formatList(reply.domains, options.verbose));
+        io.out(
+          options.long
+            ? formatListLong(reply.domains)
+            : formatList(reply.domains, options.verbose, options.cpupool),
+        );
         return;
       }
-      const all = selectDomains(await clusterDomains(), domains);
+      // The scheduler's view does not know pools: -c asks every host.
+      const all = selectDomains(await clusterDomains(options.cpupool === true), domains);
       io.out(
-        options.long ? formatListLong(all.map((d) => d.domain)) : formatClusterList(all, options.verbose),
+        options.long
+          ? formatListLong(all.map((d) => d.domain))
+          : formatClusterList(all, options.verbose, options.cpupool),
       );
     });
 }
 
 /** Every domain of the cluster with its host: the scheduler's view, else each host's own list. */
-async function clusterDomains(): Promise<HostDomain[]> {
-  const scheduler = schedulerAddress();
+async function clusterDomains(fromHosts = false): Promise<HostDomain[]> {
+  const scheduler = fromHosts ? undefined : schedulerAddress();
   if (scheduler) {
     const client = connectScheduler(scheduler);
     const reply = await unaryCall(client.listAll.bind(client), {});

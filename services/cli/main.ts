@@ -9,6 +9,7 @@ import { addHotplugCommands } from "./hotplug-commands.js";
 import { addCompletionCommand } from "./completion-command.js";
 import { addSimCommand } from "./sim-command.js";
 import { addFaultCommands } from "./fault-commands.js";
+import { addCpupoolCommands } from "./cpupool-commands.js";
 import { isServiceError } from "../transport/grpc/host-client.js";
 import { addHaCommands } from "./ha-commands.js";
 import { status } from "@grpc/grpc-js";
@@ -31,6 +32,7 @@ export function buildProgram(io: CliIo): Command {
   addCompletionCommand(program, io);
   addSimCommand(program, io);
   addFaultCommands(program, io);
+  addCpupoolCommands(program, io);
   return program;
 }
 

@@ -17,6 +17,7 @@ interface SchedCreditOptions {
   weight?: string;
   cap?: string;
   schedparam?: boolean;
+  cpupool?: string;
   /** commander keeps xl's long option names: --tslice_ms, --ratelimit_us. */
   tslice_ms?: string;
   ratelimit_us?: string;
@@ -63,6 +64,7 @@ function addSchedCreditCommand(
     .option("-w, --weight <weight>", "weight (1..65535, default 256)")
     .option("-c, --cap <cap>", "cap in % of one pCPU (0 = none)")
     .option("-s, --schedparam", "show or set the pool's parameters")
+    .option("-p, --cpupool <cpupool>", "restrict output to CPUPOOL (with -s: that pool's parameters)")
     .option("--json", JSON_HELP);
   if (hasTslice) command.option("-t, --tslice_ms <ms>", "timeslice, ms (with -s)");
   command
@@ -90,6 +92,7 @@ function schedCreditRequest(options: SchedCreditOptions): SchedCreditRequest {
   return {
     domain: options.domain ?? "",
     pool: options.schedparam ?? false,
+    cpupool: options.cpupool ?? "",
     ...number(options.weight, "weight"),
     ...number(options.cap, "cap"),
     ...number(options.tslice_ms, "tsliceMs"),
@@ -97,7 +100,17 @@ function schedCreditRequest(options: SchedCreditOptions): SchedCreditRequest {
   };
 }
 
-function formatSchedCreditReply(reply: SchedCreditReply): string {
+/** xl_sched.c sched_domain_output: per pool, its line, the header and its domains. */
+export function formatSchedCreditReply(reply: SchedCreditReply): string {
+  if (reply.sections.length > 0) {
+    return reply.sections
+      .map((section) =>
+        [...(section.pool ? [formatSchedPool(section.pool)] : []), formatSchedDomains(section.domains)].join(
+          "\n",
+        ),
+      )
+      .join("\n");
+  }
   const parts: string[] = [];
   if (reply.pool) parts.push(formatSchedPool(reply.pool));
   if (reply.domains.length > 0 || !reply.pool) parts.push(formatSchedDomains(reply.domains));

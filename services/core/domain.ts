@@ -30,6 +30,8 @@ export interface DomainCreateSpec {
   cpuDemand?: string;
   /** Keep this domid (restore with -D); otherwise the allocator picks one. */
   domid?: number;
+  /** The cpupool to run in (xl.cfg `pool`, resolved to its id by the toolstack); default Pool-0. */
+  poolId?: number;
 }
 
 /** One domain as the hypervisor holds it: memory, vCPUs, run state and accounting. */

@@ -18,7 +18,7 @@ import {
   type VcpuInfo,
   createSchedPolicy,
   parseCpuDemandSpec,
-  vcpuInfoOf,
+  CPUPOOL_ID_POOL0,
 } from "./sched/index.js";
 import { demandShape } from "./sched/demand/index.js";
 
@@ -137,7 +137,9 @@ export class Hypervisor {
       throw new XenError("EINVAL", `${what}: ${spec.maxvcpus} vCPUs, at most ${VCPU_COUNT_PER_DOMAIN_MAX}`);
     }
     const params = { weight: spec.weight, cap: spec.cap };
-    const problem = this.scheduler.policy.domainParamsProblem(params, spec.maxvcpus);
+    const poolId = spec.poolId ?? CPUPOOL_ID_POOL0;
+    this.checkCpupoolTakes(poolId, what);
+    const problem = this.scheduler.domainParamsProblem(poolId, params, spec.maxvcpus);
     if (problem !== undefined) throw new XenError("EINVAL", `${what}: ${problem}`);
     const pageCount = kibToPages(spec.memoryKib);
     this.frames.allocate(domid, pageCount, what);
@@ -145,7 +147,8 @@ export class Hypervisor {
       const domain = new Domain(domid, spec.uuid, spec.type, spec, this.prng.fork(domid));
       domain.paused = domid !== DOMID_DOM0; // a new DomU is paused until the toolstack unpauses it
       const demand = demandShape(domain.cpuDemand);
-      this.scheduler.addDomain(domid, { vcpuCountMax: spec.maxvcpus, params, demand, prng: domain.prng });
+      const setup = { vcpuCountMax: spec.maxvcpus, params, demand, prng: domain.prng, poolId };
+      this.scheduler.addDomain(domid, setup);
       this.domainsById.set(domid, domain);
       this.domainsOrdered = undefined;
       this.cpuShares.sync(domain);
@@ -289,17 +292,43 @@ export class Hypervisor {
   /** XEN_DOMCTL_getvcpuinfo for every vCPU up to maxvcpus (xl vcpu-list). */
   vcpuInfo(domid: number): VcpuInfo[] {
     this.requireDomain(domid);
-    return this.scheduler.vcpus(domid).map(vcpuInfoOf);
+    return this.scheduler.vcpuInfos(domid);
   }
 
-  /** XEN_SYSCTL_SCHEDOP_getinfo of the host's one pool (xl sched-credit -s). */
-  schedPoolParams(): SchedPoolParams {
-    return this.scheduler.poolParams();
+  /** XEN_SYSCTL_SCHEDOP_getinfo of a pool, Pool-0 by default (xl sched-credit -s [-p]). */
+  schedPoolParams(poolId = CPUPOOL_ID_POOL0): SchedPoolParams {
+    return this.scheduler.poolParams(poolId);
   }
 
   /** XEN_SYSCTL_SCHEDOP_putinfo (xl sched-credit -s -t -r, sched-credit2 -s -r): refuses whole. */
-  setSchedPoolParams(params: Partial<SchedPoolParams>): void {
-    this.scheduler.setPoolParams(params);
+  setSchedPoolParams(params: Partial<SchedPoolParams>, poolId = CPUPOOL_ID_POOL0): void {
+    this.scheduler.setPoolParams(params, poolId);
+  }
+
+  /** XEN_SYSCTL_cpupool_op: the host's CPU pools (cpupool.ts). */
+  get cpupools(): HostScheduler {
+    return this.scheduler;
+  }
+
+  /** The pool a domain runs in. */
+  domainCpupool(domid: number): number {
+    this.requireDomain(domid);
+    return this.scheduler.domainPoolId(domid);
+  }
+
+  /** XEN_SYSCTL_CPUPOOL_OP_MOVEDOMAIN; the domain's CPU accounting carries on in the new pool. */
+  moveDomainToCpupool(domid: number, poolId: number): void {
+    const domain = this.requireDomain(domid);
+    this.cpuShares.sync(domain);
+    this.scheduler.moveDomain(domid, poolId);
+  }
+
+  private checkCpupoolTakes(poolId: number, what: string): void {
+    if (!this.scheduler.hasCpupool(poolId))
+      throw new XenError("ESRCH", `${what}: no cpupool with id ${poolId}`);
+    const pool = this.scheduler.cpupools().find((p) => p.poolId === poolId)!;
+    if (pool.cpus.length === 0)
+      throw new XenError("EINVAL", `${what}: cpupool ${poolId} has no pCPU to run it on`);
   }
 
   /** What the guest's vCPUs ask of the CPU (xensim): throws CpuDemandSpecError on a bad spec. */

@@ -33,6 +33,7 @@ import { checkDomainName } from "./domain-name.js";
 import { checkWorkloadFits } from "./workload-fit.js";
 import { checkMemoryKibArg } from "./memory-arg.js";
 import { checkRealMemoryClaim, kibToByteCount } from "./real-memory.js";
+import { cpupoolForConfig, writeDomainPoolName } from "./cpupool.js";
 
 /** What the toolstack keeps about each domain besides what the hypervisor holds (libxl's view). */
 export interface DomainRecord {
@@ -50,6 +51,8 @@ export interface CreateOptions {
   domid?: number;
   /** Create the domain under this name instead of the config's (`NAME--incoming`). */
   nameOverride?: string;
+  /** Where the config came from (its file name), for errors about its keys; default "xl.cfg". */
+  configSource?: string;
 }
 
 /** How the host's hypervisor is booted. */
@@ -122,6 +125,7 @@ export class Toolstack {
         `host ${this.spec.hostId} ${this.closedReason}: it takes no new domains`,
       );
     checkDomainName(config.name);
+    const poolId = cpupoolForConfig(this, config.pool, options.configSource ?? "xl.cfg");
     this.validateForHost(config, name);
     this.checkRealMemory(`domain ${name}`, kibToByteCount(mibToKib(config.maxmemMib)));
     // One stream per create on this host, and the host id in the seed: uuids stay unique among
@@ -141,6 +145,7 @@ export class Toolstack {
         workload: config.xsim.workload ?? "idle",
         ...(config.xsim.cpu !== undefined ? { cpuDemand: config.xsim.cpu } : {}),
         ...(options.domid !== undefined ? { domid: options.domid } : {}),
+        poolId,
       });
     } catch (error) {
       throw toToolstackError(error);
@@ -148,6 +153,7 @@ export class Toolstack {
     const record: DomainRecord = { domid: domain.domid, name, uuid, config, devices: [], guest: undefined };
     try {
       this.buildRecord(record);
+      writeDomainPoolName(this, record);
       applyConfigAffinity(this, record);
     } catch (error) {
       this.teardown(record);
@@ -198,6 +204,7 @@ export class Toolstack {
       throw toToolstackError(error);
     }
     checkCpuDemand(config.xsim.cpu);
+    cpupoolForConfig(this, config.pool, `domain "${name}"`);
     checkConfigAffinity(config, this.spec.pcpuCount);
     validateIoConfig(config, name);
   }

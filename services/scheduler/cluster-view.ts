@@ -156,5 +156,6 @@ function emptyDomain(): DomainInfo {
     configJson: "",
     workload: "",
     populatedPages: 0,
+    cpupool: "",
   };
 }

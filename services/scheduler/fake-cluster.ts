@@ -278,5 +278,6 @@ function fakeDomain(domid: number, config: DomainConfig, memoryKib: number): Dom
     configJson: JSON.stringify(config),
     workload: "idle",
     populatedPages: 0,
+    cpupool: config.pool ?? "Pool-0",
   };
 }

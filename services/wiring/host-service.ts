@@ -22,6 +22,8 @@ import { Host } from "../host/host.js";
 import type { StateStore } from "../contracts/state-store.js";
 import { FaultInjectionService } from "../gen/xensim/v1/fault.js";
 import { faultServer } from "../transport/grpc/fault-server.js";
+import { CpupoolService } from "../gen/xensim/v1/cpupool.js";
+import { cpupoolServer } from "../transport/grpc/cpupool-server.js";
 
 export { TICK_INTERVAL_MS } from "../host/host.js";
 
@@ -112,6 +114,7 @@ export class HostService {
     }
     this.server.addService(MIGRATION_SERVICE, migrationServer(this.host));
     this.server.addService(FaultInjectionService, faultServer(this.toolstack, this.host.faults));
+    this.server.addService(CpupoolService, guardServer(cpupoolServer(this.toolstack), guard));
   }
 
   get toolstack(): Toolstack {

@@ -29,8 +29,12 @@ export class SchedEngine implements PolicyHost {
   constructor(
     readonly pcpuCount: number,
     readonly policy: SchedPolicy,
+    /** Simulated time at which the engine starts (a pool's engine rebuilt after its pCPUs changed). */
+    startNs = 0,
   ) {
     assert(pcpuCount >= 1, "a host needs at least one pCPU");
+    assert(Number.isInteger(startNs) && startNs >= 0, `engine start at ${startNs} ns`);
+    this.now = startNs;
     this.pcpus = Array.from({ length: pcpuCount }, () => ({
       current: undefined,
       tickled: false,

@@ -1,4 +1,12 @@
-export { HostScheduler, VCPU_COUNT_PER_DOMAIN_MAX, type SchedDomainSetup } from "./host-scheduler.js";
+export {
+  CPUPOOL_COUNT_MAX,
+  CPUPOOL_ID_POOL0,
+  type CpupoolInfo,
+  HostScheduler,
+  VCPU_COUNT_PER_DOMAIN_MAX,
+  type SchedDomainSetup,
+  formatCpus,
+} from "./host-scheduler.js";
 export { createSchedPolicy } from "./create-policy.js";
 export {
   SCHEDULER_NAMES,

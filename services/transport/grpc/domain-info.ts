@@ -1,6 +1,7 @@
 import type { DomainInfo } from "../../gen/xensim/v1/host.js";
 import type { Toolstack, DomainRecord } from "../../dom0/toolstack.js";
 import { formatWorkloadSpec } from "../../core/workload/spec.js";
+import { cpupoolName } from "../../dom0/cpupool.js";
 
 /** One domain as `xl list` / `xl list -l` shows it. */
 export function domainInfo(toolstack: Toolstack, record: DomainRecord): DomainInfo {
@@ -22,5 +23,6 @@ export function domainInfo(toolstack: Toolstack, record: DomainRecord): DomainIn
     configJson: JSON.stringify(record.config),
     workload: formatWorkloadSpec(domain.workload.spec),
     populatedPages: domain.memory.populatedPageCount(),
+    cpupool: cpupoolName(toolstack, toolstack.hypervisor.domainCpupool(record.domid)),
   };
 }

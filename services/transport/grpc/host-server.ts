@@ -40,7 +40,7 @@ export function hostServer(
             request.overrides,
             toolstack.prng,
           );
-      const options = { paused: request.paused };
+      const options = { paused: request.paused, configSource: request.configFileName || "<config>" };
       return reply(names ? await names.create(config, options) : toolstack.create(config, options));
     }),
     destroy: unary((request) => {

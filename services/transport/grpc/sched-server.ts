@@ -11,14 +11,15 @@ import type { CpuUsageSampler } from "../../dom0/cpu-usage.js";
 import { ToolstackError } from "../../dom0/errors.js";
 import { listVcpus, parseVcpuArgument, pinVcpus } from "../../dom0/vcpu-control.js";
 import {
-  CPUPOOL_NAME,
   CREDIT_MIGRATION_DELAY_US,
   type DomainSchedParams,
   domainSchedParams,
   poolSchedParams,
+  schedSections,
   setDomainSchedParams,
   setPoolSchedParams,
 } from "../../dom0/sched-params.js";
+import { requireCpupool } from "../../dom0/cpupool.js";
 import { domainInfo } from "./domain-info.js";
 import { topReply } from "./top-info.js";
 import { unary } from "./status.js";
@@ -63,8 +64,9 @@ function vcpuListReply(toolstack: Toolstack, refs: readonly string[]): VcpuListR
 }
 
 /**
- * xl_sched.c main_sched_credit / main_sched_credit2: -s shows or sets the pool, -d shows or sets a
- * domain, neither lists the pool and every domain. The option checks are xl's own.
+ * xl_sched.c main_sched_credit / main_sched_credit2: -s shows or sets a pool's parameters (-p names
+ * the pool, Pool-0 by default), -d shows or sets a domain, neither lists each pool running this
+ * scheduler (or the -p one) with its domains. The option checks are xl's own.
  */
 function schedCredit(
   toolstack: Toolstack,
@@ -73,10 +75,10 @@ function schedCredit(
 ): SchedCreditReply {
   const setsDomain = request.weight !== undefined || request.cap !== undefined;
   const setsPool = request.tsliceMs !== undefined || request.ratelimitUs !== undefined;
-  if (request.pool && (request.domain !== "" || setsDomain))
+  if ((request.pool || request.cpupool !== "") && (request.domain !== "" || setsDomain))
     throw new ToolstackError(
       "INVALID_ARGUMENT",
-      "specifying schedparam (-s) is not allowed with domain options",
+      "specifying a cpupool (-p) or schedparam (-s) is not allowed with domain options",
     );
   if (request.domain === "" && setsDomain)
     throw new ToolstackError("INVALID_ARGUMENT", "must specify a domain (-d) to set weight or cap");
@@ -84,9 +86,10 @@ function schedCredit(
     throw new ToolstackError("INVALID_ARGUMENT", "must specify schedparam (-s) to set tslice or ratelimit");
   if (request.pool) {
     const params = setsPool
-      ? setPoolSchedParams(toolstack, name, poolParamsOf(request))
-      : poolSchedParams(toolstack, name);
-    return { scheduler: name, domains: [], pool: poolEntry(name, params) };
+      ? setPoolSchedParams(toolstack, name, poolParamsOf(request), request.cpupool)
+      : poolSchedParams(toolstack, name, request.cpupool);
+    const poolName = requireCpupool(toolstack, request.cpupool || "0").name;
+    return { scheduler: name, domains: [], pool: poolEntry(name, poolName, params), sections: [] };
   }
   if (request.domain !== "") {
     const entry = setsDomain
@@ -95,10 +98,20 @@ function schedCredit(
           ...(request.cap !== undefined ? { cap: request.cap } : {}),
         })
       : domainSchedParams(toolstack, name, request.domain)[0]!;
-    return { scheduler: name, domains: [domainEntry(entry)] };
+    return { scheduler: name, domains: [domainEntry(entry)], sections: [] };
   }
-  const domains = domainSchedParams(toolstack, name, undefined).map(domainEntry);
-  return { scheduler: name, domains, pool: poolEntry(name, poolSchedParams(toolstack, name)) };
+  const sections = schedSections(toolstack, name, request.cpupool).map((section) => ({
+    pool: poolEntry(name, section.pool.name, section.params),
+    domains: section.domains.map(domainEntry),
+  }));
+  // `domains` and `pool` keep the first section for clients that read only those.
+  const first = sections[0];
+  return {
+    scheduler: name,
+    domains: first?.domains ?? [],
+    ...(first?.pool ? { pool: first.pool } : {}),
+    sections,
+  };
 }
 
 function poolParamsOf(request: SchedCreditRequest): Partial<SchedPoolParams> {
@@ -112,10 +125,10 @@ function domainEntry({ record, params }: DomainSchedParams) {
   return { name: record.name, domid: record.domid, weight: params.weight, cap: params.cap };
 }
 
-function poolEntry(name: SchedulerName, params: SchedPoolParams): SchedPoolEntry {
-  if (name === "credit2") return { name: CPUPOOL_NAME, ratelimitUs: params.ratelimitUs };
+function poolEntry(name: SchedulerName, poolName: string, params: SchedPoolParams): SchedPoolEntry {
+  if (name === "credit2") return { name: poolName, ratelimitUs: params.ratelimitUs };
   return {
-    name: CPUPOOL_NAME,
+    name: poolName,
     ratelimitUs: params.ratelimitUs,
     ...(params.tsliceMs !== undefined ? { tsliceMs: params.tsliceMs } : {}),
     migrationDelayUs: CREDIT_MIGRATION_DELAY_US,
