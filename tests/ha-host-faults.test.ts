@@ -10,6 +10,8 @@ import {
   faultWhereNothingMoves,
   row,
   sleep,
+  expectEachOnceElsewhere,
+  restartTimeLine,
   startHaCluster,
   TEST_HA_TIMEOUT_MS,
   waitForLiveset,
@@ -118,7 +120,7 @@ describe("host faults", () => {
           throw new Error(`${String(error)}\nscheduler log:\n${ha.cluster.scheduler.log()}`);
         },
       );
-      restartTimes.push(timeLine("hf1 SIGSTOP", moving, sampler.report.firstElsewhereMs, stoppedAtMs));
+      restartTimes.push(restartTimeLine("hf1 SIGSTOP", moving, sampler.report.firstElsewhereMs, stoppedAtMs));
       stopped.process.process.kill("SIGCONT");
       await sleep(2 * TEST_HA_TIMEOUT_MS);
       const report = await sampler.stop();
@@ -126,7 +128,7 @@ describe("host faults", () => {
       expect(report.moved, "the other guests stayed").toEqual([]);
       const left = ((await listWithin(stopped, 5000)) ?? []).map((d) => d.name);
       expect(left, "woken, hf1 keeps only its unprotected guest").toEqual(["hfu1"]);
-      await expectEachOnceElsewhere(moving, "hf1");
+      await expectEachOnceElsewhere(ha, moving, "hf1");
       rows.push(
         row(
           "host SIGSTOP past T + margin, HA on",
@@ -160,12 +162,12 @@ describe("host faults", () => {
           throw new Error(`${String(error)}\nscheduler log:\n${ha.cluster.scheduler.log()}`);
         },
       );
-      restartTimes.push(timeLine("hf2 kill -9", moving, sampler.report.firstElsewhereMs, killedAtMs));
+      restartTimes.push(restartTimeLine("hf2 kill -9", moving, sampler.report.firstElsewhereMs, killedAtMs));
       await sleep(2 * TEST_HA_TIMEOUT_MS);
       const report = await sampler.stop();
       expect(report.duplicates).toEqual([]);
       expect(report.moved).toEqual([]);
-      await expectEachOnceElsewhere(moving, "hf2");
+      await expectEachOnceElsewhere(ha, moving, "hf2");
       expect(ha.cluster.scheduler.log()).toMatch(/HA: lost with hf2 \(unprotected\): hfu2/);
       for (const h of survivors)
         expect(((await listWithin(h)) ?? []).map((d) => d.name)).not.toContain("hfu2");
@@ -183,31 +185,3 @@ describe("host faults", () => {
     FAULT_TEST_TIMEOUT_MS,
   );
 });
-
-/** Each guest runs on exactly one host other than `from`, under its uuid. */
-async function expectEachOnceElsewhere(guests: readonly Guest[], from: string): Promise<void> {
-  const lists = await Promise.all(
-    ha.cluster.hosts.filter((h) => h.hostId !== from).map((h) => listWithin(h, 5000)),
-  );
-  for (const g of guests) {
-    const copies = lists.flatMap((l) => l ?? []).filter((d) => d.uuid === g.uuid);
-    expect(
-      copies.map((d) => d.name),
-      `${g.name} once`,
-    ).toEqual([g.name]);
-  }
-}
-
-function timeLine(
-  fault: string,
-  guests: readonly Guest[],
-  firstMs: ReadonlyMap<string, number>,
-  atMs: number,
-): string {
-  return guests
-    .map(
-      (g) =>
-        `  ${fault}: ${g.name} running elsewhere after ${(((firstMs.get(g.uuid) ?? atMs) - atMs) / 1000).toFixed(1)} s (measured)`,
-    )
-    .join("\n");
-}

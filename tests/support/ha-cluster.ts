@@ -1,4 +1,4 @@
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { waitUntil, type TestHost } from "./migration-cluster.js";
 import {
   startSchedulerCluster,
@@ -12,6 +12,7 @@ import {
   haEnable,
   haStatus,
   listWithin,
+  printFaultTable,
   startSampler,
   type FaultRow,
   type SampleReport,
@@ -156,3 +157,70 @@ export function row(
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One HA fault-test file's cluster and table: started before its tests, printed and stopped after. */
+export interface HaFaultSuite {
+  /** The cluster (set once beforeAll ran). */
+  readonly ha: HaCluster;
+  rows: FaultRow[];
+  /** Lines printed after the table (e.g. measured restart times). */
+  notes: string[];
+}
+
+/**
+ * Registers the beforeAll/afterAll every HA fault-test file needs: startHaCluster(prefix, octet),
+ * then the fault table titled with `file` and T, then the cluster stopped.
+ */
+export function haFaultSuite(file: string, prefix: string, octet: number): HaFaultSuite {
+  let cluster: HaCluster | undefined;
+  const suite: HaFaultSuite = {
+    get ha(): HaCluster {
+      if (!cluster) throw new Error("the HA cluster is not started (beforeAll failed?)");
+      return cluster;
+    },
+    rows: [],
+    notes: [],
+  };
+  beforeAll(async () => {
+    cluster = await startHaCluster(prefix, octet);
+  });
+  afterAll(async () => {
+    printFaultTable(`HA fault table (${file}, T = ${TEST_HA_TIMEOUT_MS / 1000} s)`, suite.rows);
+    if (suite.notes.length > 0) process.stdout.write(`${suite.notes.join("\n")}\n`);
+    await cluster?.cluster.stop();
+  });
+  return suite;
+}
+
+/** Each guest runs on exactly one host other than `from`, under its uuid. */
+export async function expectEachOnceElsewhere(
+  ha: HaCluster,
+  guests: readonly Guest[],
+  from: string,
+): Promise<void> {
+  const lists = await Promise.all(
+    ha.cluster.hosts.filter((h) => h.hostId !== from).map((h) => listWithin(h, 5000)),
+  );
+  for (const g of guests) {
+    const copies = lists.flatMap((l) => l ?? []).filter((d) => d.uuid === g.uuid);
+    expect(
+      copies.map((d) => d.name),
+      `${g.name} once`,
+    ).toEqual([g.name]);
+  }
+}
+
+/** One line per guest: how long after `atMs` it first ran on another host (measured by the sampler). */
+export function restartTimeLine(
+  fault: string,
+  guests: readonly Guest[],
+  firstMs: ReadonlyMap<string, number>,
+  atMs: number,
+): string {
+  return guests
+    .map(
+      (g) =>
+        `  ${fault}: ${g.name} running elsewhere after ${(((firstMs.get(g.uuid) ?? atMs) - atMs) / 1000).toFixed(1)} s (measured)`,
+    )
+    .join("\n");
+}
