@@ -7,10 +7,12 @@ export const ROOT_PATH = "/";
  * Characters allowed in a path. xenstored's `valid_chars` (tools/xenstored/core.c) allows
  * `[A-Za-z0-9-/_@]`; the simulator also allows `.` so names such as IP addresses fit.
  */
+const SLASH_CHAR_CODE = 0x2f;
 const pathCharsPattern = /^[A-Za-z0-9_@/.-]*$/;
 
 /** Throws EINVAL unless `path` is an absolute node path (rules from `is_valid_nodename`). */
 export function validateNodePath(path: string): void {
+  if (isValidNodePath(path)) return; // every operation passes here: the reasons only for a bad path
   const fail = (why: string): never => {
     throw new XenStoreError("EINVAL", `bad path ${JSON.stringify(path)}: ${why}`);
   };
@@ -20,6 +22,17 @@ export function validateNodePath(path: string): void {
   if (!pathCharsPattern.test(path)) fail("allowed characters are A-Z a-z 0-9 _ @ / . -");
   if (path.includes("//")) fail("empty component");
   if (path !== ROOT_PATH && path.endsWith("/")) fail("trailing /");
+}
+
+function isValidNodePath(path: string): boolean {
+  return (
+    path.length > 0 &&
+    path.length <= XENSTORE_ABS_PATH_MAX &&
+    path.charCodeAt(0) === SLASH_CHAR_CODE &&
+    pathCharsPattern.test(path) &&
+    !path.includes("//") &&
+    (path === ROOT_PATH || path.charCodeAt(path.length - 1) !== SLASH_CHAR_CODE)
+  );
 }
 
 /** The parent of a valid non-root path; "/" for a top-level node. */
