@@ -13,6 +13,7 @@ import type { MigrationClient } from "../../../services/gen/xensim/v1/migration.
 import type { SchedulerClient } from "../../../services/gen/xensim/v1/scheduler.js";
 import { connectScheduler } from "../../../services/cli/scheduler-client.js";
 import { composeCommand, docker } from "./docker-engine.js";
+import { spawnSync } from "node:child_process";
 
 /** The port every host listens on inside its container (docker-compose.yml). */
 export const HOST_PORT = 50051;
@@ -43,6 +44,11 @@ export interface ComposeCluster {
   host(service: string): ContainerHost;
   /** SIGKILLs a service's container (docker kill), as a power cut would. */
   kill(service: string): void;
+  /** Freezes every process of a service's container (docker pause: SIGSTOP through the cgroup freezer). */
+  pause(service: string): void;
+  unpause(service: string): void;
+  /** A service's container output (docker logs). */
+  logs(service: string): string;
   /** Cuts a service's container off the project network (docker network disconnect). */
   partition(service: string): void;
   /**
@@ -94,6 +100,9 @@ export async function startComposeCluster(
       return found;
     },
     kill: (service) => docker(["kill", findContainer(started, projectName, service).getId()]),
+    pause: (service) => docker(["pause", findContainer(started, projectName, service).getId()]),
+    unpause: (service) => docker(["unpause", findContainer(started, projectName, service).getId()]),
+    logs: (service) => dockerLogs(findContainer(started, projectName, service).getId()),
     partition: (service) => {
       const container = findContainer(started, projectName, service);
       docker(["network", "disconnect", projectNetwork(container), container.getId()]);
@@ -171,4 +180,10 @@ function findContainer(
     }
   }
   throw new Error(`compose project ${projectName} has no container for ${service}`);
+}
+
+/** A container's output, stdout and stderr (the services log to stderr). */
+function dockerLogs(id: string): string {
+  const result = spawnSync("docker", ["logs", id], { encoding: "utf8" });
+  return `${result.stdout}${result.stderr}`;
 }
