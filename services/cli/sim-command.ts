@@ -117,6 +117,15 @@ function runStep(
     case "scheduler":
       if (op.up) return cluster.restartScheduler();
       return void cluster.crashScheduler();
+    case "ha-enable":
+      return user
+        .haEnable(op.timeoutMs)
+        .then(
+          (state) => emit("xsim", `ha-enable: enabled, T = ${state.timeoutMs / 1000} s`),
+          told("ha-enable"),
+        );
+    case "ha-disable":
+      return user.haDisable().then(() => emit("xsim", "ha-disable: disabled"), told("ha-disable"));
     case "end":
       return undefined;
   }

@@ -87,6 +87,11 @@ export class Toolstack {
   onChange: () => void = () => undefined;
   /** The host's real-memory budget in bytes (real-memory.ts); Infinity: none. */
   realMemoryByteCountMax = Number.POSITIVE_INFINITY;
+  /**
+   * The host's say on every new domain (created, restored, arriving by migration), before anything
+   * is made; throws to refuse (HA: a protected guest only on a host whose lease holds).
+   */
+  admit: (config: DomainConfig, name: string) => void = () => undefined;
 
   constructor(
     readonly spec: HostSpec,
@@ -191,6 +196,7 @@ export class Toolstack {
   /** Host-dependent checks a dry run cannot make: name free, HVM support, workload, CPU demand, cpus. */
   validateForHost(config: DomainConfig, name: string): void {
     checkNameFree(this.records.values(), name);
+    this.admit(config, name);
     if (config.type === "hvm" && !this.spec.hvmCapable) {
       throw new ToolstackError(
         "FAILED_PRECONDITION",

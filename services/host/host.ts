@@ -4,6 +4,7 @@ import type { Dom0Spec, HostSpec } from "../core/host-spec.js";
 import type { SchedulerName } from "../core/sched/index.js";
 import { every } from "../core/simulation.js";
 import { Toolstack } from "../dom0/toolstack.js";
+import { ToolstackError } from "../dom0/errors.js";
 import { CPU_USAGE_SAMPLE_INTERVAL_MS, CpuUsageSampler } from "../dom0/cpu-usage.js";
 import { MigrationManager } from "../dom0/migrate/migration-manager.js";
 import { migrateOut, type OutboundRequest } from "../dom0/migrate/outbound.js";
@@ -30,7 +31,6 @@ import type { StateStore } from "../contracts/state-store.js";
 import { ClusterNames } from "../dom0/cluster-names.js";
 import { HostNames } from "../dom0/host-names.js";
 import type { Statefile } from "../contracts/statefile.js";
-import { Fence } from "./fence.js";
 import { LeaseKeeper, type PeerPinger } from "./lease-keeper.js";
 import { ToolstackHaGuests } from "./ha-guests.js";
 import { FaultInjector } from "../dom0/fault/fault-injector.js";
@@ -65,8 +65,6 @@ export interface HostOptions {
   /** HA (docs/specs/ha.md): the lease statefile and the network heartbeat to peers; both or neither. */
   statefile?: Statefile;
   ping?: PeerPinger;
-  /** LEGACY, the simulator only until it wires the statefile: destroy all DomUs after this long without our own heartbeat back. */
-  fenceTimeoutMs?: number;
   /** Migration ids and one-time tokens; default drawn from a PRNG forked from `seed` (wire real randomness in production). */
   newId?: () => string;
   newToken?: () => string;
@@ -93,7 +91,6 @@ export class Host implements MigrationEndpoint {
   readonly names: HostNames | undefined;
   /** The host's side of HA: lease, peers, hold and fence (docs/specs/ha.md §4). */
   readonly ha: LeaseKeeper | undefined;
-  readonly fence: Fence | undefined;
   /** Crashes and migration faults, refused unless the host was started with them allowed. */
   readonly faults: FaultInjector;
   private readonly newId: () => string;
@@ -133,8 +130,6 @@ export class Host implements MigrationEndpoint {
       ? new HostNames(this.toolstack, new ClusterNames(options.store), (line) => this.log(line))
       : undefined;
     this.names = names;
-    if (bus && (options.fenceTimeoutMs ?? 0) > 0)
-      this.fence = new Fence(this.toolstack, bus, options.fenceTimeoutMs ?? 0, (line) => this.log(line));
     if (options.statefile && options.ping)
       this.ha = new LeaseKeeper({
         hostId: options.spec.hostId,
@@ -146,6 +141,16 @@ export class Host implements MigrationEndpoint {
         log: (line) => this.log(line),
         epoch: this.newId(),
       });
+    const ha = this.ha;
+    if (ha)
+      this.toolstack.admit = (config, name) => {
+        const why = config.xsim.ha === undefined ? undefined : ha.protectedRefusal();
+        if (why)
+          throw new ToolstackError(
+            "UNAVAILABLE",
+            `host ${options.spec.hostId} takes no HA-protected guest ("${name}") now: ${why}`,
+          );
+      };
     if (bus)
       this.toolstack.events = {
         domainEvent: (event) => {
@@ -180,8 +185,6 @@ export class Host implements MigrationEndpoint {
     if (!this.options.bus) return;
     this.publishHeartbeat();
     this.stops.push(every(clock, heartbeatIntervalMs, () => this.publishHeartbeat()));
-    const fence = this.fence;
-    if (fence) this.stops.push(every(clock, Math.max(50, heartbeatIntervalMs / 4), () => fence.check()));
   }
 
   /** Stops every timer of this host; the bus is the wiring's to close. */
@@ -208,7 +211,7 @@ export class Host implements MigrationEndpoint {
 
   private tick(): void {
     // HA's guard first: a host waking from a stall holds its protected guests before they run.
-    this.ha?.guard();
+    this.guard();
     if (!this.busy) this.toolstack.hypervisor.skipIdleTime(); // idle since the last tick: nothing ran
     this.toolstack.hypervisor.tick();
     this.busy = this.hasWork;
@@ -218,6 +221,22 @@ export class Host implements MigrationEndpoint {
   private scheduleTick(delayMs: number): void {
     this.cancelTick?.();
     this.cancelTick = this.options.clock.setTimer(delayMs, () => this.tick());
+  }
+
+  /**
+   * The answer to a peer's network heartbeat (HaPeer.Ping, docs/specs/ha.md §3): the caller is
+   * pinged back from now on, and learns whom this host reaches. Without HA: reaches nobody.
+   */
+  answerPeerPing(fromHostId: string, fromAddress: string): string[] {
+    const ha = this.ha;
+    if (!ha) return [];
+    if (fromHostId && fromAddress) ha.notePeer(fromHostId, fromAddress);
+    return ha.view.reaches(this.options.clock.nowMs());
+  }
+
+  /** Decides about the protected guests before anything else runs (every RPC and tick calls it). */
+  guard(): void {
+    this.ha?.guard();
   }
 
   publishHeartbeat(): void {

@@ -214,6 +214,21 @@ describe("LeaseKeeper on the simulated clock (docs/specs/ha.md §4)", () => {
     expect(c.actions("h1")).toEqual(["hold", "release"]);
   });
 
+  it("woken from a stall that began outside the majority: the sleep is not counted as isolation", async () => {
+    // Found by the VOPR's wiring (services/sim): minority time was wall time, so a host briefly
+    // unseen before a stall fenced the moment it woke, though its peers saw it again at once.
+    const c = await startCluster(true);
+    const h1 = c.host("h1");
+    h1.peersCut = true;
+    await c.run(timing.peerSeenWindowMs + timing.renewIntervalMs / 2);
+    h1.clock.stalled = true;
+    h1.peersCut = false;
+    await c.run(2 * T_MS);
+    h1.clock.wake();
+    await c.run(3 * timing.renewIntervalMs);
+    expect(c.actions("h1")).toEqual(["hold", "release"]);
+  });
+
   it("a stall shorter than T changes nothing", async () => {
     const c = await startCluster(true);
     const h1 = c.host("h1");

@@ -36,6 +36,12 @@ export interface LeaseKeeperOptions {
 }
 
 /**
+ * Guards run at least every renew interval while awake (each round ends with one, and every guest
+ * tick); a gap of this many renew intervals between two means the host slept (a stall, SIGSTOP).
+ */
+export const SLEEP_GAP_RENEW_INTERVAL_COUNT = 3;
+
+/**
  * A host's side of HA (docs/specs/ha.md §3-4): renews its lease in the statefile, pings its peers
  * on the network channel, and holds or fences its protected guests when the decision says so.
  * `guard()` is cheap and synchronous: the host calls it before every guest tick and RPC.
@@ -50,6 +56,8 @@ export class LeaseKeeper {
   private lastRenewOkMs: number;
   private revoked = false;
   private minoritySinceMs: number | undefined;
+  /** When guard last ran: the time outside the majority counts only while awake (§4 rule 3). */
+  private lastGuardMs: number | undefined;
   private holding = false;
   private roundRunning = false;
   private failing = false;
@@ -84,11 +92,31 @@ export class LeaseKeeper {
     if (hostId !== this.options.hostId) this.addresses.set(hostId, address);
   }
 
+  /**
+   * Why a protected guest may not start here now, or undefined if it may (docs/specs/ha.md §4):
+   * with HA on, only while this boot's lease is written, renewed within T and not revoked. A host
+   * back from a fence or a restart takes none before its new lease is in the statefile, so that
+   * the scheduler's restart of the old lease's guests never meets a guest started since.
+   */
+  protectedRefusal(): string | undefined {
+    if (!this.config.enabled) return undefined;
+    if (this.revoked) return "its HA lease was revoked";
+    if (this.revision === undefined) return "its HA lease is not written yet";
+    const ageMs = this.options.clock.nowMs() - this.lastRenewOkMs;
+    if (ageMs >= this.timing.timeoutMs) return `its HA lease was last renewed ${ageMs.toFixed(0)} ms ago`;
+    return undefined;
+  }
+
   /** Evaluates the decision now and acts on it; returns the verdict (tests, logs). */
   guard(): LeaseVerdict {
     if (!this.config.enabled && !this.holding) return "run";
     const nowMs = this.options.clock.nowMs();
     const standing = this.view.standing(nowMs);
+    const sleptMs = nowMs - (this.lastGuardMs ?? nowMs);
+    this.lastGuardMs = nowMs;
+    // Woken from a sleep: its peers look silent only because it slept; minority time starts now.
+    if (sleptMs > SLEEP_GAP_RENEW_INTERVAL_COUNT * this.timing.renewIntervalMs)
+      this.minoritySinceMs = undefined;
     if (standing === "majority") this.minoritySinceMs = undefined;
     else this.minoritySinceMs ??= nowMs;
     const verdict = decideLease({

@@ -1,5 +1,4 @@
 import type { Scheduler } from "./scheduler.js";
-import type { HostEntry } from "./cluster-view.js";
 import { LEASE_RENEW_INTERVAL_MS, type LeaderLease } from "./leader-lease.js";
 import { reconcile, RECONCILE_INTERVAL_MS } from "./reconcile.js";
 import { resumeEvacuations } from "./evacuate.js";
@@ -10,36 +9,19 @@ export const RESUME_DELAY_MS = 2500;
 export interface BackgroundOptions {
   /** The leader lease; without one this scheduler is always active (a single scheduler in tests). */
   lease?: LeaderLease;
-  /** The HA restart of a dead host's domains (ha-restart.ts). */
-  restartHa: (scheduler: Scheduler, host: HostEntry) => Promise<unknown>;
 }
 
 /**
- * Every task of the scheduler that nobody awaits: the leader lease, HA restarts on host death, the
- * reconcile and the evacuations to resume. Each runs through scheduler.background(), so a failure
+ * Every task of the scheduler that nobody awaits: the leader lease, the reconcile and the
+ * evacuations to resume (HA restarts follow the leases: ha-monitor.ts). Each runs through scheduler.background(), so a failure
  * (the store unreachable during a broker outage) is logged and retried by the next round; none
  * runs while this scheduler is a standby. Returns a function that stops them.
  */
-export function startBackground(scheduler: Scheduler, options: BackgroundOptions): () => void {
+export function startBackground(scheduler: Scheduler, options: BackgroundOptions = {}): () => void {
   const { lease } = options;
   const startedMs = scheduler.clock.nowMs();
-  const haRunning = new Set<string>();
-  const restartOnce = async (host: HostEntry) => {
-    if (haRunning.has(host.hostId)) return; // one HA restart per host at a time: never two copies
-    haRunning.add(host.hostId);
-    try {
-      await options.restartHa(scheduler, host);
-    } finally {
-      haRunning.delete(host.hostId);
-    }
-  };
   scheduler.isActive = () => lease?.active ?? true;
   scheduler.activeAddress = () => lease?.holder?.address;
-  scheduler.onHostDown((host) =>
-    scheduler.background(`HA restart for ${host.hostId}`, async () => {
-      if (scheduler.isActive()) await restartOnce(host);
-    }),
-  );
   const cancels: Array<() => void> = [];
   let stopped = false;
   /** Runs `task` after firstMs, then every intervalMs, never two at once; returns "run one now". */
@@ -58,9 +40,7 @@ export function startBackground(scheduler: Scheduler, options: BackgroundOptions
     cancels.push(scheduler.clock.setTimer(firstMs, round));
     return runOnce;
   };
-  const reconcileNow = every(RECONCILE_INTERVAL_MS, RESUME_DELAY_MS, () =>
-    reconcileRound(scheduler, restartOnce, startedMs),
-  );
+  const reconcileNow = every(RECONCILE_INTERVAL_MS, RESUME_DELAY_MS, () => reconcileRound(scheduler));
   // Taking over: the standby's view is warm (it followed the heartbeats), reconcile at once.
   const onActive = () => {
     if (scheduler.clock.nowMs() - startedMs >= RESUME_DELAY_MS) reconcileNow();
@@ -88,16 +68,12 @@ async function leaseRound(scheduler: Scheduler, lease: LeaderLease, onActive: ()
     );
 }
 
-async function reconcileRound(
-  scheduler: Scheduler,
-  restartOnce: (host: HostEntry) => Promise<void>,
-  startedMs: number,
-): Promise<void> {
+async function reconcileRound(scheduler: Scheduler): Promise<void> {
   if (!scheduler.isActive()) return;
   await new Promise<void>((resolve) =>
     scheduler.background("reconcile", async () => {
       try {
-        await reconcile(scheduler, restartOnce, startedMs);
+        await reconcile(scheduler);
       } finally {
         resolve();
       }

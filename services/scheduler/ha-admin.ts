@@ -52,10 +52,39 @@ export async function enableHa(
   return config;
 }
 
+/**
+ * `ha-enable` as the scheduler serves it: observe the leases now, check and write the setting,
+ * then observe afresh under the new regime (docs/specs/ha.md §1). The gRPC service and the
+ * one-process cluster both call this.
+ */
+export async function enableHaOn(
+  monitor: HaMonitor,
+  statefile: Statefile,
+  request: { timeoutMs: number; allowShortTimeout: boolean },
+  nowMs: () => number,
+): Promise<HaState> {
+  await monitor.round();
+  const current = { config: monitor.config, leases: monitor.observer.all(), nowMs: nowMs() };
+  monitor.config = await enableHa(statefile, request, current);
+  monitor.observer.reset();
+  return haState(monitor, monitor.config, nowMs());
+}
+
 export async function disableHa(statefile: Statefile, current: HaConfig): Promise<HaConfig> {
   const config: HaConfig = { enabled: false, timeoutMs: current.timeoutMs };
   await statefile.put(HA_CONFIG_KEY, JSON.stringify(config));
   return config;
+}
+
+/** `ha-disable` as the scheduler serves it: write the setting, observe afresh. */
+export async function disableHaOn(
+  monitor: HaMonitor,
+  statefile: Statefile,
+  nowMs: () => number,
+): Promise<HaState> {
+  monitor.config = await disableHa(statefile, monitor.config);
+  monitor.observer.reset();
+  return haState(monitor, monitor.config, nowMs());
 }
 
 /** What `xsim ha-status` shows: the setting and each lease as this scheduler observes it. */

@@ -98,7 +98,7 @@ export class HaMonitor {
       await restartLostHost(
         this.scheduler,
         this.statefile,
-        { hostId: o.hostId, epoch: o.lease.epoch },
+        { hostId: o.hostId, epoch: o.lease.epoch, stillLost: () => this.stillAt(o) },
         restarter,
       );
       this.reportUnprotected(o);
@@ -125,6 +125,11 @@ export class HaMonitor {
       ]),
       this.scheduler.clock.nowMs(),
     );
+  }
+
+  /** Whether the lease is still at the revision observed (nobody wrote it since). */
+  private async stillAt(o: ObservedLease): Promise<boolean> {
+    return (await this.statefile.read(leaseKey(o.hostId)))?.revision === o.revision;
   }
 
   /** Unprotected guests of a lost host are not restarted (XAPI): say so once. */

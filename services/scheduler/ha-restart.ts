@@ -23,6 +23,12 @@ export interface LostHost {
    * of the old epoch are gone, except those it runs now (restored at its start), which stay.
    */
   restarted?: boolean;
+  /**
+   * Asked after the records were read: whether the lease is still lost. A host takes no protected
+   * guest before its next lease is written, so records read while it is still lost name only
+   * guests of the lost lease (never one started on the host since).
+   */
+  stillLost?: () => Promise<boolean>;
 }
 
 /** Who restarts: the scheduler process (its id is new at each start) and where it must not place. */
@@ -47,7 +53,9 @@ export async function restartLostHost(
 ): Promise<string[]> {
   const results: string[] = [];
   const names = new ClusterNames(scheduler.options.store);
-  for (const record of await scheduler.ha.onHost(lost.hostId)) {
+  const records = await scheduler.ha.onHost(lost.hostId);
+  if (lost.stillLost && !(await lost.stillLost())) return results;
+  for (const record of records) {
     if (lost.restarted && record.hostEpoch !== lost.epoch) continue;
     const name = await names.holding(record.name);
     if (lost.restarted && !(await resyncRestartedHost(scheduler, lost.hostId))) break;

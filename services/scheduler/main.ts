@@ -6,15 +6,11 @@ import { NatsBus } from "../transport/bus/nats-bus.js";
 import { SchedulerService } from "../gen/xensim/v1/scheduler.js";
 import { schedulerServer } from "../transport/grpc/scheduler-server.js";
 import { GrpcHostGateway } from "../transport/grpc/host-gateway-grpc.js";
-import { Scheduler } from "./scheduler.js";
 import { NatsKvStore } from "../transport/kv/nats-kv-store.js";
-import { HaMonitor } from "./ha-monitor.js";
 import { NatsStatefile } from "../transport/bus/nats-statefile.js";
 import { HaService } from "../gen/xensim/v1/ha.js";
 import { haServer } from "../transport/grpc/ha-server.js";
-import { serveShutdownRequests } from "./host-shutdown.js";
-import { startBackground } from "./background.js";
-import { LeaderLease } from "./leader-lease.js";
+import { SchedulerProcess } from "./scheduler-process.js";
 
 /** `node dist/services/scheduler/main.js --nats nats://127.0.0.1:4222 --listen 127.0.0.1:0` */
 async function main(): Promise<void> {
@@ -36,7 +32,9 @@ async function main(): Promise<void> {
   const store = await NatsKvStore.open(bus.connection);
   const gateway = new GrpcHostGateway();
   const clock = new SystemClock();
-  const scheduler = new Scheduler({
+  // HA restarts follow the leases in the statefile, never NATS heartbeats (docs/specs/ha.md §5).
+  const statefile = new NatsStatefile(bus.connection);
+  const schedulerProcess = new SchedulerProcess({
     clock,
     prng: new Prng(Number(values.seed)),
     bus,
@@ -44,13 +42,11 @@ async function main(): Promise<void> {
     gateway,
     missedHeartbeatCountMax: Number(values["missed-heartbeats"]),
     log,
+    statefile,
+    schedulerId: `scheduler-${process.pid}`,
   });
-  // HA restarts follow the leases in the statefile, never NATS heartbeats (docs/specs/ha.md §5).
-  const statefile = new NatsStatefile(bus.connection);
-  const ha = new HaMonitor(scheduler, statefile, `scheduler-${process.pid}`);
-  await scheduler.start();
-  serveShutdownRequests(scheduler, bus);
-  ha.start();
+  const { scheduler, ha } = schedulerProcess;
+  await schedulerProcess.start();
   const server = new Server();
   server.addService(SchedulerService, schedulerServer(scheduler));
   server.addService(HaService, haServer(ha, statefile, scheduler.clock));
@@ -60,18 +56,10 @@ async function main(): Promise<void> {
     ),
   );
   const address = `${values.listen.replace(/:\d+$/, "")}:${port}`;
-  const lease = new LeaderLease(clock, store, {
-    holderId: values.id ?? `${address}/${process.pid}`,
-    address,
-  });
-  // HA restarts come only from HaMonitor's lease decisions (docs/specs/ha.md §5), never from a
-  // host declared down by NATS heartbeats: the background's own restart path stays off.
-  const stopBackground = startBackground(scheduler, { lease, restartHa: () => Promise.resolve([]) });
+  schedulerProcess.lead(values.id ?? `${address}/${process.pid}`, address);
   process.stdout.write(`${JSON.stringify({ ready: true, address, pid: process.pid })}\n`);
   const stop = () => {
-    stopBackground();
-    ha.stop();
-    scheduler.stop();
+    schedulerProcess.stop();
     gateway.close();
     server.tryShutdown(() => void bus.close().finally(() => process.exit(0)));
   };

@@ -1,20 +1,11 @@
 import type { Scheduler } from "./scheduler.js";
 import type { HostEntry } from "./cluster-view.js";
-import { HostClaims } from "./claims.js";
 import type { DomainInfo } from "../gen/xensim/v1/host.js";
 import { ClusterNames, isProtocolName, type NameOwner } from "../dom0/cluster-names.js";
 import type { HaRecord } from "./ha-records.js";
 
 /** How often the active scheduler reconciles the store with what the hosts run. */
 export const RECONCILE_INTERVAL_MS = 5000;
-/**
- * A host named in the store that no heartbeat has shown this long after the scheduler started is
- * taken as dead (it died while no scheduler watched): its HA records go through the HA restart.
- */
-export const RECONCILE_UNSEEN_HOST_GRACE_MS = 10_000;
-
-/** Restarts the HA domains of a dead host (ha-restart.ts), at most one run per host at a time. */
-export type HaRestart = (host: HostEntry) => Promise<unknown>;
 
 interface Running {
   host: HostEntry;
@@ -26,16 +17,12 @@ interface Running {
  * RECONCILE_INTERVAL_MS, only while active):
  * - an HA record follows its guest to the host it runs on; a record whose host is up and was just
  *   read but runs no such guest is dropped (the guest was destroyed or shut down on purpose while
- *   no scheduler watched: it must never come back); a record whose host is down, or was never seen
- *   since this scheduler started, goes to the HA restart (docs/specs/state-store.md);
+ *   no scheduler watched: it must never come back); a record whose host was not read is kept for
+ *   the HA restart, which follows the host's lease alone (ha-monitor.ts, docs/specs/ha.md §5);
  * - a name reservation follows its guest, is removed when its (uuid, host) runs nowhere and its
  *   host is up and read, and is kept while its host is down; a running guest without one gets one.
  */
-export async function reconcile(
-  scheduler: Scheduler,
-  restartHa: HaRestart,
-  startedMs: number,
-): Promise<void> {
+export async function reconcile(scheduler: Scheduler): Promise<void> {
   await scheduler.loadDisabledHosts();
   // The records first, the hosts after: a record moved meanwhile (an HA restart, a migration) then
   // names a guest the hosts' lists already show, and is never taken for stale.
@@ -50,39 +37,27 @@ export async function reconcile(
       if (isProtocolName(domain.name)) moving.add(domain.uuid);
       else running.set(domain.uuid, { host, domain });
     }
-  const deadHosts = await reconcileHa(scheduler, records, running, moving, read);
-  const unseenTooLong = scheduler.clock.nowMs() - startedMs >= RECONCILE_UNSEEN_HOST_GRACE_MS;
-  for (const hostId of deadHosts) {
-    const known = scheduler.view.hosts.get(hostId);
-    if (known?.liveness === "down") await restartHa(known);
-    else if (!known && unseenTooLong) await restartHa(unseenHost(hostId));
-  }
+  await reconcileHa(scheduler, records, running, moving, read);
   await reconcileNames(scheduler, reserved, running, moving, read);
 }
 
-/** Returns the hosts whose HA records need the HA restart. */
+/** Moves each record to where its guest runs; drops those a host that was read does not run. */
 async function reconcileHa(
   scheduler: Scheduler,
   records: readonly HaRecord[],
   running: ReadonlyMap<string, Running>,
   moving: ReadonlySet<string>,
   read: ReadonlySet<string>,
-): Promise<Set<string>> {
-  const deadHosts = new Set<string>();
+): Promise<void> {
   for (const record of records) {
     const found = running.get(record.uuid);
     if (found) {
       if (found.host.hostId !== record.hostId || found.domain.domid !== record.domid)
         await scheduler.ha.moved(record.uuid, found.host.hostId, found.domain.domid);
-    } else if (moving.has(record.uuid)) {
-      continue;
-    } else if (read.has(record.hostId)) {
+    } else if (!moving.has(record.uuid) && read.has(record.hostId)) {
       await dropStale(scheduler, record);
-    } else {
-      deadHosts.add(record.hostId);
     }
   }
-  return deadHosts;
 }
 
 async function dropStale(scheduler: Scheduler, record: HaRecord): Promise<void> {
@@ -128,34 +103,4 @@ async function reconcileNames(
         `reconcile: ${domain.name} runs as ${domain.uuid} on ${host.hostId} and as ${outcome.holder.uuid} on ${outcome.holder.hostId}: a duplicate name`,
       );
   }
-}
-
-/** A host known only from the store: down, no address (nothing to ask), never heard. */
-function unseenHost(hostId: string): HostEntry {
-  const heartbeat = {
-    hostId,
-    address: "",
-    sequence: -1,
-    timeMs: 0,
-    pcpus: 0,
-    hvm: false,
-    totalMemoryKib: 0,
-    freeMemoryKib: 0,
-    domainCount: 0,
-    vcpusAllocated: 0,
-    migrationsOutbound: 0,
-    migrationsInbound: 0,
-    intervalMs: 0,
-  };
-  return {
-    hostId,
-    address: "",
-    reported: heartbeat,
-    heartbeat,
-    claims: new HostClaims(),
-    lastSeenMs: 0,
-    liveness: "down",
-    domains: new Map(),
-    synced: false,
-  };
 }

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { SimCluster } from "./cluster.js";
 import { SimUser } from "./sim-user.js";
+import { leaseTiming } from "../contracts/lease.js";
+
+/** HA's T in these tests (as `ha-enable --allow-short-timeout`). */
+const HA_T_MS = 5000;
 
 const HOSTS = [
   { hostId: "h1", memoryMib: 2048 },
@@ -43,17 +47,50 @@ describe("SimCluster (real scheduler, real toolstacks, one process)", () => {
     expect(moved).toBe(paused);
   });
 
-  it("restarts an HA guest once after its host is killed, and never while the host still runs it", async () => {
-    const cluster = await SimCluster.start({ seed: 2, hosts: HOSTS });
+  it("restarts an HA guest once after its host is killed, from the lease, not before T + margin", async () => {
+    const cluster = await SimCluster.start({ seed: 2, hosts: HOSTS, haTimeoutMs: HA_T_MS });
     const user = new SimUser(cluster);
     const placed = await cluster.run(user.create(cfg("db", 'xsim_ha = "restart"\n'), "db.cfg"));
     await cluster.idle(2000);
     cluster.killHost(placed.hostId);
+    const timing = leaseTiming(HA_T_MS);
+    await cluster.idle(timing.timeoutMs + timing.restartMarginMs - timing.renewIntervalMs);
+    expect(placements(cluster), "not before the lease can have lapsed").toEqual([]);
     await cluster.idle(10_000);
     const running = placements(cluster);
     expect(running).toHaveLength(1);
     expect(running[0]).toMatch(/^db@/);
     expect(running[0]).not.toBe(`db@${placed.hostId}`);
+    expect(cluster.log.map((l) => l.text).join("\n")).toMatch(/HA: revoked the lease of h\d/);
+  });
+
+  it("restarts the HA guests of a host that died while the scheduler was down", async () => {
+    const cluster = await SimCluster.start({ seed: 4, hosts: HOSTS, haTimeoutMs: HA_T_MS });
+    const user = new SimUser(cluster);
+    const placed = await cluster.run(user.create(cfg("db", 'xsim_ha = "restart"\n'), "db.cfg"));
+    await cluster.idle(2000);
+    cluster.crashScheduler();
+    cluster.killHost(placed.hostId);
+    await cluster.idle(20_000);
+    expect(placements(cluster)).toEqual([]);
+    await cluster.run(cluster.restartScheduler());
+    await cluster.idle(20_000);
+    expect(placements(cluster)).toHaveLength(1);
+    expect(placements(cluster)[0]).not.toBe(`db@${placed.hostId}`);
+  });
+
+  it("a stall longer than T holds the HA guest, then releases it: nothing is destroyed or restarted", async () => {
+    const cluster = await SimCluster.start({ seed: 5, hosts: HOSTS, haTimeoutMs: HA_T_MS });
+    const user = new SimUser(cluster);
+    const placed = await cluster.run(user.create(cfg("db", 'xsim_ha = "restart"\n'), "db.cfg"));
+    await cluster.idle(2000);
+    cluster.stall(placed.hostId, HA_T_MS + 1500);
+    await cluster.idle(30_000);
+    expect(placements(cluster)).toEqual([`db@${placed.hostId}`]);
+    const log = cluster.log.map((l) => l.text).join("\n");
+    expect(log).toMatch(/HA: lease unconfirmed for \d+ ms: holding \(paused\) db/);
+    expect(log).toMatch(/HA: lease confirmed: released db/);
+    expect(log).not.toMatch(/fencing|revoked/);
   });
 
   it("replays a run exactly from its seed", async () => {

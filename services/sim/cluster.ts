@@ -3,23 +3,23 @@ import { Prng } from "../core/prng.js";
 import { runSimulation } from "../core/simulation.js";
 import type { Dom0Spec, HostSpec } from "../core/host-spec.js";
 import { HEARTBEAT_INTERVAL_MS_DEFAULT } from "../contracts/heartbeat.js";
-import { Scheduler } from "../scheduler/scheduler.js";
-import { restartHaDomains } from "../scheduler/ha-restart-legacy.js";
-import { resumeEvacuations } from "../scheduler/evacuate.js";
+import type { Scheduler } from "../scheduler/scheduler.js";
+import { SchedulerProcess } from "../scheduler/scheduler-process.js";
+import { HA_CONFIG_KEY, type HaConfig } from "../contracts/lease.js";
 import type { DomainEvent } from "../contracts/domain-event.js";
 import { BROKER_ID, SimNetwork } from "./network.js";
 import type { SimProcess } from "./process.js";
 import { SimBroker } from "./sim-bus.js";
 import { SimKv } from "./sim-kv.js";
-import { SimHost, simAddress } from "./sim-host.js";
+import { SimHost, simAddress, type SimHostWiring } from "./sim-host.js";
 import { MemoryMigrationNetwork } from "../transport/memory/memory-links.js";
 import { SimHostGateway } from "./sim-gateway.js";
 
 export const SCHEDULER_ID = "scheduler";
 /** The user's `xsim` process: its calls cross the network like everyone else's. */
 export const CLI_ID = "cli";
-/** After a (re)start, how long the scheduler lets heartbeats arrive before resuming evacuations. */
-export const SIM_RESUME_DELAY_MS = 2500;
+/** The scheduler's identity in the leader lease: a restart takes its own lease back at once (`--id`). */
+export const SIM_SCHEDULER_HOLDER_ID = "scheduler";
 /** How often a supervisor (xsim up's launcher, compose) retries a scheduler that failed to start. */
 export const SCHEDULER_RESTART_RETRY_MS = 1000;
 
@@ -36,8 +36,11 @@ export interface SimClusterOptions {
   hosts: readonly SimHostSpec[];
   heartbeatIntervalMs?: number;
   missedHeartbeatCountMax?: number;
-  /** Default: two heartbeat intervals, as host/main.ts. 0: hosts never fence. */
-  fenceTimeoutMs?: number;
+  /**
+   * HA enabled from the start with this T (as `xsim ha-enable --timeout`, docs/specs/ha.md §1);
+   * default off, as in a real cluster.
+   */
+  haTimeoutMs?: number;
   /** Whether a scheduler runs (a cluster of bare hosts has none). */
   withScheduler?: boolean;
 }
@@ -66,7 +69,8 @@ export class SimCluster {
   readonly log: SimLogLine[] = [];
   /** Called as each host reports a domain event, at that moment (checkers look at the hosts then). */
   readonly domainEventListeners: Array<(event: DomainEvent) => void> = [];
-  scheduler: Scheduler | undefined;
+  /** The scheduler process's parts while it runs (Scheduler, HaMonitor, leader lease). */
+  schedulerProcess: SchedulerProcess | undefined;
   readonly heartbeatIntervalMs: number;
   private readonly hostsByAddress = new Map<string, string>();
   /** The hosts' migration links: every message of the handshake and the stream crosses the network. */
@@ -83,6 +87,10 @@ export class SimCluster {
       if (fromId !== undefined && toId !== undefined) this.network.send(fromId, toId, message, true);
     });
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS_DEFAULT;
+    if (options.haTimeoutMs !== undefined) {
+      const config: HaConfig = { enabled: true, timeoutMs: options.haTimeoutMs };
+      this.kv.put(HA_CONFIG_KEY, JSON.stringify(config));
+    }
     this.network.addProcess(CLI_ID);
     this.network.addProcess(SCHEDULER_ID);
     for (const spec of options.hosts) this.addHost(spec);
@@ -154,9 +162,25 @@ export class SimCluster {
     this.note(BROKER_ID, "up");
   }
 
+  /** The running scheduler, if any. */
+  get scheduler(): Scheduler | undefined {
+    return this.schedulerProcess?.scheduler;
+  }
+
+  /** What a host process is connected to. */
+  private get wiring(): SimHostWiring {
+    return {
+      network: this.network,
+      broker: this.broker,
+      kv: this.kv,
+      links: this.links,
+      hostAt: (address) => this.hostAt(address),
+    };
+  }
+
   crashScheduler(): void {
-    this.scheduler?.stop();
-    this.scheduler = undefined;
+    this.schedulerProcess?.stop();
+    this.schedulerProcess = undefined;
     this.network.process(SCHEDULER_ID).crash();
     this.note(SCHEDULER_ID, "crashed");
   }
@@ -168,36 +192,35 @@ export class SimCluster {
     await this.startScheduler();
   }
 
+  /** The scheduler process as scheduler/main.ts assembles it (SchedulerProcess), on this network. */
   private async startScheduler(): Promise<void> {
     const process = this.network.process(SCHEDULER_ID);
     const generation = process.generation;
-    const scheduler = new Scheduler({
+    const schedulerProcess = new SchedulerProcess({
       clock: process.clock,
       prng: this.prng.fork(1000 + generation),
       bus: this.broker.connect(SCHEDULER_ID),
       store: this.kv.connect(SCHEDULER_ID),
+      statefile: this.kv.statefile(SCHEDULER_ID),
+      schedulerId: `${SCHEDULER_ID}.${generation}`,
       gateway: new SimHostGateway(this.network, SCHEDULER_ID, (a) => this.hostAt(a)),
       ...(this.options.missedHeartbeatCountMax !== undefined
         ? { missedHeartbeatCountMax: this.options.missedHeartbeatCountMax }
         : {}),
       log: (line) => this.note(SCHEDULER_ID, line),
     });
-    scheduler.onHostDown((host) => void restartHaDomains(scheduler, host));
     try {
-      await scheduler.start();
+      await schedulerProcess.start();
     } catch (error) {
-      scheduler.stop();
+      schedulerProcess.stop();
       this.note(SCHEDULER_ID, `start failed: ${error instanceof Error ? error.message : String(error)}`);
       await new Promise<void>((resolve) => process.clock.setTimer(SCHEDULER_RESTART_RETRY_MS, resolve));
       if (process.generation === generation) return this.startScheduler();
       return;
     }
-    this.scheduler = scheduler;
-    process.clock.setTimer(SIM_RESUME_DELAY_MS, () => {
-      void resumeEvacuations(scheduler, (e) =>
-        this.note(SCHEDULER_ID, `resumed evacuation: ${e.kind} ${e.domain} ${e.message}`),
-      ).catch((error: unknown) => this.note(SCHEDULER_ID, `resume failed: ${String(error)}`));
-    });
+    if (process.generation !== generation) return schedulerProcess.stop();
+    schedulerProcess.lead(SIM_SCHEDULER_HOLDER_ID, simAddress(SCHEDULER_ID));
+    this.schedulerProcess = schedulerProcess;
   }
 
   private bootHost(spec: SimHostSpec, process: SimProcess): SimHost {
@@ -210,12 +233,14 @@ export class SimCluster {
     };
     const dom0: Dom0Spec = { memoryMib: spec.dom0MemoryMib ?? 512, vcpus: 1 };
     this.hostsByAddress.set(simAddress(spec.hostId), spec.hostId);
-    const host = new SimHost(this.broker, this.links, process, {
+    // Each boot of each host its own seed: a rebooted host draws new epochs, ids and tokens.
+    const index = [...this.specs.keys()].indexOf(spec.hostId);
+    const seeds = this.prng.fork(10_000 + index);
+    const host = new SimHost(this.wiring, process, {
       spec: hostSpec,
       dom0,
-      seed: this.prng.fork(10_000 + this.hosts.size).nextU32(),
+      seed: (process.generation === 0 ? seeds : seeds.fork(process.generation)).nextU32(),
       heartbeatIntervalMs: this.heartbeatIntervalMs,
-      fenceTimeoutMs: this.options.fenceTimeoutMs ?? 2 * this.heartbeatIntervalMs,
       onDomainEvent: (event) => {
         for (const listener of this.domainEventListeners) listener(event);
       },

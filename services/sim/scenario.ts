@@ -11,7 +11,9 @@ export type ScenarioOp =
   | { kind: "stall"; processId: string; durationMs: number }
   | { kind: "partition"; hostIds: string[]; fromBroker: boolean }
   | { kind: "heal" | "list" | "end" }
-  | { kind: "broker" | "scheduler"; up: boolean };
+  | { kind: "broker" | "scheduler"; up: boolean }
+  | { kind: "ha-enable"; timeoutMs: number }
+  | { kind: "ha-disable" };
 
 export interface ScenarioStep {
   atMs: number;
@@ -143,7 +145,10 @@ function parseOp(words: string[], where: string): ScenarioOp {
     case "heal":
     case "list":
     case "end":
+    case "ha-disable":
       return { kind: verb };
+    case "ha-enable":
+      return { kind: verb, timeoutMs: a === undefined ? 0 : parseDurationMs(a, where) };
     case "broker":
     case "scheduler":
       if (a !== "down" && a !== "up" && a !== "crash" && a !== "restart")

@@ -60,7 +60,7 @@ export class SimHostGateway implements HostGateway {
     );
   }
 
-  private unary<T>(address: string, what: string, work: (host: SimHost) => T): Promise<T> {
+  private unary<T>(address: string, what: string, work: (host: SimHost) => T | Promise<T>): Promise<T> {
     const host = this.hostAt(address);
     if (!host) return Promise.reject(new ToolstackError("UNAVAILABLE", `no host answers at ${address}`));
     return simCall(this.network, this.callerId, host.hostId, () => work(host), {

@@ -9,41 +9,84 @@ import type { MigrateRequest } from "../gen/xensim/v1/migration.js";
 import type { HostGateway } from "../scheduler/host-gateway.js";
 import type { MemoryMigrationNetwork } from "../transport/memory/memory-links.js";
 import { domainInfo } from "../transport/grpc/domain-info.js";
+import type { PeerPinger } from "../host/lease-keeper.js";
 import type { SimProcess } from "./process.js";
 import type { SimBroker } from "./sim-bus.js";
+import type { SimKv } from "./sim-kv.js";
+import type { SimNetwork } from "./network.js";
+import { simCall } from "./rpc.js";
 
 export interface SimHostOptions {
   spec: HostSpec;
   dom0: Dom0Spec;
   seed: number;
   heartbeatIntervalMs: number;
-  /** Fence after this long without hearing its own heartbeat back; 0 = never. */
-  fenceTimeoutMs: number;
   onDomainEvent?(event: DomainEvent): void;
   log?(line: string): void;
 }
 
+/** What a host process is connected to in the one-process cluster. */
+export interface SimHostWiring {
+  network: SimNetwork;
+  broker: SimBroker;
+  /** The JetStream bucket: the state store (names) and the HA statefile (leases). */
+  kv: SimKv;
+  links: MemoryMigrationNetwork;
+  /** The running host at an address, if any. */
+  hostAt(address: string): SimHost | undefined;
+}
+
+const SIM_ADDRESS_PREFIX = "sim://";
+
 /** The address of host `hostId` in the one-process cluster. */
 export function simAddress(hostId: string): string {
-  return `sim://${hostId}`;
+  return `${SIM_ADDRESS_PREFIX}${hostId}`;
+}
+
+/**
+ * The HA network heartbeat (HaPeer.Ping, transport/grpc/ha-peer.ts's GrpcPeerPinger) as a call
+ * across the simulated network to the peer's `Host.answerPeerPing`: no answer within the deadline
+ * (a dead, stalled or cut-off peer) is `undefined`, as a gRPC deadline is.
+ */
+function simPinger(wiring: SimHostWiring, selfId: string): PeerPinger {
+  return async (address, deadlineMs) => {
+    const peerId = address.startsWith(SIM_ADDRESS_PREFIX) ? address.slice(SIM_ADDRESS_PREFIX.length) : "";
+    if (!wiring.network.processes.has(peerId)) return undefined;
+    try {
+      return await simCall(
+        wiring.network,
+        selfId,
+        peerId,
+        () => {
+          const peer = wiring.hostAt(address);
+          if (!peer) throw new Error(`no host answers at ${address}`);
+          return peer.host.answerPeerPing(selfId, simAddress(selfId));
+        },
+        { deadlineMs, what: "HaPeer.Ping" },
+      );
+    } catch {
+      return undefined;
+    }
+  };
 }
 
 /**
  * One physical host of the one-process cluster: the real transport-free `Host` (toolstack, both
- * ends of a migration, heartbeats, fencing, ticks) on its process's clock, its bus connection and
- * the in-memory migration links, plus the few Host-service verbs the scheduler and the user call.
+ * ends of a migration, heartbeats, HA's lease and peer pings, ticks) on its process's clock, its
+ * bus connection, the bucket (names, leases) and the in-memory migration links, plus the few
+ * Host-service verbs the scheduler and the user call, each guarded as host-service.ts guards them.
  */
 export class SimHost {
   readonly host: Host;
 
   constructor(
-    broker: SimBroker,
-    links: MemoryMigrationNetwork,
+    wiring: SimHostWiring,
     readonly process: SimProcess,
     readonly options: SimHostOptions,
   ) {
     const clock = process.clock;
-    const address = simAddress(options.spec.hostId);
+    const hostId = options.spec.hostId;
+    const address = simAddress(hostId);
     this.host = new Host({
       spec: options.spec,
       dom0: options.dom0,
@@ -53,11 +96,13 @@ export class SimHost {
         sleepMs: (delayMs) => new Promise((resolve) => clock.setTimer(delayMs, resolve)),
         yield: () => Promise.resolve(),
       },
-      bus: broker.connect(process.processId),
-      links: links.links(address),
+      bus: wiring.broker.connect(hostId),
+      links: wiring.links.links(address),
       address: () => address,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
-      fenceTimeoutMs: options.fenceTimeoutMs,
+      statefile: wiring.kv.statefile(hostId),
+      ping: simPinger(wiring, hostId),
+      store: wiring.kv.connect(hostId),
       log: (line) => options.log?.(line),
     });
     const published = this.host.toolstack.events;
@@ -90,12 +135,15 @@ export class SimHost {
   }
 
   list(): DomainInfo[] {
+    this.host.guard();
     return [...this.toolstack.records.values()]
       .sort((a, b) => a.domid - b.domid)
       .map((record) => domainInfo(this.toolstack, record));
   }
 
-  create(request: Parameters<HostGateway["create"]>[1]): DomainInfo {
+  /** `xl create`, the name reserved in the cluster first (transport/grpc/host-server.ts's Create). */
+  async create(request: Parameters<HostGateway["create"]>[1]): Promise<DomainInfo> {
+    this.host.guard();
     const config = request.configJson
       ? configFromJson(request.configJson)
       : loadDomainConfig(
@@ -104,11 +152,14 @@ export class SimHost {
           request.overrides,
           this.toolstack.prng,
         );
-    const record = this.toolstack.create(config, { paused: request.paused });
+    const options = { paused: request.paused };
+    const names = this.host.names;
+    const record = names ? await names.create(config, options) : this.toolstack.create(config, options);
     return domainInfo(this.toolstack, record);
   }
 
   destroy(ref: string): void {
+    this.host.guard();
     this.toolstack.destroy(ref);
   }
 
@@ -117,6 +168,7 @@ export class SimHost {
     request: MigrateRequest,
     onProgress: (stats: MigrationStatsView) => void,
   ): Promise<MigrationStatsView> {
+    this.host.guard();
     return this.host.migrate(
       {
         domain: request.domain,

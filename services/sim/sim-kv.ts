@@ -1,10 +1,13 @@
 import { ToolstackError } from "../dom0/errors.js";
 import type { StateStore, StoreEntry } from "../contracts/state-store.js";
+import type { Statefile, StatefileEntry } from "../contracts/statefile.js";
 import { BROKER_ID, type SimNetwork } from "./network.js";
 import { simCall } from "./rpc.js";
 
 /** A JetStream request's timeout (nats.js's default): how long a KV call waits for the broker. */
 export const KV_TIMEOUT_MS = 5000;
+/** The HA statefile's request timeout (transport/bus/nats-statefile.ts's STATEFILE_REQUEST_TIMEOUT_MS). */
+export const STATEFILE_TIMEOUT_MS = 2000;
 
 /** A value and the bucket's sequence number when it was written (JetStream's revision). */
 export type KvEntry = StoreEntry;
@@ -22,6 +25,11 @@ export class SimKv {
 
   connect(processId: string): SimKvClient {
     return new SimKvClient(this, this.network, processId);
+  }
+
+  /** The same bucket as the HA statefile of `processId` (docs/specs/ha.md §3). */
+  statefile(processId: string): SimStatefile {
+    return new SimStatefile(this, this.network, processId);
   }
 
   /** What the bucket holds, read directly (checkers and tests only; processes go through connect). */
@@ -50,24 +58,43 @@ export class SimKv {
     return this.put(key, value);
   }
 
+  /** KV.create: writes only if absent; the new revision, or undefined. */
+  createIfAbsent(key: string, value: string): number | undefined {
+    return this.entries.has(key) ? undefined : this.put(key, value);
+  }
+
+  /** KV.update: writes only at `revision`; the new revision, or undefined. */
+  updateAt(key: string, value: string, revision: number): number | undefined {
+    return this.entries.get(key)?.revision === revision ? this.put(key, value) : undefined;
+  }
+
   delete(key: string): void {
     this.entries.delete(key);
   }
 }
 
 /** One process's connection to the bucket: every call crosses the network and may fail UNAVAILABLE. */
-export class SimKvClient implements StateStore {
+abstract class SimBucketConnection {
   constructor(
-    private readonly kv: SimKv,
+    protected readonly kv: SimKv,
     private readonly network: SimNetwork,
     private readonly processId: string,
+    private readonly timeoutMs: number,
+    private readonly label: string,
   ) {}
 
-  private call<T>(what: string, work: () => T): Promise<T> {
+  protected call<T>(what: string, work: () => T): Promise<T> {
     return simCall(this.network, this.processId, BROKER_ID, work, {
-      deadlineMs: KV_TIMEOUT_MS,
-      what: `KV ${what}`,
+      deadlineMs: this.timeoutMs,
+      what: `${this.label} ${what}`,
     });
+  }
+}
+
+/** One process's state store on the bucket (transport/kv/nats-kv-store.ts on JetStream). */
+export class SimKvClient extends SimBucketConnection implements StateStore {
+  constructor(kv: SimKv, network: SimNetwork, processId: string) {
+    super(kv, network, processId, KV_TIMEOUT_MS, "KV");
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -91,13 +118,11 @@ export class SimKvClient implements StateStore {
   }
 
   create(key: string, value: string): Promise<number | undefined> {
-    return this.call(`create ${key}`, () => (this.kv.peek(key) ? undefined : this.kv.put(key, value)));
+    return this.call(`create ${key}`, () => this.kv.createIfAbsent(key, value));
   }
 
   update(key: string, value: string, revision: number): Promise<number | undefined> {
-    return this.call(`update ${key}`, () =>
-      this.kv.peek(key)?.revision === revision ? this.kv.put(key, value) : undefined,
-    );
+    return this.call(`update ${key}`, () => this.kv.updateAt(key, value, revision));
   }
 
   remove(key: string, revision: number): Promise<boolean> {
@@ -110,5 +135,43 @@ export class SimKvClient implements StateStore {
 
   keys(prefix: string): Promise<string[]> {
     return this.call(`keys ${prefix}`, () => this.kv.keysNow(prefix));
+  }
+}
+
+/**
+ * One process's HA statefile on the bucket (what transport/bus/nats-statefile.ts is on JetStream):
+ * every call crosses the network and fails UNAVAILABLE after STATEFILE_TIMEOUT_MS without answer.
+ */
+export class SimStatefile extends SimBucketConnection implements Statefile {
+  constructor(kv: SimKv, network: SimNetwork, processId: string) {
+    super(kv, network, processId, STATEFILE_TIMEOUT_MS, "statefile");
+  }
+
+  read(key: string): Promise<StatefileEntry | undefined> {
+    return this.call(`get ${key}`, () => this.kv.peek(key));
+  }
+
+  readAll(prefix: string): Promise<Map<string, StatefileEntry>> {
+    return this.call(`keys ${prefix}`, () => {
+      const entries = new Map<string, StatefileEntry>();
+      for (const key of this.kv.keysNow(prefix)) entries.set(key, this.kv.peek(key)!);
+      return entries;
+    });
+  }
+
+  put(key: string, value: string): Promise<number> {
+    return this.call(`put ${key}`, () => this.kv.put(key, value));
+  }
+
+  update(key: string, value: string, revision: number): Promise<number | undefined> {
+    return this.call(`update ${key}`, () => this.kv.updateAt(key, value, revision));
+  }
+
+  create(key: string, value: string): Promise<number | undefined> {
+    return this.call(`create ${key}`, () => this.kv.createIfAbsent(key, value));
+  }
+
+  remove(key: string): Promise<void> {
+    return this.call(`delete ${key}`, () => this.kv.delete(key));
   }
 }

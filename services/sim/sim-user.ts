@@ -6,6 +6,9 @@ import type { Scheduler } from "../scheduler/scheduler.js";
 import { clusterMigrate, placeAndCreate } from "../scheduler/operations.js";
 import { evacuate, EVACUATE_PARALLEL_DEFAULT } from "../scheduler/evacuate.js";
 import { simCall } from "./rpc.js";
+import { disableHaOn, enableHaOn } from "../scheduler/ha-admin.js";
+import type { HaState } from "../gen/xensim/v1/ha.js";
+import type { SchedulerProcess } from "../scheduler/scheduler-process.js";
 import { CLI_ID, SCHEDULER_ID, type SimCluster } from "./cluster.js";
 
 /** Deadline of the CLI's unary calls (the scheduler's own calls to hosts take up to 5 s each). */
@@ -25,16 +28,40 @@ export class SimUser {
   constructor(private readonly cluster: SimCluster) {}
 
   private toScheduler<T>(what: string, work: (scheduler: Scheduler) => Promise<T> | T, deadline = true) {
+    return this.toSchedulerProcess(what, (parts) => work(parts.scheduler), deadline);
+  }
+
+  private toSchedulerProcess<T>(
+    what: string,
+    work: (parts: SchedulerProcess) => Promise<T> | T,
+    deadline = true,
+  ): Promise<T> {
     return simCall(
       this.cluster.network,
       CLI_ID,
       SCHEDULER_ID,
       () => {
-        const scheduler = this.cluster.scheduler;
-        if (!scheduler) throw new ToolstackError("UNAVAILABLE", "the scheduler is not running");
-        return work(scheduler);
+        const parts = this.cluster.schedulerProcess;
+        if (!parts) throw new ToolstackError("UNAVAILABLE", "the scheduler is not running");
+        return work(parts);
       },
       { what, ...(deadline ? { deadlineMs: CLI_CALL_DEADLINE_MS } : {}) },
+    );
+  }
+
+  /** `xsim ha-enable --timeout T --allow-short-timeout` (what transport/grpc/ha-server.ts serves). */
+  haEnable(timeoutMs: number): Promise<HaState> {
+    return this.toSchedulerProcess("HaEnable", ({ ha, options, scheduler }) =>
+      enableHaOn(ha, options.statefile, { timeoutMs, allowShortTimeout: true }, () =>
+        scheduler.clock.nowMs(),
+      ),
+    );
+  }
+
+  /** `xsim ha-disable`. */
+  haDisable(): Promise<HaState> {
+    return this.toSchedulerProcess("HaDisable", ({ ha, options, scheduler }) =>
+      disableHaOn(ha, options.statefile, () => scheduler.clock.nowMs()),
     );
   }
 

@@ -87,7 +87,7 @@ export class HostService {
       ...options.grpcOptions,
     });
     // A host that wakes from a stall decides about its protected guests before it answers anything.
-    const guard = () => this.host.ha?.guard();
+    const guard = () => this.host.guard();
     this.server.addService(
       HostServiceDefinition,
       guardServer(
@@ -101,17 +101,11 @@ export class HostService {
         guard,
       ),
     );
-    const ha = this.host.ha;
-    if (ha) {
+    if (this.host.ha)
       this.server.addService(
         HaPeerService,
-        haPeerServer(
-          options.spec.hostId,
-          () => ha.view.reaches(this.host.options.clock.nowMs()),
-          (hostId, address) => ha.notePeer(hostId, address),
-        ),
+        haPeerServer(options.spec.hostId, (hostId, address) => this.host.answerPeerPing(hostId, address)),
       );
-    }
     this.server.addService(MIGRATION_SERVICE, migrationServer(this.host));
     this.server.addService(FaultInjectionService, faultServer(this.toolstack, this.host.faults));
     this.server.addService(CpupoolService, guardServer(cpupoolServer(this.toolstack), guard));

@@ -25,6 +25,11 @@ export const STEP_MS_MAX = 2000;
 export const QUIESCE_EVERY_STEP_COUNT = 25;
 /** How long a whole, quiet cluster gets to recover before every guest must run exactly once. */
 export const RECOVERY_MS = 60_000;
+/**
+ * HA's T in the VOPR's cluster (enabled from the start, docs/specs/ha.md §1): short, as tests may
+ * (`--allow-short-timeout`), so that stalls of up to 6.5 s outlast it and exercise the hold.
+ */
+export const VOPR_HA_TIMEOUT_MS = 5000;
 /** Trace lines a failing seed prints (the last ones). */
 export const TRACE_TAIL_LINE_COUNT = 80;
 
@@ -92,7 +97,7 @@ export async function runVopr(options: VoprOptions): Promise<VoprResult> {
     dom0MemoryMib: VOPR_DOM0_MIB,
     pcpuCount: 4,
   }));
-  const cluster = await SimCluster.start({ seed: options.seed, hosts });
+  const cluster = await SimCluster.start({ seed: options.seed, hosts, haTimeoutMs: VOPR_HA_TIMEOUT_MS });
   const ledger = new Ledger();
   const trace: string[] = [];
   const violations: string[] = [];
@@ -115,14 +120,21 @@ export async function runVopr(options: VoprOptions): Promise<VoprResult> {
     violations.push(...onDomainEvent(cluster, ledger, event, ctx)),
   );
   const table = actionTable(options.faults);
+  // A promise nobody handles is a bug of the process that made it (a real one would log or die).
+  const onUnhandled = (reason: unknown) => violations.push(`unhandled rejection: ${String(reason)}`);
+  process.on("unhandledRejection", onUnhandled);
   let step = 1;
-  for (; step <= options.stepCount && violations.length === 0; step++) {
-    pickAction(prng, table)(ctx);
-    await cluster.idle(1 + prng.nextInt(STEP_MS_MAX));
-    violations.push(...checkAlways(cluster, ledger));
-    if (violations.length === 0 && (step % QUIESCE_EVERY_STEP_COUNT === 0 || step === options.stepCount))
-      violations.push(...(await quiesceAndCheck(ctx, pending)));
-    if (violations.length > 0) ctx.trace(`step ${step}: ${violations.length} violation(s)`);
+  try {
+    for (; step <= options.stepCount && violations.length === 0; step++) {
+      pickAction(prng, table)(ctx);
+      await cluster.idle(1 + prng.nextInt(STEP_MS_MAX));
+      violations.push(...checkAlways(cluster, ledger));
+      if (violations.length === 0 && (step % QUIESCE_EVERY_STEP_COUNT === 0 || step === options.stepCount))
+        violations.push(...(await quiesceAndCheck(ctx, pending)));
+      if (violations.length > 0) ctx.trace(`step ${step}: ${violations.length} violation(s)`);
+    }
+  } finally {
+    process.off("unhandledRejection", onUnhandled);
   }
   return {
     seed: options.seed,

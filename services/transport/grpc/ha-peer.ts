@@ -3,17 +3,16 @@ import { HaPeerClient, type HaPeerServer } from "../../gen/xensim/v1/ha.js";
 import { unaryCall } from "./host-client.js";
 import { unary } from "./status.js";
 
-/** The HaPeer service (docs/specs/ha.md §3): answers a peer's network heartbeat. */
+/**
+ * The HaPeer service (docs/specs/ha.md §3): translates a peer's network heartbeat onto the host's
+ * answer (`Host.answerPeerPing`, which the one-process cluster calls too).
+ */
 export function haPeerServer(
   hostId: string,
-  reaches: () => string[],
-  onPing: (hostId: string, address: string) => void,
+  answer: (fromHostId: string, fromAddress: string) => string[],
 ): HaPeerServer {
   return {
-    ping: unary((request) => {
-      if (request.hostId && request.address) onPing(request.hostId, request.address);
-      return { hostId, sees: reaches() };
-    }),
+    ping: unary((request) => ({ hostId, sees: answer(request.hostId, request.address) })),
   };
 }
 

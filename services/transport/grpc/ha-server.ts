@@ -2,24 +2,14 @@ import type { HaServer } from "../../gen/xensim/v1/ha.js";
 import type { Statefile } from "../../contracts/statefile.js";
 import type { HaMonitor } from "../../scheduler/ha-monitor.js";
 import type { Clock } from "../../core/clock.js";
-import { disableHa, enableHa, haState } from "../../scheduler/ha-admin.js";
+import { disableHaOn, enableHaOn, haState } from "../../scheduler/ha-admin.js";
 import { unary } from "./status.js";
 
 /** The scheduler's Ha service: `xsim ha-enable`, `ha-disable`, `ha-status` (docs/specs/ha.md §1). */
 export function haServer(monitor: HaMonitor, statefile: Statefile, clock: Clock): HaServer {
   return {
-    enable: unary(async (request) => {
-      await monitor.round();
-      const current = { config: monitor.config, leases: monitor.observer.all(), nowMs: clock.nowMs() };
-      monitor.config = await enableHa(statefile, request, current);
-      monitor.observer.reset();
-      return haState(monitor, monitor.config, clock.nowMs());
-    }),
-    disable: unary(async () => {
-      monitor.config = await disableHa(statefile, monitor.config);
-      monitor.observer.reset();
-      return haState(monitor, monitor.config, clock.nowMs());
-    }),
+    enable: unary((request) => enableHaOn(monitor, statefile, request, () => clock.nowMs())),
+    disable: unary(() => disableHaOn(monitor, statefile, () => clock.nowMs())),
     status: unary(async () => {
       await monitor.round();
       return haState(monitor, monitor.config, clock.nowMs());
