@@ -48,6 +48,8 @@ export const SLEEP_GAP_RENEW_INTERVAL_COUNT = 3;
  */
 export class LeaseKeeper {
   private config: HaConfig = HA_CONFIG_OFF;
+  /** Whether the cluster's HA setting was ever read (until then HA may be on for all we know). */
+  private configRead = false;
   private timing: LeaseTiming = leaseTiming(HA_CONFIG_OFF.timeoutMs);
   readonly view: PeerView;
   private readonly addresses = new Map<string, string>();
@@ -94,11 +96,13 @@ export class LeaseKeeper {
 
   /**
    * Why a protected guest may not start here now, or undefined if it may (docs/specs/ha.md §4):
-   * with HA on, only while this boot's lease is written, renewed within T and not revoked. A host
+   * once the HA setting was read; with HA on, only while this boot's lease is written, renewed
+   * within T and not revoked. A host
    * back from a fence or a restart takes none before its new lease is in the statefile, so that
    * the scheduler's restart of the old lease's guests never meets a guest started since.
    */
   protectedRefusal(): string | undefined {
+    if (!this.configRead) return "the cluster's HA setting is not read yet";
     if (!this.config.enabled) return undefined;
     if (this.revoked) return "its HA lease was revoked";
     if (this.revision === undefined) return "its HA lease is not written yet";
@@ -270,6 +274,7 @@ export class LeaseKeeper {
   }
 
   private setConfig(config: HaConfig): void {
+    this.configRead = true;
     if (config.enabled !== this.config.enabled || config.timeoutMs !== this.config.timeoutMs) {
       this.options.log(`HA: ${config.enabled ? `enabled, T = ${config.timeoutMs} ms` : "disabled"}`);
       // A new regime starts afresh on both sides (the scheduler forgets its observations too).

@@ -143,7 +143,7 @@ describe("a host that restarted before its lease was revoked", () => {
     // h1 restarts: a new lease epoch, only "kept" runs again there (restored at its start).
     rig.cluster.host("h1").remove("db");
     rig.scheduler.hostEpochs.set("h1", "e2");
-    await rig.run(reconcile(rig.scheduler, () => Promise.resolve(), 0));
+    await rig.run(reconcile(rig.scheduler));
     expect(await rig.scheduler.ha.get("uuid-db"), "not dropped as destroyed on purpose").toBeDefined();
     const statefile = new MemoryStatefile();
     await rig.run(restartRestartedHosts(rig.scheduler, statefile, ME));

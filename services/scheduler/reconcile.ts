@@ -3,6 +3,7 @@ import type { HostEntry } from "./cluster-view.js";
 import type { DomainInfo } from "../gen/xensim/v1/host.js";
 import { ClusterNames, isProtocolName, type NameOwner } from "../dom0/cluster-names.js";
 import type { HaRecord } from "./ha-records.js";
+import { leaseKey, parseLease } from "../contracts/lease.js";
 
 /** How often the active scheduler reconciles the store with what the hosts run. */
 export const RECONCILE_INTERVAL_MS = 5000;
@@ -61,19 +62,35 @@ async function reconcileHa(
 }
 
 async function dropStale(scheduler: Scheduler, record: HaRecord): Promise<void> {
-  const epochNow = scheduler.hostEpochs.get(record.hostId);
-  // Its host restarted since (a new lease epoch): the guest died with it, HA restarts it.
-  if (
-    scheduler.haEnabled &&
-    record.hostEpoch !== undefined &&
-    epochNow !== undefined &&
-    epochNow !== record.hostEpoch
-  )
-    return;
+  if (scheduler.haEnabled && !(await staleTwice(scheduler, record))) return;
   if (await scheduler.ha.forgetIfOn(record.uuid, record.hostId, record.domid))
     scheduler.log(
       `reconcile: dropped the HA record of ${record.name} (${record.uuid}): ${record.hostId} is up and runs no such guest`,
     );
+}
+
+/**
+ * With HA on, a record is dropped only when two reconciles at least RECONCILE_INTERVAL_MS apart
+ * found its guest gone from its host under the same lease epoch as the record's, read afresh from
+ * the statefile each time. A host that restarted (a new epoch; its first act is to write its
+ * lease) lost the guest with its old process: HA restarts it (ha-restart.ts), it is not dropped.
+ * Found by the VOPR (seed 15): the scheduler's view of the epochs lagged a quick restart, and
+ * the reconcile dropped the record of a guest that had died with the host.
+ */
+async function staleTwice(scheduler: Scheduler, record: HaRecord): Promise<boolean> {
+  const entry = await scheduler.options.store.entry(leaseKey(record.hostId));
+  const epochNow = entry ? parseLease(entry.value)?.epoch : undefined;
+  const nowMs = scheduler.clock.nowMs();
+  const seen = scheduler.staleHaRecords.get(record.uuid);
+  if (epochNow === undefined || (record.hostEpoch !== undefined && epochNow !== record.hostEpoch)) {
+    scheduler.staleHaRecords.delete(record.uuid);
+    return false;
+  }
+  if (seen?.epoch !== epochNow) {
+    scheduler.staleHaRecords.set(record.uuid, { epoch: epochNow, sinceMs: nowMs });
+    return false;
+  }
+  return nowMs - seen.sinceMs >= RECONCILE_INTERVAL_MS;
 }
 
 async function reconcileNames(

@@ -50,6 +50,8 @@ export class Scheduler {
   readonly hostEpochs = new Map<string, string>();
   /** Whether HA is enabled, as HaMonitor last read it. */
   haEnabled = false;
+  /** HA records the reconcile found without their guest, by uuid: under which lease epoch, since when. */
+  readonly staleHaRecords = new Map<string, { epoch: string; sinceMs: number }>();
   /** Whether this process is the active scheduler (holds the leader lease); true without a lease. */
   isActive: () => boolean = () => true;
   /** Where the active scheduler listens, when this one is a standby and knows. */
