@@ -15,6 +15,15 @@ export interface Heartbeat {
   intervalMs: number;
   /** Bytes the host process holds for guest pages (in use plus its small pool); absent from older hosts. */
   realMemoryUsedBytes?: number;
+  /** The host's CPU pools (xl cpupool-list); absent from older hosts: Pool-0 with every pCPU. */
+  cpupools?: HeartbeatCpupool[];
+}
+
+export interface HeartbeatCpupool {
+  name: string;
+  pcpus: number;
+  /** Online vCPUs of the pool's DomUs. */
+  vcpusAllocated: number;
 }
 
 export const HEARTBEAT_INTERVAL_MS_DEFAULT = 1000;

@@ -14,7 +14,7 @@ import { toToolstackError } from "./xen-error-map.js";
 /** Pool-0's name when /local/pool/0/name was never written (libxl_cpupoolid_to_name). */
 export const POOL0_NAME = "Pool-0";
 /** A cpupool name: what xl accepts in a config string, bounded and without path separators. */
-const CPUPOOL_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+export const CPUPOOL_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 /** numa-split names each node's pool so (xl_cpupool.c main_cpupoolnumasplit). */
 const NUMA_POOL_NAME_PREFIX = "Pool-node";
 

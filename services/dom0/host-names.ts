@@ -27,7 +27,7 @@ export class HostNames {
   /** `xl create` with the name reserved first; the reservation is undone if the create fails. */
   async create(config: DomainConfig, options: CreateOptions = {}): Promise<DomainRecord> {
     const name = options.nameOverride ?? config.name;
-    this.toolstack.validateForHost(config, name);
+    this.toolstack.validateForHost(config, name, options.configSource);
     const owner = { uuid: config.uuid ?? this.toolstack.allocateUuid(), hostId: this.hostId };
     await this.names.reserve(name, owner);
     try {

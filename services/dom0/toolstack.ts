@@ -194,7 +194,7 @@ export class Toolstack {
   }
 
   /** Host-dependent checks a dry run cannot make: name free, HVM support, workload, CPU demand, cpus. */
-  validateForHost(config: DomainConfig, name: string): void {
+  validateForHost(config: DomainConfig, name: string, configSource?: string): void {
     checkNameFree(this.records.values(), name);
     this.admit(config, name);
     if (config.type === "hvm" && !this.spec.hvmCapable) {
@@ -210,7 +210,7 @@ export class Toolstack {
       throw toToolstackError(error);
     }
     checkCpuDemand(config.xsim.cpu);
-    cpupoolForConfig(this, config.pool, `domain "${name}"`);
+    cpupoolForConfig(this, config.pool, configSource ?? `domain "${name}"`);
     checkConfigAffinity(config, this.spec.pcpuCount);
     validateIoConfig(config, name);
   }

@@ -1,7 +1,18 @@
 import type { Toolstack } from "../dom0/toolstack.js";
 import { PAGE_SIZE_BYTES } from "../core/units.js";
 import { HOST_CHUNK_POOL } from "../core/memory/page-store.js";
-import type { Heartbeat } from "../contracts/heartbeat.js";
+import type { Heartbeat, HeartbeatCpupool } from "../contracts/heartbeat.js";
+import { domainsIn, listCpupools } from "../dom0/cpupool.js";
+
+/** Each pool's size and the vCPUs its DomUs have online, for placement by pool. */
+function heartbeatCpupools(toolstack: Toolstack): HeartbeatCpupool[] {
+  return listCpupools(toolstack).map((pool) => {
+    let vcpusAllocated = 0;
+    for (const record of domainsIn(toolstack, pool.poolId))
+      if (record.domid !== 0) vcpusAllocated += toolstack.domainOf(record).vcpusOnline;
+    return { name: pool.name, pcpus: pool.cpus.length, vcpusAllocated };
+  });
+}
 
 export function buildHeartbeat(
   toolstack: Toolstack,
@@ -30,5 +41,6 @@ export function buildHeartbeat(
     migrationsInbound: migrations.inbound,
     intervalMs,
     realMemoryUsedBytes: HOST_CHUNK_POOL.byteCountHeld,
+    cpupools: heartbeatCpupools(toolstack),
   };
 }

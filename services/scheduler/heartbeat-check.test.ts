@@ -41,6 +41,25 @@ describe("the scheduler's heartbeat check", () => {
     expect(heartbeatRejection(subject, { ...beat, [field]: value })).toMatch(field);
   });
 
+  it("believes a host's cpupools, and drops forged ones", () => {
+    const pools = [
+      { name: "Pool-0", pcpus: 6, vcpusAllocated: 4 },
+      { name: "fast", pcpus: 2, vcpusAllocated: 0 },
+    ];
+    expect(heartbeatRejection(subject, { ...beat, cpupools: pools })).toBeUndefined();
+    const tooMany = [...pools, { name: "more", pcpus: 1, vcpusAllocated: 0 }];
+    expect(heartbeatRejection(subject, { ...beat, cpupools: tooMany })).toBe(
+      "cpupools hold 9 pCPUs, the host has 8",
+    );
+    expect(
+      heartbeatRejection(subject, { ...beat, cpupools: [{ name: "a/b", pcpus: 1, vcpusAllocated: 0 }] }),
+    ).toMatch("is not a cpupool name");
+    expect(heartbeatRejection(subject, { ...beat, cpupools: "Pool-0" })).toMatch("cpupools is not a list");
+    expect(
+      heartbeatRejection(subject, { ...beat, cpupools: [{ name: "p", pcpus: -1, vcpusAllocated: 0 }] }),
+    ).toMatch("no whole pcpus");
+  });
+
   it("drops what is not a heartbeat at all", () => {
     expect(heartbeatRejection(subject, null)).toMatch(/not a JSON object/);
     expect(heartbeatRejection(subject, { ...beat, address: "evil host" })).toMatch(/address/);

@@ -1,4 +1,6 @@
-import type { Heartbeat } from "../contracts/heartbeat.js";
+import type { Heartbeat, HeartbeatCpupool } from "../contracts/heartbeat.js";
+import { CPUPOOL_COUNT_MAX } from "../core/sched/index.js";
+import { CPUPOOL_NAME_PATTERN } from "../dom0/cpupool.js";
 import { HOST_ID_PATTERN, SUBJECT_PREFIX } from "../contracts/subjects.js";
 
 /**
@@ -39,8 +41,28 @@ export function heartbeatRejection(subject: string, payload: unknown): string | 
     integerOutside(beat, "vcpusAllocated", 0, Number.MAX_SAFE_INTEGER) ??
     integerOutside(beat, "migrationsOutbound", 0, DOMAIN_COUNT_MAX) ??
     integerOutside(beat, "migrationsInbound", 0, DOMAIN_COUNT_MAX) ??
+    cpupoolsRejection(beat.cpupools, Number(beat.pcpus)) ??
     (typeof beat.timeMs === "number" && Number.isFinite(beat.timeMs) ? undefined : "timeMs is not a number")
   );
+}
+
+/** Optional; when present, each pool has a name, no more pCPUs than the host and whole vCPU counts. */
+function cpupoolsRejection(cpupools: unknown, pcpuCount: number): string | undefined {
+  if (cpupools === undefined) return undefined;
+  if (!Array.isArray(cpupools) || cpupools.length < 1 || cpupools.length > CPUPOOL_COUNT_MAX)
+    return `cpupools is not a list of 1..${CPUPOOL_COUNT_MAX} pools`;
+  let pcpusTotal = 0;
+  for (const pool of cpupools as unknown[]) {
+    const entry = (typeof pool === "object" && pool !== null ? pool : {}) as Partial<HeartbeatCpupool>;
+    if (typeof entry.name !== "string" || !CPUPOOL_NAME_PATTERN.test(entry.name))
+      return `cpupools: ${JSON.stringify(entry.name)} is not a cpupool name`;
+    const pcpus = entry.pcpus;
+    const vcpus = entry.vcpusAllocated;
+    if (!(Number.isInteger(pcpus) && Number(pcpus) >= 0 && Number.isInteger(vcpus) && Number(vcpus) >= 0))
+      return `cpupools: ${entry.name} has no whole pcpus and vcpusAllocated`;
+    pcpusTotal += Number(pcpus);
+  }
+  return pcpusTotal <= pcpuCount ? undefined : `cpupools hold ${pcpusTotal} pCPUs, the host has ${pcpuCount}`;
 }
 
 function hostIdOfSubject(subject: string): string | undefined {

@@ -18,6 +18,15 @@ export function hostState(entry: HostEntry, enabled: boolean): HostState {
     domainCount: Math.max(0, beat.domainCount - 1),
     migrationsInFlight: beat.migrationsOutbound + beat.migrationsInbound,
     migrationsMax: OUTBOUND_MIGRATION_COUNT_MAX_DEFAULT,
+    ...(beat.cpupools
+      ? {
+          cpupools: beat.cpupools.map((pool) => ({
+            name: pool.name,
+            pcpuCount: pool.pcpus,
+            vcpusAllocated: pool.vcpusAllocated,
+          })),
+        }
+      : {}),
   };
 }
 
@@ -32,6 +41,7 @@ export function placementRequest(
     type: config.type,
     ...(config.xsim.affinity ? { affinityGroup: config.xsim.affinity } : {}),
     ...(config.xsim.antiAffinity ? { antiAffinityGroup: config.xsim.antiAffinity } : {}),
+    ...(config.pool ? { cpupool: config.pool } : {}),
     ...extra,
   };
 }

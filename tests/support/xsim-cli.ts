@@ -12,10 +12,19 @@ export interface XsimRun {
 
 /** Runs `node bin/xsim.js ...args` as a user would, with its own XSIM_HOME. */
 export function runXsim(home: string, ...args: string[]): Promise<XsimRun> {
+  return runXsimWithEnv(home, {}, ...args);
+}
+
+/** runXsim with more environment, e.g. XSIM_SCHEDULER for a test's own scheduler. */
+export function runXsimWithEnv(
+  home: string,
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<XsimRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [XSIM_BIN, ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, XSIM_HOME: home },
+      env: { ...process.env, ...env, XSIM_HOME: home },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

@@ -3,6 +3,7 @@ import {
   AFFINITY,
   ANTI_AFFINITY,
   COMPUTE,
+  CPUPOOL,
   EXCLUDED,
   FILTERS,
   firstFailingFilter,
@@ -50,6 +51,26 @@ describe("filters", () => {
     expect(runFilter(VCPUS, hostState("h2", { vcpusAllocated: 12 }), placementRequest("web"), strict)).toBe(
       "h2 vcpus 13 > 1.5 x 8 pCPUs",
     );
+  });
+
+  it("cpupool: only hosts with a pool of that name, with room for the vCPUs in it", () => {
+    const pools = [
+      { name: "Pool-0", pcpuCount: 6, vcpusAllocated: 2 },
+      { name: "fast", pcpuCount: 2, vcpusAllocated: 7 },
+    ];
+    const host = hostState("h1", { cpupools: pools });
+    const inFast = (vcpus: number) => placementRequest("web", { cpupool: "fast", vcpus });
+    expect(runFilter(CPUPOOL, host, inFast(1), NONE)).toBeUndefined();
+    expect(runFilter(CPUPOOL, host, inFast(2), NONE)).toBe("h1 cpupool fast vcpus 9 > 4.0 x 2 pCPUs");
+    expect(runFilter(CPUPOOL, host, placementRequest("web", { cpupool: "gold" }), NONE)).toBe(
+      'h1 has no cpupool "gold"',
+    );
+    expect(runFilter(CPUPOOL, host, placementRequest("web"), NONE)).toBeUndefined();
+    // A host that reports no pools has Pool-0 only.
+    expect(
+      runFilter(CPUPOOL, hostState("h2"), placementRequest("web", { cpupool: "Pool-0" }), NONE),
+    ).toBeUndefined();
+    expect(runFilter(CPUPOOL, hostState("h2"), inFast(1), NONE)).toBe('h2 has no cpupool "fast"');
   });
 
   it("hvm: HVM guests only on HVM-capable hosts; PV and PVH anywhere", () => {

@@ -1,5 +1,8 @@
 import { formatList, formatMib, formatRatio } from "./format.js";
-import type { HostState, PlacementContext, PlacementRequest } from "./model.js";
+import type { CpupoolState, HostState, PlacementContext, PlacementRequest } from "./model.js";
+
+/** A host's first pool (libxl_cpupoolid_to_name of pool 0). */
+const CPUPOOL0_NAME = "Pool-0";
 import { prepareRequest, type PreparedRequest } from "./prepared.js";
 
 /**
@@ -39,6 +42,36 @@ export const HVM = {
   name: "hvm",
   passes: (host, { request }) => host.hvmCapable || request.type !== "hvm",
   reason: (host) => `${host.hostId} no HVM`,
+} as const satisfies HostFilter;
+
+/** The pool a request names: the host's pool of that name (a host without pools has only Pool-0). */
+export function cpupoolOf(host: HostState, name: string): CpupoolState | undefined {
+  if (host.cpupools === undefined)
+    return name === CPUPOOL0_NAME
+      ? { name, pcpuCount: host.pcpuCount, vcpusAllocated: host.vcpusAllocated }
+      : undefined;
+  return host.cpupools.find((pool) => pool.name === name);
+}
+
+/**
+ * xl.cfg `pool=`: the host has a CPU pool of that name (libxl refuses "Illegal pool specified"
+ * otherwise), and its vCPUs stay within ratio x the pool's pCPUs.
+ */
+export const CPUPOOL = {
+  name: "cpupool",
+  passes: (host, { request, cpuAllocationRatio }) => {
+    if (request.cpupool === undefined) return true;
+    const pool = cpupoolOf(host, request.cpupool);
+    return pool !== undefined && cpuAllocationRatio * pool.pcpuCount - pool.vcpusAllocated >= request.vcpus;
+  },
+  reason: (host, { request, cpuAllocationRatio }) => {
+    const pool = cpupoolOf(host, request.cpupool ?? "");
+    if (pool === undefined) return `${host.hostId} has no cpupool "${request.cpupool}"`;
+    return (
+      `${host.hostId} cpupool ${pool.name} vcpus ${pool.vcpusAllocated + request.vcpus} > ` +
+      `${formatRatio(cpuAllocationRatio)} x ${pool.pcpuCount} pCPUs`
+    );
+  },
 } as const satisfies HostFilter;
 
 /** Xen does not overcommit memory: the domain needs all of it free now. */
@@ -94,6 +127,7 @@ export const FILTERS = [
   HVM,
   MEMORY,
   VCPUS,
+  CPUPOOL,
   AFFINITY,
   ANTI_AFFINITY,
   MIGRATIONS,

@@ -12,6 +12,15 @@ export interface HostState {
   domainCount: number;
   migrationsInFlight: number;
   migrationsMax: number;
+  /** The host's CPU pools by name; absent: Pool-0 only, with every pCPU (a host before cpupools). */
+  cpupools?: readonly CpupoolState[];
+}
+
+/** One CPU pool of a host, as its heartbeat reports it. */
+export interface CpupoolState {
+  name: string;
+  pcpuCount: number;
+  vcpusAllocated: number;
 }
 
 export type GuestType = "pv" | "pvh" | "hvm";
@@ -31,6 +40,8 @@ export interface PlacementRequest {
   excludeHostIds?: readonly string[];
   /** Apply the migrations-in-flight filter: the domain arrives by migration. */
   countsAsMigration?: boolean;
+  /** xl.cfg `pool`: only hosts with a CPU pool of this name, with room in it. */
+  cpupool?: string;
 }
 
 /** Where each (anti-)affinity group's domains run now. */

@@ -25,7 +25,8 @@ export function hostInfo(toolstack: Toolstack, hostname: string): HostInfo {
     totalMemoryMib: Math.floor((frames.frameCountTotal * PAGE_SIZE_BYTES) / MIB),
     freeMemoryMib: Math.floor(freeBytes / MIB),
     outstandingClaimsMib: 0,
-    freeCpus: 0,
+    // pCPUs in no cpupool (libxl_get_freecpus).
+    freeCpus: toolstack.hypervisor.cpupools.freeCpus().length,
     xenMajor: XEN_VERSION.major,
     xenMinor: XEN_VERSION.minor,
     xenExtra: XEN_VERSION.extra,
