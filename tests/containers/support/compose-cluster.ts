@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
   DockerComposeEnvironment,
@@ -22,7 +23,7 @@ export const HOST_SERVICES = ["host1", "host2", "host3"] as const;
 /** Docker's short container id, which compose adds as a network alias (a scaled host's hostname). */
 const SHORT_ID_LENGTH = 12;
 /** compose up, health checks included, on a loaded CI machine. */
-const STARTUP_TIMEOUT_MS = 120_000;
+const STARTUP_TIMEOUT_MS = 300_000;
 
 /** One host container of the compose project, reached from the test through its published port. */
 export interface ContainerHost {
@@ -38,6 +39,12 @@ export interface ContainerHost {
 
 export interface ComposeCluster {
   readonly projectName: string;
+  /**
+   * A network of the test's own, outside the cluster's: the double-run sampler and every host
+   * container are on it, each host as `observed-SERVICE`. No service uses it, and `partition` does
+   * not cut it, so the sampler still reads a host the cluster lost.
+   */
+  readonly observerNetwork: string;
   readonly hosts: readonly ContainerHost[];
   /** The scheduler service, when asked for. */
   readonly scheduler: SchedulerClient | undefined;
@@ -56,14 +63,38 @@ export interface ComposeCluster {
    * published port stays dead (Docker 20.10 does not map it again): reach it with `xsim()`.
    */
   heal(service: string): void;
+  /** A service's output (stdout and stderr), each line with the time Docker read it (`docker logs -t`). */
+  logs(service: string): LogLine[];
   /** Runs `xsim -H 127.0.0.1:50051 ...args` inside a service's container (works while cut off). */
   xsim(service: string, args: string[]): string;
   down(): Promise<void>;
 }
 
+/** A line of a container's output and when Docker read it (ms since the epoch, this machine's clock). */
+export interface LogLine {
+  readonly atMs: number;
+  readonly text: string;
+}
+
+/** `docker logs --timestamps` prints each line after an RFC 3339 time with nanoseconds. */
+export function parseTimestampedLog(output: string): LogLine[] {
+  return output
+    .split("\n")
+    .map((line) => /^(\S+) (.*)$/.exec(line))
+    .filter((match): match is RegExpExecArray => match !== null && !Number.isNaN(Date.parse(match[1] ?? "")))
+    .map((match) => ({ atMs: Date.parse(match[1] ?? ""), text: match[2] ?? "" }));
+}
+
 export interface ComposeClusterOptions {
   /** Also start the scheduler service, healthy once it answers HostList. */
   scheduler?: boolean;
+  /** Start the hosts with --allow-fault-injection (XSIM_ALLOW_FAULT_INJECTION=1 in docker-compose.yml). */
+  allowFaultInjection?: boolean;
+}
+
+/** A host's name on the observer network. */
+export function observedAddress(service: string): string {
+  return `observed-${service}:${HOST_PORT}`;
 }
 
 /** Starts nats and the host services of docker-compose.yml (and the scheduler if asked) as a fresh project. */
@@ -76,6 +107,7 @@ export async function startComposeCluster(
   const services: string[] = [...HOST_SERVICES, ...(options.scheduler ? ["scheduler"] : [])];
   let environment = new DockerComposeEnvironment(REPO_ROOT, "docker-compose.yml")
     .withProjectName(projectName)
+    .withEnvironment({ XSIM_ALLOW_FAULT_INJECTION: options.allowFaultInjection ? "1" : "0" })
     .withStartupTimeout(STARTUP_TIMEOUT_MS)
     .withClientOptions(
       compose.file === "docker-compose"
@@ -87,11 +119,23 @@ export async function startComposeCluster(
       environment = environment.withWaitStrategy(name, Wait.forHealthCheck());
   const started = await environment.up(["nats", ...services]);
   const hosts = HOST_SERVICES.map((service) => containerHost(started, projectName, service));
+  const observerNetwork = `${projectName}_observer`;
+  docker(["network", "create", observerNetwork]);
+  for (const host of hosts)
+    docker([
+      "network",
+      "connect",
+      "--alias",
+      `observed-${host.service}`,
+      observerNetwork,
+      host.container.getId(),
+    ]);
   const scheduler = options.scheduler
     ? connectScheduler(publishedAddress(started, projectName, "scheduler"))
     : undefined;
   return {
     projectName,
+    observerNetwork,
     hosts,
     scheduler,
     host: (service) => {
@@ -113,6 +157,11 @@ export async function startComposeCluster(
       const aliases = ["--alias", service, "--alias", id.slice(0, SHORT_ID_LENGTH)];
       docker(["network", "connect", ...aliases, projectNetwork(container), id]);
     },
+    logs: (service) => {
+      const id = findContainer(started, projectName, service).getId();
+      const result = spawnSync("docker", ["logs", "--timestamps", id], { encoding: "utf8" });
+      return parseTimestampedLog(`${result.stdout}\n${result.stderr}`).sort((a, b) => a.atMs - b.atMs);
+    },
     xsim: (service, args) => {
       const id = findContainer(started, projectName, service).getId();
       return docker(["exec", id, "xsim", "-H", `127.0.0.1:${HOST_PORT}`, ...args]);
@@ -124,6 +173,7 @@ export async function startComposeCluster(
       }
       scheduler?.close();
       await started.down({ timeout: 0, removeVolumes: true });
+      docker(["network", "rm", observerNetwork]);
     },
   };
 }

@@ -1,68 +1,119 @@
 import { describe, expect, it } from "vitest";
-import { doublesIn, listedDomains, startDoubleRunSampler, type ListedDomain } from "./double-run-sampler.js";
+import type { SamplerRead } from "../../../services/wiring/domain-sampler.js";
+import { arrivalOf, departureOf, isRunning, readRates, runningDoubles } from "./double-run-sampler.js";
 
-const dom0: ListedDomain = { domid: 0, name: "Domain-0", uuid: "00000000-0000-0000-0000-000000000000" };
+const DOM0: [number, string, string, string] = [0, "Domain-0", "u0", "r-----"];
+const RUNNING = "-b----";
+const PAUSED = "--p---";
 
-function domU(domid: number, name: string, uuid: string): ListedDomain {
-  return { domid, name, uuid };
+/** A read of `host` sent at `atMs`, answered 5 ms later. */
+function read(host: string, atMs: number, ...domains: Array<[number, string, string, string]>): SamplerRead {
+  return { host, sentMs: atMs, receivedMs: atMs + 5, domains: [DOM0, ...domains] };
 }
 
-describe("listedDomains", () => {
-  it("reads name and uuid from libxl's JSON as xsim list -l prints it", () => {
-    const json = JSON.stringify([
-      { domid: 0, config: { c_info: { type: "pv", name: "Domain-0" } } },
-      { domid: 4, config: { c_info: { type: "pv", name: "web", uuid: "u1" }, b_info: {} } },
+/** `count` reads of `host` every 50 ms from `fromMs`, each listing `domains`. */
+function reads(
+  host: string,
+  fromMs: number,
+  count: number,
+  ...domains: Array<[number, string, string, string]>
+): SamplerRead[] {
+  return Array.from({ length: count }, (_, i) => read(host, fromMs + i * 50, ...domains));
+}
+
+describe("isRunning", () => {
+  it("is false for xl's paused, shutdown, crashed and dying flags", () => {
+    expect(["r-----", "-b----", "------"].map(isRunning)).toEqual([true, true, true]);
+    expect(["--p---", "---s--", "----c-", "-----d"].map(isRunning)).toEqual([false, false, false, false]);
+  });
+});
+
+describe("runningDoubles", () => {
+  it("finds a guest that runs on two hosts over the same reads, by name and by uuid", () => {
+    const found = runningDoubles([
+      ...reads("a", 0, 6, [3, "web", "u1", RUNNING]),
+      ...reads("b", 20, 6, [7, "web", "u1", RUNNING]),
     ]);
-    expect(listedDomains(json)).toEqual([
-      { domid: 0, name: "Domain-0", uuid: "" },
-      { domid: 4, name: "web", uuid: "u1" },
+    expect(found).toContain("name web ran on a and b at 1970-01-01T00:00:00.070Z");
+    expect(found).toContain("uuid u1 ran on b and a at 1970-01-01T00:00:00.100Z");
+  });
+
+  it("counts a migration copy under its plain name (NAME--incoming running is a double)", () => {
+    const found = runningDoubles([
+      ...reads("a", 0, 6, [3, "db", "u1", RUNNING]),
+      ...reads("b", 20, 6, [7, "db--incoming", "u2", RUNNING]),
+    ]);
+    expect(found.some((d) => d.startsWith("name db ran on a and b"))).toBe(true);
+  });
+
+  it("finds nothing in a clean migration: paused on the source while the destination runs it", () => {
+    const found = runningDoubles([
+      ...reads("a", 0, 4, [3, "db", "u1", RUNNING]),
+      ...reads("a", 200, 4, [3, "db--migratedaway", "u1", PAUSED]),
+      ...reads("b", 20, 5, [7, "db--incoming", "u1", PAUSED]),
+      ...reads("b", 270, 4, [7, "db", "u1", RUNNING]),
+    ]);
+    expect(found).toEqual([]);
+  });
+
+  it("does not call one read racing a handover a double: A's run was not seen on both sides of B's read", () => {
+    // a's last read with db running is sent at 0, b's first read with it running at 3 (reads overlap).
+    const found = runningDoubles([
+      read("a", -50, [3, "db", "u1", RUNNING]),
+      read("a", 0, [3, "db", "u1", RUNNING]),
+      read("a", 50),
+      read("b", 3, [7, "db", "u1", RUNNING]),
+      read("b", 53, [7, "db", "u1", RUNNING]),
+    ]);
+    expect(found).toEqual([]);
+  });
+
+  it("does not join two runs of different domids on one host into one span", () => {
+    const found = runningDoubles([
+      read("a", 0, [3, "web", "u1", RUNNING]),
+      read("a", 100, [4, "web", "u1", RUNNING]),
+      read("b", 40, [9, "web", "u1", RUNNING]),
+    ]);
+    expect(found).toEqual([]);
+  });
+
+  it("skips failed reads and Dom0, which every host runs", () => {
+    const failed: SamplerRead = { host: "b", sentMs: 30, receivedMs: 40, error: "UNAVAILABLE" };
+    expect(runningDoubles([...reads("a", 0, 4), ...reads("b", 10, 4), failed])).toEqual([]);
+  });
+});
+
+describe("readRates", () => {
+  it("measures each host's successful reads per second, failures and the longest gap", () => {
+    const failed: SamplerRead = { host: "b", sentMs: 120, receivedMs: 130, error: "gone" };
+    const rates = readRates([...reads("a", 0, 11), read("b", 0), read("b", 300), failed]);
+    expect(rates).toEqual([
+      { host: "a", reads: 11, failed: 0, perSecond: 20, longestGapMs: 50 },
+      { host: "b", reads: 2, failed: 1, perSecond: 1000 / 300, longestGapMs: 300 },
     ]);
   });
 });
 
-describe("doublesIn", () => {
-  it("finds nothing when each guest runs on one host (Dom0 is on every host)", () => {
-    expect(
-      doublesIn([
-        { hostId: "a", domains: [dom0, domU(1, "web", "u1")] },
-        { hostId: "b", domains: [dom0, domU(1, "db", "u2")] },
-      ]),
-    ).toEqual([]);
+describe("arrivalOf and departureOf", () => {
+  const history = [
+    ...reads("h1", 0, 3, [1, "ha1", "u1", RUNNING]),
+    ...reads("h1", 150, 3),
+    ...reads("h2", 10, 6),
+    ...reads("h2", 310, 2, [5, "ha1", "u1", RUNNING]),
+    ...reads("h3", 20, 9),
+  ];
+
+  it("brackets the first appearance on any of the hosts by the reads before and at it", () => {
+    expect(arrivalOf(history, ["h2", "h3"], "ha1")).toEqual({
+      host: "h2",
+      absentSentMs: 260,
+      presentSentMs: 310,
+    });
+    expect(arrivalOf(history, ["h3"], "ha1")).toBeUndefined();
   });
 
-  it("names a guest seen on two hosts by name, by uuid, or as a migration copy", () => {
-    expect(
-      doublesIn([
-        { hostId: "a", domains: [domU(1, "web", "u1"), domU(2, "db", "u2"), domU(3, "mail", "u3")] },
-        {
-          hostId: "b",
-          domains: [domU(4, "web", "u9"), domU(5, "db2", "u2"), domU(6, "mail--incoming", "u8")],
-        },
-      ]),
-    ).toEqual(["name web on a and b", "uuid u2 on a and b", "name mail on a and b"]);
-  });
-
-  it("does not count two copies on one host (a migration to itself is not a double run)", () => {
-    expect(
-      doublesIn([{ hostId: "a", domains: [domU(1, "web", "u1"), domU(2, "web--incoming", "u1")] }]),
-    ).toEqual([]);
-  });
-});
-
-describe("startDoubleRunSampler", () => {
-  it("samples until stopped and reports lists that could not be read apart", async () => {
-    let callCount = 0;
-    const sampler = startDoubleRunSampler([
-      { hostId: "a", list: () => Promise.resolve([domU(1, "web", "u1")]) },
-      {
-        hostId: "b",
-        list: () => (++callCount === 2 ? Promise.reject(new Error("b unreachable")) : Promise.resolve([])),
-      },
-    ]);
-    while (callCount < 4) await new Promise((resolve) => setTimeout(resolve, 10));
-    const report = await sampler.stop();
-    expect(report.errors).toEqual(["b unreachable"]);
-    expect(report.doubles).toEqual([]);
-    expect(report.sampleCount).toBe(callCount - 1);
+  it("gives the receipt of the first read without the guest after its last read with it", () => {
+    expect(departureOf(history, "h1", "ha1")).toBe(155);
+    expect(departureOf(history, "h3", "ha1")).toBeUndefined();
   });
 });
