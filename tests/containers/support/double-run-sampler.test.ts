@@ -88,8 +88,8 @@ describe("readRates", () => {
     const failed: SamplerRead = { host: "b", sentMs: 120, receivedMs: 130, error: "gone" };
     const rates = readRates([...reads("a", 0, 11), read("b", 0), read("b", 300), failed]);
     expect(rates).toEqual([
-      { host: "a", reads: 11, failed: 0, perSecond: 20, longestGapMs: 50 },
-      { host: "b", reads: 2, failed: 1, perSecond: 1000 / 300, longestGapMs: 300 },
+      { host: "a", reads: 11, failed: 0, perSecond: 20, medianGapMs: 50, longestGapMs: 50 },
+      { host: "b", reads: 2, failed: 1, perSecond: 1000 / 300, medianGapMs: 300, longestGapMs: 300 },
     ]);
   });
 });

@@ -123,7 +123,8 @@ export interface HostReadRate {
   readonly failed: number;
   /** Successful reads per second between the host's first and last successful read. */
   readonly perSecond: number;
-  /** The longest time between two successful reads in a row. */
+  /** The median and the longest time between two successful reads in a row (sending times). */
+  readonly medianGapMs: number;
   readonly longestGapMs: number;
 }
 
@@ -132,16 +133,16 @@ export function readRates(reads: readonly SamplerRead[]): HostReadRate[] {
   const hosts = [...new Set(reads.map((r) => r.host))].sort();
   return hosts.map((host) => {
     const list = ok.get(host) ?? [];
-    let longestGapMs = 0;
-    for (let i = 1; i < list.length; i++)
-      longestGapMs = Math.max(longestGapMs, list[i]!.sentMs - list[i - 1]!.sentMs);
+    const gaps = list.slice(1).map((read, i) => read.sentMs - list[i]!.sentMs);
+    gaps.sort((a, b) => a - b);
     const spanMs = list.length > 1 ? list.at(-1)!.sentMs - list[0]!.sentMs : 0;
     return {
       host,
       reads: list.length,
       failed: reads.filter((r) => r.host === host && r.error !== undefined).length,
       perSecond: spanMs > 0 ? ((list.length - 1) * 1000) / spanMs : 0,
-      longestGapMs,
+      medianGapMs: gaps[Math.floor(gaps.length / 2)] ?? 0,
+      longestGapMs: gaps.at(-1) ?? 0,
     };
   });
 }
@@ -150,7 +151,7 @@ export function formatRates(rates: readonly HostReadRate[]): string {
   const parts = rates.map(
     (r) =>
       `${r.host} ${r.reads} reads (${r.failed} failed), ${r.perSecond.toFixed(1)}/s, ` +
-      `longest gap ${r.longestGapMs} ms`,
+      `median gap ${r.medianGapMs} ms, longest ${r.longestGapMs} ms`,
   );
   return `double-run sampler (measured): ${parts.join("; ")}`;
 }
