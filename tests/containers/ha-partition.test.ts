@@ -108,7 +108,7 @@ function domUs(domains: readonly ListedDomain[]): ListedDomain[] {
 
 /** When a service's first log line matching `pattern` was written (Docker's time of reading it). */
 function loggedAt(cluster: ComposeCluster, service: string, pattern: RegExp): number {
-  const line = cluster.logs(service).find((l) => pattern.test(l.text));
+  const line = cluster.timedLogs(service).find((l) => pattern.test(l.text));
   if (!line) throw new Error(`${service} never logged ${String(pattern)}`);
   return line.atMs;
 }

@@ -120,6 +120,7 @@ export async function migrateOut(
         bytesRemaining: progress.pageCountRemaining * 4096,
         totalTimeMs: nowMs - startMs,
         dirtySyncCount: progress.round,
+        expectedDowntimeEstimateMs: progress.expectedDowntimeEstimateMs,
       };
       manager.track(stats);
       ctx.onProgress(stats);

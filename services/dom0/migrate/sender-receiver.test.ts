@@ -5,7 +5,7 @@ import { populateAll } from "../../core/workload/index.js";
 import { createPolicy } from "../precopy/create-policy.js";
 import { UNLIMITED_BANDWIDTH, FixedBandwidthLimit } from "../precopy/bandwidth.js";
 import { PageChecksumError } from "../stream/errors.js";
-import { StreamSender } from "./sender.js";
+import { StreamSender, type SenderProgress } from "./sender.js";
 import { StreamReceiver } from "./receiver.js";
 import { senderDomainOf } from "./domain-image.js";
 import { faultyWrappers } from "../fault/faulty-wrappers.js";
@@ -14,7 +14,12 @@ import { createGuest, receiverSink, simPair, simScheduler } from "./sim-harness.
 function migrateInProcess(
   seed: number,
   workload: string,
-  options: { live?: boolean; bandwidthBytesPerSecond?: number; corrupt?: boolean } = {},
+  options: {
+    live?: boolean;
+    bandwidthBytesPerSecond?: number;
+    corrupt?: boolean;
+    onProgress?: (progress: SenderProgress) => void;
+  } = {},
 ) {
   const pair = simPair(seed);
   const guest = createGuest(pair.source, "g", 16, workload);
@@ -39,6 +44,7 @@ function migrateInProcess(
       : UNLIMITED_BANDWIDTH,
     autoConverge: undefined,
     live: options.live ?? true,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   return {
     pair,
@@ -73,6 +79,34 @@ describe("StreamSender → StreamReceiver in one process", () => {
     expect(m.incomingMemory.checksum()).toBe(m.memory.checksum());
     expect(result.downtimeBytes).toBeGreaterThan(0);
     expect(m.memory.isLogDirty()).toBe(false);
+  });
+
+  it("reports QEMU's expected-downtime estimate during the live rounds, from the last sync on", async () => {
+    const progress: SenderProgress[] = [];
+    const m = migrateInProcess(2, "uniform:rate=20000", {
+      bandwidthBytesPerSecond: 32 * 1024 * 1024,
+      onProgress: (p) => progress.push({ ...p }),
+    });
+    const result = await m.run();
+    m.pair.stopTicks();
+    const live = result.rounds.filter((r) => !r.stopAndCopy);
+    expect(live.length).toBeGreaterThanOrEqual(2);
+    const during = (round: number) => progress.filter((p) => p.phase === "active" && p.round === round);
+    expect(
+      during(1).map((p) => p.expectedDowntimeEstimateMs),
+      "no sync yet: no estimate",
+    ).toEqual(during(1).map(() => 0));
+    for (const [index, previous] of live.slice(0, -1).entries()) {
+      const estimate = (previous.pageCountDirtiedDuring * 4096 * previous.durationMs) / previous.bytesSent;
+      expect(estimate).toBeGreaterThan(0);
+      for (const p of during(index + 2)) expect(p.expectedDowntimeEstimateMs).toBeCloseTo(estimate, 9);
+    }
+    const last = live.at(-1)!;
+    const finalPages = result.rounds.at(-1)!.pageCountSent;
+    expect(
+      result.expectedDowntimeEstimateMs,
+      "at stop-and-copy: the final set at the last live rate",
+    ).toBeCloseTo((finalPages * 4096 * last.durationMs) / last.bytesSent, 9);
   });
 
   it("non-live: pauses first and copies once", async () => {

@@ -54,6 +54,20 @@ export interface SenderProgress {
   pageCountRemaining: number;
   pageCountTotal: number;
   bandwidthBytesPerSecond: number;
+  /**
+   * QEMU's expected-downtime, an estimate (docs/specs/migration-statistics.md): the pages dirty at
+   * the last dirty-bitmap read x 4096 / the rate of the round that ended there; 0 before the first.
+   */
+  expectedDowntimeEstimateMs: number;
+}
+
+/** The estimate of the downtime (never a measurement): `pageCount` pages at a live round's rate. */
+export function expectedDowntimeEstimateMs(
+  pageCount: number,
+  round: { bytesSent: number; durationMs: number } | undefined,
+): number {
+  if (!round || round.durationMs <= 0 || round.bytesSent <= 0) return 0;
+  return (pageCount * PAGE_SIZE_BYTES * round.durationMs) / round.bytesSent;
 }
 
 export interface SenderResult {
@@ -95,6 +109,7 @@ export class StreamSender {
   private pausedAtMs = NaN;
   private readonly rounds: RoundReport[] = [];
   private throttleFraction = 0;
+  private expectedDowntimeEstimateMs = 0;
   private cancelled = false;
 
   constructor(
@@ -159,6 +174,7 @@ export class StreamSender {
         bytesSent: this.bytesSent - bytesBefore,
       };
       this.rounds.push(roundReport(live, false, this.throttleFraction));
+      this.expectedDowntimeEstimateMs = expectedDowntimeEstimateMs(dirty.length, live);
       await this.writeWhole(
         encodeRoundEnd({ round, final: false, pageCountSent: pfns.length, pageCountDirty: dirty.length }),
       );
@@ -196,9 +212,6 @@ export class StreamSender {
   ): Promise<SenderResult> {
     const clock = this.options.clock;
     const memory = this.domain.memory;
-    const lastLive = this.rounds.at(-1);
-    const bandwidthLast =
-      lastLive && lastLive.durationMs > 0 ? (lastLive.bytesSent * 1000) / lastLive.durationMs : 0;
     // Drain what the live rounds queued while the guest still runs: the guest's downtime then
     // covers the last dirty pages only, not records of earlier rounds still waiting in the sink.
     if (this.options.live) await this.sink.flush();
@@ -206,8 +219,8 @@ export class StreamSender {
     if (this.options.live) this.pause();
     const pausedAtMs = this.pausedAtMs;
     const finalPfns = this.options.live ? mergeSorted(pendingPfns, memory.cleanDirty()) : pendingPfns;
-    const expectedDowntimeEstimateMs =
-      bandwidthLast > 0 ? (finalPfns.length * PAGE_SIZE_BYTES * 1000) / bandwidthLast : 0;
+    // The final set is known now: the estimate takes it, at the last live round's rate.
+    this.expectedDowntimeEstimateMs = expectedDowntimeEstimateMs(finalPfns.length, this.rounds.at(-1));
     const precopyBytes = this.bytesSent;
     const round = this.rounds.length + 1;
     await this.sendPages(finalPfns, round, "stop-and-copy");
@@ -250,7 +263,7 @@ export class StreamSender {
       firstPageAtMs: this.firstPageAtMs,
       pausedAtMs,
       streamEndMs,
-      expectedDowntimeEstimateMs,
+      expectedDowntimeEstimateMs: this.expectedDowntimeEstimateMs,
       dirtyPagesRate: totalMs > 0 ? (dirtied * 1000) / totalMs : 0,
       throttleFraction: this.throttleFraction,
     };
@@ -299,6 +312,7 @@ export class StreamSender {
         pageCountRemaining: pfns.length - index,
         pageCountTotal: memory.pageCount,
         bandwidthBytesPerSecond: limit,
+        expectedDowntimeEstimateMs: this.expectedDowntimeEstimateMs,
       });
       if (++recordCount % RECORD_COUNT_PER_YIELD === 0) await this.options.scheduler.yield();
     }

@@ -14,7 +14,6 @@ import type { MigrationClient } from "../../../services/gen/xensim/v1/migration.
 import type { SchedulerClient } from "../../../services/gen/xensim/v1/scheduler.js";
 import { connectScheduler } from "../../../services/cli/scheduler-client.js";
 import { composeCommand, docker } from "./docker-engine.js";
-import { spawnSync } from "node:child_process";
 
 /** The port every host listens on inside its container (docker-compose.yml). */
 export const HOST_PORT = 50051;
@@ -64,7 +63,7 @@ export interface ComposeCluster {
    */
   heal(service: string): void;
   /** A service's output (stdout and stderr), each line with the time Docker read it (`docker logs -t`). */
-  logs(service: string): LogLine[];
+  timedLogs(service: string): LogLine[];
   /** Runs `xsim -H 127.0.0.1:50051 ...args` inside a service's container (works while cut off). */
   xsim(service: string, args: string[]): string;
   down(): Promise<void>;
@@ -157,7 +156,7 @@ export async function startComposeCluster(
       const aliases = ["--alias", service, "--alias", id.slice(0, SHORT_ID_LENGTH)];
       docker(["network", "connect", ...aliases, projectNetwork(container), id]);
     },
-    logs: (service) => {
+    timedLogs: (service) => {
       const id = findContainer(started, projectName, service).getId();
       const result = spawnSync("docker", ["logs", "--timestamps", id], { encoding: "utf8" });
       return parseTimestampedLog(`${result.stdout}\n${result.stderr}`).sort((a, b) => a.atMs - b.atMs);
@@ -173,6 +172,9 @@ export async function startComposeCluster(
       }
       scheduler?.close();
       await started.down({ timeout: 0, removeVolumes: true });
+      // A sampler a failed test left running is still on the observer network.
+      const left = docker(["ps", "-aq", "--filter", `network=${observerNetwork}`]);
+      if (left) docker(["rm", "-f", ...left.split("\n")]);
       docker(["network", "rm", observerNetwork]);
     },
   };
