@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { cpupoolJson, formatCpupoolCreate, formatCpupoolList } from "./cpupool-format.js";
 import { formatList } from "./format.js";
+import { formatSchedCreditReply } from "./sched-commands.js";
 
 const POOLS = [
   {
@@ -87,5 +88,28 @@ describe("list -c (tools/xl/xl_info.c list_domains)", () => {
     expect(row).toBe(
       printf("%-40s %5d %5d %5d", "web", 3, 512, 2) + "     r-----  " + "     1.5" + printf("%16s", "fast"),
     );
+  });
+});
+
+describe("sched-credit per pool (tools/xl/xl_sched.c sched_domain_output)", () => {
+  it("prints, for each pool of the scheduler, its line, the header and its domains", () => {
+    const reply = {
+      scheduler: "credit",
+      domains: [],
+      sections: [
+        {
+          pool: { name: "fast", tsliceMs: 10, ratelimitUs: 1000, migrationDelayUs: 0 },
+          domains: [{ name: "web", domid: 3, weight: 256, cap: 0 }],
+        },
+        { pool: { name: "batch", tsliceMs: 30, ratelimitUs: 1000, migrationDelayUs: 0 }, domains: [] },
+      ],
+    };
+    expect(formatSchedCreditReply(reply).split("\n")).toEqual([
+      "Cpupool fast: tslice=10ms ratelimit=1000us migration-delay=0us",
+      printf("%-33s %4s %6s %4s", "Name", "ID", "Weight", "Cap"),
+      printf("%-33s %4d %6d %4d", "web", 3, 256, 0),
+      "Cpupool batch: tslice=30ms ratelimit=1000us migration-delay=0us",
+      printf("%-33s %4s %6s %4s", "Name", "ID", "Weight", "Cap"),
+    ]);
   });
 });
