@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startHostProcess, type HostProcess } from "./support/host-process.js";
@@ -15,9 +15,11 @@ describe("bad input through xsim and a real host", () => {
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), "xsim-bad-input-"));
-    host = await startHostProcess({ hostId: "bad1", memoryMib: 2048 });
+    // Restore may read files in `home` (an allow-listed directory), nothing else outside its state.
+    host = await startHostProcess({ hostId: "bad1", memoryMib: 2048, extraArgs: ["--allow-dir", home] });
     const configText = 'name = "w2"\nkernel = "/k"\nmemory = 256\n';
     writeFileSync(join(home, "w2.cfg"), configText);
+    mkdirSync(join(home, "saves"));
     await unaryCall(host.client.create.bind(host.client), {
       configText,
       configFileName: "w2.cfg",
@@ -44,7 +46,9 @@ describe("bad input through xsim and a real host", () => {
     [["rename", "w2", ".."], 'new name ".." must not be ".."'],
     [["rename", "w2", "w2--incoming"], 'must not end in "--incoming"'],
     [["workload", "w2", "wws:hot=999G,rate=10"], "workload: hot set of 1072668082176 bytes is larger"],
-    [["restore", "/tmp"], "/tmp is a directory, not a save file"],
+    [["restore", "{home}/saves"], "saves is a directory, not a save file"],
+    [["restore", "/tmp"], "/tmp: outside this host's state directory"],
+    [["restore", "/etc/passwd"], "/etc/passwd: outside this host's state directory"],
     [["restore", "{home}/w2.cfg"], "w2.cfg is not a save image"],
     [["vcpu-set", "w2", "99999999999"], "vcpu-set: 99999999999 is out of range"],
     [["migrate", "w2", "127.0.0.1:1", "--downtime-limit", "-1"], "--downtime-limit: -1 is out of range"],

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { natsOptionsAs } from "./support/test-pki.js";
 import { connect } from "nats";
-import { credentials } from "@grpc/grpc-js";
-import { HaClient } from "../services/gen/xensim/v1/ha.js";
 import { unaryCall } from "../services/transport/grpc/host-client.js";
 import { encodeJson } from "../services/contracts/bus.js";
 import { heartbeatSubject } from "../services/contracts/subjects.js";
@@ -18,7 +17,14 @@ import {
   type Guest,
   type HaCluster,
 } from "./support/ha-cluster.js";
-import { haEnable, listWithin, printFaultTable, startSampler, type FaultRow } from "./support/ha-faults.js";
+import {
+  haClient,
+  haEnable,
+  listWithin,
+  printFaultTable,
+  startSampler,
+  type FaultRow,
+} from "./support/ha-faults.js";
 import { TEST_HEARTBEAT_MS, TEST_MISSED_HEARTBEATS } from "./support/scheduler-cluster.js";
 
 /**
@@ -52,7 +58,7 @@ async function setHa(enabled: boolean): Promise<void> {
     await waitForLiveset(ha.cluster, ["hf1", "hf2", "hf3"]);
     return;
   }
-  const client = new HaClient(ha.cluster.scheduler.address, credentials.createInsecure());
+  const client = haClient(ha.cluster.scheduler.address);
   await unaryCall(client.disable.bind(client), {});
   client.close();
   await sleep(TEST_HA_TIMEOUT_MS); // every host reads the setting within a renew interval
@@ -84,7 +90,11 @@ describe("host faults", () => {
     "a forged heartbeat (interval 1 ms, dead address) neither declares a host lost nor restarts a guest",
     async () => {
       const forge = async () => {
-        const nc = await connect({ servers: ha.cluster.nats.url });
+        const nc = await connect({
+          servers: ha.cluster.nats.url,
+          // hf3's own credential: only it may publish on its subjects (a buggy or compromised hf3).
+          ...natsOptionsAs("host", "hf3"),
+        });
         const beat = {
           hostId: "hf3",
           address: "127.0.0.1:1",

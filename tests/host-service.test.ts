@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { natsOptionsAs } from "./support/test-pki.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { status, type ServiceError } from "@grpc/grpc-js";
@@ -42,7 +43,11 @@ const heartbeats: Heartbeat[] = [];
 
 beforeAll(async () => {
   nats = await startNatsServer();
-  bus = await NatsBus.connect({ servers: nats.url, name: "test" });
+  bus = await NatsBus.connect({
+    servers: nats.url,
+    name: "test",
+    security: natsOptionsAs("operator", "operator"),
+  });
   bus.subscribe("xsim.host.*.domain.*", (_, d) => events.push(decodeJson<DomainEvent>(d)));
   bus.subscribe("xsim.host.*.heartbeat", (_, d) => heartbeats.push(decodeJson<Heartbeat>(d)));
   await bus.flush();

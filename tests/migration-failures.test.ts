@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { natsOptionsAs } from "./support/test-pki.js";
 import { status, type ServiceError } from "@grpc/grpc-js";
 import { unaryCall } from "../services/transport/grpc/host-client.js";
 import { MIB } from "../services/core/units.js";
@@ -44,7 +45,11 @@ beforeAll(async () => {
   cluster = await startTestCluster("f", 3, 31, { allowFaultInjection: true });
   alive = [...cluster.hosts];
   source = hostAt(cluster, 0);
-  bus = await NatsBus.connect({ servers: cluster.nats.url, name: "migration-failures-test" });
+  bus = await NatsBus.connect({
+    servers: cluster.nats.url,
+    name: "migration-failures-test",
+    security: natsOptionsAs("operator", "operator"),
+  });
 });
 
 afterAll(async () => {

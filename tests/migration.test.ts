@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { natsOptionsAs } from "./support/test-pki.js";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
@@ -39,15 +40,20 @@ const domainEvents: DomainEvent[] = [];
 const migrationMessages: Array<{ subject: string; stats: MigrationStatsView }> = [];
 
 beforeAll(async () => {
-  cluster = await startTestCluster("m", 3, 11);
+  // Save files go to a directory every host may use (confined paths: --allow-dir).
+  workDir = mkdtempSync(join(tmpdir(), "xsim-migration-test-"));
+  cluster = await startTestCluster("m", 3, 11, { hostArgs: ["--allow-dir", workDir] });
   [a, b, c] = [hostAt(cluster, 0), hostAt(cluster, 1), hostAt(cluster, 2)];
-  bus = await NatsBus.connect({ servers: cluster.nats.url, name: "migration-test" });
+  bus = await NatsBus.connect({
+    servers: cluster.nats.url,
+    name: "migration-test",
+    security: natsOptionsAs("operator", "operator"),
+  });
   bus.subscribe("xsim.host.*.domain.*", (_, data) => domainEvents.push(decodeJson<DomainEvent>(data)));
   bus.subscribe("xsim.migration.>", (subject, data) =>
     migrationMessages.push({ subject, stats: decodeJson<MigrationStatsView>(data) }),
   );
   await bus.flush();
-  workDir = mkdtempSync(join(tmpdir(), "xsim-migration-test-"));
 });
 
 afterAll(async () => {

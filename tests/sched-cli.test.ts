@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { operatorCliArgs } from "./support/xsim-cli.js";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,7 +33,7 @@ function xsim(host: HostProcess, ...args: string[]): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env, XSIM_HOME: home };
   delete env.XSIM_SCHEDULER;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [XSIM_BIN, "-H", host.address, ...args], {
+    const child = spawn(process.execPath, [XSIM_BIN, ...operatorCliArgs(), "-H", host.address, ...args], {
       cwd: REPO_ROOT,
       env,
       stdio: ["ignore", "pipe", "pipe"],

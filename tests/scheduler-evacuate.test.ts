@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { natsOptionsAs } from "./support/test-pki.js";
 import { connect, type NatsConnection } from "nats";
 import { unaryCall } from "../services/transport/grpc/host-client.js";
 import { NatsKvStore } from "../services/transport/kv/nats-kv-store.js";
@@ -38,7 +39,8 @@ let store: NatsKvStore;
 
 beforeAll(async () => {
   cluster = await startSchedulerCluster(HOSTS, RELAXED_HEARTBEAT_MS);
-  nats = await connect({ servers: cluster.nats.url });
+  // The test reads and writes the scheduler's state as the scheduler does.
+  nats = await connect({ servers: cluster.nats.url, ...natsOptionsAs("scheduler", "scheduler") });
   store = await NatsKvStore.open(nats);
 });
 

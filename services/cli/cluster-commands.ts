@@ -17,6 +17,7 @@ import type { CliIo } from "./domain-commands.js";
 import { startSupervisedScheduler } from "./scheduler-launch.js";
 import { SHUTDOWN_GRACE_MS } from "../contracts/host-shutdown.js";
 import { HOST_NODE_FLAGS } from "../contracts/host-node-flags.js";
+import { upSecurity } from "./up-security.js";
 
 export const NATS_PORT_DEFAULT = 4222;
 export const HOST_COUNT_MAX = 64;
@@ -32,6 +33,8 @@ interface UpOptions {
   heartbeatMs: string;
   topology?: string;
   allowFaultInjection?: boolean;
+  /** The global --insecure: no PKI, no TLS (debugging only). */
+  insecure?: boolean;
 }
 
 /** `xsim up` / `xsim down`: a local cluster of processes, each host on its own loopback address. */
@@ -59,7 +62,8 @@ export function addClusterCommands(program: Command, io: CliIo): void {
       "let `xsim fault` act on every host (docs/specs/fault-injection.md; off by default)",
     )
     .action(async (options: UpOptions) => {
-      const state = await up(options, io);
+      const insecure = program.opts<{ insecure?: boolean }>().insecure === true;
+      const state = await up({ ...options, insecure }, io);
       io.out(
         `cluster up: nats ${state.natsUrl}, ${state.hosts.map((h) => `${h.hostId}=${h.address}`).join(" ")}`,
       );
@@ -121,16 +125,20 @@ async function up(options: UpOptions, io: CliIo): Promise<ClusterState> {
     `each host: a real-memory budget of ${memory.realMemoryMib} MiB ` +
       `(${REAL_MEMORY_USABLE_PERCENT} % of this machine's ${Math.floor(totalmem() / MIB)} MiB shared by ${specs.length} hosts)`,
   );
-  const nats = startDetached("nats-server", findNatsServer(), [
-    "-a",
-    "127.0.0.1",
-    "-p",
-    String(natsPort),
-    "-js",
-    "-sd",
+  const security = upSecurity(
+    options.insecure === true,
+    specs.map((spec) => spec.id),
+    natsPort,
     natsStoreDir(natsPort),
-  ]);
-  const state: ClusterState = { natsUrl: `nats://127.0.0.1:${natsPort}`, natsPid: nats.pid, hosts: [] };
+    (line) => io.err(line),
+  );
+  const nats = startDetached("nats-server", findNatsServer(), security.natsArgs);
+  const state: ClusterState = {
+    natsUrl: `nats://127.0.0.1:${natsPort}`,
+    natsPid: nats.pid,
+    hosts: [],
+    ...security.recorded,
+  };
   try {
     await waitForTcp(natsPort, nats.logPath);
     for (const [index, spec] of specs.entries()) {
@@ -145,6 +153,8 @@ async function up(options: UpOptions, io: CliIo): Promise<ClusterState> {
         `127.0.1.${n}:0`,
         "--nats",
         state.natsUrl,
+        ...security.serviceArgs,
+        ...security.hostArgs,
       ];
       args.push(
         "--memory-mib",
@@ -174,7 +184,7 @@ async function up(options: UpOptions, io: CliIo): Promise<ClusterState> {
       io.err(`started ${hostId} at ${ready.address}${notes.join("")}`);
     }
     // Supervised (restarted if it fails) on a fixed port: cluster.json stays right across restarts.
-    const scheduler = await startSupervisedScheduler(state.natsUrl);
+    const scheduler = await startSupervisedScheduler(state.natsUrl, security.serviceArgs);
     state.schedulerPid = scheduler.pid;
     state.schedulerAddress = scheduler.address;
     io.err(`started the scheduler at ${state.schedulerAddress} (restarted if it fails)`);

@@ -9,6 +9,9 @@ export interface ClusterState {
   hosts: Array<{ hostId: string; address: string; pid: number }>;
   schedulerAddress?: string;
   schedulerPid?: number;
+  /** The cluster's PKI (the operator's credentials are there); absent when started with --insecure. */
+  pkiDir?: string;
+  insecure?: boolean;
 }
 
 export function xsimHome(): string {

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { credentials } from "@grpc/grpc-js";
+import { channelCredentials, clusterChannelOptions } from "../transport/tls/cluster-credentials.js";
 import { FaultInjectionClient, type MigrationFault } from "../gen/xensim/v1/fault.js";
 import type { CliIo } from "./domain-commands.js";
 import { oneHost } from "./host-routing.js";
@@ -14,7 +14,7 @@ interface MigrationFaultOptions {
 /** Faults act on one host: -H, or the cluster's only host. */
 async function faultClient(program: Command, verb: string): Promise<FaultInjectionClient> {
   const host = await oneHost(program, `fault ${verb}`);
-  return new FaultInjectionClient(host.address, credentials.createInsecure());
+  return new FaultInjectionClient(host.address, channelCredentials(["host"]), clusterChannelOptions());
 }
 
 /** A whole number of ms as typed; the host checks the range and says what it allows. */

@@ -1,4 +1,4 @@
-import { credentials } from "@grpc/grpc-js";
+import { channelCredentials, clusterChannelOptions } from "../transport/tls/cluster-credentials.js";
 import type { Command } from "commander";
 import { HaClient, type HaState } from "../gen/xensim/v1/ha.js";
 import type { CliIo } from "./domain-commands.js";
@@ -7,7 +7,8 @@ import { requireScheduler } from "./scheduler-commands.js";
 
 /** `xsim ha-enable`, `ha-disable`, `ha-status` (docs/specs/ha.md §1), as XAPI's pool-ha-enable. */
 export function addHaCommands(program: Command, io: CliIo): void {
-  const client = () => new HaClient(requireScheduler(), credentials.createInsecure());
+  const client = () =>
+    new HaClient(requireScheduler(), channelCredentials(["scheduler"]), clusterChannelOptions());
   program
     .command("ha-enable")
     .description("Enable HA for the cluster: protected guests restart elsewhere when a host is lost")

@@ -13,12 +13,19 @@ import { addCpupoolCommands } from "./cpupool-commands.js";
 import { isServiceError } from "../transport/grpc/host-client.js";
 import { addHaCommands } from "./ha-commands.js";
 import { status } from "@grpc/grpc-js";
+import { applyCliSecurity } from "./cli-security.js";
 
 /** `xsim`: xl's verbs against simulated hosts, plus cluster commands. */
 export function buildProgram(io: CliIo): Command {
   const program = new Command("xsim")
     .description("xensim: drive simulated Xen hosts as you drive xl")
     .option("-H, --host <host>", "host id from `xsim up` (host1, ...) or host:port")
+    .option("--pki <dir>", "the cluster's PKI directory (default: $XSIM_PKI, or the one `xsim up` made)")
+    .option("--insecure", "no TLS, no authentication (a cluster started with --insecure; debugging only)")
+    .hook("preAction", (_program, command) => {
+      if (command.name() === "up") return;
+      applyCliSecurity(program.opts<{ pki?: string; insecure?: boolean }>(), (line) => io.err(line));
+    })
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   addDomainCommands(program, io);
@@ -51,6 +58,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 function describeError(error: unknown): string {
   if (isServiceError(error)) {
     if (error.code === status.UNAVAILABLE) return `host unreachable: ${error.details}`;
+    if (error.code === status.UNAUTHENTICATED || error.code === status.PERMISSION_DENIED)
+      return `refused (${status[error.code]}): ${error.details}`;
     return error.details;
   }
   return error instanceof Error ? error.message : String(error);

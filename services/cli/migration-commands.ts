@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { resolve } from "node:path";
 import { connectMigration } from "../transport/grpc/migration-service.js";
 import { unaryCall } from "../transport/grpc/host-client.js";
 import type { CliIo } from "./domain-commands.js";
@@ -20,7 +19,8 @@ export function addMigrationCommands(program: Command, io: CliIo): void {
     .argument("<file>")
     .action(async (domain: string, file: string, options: { c?: boolean }) => {
       const client = connectMigration((await hostOfDomain(program, domain)).address);
-      const request = { domain, path: resolve(file), keepRunning: options.c ?? false };
+      // The host's path: a relative one is inside the host's state directory (dom0/confined-paths.ts).
+      const request = { domain, path: file, keepRunning: options.c ?? false };
       const event = await unaryCall(client.save.bind(client), request);
       client.close();
       io.err(
@@ -36,7 +36,7 @@ export function addMigrationCommands(program: Command, io: CliIo): void {
     .action(async (file: string, options: { p?: boolean }) => {
       const client = connectMigration((await oneHost(program, "restore")).address);
       const reply = await unaryCall(client.restore.bind(client), {
-        path: resolve(file),
+        path: file,
         paused: options.p ?? false,
       });
       client.close();

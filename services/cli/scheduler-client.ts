@@ -1,4 +1,4 @@
-import { credentials } from "@grpc/grpc-js";
+import { channelCredentials, clusterChannelOptions } from "../transport/tls/cluster-credentials.js";
 import { SchedulerClient } from "../gen/xensim/v1/scheduler.js";
 import { readClusterState } from "./cluster-state.js";
 
@@ -8,5 +8,5 @@ export function schedulerAddress(): string | undefined {
 }
 
 export function connectScheduler(address: string): SchedulerClient {
-  return new SchedulerClient(address, credentials.createInsecure());
+  return new SchedulerClient(address, channelCredentials(["scheduler"]), clusterChannelOptions());
 }

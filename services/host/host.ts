@@ -35,6 +35,8 @@ import { LeaseKeeper, type PeerPinger } from "./lease-keeper.js";
 import { ToolstackHaGuests } from "./ha-guests.js";
 import { FaultInjector } from "../dom0/fault/fault-injector.js";
 import { wrappersWithArmedFaults } from "../dom0/fault/faulty-wrappers.js";
+import type { ConfinedPaths } from "../dom0/confined-paths.js";
+import { ToolstackError } from "../dom0/errors.js";
 
 /** How often the hypervisor runs the guests (workloads, CPU time, I/O) while any has work. */
 export const TICK_INTERVAL_MS = 10;
@@ -71,6 +73,8 @@ export interface HostOptions {
   /** The heartbeat's timeMs (wall time in production); default the host clock. */
   epochMs?: () => number;
   log?: (line: string) => void;
+  /** Where file arguments (save, restore, ...) may resolve; without it every file verb is refused. */
+  files?: ConfinedPaths;
   /** The cluster's state store: domain names are reserved there (unique in the cluster). */
   store?: StateStore;
 }
@@ -285,14 +289,26 @@ export class Host implements MigrationEndpoint {
 
   /** `xl save`. */
   save(request: SaveRequest): Promise<MigrationStatsView> {
-    return saveToFile(this.toolstack, this.migrations, request, this.options.engine);
+    return saveToFile(this.toolstack, this.migrations, this.files(), request, this.options.engine);
   }
 
   /** `xl restore`. */
   async restore(request: RestoreRequest): Promise<RestoreReply> {
-    const identity = this.names ? await readSaveIdentity(request.path) : undefined;
-    if (!this.names || !identity) return restoreFromFile(this.toolstack, request);
-    return this.names.restore(request, identity, (r) => restoreFromFile(this.toolstack, r));
+    // The file is confined before anything reads it, even its first record.
+    const confined = { ...request, path: this.files().forReading(request.path) };
+    const restore = (r: RestoreRequest) => restoreFromFile(this.toolstack, this.files(), r);
+    const identity = this.names ? await readSaveIdentity(confined.path) : undefined;
+    if (!this.names || !identity) return restore(confined);
+    return this.names.restore(confined, identity, restore);
+  }
+
+  /**
+   * Where every file a caller names (save, restore, and any later file verb such as dump-core)
+   * must resolve: take paths through this, never open a caller's path directly.
+   */
+  files(): ConfinedPaths {
+    if (this.options.files) return this.options.files;
+    throw new ToolstackError("FAILED_PRECONDITION", "this host has no state directory for file operations");
   }
 
   receive(channel: ReceiveChannel): ReceiveSession {

@@ -19,6 +19,9 @@ import {
   type OnShutdownMode,
 } from "../wiring/host-lifecycle.js";
 import { NatsKvStore } from "../transport/kv/nats-kv-store.js";
+import { ConfinedPaths } from "../dom0/confined-paths.js";
+import { applySecurityFlags, SECURITY_FLAG_OPTIONS } from "../transport/tls/security-flags.js";
+import { natsClientOptions } from "../transport/tls/nats-client.js";
 
 /** `node dist/services/host/main.js --host-id h1 --listen 127.0.1.1:0 --nats nats://127.0.0.1:4222` */
 async function main(): Promise<void> {
@@ -46,6 +49,10 @@ async function main(): Promise<void> {
       "real-memory-mib": { type: "string", default: String(Math.floor(totalmem() / MIB)) },
       // Let `xsim fault` crash domains and arm migration faults (docs/specs/fault-injection.md).
       "allow-fault-injection": { type: "boolean", default: false },
+      // The cluster credentials of this host (<pki>/hosts/<host-id>/), or --insecure.
+      ...SECURITY_FLAG_OPTIONS,
+      // More directories file verbs (save, restore) may use besides --state-dir (repeatable).
+      "allow-dir": { type: "string", multiple: true, default: [] },
     },
   });
   const hostId = values["host-id"] ?? "host1";
@@ -53,8 +60,13 @@ async function main(): Promise<void> {
     throw new Error(`--host-id "${hostId}": use letters, digits, - and _ only`);
   const onShutdown = onShutdownMode(values["on-shutdown"]);
   const stateDir = values["state-dir"] ?? defaultStateDir(hostId);
+  applySecurityFlags(values, "host", hostId);
   const bus = values.nats
-    ? await NatsBus.connect({ servers: values.nats, name: `xsim-host-${hostId}` })
+    ? await NatsBus.connect({
+        servers: values.nats,
+        name: `xsim-host-${hostId}`,
+        security: natsClientOptions(),
+      })
     : undefined;
   // Names are unique in the cluster: reserved in its state store, on the same nats-server.
   const store = bus ? await NatsKvStore.open(bus.connection) : undefined;
@@ -71,6 +83,7 @@ async function main(): Promise<void> {
       vcpus: positive(values["dom0-vcpus"], "--dom0-vcpus"),
     },
     seed: positive(values.seed, "--seed"),
+    files: new ConfinedPaths(stateDir, values["allow-dir"]),
     listenAddress: values.listen,
     ...(values.advertise ? { advertiseAddress: values.advertise } : {}),
     bus,

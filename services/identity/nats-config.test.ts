@@ -24,7 +24,10 @@ describe("nats-server's configuration for a secured cluster", () => {
     const host = natsPermissionsOf("host", "h1");
     expect(host.publish.allow).toContain("xsim.host.h1.>");
     expect(host.publish.allow.filter((s) => s.startsWith("xsim.host."))).toEqual(["xsim.host.h1.>"]);
-    expect(host.publish.deny).toContain(`$KV.${SCHEDULER_KV_BUCKET}.>`);
+    // The state store: name reservations and its own HA lease, no other key (docs/specs/state-store.md).
+    const kvWrites = host.publish.allow.filter((s) => s.startsWith("$KV."));
+    expect(kvWrites).toEqual([`$KV.${SCHEDULER_KV_BUCKET}.name.>`, `$KV.${SCHEDULER_KV_BUCKET}.lease.h1`]);
+    expect(host.publish.deny).toContain("$JS.API.STREAM.DELETE.>");
     expect(host.publish.allow).not.toContain("$JS.API.>");
     expect(host.subscribe.allow).toEqual([
       `${inboxPrefixOf("host", "h1")}.>`,

@@ -10,7 +10,11 @@ export interface NatsPermissions {
   subscribe: { allow: string[]; deny?: string[] };
 }
 
-/** The scheduler's durable state (services/scheduler/state-store.ts): only the scheduler writes it. */
+/**
+ * The cluster's state store (docs/specs/state-store.md, docs/specs/ha.md §1-3): the scheduler writes
+ * any key; a host writes only the name reservations (`name.*`, compare-and-set) and its own lease
+ * (`lease.<hostId>`), and reads the bucket (leases of its peers, `cluster.ha`, names).
+ */
 export const SCHEDULER_KV_BUCKET = "xsim-scheduler";
 
 /** Each client's reply subjects live under its own prefix, so no one can read another's replies. */
@@ -31,8 +35,12 @@ const KV_CLIENT_API = [
   "$JS.API.DIRECT.GET.>",
   "$JS.API.CONSUMER.>",
   "$JS.FC.>",
-  "$KV.>",
 ];
+
+/** The keys a host may write (a put, a compare-and-set, a delete: all publish on `$KV.<bucket>.<key>`). */
+export function hostKvWrites(hostId: string): string[] {
+  return [`$KV.${SCHEDULER_KV_BUCKET}.name.>`, `$KV.${SCHEDULER_KV_BUCKET}.lease.${hostId}`];
+}
 
 export function natsPermissionsOf(role: Role, name: string): NatsPermissions {
   const inbox = `${inboxPrefixOf(role, name)}.>`;
@@ -40,8 +48,9 @@ export function natsPermissionsOf(role: Role, name: string): NatsPermissions {
     case "host":
       return {
         publish: {
-          allow: [`xsim.host.${name}.>`, "xsim.migration.>", ...KV_CLIENT_API],
-          deny: [`$KV.${SCHEDULER_KV_BUCKET}.>`],
+          allow: [`xsim.host.${name}.>`, "xsim.migration.>", ...KV_CLIENT_API, ...hostKvWrites(name)],
+          // Not the scheduler's answers to another host's shutdown, nor any stream's deletion.
+          deny: ["xsim.host.*.shutdown.progress", "$JS.API.STREAM.DELETE.>", "$JS.API.STREAM.PURGE.>"],
         },
         // Its own subjects (its heartbeats back for fencing, its shutdown's progress) and others' heartbeats.
         subscribe: { allow: [inbox, `xsim.host.${name}.>`, "xsim.host.*.heartbeat"] },

@@ -64,6 +64,8 @@ describe("the scheduler's heartbeat check", () => {
     expect(heartbeatRejection(subject, null)).toMatch(/not a JSON object/);
     expect(heartbeatRejection(subject, { ...beat, address: "evil host" })).toMatch(/address/);
     expect(heartbeatRejection(subject, { ...beat, address: "a:99999" })).toMatch(/port/);
+    expect(heartbeatRejection(subject, { ...beat, address: "sim://h1" })).toBeUndefined();
+    expect(heartbeatRejection(subject, { ...beat, address: "sim://a b" })).toMatch(/address/);
     expect(heartbeatRejection(subject, { ...beat, hvm: "yes" })).toMatch(/hvm/);
     expect(heartbeatRejection("xsim.host.a.b.heartbeat", beat)).toMatch(/not a heartbeat subject/);
   });

@@ -16,7 +16,9 @@ export const PCPU_COUNT_MAX = 4096;
 export const MEMORY_KIB_MAX = 16 * 1024 * 1024 * 1024;
 /** Xen's domid space (DOMID_FIRST_RESERVED = 0x7FF0). */
 export const DOMAIN_COUNT_MAX = 0x7ff0;
+/** A gRPC host:port, or the one-process cluster's `sim://<hostId>` (services/sim/sim-host.ts). */
 const ADDRESS_PATTERN = /^[A-Za-z0-9._-]{1,253}:\d{1,5}$/;
+const SIM_ADDRESS_PATTERN = /^sim:\/\/[A-Za-z0-9_-]{1,64}$/;
 
 /** Why `payload` on `subject` is not a heartbeat to believe, or undefined when it is one. */
 export function heartbeatRejection(subject: string, payload: unknown): string | undefined {
@@ -26,10 +28,12 @@ export function heartbeatRejection(subject: string, payload: unknown): string | 
   const beat = payload as Partial<Record<keyof Heartbeat, unknown>>;
   if (beat.hostId !== subjectHostId)
     return `the payload names host ${JSON.stringify(beat.hostId)} but came on ${subject}`;
-  if (typeof beat.address !== "string" || !ADDRESS_PATTERN.test(beat.address))
-    return "address is not host:port";
-  const port = Number(beat.address.slice(beat.address.lastIndexOf(":") + 1));
-  if (port < 1 || port > 65535) return `address port ${port} is out of range`;
+  if (typeof beat.address !== "string") return "address is not host:port";
+  if (!SIM_ADDRESS_PATTERN.test(beat.address)) {
+    if (!ADDRESS_PATTERN.test(beat.address)) return "address is not host:port";
+    const port = Number(beat.address.slice(beat.address.lastIndexOf(":") + 1));
+    if (port < 1 || port > 65535) return `address port ${port} is out of range`;
+  }
   if (typeof beat.hvm !== "boolean") return "hvm is not a boolean";
   return (
     integerOutside(beat, "intervalMs", HEARTBEAT_INTERVAL_MS_MIN, HEARTBEAT_INTERVAL_MS_MAX) ??

@@ -1,6 +1,7 @@
 import { decodeJson, encodeJson, type Bus, type BusSubscription } from "../contracts/bus.js";
 import {
   ALL_SHUTDOWN_REQUESTS,
+  shutdownRequestSubject,
   shutdownProgressSubject,
   type ShutdownProgress,
   type ShutdownRequest,
@@ -42,9 +43,17 @@ export async function evacuateForShutdown(
 
 /** Serves every host's shutdown request on the bus; unsubscribe to stop. */
 export function serveShutdownRequests(scheduler: Scheduler, bus: Bus): BusSubscription {
-  return bus.subscribe(ALL_SHUTDOWN_REQUESTS, (_, data) => {
+  return bus.subscribe(ALL_SHUTDOWN_REQUESTS, (subject, data) => {
     if (!scheduler.isActive()) return; // the active scheduler serves it; a standby must not as well
     const request = decodeJson<ShutdownRequest>(data);
+    // Only a host's own credential may publish on its subject (nats-server's permissions): a request
+    // naming another host is a host asking to empty someone else, and is dropped.
+    if (subject !== shutdownRequestSubject(request.hostId)) {
+      scheduler.log(
+        `dropped a shutdown request on ${subject}: it names host ${JSON.stringify(request.hostId)}`,
+      );
+      return;
+    }
     scheduler.log(`${request.hostId} is shutting down with ${request.guests.length} guests: evacuating it`);
     const publish = (progress: ShutdownProgress) =>
       bus.publish(shutdownProgressSubject(request.hostId), encodeJson(progress));

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { Server } from "@grpc/grpc-js";
 import { SystemClock } from "../wiring/system-clock.js";
 import { Prng } from "../core/prng.js";
 import { NatsBus } from "../transport/bus/nats-bus.js";
@@ -11,6 +11,10 @@ import { NatsStatefile } from "../transport/bus/nats-statefile.js";
 import { HaService } from "../gen/xensim/v1/ha.js";
 import { haServer } from "../transport/grpc/ha-server.js";
 import { SchedulerProcess } from "./scheduler-process.js";
+import { applySecurityFlags, SECURITY_FLAG_OPTIONS } from "../transport/tls/security-flags.js";
+import { natsClientOptions } from "../transport/tls/nats-client.js";
+import { serverCredentials, serverInterceptors } from "../transport/tls/cluster-credentials.js";
+import { SCHEDULER_CALL_POLICY } from "../transport/tls/authorize-calls.js";
 
 /** `node dist/services/scheduler/main.js --nats nats://127.0.0.1:4222 --listen 127.0.0.1:0` */
 async function main(): Promise<void> {
@@ -22,13 +26,20 @@ async function main(): Promise<void> {
       "missed-heartbeats": { type: "string", default: "3" },
       // The identity in the leader lease; a restart with the same id takes its own lease back at once.
       id: { type: "string" },
+      // The scheduler's cluster credentials (<pki>/scheduler/), or --insecure.
+      ...SECURITY_FLAG_OPTIONS,
     },
   });
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} scheduler: ${line}\n`);
   // Last line of defence: every background task catches its own errors; one that escapes is a bug
   // to log, not a reason to stop scheduling (a broker outage must not end the process).
   process.on("unhandledRejection", (reason) => log(`unhandled rejection (a bug): ${String(reason)}`));
-  const bus = await NatsBus.connect({ servers: values.nats, name: "xsim-scheduler" });
+  applySecurityFlags(values, "scheduler", "scheduler");
+  const bus = await NatsBus.connect({
+    servers: values.nats,
+    name: "xsim-scheduler",
+    security: natsClientOptions(),
+  });
   const store = await NatsKvStore.open(bus.connection);
   const gateway = new GrpcHostGateway();
   const clock = new SystemClock();
@@ -47,11 +58,11 @@ async function main(): Promise<void> {
   });
   const { scheduler, ha } = schedulerProcess;
   await schedulerProcess.start();
-  const server = new Server();
+  const server = new Server({ interceptors: serverInterceptors(SCHEDULER_CALL_POLICY) });
   server.addService(SchedulerService, schedulerServer(scheduler));
   server.addService(HaService, haServer(ha, statefile, scheduler.clock));
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(values.listen, ServerCredentials.createInsecure(), (error, bound) =>
+    server.bindAsync(values.listen, serverCredentials(), (error, bound) =>
       error ? reject(error) : resolve(bound),
     ),
   );

@@ -18,7 +18,10 @@ export interface PlacedDomain {
 
 /** Chooses a host for `request` among the hosts that are up, or throws naming why each was refused. */
 export function choose(scheduler: Scheduler, request: PlacementRequest, policy = "spread"): HostEntry {
-  const hosts = [...scheduler.view.hosts.values()].sort((a, b) => compareHostIds(a.hostId, b.hostId));
+  // Only hosts that answered their List: one only heard of in a heartbeat is not a candidate.
+  const hosts = [...scheduler.view.hosts.values()]
+    .filter((h) => h.synced)
+    .sort((a, b) => compareHostIds(a.hostId, b.hostId));
   const states = hosts.map((h) => hostState(h, !scheduler.disabledHosts.has(h.hostId)));
   const choice = place(
     states,

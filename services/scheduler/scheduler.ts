@@ -11,6 +11,8 @@ import type { StateStore } from "../contracts/state-store.js";
 import type { HostGateway } from "./host-gateway.js";
 import { HaRecords } from "./ha-records.js";
 import { MigrationSlots } from "./migration-slots.js";
+import { heartbeatRejection } from "./heartbeat-check.js";
+import { UnansweredHosts } from "./unanswered-hosts.js";
 
 /** PRNG stream of the uuids the scheduler gives the guests it creates (placement keeps its own draws). */
 export const UUID_PRNG_STREAM = 0x757569;
@@ -18,6 +20,8 @@ export const UUID_PRNG_STREAM = 0x757569;
 export const EXPIRE_CHECK_INTERVAL_MS = 250;
 /** Delay before re-reading a host's domains after an event (events come in bursts). */
 export const SYNC_DEBOUNCE_MS = 30;
+/** At most one log line per heartbeat subject per this interval for rejected heartbeats. */
+export const REJECTION_LOG_INTERVAL_MS = 10_000;
 
 export interface SchedulerOptions {
   clock: Clock;
@@ -60,6 +64,9 @@ export class Scheduler {
   private readonly syncTimers = new Map<string, () => void>();
   private readonly hostDownListeners: HostDownListener[] = [];
   private cancelExpire: (() => void) | undefined;
+  private readonly unanswered = new UnansweredHosts();
+  /** When each subject's last rejected heartbeat was logged (one line per subject per interval). */
+  private readonly rejectionLoggedMs = new Map<string, number>();
   private stopped = false;
 
   constructor(readonly options: SchedulerOptions) {
@@ -103,7 +110,7 @@ export class Scheduler {
       this.log(`reading disabled hosts failed (retried by the reconcile): ${String(error)}`),
     );
     this.subscriptions.push(
-      this.options.bus.subscribe(ALL_HEARTBEATS, (_, data) => this.onHeartbeat(decodeJson<Heartbeat>(data))),
+      this.options.bus.subscribe(ALL_HEARTBEATS, (subject, data) => this.onHeartbeatMessage(subject, data)),
       this.options.bus.subscribe(ALL_DOMAIN_EVENTS, (_, data) =>
         this.onDomainEvent(decodeJson<DomainEvent>(data)),
       ),
@@ -163,6 +170,7 @@ export class Scheduler {
       return false;
     }
     this.view.syncDomains(host.hostId, domains);
+    this.unanswered.noteAnswered(host.hostId);
     try {
       await this.ha.noteHost(host.hostId, domains, this.hostEpochs.get(host.hostId));
     } catch (error) {
@@ -171,10 +179,27 @@ export class Scheduler {
     return true;
   }
 
+  /** A heartbeat is believed only if it passes heartbeat-check.ts; a rejected one is dropped and logged. */
+  private onHeartbeatMessage(subject: string, data: Uint8Array): void {
+    let payload: unknown;
+    try {
+      payload = decodeJson<unknown>(data);
+    } catch {
+      payload = undefined;
+    }
+    const rejection = heartbeatRejection(subject, payload);
+    if (rejection === undefined) return this.onHeartbeat(payload as Heartbeat);
+    const nowMs = this.clock.nowMs();
+    if (nowMs - (this.rejectionLoggedMs.get(subject) ?? -Infinity) < REJECTION_LOG_INTERVAL_MS) return;
+    this.rejectionLoggedMs.set(subject, nowMs);
+    this.log(`dropped a heartbeat on ${subject}: ${rejection}`);
+  }
+
   private onHeartbeat(beat: Heartbeat): void {
     if (this.stopped) return;
     const seen = this.view.onHeartbeat(beat, this.clock.nowMs());
     if (seen === "new") {
+      this.unanswered.noteAppeared(beat.hostId, this.clock.nowMs());
       this.log(`host ${beat.hostId} is up at ${beat.address}`);
       this.scheduleSync(beat.hostId, 0);
     }
@@ -215,6 +240,8 @@ export class Scheduler {
           }
         }
       }
+      for (const hostId of this.unanswered.drop(this.view, this.clock.nowMs()))
+        this.log(`host ${hostId} never answered: dropped from the view`);
       this.scheduleExpire();
     });
   }

@@ -1,5 +1,12 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { credentials, Server, ServerCredentials } from "@grpc/grpc-js";
+import { Server } from "@grpc/grpc-js";
+import {
+  channelCredentials,
+  serverCredentials,
+  serverInterceptors,
+} from "../transport/tls/cluster-credentials.js";
+import { HOST_CALL_POLICY } from "../transport/tls/authorize-calls.js";
+import type { ConfinedPaths } from "../dom0/confined-paths.js";
 import { SystemClock } from "./system-clock.js";
 import { SYSTEM_SCHEDULER } from "./system-scheduler.js";
 import type { HostSpec, Dom0Spec } from "../core/host-spec.js";
@@ -45,6 +52,8 @@ export interface HostServiceOptions {
   store?: StateStore;
   /** `--allow-fault-injection`: the FaultInjection service answers (docs/specs/fault-injection.md). */
   faultInjectionAllowed?: boolean;
+  /** Where save/restore may read and write files (--state-dir, --allow-dir); without, both are refused. */
+  files?: ConfinedPaths;
 }
 
 /**
@@ -68,7 +77,8 @@ export class HostService {
       clock: new SystemClock(),
       engine: SYSTEM_SCHEDULER,
       bus: options.bus,
-      links: grpcMigrationLinks(credentials.createInsecure()),
+      links: grpcMigrationLinks(channelCredentials(["host"])),
+      ...(options.files ? { files: options.files } : {}),
       address: () => this.address,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       ...(options.statefile ? { statefile: options.statefile, ping: this.pinger.ping } : {}),
@@ -85,6 +95,7 @@ export class HostService {
       "grpc.keepalive_permit_without_calls": 1,
       "grpc.http2.min_ping_interval_without_data_ms": 1000,
       ...options.grpcOptions,
+      interceptors: serverInterceptors(HOST_CALL_POLICY),
     });
     // A host that wakes from a stall decides about its protected guests before it answers anything.
     const guard = () => this.host.guard();
@@ -141,7 +152,7 @@ export class HostService {
 
   async start(): Promise<void> {
     this.boundPort = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(this.options.listenAddress, ServerCredentials.createInsecure(), (error, port) =>
+      this.server.bindAsync(this.options.listenAddress, serverCredentials(), (error, port) =>
         error ? reject(error) : resolve(port),
       );
     });

@@ -1,4 +1,7 @@
-import { credentials } from "@grpc/grpc-js";
+import {
+  channelCredentials,
+  clusterChannelOptions,
+} from "../../services/transport/tls/cluster-credentials.js";
 import { HaClient, type HaState } from "../../services/gen/xensim/v1/ha.js";
 import { unaryCall } from "../../services/transport/grpc/host-client.js";
 import type { DomainInfo } from "../../services/gen/xensim/v1/host.js";
@@ -11,8 +14,13 @@ export const SAMPLE_INTERVAL_MS = 100;
 /** A List that does not answer in this long (a stopped host) counts as "unknown" for that sample. */
 const LIST_DEADLINE_MS = 1000;
 
+/** The scheduler's Ha service as the operator (the test cluster's credentials). */
+export function haClient(schedulerAddress: string): HaClient {
+  return new HaClient(schedulerAddress, channelCredentials(["scheduler"]), clusterChannelOptions());
+}
+
 export async function haEnable(scheduler: SchedulerProcess, timeoutMs: number): Promise<HaState> {
-  const client = new HaClient(scheduler.address, credentials.createInsecure());
+  const client = haClient(scheduler.address);
   try {
     return await unaryCall(client.enable.bind(client), { timeoutMs, allowShortTimeout: true });
   } finally {
@@ -21,7 +29,7 @@ export async function haEnable(scheduler: SchedulerProcess, timeoutMs: number): 
 }
 
 export async function haStatus(scheduler: SchedulerProcess): Promise<HaState> {
-  const client = new HaClient(scheduler.address, credentials.createInsecure());
+  const client = haClient(scheduler.address);
   try {
     return await unaryCall(client.status.bind(client), {});
   } finally {

@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
+import { tmpdir } from "node:os";
 import { HostClient } from "../../services/gen/xensim/v1/host.js";
 import { connectHost } from "../../services/transport/grpc/host-client.js";
+import { securityArgs, testPki } from "./test-pki.js";
 
 export const REPO_ROOT = join(import.meta.dirname, "..", "..");
 
@@ -28,6 +30,11 @@ export interface HostProcessOptions {
   extraArgs?: string[];
 }
 
+/** Where test hosts keep their state directories unless a test gives --state-dir. */
+export function testStateRoot(): string {
+  return join(testPki()?.dir ?? tmpdir(), "state");
+}
+
 /** Starts a real host service (node dist/services/host/main.js) and waits for its ready line. */
 export async function startHostProcess(options: HostProcessOptions): Promise<HostProcess> {
   const args = [join(REPO_ROOT, "dist/services/host/main.js"), "--host-id", options.hostId];
@@ -37,6 +44,12 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
   if (options.pcpus) args.push("--pcpus", String(options.pcpus));
   if (options.hvm === false) args.push("--no-hvm");
   if (options.heartbeatMs) args.push("--heartbeat-ms", String(options.heartbeatMs));
+  // The test cluster's credentials for this host (nats-server learns its user first), and a state
+  // directory of its own for its files (save/restore are confined there: dom0/confined-paths.ts).
+  await testPki()?.admitHost(options.hostId);
+  args.push(...securityArgs());
+  if (!options.extraArgs?.includes("--state-dir"))
+    args.push("--state-dir", join(testStateRoot(), options.hostId));
   args.push(...(options.extraArgs ?? []));
   // Tests about other things stop hosts as before: their guests are destroyed (and reported).
   if (!args.includes("--on-shutdown")) args.push("--on-shutdown", "destroy");

@@ -1,7 +1,10 @@
 import { expect } from "vitest";
 import { status, type ServiceError } from "@grpc/grpc-js";
 import { startNatsServer, type NatsServerHandle } from "./nats-server.js";
-import { credentials } from "@grpc/grpc-js";
+import {
+  channelCredentials,
+  clusterChannelOptions,
+} from "../../services/transport/tls/cluster-credentials.js";
 import { FaultInjectionClient } from "../../services/gen/xensim/v1/fault.js";
 import { startHostProcess, type HostProcess, type HostProcessOptions } from "./host-process.js";
 import { unaryCall } from "../../services/transport/grpc/host-client.js";
@@ -41,7 +44,7 @@ export async function startTestHost(options: HostProcessOptions): Promise<TestHo
     address: process.address,
     process,
     migration: connectMigration(process.address),
-    faults: new FaultInjectionClient(process.address, credentials.createInsecure()),
+    faults: new FaultInjectionClient(process.address, channelCredentials(["host"]), clusterChannelOptions()),
   };
 }
 
@@ -68,11 +71,15 @@ export async function startTestCluster(
   prefix: string,
   count: number,
   firstOctet: number,
-  options: { allowFaultInjection?: boolean } = {},
+  /** hostArgs: more flags for every host (e.g. --allow-dir for files several hosts share). */
+  options: { allowFaultInjection?: boolean; hostArgs?: string[] } = {},
 ): Promise<TestCluster> {
   const nats = await startNatsServer();
   const extra: TestHost[] = [];
-  const clusterArgs = options.allowFaultInjection ? [ALLOW_FAULT_INJECTION] : [];
+  const clusterArgs = [
+    ...(options.allowFaultInjection ? [ALLOW_FAULT_INJECTION] : []),
+    ...(options.hostArgs ?? []),
+  ];
   const addHost = async (hostId: string, listenHost: string, hostArgs: string[] = []) => {
     const extraArgs = [...clusterArgs, ...hostArgs];
     const host = await startTestHost({

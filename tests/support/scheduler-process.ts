@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { SchedulerClient } from "../../services/gen/xensim/v1/scheduler.js";
 import { connectScheduler } from "../../services/cli/scheduler-client.js";
 import { REPO_ROOT } from "./host-process.js";
+import { securityArgs } from "./test-pki.js";
 
 export interface SchedulerProcess {
   address: string;
@@ -29,6 +30,7 @@ export async function startSchedulerProcess(
     String(missedHeartbeats),
     "--seed",
     String(seed),
+    ...securityArgs(),
   );
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";

@@ -7,21 +7,33 @@ export interface TcpProxy {
   target: string;
   /** Bytes forwarded so far, both directions. */
   readonly byteCount: number;
+  /** Every byte forwarded (both directions, in arrival order), when started with `capture`. */
+  captured(): Buffer;
   /** The connection is cut: every socket destroyed, no new connection accepted. */
   cut(): void;
   close(): Promise<void>;
 }
 
-/** A TCP proxy on loopback, to cut a connection between two host processes mid-stream. */
-export async function startTcpProxy(listenHost: string, target = ""): Promise<TcpProxy> {
+/** What a capturing proxy keeps at most (a capture is for reading what crossed the wire). */
+export const CAPTURE_BYTE_COUNT_MAX = 512 * 1024 * 1024;
+
+/**
+ * A TCP proxy on loopback, to cut a connection between two processes mid-stream, or (`capture`)
+ * to record what crossed the wire.
+ */
+export async function startTcpProxy(listenHost: string, target = "", capture = false): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  const chunks: Buffer[] = [];
   let byteCount = 0;
   let isCut = false;
   const track = (socket: Socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => socket.destroy());
-    socket.on("data", (chunk: Buffer) => (byteCount += chunk.length));
+    socket.on("data", (chunk: Buffer) => {
+      byteCount += chunk.length;
+      if (capture && byteCount <= CAPTURE_BYTE_COUNT_MAX) chunks.push(chunk);
+    });
   };
   const server = createServer((client) => {
     track(client);
@@ -48,6 +60,7 @@ export async function startTcpProxy(listenHost: string, target = ""): Promise<Tc
     get byteCount() {
       return byteCount;
     },
+    captured: () => Buffer.concat(chunks),
     cut() {
       isCut = true;
       server.close();

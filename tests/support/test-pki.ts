@@ -4,6 +4,9 @@ import { join } from "node:path";
 import { createClusterPki } from "../../services/identity/cluster-pki.js";
 import { issueIdentity, loadIdentity } from "../../services/identity/pki.js";
 import { useClusterSecurity } from "../../services/transport/tls/cluster-credentials.js";
+import { natsOptionsOf } from "../../services/transport/tls/nats-client.js";
+import type { Role } from "../../services/identity/roles.js";
+import type { ConnectionOptions } from "nats";
 
 /**
  * The cluster identity of one test file's processes, made by the test (nothing is checked in):
@@ -61,4 +64,10 @@ export function testPki(): TestPki | undefined {
 export function securityArgs(): string[] {
   const pki = testPki();
   return pki ? ["--pki", pki.dir] : ["--insecure"];
+}
+
+/** `nats` client options to act as a member of the test cluster (nothing when the tests run insecure). */
+export function natsOptionsAs(role: Role, name: string): Partial<ConnectionOptions> {
+  const pki = testPki();
+  return pki ? natsOptionsOf(loadIdentity(pki.dir, role, name)) : {};
 }

@@ -1,6 +1,8 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { REPO_ROOT } from "./host-process.js";
+import { testPki } from "./test-pki.js";
 
 export const XSIM_BIN = join(REPO_ROOT, "bin", "xsim.js");
 
@@ -10,7 +12,10 @@ export interface XsimRun {
   stderr: string;
 }
 
-/** Runs `node bin/xsim.js ...args` as a user would, with its own XSIM_HOME. */
+/**
+ * Runs `node bin/xsim.js ...args` as a user would, with its own XSIM_HOME and, as the operator,
+ * this test file's cluster credentials (XSIM_PKI; --insecure when the tests run insecure).
+ */
 export function runXsim(home: string, ...args: string[]): Promise<XsimRun> {
   return runXsimWithEnv(home, {}, ...args);
 }
@@ -21,8 +26,10 @@ export function runXsimWithEnv(
   env: Record<string, string>,
   ...args: string[]
 ): Promise<XsimRun> {
+  // A cluster `xsim up` started in `home` has its own PKI, which the CLI finds by itself.
+  const security = existsSync(join(home, "cluster.json")) ? [] : operatorCliArgs();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [XSIM_BIN, ...args], {
+    const child = spawn(process.execPath, [XSIM_BIN, ...security, ...args], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env, XSIM_HOME: home },
       stdio: ["ignore", "pipe", "pipe"],
@@ -34,4 +41,10 @@ export function runXsimWithEnv(
     child.once("error", reject);
     child.once("close", (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** The CLI's flags to act as this test file's operator: --pki DIR, or --insecure when the tests run so. */
+export function operatorCliArgs(): string[] {
+  const pki = testPki();
+  return pki ? ["--pki", pki.dir] : ["--insecure"];
 }

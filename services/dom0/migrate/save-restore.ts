@@ -1,4 +1,5 @@
-import { open, rm } from "node:fs/promises";
+import { open, rename, rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import type { Toolstack, DomainRecord } from "../toolstack.js";
 import type { MigrationManager } from "./migration-manager.js";
@@ -15,6 +16,8 @@ import { toToolstackError } from "../xen-error-map.js";
 import { domainPath } from "../../xenstore/paths.js";
 import { checkRestorePath } from "./save-file-path.js";
 import { StreamDecoder } from "../stream/stream-decoder.js";
+import type { ConfinedPaths } from "../confined-paths.js";
+import { StreamFormatError } from "../stream/errors.js";
 
 /** `xl save` (proto SaveRequest). */
 export interface SaveRequest {
@@ -39,26 +42,31 @@ export interface RestoreReply {
 /** Bytes read from a save file at a time. */
 export const RESTORE_READ_CHUNK_BYTES = 1024 * 1024;
 
-/** `xl save [-c] dom file`: the guest is paused, its stream written to `file`; it then stops unless -c. */
+/**
+ * `xl save [-c] dom file`: the guest is paused, its stream written to `file`; it then stops unless
+ * -c. The file is confined to the host's state directory (or an allowed one, dom0/confined-paths.ts);
+ * the stream goes to a new file beside it that replaces `file` only once complete, so a failed save
+ * leaves whatever was there untouched.
+ */
 export async function saveToFile(
   toolstack: Toolstack,
   manager: MigrationManager,
+  files: ConfinedPaths,
   request: SaveRequest,
   scheduler: EngineScheduler,
 ): Promise<MigrationStatsView> {
   const record = toolstack.requireDomain(request.domain);
   if (record.domid === 0) throw new ToolstackError("FAILED_PRECONDITION", "Domain-0 cannot be saved");
   if (!request.path) throw new ToolstackError("INVALID_ARGUMENT", "save needs a file path");
+  const target = files.forWriting(request.path);
+  const partialPath = `${target}.partial-${randomBytes(6).toString("hex")}`;
   manager.claimOutbound(record.domid, record.name);
   const domain = toolstack.domainOf(record);
   const wasPaused = domain.paused;
   const startMs = toolstack.clock.nowMs();
-  const file = await open(request.path, "w").catch((error: NodeJS.ErrnoException) => {
+  const file = await open(partialPath, "wx", 0o600).catch((error: NodeJS.ErrnoException) => {
     manager.releaseOutbound(record.domid);
-    throw new ToolstackError(
-      "INVALID_ARGUMENT",
-      `cannot write ${request.path}: ${error.code ?? error.message}`,
-    );
+    throw new ToolstackError("INVALID_ARGUMENT", `cannot write ${request.path}: ${error.code ?? "error"}`);
   });
   try {
     const sink: StreamSink = {
@@ -79,6 +87,7 @@ export async function saveToFile(
     });
     const result = await sender.run();
     await file.close();
+    await rename(partialPath, target);
     const closedAtMs = toolstack.clock.nowMs();
     const base = {
       migrationId: `save-${record.domid}`,
@@ -106,7 +115,7 @@ export async function saveToFile(
     return stats;
   } catch (error) {
     await file.close().catch(() => undefined);
-    await rm(request.path, { force: true });
+    await rm(partialPath, { force: true });
     manager.releaseOutbound(record.domid);
     if (!wasPaused && toolstack.records.get(record.domid) === record)
       toolstack.hypervisor.unpauseDomain(record.domid);
@@ -140,6 +149,7 @@ export async function readSaveIdentity(path: string): Promise<{ name: string; uu
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT")
       throw new ToolstackError("NOT_FOUND", `no save file at ${path}`);
+    if (error instanceof StreamFormatError) throw notASaveImage(path, error);
     const mapped = toToolstackError(error);
     if (mapped instanceof ToolstackError && mapped.code === "INVALID_ARGUMENT")
       throw new ToolstackError("INVALID_ARGUMENT", `${path} is not a save image: ${mapped.message}`);
@@ -152,6 +162,17 @@ export async function readSaveIdentity(path: string): Promise<{ name: string; uu
 /** `xl restore [-p] file`: builds the domain from the stream, verifies every page, then runs it. */
 export async function restoreFromFile(toolstack: Toolstack, request: RestoreRequest): Promise<RestoreReply> {
   await checkRestorePath(request.path);
+/**
+ * `xl restore [-p] file`: builds the domain from the stream, verifies every page, then runs it.
+ * The file is confined as for save; a file that is not a save stream is refused without quoting it.
+ */
+export async function restoreFromFile(
+  toolstack: Toolstack,
+  files: ConfinedPaths,
+  request: RestoreRequest,
+): Promise<RestoreReply> {
+  const path = files.forReading(request.path);
+  await checkRestorePath(path);
   let record: DomainRecord | undefined;
   const receiver = new StreamReceiver((info) => {
     const config = info.config as DomainConfig;
@@ -162,7 +183,7 @@ export async function restoreFromFile(toolstack: Toolstack, request: RestoreRequ
     return toolstack.domainOf(record).memory;
   });
   try {
-    const stream = createReadStream(request.path, { highWaterMark: RESTORE_READ_CHUNK_BYTES });
+    const stream = createReadStream(path, { highWaterMark: RESTORE_READ_CHUNK_BYTES });
     for await (const chunk of stream) receiver.push(chunk as Buffer);
     // A file that ends early is bad input (INVALID_ARGUMENT), not an interrupted migration.
     if (!receiver.isEnded)
@@ -183,9 +204,19 @@ export async function restoreFromFile(toolstack: Toolstack, request: RestoreRequ
     if (record && toolstack.records.get(record.domid) === record) toolstack.destroy(String(record.domid));
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new ToolstackError("NOT_FOUND", `no save file at ${request.path}`);
+    // The decoder's messages may quote the bytes it read (a bad marker in hex): never echo a file.
+    if (error instanceof StreamFormatError) throw notASaveImage(request.path, error);
     const mapped = toToolstackError(error);
     if (mapped instanceof ToolstackError && mapped.code === "INVALID_ARGUMENT" && record === undefined)
       throw new ToolstackError("INVALID_ARGUMENT", `${request.path} is not a save image: ${mapped.message}`);
     throw mapped;
   }
+}
+
+/** The decoder's messages may quote the bytes it read (a bad marker in hex): never echo a file. */
+function notASaveImage(path: string, error: StreamFormatError): ToolstackError {
+  return new ToolstackError(
+    "INVALID_ARGUMENT",
+    `${path} is not a save image (stream format error at offset ${error.offset})`,
+  );
 }

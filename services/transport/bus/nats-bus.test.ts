@@ -5,7 +5,8 @@ import { startNatsServer, type NatsServerHandle } from "../../../tests/support/n
 
 let server: NatsServerHandle;
 beforeAll(async () => {
-  server = await startNatsServer();
+  // The bus conformance suite publishes on subjects of its own: a server without cluster users.
+  server = await startNatsServer("plain");
 });
 afterAll(async () => {
   await server.stop();

@@ -1,4 +1,4 @@
-import { connect, type NatsConnection, type Subscription } from "nats";
+import { connect, type ConnectionOptions, type NatsConnection, type Subscription } from "nats";
 import type { Bus, BusHandler, BusSubscription } from "../../contracts/bus.js";
 
 export interface NatsBusOptions {
@@ -7,6 +7,8 @@ export interface NatsBusOptions {
   /** How long to keep retrying a lost server; -1 = forever (a host must outlive NATS restarts). */
   maxReconnectAttempts?: number;
   reconnectTimeWaitMs?: number;
+  /** TLS and inbox prefix of a secured cluster (services/transport/tls/nats-client.ts). */
+  security?: Partial<ConnectionOptions>;
 }
 
 /** The bus over a real nats-server, with the `nats` client. */
@@ -20,6 +22,7 @@ export class NatsBus implements Bus {
       maxReconnectAttempts: options.maxReconnectAttempts ?? -1,
       reconnectTimeWait: options.reconnectTimeWaitMs ?? 250,
       waitOnFirstConnect: false,
+      ...options.security,
     });
     return new NatsBus(connection);
   }

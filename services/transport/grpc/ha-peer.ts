@@ -1,4 +1,4 @@
-import { credentials } from "@grpc/grpc-js";
+import { channelCredentials, clusterChannelOptions } from "../tls/cluster-credentials.js";
 import { HaPeerClient, type HaPeerServer } from "../../gen/xensim/v1/ha.js";
 import { unaryCall } from "./host-client.js";
 import { unary } from "./status.js";
@@ -35,7 +35,10 @@ export class GrpcPeerPinger {
   readonly ping = async (address: string, deadlineMs: number): Promise<string[] | undefined> => {
     let client = this.clients.get(address);
     if (!client) {
-      client = new HaPeerClient(address, credentials.createInsecure(), PEER_CHANNEL_OPTIONS);
+      client = new HaPeerClient(address, channelCredentials(["host"]), {
+        ...PEER_CHANNEL_OPTIONS,
+        ...clusterChannelOptions(),
+      });
       this.clients.set(address, client);
     }
     try {

@@ -1,10 +1,12 @@
-import { credentials, Metadata, type CallOptions, type ServiceError } from "@grpc/grpc-js";
+import { Metadata, type CallOptions, type ServiceError } from "@grpc/grpc-js";
 import { HostClient } from "../../gen/xensim/v1/host.js";
+import { channelCredentials, clusterChannelOptions } from "../tls/cluster-credentials.js";
 
 export const GRPC_MESSAGE_BYTES_MAX = 64 * 1024 * 1024;
 
 export function connectHost(address: string): HostClient {
-  return new HostClient(address, credentials.createInsecure(), {
+  return new HostClient(address, channelCredentials(["host"]), {
+    ...clusterChannelOptions(),
     "grpc.max_receive_message_length": GRPC_MESSAGE_BYTES_MAX,
   });
 }

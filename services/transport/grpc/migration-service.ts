@@ -1,9 +1,8 @@
+import { makeGenericClientConstructor, type ChannelCredentials, type ChannelOptions } from "@grpc/grpc-js";
 import {
-  makeGenericClientConstructor,
-  type ChannelCredentials,
-  type ChannelOptions,
-  credentials,
-} from "@grpc/grpc-js";
+  channelCredentials as clusterCredentials,
+  clusterChannelOptions,
+} from "../tls/cluster-credentials.js";
 import { MigrationService, type MigrationClient, type StreamChunk } from "../../gen/xensim/v1/migration.js";
 
 /** grpc-js messages up to this size (a 1024-page PAGE_DATA record is 4 MiB + 16 KiB). */
@@ -91,10 +90,11 @@ export const MIGRATION_CHANNEL_OPTIONS: Partial<ChannelOptions> = {
 export function connectMigration(
   address: string,
   options: Partial<ChannelOptions> = {},
-  channelCredentials: ChannelCredentials = credentials.createInsecure(),
+  channelCredentials: ChannelCredentials = clusterCredentials(["host"]),
 ): MigrationClient {
   return new MigrationClientConstructor(address, channelCredentials, {
     ...MIGRATION_CHANNEL_OPTIONS,
+    ...clusterChannelOptions(),
     ...options,
   });
 }

@@ -20,11 +20,16 @@ export const HOST_CALL_POLICY: CallPolicy = {
   "/xensim.v1.Migration/Receive": ["host"],
   "/xensim.v1.Migration/PullStream": ["host"],
   "/xensim.v1.Migration/IncomingStatus": ["host", "operator", "scheduler"],
+  // HA's network heartbeat between hosts (docs/specs/ha.md §3).
+  "/xensim.v1.HaPeer/": ["host"],
+  // `xsim fault` (docs/specs/fault-injection.md): the operator only.
+  "/xensim.v1.FaultInjection/": ["operator"],
 };
 
 /** The scheduler's service: the operator (xsim) only. */
 export const SCHEDULER_CALL_POLICY: CallPolicy = {
   "/xensim.v1.Scheduler/": ["operator"],
+  "/xensim.v1.Ha/": ["operator"],
 };
 
 /** The verified peer of a call, or undefined (no certificate, or one the cluster CA did not sign). */
