@@ -183,7 +183,12 @@ describe("save and restore through the RPCs", () => {
   });
 
   it("refuses a truncated or garbage file with INVALID_ARGUMENT and leaves no domain", async () => {
-    const whole = readFileSync(savePath);
+    // A guest of its own, saved and gone: a restore reserves the file's name first (names are
+    // unique in the cluster), so a truncated copy of "kept", which runs, would be ALREADY_EXISTS.
+    await createFilledGuest(a, "cut", 16);
+    const cutPath = join(workDir, "cut.xsim");
+    await unaryCall(a.migration.save.bind(a.migration), { domain: "cut", path: cutPath, keepRunning: false });
+    const whole = readFileSync(cutPath);
     const truncatedPath = join(workDir, "truncated.xsim");
     writeFileSync(truncatedPath, whole.subarray(0, Math.floor(whole.length / 2)));
     const garbagePath = join(workDir, "garbage.xsim");

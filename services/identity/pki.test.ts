@@ -73,6 +73,10 @@ describe("the cluster PKI", () => {
     expect(nats.checkIP("127.0.0.1")).toBe("127.0.0.1");
   });
 
+  it("issues no host certificate named scheduler (its lease key would be the leader lease)", () => {
+    expect(() => issueIdentity(newPki(), "host", "scheduler")).toThrow(/may not be named "scheduler"/);
+  });
+
   it("keeps an existing CA, and every new cluster makes its own", () => {
     const dir = newPki();
     const caBefore = readFileSync(join(dir, "ca.pem"), "utf8");

@@ -35,6 +35,9 @@ export interface ServiceIdentity {
 
 export class PkiError extends Error {}
 
+/** The one host id no certificate is issued for (docs/specs/ha.md: `lease.scheduler` is the leader lease). */
+export const RESERVED_HOST_NAME = "scheduler";
+
 export function identityDir(pkiDir: string, role: Role, name: string): string {
   return role === "host" ? join(pkiDir, "hosts", name) : join(pkiDir, role);
 }
@@ -74,6 +77,9 @@ export function issueIdentity(
   altNames: readonly string[] = [],
 ): ServiceIdentity {
   if (!ROLES.includes(role)) throw new PkiError(`unknown role "${role}": use ${ROLES.join(", ")}`);
+  // A host's lease is `lease.<hostId>` (docs/specs/ha.md); the scheduler's leader lease is `lease.scheduler`.
+  if (role === "host" && name === RESERVED_HOST_NAME)
+    throw new PkiError(`a host may not be named "${name}": its HA lease key is the scheduler's`);
   const caKeyPath = join(pkiDir, "ca-key.pem");
   if (!existsSync(caKeyPath)) throw new PkiError(`${caKeyPath} is missing: cannot issue certificates`);
   const caKey = createPrivateKey(readFileSync(caKeyPath));

@@ -159,9 +159,6 @@ export async function readSaveIdentity(path: string): Promise<{ name: string; uu
   }
 }
 
-/** `xl restore [-p] file`: builds the domain from the stream, verifies every page, then runs it. */
-export async function restoreFromFile(toolstack: Toolstack, request: RestoreRequest): Promise<RestoreReply> {
-  await checkRestorePath(request.path);
 /**
  * `xl restore [-p] file`: builds the domain from the stream, verifies every page, then runs it.
  * The file is confined as for save; a file that is not a save stream is refused without quoting it.
