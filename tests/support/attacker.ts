@@ -31,7 +31,12 @@ export function memberIdentity(role: Role, name: string): ServiceIdentity {
   return loadIdentity(pki.dir, role, name);
 }
 
-export function channelCredentialsPosingAs(posing: Posing, strangerDir: string): ChannelCredentials {
+export function channelCredentialsPosingAs(
+  posing: Posing,
+  strangerDir: string,
+  /** The role the server must prove (a member's credentials check it, as the real clients do). */
+  serverRoles: readonly Role[] = ["host"],
+): ChannelCredentials {
   const clusterCa = Buffer.from(memberIdentity("operator", "operator").caPem);
   const anyServer = { checkServerIdentity: () => undefined };
   if (posing === "plaintext") return credentials.createInsecure();
@@ -45,7 +50,7 @@ export function channelCredentialsPosingAs(posing: Posing, strangerDir: string):
       anyServer,
     );
   }
-  return clusterChannelCredentials(memberIdentity(posing.role, posing.name), ["host"]);
+  return clusterChannelCredentials(memberIdentity(posing.role, posing.name), serverRoles);
 }
 
 const CHANNEL_OPTIONS = { "grpc.ssl_target_name_override": CLUSTER_TLS_SERVER_NAME };
