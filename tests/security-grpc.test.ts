@@ -177,7 +177,7 @@ describe("a host moves a guest only to a member of the cluster", () => {
       save: count,
       restore: count,
       listMigrations: count,
-    } as never);
+    });
     const identity = loadIdentity(stranger.dir, "host", "g1");
     const port = await new Promise<number>((resolve, reject) =>
       rogue.bindAsync("127.0.4.9:0", clusterServerCredentials(identity), (e, p) =>

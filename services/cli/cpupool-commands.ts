@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { credentials } from "@grpc/grpc-js";
+import { channelCredentials, clusterChannelOptions } from "../transport/tls/cluster-credentials.js";
 import { CpupoolClient, type CpupoolInfo } from "../gen/xensim/v1/cpupool.js";
 import { unaryCall } from "../transport/grpc/host-client.js";
 import { parseCpupoolConfig } from "../dom0/xlcfg/cpupool-config.js";
@@ -10,7 +10,7 @@ import { cpupoolJson, formatCpupoolCreate, formatCpupoolList } from "./cpupool-f
 import { toJson } from "./json-output.js";
 
 function cpupoolClient(host: HostTarget): CpupoolClient {
-  return new CpupoolClient(host.address, credentials.createInsecure());
+  return new CpupoolClient(host.address, channelCredentials(["host"]), clusterChannelOptions());
 }
 
 /** Runs one Cpupool RPC against the host a verb goes to: -H, or the cluster's only host. */

@@ -35,3 +35,24 @@ describe("who may call what", () => {
     expect(verdict("/other.Service/Call", operator, HOST_CALL_POLICY)?.code).toBe(status.PERMISSION_DENIED);
   });
 });
+
+describe("every served method has a rule", () => {
+  it("lets some role call each method of every service a host or the scheduler serves", async () => {
+    const served: Array<[Record<string, { path: string }>, typeof HOST_CALL_POLICY]> = [
+      [(await import("../../gen/xensim/v1/host.js")).HostService, HOST_CALL_POLICY],
+      [(await import("../../gen/xensim/v1/migration.js")).MigrationService, HOST_CALL_POLICY],
+      [(await import("../../gen/xensim/v1/cpupool.js")).CpupoolService, HOST_CALL_POLICY],
+      [(await import("../../gen/xensim/v1/fault.js")).FaultInjectionService, HOST_CALL_POLICY],
+      [(await import("../../gen/xensim/v1/ha.js")).HaPeerService, HOST_CALL_POLICY],
+      [(await import("../../gen/xensim/v1/ha.js")).HaService, SCHEDULER_CALL_POLICY],
+      [(await import("../../gen/xensim/v1/scheduler.js")).SchedulerService, SCHEDULER_CALL_POLICY],
+    ];
+    for (const [service, policy] of served)
+      for (const { path } of Object.values(service)) {
+        const allowed = [operator, scheduler, host].filter(
+          (peer) => verdict(path, peer, policy) === undefined,
+        );
+        expect(allowed.length, `${path} has no rule in its call policy`).toBeGreaterThan(0);
+      }
+  });
+});

@@ -8,6 +8,8 @@ import {
 import { peerIdentityOf, type PeerIdentity, type Role } from "../../identity/roles.js";
 
 /**
+ * Every service a process serves must have a key here: a method no key matches is refused.
+ *
  * Which roles may call which gRPC method, by full path ("/xensim.v1.Host/Destroy") or by service
  * prefix ("/xensim.v1.Host/"). The longest matching key wins; a method no key matches is refused.
  */
@@ -16,6 +18,7 @@ export type CallPolicy = Readonly<Record<string, readonly Role[]>>;
 /** A host's services: the operator and the scheduler drive it; other hosts only pull migrations. */
 export const HOST_CALL_POLICY: CallPolicy = {
   "/xensim.v1.Host/": ["operator", "scheduler"],
+  "/xensim.v1.Cpupool/": ["operator", "scheduler"],
   "/xensim.v1.Migration/": ["operator", "scheduler"],
   "/xensim.v1.Migration/Receive": ["host"],
   "/xensim.v1.Migration/PullStream": ["host"],
