@@ -36,7 +36,6 @@ import { ToolstackHaGuests } from "./ha-guests.js";
 import { FaultInjector } from "../dom0/fault/fault-injector.js";
 import { wrappersWithArmedFaults } from "../dom0/fault/faulty-wrappers.js";
 import type { ConfinedPaths } from "../dom0/confined-paths.js";
-import { ToolstackError } from "../dom0/errors.js";
 
 /** How often the hypervisor runs the guests (workloads, CPU time, I/O) while any has work. */
 export const TICK_INTERVAL_MS = 10;
