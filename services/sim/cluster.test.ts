@@ -93,6 +93,31 @@ describe("SimCluster (real scheduler, real toolstacks, one process)", () => {
     expect(log).not.toMatch(/fencing|revoked/);
   });
 
+  it("a migration to a destination cut off from its source fails and says why; the guest runs on at its source", async () => {
+    // Before: the in-memory links dropped what a partition cut, and the source waited forever.
+    const cluster = await SimCluster.start({ seed: 6, hosts: HOSTS });
+    const user = new SimUser(cluster);
+    const placed = await cluster.run(
+      user.create(cfg("web", 'xsim_workload = "uniform:rate=2000"\n'), "web.cfg"),
+    );
+    const destination = placed.hostId === "h2" ? "h3" : "h2";
+    // The scheduler reaches both; the hosts do not reach each other.
+    cluster.network.partition([destination], [placed.hostId]);
+    const migrating = user.migrate("web", destination).then(
+      (last) => `${last.stats?.status}: ${last.stats?.error}`,
+      (error: unknown) => `rejected: ${String(error)}`,
+    );
+    const outcome = await cluster.run(
+      Promise.race([
+        migrating,
+        new Promise<string>((resolve) => cluster.clock.setTimer(120_000, () => resolve("still waiting"))),
+      ]),
+    );
+    expect(outcome).toMatch(/failed: .*(lost|UNAVAILABLE|unavailable)/i);
+    await cluster.idle(10_000);
+    expect(placements(cluster)).toEqual([`web@${placed.hostId}`]);
+  });
+
   it("replays a run exactly from its seed", async () => {
     const once = async () => {
       const cluster = await SimCluster.start({ seed: 3, hosts: HOSTS });

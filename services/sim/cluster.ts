@@ -14,6 +14,7 @@ import { SimKv } from "./sim-kv.js";
 import { SimHost, simAddress, type SimHostWiring } from "./sim-host.js";
 import { MemoryMigrationNetwork } from "../transport/memory/memory-links.js";
 import { SimHostGateway } from "./sim-gateway.js";
+import { ToolstackError } from "../dom0/errors.js";
 
 export const SCHEDULER_ID = "scheduler";
 /** The user's `xsim` process: its calls cross the network like everyone else's. */
@@ -81,10 +82,13 @@ export class SimCluster {
     this.network = new SimNetwork(this.clock, this.prng.fork(1));
     this.broker = new SimBroker(this.network);
     this.kv = new SimKv(this.network);
-    this.links = new MemoryMigrationNetwork((from, to, message) => {
+    // Every message of a migration rides a connection: lost to a cut or a crash, its sender is told.
+    this.links = new MemoryMigrationNetwork((from, to, message, onLost) => {
       const fromId = this.hostsByAddress.get(from);
-      const toId = this.hostsByAddress.get(to);
-      if (fromId !== undefined && toId !== undefined) this.network.send(fromId, toId, message, true);
+      const toId = this.hostsByAddress.get(to) ?? to;
+      if (fromId === undefined) throw new Error(`SimCluster: no host sends from ${from}`);
+      const lost = () => onLost?.(new ToolstackError("UNAVAILABLE", `the connection to ${to} was lost`));
+      this.network.send(fromId, toId, message, true, onLost && lost);
     });
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS_DEFAULT;
     if (options.haTimeoutMs !== undefined) {

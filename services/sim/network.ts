@@ -22,6 +22,11 @@ export const NO_FAULTS: LinkFaults = {
   delayMsMax: 0,
   reorder: false,
 };
+/**
+ * How long the sender of a message on a connection takes to notice that it cannot arrive (the peer
+ * cut off, crashed or restarted): gRPC keepalive's time + timeout (2 s + 2 s, wiring/host-service.ts).
+ */
+export const LINK_LOSS_NOTICE_MS = 4000;
 /** Copies of one message a link may deliver at most (a duplicate is one extra copy). */
 const COPY_COUNT_MAX = 2;
 
@@ -94,12 +99,21 @@ export class SimNetwork {
   /**
    * Sends one message from `from` to `to`: `deliver` runs as `to` after the link's delay, zero
    * times (dropped, cut off), once, or twice (duplicated). Returns whether it left at all.
-   * `reliable`: only delayed (a message on a TCP connection), but still lost to a partition.
+   * `reliable`: only delayed (a message on a TCP connection), but still lost to a partition or the
+   * peer's crash; then `onLost` runs as `from` LINK_LOSS_NOTICE_MS later, as a reset connection is
+   * noticed, so that no sender waits forever for what will never come.
    */
-  send(from: string, to: string, deliver: () => void, reliable = false): boolean {
+  send(from: string, to: string, deliver: () => void, reliable = false, onLost?: () => void): boolean {
     this.messageCountSent++;
+    const lost = () => {
+      if (!onLost) return;
+      const sender = this.process(from);
+      const senderGeneration = sender.generation;
+      this.clock.setTimer(LINK_LOSS_NOTICE_MS, () => sender.run(onLost, senderGeneration));
+    };
     if (!this.connected(from, to)) {
       this.messageCountDropped++;
+      lost();
       return false;
     }
     const target = this.process(to);
@@ -116,8 +130,9 @@ export class SimNetwork {
     for (let copy = 0; copy < copyCount; copy++) {
       const dueMs = this.dueMs(link, faults);
       const arrive = () => {
-        // A partition that began while the message was on the wire loses it.
-        if (this.connected(from, to)) target.run(deliver, generation);
+        // A partition that began while the message was on the wire, or the peer's crash, loses it.
+        if (this.connected(from, to) && target.generation === generation) target.run(deliver, generation);
+        else lost();
       };
       if (faults.reorder) {
         this.clock.setTimer(dueMs - this.clock.nowMs(), arrive);

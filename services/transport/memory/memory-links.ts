@@ -16,9 +16,16 @@ import type { StreamSink } from "../../dom0/migrate/stream-sink.js";
 
 /**
  * How the in-memory network carries one message from host `from` to host `to`: by default a
- * microtask later, in order. A simulation passes its own to delay, drop, reorder or cut messages.
+ * microtask later, in order. A simulation passes its own to delay, reorder or cut messages; a
+ * message that cannot arrive (the peer cut off, crashed) must not vanish: `onLost` tells the
+ * sender, as a reset or timed-out TCP connection does.
  */
-export type Deliver = (from: string, to: string, message: () => void) => void;
+export type Deliver = (
+  from: string,
+  to: string,
+  message: () => void,
+  onLost?: (error: Error) => void,
+) => void;
 
 export const DELIVER_NEXT_MICROTASK: Deliver = (_from, _to, message) => queueMicrotask(message);
 
@@ -26,8 +33,9 @@ export const DELIVER_NEXT_MICROTASK: Deliver = (_from, _to, message) => queueMic
  * Migration links between hosts of one process: the same handshake as over gRPC (Prepare,
  * PullStream with its one-time token, Received, Go, IncomingStatus), with messages handed over by
  * `deliver` instead of sockets. Hosts attach under their address; a detached host is unreachable.
- * The stream is a reliable channel, as TCP is: a `deliver` that drops one of its chunks leaves the
- * source waiting, so a fault that loses stream data must stop the pull (cut the link) instead.
+ * The stream and the control channel are reliable channels, as TCP connections are: a message that
+ * cannot arrive breaks its channel, and both ends see the error (the source's calls reject with
+ * UNAVAILABLE, the destination's session is lost), never a wait without end.
  */
 export class MemoryMigrationNetwork {
   private readonly endpoints = new Map<string, MigrationEndpoint>();
@@ -124,14 +132,20 @@ export class MemoryDestinationPeer implements DestinationPeer {
 
   incomingStatus(migrationId: string): Promise<IncomingState> {
     const answer = waiter<IncomingState>();
-    this.network.deliver(this.selfAddress, this.address, () => {
-      try {
-        const state = this.network.endpoint(this.address).incomingStatus(migrationId);
-        this.network.deliver(this.address, this.selfAddress, () => answer.resolve(state));
-      } catch (error) {
-        answer.reject(error as Error);
-      }
-    });
+    const lost = (error: Error) => answer.reject(error);
+    this.network.deliver(
+      this.selfAddress,
+      this.address,
+      () => {
+        try {
+          const state = this.network.endpoint(this.address).incomingStatus(migrationId);
+          this.network.deliver(this.address, this.selfAddress, () => answer.resolve(state), lost);
+        } catch (error) {
+          answer.reject(error as Error);
+        }
+      },
+      lost,
+    );
     return answer.promise;
   }
 
@@ -148,17 +162,30 @@ export class MemoryDestinationPeer implements DestinationPeer {
   }
 
   private toDestination(message: () => void): void {
-    this.network.deliver(this.selfAddress, this.address, () => {
-      try {
-        message();
-      } catch (error) {
-        this.toSource(() => this.fail(error as Error));
-      }
-    });
+    this.network.deliver(
+      this.selfAddress,
+      this.address,
+      () => {
+        try {
+          message();
+        } catch (error) {
+          this.toSource(() => this.fail(error as Error));
+        }
+      },
+      (error) => this.broken(error),
+    );
   }
 
   private toSource(message: () => void): void {
-    this.network.deliver(this.address, this.selfAddress, message);
+    this.network.deliver(this.address, this.selfAddress, message, (error) => this.broken(error));
+  }
+
+  /** A message of the channel could not arrive: the connection is gone for both ends. */
+  private broken(error: Error): void {
+    this.fail(error);
+    if (this.ended) return;
+    this.ended = true;
+    this.session?.lost();
   }
 
   private fail(error: Error): void {
@@ -181,38 +208,63 @@ export class MemoryPuller implements StreamPuller {
     const network = this.network;
     const self = this.selfAddress;
     let stopped = false;
+    let failure: Error | undefined;
+    // A message of the stream that cannot arrive breaks it: the puller is told, the source's writes fail.
+    const broken = (error: Error) => {
+      failure ??= error;
+      if (!stopped) handlers.error(error);
+      stopped = true;
+    };
     const toPuller = (message: () => void) =>
-      network.deliver(sourceAddress, self, () => {
-        if (!stopped) message();
-      });
+      network.deliver(
+        sourceAddress,
+        self,
+        () => {
+          if (!stopped) message();
+        },
+        broken,
+      );
     const stoppedError = () =>
       new ToolstackError("UNAVAILABLE", "the destination stopped pulling the stream (cancelled)");
     let delivered: Promise<void> = Promise.resolve();
     const sink: StreamSink = {
       write(chunk, release) {
-        if (stopped) return Promise.reject(stoppedError());
+        if (stopped) return Promise.reject(failure ?? stoppedError());
         const copy = chunk.slice();
         release();
         delivered = new Promise<void>((resolve) =>
-          network.deliver(sourceAddress, self, () => {
-            if (!stopped) handlers.data(copy);
-            resolve();
-          }),
+          network.deliver(
+            sourceAddress,
+            self,
+            () => {
+              if (!stopped) handlers.data(copy);
+              resolve();
+            },
+            (error) => {
+              broken(error);
+              resolve();
+            },
+          ),
         );
         return delivered.then(() => {
-          if (stopped) throw stoppedError();
+          if (stopped) throw failure ?? stoppedError();
         });
       },
       flush: () => delivered,
       close: () => toPuller(() => handlers.end()),
     };
-    network.deliver(self, sourceAddress, () => {
-      try {
-        network.endpoint(sourceAddress).attachPull(migrationId, pullToken, sink);
-      } catch (error) {
-        toPuller(() => handlers.error(error));
-      }
-    });
+    network.deliver(
+      self,
+      sourceAddress,
+      () => {
+        try {
+          network.endpoint(sourceAddress).attachPull(migrationId, pullToken, sink);
+        } catch (error) {
+          toPuller(() => handlers.error(error));
+        }
+      },
+      broken,
+    );
     return () => {
       stopped = true;
     };
