@@ -19,7 +19,8 @@ export function applyCliSecurity(
   warn: (line: string) => void,
 ): void {
   const state = readClusterState();
-  if (flags.insecure || (!flags.pki && !process.env.XSIM_PKI && state?.insecure)) {
+  const insecureEnv = process.env.XSIM_INSECURE === "1";
+  if (flags.insecure || (!flags.pki && !process.env.XSIM_PKI && (state?.insecure || insecureEnv))) {
     warn(INSECURE_WARNING);
     useClusterSecurity({ kind: "insecure" });
     return;
