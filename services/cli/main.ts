@@ -6,6 +6,7 @@ import { addSchedulerCommands } from "./scheduler-commands.js";
 import { addSchedCommands } from "./sched-commands.js";
 import { addDeviceCommands } from "./device-commands.js";
 import { addHotplugCommands } from "./hotplug-commands.js";
+import { addMiscCommands } from "./misc-commands.js";
 import { addCompletionCommand } from "./completion-command.js";
 import { addSimCommand } from "./sim-command.js";
 import { addFaultCommands } from "./fault-commands.js";
@@ -14,6 +15,7 @@ import { isServiceError } from "../transport/grpc/host-client.js";
 import { addHaCommands } from "./ha-commands.js";
 import { status } from "@grpc/grpc-js";
 import { applyCliSecurity } from "./cli-security.js";
+import { expandVerbPrefix } from "./verb-prefix.js";
 
 /** `xsim`: xl's verbs against simulated hosts, plus cluster commands. */
 export function buildProgram(io: CliIo): Command {
@@ -35,6 +37,7 @@ export function buildProgram(io: CliIo): Command {
   addSchedCommands(program, io);
   addDeviceCommands(program, io);
   addHotplugCommands(program, io);
+  addMiscCommands(program, io);
   addHaCommands(program, io);
   addCompletionCommand(program, io);
   addSimCommand(program, io);
@@ -45,8 +48,16 @@ export function buildProgram(io: CliIo): Command {
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const program = buildProgram(io);
+  const verbs = [...program.commands.flatMap((c) => [c.name(), ...c.aliases()]), "help"];
+  // Global options that take the next word as their value (-H host): that word is not the verb.
+  const withValue = program.options.filter((o) => o.required || o.optional).flatMap((o) => [o.short, o.long]);
+  const expansion = expandVerbPrefix(argv, verbs, new Set(withValue.filter((f) => f !== undefined)));
+  if (expansion.kind === "ambiguous") {
+    io.err(`xsim: "${expansion.prefix}" is ambiguous: ${expansion.candidates.join(", ")}`);
+    return 1;
+  }
   try {
-    await program.parseAsync(argv, { from: "user" });
+    await program.parseAsync(expansion.kind === "expanded" ? expansion.argv : argv, { from: "user" });
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;

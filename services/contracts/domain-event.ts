@@ -15,6 +15,7 @@ export type DomainEventKind =
   | "vcpus"
   | "workload"
   | "devices"
+  | "resumed"
   | "migrated-in"
   | "migrated-out";
 

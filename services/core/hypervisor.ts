@@ -221,6 +221,18 @@ export class Hypervisor {
     for (const listener of this.shutdownListeners) listener(domain);
   }
 
+  /**
+   * XEN_DOMCTL_resumedomain after a cancelled suspend (`xl resume`): the domain that shut down with
+   * reason suspend runs again; its guest sees the suspend hypercall return "cancelled".
+   */
+  resumeDomain(domid: number): void {
+    const domain = this.requireDomU(domid);
+    if (domain.shutdownReason !== ShutdownReason.Suspend)
+      throw new Error(`assertion failed: resume of domain ${domid}, which is not suspended`);
+    domain.shutdownReason = undefined;
+    this.cpuShares.sync(domain);
+  }
+
   onDomainShutdown(listener: DomainShutdownListener): void {
     this.shutdownListeners.push(listener);
   }

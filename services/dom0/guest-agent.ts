@@ -4,6 +4,8 @@ import { ShutdownReason } from "../core/domain-state.js";
 import type { XenStore } from "../xenstore/store.js";
 import { controlShutdownPath, domainPath, memoryTargetPath } from "../xenstore/paths.js";
 import { FrontendDriver } from "./devices/frontend-driver.js";
+import { ConsoleRing } from "../core/console-ring.js";
+import { GUEST_CONSOLE_LINE_COUNT_MAX } from "./host-log.js";
 
 const FRONTEND_KINDS = ["vif", "vbd"] as const;
 
@@ -29,6 +31,10 @@ export class GuestAgent {
   private cancelShutdownTimer: (() => void) | undefined;
   private booted = false;
   private readonly frontendDriver: FrontendDriver;
+  /** The guest's console (`xl console`): its boot lines and what its workload reports. */
+  readonly console = new ConsoleRing(GUEST_CONSOLE_LINE_COUNT_MAX, "");
+  /** The guest kernel's time origin: console lines count seconds from its creation, as printk does. */
+  private readonly startMs: number;
 
   /** `pvDrivers`: false for an HVM guest without PV drivers, whose devices QEMU emulates instead. */
   constructor(
@@ -39,12 +45,33 @@ export class GuestAgent {
     readonly pvDrivers = true,
   ) {
     this.frontendDriver = new FrontendDriver(domid, store, hypervisor);
+    this.startMs = clock.nowMs();
+  }
+
+  /** A line on the guest's console. */
+  say(message: string): void {
+    this.console.append((this.clock.nowMs() - this.startMs) / 1000, message);
+  }
+
+  /** `xl resume` cancelled a suspend: the guest runs on, and may be asked to shut down again. */
+  resumedFromSuspend(): void {
+    this.pendingShutdown = undefined;
+    this.say("xsim-guest: suspend cancelled, resumed (SCHEDOP_shutdown returned 1)");
   }
 
   /** The guest kernel boots (first unpause): its drivers register their watches. */
   boot(): void {
     if (this.booted) return;
     this.booted = true;
+    const domain = this.hypervisor.domain(this.domid);
+    this.say(
+      `xsim-guest: kernel started: ${domain?.type ?? "?"} domain ${this.domid}, ${domain?.vcpusOnline ?? 0} vCPUs, ${Math.round((domain?.memoryKib ?? 0) / 1024)} MiB`,
+    );
+    this.say(
+      this.pvDrivers
+        ? "xsim-guest: PV drivers: xenbus, xen-netfront, xen-blkfront, xen-balloon"
+        : "xsim-guest: no PV drivers: devices are QEMU's emulated NIC and disk",
+    );
     this.watch(controlShutdownPath(this.domid), () => this.onShutdownRequest());
     this.watch(memoryTargetPath(this.domid), () => this.onMemoryTarget());
     // xenbus_probe_frontend watches "device": devices there at boot and hot-plugged ones alike.
@@ -95,6 +122,7 @@ export class GuestAgent {
     if (!request) return;
     const reason = REASON_BY_REQUEST[request];
     this.store.write(controlShutdownPath(this.domid), "", this.domid); // the guest acknowledges
+    this.say(`xsim-guest: control/shutdown "${request}"${reason === undefined ? ": ignored" : ""}`);
     if (reason === undefined || this.pendingShutdown !== undefined) return;
     this.pendingShutdown = reason;
     this.scheduleShutdown();

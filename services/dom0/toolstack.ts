@@ -8,11 +8,22 @@ import { CpuDemandSpecError, type SchedulerName, parseCpuDemandSpec } from "../c
 import type { Dom0Spec, HostSpec } from "../core/host-spec.js";
 import { DOMID_DOM0, mibToKib } from "../core/units.js";
 import { XenStore } from "../xenstore/store.js";
-import { controlShutdownPath, memoryStaticMaxPath, memoryTargetPath, vmPath } from "../xenstore/paths.js";
+import {
+  controlShutdownPath,
+  memoryStaticMaxPath,
+  memoryTargetPath,
+  startTimePath,
+  vmPath,
+} from "../xenstore/paths.js";
 import type { DomainConfig, LifecycleAction } from "./xlcfg/domain-config.js";
 import { ToolstackError } from "./errors.js";
 import { toToolstackError } from "./xen-error-map.js";
-import { type EventSink, type DomainEventKind, NULL_EVENT_SINK } from "../contracts/domain-event.js";
+import {
+  type DomainEvent,
+  type EventSink,
+  type DomainEventKind,
+  NULL_EVENT_SINK,
+} from "../contracts/domain-event.js";
 import { GuestAgent } from "./guest-agent.js";
 import { BackendDriver } from "./devices/backend-driver.js";
 import {
@@ -34,6 +45,8 @@ import { checkWorkloadFits } from "./workload-fit.js";
 import { checkMemoryKibArg } from "./memory-arg.js";
 import { checkRealMemoryClaim, kibToByteCount } from "./real-memory.js";
 import { cpupoolForConfig, writeDomainPoolName } from "./cpupool.js";
+import { ConsoleRing } from "../core/console-ring.js";
+import { CONRING_LINE_COUNT_MAX, describeDomainEvent } from "./host-log.js";
 
 /** What the toolstack keeps about each domain besides what the hypervisor holds (libxl's view). */
 export interface DomainRecord {
@@ -92,6 +105,10 @@ export class Toolstack {
    * is made; throws to refuse (HA: a protected guest only on a host whose lease holds).
    */
   admit: (config: DomainConfig, name: string) => void = () => undefined;
+  /** The hypervisor's console ring (`xl dmesg`): boot, then one line per domain event. */
+  readonly dmesg = new ConsoleRing(CONRING_LINE_COUNT_MAX, "(XEN) ");
+  /** When the host booted, on its clock: Domain-0's uptime and the dmesg timestamps count from here. */
+  readonly bootMs: number;
 
   constructor(
     readonly spec: HostSpec,
@@ -100,6 +117,7 @@ export class Toolstack {
     readonly prng: Prng,
     options: ToolstackOptions = {},
   ) {
+    this.bootMs = clock.nowMs();
     const hypervisorOptions = options.scheduler ? { scheduler: options.scheduler } : {};
     this.hypervisor = new Hypervisor(spec, clock, prng.fork(1), hypervisorOptions);
     this.io = new SplitIo(this.hypervisor, this.store);
@@ -119,6 +137,14 @@ export class Toolstack {
     this.store.write(memoryTargetPath(0), String(mibToKib(dom0.memoryMib)));
     this.records.set(DOMID_DOM0, dom0Record(dom0Uuid, dom0));
     this.hypervisor.onDomainShutdown((domain) => this.onShutdown(domain));
+    this.log(
+      `host ${spec.hostId}: ${spec.pcpuCount} pCPUs, ${spec.memoryMib} MiB, scheduler ${this.hypervisor.schedulerName}, Dom0 ${dom0.memoryMib} MiB`,
+    );
+  }
+
+  /** A line on the hypervisor's console ring, stamped with the seconds since boot. */
+  log(message: string): void {
+    this.dmesg.append((this.clock.nowMs() - this.bootMs) / 1000, message);
   }
 
   /** `xl create`: all or nothing. On any refusal the host is left exactly as it was. */
@@ -180,6 +206,8 @@ export class Toolstack {
   private buildRecord(record: DomainRecord): void {
     const devices = devicesFor(record.domid, record.config);
     writeDomainLayout(this.store, record, record.config);
+    // libxl__domain_make writes start_time ("%lu.%02d" seconds), which `xl uptime` reads back.
+    this.store.write(startTimePath(record.uuid), (this.clock.nowMs() / 1000).toFixed(2));
     this.store.introduceDomain(record.domid);
     const frameCountMax = grantFrameCountMax(record.config);
     if (frameCountMax !== undefined) this.hypervisor.io.setGrantFrameCountMax(record.domid, frameCountMax);
@@ -224,6 +252,7 @@ export class Toolstack {
     this.io.setConfig(record.domid, config);
     record.devices.push(device);
     addDevice(this.store, device);
+    record.guest?.say(`xsim-guest: ${device.kind} ${device.devid} hot-plugged`);
     this.emit("devices", record, { attached: `${device.kind}/${device.devid}` });
   }
 
@@ -302,7 +331,38 @@ export class Toolstack {
     return record;
   }
 
-  private requestShutdown(record: DomainRecord, request: "poweroff" | "reboot"): void {
+  /**
+   * `xl suspend` (libxl_domain_suspend_only): asks the guest to suspend to RAM through
+   * control/shutdown; resolves once the hypervisor reports the domain shut down with reason suspend.
+   */
+  async suspend(ref: string): Promise<DomainRecord> {
+    const record = this.requireDomUToChange(ref);
+    if (this.hypervisor.requireDomain(record.domid).paused)
+      throw new ToolstackError(
+        "FAILED_PRECONDITION",
+        `domain ${record.name} is paused: it cannot answer a suspend request`,
+      );
+    const suspended = this.waitForShutdown(record.domid);
+    this.requestShutdown(record, "suspend");
+    await suspended;
+    return record;
+  }
+
+  /** `xl resume` (libxl_domain_resume, cancelled suspend): a suspended domain runs again. */
+  resume(ref: string): DomainRecord {
+    const record = this.requireDomUToChange(ref);
+    if (this.hypervisor.requireDomain(record.domid).shutdownReason !== ShutdownReason.Suspend)
+      throw new ToolstackError(
+        "FAILED_PRECONDITION",
+        `domain ${record.name} is not suspended (see xl suspend)`,
+      );
+    this.hypervisor.resumeDomain(record.domid);
+    record.guest?.resumedFromSuspend();
+    this.emit("resumed", record);
+    return record;
+  }
+
+  private requestShutdown(record: DomainRecord, request: "poweroff" | "reboot" | "suspend"): void {
     const domain = this.hypervisor.requireDomain(record.domid);
     if (domain.isShutdown)
       throw new ToolstackError("FAILED_PRECONDITION", `domain ${record.name} is already shut down`);
@@ -342,7 +402,9 @@ export class Toolstack {
   /** Lets the domain run; its guest boots on the first start. */
   private start(record: DomainRecord): void {
     this.hypervisor.unpauseDomain(record.domid);
+    const booting = record.guest?.isBooted === false;
     record.guest?.boot();
+    if (booting) record.guest?.say(`xsim-workload: ${record.config.xsim.workload ?? "idle"}`);
     record.guest?.resumed();
   }
 
@@ -451,6 +513,7 @@ export class Toolstack {
       throw toToolstackError(error);
     }
     record.config = { ...record.config, xsim: { ...record.config.xsim, workload } };
+    record.guest?.say(`xsim-workload: ${workload}`);
     this.emit("workload", record);
     return record;
   }
@@ -568,7 +631,7 @@ export class Toolstack {
     detail?: Record<string, string | number | boolean>,
   ): void {
     const domain = this.hypervisor.domain(record.domid);
-    this.events.domainEvent({
+    const payload: DomainEvent = {
       hostId: this.spec.hostId,
       event,
       domid: record.domid,
@@ -579,7 +642,9 @@ export class Toolstack {
       vcpus: domain?.vcpusOnline ?? 0,
       timeMs: Math.round(this.clock.nowMs()),
       ...(detail ? { detail } : {}),
-    });
+    };
+    this.log(describeDomainEvent(payload));
+    this.events.domainEvent(payload);
     this.onChange();
   }
 

@@ -22,6 +22,11 @@ export function vmPath(uuid: string): string {
   return `/vm/${uuid}`;
 }
 
+/** `/vm/UUID/start_time`: when libxl built the domain ("%lu.%02d" seconds); `xl uptime` reads it. */
+export function startTimePath(uuid: string): string {
+  return `${vmPath(uuid)}/start_time`;
+}
+
 /** `~/name`: the domain's name. */
 export function domainNamePath(domid: number): string {
   return `${domainPath(domid)}/name`;

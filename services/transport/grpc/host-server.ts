@@ -10,6 +10,7 @@ import { CpuUsageSampler } from "../../dom0/cpu-usage.js";
 import { schedServer } from "./sched-server.js";
 import { deviceListServer } from "./device-lists.js";
 import { hotplugServer } from "./hotplug-server.js";
+import { type HostFiles, miscServer } from "./misc-server.js";
 import type { HostNames } from "../../dom0/host-names.js";
 
 /** The Host gRPC service: each RPC is an xl verb handed to the toolstack. */
@@ -20,6 +21,8 @@ export function hostServer(
   /** Cluster-wide names (reserved in the state store); undefined: a host on its own. */
   names?: HostNames,
   faultInjectionAllowed = false,
+  /** Where dump-core may write (the host's confined paths); undefined: refused. */
+  files: HostFiles = undefined,
 ): HostServer {
   const reply = (record: Parameters<typeof domainInfo>[1]) => ({ domain: domainInfo(toolstack, record) });
   return {
@@ -88,5 +91,6 @@ export function hostServer(
     ...schedServer(toolstack, cpuUsage),
     ...deviceListServer(toolstack),
     ...hotplugServer(toolstack),
+    ...miscServer(toolstack, files),
   };
 }
