@@ -23,6 +23,7 @@ function info(name: string, domid: number): DomainInfo {
     configJson: "",
     workload: "idle",
     populatedPages: 0,
+    cpupool: "Pool-0",
   };
 }
 

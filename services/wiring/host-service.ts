@@ -108,6 +108,7 @@ export class HostService {
           this.cpuUsage,
           this.host.names,
           this.host.faults.allowed,
+          () => this.host.files(),
         ),
         guard,
       ),
