@@ -144,4 +144,33 @@ describe.skipIf(!withDocker)("docker pause of the broker and of a host container
     },
     TEST_TIMEOUT_MS,
   );
+
+  it(
+    "the scheduler's process crashed in its container: compose's restart policy brings it back; it lists every guest once",
+    async () => {
+      const restartsBefore = cluster.restartCount("scheduler");
+      cluster.crash("scheduler");
+      await waitUntil(async () => cluster.restartCount("scheduler") > restartsBefore, RESTART_TIMEOUT_MS);
+      let listed: string[] = [];
+      await waitUntil(async () => {
+        try {
+          const hostsUp = cluster.exec("scheduler", ["xsim", "host-list"]).split("\n");
+          if (hostsUp.filter((line) => /\bup\b/.test(line)).length < 3) return false;
+          listed = cluster
+            .exec("scheduler", ["xsim", "list"])
+            .split("\n")
+            .map((line) => line.trim().split(/\s+/)[0] ?? "")
+            .filter((name) => GUESTS.some((g) => g.name === name));
+          return listed.length >= GUESTS.length;
+        } catch {
+          return false; // not serving yet
+        }
+      }, RESTART_TIMEOUT_MS);
+      expect(listed.sort(), "every guest listed once by the restarted scheduler").toEqual(
+        GUESTS.map((g) => g.name).sort(),
+      );
+      expect(await placements(listers), "the crash moved nothing").toHaveLength(GUESTS.length);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

@@ -50,6 +50,16 @@ export interface ComposeCluster {
   host(service: string): ContainerHost;
   /** SIGKILLs a service's container (docker kill), as a power cut would. */
   kill(service: string): void;
+  /**
+   * SIGKILLs every process of a service's container but its init (`docker exec ... kill -9 -1`): the
+   * service dies as a crash would, so compose's restart policy applies (a `docker kill` would count as
+   * stopped by hand and not be restarted).
+   */
+  crash(service: string): void;
+  /** How often Docker restarted a service's container (its restart policy at work). */
+  restartCount(service: string): number;
+  /** Runs a command inside a service's container and returns its stdout. */
+  exec(service: string, command: string[]): string;
   /** Freezes every process of a service's container (docker pause: SIGSTOP through the cgroup freezer). */
   pause(service: string): void;
   unpause(service: string): void;
@@ -143,6 +153,16 @@ export async function startComposeCluster(
       return found;
     },
     kill: (service) => docker(["kill", findContainer(started, projectName, service).getId()]),
+    crash: (service) => {
+      const id = findContainer(started, projectName, service).getId();
+      spawnSync("docker", ["exec", id, "sh", "-c", "kill -9 -1"], { encoding: "utf8" });
+    },
+    restartCount: (service) => {
+      const id = findContainer(started, projectName, service).getId();
+      return Number(docker(["inspect", "--format", "{{.RestartCount}}", id]));
+    },
+    exec: (service, command) =>
+      docker(["exec", findContainer(started, projectName, service).getId(), ...command]),
     pause: (service) => docker(["pause", findContainer(started, projectName, service).getId()]),
     unpause: (service) => docker(["unpause", findContainer(started, projectName, service).getId()]),
     logs: (service) => dockerLogs(findContainer(started, projectName, service).getId()),
