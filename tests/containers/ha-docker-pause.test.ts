@@ -150,9 +150,9 @@ describe.skipIf(!withDocker)("docker pause of the broker and of a host container
     async () => {
       const restartsBefore = cluster.restartCount("scheduler");
       cluster.crash("scheduler");
-      await waitUntil(async () => cluster.restartCount("scheduler") > restartsBefore, RESTART_TIMEOUT_MS);
+      await waitUntil(() => cluster.restartCount("scheduler") > restartsBefore, RESTART_TIMEOUT_MS);
       let listed: string[] = [];
-      await waitUntil(async () => {
+      await waitUntil(() => {
         try {
           const hostsUp = cluster.exec("scheduler", ["xsim", "host-list"]).split("\n");
           if (hostsUp.filter((line) => /\bup\b/.test(line)).length < 3) return false;
