@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, type Server } from "node:net";
 import { status } from "@grpc/grpc-js";
 import { connectMigration } from "../services/transport/grpc/migration-service.js";
-import type { ReceiveControl, ReceiveStatus } from "../services/gen/xensim/v1/migration.js";
+import {
+  MigrationClient,
+  type ReceiveControl,
+  type ReceiveStatus,
+} from "../services/gen/xensim/v1/migration.js";
+import { clusterChannelCredentials } from "../services/transport/tls/grpc-credentials.js";
+import { clusterChannelOptions } from "../services/transport/tls/cluster-credentials.js";
+import { memberIdentity } from "./support/attacker.js";
+import { testPki } from "./support/test-pki.js";
 import {
   copiesOn,
   createFilledGuest,
@@ -105,7 +113,7 @@ describe("streams the destination did not agree to", () => {
   it("refuses PullStream with a wrong token (PERMISSION_DENIED), also for a migration in flight", async () => {
     const pull = (migrationId: string, pullToken: string) =>
       new Promise<void>((resolve, reject) => {
-        const call = h1.migration.pullStream({ migrationId, pullToken });
+        const call = migrationAsHost(h1.address, h3.hostId).pullStream({ migrationId, pullToken });
         call.on("data", () => undefined);
         call.on("error", reject);
         call.on("end", resolve);
@@ -156,9 +164,20 @@ describe("streams the destination did not agree to", () => {
   });
 });
 
+/**
+ * A Migration client holding another member host's credentials: PullStream and Receive are for hosts
+ * only (the operator is refused before the token is even looked at), so a forged exchange must come
+ * from a member to test the token checks. Insecure test runs use the plain client.
+ */
+function migrationAsHost(address: string, hostId: string): MigrationClient {
+  if (!testPki()) return connectMigration(address);
+  const credentials = clusterChannelCredentials(memberIdentity("host", hostId), ["host"]);
+  return new MigrationClient(address, credentials, clusterChannelOptions());
+}
+
 /** Opens Receive on `host`, sends `messages` one after the other answer, returns every status. */
 async function receiveExchange(host: TestHost, messages: ReceiveControl[]): Promise<ReceiveStatus[]> {
-  const client = connectMigration(host.address);
+  const client = migrationAsHost(host.address, h1.hostId);
   const call = client.receive();
   const replies: ReceiveStatus[] = [];
   const pending = [...messages];
