@@ -49,6 +49,9 @@ beforeAll(async () => {
     dom0MemoryMib: 256,
     extraArgs: ["--listen", `127.0.8.4:${port}`, "--advertise", peerProxy.address],
   });
+  // A host takes protected guests only once it has read the cluster's HA setting and written its
+  // lease (docs/specs/ha.md §4): wait for pa4 in the liveset before creating on it.
+  await waitForLiveset(ha.cluster, IDS);
   for (const [name, haLevel, paused] of [
     ["pap4", "restart", false],
     ["pau4", undefined, false],
