@@ -9,6 +9,8 @@ import { runXsim, type XsimRun } from "./support/xsim-cli.js";
 const HOST_MEMORY_MIB = 4096;
 /** on_crash = "destroy": the toolstack reaps the crashed domain. */
 const GONE_TIMEOUT_MS = 10_000;
+/** Until the scheduler has heard both hosts' heartbeats (1 s apart), on a loaded machine. */
+const HEARTBEATS_TIMEOUT_MS = 15_000;
 
 /** `xsim up --allow-fault-injection` (docs/specs/fault-injection.md); tests/cli.test.ts checks the default, off. */
 describe("xsim up --allow-fault-injection", () => {
@@ -31,7 +33,12 @@ describe("xsim up --allow-fault-injection", () => {
     expect(up.code, up.stderr).toBe(0);
     expect(up.stderr).toMatch(/^started host1 at \S+ \(fault injection allowed\)$/m);
     expect(up.stderr).toMatch(/^started host2 at \S+ \(fault injection allowed\)$/m);
-    const infos = JSON.parse((await xsim("info", "--json")).stdout) as Array<Record<string, unknown>>;
+    // info covers the hosts the scheduler knows: wait until both heartbeats reached it.
+    let infos: Array<Record<string, unknown>> = [];
+    await waitUntil(async () => {
+      infos = JSON.parse((await xsim("info", "--json")).stdout) as Array<Record<string, unknown>>;
+      return infos.length === 2;
+    }, HEARTBEATS_TIMEOUT_MS);
     expect(infos.map((i) => [i.host, i.fault_injection])).toEqual([
       ["host1", "allowed"],
       ["host2", "allowed"],
