@@ -116,8 +116,10 @@ guests_on_host1="$(xsim -H "$H1" list | awk 'NR > 1 && $1 != "Domain-0"' | wc -l
 echo "host1 runs no guest and takes no new ones (host-enable host1 lets it)"
 
 section "save and restore on host2"
-x -H "$H2" save web /tmp/web.xsim
-x -H "$H2" restore /tmp/web.xsim
+# Paths are the host's: a relative one lands in its state directory, the only place (with
+# --allow-dir) a host reads or writes guest images.
+x -H "$H2" save web web.xsim
+x -H "$H2" restore web.xsim
 
 section "where everything runs now"
 x list
