@@ -39,11 +39,13 @@ export interface ContainerHost {
 export interface ComposeCluster {
   readonly projectName: string;
   /**
-   * A network of the test's own, outside the cluster's: the double-run sampler and every host
-   * container are on it, each host as `observed-SERVICE`. No service uses it, and `partition` does
-   * not cut it, so the sampler still reads a host the cluster lost.
+   * Networks of the test's own, outside the cluster's, one per host: the double-run sampler is on
+   * all of them, each host only on its own, as `observed-SERVICE`. No service uses them and
+   * `partition` does not cut them, so the sampler still reads a host the cluster lost, while the
+   * hosts share no network but the cluster's (one shared network would give the peers a path
+   * around the cut: Docker's DNS resolves a host's name on every network it is on).
    */
-  readonly observerNetwork: string;
+  readonly observerNetworks: readonly string[];
   readonly hosts: readonly ContainerHost[];
   /** The scheduler service, when asked for. */
   readonly scheduler: SchedulerClient | undefined;
@@ -128,23 +130,18 @@ export async function startComposeCluster(
       environment = environment.withWaitStrategy(name, Wait.forHealthCheck());
   const started = await environment.up(["nats", ...services]);
   const hosts = HOST_SERVICES.map((service) => containerHost(started, projectName, service));
-  const observerNetwork = `${projectName}_observer`;
-  docker(["network", "create", observerNetwork]);
-  for (const host of hosts)
-    docker([
-      "network",
-      "connect",
-      "--alias",
-      `observed-${host.service}`,
-      observerNetwork,
-      host.container.getId(),
-    ]);
+  const observerNetworks = hosts.map((host) => {
+    const network = `${projectName}_observer_${host.service}`;
+    docker(["network", "create", network]);
+    docker(["network", "connect", "--alias", `observed-${host.service}`, network, host.container.getId()]);
+    return network;
+  });
   const scheduler = options.scheduler
     ? connectScheduler(publishedAddress(started, projectName, "scheduler"))
     : undefined;
   return {
     projectName,
-    observerNetwork,
+    observerNetworks,
     hosts,
     scheduler,
     host: (service) => {
@@ -192,10 +189,12 @@ export async function startComposeCluster(
       }
       scheduler?.close();
       await started.down({ timeout: 0, removeVolumes: true });
-      // A sampler a failed test left running is still on the observer network.
-      const left = docker(["ps", "-aq", "--filter", `network=${observerNetwork}`]);
-      if (left) docker(["rm", "-f", ...left.split("\n")]);
-      docker(["network", "rm", observerNetwork]);
+      // A sampler a failed test left running is still on the observer networks.
+      for (const network of observerNetworks) {
+        const left = docker(["ps", "-aq", "--filter", `network=${network}`]);
+        if (left) docker(["rm", "-f", ...left.split("\n")]);
+        docker(["network", "rm", network]);
+      }
     },
   };
 }

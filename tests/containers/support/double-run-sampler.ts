@@ -204,7 +204,7 @@ export interface ClusterSampler {
 }
 
 /**
- * Starts the sampler in a container of the xsim image on the cluster's observer network: it reads
+ * Starts the sampler in a container of the xsim image on the cluster's observer networks: it reads
  * every host's domain list over gRPC every SAMPLER_INTERVAL_MS, each host on its own loop, and
  * prints a line per read, which this process collects. Resolves once every host was read once.
  */
@@ -212,9 +212,13 @@ export async function startClusterSampler(cluster: ComposeCluster): Promise<Clus
   const name = `${cluster.projectName}_sampler_${randomBytes(3).toString("hex")}`;
   const image = process.env.XSIM_IMAGE ?? "xsim:local";
   const targets = HOST_SERVICES.map((service) => `${service}=${observedAddress(service)}`);
-  const args = ["run", "--rm", "--init", "--name", name, "--network", cluster.observerNetwork, image];
+  const [firstNetwork, ...otherNetworks] = cluster.observerNetworks;
+  if (!firstNetwork) throw new Error(`${cluster.projectName} has no observer network`);
+  const args = ["create", "--rm", "--init", "--name", name, "--network", firstNetwork, image];
   const command = ["node", SAMPLER_ENTRY, "--interval-ms", String(SAMPLER_INTERVAL_MS), ...targets];
-  const child = spawn("docker", [...args, ...command], { stdio: ["ignore", "pipe", "pipe"] });
+  docker([...args, ...command]);
+  for (const network of otherNetworks) docker(["network", "connect", network, name]);
+  const child = spawn("docker", ["start", "--attach", name], { stdio: ["ignore", "pipe", "pipe"] });
   const reads: SamplerRead[] = [];
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
