@@ -55,7 +55,15 @@ describe("xsim up supervises the scheduler", () => {
   it("restarts a scheduler killed with SIGKILL on the same address; it reconciles what changed meanwhile", async () => {
     const config = join(home, "db.cfg");
     writeFileSync(config, 'name = "db"\nkernel = "/boot/vmlinuz"\nmemory = 16\nxsim_ha = "restart"\n');
-    const created = await xsim("create", config);
+    // Right after `xsim up` two refusals are transient: the scheduler has heard no heartbeat yet
+    // ("no hosts"), or a host has not read the cluster's HA setting yet (UNAVAILABLE for a protected
+    // guest, docs/specs/ha.md §4). Retry those until the guest is taken.
+    const transient = (stderr: string) => /UNAVAILABLE|no hosts/.test(stderr);
+    let created = await xsim("create", config);
+    await waitUntil(async () => {
+      if (created.code !== 0 && transient(created.stderr)) created = await xsim("create", config);
+      return created.code === 0 || !transient(created.stderr);
+    }, BACK_DEADLINE_MS);
     expect(created.code, created.stderr).toBe(0);
     const [first] = schedulerPids(home);
     expect(first).toBeDefined();
