@@ -23,12 +23,15 @@ import {
   expectOnlyCopyOn,
   hostAt,
   setWorkload,
-  sleepMs,
   startMigration,
   startTestCluster,
   type TestCluster,
   type TestHost,
+  waitUntil,
 } from "./support/migration-cluster.js";
+
+/** A guest's workload changes its memory: seconds on a loaded machine, never a fixed sleep. */
+const WORKLOAD_WRITES_TIMEOUT_MS = 15_000;
 
 let cluster: TestCluster;
 let a: TestHost;
@@ -65,7 +68,8 @@ afterAll(async () => {
 describe("live migration between host processes", () => {
   it("moves a 128 MiB guest with a writable working set; memory as it was when it stopped writing", async () => {
     const filled = await createFilledGuest(a, "web", 128, "wws:hot=16M,rate=20000");
-    await sleepMs(300);
+    // Until the working set wrote (a loaded machine may starve the host's ticks for a while).
+    await waitUntil(async () => (await checksumOf(a, "web")) !== filled, WORKLOAD_WRITES_TIMEOUT_MS);
     await setWorkload(a, "web", "idle");
     const checksum = await checksumOf(a, "web");
     expect(checksum, "the working set wrote to the filled memory").not.toBe(filled);
@@ -87,8 +91,8 @@ describe("live migration between host processes", () => {
     expect(moved?.workload).toMatch(/^wws:/);
     await expectOnlyCopyOn(cluster.hosts, b, "busy");
     const first = await checksumOf(b, "busy");
-    await sleepMs(100);
-    expect(await checksumOf(b, "busy"), "the workload runs on at the destination").not.toBe(first);
+    // The workload runs on at the destination: its memory changes (polled, not after a fixed sleep).
+    await waitUntil(async () => (await checksumOf(b, "busy")) !== first, WORKLOAD_WRITES_TIMEOUT_MS);
   });
 
   it("migrates non-live in one round (pause, copy, resume), memory preserved", async () => {
