@@ -25,7 +25,8 @@ export function buildProgram(io: CliIo): Command {
     .option("--pki <dir>", "the cluster's PKI directory (default: $XSIM_PKI, or the one `xsim up` made)")
     .option("--insecure", "no TLS, no authentication (a cluster started with --insecure; debugging only)")
     .hook("preAction", (_program, command) => {
-      if (command.name() === "up") return;
+      // `up` makes the credentials; `sim` opens no channel (its cluster is in this process).
+      if (command.name() === "up" || command.name() === "sim") return;
       applyCliSecurity(program.opts<{ pki?: string; insecure?: boolean }>(), (line) => io.err(line));
     })
     .exitOverride()

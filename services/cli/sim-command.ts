@@ -3,10 +3,10 @@ import type { Command } from "commander";
 import type { CliIo } from "./domain-commands.js";
 import { formatClusterList } from "./format.js";
 import { formatMigrationStats } from "./migration-format.js";
-import { parseScenario, type Scenario, type ScenarioStep } from "../sim/scenario.js";
-import { BROKER_ID } from "../sim/network.js";
+import { parseScenario, type Scenario, type ScenarioOp, type ScenarioStep } from "../sim/scenario.js";
 import { SimCluster } from "../sim/cluster.js";
 import { SimUser } from "../sim/sim-user.js";
+import type { DomainEvent } from "../contracts/domain-event.js";
 
 /** One line of `xsim sim`'s output: what happened, when, in simulated time. */
 export interface SimRecord {
@@ -19,13 +19,19 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** A domain event as one line, its details (`oldName`, `to`: where it went, "fenced" included) after it. */
+function formatDomainEvent(e: DomainEvent): string {
+  const details = Object.entries(e.detail ?? {}).map(([key, value]) => ` ${key}=${String(value)}`);
+  return `domain ${e.event}: ${e.name} (domid ${e.domid})${details.join("")}`;
+}
+
 /** Runs one scenario in the one-process cluster; returns what the real CLI and services would print. */
 export async function runScenario(scenario: Scenario): Promise<SimRecord[]> {
   const cluster = await SimCluster.start({ seed: scenario.seed, hosts: scenario.hosts });
   const records: SimRecord[] = [];
   const emit = (source: string, text: string) => records.push({ atMs: cluster.clock.nowMs(), source, text });
   cluster.logListeners.push((line) => emit(line.source, line.text));
-  cluster.domainEventListeners.push((e) => emit(e.hostId, `domain ${e.event}: ${e.name} (domid ${e.domid})`));
+  cluster.domainEventListeners.push((e) => emit(e.hostId, formatDomainEvent(e)));
   const user = new SimUser(cluster);
   const pending: Array<Promise<unknown>> = [];
   for (const step of scenario.steps) {
@@ -62,12 +68,14 @@ function runStep(
       );
     }
     case "migrate":
-      return user.migrate(op.domain, op.hostId ?? "").then(
-        (last) => {
-          if (last.stats) emit("xsim", formatMigrationStats(last.stats));
-        },
-        told(`migrate ${op.domain}`),
-      );
+      return user
+        .migrate(op.domain, op.hostId ?? "", undefined, { bandwidth: op.bandwidth, policy: op.policy })
+        .then(
+          (last) => {
+            if (last.stats) emit("xsim", formatMigrationStats(last.stats));
+          },
+          told(`migrate ${op.domain}`),
+        );
     case "evacuate":
       return user
         .evacuate(op.hostId, (e) =>
@@ -79,22 +87,10 @@ function runStep(
         );
     case "destroy":
     case "pause":
-    case "unpause": {
-      const host = [...cluster.hosts.values()].find(
-        (h) =>
-          h.process.state === "running" &&
-          h.toolstack.records.size > 0 &&
-          [...h.toolstack.records.values()].some((r) => r.name === op.domain),
-      );
-      if (!host) return void emit("xsim", `${op.kind} ${op.domain}: no such domain`);
-      if (op.kind === "destroy")
-        return user
-          .destroy(host.hostId, op.domain)
-          .then(() => emit("xsim", `destroyed ${op.domain}`), told(`destroy ${op.domain}`));
-      if (op.kind === "pause") host.toolstack.pause(op.domain);
-      else host.toolstack.unpause(op.domain);
-      return void emit("xsim", `${op.kind}d ${op.domain} on ${host.hostId}`);
-    }
+    case "unpause":
+    case "checksum":
+    case "workload":
+      return domainStep(cluster, user, op, emit);
     case "list":
       return user.list().then((rows) => emit("xsim", formatClusterList(rows)), told("list"));
     case "kill":
@@ -104,10 +100,10 @@ function runStep(
     case "stall":
       return void cluster.stall(op.processId, op.durationMs);
     case "partition":
-      cluster.network.partition(op.hostIds, op.fromBroker ? [BROKER_ID] : undefined);
+      cluster.network.partition(op.hostIds, op.from);
       return void emit(
         "network",
-        `partition ${op.hostIds.join(" ")}${op.fromBroker ? " from the broker" : ""}`,
+        `partition ${op.hostIds.join(" ")} from ${op.from?.join(" ") ?? "the rest"}`,
       );
     case "heal":
       cluster.network.heal();
@@ -128,6 +124,45 @@ function runStep(
       return user.haDisable().then(() => emit("xsim", "ha-disable: disabled"), told("ha-disable"));
     case "end":
       return undefined;
+  }
+}
+
+type DomainOp = Extract<ScenarioOp, { kind: "destroy" | "pause" | "unpause" | "checksum" | "workload" }>;
+
+/** A verb on one domain, sent to the host that runs it (as the CLI's `hostClientFor` finds it). */
+function domainStep(
+  cluster: SimCluster,
+  user: SimUser,
+  op: DomainOp,
+  emit: (source: string, text: string) => void,
+): Promise<unknown> | undefined {
+  const told = (error: unknown) => emit("xsim", `${op.kind} ${op.domain}: ${describe(error)}`);
+  const host = user.hostOf(op.domain);
+  if (!host) return void emit("xsim", `${op.kind} ${op.domain}: no such domain`);
+  const hostId = host.hostId;
+  switch (op.kind) {
+    case "destroy":
+      return user.destroy(hostId, op.domain).then(() => emit("xsim", `destroyed ${op.domain}`), told);
+    case "checksum":
+      return user
+        .checksum(hostId, op.domain)
+        .then(
+          (r) =>
+            emit(
+              "xsim",
+              `checksum ${op.domain} on ${hostId}: ${r.checksum}  ${r.pageCount} pages, ${r.populatedPageCount} populated`,
+            ),
+          told,
+        );
+    case "workload":
+      return user
+        .setWorkload(hostId, op.domain, op.workload)
+        .then(() => emit("xsim", `workload ${op.domain} on ${hostId}: ${op.workload}`), told);
+    case "pause":
+    case "unpause":
+      if (op.kind === "pause") host.toolstack.pause(op.domain);
+      else host.toolstack.unpause(op.domain);
+      return void emit("xsim", `${op.kind}d ${op.domain} on ${hostId}`);
   }
 }
 

@@ -248,7 +248,8 @@ export class SimCluster {
       onDomainEvent: (event) => {
         for (const listener of this.domainEventListeners) listener(event);
       },
-      log: (line) => this.note(spec.hostId, line),
+      // The Host prefixes its lines with its id for a shared log; here the source says it already.
+      log: (line) => this.note(spec.hostId, line.replace(`${spec.hostId}: `, "")),
     });
     this.hosts.set(spec.hostId, host);
     this.links.attach(host.address, host.host);

@@ -1,15 +1,21 @@
 import { dirname, resolve } from "node:path";
 import type { SimHostSpec } from "./cluster.js";
+import { parseWorkloadSpec } from "../core/workload/spec-parse.js";
+import { parseBandwidth } from "../dom0/precopy/parse-bandwidth.js";
+import { createPolicy } from "../dom0/precopy/create-policy.js";
 
 /** What one timed line of a scenario does (docs/sim.md). */
 export type ScenarioOp =
   | { kind: "create"; domain: string; hostId: string | undefined }
   | { kind: "destroy"; domain: string }
   | { kind: "pause" | "unpause"; domain: string }
-  | { kind: "migrate"; domain: string; hostId: string | undefined }
+  | { kind: "migrate"; domain: string; hostId: string | undefined; bandwidth: string; policy: string }
+  | { kind: "workload"; domain: string; workload: string }
+  | { kind: "checksum"; domain: string }
   | { kind: "evacuate" | "kill" | "restart"; hostId: string }
   | { kind: "stall"; processId: string; durationMs: number }
-  | { kind: "partition"; hostIds: string[]; fromBroker: boolean }
+  /** `from`: the processes the group is cut from (default: everyone outside it, the broker included). */
+  | { kind: "partition"; hostIds: string[]; from: string[] | undefined }
   | { kind: "heal" | "list" | "end" }
   | { kind: "broker" | "scheduler"; up: boolean }
   | { kind: "ha-enable"; timeoutMs: number }
@@ -107,6 +113,50 @@ function parseDomain(words: string[], where: string, baseDir: string, read: Read
   return { name, cfgText: `${lines.join("\n")}\n`, fileName: `${name}.cfg` };
 }
 
+/** Runs `check` on a user's value; its error becomes `where: what "value": message`. */
+function checked(value: string, what: string, where: string, check: (value: string) => unknown): string {
+  try {
+    check(value);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ScenarioError(`${where}: ${what} "${value}": ${message}`);
+  }
+  return value;
+}
+
+/** `migrate NAME [HOST] [bandwidth=LIMIT] [policy=NAME]`, as `xsim migrate --bandwidth --policy`. */
+function parseMigrate(words: string[], where: string): ScenarioOp {
+  const [domain, ...rest] = words;
+  if (!domain) throw new ScenarioError(`${where}: migrate needs a domain`);
+  const hosts = rest.filter((w) => !w.includes("="));
+  if (hosts.length > 1)
+    throw new ScenarioError(`${where}: migrate takes one destination, got ${hosts.join(" ")}`);
+  const values = keyValues(
+    rest.filter((w) => w.includes("=")),
+    where,
+  );
+  for (const key of values.keys())
+    if (key !== "bandwidth" && key !== "policy")
+      throw new ScenarioError(`${where}: migrate knows bandwidth= and policy=, not ${key}=`);
+  return {
+    kind: "migrate",
+    domain,
+    hostId: hosts[0],
+    bandwidth: checked(values.get("bandwidth") ?? "", "bandwidth", where, (b) => b && parseBandwidth(b)),
+    policy: checked(values.get("policy") ?? "", "policy", where, (p) => p && createPolicy(p, {})),
+  };
+}
+
+/** `partition A B... [from C D...]` (`from broker`: cut from the broker only). */
+function parsePartition(words: string[], where: string): ScenarioOp {
+  const fromIndex = words.indexOf("from");
+  const hostIds = fromIndex < 0 ? words : words.slice(0, fromIndex);
+  const from = fromIndex < 0 ? undefined : words.slice(fromIndex + 1);
+  if (hostIds.length === 0) throw new ScenarioError(`${where}: partition needs hosts`);
+  if (from?.length === 0) throw new ScenarioError(`${where}: partition ... from needs processes`);
+  return { kind: "partition", hostIds, from };
+}
+
 function parseOp(words: string[], where: string): ScenarioOp {
   const [verb, a, b, c] = words;
   const need = (value: string | undefined, what: string) => {
@@ -123,9 +173,16 @@ function parseOp(words: string[], where: string): ScenarioOp {
     case "destroy":
     case "pause":
     case "unpause":
+    case "checksum":
       return { kind: verb, domain: need(a, "a domain") };
+    case "workload":
+      return {
+        kind: verb,
+        domain: need(a, "a domain"),
+        workload: checked(need(b, "a workload"), "workload", where, parseWorkloadSpec),
+      };
     case "migrate":
-      return { kind: "migrate", domain: need(a, "a domain"), hostId: b };
+      return parseMigrate(words.slice(1), where);
     case "evacuate":
     case "kill":
     case "restart":
@@ -136,12 +193,8 @@ function parseOp(words: string[], where: string): ScenarioOp {
         processId: need(a, "a host or scheduler"),
         durationMs: parseDurationMs(need(b, "a duration"), where),
       };
-    case "partition": {
-      const fromBroker = words.slice(-2).join(" ") === "from broker";
-      const hostIds = words.slice(1, fromBroker ? -2 : undefined);
-      if (hostIds.length === 0) throw new ScenarioError(`${where}: partition needs hosts`);
-      return { kind: "partition", hostIds, fromBroker };
-    }
+    case "partition":
+      return parsePartition(words.slice(1), where);
     case "heal":
     case "list":
     case "end":
@@ -157,6 +210,27 @@ function parseOp(words: string[], where: string): ScenarioOp {
     default:
       throw new ScenarioError(`${where}: unknown operation "${verb ?? ""}"`);
   }
+}
+
+/** The processes a scenario may name beside its hosts (the scheduler, the broker). */
+const OTHER_PROCESS_IDS = ["scheduler", "broker"];
+
+/** A step names only declared domains (to create) and hosts, so that a typo is an error, not a no-op. */
+function checkNames(scenario: Scenario, step: ScenarioStep, where: string): void {
+  const op = step.op;
+  const hostIds = new Set(scenario.hosts.map((h) => h.hostId));
+  const processIds = new Set([...hostIds, ...OTHER_PROCESS_IDS]);
+  if (op.kind === "create" && !scenario.domains.has(op.domain))
+    throw new ScenarioError(`${where}: no domain "${op.domain}" is declared`);
+  const named: Array<[string | undefined, ReadonlySet<string>]> = [];
+  if (op.kind === "create" || op.kind === "migrate") named.push([op.hostId, hostIds]);
+  if (op.kind === "evacuate" || op.kind === "kill" || op.kind === "restart") named.push([op.hostId, hostIds]);
+  if (op.kind === "stall") named.push([op.processId, processIds]);
+  if (op.kind === "partition")
+    for (const id of [...op.hostIds, ...(op.from ?? [])]) named.push([id, processIds]);
+  for (const [id, known] of named)
+    if (id !== undefined && !known.has(id))
+      throw new ScenarioError(`${where}: no host or process "${id}" (declared: ${[...known].join(", ")})`);
 }
 
 /** Parses a scenario file; every error names file:line. */
@@ -180,14 +254,6 @@ export function parseScenario(text: string, fileName: string, read: ReadText): S
   }
   if (scenario.hosts.length === 0) throw new ScenarioError(`${fileName}: no hosts`);
   scenario.steps.sort((x, y) => x.atMs - y.atMs || x.line - y.line);
-  for (const step of scenario.steps) {
-    const op = step.op;
-    if (
-      (op.kind === "create" || op.kind === "destroy") &&
-      !scenario.domains.has(op.domain) &&
-      op.kind === "create"
-    )
-      throw new ScenarioError(`${fileName}:${step.line}: no domain "${op.domain}" is declared`);
-  }
+  for (const step of scenario.steps) checkNames(scenario, step, `${fileName}:${step.line}`);
   return scenario;
 }

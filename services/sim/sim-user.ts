@@ -1,5 +1,5 @@
 import { ToolstackError } from "../dom0/errors.js";
-import type { DomainInfo } from "../gen/xensim/v1/host.js";
+import type { ChecksumReply, DomainInfo } from "../gen/xensim/v1/host.js";
 import type { MigrateEvent } from "../gen/xensim/v1/migration.js";
 import type { OperationEvent } from "../gen/xensim/v1/scheduler.js";
 import type { Scheduler } from "../scheduler/scheduler.js";
@@ -10,6 +10,7 @@ import { disableHaOn, enableHaOn } from "../scheduler/ha-admin.js";
 import type { HaState } from "../gen/xensim/v1/ha.js";
 import type { SchedulerProcess } from "../scheduler/scheduler-process.js";
 import { CLI_ID, SCHEDULER_ID, type SimCluster } from "./cluster.js";
+import type { SimHost } from "./sim-host.js";
 
 /** Deadline of the CLI's unary calls (the scheduler's own calls to hosts take up to 5 s each). */
 export const CLI_CALL_DEADLINE_MS = 30_000;
@@ -77,15 +78,19 @@ export class SimUser {
     });
   }
 
+  /** A call from the CLI to one host (`xsim -H host VERB`), over the simulated network. */
+  private toHost<T>(hostId: string, what: string, work: (host: SimHost) => Promise<T> | T): Promise<T> {
+    const host = this.cluster.host(hostId);
+    return simCall(this.cluster.network, CLI_ID, hostId, () => work(host), {
+      what,
+      deadlineMs: CLI_CALL_DEADLINE_MS,
+    });
+  }
+
   /** `xsim -H host create FILE`: straight to one host. */
   createOn(hostId: string, configText: string, configFileName: string, overrides: string[] = []) {
-    const host = this.cluster.host(hostId);
-    return simCall(
-      this.cluster.network,
-      CLI_ID,
-      hostId,
-      () => host.create({ configText, configFileName, overrides, paused: false }),
-      { what: "Create", deadlineMs: CLI_CALL_DEADLINE_MS },
+    return this.toHost(hostId, "Create", (host) =>
+      host.create({ configText, configFileName, overrides, paused: false }),
     );
   }
 
@@ -102,14 +107,25 @@ export class SimUser {
     );
   }
 
-  /** `xsim migrate NAME [HOST]`. */
-  migrate(name: string, destinationHostId = "", onEvent: (event: MigrateEvent) => void = () => undefined) {
+  /** `xsim migrate NAME [HOST] [--bandwidth LIMIT] [--policy NAME]`. */
+  migrate(
+    name: string,
+    destinationHostId = "",
+    onEvent: (event: MigrateEvent) => void = () => undefined,
+    options: { bandwidth?: string; policy?: string } = {},
+  ) {
     return this.toScheduler(
       "Migrate",
       (scheduler) =>
         clusterMigrate(
           scheduler,
-          { domain: name, destinationHostId, policy: "", live: true, bandwidth: "" },
+          {
+            domain: name,
+            destinationHostId,
+            policy: options.policy ?? "",
+            live: true,
+            bandwidth: options.bandwidth ?? "",
+          },
           (event) => this.cluster.network.send(SCHEDULER_ID, CLI_ID, () => onEvent(event), true),
         ),
       false,
@@ -128,12 +144,38 @@ export class SimUser {
     );
   }
 
+  /** The running host that holds a domain of this name (as the CLI's `hostClientFor` finds it). */
+  hostOf(name: string): SimHost | undefined {
+    return [...this.cluster.hosts.values()].find(
+      (h) => h.process.state === "running" && [...h.toolstack.records.values()].some((r) => r.name === name),
+    );
+  }
+
+  /** `xsim checksum NAME`: the xxh64 of the guest's whole memory, on the host that runs it. */
+  checksum(hostId: string, name: string): Promise<ChecksumReply> {
+    return this.toHost(hostId, "MemoryChecksum", (host) => {
+      host.host.guard();
+      const record = host.toolstack.requireDomain(name);
+      const memory = host.toolstack.domainOf(record).memory;
+      return {
+        domid: record.domid,
+        checksum: memory.checksum(),
+        pageCount: memory.pageCount,
+        populatedPageCount: memory.populatedPageCount(),
+      };
+    });
+  }
+
+  /** `xsim workload NAME SPEC`. */
+  setWorkload(hostId: string, name: string, workload: string): Promise<void> {
+    return this.toHost(hostId, "SetWorkload", (host) => {
+      host.host.guard();
+      host.toolstack.setWorkload(name, workload);
+    });
+  }
+
   /** `xsim -H host destroy NAME`. */
   destroy(hostId: string, name: string): Promise<void> {
-    const host = this.cluster.host(hostId);
-    return simCall(this.cluster.network, CLI_ID, hostId, () => host.destroy(name), {
-      what: "Destroy",
-      deadlineMs: CLI_CALL_DEADLINE_MS,
-    });
+    return this.toHost(hostId, "Destroy", (host) => host.destroy(name));
   }
 }

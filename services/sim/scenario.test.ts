@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { parseScenario } from "./scenario.js";
+
+const HEAD = "host h1\nhost h2\ndomain web memory=64\n";
+
+function parse(lines: string) {
+  return parseScenario(`${HEAD}${lines}`, "x.sim", () => "");
+}
+
+describe("parseScenario: the operations of docs/sim.md", () => {
+  it("reads migrate's destination and xsim migrate's --bandwidth and --policy", () => {
+    const [step] = parse("at 2s migrate web h2 bandwidth=100Mbit/s policy=qemu\n").steps;
+    expect(step?.op).toEqual({
+      kind: "migrate",
+      domain: "web",
+      hostId: "h2",
+      bandwidth: "100Mbit/s",
+      policy: "qemu",
+    });
+    expect(parse("at 2s migrate web\n").steps[0]?.op).toEqual({
+      kind: "migrate",
+      domain: "web",
+      hostId: undefined,
+      bandwidth: "",
+      policy: "",
+    });
+  });
+
+  it("reads workload, checksum and a partition from named processes", () => {
+    const ops = parse(
+      "at 1s workload web wws:hot=8M,rate=20000\nat 2s checksum web\nat 3s partition h1 from h2 broker\nat 4s partition h2 from broker\nat 5s partition h1\n",
+    ).steps.map((s) => s.op);
+    expect(ops).toEqual([
+      { kind: "workload", domain: "web", workload: "wws:hot=8M,rate=20000" },
+      { kind: "checksum", domain: "web" },
+      { kind: "partition", hostIds: ["h1"], from: ["h2", "broker"] },
+      { kind: "partition", hostIds: ["h2"], from: ["broker"] },
+      { kind: "partition", hostIds: ["h1"], from: undefined },
+    ]);
+  });
+
+  it.each([
+    ["at 1s migrate web h2 bandwidth=fast", /x\.sim:4: bandwidth "fast": invalid bandwidth/],
+    ["at 1s migrate web h2 policy=magic", /x\.sim:4: policy "magic": unknown pre-copy policy/],
+    ["at 1s migrate web h2 speed=1G", /x\.sim:4: migrate knows bandwidth= and policy=, not speed=/],
+    ["at 1s migrate web h1 h2", /x\.sim:4: migrate takes one destination, got h1 h2/],
+    ["at 1s migrate web h9", /x\.sim:4: no host or process "h9"/],
+    ["at 1s workload web", /x\.sim:4: workload needs a workload/],
+    ["at 1s workload web spin:rate=3", /x\.sim:4: workload "spin:rate=3": /],
+    ["at 1s checksum", /x\.sim:4: checksum needs a domain/],
+    ["at 1s partition h1 from", /x\.sim:4: partition \.\.\. from needs processes/],
+    ["at 1s partition from h2", /x\.sim:4: partition needs hosts/],
+    [
+      "at 1s partition h1 from h3",
+      /x\.sim:4: no host or process "h3" \(declared: h1, h2, scheduler, broker\)/,
+    ],
+    ["at 1s kill h3", /x\.sim:4: no host or process "h3"/],
+    ["at 1s stall h5 2s", /x\.sim:4: no host or process "h5"/],
+    ["at 1s create db", /x\.sim:4: no domain "db" is declared/],
+  ])("%s: a clear error naming file:line (line 4, after the 3 lines of HEAD)", (line, error) => {
+    expect(() => parse(`${line}\n`)).toThrow(error);
+  });
+});

@@ -1,0 +1,222 @@
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../services/cli/main.js";
+
+/**
+ * The integration scenarios of issue 10 in one process: each file runs through `xsim sim` itself
+ * (runCli, as bin/xsim.js runs it), twice, and must print the same bytes both times.
+ */
+
+const SCENARIO_TIMEOUT_MS = 120_000;
+
+interface Line {
+  atMs: number;
+  source: string;
+  text: string;
+}
+
+async function xsimSim(file: string): Promise<string> {
+  let out = "";
+  let err = "";
+  const code = await runCli(["sim", file], { out: (s) => (out += `${s}\n`), err: (s) => (err += `${s}\n`) });
+  expect(err, "xsim sim writes nothing to stderr").toBe("");
+  expect(code).toBe(0);
+  return out;
+}
+
+/** Runs a scenario twice: the output, checked byte-identical, and its records. */
+async function runTwice(file: string): Promise<{ output: string; lines: Line[] }> {
+  const output = await xsimSim(file);
+  expect(await xsimSim(file), "same seed and scenario, same bytes").toBe(output);
+  return { output, lines: parse(output) };
+}
+
+/** `[   1.000] source: text` records, continuation lines folded into their record. */
+function parse(output: string): Line[] {
+  const lines: Line[] = [];
+  for (const raw of output.trimEnd().split("\n")) {
+    const match = /^\[\s*(\d+\.\d{3})\] ([^:]+): (.*)$/.exec(raw);
+    if (match) lines.push({ atMs: Math.round(Number(match[1]) * 1000), source: match[2]!, text: match[3]! });
+    else lines[lines.length - 1]!.text += `\n${raw.trim()}`;
+  }
+  return lines;
+}
+
+function indexOf(lines: Line[], source: string, pattern: RegExp): number {
+  const index = lines.findIndex((l) => l.source === source && pattern.test(l.text));
+  expect(index, `${source}: ${String(pattern)}`).toBeGreaterThanOrEqual(0);
+  return index;
+}
+
+function count(lines: Line[], pattern: RegExp): number {
+  return lines.filter((l) => pattern.test(`${l.source}: ${l.text}`)).length;
+}
+
+/** The rows of the last `xsim list` at or before `atMs`: name -> "host domid". */
+function listAt(lines: Line[], atMs: number): Map<string, string> {
+  const list = lines.filter((l) => l.source === "xsim" && l.text.startsWith("Name") && l.atMs <= atMs).at(-1);
+  expect(list, `a list at ${atMs} ms`).toBeDefined();
+  const rows = new Map<string, string>();
+  for (const row of list!.text.split("\n").slice(1)) {
+    const words = row.split(/\s+/);
+    const [name, domid] = words;
+    expect(rows.has(name!), `${name} listed once`).toBe(false);
+    rows.set(name!, `${words.at(-1)} ${domid}`);
+  }
+  return rows;
+}
+
+/** `checksum NAME on HOST: HEX ...` lines: [host, hex] in order. */
+function checksums(lines: Line[], name: string): Array<[string, string]> {
+  return lines
+    .map((l) => new RegExp(`^checksum ${name} on (\\S+): ([0-9a-f]{16}) `).exec(l.text))
+    .filter((m) => m !== null)
+    .map((m) => [m[1]!, m[2]!]);
+}
+
+function number(text: string, pattern: RegExp): number {
+  const match = pattern.exec(text);
+  expect(match, String(pattern)).not.toBeNull();
+  return Number(match![1]);
+}
+
+describe("tests/sim/migration.sim: a live migration through the full handshake", () => {
+  it(
+    "prints rounds, pages and a downtime measured on the simulated clock; memory equal at the destination",
+    async () => {
+      const { lines } = await runTwice("tests/sim/migration.sim");
+      // The handshake, in order: the destination's NAME--incoming, the source's NAME--migratedaway,
+      // then the destination renames and runs it.
+      const incoming = indexOf(lines, "h2", /^domain created: web--incoming /);
+      const away = indexOf(lines, "h1", /^domain renamed: web--migratedaway /);
+      const renamed = indexOf(lines, "h2", /^domain renamed: web \(domid \d+\) oldName=web--incoming/);
+      const migratedIn = indexOf(lines, "h2", /^domain migrated-in: web /);
+      expect(incoming).toBeLessThan(away);
+      expect(away).toBeLessThan(renamed);
+      expect(renamed).toBeLessThan(migratedIn);
+
+      const started = lines[indexOf(lines, "scheduler", /^migrate web .*: h1 -> h2$/)]!;
+      const stats = lines[indexOf(lines, "xsim", /^Migration .*: web h1 -> h2/)]!;
+      expect(stats.text).toMatch(/status: completed/);
+      expect(stats.text).toMatch(/bandwidth limit: fixed 200Mbit\/s/);
+      const totalMs = number(stats.text, /total time: ([\d.]+) ms/);
+      const setupMs = number(stats.text, /setup: ([\d.]+) ms/);
+      const downtimeMs = number(stats.text, / {2}downtime: ([\d.]+) ms/);
+      // Measured on the simulated clock: the figure is the time between the two stamps.
+      expect(Math.abs(totalMs - (stats.atMs - started.atMs))).toBeLessThan(1);
+      const rounds = [
+        ...stats.text.matchAll(/^\s*(\d+)\s+(live|stop-and-copy)\s+(\d+)\s+(\d+)\s+([\d.]+) ms/gm),
+      ];
+      // A busy working set: several live rounds before the stop-and-copy.
+      expect(rounds.length).toBeGreaterThanOrEqual(3);
+      expect(rounds.at(-1)![2]).toBe("stop-and-copy");
+      expect(rounds.slice(0, -1).every((r) => r[2] === "live")).toBe(true);
+      expect(Number(rounds[0]![3]), "round 1 sends every page of 64 MiB").toBe(16384);
+      expect(Number(rounds[0]![4]), "the working set dirtied pages meanwhile").toBeGreaterThan(0);
+      const roundsMs = rounds.reduce((sum, r) => sum + Number(r[5]), 0);
+      expect(Math.abs(roundsMs - (totalMs - setupMs))).toBeLessThan(0.1 * rounds.length);
+      expect(downtimeMs, "the guest was paused for the last round").toBeGreaterThan(0);
+      expect(Math.abs(downtimeMs - Number(rounds.at(-1)![5]))).toBeLessThan(0.1);
+      const pagesSent = rounds.reduce((sum, r) => sum + Number(r[3]), 0);
+      expect(stats.text).toContain(`normal pages: ${pagesSent} `);
+      expect(stats.text).toContain(`pages verified at destination: ${pagesSent}`);
+
+      // Stopped writing, the guest moves back; its memory at the destination is what it was.
+      const sums = checksums(lines, "web");
+      expect(sums.map(([host]) => host)).toEqual(["h2", "h1"]);
+      expect(sums[1]![1]).toBe(sums[0]![1]);
+      expect([...listAt(lines, Infinity)]).toEqual([["web", "h1 2"]]);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+});
+
+describe("tests/sim/evacuate.sim: host-evacuate of a host with several guests", () => {
+  it(
+    "moves each guest once, leaves none behind, and keeps an idle guest's memory",
+    async () => {
+      const { lines } = await runTwice("tests/sim/evacuate.sim");
+      indexOf(lines, "xsim", /^host-evacuate h1: done$/);
+      const names = ["a", "b", "c", "d", "e"];
+      for (const name of names) {
+        expect(count(lines, new RegExp(`^h1: domain migrated-out: ${name} `)), name).toBe(1);
+        expect(count(lines, new RegExp(`^xsim: migrate ${name} completed`)), name).toBe(1);
+      }
+      const listed = listAt(lines, Infinity);
+      expect([...listed.keys()].sort()).toEqual(names);
+      for (const [name, where] of listed) expect(where, name).not.toMatch(/^h1 /);
+      const sums = checksums(lines, "b");
+      expect(sums[0]![0]).toBe("h1");
+      expect(sums[1]![0]).not.toBe("h1");
+      expect(sums[1]![1]).toBe(sums[0]![1]);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+});
+
+describe("tests/sim/fencing.sim: fencing under a partition, HA on", () => {
+  it(
+    "a host cut from the broker keeps its guests; one cut from its peers fences, then its guest restarts once",
+    async () => {
+      const { lines } = await runTwice("tests/sim/fencing.sim");
+      const cutFromBroker = indexOf(lines, "network", /^partition h2 from broker$/);
+      const firstHeal = indexOf(lines, "network", /^healed$/);
+      const brokerPhase = lines.slice(cutFromBroker, firstHeal + 1).map((l) => `${l.source}: ${l.text}`);
+      expect(brokerPhase.filter((l) => /fencing|holding|revoked|HA: restarted/.test(l))).toEqual([]);
+
+      const cutFromPeers = indexOf(lines, "network", /^partition h1 from h2 h3$/);
+      expect(cutFromPeers).toBeGreaterThan(firstHeal);
+      const fence = indexOf(
+        lines,
+        "h1",
+        /^HA: fencing \(lease lapsed .* outside the majority\): destroyed db$/,
+      );
+      const fenceEvent = indexOf(lines, "h1", /^domain migrated-out: db \(domid 1\) to=fenced$/);
+      const revoked = indexOf(lines, "scheduler", /^HA: revoked the lease of h1 /);
+      const restarted = indexOf(lines, "scheduler", /^HA: restarted db \(restart\) on h[23]$/);
+      const target = /on (h[23])$/.exec(lines[restarted]!.text)![1]!;
+      const created = indexOf(lines, target, /^domain created: db /);
+      expect(cutFromPeers).toBeLessThan(fenceEvent);
+      expect(fenceEvent).toBeLessThan(fence);
+      expect(fence, "fenced before the scheduler revoked").toBeLessThan(revoked);
+      expect(revoked, "revoked before the restart").toBeLessThan(created);
+      expect(lines[created]!.atMs).toBeGreaterThan(lines[fence]!.atMs);
+      expect(count(lines, /^scheduler: HA: restarted /), "one restart in all").toBe(1);
+      expect(count(lines, /: domain created: db /), "db created twice: by the user, by HA").toBe(2);
+
+      const final = listAt(lines, Infinity);
+      expect(final.get("db")).toBe(`${target} 1`);
+      expect(final.get("web"), "unprotected: never fenced").toBe("h1 2");
+      expect(final.get("app"), "the same app, never restarted").toBe("h2 1");
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+});
+
+describe("tests/sim/broker-outage.sim: the broker down for 4 x T, HA on", () => {
+  it(
+    "restarts nothing, fences nothing, loses nothing",
+    async () => {
+      const { lines } = await runTwice("tests/sim/broker-outage.sim");
+      const down = indexOf(lines, "broker", /^down$/);
+      const up = indexOf(lines, "broker", /^up$/);
+      expect(lines[up]!.atMs - lines[down]!.atMs).toBe(20_000);
+      expect(
+        count(lines, /fencing|holding|revoked|HA: restarted|HA: lost|domain destroyed|migrated-out/),
+      ).toBe(0);
+      indexOf(lines, "scheduler", /^HA: statefile unreachable, nothing decided/);
+      indexOf(lines, "scheduler", /^HA: statefile reachable again; observing leases afresh$/);
+      // The CLI still reached the host during the outage.
+      const during = lines[indexOf(lines, "xsim", /^checksum cache on h2: /)]!;
+      expect(during.atMs).toBeGreaterThan(lines[down]!.atMs);
+      expect(during.atMs).toBeLessThan(lines[up]!.atMs);
+      expect(listAt(lines, Infinity)).toEqual(
+        new Map([
+          ["db", "h1 1"],
+          ["cache", "h2 1"],
+          ["web", "h3 1"],
+        ]),
+      );
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+});
