@@ -60,6 +60,14 @@ hosts_up() {
   [ "$(xsim host-list 2>/dev/null | grep -cE '^host[0-9]+ +up ')" -ge "$HOST_COUNT" ]
 }
 
+section "security on: every member holds a certificate of this cluster's CA (made by pki-init)"
+echo "\$ xsim --insecure -H $H1 list     # a client without a certificate"
+if xsim --insecure -H "$H1" list >/tmp/no-certificate 2>&1; then
+  fail "host1 answered a client without a certificate"
+fi
+grep -v '^WARNING: --insecure' /tmp/no-certificate | tail -1
+echo "(refused, as it must be: only members of the cluster may act)"
+
 section "three hosts, each in its own container"
 for h in "$H1" "$H2" "$H3"; do
   xsim -H "$h" info | grep -E '^(host|nr_cpus|total_memory|free_memory|virt_caps) '

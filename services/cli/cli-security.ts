@@ -19,8 +19,7 @@ export function applyCliSecurity(
   warn: (line: string) => void,
 ): void {
   const state = readClusterState();
-  const insecureEnv = process.env.XSIM_INSECURE === "1";
-  if (flags.insecure || (!flags.pki && !process.env.XSIM_PKI && (state?.insecure || insecureEnv))) {
+  if (flags.insecure || (!flags.pki && !process.env.XSIM_PKI && state?.insecure)) {
     warn(INSECURE_WARNING);
     useClusterSecurity({ kind: "insecure" });
     return;

@@ -29,15 +29,9 @@ function runCompose(projectName: string, args: string[]): Promise<Finished> {
   });
 }
 
-/**
- * The demo's own lines, without compose's `demo_1  | ` prefix and without the warning every xsim
- * call prints on stderr while compose runs --insecure (checked once, in the test).
- */
+/** The demo's own lines, without compose's `demo_1  | ` prefix. */
 function demoLines(output: string): string[] {
-  return output
-    .split("\n")
-    .map((line) => line.replace(/^\S*demo\S*\s+\|\s?/, ""))
-    .filter((line) => !line.startsWith(INSECURE_WARNING));
+  return output.split("\n").map((line) => line.replace(/^\S*demo\S*\s+\|\s?/, ""));
 }
 
 /** The lines `xsim ...args` printed: after its `$ xsim ...` echo, up to the next command or section. */
@@ -68,6 +62,7 @@ function checkEvacuation(output: string): void {
 
 /** How every xsim process starts its stderr under --insecure (services/transport/tls/cluster-credentials.ts). */
 const INSECURE_WARNING = "WARNING: --insecure";
+const HOSTS = ["host1", "host2", "host3"];
 
 describe.skipIf(!withDocker)("the docker-compose demo (README, docker-compose)", () => {
   it(
@@ -85,9 +80,14 @@ describe.skipIf(!withDocker)("the docker-compose demo (README, docker-compose)",
           "demo",
         ]);
         expect(demo.code, demo.output).toBe(0);
-        expect(demo.output, "compose runs insecure until its PKI init exists, and says so").toContain(
-          INSECURE_WARNING,
-        );
+        // Security is on: the PKI init service made the cluster's identity, no service runs --insecure,
+        // and a client without a certificate (the demo's own `xsim --insecure`) is refused.
+        const init = await runCompose(projectName, ["logs", "--no-color", "pki-init"]);
+        expect(init.output).toMatch(/pki-init: made a new cluster CA/);
+        expect(demo.output).toMatch(/\(refused, as it must be: only members of the cluster may act\)/);
+        const services = await runCompose(projectName, ["logs", "--no-color", "scheduler", ...HOSTS]);
+        expect(services.output).toMatch(/host host1 is up/);
+        expect(services.output).not.toContain(INSECURE_WARNING);
         expect(demo.output).toMatch(/Created domain web/);
         expect(demo.output).toMatch(/Created domain win \(domid \d+\) on host\d/);
         expect(demo.output).toMatch(/host3 has no hardware virtualisation support/);

@@ -19,8 +19,6 @@ export function applySecurityFlags(
   name: string,
   warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): ClusterSecurity {
-  // XSIM_INSECURE=1: the compose deployment, not yet given a PKI (issue 11: its init service is to do).
-  if (!flags.pki && process.env.XSIM_INSECURE === "1") flags = { ...flags, insecure: true };
   if (flags.insecure && flags.pki) throw new Error("give either --pki DIR or --insecure, not both");
   let security: ClusterSecurity;
   if (flags.insecure) {
@@ -30,7 +28,7 @@ export function applySecurityFlags(
     security = { kind: "tls", identity: loadIdentity(flags.pki, role, name) };
   } else {
     throw new Error(
-      "no cluster credentials: give --pki DIR (the cluster's PKI, made by `xsim up` or `xsim pki init`) " +
+      "no cluster credentials: give --pki DIR (the cluster's PKI, made by `xsim up` or compose's pki-init service) " +
         "or --insecure (no TLS, no authentication: debugging only)",
     );
   }

@@ -14,6 +14,8 @@ import type { MigrationClient } from "../../../services/gen/xensim/v1/migration.
 import type { SchedulerClient } from "../../../services/gen/xensim/v1/scheduler.js";
 import { connectScheduler } from "../../../services/cli/scheduler-client.js";
 import { composeCommand, docker } from "./docker-engine.js";
+import type { ServiceIdentity } from "../../../services/identity/pki.js";
+import { useClusterSecurity } from "../../../services/transport/tls/cluster-credentials.js";
 
 /** The port every host listens on inside its container (docker-compose.yml). */
 export const HOST_PORT = 50051;
@@ -21,6 +23,8 @@ export const HOST_PORT = 50051;
 export const HOST_SERVICES = ["host1", "host2", "host3"] as const;
 /** Docker's short container id, which compose adds as a network alias (a scaled host's hostname). */
 const SHORT_ID_LENGTH = 12;
+/** Where every xsim container mounts the cluster's PKI volume (docker-compose.yml, XSIM_PKI). */
+export const PKI_MOUNT = "/var/lib/xsim-pki";
 /** compose up, health checks included, on a loaded CI machine. */
 const STARTUP_TIMEOUT_MS = 300_000;
 
@@ -38,6 +42,10 @@ export interface ContainerHost {
 
 export interface ComposeCluster {
   readonly projectName: string;
+  /** The named volume pki-init made the cluster's PKI in (mount it at PKI_MOUNT, read-only). */
+  readonly pkiVolume: string;
+  /** The project's network (`<project>_default`), where the services reach each other by name. */
+  readonly network: string;
   /**
    * Networks of the test's own, outside the cluster's, one per host: the double-run sampler is on
    * all of them, each host only on its own, as `observed-SERVICE`. No service uses them and
@@ -129,6 +137,11 @@ export async function startComposeCluster(
     for (const name of containerNames(projectName, service))
       environment = environment.withWaitStrategy(name, Wait.forHealthCheck());
   const started = await environment.up(["nats", ...services]);
+  // This process talks to the cluster as its operator, with the credentials pki-init made.
+  useClusterSecurity({
+    kind: "tls",
+    identity: operatorIdentity(findContainer(started, projectName, "host1")),
+  });
   const hosts = HOST_SERVICES.map((service) => containerHost(started, projectName, service));
   const observerNetworks = hosts.map((host) => {
     const network = `${projectName}_observer_${host.service}`;
@@ -141,6 +154,8 @@ export async function startComposeCluster(
     : undefined;
   return {
     projectName,
+    pkiVolume: `${projectName}_pki`,
+    network: projectNetwork(findContainer(started, projectName, "host1")),
     observerNetworks,
     hosts,
     scheduler,
@@ -196,6 +211,18 @@ export async function startComposeCluster(
         docker(["network", "rm", network]);
       }
     },
+  };
+}
+
+/** The operator's credentials, read from the PKI volume through a container that mounts it. */
+function operatorIdentity(container: StartedTestContainer): ServiceIdentity {
+  const read = (path: string) => docker(["exec", container.getId(), "cat", `${PKI_MOUNT}/${path}`]);
+  return {
+    role: "operator",
+    name: "operator",
+    caPem: read("ca.pem"),
+    certPem: read("operator/cert.pem"),
+    keyPem: read("operator/key.pem"),
   };
 }
 

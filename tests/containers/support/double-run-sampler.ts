@@ -6,6 +6,7 @@ import type { SamplerRead } from "../../../services/wiring/domain-sampler.js";
 import {
   HOST_SERVICES,
   observedAddress,
+  PKI_MOUNT,
   type ComposeCluster,
   type ContainerHost,
 } from "./compose-cluster.js";
@@ -214,7 +215,8 @@ export async function startClusterSampler(cluster: ComposeCluster): Promise<Clus
   const targets = HOST_SERVICES.map((service) => `${service}=${observedAddress(service)}`);
   const [firstNetwork, ...otherNetworks] = cluster.observerNetworks;
   if (!firstNetwork) throw new Error(`${cluster.projectName} has no observer network`);
-  const args = ["create", "--rm", "--init", "--name", name, "--network", firstNetwork, image];
+  const pki = ["-v", `${cluster.pkiVolume}:${PKI_MOUNT}:ro`, "-e", `XSIM_PKI=${PKI_MOUNT}`];
+  const args = ["create", "--rm", "--init", "--name", name, "--network", firstNetwork, ...pki, image];
   const command = ["node", SAMPLER_ENTRY, "--interval-ms", String(SAMPLER_INTERVAL_MS), ...targets];
   docker([...args, ...command]);
   for (const network of otherNetworks) docker(["network", "connect", network, name]);
