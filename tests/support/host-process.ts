@@ -28,6 +28,8 @@ export interface HostProcessOptions {
   hvm?: boolean;
   heartbeatMs?: number;
   extraArgs?: string[];
+  /** Start this host with --insecure whatever the test file's PKI (a control run of a wire capture). */
+  insecure?: boolean;
 }
 
 /** Where test hosts keep their state directories unless a test gives --state-dir. */
@@ -46,8 +48,11 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
   if (options.heartbeatMs) args.push("--heartbeat-ms", String(options.heartbeatMs));
   // The test cluster's credentials for this host (nats-server learns its user first), and a state
   // directory of its own for its files (save/restore are confined there: dom0/confined-paths.ts).
-  await testPki()?.admitHost(options.hostId);
-  args.push(...securityArgs());
+  if (options.insecure) args.push("--insecure");
+  else {
+    await testPki()?.admitHost(options.hostId);
+    args.push(...securityArgs());
+  }
   if (!options.extraArgs?.includes("--state-dir"))
     args.push("--state-dir", join(testStateRoot(), options.hostId));
   args.push(...(options.extraArgs ?? []));
