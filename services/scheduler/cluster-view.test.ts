@@ -2,12 +2,28 @@ import { describe, it, expect } from "vitest";
 import { ClusterView, MISSED_HEARTBEAT_COUNT_MAX_DEFAULT } from "./cluster-view.js";
 import type { Heartbeat } from "../contracts/heartbeat.js";
 import type { DomainEvent, DomainEventKind } from "../contracts/domain-event.js";
-import { FakeHost, fakeDomainInfo } from "./fake-cluster.js";
+import { guestDomainInfo } from "../sim/scheduler-rig.js";
 
 const INTERVAL_MS = 200;
 
+/** An idle host's heartbeat: 1 GiB, 8 pCPUs, Domain-0 only. */
 function beat(hostId: string, sequence: number, extra: Partial<Heartbeat> = {}): Heartbeat {
-  return { ...new FakeHost({ hostId, memoryMib: 1024 }).heartbeat(INTERVAL_MS), sequence, ...extra };
+  return {
+    hostId,
+    address: `sim://${hostId}`,
+    sequence,
+    timeMs: 0,
+    pcpus: 8,
+    hvm: true,
+    totalMemoryKib: 1024 * 1024,
+    freeMemoryKib: 1024 * 1024,
+    domainCount: 1,
+    vcpusAllocated: 0,
+    migrationsOutbound: 0,
+    migrationsInbound: 0,
+    intervalMs: INTERVAL_MS,
+    ...extra,
+  };
 }
 
 function domainEvent(hostId: string, event: DomainEventKind, domid: number, name: string): DomainEvent {
@@ -94,8 +110,8 @@ describe("ClusterView domains", () => {
     const view = withHost();
     view.onDomainEvent(domainEvent("h1", "created", 9, "stale"));
     view.syncDomains("h1", [
-      fakeDomainInfo(0, { name: "Domain-0", memoryMib: 256 }),
-      fakeDomainInfo(3, { name: "web", memoryMib: 128 }),
+      guestDomainInfo(0, { name: "Domain-0", memoryMib: 256 }),
+      guestDomainInfo(3, { name: "web", memoryMib: 128 }),
     ]);
     const entry = view.hosts.get("h1");
     expect([...(entry?.domains.values() ?? [])].map((d) => d.name)).toEqual(["web"]);

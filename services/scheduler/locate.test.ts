@@ -1,24 +1,24 @@
 import { describe, expect, it } from "vitest";
 import type { OperationEvent } from "../gen/xensim/v1/scheduler.js";
-import { startSimRig, type SimRig } from "./sim-rig.js";
+import { SchedulerRig } from "../sim/scheduler-rig.js";
 import { clusterMigrate } from "./operations.js";
 import { evacuate } from "./evacuate.js";
 
 /** h1 and h2 each run a "web" (two uuids: made before names were unique), h1 also runs "solo". */
-async function twoWebs(): Promise<SimRig> {
-  const rig = await startSimRig([
+async function twoWebs(): Promise<SchedulerRig> {
+  const rig = await SchedulerRig.start([
     { hostId: "h1", memoryMib: 4096 },
     { hostId: "h2", memoryMib: 4096 },
     { hostId: "h3", memoryMib: 4096 },
   ]);
-  rig.cluster.addGuest("h1", { name: "web", memoryMib: 64, uuid: "aaaaaaaa-0000-4000-8000-000000000001" });
-  rig.cluster.addGuest("h2", { name: "web", memoryMib: 64, uuid: "bbbbbbbb-0000-4000-8000-000000000002" });
-  rig.cluster.addGuest("h1", { name: "solo", memoryMib: 64 });
+  rig.addGuest("h1", { name: "web", memoryMib: 64, uuid: "aaaaaaaa-0000-4000-8000-000000000001" });
+  rig.addGuest("h2", { name: "web", memoryMib: 64, uuid: "bbbbbbbb-0000-4000-8000-000000000002" });
+  rig.addGuest("h1", { name: "solo", memoryMib: 64 });
   for (const id of ["h1", "h2"]) await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost(id)));
   return rig;
 }
 
-const migrate = (rig: SimRig, domain: string, destinationHostId = "") =>
+const migrate = (rig: SchedulerRig, domain: string, destinationHostId = "") =>
   rig.run(
     clusterMigrate(
       rig.scheduler,
@@ -33,10 +33,10 @@ describe("guests known by uuid", () => {
     await expect(migrate(rig, "web")).rejects.toThrow(
       /"web" names 2 domains \(uuid aaaaaaaa-\S+ on h1, uuid bbbbbbbb-\S+ on h2\): give the uuid/,
     );
-    expect(rig.cluster.migrateCalls).toEqual([]);
+    expect(rig.calls.migrateCalls).toEqual([]);
     const last = await migrate(rig, "bbbbbbbb-0000-4000-8000-000000000002", "h3");
     expect(last.stats?.status).toBe("completed");
-    expect(rig.cluster.placements()).toEqual(["solo@h1", "web@h1", "web@h3"]);
+    expect(rig.placements()).toEqual(["solo@h1", "web@h1", "web@h3"]);
     await rig.stop();
   });
 
@@ -45,10 +45,9 @@ describe("guests known by uuid", () => {
     const events: OperationEvent[] = [];
     const ok = await rig.run(evacuate(rig.scheduler, "h1", { parallel: 4 }, (e) => events.push(e)));
     expect(ok, events.at(-1)?.message).toBe(true);
-    expect(rig.cluster.host("h1").domains).toEqual([]);
-    const web2 = rig.cluster.host("h2").domains.find((d) => d.name === "web");
-    expect(web2?.uuid, "h2's web untouched").toBe("bbbbbbbb-0000-4000-8000-000000000002");
-    expect(rig.cluster.migrateCalls.map((c) => `${c.domain}:${c.fromHostId}`).sort()).toEqual([
+    expect(rig.domainsOn("h1")).toEqual([]);
+    expect(rig.uuidOf("h2", "web"), "h2's web untouched").toBe("bbbbbbbb-0000-4000-8000-000000000002");
+    expect(rig.calls.migrateCalls.map((c) => `${c.domain}:${c.fromHostId}`).sort()).toEqual([
       "solo:h1",
       "web:h1",
     ]);

@@ -3,17 +3,17 @@ import { describe, expect, it } from "vitest";
 import type { MigrateRequest } from "../gen/xensim/v1/migration.js";
 import { evacuate } from "./evacuate.js";
 import { clusterMigrate } from "./operations.js";
-import { startSimRig, type SimRig } from "./sim-rig.js";
+import { SchedulerRig } from "../sim/scheduler-rig.js";
 
-async function rigWithGuests(names: string[]): Promise<{ rig: SimRig; requests: MigrateRequest[] }> {
-  const rig = await startSimRig([
+async function rigWithGuests(names: string[]): Promise<{ rig: SchedulerRig; requests: MigrateRequest[] }> {
+  const rig = await SchedulerRig.start([
     { hostId: "h1", memoryMib: 2048 },
     { hostId: "h2", memoryMib: 2048 },
   ]);
-  for (const name of names) rig.cluster.addGuest("h1", { name, memoryMib: 128 });
+  for (const name of names) rig.addGuest("h1", { name, memoryMib: 128 });
   await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h1")));
   const requests: MigrateRequest[] = [];
-  rig.cluster.onMigrateStart = (request) => requests.push(request);
+  rig.calls.onMigrateStart = (request) => requests.push(request);
   return { rig, requests };
 }
 
@@ -34,7 +34,7 @@ describe("flags through the scheduler", () => {
     expect(last.stats?.status).toBe("completed");
     expect(requests).toHaveLength(1);
     expect(requests[0]).toMatchObject({
-      domain: "uuid-web", // the scheduler names the guest it checked by uuid
+      domain: rig.uuidOf("h2", "web"), // the scheduler names the guest it checked by uuid
       policy: "qemu",
       live: true,
       bandwidth: "100Mbit/s",
@@ -51,10 +51,12 @@ describe("flags through the scheduler", () => {
       evacuate(rig.scheduler, "h1", { parallel: 2, bandwidth: "10MB/s", policy: "qemu" }, () => undefined),
     );
     expect(await done).toBe(true);
-    expect(requests.map((r) => [r.domain, r.policy, r.bandwidth]).sort()).toEqual([
-      ["uuid-a", "qemu", "10MB/s"],
-      ["uuid-b", "qemu", "10MB/s"],
-    ]);
+    expect(requests.map((r) => [r.domain, r.policy, r.bandwidth]).sort()).toEqual(
+      [
+        [rig.uuidOf("h2", "a"), "qemu", "10MB/s"],
+        [rig.uuidOf("h2", "b"), "qemu", "10MB/s"],
+      ].sort(),
+    );
     await rig.stop();
   });
 

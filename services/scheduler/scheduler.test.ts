@@ -1,10 +1,7 @@
 import { describe, it, expect } from "vitest";
-import { encodeJson } from "../contracts/bus.js";
 import { domainEventSubject } from "../contracts/subjects.js";
-import type { DomainEvent } from "../contracts/domain-event.js";
-import { MemoryStore } from "../contracts/state-store.js";
 import { EXPIRE_CHECK_INTERVAL_MS } from "./scheduler.js";
-import { RIG_HEARTBEAT_MS, RIG_MISSED_HEARTBEATS, startSimRig } from "./sim-rig.js";
+import { RIG_HEARTBEAT_MS, RIG_MISSED_HEARTBEATS, SchedulerRig } from "../sim/scheduler-rig.js";
 
 const HOSTS = [
   { hostId: "h1", memoryMib: 1024 },
@@ -13,8 +10,8 @@ const HOSTS = [
 
 describe("Scheduler", () => {
   it("learns hosts from heartbeats and reads their domains", async () => {
-    const rig = await startSimRig(HOSTS);
-    rig.cluster.addGuest("h1", { name: "web", memoryMib: 128 });
+    const rig = await SchedulerRig.start(HOSTS);
+    rig.addGuest("h1", { name: "web", memoryMib: 128 });
     const h1 = rig.scheduler.requireHost("h1");
     await rig.run(rig.scheduler.syncHost(h1));
     expect(rig.scheduler.view.upHosts().map((h) => h.hostId)).toEqual(["h1", "h2"]);
@@ -24,12 +21,12 @@ describe("Scheduler", () => {
   });
 
   it("declares a silent host down after the missed heartbeats, once, and tells listeners", async () => {
-    const rig = await startSimRig(HOSTS);
+    const rig = await SchedulerRig.start(HOSTS);
     const downAtMs: Array<[string, number]> = [];
     rig.scheduler.onHostDown((host) => downAtMs.push([host.hostId, rig.clock.nowMs()]));
     await rig.idle(1000);
     const silentSinceMs = rig.scheduler.requireHost("h2").lastSeenMs;
-    rig.cluster.host("h2").alive = false;
+    rig.cluster.killHost("h2");
     const deadlineMs = RIG_MISSED_HEARTBEATS * RIG_HEARTBEAT_MS;
     await rig.idle(silentSinceMs + deadlineMs - rig.clock.nowMs());
     expect(downAtMs, "not before the deadline").toEqual([]);
@@ -42,59 +39,39 @@ describe("Scheduler", () => {
     await rig.stop();
   });
 
-  it("re-reads a host's domains after a domain event", async () => {
-    const rig = await startSimRig(HOSTS);
-    const domain = rig.cluster.addGuest("h2", { name: "db", memoryMib: 64 });
-    const event: DomainEvent = {
-      hostId: "h2",
-      event: "created",
-      domid: domain.domid,
-      name: "db",
-      uuid: domain.uuid,
-      state: "r-----",
-      memoryKib: domain.memoryKib,
-      vcpus: 1,
-      timeMs: 0,
-    };
-    rig.bus.publish(domainEventSubject("h2", "created"), encodeJson(event));
-    await rig.idle(100);
+  it("re-reads a host's domains after a domain event, before any heartbeat says so", async () => {
+    const rig = await SchedulerRig.start(HOSTS);
+    const events: string[] = [];
+    rig.cluster.broker.connect("cli").subscribe("xsim.host.h2.domain.*", (subject) => events.push(subject));
+    const sequence = rig.scheduler.requireHost("h2").heartbeat.sequence;
+    rig.addGuest("h2", { name: "db", memoryMib: 64 });
+    await rig.idle(RIG_HEARTBEAT_MS / 4);
+    expect(events).toContain(domainEventSubject("h2", "created"));
+    expect(rig.scheduler.requireHost("h2").heartbeat.sequence, "no heartbeat meanwhile").toBe(sequence);
     expect(rig.scheduler.view.findDomain("db")?.domain.configJson).toContain('"name":"db"');
     await rig.stop();
   });
 
   it("forgets an HA domain destroyed on purpose on its host", async () => {
-    const rig = await startSimRig(HOSTS);
-    const domain = rig.cluster.addGuest("h1", { name: "db", memoryMib: 64, ha: "restart" });
+    const rig = await SchedulerRig.start(HOSTS);
+    const domain = rig.addGuest("h1", { name: "db", memoryMib: 64, ha: "restart" });
     await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h1")));
-    expect(await rig.scheduler.ha.get(domain.uuid)).toBeDefined();
-    rig.cluster.host("h1").remove("db");
-    const destroyed: DomainEvent = {
-      hostId: "h1",
-      event: "destroyed",
-      domid: domain.domid,
-      name: "db",
-      uuid: domain.uuid,
-      state: "-----d",
-      memoryKib: 0,
-      vcpus: 0,
-      timeMs: 0,
-    };
-    rig.bus.publish(domainEventSubject("h1", "destroyed"), encodeJson(destroyed));
+    expect(await rig.run(rig.scheduler.ha.get(domain.uuid))).toBeDefined();
+    // `xl destroy` on h1: its "destroyed" event, not a lost heartbeat, tells the scheduler.
+    rig.cluster.host("h1").toolstack.destroy("db");
     await rig.idle(100);
-    expect(await rig.scheduler.ha.get(domain.uuid)).toBeUndefined();
+    expect(await rig.run(rig.scheduler.ha.get(domain.uuid))).toBeUndefined();
     expect(rig.scheduler.view.findDomain("db")).toBeUndefined();
     await rig.stop();
   });
 
   it("keeps disabled hosts in the store and reads them back on start", async () => {
-    const store = new MemoryStore();
-    const first = await startSimRig(HOSTS, { store });
-    await first.scheduler.setHostEnabled("h2", false);
-    await first.stop();
-    const second = await startSimRig(HOSTS, { store });
-    expect([...second.scheduler.disabledHosts]).toEqual(["h2"]);
-    await second.scheduler.setHostEnabled("h2", true);
-    expect(await store.keys("host.")).toEqual([]);
-    await second.stop();
+    const rig = await SchedulerRig.start(HOSTS);
+    await rig.run(rig.scheduler.setHostEnabled("h2", false));
+    const second = await rig.restartScheduler();
+    expect([...second.disabledHosts]).toEqual(["h2"]);
+    await rig.run(second.setHostEnabled("h2", true));
+    expect(await rig.store.keys("host.")).toEqual([]);
+    await rig.stop();
   });
 });
