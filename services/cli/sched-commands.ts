@@ -6,6 +6,7 @@ import { hostClientFor, oneHostClient } from "./host-routing.js";
 import { unaryCall } from "../transport/grpc/host-client.js";
 import { formatSchedDomains, formatSchedPool } from "./sched-format.js";
 import { UINT32_MAX, wholeNumberArg } from "./number-args.js";
+import { addSchedRtdsCommand } from "./rtds-command.js";
 import { addTopCommand } from "./top-command.js";
 import { addVcpuListCommand } from "./vcpu-list-command.js";
 
@@ -24,7 +25,7 @@ interface SchedCreditOptions {
   json?: boolean;
 }
 
-/** xl's vCPU scheduling verbs: vcpu-list, vcpu-pin, sched-credit, sched-credit2, top (tools/xl/xl_vcpu.c, xl_sched.c). */
+/** xl's vCPU scheduling verbs: vcpu-list, vcpu-pin, sched-credit, sched-credit2, sched-rtds, top (tools/xl/xl_vcpu.c, xl_sched.c). */
 export function addSchedCommands(program: Command, io: CliIo): void {
   addVcpuListCommand(program, io);
 
@@ -47,6 +48,7 @@ export function addSchedCommands(program: Command, io: CliIo): void {
 
   addSchedCreditCommand(program, io, "sched-credit", "Get/set credit scheduler parameters", true);
   addSchedCreditCommand(program, io, "sched-credit2", "Get/set credit2 scheduler parameters", false);
+  addSchedRtdsCommand(program, io);
   addTopCommand(program, io);
 }
 

@@ -1,3 +1,4 @@
+import { cPrintf } from "./c-printf.js";
 import { describe, expect, it } from "vitest";
 import type { TopDomain, TopReply } from "../gen/xensim/v1/host.js";
 import { formatTopSummary, formatTopTable } from "./top-format.js";
@@ -67,21 +68,8 @@ const REPLY: TopReply = {
   sampleIntervalMs: 1000,
 };
 
-/** C's printf for the conversions xentop.c uses: %Ns, %Nc, %Nu/%Nllu, %N.1f, %*s via N. */
-function printf(format: string, ...args: Array<string | number>): string {
-  let next = 0;
-  return format.replace(
-    /%(\d*)(?:\.(\d+))?(ll)?([scuf])/g,
-    (_, width: string, precision: string | undefined, __, conv: string) => {
-      const arg = args[next++]!;
-      const text = conv === "f" ? Number(arg).toFixed(Number(precision ?? 6)) : String(arg);
-      return text.padStart(Number(width || 0));
-    },
-  );
-}
-
 /** do_header: every field's header "%*s" at its default width, one space between (xentop.c fields[]). */
-const XENTOP_HEADER = printf(
+const XENTOP_HEADER = cPrintf(
   "%10s %6s %10s %6s %10s %6s %10s %9s %5s %4s %8s %8s %4s %8s %8s %8s %10s %10s %4s",
   ...["NAME", "STATE", "CPU(sec)", "CPU(%)", "MEM(k)", "MEM(%)", "MAXMEM(k)", "MAXMEM(%)", "VCPUS", "NETS"],
   ...["NETTX(k)", "NETRX(k)", "VBDS", "VBD_OO", "VBD_RD", "VBD_WR", "VBD_RSECT", "VBD_WSECT", "SSID"],
@@ -100,7 +88,7 @@ describe("formatTopTable (xentop)", () => {
     const row =
       "%10s %6s %10llu %6.1f %10llu %6.1f %10llu %9.1f %5u %4u %8llu %8llu %4u %8s %9s %8s %10s %10s %4u";
     expect(lines[1]).toBe(
-      printf(
+      cPrintf(
         row,
         "Domain-0",
         "-----r",
@@ -124,7 +112,7 @@ describe("formatTopTable (xentop)", () => {
       ),
     );
     expect(lines[2]).toBe(
-      printf(
+      cPrintf(
         row,
         "web-fronte",
         "--b---",

@@ -17,6 +17,8 @@ import {
   type SchedulerName,
   type VcpuInfo,
   createSchedPolicy,
+  RTDS_VCPU_PARAMS_DEFAULT,
+  type RtdsVcpuParams,
   parseCpuDemandSpec,
   CPUPOOL_ID_POOL0,
 } from "./sched/index.js";
@@ -293,6 +295,23 @@ export class Hypervisor {
     const applied = this.scheduler.domainParams(domid);
     domain.weight = applied.weight;
     domain.cap = applied.cap;
+  }
+
+  /** XEN_DOMCTL_SCHEDOP_getvcpuinfo under RTDS: every vCPU's period, budget and extratime. */
+  rtdsVcpuParams(domid: number): RtdsVcpuParams[] {
+    this.requireDomain(domid);
+    const rtds = this.scheduler.domainParams(domid).rtds ?? [];
+    return this.scheduler.vcpus(domid).map((vcpu) => rtds[vcpu.vcpuId] ?? RTDS_VCPU_PARAMS_DEFAULT);
+  }
+
+  /** XEN_DOMCTL_SCHEDOP_putvcpuinfo under RTDS: the given vCPUs' parameters, refused whole. */
+  setRtdsVcpuParams(domid: number, changes: ReadonlyMap<number, RtdsVcpuParams>): void {
+    const rtds = this.rtdsVcpuParams(domid);
+    for (const [vcpuId, params] of changes) {
+      assert(vcpuId >= 0 && vcpuId < rtds.length, `domain ${domid} has no vCPU ${vcpuId}`);
+      rtds[vcpuId] = { ...params };
+    }
+    this.setSchedParams(domid, { rtds });
   }
 
   /** XEN_DOMCTL_setvcpuaffinity (xl vcpu-pin): hard affinity of one vCPU or of all of them. */

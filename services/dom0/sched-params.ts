@@ -13,7 +13,7 @@ export const CREDIT_MIGRATION_DELAY_US = 0;
  * other, libxl refuses ("libxl_domain_sched_params_get returned credit2 not credit"), and so does
  * xensim, naming the pool. `what` names the domain or pool asked about.
  */
-function requirePoolScheduler(
+export function requirePoolScheduler(
   toolstack: Toolstack,
   pool: CpupoolEntry,
   name: SchedulerName,
@@ -27,7 +27,7 @@ function requirePoolScheduler(
   );
 }
 
-function poolOf(toolstack: Toolstack, record: DomainRecord): CpupoolEntry {
+export function poolOf(toolstack: Toolstack, record: DomainRecord): CpupoolEntry {
   return requireCpupool(toolstack, String(toolstack.hypervisor.domainCpupool(record.domid)));
 }
 

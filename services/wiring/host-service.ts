@@ -31,6 +31,8 @@ import { FaultInjectionService } from "../gen/xensim/v1/fault.js";
 import { faultServer } from "../transport/grpc/fault-server.js";
 import { CpupoolService } from "../gen/xensim/v1/cpupool.js";
 import { cpupoolServer } from "../transport/grpc/cpupool-server.js";
+import { rtdsServer } from "../transport/grpc/rtds-server.js";
+import { SchedRtdsService } from "../gen/xensim/v1/rtds.js";
 
 export { TICK_INTERVAL_MS } from "../host/host.js";
 
@@ -121,6 +123,7 @@ export class HostService {
     this.server.addService(MIGRATION_SERVICE, migrationServer(this.host));
     this.server.addService(FaultInjectionService, faultServer(this.toolstack, this.host.faults));
     this.server.addService(CpupoolService, guardServer(cpupoolServer(this.toolstack), guard));
+    this.server.addService(SchedRtdsService, guardServer(rtdsServer(this.toolstack), guard));
   }
 
   get toolstack(): Toolstack {

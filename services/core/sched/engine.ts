@@ -141,9 +141,9 @@ export class SchedEngine implements PolicyHost {
     if (!(Number.isInteger(elapsedNs) && elapsedNs >= 0)) assert(false, `advance by ${elapsedNs} ns`);
     const targetNs = this.now + elapsedNs;
     const entityCount = this.vcpuCount + this.pcpuCount;
+    const perEntityMs = Math.max(EVENT_COUNT_PER_ENTITY_MS_MAX, this.policy.eventCountPerEntityMsMax ?? 0);
     const eventCountMax =
-      EVENT_COUNT_PER_ADVANCE_MIN +
-      Math.ceil((EVENT_COUNT_PER_ENTITY_MS_MAX * entityCount * elapsedNs) / NS_PER_MS);
+      EVENT_COUNT_PER_ADVANCE_MIN + Math.ceil((perEntityMs * entityCount * elapsedNs) / NS_PER_MS);
     this.settle();
     for (let eventCount = 0; ; eventCount++) {
       if (eventCount > eventCountMax)

@@ -15,6 +15,8 @@ export {
   type SchedulerName,
 } from "./policy.js";
 export { CpuMask, PCPU_COUNT_MAX } from "./cpu-mask.js";
+export { RTDS_VCPU_PARAMS_DEFAULT } from "./rtds/rtds-policy.js";
+export type { RtdsVcpuParams } from "./rtds/unit.js";
 export { CpuListError, parseCpuList } from "./cpu-list.js";
 export { type VcpuInfo, formatVcpuState, vcpuInfoOf } from "./vcpu-info.js";
 export type { VcpuRunState } from "./vcpu.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Prng } from "../prng.js";
-import { SCHEDULER_NAMES } from "./policy.js";
+import { SCHEDULER_NAMES, WEIGHTED_SCHEDULER_NAMES } from "./policy.js";
 import { cpuSeconds, runFor, testHost } from "./test-host.js";
 
 const NS_PER_MS = 1_000_000;
@@ -48,30 +48,6 @@ describe.each(SCHEDULER_NAMES)("%s scheduler", (scheduler) => {
     expect(cpuSeconds(lone, 1)).toBeCloseTo(2 * 3, 6);
   });
 
-  // Tolerance ±5 % of the 2:1 ratio over 10 s: credit hands out credit every 30 ms and credit2 resets
-  // every ~30 ms here, so the split can be off by about one such period's slices (a few % of 10 s).
-  it("shares one contended pCPU 2:1 between weights 512 and 256", () => {
-    const host = testHost(scheduler, 1, [
-      { domid: 1, weight: 512 },
-      { domid: 2, weight: 256 },
-    ]);
-    runFor(host, 10_000);
-    const ratio = cpuSeconds(host, 1) / cpuSeconds(host, 2);
-    expect(ratio).toBeGreaterThan(2 * 0.95);
-    expect(ratio).toBeLessThan(2 * 1.05);
-    expect(cpuSeconds(host, 1) + cpuSeconds(host, 2)).toBeCloseTo(10, 6);
-  });
-
-  // Tolerance +1 % of a pCPU: credit parks only at accounting (every 30 ms) and credit2 lets a slice
-  // overrun the budget by at most 100 µs per 10 ms period; both carry the overrun as debt.
-  it("holds a CPU-bound domain with cap 50 at 50 % of one pCPU or less", () => {
-    const host = testHost(scheduler, 4, [{ domid: 1, cap: 50, vcpus: 2 }, { domid: 2 }]);
-    runFor(host, 10_000);
-    expect(cpuSeconds(host, 1) / 10).toBeLessThanOrEqual(0.51);
-    expect(cpuSeconds(host, 1) / 10).toBeGreaterThan(0.45);
-    expect(cpuSeconds(host, 2)).toBeCloseTo(10, 6);
-  });
-
   it("serves an I/O-bound vCPU promptly while CPU-bound domains saturate its pCPU", () => {
     const host = testHost(scheduler, 1, [
       { domid: 1 },
@@ -99,6 +75,33 @@ describe.each(SCHEDULER_NAMES)("%s scheduler", (scheduler) => {
   });
 });
 
+/** Properties of the schedulers that share by weight and cap (RTDS shares by budget and period). */
+describe.each(WEIGHTED_SCHEDULER_NAMES)("%s scheduler (weighted)", (scheduler) => {
+  // Tolerance ±5 % of the 2:1 ratio over 10 s: credit hands out credit every 30 ms and credit2 resets
+  // every ~30 ms here, so the split can be off by about one such period's slices (a few % of 10 s).
+  it("shares one contended pCPU 2:1 between weights 512 and 256", () => {
+    const host = testHost(scheduler, 1, [
+      { domid: 1, weight: 512 },
+      { domid: 2, weight: 256 },
+    ]);
+    runFor(host, 10_000);
+    const ratio = cpuSeconds(host, 1) / cpuSeconds(host, 2);
+    expect(ratio).toBeGreaterThan(2 * 0.95);
+    expect(ratio).toBeLessThan(2 * 1.05);
+    expect(cpuSeconds(host, 1) + cpuSeconds(host, 2)).toBeCloseTo(10, 6);
+  });
+
+  // Tolerance +1 % of a pCPU: credit parks only at accounting (every 30 ms) and credit2 lets a slice
+  // overrun the budget by at most 100 µs per 10 ms period; both carry the overrun as debt.
+  it("holds a CPU-bound domain with cap 50 at 50 % of one pCPU or less", () => {
+    const host = testHost(scheduler, 4, [{ domid: 1, cap: 50, vcpus: 2 }, { domid: 2 }]);
+    runFor(host, 10_000);
+    expect(cpuSeconds(host, 1) / 10).toBeLessThanOrEqual(0.51);
+    expect(cpuSeconds(host, 1) / 10).toBeGreaterThan(0.45);
+    expect(cpuSeconds(host, 2)).toBeCloseTo(10, 6);
+  });
+});
+
 /** One random change a toolstack might make: pin, vcpu-set, pause, weight, cap, demand, throttle. */
 function poke(host: ReturnType<typeof testHost>, prng: Prng): void {
   const domids = host.domids();
@@ -123,5 +126,12 @@ function poke(host: ReturnType<typeof testHost>, prng: Prng): void {
     case 5:
       host.setThrottle(domid, prng.nextInt(3) * 0.3);
       break;
+    case 6: {
+      // RTDS reads these; credit and credit2 keep them unread.
+      const periodUs = 100 * (1 + prng.nextInt(200));
+      const rtds = { periodUs, budgetUs: 10 + prng.nextInt(periodUs - 9), extratime: prng.nextInt(2) === 0 };
+      host.setDomainParams(domid, { rtds: Array.from({ length: vcpuCount }, () => rtds) });
+      break;
+    }
   }
 }

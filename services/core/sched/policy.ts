@@ -1,20 +1,29 @@
+import type { RtdsVcpuParams } from "./rtds/unit.js";
 import type { Vcpu } from "./vcpu.js";
 
 /** The schedulers a host can run, by the names `xl info` prints as xen_scheduler. */
-export type SchedulerName = "credit" | "credit2";
+export type SchedulerName = "credit" | "credit2" | "rtds";
 
-export const SCHEDULER_NAMES: readonly SchedulerName[] = ["credit", "credit2"];
+export const SCHEDULER_NAMES: readonly SchedulerName[] = ["credit", "credit2", "rtds"];
 
-/** Per-domain parameters (XEN_DOMCTL_SCHEDOP_putinfo): weight 1..65535, cap in % of one pCPU. */
+/** The schedulers that share CPU by weight and cap (sched-credit, sched-credit2). */
+export const WEIGHTED_SCHEDULER_NAMES: readonly SchedulerName[] = ["credit", "credit2"];
+
+/**
+ * Per-domain parameters (XEN_DOMCTL_SCHEDOP_putinfo): weight 1..65535, cap in % of one pCPU, read
+ * by credit and credit2; RTDS reads instead each vCPU's period, budget and extratime
+ * (XEN_DOMCTL_SCHEDOP_putvcpuinfo), indexed by vCPU id; a vCPU without an entry has the defaults.
+ */
 export interface SchedDomainParams {
   weight: number;
   cap: number;
+  rtds?: readonly RtdsVcpuParams[];
 }
 
-/** Per-pool parameters (XEN_SYSCTL_SCHEDOP_putinfo); tsliceMs only exists under credit. */
+/** Per-pool parameters (XEN_SYSCTL_SCHEDOP_putinfo); tsliceMs only under credit; RTDS has none. */
 export interface SchedPoolParams {
   tsliceMs?: number;
-  ratelimitUs: number;
+  ratelimitUs?: number;
 }
 
 export interface SchedDecision {
@@ -47,6 +56,8 @@ export interface PolicyHost {
  */
 export interface SchedPolicy {
   readonly name: SchedulerName;
+  /** Events one vCPU or pCPU may cause per simulated ms under this policy, if above the engine's. */
+  readonly eventCountPerEntityMsMax?: number;
   attach(host: PolicyHost): void;
   /** Why these parameters are refused for a domain with `vcpuCountMax` vCPUs, or undefined. */
   domainParamsProblem(params: SchedDomainParams, vcpuCountMax: number): string | undefined;

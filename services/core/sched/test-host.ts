@@ -3,6 +3,7 @@ import { createSchedPolicy } from "./create-policy.js";
 import { demandShape, parseCpuDemandSpec } from "./demand/index.js";
 import { HostScheduler } from "./host-scheduler.js";
 import type { SchedulerName } from "./policy.js";
+import type { RtdsVcpuParams } from "./rtds/unit.js";
 
 /** A domain for a seeded scheduler test: CPU-bound, weight 256, no cap, one vCPU unless told. */
 export interface TestDomain {
@@ -12,6 +13,8 @@ export interface TestDomain {
   demand?: string;
   vcpus?: number;
   pin?: readonly number[];
+  /** RTDS period, budget and extratime of each vCPU (defaults where absent). */
+  rtds?: readonly RtdsVcpuParams[];
 }
 
 const NS_PER_MS = 1_000_000;
@@ -29,7 +32,11 @@ export function testHost(
     const vcpus = domain.vcpus ?? 1;
     host.addDomain(domain.domid, {
       vcpuCountMax: vcpus,
-      params: { weight: domain.weight ?? 256, cap: domain.cap ?? 0 },
+      params: {
+        weight: domain.weight ?? 256,
+        cap: domain.cap ?? 0,
+        ...(domain.rtds !== undefined ? { rtds: domain.rtds } : {}),
+      },
       demand: demandShape(parseCpuDemandSpec(domain.demand ?? "cpu")),
       prng: prng.fork(domain.domid),
     });

@@ -57,11 +57,6 @@ export function cpupoolServer(toolstack: Toolstack): CpupoolServer {
 function schedulerOf(text: string): { scheduler?: SchedulerName } {
   if (text === "") return {};
   const known = SCHEDULER_NAMES.find((name) => name === text);
-  if (known === undefined && text === "rtds")
-    throw new ToolstackError(
-      "INVALID_ARGUMENT",
-      `scheduler rtds is not simulated by xensim: use ${SCHEDULER_NAMES.join(" or ")}`,
-    );
   if (known === undefined)
     throw new ToolstackError(
       "INVALID_ARGUMENT",

@@ -126,10 +126,12 @@ function domainEntry({ record, params }: DomainSchedParams) {
 }
 
 function poolEntry(name: SchedulerName, poolName: string, params: SchedPoolParams): SchedPoolEntry {
-  if (name === "credit2") return { name: poolName, ratelimitUs: params.ratelimitUs };
+  const ratelimitUs = params.ratelimitUs;
+  if (ratelimitUs === undefined) throw new Error(`assertion failed: a ${name} pool without a ratelimit`);
+  if (name === "credit2") return { name: poolName, ratelimitUs };
   return {
     name: poolName,
-    ratelimitUs: params.ratelimitUs,
+    ratelimitUs,
     ...(params.tsliceMs !== undefined ? { tsliceMs: params.tsliceMs } : {}),
     migrationDelayUs: CREDIT_MIGRATION_DELAY_US,
   };

@@ -19,6 +19,7 @@ export type CallPolicy = Readonly<Record<string, readonly Role[]>>;
 export const HOST_CALL_POLICY: CallPolicy = {
   "/xensim.v1.Host/": ["operator", "scheduler"],
   "/xensim.v1.Cpupool/": ["operator", "scheduler"],
+  "/xensim.v1.SchedRtds/": ["operator", "scheduler"],
   "/xensim.v1.Migration/": ["operator", "scheduler"],
   "/xensim.v1.Migration/Receive": ["host"],
   "/xensim.v1.Migration/PullStream": ["host"],

@@ -27,6 +27,7 @@ export function creditPoolParamsProblem(params: SchedPoolParams): string | undef
   if (tsliceMs === undefined || !isIntegerIn(tsliceMs, TSLICE_MS_MIN, TSLICE_MS_MAX)) {
     return `tslice ${tsliceMs} ms is not in ${TSLICE_MS_MIN}..${TSLICE_MS_MAX}`;
   }
+  if (params.ratelimitUs === undefined) return "a credit pool needs a ratelimit";
   return ratelimitProblem(params.ratelimitUs, tsliceMs * 1000);
 }
 
