@@ -1,15 +1,14 @@
 import { describe, it, expect } from "vitest";
 import { NoValidHostError } from "./placement/errors.js";
 import { clusterMigrate, placeAndCreate } from "./operations.js";
-import { guestCfg, type FakeGuest } from "./fake-cluster.js";
-import { startSimRig, type SimRig } from "./sim-rig.js";
+import { guestCfg, SchedulerRig, type RigGuest } from "../sim/scheduler-rig.js";
 
 const TWO_HOSTS = [
   { hostId: "h1", memoryMib: 1024 },
-  { hostId: "h2", memoryMib: 1024, hvm: false },
+  { hostId: "h2", memoryMib: 1024, hvmCapable: false },
 ];
 
-function create(rig: SimRig, guest: FakeGuest, dryRun = false, policy = "spread") {
+function create(rig: SchedulerRig, guest: RigGuest, dryRun = false, policy = "spread") {
   const request = {
     configText: guestCfg(guest),
     configFileName: `${guest.name}.cfg`,
@@ -20,14 +19,14 @@ function create(rig: SimRig, guest: FakeGuest, dryRun = false, policy = "spread"
   return rig.run(placeAndCreate(rig.scheduler, request, dryRun));
 }
 
-function migrate(rig: SimRig, domain: string, destinationHostId = "") {
+function migrate(rig: SchedulerRig, domain: string, destinationHostId = "") {
   const options = { domain, destinationHostId, policy: "xen", live: true, bandwidth: "" };
   return rig.run(clusterMigrate(rig.scheduler, options, () => undefined));
 }
 
 describe("placeAndCreate", () => {
   it("back-to-back creates between two heartbeats do not overcommit one host", async () => {
-    const rig = await startSimRig(TWO_HOSTS);
+    const rig = await SchedulerRig.start(TWO_HOSTS);
     const first = create(rig, { name: "a", memoryMib: 700 });
     const second = create(rig, { name: "b", memoryMib: 700 });
     const placed = await Promise.all([first, second]);
@@ -36,31 +35,31 @@ describe("placeAndCreate", () => {
   });
 
   it("a refusal names each host's filter and creates nothing", async () => {
-    const rig = await startSimRig(TWO_HOSTS);
+    const rig = await SchedulerRig.start(TWO_HOSTS);
     await create(rig, { name: "a", memoryMib: 900 });
     await create(rig, { name: "b", memoryMib: 900 });
     const refused = await create(rig, { name: "c", memoryMib: 900 }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(NoValidHostError);
     expect((refused as Error).message).toMatch(/^no host fits "c": h1 memory .* < 900 MiB; h2 memory/);
-    expect(rig.cluster.createCalls.map((c) => c.name)).toEqual(["a", "b"]);
+    expect(rig.calls.createCalls.map((c) => c.name)).toEqual(["a", "b"]);
     await rig.stop();
   });
 
   it("a dry run places without creating, and HVM goes only to an HVM host", async () => {
-    const rig = await startSimRig(TWO_HOSTS);
+    const rig = await SchedulerRig.start(TWO_HOSTS);
     for (let i = 0; i < 4; i++) {
       const placed = await create(rig, { name: `w${i}`, memoryMib: 64, type: "hvm" }, true);
       expect(placed.host.hostId).toBe("h1");
       expect(placed.domain).toBeUndefined();
     }
-    expect(rig.cluster.createCalls).toEqual([]);
+    expect(rig.calls.createCalls).toEqual([]);
     await rig.stop();
   });
 
   it("anti-affinity keeps a group's domains apart", async () => {
-    const rig = await startSimRig([...TWO_HOSTS, { hostId: "h3", memoryMib: 1024 }]);
+    const rig = await SchedulerRig.start([...TWO_HOSTS, { hostId: "h3", memoryMib: 1024 }]);
     for (const name of ["x", "y", "z"]) await create(rig, { name, memoryMib: 64, antiAffinity: "g" }, false);
-    expect(new Set(rig.cluster.createCalls.map((c) => c.hostId)).size).toBe(3);
+    expect(new Set(rig.calls.createCalls.map((c) => c.hostId)).size).toBe(3);
     const refused = await create(rig, { name: "w", memoryMib: 64, antiAffinity: "g" }).catch((e: Error) => e);
     expect((refused as Error).message).toMatch(/anti-affinity group "g"/);
     await rig.stop();
@@ -69,25 +68,25 @@ describe("placeAndCreate", () => {
 
 describe("clusterMigrate", () => {
   it("picks a destination that is not the source and checks a given one", async () => {
-    const rig = await startSimRig([...TWO_HOSTS, { hostId: "h3", memoryMib: 1024 }]);
+    const rig = await SchedulerRig.start([...TWO_HOSTS, { hostId: "h3", memoryMib: 1024 }]);
     await create(rig, { name: "win", memoryMib: 128, type: "hvm" }, false, "first-fit");
-    expect(rig.cluster.placements()).toEqual(["win@h1"]);
+    expect(rig.placements()).toEqual(["win@h1"]);
     await expect(migrate(rig, "win", "h1")).rejects.toThrow(/already runs on h1/);
     await expect(migrate(rig, "win", "h2")).rejects.toThrow(/h2 no HVM/);
     await expect(migrate(rig, "nothing")).rejects.toThrow(/no domain "nothing"/);
     const last = await migrate(rig, "win");
     expect(last.stats?.status).toBe("completed");
-    expect(rig.cluster.placements()).toEqual(["win@h3"]);
+    expect(rig.placements()).toEqual(["win@h3"]);
     expect(rig.scheduler.view.findDomain("win")?.host.hostId).toBe("h3");
     await rig.stop();
   });
 
   it("gives the destination's claim back when the migration fails", async () => {
-    const rig = await startSimRig(TWO_HOSTS);
-    rig.cluster.addGuest("h1", { name: "web", memoryMib: 512 });
+    const rig = await SchedulerRig.start(TWO_HOSTS);
+    rig.addGuest("h1", { name: "web", memoryMib: 512 });
     await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h1")));
-    rig.cluster.failingMigrations.add("web");
-    rig.cluster.migrationMs = 10; // no heartbeat in between
+    rig.calls.failingMigrations.add("web");
+    // The Migrate fails at once: no heartbeat in between.
     const freeKib = rig.scheduler.requireHost("h2").heartbeat.freeMemoryKib;
     expect((await migrate(rig, "web")).stats?.status).toBe("failed");
     expect(rig.scheduler.requireHost("h2").heartbeat.freeMemoryKib).toBe(freeKib);

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { startSimRig, type SimRig } from "./sim-rig.js";
+import { SchedulerRig } from "../sim/scheduler-rig.js";
 import { startBackground } from "./background.js";
 import { RECONCILE_INTERVAL_MS } from "./reconcile.js";
-import { MemoryStore } from "../contracts/state-store.js";
 import { ClusterNames } from "../dom0/cluster-names.js";
 import type { HaRecord } from "./ha-records.js";
 
@@ -26,37 +25,36 @@ function record(name: string, hostId: string, domid = 7): HaRecord {
   return { uuid: `uuid-${name}`, name, hostId, domid, priority: "restart", configJson };
 }
 
-async function rigWithBackground(store = new MemoryStore()): Promise<SimRig> {
-  const rig = await startSimRig(HOSTS, { store });
-  const stop = startBackground(rig.scheduler);
-  return {
-    ...rig,
-    stop: async () => {
-      stop();
-      await rig.stop();
-    },
+/** The scheduler with its background tasks (as SchedulerProcess.lead starts them). */
+async function rigWithBackground(state: Record<string, string> = {}): Promise<SchedulerRig> {
+  const rig = await SchedulerRig.start(HOSTS, { state });
+  const stopBackground = startBackground(rig.scheduler);
+  const stop = rig.stop.bind(rig);
+  rig.stop = () => {
+    stopBackground();
+    return stop();
   };
+  return rig;
 }
 
 describe("the scheduler's reconcile", () => {
   it("drops an HA record whose guest a live host no longer runs: a later death of that host brings nothing back", async () => {
-    const store = new MemoryStore();
-    await store.put("ha.uuid-gone", JSON.stringify(record("gone", "h1")));
-    const rig = await rigWithBackground(store);
+    const rig = await rigWithBackground({ "ha.uuid-gone": JSON.stringify(record("gone", "h1")) });
+    const store = rig.store;
     await rig.idle(RECONCILE_INTERVAL_MS);
     expect(await store.get("ha.uuid-gone")).toBeUndefined();
     expect(rig.log.join("\n")).toMatch(/dropped the HA record of gone/);
-    rig.cluster.host("h1").alive = false;
+    rig.cluster.killHost("h1");
     await rig.idle(3 * RECONCILE_INTERVAL_MS);
-    expect(rig.cluster.createCalls).toEqual([]);
+    expect(rig.calls.createCalls).toEqual([]);
     await rig.stop();
   });
 
   it("moves a record to where its guest runs, frees names nobody holds, names what runs unnamed", async () => {
-    const store = new MemoryStore();
+    const rig = await rigWithBackground();
+    const store = rig.store;
     const names = new ClusterNames(store);
-    const rig = await rigWithBackground(store);
-    const web = rig.cluster.addGuest("h2", { name: "web", memoryMib: 64, ha: "restart" });
+    const web = rig.addGuest("h2", { name: "web", memoryMib: 64, ha: "restart" });
     await store.put(`ha.${web.uuid}`, JSON.stringify({ ...record("web", "h1"), uuid: web.uuid }));
     await names.reserve("stale", { uuid: "uuid-stale", hostId: "h1" });
     await names.reserve("elsewhere", { uuid: "uuid-x", hostId: "h7" });
@@ -73,19 +71,18 @@ describe("the scheduler's reconcile", () => {
   });
 
   it("survives a store outage of any length: every task logs and retries, nothing throws", async () => {
-    const store = new MemoryStore();
-    const rig = await rigWithBackground(store);
-    rig.cluster.addGuest("h1", { name: "db", memoryMib: 64, ha: "restart" });
+    const rig = await rigWithBackground();
+    const db = rig.addGuest("h1", { name: "db", memoryMib: 64, ha: "restart" });
     await rig.idle(RECONCILE_INTERVAL_MS);
-    expect(await store.get("ha.uuid-db")).toBeDefined();
-    store.unavailable = true;
-    rig.cluster.host("h1").alive = false;
+    expect(await rig.store.get(`ha.${db.uuid}`)).toBeDefined();
+    rig.cluster.brokerDown();
+    rig.cluster.killHost("h1");
     await rig.idle(6 * RECONCILE_INTERVAL_MS);
-    expect(rig.log.join("\n")).toMatch(/failed: the cluster's state store cannot be reached/);
-    store.unavailable = false;
+    expect(rig.log.join("\n")).toMatch(/reconcile failed: .* to broker: /);
+    rig.cluster.brokerUp();
     await rig.idle(2 * RECONCILE_INTERVAL_MS);
     expect(rig.log.join("\n")).not.toMatch(/unhandled/);
-    expect(await store.get("ha.uuid-db"), "kept: h1 was not read, its lease decides").toBeDefined();
+    expect(await rig.store.get(`ha.${db.uuid}`), "kept: h1 was not read, its lease decides").toBeDefined();
     await rig.stop();
   });
 });

@@ -253,8 +253,9 @@ export class SchedulerRig {
     });
     await this.run(scheduler.start());
     this.schedulerNow = scheduler;
-    // A first beat of each host and its sync.
+    // A first beat of each host, and its domains read.
     await this.idle(RIG_HEARTBEAT_MS);
+    for (const host of scheduler.view.upHosts()) await this.run(scheduler.syncHost(host));
     return scheduler;
   }
 
