@@ -1,6 +1,7 @@
 import { cpus, loadavg } from "node:os";
 import { CHUNK_BYTE_COUNT } from "../services/core/memory/page-store.js";
 import {
+  eventsPerHostPerSecond,
   measureClockBaseline,
   runBusyCluster,
   runIdleCluster,
@@ -34,6 +35,8 @@ async function main(): Promise<void> {
   const idle = await runIdleCluster(SEED, IDLE_HOST_COUNT, IDLE_SIMULATED_MS);
   const busyRate = busy.simulatedMs / busy.wallMs;
   const idleRate = idle.simulatedMs / idle.wallMs;
+  const idleEvents = eventsPerHostPerSecond(idle);
+  const idleHostSeconds = (IDLE_HOST_COUNT * idle.simulatedMs) / 1000;
   const rows: Row[] = [
     {
       figure: `${BUSY.hostCount} hosts, ${BUSY.domainCount} DomUs of ${BUSY.domainMemoryMib} MiB, 1 in ${BUSY.busyEvery} busy, a migration every ${BUSY.migrationIntervalMs / 1000} s`,
@@ -79,6 +82,16 @@ async function main(): Promise<void> {
       figure: "  per CPU second of this process",
       value: `${(idle.simulatedMs / idle.cpuMs).toFixed(0)} sim-s/CPU-s`,
       detail: `${formatSeconds(idle.cpuMs)} CPU`,
+    },
+    {
+      figure: "  events per idle host per simulated second",
+      value: idleEvents.toFixed(2),
+      detail: `${idle.timerCountFired} timers fired + ${idle.messageCountRelayed} messages relayed without a timer; ${(idle.messageCountSent / idleHostSeconds).toFixed(2)} messages sent per host-s`,
+    },
+    {
+      figure: "  ceiling: baseline / events per host-s / hosts",
+      value: `${(baseline.heapTimersPerSecond / idleEvents / IDLE_HOST_COUNT).toFixed(0)} sim-s/s`,
+      detail: "computed from the figures above (not measured): empty timers only, no work in them",
     },
     {
       figure: "  baseline: SimulatedClock, empty timers",

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   BUSY_WORKLOADS,
+  eventsPerHostPerSecond,
   guestPlan,
   runBusyCluster,
   runIdleCluster,
@@ -55,5 +56,16 @@ describe("bench:simcluster", () => {
     const figures = await runIdleCluster(5, 4, 3000);
     expect(figures.simulatedMs).toBe(3000);
     expect(figures.timerCountFired).toBeGreaterThan(0);
+  });
+
+  it("an idle host costs a few events per simulated second, not one per peer (no N² pings with HA off)", async () => {
+    const few = eventsPerHostPerSecond(await runIdleCluster(5, 8, 20_000));
+    const many = eventsPerHostPerSecond(await runIdleCluster(5, 24, 20_000));
+    // Per host: its once-a-second timer (heartbeat, CPU sampling), the heartbeat's hop to the broker
+    // and on to the scheduler, a lease round every 4 s, the scheduler's reconcile; plus the
+    // scheduler's own timers shared by all: 5-6 (it was 17 with 10 hosts and 54 with 100 before).
+    expect(few).toBeLessThan(7);
+    expect(many).toBeLessThan(6);
+    expect(many).toBeLessThanOrEqual(few);
   });
 });

@@ -113,16 +113,20 @@ export function guestChecksum(cluster: SimCluster, name: string): string | undef
   return undefined;
 }
 
-/** Counts the timers the clock fires while `work` runs. */
-function countTimers(clock: SimulatedClock): () => number {
-  let fired = 0;
-  const setTimer = clock.setTimer.bind(clock);
-  clock.setTimer = (delayMs, fn) =>
-    setTimer(delayMs, () => {
-      fired++;
-      fn();
-    });
-  return () => fired;
+/**
+ * Counts the cluster's events from now on: the clock's timers fired, and the messages the network
+ * relayed in the step of the message that carried them (a broker's routing: no timer of their own).
+ */
+function countEvents(cluster: SimCluster): () => { timers: number; relayed: number; messages: number } {
+  const { clock, network } = cluster;
+  const timers = clock.timerCountFired;
+  const relayed = network.messageCountRelayed;
+  const messages = network.messageCountSent;
+  return () => ({
+    timers: clock.timerCountFired - timers,
+    relayed: network.messageCountRelayed - relayed,
+    messages: network.messageCountSent - messages,
+  });
 }
 
 export async function runBusyCluster(options: BusyClusterOptions): Promise<BusyClusterFigures> {
@@ -138,7 +142,7 @@ export async function runBusyCluster(options: BusyClusterOptions): Promise<BusyC
   const prng = new Prng(options.seed).fork(0x6d69);
   const counts = { started: 0, completed: 0, failed: 0 };
   const migrating = new Set<string>();
-  const timersFired = countTimers(cluster.clock);
+  const events = countEvents(cluster);
   const startMigration = () => {
     const name = guestName(prng.nextInt(options.domainCount));
     if (migrating.has(name)) return;
@@ -162,7 +166,7 @@ export async function runBusyCluster(options: BusyClusterOptions): Promise<BusyC
   const wallMs = performance.now() - started;
   const cpuMs = cpuMsSince(cpuStarted);
   const simulatedMs = cluster.clock.nowMs() - simulatedStartMs;
-  const timerCountFired = timersFired();
+  const timerCountFired = events().timers;
 
   const checksumsAfter = idleNames.map((name) => guestChecksum(cluster, name));
   const idleChecksumCountSame = checksumsAfter.filter(
@@ -184,10 +188,21 @@ export async function runBusyCluster(options: BusyClusterOptions): Promise<BusyC
 }
 
 export interface IdleClusterFigures {
+  hostCount: number;
   simulatedMs: number;
   wallMs: number;
   cpuMs: number;
   timerCountFired: number;
+  /** Messages relayed without a timer (counted as events too). */
+  messageCountRelayed: number;
+  /** Messages sent (bus publishes, their relays, calls and answers). */
+  messageCountSent: number;
+}
+
+/** What one idle host costs: the cluster's events per host per simulated second (machine-independent). */
+export function eventsPerHostPerSecond(figures: IdleClusterFigures): number {
+  const events = figures.timerCountFired + figures.messageCountRelayed;
+  return (events * 1000) / figures.simulatedMs / figures.hostCount;
 }
 
 /** N hosts without guests, the scheduler reading their heartbeats. */
@@ -197,16 +212,22 @@ export async function runIdleCluster(
   simulatedMs: number,
 ): Promise<IdleClusterFigures> {
   const cluster = await SimCluster.start({ seed, hosts: hostSpecs(hostCount) });
-  const timersFired = countTimers(cluster.clock);
+  const events = countEvents(cluster);
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
   const simulatedStartMs = cluster.clock.nowMs();
   await cluster.idle(simulatedMs);
+  const wallMs = performance.now() - started;
+  const cpuMs = cpuMsSince(cpuStarted);
+  const counted = events();
   return {
+    hostCount,
     simulatedMs: cluster.clock.nowMs() - simulatedStartMs,
-    wallMs: performance.now() - started,
-    cpuMs: cpuMsSince(cpuStarted),
-    timerCountFired: timersFired(),
+    wallMs,
+    cpuMs,
+    timerCountFired: counted.timers,
+    messageCountRelayed: counted.relayed,
+    messageCountSent: counted.messages,
   };
 }
 

@@ -1,3 +1,4 @@
+import { delayToGridMs, everyOnGrid } from "./simulation.js";
 import { describe, expect, it } from "vitest";
 import { SimulatedClock } from "./clock.js";
 import { Prng } from "./prng.js";
@@ -114,5 +115,36 @@ describe("SimulatedClock", () => {
     expect(() => clock.setTimer(-1, () => undefined)).toThrow(/not >= 0/);
     expect(() => clock.advanceMs(Number.NaN)).toThrow(/not >= 0/);
     expect(() => clock.setTimer(1e12, () => undefined)).toThrow(/past/);
+  });
+});
+
+describe("timers on a shared grid (services/core/simulation.ts)", () => {
+  it("fire at the multiples of the period whenever they were started, all in the same step", () => {
+    const clock = new SimulatedClock();
+    const fired: string[] = [];
+    const stopA = everyOnGrid(clock, 10, () => fired.push(`a@${clock.nowMs()}`));
+    clock.advanceMs(3.5);
+    const stopB = everyOnGrid(clock, 10, () => fired.push(`b@${clock.nowMs()}`));
+    clock.advanceMs(26.5);
+    expect(fired).toEqual(["a@10", "b@10", "a@20", "b@20", "a@30", "b@30"]);
+    stopA();
+    stopB();
+    expect(clock.pendingTimerCount()).toBe(0);
+  });
+
+  it("a delay to the grid is never zero: on a multiple, the next one", () => {
+    expect(delayToGridMs(0, 10)).toBe(10);
+    expect(delayToGridMs(20, 10)).toBe(10);
+    expect(delayToGridMs(21, 10)).toBe(9);
+    expect(delayToGridMs(29.999, 10)).toBeCloseTo(0.001, 9);
+  });
+
+  it("counts the timers it fired (the simulation's events), not those cancelled", () => {
+    const clock = new SimulatedClock();
+    clock.setTimer(1, () => undefined);
+    const cancel = clock.setTimer(2, () => undefined);
+    cancel();
+    clock.advanceMs(5);
+    expect(clock.timerCountFired).toBe(1);
   });
 });

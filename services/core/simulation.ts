@@ -50,3 +50,27 @@ export function every(clock: Clock, periodMs: number, fn: () => void): () => voi
     cancel();
   };
 }
+
+/**
+ * The delay from `nowMs` to the next multiple of `periodMs` of the clock's time, in (0, periodMs]:
+ * timers of many processes on one grid fall due together (one simulation step for all of them).
+ */
+export function delayToGridMs(nowMs: number, periodMs: number): number {
+  const remainderMs = nowMs % periodMs;
+  const delayMs = periodMs - remainderMs;
+  return delayMs > 0 ? delayMs : periodMs;
+}
+
+/** Calls `fn` at every multiple of `periodMs` of the clock's time until the returned function is called. */
+export function everyOnGrid(clock: Clock, periodMs: number, fn: () => void): () => void {
+  let stopped = false;
+  const fire = () => {
+    fn();
+    if (!stopped) cancel = clock.setTimer(delayToGridMs(clock.nowMs(), periodMs), fire);
+  };
+  let cancel = clock.setTimer(delayToGridMs(clock.nowMs(), periodMs), fire);
+  return () => {
+    stopped = true;
+    cancel();
+  };
+}

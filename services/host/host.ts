@@ -2,7 +2,7 @@ import type { Clock } from "../core/clock.js";
 import { Prng } from "../core/prng.js";
 import type { Dom0Spec, HostSpec } from "../core/host-spec.js";
 import type { SchedulerName } from "../core/sched/index.js";
-import { every } from "../core/simulation.js";
+import { delayToGridMs, every, everyOnGrid } from "../core/simulation.js";
 import { Toolstack } from "../dom0/toolstack.js";
 import { ToolstackError } from "../dom0/errors.js";
 import { CPU_USAGE_SAMPLE_INTERVAL_MS, CpuUsageSampler } from "../dom0/cpu-usage.js";
@@ -37,13 +37,18 @@ import { FaultInjector } from "../dom0/fault/fault-injector.js";
 import { wrappersWithArmedFaults } from "../dom0/fault/faulty-wrappers.js";
 import type { ConfinedPaths } from "../dom0/confined-paths.js";
 
-/** How often the hypervisor runs the guests (workloads, CPU time, I/O) while any has work. */
+/**
+ * How often the hypervisor runs the guests (workloads, CPU time, I/O) while any has work, on the
+ * clock's grid of this period (in one process, hosts that have work tick at the same instants).
+ */
 export const TICK_INTERVAL_MS = 10;
 /**
- * How often a host without work looks again (for work that came without a domain event); each
- * change the toolstack reports, and each migration, wakes it at once. TICK_ELAPSED_MS_MAX's length.
+ * How often a host without work looks for work that came without a domain event (each change the
+ * toolstack reports, and each migration, wakes it at once). It does not tick meanwhile (issue 10:
+ * idle hosts cost nothing): the look rides the host's once-a-second timer with the CPU sampling
+ * (and the heartbeat when its interval is the same). TICK_ELAPSED_MS_MAX's length.
  */
-export const IDLE_TICK_INTERVAL_MS = 1000;
+export const IDLE_TICK_INTERVAL_MS = CPU_USAGE_SAMPLE_INTERVAL_MS;
 /** PRNG streams forked from the host's seed: the toolstack's is the seed itself. */
 const TOKEN_PRNG_STREAM = 0x70c3;
 
@@ -171,23 +176,33 @@ export class Host implements MigrationEndpoint {
     return this.options.address();
   }
 
-  /** Starts the host's clocks: guest ticks, CPU sampling, heartbeats and HA's lease. */
+  /**
+   * Starts the host's clocks: guest ticks while there is work, and one timer a second for CPU
+   * sampling, the idle look for work and (at the default interval) the heartbeat; HA's lease.
+   */
   start(): void {
     const { clock, heartbeatIntervalMs } = this.options;
     this.running = true;
     this.busy = true; // the first tick looks at what there is
-    this.scheduleTick(TICK_INTERVAL_MS);
+    this.scheduleTick();
     this.stops.push(() => this.cancelTick?.());
     const ha = this.ha;
     if (ha) {
       ha.start();
       this.stops.push(() => ha.stop());
     }
+    const heartbeat = this.options.bus ? () => this.publishHeartbeat() : undefined;
+    const heartbeatRides = heartbeatIntervalMs === CPU_USAGE_SAMPLE_INTERVAL_MS;
     this.cpuUsage.sample();
-    this.stops.push(every(clock, CPU_USAGE_SAMPLE_INTERVAL_MS, () => this.cpuUsage.sample()));
-    if (!this.options.bus) return;
-    this.publishHeartbeat();
-    this.stops.push(every(clock, heartbeatIntervalMs, () => this.publishHeartbeat()));
+    heartbeat?.();
+    this.stops.push(
+      everyOnGrid(clock, CPU_USAGE_SAMPLE_INTERVAL_MS, () => {
+        this.cpuUsage.sample();
+        this.lookForWork();
+        if (heartbeatRides) heartbeat?.();
+      }),
+    );
+    if (heartbeat && !heartbeatRides) this.stops.push(every(clock, heartbeatIntervalMs, heartbeat));
   }
 
   /** Stops every timer of this host; the bus is the wiring's to close. */
@@ -209,20 +224,29 @@ export class Host implements MigrationEndpoint {
     if (!this.running || this.busy) return;
     this.toolstack.hypervisor.skipIdleTime();
     this.busy = true;
-    this.scheduleTick(TICK_INTERVAL_MS);
+    this.scheduleTick();
+  }
+
+  /** The idle host's once-a-second look: HA's guard, and a tick again if work came unannounced. */
+  private lookForWork(): void {
+    if (this.busy) return;
+    this.guard();
+    if (this.hasWork) this.wake();
   }
 
   private tick(): void {
+    this.cancelTick = undefined;
     // HA's guard first: a host waking from a stall holds its protected guests before they run.
     this.guard();
-    if (!this.busy) this.toolstack.hypervisor.skipIdleTime(); // idle since the last tick: nothing ran
     this.toolstack.hypervisor.tick();
     this.busy = this.hasWork;
-    this.scheduleTick(this.busy ? TICK_INTERVAL_MS : IDLE_TICK_INTERVAL_MS);
+    if (this.busy) this.scheduleTick();
   }
 
-  private scheduleTick(delayMs: number): void {
+  /** The next tick at the next multiple of TICK_INTERVAL_MS of the clock (a grid all hosts share). */
+  private scheduleTick(): void {
     this.cancelTick?.();
+    const delayMs = delayToGridMs(this.options.clock.nowMs(), TICK_INTERVAL_MS);
     this.cancelTick = this.options.clock.setTimer(delayMs, () => this.tick());
   }
 

@@ -75,9 +75,9 @@ export class LeaseKeeper {
     this.view = new PeerView(options.hostId, this.timing.peerSeenWindowMs, this.timing.timeoutMs);
   }
 
+  /** Both channels on one timer: a statefile round and a ping round every renew interval. */
   start(): void {
-    this.loop("statefile", () => this.statefileRound());
-    this.loop("ping", () => this.pingRound());
+    this.loop("lease", () => Promise.all([this.statefileRound(), this.pingRound()]).then(() => undefined));
   }
 
   stop(): void {
@@ -180,8 +180,13 @@ export class LeaseKeeper {
     run();
   }
 
-  /** The network channel: one ping in flight per peer, answered within a renew interval. */
+  /**
+   * The network channel: one ping in flight per peer, answered within a renew interval. Only with
+   * HA on (docs/specs/ha.md §3): with HA off nothing reads what the pings find, and N hosts pinging
+   * each other cost N² messages per renew interval.
+   */
   private async pingRound(): Promise<void> {
+    if (!this.config.enabled) return;
     const pings: Promise<void>[] = [];
     for (const [hostId, address] of this.addresses) {
       if (this.pinging.has(hostId)) continue;
@@ -219,7 +224,18 @@ export class LeaseKeeper {
 
   private async readStatefile(): Promise<void> {
     const statefile = this.options.statefile;
+    const wasEnabled = this.config.enabled;
     this.setConfig(parseHaConfig((await statefile.read(HA_CONFIG_KEY))?.value));
+    // HA off: the peers' leases matter to nobody here; our own is read when a renewal fails.
+    if (!this.config.enabled) return;
+    await this.readLeases();
+    // HA just came on: find the peers now rather than a renew interval later.
+    if (!wasEnabled)
+      this.pingRound().catch((error: unknown) => this.options.log(`HA ping round failed: ${String(error)}`));
+  }
+
+  private async readLeases(): Promise<void> {
+    const statefile = this.options.statefile;
     const entries = await statefile.readAll(LEASE_KEY_PREFIX);
     const nowMs = this.options.clock.nowMs();
     for (const [key, entry] of entries) {
@@ -237,6 +253,12 @@ export class LeaseKeeper {
     if (!entries.has(leaseKey(this.options.hostId))) this.revision = undefined;
   }
 
+  private async readOwnLease(): Promise<void> {
+    const entry = await this.options.statefile.read(leaseKey(this.options.hostId));
+    const lease = entry && parseLease(entry.value);
+    if (entry && lease) this.noteOwnLease(lease, entry.revision);
+  }
+
   private noteOwnLease(lease: LeaseValue, revision: number): void {
     if (lease.epoch !== this.epoch) return;
     if (lease.state === "revoked" && !this.revoked) {
@@ -249,7 +271,8 @@ export class LeaseKeeper {
 
   private async renew(): Promise<void> {
     const sentMs = this.options.clock.nowMs();
-    if (this.revoked || !mayRenew(this.view.standing(sentMs))) return;
+    // With HA off nothing is fenced or revoked: renew regardless, so that ha-enable finds it live.
+    if (this.revoked || (this.config.enabled && !mayRenew(this.view.standing(sentMs)))) return;
     const value: LeaseValue = {
       hostId: this.options.hostId,
       address: this.options.address(),
@@ -266,7 +289,8 @@ export class LeaseKeeper {
     if (revision === undefined) {
       // Someone else wrote our lease: the next read says whether it was a revocation.
       this.revision = undefined;
-      await this.readStatefile();
+      if (this.config.enabled) await this.readLeases();
+      else await this.readOwnLease();
       return;
     }
     this.revision = revision;

@@ -59,7 +59,7 @@ export class SimBroker {
     const targets: Subscription[] = [...(this.exact.get(subject) ?? [])];
     for (const s of this.wildcard) if (subjectMatches(s.pattern, subject)) targets.push(s);
     for (const target of targets) {
-      this.network.send(BROKER_ID, target.processId, () => {
+      this.network.relay(BROKER_ID, target.processId, () => {
         const alive = this.network.process(target.processId).generation === target.generation;
         if (alive && this.isSubscribed(target)) target.handler(subject, data);
       });
