@@ -67,19 +67,19 @@ const moves = (scheduler: Scheduler, high = HIGH, low = LOW) =>
   planRebalance(scheduler, high, low).map((m) => `${m.domain}: ${m.fromHostId} -> ${m.toHostId}`);
 
 describe("planRebalance", () => {
-  it("moves nothing in a balanced cluster", async () => {
+  it("moves nothing in a balanced cluster", () => {
     const scheduler = cluster({ h1: [500], h2: [300, 300], h3: [550] });
     expect(moves(scheduler)).toEqual([]);
   });
 
-  it("an overloaded host sheds its smallest domains, each to the fullest host it fits under the mark", async () => {
+  it("an overloaded host sheds its smallest domains, each to the fullest host it fits under the mark", () => {
     const scheduler = cluster({ h1: [350, 100, 300, 200], h2: [600], h3: [500] });
     expect(moves(scheduler)).toEqual(["h1-100-1: h1 -> h2"]);
     const plan = planRebalance(scheduler, HIGH, LOW);
     expect(plan[0]?.reason).toBe(`h1 over ${HIGH} %`);
   });
 
-  it("sheds as many as it takes, and none that would push a target over the mark", async () => {
+  it("sheds as many as it takes, and none that would push a target over the mark", () => {
     const scheduler = cluster({ h1: [400, 60, 80, 420], h2: [820], h3: [700] });
     // 96 % -> without 60: 90 % (not over): one move, to h2 (88 % after), the fuller host it fits.
     expect(moves(scheduler)).toEqual(["h1-60-1: h1 -> h2"]);
@@ -88,18 +88,18 @@ describe("planRebalance", () => {
     expect(moves(tighter, 85)).toEqual(["h1-60-1: h1 -> h3", "h1-80-2: h1 -> h3"]);
   });
 
-  it("empties an underused host when all its domains fit elsewhere", async () => {
+  it("empties an underused host when all its domains fit elsewhere", () => {
     const scheduler = cluster({ h1: [100, 100], h2: [600], h3: [700] });
     expect(moves(scheduler)).toEqual(["h1-100-0: h1 -> h3", "h1-100-1: h1 -> h3"]);
     expect(planRebalance(scheduler, HIGH, LOW)[0]?.reason).toBe(`h1 under ${LOW} %: consolidate`);
   });
 
-  it("leaves an underused host alone when one of its domains fits nowhere", async () => {
+  it("leaves an underused host alone when one of its domains fits nowhere", () => {
     const scheduler = cluster({ h1: [50, 250], h2: [850], h3: [] });
     expect(moves(scheduler)).toEqual([]);
   });
 
-  it("sends HVM domains only to HVM hosts", async () => {
+  it("sends HVM domains only to HVM hosts", () => {
     const scheduler = cluster(
       { h1: [{ name: "win", memoryMib: 100, type: "hvm" }, 400, 450], h2: [700], h3: [500] },
       { h2: { hvm: false } },
@@ -107,7 +107,7 @@ describe("planRebalance", () => {
     expect(moves(scheduler)).toEqual(["win: h1 -> h3"]);
   });
 
-  it("counts vCPUs per pCPU as load", async () => {
+  it("counts vCPUs per pCPU as load", () => {
     const scheduler = cluster(
       {
         h1: [
