@@ -6,7 +6,8 @@ import type { MigrateEvent, MigrationStats } from "../gen/xensim/v1/migration.js
 export function progressBar(enabled: boolean): ((stats: MigrationStats) => void) & { stop(): void } {
   const bar = enabled
     ? new SingleBar({
-        format: "{bar} {percentage}% | round {round} | {status} | {mib} MiB sent",
+        format:
+          "{bar} {percentage}% | round {round} | {status} | {mib} MiB sent | expected downtime {estimate} ms (estimate)",
         stream: process.stderr,
       })
     : undefined;
@@ -18,6 +19,7 @@ export function progressBar(enabled: boolean): ((stats: MigrationStats) => void)
       round: stats.dirtySyncCount,
       status: stats.status,
       mib: (stats.bytesTransferred / 1048576).toFixed(0),
+      estimate: stats.expectedDowntimeEstimateMs.toFixed(1),
     });
   };
   return Object.assign(update, { stop: () => bar?.stop() });

@@ -71,6 +71,11 @@ async function recentMigrations(program: Command): Promise<MigrationStats[]> {
   return perHost.flat();
 }
 
-function formatMigrationLine(m: MigrationStats): string {
-  return `${m.migrationId}  ${m.domain}  ${m.source} -> ${m.destination}  ${m.status}  ${m.totalTimeMs.toFixed(0)} ms  downtime ${m.downtimeMs.toFixed(1)} ms`;
+/** Active, the downtime is not measured yet: the line shows QEMU's estimate of it, labelled so. */
+export function formatMigrationLine(m: MigrationStats): string {
+  const downtime =
+    m.status === "active" || m.status === "setup"
+      ? `expected downtime ${m.expectedDowntimeEstimateMs.toFixed(1)} ms (estimate)`
+      : `downtime ${m.downtimeMs.toFixed(1)} ms`;
+  return `${m.migrationId}  ${m.domain}  ${m.source} -> ${m.destination}  ${m.status}  ${m.totalTimeMs.toFixed(0)} ms  ${downtime}`;
 }

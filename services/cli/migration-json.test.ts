@@ -63,6 +63,13 @@ describe("queryMigrateJson: QEMU's query-migrate names and units", () => {
     expect(active["expected-downtime"]).toBe(30);
   });
 
+  it("labels every computed figure: x-xsim.estimates holds the expected downtime, active or not", () => {
+    for (const status of ["active", "completed"])
+      expect(queryMigrateJson({ ...COMPLETED, status })["x-xsim"]).toMatchObject({
+        estimates: { "expected-downtime": 30 },
+      });
+  });
+
   it("reports a failure as error-desc, and no throttle when there was none", () => {
     const json = queryMigrateJson({
       ...COMPLETED,

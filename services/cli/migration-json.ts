@@ -5,7 +5,8 @@
  * is made here. Units are QEMU's: times in ms, sizes in bytes, `duplicate` and `normal` in pages,
  * `dirty-pages-rate` in pages/s, `mbps` in Mbit/s. `expected-downtime` is QEMU's estimate (not a
  * measurement) and, as in QEMU, only present while the migration is active. What QEMU has no name
- * for is under `x-xsim`.
+ * for is under `x-xsim`; `x-xsim.estimates` holds every figure that is computed rather than
+ * measured, under its QEMU name, while active and after (docs/specs/migration-statistics.md).
  */
 import type { MigrationStats } from "../gen/xensim/v1/migration.js";
 
@@ -48,6 +49,7 @@ export function queryMigrateJson(stats: MigrationStats): QueryMigrateJson {
       "bytes-received": stats.bytesReceived,
       "memory-checksum": stats.memoryChecksum,
       rounds: stats.rounds,
+      estimates: { "expected-downtime": stats.expectedDowntimeEstimateMs },
     },
   };
 }

@@ -84,8 +84,15 @@ export class HaMonitor {
     }
     this.observer.observe(leases, this.scheduler.clock.nowMs());
     this.scheduler.haEnabled = config.enabled;
-    for (const [hostId, { lease }] of leases)
-      if (lease.state === "live") this.scheduler.hostEpochs.set(hostId, lease.epoch);
+    for (const [hostId, { lease }] of leases) {
+      if (lease.state !== "live" || this.scheduler.hostEpochs.get(hostId) === lease.epoch) continue;
+      this.scheduler.hostEpochs.set(hostId, lease.epoch);
+      // Re-read the host now, so that the records of the guests it runs carry the epoch: a record
+      // noted before its host's epoch was known could not be restarted after the host fenced and
+      // took a new one (it fenced under the broker's outage, as its pings starved).
+      const host = this.scheduler.view.hosts.get(hostId);
+      if (host?.liveness === "up") void this.scheduler.syncHost(host);
+    }
   }
 
   private async act(): Promise<void> {

@@ -4,6 +4,7 @@ import type { ClusterDomain, HostSummary, SchedulerClient } from "../../services
 import { sleepMs, waitUntil } from "../support/migration-cluster.js";
 import { cfg } from "../support/scheduler-cluster.js";
 import { buildImages, dockerEngineReady } from "./support/docker-engine.js";
+import { everyLeaseLive } from "./support/ha-status.js";
 import { startComposeCluster, type ComposeCluster, type ContainerHost } from "./support/compose-cluster.js";
 import {
   arrivalOf,
@@ -142,19 +143,6 @@ function expectFenceBeforeRestarts(cluster: ComposeCluster, sampler: ClusterSamp
   }
 }
 
-/** `xsim ha-status`: HA on, and each host's lease live and seeing both others. */
-function everyLeaseLive(status: string): boolean {
-  if (!/^HA enabled/.test(status)) return false;
-  return HOST_IDS.every((id) => {
-    const [host, state, , , sees] =
-      status
-        .split("\n")
-        .find((line) => line.startsWith(`${id} `))
-        ?.split(/\s+/) ?? [];
-    return host === id && state === "live" && (sees ?? "").split(",").length === HOST_IDS.length - 1;
-  });
-}
-
 const withDocker = dockerEngineReady();
 
 describe.skipIf(!withDocker)("a host container cut off the network (docker network disconnect)", () => {
@@ -179,7 +167,10 @@ describe.skipIf(!withDocker)("a host container cut off the network (docker netwo
       cluster.xsim("host2", ["ha-enable", "--timeout", String(HA_TIMEOUT_SECONDS), "--allow-short-timeout"]);
       // Every host must know HA is on and hold a live lease before the cut: a host that has not
       // read the setting yet would take its guests as unprotected and have no lease to revoke.
-      await waitUntil(() => everyLeaseLive(cluster.xsim("host2", ["ha-status"])), HEARTBEATS_TIMEOUT_MS);
+      await waitUntil(
+        () => everyLeaseLive(cluster.xsim("host2", ["ha-status"]), HOST_IDS),
+        HEARTBEATS_TIMEOUT_MS,
+      );
       const uuids = await createGuests(scheduler, host1, host2);
       const plain = `${PLAIN_NAME} ${CUT_HOST} ${uuids.get(PLAIN_NAME)}`;
       const bystander = `${BYSTANDER_NAME} host2 ${uuids.get(BYSTANDER_NAME)}`;

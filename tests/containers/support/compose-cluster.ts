@@ -175,7 +175,7 @@ export async function startComposeCluster(
     },
     exec: (service, command) =>
       docker(["exec", findContainer(started, projectName, service).getId(), ...command]),
-    pause: (service) => docker(["pause", findContainer(started, projectName, service).getId()]),
+    pause: (service) => pauseContainer(findContainer(started, projectName, service).getId()),
     unpause: (service) => docker(["unpause", findContainer(started, projectName, service).getId()]),
     logs: (service) => dockerLogs(findContainer(started, projectName, service).getId()),
     partition: (service) => {
@@ -224,6 +224,22 @@ function operatorIdentity(container: StartedTestContainer): ServiceIdentity {
     certPem: read("operator/cert.pem"),
     keyPem: read("operator/key.pem"),
   };
+}
+
+/** runc's freeze of a busy container can fail on a loaded machine ("unable to freeze"): try again. */
+const PAUSE_ATTEMPT_COUNT_MAX = 5;
+
+function pauseContainer(id: string): void {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      docker(["pause", id]);
+      return;
+    } catch (error) {
+      const frozen = docker(["inspect", "--format", "{{.State.Paused}}", id]) === "true";
+      if (frozen) return;
+      if (attempt >= PAUSE_ATTEMPT_COUNT_MAX || !/unable to freeze/.test(String(error))) throw error;
+    }
+  }
 }
 
 /** A compose v1 container is `<project>_<service>_1`, a v2 one `<service>-1` (testcontainers' names). */

@@ -3,14 +3,7 @@ import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 import { MIGRATION_SUFFIXES } from "../../support/migration-cluster.js";
 import type { SamplerRead } from "../../../services/wiring/domain-sampler.js";
-import {
-  HOST_SERVICES,
-  observedAddress,
-  PKI_MOUNT,
-  type ComposeCluster,
-  type ContainerHost,
-} from "./compose-cluster.js";
-import { domainsOf } from "./guests.js";
+import { HOST_SERVICES, observedAddress, PKI_MOUNT, type ComposeCluster } from "./compose-cluster.js";
 import { docker } from "./docker-engine.js";
 
 /** The pace of the reads of one host: 40 a second, so that a loaded machine still gives more than 10. */
@@ -36,11 +29,6 @@ export interface ListedDomain {
 export interface HostLister {
   readonly hostId: string;
   list(): Promise<ListedDomain[]>;
-}
-
-/** Through the port docker published (dead once the container was cut off and connected again). */
-export function listerViaPort(host: ContainerHost): HostLister {
-  return { hostId: host.service, list: () => domainsOf(host) };
 }
 
 function listedIn(read: SamplerRead): ListedDomain[] {
@@ -261,53 +249,4 @@ async function waitFor(condition: () => boolean, timeoutMs: number, why: () => s
     if (Date.now() > deadline) throw new Error(why());
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
-}
-
-/** The guests listed (in any state) on two hosts in one round of `listers`' reads. */
-export function doublesIn(lists: ReadonlyArray<{ hostId: string; domains: ListedDomain[] }>): string[] {
-  const seen = new Map<string, string>();
-  const doubles: string[] = [];
-  for (const { hostId, domains } of lists)
-    for (const domain of domains) {
-      if (domain.domid === 0) continue;
-      for (const key of keysOf(domain)) {
-        const other = seen.get(key);
-        if (other !== undefined && other !== hostId) doubles.push(`${key} on ${other} and ${hostId}`);
-        seen.set(key, hostId);
-      }
-    }
-  return doubles;
-}
-
-/**
- * The older sampler, in the test process through the published ports (ha-docker-pause.test.ts):
- * rounds of every lister's read, a guest listed on two hosts in one round is a double. Slower than
- * the cluster sampler, and it cannot read a host that was cut off.
- */
-export function startDoubleRunSampler(listers: readonly HostLister[]) {
-  let running = true;
-  let sampleCount = 0;
-  const doubles: string[] = [];
-  const errors: string[] = [];
-  const loop = (async () => {
-    while (running) {
-      try {
-        const lists = await Promise.all(
-          listers.map(async (l) => ({ hostId: l.hostId, domains: await l.list() })),
-        );
-        doubles.push(...doublesIn(lists));
-        sampleCount++;
-      } catch (error) {
-        errors.push(error instanceof Error ? error.message : String(error));
-      }
-      await new Promise((resolve) => setTimeout(resolve, SAMPLER_INTERVAL_MS));
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return { sampleCount, doubles, errors };
-    },
-  };
 }
