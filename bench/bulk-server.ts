@@ -1,22 +1,30 @@
 import { once } from "node:events";
 import { createServer, type Socket } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
 import { Server, ServerCredentials, type ServerWritableStream } from "@grpc/grpc-js";
+import { loadIdentity } from "../services/identity/pki.js";
+import { clusterServerCredentials } from "../services/transport/tls/grpc-credentials.js";
 import { MIGRATION_SERVER_OPTIONS } from "../services/transport/grpc/migration-service.js";
 import {
   BULK_MESSAGE_BYTE_COUNT,
   BULK_SERVICE,
+  BULK_HOST_ID,
   BYTE_COUNT_REQUEST_BYTE_COUNT,
   TCP_WRITE_BYTE_COUNT,
   decodeByteCount,
 } from "./bulk-service.js";
 
 /**
- * `node dist/bench/bulk-server.js tcp|grpc host:port`: the sending end of a baseline in its own
- * process. Each connection (tcp) or Pull call (grpc) asks for N bytes and gets them from one reused
- * buffer, with backpressure. Prints a ready line.
+ * `node dist/bench/bulk-server.js tcp|grpc host:port [PKI_DIR]`: the sending end of a baseline in
+ * its own process. Each connection (tcp) or Pull call (grpc) asks for N bytes and gets them from one
+ * reused buffer, with backpressure. With PKI_DIR, both speak the cluster's TLS as the host `bulk`
+ * would (node's tls; grpc-js with the hosts' server credentials, a client certificate asked for).
+ * Prints a ready line.
  */
 const mode = process.argv[2];
 const listenAddress = process.argv[3] ?? "127.0.0.1:0";
+const pkiDir = process.argv[4];
+const identity = pkiDir ? loadIdentity(pkiDir, "host", BULK_HOST_ID) : undefined;
 const [listenHost = "127.0.0.1", listenPort = "0"] = listenAddress.split(":");
 
 function ready(port: number): void {
@@ -41,7 +49,7 @@ async function sendAll(
 
 function serveTcp(): void {
   const chunk = Buffer.alloc(TCP_WRITE_BYTE_COUNT, 0xa5);
-  const server = createServer((socket: Socket) => {
+  const serve = (socket: Socket) => {
     socket.once("readable", () => {
       const request = socket.read(BYTE_COUNT_REQUEST_BYTE_COUNT) as Buffer | null;
       if (request === null) return void socket.destroy();
@@ -57,7 +65,13 @@ function serveTcp(): void {
       );
     });
     socket.on("error", () => socket.destroy());
-  });
+  };
+  const server = identity
+    ? createTlsServer(
+        { ca: identity.caPem, cert: identity.certPem, key: identity.keyPem, requestCert: true },
+        serve,
+      )
+    : createServer(serve);
   server.listen(Number(listenPort), listenHost, () => {
     const address = server.address();
     if (address === null || typeof address === "string") throw new Error("bulk-server: no TCP port");
@@ -80,7 +94,8 @@ function serveGrpc(): void {
   };
   const server = new Server(MIGRATION_SERVER_OPTIONS);
   server.addService(BULK_SERVICE, { pull });
-  server.bindAsync(`${listenHost}:${listenPort}`, ServerCredentials.createInsecure(), (error, port) => {
+  const credentials = identity ? clusterServerCredentials(identity) : ServerCredentials.createInsecure();
+  server.bindAsync(`${listenHost}:${listenPort}`, credentials, (error, port) => {
     if (error) throw error;
     ready(port);
   });

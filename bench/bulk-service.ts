@@ -1,5 +1,10 @@
 import { Client, credentials, type ServiceDefinition } from "@grpc/grpc-js";
 import { PULLER_CHANNEL_OPTIONS } from "../services/transport/grpc/migration-service.js";
+import {
+  channelCredentials,
+  clusterChannelOptions,
+  type ClusterSecurity,
+} from "../services/transport/tls/cluster-credentials.js";
 
 // The baselines of bench:migration: bytes pulled from another process, with nothing on top.
 
@@ -7,6 +12,8 @@ import { PULLER_CHANNEL_OPTIONS } from "../services/transport/grpc/migration-ser
 export const BULK_MESSAGE_BYTE_COUNT = 256 * 1024;
 /** Raw TCP writes, as in reference/performance-limits.md. */
 export const TCP_WRITE_BYTE_COUNT = 1024 * 1024;
+/** The host identity a TLS baseline server holds (bench/bench-pki.ts issues it). */
+export const BULK_HOST_ID = "bulk";
 /** A pull request is the byte count to send, as a little-endian double. */
 export const BYTE_COUNT_REQUEST_BYTE_COUNT = 8;
 
@@ -39,9 +46,16 @@ export function decodeByteCount(request: Buffer): number {
   return byteCount;
 }
 
-/** The pulling client, with the migration puller's channel options (flow-control window, sizes). */
-export function connectBulk(address: string): Client {
-  return new Client(address, credentials.createInsecure(), PULLER_CHANNEL_OPTIONS);
+/**
+ * The pulling client, with the migration puller's channel options (flow-control window, sizes),
+ * and the cluster's TLS as a host's puller has it when `security` is given.
+ */
+export function connectBulk(address: string, security?: ClusterSecurity): Client {
+  if (!security) return new Client(address, credentials.createInsecure(), PULLER_CHANNEL_OPTIONS);
+  return new Client(address, channelCredentials(["host"], security), {
+    ...PULLER_CHANNEL_OPTIONS,
+    ...clusterChannelOptions(security),
+  });
 }
 
 /** Pulls `byteCount` bytes over the bare stream; resolves with the bytes received. */

@@ -7,8 +7,15 @@ import type { ChildSet, ReadyChild } from "./children.js";
 export const HOST_MAIN_PATH = join(import.meta.dirname, "..", "services", "host", "main.js");
 export const BENCH_DOMAIN_MEMORY_MIB = 32;
 
-export function startHost(children: ChildSet, hostId: string, listenHost: string): Promise<ReadyChild> {
-  return children.startNode(hostId, HOST_MAIN_PATH, ["--host-id", hostId, "--listen", `${listenHost}:0`]);
+/** A host service; `securityArgs` are its `--pki DIR` or `--insecure` (bench/bench-pki.ts). */
+export function startHost(
+  children: ChildSet,
+  hostId: string,
+  listenHost: string,
+  securityArgs: readonly string[] = ["--insecure"],
+): Promise<ReadyChild> {
+  const args = ["--host-id", hostId, "--listen", `${listenHost}:0`, ...securityArgs];
+  return children.startNode(hostId, HOST_MAIN_PATH, args);
 }
 
 /** A small idle PV guest, as in xl.cfg(5): PV needs a kernel. */

@@ -1,6 +1,7 @@
 import { cpus } from "node:os";
 import { IDLE_TICK_INTERVAL_MS, TICK_INTERVAL_MS } from "../services/host/host.js";
 import { ChildSet } from "./children.js";
+import { BenchPki } from "./bench-pki.js";
 import { BENCH_DOMAIN_MEMORY_MIB } from "./host-ops.js";
 import { machineBusyPercent, type Measured } from "./measured.js";
 import {
@@ -8,6 +9,8 @@ import {
   benchIdleBaseline,
   benchNoop,
   benchSideBySide,
+  TLS_BENCH_HOST_ID,
+  TLS_COMPARISON_ROUND_COUNT,
   type HostFigures,
   type IdleBaselineFigures,
   type PhaseOptions,
@@ -49,7 +52,8 @@ function rateRows(noop: Measured[], host: HostFigures): Row[] {
   PHASE_OPTIONS.concurrencies.forEach((concurrency, i) => {
     const call = noop[i];
     const trip = host.roundTrips[i];
-    if (!call || !trip) throw new Error(`bench: no figure for ${concurrency} in flight`);
+    const tlsTrip = host.roundTripsTls[i];
+    if (!call || !trip || !tlsTrip) throw new Error(`bench: no figure for ${concurrency} in flight`);
     const high = concurrency === CONCURRENCY_HIGH;
     rows.push(
       {
@@ -62,12 +66,22 @@ function rateRows(noop: Measured[], host: HostFigures): Row[] {
         value: formatRate(trip.rate.opsPerSecond),
         ...(high ? { goal: `>= ${formatRate(ROUND_TRIPS_PER_SECOND_GOAL)}` } : {}),
         ...(high ? { met: trip.rate.opsPerSecond >= ROUND_TRIPS_PER_SECOND_GOAL } : {}),
-        detail: detail(trip),
+        detail: `${detail(trip)}; median of ${TLS_COMPARISON_ROUND_COUNT}`,
       },
       {
         figure: `  round trips / no-op calls, ${concurrency} in flight`,
         value: (trip.rate.opsPerSecond / call.rate.opsPerSecond).toFixed(3),
         detail: "a round trip is 2 RPCs",
+      },
+      {
+        figure: `create+destroy round trip over TLS, ${concurrency} in flight`,
+        value: formatRate(tlsTrip.rate.opsPerSecond),
+        detail: `${detail(tlsTrip)}; median of ${TLS_COMPARISON_ROUND_COUNT}, alternating with the one without`,
+      },
+      {
+        figure: `  TLS cost: round trips with TLS / without, ${concurrency} in flight`,
+        value: (tlsTrip.rate.opsPerSecond / trip.rate.opsPerSecond).toFixed(3),
+        detail: `mutual TLS on the CLI's channel (issue 11); both medians of ${TLS_COMPARISON_ROUND_COUNT}, same run`,
       },
     );
   });
@@ -128,7 +142,9 @@ function memoryRows(host: HostFigures, side: SideBySideFigures, floor: IdleBasel
 
 async function main(): Promise<void> {
   const children = new ChildSet();
+  const pki = new BenchPki([TLS_BENCH_HOST_ID]);
   process.on("exit", () => children.killAllNow());
+  process.on("exit", () => pki.remove());
   process.on("SIGINT", () => process.exit(130));
   process.on("SIGTERM", () => process.exit(143));
   const busyPercent = await machineBusyPercent(SETTLE_MS);
@@ -138,7 +154,7 @@ async function main(): Promise<void> {
   );
   try {
     const noop = await benchNoop(children, PHASE_OPTIONS);
-    const host = await benchHost(children, PHASE_OPTIONS, IDLE_DOMU_COUNT);
+    const host = await benchHost(children, PHASE_OPTIONS, IDLE_DOMU_COUNT, pki);
     const side = await benchSideBySide(children, SIDE_BY_SIDE_HOST_COUNT, SETTLE_MS, DURATION_MS);
     const floor = await benchIdleBaseline(children, SIDE_BY_SIDE_HOST_COUNT, SETTLE_MS, DURATION_MS);
     const rows = [...rateRows(noop, host), ...memoryRows(host, side, floor)];

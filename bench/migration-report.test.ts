@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { MigrationStats } from "../services/gen/xensim/v1/migration.js";
-import { GOAL_IDLE_DOWNTIME_MS, firstRoundRateOf, scenarioRows, throughputOf } from "./migration-report.js";
+import {
+  GOAL_IDLE_DOWNTIME_MS,
+  firstRoundRateOf,
+  scenarioRows,
+  throughputOf,
+  tlsCostRows,
+} from "./migration-report.js";
 import type { Scenario } from "./migration-scenario.js";
 
 const GIB = 1024 ** 3;
@@ -61,5 +67,24 @@ describe("migration report", () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ value: "-", met: false });
     expect(rows[0]?.detail).toMatch(/^0 of 1 completed: failed/);
+  });
+
+  it("prices TLS from the same run's completed migrations, and names the TLS rows apart", () => {
+    const withTimeMs = (totalTimeMs: number) => ({
+      ...run("completed", 10),
+      stats: { ...stats("completed", 10), totalTimeMs },
+    });
+    const figures = (runs: ReturnType<typeof run>[]) => ({
+      scenario: IDLE,
+      runs,
+      model: undefined,
+      modelBandwidthBytesPerSecond: 0,
+    });
+    const plain = figures([withTimeMs(2000), withTimeMs(2000)]);
+    const tls = figures([withTimeMs(4000), withTimeMs(4000), run("failed", 0)]);
+    const rows = tlsCostRows([plain], [tls]);
+    expect(rows[0]).toMatchObject({ figure: "TLS cost, idle: throughput TLS / none", value: "0.50" });
+    expect(scenarioRows(tls, BASELINES, GIB, " (TLS)")[0]?.figure).toBe("idle (TLS): throughput");
+    expect(tlsCostRows([plain], [figures([run("failed", 0)])])).toEqual([]);
   });
 });

@@ -34,15 +34,15 @@ export function firstRoundRateOf(stats: MigrationStats): number {
   return first && first.durationMs > 0 ? (first.bytesSent * 1000) / first.durationMs : 0;
 }
 
-export function baselineRows(baselines: BaselineSamples): Row[] {
+export function baselineRows(baselines: BaselineSamples, over = ""): Row[] {
   return [
     {
-      figure: "raw TCP (node net, 1 MiB writes)",
+      figure: `raw TCP (node net, 1 MiB writes)${over}`,
       value: gbPerSecond(median(baselines.tcpBytesPerSecond)),
       detail: `runs ${range(baselines.tcpBytesPerSecond, (v) => (v / 1e9).toFixed(2))} GB/s`,
     },
     {
-      figure: "bare grpc-js server stream (256 KiB msgs)",
+      figure: `bare grpc-js server stream (256 KiB msgs)${over}`,
       value: gbPerSecond(median(baselines.grpcBytesPerSecond)),
       detail: `runs ${range(baselines.grpcBytesPerSecond, (v) => (v / 1e9).toFixed(2))} GB/s`,
     },
@@ -53,8 +53,10 @@ export function scenarioRows(
   figures: ScenarioFigures,
   baselines: BaselineSamples,
   memoryBytes: number,
+  /** Added to the scenario's name, e.g. " (TLS)": its baselines are then the TLS ones. */
+  suffix = "",
 ): Row[] {
-  const { scenario } = figures;
+  const scenario = { ...figures.scenario, name: `${figures.scenario.name}${suffix}` };
   const runs = figures.runs.filter((run) => run.stats.status === "completed");
   const failed = figures.runs.filter((run) => run.stats.status !== "completed");
   if (runs.length === 0) return [failedRow(scenario, failed)];
@@ -118,6 +120,43 @@ export function scenarioRows(
     },
   ];
   return figures.model ? [...rows, ...modelRows(figures, stats, memoryBytes)] : rows;
+}
+
+/**
+ * What TLS costs each scenario, from the same run (its migrations interleaved with those without):
+ * the median throughput and downtime with TLS against without, and the host CPU each took.
+ */
+export function tlsCostRows(insecure: readonly ScenarioFigures[], tls: readonly ScenarioFigures[]): Row[] {
+  return insecure.flatMap((plain, index) => {
+    const secured = tls[index];
+    const completed = (f: ScenarioFigures) => f.runs.filter((run) => run.stats.status === "completed");
+    if (!secured || completed(plain).length === 0 || completed(secured).length === 0) return [];
+    const figuresOf = (f: ScenarioFigures) => {
+      const runs = completed(f);
+      return {
+        throughput: median(runs.map((run) => throughputOf(run.stats))),
+        downtimeMs: median(runs.map((run) => run.stats.downtimeMs)),
+        cpuMs: median(runs.map((run) => run.sourceCpuMs + run.destinationCpuMs)),
+      };
+    };
+    const [a, b] = [figuresOf(plain), figuresOf(secured)];
+    return [
+      {
+        figure: `TLS cost, ${plain.scenario.name}: throughput TLS / none`,
+        value: (b.throughput / a.throughput).toFixed(2),
+        detail: `${mbPerSecond(b.throughput)} with TLS, ${mbPerSecond(a.throughput)} without (medians, same run)`,
+      },
+      {
+        figure: "  downtime with TLS / without",
+        value: `${ms(b.downtimeMs)} / ${ms(a.downtimeMs)}`,
+      },
+      {
+        figure: "  host CPU per migration with TLS / without",
+        value: `${(b.cpuMs / 1000).toFixed(2)} s / ${(a.cpuMs / 1000).toFixed(2)} s`,
+        detail: "source + destination",
+      },
+    ];
+  });
 }
 
 function failedRow(scenario: Scenario, failed: MigrationRun[]): Row {

@@ -8,6 +8,7 @@ import { measureWithCpu, type Measured } from "./measured.js";
 import { connectNoop, noopCall } from "./noop-service.js";
 import { processCpuMs, procStatusKib } from "./proc.js";
 import type { RateOptions } from "./rate.js";
+import type { BenchPki } from "./bench-pki.js";
 
 const NOOP_SERVER_PATH = join(import.meta.dirname, "noop-server.js");
 
@@ -39,17 +40,39 @@ export interface HostFigures {
   afterRssKib: number;
   peakRssKib: number;
   roundTrips: Measured[];
+  /** The same round trips to a second host with the cluster's TLS, each right after those without. */
+  roundTripsTls: Measured[];
 }
 
-/** One host service: RSS idle and with idle DomUs, then create+destroy round trips. */
+/** The host id of bench:host's TLS host (bench/bench-pki.ts issues its certificate). */
+export const TLS_BENCH_HOST_ID = "benchtls";
+/** Round trips are measured this many times each way, alternating, and the median run is kept. */
+export const TLS_COMPARISON_ROUND_COUNT = 3;
+
+/** The run with the median rate (of an odd count). */
+function medianByRate(runs: readonly Measured[]): Measured {
+  const sorted = [...runs].sort((a, b) => a.rate.opsPerSecond - b.rate.opsPerSecond);
+  const middle = sorted[Math.floor(sorted.length / 2)];
+  if (!middle) throw new Error("bench: no run to take the median of");
+  return middle;
+}
+
+/**
+ * One host service: RSS idle and with idle DomUs, then create+destroy round trips, each
+ * concurrency measured without TLS and then against a second host with the cluster's TLS.
+ */
 export async function benchHost(
   children: ChildSet,
   options: PhaseOptions,
   idleDomuCount: number,
+  pki: BenchPki,
 ): Promise<HostFigures> {
   const host = await startHost(children, "bench1", "127.0.0.1");
-  const client = connectHost(host.address);
+  const client = connectHost(host.address, pki.security("insecure"));
+  const tlsHost = await startHost(children, TLS_BENCH_HOST_ID, "127.0.0.2", pki.hostArgs("tls"));
+  const tlsClient = connectHost(tlsHost.address, pki.security("tls"));
   try {
+    await infoHostId(tlsClient);
     await infoHostId(client);
     await sleep(options.settleMs);
     const idleRssKib = procStatusKib(host.pid, "VmRSS");
@@ -59,17 +82,34 @@ export async function benchHost(
     const idleDomuRssKib = procStatusKib(host.pid, "VmRSS");
     for (const domid of domids) await destroyDomain(client, domid);
     const roundTrips: Measured[] = [];
+    const roundTripsTls: Measured[] = [];
     for (const concurrency of options.concurrencies) {
-      const op = createDestroyOp(client, `rt${concurrency}-`);
-      roundTrips.push(await measureWithCpu(op, options.rate(concurrency), host.pid));
+      const plain = {
+        op: createDestroyOp(client, `rt${concurrency}-`),
+        pid: host.pid,
+        runs: [] as Measured[],
+      };
+      const tls = {
+        op: createDestroyOp(tlsClient, `rt${concurrency}-`),
+        pid: tlsHost.pid,
+        runs: [] as Measured[],
+      };
+      // Interleaved, the order swapped each time, so drift and warm-up weigh on both alike.
+      for (let round = 0; round < TLS_COMPARISON_ROUND_COUNT; round++)
+        for (const side of round % 2 === 0 ? [plain, tls] : [tls, plain])
+          side.runs.push(await measureWithCpu(side.op, options.rate(concurrency), side.pid));
+      roundTrips.push(medianByRate(plain.runs));
+      roundTripsTls.push(medianByRate(tls.runs));
     }
     await sleep(options.settleMs);
     const afterRssKib = procStatusKib(host.pid, "VmRSS");
     const peakRssKib = procStatusKib(host.pid, "VmHWM");
-    return { idleRssKib, idleDomuRssKib, afterRssKib, peakRssKib, roundTrips };
+    return { idleRssKib, idleDomuRssKib, afterRssKib, peakRssKib, roundTrips, roundTripsTls };
   } finally {
     client.close();
+    tlsClient.close();
     await children.stop(host.process);
+    await children.stop(tlsHost.process);
   }
 }
 

@@ -1,12 +1,18 @@
 import { Metadata, type CallOptions, type ServiceError } from "@grpc/grpc-js";
 import { HostClient } from "../../gen/xensim/v1/host.js";
-import { channelCredentials, clusterChannelOptions } from "../tls/cluster-credentials.js";
+import {
+  channelCredentials,
+  clusterChannelOptions,
+  clusterSecurity,
+  type ClusterSecurity,
+} from "../tls/cluster-credentials.js";
 
 export const GRPC_MESSAGE_BYTES_MAX = 64 * 1024 * 1024;
 
-export function connectHost(address: string): HostClient {
-  return new HostClient(address, channelCredentials(["host"]), {
-    ...clusterChannelOptions(),
+/** A Host client under `security` (default: the process's credentials). */
+export function connectHost(address: string, security: ClusterSecurity = clusterSecurity()): HostClient {
+  return new HostClient(address, channelCredentials(["host"], security), {
+    ...clusterChannelOptions(security),
     "grpc.max_receive_message_length": GRPC_MESSAGE_BYTES_MAX,
   });
 }

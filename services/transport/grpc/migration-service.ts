@@ -2,6 +2,7 @@ import { makeGenericClientConstructor, type ChannelCredentials, type ChannelOpti
 import {
   channelCredentials as clusterCredentials,
   clusterChannelOptions,
+  type ClusterSecurity,
 } from "../tls/cluster-credentials.js";
 import { MigrationService, type MigrationClient, type StreamChunk } from "../../gen/xensim/v1/migration.js";
 
@@ -97,6 +98,11 @@ export function connectMigration(
     ...clusterChannelOptions(),
     ...options,
   });
+}
+
+/** A Migration client under `security` rather than the process's (a bench comparing TLS with none). */
+export function connectMigrationAs(address: string, security: ClusterSecurity): MigrationClient {
+  return connectMigration(address, clusterChannelOptions(security), clusterCredentials(["host"], security));
 }
 
 /** Server options a host needs to carry the stream (the bench's bare grpc-js baseline uses them too). */

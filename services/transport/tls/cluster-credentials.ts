@@ -30,11 +30,17 @@ export function clusterSecurity(): ClusterSecurity {
   return current;
 }
 
-/** Credentials for a channel to a server of one of `serverRoles`. */
-export function channelCredentials(serverRoles: readonly Role[]): ChannelCredentials {
-  if (current.kind === "missing") throw new Error(current.reason);
-  return current.kind === "tls"
-    ? clusterChannelCredentials(current.identity, serverRoles)
+/**
+ * Credentials for a channel to a server of one of `serverRoles`, under `security` (default: the
+ * process's; a bench or test holding several identities passes its own).
+ */
+export function channelCredentials(
+  serverRoles: readonly Role[],
+  security: ClusterSecurity = current,
+): ChannelCredentials {
+  if (security.kind === "missing") throw new Error(security.reason);
+  return security.kind === "tls"
+    ? clusterChannelCredentials(security.identity, serverRoles)
     : credentials.createInsecure();
 }
 
@@ -45,8 +51,8 @@ export function channelCredentials(serverRoles: readonly Role[]): ChannelCredent
 export const CLUSTER_TLS_SERVER_NAME = "xsim-cluster";
 
 /** Channel options that go with `channelCredentials`. */
-export function clusterChannelOptions(): Record<string, string> {
-  return current.kind === "tls" ? { "grpc.ssl_target_name_override": CLUSTER_TLS_SERVER_NAME } : {};
+export function clusterChannelOptions(security: ClusterSecurity = current): Record<string, string> {
+  return security.kind === "tls" ? { "grpc.ssl_target_name_override": CLUSTER_TLS_SERVER_NAME } : {};
 }
 
 export function serverCredentials(): ServerCredentials {
