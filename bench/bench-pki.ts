@@ -21,9 +21,13 @@ export class BenchPki {
     this.operator = { kind: "tls", identity: loadIdentity(this.dir, "operator", "operator") };
   }
 
-  /** The security flags of a host started in `mode`. */
-  hostArgs(mode: BenchSecurityMode): string[] {
-    return mode === "tls" ? ["--pki", this.dir] : ["--insecure"];
+  /**
+   * The flags of a host started in `mode`: its security, and a state directory of its own under
+   * this bench's (removed with it) whose guests SIGTERM destroys, so no run restores the last one's.
+   */
+  hostArgs(mode: BenchSecurityMode, hostId: string): string[] {
+    const security = mode === "tls" ? ["--pki", this.dir] : ["--insecure"];
+    return [...security, "--state-dir", join(this.dir, "state", hostId), "--on-shutdown", "destroy"];
   }
 
   /** What the bench's own channels to such a host use. */

@@ -70,7 +70,13 @@ async function startHosts(
 ): Promise<[BenchHost, BenchHost]> {
   const start = async (index: 0 | 1): Promise<BenchHost> => {
     const hostId = `${mode === "tls" ? "tls" : "mig"}${index + 1}`;
-    const args = ["--host-id", hostId, "--listen", `${HOST_LISTEN[mode][index]}:0`, ...pki.hostArgs(mode)];
+    const args = [
+      "--host-id",
+      hostId,
+      "--listen",
+      `${HOST_LISTEN[mode][index]}:0`,
+      ...pki.hostArgs(mode, hostId),
+    ];
     const nodeArgs = [...HOST_NODE_FLAGS, ...options.hostNodeArgs];
     const child = await children.startNode(hostId, HOST_MAIN_PATH, args, nodeArgs);
     const host = connectHost(child.address, pki.security(mode));

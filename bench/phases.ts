@@ -67,9 +67,14 @@ export async function benchHost(
   idleDomuCount: number,
   pki: BenchPki,
 ): Promise<HostFigures> {
-  const host = await startHost(children, "bench1", "127.0.0.1");
+  const host = await startHost(children, "bench1", "127.0.0.1", pki.hostArgs("insecure", "bench1"));
   const client = connectHost(host.address, pki.security("insecure"));
-  const tlsHost = await startHost(children, TLS_BENCH_HOST_ID, "127.0.0.2", pki.hostArgs("tls"));
+  const tlsHost = await startHost(
+    children,
+    TLS_BENCH_HOST_ID,
+    "127.0.0.2",
+    pki.hostArgs("tls", TLS_BENCH_HOST_ID),
+  );
   const tlsClient = connectHost(tlsHost.address, pki.security("tls"));
   try {
     await infoHostId(tlsClient);

@@ -6,6 +6,7 @@ import { unaryCall } from "../services/transport/grpc/host-client.js";
 import { SchedulerClient } from "../services/gen/xensim/v1/scheduler.js";
 import { MigrationService } from "../services/gen/xensim/v1/migration.js";
 import { FaultInjectionClient } from "../services/gen/xensim/v1/fault.js";
+import { HaPeerClient } from "../services/gen/xensim/v1/ha.js";
 import { loadIdentity } from "../services/identity/pki.js";
 import { clusterServerCredentials } from "../services/transport/tls/grpc-credentials.js";
 import {
@@ -137,6 +138,29 @@ describe("each member may call only what its role needs", () => {
     expect(status[error.code]).toBe("PERMISSION_DENIED");
     expect(error.details).toMatch(/operator operator may not call this/);
     client.close();
+  });
+
+  it("refuses an HA ping that claims another host than its caller's certificate names", async () => {
+    const asG2 = new HaPeerClient(
+      g1.address,
+      channelCredentialsPosingAs({ role: "host", name: "g2" }, stranger.dir),
+      { "grpc.ssl_target_name_override": CLUSTER_TLS_SERVER_NAME },
+    );
+    try {
+      for (const claimed of ["g3", "g1"]) {
+        const forged = unaryCall(asG2.ping.bind(asG2), { hostId: claimed, address: "127.0.4.99:1" });
+        await expectGrpcError(
+          forged,
+          status.PERMISSION_DENIED,
+          new RegExp(`claims host "${claimed}".*host "g2"`),
+        );
+      }
+      // Its own name answers: g1 replies as itself.
+      const pong = await unaryCall(asG2.ping.bind(asG2), { hostId: "g2", address: g2.address });
+      expect(pong.hostId).toBe("g1");
+    } finally {
+      asG2.close();
+    }
   });
 
   it("refuses a host's credential on the scheduler (only the operator drives it)", async () => {

@@ -60,17 +60,18 @@ async function main(): Promise<void> {
     throw new Error(`--host-id "${hostId}": use letters, digits, - and _ only`);
   const onShutdown = onShutdownMode(values["on-shutdown"]);
   const stateDir = values["state-dir"] ?? defaultStateDir(hostId);
-  applySecurityFlags(values, "host", hostId);
+  const security = applySecurityFlags(values, "host", hostId);
   const bus = values.nats
     ? await NatsBus.connect({
         servers: values.nats,
         name: `xsim-host-${hostId}`,
-        security: natsClientOptions(),
+        security: natsClientOptions(security),
       })
     : undefined;
   // Names are unique in the cluster: reserved in its state store, on the same nats-server.
   const store = bus ? await NatsKvStore.open(bus.connection) : undefined;
   const service = new HostService({
+    security,
     spec: {
       hostId,
       pcpuCount: positive(values.pcpus, "--pcpus"),

@@ -34,14 +34,14 @@ async function main(): Promise<void> {
   // Last line of defence: every background task catches its own errors; one that escapes is a bug
   // to log, not a reason to stop scheduling (a broker outage must not end the process).
   process.on("unhandledRejection", (reason) => log(`unhandled rejection (a bug): ${String(reason)}`));
-  applySecurityFlags(values, "scheduler", "scheduler");
+  const security = applySecurityFlags(values, "scheduler", "scheduler");
   const bus = await NatsBus.connect({
     servers: values.nats,
     name: "xsim-scheduler",
-    security: natsClientOptions(),
+    security: natsClientOptions(security),
   });
   const store = await NatsKvStore.open(bus.connection);
-  const gateway = new GrpcHostGateway();
+  const gateway = new GrpcHostGateway(security);
   const clock = new SystemClock();
   // HA restarts follow the leases in the statefile, never NATS heartbeats (docs/specs/ha.md §5).
   const statefile = new NatsStatefile(bus.connection);
@@ -58,11 +58,11 @@ async function main(): Promise<void> {
   });
   const { scheduler, ha } = schedulerProcess;
   await schedulerProcess.start();
-  const server = new Server({ interceptors: serverInterceptors(SCHEDULER_CALL_POLICY) });
+  const server = new Server({ interceptors: serverInterceptors(SCHEDULER_CALL_POLICY, security) });
   server.addService(SchedulerService, schedulerServer(scheduler));
   server.addService(HaService, haServer(ha, statefile, scheduler.clock));
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(values.listen, serverCredentials(), (error, bound) =>
+    server.bindAsync(values.listen, serverCredentials(security), (error, bound) =>
       error ? reject(error) : resolve(bound),
     ),
   );

@@ -2,8 +2,10 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { Server } from "@grpc/grpc-js";
 import {
   channelCredentials,
+  clusterSecurity,
   serverCredentials,
   serverInterceptors,
+  type ClusterSecurity,
 } from "../transport/tls/cluster-credentials.js";
 import { HOST_CALL_POLICY } from "../transport/tls/authorize-calls.js";
 import type { ConfinedPaths } from "../dom0/confined-paths.js";
@@ -56,6 +58,8 @@ export interface HostServiceOptions {
   faultInjectionAllowed?: boolean;
   /** Where save/restore may read and write files (--state-dir, --allow-dir); without, both are refused. */
   files?: ConfinedPaths;
+  /** Its cluster credentials (--pki) or insecure; default the process's (cluster-credentials.ts). */
+  security?: ClusterSecurity;
 }
 
 /**
@@ -68,8 +72,11 @@ export class HostService {
   private readonly pinger: GrpcPeerPinger;
   boundPort = 0;
 
+  private readonly security: ClusterSecurity;
+
   constructor(readonly options: HostServiceOptions) {
-    this.pinger = new GrpcPeerPinger(options.spec.hostId, () => this.address);
+    this.security = options.security ?? clusterSecurity();
+    this.pinger = new GrpcPeerPinger(options.spec.hostId, () => this.address, this.security);
     this.host = new Host({
       spec: options.spec,
       dom0: options.dom0,
@@ -79,7 +86,7 @@ export class HostService {
       clock: new SystemClock(),
       engine: SYSTEM_SCHEDULER,
       bus: options.bus,
-      links: grpcMigrationLinks(channelCredentials(["host"])),
+      links: grpcMigrationLinks(channelCredentials(["host"], this.security)),
       ...(options.files ? { files: options.files } : {}),
       address: () => this.address,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
@@ -97,7 +104,7 @@ export class HostService {
       "grpc.keepalive_permit_without_calls": 1,
       "grpc.http2.min_ping_interval_without_data_ms": 1000,
       ...options.grpcOptions,
-      interceptors: serverInterceptors(HOST_CALL_POLICY),
+      interceptors: serverInterceptors(HOST_CALL_POLICY, this.security),
     });
     // A host that wakes from a stall decides about its protected guests before it answers anything.
     const guard = () => this.host.guard();
@@ -156,7 +163,7 @@ export class HostService {
 
   async start(): Promise<void> {
     this.boundPort = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(this.options.listenAddress, serverCredentials(), (error, port) =>
+      this.server.bindAsync(this.options.listenAddress, serverCredentials(this.security), (error, port) =>
         error ? reject(error) : resolve(port),
       );
     });

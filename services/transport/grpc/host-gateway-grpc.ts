@@ -3,7 +3,8 @@ import { CreateRequest } from "../../gen/xensim/v1/host.js";
 import type { MigrationClient, MigrateEvent } from "../../gen/xensim/v1/migration.js";
 import type { HostGateway } from "../../scheduler/host-gateway.js";
 import { connectHost, unaryCall } from "./host-client.js";
-import { connectMigration } from "./migration-service.js";
+import { connectMigrationAs } from "./migration-service.js";
+import { clusterSecurity, type ClusterSecurity } from "../tls/cluster-credentials.js";
 
 /** Deadline of the scheduler's unary calls to hosts. */
 export const HOST_CALL_DEADLINE_MS = 5000;
@@ -13,15 +14,18 @@ export class GrpcHostGateway implements HostGateway {
   private readonly hostClients = new Map<string, HostClient>();
   private readonly migrationClients = new Map<string, MigrationClient>();
 
+  /** `security`: the scheduler's credentials (default the process's, cluster-credentials.ts). */
+  constructor(private readonly security: ClusterSecurity = clusterSecurity()) {}
+
   private host(address: string): HostClient {
     let client = this.hostClients.get(address);
-    if (!client) this.hostClients.set(address, (client = connectHost(address)));
+    if (!client) this.hostClients.set(address, (client = connectHost(address, this.security)));
     return client;
   }
 
   private migration(address: string): MigrationClient {
     let client = this.migrationClients.get(address);
-    if (!client) this.migrationClients.set(address, (client = connectMigration(address)));
+    if (!client) this.migrationClients.set(address, (client = connectMigrationAs(address, this.security)));
     return client;
   }
 

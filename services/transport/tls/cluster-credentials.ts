@@ -55,16 +55,19 @@ export function clusterChannelOptions(security: ClusterSecurity = current): Reco
   return security.kind === "tls" ? { "grpc.ssl_target_name_override": CLUSTER_TLS_SERVER_NAME } : {};
 }
 
-export function serverCredentials(): ServerCredentials {
-  if (current.kind === "missing") throw new Error(current.reason);
-  return current.kind === "tls"
-    ? clusterServerCredentials(current.identity)
+export function serverCredentials(security: ClusterSecurity = current): ServerCredentials {
+  if (security.kind === "missing") throw new Error(security.reason);
+  return security.kind === "tls"
+    ? clusterServerCredentials(security.identity)
     : ServerCredentials.createInsecure();
 }
 
 /** Server interceptors that enforce `policy` (none when insecure: everyone may call everything). */
-export function serverInterceptors(policy: CallPolicy): ServerInterceptor[] {
-  return current.kind === "insecure" ? [] : [authorizeCalls(policy)];
+export function serverInterceptors(
+  policy: CallPolicy,
+  security: ClusterSecurity = current,
+): ServerInterceptor[] {
+  return security.kind === "insecure" ? [] : [authorizeCalls(policy)];
 }
 
 /** The loud line every service and the CLI print when started with --insecure. */

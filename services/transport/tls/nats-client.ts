@@ -1,15 +1,14 @@
 import type { ConnectionOptions } from "nats";
 import { inboxPrefixOf } from "../../identity/nats-permissions.js";
 import type { ServiceIdentity } from "../../identity/pki.js";
-import { clusterSecurity } from "./cluster-credentials.js";
+import { clusterSecurity, type ClusterSecurity } from "./cluster-credentials.js";
 
 /**
  * The `nats` client's options for this process's cluster credentials: TLS with our certificate
  * (nats-server maps it to our user and its permissions) and the inbox prefix our user may
  * subscribe to. Nothing when insecure.
  */
-export function natsClientOptions(): Partial<ConnectionOptions> {
-  const security = clusterSecurity();
+export function natsClientOptions(security: ClusterSecurity = clusterSecurity()): Partial<ConnectionOptions> {
   if (security.kind === "missing") throw new Error(security.reason);
   return security.kind === "tls" ? natsOptionsOf(security.identity) : {};
 }
