@@ -2,14 +2,13 @@ import { describe, it, expect } from "vitest";
 import type { DomainConfig } from "../dom0/xlcfg/domain-config.js";
 import { restartLostHost } from "./ha-restart.js";
 import { MemoryStatefile } from "../transport/bus/memory-statefile.js";
-import { startSimRig, type SimRig } from "./sim-rig.js";
-import type { FakeGuest } from "./fake-cluster.js";
+import { rigUuid, SchedulerRig, type RigGuest } from "../sim/scheduler-rig.js";
 
 /** Starts the guests on h1, lets the scheduler record them, kills h1, restarts what h1's lost lease held. */
-async function killWith(rig: SimRig, guests: readonly FakeGuest[]): Promise<string[]> {
-  for (const guest of guests) rig.cluster.addGuest("h1", guest);
+async function killWith(rig: SchedulerRig, guests: readonly RigGuest[]): Promise<string[]> {
+  for (const guest of guests) rig.addGuest("h1", guest);
   await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h1")));
-  rig.cluster.host("h1").alive = false;
+  rig.cluster.killHost("h1");
   await rig.idle(2000);
   return rig.run(restartLostHost(rig.scheduler, new MemoryStatefile(), { hostId: "h1", epoch: "e1" }));
 }
@@ -22,53 +21,57 @@ const THREE_HOSTS = [
 
 describe("HA restart", () => {
   it("creates a dead host's HA domains elsewhere, restart priority first, under the same name and uuid", async () => {
-    const rig = await startSimRig(THREE_HOSTS);
+    const rig = await SchedulerRig.start(THREE_HOSTS);
     const report = await killWith(rig, [
       { name: "a-web", memoryMib: 128, ha: "best-effort" },
       { name: "z-db", memoryMib: 256, ha: "restart" },
       { name: "plain", memoryMib: 128 },
     ]);
-    expect(rig.cluster.createCalls.map((c) => c.name)).toEqual(["z-db", "a-web"]);
+    expect(rig.calls.createCalls.map((c) => c.name)).toEqual(["z-db", "a-web"]);
     expect(report).toHaveLength(2);
     for (const name of ["z-db", "a-web"]) {
       const found = rig.scheduler.view.findDomain(name);
       expect(found?.host.hostId, name).toMatch(/^h[23]$/);
-      expect(found?.domain.uuid).toBe(`uuid-${name}`);
+      expect(found?.domain.uuid).toBe(rigUuid(name));
       const config = JSON.parse(found?.domain.configJson ?? "{}") as DomainConfig;
       expect(config.name).toBe(name);
-      expect(config.uuid).toBe(`uuid-${name}`);
-      expect((await rig.scheduler.ha.get(`uuid-${name}`))?.hostId).toBe(found?.host.hostId);
+      expect(config.uuid).toBe(rigUuid(name));
+      expect((await rig.run(rig.scheduler.ha.get(rigUuid(name))))?.hostId).toBe(found?.host.hostId);
     }
     expect(rig.scheduler.view.findDomain("plain"), "not HA: not restarted").toBeUndefined();
     await rig.stop();
   });
 
   it("gives each restarted domain its own host when one host cannot take both", async () => {
-    const rig = await startSimRig(THREE_HOSTS);
+    const rig = await SchedulerRig.start(THREE_HOSTS);
     await killWith(rig, [
       { name: "big1", memoryMib: 600, ha: "restart" },
       { name: "big2", memoryMib: 600, ha: "restart" },
     ]);
-    const hosts = rig.cluster.createCalls.map((c) => c.hostId).sort();
+    const hosts = rig.calls.createCalls.map((c) => c.hostId).sort();
     expect(hosts).toEqual(["h2", "h3"]);
     await rig.stop();
   });
 
   it("does not restart a domain that already runs on another host", async () => {
-    const rig = await startSimRig(THREE_HOSTS);
-    rig.cluster.addGuest("h2", { name: "db", memoryMib: 128, ha: "restart" });
+    const rig = await SchedulerRig.start(THREE_HOSTS);
+    rig.addGuest("h2", { name: "db", memoryMib: 128, ha: "restart" });
     await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h2")));
+    rig.cluster.killHost("h1");
+    await rig.idle(2000);
     // A stale record (the domain moved, the record not yet): it still names h1.
-    await rig.scheduler.ha.moved("uuid-db", "h1", 1);
-    const report = await killWith(rig, []);
+    await rig.run(rig.scheduler.ha.moved(rigUuid("db"), "h1", 1));
+    const report = await rig.run(
+      restartLostHost(rig.scheduler, new MemoryStatefile(), { hostId: "h1", epoch: "e1" }),
+    );
     expect(report).toEqual(["db: already runs on h2"]);
-    expect(rig.cluster.createCalls).toEqual([]);
-    expect(rig.cluster.placements()).toEqual(["db@h2"]);
+    expect(rig.calls.createCalls).toEqual([]);
+    expect(rig.placements()).toEqual(["db@h2"]);
     await rig.stop();
   });
 
   it("reports a domain no host can take and goes on with the others", async () => {
-    const rig = await startSimRig([
+    const rig = await SchedulerRig.start([
       { hostId: "h1", memoryMib: 4096 },
       { hostId: "h2", memoryMib: 1024 },
     ]);
@@ -82,21 +85,21 @@ describe("HA restart", () => {
     expect(report[1]).toBe("small: restarted on h2");
     expect(report[2]).toBe("late: restarted on h2");
     expect(report[3]).toMatch(/^spare: not restarted \(no host fits "spare": .*h2 memory/);
-    expect(rig.cluster.placements()).toEqual(["late@h2", "small@h2"]);
+    expect(rig.placements()).toEqual(["late@h2", "small@h2"]);
     expect(rig.log.some((line) => /could not restart huge \(restart\)/.test(line))).toBe(true);
     await rig.stop();
   });
 
   it("restarts each guest once per lost lease: a second scheduler's round creates nothing", async () => {
-    const rig = await startSimRig(THREE_HOSTS);
+    const rig = await SchedulerRig.start(THREE_HOSTS);
     const statefile = new MemoryStatefile();
     for (const guest of [
       { name: "db", memoryMib: 128, ha: "restart" as const },
       { name: "web", memoryMib: 128, ha: "best-effort" as const },
     ])
-      rig.cluster.addGuest("h1", guest);
+      rig.addGuest("h1", guest);
     await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h1")));
-    rig.cluster.host("h1").alive = false;
+    rig.cluster.killHost("h1");
     const lost = { hostId: "h1", epoch: "epoch-1" };
     const [first, second] = await rig.run(
       Promise.all([
@@ -105,9 +108,9 @@ describe("HA restart", () => {
       ]),
     );
     expect([...(first ?? []), ...(second ?? [])].filter((r) => /restarted on/.test(r))).toHaveLength(2);
-    expect(rig.cluster.createCalls.map((c) => c.name).sort()).toEqual(["db", "web"]);
+    expect(rig.calls.createCalls.map((c) => c.name).sort()).toEqual(["db", "web"]);
     expect(await rig.run(restartLostHost(rig.scheduler, statefile, lost))).toEqual([]);
-    expect(rig.cluster.createCalls).toHaveLength(2);
+    expect(rig.calls.createCalls).toHaveLength(2);
     await rig.stop();
   });
 });

@@ -1,5 +1,6 @@
 import type { SimulatedClock } from "../core/clock.js";
 import { Prng } from "../core/prng.js";
+import { PAGE_SIZE_BYTES } from "../core/units.js";
 import type { StateStore, StoreEntry } from "../contracts/state-store.js";
 import type { DomainConfig } from "../dom0/xlcfg/domain-config.js";
 import { loadDomainConfig } from "../dom0/xlcfg/load.js";
@@ -32,13 +33,23 @@ export interface RigGuest {
   uuid?: string;
 }
 
-/** The xl.cfg text of a small guest. */
+/**
+ * The uuid a rig guest gets unless it names one: fixed by its name (FNV-1a), so that tests can
+ * name it before it exists and every guest has its own.
+ */
+export function rigUuid(name: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of Buffer.from(name)) hash = ((hash ^ BigInt(byte)) * 0x100000001b3n) & 0xffffffffffffn;
+  return `00000000-0000-4000-8000-${hash.toString(16).padStart(12, "0")}`;
+}
+
+/** The xl.cfg text of a small guest (uuid `rigUuid(name)` unless it has one). */
 export function guestCfg(guest: RigGuest): string {
   const lines = [`name = "${guest.name}"`, `memory = ${guest.memoryMib}`, `vcpus = ${guest.vcpus ?? 1}`];
   lines.push(guest.type === "hvm" ? `type = "hvm"` : `type = "${guest.type ?? "pv"}"\nkernel = "/k"`);
   if (guest.ha) lines.push(`xsim_ha = "${guest.ha}"`);
   if (guest.antiAffinity) lines.push(`xsim_anti_affinity = "${guest.antiAffinity}"`);
-  if (guest.uuid) lines.push(`uuid = "${guest.uuid}"`);
+  lines.push(`uuid = "${guest.uuid ?? rigUuid(guest.name)}"`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -313,6 +324,12 @@ export class SchedulerRig {
   /** Where each guest runs on the hosts that are up: "name@host", sorted. */
   placements(): string[] {
     return [...this.cluster.hosts.keys()].flatMap((h) => this.domainsOn(h).map((n) => `${n}@${h}`)).sort();
+  }
+
+  /** What a host's heartbeat says is free now. */
+  freeMemoryKib(hostId: string): number {
+    const frames = this.cluster.host(hostId).toolstack.hypervisor.frames;
+    return (frames.frameCountFreeNow * PAGE_SIZE_BYTES) / 1024;
   }
 
   /** The uuid of the guest of this name on a host. */
