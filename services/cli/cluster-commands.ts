@@ -92,13 +92,9 @@ function hostSpecs(
 ): TopologyHost[] {
   if (options.topology) {
     const topology = parseTopology(readFileSync(options.topology, "utf8"), options.topology);
-    const recorded = topology.hosts.some(
-      (h) => h.numaNodes > 1 || h.nicBytesPerSecond !== undefined || h.rack,
-    );
+    const recorded = topology.hosts.some((h) => h.nicBytesPerSecond !== undefined || h.rack);
     if (recorded)
-      io.err(
-        "topology: numa_nodes, nic_bandwidth and rack are read and checked, not yet simulated by the hosts",
-      );
+      io.err("topology: nic_bandwidth and rack are read and checked, not yet simulated by the hosts");
     return topology.hosts;
   }
   const noHvm = new Set((options.withoutHvm ?? "").split(",").filter(Boolean));
@@ -171,6 +167,7 @@ async function up(options: UpOptions, io: CliIo): Promise<ClusterState> {
         join(xsimHome(), "state", hostId),
       );
       if (!spec.hvm) args.push("--no-hvm");
+      if (spec.numaNodes > 1) args.push("--numa-nodes", String(spec.numaNodes));
       if (options.sched) args.push("--sched", options.sched);
       if (options.allowFaultInjection) args.push("--allow-fault-injection");
       const started = startDetached(hostId, process.execPath, args, HOST_PROCESS_ENV);

@@ -1,4 +1,5 @@
 import type { DomainInfo, HostInfo } from "../gen/xensim/v1/host.js";
+import { formatNumaLines } from "./numa-format.js";
 import type { DomainConfig } from "../dom0/xlcfg/domain-config.js";
 import { libxlDomainEntry, type LibxlDomainEntry } from "./libxl-json.js";
 
@@ -124,11 +125,15 @@ export function infoRows(info: HostInfo): Array<[string, string | number]> {
   ];
 }
 
-/** `xl info`: "key                    : value" (xl_info.c: "%-23s: ..."). */
-export function formatInfo(info: HostInfo): string {
-  return infoRows(info)
-    .map(([key, value]) => `${key.padEnd(23)}: ${value}`)
-    .join("\n");
+/**
+ * `xl info`: "key                    : value" (xl_info.c: "%-23s: ..."); with -n the cpu and NUMA
+ * topology after the physinfo keys (after free_cpus), as print_info places them.
+ */
+export function formatInfo(info: HostInfo, numa = false): string {
+  const lines = infoRows(info).map(([key, value]) => `${key.padEnd(23)}: ${value}`);
+  if (numa)
+    lines.splice(lines.findIndex((line) => line.startsWith("free_cpus ")) + 1, 0, ...formatNumaLines(info));
+  return lines.join("\n");
 }
 
 /** `xsim info --json`: the same keys and values as an object. */

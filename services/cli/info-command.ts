@@ -10,11 +10,14 @@ export function addInfoCommand(program: Command, io: CliIo): void {
   program
     .command("info")
     .description("Get information about Xen host (every host without -H)")
+    .option("-n, --numa", "also the cpu and NUMA topology (xl info -n)")
     .option("--json", "as JSON: an array with one object of xl info's keys per host")
-    .action(async (options: { json?: boolean }) => {
+    .action(async (options: { json?: boolean; numa?: boolean }) => {
       const infos = await Promise.all((await targetHosts(program)).map((host) => hostInfo(host.address)));
       io.out(
-        options.json ? JSON.stringify(infos.map(infoJson), null, 2) : infos.map(formatInfo).join("\n\n"),
+        options.json
+          ? JSON.stringify(infos.map(infoJson), null, 2)
+          : infos.map((info) => formatInfo(info, options.numa)).join("\n\n"),
       );
     });
 }

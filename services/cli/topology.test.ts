@@ -56,6 +56,9 @@ describe("parseTopology (docs/topology.md)", () => {
     expect(errorOf(host(', "pcpus": 0'))).toBe("t.json: hosts[0].pcpus: a whole number in 1..4096");
     expect(errorOf(host(', "cpus": 4'))).toMatch(/^t\.json: hosts\[0\]: unknown key "cpus"/);
     expect(errorOf(host(', "hvm": "yes"'))).toBe("t.json: hosts[0].hvm: true or false");
+    expect(errorOf(host(', "pcpus": 2, "numa_nodes": 3'))).toBe(
+      "t.json: hosts[0].numa_nodes: 3 nodes need as many pCPUs (pcpus is 2)",
+    );
     expect(errorOf(host(', "nic_bandwidth": "fast"'))).toMatch(/^t\.json: hosts\[0\]\.nic_bandwidth: /);
     expect(errorOf('{"version": 1, "hosts": [{"id": "h1", "memory": "1gb"}]}')).toMatch(
       /invalid t\.json: hosts\[0\]\.memory "1gb"/,

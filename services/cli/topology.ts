@@ -67,6 +67,10 @@ function parseHost(value: unknown, where: string): TopologyHost {
     hvm: host.hvm === undefined ? true : flag(host.hvm, `${where}.hvm`),
     numaNodes: count(host.numa_nodes, `${where}.numa_nodes`, TOPOLOGY_NUMA_NODE_COUNT_MAX, 1),
   };
+  if (result.numaNodes > result.pcpus)
+    throw new Error(
+      `${where}.numa_nodes: ${result.numaNodes} nodes need as many pCPUs (pcpus is ${result.pcpus})`,
+    );
   if (host.nic_bandwidth !== undefined)
     result.nicBytesPerSecond = bandwidth(host.nic_bandwidth, `${where}.nic_bandwidth`);
   if (host.rack !== undefined) {

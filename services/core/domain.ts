@@ -55,6 +55,8 @@ export class Domain {
   paused = false;
   shutdownReason: ShutdownReason | undefined = undefined;
   dying = false;
+  /** NUMA node affinity (d->node_affinity): where its memory comes from; empty = every node. */
+  numaNodes: readonly number[] = [];
   /** Whether the domain used CPU in the last tick: r when it did, b when it waited. */
   ranLastTick = false;
 

@@ -6,6 +6,8 @@ export interface HostSpec {
   /** Hardware virtualisation (VT-x/AMD-V): without it the host cannot run HVM guests. */
   hvmCapable: boolean;
   cpuMhz: number;
+  /** NUMA nodes the pCPUs and memory split into (core/numa.ts numaLayout); default 1. */
+  numaNodeCount?: number;
 }
 
 export interface Dom0Spec {

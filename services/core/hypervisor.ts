@@ -4,6 +4,8 @@ import { Domain, type DomainCreateSpec } from "./domain.js";
 import { DomidAllocator } from "./domid-allocator.js";
 import { XenError, assert } from "./errors.js";
 import { FrameAllocator } from "./frames.js";
+import { type NumaNode, hostNumaLayout, numaUsedKib } from "./numa.js";
+import { numaPlace } from "./numa-placement.js";
 import type { Dom0Spec, HostSpec } from "./host-spec.js";
 import { ShutdownReason } from "./domain-state.js";
 import { DOMID_DOM0, DOMID_MAX, MIB, PAGE_SIZE_BYTES, kibToPages, mibToKib } from "./units.js";
@@ -64,6 +66,8 @@ export class Hypervisor {
   /** vCPU scheduling of this host's pCPUs (≈ xen/common/sched/). */
   readonly scheduler: HostScheduler;
   private readonly cpuShares: CpuShares;
+  /** The host's NUMA nodes: their pCPUs and memory (one node unless spec.numaNodeCount says more). */
+  readonly numa: readonly NumaNode[];
 
   constructor(
     readonly spec: HostSpec,
@@ -77,6 +81,40 @@ export class Hypervisor {
     const policy = createSchedPolicy(options.scheduler ?? SCHEDULER_DEFAULT);
     this.scheduler = new HostScheduler(spec.pcpuCount, policy);
     this.cpuShares = new CpuShares(this.scheduler);
+    this.numa = hostNumaLayout(spec);
+  }
+
+  /** Each node's used memory now (core/numa.ts numaUsedKib), leaving out `exceptDomid` if given. */
+  numaUsedKib(exceptDomid?: number): number[] {
+    const domains = this.orderedDomains().filter((d) => d.domid !== exceptDomid);
+    const usedKib = ((this.frames.frameCountTotal - this.frames.frameCountFreeNow) * PAGE_SIZE_BYTES) / 1024;
+    const domainKib = this.orderedDomains().reduce((sum, d) => sum + d.memoryKib, 0);
+    const placed = domains.map((d) => ({ domid: d.domid, memoryKib: d.memoryKib, nodes: d.numaNodes }));
+    return numaUsedKib(this.numa, placed, Math.max(0, usedKib - domainKib));
+  }
+
+  /**
+   * libxl's automatic NUMA placement for a built domain (core/numa-placement.ts): its node
+   * affinity becomes the fewest nodes that hold its memory and vCPUs; unchanged when none fit or
+   * the host has one node. Returns the nodes chosen.
+   */
+  placeOnNuma(domid: number, allowedPcpus: readonly number[]): readonly number[] {
+    const domain = this.requireDomain(domid);
+    if (this.numa.length === 1) return domain.numaNodes;
+    const usedKib = this.numaUsedKib(domid);
+    const vcpusByNode = this.numa.map(() => 0);
+    for (const other of this.orderedDomains())
+      if (other.domid !== domid) for (const node of other.numaNodes) vcpusByNode[node]! += other.maxvcpus;
+    const nodes = numaPlace({
+      layout: this.numa,
+      freeKibByNode: this.numa.map((node, index) => node.memoryMib * 1024 - usedKib[index]!),
+      vcpusByNode,
+      memoryKib: domain.memoryKib,
+      vcpuCount: domain.maxvcpus,
+      allowedPcpus,
+    });
+    if (nodes !== undefined) domain.numaNodes = nodes;
+    return domain.numaNodes;
   }
 
   /** `xl info` xen_scheduler. */

@@ -1,3 +1,4 @@
+import { hostCpus, hostNumaLayout } from "../core/numa.js";
 import {
   CPUPOOL_ID_POOL0,
   type CpupoolInfo,
@@ -218,14 +219,20 @@ export function migrateToCpupool(toolstack: Toolstack, domainRef: string, poolRe
 }
 
 /**
- * `xl cpupool-numa-split`: one pool per NUMA node, Pool-0 renamed after node 0 (xl_cpupool.c).
- * xensim's hosts have one node, so this renames Pool-0 to Pool-node0; refused once other pools exist.
+ * `xl cpupool-numa-split` (xl_cpupool.c main_cpupoolnumasplit): Pool-0 is renamed Pool-node0 and
+ * keeps node 0's pCPUs; every other node's pCPUs leave it for a new pool Pool-node<N> running the
+ * same scheduler. Pool-0's domains stay in it. Refused once other pools exist.
  */
 export function numaSplit(toolstack: Toolstack): CpupoolEntry[] {
   const pools = listCpupools(toolstack);
   if (pools.length > 1)
     throw new ToolstackError("FAILED_PRECONDITION", "splitting not possible, already cpupools in use");
+  const scheduler = pools[0]!.scheduler;
   renameCpupool(toolstack, String(CPUPOOL_ID_POOL0), `${NUMA_POOL_NAME_PREFIX}0`);
+  for (const node of hostNumaLayout(toolstack.spec).slice(1)) {
+    removeCpupoolCpus(toolstack, String(CPUPOOL_ID_POOL0), node.pcpus);
+    createCpupool(toolstack, { name: `${NUMA_POOL_NAME_PREFIX}${node.node}`, scheduler, cpus: node.pcpus });
+  }
   return listCpupools(toolstack);
 }
 
@@ -282,5 +289,6 @@ export function selectCreateCpus(toolstack: Toolstack, selection: CpupoolCpuSele
 
 /** A cpu list as xl's parse_cpurange takes it ("3", "2-5,^4", "node:0", "all") on this host. */
 export function parseCpus(toolstack: Toolstack, text: string): number[] {
-  return wrapped(() => [...parseCpuList(text, toolstack.spec.pcpuCount).list()]);
+  const cpus = hostCpus(toolstack.spec);
+  return wrapped(() => [...parseCpuList(text, cpus.pcpuCount, cpus.nodePcpus).list()]);
 }

@@ -1,3 +1,4 @@
+import { hostCpus } from "../core/numa.js";
 import type { Clock } from "../core/clock.js";
 import type { Prng } from "../core/prng.js";
 import type { Domain } from "../core/domain.js";
@@ -239,7 +240,7 @@ export class Toolstack {
     }
     checkCpuDemand(config.xsim.cpu);
     cpupoolForConfig(this, config.pool, configSource ?? `domain "${name}"`);
-    checkConfigAffinity(config, this.spec.pcpuCount);
+    checkConfigAffinity(config, hostCpus(this.spec));
     validateIoConfig(config, name);
   }
 

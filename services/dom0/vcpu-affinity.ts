@@ -1,3 +1,4 @@
+import type { HostCpus } from "../core/numa.js";
 import { CpuListError, parseCpuList } from "../core/sched/index.js";
 import { ToolstackError } from "./errors.js";
 
@@ -19,9 +20,9 @@ export interface AffinityPin extends Affinity {
 export const AFFINITY_ALL_TEXT = "all";
 
 /** Parses a cpu list a user gave; `where` names its origin (`xl.cfg cpus = "..."`) in the error. */
-export function parseAffinity(where: string, text: string, pcpuCount: number): Affinity {
+export function parseAffinity(where: string, text: string, cpus: HostCpus): Affinity {
   try {
-    const mask = parseCpuList(text, pcpuCount);
+    const mask = parseCpuList(text, cpus.pcpuCount, cpus.nodePcpus);
     return { pcpus: mask.list(), text: mask.format() };
   } catch (error) {
     if (error instanceof CpuListError)
@@ -38,16 +39,16 @@ export function parseAffinity(where: string, text: string, pcpuCount: number): A
 export function configAffinityPins(
   key: AffinityKey,
   value: string | readonly string[] | undefined,
-  pcpuCount: number,
+  cpus: HostCpus,
   maxvcpus: number,
 ): AffinityPin[] {
   if (value === undefined) return [];
   if (typeof value === "string") {
-    return [{ vcpu: "all", ...parseAffinity(`xl.cfg ${key} = "${value}"`, value, pcpuCount) }];
+    return [{ vcpu: "all", ...parseAffinity(`xl.cfg ${key} = "${value}"`, value, cpus) }];
   }
   return value
     .slice(0, maxvcpus)
-    .map((text, vcpu) => ({ vcpu, ...parseAffinity(`xl.cfg ${key}[${vcpu}] = "${text}"`, text, pcpuCount) }));
+    .map((text, vcpu) => ({ vcpu, ...parseAffinity(`xl.cfg ${key}[${vcpu}] = "${text}"`, text, cpus) }));
 }
 
 /** Each vCPU's affinity text after the pins, in order, starting from `base` (default: all "all"). */

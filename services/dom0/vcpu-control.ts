@@ -1,4 +1,5 @@
-import type { VcpuInfo } from "../core/sched/index.js";
+import { type HostCpus, hostCpus } from "../core/numa.js";
+import { CpuMask, type VcpuInfo } from "../core/sched/index.js";
 import { ToolstackError } from "./errors.js";
 import type { DomainRecord, Toolstack } from "./toolstack.js";
 import { toToolstackError } from "./xen-error-map.js";
@@ -29,9 +30,9 @@ export interface VcpuPinRequest {
 }
 
 /** Checks xl.cfg `cpus` / `cpus_soft` against this host's pCPUs; throws INVALID_ARGUMENT. */
-export function checkConfigAffinity(config: DomainConfig, pcpuCount: number): void {
-  configAffinityPins("cpus", config.cpus, pcpuCount, config.maxvcpus);
-  configAffinityPins("cpus_soft", config.cpusSoft, pcpuCount, config.maxvcpus);
+export function checkConfigAffinity(config: DomainConfig, cpus: HostCpus): void {
+  configAffinityPins("cpus", config.cpus, cpus, config.maxvcpus);
+  configAffinityPins("cpus_soft", config.cpusSoft, cpus, config.maxvcpus);
 }
 
 /** After the domain is built: pins its vCPUs as xl.cfg `cpus` says (libxl__build_pre). */
@@ -39,10 +40,37 @@ export function applyConfigAffinity(toolstack: Toolstack, record: DomainRecord):
   const pins = configAffinityPins(
     "cpus",
     record.config.cpus,
-    toolstack.spec.pcpuCount,
+    hostCpus(toolstack.spec),
     record.config.maxvcpus,
   );
   for (const pin of pins) toolstack.hypervisor.vcpuPin(record.domid, pin.vcpu, pin.pcpus);
+  if (record.config.cpusSoft === undefined) placeOnNuma(toolstack, record);
+}
+
+/**
+ * libxl's automatic NUMA placement when xl.cfg gives no soft affinity (libxl__build_pre): over
+ * the pCPUs of the domain's cpupool within its hard affinity. vcpu-list shows the nodes' pCPUs
+ * as its soft affinity; the config keeps none, so a destination places the guest afresh.
+ */
+function placeOnNuma(toolstack: Toolstack, record: DomainRecord): void {
+  const hypervisor = toolstack.hypervisor;
+  const poolId = hypervisor.domainCpupool(record.domid);
+  const poolCpus = hypervisor.cpupools.cpupools().find((pool) => pool.poolId === poolId)?.cpus ?? [];
+  const hard = hypervisor.vcpuInfo(record.domid)[0]?.hardAffinity ?? poolCpus;
+  hypervisor.placeOnNuma(
+    record.domid,
+    poolCpus.filter((pcpu) => hard.includes(pcpu)),
+  );
+}
+
+/** The soft affinity vcpu-list shows: the config's, else the pCPUs of the nodes placement chose. */
+function shownSoftAffinityTexts(toolstack: Toolstack, record: DomainRecord, vcpuCount: number): string[] {
+  const nodes = toolstack.hypervisor.domain(record.domid)?.numaNodes ?? [];
+  if (record.config.cpusSoft !== undefined || nodes.length === 0)
+    return softAffinityTexts(toolstack, record, vcpuCount);
+  const pcpus = nodes.flatMap((node) => toolstack.hypervisor.numa[node]!.pcpus);
+  const text = CpuMask.of(toolstack.spec.pcpuCount, pcpus).format();
+  return Array.from({ length: vcpuCount }, () => text);
 }
 
 /** `xl vcpu-list [dom...]`: every vCPU up to maxvcpus of the named domains, or of every domain. */
@@ -53,7 +81,7 @@ export function listVcpus(toolstack: Toolstack, refs: readonly string[]): Domain
       : refs.map((ref) => toolstack.requireDomain(ref));
   return records.map((record) => {
     const infos = toolstack.hypervisor.vcpuInfo(record.domid);
-    const soft = softAffinityTexts(toolstack, record, infos.length);
+    const soft = shownSoftAffinityTexts(toolstack, record, infos.length);
     return { record, vcpus: infos.map((info, vcpu) => ({ ...info, softAffinityText: soft[vcpu]! })) };
   });
 }
@@ -77,11 +105,11 @@ export function pinVcpus(toolstack: Toolstack, ref: string, request: VcpuPinRequ
       `domain ${record.name} has vCPUs 0..${maxvcpus - 1}, not ${request.vcpu}`,
     );
   }
-  const pcpuCount = toolstack.spec.pcpuCount;
+  const cpus = hostCpus(toolstack.spec);
   const pin = (kind: string, text: string | undefined): AffinityPin | undefined =>
     text === undefined
       ? undefined
-      : { vcpu: request.vcpu, ...parseAffinity(`vcpu-pin ${kind} affinity`, text, pcpuCount) };
+      : { vcpu: request.vcpu, ...parseAffinity(`vcpu-pin ${kind} affinity`, text, cpus) };
   const hard = pin("hard", request.hard);
   const soft = pin("soft", request.soft);
   try {
@@ -101,9 +129,8 @@ export function pinVcpus(toolstack: Toolstack, ref: string, request: VcpuPinRequ
  * domain's config, so vcpu-list shows it and a migration carries it.
  */
 function softAffinityTexts(toolstack: Toolstack, record: DomainRecord, vcpuCount: number): string[] {
-  const pcpuCount = toolstack.spec.pcpuCount;
   return affinityTexts(
-    configAffinityPins("cpus_soft", record.config.cpusSoft, pcpuCount, vcpuCount),
+    configAffinityPins("cpus_soft", record.config.cpusSoft, hostCpus(toolstack.spec), vcpuCount),
     vcpuCount,
   );
 }

@@ -18,6 +18,7 @@ import {
   stopGuests,
   type OnShutdownMode,
 } from "../wiring/host-lifecycle.js";
+import { NUMA_NODE_COUNT_MAX } from "../core/numa.js";
 import { NatsKvStore } from "../transport/kv/nats-kv-store.js";
 import { ConfinedPaths } from "../dom0/confined-paths.js";
 import { applySecurityFlags, SECURITY_FLAG_OPTIONS } from "../transport/tls/security-flags.js";
@@ -33,6 +34,8 @@ async function main(): Promise<void> {
       advertise: { type: "string" },
       nats: { type: "string" },
       pcpus: { type: "string", default: String(HOST_SPEC_DEFAULT.pcpuCount) },
+      // NUMA nodes the pCPUs and memory split into (core/numa.ts), 1..min(pcpus, 64).
+      "numa-nodes": { type: "string", default: "1" },
       "memory-mib": { type: "string", default: String(HOST_SPEC_DEFAULT.memoryMib) },
       "dom0-memory-mib": { type: "string", default: String(DOM0_SPEC_DEFAULT.memoryMib) },
       "dom0-vcpus": { type: "string", default: String(DOM0_SPEC_DEFAULT.vcpus) },
@@ -78,6 +81,7 @@ async function main(): Promise<void> {
       memoryMib: positive(values["memory-mib"], "--memory-mib"),
       hvmCapable: !values["no-hvm"],
       cpuMhz: HOST_SPEC_DEFAULT.cpuMhz,
+      numaNodeCount: numaNodes(values["numa-nodes"], values.pcpus),
     },
     dom0: {
       memoryMib: positive(values["dom0-memory-mib"], "--dom0-memory-mib"),
@@ -135,6 +139,13 @@ function schedulerName(text: string): SchedulerName {
   const name = SCHEDULER_NAMES.find((known) => known === text);
   if (name === undefined) throw new Error(`--sched "${text}": use ${SCHEDULER_NAMES.join(" or ")}`);
   return name;
+}
+
+function numaNodes(text: string, pcpus: string): number {
+  const count = positive(text, "--numa-nodes");
+  const countMax = Math.min(NUMA_NODE_COUNT_MAX, Number(pcpus));
+  if (count > countMax) throw new Error(`--numa-nodes ${count}: 1..${countMax} (each node needs a pCPU)`);
+  return count;
 }
 
 function positive(text: string, flag: string): number {

@@ -21,3 +21,17 @@ describe("parseCpuList", () => {
     expect(() => list("x")).toThrow(CpuListError);
   });
 });
+
+describe("parseCpuList on a host of two NUMA nodes", () => {
+  const nodes = [
+    [0, 1, 2],
+    [3, 4, 5],
+  ];
+  const numa = (text: string) => parseCpuList(text, 6, nodes).list();
+  it("reads node:N and nodes:N-M as the nodes' pCPUs", () => {
+    expect(numa("node:1")).toEqual([3, 4, 5]);
+    expect(numa("nodes:0-1,^node:0")).toEqual([3, 4, 5]);
+    expect(numa("node:0,4")).toEqual([0, 1, 2, 4]);
+    expect(() => numa("node:2")).toThrow("NUMA node 2 does not exist (nodes 0..1)");
+  });
+});

@@ -13,8 +13,6 @@ export class CpuListError extends Error {
 
 /** Longest list accepted, so a bad peer cannot make error messages huge. */
 const CPU_LIST_TEXT_LENGTH_MAX = 1024;
-/** The simulated hosts have one NUMA node: node 0 holds every pCPU. */
-const NUMA_NODE_COUNT = 1;
 
 const RANGE_PATTERN = /^([0-9]+)(?:-([0-9]+))?$/;
 
@@ -23,7 +21,12 @@ const RANGE_PATTERN = /^([0-9]+)(?:-([0-9]+))?$/;
  * `[^][node:|nodes:](all | N | N-M)`, applied left to right, `^` removing. Every pCPU must exist on
  * this host (0..pcpuCount-1) and the result must not be empty.
  */
-export function parseCpuList(text: string, pcpuCount: number): CpuMask {
+export function parseCpuList(
+  text: string,
+  pcpuCount: number,
+  /** Each NUMA node's pCPUs, for `node:N`; default one node holding every pCPU. */
+  nodePcpus: readonly (readonly number[])[] = [Array.from({ length: pcpuCount }, (_, pcpu) => pcpu)],
+): CpuMask {
   if (text.length > CPU_LIST_TEXT_LENGTH_MAX) {
     throw new CpuListError(text.slice(0, 32) + "...", `longer than ${CPU_LIST_TEXT_LENGTH_MAX} characters`);
   }
@@ -32,7 +35,7 @@ export function parseCpuList(text: string, pcpuCount: number): CpuMask {
     if (item === "") continue;
     const negated = item.startsWith("^");
     const body = negated ? item.slice(1) : item;
-    const pcpus = itemPcpus(text, body, pcpuCount);
+    const pcpus = itemPcpus(text, body, pcpuCount, nodePcpus);
     if (negated && body === "all") throw new CpuListError(text, `can't combine "^" and "all"`);
     for (const pcpu of pcpus) {
       if (negated) members.delete(pcpu);
@@ -46,15 +49,23 @@ export function parseCpuList(text: string, pcpuCount: number): CpuMask {
   );
 }
 
-function itemPcpus(text: string, body: string, pcpuCount: number): number[] {
+function itemPcpus(
+  text: string,
+  body: string,
+  pcpuCount: number,
+  nodePcpus: readonly (readonly number[])[],
+): number[] {
   const all = Array.from({ length: pcpuCount }, (_, pcpu) => pcpu);
   if (body === "all") return all;
   const node = /^nodes?:(.*)$/.exec(body);
   const [first, last] = range(text, node ? node[1]! : body);
   if (node) {
-    if (last >= NUMA_NODE_COUNT)
-      throw new CpuListError(text, `NUMA node ${last} does not exist (node 0 only)`);
-    return all;
+    if (last >= nodePcpus.length) {
+      const nodes = nodePcpus.length === 1 ? "node 0 only" : `nodes 0..${nodePcpus.length - 1}`;
+      throw new CpuListError(text, `NUMA node ${last} does not exist (${nodes})`);
+    }
+    if (node[1] === "all") return all;
+    return nodePcpus.slice(first, last + 1).flat();
   }
   if (last >= pcpuCount) {
     throw new CpuListError(text, `pCPU ${last} does not exist on this host (0..${pcpuCount - 1})`);

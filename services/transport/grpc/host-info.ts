@@ -1,6 +1,7 @@
 import type { HostInfo } from "../../gen/xensim/v1/host.js";
 import type { Toolstack } from "../../dom0/toolstack.js";
 import { XEN_VERSION, xenCaps } from "../../core/host-spec.js";
+import { NUMA_DISTANCE_LOCAL, NUMA_DISTANCE_REMOTE } from "../../core/numa.js";
 import { PAGE_SIZE_BYTES, MIB } from "../../core/units.js";
 import { HOST_CHUNK_POOL } from "../../core/memory/page-store.js";
 
@@ -16,8 +17,8 @@ export function hostInfo(toolstack: Toolstack, hostname: string): HostInfo {
     machine: "x86_64",
     nrCpus: spec.pcpuCount,
     maxCpuId: spec.pcpuCount - 1,
-    nrNodes: 1,
-    coresPerSocket: spec.pcpuCount,
+    nrNodes: toolstack.hypervisor.numa.length,
+    coresPerSocket: toolstack.hypervisor.numa[0]!.pcpus.length,
     threadsPerCore: 1,
     cpuMhz: spec.cpuMhz,
     hwCaps: "178bf3ff:f6d8320b:2e500800:244037ff:0000000f:219c07a9:00000000:00000100",
@@ -44,5 +45,25 @@ export function hostInfo(toolstack: Toolstack, hostname: string): HostInfo {
       ? toolstack.realMemoryByteCountMax
       : 0,
     faultInjectionAllowed: false,
+    ...numaInfo(toolstack),
+  };
+}
+
+/** xl info -n: one socket per node, one core per pCPU numbered within its socket. */
+function numaInfo(toolstack: Toolstack): Pick<HostInfo, "cpuTopology" | "numaInfo"> {
+  const layout = toolstack.hypervisor.numa;
+  const usedKib = toolstack.hypervisor.numaUsedKib();
+  return {
+    cpuTopology: layout.flatMap((node) =>
+      node.pcpus.map((cpu, core) => ({ cpu, core, socket: node.node, node: node.node })),
+    ),
+    numaInfo: layout.map((node, index) => ({
+      node: node.node,
+      memsizeMib: node.memoryMib,
+      memfreeMib: Math.floor((node.memoryMib * 1024 - usedKib[index]!) / 1024),
+      distances: layout.map((other) =>
+        other.node === node.node ? NUMA_DISTANCE_LOCAL : NUMA_DISTANCE_REMOTE,
+      ),
+    })),
   };
 }
