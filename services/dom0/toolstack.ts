@@ -106,6 +106,11 @@ export class Toolstack {
    * is made; throws to refuse (HA: a protected guest only on a host whose lease holds).
    */
   admit: (config: DomainConfig, name: string) => void = () => undefined;
+  /**
+   * What a create waits for before `admit` decides (HA: a host just started reads the HA setting
+   * first, bounded), so that a create right after the start meets no transient refusal.
+   */
+  admissionReady: (config: DomainConfig) => Promise<void> = () => Promise.resolve();
   /** The hypervisor's console ring (`xl dmesg`): boot, then one line per domain event. */
   readonly dmesg = new ConsoleRing(CONRING_LINE_COUNT_MAX, "(XEN) ");
   /** When the host booted, on its clock: Domain-0's uptime and the dmesg timestamps count from here. */

@@ -151,6 +151,9 @@ export class Host implements MigrationEndpoint {
       });
     const ha = this.ha;
     if (ha)
+      this.toolstack.admissionReady = (config) =>
+        config.xsim.ha === undefined ? Promise.resolve() : ha.firstRead();
+    if (ha)
       this.toolstack.admit = (config, name) => {
         const why = config.xsim.ha === undefined ? undefined : ha.protectedRefusal();
         if (why)

@@ -42,6 +42,13 @@ export interface LeaseKeeperOptions {
 export const SLEEP_GAP_RENEW_INTERVAL_COUNT = 3;
 
 /**
+ * How long after its start a host holds a create of a protected guest while it has not read the
+ * HA setting (and, with HA on, written its lease) yet, rather than refusing it at once (ha.md §4
+ * rule 7): a few statefile rounds on a loaded machine. Past it the refusal stands.
+ */
+export const HA_FIRST_READ_WAIT_MS = 10_000;
+
+/**
  * A host's side of HA (docs/specs/ha.md §3-4): renews its lease in the statefile, pings its peers
  * on the network channel, and holds or fences its protected guests when the decision says so.
  * `guard()` is cheap and synchronous: the host calls it before every guest tick and RPC.
@@ -68,6 +75,8 @@ export class LeaseKeeper {
   private readonly rounds = new Map<string, () => void>();
   fenceCount = 0;
   private epoch: string;
+  private startedAtMs: number | undefined;
+  private readonly firstReadWaiters: Array<() => void> = [];
 
   constructor(private readonly options: LeaseKeeperOptions) {
     this.epoch = options.epoch;
@@ -77,6 +86,7 @@ export class LeaseKeeper {
 
   /** Both channels on one timer: a statefile round and a ping round every renew interval. */
   start(): void {
+    this.startedAtMs = this.options.clock.nowMs();
     this.loop("lease", () => Promise.all([this.statefileRound(), this.pingRound()]).then(() => undefined));
   }
 
@@ -102,13 +112,40 @@ export class LeaseKeeper {
    * the scheduler's restart of the old lease's guests never meets a guest started since.
    */
   protectedRefusal(): string | undefined {
-    if (!this.configRead) return "the cluster's HA setting is not read yet";
+    if (!this.configRead) return "it has not read the cluster's HA setting from the state store yet";
     if (!this.config.enabled) return undefined;
     if (this.revoked) return "its HA lease was revoked";
     if (this.revision === undefined) return "its HA lease is not written yet";
     const ageMs = this.options.clock.nowMs() - this.lastRenewOkMs;
     if (ageMs >= this.timing.timeoutMs) return `its HA lease was last renewed ${ageMs.toFixed(0)} ms ago`;
     return undefined;
+  }
+
+  /** Whether the host still waits for its first statefile round: the setting, and the lease if HA is on. */
+  private get firstReadPending(): boolean {
+    return !this.configRead || (this.config.enabled && !this.revoked && this.revision === undefined);
+  }
+
+  /**
+   * Resolves once the first statefile round is over, or at HA_FIRST_READ_WAIT_MS after the start
+   * (at once past it): a create of a protected guest right after the host started waits for it
+   * instead of meeting a transient refusal; protectedRefusal() then decides.
+   */
+  async firstRead(): Promise<void> {
+    if (!this.firstReadPending || this.startedAtMs === undefined) return;
+    const leftMs = this.startedAtMs + HA_FIRST_READ_WAIT_MS - this.options.clock.nowMs();
+    if (leftMs <= 0) return;
+    await new Promise<void>((resolve) => {
+      const cancel = this.options.clock.setTimer(leftMs, resolve);
+      this.firstReadWaiters.push(() => {
+        cancel();
+        resolve();
+      });
+    });
+  }
+
+  private wakeFirstReadWaiters(): void {
+    if (!this.firstReadPending) for (const wake of this.firstReadWaiters.splice(0)) wake();
   }
 
   /** Evaluates the decision now and acts on it; returns the verdict (tests, logs). */
@@ -213,6 +250,7 @@ export class LeaseKeeper {
       await this.renew();
       if (this.failing) this.options.log("HA: statefile reachable again");
       this.failing = false;
+      this.wakeFirstReadWaiters();
     } catch (error) {
       if (!this.failing) this.options.log(`HA: statefile unreachable: ${String(error)}`);
       this.failing = true;

@@ -153,6 +153,7 @@ export class SimHost {
           this.toolstack.prng,
         );
     const options = { paused: request.paused };
+    await this.toolstack.admissionReady(config);
     const names = this.host.names;
     const record = names ? await names.create(config, options) : this.toolstack.create(config, options);
     return domainInfo(this.toolstack, record);

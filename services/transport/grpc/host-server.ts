@@ -44,6 +44,7 @@ export function hostServer(
             toolstack.prng,
           );
       const options = { paused: request.paused, configSource: request.configFileName || "<config>" };
+      await toolstack.admissionReady(config);
       return reply(names ? await names.create(config, options) : toolstack.create(config, options));
     }),
     destroy: unary((request) => {
