@@ -4,11 +4,9 @@ import { MIB } from "../core/units.js";
 import { HOST_CHUNK_POOL } from "../core/memory/page-store.js";
 import { returnDroppedMemory } from "../wiring/memory-return.js";
 import { HOST_SPEC_DEFAULT, DOM0_SPEC_DEFAULT } from "../core/host-spec.js";
-import { NatsBus } from "../transport/bus/nats-bus.js";
 import { HOST_ID_PATTERN } from "../contracts/subjects.js";
 import { HostService } from "../wiring/host-service.js";
 import { HEARTBEAT_INTERVAL_MS_DEFAULT } from "../contracts/heartbeat.js";
-import { NatsStatefile } from "../transport/bus/nats-statefile.js";
 import { SCHEDULER_NAMES, type SchedulerName } from "../core/sched/index.js";
 import { SCHEDULER_DEFAULT } from "../core/hypervisor.js";
 import {
@@ -19,10 +17,30 @@ import {
   type OnShutdownMode,
 } from "../wiring/host-lifecycle.js";
 import { NUMA_NODE_COUNT_MAX } from "../core/numa.js";
-import { NatsKvStore } from "../transport/kv/nats-kv-store.js";
 import { ConfinedPaths } from "../dom0/confined-paths.js";
 import { applySecurityFlags, SECURITY_FLAG_OPTIONS } from "../transport/tls/security-flags.js";
-import { natsClientOptions } from "../transport/tls/nats-client.js";
+import type { ClusterSecurity } from "../transport/tls/cluster-credentials.js";
+
+/**
+ * The bus, the cluster's state store (names are unique in the cluster) and HA's statefile (the
+ * lease, docs/specs/ha.md §3), all on the same nats-server. The NATS client is loaded only when
+ * --nats is given: a host without it does not carry it in its memory.
+ */
+async function connectNats(servers: string, hostId: string, security: ClusterSecurity) {
+  const [{ NatsBus }, { NatsKvStore }, { NatsStatefile }, { natsClientOptions }] = await Promise.all([
+    import("../transport/bus/nats-bus.js"),
+    import("../transport/kv/nats-kv-store.js"),
+    import("../transport/bus/nats-statefile.js"),
+    import("../transport/tls/nats-client.js"),
+  ]);
+  const bus = await NatsBus.connect({
+    servers,
+    name: `xsim-host-${hostId}`,
+    security: natsClientOptions(security),
+  });
+  const store = await NatsKvStore.open(bus.connection);
+  return { bus, store, statefile: new NatsStatefile(bus.connection) };
+}
 
 /** `node dist/services/host/main.js --host-id h1 --listen 127.0.1.1:0 --nats nats://127.0.0.1:4222` */
 async function main(): Promise<void> {
@@ -64,15 +82,7 @@ async function main(): Promise<void> {
   const onShutdown = onShutdownMode(values["on-shutdown"]);
   const stateDir = values["state-dir"] ?? defaultStateDir(hostId);
   const security = applySecurityFlags(values, "host", hostId);
-  const bus = values.nats
-    ? await NatsBus.connect({
-        servers: values.nats,
-        name: `xsim-host-${hostId}`,
-        security: natsClientOptions(security),
-      })
-    : undefined;
-  // Names are unique in the cluster: reserved in its state store, on the same nats-server.
-  const store = bus ? await NatsKvStore.open(bus.connection) : undefined;
+  const { bus, store, statefile } = values.nats ? await connectNats(values.nats, hostId, security) : {};
   const service = new HostService({
     security,
     spec: {
@@ -96,7 +106,7 @@ async function main(): Promise<void> {
     heartbeatIntervalMs: positive(values["heartbeat-ms"], "--heartbeat-ms"),
     scheduler: schedulerName(values.sched),
     // HA's lease lives in the JetStream KV bucket of the same nats-server (docs/specs/ha.md §3).
-    ...(bus ? { statefile: new NatsStatefile(bus.connection) } : {}),
+    ...(statefile ? { statefile } : {}),
     faultInjectionAllowed: values["allow-fault-injection"],
   });
   service.toolstack.realMemoryByteCountMax = positive(values["real-memory-mib"], "--real-memory-mib") * MIB;

@@ -1,4 +1,4 @@
-import { Xxh64, xxh64 } from "@node-rs/xxhash";
+import { newXxh64, xxh64 } from "./xxhash.js";
 import { assert } from "../errors.js";
 import { PAGE_SIZE_BYTES } from "../units.js";
 import { PageBitmap } from "./page-bitmap.js";
@@ -109,7 +109,7 @@ export class GuestMemory {
   checksum(): string {
     assertZeroPageIntact();
     if (this.store.populatedPageCount() === 0) return zeroMemoryChecksum(this.pageCountNow);
-    const hasher = new Xxh64();
+    const hasher = newXxh64();
     this.store.hashPages(hasher, this.pageCountNow);
     return hasher.digest().toString(16).padStart(16, "0");
   }
@@ -197,7 +197,7 @@ const ZERO_MEMORY_CHECKSUM_COUNT_MAX = 64;
 function zeroMemoryChecksum(pageCount: number): string {
   let checksum = zeroMemoryChecksums.get(pageCount);
   if (checksum !== undefined) return checksum;
-  const hasher = new Xxh64();
+  const hasher = newXxh64();
   new PageStore(0).hashPages(hasher, pageCount);
   checksum = hasher.digest().toString(16).padStart(16, "0");
   if (zeroMemoryChecksums.size >= ZERO_MEMORY_CHECKSUM_COUNT_MAX) zeroMemoryChecksums.clear();

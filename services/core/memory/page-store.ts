@@ -1,4 +1,4 @@
-import type { Xxh64 } from "@node-rs/xxhash";
+import type { Xxh64 } from "./xxhash.js";
 import { assert } from "../errors.js";
 import { PAGE_SHIFT, PAGE_SIZE_BYTES } from "../units.js";
 import { ChunkPool } from "./chunk-pool.js";

@@ -1,4 +1,4 @@
-import { xxh64 } from "@node-rs/xxhash";
+import { ZERO_PAGE_XXH64 } from "./xxhash.js";
 import { PAGE_SIZE_BYTES } from "../units.js";
 
 /**
@@ -13,8 +13,8 @@ const zeroPage = new Uint8Array(PAGE_SIZE_BYTES);
 /** The one zero page every unpopulated pfn reads as. Never write into it. */
 export const ZERO_PAGE: PageBytes = zeroPage;
 
-/** xxh64 of 4096 zero bytes, computed once. */
-export const ZERO_PAGE_CHECKSUM: bigint = xxh64(zeroPage);
+/** xxh64 of 4096 zero bytes. */
+export const ZERO_PAGE_CHECKSUM: bigint = ZERO_PAGE_XXH64;
 
 export function assertZeroPageIntact(): void {
   if (!isZeroPage(zeroPage))

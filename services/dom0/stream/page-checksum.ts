@@ -1,5 +1,5 @@
 /** Page contents: zero-page detection and the per-page checksum (xxh64, seed 0). */
-import { xxh64 } from "@node-rs/xxhash";
+import { xxh64, ZERO_PAGE_XXH64 } from "../../core/memory/xxhash.js";
 import { PAGE_SIZE_BYTES } from "../../core/units.js";
 
 const ZERO_PAGE = Buffer.alloc(PAGE_SIZE_BYTES);
@@ -16,4 +16,4 @@ export function pageChecksum(page: Uint8Array): bigint {
 }
 
 /** Checksum of an all-zero page: the table entry of a ZERO page or of one never populated. */
-export const ZERO_PAGE_CHECKSUM: bigint = xxh64(ZERO_PAGE);
+export const ZERO_PAGE_CHECKSUM: bigint = ZERO_PAGE_XXH64;

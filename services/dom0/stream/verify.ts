@@ -3,7 +3,7 @@
  * which the sender re-sends every page for the receiver to compare (verify_frames in xg_sr_save.c);
  * ours instead carries an xxh64 digest of the per-pfn checksum table, optionally with the table.
  */
-import { xxh64 } from "@node-rs/xxhash";
+import { xxh64 } from "../../core/memory/xxhash.js";
 import { StreamFormatError, StreamVerifyError } from "./errors.js";
 import {
   PFN_MAX,
