@@ -31,6 +31,8 @@ export interface RigGuest {
   ha?: "restart" | "best-effort";
   antiAffinity?: string;
   uuid?: string;
+  /** `xsim_workload`, e.g. "fill" (default idle). */
+  workload?: string;
 }
 
 /**
@@ -49,6 +51,7 @@ export function guestCfg(guest: RigGuest): string {
   lines.push(guest.type === "hvm" ? `type = "hvm"` : `type = "${guest.type ?? "pv"}"\nkernel = "/k"`);
   if (guest.ha) lines.push(`xsim_ha = "${guest.ha}"`);
   if (guest.antiAffinity) lines.push(`xsim_anti_affinity = "${guest.antiAffinity}"`);
+  if (guest.workload) lines.push(`xsim_workload = "${guest.workload}"`);
   lines.push(`uuid = "${guest.uuid ?? rigUuid(guest.name)}"`);
   return `${lines.join("\n")}\n`;
 }

@@ -35,10 +35,7 @@ export const TEST_PATTERN = /\.(test|case|bench)\.ts$/;
  * empty it: an entry here is a debt, not a rule.
  * @type {Readonly<Record<string, string>>}
  */
-export const KNOWN_BREAKS = {
-  "services/scheduler/sim-rig.ts":
-    "the scheduler's test rig over fake-cluster.ts uses the in-memory bus; the in-process cluster (issue 10, item 4) replaces both",
-};
+export const KNOWN_BREAKS = {};
 
 /**
  * Known cycles between subfolders of one layer, each with its reason (the same debt as above).
