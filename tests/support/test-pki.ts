@@ -7,6 +7,7 @@ import { useClusterSecurity } from "../../services/transport/tls/cluster-credent
 import { natsOptionsOf } from "../../services/transport/tls/nats-client.js";
 import type { Role } from "../../services/identity/roles.js";
 import type { ConnectionOptions } from "nats";
+import { afterAll } from "vitest";
 
 /**
  * The cluster identity of one test file's processes, made by the test (nothing is checked in):
@@ -48,6 +49,18 @@ export class TestPki {
 }
 
 let shared: TestPki | undefined;
+
+// One PKI per test file, removed after the file: this hook is registered when the file imports this
+// module, before the file's own hooks, so it runs after them (vitest runs afterAll hooks as a stack),
+// once the processes that read the PKI are stopped.
+afterAll(() => {
+  try {
+    shared?.remove();
+  } catch {
+    // A process the file left running may still write its state there: leave the rest to tmp.
+  }
+  shared = undefined;
+});
 
 export function testsInsecure(): boolean {
   return process.env.XSIM_TEST_INSECURE === "1";

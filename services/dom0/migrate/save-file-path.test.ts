@@ -1,13 +1,14 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { checkRestorePath } from "./save-file-path.js";
 
 describe("the path of xl restore", () => {
   const dir = mkdtempSync(join(tmpdir(), "xsim-restore-path-"));
   const file = join(dir, "guest.xsim");
   writeFileSync(file, "x");
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("accepts an absolute path to a regular file", async () => {
     await expect(checkRestorePath(file)).resolves.toBeUndefined();
