@@ -50,6 +50,23 @@ describe("the scheduler's reconcile", () => {
     await rig.stop();
   });
 
+  it("drops no HA record of an older lease epoch while the HA setting has not been read (VOPR seed 7)", async () => {
+    // A scheduler started during a broker outage does not know whether HA is on: the record of a
+    // guest its host destroyed when it fenced (a new lease epoch since) is HA's to restart, not a
+    // guest destroyed on purpose. Unknown counts as on; only a setting read as off drops it at once.
+    const gone = { ...record("gone", "h1"), hostEpoch: "epoch-before-the-fence" };
+    const rig = await SchedulerRig.start(HOSTS, { state: { "ha.uuid-gone": JSON.stringify(gone) } });
+    rig.scheduler.haEnabled = undefined;
+    const stopBackground = startBackground(rig.scheduler);
+    await rig.idle(3 * RECONCILE_INTERVAL_MS);
+    expect(await rig.store.get("ha.uuid-gone"), rig.log.join("\n")).toBeDefined();
+    rig.scheduler.haEnabled = false;
+    await rig.idle(RECONCILE_INTERVAL_MS);
+    expect(await rig.store.get("ha.uuid-gone")).toBeUndefined();
+    stopBackground();
+    await rig.stop();
+  });
+
   it("moves a record to where its guest runs, frees names nobody holds, names what runs unnamed", async () => {
     const rig = await rigWithBackground();
     const store = rig.store;

@@ -62,7 +62,8 @@ async function reconcileHa(
 }
 
 async function dropStale(scheduler: Scheduler, record: HaRecord): Promise<void> {
-  if (scheduler.haEnabled && !(await staleTwice(scheduler, record))) return;
+  // HA on, or not known yet (the first read of cluster.ha failed): the lease epochs decide.
+  if (scheduler.haEnabled !== false && !(await staleTwice(scheduler, record))) return;
   if (await scheduler.ha.forgetIfOn(record.uuid, record.hostId, record.domid))
     scheduler.log(
       `reconcile: dropped the HA record of ${record.name} (${record.uuid}): ${record.hostId} is up and runs no such guest`,

@@ -74,4 +74,21 @@ describe("Scheduler", () => {
     expect(await rig.store.keys("host.")).toEqual([]);
     await rig.stop();
   });
+
+  it("a disable or enable whose store write fails changes nothing (VOPR seed 6)", async () => {
+    // A host left disabled in memory only took no guest, HA restarts included, while the user had
+    // been told that its host-evacuate failed.
+    const rig = await SchedulerRig.start(HOSTS);
+    rig.cluster.brokerDown();
+    await expect(rig.run(rig.scheduler.setHostEnabled("h2", false))).rejects.toThrow(/broker/);
+    expect([...rig.scheduler.disabledHosts]).toEqual([]);
+    rig.cluster.brokerUp();
+    await rig.run(rig.scheduler.setHostEnabled("h2", false));
+    rig.cluster.brokerDown();
+    await expect(rig.run(rig.scheduler.setHostEnabled("h2", true))).rejects.toThrow(/broker/);
+    expect([...rig.scheduler.disabledHosts]).toEqual(["h2"]);
+    rig.cluster.brokerUp();
+    expect(await rig.run(rig.store.keys("host."))).toEqual(["host.h2"]);
+    await rig.stop();
+  });
 });

@@ -52,8 +52,11 @@ export class Scheduler {
   readonly uuidPrng: Prng;
   /** Each host's live lease epoch as HaMonitor last read it (docs/specs/ha.md §5). */
   readonly hostEpochs = new Map<string, string>();
-  /** Whether HA is enabled, as HaMonitor last read it. */
-  haEnabled = false;
+  /**
+   * Whether HA is enabled, as HaMonitor last read it; undefined until it has read it once (a
+   * scheduler started during a broker outage): the reconcile then drops no HA record (VOPR seed 7).
+   */
+  haEnabled: boolean | undefined = undefined;
   /** HA records the reconcile found without their guest, by uuid: under which lease epoch, since when. */
   readonly staleHaRecords = new Map<string, { epoch: string; sinceMs: number }>();
   /** Whether this process is the active scheduler (holds the leader lease); true without a lease. */
@@ -130,13 +133,25 @@ export class Scheduler {
     this.hostDownListeners.push(listener);
   }
 
+  /**
+   * Disabling takes effect here at once (no placement lands on the host while the store is
+   * written) and is undone if the write fails; enabling waits for the store. A write that fails
+   * (broker down) changes nothing, as the user is told: a host left disabled in this process only
+   * took no guest, HA restarts included, until the scheduler's restart forgot it (VOPR seed 6).
+   */
   async setHostEnabled(hostId: string, enabled: boolean): Promise<void> {
     if (enabled) {
-      this.disabledHosts.delete(hostId);
       await this.options.store.delete(`host.${hostId}`);
-    } else {
-      this.disabledHosts.add(hostId);
+      this.disabledHosts.delete(hostId);
+      return;
+    }
+    const wasDisabled = this.disabledHosts.has(hostId);
+    this.disabledHosts.add(hostId);
+    try {
       await this.options.store.put(`host.${hostId}`, "disabled");
+    } catch (error) {
+      if (!wasDisabled) this.disabledHosts.delete(hostId);
+      throw error;
     }
   }
 

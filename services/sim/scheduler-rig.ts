@@ -265,6 +265,8 @@ export class SchedulerRig {
       missedHeartbeatCountMax: RIG_MISSED_HEARTBEATS,
       log: (line) => this.log.push(line),
     });
+    // No HaMonitor here: HA is off, as if the statefile said so.
+    scheduler.haEnabled = false;
     await this.run(scheduler.start());
     this.schedulerNow = scheduler;
     // A first beat of each host, and its domains read.
