@@ -144,6 +144,19 @@ export class SimUser {
     );
   }
 
+  /**
+   * `xsim host-enable HOST` (what transport/grpc/scheduler-server.ts serves): maintenance ends.
+   * Resolves to whether the host was disabled (the summary's `enabled` before the call).
+   */
+  hostEnable(hostId: string): Promise<boolean> {
+    return this.toScheduler("HostEnable", async (scheduler) => {
+      scheduler.requireActive();
+      const wasDisabled = scheduler.disabledHosts.has(scheduler.requireHost(hostId).hostId);
+      await scheduler.setHostEnabled(hostId, true);
+      return wasDisabled;
+    });
+  }
+
   /** The running host that holds a domain of this name (as the CLI's `hostClientFor` finds it). */
   hostOf(name: string): SimHost | undefined {
     return [...this.cluster.hosts.values()].find(

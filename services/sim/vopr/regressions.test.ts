@@ -63,4 +63,41 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(result.trace.join("\n")).toMatch(/broker down[\s\S]*restart h1[\s\S]*broker up/);
     expect(result.violations).toEqual([]);
   }, 120_000);
+
+  it("seed 7, every fault: a scheduler that has not read the HA setting yet drops no HA record", async () => {
+    // h2 fenced itself during a broker outage (destroying dns and db); the scheduler, restarted
+    // meanwhile, became active as the broker came back and reconciled before its first read of
+    // cluster.ha: taking HA for off, it dropped both records as if destroyed on purpose, and HA
+    // never restarted them. Unknown now counts as on: the lease's new epoch keeps the records.
+    const result = await run(7, 74, [...ALL_FAULTS]);
+    const trace = result.trace.join("\n");
+    expect(trace).toMatch(/\[h2\] HA: fencing .*: destroyed dns, db/);
+    expect(trace).not.toMatch(/dropped the HA record of (dns|db)/);
+    expect(trace).toMatch(/HA: restarted dns/);
+    expect(result.violations).toEqual([]);
+  }, 120_000);
+
+  it("seed 6, every fault: a host-evacuate whose first store write failed leaves its host enabled", async () => {
+    // The scheduler marked h2 disabled before writing it; the write failed (broker down), the user
+    // was told so, and h2 stayed disabled in the scheduler's memory: with h1 dead, h3 evacuated and
+    // h4 the fenced host, vpn found no host. The quiesce ends the maintenance of h3 only: h2 is
+    // not disabled.
+    const result = await run(6, 49, [...ALL_FAULTS]);
+    const trace = result.trace.join("\n");
+    expect(trace).toMatch(/host-evacuate h2 failed: KV put host\.h2 to broker/);
+    expect(trace).toMatch(/quiesce: host-enable h3 \(maintenance ends\)/);
+    expect(trace).toMatch(/HA: restarted vpn/);
+    expect(result.violations).toEqual([]);
+  }, 120_000);
+
+  it("seed 1: with every live host evacuated, the guest of a dead host runs again once maintenance ends", async () => {
+    // Not a bug of the cluster: the user's evacuations had disabled h2, h3 and h4 when h1 died, so
+    // ci had nowhere to go (a disabled host takes no guest, HA restarts included). The quiesce now
+    // ends every maintenance (`xsim host-enable`) before recovery is due.
+    const result = await run(1, 44, ["kill-host", "restart-host"]);
+    const trace = result.trace.join("\n");
+    expect(trace).toMatch(/quiesce: host-enable h2, h3, h4 \(maintenance ends\)/);
+    expect(trace).toMatch(/HA restarted ci/);
+    expect(result.violations).toEqual([]);
+  }, 120_000);
 });

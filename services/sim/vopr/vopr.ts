@@ -25,6 +25,8 @@ export const STEP_MS_MAX = 2000;
 export const QUIESCE_EVERY_STEP_COUNT = 25;
 /** How long a whole, quiet cluster gets to recover before every guest must run exactly once. */
 export const RECOVERY_MS = 60_000;
+/** How long the quiesce waits before it asks the scheduler again to enable a host. */
+export const ENABLE_RETRY_MS = 1000;
 /**
  * HA's T in the VOPR's cluster (enabled from the start, docs/specs/ha.md §1): short, as tests may
  * (`--allow-short-timeout`), so that stalls of up to 6.5 s outlast it and exercise the hold.
@@ -164,9 +166,41 @@ async function quiesceAndCheck(ctx: ActionContext, pending: Set<Promise<unknown>
   if (cluster.network.process(BROKER_ID).state !== "running") cluster.brokerUp();
   if (cluster.network.process(SCHEDULER_ID).state !== "running") ctx.background(cluster.restartScheduler());
   ctx.trace("quiesce: faults end, recovery time starts");
-  await cluster.idle(RECOVERY_MS);
+  const enablingMs = await endMaintenance(ctx);
+  await cluster.idle(RECOVERY_MS - enablingMs);
   if (pending.size > 0) ctx.trace(`quiesce: ${pending.size} operation(s) still running`);
   return [...checkAlways(cluster, ctx.ledger), ...checkRecovered(ctx.ledger, domainCopies(cluster))];
+}
+
+/**
+ * The operator ends every maintenance (`xsim host-enable` of each host, retried while the
+ * scheduler restarts): a host the user evacuated stays disabled and takes no guest, HA restarts
+ * included, so with every live host disabled an HA guest could never be due to run again.
+ * Returns the simulated time it took, part of the recovery time.
+ */
+async function endMaintenance(ctx: ActionContext): Promise<number> {
+  const { cluster } = ctx;
+  const startMs = cluster.clock.nowMs();
+  // A dead host stays dead (and disabled if it was): its guests' HA restart does not need it.
+  let hostIds = [...cluster.hosts.values()].filter((h) => h.process.isRunning).map((h) => h.hostId);
+  let lastError = "";
+  const enabled: string[] = [];
+  const enable = (hostId: string) =>
+    ctx.user.hostEnable(hostId).then(
+      (wasDisabled) => void (wasDisabled && enabled.push(hostId)),
+      (error: unknown) => {
+        lastError = error instanceof Error ? error.message : String(error);
+        return hostId;
+      },
+    );
+  while (hostIds.length > 0 && cluster.clock.nowMs() - startMs < RECOVERY_MS / 2) {
+    const results = await cluster.run(Promise.all(hostIds.map(enable)));
+    hostIds = results.filter((hostId) => hostId !== undefined);
+    if (hostIds.length > 0) await cluster.idle(ENABLE_RETRY_MS);
+  }
+  if (enabled.length > 0) ctx.trace(`quiesce: host-enable ${enabled.sort().join(", ")} (maintenance ends)`);
+  if (hostIds.length > 0) ctx.trace(`quiesce: host-enable ${hostIds.join(", ")} failed: ${lastError}`);
+  return cluster.clock.nowMs() - startMs;
 }
 
 /** At the moment a guest is created: a second copy of a guest that still exists is a violation. */
