@@ -33,11 +33,15 @@ export async function reconcile(scheduler: Scheduler): Promise<void> {
   for (const host of scheduler.view.upHosts()) if (await scheduler.syncHost(host)) read.add(host.hostId);
   const running = new Map<string, Running>();
   const moving = new Set<string>();
-  for (const host of scheduler.view.upHosts())
+  const upNow = scheduler.view.upHosts();
+  for (const host of upNow)
     for (const domain of host.domains.values()) {
       if (isProtocolName(domain.name)) moving.add(domain.uuid);
       else running.set(domain.uuid, { host, domain });
     }
+  // A host read, then declared down before its guests were counted (its answer came late, from a
+  // stall), is down: what it holds is kept (VOPR seed 17, two guests named dns).
+  for (const hostId of read) if (!upNow.some((h) => h.hostId === hostId)) read.delete(hostId);
   await reconcileHa(scheduler, records, running, moving, read);
   await reconcileNames(scheduler, reserved, running, moving, read);
 }

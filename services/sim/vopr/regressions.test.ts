@@ -100,4 +100,16 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).toMatch(/HA restarted ci/);
     expect(result.violations).toEqual([]);
   }, 120_000);
+
+  it("seed 17, every fault: the reconcile keeps the names of a host declared down while it was being read", async () => {
+    // h2 stalled: the reconcile's read of it answered when it woke, after its heartbeats had
+    // lapsed; its guests were no longer counted (down) but it counted as read, so the reconcile
+    // freed dns, web and cache, and a new create took dns while h2's dns still ran.
+    const result = await run(17, 88, [...ALL_FAULTS]);
+    const trace = result.trace.join("\n");
+    expect(trace).toMatch(/\[h2\] HA: lease unconfirmed .*: holding \(paused\) cache, web, dns/);
+    expect(trace).not.toMatch(/freed the name dns: h2/);
+    expect(trace).toMatch(/create dns failed: a domain named "dns" already exists in the cluster .* on h2/);
+    expect(result.violations).toEqual([]);
+  }, 120_000);
 });
