@@ -419,6 +419,11 @@ export class Hypervisor {
     return false;
   }
 
+  /** The instant up to which CPU time is accounted: the last tick, or the end of a skipped idle stretch. */
+  get accountedUntilMs(): number {
+    return this.lastTickMs;
+  }
+
   /**
    * The time since the last tick was idle (no work, so a tick would have run nothing): account none
    * of it, so the next tick covers only what follows. Called when work arrives at an idle host.

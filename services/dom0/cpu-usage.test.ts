@@ -28,7 +28,7 @@ describe("CpuUsageSampler (xentop CPU(%))", () => {
       );
     const busy = ts.create(cfg("busy", "cpu"));
     const idle = ts.create(cfg("idle", "idle"));
-    const sampler = new CpuUsageSampler(ts.hypervisor, clock);
+    const sampler = new CpuUsageSampler(ts.hypervisor);
     sampler.sample();
     expect(sampler.percent(busy.domid, busy.uuid)).toBe(0);
     expect(sampler.intervalMs).toBe(0);
@@ -53,7 +53,7 @@ describe("CpuUsageSampler (xentop CPU(%))", () => {
       const text =
         'name = "web"\nkernel = "/k"\nmemory = 32\nvcpus = 2\ncpus = "1"\ncap = 50\nxsim_cpu = "cpu"\n';
       const web = ts.create(loadDomainConfig(text, "web.cfg", [], ts.prng));
-      const sampler = new CpuUsageSampler(ts.hypervisor, clock);
+      const sampler = new CpuUsageSampler(ts.hypervisor);
       advance(ts, clock, CPU_USAGE_SAMPLE_INTERVAL_MS);
       sampler.sample();
       advance(ts, clock, CPU_USAGE_SAMPLE_INTERVAL_MS);
@@ -62,4 +62,21 @@ describe("CpuUsageSampler (xentop CPU(%))", () => {
       expect(sampler.percent(web.domid, web.uuid)).toBeLessThanOrEqual(50.5);
     });
   }
+
+  it("never shows more than the interval's length when a sample falls between two ticks", () => {
+    const clock = new SimulatedClock();
+    const spec = { hostId: "h1", pcpuCount: 2, memoryMib: 1024, hvmCapable: true, cpuMhz: 2400 };
+    const ts = new Toolstack(spec, { memoryMib: 256, vcpus: 1 }, clock, new Prng(9));
+    const text = 'name = "web"\nkernel = "/k"\nmemory = 32\nvcpus = 1\ncpus = "1"\nxsim_cpu = "cpu"\n';
+    const web = ts.create(loadDomainConfig(text, "web.cfg", [], ts.prng));
+    const sampler = new CpuUsageSampler(ts.hypervisor);
+    advance(ts, clock, CPU_USAGE_SAMPLE_INTERVAL_MS);
+    clock.advanceMs(TICK_STEP_MS / 2); // the sampler's timer runs before the tick due at this instant
+    sampler.sample();
+    advance(ts, clock, CPU_USAGE_SAMPLE_INTERVAL_MS);
+    sampler.sample();
+    // Stamped with the clock's now, this interval was 1,000 ms with 1,005 ms of CPU in it: 100.5 %.
+    expect(sampler.percent(web.domid, web.uuid)).toBeGreaterThan(95);
+    expect(sampler.percent(web.domid, web.uuid)).toBeLessThanOrEqual(100);
+  });
 });

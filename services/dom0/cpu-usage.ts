@@ -1,4 +1,3 @@
-import type { Clock } from "../core/clock.js";
 import type { Hypervisor } from "../core/hypervisor.js";
 
 /** How often a host service samples its domains' CPU time for xentop's CPU(%). */
@@ -16,15 +15,16 @@ interface CpuSample {
  * xentop's CPU(%) (tools/xentop/xentop.c get_cpu_pct): CPU time used between two samples over the
  * time between them, 100 % being one pCPU. The host service samples every interval; the figure is
  * that of the last complete interval, 0 until two samples exist or for a domain the first missed.
+ * A sample is stamped with the instant the hypervisor has accounted CPU time up to (its last tick),
+ * not the clock's now: a sample taken between ticks would otherwise pair a late time with CPU time
+ * that lags it, and the next interval would show more than its length (over 100 % of a pCPU), as
+ * xentop never does since Xen's cpu_time is current when read.
  */
 export class CpuUsageSampler {
   private previous: CpuSample | undefined;
   private latest: CpuSample | undefined;
 
-  constructor(
-    private readonly hypervisor: Hypervisor,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly hypervisor: Hypervisor) {}
 
   sample(): void {
     const cpuTimeNsByDomain = new Map<string, number>();
@@ -32,7 +32,7 @@ export class CpuUsageSampler {
       cpuTimeNsByDomain.set(domainKey(domain.domid, domain.uuid), domain.cpuTimeNs);
     }
     this.previous = this.latest;
-    this.latest = { timeMs: this.clock.nowMs(), cpuTimeNsByDomain };
+    this.latest = { timeMs: this.hypervisor.accountedUntilMs, cpuTimeNsByDomain };
   }
 
   /** Length of the interval `percent` measures over, 0 before two samples. */

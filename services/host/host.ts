@@ -121,7 +121,7 @@ export class Host implements MigrationEndpoint {
     );
     this.toolstack.isMigrating = (domid) => this.migrations.isMigrating(domid);
     this.toolstack.onChange = () => this.wake();
-    this.cpuUsage = new CpuUsageSampler(this.toolstack.hypervisor, options.clock);
+    this.cpuUsage = new CpuUsageSampler(this.toolstack.hypervisor);
     this.faults = new FaultInjector(options.faultInjectionAllowed ?? false, options.spec.hostId);
     const tokens = new Prng(options.seed).fork(TOKEN_PRNG_STREAM);
     const hex = () => tokens.nextU32().toString(16).padStart(8, "0");

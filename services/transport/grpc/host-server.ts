@@ -17,7 +17,7 @@ import type { HostNames } from "../../dom0/host-names.js";
 export function hostServer(
   toolstack: Toolstack,
   hostname: string,
-  cpuUsage = new CpuUsageSampler(toolstack.hypervisor, toolstack.clock),
+  cpuUsage = new CpuUsageSampler(toolstack.hypervisor),
   /** Cluster-wide names (reserved in the state store); undefined: a host on its own. */
   names?: HostNames,
   faultInjectionAllowed = false,
