@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { operatorCliArgs } from "./support/xsim-cli.js";
+import { operatorCliArgs, writeGuestConfig } from "./support/xsim-cli.js";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT, startHostProcess, type HostProcess } from "./support/host-process.js";
@@ -60,12 +60,7 @@ async function xsimRefused(host: HostProcess, fragment: string, ...args: string[
 }
 
 function writeConfig(name: string, lines: string[]): string {
-  const path = join(home, `${name}.cfg`);
-  writeFileSync(
-    path,
-    [`name = "${name}"`, 'kernel = "/boot/vmlinuz"', "memory = 64", ...lines, ""].join("\n"),
-  );
-  return path;
+  return writeGuestConfig(home, name, lines);
 }
 
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runXsim, type XsimRun } from "./support/xsim-cli.js";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { runXsim, writeGuestConfig, type XsimRun } from "./support/xsim-cli.js";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startHostProcess, type HostProcess } from "./support/host-process.js";
@@ -21,12 +21,7 @@ async function xsimOk(...args: string[]): Promise<string[]> {
 }
 
 function writeConfig(name: string, lines: string[]): string {
-  const path = join(home, `${name}.cfg`);
-  writeFileSync(
-    path,
-    [`name = "${name}"`, 'kernel = "/boot/vmlinuz"', "memory = 64", ...lines, ""].join("\n"),
-  );
-  return path;
+  return writeGuestConfig(home, name, lines);
 }
 
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { REPO_ROOT } from "./host-process.js";
 import { testPki } from "./test-pki.js";
 
@@ -47,4 +47,14 @@ export function runXsimWithEnv(
 export function operatorCliArgs(): string[] {
   const pki = testPki();
   return pki ? ["--pki", pki.dir] : ["--insecure"];
+}
+
+/** A small PV guest's xl.cfg in `dir` (64 MiB, a kernel), with `lines` added; returns its path. */
+export function writeGuestConfig(dir: string, name: string, lines: readonly string[]): string {
+  const path = join(dir, `${name}.cfg`);
+  writeFileSync(
+    path,
+    [`name = "${name}"`, 'kernel = "/boot/vmlinuz"', "memory = 64", ...lines, ""].join("\n"),
+  );
+  return path;
 }
