@@ -40,3 +40,96 @@ export function encodeJson(value: unknown): Uint8Array {
 export function decodeJson<T>(data: Uint8Array): T {
   return JSON.parse(decoder.decode(data)) as T;
 }
+
+/** A handler of JSON messages: the parsed value, or undefined when the bytes are not JSON. */
+export type JsonHandler = (subject: string, value: unknown) => void;
+
+/**
+ * A bus that can carry a JSON message as its value rather than its bytes: a bus inside one process
+ * (services/sim/sim-bus.ts), where encoding and decoding would only copy. Subscribers get what
+ * JSON.parse of the bytes would give (jsonCopy), frozen and shared by all of them. A bus between
+ * processes (NATS) has no such methods: publishJson encodes, subscribeJson decodes, and what
+ * travels is JSON as docs/specs/nats-subjects.md says.
+ */
+export interface JsonBus extends Bus {
+  publishJson(subject: string, value: unknown): void;
+  subscribeJson(pattern: string, handler: JsonHandler): BusSubscription;
+}
+
+function isJsonBus(bus: Bus): bus is JsonBus {
+  return typeof (bus as Partial<JsonBus>).publishJson === "function";
+}
+
+/** Publishes `value` as JSON: its bytes on a bus between processes, the value itself in one process. */
+export function publishJson(bus: Bus, subject: string, value: unknown): void {
+  if (isJsonBus(bus)) bus.publishJson(subject, value);
+  else bus.publish(subject, encodeJson(value));
+}
+
+/** Subscribes to JSON messages; bytes that are not JSON reach the handler as undefined. */
+export function subscribeJson(bus: Bus, pattern: string, handler: JsonHandler): BusSubscription {
+  if (isJsonBus(bus)) return bus.subscribeJson(pattern, handler);
+  return bus.subscribe(pattern, (subject, data) => handler(subject, decodeJsonOrUndefined(data)));
+}
+
+export function decodeJsonOrUndefined(data: Uint8Array): unknown {
+  try {
+    return decodeJson<unknown>(data);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What JSON.parse(JSON.stringify(value)) gives, deep-frozen, without the text in between for plain
+ * data (objects, arrays, strings, numbers, booleans, null): properties that are undefined or
+ * functions are left out, array holes and non-finite numbers become null. Anything else (a toJSON,
+ * a class instance) takes the text path. Undefined for a value JSON.stringify gives nothing for.
+ */
+export function jsonCopy(value: unknown): unknown {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return value;
+    case "number":
+      return Number.isFinite(value) ? value + 0 : null; // -0 + 0 is 0, as "0" parses
+    case "bigint":
+      return viaText(value); // throws, as JSON.stringify does
+    case "object":
+      if (value === null) return null;
+      if (Array.isArray(value)) return copyArray(value);
+      if (Object.getPrototypeOf(value) !== Object.prototype) return viaText(value);
+      return copyObject(value as Record<string, unknown>);
+    default:
+      return undefined;
+  }
+}
+
+function copyArray(value: readonly unknown[]): unknown {
+  const copy: unknown[] = new Array<unknown>(value.length);
+  for (let i = 0; i < value.length; i++) copy[i] = jsonCopy(value[i]) ?? null;
+  return Object.freeze(copy);
+}
+
+function copyObject(value: Record<string, unknown>): unknown {
+  if (typeof value.toJSON === "function") return viaText(value);
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = jsonCopy(value[key]);
+    if (item !== undefined) copy[key] = item;
+  }
+  return Object.freeze(copy);
+}
+
+function viaText(value: unknown): unknown {
+  const text = JSON.stringify(value);
+  return text === undefined ? undefined : deepFreeze(JSON.parse(text));
+}
+
+function deepFreeze(value: unknown): unknown {
+  if (typeof value === "object" && value !== null) {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -37,14 +37,16 @@ class ScanClock {
 function script(
   clock: { setTimer: ScanClock["setTimer"]; advanceMs(ms: number): void },
   nowNs: () => bigint,
+  seed = 42,
+  delayMsOf: (prng: Prng) => number = (prng) => (prng.nextInt(4) === 0 ? 0 : prng.nextInt(50) / 2),
 ): string[] {
-  const prng = new Prng(42);
+  const prng = new Prng(seed);
   const log: string[] = [];
   const cancels: (() => void)[] = [];
   let id = 0;
   const set = (depth: number) => {
     const mine = id++;
-    const delayMs = prng.nextInt(4) === 0 ? 0 : prng.nextInt(50) / 2;
+    const delayMs = delayMsOf(prng);
     cancels.push(
       clock.setTimer(delayMs, () => {
         log.push(`${mine}@${nowNs()}`);
@@ -71,6 +73,52 @@ describe("SimulatedClock", () => {
     expect(fired.length).toBeGreaterThan(1000);
     expect(fired).toEqual(script(scan, () => scan.timeNs));
     expect(heap.pendingTimerCount()).toBe(0);
+  });
+
+  it("fires a shared grid (many timers per instant, cancels within it) exactly as the scan did", () => {
+    const onGrid = (prng: Prng) => prng.nextInt(3);
+    for (const seed of [1, 2, 3]) {
+      const clock = new SimulatedClock();
+      const scan = new ScanClock();
+      const fired = script(clock, () => clock.nowNs(), seed, onGrid);
+      expect(fired.length).toBeGreaterThan(1000);
+      expect(fired).toEqual(script(scan, () => scan.timeNs, seed, onGrid));
+      expect(clock.pendingTimerCount()).toBe(0);
+    }
+  });
+
+  it("a timer that throws leaves the rest of its instant due, in order", () => {
+    const clock = new SimulatedClock();
+    const fired: string[] = [];
+    clock.setTimer(1, () => fired.push("a"));
+    clock.setTimer(1, () => {
+      throw new Error("boom");
+    });
+    clock.setTimer(1, () => fired.push("c"));
+    clock.setTimer(2, () => fired.push("d"));
+    expect(() => clock.advanceMs(5)).toThrow("boom");
+    expect(fired).toEqual(["a"]);
+    expect(clock.pendingTimerCount()).toBe(2);
+    clock.advanceMs(5);
+    expect(fired).toEqual(["a", "c", "d"]);
+  });
+
+  it("an instant whose timers are all cancelled while it fires still takes new ones, after them", () => {
+    const clock = new SimulatedClock();
+    const fired: string[] = [];
+    const cancels: (() => void)[] = [];
+    clock.setTimer(1, () => {
+      fired.push("a");
+      for (const cancel of cancels) cancel();
+      clock.setTimer(0, () => fired.push("d"));
+    });
+    cancels.push(clock.setTimer(1, () => fired.push("b")));
+    cancels.push(clock.setTimer(1, () => fired.push("c")));
+    clock.setTimer(1, () => fired.push("e"));
+    clock.advanceMs(1);
+    expect(fired).toEqual(["a", "e", "d"]);
+    expect(clock.pendingTimerCount()).toBe(0);
+    expect(clock.timerCountFired).toBe(3);
   });
 
   it("counts pending timers and finds the next one past cancelled ones", () => {

@@ -16,27 +16,46 @@ export interface Clock {
 
 /** The latest time a SimulatedClock reaches: its timers sit in a heap keyed by ns as a safe integer (104 days). */
 export const SIMULATED_TIME_NS_MAX = BigInt(Number.MAX_SAFE_INTEGER);
-/** Cancelled timers the heap may hold (they leave it lazily) before it is rebuilt without them. */
-const CANCELLED_TIMER_COUNT_MAX = 1024;
+/** Instants the heap may hold without a live timer (they leave it lazily) before it is rebuilt without them. */
+const DEAD_INSTANT_COUNT_MAX = 1024;
 
 interface PendingTimer {
+  readonly fn: () => void;
+  readonly instant: Instant;
+  /** Cancelled or fired: a later cancel() is a no-op. */
+  done: boolean;
+}
+
+/** Every timer due at one instant, in the order they were set: one heap entry for all of them. */
+interface Instant {
   readonly atNs: number;
   readonly sequence: number;
-  readonly fn: () => void;
-  cancelled: boolean;
+  readonly timers: PendingTimer[];
+  /** Timers of this instant neither fired nor cancelled. */
+  liveCount: number;
+  /** How far firing has gone through `timers`. */
+  firedIndex: number;
 }
 
 /**
  * A clock that only moves when told to; timers fire in due order, ties in the order they were set.
- * Its timers sit in the deterministic EventHeap of the vCPU scheduler (sched/event-heap.ts), so
- * setting, cancelling and firing a timer are O(log timers).
+ * Timers due at the same instant share one entry of the deterministic EventHeap of the vCPU
+ * scheduler (sched/event-heap.ts), so that the many processes of one simulation on a shared grid
+ * (heartbeats, ticks) cost one heap operation per instant, not per timer; setting and cancelling a
+ * timer is O(1) at an instant already due, O(log instants) otherwise.
  */
 export class SimulatedClock implements Clock {
   /** The time in ns as a safe integer (nowMs is read far more often than nowNs). */
   private timeNs: number;
-  private heap = new EventHeap<PendingTimer>();
+  private heap = new EventHeap<Instant>();
+  /** The instants in the heap that may still take timers, by due time. */
+  private readonly instants = new Map<number, Instant>();
   private sequenceNext = 0;
-  private cancelledCount = 0;
+  private liveCount = 0;
+  /** Instants in the heap whose every timer was cancelled. */
+  private deadInstantCount = 0;
+  /** The instant whose timers are firing (out of the heap meanwhile). */
+  private firing: Instant | undefined;
   /** Timers fired so far: the simulation's count of events, whatever the machine. */
   timerCountFired = 0;
 
@@ -57,8 +76,16 @@ export class SimulatedClock implements Clock {
     const dueNs = this.timeNs + Math.round(delayMs * 1e6);
     if (!(dueNs <= Number.MAX_SAFE_INTEGER))
       throw new Error(`SimulatedClock.setTimer: due at ${dueNs} ns, past ${SIMULATED_TIME_NS_MAX} ns`);
-    const timer: PendingTimer = { atNs: dueNs, sequence: this.sequenceNext++, fn, cancelled: false };
-    this.heap.push(timer);
+    let instant = this.instants.get(dueNs);
+    if (instant === undefined) {
+      instant = { atNs: dueNs, sequence: this.sequenceNext++, timers: [], liveCount: 0, firedIndex: 0 };
+      this.instants.set(dueNs, instant);
+      this.heap.push(instant);
+    }
+    const timer: PendingTimer = { fn, instant, done: false };
+    instant.timers.push(timer);
+    instant.liveCount++;
+    this.liveCount++;
     return () => this.cancel(timer);
   }
 
@@ -70,13 +97,35 @@ export class SimulatedClock implements Clock {
       throw new Error(`SimulatedClock.advanceMs: to ${targetNs} ns, past ${SIMULATED_TIME_NS_MAX} ns`);
     for (let next = this.peekLive(); next !== undefined; next = this.peekLive()) {
       if (next.atNs > targetNs) break;
-      this.heap.pop();
-      next.cancelled = true; // fired: a later cancel() is a no-op
       this.timeNs = next.atNs;
-      this.timerCountFired++;
-      next.fn();
+      this.fireInstant(next);
     }
     this.timeNs = targetNs;
+  }
+
+  /**
+   * Fires an instant's timers in the order set, including those set meanwhile for the same instant
+   * (appended to it). It leaves the heap first; if a timer throws, the rest stay due.
+   */
+  private fireInstant(instant: Instant): void {
+    this.heap.pop();
+    this.firing = instant;
+    const timers = instant.timers;
+    try {
+      while (instant.firedIndex < timers.length) {
+        const timer = timers[instant.firedIndex++]!;
+        if (timer.done) continue;
+        timer.done = true;
+        instant.liveCount--;
+        this.liveCount--;
+        this.timerCountFired++;
+        timer.fn();
+      }
+    } finally {
+      this.firing = undefined;
+      if (instant.liveCount > 0) this.heap.push(instant);
+      else if (this.instants.get(instant.atNs) === instant) this.instants.delete(instant.atNs);
+    }
   }
 
   /** When the next timer falls due, in this clock's milliseconds; undefined when none is set. */
@@ -86,34 +135,42 @@ export class SimulatedClock implements Clock {
   }
 
   pendingTimerCount(): number {
-    return this.heap.size - this.cancelledCount;
+    return this.liveCount;
   }
 
-  /** The earliest timer not cancelled, dropping cancelled ones from the top of the heap. */
-  private peekLive(): PendingTimer | undefined {
+  /** The earliest instant with a timer not cancelled, dropping dead ones from the top of the heap. */
+  private peekLive(): Instant | undefined {
     for (let top = this.heap.peek(); top !== undefined; top = this.heap.peek()) {
-      if (!top.cancelled) return top;
+      if (top.liveCount > 0) return top;
       this.heap.pop();
-      this.cancelledCount--;
+      this.deadInstantCount--;
     }
     return undefined;
   }
 
   private cancel(timer: PendingTimer): void {
-    if (timer.cancelled) return;
-    timer.cancelled = true;
-    this.cancelledCount++;
-    if (this.cancelledCount > CANCELLED_TIMER_COUNT_MAX && this.cancelledCount > this.pendingTimerCount())
+    if (timer.done) return;
+    timer.done = true;
+    this.liveCount--;
+    const instant = timer.instant;
+    if (--instant.liveCount > 0 || instant === this.firing) return;
+    // Dead: it takes no more timers (a new one at its time makes a new instant, after it), lets
+    // go of its timers' closures, and leaves the heap lazily, or in a rebuild once dead instants
+    // outnumber the live ones.
+    if (this.instants.get(instant.atNs) === instant) this.instants.delete(instant.atNs);
+    instant.timers.length = 0;
+    this.deadInstantCount++;
+    if (this.deadInstantCount > DEAD_INSTANT_COUNT_MAX && 2 * this.deadInstantCount > this.heap.size)
       this.rebuild();
   }
 
-  /** Drops every cancelled timer from the heap (amortised: only once they outnumber the live ones). */
+  /** Drops every dead instant from the heap. */
   private rebuild(): void {
-    const live: PendingTimer[] = [];
-    for (let timer = this.heap.pop(); timer !== undefined; timer = this.heap.pop())
-      if (!timer.cancelled) live.push(timer);
-    this.heap = new EventHeap<PendingTimer>();
-    for (const timer of live) this.heap.push(timer);
-    this.cancelledCount = 0;
+    const live: Instant[] = [];
+    for (let instant = this.heap.pop(); instant !== undefined; instant = this.heap.pop())
+      if (instant.liveCount > 0) live.push(instant);
+    this.heap = new EventHeap<Instant>();
+    for (const instant of live) this.heap.push(instant);
+    this.deadInstantCount = 0;
   }
 }

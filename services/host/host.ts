@@ -24,7 +24,7 @@ import {
 } from "../dom0/migrate/save-restore.js";
 import type { MigrationStatsView } from "../dom0/migrate/stats.js";
 import type { EngineScheduler, StreamSink } from "../dom0/migrate/stream-sink.js";
-import { encodeJson, type Bus } from "../contracts/bus.js";
+import { encodeJson, publishJson, type Bus } from "../contracts/bus.js";
 import { domainEventSubject, heartbeatSubject, migrationSubject } from "../contracts/subjects.js";
 import { buildHeartbeat } from "./heartbeat.js";
 import type { StateStore } from "../contracts/state-store.js";
@@ -278,7 +278,8 @@ export class Host implements MigrationEndpoint {
       { outbound: this.migrations.outboundCount, inbound: this.migrations.inboundCount },
       (this.options.epochMs ?? (() => this.options.clock.nowMs()))(),
     );
-    this.options.bus?.publish(heartbeatSubject(beat.hostId), encodeJson(beat));
+    // JSON on NATS; in one process the bus may carry the value itself (contracts/bus.ts JsonBus).
+    if (this.options.bus) publishJson(this.options.bus, heartbeatSubject(beat.hostId), beat);
   }
 
   /** `xl migrate` from this host: the source's half, over this host's links. */

@@ -1,7 +1,7 @@
 import type { Clock } from "../core/clock.js";
 import type { Prng } from "../core/prng.js";
 import type { Bus, BusSubscription } from "../contracts/bus.js";
-import { decodeJson } from "../contracts/bus.js";
+import { decodeJson, subscribeJson } from "../contracts/bus.js";
 import { ALL_DOMAIN_EVENTS, ALL_HEARTBEATS } from "../contracts/subjects.js";
 import type { Heartbeat } from "../contracts/heartbeat.js";
 import type { DomainEvent } from "../contracts/domain-event.js";
@@ -113,7 +113,9 @@ export class Scheduler {
       this.log(`reading disabled hosts failed (retried by the reconcile): ${String(error)}`),
     );
     this.subscriptions.push(
-      this.options.bus.subscribe(ALL_HEARTBEATS, (subject, data) => this.onHeartbeatMessage(subject, data)),
+      subscribeJson(this.options.bus, ALL_HEARTBEATS, (subject, payload) =>
+        this.onHeartbeatMessage(subject, payload),
+      ),
       this.options.bus.subscribe(ALL_DOMAIN_EVENTS, (_, data) =>
         this.onDomainEvent(decodeJson<DomainEvent>(data)),
       ),
@@ -195,13 +197,7 @@ export class Scheduler {
   }
 
   /** A heartbeat is believed only if it passes heartbeat-check.ts; a rejected one is dropped and logged. */
-  private onHeartbeatMessage(subject: string, data: Uint8Array): void {
-    let payload: unknown;
-    try {
-      payload = decodeJson<unknown>(data);
-    } catch {
-      payload = undefined;
-    }
+  private onHeartbeatMessage(subject: string, payload: unknown): void {
     const rejection = heartbeatRejection(subject, payload);
     if (rejection === undefined) return this.onHeartbeat(payload as Heartbeat);
     const nowMs = this.clock.nowMs();

@@ -43,6 +43,8 @@ export class SimNetwork {
     [];
   private readonly lastDueMsByLink = new Map<string, number>();
   private readonly linkQueues = new Map<string, Array<() => void>>();
+  /** `faults` without loss, duplication or reordering (a connection's), made once per `faults`. */
+  private reliableFaults: { of: LinkFaults; faults: LinkFaults } | undefined;
   messageCountSent = 0;
   messageCountDropped = 0;
   /** Messages relayed in the step of the message that carried them (no timer of their own). */
@@ -121,7 +123,7 @@ export class SimNetwork {
     const target = this.process(to);
     const generation = target.generation;
     // A reliable message rides a connection (gRPC over TCP): late, never lost nor doubled on a live link.
-    const faults = reliable ? { ...this.faults, dropRate: 0, duplicateRate: 0, reorder: false } : this.faults;
+    const faults = reliable ? this.connectionFaults() : this.faults;
     if (faults.dropRate > 0 && this.prng.nextFloat() < faults.dropRate) {
       this.messageCountDropped++;
       return true;
@@ -172,6 +174,16 @@ export class SimNetwork {
     this.messageCountRelayed++;
     const target = this.process(to);
     target.run(deliver, target.generation);
+  }
+
+  /** What a message on a connection (reliable) suffers of `faults`: only their delay. */
+  private connectionFaults(): LinkFaults {
+    if (this.reliableFaults?.of !== this.faults)
+      this.reliableFaults = {
+        of: this.faults,
+        faults: { ...this.faults, dropRate: 0, duplicateRate: 0, reorder: false },
+      };
+    return this.reliableFaults.faults;
   }
 
   private dueMs(link: string, faults: LinkFaults): number {

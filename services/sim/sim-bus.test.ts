@@ -122,3 +122,45 @@ describe("SimBroker faults", () => {
     expect(got).toEqual([99]);
   });
 });
+
+describe("SimBroker JSON messages (publishJson / subscribeJson)", () => {
+  it("hands subscribers of values a frozen copy, and subscribers of bytes its JSON text", () => {
+    const r = rig();
+    const values: unknown[] = [];
+    const texts: string[] = [];
+    r.subscriber.subscribeJson("t.*", (_, value) => values.push(value));
+    r.subscriber.subscribe("t.*", (_, data) => texts.push(new TextDecoder().decode(data)));
+    const sent = { n: 1, pools: [{ name: "Pool-0", pcpus: 8 }], gone: undefined, bad: Number.NaN };
+    r.publisher.publishJson("t.x", sent);
+    sent.n = 2; // after the publish: the message is a copy
+    sent.pools[0]!.pcpus = 0;
+    r.clock.advanceMs(1);
+    const expected = { n: 1, pools: [{ name: "Pool-0", pcpus: 8 }], bad: null };
+    expect(values).toEqual([expected]);
+    expect(texts).toEqual([JSON.stringify(expected)]);
+    expect(Object.isFrozen(values[0]) && Object.isFrozen((values[0] as typeof expected).pools[0])).toBe(true);
+  });
+
+  it("parses bytes for subscribers of values: a forged message that is not JSON arrives as undefined", () => {
+    const r = rig();
+    const values: unknown[] = [];
+    r.subscriber.subscribeJson("t.x", (_, value) => values.push(value));
+    r.publisher.publish("t.x", encodeJson({ n: 3 }));
+    r.clock.advanceMs(1);
+    r.broker.inject("t.x", new TextEncoder().encode("{not json"));
+    expect(values).toEqual([{ n: 3 }, undefined]);
+  });
+
+  it("a value message meets the network's faults as bytes do (lost while the publisher is cut off)", () => {
+    const r = rig();
+    const values: unknown[] = [];
+    r.subscriber.subscribeJson("t.x", (_, value) => values.push(value));
+    r.network.partition(["p"]);
+    r.publisher.publishJson("t.x", 1);
+    r.clock.advanceMs(10);
+    r.network.heal();
+    r.publisher.publishJson("t.x", 2);
+    r.clock.advanceMs(10);
+    expect(values).toEqual([2]);
+  });
+});

@@ -1,12 +1,47 @@
-import { type Bus, type BusHandler, type BusSubscription, subjectMatches } from "../contracts/bus.js";
+import {
+  decodeJsonOrUndefined,
+  encodeJson,
+  jsonCopy,
+  subjectMatches,
+  type BusHandler,
+  type BusSubscription,
+  type JsonBus,
+  type JsonHandler,
+} from "../contracts/bus.js";
 import { BROKER_ID, type SimNetwork } from "./network.js";
+
+/** Subjects whose subscribers the broker remembers (migration subjects are new each time: a bound). */
+const ROUTE_CACHE_SUBJECT_COUNT_MAX = 10_000;
 
 interface Subscription {
   processId: string;
   /** The subscriber's process generation: a crash ends its subscriptions. */
   generation: number;
   pattern: string;
-  handler: BusHandler;
+  /** A subscriber of bytes (subscribe) or of JSON values (subscribeJson). */
+  handler: { bytes: BusHandler } | { json: JsonHandler };
+}
+
+/**
+ * One message on the broker: the bytes a process published, or the JSON value it published with
+ * publishJson (a frozen copy, shared by the subscribers). Each form is made from the other at most
+ * once, when a subscriber wants it: a subscriber of bytes gets JSON text, as from NATS.
+ */
+class SimMessage {
+  private bytes: Uint8Array | undefined;
+  private readonly value: unknown;
+  private readonly hasValue: boolean;
+
+  constructor(form: { bytes: Uint8Array } | { value: unknown }) {
+    this.hasValue = "value" in form;
+    if ("value" in form) this.value = form.value;
+    else this.bytes = form.bytes;
+  }
+
+  deliver(subject: string, handler: Subscription["handler"]): void {
+    if ("bytes" in handler) handler.bytes(subject, (this.bytes ??= encodeJson(this.value)));
+    else handler.json(subject, this.hasValue ? this.value : decodeJsonOrUndefined(this.bytes!));
+  }
 }
 
 /**
@@ -19,22 +54,31 @@ interface Subscription {
 export class SimBroker {
   private readonly exact = new Map<string, Set<Subscription>>();
   private readonly wildcard = new Set<Subscription>();
+  /** Each subject's subscribers, as `route` found them since the last change of subscriptions. */
+  private readonly routes = new Map<string, readonly Subscription[]>();
 
   constructor(private readonly network: SimNetwork) {}
 
   /** The bus as process `processId` sees it (its NATS connection). */
-  connect(processId: string): Bus {
+  connect(processId: string): JsonBus {
     return new SimBusConnection(this, processId);
   }
 
   /** A message as anyone on the broker could publish it (a forged or stale one, for fault tests). */
   inject(subject: string, data: Uint8Array): void {
-    this.route(subject, new Uint8Array(data));
+    this.route(subject, new SimMessage({ bytes: new Uint8Array(data) }));
   }
 
   publish(processId: string, subject: string, data: Uint8Array): void {
-    const copy = new Uint8Array(data); // a copy (Buffer.slice would share)
-    this.network.send(processId, BROKER_ID, () => this.route(subject, copy));
+    // A copy (Buffer.slice would share); the publisher may reuse its buffer.
+    const message = new SimMessage({ bytes: new Uint8Array(data) });
+    this.network.send(processId, BROKER_ID, () => this.route(subject, message));
+  }
+
+  /** A JSON message, carried as a frozen copy of its value (contracts/bus.ts JsonBus). */
+  publishJson(processId: string, subject: string, value: unknown): void {
+    const message = new SimMessage({ value: jsonCopy(value) });
+    this.network.send(processId, BROKER_ID, () => this.route(subject, message));
   }
 
   generationOf(processId: string): number {
@@ -42,6 +86,7 @@ export class SimBroker {
   }
 
   subscribe(subscription: Subscription): () => void {
+    this.routes.clear();
     const wild = subscription.pattern.includes("*") || subscription.pattern.includes(">");
     if (wild) this.wildcard.add(subscription);
     else {
@@ -50,20 +95,30 @@ export class SimBroker {
       this.exact.set(subscription.pattern, set);
     }
     return () => {
+      this.routes.clear();
       if (wild) this.wildcard.delete(subscription);
       else this.exact.get(subscription.pattern)?.delete(subscription);
     };
   }
 
-  private route(subject: string, data: Uint8Array): void {
-    const targets: Subscription[] = [...(this.exact.get(subject) ?? [])];
-    for (const s of this.wildcard) if (subjectMatches(s.pattern, subject)) targets.push(s);
-    for (const target of targets) {
+  private route(subject: string, message: SimMessage): void {
+    for (const target of this.subscribersOf(subject)) {
       this.network.relay(BROKER_ID, target.processId, () => {
         const alive = this.network.process(target.processId).generation === target.generation;
-        if (alive && this.isSubscribed(target)) target.handler(subject, data);
+        if (alive && this.isSubscribed(target)) message.deliver(subject, target.handler);
       });
     }
+  }
+
+  /** The exact subscribers, then the wildcard ones, each in the order they subscribed. */
+  private subscribersOf(subject: string): readonly Subscription[] {
+    const known = this.routes.get(subject);
+    if (known) return known;
+    const targets: Subscription[] = [...(this.exact.get(subject) ?? [])];
+    for (const s of this.wildcard) if (subjectMatches(s.pattern, subject)) targets.push(s);
+    if (this.routes.size >= ROUTE_CACHE_SUBJECT_COUNT_MAX) this.routes.clear();
+    this.routes.set(subject, targets);
+    return targets;
   }
 
   private isSubscribed(s: Subscription): boolean {
@@ -71,7 +126,7 @@ export class SimBroker {
   }
 }
 
-class SimBusConnection implements Bus {
+class SimBusConnection implements JsonBus {
   private readonly cancels = new Set<() => void>();
   private closed = false;
 
@@ -85,7 +140,20 @@ class SimBusConnection implements Bus {
     this.broker.publish(this.processId, subject, data);
   }
 
+  publishJson(subject: string, value: unknown): void {
+    if (this.closed) throw new Error(`SimBus(${this.processId}): publish after close`);
+    this.broker.publishJson(this.processId, subject, value);
+  }
+
   subscribe(pattern: string, handler: BusHandler): BusSubscription {
+    return this.add(pattern, { bytes: handler });
+  }
+
+  subscribeJson(pattern: string, handler: JsonHandler): BusSubscription {
+    return this.add(pattern, { json: handler });
+  }
+
+  private add(pattern: string, handler: Subscription["handler"]): BusSubscription {
     const generation = this.broker.generationOf(this.processId);
     const cancel = this.broker.subscribe({ processId: this.processId, generation, pattern, handler });
     this.cancels.add(cancel);

@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { decodeJson, jsonCopy, publishJson, subscribeJson, type Bus, type BusHandler } from "./bus.js";
+
+class Stamp {
+  constructor(readonly at: number) {}
+  toJSON() {
+    return { stamped: this.at };
+  }
+}
+
+/** A bus of bytes only, as NATS is: publishJson and subscribeJson go through JSON text. */
+function bytesBus(): Bus & { sent: Uint8Array[] } {
+  const handlers: BusHandler[] = [];
+  const sent: Uint8Array[] = [];
+  return {
+    sent,
+    publish: (subject, data) => {
+      sent.push(data);
+      for (const handler of handlers) handler(subject, data);
+    },
+    subscribe: (_, handler) => {
+      handlers.push(handler);
+      return { unsubscribe: () => undefined };
+    },
+    flush: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  };
+}
+
+describe("jsonCopy", () => {
+  const cases: Array<[string, unknown]> = [
+    ["a heartbeat-like object", { hostId: "h1", n: 3, hvm: true, pools: [{ name: "Pool-0", pcpus: 8 }] }],
+    ["undefined and function properties", { a: undefined, b: () => 1, c: 2 }],
+    ["non-finite numbers and -0", { a: Number.NaN, b: Infinity, c: -0, d: [Number.NaN, -Infinity] }],
+    [
+      "array holes and undefined items",
+      Object.assign(new Array<unknown>(5), { 0: 1, 2: undefined, 3: () => 2 }),
+    ],
+    ["nested toJSON and class instances", { when: new Stamp(5), map: new Map([[1, 2]]) }],
+    ["a null prototype object", Object.assign(Object.create(null) as object, { x: 1 })],
+    ["primitives", ["s", 1.5, false, null]],
+  ];
+  for (const [what, value] of cases)
+    it(`gives what a JSON round trip gives: ${what}`, () => {
+      expect(jsonCopy(value)).toEqual(JSON.parse(JSON.stringify(value)));
+      expect(Object.is((jsonCopy({ z: -0 }) as { z: number }).z, 0)).toBe(true);
+    });
+
+  it("is deep-frozen and shares nothing with the original", () => {
+    const original = { pools: [{ name: "Pool-0" }] };
+    const copy = jsonCopy(original) as typeof original;
+    original.pools[0]!.name = "changed";
+    expect(copy.pools[0]!.name).toBe("Pool-0");
+    expect(() => {
+      copy.pools[0]!.name = "x";
+    }).toThrow(TypeError);
+  });
+
+  it("throws on a BigInt and gives undefined for what JSON leaves out, as JSON.stringify does", () => {
+    expect(() => jsonCopy({ n: 1n })).toThrow(TypeError);
+    expect(jsonCopy(undefined)).toBeUndefined();
+    expect(jsonCopy(() => 1)).toBeUndefined();
+  });
+});
+
+describe("publishJson / subscribeJson on a bus of bytes", () => {
+  it("travel as JSON text; bytes that do not parse reach the handler as undefined", () => {
+    const bus = bytesBus();
+    const got: unknown[] = [];
+    subscribeJson(bus, "t.x", (_, value) => got.push(value));
+    publishJson(bus, "t.x", { n: 1 });
+    bus.publish("t.x", new TextEncoder().encode("{nope"));
+    expect(decodeJson(bus.sent[0]!)).toEqual({ n: 1 });
+    expect(got).toEqual([{ n: 1 }, undefined]);
+  });
+});
