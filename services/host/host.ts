@@ -109,6 +109,8 @@ export class Host implements MigrationEndpoint {
   /** Whether the host had work at its last tick: it then ticks every TICK_INTERVAL_MS. */
   private busy = false;
   private cancelTick: (() => void) | undefined;
+  /** The tick as a timer callback, made once (a busy host sets 100 tick timers a second). */
+  private readonly onTick = (): void => this.tick();
 
   constructor(readonly options: HostOptions) {
     const toolstackOptions = options.scheduler ? { scheduler: options.scheduler } : {};
@@ -250,7 +252,7 @@ export class Host implements MigrationEndpoint {
   private scheduleTick(): void {
     this.cancelTick?.();
     const delayMs = delayToGridMs(this.options.clock.nowMs(), TICK_INTERVAL_MS);
-    this.cancelTick = this.options.clock.setTimer(delayMs, () => this.tick());
+    this.cancelTick = this.options.clock.setTimer(delayMs, this.onTick);
   }
 
   /**

@@ -22,6 +22,8 @@ export class SchedEngine implements PolicyHost {
   private readonly pcpus: Pcpu[];
   private readonly events = new EventHeap<EngineEvent>();
   private readonly tickledQueue: number[] = [];
+  /** Fired events, reused by the next pushes instead of allocating (one per slice, stop and wake). */
+  private readonly eventsFired: EngineEvent[] = [];
   private sequenceNext = 0;
   private now = 0;
   private vcpuCount = 0;
@@ -196,6 +198,8 @@ export class SchedEngine implements PolicyHost {
       } else if (event.version === vcpu.wakeVersion) {
         this.wake(vcpu);
       }
+      event.vcpu = undefined; // holds no vCPU while it waits for reuse
+      this.eventsFired.push(event);
     }
     if (this.policy.nextTimerNs() <= this.now) {
       this.policy.runTimers(this.now);
@@ -229,9 +233,9 @@ export class SchedEngine implements PolicyHost {
     const pcpu = this.pcpu(index);
     const prev = pcpu.current;
     if (prev) this.accrue(prev);
-    const decision = this.policy.schedule(index, this.now);
+    // The policy may hand back the same decision object every time: read it now.
+    const { next, sliceNs } = this.policy.schedule(index, this.now);
     pcpu.tickled = false; // after: tickles of this pCPU raised while it decides are answered by it
-    const next = decision.next;
     if (next) {
       assert(next.inPolicy && next.hardAffinity.has(index), "policy picked a vCPU that cannot run here");
       assert(next === prev || next.runState === "runnable", "policy picked a vCPU that is not waiting");
@@ -242,9 +246,9 @@ export class SchedEngine implements PolicyHost {
       if (next) this.run(next, index);
     }
     pcpu.sliceVersion++;
-    assert(decision.sliceNs > 0, "a slice of no time");
-    if (next && decision.sliceNs !== Infinity) {
-      const atNs = this.now + Math.max(1, Math.round(decision.sliceNs));
+    assert(sliceNs > 0, "a slice of no time");
+    if (next && sliceNs !== Infinity) {
+      const atNs = this.now + Math.max(1, Math.round(sliceNs));
       this.push(atNs, "slice", undefined, index, pcpu.sliceVersion);
     }
   }
@@ -296,7 +300,19 @@ export class SchedEngine implements PolicyHost {
     pcpu: number,
     version: number,
   ): void {
-    this.events.push(new EngineEvent(atNs, this.sequenceNext++, kind, vcpu, pcpu, version));
+    const sequence = this.sequenceNext++;
+    const event = this.eventsFired.pop();
+    if (event === undefined) {
+      this.events.push(new EngineEvent(atNs, sequence, kind, vcpu, pcpu, version));
+      return;
+    }
+    event.atNs = atNs;
+    event.sequence = sequence;
+    event.kind = kind;
+    event.vcpu = vcpu;
+    event.pcpu = pcpu;
+    event.version = version;
+    this.events.push(event);
   }
 
   private pcpu(index: number): Pcpu {

@@ -7,15 +7,19 @@ import type { Vcpu } from "./vcpu.js";
  */
 export type EngineEventKind = "stop" | "wake" | "slice";
 
-/** One pending event; stale when its version no longer matches its vCPU's or pCPU's (one shape). */
+/**
+ * One pending event; stale when its version no longer matches its vCPU's or pCPU's (one shape).
+ * The engine recycles an event once it has fired (a busy host fires hundreds a simulated second),
+ * so its fields are only valid while it is in the engine's heap.
+ */
 export class EngineEvent implements TimedEntry {
   constructor(
-    readonly atNs: number,
-    readonly sequence: number,
-    readonly kind: EngineEventKind,
-    readonly vcpu: Vcpu | undefined,
-    readonly pcpu: number,
-    readonly version: number,
+    public atNs: number,
+    public sequence: number,
+    public kind: EngineEventKind,
+    public vcpu: Vcpu | undefined,
+    public pcpu: number,
+    public version: number,
   ) {}
 }
 

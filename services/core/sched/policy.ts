@@ -72,7 +72,10 @@ export interface SchedPolicy {
   wake(vcpu: Vcpu, nowNs: number, reason: WakeReason): void;
   /** A queued (not running) vCPU stopped being runnable: dequeue it. */
   sleep(vcpu: Vcpu): void;
-  /** Picks what the pCPU runs next; a runnable current that is not chosen goes back on a runqueue. */
+  /**
+   * Picks what the pCPU runs next; a runnable current that is not chosen goes back on a runqueue.
+   * The decision is valid until the next call (a policy may reuse one object).
+   */
   schedule(pcpu: number, nowNs: number): SchedDecision;
   /** When the policy's next periodic work (ticks, accounting, cap replenishment) falls due. */
   nextTimerNs(): number;

@@ -39,6 +39,9 @@ export class Credit2Policy implements SchedPolicy {
   private readonly units = new Map<Vcpu, Credit2Unit>();
   private readonly caps = new CapBudgets();
   private ratelimitUs = RATELIMIT_US_DEFAULT;
+  /** What schedule() returns, reused: the engine reads it at once (one decision per slice). */
+  private readonly decision: SchedDecision = { next: undefined, sliceNs: Infinity };
+  private readonly creditOf = (pcpu: number, nowNs: number): number => this.currentCredit(pcpu, nowNs);
 
   attach(host: PolicyHost): void {
     assert(this.host === undefined, "policy attached twice");
@@ -104,7 +107,7 @@ export class Credit2Policy implements SchedPolicy {
     const unit = this.unit(vcpu);
     this.moveTo(unit, this.leastLoaded(unit));
     unit.runqueue.insert(unit);
-    tickleFor(this.attached(), unit, (pcpu) => this.currentCredit(pcpu, nowNs));
+    tickleFor(this.attached(), unit, nowNs, this.creditOf);
   }
 
   sleep(vcpu: Vcpu): void {
@@ -130,7 +133,7 @@ export class Credit2Policy implements SchedPolicy {
       if (next) next.runqueue.remove(next);
       if (current) current.runqueue.insert(current);
     }
-    if (!next) return { next: undefined, sliceNs: Infinity };
+    if (!next) return this.decide(undefined, Infinity);
     const moved = next.vcpu.pcpu !== pcpu;
     if (next.runqueue !== runqueue) this.moveTo(next, runqueue);
     if (next.credit <= CREDIT_RESET_NS) this.resetCredit(runqueue, next, nowNs);
@@ -143,7 +146,13 @@ export class Credit2Policy implements SchedPolicy {
       const runningCount = this.runningCount(next.domain) + (next === current ? 0 : 1);
       sliceNs = Math.min(sliceNs, this.caps.sliceNsMax(next.domain, runningCount));
     }
-    return { next: next.vcpu, sliceNs };
+    return this.decide(next.vcpu, sliceNs);
+  }
+
+  private decide(next: Vcpu | undefined, sliceNs: number): SchedDecision {
+    this.decision.next = next;
+    this.decision.sliceNs = sliceNs;
+    return this.decision;
   }
 
   nextTimerNs(): number {
@@ -200,6 +209,7 @@ export class Credit2Policy implements SchedPolicy {
 
   /** An idle pCPU takes work from another runqueue (a simplified balance_load). */
   private pullFromOtherRunqueue(pcpu: number): Credit2Unit | undefined {
+    if (this.runqueues.length === 1) return undefined; // up to 16 pCPUs: no other runqueue
     for (const runqueue of this.runqueues) {
       if (runqueue.hasPcpu(pcpu)) continue;
       const unit = runqueue.queue.find((u) => u.vcpu.hardAffinity.has(pcpu));

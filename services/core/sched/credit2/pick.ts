@@ -43,17 +43,20 @@ export function runtimeNs(unit: Credit2Unit, ratelimitNs: number): number {
  * pCPU first); otherwise the pCPU whose current unit has the least credit is preempted, if the new
  * unit has more (by MIGRATE_RESIST when it would move).
  */
-export function tickleFor(host: PolicyHost, unit: Credit2Unit, creditOf: (pcpu: number) => number): void {
+export function tickleFor(
+  host: PolicyHost,
+  unit: Credit2Unit,
+  nowNs: number,
+  creditOf: (pcpu: number, nowNs: number) => number,
+): void {
   const own = unit.vcpu.pcpu;
-  const affinity = unit.vcpu.hardAffinity;
   const pcpus = unit.runqueue.pcpus;
-  const allowed = (pcpu: number) => affinity.has(pcpu) && !host.isTickled(pcpu);
-  if (unit.runqueue.hasPcpu(own) && allowed(own) && host.current(own) === undefined) {
+  if (unit.runqueue.hasPcpu(own) && allowed(host, unit, own) && host.current(own) === undefined) {
     host.tickle(own);
     return;
   }
   for (const pcpu of pcpus) {
-    if (allowed(pcpu) && host.current(pcpu) === undefined) {
+    if (allowed(host, unit, pcpu) && host.current(pcpu) === undefined) {
       host.tickle(pcpu);
       return;
     }
@@ -61,12 +64,17 @@ export function tickleFor(host: PolicyHost, unit: Credit2Unit, creditOf: (pcpu: 
   let best: number | undefined;
   let bestScore = 0;
   for (const pcpu of pcpus) {
-    if (!allowed(pcpu)) continue;
-    const score = unit.credit - creditOf(pcpu) - (pcpu === own ? 0 : MIGRATE_RESIST_NS);
+    if (!allowed(host, unit, pcpu)) continue;
+    const score = unit.credit - creditOf(pcpu, nowNs) - (pcpu === own ? 0 : MIGRATE_RESIST_NS);
     if (score > bestScore) {
       best = pcpu;
       bestScore = score;
     }
   }
   if (best !== undefined) host.tickle(best);
+}
+
+/** The unit may run on `pcpu` and nothing has tickled it yet. */
+function allowed(host: PolicyHost, unit: Credit2Unit, pcpu: number): boolean {
+  return unit.vcpu.hardAffinity.has(pcpu) && !host.isTickled(pcpu);
 }

@@ -48,14 +48,14 @@ export class Credit2Runqueue {
       if (this.queue[middle]!.credit >= unit.credit) low = middle + 1;
       else high = middle;
     }
-    this.queue.splice(low, 0, unit);
+    insertAt(this.queue, low, unit);
     unit.queued = true;
   }
 
   remove(unit: Credit2Unit): void {
     const index = this.queue.indexOf(unit);
     assert(unit.queued && index >= 0, "unit not on this runqueue");
-    this.queue.splice(index, 1);
+    removeAt(this.queue, index);
     unit.queued = false;
   }
 
@@ -73,4 +73,17 @@ export function buildRunqueues(pcpuCount: number, perRunqueueMax: number): Credi
     pcpusByRunqueue[Math.floor((pcpu * count) / pcpuCount)]!.push(pcpu);
   }
   return pcpusByRunqueue.map((pcpus, index) => new Credit2Runqueue(index, pcpus));
+}
+
+/** `splice(index, 0, unit)` without the array of removed items splice returns (every wake and pick). */
+function insertAt(queue: Credit2Unit[], index: number, unit: Credit2Unit): void {
+  queue.push(unit);
+  for (let i = queue.length - 1; i > index; i--) queue[i] = queue[i - 1]!;
+  queue[index] = unit;
+}
+
+/** `splice(index, 1)` without allocating. */
+function removeAt(queue: Credit2Unit[], index: number): void {
+  for (let i = index; i < queue.length - 1; i++) queue[i] = queue[i + 1]!;
+  queue.pop();
 }
