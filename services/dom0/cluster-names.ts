@@ -134,6 +134,22 @@ export class ClusterNames {
     });
   }
 
+  /**
+   * Gives `name` back to `to` if it is free or still held by `from` (compare-and-set): undoes a
+   * move whose work failed, never taking the name from anyone else. True when `to` holds it now.
+   */
+  async handBack(name: string, from: NameOwner, to: NameOwner): Promise<boolean> {
+    const key = nameKey(name);
+    const value = JSON.stringify(to);
+    return unavailableAsToolstackError(async () => {
+      const entry = await this.store.entry(key);
+      if (!entry) return (await this.store.create(key, value)) !== undefined;
+      const holder = JSON.parse(entry.value) as NameOwner;
+      if (holder.uuid !== from.uuid || holder.hostId !== from.hostId) return false;
+      return (await this.store.update(key, value, entry.revision)) !== undefined;
+    });
+  }
+
   /** Every reservation: name → holder. */
   async all(): Promise<Map<string, NameOwner>> {
     const found = new Map<string, NameOwner>();

@@ -189,3 +189,76 @@ describe("restore reserves the name first", () => {
     expect(await new ClusterNames(store).all()).toEqual(new Map([["db", { uuid, hostId: "h1" }]]));
   });
 });
+
+describe("destroying an HA-protected guest (docs/specs/ha.md §5)", () => {
+  const protectedConfig = (name: string) =>
+    loadDomainConfig(
+      `name = "${name}"\nkernel = "/k"\nmemory = 16\nxsim_ha = "restart"\n`,
+      `${name}.cfg`,
+      [],
+      new Prng(3),
+    );
+
+  it("frees its name in the store before the guest goes (a free name tells HA: destroyed on purpose)", async () => {
+    const order: string[] = [];
+    const store = new (class extends MemoryStore {
+      override remove(key: string, revision: number): Promise<boolean> {
+        order.push(`freed ${key}`);
+        return super.remove(key, revision);
+      }
+    })();
+    const h1 = node("h1", store);
+    await h1.names.create(protectedConfig("ci"));
+    h1.toolstack.events = {
+      domainEvent: (event) => {
+        if (event.event === "destroyed") order.push(`destroyed ${event.name}`);
+        h1.names.onEvent(event);
+      },
+    };
+    await h1.names.destroy("ci");
+    await settle();
+    expect(order).toEqual(["freed name.ci", "destroyed ci"]);
+    expect(await new ClusterNames(store).all()).toEqual(new Map());
+  });
+
+  it("is refused with UNAVAILABLE while the store is unreachable, and nothing changes", async () => {
+    const store = new MemoryStore();
+    const h1 = node("h1", store);
+    const ci = await h1.names.create(protectedConfig("ci"));
+    store.unavailable = true;
+    const refusal = h1.names.destroy("ci");
+    await expect(refusal).rejects.toThrow(
+      /^ci: an HA-protected guest cannot be destroyed while the cluster store is unreachable: its HA restart would bring it back \(.*\); nothing was changed, try again$/,
+    );
+    expect(await codeOf(h1.names.destroy("ci"))).toBe("UNAVAILABLE");
+    expect(await codeOf(h1.names.shutdown("ci", false))).toBe("UNAVAILABLE");
+    expect(h1.toolstack.requireDomain("ci").uuid).toBe(ci.uuid);
+    expect(h1.toolstack.domainOf(h1.toolstack.requireDomain("ci")).paused).toBe(false);
+    store.unavailable = false;
+    expect(await new ClusterNames(store).all()).toEqual(new Map([["ci", { uuid: ci.uuid, hostId: "h1" }]]));
+    await h1.names.destroy("ci");
+    expect(await new ClusterNames(store).all()).toEqual(new Map());
+  });
+
+  it("destroys an unprotected guest with the store unreachable (nothing restarts it): its name follows later", async () => {
+    const store = new MemoryStore();
+    const h1 = node("h1", store);
+    await h1.names.create(config("web"));
+    store.unavailable = true;
+    await h1.names.destroy("web");
+    await settle();
+    expect([...h1.toolstack.records.values()].map((r) => r.name)).toEqual(["Domain-0"]);
+    expect(h1.log.join("\n")).toMatch(/name web: .*the scheduler reconciles it/);
+  });
+
+  it("destroys the stale copy of a guest restarted elsewhere, leaving the name with the new copy", async () => {
+    const store = new MemoryStore();
+    const h1 = node("h1", store);
+    const ci = await h1.names.create(protectedConfig("ci"));
+    const names = new ClusterNames(store);
+    await names.moveAt("ci", { uuid: ci.uuid, hostId: "h2" }, (await names.holding("ci"))?.revision);
+    await h1.names.destroy("ci");
+    await settle();
+    expect(await names.all()).toEqual(new Map([["ci", { uuid: ci.uuid, hostId: "h2" }]]));
+  });
+});

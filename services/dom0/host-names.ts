@@ -49,12 +49,16 @@ export class HostNames {
     build: (request: RestoreRequest) => Promise<RestoreReply>,
   ): Promise<RestoreReply> {
     const owner = { uuid: identity.uuid, hostId: this.hostId };
+    const before = (await this.names.holding(identity.name))?.holder;
     const revision = await this.names.reserve(identity.name, owner);
     let reply: RestoreReply;
     try {
       reply = await build({ ...request, paused: true });
     } catch (error) {
-      await this.names.release(identity.name, owner).catch((e: unknown) => this.log(message(e)));
+      // A name this guest held here before (restored where it ran) stays: free, HA would take the
+      // guest for destroyed on purpose (docs/specs/ha.md §5).
+      if (before?.uuid !== owner.uuid || before.hostId !== owner.hostId)
+        await this.names.release(identity.name, owner).catch((e: unknown) => this.log(message(e)));
       throw error;
     }
     if ((await this.names.moveAt(identity.name, owner, revision).catch(() => undefined)) === undefined) {
@@ -87,6 +91,53 @@ export class HostNames {
       .release(oldName, owner)
       .catch((e: unknown) => this.log(`name ${oldName}: ${message(e)}`));
     return record;
+  }
+
+  /**
+   * `xl destroy`. A guest HA would restart (`xsim_ha`) has its name freed in the store first: a
+   * free name is how the scheduler's HA restart tells a guest destroyed on purpose from one lost
+   * with its host (docs/specs/ha.md §5), as XAPI's hard_shutdown of a protected VM clears
+   * ha_always_run in the pool database first and fails without the master. Refused (UNAVAILABLE,
+   * nothing changed) when the store cannot be reached.
+   */
+  async destroy(ref: string): Promise<DomainRecord> {
+    const record = this.toolstack.requireDomain(ref);
+    return this.freeingNameFirst(record, "destroyed", () => this.toolstack.destroy(ref));
+  }
+
+  /** `xl shutdown`: as destroy when on_poweroff destroys the guest; otherwise it stays, with its name. */
+  async shutdown(ref: string, wait: boolean): Promise<DomainRecord> {
+    const record = this.toolstack.requireDomain(ref);
+    if (!POWEROFF_ENDS_GUEST.has(record.config.onPoweroff)) return this.toolstack.shutdown(ref, wait);
+    return this.freeingNameFirst(record, "shut down", () => this.toolstack.shutdown(ref, wait));
+  }
+
+  private async freeingNameFirst(
+    record: DomainRecord,
+    verb: string,
+    act: () => DomainRecord | Promise<DomainRecord>,
+  ): Promise<DomainRecord> {
+    // A migrating guest is refused by the toolstack itself, before anything changes.
+    if (!haRestartable(record) || this.toolstack.isMigrating(record.domid)) return act();
+    const owner = { uuid: record.uuid, hostId: this.hostId };
+    try {
+      await this.names.release(record.name, owner);
+    } catch (error) {
+      if (!(error instanceof ToolstackError) || error.code !== "UNAVAILABLE") throw error;
+      const why = error.message.replace(NOTHING_CHANGED_TAIL, "");
+      throw new ToolstackError(
+        "UNAVAILABLE",
+        `${record.name}: an HA-protected guest cannot be ${verb} while the cluster store is unreachable: its HA restart would bring it back (${why}); nothing was changed, try again`,
+      );
+    }
+    try {
+      return await act();
+    } catch (error) {
+      await this.names
+        .adopt(record.name, owner)
+        .catch((e: unknown) => this.log(`name ${record.name}: ${message(e)}`));
+      throw error;
+    }
   }
 
   /** After the toolstack acted: keep the store in line, one event at a time. */
@@ -130,6 +181,17 @@ export class HostNames {
       if (record.name === name && (uuid === undefined || record.uuid === uuid)) return true;
     return false;
   }
+}
+
+/** What ClusterNames adds to a store error; said once, at the end of the refusal. */
+const NOTHING_CHANGED_TAIL = /; nothing was changed, try again$/;
+
+/** on_poweroff actions after which the guest is gone (xl.cfg(5)). */
+const POWEROFF_ENDS_GUEST: ReadonlySet<string> = new Set(["destroy", "coredump-destroy"]);
+
+/** A guest the scheduler's HA restarts when its host is lost: xsim_ha set, not a migration stand-in. */
+function haRestartable(record: DomainRecord): boolean {
+  return record.domid !== 0 && record.config.xsim.ha !== undefined && !isProtocolName(record.name);
 }
 
 function message(error: unknown): string {

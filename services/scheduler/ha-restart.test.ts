@@ -90,6 +90,56 @@ describe("HA restart", () => {
     await rig.stop();
   });
 
+  it("drops, never restarts, a guest destroyed on purpose while no scheduler listened (its name is free)", async () => {
+    // VOPR seed 1: the user destroyed web on its host with the scheduler down; the "destroyed"
+    // message was lost, the HA record stayed, and HA restarted web when the host later fenced.
+    const rig = await SchedulerRig.start(THREE_HOSTS);
+    const statefile = new MemoryStatefile();
+    for (const name of ["ci", "db"]) rig.addGuest("h1", { name, memoryMib: 128, ha: "restart" });
+    await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h1")));
+    rig.stopScheduler();
+    await rig.run(rig.cluster.host("h1").destroy("ci")); // frees name.ci first, then destroys
+    await rig.startScheduler();
+    expect(
+      await rig.run(rig.scheduler.ha.get(rigUuid("ci"))),
+      "the record outlived the destroy",
+    ).toBeDefined();
+    rig.cluster.killHost("h1");
+    await rig.idle(2000);
+    const lost = { hostId: "h1", epoch: "e1" };
+    const report = await rig.run(restartLostHost(rig.scheduler, statefile, lost));
+    expect(report).toEqual([
+      "ci: not restarted (it holds no name: destroyed on purpose)",
+      "db: restarted on h2",
+    ]);
+    expect(rig.calls.createCalls.map((c) => c.name)).toEqual(["db"]);
+    expect(await rig.run(rig.scheduler.ha.get(rigUuid("ci")))).toBeUndefined();
+    expect(await rig.run(restartLostHost(rig.scheduler, statefile, lost))).toEqual([]);
+    expect(rig.calls.createCalls).toHaveLength(1);
+    await rig.stop();
+  });
+
+  it("restarts a guest renamed since its record was written under its new name, once", async () => {
+    const rig = await SchedulerRig.start(THREE_HOSTS);
+    rig.addGuest("h1", { name: "old", memoryMib: 128, ha: "restart" });
+    await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h1")));
+    const before = await rig.run(rig.store.get(`ha.${rigUuid("old")}`));
+    rig.stopScheduler();
+    await rig.run(rig.cluster.host("h1").host.names!.rename("old", "new"));
+    await rig.startScheduler();
+    // As a scheduler that has not read h1 since the rename: the record still says "old".
+    await rig.run(rig.store.put(`ha.${rigUuid("old")}`, before!));
+    rig.cluster.killHost("h1");
+    await rig.idle(2000);
+    const report = await rig.run(
+      restartLostHost(rig.scheduler, new MemoryStatefile(), { hostId: "h1", epoch: "e1" }),
+    );
+    expect(report).toEqual(["new: restarted on h2"]);
+    expect(rig.placements()).toEqual(["new@h2"]);
+    expect(rig.scheduler.view.findDomain("new")?.domain.uuid).toBe(rigUuid("old"));
+    await rig.stop();
+  });
+
   it("restarts each guest once per lost lease: a second scheduler's round creates nothing", async () => {
     const rig = await SchedulerRig.start(THREE_HOSTS);
     const statefile = new MemoryStatefile();

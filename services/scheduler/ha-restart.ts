@@ -57,7 +57,7 @@ export async function restartLostHost(
   if (lost.stillLost && !(await lost.stillLost())) return results;
   for (const record of records) {
     if (lost.restarted && record.hostEpoch !== lost.epoch) continue;
-    const name = await names.holding(record.name);
+    const name = await guestName(names, record);
     if (lost.restarted && !(await resyncRestartedHost(scheduler, lost.hostId))) break;
     const running = scheduler.view.findDomain(record.uuid);
     if (running && (running.host.hostId !== lost.hostId || lost.restarted)) {
@@ -66,14 +66,51 @@ export async function restartLostHost(
       results.push(`${record.name}: already runs on ${running.host.hostId}`);
       continue;
     }
+    if (!name) {
+      results.push(await forgetDestroyed(scheduler, record));
+      continue;
+    }
     const held = await takeRestartToken(statefile, lost, record.uuid, restarter.ownerId);
     if (!held) continue;
     const exclude = [lost.hostId, ...restarter.excludeHostIds];
-    const result = await restartOne(scheduler, record, exclude, { names, name, lostHostId: lost.hostId });
+    const result = await restartOne(scheduler, { ...record, name: name.name }, exclude, {
+      names,
+      name: name.held,
+      lostHostId: lost.hostId,
+    });
     await settle(statefile, held, record, result);
     results.push(result.report);
   }
   return results;
+}
+
+type Holding = Awaited<ReturnType<ClusterNames["holding"]>>;
+
+/**
+ * The name the guest holds in the store and its revision, read before looking at what runs (the
+ * restart moves it at that revision): its record's name, or the one it was renamed to since the
+ * record was written. Undefined when the guest holds no name: it was destroyed (or shut down) on
+ * purpose, since a host frees a protected guest's name before destroying it and nothing else frees
+ * it while the HA record lasts (docs/specs/ha.md §5).
+ */
+async function guestName(
+  names: ClusterNames,
+  record: HaRecord,
+): Promise<{ name: string; held: Holding } | undefined> {
+  const held = await names.holding(record.name);
+  if (held?.holder.uuid === record.uuid) return { name: record.name, held };
+  for (const [name, holder] of await names.all())
+    if (holder.uuid === record.uuid) return { name, held: await names.holding(name) };
+  return undefined;
+}
+
+/** A guest destroyed on purpose while no scheduler heard of it: its record goes, never a restart. */
+async function forgetDestroyed(scheduler: Scheduler, record: HaRecord): Promise<string> {
+  const why = "it holds no name: destroyed on purpose";
+  // Its restart tokens go with the record (purgeRestartTokens, the same round).
+  if (await scheduler.ha.forgetIfOn(record.uuid, record.hostId, record.domid))
+    scheduler.log(`HA: not restarting ${record.name} (${record.uuid}): ${why}; its HA record is dropped`);
+  return `${record.name}: not restarted (${why})`;
 }
 
 /** A restarted host is read afresh before its old guests are judged gone. */
@@ -107,7 +144,7 @@ async function settle(
 
 interface NameFence {
   names: ClusterNames;
-  name: Awaited<ReturnType<ClusterNames["holding"]>>;
+  name: Holding;
   lostHostId: string;
 }
 
@@ -119,8 +156,11 @@ async function restartOne(
 ): Promise<RestartResult> {
   const config = parseConfig(record.configJson);
   if (!config) return { outcome: "no-room", report: `${record.name}: not restarted (no config recorded)` };
-  const holder = fence.name?.holder;
-  if (holder && (holder.uuid !== record.uuid || holder.hostId !== fence.lostHostId))
+  // Restarted only while its name is held by the guest on the lost host (free: destroyed meanwhile).
+  const name = fence.name;
+  if (!name) return fenced(scheduler, record, "its name was freed meanwhile");
+  const holder = name.holder;
+  if (holder.uuid !== record.uuid || holder.hostId !== fence.lostHostId)
     return fenced(scheduler, record, `its name is held by ${holder.uuid} on ${holder.hostId}`);
   try {
     const { host: target, claim } = chooseAndClaim(
@@ -130,7 +170,7 @@ async function restartOne(
       record.uuid,
     );
     const owner = { uuid: record.uuid, hostId: target.hostId };
-    if ((await fence.names.moveAt(record.name, owner, fence.name?.revision)) === undefined) {
+    if ((await fence.names.moveAt(record.name, owner, name.revision)) === undefined) {
       claim.release();
       return fenced(scheduler, record, "its name changed meanwhile");
     }
@@ -145,7 +185,9 @@ async function restartOne(
       })
       .catch(async (error: unknown) => {
         claim.release();
-        await fence.names.release(record.name, owner).catch(() => undefined);
+        // Back to the lost host: a free name would read as "destroyed on purpose" next round.
+        const lostOwner = { uuid: record.uuid, hostId: fence.lostHostId };
+        await fence.names.handBack(record.name, owner, lostOwner).catch(() => undefined);
         throw error;
       });
     claim.settle();

@@ -87,6 +87,27 @@ describe("the scheduler's reconcile", () => {
     await rig.stop();
   });
 
+  it("keeps the name of a guest that still has an HA record (its restart needs it), frees it with the record", async () => {
+    // A fenced guest: its host is up and read and runs no such guest, its lease has a new epoch.
+    // A free name would tell HA "destroyed on purpose" (docs/specs/ha.md §5): the name stays.
+    const fenced = { ...record("fenced", "h1"), hostEpoch: "epoch-before-the-fence" };
+    const rig = await rigWithBackground({ "ha.uuid-fenced": JSON.stringify(fenced) });
+    rig.scheduler.haEnabled = true;
+    const names = new ClusterNames(rig.store);
+    await names.reserve("fenced", { uuid: "uuid-fenced", hostId: "h1" });
+    await names.reserve("plain", { uuid: "uuid-plain", hostId: "h1" });
+    await rig.idle(3 * RECONCILE_INTERVAL_MS);
+    expect(await rig.store.get("ha.uuid-fenced"), rig.log.join("\n")).toBeDefined();
+    expect(await names.all(), "no record: freed").toEqual(
+      new Map([["fenced", { uuid: "uuid-fenced", hostId: "h1" }]]),
+    );
+    rig.scheduler.haEnabled = false; // the record goes (HA read as off), and the name with it
+    await rig.idle(RECONCILE_INTERVAL_MS);
+    expect(await rig.store.get("ha.uuid-fenced")).toBeUndefined();
+    expect(await names.all()).toEqual(new Map());
+    await rig.stop();
+  });
+
   it("survives a store outage of any length: every task logs and retries, nothing throws", async () => {
     const rig = await rigWithBackground();
     const db = rig.addGuest("h1", { name: "db", memoryMib: 64, ha: "restart" });

@@ -20,8 +20,10 @@ interface Running {
  *   read but runs no such guest is dropped (the guest was destroyed or shut down on purpose while
  *   no scheduler watched: it must never come back); a record whose host was not read is kept for
  *   the HA restart, which follows the host's lease alone (ha-monitor.ts, docs/specs/ha.md §5);
- * - a name reservation follows its guest, is removed when its (uuid, host) runs nowhere and its
- *   host is up and read, and is kept while its host is down; a running guest without one gets one.
+ * - a name reservation follows its guest, is removed when its (uuid, host) runs nowhere, its
+ *   host is up and read and the guest has no HA record, and is kept while its host is down; a
+ *   running guest without one gets one. The name of a guest with an HA record is HA's: a fenced
+ *   guest keeps it until its restart moves it, and only a deliberate destroy frees it (§5).
  */
 export async function reconcile(scheduler: Scheduler): Promise<void> {
   await scheduler.loadDisabledHosts();
@@ -42,36 +44,43 @@ export async function reconcile(scheduler: Scheduler): Promise<void> {
   // A host read, then declared down before its guests were counted (its answer came late, from a
   // stall), is down: what it holds is kept (VOPR seed 17, two guests named dns).
   for (const hostId of read) if (!upNow.some((h) => h.hostId === hostId)) read.delete(hostId);
-  await reconcileHa(scheduler, records, running, moving, read);
-  await reconcileNames(scheduler, reserved, running, moving, read);
+  const dropped = await reconcileHa(scheduler, records, running, moving, read);
+  const haUuids = new Set(records.filter((r) => !dropped.has(r.uuid)).map((r) => r.uuid));
+  await reconcileNames(scheduler, reserved, running, moving, read, haUuids);
 }
 
-/** Moves each record to where its guest runs; drops those a host that was read does not run. */
+/**
+ * Moves each record to where its guest runs; drops those a host that was read does not run.
+ * Returns the uuids of the records dropped.
+ */
 async function reconcileHa(
   scheduler: Scheduler,
   records: readonly HaRecord[],
   running: ReadonlyMap<string, Running>,
   moving: ReadonlySet<string>,
   read: ReadonlySet<string>,
-): Promise<void> {
+): Promise<Set<string>> {
+  const dropped = new Set<string>();
   for (const record of records) {
     const found = running.get(record.uuid);
     if (found) {
       if (found.host.hostId !== record.hostId || found.domain.domid !== record.domid)
         await scheduler.ha.moved(record.uuid, found.host.hostId, found.domain.domid);
-    } else if (!moving.has(record.uuid) && read.has(record.hostId)) {
-      await dropStale(scheduler, record);
+    } else if (!moving.has(record.uuid) && read.has(record.hostId) && (await dropStale(scheduler, record))) {
+      dropped.add(record.uuid);
     }
   }
+  return dropped;
 }
 
-async function dropStale(scheduler: Scheduler, record: HaRecord): Promise<void> {
+async function dropStale(scheduler: Scheduler, record: HaRecord): Promise<boolean> {
   // HA on, or not known yet (the first read of cluster.ha failed): the lease epochs decide.
-  if (scheduler.haEnabled !== false && !(await staleTwice(scheduler, record))) return;
-  if (await scheduler.ha.forgetIfOn(record.uuid, record.hostId, record.domid))
-    scheduler.log(
-      `reconcile: dropped the HA record of ${record.name} (${record.uuid}): ${record.hostId} is up and runs no such guest`,
-    );
+  if (scheduler.haEnabled !== false && !(await staleTwice(scheduler, record))) return false;
+  if (!(await scheduler.ha.forgetIfOn(record.uuid, record.hostId, record.domid))) return false;
+  scheduler.log(
+    `reconcile: dropped the HA record of ${record.name} (${record.uuid}): ${record.hostId} is up and runs no such guest`,
+  );
+  return true;
 }
 
 /**
@@ -104,6 +113,8 @@ async function reconcileNames(
   running: ReadonlyMap<string, Running>,
   moving: ReadonlySet<string>,
   read: ReadonlySet<string>,
+  /** Guests with an HA record: their names stay (a free name tells HA "destroyed on purpose"). */
+  haUuids: ReadonlySet<string>,
 ): Promise<void> {
   const names = new ClusterNames(scheduler.options.store);
   for (const [name, holder] of reserved) {
@@ -111,7 +122,12 @@ async function reconcileNames(
     if (found && found.domain.name === name) {
       if (found.host.hostId !== holder.hostId)
         await names.adopt(name, { uuid: holder.uuid, hostId: found.host.hostId });
-    } else if (!moving.has(holder.uuid) && read.has(holder.hostId) && (await names.release(name, holder))) {
+    } else if (
+      !moving.has(holder.uuid) &&
+      !haUuids.has(holder.uuid) &&
+      read.has(holder.hostId) &&
+      (await names.release(name, holder))
+    ) {
       scheduler.log(
         `reconcile: freed the name ${name}: ${holder.hostId} runs no guest ${holder.uuid} under it`,
       );

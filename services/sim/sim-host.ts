@@ -159,9 +159,11 @@ export class SimHost {
     return domainInfo(this.toolstack, record);
   }
 
-  destroy(ref: string): void {
+  /** `xl destroy`, a protected guest's name freed first (transport/grpc/host-server.ts's Destroy). */
+  async destroy(ref: string): Promise<void> {
     this.host.guard();
-    this.toolstack.destroy(ref);
+    const names = this.host.names;
+    await (names ? names.destroy(ref) : this.toolstack.destroy(ref));
   }
 
   /** The source's Migrate, as the gRPC service hands it to the Host. */

@@ -68,6 +68,9 @@ function guestCfg(name: string, ha: boolean, workload: string): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** How a refusal that left everything as it was ends (services/dom0/cluster-names.ts). */
+const NOTHING_CHANGED = /nothing was changed, try again$/;
+
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -124,8 +127,9 @@ export function userDestroy(ctx: ActionContext): void {
         ctx.trace(`destroyed ${entry.name}`);
       },
       (error: unknown) => {
-        // Told it failed: it may or may not still run (the host may have done it and not answered).
-        entry.status = "destroy-failed";
+        // Told it failed: it may or may not still run (the host may have done it and not answered),
+        // unless told nothing changed (an HA guest with the store unreachable): then it must run.
+        entry.status = NOTHING_CHANGED.test(describe(error)) ? "created" : "destroy-failed";
         ctx.trace(`destroy ${entry.name} failed: ${describe(error)}`);
       },
     ),

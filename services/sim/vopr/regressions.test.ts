@@ -112,4 +112,33 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).toMatch(/create dns failed: a domain named "dns" already exists in the cluster .* on h2/);
     expect(result.violations).toEqual([]);
   }, 120_000);
+
+  it("seed 0, every fault: an HA guest's destroy is refused while the store is unreachable, and HA still restarts it", async () => {
+    // The user destroyed ci on h2 during a broker outage; the host could not free its name and the
+    // scheduler never heard "destroyed"; when h2 fenced, HA restarted the guest the user had
+    // destroyed. The destroy of a protected guest now frees its name first, or is refused.
+    const result = await run(0, 45, [...ALL_FAULTS]);
+    const trace = result.trace.join("\n");
+    expect(trace).toMatch(
+      /destroy ci failed: ci: an HA-protected guest cannot be destroyed while the cluster store is unreachable: its HA restart would bring it back .*nothing was changed, try again/,
+    );
+    expect(trace).toMatch(/\[h2\] HA: fencing .*: destroyed web, ci\n.*HA restarted ci on h3/);
+    expect(result.violations).toEqual([]);
+  }, 120_000);
+
+  it("seed 1, every fault: a guest destroyed while the scheduler was down is not restarted when its host fences", async () => {
+    // The user destroyed web on h1 with the scheduler crashed: the host freed the name, but the
+    // "destroyed" message was lost and the HA record stayed; when h1 fenced, HA restarted web.
+    // A free name now means destroyed on purpose: the record is dropped instead.
+    const result = await run(1, 125, [...ALL_FAULTS]);
+    const trace = result.trace.join("\n");
+    expect(trace).toMatch(/scheduler crash\n[\s\S]*destroyed web\n[\s\S]*scheduler restart/);
+    expect(trace).toMatch(
+      /not restarting web .*: it holds no name: destroyed on purpose; its HA record is dropped/,
+    );
+    const destroyedAt = trace.search(/^[\d.]+ destroyed web$/m);
+    expect(destroyedAt).toBeGreaterThan(0);
+    expect(trace.slice(destroyedAt)).not.toMatch(/HA restarted web/);
+    expect(result.violations).toEqual([]);
+  }, 120_000);
 });

@@ -47,15 +47,17 @@ export function hostServer(
       await toolstack.admissionReady(config);
       return reply(names ? await names.create(config, options) : toolstack.create(config, options));
     }),
-    destroy: unary((request) => {
+    destroy: unary(async (request) => {
       const info = domainInfo(toolstack, toolstack.requireDomain(request.domain));
-      toolstack.destroy(request.domain);
+      await (names ? names.destroy(request.domain) : toolstack.destroy(request.domain));
       return { domain: { ...info, state: "-----d" } };
     }),
     shutdown: unary(async (request) => {
       const record = toolstack.requireDomain(request.domain);
       const info = domainInfo(toolstack, record);
-      await toolstack.shutdown(request.domain, request.wait);
+      await (names
+        ? names.shutdown(request.domain, request.wait)
+        : toolstack.shutdown(request.domain, request.wait));
       return toolstack.records.get(record.domid) === record
         ? reply(record)
         : { domain: { ...info, state: "---s-d" } };
