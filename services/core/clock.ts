@@ -19,11 +19,13 @@ export const SIMULATED_TIME_NS_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 /** Instants the heap may hold without a live timer (they leave it lazily) before it is rebuilt without them. */
 const DEAD_INSTANT_COUNT_MAX = 1024;
 
+/**
+ * A timer; once fired or cancelled (a later cancel() is a no-op) it lets go of its function and
+ * instant, since a caller may keep its cancel function for long.
+ */
 interface PendingTimer {
-  readonly fn: () => void;
-  readonly instant: Instant;
-  /** Cancelled or fired: a later cancel() is a no-op. */
-  done: boolean;
+  fn: (() => void) | undefined;
+  instant: Instant | undefined;
 }
 
 /** Every timer due at one instant, in the order they were set: one heap entry for all of them. */
@@ -82,7 +84,7 @@ export class SimulatedClock implements Clock {
       this.instants.set(dueNs, instant);
       this.heap.push(instant);
     }
-    const timer: PendingTimer = { fn, instant, done: false };
+    const timer: PendingTimer = { fn, instant };
     instant.timers.push(timer);
     instant.liveCount++;
     this.liveCount++;
@@ -114,17 +116,22 @@ export class SimulatedClock implements Clock {
     try {
       while (instant.firedIndex < timers.length) {
         const timer = timers[instant.firedIndex++]!;
-        if (timer.done) continue;
-        timer.done = true;
+        const fn = timer.fn;
+        if (fn === undefined) continue;
+        timer.fn = undefined;
+        timer.instant = undefined;
         instant.liveCount--;
         this.liveCount--;
         this.timerCountFired++;
-        timer.fn();
+        fn();
       }
     } finally {
       this.firing = undefined;
       if (instant.liveCount > 0) this.heap.push(instant);
-      else if (this.instants.get(instant.atNs) === instant) this.instants.delete(instant.atNs);
+      else {
+        if (this.instants.get(instant.atNs) === instant) this.instants.delete(instant.atNs);
+        timers.length = 0;
+      }
     }
   }
 
@@ -149,10 +156,11 @@ export class SimulatedClock implements Clock {
   }
 
   private cancel(timer: PendingTimer): void {
-    if (timer.done) return;
-    timer.done = true;
-    this.liveCount--;
     const instant = timer.instant;
+    if (instant === undefined) return;
+    timer.fn = undefined;
+    timer.instant = undefined;
+    this.liveCount--;
     if (--instant.liveCount > 0 || instant === this.firing) return;
     // Dead: it takes no more timers (a new one at its time makes a new instant, after it), lets
     // go of its timers' closures, and leaves the heap lazily, or in a rebuild once dead instants

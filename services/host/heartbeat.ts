@@ -2,16 +2,24 @@ import type { Toolstack } from "../dom0/toolstack.js";
 import { PAGE_SIZE_BYTES } from "../core/units.js";
 import { HOST_CHUNK_POOL } from "../core/memory/page-store.js";
 import type { Heartbeat, HeartbeatCpupool } from "../contracts/heartbeat.js";
-import { domainsIn, listCpupools } from "../dom0/cpupool.js";
+import { cpupoolName } from "../dom0/cpupool.js";
+import { DOMID_DOM0 } from "../core/units.js";
 
-/** Each pool's size and the vCPUs its DomUs have online, for placement by pool. */
+/** Each pool's size and the vCPUs its DomUs have online, for placement by pool (one pass over the domains). */
 function heartbeatCpupools(toolstack: Toolstack): HeartbeatCpupool[] {
-  return listCpupools(toolstack).map((pool) => {
-    let vcpusAllocated = 0;
-    for (const record of domainsIn(toolstack, pool.poolId))
-      if (record.domid !== 0) vcpusAllocated += toolstack.domainOf(record).vcpusOnline;
-    return { name: pool.name, pcpus: pool.cpus.length, vcpusAllocated };
-  });
+  const hypervisor = toolstack.hypervisor;
+  let vcpusByPool: Map<number, number> | undefined;
+  for (const record of toolstack.records.values()) {
+    if (record.domid === DOMID_DOM0) continue;
+    const poolId = hypervisor.domainCpupool(record.domid);
+    vcpusByPool ??= new Map();
+    vcpusByPool.set(poolId, (vcpusByPool.get(poolId) ?? 0) + toolstack.domainOf(record).vcpusOnline);
+  }
+  return hypervisor.cpupools.cpupools().map((pool) => ({
+    name: cpupoolName(toolstack, pool.poolId),
+    pcpus: pool.cpus.length,
+    vcpusAllocated: vcpusByPool?.get(pool.poolId) ?? 0,
+  }));
 }
 
 export function buildHeartbeat(

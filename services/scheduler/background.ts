@@ -22,6 +22,7 @@ export function startBackground(scheduler: Scheduler, options: BackgroundOptions
   const startedMs = scheduler.clock.nowMs();
   scheduler.isActive = () => lease?.active ?? true;
   scheduler.activeAddress = () => lease?.holder?.address;
+  /** Each task's next round (only the next: the list stays as long as the tasks, not the rounds). */
   const cancels: Array<() => void> = [];
   let stopped = false;
   /** Runs `task` after firstMs, then every intervalMs, never two at once; returns "run one now". */
@@ -32,12 +33,13 @@ export function startBackground(scheduler: Scheduler, options: BackgroundOptions
       running = true;
       void task().finally(() => (running = false));
     };
+    const slot = cancels.length;
     const round = () => {
       if (stopped) return;
       runOnce();
-      cancels.push(scheduler.clock.setTimer(intervalMs, round));
+      cancels[slot] = scheduler.clock.setTimer(intervalMs, round);
     };
-    cancels.push(scheduler.clock.setTimer(firstMs, round));
+    cancels[slot] = scheduler.clock.setTimer(firstMs, round);
     return runOnce;
   };
   const reconcileNow = every(RECONCILE_INTERVAL_MS, RESUME_DELAY_MS, () => reconcileRound(scheduler));

@@ -109,21 +109,21 @@ export class SimNetwork {
    */
   send(from: string, to: string, deliver: () => void, reliable = false, onLost?: () => void): boolean {
     this.messageCountSent++;
-    const lost = () => {
-      if (!onLost) return;
-      const sender = this.process(from);
-      const senderGeneration = sender.generation;
-      this.clock.setTimer(LINK_LOSS_NOTICE_MS, () => sender.run(onLost, senderGeneration));
-    };
     if (!this.connected(from, to)) {
       this.messageCountDropped++;
-      lost();
+      this.noticeLoss(from, onLost);
       return false;
     }
     const target = this.process(to);
     const generation = target.generation;
     // A reliable message rides a connection (gRPC over TCP): late, never lost nor doubled on a live link.
     const faults = reliable ? this.connectionFaults() : this.faults;
+    if (isFaultless(faults) && !this.hasInFlight(from, to)) {
+      // Nothing on the link and no fault: it arrives at this instant, after what is due now (as
+      // the link's queue below would deliver it, without the queue).
+      this.clock.setTimer(0, () => this.arrive(from, to, target, generation, deliver, onLost));
+      return true;
+    }
     if (faults.dropRate > 0 && this.prng.nextFloat() < faults.dropRate) {
       this.messageCountDropped++;
       return true;
@@ -133,11 +133,7 @@ export class SimNetwork {
     const link = `${from}>${to}`;
     for (let copy = 0; copy < copyCount; copy++) {
       const dueMs = this.dueMs(link, faults);
-      const arrive = () => {
-        // A partition that began while the message was on the wire, or the peer's crash, loses it.
-        if (this.connected(from, to) && target.generation === generation) target.run(deliver, generation);
-        else lost();
-      };
+      const arrive = () => this.arrive(from, to, target, generation, deliver, onLost);
       if (faults.reorder) {
         this.clock.setTimer(dueMs - this.clock.nowMs(), arrive);
         continue;
@@ -162,7 +158,7 @@ export class SimNetwork {
    * same instant through `send` (no timer for a hop of zero delay); else it is a `send`.
    */
   relay(from: string, to: string, deliver: () => void): void {
-    if (!isFaultless(this.faults) || this.linkQueues.has(`${from}>${to}`)) {
+    if (!isFaultless(this.faults) || this.hasInFlight(from, to)) {
       this.send(from, to, deliver);
       return;
     }
@@ -174,6 +170,32 @@ export class SimNetwork {
     this.messageCountRelayed++;
     const target = this.process(to);
     target.run(deliver, target.generation);
+  }
+
+  /** A message reaches `to`: lost if a partition began while it was on the wire, or `to` crashed. */
+  private arrive(
+    from: string,
+    to: string,
+    target: SimProcess,
+    generation: number,
+    deliver: () => void,
+    onLost: (() => void) | undefined,
+  ): void {
+    if (this.connected(from, to) && target.generation === generation) target.run(deliver, generation);
+    else this.noticeLoss(from, onLost);
+  }
+
+  /** The sender of a message on a connection learns that it was lost, LINK_LOSS_NOTICE_MS later. */
+  private noticeLoss(from: string, onLost: (() => void) | undefined): void {
+    if (!onLost) return;
+    const sender = this.process(from);
+    const senderGeneration = sender.generation;
+    this.clock.setTimer(LINK_LOSS_NOTICE_MS, () => sender.run(onLost, senderGeneration));
+  }
+
+  /** Whether messages from `from` to `to` wait in the link's FIFO queue. */
+  private hasInFlight(from: string, to: string): boolean {
+    return this.linkQueues.size > 0 && this.linkQueues.has(`${from}>${to}`);
   }
 
   /** What a message on a connection (reliable) suffers of `faults`: only their delay. */

@@ -47,7 +47,8 @@ export function simCall<T>(
         }),
       );
     };
-    watch();
+    // A deadline no later than keepalive ends the call first: no keepalive to set and cancel.
+    if (options.deadlineMs === undefined || options.deadlineMs > CALL_KEEPALIVE_MS) watch();
     if (options.deadlineMs !== undefined)
       cancels.push(caller.clock.setTimer(options.deadlineMs, () => unavailable("deadline exceeded")));
     const answer = (outcome: () => void) => network.send(to, from, () => settle(outcome), true);
