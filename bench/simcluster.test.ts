@@ -7,6 +7,7 @@ import {
   runIdleCluster,
   type BusyClusterOptions,
 } from "./simcluster.js";
+import { idleCeilingRows, idleHostCost, idleRunRows } from "./simcluster-idle.js";
 
 // bench:simcluster's logic at a tiny size, so it cannot rot: outcomes only, never speed.
 const TINY: BusyClusterOptions = {
@@ -67,5 +68,39 @@ describe("bench:simcluster", () => {
     expect(few).toBeLessThan(7);
     expect(many).toBeLessThan(6);
     expect(many).toBeLessThanOrEqual(few);
+  });
+});
+
+describe("bench:simcluster's idle rows", () => {
+  it("derive the cost per host and per event from the measured figures, and label computed rows", () => {
+    const idle = {
+      hostCount: 10,
+      simulatedMs: 20_000,
+      wallMs: 100,
+      cpuMs: 80,
+      timerCountFired: 700,
+      messageCountRelayed: 300,
+      messageCountSent: 600,
+    };
+    expect(idleHostCost(idle)).toEqual({
+      wallUsPerHostSecond: 500,
+      cpuUsPerHostSecond: 400,
+      wallUsPerEvent: 100,
+    });
+    const rows = idleCeilingRows(idle, {
+      timerCount: 1,
+      heapTimersPerSecond: 2e6,
+      simulationTimersPerSecond: 1e6,
+    });
+    expect(rows.map((row) => row.value)).toEqual(["40000 sim-s/s", "100.00 us/host-s"]);
+    for (const row of rows) expect(`${row.figure} ${row.detail}`).toMatch(/computed|not measured/);
+    const run = idleRunRows("idle", idle, true);
+    expect(run[0]).toMatchObject({ value: "200 sim-s/s", goal: ">= 1000", met: false });
+  });
+
+  it("runs idle hosts at another heartbeat interval: fewer events per host", async () => {
+    const everySecond = eventsPerHostPerSecond(await runIdleCluster(5, 4, 14_000));
+    const everySeven = eventsPerHostPerSecond(await runIdleCluster(5, 4, 14_000, 7000));
+    expect(everySeven).toBeLessThan(everySecond);
   });
 });

@@ -205,13 +205,18 @@ export function eventsPerHostPerSecond(figures: IdleClusterFigures): number {
   return (events * 1000) / figures.simulatedMs / figures.hostCount;
 }
 
-/** N hosts without guests, the scheduler reading their heartbeats. */
+/** N hosts without guests, the scheduler reading their heartbeats (every second unless told). */
 export async function runIdleCluster(
   seed: number,
   hostCount: number,
   simulatedMs: number,
+  heartbeatIntervalMs?: number,
 ): Promise<IdleClusterFigures> {
-  const cluster = await SimCluster.start({ seed, hosts: hostSpecs(hostCount) });
+  const cluster = await SimCluster.start({
+    seed,
+    hosts: hostSpecs(hostCount),
+    ...(heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs }),
+  });
   const events = countEvents(cluster);
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
