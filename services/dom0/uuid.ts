@@ -1,19 +1,23 @@
 import type { Prng } from "../core/prng.js";
 
+/** "00".."ff", by byte value. */
+const HEX_BYTES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+
 /** A random (version 4) uuid from the seeded PRNG, so a seeded run makes the same uuids. */
 export function uuidFromPrng(prng: Prng): string {
-  const bytes = new Uint8Array(16);
-  for (let i = 0; i < 16; i += 4) {
-    const word = prng.nextU32();
-    bytes[i] = word & 0xff;
-    bytes[i + 1] = (word >>> 8) & 0xff;
-    bytes[i + 2] = (word >>> 16) & 0xff;
-    bytes[i + 3] = (word >>> 24) & 0xff;
-  }
-  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  // Four words, each little-endian into four bytes; the version and variant bits as RFC 4122 sets them.
+  const w0 = prng.nextU32();
+  const w1 = prng.nextU32();
+  const w2 = prng.nextU32();
+  const w3 = prng.nextU32();
+  const hex = (word: number, shift: number) => HEX_BYTES[(word >>> shift) & 0xff] as string;
+  const version = HEX_BYTES[((w1 >>> 16) & 0xff & 0x0f) | 0x40] as string;
+  const variant = HEX_BYTES[(w2 & 0xff & 0x3f) | 0x80] as string;
+  return (
+    `${hex(w0, 0)}${hex(w0, 8)}${hex(w0, 16)}${hex(w0, 24)}-${hex(w1, 0)}${hex(w1, 8)}-` +
+    `${version}${hex(w1, 24)}-${variant}${hex(w2, 8)}-${hex(w2, 16)}${hex(w2, 24)}` +
+    `${hex(w3, 0)}${hex(w3, 8)}${hex(w3, 16)}${hex(w3, 24)}`
+  );
 }
 
 /** A PRNG stream number from a text such as a host id (32-bit FNV-1a). */

@@ -15,6 +15,12 @@ import {
 } from "./perms.js";
 import type { NodeTree, XsNode } from "./tree.js";
 
+/** What `create` made: the new nodes' perms and the perms of the new node's parent. */
+interface CreatedNode {
+  perms: XenStorePerms;
+  parentPerms: XenStorePerms;
+}
+
 /**
  * The xenstored operations on one tree, checked against the caller's permissions. Every operation
  * validates everything before it changes anything, so a thrown XenStoreError leaves the tree as it
@@ -88,24 +94,23 @@ export class CheckedTree {
 
   private putValue(path: string, value: string, callerDomid: number, overwrite: boolean): void {
     const node = this.lookup(path, callerDomid);
-    let perms: XenStorePerms;
-    if (node !== undefined) {
-      requireAccess(node, "write", path, callerDomid);
-      if (!overwrite) return;
-      perms = node.perms;
-      this.tree.put(path, value, perms);
-    } else {
-      perms = this.create(path, value, callerDomid);
+    if (node === undefined) {
+      const created = this.create(path, value, callerDomid);
+      this.onChange({ path, removed: false, visibleTo: [created.perms, created.parentPerms] });
+      return;
     }
+    requireAccess(node, "write", path, callerDomid);
+    if (!overwrite) return;
+    this.tree.replace(path, node, value, node.perms);
     const parent = this.tree.get(parentPath(path));
-    this.onChange({ path, removed: false, visibleTo: withParent([perms], parent) });
+    this.onChange({ path, removed: false, visibleTo: withParent([node.perms], parent) });
   }
 
   /**
    * Creates the missing `path` and any missing parents; the caller needs write access to the nearest
-   * ancestor. Returns the perms the new nodes got.
+   * ancestor. Returns the perms the new nodes got, and the perms of the new node's parent.
    */
-  private create(path: string, value: string, callerDomid: number): XenStorePerms {
+  private create(path: string, value: string, callerDomid: number): CreatedNode {
     const missingPaths: string[] = [path];
     let ancestorPath = parentPath(path);
     let ancestor = this.tree.get(ancestorPath);
@@ -121,11 +126,14 @@ export class CheckedTree {
       );
     }
     const perms = inheritedPerms(ancestor.perms, callerDomid);
+    // Parents first: each new node goes under the one made just before it (or the ancestor).
+    let parent = ancestorPath;
     for (let index = missingPaths.length - 1; index >= 0; index -= 1) {
-      const missingPath = missingPaths[index];
-      if (missingPath !== undefined) this.tree.put(missingPath, index === 0 ? value : "", perms);
+      const missingPath = missingPaths[index] as string;
+      this.tree.putNew(missingPath, parent, index === 0 ? value : "", perms);
+      parent = missingPath;
     }
-    return perms;
+    return { perms, parentPerms: missingPaths.length > 1 ? perms : ancestor.perms };
   }
 
   private lookup(path: string, callerDomid: number): XsNode | undefined {

@@ -9,6 +9,25 @@ describe("NodeTree", () => {
     expect([...tree.walk("/")].map(([path]) => path)).toEqual(["/", "/a", "/a/c", "/a/c/d", "/a/z", "/b"]);
   });
 
+  it("creates under a parent it is given and replaces a node it was handed, keeping its children", () => {
+    const tree = new NodeTree();
+    tree.put("/a", "", ownedBy(0));
+    tree.putNew("/a/b", "/a", "1", ownedBy(0));
+    tree.putNew("/a/b/c", "/a/b", "2", ownedBy(0));
+    const b = tree.get("/a/b");
+    if (b === undefined) throw new Error("no /a/b");
+    tree.replace("/a/b", b, "3", ownedBy(5));
+    expect(tree.get("/a/b")?.value).toBe("3");
+    expect(tree.get("/a/b")?.perms).toEqual(ownedBy(5));
+    expect([...(tree.get("/a/b")?.childNames ?? [])]).toEqual(["c"]);
+    expect([...tree.walk("/")].map(([path]) => path)).toEqual(["/", "/a", "/a/b", "/a/b/c"]);
+    const fork = tree.fork();
+    fork.putNew("/a/d", "/a", "4", ownedBy(0));
+    expect(tree.has("/a/d")).toBe(false);
+    tree.commit(fork);
+    expect([...(tree.get("/a")?.childNames ?? [])].sort()).toEqual(["b", "d"]);
+  });
+
   it("keeps a fork's changes in the fork until commit", () => {
     const tree = new NodeTree();
     tree.put("/a", "1", ownedBy(0));

@@ -79,13 +79,24 @@ export class NodeTree {
 
   /** Sets a node's value and perms, creating it under its existing parent if needed. */
   put(path: string, value: string, perms: XenStorePerms): void {
-    this.changeCount += 1;
     const existing = this.nodes.get(path);
-    if (existing !== undefined) {
-      this.nodes.set(path, { value, perms, childNames: existing.childNames });
-      return;
-    }
-    this.childNamesToChange(parentPath(path)).add(baseName(path));
+    if (existing !== undefined) this.replace(path, existing, value, perms);
+    else this.putNew(path, parentPath(path), value, perms);
+  }
+
+  /** Gives `existing`, the node now at `path` (from `get`), a new value and perms. */
+  replace(path: string, existing: XsNode, value: string, perms: XenStorePerms): void {
+    this.changeCount += 1;
+    this.nodes.set(path, { value, perms, childNames: (existing as StoredNode).childNames });
+  }
+
+  /**
+   * Creates the missing node `path` under its existing parent `parent` (`parentPath(path)`, passed
+   * by a caller that has it, so the path is not split and looked up again).
+   */
+  putNew(path: string, parent: string, value: string, perms: XenStorePerms): void {
+    this.changeCount += 1;
+    this.childNamesToChange(parent).add(baseName(path));
     this.nodes.set(path, { value, perms, childNames: NO_CHILDREN });
   }
 
