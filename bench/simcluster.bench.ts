@@ -3,6 +3,7 @@ import { CHUNK_BYTE_COUNT } from "../services/core/memory/page-store.js";
 import { leaseTiming } from "../services/contracts/lease.js";
 import { idleCeilingRows, idleRunRows } from "./simcluster-idle.js";
 import {
+  BUSY_CASE,
   measureClockBaseline,
   runBusyCluster,
   runIdleCluster,
@@ -12,15 +13,7 @@ import { formatMb, formatRate, formatSeconds, formatTable, type Row } from "./ta
 
 // `npm run bench:simcluster`: issue 10's in-process cluster, measured (docs/sim.md).
 const SEED = 1;
-const BUSY: BusyClusterOptions = {
-  seed: SEED,
-  hostCount: 100,
-  domainCount: 1000,
-  domainMemoryMib: 32,
-  busyEvery: 10,
-  simulatedMs: 30_000,
-  migrationIntervalMs: 1000,
-};
+const BUSY: BusyClusterOptions = { ...BUSY_CASE, seed: SEED };
 const IDLE_HOST_COUNT = 1000;
 const IDLE_SIMULATED_MS = 120_000;
 const BASELINE_TIMER_COUNT = 200_000;

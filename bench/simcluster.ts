@@ -27,6 +27,17 @@ export interface BusyClusterOptions {
   migrationIntervalMs: number;
 }
 
+/** The busy case bench:simcluster and bench:simcluster:busy measure (docs/sim.md). */
+export const BUSY_CASE: BusyClusterOptions = {
+  seed: 1,
+  hostCount: 100,
+  domainCount: 1000,
+  domainMemoryMib: 32,
+  busyEvery: 10,
+  simulatedMs: 30_000,
+  migrationIntervalMs: 1000,
+};
+
 export interface BusyClusterFigures {
   /** Simulated time the cluster ran for, and the wall time that took. */
   simulatedMs: number;
