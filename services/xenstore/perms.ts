@@ -48,7 +48,8 @@ function accessFor(perms: XenStorePerms, domid: number): XenStoreAccess {
   const owner = perms[0];
   if (owner === undefined) throw new Error("xenstore: a node without a permission list");
   if (isPrivileged(domid) || owner.domid === domid) return "b";
-  for (const perm of perms.slice(1)) {
+  for (let index = 1; index < perms.length; index++) {
+    const perm = perms[index] as XenStorePerm;
     if (perm.domid === domid) return perm.perm;
   }
   return owner.perm;
@@ -71,10 +72,10 @@ export function isOwner(perms: XenStorePerms, domid: number): boolean {
 
 /** A new node inherits its parent's list; an unprivileged creator becomes its owner (xenstored). */
 export function inheritedPerms(parentPerms: XenStorePerms, creatorDomid: number): XenStorePerms {
-  const [owner, ...others] = parentPerms;
+  const owner = parentPerms[0];
   if (owner === undefined) throw new Error("xenstore: a node without a permission list");
   if (isPrivileged(creatorDomid)) return parentPerms;
-  return Object.freeze([Object.freeze({ domid: creatorDomid, perm: owner.perm }), ...others]);
+  return Object.freeze([Object.freeze({ domid: creatorDomid, perm: owner.perm }), ...parentPerms.slice(1)]);
 }
 
 /** `n0 r5`: the letter-then-domid form xenstore-ls and xenstore-chmod use. */
