@@ -99,6 +99,16 @@ export class LeaseKeeper {
     return this.config;
   }
 
+  /** Whether its protected guests are paused by a hold now (§4 rule 4). */
+  get isHolding(): boolean {
+    return this.holding;
+  }
+
+  /** The epoch of this boot's lease: `<boot epoch>.<fence count>` after a fence. */
+  get leaseEpoch(): string {
+    return this.epoch;
+  }
+
   /** A peer pinged us: we ping it back even before we read its lease. */
   notePeer(hostId: string, address: string): void {
     if (hostId !== this.options.hostId) this.addresses.set(hostId, address);

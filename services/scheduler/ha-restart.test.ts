@@ -2,6 +2,7 @@ import { describe, it, expect } from "vitest";
 import type { DomainConfig } from "../dom0/xlcfg/domain-config.js";
 import { restartLostHost } from "./ha-restart.js";
 import { MemoryStatefile } from "../transport/bus/memory-statefile.js";
+import { ClusterNames } from "../dom0/cluster-names.js";
 import { rigUuid, SchedulerRig, type RigGuest } from "../sim/scheduler-rig.js";
 
 /** Starts the guests on h1, lets the scheduler record them, kills h1, restarts what h1's lost lease held. */
@@ -137,6 +138,28 @@ describe("HA restart", () => {
     expect(report).toEqual(["new: restarted on h2"]);
     expect(rig.placements()).toEqual(["new@h2"]);
     expect(rig.scheduler.view.findDomain("new")?.domain.uuid).toBe(rigUuid("old"));
+    await rig.stop();
+  });
+
+  it("restarts a guest whose name a migration left on a host that runs no copy of it (VOPR seeds 2, 14)", async () => {
+    // db migrated h2 -> h1 while the store was unreachable: h1 committed but could not move the
+    // name, which still says h2. When h1 is lost, h2 is read afresh: no copy there, db restarts.
+    const rig = await SchedulerRig.start(THREE_HOSTS);
+    rig.addGuest("h1", { name: "db", memoryMib: 128, ha: "restart" });
+    await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h1")));
+    const names = new ClusterNames(rig.store);
+    const seen = await rig.run(names.holding("db"));
+    expect(seen?.holder).toEqual({ uuid: rigUuid("db"), hostId: "h1" });
+    await rig.run(names.moveAt("db", { uuid: rigUuid("db"), hostId: "h2" }, seen?.revision));
+    rig.cluster.killHost("h1");
+    await rig.idle(2000);
+    const report = await rig.run(
+      restartLostHost(rig.scheduler, new MemoryStatefile(), { hostId: "h1", epoch: "e1" }),
+    );
+    expect(report).toHaveLength(1);
+    expect(report[0]).toMatch(/^db: restarted on h[23]$/);
+    expect(rig.calls.createCalls.map((c) => c.name)).toEqual(["db"]);
+    expect(rig.log.join("\n")).toMatch(/the name db was left on h2, which runs no copy of it/);
     await rig.stop();
   });
 

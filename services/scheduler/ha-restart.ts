@@ -4,6 +4,7 @@ import type { Statefile } from "../contracts/statefile.js";
 import { chooseAndClaim } from "./operations.js";
 import { parseConfig, placementRequest } from "./placement-adapter.js";
 import { ClusterNames } from "../dom0/cluster-names.js";
+import { leaseKey, parseLease } from "../contracts/lease.js";
 import {
   parseRestartToken,
   RESTART_TOKEN_PREFIX,
@@ -59,6 +60,11 @@ export async function restartLostHost(
     if (lost.restarted && record.hostEpoch !== lost.epoch) continue;
     const name = await guestName(names, record);
     if (lost.restarted && !(await resyncRestartedHost(scheduler, lost.hostId))) break;
+    const holderId = name?.held?.holder.hostId;
+    const nameLeftBehind =
+      holderId !== undefined &&
+      holderId !== lost.hostId &&
+      (await runsNoCopy(scheduler, holderId, record.uuid));
     const running = scheduler.view.findDomain(record.uuid);
     if (running && (running.host.hostId !== lost.hostId || lost.restarted)) {
       if (running.host.hostId === lost.hostId) continue; // restored where it was: nothing to do
@@ -77,6 +83,7 @@ export async function restartLostHost(
       names,
       name: name.held,
       lostHostId: lost.hostId,
+      nameLeftBehind,
     });
     await settle(statefile, held, record, result);
     results.push(result.report);
@@ -102,6 +109,21 @@ async function guestName(
   for (const [name, holder] of await names.all())
     if (holder.uuid === record.uuid) return { name, held: await names.holding(name) };
   return undefined;
+}
+
+/**
+ * Whether host `hostId`, which holds the guest's name though the guest was lost on another host,
+ * provably runs no copy of it: read afresh now (after the name, whose revision fences anything
+ * that starts there later), or its lease revoked (fenced or dead; it takes no protected guest before
+ * a new lease). A migration that committed while the store was unreachable leaves the name on its
+ * source (VOPR seeds 2 and 14).
+ */
+async function runsNoCopy(scheduler: Scheduler, hostId: string, uuid: string): Promise<boolean> {
+  const host = scheduler.view.hosts.get(hostId);
+  if (host?.liveness === "up" && (await scheduler.syncHost(host)))
+    return ![...host.domains.values()].some((domain) => domain.uuid === uuid);
+  const entry = await scheduler.options.store.entry(leaseKey(hostId));
+  return entry !== undefined && parseLease(entry.value)?.state === "revoked";
 }
 
 /** A guest destroyed on purpose while no scheduler heard of it: its record goes, never a restart. */
@@ -146,6 +168,8 @@ interface NameFence {
   names: ClusterNames;
   name: Holding;
   lostHostId: string;
+  /** The name is held by the guest on a host that provably runs no copy of it (runsNoCopy). */
+  nameLeftBehind: boolean;
 }
 
 async function restartOne(
@@ -160,8 +184,10 @@ async function restartOne(
   const name = fence.name;
   if (!name) return fenced(scheduler, record, "its name was freed meanwhile");
   const holder = name.holder;
-  if (holder.uuid !== record.uuid || holder.hostId !== fence.lostHostId)
+  if (holder.uuid !== record.uuid || (holder.hostId !== fence.lostHostId && !fence.nameLeftBehind))
     return fenced(scheduler, record, `its name is held by ${holder.uuid} on ${holder.hostId}`);
+  if (holder.hostId !== fence.lostHostId)
+    scheduler.log(`HA: the name ${record.name} was left on ${holder.hostId}, which runs no copy of it`);
   try {
     const { host: target, claim } = chooseAndClaim(
       scheduler,

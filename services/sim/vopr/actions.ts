@@ -179,10 +179,13 @@ export function killHost(ctx: ActionContext): void {
   if (hosts.some((h) => h.process.state !== "running")) return;
   const host = pick(ctx.prng, hosts);
   if (!host) return;
-  for (const copy of domainCopies(ctx.cluster).filter((c) => c.hostId === host.hostId)) {
+  const copies = domainCopies(ctx.cluster).filter((c) => c.hostId === host.hostId);
+  for (const copy of copies) {
     const entry = ctx.ledger.byUuid(copy.uuid);
     if (entry && !entry.ha && entry.status === "created") entry.status = "lost";
   }
+  const lost = copies.filter((c) => c.isProtected && c.isPrimary).map(({ uuid, name }) => ({ uuid, name }));
+  ctx.ledger.ha.noteLoss(host.hostId, ctx.cluster.clock.nowMs(), "killed", lost);
   ctx.cluster.killHost(host.hostId);
   ctx.trace(`kill ${host.hostId}`);
 }

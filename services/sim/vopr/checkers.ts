@@ -1,17 +1,21 @@
 import type { SimCluster } from "../cluster.js";
 import type { Ledger } from "./ledger.js";
-import { copiesByUuid, describeCopies, type DomainCopy } from "./world.js";
+import type { HaRestart, HostLoss } from "./ha-history.js";
+import { copiesByUuid, describeCopies, mayRun, type DomainCopy } from "./world.js";
 
 /**
  * The invariants of issues 9 and 10, checked after every VOPR step against the hosts' real state.
  * Each returns one line per violation, empty when it holds.
  */
 
-/** Never two copies of one guest: at most one primary and at most one unpaused copy per uuid. */
+/**
+ * Never two copies of one guest that may run: at most one primary and at most one unpaused copy
+ * per uuid, a doomed copy (world.ts) left out.
+ */
 export function checkNeverTwice(copies: readonly DomainCopy[]): string[] {
   const problems: string[] = [];
   for (const [uuid, same] of copiesByUuid(copies)) {
-    const primaries = same.filter((c) => c.isPrimary);
+    const primaries = mayRun(same).filter((c) => c.isPrimary);
     const running = same.filter((c) => !c.paused);
     if (primaries.length > 1 || running.length > 1)
       problems.push(`domain ${uuid} exists twice: ${describeCopies(same)}`);
@@ -93,4 +97,85 @@ export function checkRecovered(ledger: Ledger, copies: readonly DomainCopy[]): s
       );
   }
   return problems;
+}
+
+/**
+ * "An HA domain whose host died is restarted once, and never while its old copy may still run",
+ * per host loss (a kill, a fence): a guest is never restarted more times than hosts lost it (a
+ * doomed copy counts as lost: its host fences it at its next statefile round), and once recovery is
+ * due a guest the user still has was restarted exactly once per loss. A restart while a copy that
+ * may run exists is caught as it happens (vopr.ts onDomainEvent, checkNeverTwice).
+ */
+export function checkRestartsPerLoss(
+  ledger: Ledger,
+  copies: readonly DomainCopy[],
+  recoveryDue: boolean,
+): string[] {
+  const doomedCount = new Map<string, number>();
+  for (const copy of copies.filter((c) => c.isDoomed && c.isPrimary))
+    doomedCount.set(copy.uuid, (doomedCount.get(copy.uuid) ?? 0) + 1);
+  const problems: string[] = [];
+  for (const [uuid, { losses, restarts }] of ledger.ha.byGuest()) {
+    const entry = ledger.byUuid(uuid);
+    const tooMany = restarts.length > losses.length + (doomedCount.get(uuid) ?? 0);
+    const owed = recoveryDue && entry?.status === "created" && restarts.length !== losses.length;
+    if (tooMany || owed)
+      problems.push(
+        `${entry?.name ?? restarts[0]?.name ?? uuid} restarted ${restarts.length} time(s) for ${losses.length} loss(es) of its host: ${describeHistory(losses, restarts)}`,
+      );
+  }
+  return problems;
+}
+
+function describeHistory(losses: readonly HostLoss[], restarts: readonly HaRestart[]): string {
+  const at = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
+  return [
+    ...losses.map((l) => `${l.cause} on ${l.hostId} at ${at(l.atMs)}`),
+    ...restarts.map((r) => `restarted on ${r.hostId} at ${at(r.atMs)}`),
+  ].join(", ");
+}
+
+/** What the VOPR's report says of HA: losses, restarts, and the guests owed exactly one each. */
+export interface HaSummary {
+  hostLossCount: number;
+  killedCount: number;
+  fencedCount: number;
+  guestLossCount: number;
+  restartCount: number;
+  /** Losses of guests the user still has (told created, not destroyed): one restart each. */
+  ownedGuestLossCount: number;
+}
+
+export function summarizeHa(ledger: Ledger): HaSummary {
+  const losses = ledger.ha.losses;
+  const owned = (uuid: string) => ledger.byUuid(uuid)?.status === "created";
+  return {
+    hostLossCount: losses.length,
+    killedCount: losses.filter((l) => l.cause === "killed").length,
+    fencedCount: losses.filter((l) => l.cause === "fenced").length,
+    guestLossCount: losses.reduce((sum, l) => sum + l.guests.length, 0),
+    restartCount: ledger.ha.restarts.length,
+    ownedGuestLossCount: losses.reduce((sum, l) => sum + l.guests.filter((g) => owned(g.uuid)).length, 0),
+  };
+}
+
+export function addHaSummaries(a: HaSummary, b: HaSummary): HaSummary {
+  return {
+    hostLossCount: a.hostLossCount + b.hostLossCount,
+    killedCount: a.killedCount + b.killedCount,
+    fencedCount: a.fencedCount + b.fencedCount,
+    guestLossCount: a.guestLossCount + b.guestLossCount,
+    restartCount: a.restartCount + b.restartCount,
+    ownedGuestLossCount: a.ownedGuestLossCount + b.ownedGuestLossCount,
+  };
+}
+
+/** One line, every figure counted in the run; "exactly once" only after the checker held. */
+export function formatHaSummary(summary: HaSummary): string {
+  const s = summary;
+  return (
+    `HA: ${s.hostLossCount} host losses (${s.killedCount} killed, ${s.fencedCount} fenced) took ` +
+    `${s.guestLossCount} protected guests; ${s.restartCount} restarts; exactly one restart for each ` +
+    `of the ${s.ownedGuestLossCount} losses of guests the user still has`
+  );
 }

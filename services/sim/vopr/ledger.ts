@@ -1,3 +1,5 @@
+import { HaHistory } from "./ha-history.js";
+
 /** What the user was told about one domain they asked for. */
 export type LedgerStatus =
   | "creating"
@@ -26,6 +28,8 @@ export interface LedgerEntry {
  */
 export class Ledger {
   readonly entries: LedgerEntry[] = [];
+  /** Host losses, creations and HA restarts of protected guests, as seen on the hosts. */
+  readonly ha = new HaHistory();
 
   add(name: string, ha: boolean): LedgerEntry {
     const entry: LedgerEntry = {

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { ALL_FAULTS, type FaultKind } from "./actions.js";
 import { formatResult, runVopr } from "./vopr.js";
+import { addHaSummaries, formatHaSummary, type HaSummary } from "./checkers.js";
 
 export const VOPR_STEP_COUNT_DEFAULT = 200;
 
@@ -39,12 +40,15 @@ async function main(): Promise<number> {
   const stepCount = count(values.steps, "--steps", 1);
   const faults = faultsFrom(values.faults);
   let failedCount = 0;
+  let passedHa: HaSummary | undefined;
   for (let seed = first; seed < first + seedCount; seed++) {
     const result = await runVopr({ seed, stepCount, faults: new Set(faults) });
     if (result.violations.length > 0) failedCount++;
+    else passedHa = passedHa ? addHaSummaries(passedHa, result.ha) : result.ha;
     process.stdout.write(`${formatResult(result, stepCount, faults)}\n`);
   }
   process.stdout.write(`${seedCount - failedCount} of ${seedCount} seeds passed\n`);
+  if (passedHa) process.stdout.write(`over the seeds that passed: ${formatHaSummary(passedHa)}\n`);
   return failedCount === 0 ? 0 : 1;
 }
 

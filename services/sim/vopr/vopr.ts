@@ -13,8 +13,12 @@ import {
   checkNamesUnique,
   checkNeverTwice,
   checkRecovered,
+  checkRestartsPerLoss,
+  formatHaSummary,
+  summarizeHa,
+  type HaSummary,
 } from "./checkers.js";
-import { copiesByUuid, describeCopies, domainCopies } from "./world.js";
+import { copiesByUuid, describeCopies, domainCopies, mayRun, MIGRATED_AWAY_SUFFIX } from "./world.js";
 
 export const VOPR_HOST_COUNT = 4;
 export const VOPR_HOST_MIB = 512;
@@ -47,6 +51,8 @@ export interface VoprResult {
   simulatedMs: number;
   violations: string[];
   trace: string[];
+  /** Host losses and HA restarts counted in the run (checkRestartsPerLoss holds them to one each). */
+  ha: HaSummary;
 }
 
 type Action = (ctx: ActionContext) => void;
@@ -144,6 +150,7 @@ export async function runVopr(options: VoprOptions): Promise<VoprResult> {
     simulatedMs: cluster.clock.nowMs(),
     violations,
     trace,
+    ha: summarizeHa(ledger),
   };
 }
 
@@ -155,6 +162,7 @@ function checkAlways(cluster: SimCluster, ledger: Ledger): string[] {
     ...checkHosts(cluster),
     ...checkChecksums(ledger, copies),
     ...checkDestroyedStayDestroyed(ledger, copies),
+    ...checkRestartsPerLoss(ledger, copies, false),
   ];
 }
 
@@ -169,7 +177,12 @@ async function quiesceAndCheck(ctx: ActionContext, pending: Set<Promise<unknown>
   const enablingMs = await endMaintenance(ctx);
   await cluster.idle(RECOVERY_MS - enablingMs);
   if (pending.size > 0) ctx.trace(`quiesce: ${pending.size} operation(s) still running`);
-  return [...checkAlways(cluster, ctx.ledger), ...checkRecovered(ctx.ledger, domainCopies(cluster))];
+  const copies = domainCopies(cluster);
+  return [
+    ...checkAlways(cluster, ctx.ledger),
+    ...checkRecovered(ctx.ledger, copies),
+    ...checkRestartsPerLoss(ctx.ledger, copies, true),
+  ].filter((line, i, all) => all.indexOf(line) === i);
 }
 
 /**
@@ -203,30 +216,38 @@ async function endMaintenance(ctx: ActionContext): Promise<number> {
   return cluster.clock.nowMs() - startMs;
 }
 
-/** At the moment a guest is created: a second copy of a guest that still exists is a violation. */
+/**
+ * A fence is a host loss of the guest it destroys. At the moment a guest is created: a second copy
+ * of a guest that may still run is a violation; a uuid created before is an HA restart.
+ */
 function onDomainEvent(
   cluster: SimCluster,
   ledger: Ledger,
   event: DomainEvent,
   ctx: ActionContext,
 ): string[] {
-  if (event.event !== "created" || event.name.endsWith("--incoming")) return [];
+  const nowMs = cluster.clock.nowMs();
+  const primary = !event.name.endsWith("--incoming") && !event.name.endsWith(MIGRATED_AWAY_SUFFIX);
+  if (event.event === "migrated-out" && event.detail?.to === "fenced" && primary)
+    ledger.ha.noteLoss(event.hostId, nowMs, "fenced", [{ uuid: event.uuid, name: event.name }]);
+  if (event.event !== "created" || !primary) return [];
   const copies = copiesByUuid(domainCopies(cluster)).get(event.uuid) ?? [];
-  if (copies.length > 1)
+  if (mayRun(copies).length > 1)
     return [`${event.name} started on ${event.hostId} while a copy still exists: ${describeCopies(copies)}`];
+  if (!ledger.ha.noteCreated(event.uuid, event.name, event.hostId, nowMs)) return [];
   const entry = ledger.byUuid(event.uuid);
-  if (entry && entry.status !== "creating") {
+  if (entry) {
     entry.restartCount++;
     entry.checksum = undefined;
-    ctx.trace(`HA restarted ${entry.name} on ${event.hostId}`);
   }
+  ctx.trace(`HA restarted ${event.name} on ${event.hostId}`);
   return [];
 }
 
 export function formatResult(result: VoprResult, stepCount: number, faults: readonly string[]): string {
   const simulatedS = (result.simulatedMs / 1000).toFixed(0);
   if (result.violations.length === 0)
-    return `seed ${result.seed}: ok (${result.stepCountRun} steps, ${simulatedS} s simulated)`;
+    return `seed ${result.seed}: ok (${result.stepCountRun} steps, ${simulatedS} s simulated; ${formatHaSummary(result.ha)})`;
   const lines = [
     `seed ${result.seed}: FAILED at step ${result.stepCountRun} (${simulatedS} s simulated)`,
     ...result.violations.map((v) => `  violation: ${v}`),

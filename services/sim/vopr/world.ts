@@ -1,5 +1,7 @@
 import { INCOMING_SUFFIX } from "../../dom0/migrate/incoming.js";
+import { leaseKey, parseLease } from "../../contracts/lease.js";
 import type { SimCluster } from "../cluster.js";
+import type { SimHost } from "../sim-host.js";
 
 export const MIGRATED_AWAY_SUFFIX = "--migratedaway";
 
@@ -12,6 +14,15 @@ export interface DomainCopy {
   paused: boolean;
   /** Not a migration's stand-in (NAME--incoming or NAME--migratedaway). */
   isPrimary: boolean;
+  /** HA restarts it when its host is lost (xsim_ha set). */
+  isProtected: boolean;
+  /**
+   * It can never run again: a protected guest paused on a host that holds its guests (§4 rule 4)
+   * and whose lease, of the host's current epoch, is revoked. Such a host resumes nothing before a
+   * renewal succeeds, which a revoked lease refuses (compare-and-set), and fences at its next
+   * statefile round; HA may restart the guest meanwhile (docs/specs/ha.md §6).
+   */
+  isDoomed: boolean;
   checksum(): string;
 }
 
@@ -21,9 +32,11 @@ export function domainCopies(cluster: SimCluster): DomainCopy[] {
   for (const host of cluster.hosts.values()) {
     if (host.process.state !== "running") continue;
     const toolstack = host.toolstack;
+    const revokedAndHolding = holdsUnderRevokedLease(cluster, host);
     for (const record of toolstack.records.values()) {
       if (record.domid === 0) continue;
       const domain = toolstack.domainOf(record);
+      const isProtected = record.config.xsim.ha !== undefined;
       copies.push({
         hostId: host.hostId,
         domid: record.domid,
@@ -31,11 +44,27 @@ export function domainCopies(cluster: SimCluster): DomainCopy[] {
         uuid: record.uuid,
         paused: domain.paused,
         isPrimary: !record.name.endsWith(INCOMING_SUFFIX) && !record.name.endsWith(MIGRATED_AWAY_SUFFIX),
+        isProtected,
+        isDoomed: isProtected && domain.paused && revokedAndHolding,
         checksum: () => domain.memory.checksum(),
       });
     }
   }
   return copies;
+}
+
+/** The host holds its protected guests and the bucket says its current lease is revoked. */
+function holdsUnderRevokedLease(cluster: SimCluster, host: SimHost): boolean {
+  const keeper = host.host.ha;
+  if (!keeper?.isHolding) return false;
+  const text = cluster.kv.peek(leaseKey(host.hostId))?.value;
+  const lease = text === undefined ? undefined : parseLease(text);
+  return lease?.state === "revoked" && lease.epoch === keeper.leaseEpoch;
+}
+
+/** The copies that may still run: every copy but the doomed ones. */
+export function mayRun(copies: readonly DomainCopy[]): DomainCopy[] {
+  return copies.filter((c) => !c.isDoomed);
 }
 
 export function copiesByUuid(copies: readonly DomainCopy[]): Map<string, DomainCopy[]> {
@@ -45,5 +74,7 @@ export function copiesByUuid(copies: readonly DomainCopy[]): Map<string, DomainC
 }
 
 export function describeCopies(copies: readonly DomainCopy[]): string {
-  return copies.map((c) => `${c.name}@${c.hostId}#${c.domid}${c.paused ? "(p)" : ""}`).join(", ");
+  return copies
+    .map((c) => `${c.name}@${c.hostId}#${c.domid}${c.isDoomed ? "(doomed)" : c.paused ? "(p)" : ""}`)
+    .join(", ");
 }

@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { checkNeverTwice, checkRestartsPerLoss, formatHaSummary, summarizeHa } from "./checkers.js";
+import { Ledger } from "./ledger.js";
+import type { DomainCopy } from "./world.js";
+
+const DB = "00000000-0000-4000-8000-0000000000db";
+
+/** A ledger in which the user created db (HA) on h1 at 1 s. */
+function ledgerWithDb(): Ledger {
+  const ledger = new Ledger();
+  const entry = ledger.add("db", true);
+  entry.status = "created";
+  entry.uuid = DB;
+  ledger.ha.noteCreated(DB, "db", "h1", 1000);
+  return ledger;
+}
+
+function copy(hostId: string, overrides: Partial<DomainCopy> = {}): DomainCopy {
+  return {
+    hostId,
+    domid: 1,
+    name: "db",
+    uuid: DB,
+    paused: false,
+    isPrimary: true,
+    isProtected: true,
+    isDoomed: false,
+    checksum: () => "0",
+    ...overrides,
+  };
+}
+
+describe("the VOPR's per-loss check: an HA guest whose host died is restarted once", () => {
+  it("holds for one loss and one restart after it", () => {
+    const ledger = ledgerWithDb();
+    ledger.ha.noteLoss("h1", 5000, "killed", [{ uuid: DB, name: "db" }]);
+    expect(ledger.ha.noteCreated(DB, "db", "h2", 9000)).toBe(true);
+    expect(checkRestartsPerLoss(ledger, [copy("h2")], true)).toEqual([]);
+  });
+
+  it("fails a second restart for one loss", () => {
+    const ledger = ledgerWithDb();
+    ledger.ha.noteLoss("h1", 5000, "killed", [{ uuid: DB, name: "db" }]);
+    ledger.ha.noteCreated(DB, "db", "h2", 9000);
+    ledger.ha.noteCreated(DB, "db", "h3", 9500);
+    expect(checkRestartsPerLoss(ledger, [copy("h3")], false)).toEqual([
+      "db restarted 2 time(s) for 1 loss(es) of its host: killed on h1 at 5.000 s, restarted on h2 at 9.000 s, restarted on h3 at 9.500 s",
+    ]);
+  });
+
+  it("fails a restart of a guest no host lost (its old copy may still run)", () => {
+    const ledger = ledgerWithDb();
+    ledger.ha.noteCreated(DB, "db", "h2", 9000);
+    expect(checkRestartsPerLoss(ledger, [copy("h1"), copy("h2")], false)).toHaveLength(1);
+  });
+
+  it("owes one restart per loss once recovery is due, not before, and not for a guest the user destroyed", () => {
+    const ledger = ledgerWithDb();
+    ledger.ha.noteLoss("h1", 5000, "fenced", [{ uuid: DB, name: "db" }]);
+    expect(checkRestartsPerLoss(ledger, [], false)).toEqual([]);
+    expect(checkRestartsPerLoss(ledger, [], true)).toEqual([
+      "db restarted 0 time(s) for 1 loss(es) of its host: fenced on h1 at 5.000 s",
+    ]);
+    ledger.entries[0]!.status = "destroyed";
+    expect(checkRestartsPerLoss(ledger, [], true)).toEqual([]);
+  });
+
+  it("lets a doomed copy count as lost before its fence: restarted once, never twice", () => {
+    // h1 held db (paused) and its lease was revoked: HA restarted db on h2 before h1 fenced it.
+    const ledger = ledgerWithDb();
+    ledger.ha.noteCreated(DB, "db", "h2", 9000);
+    const doomed = copy("h1", { paused: true, isDoomed: true });
+    expect(checkRestartsPerLoss(ledger, [doomed, copy("h2")], false)).toEqual([]);
+    expect(checkNeverTwice([doomed, copy("h2")])).toEqual([]);
+    expect(checkNeverTwice([copy("h1", { paused: true }), copy("h2")]), "paused, not doomed").toHaveLength(1);
+    ledger.ha.noteCreated(DB, "db", "h3", 9500);
+    expect(checkRestartsPerLoss(ledger, [doomed, copy("h3")], false)).toHaveLength(1);
+    ledger.ha.noteLoss("h1", 10_000, "fenced", [{ uuid: DB, name: "db" }]);
+    expect(checkRestartsPerLoss(ledger, [copy("h3")], true)).toHaveLength(1);
+  });
+
+  it("counts host losses, lost guests and restarts for the report", () => {
+    const ledger = ledgerWithDb();
+    ledger.ha.noteLoss("h1", 5000, "killed", [{ uuid: DB, name: "db" }]);
+    ledger.ha.noteLoss("h2", 6000, "killed", []);
+    ledger.ha.noteLoss("h3", 7000, "fenced", [{ uuid: "u-web", name: "web" }]);
+    ledger.ha.noteLoss("h3", 7000, "fenced", [{ uuid: "u-ci", name: "ci" }]);
+    ledger.ha.noteCreated(DB, "db", "h4", 9000);
+    expect(formatHaSummary(summarizeHa(ledger))).toBe(
+      "HA: 3 host losses (2 killed, 1 fenced) took 3 protected guests; 1 restarts; exactly one restart for each of the 1 losses of guests the user still has",
+    );
+  });
+});

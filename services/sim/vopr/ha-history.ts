@@ -1,0 +1,68 @@
+/** How a host lost its protected guests: killed with them, or its fence destroyed them. */
+export type LossCause = "killed" | "fenced";
+
+/** One protected guest (a primary copy) that a host loss took. */
+export interface LostGuest {
+  uuid: string;
+  name: string;
+}
+
+/** One host loss: the host, when, how, and the protected guests it ran then. */
+export interface HostLoss {
+  hostId: string;
+  atMs: number;
+  cause: LossCause;
+  guests: LostGuest[];
+}
+
+/** One HA restart: a guest created again under a uuid that was created before. */
+export interface HaRestart {
+  uuid: string;
+  name: string;
+  hostId: string;
+  atMs: number;
+}
+
+/**
+ * What happened to the protected guests, as the VOPR saw it on the hosts: every host loss with the
+ * guests it took, every creation and every restart. The reference for "an HA domain whose host
+ * died is restarted once" (checkers.ts checkRestartsPerLoss).
+ */
+export class HaHistory {
+  readonly losses: HostLoss[] = [];
+  readonly restarts: HaRestart[] = [];
+  private readonly created = new Set<string>();
+
+  /** A host was killed, or fenced a guest; fences of one host at one instant are one loss. */
+  noteLoss(hostId: string, atMs: number, cause: LossCause, guests: readonly LostGuest[]): void {
+    const last = this.losses.at(-1);
+    if (cause === "fenced" && last?.cause === "fenced" && last.hostId === hostId && last.atMs === atMs) {
+      last.guests.push(...guests);
+      return;
+    }
+    this.losses.push({ hostId, atMs, cause, guests: [...guests] });
+  }
+
+  /** A guest was created; true when its uuid was created before (an HA restart). */
+  noteCreated(uuid: string, name: string, hostId: string, atMs: number): boolean {
+    if (!this.created.has(uuid)) {
+      this.created.add(uuid);
+      return false;
+    }
+    this.restarts.push({ uuid, name, hostId, atMs });
+    return true;
+  }
+
+  /** Per guest (uuid): its losses (host, time, cause) and its restarts, in order. */
+  byGuest(): Map<string, { losses: HostLoss[]; restarts: HaRestart[] }> {
+    const found = new Map<string, { losses: HostLoss[]; restarts: HaRestart[] }>();
+    const of = (uuid: string) => {
+      const entry = found.get(uuid) ?? { losses: [], restarts: [] };
+      found.set(uuid, entry);
+      return entry;
+    };
+    for (const loss of this.losses) for (const guest of loss.guests) of(guest.uuid).losses.push(loss);
+    for (const restart of this.restarts) of(restart.uuid).restarts.push(restart);
+    return found;
+  }
+}
