@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { decodeJson, jsonCopy, publishJson, subscribeJson, type Bus, type BusHandler } from "./bus.js";
+import {
+  decodeJson,
+  handOverJson,
+  jsonCopy,
+  publishJson,
+  subscribeJson,
+  type Bus,
+  type BusHandler,
+} from "./bus.js";
 
 class Stamp {
   constructor(readonly at: number) {}
@@ -60,6 +68,32 @@ describe("jsonCopy", () => {
     expect(() => jsonCopy({ n: 1n })).toThrow(TypeError);
     expect(jsonCopy(undefined)).toBeUndefined();
     expect(jsonCopy(() => 1)).toBeUndefined();
+  });
+});
+
+describe("handOverJson", () => {
+  it("freezes a value that is already parsed JSON in place, without copying it", () => {
+    const beat = { hostId: "h1", pools: [{ name: "Pool-0", pcpus: 8 }], hvm: true, note: null };
+    const handed = handOverJson(beat);
+    expect(handed).toBe(beat);
+    expect(Object.isFrozen(beat) && Object.isFrozen(beat.pools) && Object.isFrozen(beat.pools[0])).toBe(true);
+  });
+
+  it("copies, as jsonCopy does, anything JSON would change", () => {
+    const cases: unknown[] = [
+      { a: undefined },
+      { a: Number.NaN },
+      { a: -0 },
+      [1, undefined],
+      new Array<unknown>(2),
+      { when: new Stamp(1) },
+      { toJSON: () => 1 },
+    ];
+    for (const value of cases) {
+      const handed = handOverJson(value);
+      expect(handed).not.toBe(value);
+      expect(handed).toEqual(JSON.parse(JSON.stringify(value)));
+    }
   });
 });
 

@@ -52,7 +52,8 @@ export type JsonHandler = (subject: string, value: unknown) => void;
  * travels is JSON as docs/specs/nats-subjects.md says.
  */
 export interface JsonBus extends Bus {
-  publishJson(subject: string, value: unknown): void;
+  /** `handOver`: the caller keeps no reference to `value` (handOverJson: frozen in place, not copied). */
+  publishJson(subject: string, value: unknown, handOver?: boolean): void;
   subscribeJson(pattern: string, handler: JsonHandler): BusSubscription;
 }
 
@@ -60,9 +61,12 @@ function isJsonBus(bus: Bus): bus is JsonBus {
   return typeof (bus as Partial<JsonBus>).publishJson === "function";
 }
 
-/** Publishes `value` as JSON: its bytes on a bus between processes, the value itself in one process. */
-export function publishJson(bus: Bus, subject: string, value: unknown): void {
-  if (isJsonBus(bus)) bus.publishJson(subject, value);
+/**
+ * Publishes `value` as JSON: its bytes on a bus between processes, the value itself in one process.
+ * `handOver`: the caller made `value` for this message and keeps no reference to it.
+ */
+export function publishJson(bus: Bus, subject: string, value: unknown, handOver = false): void {
+  if (isJsonBus(bus)) bus.publishJson(subject, value, handOver);
   else bus.publish(subject, encodeJson(value));
 }
 
@@ -102,6 +106,38 @@ export function jsonCopy(value: unknown): unknown {
       return copyObject(value as Record<string, unknown>);
     default:
       return undefined;
+  }
+}
+
+/**
+ * jsonCopy for a value nobody else holds: when it is already what JSON.parse would give (plain
+ * objects and arrays without holes, finite numbers, strings, booleans, null; nothing undefined), it
+ * is frozen in place rather than copied; otherwise it is copied.
+ */
+export function handOverJson(value: unknown): unknown {
+  return isParsedJson(value) ? deepFreeze(value) : jsonCopy(value);
+}
+
+function isParsedJson(value: unknown): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case "object": {
+      if (value === null) return true;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!(i in value) || !isParsedJson(value[i])) return false;
+        return true;
+      }
+      if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+      const record = value as Record<string, unknown>;
+      for (const key of Object.keys(record)) if (key === "toJSON" || !isParsedJson(record[key])) return false;
+      return true;
+    }
+    default:
+      return false;
   }
 }
 

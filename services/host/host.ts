@@ -281,7 +281,7 @@ export class Host implements MigrationEndpoint {
       (this.options.epochMs ?? (() => this.options.clock.nowMs()))(),
     );
     // JSON on NATS; in one process the bus may carry the value itself (contracts/bus.ts JsonBus).
-    if (this.options.bus) publishJson(this.options.bus, heartbeatSubject(beat.hostId), beat);
+    if (this.options.bus) publishJson(this.options.bus, heartbeatSubject(beat.hostId), beat, true);
   }
 
   /** `xl migrate` from this host: the source's half, over this host's links. */

@@ -70,6 +70,7 @@ export class HostClaims {
 
   /** The host's figures as the scheduler should see them: the report minus what it does not show yet. */
   apply(reported: Heartbeat): Heartbeat {
+    if (this.claims.size === 0) return reported; // as the first heartbeat is kept: nothing to add
     let memoryKib = 0;
     let vcpus = 0;
     for (const claim of this.claims) {

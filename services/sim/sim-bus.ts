@@ -1,6 +1,7 @@
 import {
   decodeJsonOrUndefined,
   encodeJson,
+  handOverJson,
   jsonCopy,
   subjectMatches,
   type BusHandler,
@@ -75,9 +76,9 @@ export class SimBroker {
     this.network.send(processId, BROKER_ID, () => this.route(subject, message));
   }
 
-  /** A JSON message, carried as a frozen copy of its value (contracts/bus.ts JsonBus). */
-  publishJson(processId: string, subject: string, value: unknown): void {
-    const message = new SimMessage({ value: jsonCopy(value) });
+  /** A JSON message, carried as a frozen copy of its value, or the value frozen if handed over (JsonBus). */
+  publishJson(processId: string, subject: string, value: unknown, handOver = false): void {
+    const message = new SimMessage({ value: handOver ? handOverJson(value) : jsonCopy(value) });
     this.network.send(processId, BROKER_ID, () => this.route(subject, message));
   }
 
@@ -140,9 +141,9 @@ class SimBusConnection implements JsonBus {
     this.broker.publish(this.processId, subject, data);
   }
 
-  publishJson(subject: string, value: unknown): void {
+  publishJson(subject: string, value: unknown, handOver = false): void {
     if (this.closed) throw new Error(`SimBus(${this.processId}): publish after close`);
-    this.broker.publishJson(this.processId, subject, value);
+    this.broker.publishJson(this.processId, subject, value, handOver);
   }
 
   subscribe(pattern: string, handler: BusHandler): BusSubscription {
