@@ -6,6 +6,12 @@ import { ALL_FAULTS, type FaultKind } from "./actions.js";
 const CI_FAULTS: readonly FaultKind[] = ALL_FAULTS;
 const CI_SEED_COUNT = 12;
 const CI_STEP_COUNT = 25;
+/**
+ * A few long runs too: 200 steps reach what 25 do not (eight quiesces, hosts killed and fenced
+ * several times, names reused). About 3 s a seed on a loaded 2-core machine.
+ */
+const CI_LONG_SEEDS = [0, 1, 2, 3, 4, 5] as const;
+const CI_LONG_STEP_COUNT = 200;
 
 describe("VOPR (seeded whole-cluster fault simulator)", () => {
   it(`holds every invariant for ${CI_SEED_COUNT} seeds under ${CI_FAULTS.join(", ")}`, async () => {
@@ -15,6 +21,18 @@ describe("VOPR (seeded whole-cluster fault simulator)", () => {
       if (result.violations.length > 0) failures.push(formatResult(result, CI_STEP_COUNT, CI_FAULTS));
     }
     expect(failures.join("\n")).toBe("");
+  }, 600_000);
+
+  it(`holds every invariant for seeds ${CI_LONG_SEEDS.join(", ")} over ${CI_LONG_STEP_COUNT} steps`, async () => {
+    const failures: string[] = [];
+    let restartCount = 0;
+    for (const seed of CI_LONG_SEEDS) {
+      const result = await runVopr({ seed, stepCount: CI_LONG_STEP_COUNT, faults: new Set(CI_FAULTS) });
+      if (result.violations.length > 0) failures.push(formatResult(result, CI_LONG_STEP_COUNT, CI_FAULTS));
+      restartCount += result.ha.restartCount;
+    }
+    expect(failures.join("\n")).toBe("");
+    expect(restartCount, "the long runs exercise HA restarts").toBeGreaterThan(0);
   }, 600_000);
 
   it("replays a seed exactly, faults and all", async () => {
