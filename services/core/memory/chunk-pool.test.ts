@@ -3,7 +3,6 @@ import { ChunkPool } from "./chunk-pool.js";
 import { GuestMemory } from "./guest-memory.js";
 import { CHUNK_PAGE_COUNT, HOST_CHUNK_POOL, PageStore } from "./page-store.js";
 import { PAGE_SIZE_BYTES } from "../units.js";
-import { newXxh64 } from "./xxhash.js";
 
 describe("ChunkPool", () => {
   it("hands a given-back chunk out again, scrubbed", () => {
@@ -15,20 +14,6 @@ describe("ChunkPool", () => {
     expect(again).toBe(bytes);
     expect(again.every((b) => b === 0)).toBe(true);
     expect(pool.freeCount).toBe(0);
-  });
-
-  it("has a chunk it keeps scrubbed by the giver's scrub, and calls no scrub for a chunk it drops", () => {
-    const pool = new ChunkPool(64, 1);
-    const [kept, dropped] = [pool.take(64).fill(7), pool.take(64).fill(7)];
-    const scrubbed: Buffer[] = [];
-    const scrub = (bytes: Buffer) => {
-      scrubbed.push(bytes);
-      bytes.fill(0, 0, 8); // this giver knows only the first 8 bytes were written
-    };
-    pool.give(kept, scrub);
-    pool.give(dropped, scrub);
-    expect(scrubbed).toEqual([kept]);
-    expect([...pool.take(64).subarray(0, 9)]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 7]);
   });
 
   it("keeps at most chunkCountMax chunks and only chunks of its size", () => {
@@ -64,29 +49,6 @@ describe("PageStore with a chunk pool", () => {
     expect(pool.freeCount).toBe(1);
     expect(second.readPage(3).every((b) => b === 0)).toBe(true);
     expect(second.isPopulated(3)).toBe(false);
-  });
-
-  it("scrubs the written pages of a released guest's chunks, so the next guest's memory hashes as fresh", () => {
-    const pool = new ChunkPool(CHUNK_PAGE_COUNT * PAGE_SIZE_BYTES, 4);
-    const first = new PageStore(2 * CHUNK_PAGE_COUNT, pool);
-    for (const pfn of [0, 1, 2, 7, CHUNK_PAGE_COUNT - 1, CHUNK_PAGE_COUNT, 2 * CHUNK_PAGE_COUNT - 1])
-      first.writePage(pfn, new Uint8Array(PAGE_SIZE_BYTES).fill(pfn % 250 || 1));
-    first.releaseAll();
-    expect(pool.freeCount).toBe(2);
-    const [a, b] = [pool.take(pool.chunkByteCount), pool.take(pool.chunkByteCount)];
-    expect(a.every((byte) => byte === 0) && b.every((byte) => byte === 0)).toBe(true);
-    pool.give(a);
-    pool.give(b);
-    const reused = new PageStore(2 * CHUNK_PAGE_COUNT, pool);
-    const fresh = new PageStore(2 * CHUNK_PAGE_COUNT, new ChunkPool(pool.chunkByteCount, 0));
-    for (const store of [reused, fresh]) store.writeU64(5, 8, 42, 0);
-    expect(pool.freeCount).toBe(1);
-    const [reusedHash, freshHash] = [reused, fresh].map((store) => {
-      const hasher = newXxh64();
-      store.hashPages(hasher, 2 * CHUNK_PAGE_COUNT);
-      return hasher.digest();
-    });
-    expect(reusedHash).toBe(freshHash);
   });
 
   it("gives a chunk back once its last page is released", () => {

@@ -125,11 +125,9 @@ export class PageStore {
     this.chunks[lastChunkIndex] = { ...lastChunk, bytes, view: viewOf(bytes) };
   }
 
-  /** Drops every page and chunk; the chunks go back to the pool, scrubbed where they were written. */
+  /** Drops every page and chunk; the chunks go back to the pool. */
   releaseAll(): void {
-    this.chunks.forEach((chunk, chunkIndex) => {
-      if (chunk !== undefined) this.pool.give(chunk.bytes, (bytes) => this.zeroPopulated(chunkIndex, bytes));
-    });
+    for (const chunk of this.chunks) if (chunk !== undefined) this.pool.give(chunk.bytes);
     this.chunks.length = 0;
     this.chunkByteCountTotal = 0;
     this.populated.deleteRange(0, this.pageCountCapacity);
@@ -159,20 +157,7 @@ export class PageStore {
     if (chunk.populatedPageCount === 0) {
       this.chunks[chunkIndex] = undefined;
       this.chunkByteCountTotal -= chunk.bytes.length;
-      this.pool.give(chunk.bytes, allZeroAlready); // each page was zeroed as it was released
-    }
-  }
-
-  /** Zeroes the populated pages of chunk `chunkIndex` in `bytes` (the others are zero already), run by run. */
-  private zeroPopulated(chunkIndex: number, bytes: Buffer): void {
-    const pfnStart = chunkIndex << CHUNK_PAGE_SHIFT;
-    const pfnEnd = pfnStart + Math.min(this.chunkPageCount(chunkIndex), bytes.length / PAGE_SIZE_BYTES);
-    for (let pfn = pfnStart; pfn < pfnEnd; pfn++) {
-      if (!this.populated.has(pfn)) continue;
-      let runEnd = pfn + 1;
-      while (runEnd < pfnEnd && this.populated.has(runEnd)) runEnd++;
-      bytes.fill(0, pageByteOffset(pfn), pageByteOffset(pfn) + (runEnd - pfn) * PAGE_SIZE_BYTES);
-      pfn = runEnd;
+      this.pool.give(chunk.bytes);
     }
   }
 
@@ -188,8 +173,4 @@ function pageByteOffset(pfn: number): number {
 
 function viewOf(bytes: Buffer): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-function allZeroAlready(): void {
-  // nothing to scrub
 }
