@@ -37,13 +37,11 @@ export function checkConfigAffinity(config: DomainConfig, cpus: HostCpus): void 
 
 /** After the domain is built: pins its vCPUs as xl.cfg `cpus` says (libxl__build_pre). */
 export function applyConfigAffinity(toolstack: Toolstack, record: DomainRecord): void {
-  const pins = configAffinityPins(
-    "cpus",
-    record.config.cpus,
-    hostCpus(toolstack.spec),
-    record.config.maxvcpus,
-  );
-  for (const pin of pins) toolstack.hypervisor.vcpuPin(record.domid, pin.vcpu, pin.pcpus);
+  const cpus = record.config.cpus;
+  if (cpus !== undefined) {
+    const pins = configAffinityPins("cpus", cpus, hostCpus(toolstack.spec), record.config.maxvcpus);
+    for (const pin of pins) toolstack.hypervisor.vcpuPin(record.domid, pin.vcpu, pin.pcpus);
+  }
   if (record.config.cpusSoft === undefined) placeOnNuma(toolstack, record);
 }
 
@@ -54,6 +52,7 @@ export function applyConfigAffinity(toolstack: Toolstack, record: DomainRecord):
  */
 function placeOnNuma(toolstack: Toolstack, record: DomainRecord): void {
   const hypervisor = toolstack.hypervisor;
+  if (hypervisor.numa.length === 1) return; // one node: the hypervisor has nothing to choose
   const poolId = hypervisor.domainCpupool(record.domid);
   const poolCpus = hypervisor.cpupools.cpupools().find((pool) => pool.poolId === poolId)?.cpus ?? [];
   const hard = hypervisor.vcpuInfo(record.domid)[0]?.hardAffinity ?? poolCpus;
