@@ -12,6 +12,8 @@ export interface HaRecord {
   configJson: string;
   /** The epoch of its host's lease when the guest was seen there (docs/specs/ha.md §5). */
   hostEpoch?: string;
+  /** A migration to this host was started: the guest may run there or on hostId (§5). */
+  migratingTo?: string;
 }
 
 /**
@@ -24,23 +26,35 @@ export class HaRecords {
   /** After reading a host's domain list: record or move every HA domain found there. */
   async noteHost(hostId: string, domains: readonly DomainInfo[], hostEpoch?: string): Promise<void> {
     for (const domain of domains) {
-      if (domain.domid === 0) continue;
-      const config = parseConfig(domain.configJson);
-      if (!config?.xsim.ha || domain.name.endsWith("--incoming") || domain.name.endsWith("--migratedaway"))
-        continue;
-      const record: HaRecord = {
-        uuid: domain.uuid,
-        name: domain.name,
-        hostId,
-        domid: domain.domid,
-        priority: config.xsim.ha,
-        configJson: domain.configJson,
-        ...(hostEpoch === undefined ? {} : { hostEpoch }),
-      };
+      const record = recordOf(domain, hostId, hostEpoch);
+      if (!record) continue;
       const key = `ha.${domain.uuid}`;
-      if ((await this.store.get(key)) !== JSON.stringify(record))
-        await this.store.put(key, JSON.stringify(record));
+      const text = await this.store.get(key);
+      // Still on the source of a migration under way: the destination stays named.
+      const before = text === undefined ? undefined : (JSON.parse(text) as HaRecord);
+      if (before?.migratingTo !== undefined && before.hostId === hostId)
+        record.migratingTo = before.migratingTo;
+      if (text !== JSON.stringify(record)) await this.store.put(key, JSON.stringify(record));
     }
+  }
+
+  /**
+   * Before a protected guest migrates: its record names the destination too, so that if the
+   * store is unreachable when the migration ends, HA still knows both hosts it may run on
+   * (docs/specs/ha.md §5). Throws when the store cannot be written: the migration must not start.
+   */
+  async beginMigration(domain: DomainInfo, sourceHostId: string, destinationHostId: string): Promise<void> {
+    const record = (await this.get(domain.uuid)) ?? recordOf(domain, sourceHostId);
+    if (!record) return;
+    await this.store.put(`ha.${domain.uuid}`, JSON.stringify({ ...record, migratingTo: destinationHostId }));
+  }
+
+  /** A migration that provably did not happen: the record names its host alone again. */
+  async endMigration(uuid: string): Promise<void> {
+    const record = await this.get(uuid);
+    if (record?.migratingTo === undefined) return;
+    const { migratingTo: _gone, ...rest } = record;
+    await this.store.put(`ha.${uuid}`, JSON.stringify(rest));
   }
 
   /** A domain was destroyed on purpose on the host that owned it: no restart for it. */
@@ -70,7 +84,7 @@ export class HaRecords {
     const records: HaRecord[] = [];
     for (const key of await this.store.keys("ha.")) {
       const record = await this.get(key.slice(3));
-      if (record?.hostId === hostId) records.push(record);
+      if (record?.hostId === hostId || record?.migratingTo === hostId) records.push(record);
     }
     return records.sort((a, b) => priorityRank(a) - priorityRank(b) || a.name.localeCompare(b.name));
   }
@@ -79,10 +93,27 @@ export class HaRecords {
     const record = await this.get(uuid);
     // The new host's epoch is noted at its next read (noteHost).
     if (record) {
-      const { hostEpoch: _old, ...rest } = record;
+      const { hostEpoch: _old, migratingTo: _done, ...rest } = record;
       await this.store.put(`ha.${uuid}`, JSON.stringify({ ...rest, hostId, domid }));
     }
   }
+}
+
+/** The record of a protected guest seen on `hostId`; undefined for others and migration stand-ins. */
+function recordOf(domain: DomainInfo, hostId: string, hostEpoch?: string): HaRecord | undefined {
+  if (domain.domid === 0) return undefined;
+  const config = parseConfig(domain.configJson);
+  if (!config?.xsim.ha || domain.name.endsWith("--incoming") || domain.name.endsWith("--migratedaway"))
+    return undefined;
+  return {
+    uuid: domain.uuid,
+    name: domain.name,
+    hostId,
+    domid: domain.domid,
+    priority: config.xsim.ha,
+    configJson: domain.configJson,
+    ...(hostEpoch === undefined ? {} : { hostEpoch }),
+  };
 }
 
 function priorityRank(record: HaRecord): number {

@@ -163,6 +163,26 @@ describe("HA restart", () => {
     await rig.stop();
   });
 
+  it("restarts a guest lost with the destination of a migration whose end the store never heard of", async () => {
+    // The record names h2 (the source, which runs no copy) and h1 (migratingTo): h1 is lost.
+    const rig = await SchedulerRig.start(THREE_HOSTS);
+    rig.addGuest("h1", { name: "db", memoryMib: 128, ha: "restart" });
+    await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h1")));
+    const record = JSON.parse((await rig.run(rig.store.get(`ha.${rigUuid("db")}`))) ?? "{}") as object;
+    await rig.run(
+      rig.store.put(`ha.${rigUuid("db")}`, JSON.stringify({ ...record, hostId: "h2", migratingTo: "h1" })),
+    );
+    rig.cluster.killHost("h1");
+    await rig.idle(2000);
+    const report = await rig.run(
+      restartLostHost(rig.scheduler, new MemoryStatefile(), { hostId: "h1", epoch: "e1" }),
+    );
+    expect(report).toHaveLength(1);
+    expect(report[0]).toMatch(/^db: restarted on h[23]$/);
+    expect(rig.calls.createCalls.map((c) => c.name)).toEqual(["db"]);
+    await rig.stop();
+  });
+
   it("restarts each guest once per lost lease: a second scheduler's round creates nothing", async () => {
     const rig = await SchedulerRig.start(THREE_HOSTS);
     const statefile = new MemoryStatefile();

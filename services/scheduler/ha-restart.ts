@@ -60,11 +60,7 @@ export async function restartLostHost(
     if (lost.restarted && record.hostEpoch !== lost.epoch) continue;
     const name = await guestName(names, record);
     if (lost.restarted && !(await resyncRestartedHost(scheduler, lost.hostId))) break;
-    const holderId = name?.held?.holder.hostId;
-    const nameLeftBehind =
-      holderId !== undefined &&
-      holderId !== lost.hostId &&
-      (await runsNoCopy(scheduler, holderId, record.uuid));
+    const elsewhere = await copiesElsewhere(scheduler, record, name?.held, lost.hostId);
     const running = scheduler.view.findDomain(record.uuid);
     if (running && (running.host.hostId !== lost.hostId || lost.restarted)) {
       if (running.host.hostId === lost.hostId) continue; // restored where it was: nothing to do
@@ -76,6 +72,10 @@ export async function restartLostHost(
       results.push(await forgetDestroyed(scheduler, record));
       continue;
     }
+    if (elsewhere.length > 0) {
+      results.push(`${name.name}: not restarted (it may run on ${elsewhere.join(", ")})`);
+      continue;
+    }
     const held = await takeRestartToken(statefile, lost, record.uuid, restarter.ownerId);
     if (!held) continue;
     const exclude = [lost.hostId, ...restarter.excludeHostIds];
@@ -83,7 +83,6 @@ export async function restartLostHost(
       names,
       name: name.held,
       lostHostId: lost.hostId,
-      nameLeftBehind,
     });
     await settle(statefile, held, record, result);
     results.push(result.report);
@@ -109,6 +108,25 @@ async function guestName(
   for (const [name, holder] of await names.all())
     if (holder.uuid === record.uuid) return { name, held: await names.holding(name) };
   return undefined;
+}
+
+/**
+ * The hosts other than the lost one that may run a copy of the guest: the one its name names,
+ * and both ends of a migration its record names (the store may have been unreachable when the
+ * migration ended), each read afresh (runsNoCopy). Empty: it runs nowhere else.
+ */
+async function copiesElsewhere(
+  scheduler: Scheduler,
+  record: HaRecord,
+  held: Holding,
+  lostHostId: string,
+): Promise<string[]> {
+  const hostIds = new Set([held?.holder.hostId, record.hostId, record.migratingTo]);
+  const found: string[] = [];
+  for (const hostId of hostIds)
+    if (hostId !== undefined && hostId !== lostHostId && !(await runsNoCopy(scheduler, hostId, record.uuid)))
+      found.push(hostId);
+  return found;
 }
 
 /**
@@ -168,8 +186,6 @@ interface NameFence {
   names: ClusterNames;
   name: Holding;
   lostHostId: string;
-  /** The name is held by the guest on a host that provably runs no copy of it (runsNoCopy). */
-  nameLeftBehind: boolean;
 }
 
 async function restartOne(
@@ -184,8 +200,9 @@ async function restartOne(
   const name = fence.name;
   if (!name) return fenced(scheduler, record, "its name was freed meanwhile");
   const holder = name.holder;
-  if (holder.uuid !== record.uuid || (holder.hostId !== fence.lostHostId && !fence.nameLeftBehind))
+  if (holder.uuid !== record.uuid)
     return fenced(scheduler, record, `its name is held by ${holder.uuid} on ${holder.hostId}`);
+  // Another host of the guest's, read afresh without a copy (copiesElsewhere): the name was left there.
   if (holder.hostId !== fence.lostHostId)
     scheduler.log(`HA: the name ${record.name} was left on ${holder.hostId}, which runs no copy of it`);
   try {

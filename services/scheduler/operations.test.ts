@@ -67,6 +67,36 @@ describe("placeAndCreate", () => {
 });
 
 describe("clusterMigrate", () => {
+  it("names the destination in a protected guest's HA record first, and refuses with the store unreachable", async () => {
+    // VOPR seed 28: mail moved during a broker outage without a trace in the store; its new host
+    // died, and HA, whose record still named the old host, never restarted it.
+    const rig = await SchedulerRig.start(TWO_HOSTS);
+    const db = rig.addGuest("h1", { name: "db", memoryMib: 64, ha: "restart" });
+    await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h1")));
+    rig.cluster.brokerDown();
+    const refused = await migrate(rig, "db").catch((e: unknown) => e);
+    expect((refused as Error).message).toMatch(
+      /^db: an HA-protected guest cannot be migrated while the cluster store is unreachable: HA would not know which host it runs on \(.*\); nothing was changed, try again$/,
+    );
+    expect(rig.calls.migrateCalls).toEqual([]);
+    expect(rig.placements()).toEqual(["db@h1"]);
+    rig.cluster.brokerUp();
+    await rig.idle(1000);
+    const seen: unknown[] = [];
+    const options = { domain: "db", destinationHostId: "", policy: "xen", live: true, bandwidth: "" };
+    const done = rig.run(
+      clusterMigrate(rig.scheduler, options, () => {
+        if (seen.length === 0) seen.push(JSON.parse(rig.cluster.kv.peek(`ha.${db.uuid}`)?.value ?? "{}"));
+      }),
+    );
+    expect((await done).stats?.status).toBe("completed");
+    expect(seen[0], "while it migrates").toMatchObject({ hostId: "h1", migratingTo: "h2" });
+    const after = JSON.parse(rig.cluster.kv.peek(`ha.${db.uuid}`)?.value ?? "{}") as Record<string, unknown>;
+    expect(after).toMatchObject({ hostId: "h2" });
+    expect(after.migratingTo).toBeUndefined();
+    await rig.stop();
+  });
+
   it("picks a destination that is not the source and checks a given one", async () => {
     const rig = await SchedulerRig.start([...TWO_HOSTS, { hostId: "h3", memoryMib: 1024 }]);
     await create(rig, { name: "win", memoryMib: 128, type: "hvm" }, false, "first-fit");

@@ -134,6 +134,10 @@ async function migrateLocated(
   if (options.destinationHostId === found.host.hostId)
     throw new ToolstackError("INVALID_ARGUMENT", `${options.domain} already runs on ${found.host.hostId}`);
   const { host: destination, claim } = chooseAndClaim(scheduler, request, "spread", found.domain.uuid);
+  await beginHaMigration(scheduler, found, destination.hostId).catch((error: unknown) => {
+    claim.release();
+    throw error;
+  });
   scheduler.log(
     `migrate ${found.domain.name} (${found.domain.uuid}): ${found.host.hostId} -> ${destination.hostId}`,
   );
@@ -162,12 +166,45 @@ async function migrateLocated(
   });
   if (last.stats?.status !== "completed") {
     claim.release();
+    if (last.stats?.status !== "unknown") await endHaMigration(scheduler, found.domain.uuid);
     return last;
   }
   claim.settle();
-  await scheduler.ha.moved(found.domain.uuid, destination.hostId, 0);
+  // The guest moved: told so even if the record cannot follow now (it names both hosts until the
+  // reconcile or the next read of the destination moves it).
+  await scheduler.ha
+    .moved(found.domain.uuid, destination.hostId, 0)
+    .catch((error: unknown) =>
+      scheduler.log(`HA record of ${found.domain.name} not moved yet: ${describe(error)}`),
+    );
   await Promise.all([scheduler.syncHost(found.host), scheduler.syncHost(destination)]);
   return last;
+}
+
+/**
+ * A protected guest's record names the destination before the migration starts (docs/specs/ha.md
+ * §5): refused, nothing changed, when the store is unreachable, as XAPI's VM.pool_migrate needs the
+ * pool database.
+ */
+async function beginHaMigration(scheduler: Scheduler, found: PlacedDomain, destinationHostId: string) {
+  try {
+    await scheduler.ha.beginMigration(found.domain, found.host.hostId, destinationHostId);
+  } catch (error) {
+    throw new ToolstackError(
+      "UNAVAILABLE",
+      `${found.domain.name}: an HA-protected guest cannot be migrated while the cluster store is unreachable: HA would not know which host it runs on (${describe(error)}); nothing was changed, try again`,
+    );
+  }
+}
+
+async function endHaMigration(scheduler: Scheduler, uuid: string): Promise<void> {
+  await scheduler.ha
+    .endMigration(uuid)
+    .catch((error: unknown) => scheduler.log(`HA record of ${uuid}: ${describe(error)}`));
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Whether `xl list`'s state letters (r b p s c d) say paused. */

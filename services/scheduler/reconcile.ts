@@ -74,6 +74,8 @@ async function reconcileHa(
 }
 
 async function dropStale(scheduler: Scheduler, record: HaRecord): Promise<boolean> {
+  // Migrating: it may run on the destination, not read or not up (ha-restart.ts decides).
+  if (record.migratingTo !== undefined) return false;
   // HA on, or not known yet (the first read of cluster.ha failed): the lease epochs decide.
   if (scheduler.haEnabled !== false && !(await staleTwice(scheduler, record))) return false;
   if (!(await scheduler.ha.forgetIfOn(record.uuid, record.hostId, record.domid))) return false;

@@ -166,4 +166,18 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).toMatch(/revoked the lease of h2[\s\S]*HA: restarted mail \(restart\) on h3/);
     expect(result.violations).toEqual([]);
   }, 120_000);
+
+  it("seed 28, every fault: a protected guest's migration is refused while the store is unreachable", async () => {
+    // mail moved h4 -> h2 during a broker outage: the scheduler could not move its HA record (the
+    // user was told the migration failed, though it had happened) nor could h2 move its name; h2
+    // was killed, the reconcile found mail gone from h4 and dropped its record: never restarted.
+    // The record now names the destination before a protected guest migrates, or it does not.
+    const result = await run(28, 50, [...ALL_FAULTS]);
+    const trace = result.trace.join("\n");
+    expect(trace).toMatch(
+      /migrate mail failed: mail: an HA-protected guest cannot be migrated while the cluster store is unreachable/,
+    );
+    expect(trace).not.toMatch(/dropped the HA record of mail/);
+    expect(result.violations).toEqual([]);
+  }, 120_000);
 });
