@@ -44,8 +44,9 @@ export class HaRecords {
    * (docs/specs/ha.md §5). Throws when the store cannot be written: the migration must not start.
    */
   async beginMigration(domain: DomainInfo, sourceHostId: string, destinationHostId: string): Promise<void> {
-    const record = (await this.get(domain.uuid)) ?? recordOf(domain, sourceHostId);
-    if (!record) return;
+    const fresh = recordOf(domain, sourceHostId);
+    if (!fresh) return; // unprotected: migrates with the store unreachable too
+    const record = (await this.get(domain.uuid)) ?? fresh;
     await this.store.put(`ha.${domain.uuid}`, JSON.stringify({ ...record, migratingTo: destinationHostId }));
   }
 

@@ -94,6 +94,10 @@ describe("clusterMigrate", () => {
     const after = JSON.parse(rig.cluster.kv.peek(`ha.${db.uuid}`)?.value ?? "{}") as Record<string, unknown>;
     expect(after).toMatchObject({ hostId: "h2" });
     expect(after.migratingTo).toBeUndefined();
+    rig.cluster.brokerDown();
+    rig.addGuest("h1", { name: "plain", memoryMib: 64 });
+    await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h1")));
+    expect((await migrate(rig, "plain")).stats?.status, "unprotected: no store needed").toBe("completed");
     await rig.stop();
   });
 
