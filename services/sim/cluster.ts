@@ -83,13 +83,20 @@ export class SimCluster {
     this.broker = new SimBroker(this.network);
     this.kv = new SimKv(this.network);
     // Every message of a migration rides a connection: lost to a cut or a crash, its sender is told.
-    this.links = new MemoryMigrationNetwork((from, to, message, onLost) => {
-      const fromId = this.hostsByAddress.get(from);
-      const toId = this.hostsByAddress.get(to) ?? to;
-      if (fromId === undefined) throw new Error(`SimCluster: no host sends from ${from}`);
-      const lost = () => onLost?.(new ToolstackError("UNAVAILABLE", `the connection to ${to} was lost`));
-      this.network.send(fromId, toId, message, true, onLost && lost);
-    });
+    // A killed host's open connections break at their other ends once keepalive notices.
+    this.links = new MemoryMigrationNetwork(
+      (from, to, message, onLost) => {
+        const fromId = this.hostsByAddress.get(from);
+        const toId = this.hostsByAddress.get(to) ?? to;
+        if (fromId === undefined) throw new Error(`SimCluster: no host sends from ${from}`);
+        const lost = () => onLost?.(new ToolstackError("UNAVAILABLE", `the connection to ${to} was lost`));
+        this.network.send(fromId, toId, message, true, onLost && lost);
+      },
+      (observer, _gone, notice) => {
+        const observerId = this.hostsByAddress.get(observer);
+        if (observerId !== undefined) this.network.noticeLoss(observerId, notice);
+      },
+    );
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS_DEFAULT;
     if (options.haTimeoutMs !== undefined) {
       const config: HaConfig = { enabled: true, timeoutMs: options.haTimeoutMs };
@@ -139,7 +146,7 @@ export class SimCluster {
   /** The host's process dies: its guests are gone with it (a power cut, a kernel panic). */
   killHost(hostId: string): void {
     this.host(hostId).process.crash();
-    this.links.detach(simAddress(hostId));
+    this.links.crashed(simAddress(hostId));
     this.note(hostId, "killed");
   }
 

@@ -185,8 +185,11 @@ export class SimNetwork {
     else this.noticeLoss(from, onLost);
   }
 
-  /** The sender of a message on a connection learns that it was lost, LINK_LOSS_NOTICE_MS later. */
-  private noticeLoss(from: string, onLost: (() => void) | undefined): void {
+  /**
+   * `from`, an end of a connection, learns that it broke (a message lost, the peer died):
+   * `onLost` runs as `from` LINK_LOSS_NOTICE_MS later, never if `from` crashed meanwhile.
+   */
+  noticeLoss(from: string, onLost: (() => void) | undefined): void {
     if (!onLost) return;
     const sender = this.process(from);
     const senderGeneration = sender.generation;

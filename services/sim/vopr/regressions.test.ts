@@ -180,4 +180,16 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).not.toMatch(/dropped the HA record of mail/);
     expect(result.violations).toEqual([]);
   }, 120_000);
+
+  it("seed 31, every fault: a migration's source killed mid-stream: the destination drops NAME--incoming, HA restarts", async () => {
+    // log was migrating h4 -> h3 (Prepared, the stream under way) when h4 was killed. The in-memory
+    // links told h3 nothing (it was sending nothing), so h3 kept its paused log--incoming for ever
+    // and HA, seeing a copy on h3, never restarted log. Over gRPC, keepalive fails the calls and
+    // the destination aborts; the links now break a killed host's connections at their peers.
+    const result = await run(31, 100, [...ALL_FAULTS]);
+    const trace = result.trace.join("\n");
+    expect(trace).toMatch(/migrate log \([0-9a-f-]+\): h4 -> h3[\s\S]*\[h4\] killed/);
+    expect(trace).toMatch(/HA: restarted log \(restart\) on h\d/);
+    expect(result.violations).toEqual([]);
+  }, 120_000);
 });

@@ -30,17 +30,36 @@ export type Deliver = (
 export const DELIVER_NEXT_MICROTASK: Deliver = (_from, _to, message) => queueMicrotask(message);
 
 /**
+ * How the end of an open connection at `observer` learns that the host at `gone` died: `notice`
+ * runs as `observer` when it would notice (the connection reset, or keepalive's time + timeout
+ * after a power cut), never if `observer` died too. By default a microtask later.
+ */
+export type NoticeGone = (observer: string, gone: string, notice: () => void) => void;
+
+export const NOTICE_NEXT_MICROTASK: NoticeGone = (_observer, _gone, notice) => queueMicrotask(notice);
+
+/** One open connection between two hosts: what the end at each address does once the other end died. */
+type Connection = ReadonlyMap<string, (error: Error) => void>;
+
+/**
  * Migration links between hosts of one process: the same handshake as over gRPC (Prepare,
  * PullStream with its one-time token, Received, Go, IncomingStatus), with messages handed over by
  * `deliver` instead of sockets. Hosts attach under their address; a detached host is unreachable.
  * The stream and the control channel are reliable channels, as TCP connections are: a message that
  * cannot arrive breaks its channel, and both ends see the error (the source's calls reject with
- * UNAVAILABLE, the destination's session is lost), never a wait without end.
+ * UNAVAILABLE, the destination's session is lost), never a wait without end. A host that dies
+ * (`crashed`) breaks every connection it had at the other end, as keepalive finds a dead peer over
+ * gRPC, even when nothing is being sent (a destination holding NAME--incoming, waiting for Go).
  */
 export class MemoryMigrationNetwork {
   private readonly endpoints = new Map<string, MigrationEndpoint>();
+  /** The control channels and streams open now, in the order they opened (a deterministic replay). */
+  private readonly connections = new Set<Connection>();
 
-  constructor(readonly deliver: Deliver = DELIVER_NEXT_MICROTASK) {}
+  constructor(
+    readonly deliver: Deliver = DELIVER_NEXT_MICROTASK,
+    private readonly noticeGone: NoticeGone = NOTICE_NEXT_MICROTASK,
+  ) {}
 
   attach(address: string, endpoint: MigrationEndpoint): void {
     if (this.endpoints.has(address)) throw new Error(`MemoryMigrationNetwork: ${address} is attached twice`);
@@ -49,6 +68,38 @@ export class MemoryMigrationNetwork {
 
   detach(address: string): void {
     this.endpoints.delete(address);
+  }
+
+  /**
+   * The host at `address` died (its process killed, its power cut): it is unreachable, and every
+   * connection it had breaks at the other end once that end notices, as a dropped TCP connection
+   * does: a destination aborts its NAME--incoming (unless it committed), a source fails its migration.
+   */
+  crashed(address: string): void {
+    this.detach(address);
+    for (const connection of [...this.connections]) {
+      if (!connection.has(address)) continue;
+      this.connections.delete(connection);
+      for (const [end, peerGone] of connection) {
+        if (end === address) continue;
+        const error = new ToolstackError(
+          "UNAVAILABLE",
+          `the connection to ${address} was lost (the peer is gone)`,
+        );
+        this.noticeGone(end, address, () => peerGone(error));
+      }
+    }
+  }
+
+  /** Opens a connection (a gRPC call); returns the function that closes it (idempotent). */
+  open(connection: Connection): () => void {
+    this.connections.add(connection);
+    return () => this.connections.delete(connection);
+  }
+
+  /** How many connections are open now (a test's view). */
+  get connectionCount(): number {
+    return this.connections.size;
   }
 
   /** The endpoint at `address`, or UNAVAILABLE as a socket would say it. */
@@ -86,6 +137,7 @@ export class MemoryDestinationPeer implements DestinationPeer {
   private failure: Error | undefined;
   private ended = false;
   private prepareSent = false;
+  private closeConnection: () => void = () => undefined;
 
   constructor(
     private readonly network: MemoryMigrationNetwork,
@@ -96,8 +148,16 @@ export class MemoryDestinationPeer implements DestinationPeer {
   prepare(info: PrepareInfo): Promise<PreparedInfo> {
     if (this.prepareSent) return Promise.reject(new Error("prepare() sent twice"));
     this.prepareSent = true;
+    this.closeConnection = this.network.open(
+      new Map([
+        // The source died: the destination's session is lost (it aborts unless it committed).
+        [this.address, (error: Error) => this.sourceGone(error)],
+        // The destination died: the source's calls fail.
+        [this.selfAddress, (error: Error) => this.destinationGone(error)],
+      ]),
+    );
     this.toDestination(() => {
-      const endpoint = this.network.endpoint(this.address);
+      const endpoint = this.endpointOrClose();
       this.session = endpoint.receive({
         prepared: (prepared) => this.toSource(() => this.preparedWaiter.resolve(prepared)),
         received: (received) => this.toSource(() => this.receivedWaiter.resolve(received)),
@@ -106,7 +166,11 @@ export class MemoryDestinationPeer implements DestinationPeer {
           this.toSource(() =>
             this.fail(new ToolstackError("ABORTED", `destination ${this.address} refused: ${reason}`)),
           ),
-        end: () => this.toSource(() => this.channelEnded()),
+        end: () => {
+          // The destination is done with the channel: the death of either end changes nothing there.
+          this.closeConnection();
+          this.toSource(() => this.channelEnded());
+        },
       });
       this.session.prepare(info);
     });
@@ -154,6 +218,28 @@ export class MemoryDestinationPeer implements DestinationPeer {
     if (this.ended || !this.prepareSent) return;
     this.ended = true;
     this.toDestination(() => this.session?.lost());
+  }
+
+  private endpointOrClose(): MigrationEndpoint {
+    try {
+      return this.network.endpoint(this.address);
+    } catch (error) {
+      this.closeConnection();
+      throw error;
+    }
+  }
+
+  /** The source's process died: the destination's session is lost; nothing is told to the dead source. */
+  private sourceGone(error: Error): void {
+    this.ended = true;
+    this.failure ??= error;
+    this.session?.lost();
+  }
+
+  /** The destination's process died: only the source's end is left to fail (nothing runs there). */
+  private destinationGone(error: Error): void {
+    this.ended = true;
+    this.fail(error);
   }
 
   private channelEnded(): void {
@@ -207,52 +293,48 @@ export class MemoryPuller implements StreamPuller {
   pull(sourceAddress: string, migrationId: string, pullToken: string, handlers: PullHandlers): () => void {
     const network = this.network;
     const self = this.selfAddress;
-    let stopped = false;
-    let failure: Error | undefined;
+    const state: PullState = { stopped: false, failure: undefined };
     // A message of the stream that cannot arrive breaks it: the puller is told, the source's writes fail.
     const broken = (error: Error) => {
-      failure ??= error;
-      if (!stopped) handlers.error(error);
-      stopped = true;
+      closeConnection();
+      state.failure ??= error;
+      if (!state.stopped) handlers.error(error);
+      state.stopped = true;
     };
+    const closeConnection = network.open(
+      new Map([
+        // The source died: the stream fails at the puller.
+        [self, broken],
+        // The destination died: the source's writes fail (nothing runs at the destination).
+        [sourceAddress, (error: Error) => stop(state, error)],
+      ]),
+    );
     const toPuller = (message: () => void) =>
       network.deliver(
         sourceAddress,
         self,
         () => {
-          if (!stopped) message();
+          if (!state.stopped) message();
         },
         broken,
       );
-    const stoppedError = () =>
-      new ToolstackError("UNAVAILABLE", "the destination stopped pulling the stream (cancelled)");
-    let delivered: Promise<void> = Promise.resolve();
-    const sink: StreamSink = {
-      write(chunk, release) {
-        if (stopped) return Promise.reject(failure ?? stoppedError());
-        const copy = chunk.slice();
-        release();
-        delivered = new Promise<void>((resolve) =>
-          network.deliver(
-            sourceAddress,
-            self,
-            () => {
-              if (!stopped) handlers.data(copy);
-              resolve();
-            },
-            (error) => {
-              broken(error);
-              resolve();
-            },
-          ),
-        );
-        return delivered.then(() => {
-          if (stopped) throw failure ?? stoppedError();
-        });
-      },
-      flush: () => delivered,
-      close: () => toPuller(() => handlers.end()),
-    };
+    const sink = memorySink(
+      state,
+      () => toPuller(() => handlers.end()),
+      (chunk, arrived) =>
+        network.deliver(
+          sourceAddress,
+          self,
+          () => {
+            if (!state.stopped) handlers.data(chunk);
+            arrived();
+          },
+          (error) => {
+            broken(error);
+            arrived();
+          },
+        ),
+    );
     network.deliver(
       self,
       sourceAddress,
@@ -266,7 +348,44 @@ export class MemoryPuller implements StreamPuller {
       broken,
     );
     return () => {
-      stopped = true;
+      state.stopped = true;
+      closeConnection();
     };
   }
+}
+
+/** One pull's state, shared by the source's sink and the puller's end. */
+interface PullState {
+  stopped: boolean;
+  failure: Error | undefined;
+}
+
+/** The source's end of a pull: each chunk is copied and sent; a write fails once the stream stopped. */
+function memorySink(
+  state: PullState,
+  close: () => void,
+  send: (chunk: Uint8Array, arrived: () => void) => void,
+): StreamSink {
+  const stoppedError = () =>
+    new ToolstackError("UNAVAILABLE", "the destination stopped pulling the stream (cancelled)");
+  let delivered: Promise<void> = Promise.resolve();
+  return {
+    write(chunk, release) {
+      if (state.stopped) return Promise.reject(state.failure ?? stoppedError());
+      const copy = chunk.slice();
+      release();
+      delivered = new Promise<void>((resolve) => send(copy, resolve));
+      return delivered.then(() => {
+        if (state.stopped) throw state.failure ?? stoppedError();
+      });
+    },
+    flush: () => delivered,
+    close,
+  };
+}
+
+/** The stream stops for the source's end: its next write fails with `error`. */
+function stop(state: PullState, error: Error): void {
+  state.failure ??= error;
+  state.stopped = true;
 }
