@@ -8,10 +8,12 @@ import { decodeJson } from "../services/contracts/bus.js";
 import type { DomainEvent } from "../services/contracts/domain-event.js";
 import {
   checksumOf,
+  copiesOn,
   createFilledGuest,
   domainOn,
   expectGrpcError,
   expectGuestOnlyOn,
+  freeMemoryKibOf,
   hostAt,
   sleepMs,
   startMigration,
@@ -32,6 +34,8 @@ const SLOW_BANDWIDTH = "20MB/s";
 const STALL_MS = 1500;
 /** How long a test lets pre-copy run before it strikes. */
 const STRIKE_AFTER_START_MS = 300;
+/** How long a destination may take to notice a dead source (keepalive 2 s + 2 s), with room for a loaded machine. */
+const SOURCE_LOSS_TIMEOUT_MS = 30_000;
 
 let cluster: TestCluster;
 /** The hosts alive now (killed ones are replaced). */
@@ -186,6 +190,33 @@ describe("the destination killed in the handover window", () => {
     expect(kept?.state, "left paused: the source cannot know whether Go arrived").toMatch(/^..p/);
     for (const host of alive) expect((await domainOn(host, "handwin"))?.name).toBeUndefined();
     expect(await checksumOf(source, "handwin--migratedaway")).toBe(checksum);
+  });
+});
+
+describe("the source killed before Go (ownership rule 1)", () => {
+  it("during pre-copy: the destination removes its paused NAME--incoming and frees its memory", async () => {
+    const doomed = await spareHost();
+    const destination = hostAt(cluster, 2);
+    await createFilledGuest(doomed, "srcdies", 128);
+    const freeBeforeKib = await freeMemoryKibOf(destination);
+    const run = startMigration(doomed, {
+      domain: "srcdies",
+      destination: destination.address,
+      bandwidth: SLOW_BANDWIDTH,
+    });
+    await duringPrecopy(run);
+    const copy = await domainOn(destination, "srcdies--incoming");
+    expect(copy?.state, "the destination holds a paused copy before the kill").toMatch(/^..p/);
+    expect(await freeMemoryKibOf(destination)).toBeLessThan(freeBeforeKib);
+    expect(run.events.every((e) => e.status === "active")).toBe(true);
+    await kill9(doomed);
+    await failureOf(run);
+    const gone = async () =>
+      (await copiesOn(destination, "srcdies")).length === 0 &&
+      (await freeMemoryKibOf(destination)) === freeBeforeKib;
+    await waitUntil(gone, SOURCE_LOSS_TIMEOUT_MS).catch(() => undefined);
+    for (const host of alive) expect(await copiesOn(host, "srcdies"), host.hostId).toEqual([]);
+    expect(await freeMemoryKibOf(destination), "the copy's memory is freed").toBe(freeBeforeKib);
   });
 });
 
