@@ -21,6 +21,15 @@ function schedulerPids(home: string): number[] {
     .map((line) => (JSON.parse(line) as { pid: number }).pid);
 }
 
+/** Killed but not yet reaped by its (stopped) parent: /proc says Z. */
+function isZombie(pid: number): boolean {
+  try {
+    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * `xsim up` runs the scheduler under a supervisor on a fixed port (issue 9 item 3): killed, it
  * comes back where cluster.json says, takes its leader lease back, and reconciles what happened
@@ -69,11 +78,21 @@ describe("xsim up supervises the scheduler", () => {
     expect(first).toBeDefined();
     const where = (await xsim("-H", "host1", "domid", "db")).code === 0 ? "host1" : "host2";
 
-    process.kill(first ?? 0, "SIGKILL");
+    // The supervisor is held (SIGSTOP) while its scheduler is killed and the guest destroyed, so
+    // the destroy falls while no scheduler runs however slow the machine (its restart in 250 ms
+    // otherwise raced the CLI's destroy under load and heard the "destroyed" event itself).
+    const supervisor = state.schedulerPid ?? 0;
+    process.kill(supervisor, "SIGSTOP");
+    try {
+      process.kill(first ?? 0, "SIGKILL");
+      await waitUntil(() => !isAlive(first ?? 0) || isZombie(first ?? 0), 10_000);
+      // While no scheduler runs: the HA guest is destroyed on its host (the scheduler misses the event).
+      const destroyed = await xsim("-H", where, "destroy", "db");
+      expect(destroyed.code, destroyed.stderr).toBe(0);
+    } finally {
+      process.kill(supervisor, "SIGCONT");
+    }
     await waitUntil(() => !isAlive(first ?? 0), 10_000);
-    // While no scheduler runs: the HA guest is destroyed on its host (the scheduler misses the event).
-    const destroyed = await xsim("-H", where, "destroy", "db");
-    expect(destroyed.code, destroyed.stderr).toBe(0);
 
     await waitUntil(() => schedulerPids(home).length === 2, BACK_DEADLINE_MS);
     const second = schedulerPids(home)[1] ?? 0;
