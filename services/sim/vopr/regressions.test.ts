@@ -7,6 +7,12 @@ async function run(seed: number, stepCount: number, faults: FaultKind[]) {
   return runVopr({ seed, stepCount, faults: new Set(faults) });
 }
 
+/** A seed run with every fault: its trace as one text, and the invariants it broke. */
+async function everyFault(seed: number, stepCount: number) {
+  const result = await run(seed, stepCount, [...ALL_FAULTS]);
+  return { trace: result.trace.join("\n"), violations: result.violations };
+}
+
 describe("VOPR regressions (fixed seeds)", () => {
   it("seed 4: a host stalled past T and stalled again holds, then takes no HA guest before its new lease", async () => {
     // Found twice. Under the echo fence (gone): a stall destroyed the guests on resume. Under the
@@ -69,12 +75,11 @@ describe("VOPR regressions (fixed seeds)", () => {
     // meanwhile, became active as the broker came back and reconciled before its first read of
     // cluster.ha: taking HA for off, it dropped both records as if destroyed on purpose, and HA
     // never restarted them. Unknown now counts as on: the lease's new epoch keeps the records.
-    const result = await run(7, 74, [...ALL_FAULTS]);
-    const trace = result.trace.join("\n");
+    const { trace, violations } = await everyFault(7, 74);
     expect(trace).toMatch(/\[h2\] HA: fencing .*: destroyed dns, db/);
     expect(trace).not.toMatch(/dropped the HA record of (dns|db)/);
     expect(trace).toMatch(/HA: restarted dns/);
-    expect(result.violations).toEqual([]);
+    expect(violations).toEqual([]);
   }, 120_000);
 
   it("seed 6, every fault: a host-evacuate whose first store write failed leaves its host enabled", async () => {
@@ -82,12 +87,11 @@ describe("VOPR regressions (fixed seeds)", () => {
     // was told so, and h2 stayed disabled in the scheduler's memory: with h1 dead, h3 evacuated and
     // h4 the fenced host, vpn found no host. The quiesce ends the maintenance of h3 only: h2 is
     // not disabled.
-    const result = await run(6, 49, [...ALL_FAULTS]);
-    const trace = result.trace.join("\n");
+    const { trace, violations } = await everyFault(6, 49);
     expect(trace).toMatch(/host-evacuate h2 failed: KV put host\.h2 to broker/);
     expect(trace).toMatch(/quiesce: host-enable h3 \(maintenance ends\)/);
     expect(trace).toMatch(/HA: restarted vpn/);
-    expect(result.violations).toEqual([]);
+    expect(violations).toEqual([]);
   }, 120_000);
 
   it("seed 1: with every live host evacuated, the guest of a dead host runs again once maintenance ends", async () => {
@@ -105,33 +109,30 @@ describe("VOPR regressions (fixed seeds)", () => {
     // h2 stalled: the reconcile's read of it answered when it woke, after its heartbeats had
     // lapsed; its guests were no longer counted (down) but it counted as read, so the reconcile
     // freed dns, web and cache, and a new create took dns while h2's dns still ran.
-    const result = await run(17, 88, [...ALL_FAULTS]);
-    const trace = result.trace.join("\n");
+    const { trace, violations } = await everyFault(17, 88);
     expect(trace).toMatch(/\[h2\] HA: lease unconfirmed .*: holding \(paused\) cache, web, dns/);
     expect(trace).not.toMatch(/freed the name dns: h2/);
     expect(trace).toMatch(/create dns failed: a domain named "dns" already exists in the cluster .* on h2/);
-    expect(result.violations).toEqual([]);
+    expect(violations).toEqual([]);
   }, 120_000);
 
   it("seed 0, every fault: an HA guest's destroy is refused while the store is unreachable, and HA still restarts it", async () => {
     // The user destroyed ci on h2 during a broker outage; the host could not free its name and the
     // scheduler never heard "destroyed"; when h2 fenced, HA restarted the guest the user had
     // destroyed. The destroy of a protected guest now frees its name first, or is refused.
-    const result = await run(0, 45, [...ALL_FAULTS]);
-    const trace = result.trace.join("\n");
+    const { trace, violations } = await everyFault(0, 45);
     expect(trace).toMatch(
       /destroy ci failed: ci: an HA-protected guest cannot be destroyed while the cluster store is unreachable: its HA restart would bring it back .*nothing was changed, try again/,
     );
     expect(trace).toMatch(/\[h2\] HA: fencing .*: destroyed web, ci\n.*HA restarted ci on h3/);
-    expect(result.violations).toEqual([]);
+    expect(violations).toEqual([]);
   }, 120_000);
 
   it("seed 1, every fault: a guest destroyed while the scheduler was down is not restarted when its host fences", async () => {
     // The user destroyed web on h1 with the scheduler crashed: the host freed the name, but the
     // "destroyed" message was lost and the HA record stayed; when h1 fenced, HA restarted web.
     // A free name now means destroyed on purpose: the record is dropped instead.
-    const result = await run(1, 125, [...ALL_FAULTS]);
-    const trace = result.trace.join("\n");
+    const { trace, violations } = await everyFault(1, 125);
     expect(trace).toMatch(/scheduler crash\n[\s\S]*destroyed web\n[\s\S]*scheduler restart/);
     expect(trace).toMatch(
       /not restarting web .*: it holds no name: destroyed on purpose; its HA record is dropped/,
@@ -139,19 +140,18 @@ describe("VOPR regressions (fixed seeds)", () => {
     const destroyedAt = trace.search(/^[\d.]+ destroyed web$/m);
     expect(destroyedAt).toBeGreaterThan(0);
     expect(trace.slice(destroyedAt)).not.toMatch(/HA restarted web/);
-    expect(result.violations).toEqual([]);
+    expect(violations).toEqual([]);
   }, 120_000);
 
   it("seed 14, every fault: a guest whose migration committed during a broker outage is restarted when its new host fences", async () => {
     // db moved h2 -> h3 while the broker was down: h3 committed but could not move name.db, which
     // still said h2. h3 then fenced; HA, restarting only while the name names the lost host, waited
     // for ever. Now a name left on a host that provably runs no copy is taken from there.
-    const result = await run(14, 50, [...ALL_FAULTS]);
-    const trace = result.trace.join("\n");
+    const { trace, violations } = await everyFault(14, 50);
     expect(trace).toMatch(/\[h3\] HA: fencing .*: destroyed db/);
     expect(trace).toMatch(/HA: the name db was left on h2, which runs no copy of it/);
     expect(trace).toMatch(/HA restarted db on/);
-    expect(result.violations).toEqual([]);
+    expect(violations).toEqual([]);
   }, 120_000);
 
   it("seed 12, every fault: HA may restart a guest whose old copy is held under a revoked lease (it can never run)", async () => {
@@ -160,11 +160,10 @@ describe("VOPR regressions (fixed seeds)", () => {
     // revoked lease never runs again (a renewal would be needed, and compare-and-set refuses it)
     // and is fenced at the host's next statefile round (docs/specs/ha.md §6); the VOPR counted it
     // as a second copy. It now counts it as doomed, and as lost for the per-loss check.
-    const result = await run(12, 125, [...ALL_FAULTS]);
-    const trace = result.trace.join("\n");
+    const { trace, violations } = await everyFault(12, 125);
     expect(trace).toMatch(/\[h2\] HA: lease unconfirmed .*: holding \(paused\) mail/);
     expect(trace).toMatch(/revoked the lease of h2[\s\S]*HA: restarted mail \(restart\) on h3/);
-    expect(result.violations).toEqual([]);
+    expect(violations).toEqual([]);
   }, 120_000);
 
   it("seed 28, every fault: a protected guest's migration is refused while the store is unreachable", async () => {
@@ -172,13 +171,12 @@ describe("VOPR regressions (fixed seeds)", () => {
     // user was told the migration failed, though it had happened) nor could h2 move its name; h2
     // was killed, the reconcile found mail gone from h4 and dropped its record: never restarted.
     // The record now names the destination before a protected guest migrates, or it does not.
-    const result = await run(28, 50, [...ALL_FAULTS]);
-    const trace = result.trace.join("\n");
+    const { trace, violations } = await everyFault(28, 50);
     expect(trace).toMatch(
       /migrate mail failed: mail: an HA-protected guest cannot be migrated while the cluster store is unreachable/,
     );
     expect(trace).not.toMatch(/dropped the HA record of mail/);
-    expect(result.violations).toEqual([]);
+    expect(violations).toEqual([]);
   }, 120_000);
 
   it("seed 31, every fault: a migration's source killed mid-stream: the destination drops NAME--incoming, HA restarts", async () => {
@@ -186,10 +184,9 @@ describe("VOPR regressions (fixed seeds)", () => {
     // links told h3 nothing (it was sending nothing), so h3 kept its paused log--incoming for ever
     // and HA, seeing a copy on h3, never restarted log. Over gRPC, keepalive fails the calls and
     // the destination aborts; the links now break a killed host's connections at their peers.
-    const result = await run(31, 100, [...ALL_FAULTS]);
-    const trace = result.trace.join("\n");
+    const { trace, violations } = await everyFault(31, 100);
     expect(trace).toMatch(/migrate log \([0-9a-f-]+\): h4 -> h3[\s\S]*\[h4\] killed/);
     expect(trace).toMatch(/HA: restarted log \(restart\) on h\d/);
-    expect(result.violations).toEqual([]);
+    expect(violations).toEqual([]);
   }, 120_000);
 });
