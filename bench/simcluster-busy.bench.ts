@@ -1,12 +1,17 @@
 import { cpus, loadavg } from "node:os";
 import { PerformanceObserver } from "node:perf_hooks";
-import { BUSY_CASE, runBusyCluster } from "./simcluster.js";
+import { measureGuestWritesFloor } from "./guest-writes-floor.js";
+import { BUSY_BREAKDOWN_PARTS, breakdownOf, profiled } from "./profile-breakdown.js";
+import { BUSY_CASE, type BusyClusterFigures, guestPlan, runBusyCluster } from "./simcluster.js";
 import { formatMb, formatSeconds, formatTable, type Row } from "./table.js";
 
-// `npm run bench:simcluster:busy`: only the busy case of bench:simcluster (100 hosts, 1,000 DomUs,
-// 10 % busy, a migration a second), with what the process paid the OS and the GC for it. The entry
-// to profile: `node --cpu-prof dist/bench/simcluster-busy.bench.js`.
+// `npm run bench:simcluster:busy [-- --breakdown]`: only the busy case of bench:simcluster (100
+// hosts, 1,000 DomUs, 10 % busy, a migration a second), with what the process paid the OS and the
+// GC for it, and its floor: the busy guests' page writes alone. `--breakdown` runs the cluster under
+// V8's sampling profiler and prints where the time went (the rate is then the profiled run's). The
+// entry to profile: `node --cpu-prof dist/bench/simcluster-busy.bench.js`.
 const BUSY = BUSY_CASE;
+const BREAKDOWN_FLAG = "--breakdown";
 
 /** Sums the GC pauses reported from now on (PerformanceObserver "gc" entries). */
 function watchGc(): { stop(): { pauseMs: number; count: number } } {
@@ -33,15 +38,20 @@ async function main(): Promise<void> {
   );
   const usageBefore = process.resourceUsage();
   const gc = watchGc();
-  const busy = await runBusyCluster(BUSY);
+  const breakdown = process.argv.includes(BREAKDOWN_FLAG);
+  const { busy, breakdownRows } = breakdown
+    ? await busyProfiled()
+    : { busy: await runBusyCluster(BUSY), breakdownRows: [] };
   const gcSeen = gc.stop();
   const usage = process.resourceUsage();
   const pageFaultCount = usage.minorPageFault - usageBefore.minorPageFault;
+  const rssKib = process.memoryUsage().rss / 1024;
+  const floor = measureGuestWritesFloor(BUSY, guestPlan(BUSY));
   const rows: Row[] = [
     {
       figure: `${BUSY.hostCount} hosts, ${BUSY.domainCount} DomUs of ${BUSY.domainMemoryMib} MiB, 1 in ${BUSY.busyEvery} busy`,
       value: `${(busy.simulatedMs / busy.wallMs).toFixed(2)} sim-s/s`,
-      detail: `${formatSeconds(busy.simulatedMs)} simulated in ${formatSeconds(busy.wallMs)} wall (setup ${formatSeconds(busy.setupWallMs)} not counted)`,
+      detail: `${formatSeconds(busy.simulatedMs)} simulated in ${formatSeconds(busy.wallMs)} wall (setup ${formatSeconds(busy.setupWallMs)} not counted)${breakdown ? ", under the profiler" : ""}`,
     },
     {
       figure: "  per CPU second of this process",
@@ -65,10 +75,28 @@ async function main(): Promise<void> {
     {
       figure: "  guest pages held; RSS",
       value: formatMb(busy.guestByteCountHeld / 1024),
-      detail: `RSS ${formatMb(process.memoryUsage().rss / 1024)} at the end`,
+      detail: `RSS ${formatMb(rssKib)} at the end`,
     },
+    {
+      figure: "  floor: the busy guests' page writes alone",
+      value: `${(busy.simulatedMs / floor.wallMs).toFixed(2)} sim-s/s`,
+      detail: `${floor.guestCount} guests' workloads, ${formatSeconds(busy.simulatedMs)} simulated: ${floor.writeCount.toLocaleString("en-US")} writes, ${floor.pageFaultCount.toLocaleString("en-US")} page faults, ${formatSeconds(floor.wallMs)} wall, ${formatSeconds(floor.cpuMs)} CPU (${(busy.simulatedMs / floor.cpuMs).toFixed(2)} sim-s/CPU-s; same run, nothing else simulated)`,
+    },
+    ...breakdownRows,
   ];
   process.stdout.write(`${formatTable(rows)}\n`);
+}
+
+/** The busy cluster under the sampling profiler, and rows saying where its time went. */
+async function busyProfiled(): Promise<{ busy: BusyClusterFigures; breakdownRows: Row[] }> {
+  const { result: busy, profile } = await profiled(() => runBusyCluster(BUSY));
+  const shares = breakdownOf(profile, BUSY_BREAKDOWN_PARTS);
+  const breakdownRows = shares.map((share) => ({
+    figure: `  time in ${share.label}`,
+    value: `${(share.fraction * 100).toFixed(1)} %`,
+    detail: `${formatSeconds(share.ms)} of profile samples (setup and run; self time of the code on top of the stack)`,
+  }));
+  return { busy, breakdownRows };
 }
 
 main().then(
