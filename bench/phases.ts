@@ -19,21 +19,6 @@ export interface PhaseOptions {
   settleMs: number;
 }
 
-/** The baseline: a bare grpc-js unary call to a no-op server in its own process. */
-export async function benchNoop(children: ChildSet, options: PhaseOptions): Promise<Measured[]> {
-  const server = await children.startNode("noop-server", NOOP_SERVER_PATH, ["127.0.0.1:0"]);
-  const client = connectNoop(server.address);
-  try {
-    const results: Measured[] = [];
-    for (const concurrency of options.concurrencies)
-      results.push(await measureWithCpu(() => noopCall(client), options.rate(concurrency), server.pid));
-    return results;
-  } finally {
-    client.close();
-    await children.stop(server.process);
-  }
-}
-
 export interface HostFigures {
   idleRssKib: number;
   idleDomuRssKib: number;
@@ -42,11 +27,16 @@ export interface HostFigures {
   roundTrips: Measured[];
   /** The same round trips to a second host with the cluster's TLS, each right after those without. */
   roundTripsTls: Measured[];
+  /**
+   * The baseline, interleaved with the round trips (so the load of the machine weighs on both
+   * alike): a bare grpc-js unary call to a no-op server in its own process.
+   */
+  noopCalls: Measured[];
 }
 
 /** The host id of bench:host's TLS host (bench/bench-pki.ts issues its certificate). */
 export const TLS_BENCH_HOST_ID = "benchtls";
-/** Round trips are measured this many times each way, alternating, and the median run is kept. */
+/** Round trips (each way) and no-op calls are measured this many times, interleaved, and the median run is kept. */
 export const TLS_COMPARISON_ROUND_COUNT = 3;
 
 /** The run with the median rate (of an odd count). */
@@ -76,6 +66,8 @@ export async function benchHost(
     pki.hostArgs("tls", TLS_BENCH_HOST_ID),
   );
   const tlsClient = connectHost(tlsHost.address, pki.security("tls"));
+  const noopServer = await children.startNode("noop-server", NOOP_SERVER_PATH, ["127.0.0.3:0"]);
+  const noopClient = connectNoop(noopServer.address);
   try {
     await infoHostId(tlsClient);
     await infoHostId(client);
@@ -88,7 +80,9 @@ export async function benchHost(
     for (const domid of domids) await destroyDomain(client, domid);
     const roundTrips: Measured[] = [];
     const roundTripsTls: Measured[] = [];
+    const noopCalls: Measured[] = [];
     for (const concurrency of options.concurrencies) {
+      const noop = { op: () => noopCall(noopClient), pid: noopServer.pid, runs: [] as Measured[] };
       const plain = {
         op: createDestroyOp(client, `rt${concurrency}-`),
         pid: host.pid,
@@ -99,20 +93,26 @@ export async function benchHost(
         pid: tlsHost.pid,
         runs: [] as Measured[],
       };
-      // Interleaved, the order swapped each time, so drift and warm-up weigh on both alike.
+      // Interleaved, the order turned each time, so drift and warm-up weigh on all alike.
+      const sides = [plain, tls, noop];
       for (let round = 0; round < TLS_COMPARISON_ROUND_COUNT; round++)
-        for (const side of round % 2 === 0 ? [plain, tls] : [tls, plain])
+        for (let i = 0; i < sides.length; i++) {
+          const side = sides[(i + round) % sides.length]!;
           side.runs.push(await measureWithCpu(side.op, options.rate(concurrency), side.pid));
+        }
       roundTrips.push(medianByRate(plain.runs));
       roundTripsTls.push(medianByRate(tls.runs));
+      noopCalls.push(medianByRate(noop.runs));
     }
     await sleep(options.settleMs);
     const afterRssKib = procStatusKib(host.pid, "VmRSS");
     const peakRssKib = procStatusKib(host.pid, "VmHWM");
-    return { idleRssKib, idleDomuRssKib, afterRssKib, peakRssKib, roundTrips, roundTripsTls };
+    return { idleRssKib, idleDomuRssKib, afterRssKib, peakRssKib, roundTrips, roundTripsTls, noopCalls };
   } finally {
     client.close();
     tlsClient.close();
+    noopClient.close();
+    await children.stop(noopServer.process);
     await children.stop(host.process);
     await children.stop(tlsHost.process);
   }
