@@ -1,5 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { GuestMemory } from "../services/core/memory/guest-memory.js";
+import { HOST_CHUNK_POOL } from "../services/core/memory/page-store.js";
 import { measureGuestWritesFloor } from "./guest-writes-floor.js";
+import { measureHypervisorFloor } from "./hypervisor-floor.js";
 import { type BusyClusterOptions, guestPlan } from "./simcluster.js";
 
 const TINY: BusyClusterOptions = {
@@ -21,5 +24,33 @@ describe("bench:simcluster:busy's floor", () => {
     // Two wws guests (2,000 + 20 pages/s) and two uniform ones (500 pages/s), one second each.
     expect(floor.writeCount).toBe(2 * 2020 + 2 * 500);
     expect(floor.cpuMs).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe("bench:simcluster:busy's hypervisor floors", () => {
+  it("tick every planned guest's host for the simulated time, writing only when asked", () => {
+    const plan = guestPlan(TINY);
+    const ticksOnly = measureHypervisorFloor(TINY, plan, false);
+    const withWrites = measureHypervisorFloor(TINY, plan, true);
+    expect(ticksOnly.guestCount).toBe(8);
+    expect(withWrites.guestCount).toBe(8);
+    expect(ticksOnly.cpuMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it("writes the busy guests' memory only with the writes on, and gives it all back", () => {
+    const before = HOST_CHUNK_POOL.byteCountInUse;
+    const writtenPages: number[] = [];
+    const spy = vi.spyOn(GuestMemory.prototype, "writeU64").mockImplementation(function (this: GuestMemory) {
+      writtenPages.push(this.pageCount);
+    });
+    try {
+      measureHypervisorFloor(TINY, guestPlan(TINY), false);
+      expect(writtenPages).toHaveLength(0);
+      measureHypervisorFloor(TINY, guestPlan(TINY), true);
+      expect(writtenPages).toHaveLength(2 * 2020 + 2 * 500);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(HOST_CHUNK_POOL.byteCountInUse).toBe(before);
   });
 });

@@ -1,6 +1,7 @@
 import { cpus, loadavg } from "node:os";
 import { PerformanceObserver } from "node:perf_hooks";
 import { measureGuestWritesFloor } from "./guest-writes-floor.js";
+import { measureHypervisorFloor } from "./hypervisor-floor.js";
 import { BUSY_BREAKDOWN_PARTS, breakdownOf, profiled } from "./profile-breakdown.js";
 import { BUSY_CASE, type BusyClusterFigures, guestPlan, runBusyCluster } from "./simcluster.js";
 import { formatMb, formatSeconds, formatTable, type Row } from "./table.js";
@@ -46,7 +47,6 @@ async function main(): Promise<void> {
   const usage = process.resourceUsage();
   const pageFaultCount = usage.minorPageFault - usageBefore.minorPageFault;
   const rssKib = process.memoryUsage().rss / 1024;
-  const floor = measureGuestWritesFloor(BUSY, guestPlan(BUSY));
   const rows: Row[] = [
     {
       figure: `${BUSY.hostCount} hosts, ${BUSY.domainCount} DomUs of ${BUSY.domainMemoryMib} MiB, 1 in ${BUSY.busyEvery} busy`,
@@ -77,14 +77,47 @@ async function main(): Promise<void> {
       value: formatMb(busy.guestByteCountHeld / 1024),
       detail: `RSS ${formatMb(rssKib)} at the end`,
     },
-    {
-      figure: "  floor: the busy guests' page writes alone",
-      value: `${(busy.simulatedMs / floor.wallMs).toFixed(2)} sim-s/s`,
-      detail: `${floor.guestCount} guests' workloads, ${formatSeconds(busy.simulatedMs)} simulated: ${floor.writeCount.toLocaleString("en-US")} writes, ${floor.pageFaultCount.toLocaleString("en-US")} page faults, ${formatSeconds(floor.wallMs)} wall, ${formatSeconds(floor.cpuMs)} CPU (${(busy.simulatedMs / floor.cpuMs).toFixed(2)} sim-s/CPU-s; same run, nothing else simulated)`,
-    },
+    ...floorRows(busy.simulatedMs),
     ...breakdownRows,
   ];
   process.stdout.write(`${formatTable(rows)}\n`);
+}
+
+/**
+ * The same run's floors: the busy guests' writes alone, the hosts' hypervisors alone without and
+ * with the writes (bench/hypervisor-floor.ts). Each leaves out part of the cluster; none can be slower.
+ */
+function floorRows(simulatedMs: number): Row[] {
+  const plan = guestPlan(BUSY);
+  const writes = measureGuestWritesFloor(BUSY, plan);
+  const ticks = measureHypervisorFloor(BUSY, plan, false);
+  const hypervisors = measureHypervisorFloor(BUSY, plan, true);
+  const row = (
+    figure: string,
+    floor: { wallMs: number; cpuMs: number; pageFaultCount: number },
+    what: string,
+  ) => ({
+    figure: `  floor: ${figure}`,
+    value: `${(simulatedMs / floor.wallMs).toFixed(2)} sim-s/s`,
+    detail: `${what}: ${formatSeconds(floor.wallMs)} wall, ${formatSeconds(floor.cpuMs)} CPU (${(simulatedMs / floor.cpuMs).toFixed(2)} sim-s/CPU-s), ${floor.pageFaultCount.toLocaleString("en-US")} page faults`,
+  });
+  return [
+    row(
+      "the busy guests' page writes alone",
+      writes,
+      `${writes.guestCount} guests' workloads, ${writes.writeCount.toLocaleString("en-US")} writes into fresh memory, nothing else simulated`,
+    ),
+    row(
+      "the hosts' ticks and credit2 alone",
+      ticks,
+      "each host's Hypervisor with the same guests, busy ones CPU-bound but writing nothing",
+    ),
+    row(
+      "the hosts' hypervisors with the writes",
+      hypervisors,
+      "ticks, credit2 and writes; no toolstack, network, migration or scheduler",
+    ),
+  ];
 }
 
 /** The busy cluster under the sampling profiler, and rows saying where its time went. */
