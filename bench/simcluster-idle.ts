@@ -1,10 +1,45 @@
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { eventsPerHostPerSecond, type ClockBaselineFigures, type IdleClusterFigures } from "./simcluster.js";
-import { formatSeconds, type Row } from "./table.js";
+import { formatMb, formatSeconds, type Row } from "./table.js";
 
 // bench:simcluster's idle half: what 1,000 idle hosts cost, measured, and what that implies, computed.
 
 /** Issue 10: 1,000 idle hosts at >= 1,000 simulated seconds per wall second. */
 export const IDLE_SIM_SECONDS_PER_WALL_SECOND_GOAL = 1000;
+
+/** An idle run's figures, with the peak resident memory of the process that ran it (KiB). */
+export interface IdleRunFigures extends IdleClusterFigures {
+  maxRssKib: number;
+}
+
+export interface IdleRunRequest {
+  seed: number;
+  hostCount: number;
+  simulatedMs: number;
+  heartbeatIntervalMs: number;
+  /** Count every event by cause (a slower run: its times mean nothing). */
+  census?: boolean;
+  /** node's own flags for the run's process, e.g. `--max-semi-space-size=64`. */
+  nodeArgs?: readonly string[];
+}
+
+/** How long one idle run may take (1,000 hosts on a loaded 2-CPU machine take a few seconds). */
+const IDLE_RUN_TIMEOUT_MS = 600_000;
+
+/** Runs one idle cluster in a process of its own (simcluster-idle-run.ts): its RSS is its own. */
+export function runIdleInChild(request: IdleRunRequest): IdleRunFigures {
+  const script = fileURLToPath(new URL("./simcluster-idle-run.js", import.meta.url));
+  const args = [request.seed, request.hostCount, request.simulatedMs, request.heartbeatIntervalMs].map(
+    String,
+  );
+  const output = execFileSync(
+    process.execPath,
+    [...(request.nodeArgs ?? []), script, ...args, ...(request.census ? ["census"] : [])],
+    { encoding: "utf8", timeout: IDLE_RUN_TIMEOUT_MS, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  return JSON.parse(output.trim().split("\n").pop() ?? "") as IdleRunFigures;
+}
 
 /** The measured cost of one idle host: wall and CPU microseconds per host per simulated second. */
 export interface IdleHostCost {
@@ -24,7 +59,11 @@ export function idleHostCost(idle: IdleClusterFigures): IdleHostCost {
 }
 
 /** The rows of one idle run: its rate, cost per host and per event, and its events per host. */
-export function idleRunRows(title: string, idle: IdleClusterFigures, withGoal: boolean): Row[] {
+export function idleRunRows(
+  title: string,
+  idle: IdleClusterFigures | IdleRunFigures,
+  withGoal: boolean,
+): Row[] {
   const rate = idle.simulatedMs / idle.wallMs;
   const cost = idleHostCost(idle);
   const hostSeconds = (idle.hostCount * idle.simulatedMs) / 1000;
@@ -60,6 +99,51 @@ export function idleRunRows(title: string, idle: IdleClusterFigures, withGoal: b
       value: `${cost.wallUsPerEvent.toFixed(2)} us`,
       detail: "all of the run's wall time over its events",
     },
+    ...("maxRssKib" in idle
+      ? [
+          {
+            figure: "  peak RSS of the run's process",
+            value: formatMb(idle.maxRssKib),
+            detail: "a process of its own (simcluster-idle-run.js), node's default young generation",
+          },
+        ]
+      : []),
+  ];
+}
+
+/** The same run with another young generation: its rate, cost and the memory that costs. */
+export function semiSpaceRows(flag: string, run: IdleRunFigures, plain: IdleRunFigures): Row[] {
+  const cost = idleHostCost(run);
+  return [
+    {
+      figure: `  the same with node ${flag}`,
+      value: `${(run.simulatedMs / run.wallMs).toFixed(0)} sim-s/s`,
+      detail: `${cost.wallUsPerHostSecond.toFixed(1)} us/host-s wall, ${cost.cpuUsPerHostSecond.toFixed(1)} us of CPU; peak RSS ${formatMb(run.maxRssKib)} (${formatMb(plain.maxRssKib)} without)`,
+    },
+  ];
+}
+
+/** Census rows kept: the causes that make up nearly all of an idle host's events. */
+const CENSUS_ROW_COUNT_MAX = 12;
+
+/** The events of a census run by cause, per host per simulated second (counted, not timed). */
+export function censusRows(run: IdleClusterFigures): Row[] {
+  const hostSeconds = (run.hostCount * run.simulatedMs) / 1000;
+  const rows = run.census ?? [];
+  const shown = rows.slice(0, CENSUS_ROW_COUNT_MAX);
+  const rest = rows.slice(CENSUS_ROW_COUNT_MAX).reduce((sum, row) => sum + row.count, 0);
+  const total = rows.reduce((sum, row) => sum + row.count, 0);
+  return [
+    {
+      figure: "  events by cause (a census run: counted)",
+      value: `${(total / hostSeconds).toFixed(3)} /host-s`,
+      detail: `${run.hostCount} hosts, ${formatSeconds(run.simulatedMs)} simulated; the function that set each timer or sent each message`,
+    },
+    ...shown.map((row) => ({
+      figure: `    ${row.type} ${row.cause}`,
+      value: `${(row.count / hostSeconds).toFixed(3)} /host-s`,
+    })),
+    ...(rest > 0 ? [{ figure: "    the rest", value: `${(rest / hostSeconds).toFixed(3)} /host-s` }] : []),
   ];
 }
 

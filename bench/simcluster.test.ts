@@ -7,7 +7,7 @@ import {
   runIdleCluster,
   type BusyClusterOptions,
 } from "./simcluster.js";
-import { idleCeilingRows, idleHostCost, idleRunRows } from "./simcluster-idle.js";
+import { censusRows, idleCeilingRows, idleHostCost, idleRunRows, semiSpaceRows } from "./simcluster-idle.js";
 
 // bench:simcluster's logic at a tiny size, so it cannot rot: outcomes only, never speed.
 const TINY: BusyClusterOptions = {
@@ -71,17 +71,20 @@ describe("bench:simcluster", () => {
   });
 });
 
+/** An idle run's figures, made up: 10 hosts for 20 simulated s in 100 ms, 1,000 events. */
+const FIGURES = {
+  hostCount: 10,
+  simulatedMs: 20_000,
+  wallMs: 100,
+  cpuMs: 80,
+  timerCountFired: 700,
+  messageCountRelayed: 300,
+  messageCountSent: 600,
+};
+
 describe("bench:simcluster's idle rows", () => {
   it("derive the cost per host and per event from the measured figures, and label computed rows", () => {
-    const idle = {
-      hostCount: 10,
-      simulatedMs: 20_000,
-      wallMs: 100,
-      cpuMs: 80,
-      timerCountFired: 700,
-      messageCountRelayed: 300,
-      messageCountSent: 600,
-    };
+    const idle = FIGURES;
     expect(idleHostCost(idle)).toEqual({
       wallUsPerHostSecond: 500,
       cpuUsPerHostSecond: 400,
@@ -100,7 +103,33 @@ describe("bench:simcluster's idle rows", () => {
 
   it("runs idle hosts at another heartbeat interval: fewer events per host", async () => {
     const everySecond = eventsPerHostPerSecond(await runIdleCluster(5, 4, 14_000));
-    const everySeven = eventsPerHostPerSecond(await runIdleCluster(5, 4, 14_000, 7000));
+    const everySeven = eventsPerHostPerSecond(
+      await runIdleCluster(5, 4, 14_000, { heartbeatIntervalMs: 7000 }),
+    );
     expect(everySeven).toBeLessThan(everySecond);
+  });
+
+  it("counts every event of an idle run by its cause, and the census adds up to the events counted", async () => {
+    const run = await runIdleCluster(5, 4, 14_000, { heartbeatIntervalMs: 7000, census: true });
+    const census = run.census ?? [];
+    const total = census.reduce((sum, row) => sum + row.count, 0);
+    expect(total).toBe(run.timerCountFired + run.messageCountRelayed);
+    const causes = census.map((row) => `${row.type} ${row.cause}`);
+    expect(causes).toContain("message Host.publishHeartbeat (host/host.ts)");
+    expect(causes).toContain("relay Host.publishHeartbeat (host/host.ts)");
+    expect(causes.some((cause) => cause.includes("unknown"))).toBe(false);
+    const rows = censusRows(run);
+    expect(rows[0]?.figure).toMatch(/census run: counted/);
+    expect(rows.length).toBeGreaterThan(3);
+  });
+
+  it("print a run with another young generation beside its peak RSS", () => {
+    const run = { ...FIGURES, maxRssKib: 200_000 };
+    const [row] = semiSpaceRows("--max-semi-space-size=64", { ...run, wallMs: 50, maxRssKib: 250_000 }, run);
+    expect(row).toMatchObject({
+      figure: "  the same with node --max-semi-space-size=64",
+      value: "400 sim-s/s",
+    });
+    expect(row?.detail).toContain("peak RSS 256.0 MB (204.8 MB without)");
   });
 });

@@ -5,6 +5,7 @@ import { runSimulation } from "../services/core/simulation.js";
 import { HOST_CHUNK_POOL } from "../services/core/memory/page-store.js";
 import { SimCluster, type SimHostSpec } from "../services/sim/cluster.js";
 import { SimUser } from "../services/sim/sim-user.js";
+import { EventCensus, type CensusRow } from "./event-census.js";
 
 // The in-process cluster of issue 10 under load: real Hosts and the real Scheduler on one
 // SimulatedClock. `bench/simcluster.bench.ts` prints the figures; `simcluster.test.ts` runs it tiny.
@@ -208,6 +209,15 @@ export interface IdleClusterFigures {
   messageCountRelayed: number;
   /** Messages sent (bus publishes, their relays, calls and answers). */
   messageCountSent: number;
+  /** Every event by its cause, when the run took a census (slower: not a timed run). */
+  census?: CensusRow[];
+}
+
+export interface IdleClusterOptions {
+  /** How often each host heartbeats; the cluster's default (1 s) unless told. */
+  heartbeatIntervalMs?: number;
+  /** Count every event by cause (bench/event-census.ts): the run is slower, its times mean nothing. */
+  census?: boolean;
 }
 
 /** What one idle host costs: the cluster's events per host per simulated second (machine-independent). */
@@ -221,13 +231,17 @@ export async function runIdleCluster(
   seed: number,
   hostCount: number,
   simulatedMs: number,
-  heartbeatIntervalMs?: number,
+  options: IdleClusterOptions = {},
 ): Promise<IdleClusterFigures> {
+  const { heartbeatIntervalMs } = options;
+  let census: EventCensus | undefined;
   const cluster = await SimCluster.start({
     seed,
     hosts: hostSpecs(hostCount),
     ...(heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs }),
+    ...(options.census ? { onNetwork: (clock, network) => (census = new EventCensus(clock, network)) } : {}),
   });
+  census?.reset();
   const events = countEvents(cluster);
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
@@ -236,6 +250,7 @@ export async function runIdleCluster(
   const wallMs = performance.now() - started;
   const cpuMs = cpuMsSince(cpuStarted);
   const counted = events();
+  census?.stop();
   return {
     hostCount,
     simulatedMs: cluster.clock.nowMs() - simulatedStartMs,
@@ -244,6 +259,7 @@ export async function runIdleCluster(
     timerCountFired: counted.timers,
     messageCountRelayed: counted.relayed,
     messageCountSent: counted.messages,
+    ...(census ? { census: census.rows() } : {}),
   };
 }
 

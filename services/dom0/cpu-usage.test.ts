@@ -84,4 +84,29 @@ describe("CpuUsageSampler (xentop CPU(%))", () => {
     expect(sampler.percent(web.domid, web.uuid)).toBeGreaterThan(95);
     expect(sampler.percent(web.domid, web.uuid)).toBeLessThanOrEqual(100);
   });
+
+  it("is settled only once a further sample would change nothing (two at the last tick, same domains)", () => {
+    const clock = new SimulatedClock();
+    const spec = { hostId: "h1", pcpuCount: 4, memoryMib: 1024, hvmCapable: true, cpuMhz: 2400 };
+    const ts = new Toolstack(spec, { memoryMib: 256, vcpus: 1 }, clock, new Prng(9));
+    const sampler = new CpuUsageSampler(ts.hypervisor);
+    expect(sampler.isSettled).toBe(false);
+    const busy = ts.create(
+      loadDomainConfig(`name = "b"\nkernel = "/k"\nmemory = 32\nxsim_cpu = "cpu"\n`, "c", [], ts.prng),
+    );
+    advance(ts, clock, CPU_USAGE_SAMPLE_INTERVAL_MS);
+    sampler.sample();
+    expect(sampler.isSettled).toBe(false);
+    sampler.sample();
+    // Two samples at the last tick: every later one is the same until the host ticks again.
+    expect(sampler.isSettled).toBe(true);
+    advance(ts, clock, TICK_STEP_MS);
+    expect(sampler.isSettled).toBe(false);
+    sampler.sample();
+    sampler.sample();
+    expect(sampler.isSettled).toBe(true);
+    // A domain gone without a tick: a sample would drop it, so not settled.
+    ts.destroy(busy.name);
+    expect(sampler.isSettled).toBe(false);
+  });
 });

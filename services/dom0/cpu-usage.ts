@@ -35,6 +35,29 @@ export class CpuUsageSampler {
     this.latest = { timeMs: this.hypervisor.accountedUntilMs, cpuTimeNsByDomain };
   }
 
+  /**
+   * Whether another sample now would change nothing: the last two were taken at the instant the
+   * hypervisor still has CPU time accounted to, of the same domains with the same CPU times (a
+   * host that has not ticked since). Every later sample is the same until the host ticks again.
+   */
+  get isSettled(): boolean {
+    const { previous, latest } = this;
+    if (!previous || !latest || latest.timeMs !== this.hypervisor.accountedUntilMs) return false;
+    if (
+      previous.timeMs !== latest.timeMs ||
+      previous.cpuTimeNsByDomain.size !== latest.cpuTimeNsByDomain.size
+    )
+      return false;
+    let domainCount = 0;
+    for (const domain of this.hypervisor.domains()) {
+      domainCount++;
+      const key = domainKey(domain.domid, domain.uuid);
+      const cpuTimeNs = latest.cpuTimeNsByDomain.get(key);
+      if (cpuTimeNs !== domain.cpuTimeNs || previous.cpuTimeNsByDomain.get(key) !== cpuTimeNs) return false;
+    }
+    return domainCount === latest.cpuTimeNsByDomain.size;
+  }
+
   /** Length of the interval `percent` measures over, 0 before two samples. */
   get intervalMs(): number {
     if (!this.previous || !this.latest) return 0;

@@ -111,6 +111,11 @@ export class Host implements MigrationEndpoint {
   private cancelTick: (() => void) | undefined;
   /** The tick as a timer callback, made once (a busy host sets 100 tick timers a second). */
   private readonly onTick = (): void => this.tick();
+  /** The timer a second (CPU sampling, the idle look, the heartbeat at 1 s) while it runs. */
+  private cancelSecond: (() => void) | undefined;
+  private secondRested = false;
+  private heartbeatRides = false;
+  private readonly onSecond = (): void => this.second();
 
   constructor(readonly options: HostOptions) {
     const toolstackOptions = options.scheduler ? { scheduler: options.scheduler } : {};
@@ -150,6 +155,7 @@ export class Host implements MigrationEndpoint {
         guests: new ToolstackHaGuests(this.toolstack),
         log: (line) => this.log(line),
         epoch: this.newId(),
+        onGuarding: () => this.armSecond(),
       });
     const ha = this.ha;
     if (ha)
@@ -183,7 +189,9 @@ export class Host implements MigrationEndpoint {
 
   /**
    * Starts the host's clocks: guest ticks while there is work, and one timer a second for CPU
-   * sampling, the idle look for work and (at the default interval) the heartbeat; HA's lease.
+   * sampling, the idle look for work and (at the default interval) the heartbeat; HA's lease. The
+   * timer a second rests while it has nothing to do (see mayRest): an idle host then wakes only for
+   * its heartbeat and HA's statefile round.
    */
   start(): void {
     const { clock, heartbeatIntervalMs } = this.options;
@@ -197,17 +205,45 @@ export class Host implements MigrationEndpoint {
       this.stops.push(() => ha.stop());
     }
     const heartbeat = this.options.bus ? () => this.publishHeartbeat() : undefined;
-    const heartbeatRides = heartbeatIntervalMs === CPU_USAGE_SAMPLE_INTERVAL_MS;
+    this.heartbeatRides = heartbeat !== undefined && heartbeatIntervalMs === CPU_USAGE_SAMPLE_INTERVAL_MS;
     this.cpuUsage.sample();
     heartbeat?.();
-    this.stops.push(
-      everyOnGrid(clock, CPU_USAGE_SAMPLE_INTERVAL_MS, () => {
-        this.cpuUsage.sample();
-        this.lookForWork();
-        if (heartbeatRides) heartbeat?.();
-      }),
-    );
-    if (heartbeat && !heartbeatRides) this.stops.push(every(clock, heartbeatIntervalMs, heartbeat));
+    this.armSecond();
+    this.stops.push(() => this.restSecond());
+    if (heartbeat && !this.heartbeatRides) this.stops.push(every(clock, heartbeatIntervalMs, heartbeat));
+  }
+
+  /** The timer a second, on the clock's grid of 1 s: the same instants whether or not it rested. */
+  private armSecond(): void {
+    if (this.cancelSecond || !this.running) return;
+    const { clock } = this.options;
+    // Woken at an instant of the grid: the second's timer runs after what woke it, as it would have.
+    if (clock.nowMs() % CPU_USAGE_SAMPLE_INTERVAL_MS === 0 && this.secondRested) this.cpuUsage.sample();
+    this.secondRested = false;
+    this.cancelSecond = everyOnGrid(clock, CPU_USAGE_SAMPLE_INTERVAL_MS, this.onSecond);
+  }
+
+  private restSecond(): void {
+    this.cancelSecond?.();
+    this.cancelSecond = undefined;
+    this.secondRested = true;
+  }
+
+  private second(): void {
+    this.cpuUsage.sample();
+    this.lookForWork();
+    if (this.heartbeatRides) this.publishHeartbeat();
+    if (this.mayRest) this.restSecond();
+  }
+
+  /**
+   * Whether the timer a second would do nothing until something wakes the host: no heartbeat rides
+   * it, the host has no work (work arrives with a domain event or a migration, which wake it), HA
+   * needs no guard (it is off: a guard decides nothing) and a CPU sample would change nothing (no
+   * tick since the last two, so every later sample is the same until the host wakes).
+   */
+  private get mayRest(): boolean {
+    return !this.heartbeatRides && !this.busy && !this.ha?.guarding && this.cpuUsage.isSettled;
   }
 
   /** Stops every timer of this host; the bus is the wiring's to close. */
@@ -230,6 +266,7 @@ export class Host implements MigrationEndpoint {
     this.toolstack.hypervisor.skipIdleTime();
     this.busy = true;
     this.scheduleTick();
+    this.armSecond();
   }
 
   /** The idle host's once-a-second look: HA's guard, and a tick again if work came unannounced. */

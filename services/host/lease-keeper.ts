@@ -33,6 +33,8 @@ export interface LeaseKeeperOptions {
   log: (line: string) => void;
   /** New at each start of the host process (docs/specs/ha.md §3). */
   epoch: string;
+  /** Called when HA comes on: guards decide again, the host must call guard() while awake. */
+  onGuarding?: () => void;
 }
 
 /**
@@ -97,6 +99,11 @@ export class LeaseKeeper {
 
   get haConfig(): HaConfig {
     return this.config;
+  }
+
+  /** Whether guard() may decide anything: HA on, or a hold to end. With HA off it is a no-op. */
+  get guarding(): boolean {
+    return this.config.enabled || this.holding;
   }
 
   /** Whether its protected guests are paused by a hold now (§4 rule 4). */
@@ -355,6 +362,7 @@ export class LeaseKeeper {
     }
     const intervalMs = this.timing.renewIntervalMs;
     this.config = config;
+    if (config.enabled) this.options.onGuarding?.();
     this.timing = leaseTiming(config.timeoutMs);
     this.view.setWindows(this.timing.peerSeenWindowMs, this.timing.timeoutMs);
     if (this.timing.renewIntervalMs < intervalMs) {

@@ -44,6 +44,8 @@ export interface SimClusterOptions {
   haTimeoutMs?: number;
   /** Whether a scheduler runs (a cluster of bare hosts has none). */
   withScheduler?: boolean;
+  /** Called once the clock and the network exist, before any process starts (a bench's census). */
+  onNetwork?: (clock: SimulatedClock, network: SimNetwork) => void;
 }
 
 /** One line of what happened, stamped with simulated time. */
@@ -80,6 +82,7 @@ export class SimCluster {
   constructor(readonly options: SimClusterOptions) {
     this.prng = new Prng(options.seed);
     this.network = new SimNetwork(this.clock, this.prng.fork(1));
+    options.onNetwork?.(this.clock, this.network);
     this.broker = new SimBroker(this.network);
     this.kv = new SimKv(this.network);
     // Every message of a migration rides a connection: lost to a cut or a crash, its sender is told.
