@@ -188,6 +188,14 @@ export class Host implements MigrationEndpoint {
   }
 
   /**
+   * The epoch of its HA lease now, reported with its domain list (docs/specs/ha.md §5): the guests
+   * listed run under it. Empty without the statefile.
+   */
+  get leaseEpoch(): string {
+    return this.ha?.leaseEpoch ?? "";
+  }
+
+  /**
    * Starts the host's clocks: guest ticks while there is work, and one timer a second for CPU
    * sampling, the idle look for work and (at the default interval) the heartbeat; HA's lease. The
    * timer a second rests while it has nothing to do (see mayRest): an idle host then wakes only for

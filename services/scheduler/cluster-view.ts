@@ -22,6 +22,8 @@ export interface HostEntry {
   domains: Map<string, DomainInfo>;
   /** The host's domain list has been read since it (re)appeared. */
   synced: boolean;
+  /** The epoch of its HA lease as its last List reported it (docs/specs/ha.md §5). */
+  leaseEpoch?: string;
 }
 
 /**
@@ -60,11 +62,13 @@ export class ClusterView {
   }
 
   /** Replaces a host's domain list with what its List RPC returned. */
-  syncDomains(hostId: string, domains: readonly DomainInfo[]): void {
+  syncDomains(hostId: string, domains: readonly DomainInfo[], leaseEpoch?: string): void {
     const entry = this.hosts.get(hostId);
     if (!entry) return;
     entry.domains = new Map(domains.filter((d) => d.domid !== 0).map((d) => [d.uuid, d]));
     entry.synced = true;
+    if (leaseEpoch === undefined) delete entry.leaseEpoch;
+    else entry.leaseEpoch = leaseEpoch;
   }
 
   onDomainEvent(event: DomainEvent): void {

@@ -87,9 +87,8 @@ export class HaMonitor {
     for (const [hostId, { lease }] of leases) {
       if (lease.state !== "live" || this.scheduler.hostEpochs.get(hostId) === lease.epoch) continue;
       this.scheduler.hostEpochs.set(hostId, lease.epoch);
-      // Re-read the host now, so that the records of the guests it runs carry the epoch: a record
-      // noted before its host's epoch was known could not be restarted after the host fenced and
-      // took a new one (it fenced under the broker's outage, as its pings starved).
+      // Re-read the host now: its List reports the epoch it runs under, which the restart of the
+      // guests of its old epoch compares with theirs (ha-restart.ts restartRestartedHosts).
       const host = this.scheduler.view.hosts.get(hostId);
       if (host?.liveness === "up") void this.scheduler.syncHost(host);
     }

@@ -10,7 +10,10 @@ export interface HaRecord {
   domid: number;
   priority: "restart" | "best-effort";
   configJson: string;
-  /** The epoch of its host's lease when the guest was seen there (docs/specs/ha.md §5). */
+  /**
+   * The epoch of its host's lease when the host listed the guest (docs/specs/ha.md §5); absent
+   * only before its first read there (or from a host without the statefile).
+   */
   hostEpoch?: string;
   /** A migration to this host was started: the guest may run there or on hostId (§5). */
   migratingTo?: string;
@@ -23,7 +26,10 @@ export interface HaRecord {
 export class HaRecords {
   constructor(private readonly store: StateStore) {}
 
-  /** After reading a host's domain list: record or move every HA domain found there. */
+  /**
+   * After reading a host's domain list: record or move every HA domain found there, with the lease
+   * epoch the host listed it under (ListResponse.lease_epoch).
+   */
   async noteHost(hostId: string, domains: readonly DomainInfo[], hostEpoch?: string): Promise<void> {
     for (const domain of domains) {
       const record = recordOf(domain, hostId, hostEpoch);
@@ -90,12 +96,17 @@ export class HaRecords {
     return records.sort((a, b) => priorityRank(a) - priorityRank(b) || a.name.localeCompare(b.name));
   }
 
-  async moved(uuid: string, hostId: string, domid: number): Promise<void> {
+  /**
+   * The guest runs on `hostId` now. `hostEpoch`: that host's lease epoch as its last List reported
+   * it; its next read notes the one the guest runs under. One older than that only costs a check
+   * at restart; a record without one is never taken for "same epoch" (docs/specs/ha.md §5).
+   */
+  async moved(uuid: string, hostId: string, domid: number, hostEpoch?: string): Promise<void> {
     const record = await this.get(uuid);
-    // The new host's epoch is noted at its next read (noteHost).
     if (record) {
       const { hostEpoch: _old, migratingTo: _done, ...rest } = record;
-      await this.store.put(`ha.${uuid}`, JSON.stringify({ ...rest, hostId, domid }));
+      const epoch = hostEpoch === undefined ? {} : { hostEpoch };
+      await this.store.put(`ha.${uuid}`, JSON.stringify({ ...rest, hostId, domid, ...epoch }));
     }
   }
 }

@@ -121,17 +121,21 @@ describe("HA restart tokens", () => {
 describe("a host that restarted before its lease was revoked", () => {
   it("has its old epoch's HA guests restarted elsewhere, except those it runs again, and the reconcile keeps their records", async () => {
     const rig = await SchedulerRig.start(THREE_HOSTS);
-    rig.scheduler.hostEpochs.set("h1", "e1");
+    const firstEpoch = rig.cluster.host("h1").host.leaseEpoch;
+    rig.scheduler.hostEpochs.set("h1", firstEpoch);
     rig.scheduler.haEnabled = true;
     for (const name of ["db", "kept"]) rig.addGuest("h1", { name, memoryMib: 128, ha: "restart" });
     await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h1")));
-    expect((await rig.run(rig.scheduler.ha.get(DB)))?.hostEpoch).toBe("e1");
+    expect((await rig.run(rig.scheduler.ha.get(DB)))?.hostEpoch, "the epoch h1 listed it under").toBe(
+      firstEpoch,
+    );
     // h1 restarts: a new lease epoch, only "kept" runs again there (restored at its start).
     rig.cluster.killHost("h1");
     rig.cluster.restartHost("h1");
     await rig.idle(1000); // it reads the cluster's HA setting before it takes a protected guest
     rig.addGuest("h1", { name: "kept", memoryMib: 128, ha: "restart" });
-    rig.scheduler.hostEpochs.set("h1", "e2");
+    expect(rig.cluster.host("h1").host.leaseEpoch).not.toBe(firstEpoch);
+    rig.scheduler.hostEpochs.set("h1", rig.cluster.host("h1").host.leaseEpoch);
     await rig.idle(2 * RIG_HEARTBEAT_MS);
     await rig.run(reconcile(rig.scheduler));
     expect(await rig.run(rig.scheduler.ha.get(DB)), "not dropped as destroyed on purpose").toBeDefined();

@@ -1,9 +1,10 @@
 import { describe, it, expect } from "vitest";
 import type { DomainConfig } from "../dom0/xlcfg/domain-config.js";
-import { restartLostHost } from "./ha-restart.js";
+import { restartLostHost, restartRestartedHosts } from "./ha-restart.js";
+import { reconcile } from "./reconcile.js";
 import { MemoryStatefile } from "../transport/bus/memory-statefile.js";
 import { ClusterNames } from "../dom0/cluster-names.js";
-import { rigUuid, SchedulerRig, type RigGuest } from "../sim/scheduler-rig.js";
+import { guestConfig, RIG_HEARTBEAT_MS, rigUuid, SchedulerRig, type RigGuest } from "../sim/scheduler-rig.js";
 
 /** Starts the guests on h1, lets the scheduler record them, kills h1, restarts what h1's lost lease held. */
 async function killWith(rig: SchedulerRig, guests: readonly RigGuest[]): Promise<string[]> {
@@ -202,6 +203,62 @@ describe("HA restart", () => {
     expect(rig.calls.createCalls.map((c) => c.name).sort()).toEqual(["db", "web"]);
     expect(await rig.run(restartLostHost(rig.scheduler, statefile, lost))).toEqual([]);
     expect(rig.calls.createCalls).toHaveLength(2);
+    await rig.stop();
+  });
+});
+
+describe("the lease epoch a host lists its guests under (docs/specs/ha.md §5)", () => {
+  const ME = { ownerId: "scheduler", excludeHostIds: [] };
+
+  it("is recorded with a protected guest before the scheduler read any lease: the guest is restarted once that epoch is gone (VOPR seeds 58, 61, 71)", async () => {
+    // Seed 61: the broker went down before the scheduler had read h1's lease; the record got no
+    // epoch, h1 fenced under a new one, and the guest was never restarted.
+    const rig = await SchedulerRig.start(THREE_HOSTS);
+    rig.scheduler.haEnabled = true;
+    expect(rig.scheduler.hostEpochs.size, "no lease read yet").toBe(0);
+    rig.addGuest("h1", { name: "db", memoryMib: 128, ha: "restart" });
+    await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h1")));
+    await rig.run(reconcile(rig.scheduler)); // names it
+    const firstEpoch = rig.cluster.host("h1").host.leaseEpoch;
+    expect((await rig.run(rig.scheduler.ha.get(rigUuid("db"))))?.hostEpoch).toBe(firstEpoch);
+    rig.cluster.killHost("h1");
+    rig.cluster.restartHost("h1"); // a new epoch, as a fence takes one: db is gone
+    await rig.idle(1000 + 2 * RIG_HEARTBEAT_MS);
+    rig.scheduler.hostEpochs.set("h1", rig.cluster.host("h1").host.leaseEpoch);
+    await rig.run(reconcile(rig.scheduler));
+    expect(await rig.run(rig.scheduler.ha.get(rigUuid("db"))), "kept: its epoch is gone").toBeDefined();
+    await rig.run(restartRestartedHosts(rig.scheduler, new MemoryStatefile(), ME));
+    expect(rig.placements()).toEqual([expect.stringMatching(/^db@h[23]$/)]);
+    await rig.stop();
+  });
+
+  it("is not gone while the host lists under it, though its lease still names the one before", async () => {
+    // A host that fenced lists under its new epoch before it writes its new lease: a guest seen
+    // under the new one and gone since (destroyed on purpose, crashed) was not lost with an epoch.
+    const rig = await SchedulerRig.start(THREE_HOSTS);
+    rig.scheduler.haEnabled = true;
+    await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h1")));
+    const listed = rig.cluster.host("h1").host.leaseEpoch;
+    const configJson = JSON.stringify(guestConfig({ name: "db", memoryMib: 64, ha: "restart" }));
+    const uuid = rigUuid("db");
+    const record = { uuid, name: "db", hostId: "h1", domid: 7, priority: "restart" };
+    await rig.store.put(`ha.${uuid}`, JSON.stringify({ ...record, configJson, hostEpoch: listed }));
+    await new ClusterNames(rig.store).reserve("db", { uuid, hostId: "h1" });
+    rig.scheduler.hostEpochs.set("h1", `${listed}-before`);
+    await rig.run(restartRestartedHosts(rig.scheduler, new MemoryStatefile(), ME));
+    expect(rig.calls.createCalls, rig.log.join("\n")).toEqual([]);
+    rig.scheduler.hostEpochs.set("h1", listed);
+    await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h1")));
+    rig.cluster.killHost("h1");
+    rig.cluster.restartHost("h1");
+    await rig.idle(1000 + 2 * RIG_HEARTBEAT_MS);
+    await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h1")));
+    rig.scheduler.hostEpochs.set("h1", rig.cluster.host("h1").host.leaseEpoch);
+    await rig.run(restartRestartedHosts(rig.scheduler, new MemoryStatefile(), ME));
+    expect(
+      rig.calls.createCalls.map((c) => c.name),
+      "gone with the restart: restarted",
+    ).toEqual(["db"]);
     await rig.stop();
   });
 });

@@ -64,7 +64,12 @@ export async function restartLostHost(
     const running = scheduler.view.findDomain(record.uuid);
     if (running && (running.host.hostId !== lost.hostId || lost.restarted)) {
       if (running.host.hostId === lost.hostId) continue; // restored where it was: nothing to do
-      await scheduler.ha.moved(record.uuid, running.host.hostId, running.domain.domid);
+      await scheduler.ha.moved(
+        record.uuid,
+        running.host.hostId,
+        running.domain.domid,
+        running.host.leaseEpoch,
+      );
       results.push(`${record.name}: already runs on ${running.host.hostId}`);
       continue;
     }
@@ -234,7 +239,7 @@ async function restartOne(
         throw error;
       });
     claim.settle();
-    await scheduler.ha.moved(record.uuid, target.hostId, domain.domid);
+    await scheduler.ha.moved(record.uuid, target.hostId, domain.domid, target.leaseEpoch);
     await scheduler.syncHost(target);
     scheduler.log(`HA: restarted ${record.name} (${record.priority}) on ${target.hostId}`);
     return {
@@ -255,9 +260,11 @@ function fenced(scheduler: Scheduler, record: HaRecord, why: string): RestartRes
 }
 
 /**
- * Hosts that restarted (a new lease epoch) before anyone revoked their old lease: the HA guests
- * recorded under the old epoch died with the old process; those the host does not run again
- * (restored at its start) are restarted, once per old epoch, as for a revoked lease.
+ * Hosts that restarted or fenced (a new lease epoch) before anyone revoked their old lease: the HA
+ * guests recorded under the old epoch died with it; those the host does not run again (restored
+ * at its start) are restarted, once per old epoch, as for a revoked lease. An epoch is old when the
+ * host's live lease names another and the host's last List did not report it either (a host lists
+ * under its new epoch before it writes its lease).
  */
 export async function restartRestartedHosts(
   scheduler: Scheduler,
@@ -267,7 +274,9 @@ export async function restartRestartedHosts(
   const gone = new Map<string, LostHost>();
   for (const record of await scheduler.ha.all()) {
     const epochNow = scheduler.hostEpochs.get(record.hostId);
+    const listedEpoch = scheduler.view.hosts.get(record.hostId)?.leaseEpoch;
     if (record.hostEpoch === undefined || epochNow === undefined || epochNow === record.hostEpoch) continue;
+    if (listedEpoch === record.hostEpoch) continue;
     gone.set(`${record.hostId}.${record.hostEpoch}`, {
       hostId: record.hostId,
       epoch: record.hostEpoch,

@@ -1,9 +1,10 @@
-import type { DomainInfo } from "../gen/xensim/v1/host.js";
+import type { DomainInfo, ListResponse } from "../gen/xensim/v1/host.js";
 import type { MigrateEvent, MigrateRequest } from "../gen/xensim/v1/migration.js";
 
 /** How the scheduler acts on hosts: through their own services (gRPC in the real wiring). */
 export interface HostGateway {
-  list(address: string): Promise<DomainInfo[]>;
+  /** `xl list` of every domain, with the host's HA lease epoch then (docs/specs/ha.md §5). */
+  list(address: string): Promise<ListResponse>;
   create(
     address: string,
     request: {

@@ -173,7 +173,7 @@ async function migrateLocated(
   // The guest moved: told so even if the record cannot follow now (it names both hosts until the
   // reconcile or the next read of the destination moves it).
   await scheduler.ha
-    .moved(found.domain.uuid, destination.hostId, 0)
+    .moved(found.domain.uuid, destination.hostId, 0, destination.leaseEpoch)
     .catch((error: unknown) =>
       scheduler.log(`HA record of ${found.domain.name} not moved yet: ${describe(error)}`),
     );

@@ -67,6 +67,31 @@ describe("the scheduler's reconcile", () => {
     await rig.stop();
   });
 
+  it("with HA on, drops a record gone twice under the epoch its host listed it under, never one without an epoch (VOPR seeds 58, 61, 71)", async () => {
+    // Both guests are gone from h1, which is up and read. "listed" was seen under h1's lease epoch
+    // now: destroyed on purpose while no scheduler watched. "unknown" carries no epoch (written
+    // before any was known): it may have died with an older one (a fence during a broker outage),
+    // so it is never taken for "the same epoch"; HA's restart decides.
+    const rig = await SchedulerRig.start(HOSTS);
+    const epoch = rig.cluster.host("h1").host.leaseEpoch;
+    const listed = { ...record("listed", "h1"), hostEpoch: epoch };
+    await rig.store.put("ha.uuid-listed", JSON.stringify(listed));
+    await rig.store.put("ha.uuid-unknown", JSON.stringify(record("unknown", "h1")));
+    const names = new ClusterNames(rig.store);
+    for (const name of ["listed", "unknown"])
+      await names.reserve(name, { uuid: `uuid-${name}`, hostId: "h1" });
+    rig.scheduler.haEnabled = true;
+    const stopBackground = startBackground(rig.scheduler);
+    await rig.idle(3 * RECONCILE_INTERVAL_MS);
+    expect(await rig.store.get("ha.uuid-listed"), rig.log.join("\n")).toBeUndefined();
+    expect(await rig.store.get("ha.uuid-unknown"), "no epoch: kept").toBeDefined();
+    expect(await names.all(), "its name kept for the restart").toEqual(
+      new Map([["unknown", { uuid: "uuid-unknown", hostId: "h1" }]]),
+    );
+    stopBackground();
+    await rig.stop();
+  });
+
   it("moves a record to where its guest runs, frees names nobody holds, names what runs unnamed", async () => {
     const rig = await rigWithBackground();
     const store = rig.store;

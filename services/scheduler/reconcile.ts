@@ -65,7 +65,7 @@ async function reconcileHa(
     const found = running.get(record.uuid);
     if (found) {
       if (found.host.hostId !== record.hostId || found.domain.domid !== record.domid)
-        await scheduler.ha.moved(record.uuid, found.host.hostId, found.domain.domid);
+        await scheduler.ha.moved(record.uuid, found.host.hostId, found.domain.domid, found.host.leaseEpoch);
     } else if (!moving.has(record.uuid) && read.has(record.hostId) && (await dropStale(scheduler, record))) {
       dropped.add(record.uuid);
     }
@@ -87,23 +87,27 @@ async function dropStale(scheduler: Scheduler, record: HaRecord): Promise<boolea
 
 /**
  * With HA on, a record is dropped only when two reconciles at least RECONCILE_INTERVAL_MS apart
- * found its guest gone from its host under the same lease epoch as the record's, read afresh from
- * the statefile each time. A host that restarted (a new epoch; its first act is to write its
- * lease) lost the guest with its old process: HA restarts it (ha-restart.ts), it is not dropped.
- * Found by the VOPR (seed 15): the scheduler's view of the epochs lagged a quick restart, and
- * the reconcile dropped the record of a guest that had died with the host.
+ * found its guest gone from its host under the lease epoch the record names: the one the host
+ * listed it under, equal to the epoch the host reports in this reconcile's List and to the one of
+ * its lease read afresh from the statefile each time. A host that fenced or restarted (a new
+ * epoch) lost the guest with its old epoch: HA restarts it (ha-restart.ts), it is not dropped. A
+ * record without an epoch matches none: kept. Found by the VOPR (seed 15: the scheduler's view of
+ * the epochs lagged a quick restart; seeds 58, 61, 71: a record written before the scheduler had
+ * read the host's lease carried no epoch and was taken as matching the one after a fence).
  */
 async function staleTwice(scheduler: Scheduler, record: HaRecord): Promise<boolean> {
   const entry = await scheduler.options.store.entry(leaseKey(record.hostId));
-  const epochNow = entry ? parseLease(entry.value)?.epoch : undefined;
+  const leaseEpoch = entry ? parseLease(entry.value)?.epoch : undefined;
+  const listedEpoch = scheduler.view.hosts.get(record.hostId)?.leaseEpoch;
+  const epoch = record.hostEpoch;
   const nowMs = scheduler.clock.nowMs();
   const seen = scheduler.staleHaRecords.get(record.uuid);
-  if (epochNow === undefined || (record.hostEpoch !== undefined && epochNow !== record.hostEpoch)) {
+  if (epoch === undefined || leaseEpoch !== epoch || listedEpoch !== epoch) {
     scheduler.staleHaRecords.delete(record.uuid);
     return false;
   }
-  if (seen?.epoch !== epochNow) {
-    scheduler.staleHaRecords.set(record.uuid, { epoch: epochNow, sinceMs: nowMs });
+  if (seen?.epoch !== epoch) {
+    scheduler.staleHaRecords.set(record.uuid, { epoch, sinceMs: nowMs });
     return false;
   }
   return nowMs - seen.sinceMs >= RECONCILE_INTERVAL_MS;

@@ -179,17 +179,19 @@ export class Scheduler {
 
   /** Re-reads a host's domains now (and the HA records that depend on them): whether it could. */
   async syncHost(host: HostEntry): Promise<boolean> {
-    let domains;
+    let listing;
     try {
-      domains = await this.options.gateway.list(host.address);
+      listing = await this.options.gateway.list(host.address);
     } catch (error) {
       this.log(`sync of ${host.hostId} failed: ${error instanceof Error ? error.message : String(error)}`);
       return false;
     }
-    this.view.syncDomains(host.hostId, domains);
+    const leaseEpoch = listing.leaseEpoch || undefined;
+    this.view.syncDomains(host.hostId, listing.domains, leaseEpoch);
     this.unanswered.noteAnswered(host.hostId);
     try {
-      await this.ha.noteHost(host.hostId, domains, this.hostEpochs.get(host.hostId));
+      // Each protected guest's record carries the epoch its host listed it under (ha.md §5).
+      await this.ha.noteHost(host.hostId, listing.domains, leaseEpoch);
     } catch (error) {
       this.log(`recording HA domains of ${host.hostId} failed: ${String(error)}`);
     }

@@ -4,7 +4,7 @@ import { PAGE_SIZE_BYTES } from "../core/units.js";
 import type { StateStore, StoreEntry } from "../contracts/state-store.js";
 import type { DomainConfig } from "../dom0/xlcfg/domain-config.js";
 import { loadDomainConfig } from "../dom0/xlcfg/load.js";
-import type { DomainInfo } from "../gen/xensim/v1/host.js";
+import type { DomainInfo, ListResponse } from "../gen/xensim/v1/host.js";
 import { MigrateEvent, type MigrateRequest } from "../gen/xensim/v1/migration.js";
 import type { HostGateway } from "../scheduler/host-gateway.js";
 import { Scheduler } from "../scheduler/scheduler.js";
@@ -109,7 +109,7 @@ export class GatewayRecorder implements HostGateway {
     private readonly cluster: SimCluster,
   ) {}
 
-  list(address: string): Promise<DomainInfo[]> {
+  list(address: string): Promise<ListResponse> {
     return this.inner.list(address);
   }
 

@@ -1,5 +1,5 @@
 import { ToolstackError } from "../dom0/errors.js";
-import type { DomainInfo } from "../gen/xensim/v1/host.js";
+import type { DomainInfo, ListResponse } from "../gen/xensim/v1/host.js";
 import type { MigrateEvent, MigrateRequest } from "../gen/xensim/v1/migration.js";
 import type { MigrationStatsView } from "../dom0/migrate/stats.js";
 import type { HostGateway } from "../scheduler/host-gateway.js";
@@ -24,7 +24,7 @@ export class SimHostGateway implements HostGateway {
     private readonly hostAt: (address: string) => SimHost | undefined,
   ) {}
 
-  list(address: string): Promise<DomainInfo[]> {
+  list(address: string): Promise<ListResponse> {
     return this.unary(address, "List", (host) => host.list());
   }
 

@@ -4,7 +4,7 @@ import type { MigrationStatsView } from "../dom0/migrate/stats.js";
 import { configFromJson } from "../dom0/xlcfg/config-json.js";
 import { loadDomainConfig } from "../dom0/xlcfg/load.js";
 import type { DomainEvent } from "../contracts/domain-event.js";
-import type { DomainInfo } from "../gen/xensim/v1/host.js";
+import type { DomainInfo, ListResponse } from "../gen/xensim/v1/host.js";
 import type { MigrateRequest } from "../gen/xensim/v1/migration.js";
 import type { HostGateway } from "../scheduler/host-gateway.js";
 import type { MemoryMigrationNetwork } from "../transport/memory/memory-links.js";
@@ -134,11 +134,13 @@ export class SimHost {
     this.host.start();
   }
 
-  list(): DomainInfo[] {
+  /** `xl list`, with the lease epoch the guests run under (transport/grpc/host-server.ts's List). */
+  list(): ListResponse {
     this.host.guard();
-    return [...this.toolstack.records.values()]
+    const domains = [...this.toolstack.records.values()]
       .sort((a, b) => a.domid - b.domid)
       .map((record) => domainInfo(this.toolstack, record));
+    return { domains, leaseEpoch: this.host.leaseEpoch };
   }
 
   /** `xl create`, the name reserved in the cluster first (transport/grpc/host-server.ts's Create). */

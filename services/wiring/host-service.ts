@@ -118,6 +118,7 @@ export class HostService {
           this.host.names,
           this.host.faults.allowed,
           () => this.host.files(),
+          () => this.host.leaseEpoch,
         ),
         guard,
       ),

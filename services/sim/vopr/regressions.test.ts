@@ -189,4 +189,41 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).toMatch(/HA: restarted log \(restart\) on h\d/);
     expect(violations).toEqual([]);
   }, 120_000);
+
+  it("seed 61, every fault: a guest recorded before the scheduler read its host's lease is restarted after the host fences", async () => {
+    // log was created on h1 at 1.0 s; the broker went down at 1.17 s, before the scheduler had read
+    // h1's lease, so log's HA record carried no epoch. h1 fenced log during the outage (a new
+    // epoch); when the broker came back the reconcile took the record without an epoch for one of
+    // the epoch now, found log gone twice, dropped it and freed the name: log never ran again. The
+    // host now reports its lease epoch with its List, and a record without one matches none.
+    const { trace, violations } = await everyFault(61, 25);
+    expect(trace).toMatch(/^1\.000 created log on h1$/m);
+    expect(trace).toMatch(/\[h1\] HA: fencing .*: destroyed log/);
+    expect(trace).not.toMatch(/dropped the HA record of log/);
+    expect(trace).toMatch(/HA: h1 restarted \(epoch [\w.-]+ gone\): log: restarted on h\d/);
+    expect(violations).toEqual([]);
+  }, 120_000);
+
+  it("seed 71, every fault: a guest whose host was killed and restarted while cut from the broker is restarted", async () => {
+    // ci (protected) on h4, recorded without an epoch; h4 killed, restarted (a new epoch) while cut
+    // from the broker. The reconcile dropped ci's record as destroyed on purpose (h4 up, read,
+    // running no ci) and freed its name: ci was lost. Same cause and fix as seed 61.
+    const { trace, violations } = await everyFault(71, 25);
+    expect(trace).toMatch(/kill h4[\s\S]*restart h4/);
+    expect(trace).not.toMatch(/dropped the HA record of ci/);
+    expect(trace).toMatch(/HA: h4 restarted \(epoch [\w.-]+ gone\): ci: restarted on h\d/);
+    expect(violations).toEqual([]);
+  }, 120_000);
+
+  it("seed 58, every fault: a guest migrated to a host that fences before the scheduler read it again is restarted", async () => {
+    // web migrated h1 -> h4 at 446 s; moving its HA record dropped the epoch ("noted at the next
+    // read"), and h4 fenced web 6 s later before any read: the record without an epoch was dropped
+    // by the reconcile and web lost. The record now takes the destination's epoch as its last List
+    // reported it (an older one only costs a check at restart).
+    const { trace, violations } = await everyFault(58, 136);
+    expect(trace).toMatch(/migrate web: completed[\s\S]*\[h4\] HA: fencing .*: destroyed web/);
+    expect(trace).not.toMatch(/dropped the HA record of web/);
+    expect(trace).toMatch(/HA: h4 restarted \(epoch [\w.-]+ gone\): web: restarted on h\d/);
+    expect(violations).toEqual([]);
+  }, 120_000);
 });

@@ -29,14 +29,13 @@ export class GrpcHostGateway implements HostGateway {
     return client;
   }
 
-  async list(address: string) {
+  list(address: string) {
     const client = this.host(address);
-    const reply = await unaryCall(
+    return unaryCall(
       client.list.bind(client),
       { domains: [] },
       { deadline: Date.now() + HOST_CALL_DEADLINE_MS },
     );
-    return reply.domains;
   }
 
   async create(address: string, request: Partial<CreateRequest>) {

@@ -23,6 +23,8 @@ export function hostServer(
   faultInjectionAllowed = false,
   /** Where dump-core may write (the host's confined paths); undefined: refused. */
   files: HostFiles = undefined,
+  /** The host's HA lease epoch now, sent with its List (docs/specs/ha.md §5); empty: none. */
+  leaseEpoch: () => string = () => "",
 ): HostServer {
   const reply = (record: Parameters<typeof domainInfo>[1]) => ({ domain: domainInfo(toolstack, record) });
   return {
@@ -32,7 +34,7 @@ export function hostServer(
         request.domains.length === 0
           ? [...toolstack.records.values()].sort((a, b) => a.domid - b.domid)
           : request.domains.map((ref) => toolstack.requireDomain(ref));
-      return { domains: records.map((r) => domainInfo(toolstack, r)) };
+      return { domains: records.map((r) => domainInfo(toolstack, r)), leaseEpoch: leaseEpoch() };
     }),
     create: unary(async (request) => {
       const config = request.configJson
