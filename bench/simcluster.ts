@@ -141,7 +141,13 @@ function countEvents(cluster: SimCluster): () => { timers: number; relayed: numb
   });
 }
 
-export async function runBusyCluster(options: BusyClusterOptions): Promise<BusyClusterFigures> {
+/** Runs the measured part of a bench (the profiler wraps it with this: bench/profile-breakdown.ts). */
+export type MeasuredRun = (run: () => Promise<void>) => Promise<void>;
+
+export async function runBusyCluster(
+  options: BusyClusterOptions,
+  measured: MeasuredRun = (run) => run(),
+): Promise<BusyClusterFigures> {
   const setupStarted = performance.now();
   const cluster = await SimCluster.start({ seed: options.seed, hosts: hostSpecs(options.hostCount) });
   const user = new SimUser(cluster);
@@ -174,7 +180,7 @@ export async function runBusyCluster(options: BusyClusterOptions): Promise<BusyC
   const migrationCount = Math.floor(options.simulatedMs / options.migrationIntervalMs);
   for (let i = 1; i <= migrationCount; i++)
     cluster.clock.setTimer(i * options.migrationIntervalMs - 1, startMigration);
-  await cluster.idle(options.simulatedMs);
+  await measured(() => cluster.idle(options.simulatedMs));
   const wallMs = performance.now() - started;
   const cpuMs = cpuMsSince(cpuStarted);
   const simulatedMs = cluster.clock.nowMs() - simulatedStartMs;
