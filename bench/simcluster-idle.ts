@@ -63,6 +63,7 @@ export function idleRunRows(
   title: string,
   idle: IdleClusterFigures | IdleRunFigures,
   withGoal: boolean,
+  nodeFlags = "node's default flags",
 ): Row[] {
   const rate = idle.simulatedMs / idle.wallMs;
   const cost = idleHostCost(idle);
@@ -104,21 +105,21 @@ export function idleRunRows(
           {
             figure: "  peak RSS of the run's process",
             value: formatMb(idle.maxRssKib),
-            detail: "a process of its own (simcluster-idle-run.js), node's default young generation",
+            detail: `a process of its own (simcluster-idle-run.js), ${nodeFlags}`,
           },
         ]
       : []),
   ];
 }
 
-/** The same run with another young generation: its rate, cost and the memory that costs. */
-export function semiSpaceRows(flag: string, run: IdleRunFigures, plain: IdleRunFigures): Row[] {
-  const cost = idleHostCost(run);
+/** The same run with another young generation: its rate, cost and peak RSS beside the run's. */
+export function youngGenerationRows(label: string, other: IdleRunFigures, run: IdleRunFigures): Row[] {
+  const cost = idleHostCost(other);
   return [
     {
-      figure: `  the same with node ${flag}`,
-      value: `${(run.simulatedMs / run.wallMs).toFixed(0)} sim-s/s`,
-      detail: `${cost.wallUsPerHostSecond.toFixed(1)} us/host-s wall, ${cost.cpuUsPerHostSecond.toFixed(1)} us of CPU; peak RSS ${formatMb(run.maxRssKib)} (${formatMb(plain.maxRssKib)} without)`,
+      figure: `  the same with ${label}`,
+      value: `${(other.simulatedMs / other.wallMs).toFixed(0)} sim-s/s`,
+      detail: `${cost.wallUsPerHostSecond.toFixed(1)} us/host-s wall, ${cost.cpuUsPerHostSecond.toFixed(1)} us of CPU (${idleHostCost(run).cpuUsPerHostSecond.toFixed(1)} above); peak RSS ${formatMb(other.maxRssKib)} (${formatMb(run.maxRssKib)} above)`,
     },
   ];
 }

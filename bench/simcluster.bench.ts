@@ -8,7 +8,7 @@ import {
   idleRunRows,
   IDLE_SIM_SECONDS_PER_WALL_SECOND_GOAL,
   runIdleInChild,
-  semiSpaceRows,
+  youngGenerationRows,
   type IdleRunFigures,
 } from "./simcluster-idle.js";
 import {
@@ -40,13 +40,21 @@ const XAPI_HEARTBEAT_INTERVAL_MS = leaseTiming(60_000).renewIntervalMs;
 const IDLE_HEARTBEAT_INTERVALS_MS = [HEARTBEAT_INTERVAL_MS_DEFAULT, XAPI_HEARTBEAT_INTERVAL_MS] as const;
 /** Simulated time of each census run (counting causes costs a stack trace per event). */
 const IDLE_CENSUS_SIMULATED_MS = 30_000;
-/** node's young generation for the second run of each interval: fewer scavenges, more memory. */
-const SEMI_SPACE_FLAG = "--max-semi-space-size=64";
+/**
+ * node's young generation for the idle runs: an idle host's heartbeats, timers and calls live a few
+ * simulated seconds, long enough to be promoted by the default 16 MiB semi-space and to fill the
+ * old generation with garbage. 32 MiB: up to two fifths less CPU per idle host (00:08 UTC, 1,000
+ * hosts, 7 s heartbeat: 15.3-16.0 -> 9.7-10.0 us of CPU per host-s); its peak RSS varies run to run
+ * (205-322 MB against 273-288 MB). Each interval runs once more with node's default to show both.
+ */
+const SEMI_SPACE_FLAG = "--max-semi-space-size=32";
 
 interface IdleCase {
   heartbeatIntervalMs: number;
-  plain: IdleRunFigures;
-  semiSpace: IdleRunFigures;
+  /** With SEMI_SPACE_FLAG: the figures the goal is judged on. */
+  run: IdleRunFigures;
+  /** The same with node's default young generation. */
+  defaultYoung: IdleRunFigures;
   census: IdleRunFigures;
 }
 
@@ -59,8 +67,8 @@ function runIdleCase(heartbeatIntervalMs: number): IdleCase {
   };
   return {
     heartbeatIntervalMs,
-    plain: runIdleInChild(request),
-    semiSpace: runIdleInChild({ ...request, nodeArgs: [SEMI_SPACE_FLAG] }),
+    run: runIdleInChild({ ...request, nodeArgs: [SEMI_SPACE_FLAG] }),
+    defaultYoung: runIdleInChild(request),
     census: runIdleInChild({ ...request, simulatedMs: IDLE_CENSUS_SIMULATED_MS, census: true }),
   };
 }
@@ -73,13 +81,13 @@ function idleCaseTitle(heartbeatIntervalMs: number): string {
 function idleRows(cases: readonly IdleCase[], baseline: ClockBaselineFigures): Row[] {
   const rows: Row[] = [];
   for (const [index, idle] of cases.entries()) {
-    rows.push(...idleRunRows(idleCaseTitle(idle.heartbeatIntervalMs), idle.plain, true));
-    if (index === 0) rows.push(...idleCeilingRows(idle.plain, baseline));
-    rows.push(...semiSpaceRows(SEMI_SPACE_FLAG, idle.semiSpace, idle.plain));
+    rows.push(...idleRunRows(idleCaseTitle(idle.heartbeatIntervalMs), idle.run, true, SEMI_SPACE_FLAG));
+    if (index === 0) rows.push(...idleCeilingRows(idle.run, baseline));
+    rows.push(...youngGenerationRows("node's default young generation", idle.defaultYoung, idle.run));
     rows.push(...censusRows(idle.census));
   }
   const rate = (run: IdleRunFigures) => run.simulatedMs / run.wallMs;
-  const metAt = cases.filter((c) => rate(c.plain) >= IDLE_SIM_SECONDS_PER_WALL_SECOND_GOAL);
+  const metAt = cases.filter((c) => rate(c.run) >= IDLE_SIM_SECONDS_PER_WALL_SECOND_GOAL);
   rows.push({
     figure: `${IDLE_HOST_COUNT} idle hosts >= ${IDLE_SIM_SECONDS_PER_WALL_SECOND_GOAL} sim-s/s: met at`,
     value:
@@ -88,7 +96,7 @@ function idleRows(cases: readonly IdleCase[], baseline: ClockBaselineFigures): R
         : metAt.length === cases.length
           ? "every interval"
           : `only ${metAt.map((c) => `${c.heartbeatIntervalMs / 1000} s`).join(", ")}`,
-    detail: `heartbeat intervals measured: ${cases.map((c) => `${c.heartbeatIntervalMs / 1000} s`).join(", ")} (node's default young generation)`,
+    detail: `heartbeat intervals measured: ${cases.map((c) => `${c.heartbeatIntervalMs / 1000} s`).join(", ")} (node ${SEMI_SPACE_FLAG})`,
   });
   return rows;
 }
