@@ -9,6 +9,8 @@ export interface CallOptions {
   deadlineMs?: number;
   /** What the call is, for the error message. */
   what: string;
+  /** The error a call that got no answer fails with (default: UNAVAILABLE "WHAT to TO: why"). */
+  unanswered?: (why: string) => Error | undefined;
 }
 
 /**
@@ -37,7 +39,11 @@ export function simCall<T>(
       outcome();
     };
     const unavailable = (why: string) =>
-      settle(() => reject(new ToolstackError("UNAVAILABLE", `${options.what} to ${to}: ${why}`)));
+      settle(() =>
+        reject(
+          options.unanswered?.(why) ?? new ToolstackError("UNAVAILABLE", `${options.what} to ${to}: ${why}`),
+        ),
+      );
     const watch = () => {
       cancels.push(
         caller.clock.setTimer(CALL_KEEPALIVE_MS, () => {

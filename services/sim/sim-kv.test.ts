@@ -4,6 +4,7 @@ import { Prng } from "../core/prng.js";
 import { runSimulation } from "../core/simulation.js";
 import { BROKER_ID, SimNetwork } from "./network.js";
 import { KV_TIMEOUT_MS, SimKv } from "./sim-kv.js";
+import { StoreUnavailableError } from "../contracts/state-store.js";
 
 function rig() {
   const clock = new SimulatedClock();
@@ -34,7 +35,10 @@ describe("SimKv", () => {
     await runSimulation(r.clock, r.client.put("k.a", "v"));
     r.network.process(BROKER_ID).crash();
     const startMs = r.clock.nowMs();
-    await expect(runSimulation(r.clock, r.client.get("k.a"))).rejects.toThrow(/UNAVAILABLE|no route/);
+    // The real store's words (transport/kv/nats-kv-store.ts: nats.js's request TIMEOUT), not the network's.
+    const refusal = runSimulation(r.clock, r.client.get("k.a"));
+    await expect(refusal).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(refusal).rejects.toThrow("the cluster's state store cannot be reached (get: TIMEOUT)");
     expect(r.clock.nowMs() - startMs).toBeLessThanOrEqual(KV_TIMEOUT_MS);
     r.network.process(BROKER_ID).restart();
     expect(await runSimulation(r.clock, r.client.get("k.a"))).toBe("v");
@@ -46,6 +50,8 @@ describe("SimKv", () => {
     const pending = r.client.get("k.a");
     r.clock.advanceMs(10);
     r.network.partition(["a"]);
-    await expect(runSimulation(r.clock, pending)).rejects.toThrow(/UNAVAILABLE|connection lost|deadline/);
+    await expect(runSimulation(r.clock, pending)).rejects.toThrow(
+      "the cluster's state store cannot be reached (get: TIMEOUT)",
+    );
   });
 });

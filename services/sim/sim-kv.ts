@@ -1,11 +1,13 @@
 import { ToolstackError } from "../dom0/errors.js";
-import type { StateStore, StoreEntry } from "../contracts/state-store.js";
+import { StoreUnavailableError, type StateStore, type StoreEntry } from "../contracts/state-store.js";
 import type { Statefile, StatefileEntry } from "../contracts/statefile.js";
 import { BROKER_ID, type SimNetwork } from "./network.js";
 import { simCall } from "./rpc.js";
 
 /** A JetStream request's timeout (nats.js's default): how long a KV call waits for the broker. */
 export const KV_TIMEOUT_MS = 5000;
+/** What nats.js says of a request the broker did not answer (NatsError code TIMEOUT). */
+export const NATS_REQUEST_TIMEOUT_TEXT = "TIMEOUT";
 /** The HA statefile's request timeout (transport/bus/nats-statefile.ts's STATEFILE_REQUEST_TIMEOUT_MS). */
 export const STATEFILE_TIMEOUT_MS = 2000;
 
@@ -87,14 +89,29 @@ abstract class SimBucketConnection {
     return simCall(this.network, this.processId, BROKER_ID, work, {
       deadlineMs: this.timeoutMs,
       what: `${this.label} ${what}`,
+      unanswered: () => this.unanswered(what),
     });
+  }
+
+  /** The error of a call the broker did not answer; undefined: the network's own. */
+  protected unanswered(_what: string): Error | undefined {
+    return undefined;
   }
 }
 
-/** One process's state store on the bucket (transport/kv/nats-kv-store.ts on JetStream). */
+/**
+ * One process's state store on the bucket (transport/kv/nats-kv-store.ts on JetStream). A call the
+ * broker does not answer fails as the real store's does, with the same words: StoreUnavailableError
+ * "the cluster's state store cannot be reached (get: TIMEOUT)" (nats.js's request timeout), so a
+ * refusal reads the same in `xsim sim` as over NATS.
+ */
 export class SimKvClient extends SimBucketConnection implements StateStore {
   constructor(kv: SimKv, network: SimNetwork, processId: string) {
     super(kv, network, processId, KV_TIMEOUT_MS, "KV");
+  }
+
+  protected override unanswered(what: string): Error {
+    return new StoreUnavailableError(what.split(" ")[0]!, new Error(NATS_REQUEST_TIMEOUT_TEXT));
   }
 
   async get(key: string): Promise<string | undefined> {
