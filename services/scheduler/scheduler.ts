@@ -13,6 +13,7 @@ import { HaRecords } from "./ha-records.js";
 import { MigrationSlots } from "./migration-slots.js";
 import { heartbeatRejection } from "./heartbeat-check.js";
 import { UnansweredHosts } from "./unanswered-hosts.js";
+import { DisabledHosts } from "./disabled-hosts.js";
 
 /** PRNG stream of the uuids the scheduler gives the guests it creates (placement keeps its own draws). */
 export const UUID_PRNG_STREAM = 0x757569;
@@ -43,7 +44,8 @@ export type HostDownListener = (host: HostEntry) => void;
 export class Scheduler {
   readonly view: ClusterView;
   readonly ha: HaRecords;
-  readonly disabledHosts = new Set<string>();
+  /** Hosts that take no new guests (`host.<id>` in the store, re-read at every reconcile). */
+  readonly disabledHosts: DisabledHosts;
   /** Hosts this process is evacuating now (the durable record is the store's op key). */
   readonly evacuationsRunning = new Set<string>();
   /** Migrations this scheduler runs per source host, and those waiting for one. */
@@ -75,6 +77,7 @@ export class Scheduler {
   constructor(readonly options: SchedulerOptions) {
     this.view = new ClusterView(options.missedHeartbeatCountMax);
     this.ha = new HaRecords(options.store);
+    this.disabledHosts = new DisabledHosts(options.store);
     this.uuidPrng = options.prng.fork(UUID_PRNG_STREAM);
   }
 
@@ -99,13 +102,9 @@ export class Scheduler {
       );
   }
 
-  /** Reads the disabled hosts from the store (at start and on every reconcile). */
-  async loadDisabledHosts(): Promise<void> {
-    const disabled = new Set<string>();
-    for (const key of await this.options.store.keys("host.")) {
-      if ((await this.options.store.get(key)) === "disabled") disabled.add(key.slice("host.".length));
-    }
-    for (const hostId of disabled) this.disabledHosts.add(hostId);
+  /** Reads the disabled hosts from the store (at start and on every reconcile): enables follow too. */
+  loadDisabledHosts(): Promise<void> {
+    return this.disabledHosts.load();
   }
 
   async start(): Promise<void> {
@@ -141,20 +140,8 @@ export class Scheduler {
    * (broker down) changes nothing, as the user is told: a host left disabled in this process only
    * took no guest, HA restarts included, until the scheduler's restart forgot it (VOPR seed 6).
    */
-  async setHostEnabled(hostId: string, enabled: boolean): Promise<void> {
-    if (enabled) {
-      await this.options.store.delete(`host.${hostId}`);
-      this.disabledHosts.delete(hostId);
-      return;
-    }
-    const wasDisabled = this.disabledHosts.has(hostId);
-    this.disabledHosts.add(hostId);
-    try {
-      await this.options.store.put(`host.${hostId}`, "disabled");
-    } catch (error) {
-      if (!wasDisabled) this.disabledHosts.delete(hostId);
-      throw error;
-    }
+  setHostEnabled(hostId: string, enabled: boolean): Promise<void> {
+    return this.disabledHosts.set(hostId, enabled);
   }
 
   /** Changes go through the active scheduler only: a standby refuses them, naming the active one. */

@@ -88,7 +88,9 @@ describe("VOPR regressions (fixed seeds)", () => {
     // h4 the fenced host, vpn found no host. The quiesce ends the maintenance of h3 only: h2 is
     // not disabled.
     const { trace, violations } = await everyFault(6, 49);
-    expect(trace).toMatch(/host-evacuate h2 failed: KV put host\.h2 to broker/);
+    expect(trace).toMatch(
+      /host-evacuate h2 failed: the cluster.s state store cannot be reached \(put: TIMEOUT\)/,
+    );
     expect(trace).toMatch(/quiesce: host-enable h3 \(maintenance ends\)/);
     expect(trace).toMatch(/HA: restarted vpn/);
     expect(violations).toEqual([]);
@@ -154,15 +156,17 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(violations).toEqual([]);
   }, 120_000);
 
-  it("seed 12, every fault: HA may restart a guest whose old copy is held under a revoked lease (it can never run)", async () => {
-    // Not a bug of the cluster: h2 stalled for 8.7 s (two stalls back to back), its lease was
-    // revoked and mail restarted on h3 while h2, awake, held its copy paused. A held copy under a
-    // revoked lease never runs again (a renewal would be needed, and compare-and-set refuses it)
-    // and is fenced at the host's next statefile round (docs/specs/ha.md §6); the VOPR counted it
-    // as a second copy. It now counts it as doomed, and as lost for the per-loss check.
-    const { trace, violations } = await everyFault(12, 125);
-    expect(trace).toMatch(/\[h2\] HA: lease unconfirmed .*: holding \(paused\) mail/);
-    expect(trace).toMatch(/revoked the lease of h2[\s\S]*HA: restarted mail \(restart\) on h3/);
+  it("seed 48, every fault: HA may restart a guest whose old copy is held under a revoked lease (it can never run)", async () => {
+    // Not a bug of the cluster (found as seed 12 x 125, which takes another path since the
+    // scheduler's disabled hosts follow the store): a host wakes from a stall past T and holds its
+    // protected guest paused; the scheduler revokes its lease and restarts the guest elsewhere
+    // while the held copy is still there. A held copy under a revoked lease never runs again (a
+    // renewal would be needed, and compare-and-set refuses it) and is fenced at the host's next
+    // statefile round (docs/specs/ha.md §6); the VOPR counted it as a second copy. It now counts
+    // it as doomed, and as lost for the per-loss check (2 violations with the doomed rule removed).
+    const { trace, violations } = await everyFault(48, 125);
+    expect(trace).toMatch(/\[h3\] HA: lease unconfirmed .*: holding \(paused\) dns/);
+    expect(trace).toMatch(/revoked the lease of h3[\s\S]*HA: restarted dns \(restart\) on h2/);
     expect(violations).toEqual([]);
   }, 120_000);
 
