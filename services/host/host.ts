@@ -30,6 +30,7 @@ import { buildHeartbeat } from "./heartbeat.js";
 import type { StateStore } from "../contracts/state-store.js";
 import { ClusterNames } from "../dom0/cluster-names.js";
 import { HostNames } from "../dom0/host-names.js";
+import { HaMigrationTrace } from "../dom0/ha-migration-trace.js";
 import type { Statefile } from "../contracts/statefile.js";
 import { LeaseKeeper, type PeerPinger } from "./lease-keeper.js";
 import { ToolstackHaGuests } from "./ha-guests.js";
@@ -99,6 +100,8 @@ export class Host implements MigrationEndpoint {
   readonly names: HostNames | undefined;
   /** The host's side of HA: lease, peers, hold and fence (docs/specs/ha.md §4). */
   readonly ha: LeaseKeeper | undefined;
+  /** A protected guest's HA record names the destination before it migrates (docs/specs/ha.md §5). */
+  private readonly haTrace: HaMigrationTrace | undefined;
   /** Crashes and migration faults, refused unless the host was started with them allowed. */
   readonly faults: FaultInjector;
   private readonly newId: () => string;
@@ -158,6 +161,14 @@ export class Host implements MigrationEndpoint {
         onGuarding: () => this.armSecond(),
       });
     const ha = this.ha;
+    this.haTrace = options.store
+      ? new HaMigrationTrace(
+          options.store,
+          options.spec.hostId,
+          () => ha?.leaseEpoch,
+          (line) => this.log(line),
+        )
+      : undefined;
     if (ha)
       this.toolstack.admissionReady = (config) =>
         config.xsim.ha === undefined ? Promise.resolve() : ha.firstRead();
@@ -347,6 +358,7 @@ export class Host implements MigrationEndpoint {
           newId: this.newId,
           newToken: this.newToken,
           wrappersFor: wrappersWithArmedFaults(this.faults, this.options.engine),
+          ...(this.haTrace ? { haTrace: this.haTrace } : {}),
           onProgress: (stats) => {
             const subject = migrationSubject(stats.migrationId, "progress");
             this.options.bus?.publish(subject, encodeJson(stats));

@@ -1,23 +1,9 @@
 import type { DomainInfo } from "../gen/xensim/v1/host.js";
 import type { StateStore } from "../contracts/state-store.js";
 import { parseConfig } from "./placement-adapter.js";
+import type { HaRecord } from "../contracts/ha-record.js";
 
-/** What the scheduler must remember of an HA domain to restart it when its host dies. */
-export interface HaRecord {
-  uuid: string;
-  name: string;
-  hostId: string;
-  domid: number;
-  priority: "restart" | "best-effort";
-  configJson: string;
-  /**
-   * The epoch of its host's lease when the host listed the guest (docs/specs/ha.md §5); absent
-   * only before its first read there (or from a host without the statefile).
-   */
-  hostEpoch?: string;
-  /** A migration to this host was started: the guest may run there or on hostId (§5). */
-  migratingTo?: string;
-}
+export type { HaRecord } from "../contracts/ha-record.js";
 
 /**
  * The HA domains' configs, kept in the durable store under `ha.<uuid>` (XAPI keeps them in its

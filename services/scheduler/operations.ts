@@ -10,6 +10,7 @@ import { groupMembership, hostState, parseConfig, placementRequest } from "./pla
 import type { PlacementClaim } from "./claims.js";
 import { uuidFromPrng } from "../dom0/uuid.js";
 import { locateDomain } from "./locate.js";
+import { haMigrationRefusal } from "../contracts/ha-record.js";
 
 export interface PlacedDomain {
   host: HostEntry;
@@ -190,10 +191,7 @@ async function beginHaMigration(scheduler: Scheduler, found: PlacedDomain, desti
   try {
     await scheduler.ha.beginMigration(found.domain, found.host.hostId, destinationHostId);
   } catch (error) {
-    throw new ToolstackError(
-      "UNAVAILABLE",
-      `${found.domain.name}: an HA-protected guest cannot be migrated while the cluster store is unreachable: HA would not know which host it runs on (${describe(error)}); nothing was changed, try again`,
-    );
+    throw new ToolstackError("UNAVAILABLE", haMigrationRefusal(found.domain.name, describe(error)));
   }
 }
 

@@ -1,6 +1,6 @@
 import { ToolstackError } from "../dom0/errors.js";
 import type { ChecksumReply, DomainInfo } from "../gen/xensim/v1/host.js";
-import type { MigrateEvent } from "../gen/xensim/v1/migration.js";
+import { MigrateRequest, type MigrateEvent } from "../gen/xensim/v1/migration.js";
 import type { OperationEvent } from "../gen/xensim/v1/scheduler.js";
 import type { Scheduler } from "../scheduler/scheduler.js";
 import { clusterMigrate, placeAndCreate } from "../scheduler/operations.js";
@@ -10,7 +10,7 @@ import { disableHaOn, enableHaOn } from "../scheduler/ha-admin.js";
 import type { HaState } from "../gen/xensim/v1/ha.js";
 import type { SchedulerProcess } from "../scheduler/scheduler-process.js";
 import { CLI_ID, SCHEDULER_ID, type SimCluster } from "./cluster.js";
-import type { SimHost } from "./sim-host.js";
+import { simAddress, type SimHost } from "./sim-host.js";
 
 /** Deadline of the CLI's unary calls (the scheduler's own calls to hosts take up to 5 s each). */
 export const CLI_CALL_DEADLINE_MS = 30_000;
@@ -129,6 +129,21 @@ export class SimUser {
           (event) => this.cluster.network.send(SCHEDULER_ID, CLI_ID, () => onEvent(event), true),
         ),
       false,
+    );
+  }
+
+  /** `xsim -H SOURCE migrate NAME DESTINATION`: straight to the source host, no scheduler. */
+  migrateOn(sourceHostId: string, name: string, destinationHostId: string, bandwidth = "") {
+    return this.toHost(sourceHostId, "Migrate", (host) =>
+      host.migrate(
+        MigrateRequest.fromPartial({
+          domain: name,
+          destination: simAddress(destinationHostId),
+          live: true,
+          bandwidth,
+        }),
+        () => undefined,
+      ),
     );
   }
 

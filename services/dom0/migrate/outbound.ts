@@ -43,6 +43,16 @@ export interface OutboundContext {
   onProgress(stats: MigrationStatsView): void;
   /** The guest, link and peer of a migration of `domainName` (PLAIN_WRAPPERS unless faults are armed). */
   wrappersFor?(domainName: string): OutboundWrappers;
+  /** Names the destination in a protected guest's HA record before any page moves (dom0/ha-migration-trace.ts). */
+  haTrace?: MigrationHaTrace;
+}
+
+/** The source's HA trace of one migration (docs/specs/ha.md §5). */
+export interface MigrationHaTrace {
+  /** Before the stream: whether a trace was written; throws (UNAVAILABLE) when it cannot be. */
+  begin(record: DomainRecord, destinationHostId: string): Promise<boolean>;
+  /** After a migration that provably failed: the trace goes (best-effort). */
+  end(record: DomainRecord, destinationHostId: string): void;
 }
 
 /**
@@ -85,6 +95,7 @@ export async function migrateOut(
   peer = wrappers.peer(peer);
   const wasPaused = domain.paused;
   const originalName = record.name;
+  let traced = false;
   try {
     const pullToken = ctx.newToken();
     const pulled = manager.expectPull(migrationId, pullToken, PULL_ATTACH_TIMEOUT_MS, (ms, fn) =>
@@ -108,6 +119,13 @@ export async function migrateOut(
       throw error;
     }
     stats = { ...stats, destination: prepared.destinationHostId };
+    // The destination is known now (its host id): named in the HA record before any page moves.
+    try {
+      traced = (await ctx.haTrace?.begin(record, prepared.destinationHostId)) === true;
+    } catch (error) {
+      manager.cancelPull(migrationId, "the source refused the migration");
+      throw error;
+    }
     let lastProgressMs = -Infinity;
     const onProgress = (progress: SenderProgress) => {
       const nowMs = clock.nowMs();
@@ -180,6 +198,7 @@ export async function migrateOut(
       throw error;
     }
     rollBack(ctx, record, originalName, wasPaused, peer, error);
+    if (traced) ctx.haTrace?.end(record, stats.destination);
     stats = { ...stats, status: "failed", error: describe(error), totalTimeMs: clock.nowMs() - startMs };
     throw error;
   } finally {

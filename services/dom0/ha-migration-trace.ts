@@ -1,0 +1,89 @@
+import type { StateStore } from "../contracts/state-store.js";
+import { StoreUnavailableError } from "../contracts/state-store.js";
+import { haMigrationRefusal, haRecordKey, type HaRecord } from "../contracts/ha-record.js";
+import type { DomainRecord } from "./toolstack.js";
+import { ToolstackError } from "./errors.js";
+import { isProtocolName } from "./cluster-names.js";
+
+/** Compare-and-set rounds one trace write tries (the scheduler may write the record meanwhile). */
+export const HA_TRACE_CAS_ATTEMPT_COUNT_MAX = 5;
+
+/**
+ * The source's half of "a migration leaves a trace first" (docs/specs/ha.md §5), for every
+ * migration the host runs, the scheduler's and a user's `xsim -H src migrate` alike: before any
+ * page of a protected guest moves, its HA record `ha.<uuid>` names the destination
+ * (`migratingTo`), so that a lost destination's HA restart round includes the guest even if the
+ * store is unreachable when the migration commits. Refused (UNAVAILABLE, nothing changed) when the
+ * store cannot be written, as the scheduler refuses, and as XAPI's VM.pool_migrate needs the pool
+ * database. Unprotected guests leave no trace and migrate with the store unreachable too.
+ */
+export class HaMigrationTrace {
+  constructor(
+    private readonly store: StateStore,
+    private readonly hostId: string,
+    /** This boot's lease epoch, for a record the scheduler has not written yet (undefined: no HA keeper). */
+    private readonly leaseEpoch: () => string | undefined,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Writes `migratingTo`; whether it did (false: the guest is not protected). */
+  async begin(record: DomainRecord, destinationHostId: string): Promise<boolean> {
+    const fresh = this.recordOf(record);
+    if (!fresh) return false;
+    const key = haRecordKey(record.uuid);
+    try {
+      for (let attempt = 0; attempt < HA_TRACE_CAS_ATTEMPT_COUNT_MAX; attempt++) {
+        const entry = await this.store.entry(key);
+        const before = entry ? (JSON.parse(entry.value) as HaRecord) : undefined;
+        // A record naming another host is stale: the guest runs here.
+        const base = before?.hostId === this.hostId ? before : fresh;
+        if (before?.hostId === this.hostId && before.migratingTo === destinationHostId) return true;
+        const text = JSON.stringify({ ...base, migratingTo: destinationHostId });
+        const written = entry
+          ? await this.store.update(key, text, entry.revision)
+          : await this.store.create(key, text);
+        if (written !== undefined) return true;
+      }
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      throw new ToolstackError("UNAVAILABLE", haMigrationRefusal(record.name, error.message));
+    }
+    throw new ToolstackError("ABORTED", `the HA record of ${record.name} kept changing under us; try again`);
+  }
+
+  /**
+   * A migration that provably failed: the record names this host alone again, unless someone
+   * changed it since (best-effort, in the background; a trace left behind only makes HA check
+   * one host more before a restart).
+   */
+  end(record: DomainRecord, destinationHostId: string): void {
+    const key = haRecordKey(record.uuid);
+    const clear = async (): Promise<void> => {
+      const entry = await this.store.entry(key);
+      if (!entry) return;
+      const { migratingTo, ...rest } = JSON.parse(entry.value) as HaRecord;
+      if (rest.hostId !== this.hostId || migratingTo !== destinationHostId) return;
+      await this.store.update(key, JSON.stringify(rest), entry.revision);
+    };
+    clear().catch((error: unknown) =>
+      this.log(
+        `HA record of ${record.name} still names ${destinationHostId}: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+    );
+  }
+
+  private recordOf(record: DomainRecord): HaRecord | undefined {
+    const priority = record.config.xsim.ha;
+    if (record.domid === 0 || priority === undefined || isProtocolName(record.name)) return undefined;
+    const hostEpoch = this.leaseEpoch();
+    return {
+      uuid: record.uuid,
+      name: record.name,
+      hostId: this.hostId,
+      domid: record.domid,
+      priority,
+      configJson: JSON.stringify(record.config),
+      ...(hostEpoch === undefined ? {} : { hostEpoch }),
+    };
+  }
+}

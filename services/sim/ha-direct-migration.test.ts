@@ -1,0 +1,125 @@
+import { describe, expect, it } from "vitest";
+import { haRecordKey, type HaRecord } from "../contracts/ha-record.js";
+import { SimCluster } from "./cluster.js";
+import { SimUser } from "./sim-user.js";
+import type { ReceiveChannel } from "../dom0/migrate/receive-session.js";
+
+/**
+ * `xsim -H h1 migrate db h2`: a migration straight between hosts, no scheduler, leaves the same
+ * trace as the scheduler's (docs/specs/ha.md §5): the source names the destination in the HA
+ * record (`migratingTo`) before any page moves, and refuses, nothing changed, when the store is
+ * unreachable. Before, only the scheduler's migrations did, and a direct migration during a
+ * broker outage left a protected guest on a host nothing in the store named: lost with that host.
+ */
+const HA_T_MS = 3000;
+const HOSTS = [
+  { hostId: "h1", memoryMib: 2048 },
+  { hostId: "h2", memoryMib: 2048 },
+  { hostId: "h3", memoryMib: 2048 },
+];
+/** Past the lost host's revocation (T + T/2 of silence) and its restart round, with room. */
+const RECOVERY_MS = 30_000;
+
+function cfg(name: string, ha: boolean): string {
+  const extra = ha ? 'xsim_ha = "restart"\n' : "";
+  return `name = "${name}"\ntype = "pvh"\nkernel = "/k"\nmemory = 64\nvcpus = 1\n${extra}`;
+}
+
+/** Where each guest runs: name@host of every copy on a running host (migration stand-ins included). */
+function copies(cluster: SimCluster): string[] {
+  return [...cluster.hosts.values()]
+    .filter((h) => h.process.state === "running")
+    .flatMap((h) =>
+      [...h.toolstack.records.values()].filter((r) => r.domid !== 0).map((r) => `${r.name}@${h.hostId}`),
+    )
+    .sort();
+}
+
+async function startWithGuests(): Promise<{ cluster: SimCluster; user: SimUser; dbUuid: string }> {
+  const cluster = await SimCluster.start({ seed: 5, hosts: HOSTS, haTimeoutMs: HA_T_MS });
+  const user = new SimUser(cluster);
+  await cluster.idle(2000);
+  const db = await cluster.run(user.createOn("h1", cfg("db", true), "db.cfg"));
+  await cluster.run(user.createOn("h1", cfg("tmp", false), "tmp.cfg"));
+  await cluster.idle(1000); // the scheduler reads h1 and records db
+  expect(cluster.kv.peek(haRecordKey(db.uuid)), "db's HA record").toBeDefined();
+  return { cluster, user, dbUuid: db.uuid };
+}
+
+function record(cluster: SimCluster, uuid: string): HaRecord | undefined {
+  const entry = cluster.kv.peek(haRecordKey(uuid));
+  return entry ? (JSON.parse(entry.value) as HaRecord) : undefined;
+}
+
+describe("a direct host-to-host migration of an HA-protected guest (xsim -H src migrate)", () => {
+  it("with the store unreachable: refused UNAVAILABLE, nothing changed; an unprotected guest migrates", async () => {
+    const { cluster, user } = await startWithGuests();
+    cluster.brokerDown();
+    const refused = cluster.run(user.migrateOn("h1", "db", "h2"));
+    await expect(refused).rejects.toMatchObject({ code: "UNAVAILABLE" });
+    await expect(refused).rejects.toThrow(
+      "db: an HA-protected guest cannot be migrated while the cluster store is unreachable: HA would not know which host it runs on (the cluster's state store cannot be reached (get: TIMEOUT)); nothing was changed, try again",
+    );
+    await cluster.idle(100);
+    expect(copies(cluster), "db runs on h1 alone; h2 holds no db--incoming").toEqual(["db@h1", "tmp@h1"]);
+    expect(
+      cluster.host("h1").toolstack.domainOf(cluster.host("h1").toolstack.requireDomain("db")).paused,
+    ).toBe(false);
+    const moved = await cluster.run(user.migrateOn("h1", "tmp", "h2"));
+    expect(moved.status).toBe("completed");
+    expect(copies(cluster)).toEqual(["db@h1", "tmp@h2"]);
+  });
+
+  it("names the destination in the HA record before the stream; a failed migration clears it", async () => {
+    const { cluster, user, dbUuid } = await startWithGuests();
+    cluster.crashScheduler(); // nobody else writes the record
+    let seen: HaRecord | undefined;
+    // h2 dies with the whole stream received, before Go: the source keeps db.
+    whenDestinationSends(cluster, "h2", "received", () => {
+      seen = record(cluster, dbUuid);
+      cluster.killHost("h2");
+    });
+    await expect(cluster.run(user.migrateOn("h1", "db", "h2"))).rejects.toThrow();
+    expect(seen, "the record named h2 while the stream ran").toMatchObject({
+      hostId: "h1",
+      migratingTo: "h2",
+    });
+    await cluster.idle(100);
+    expect(copies(cluster)).toEqual(["db@h1", "tmp@h1"]);
+    expect(record(cluster, dbUuid)?.hostId).toBe("h1");
+    expect(record(cluster, dbUuid)?.migratingTo, "the migration failed: h1 alone again").toBeUndefined();
+  });
+
+  it("a guest migrated during a broker outage and lost with its destination is restarted once", async () => {
+    const { cluster, user } = await startWithGuests();
+    cluster.crashScheduler();
+    // The broker goes with the stream received, before Go: h2 commits but cannot move the name.
+    whenDestinationSends(cluster, "h2", "received", () => cluster.brokerDown());
+    expect((await cluster.run(user.migrateOn("h1", "db", "h2"))).status).toBe("completed");
+    expect(copies(cluster)).toEqual(["db@h2", "tmp@h1"]);
+    cluster.killHost("h2");
+    await cluster.idle(1000);
+    cluster.brokerUp();
+    await cluster.run(cluster.restartScheduler());
+    await cluster.idle(RECOVERY_MS);
+    const db = copies(cluster).filter((c) => c.startsWith("db@"));
+    expect(db, "restarted exactly once, on a surviving host").toHaveLength(1);
+    expect(db[0]).not.toBe("db@h2");
+  });
+});
+
+type Step = keyof Pick<ReceiveChannel, "prepared" | "received" | "committed">;
+
+/** Runs `act` as soon as `hostId`, a migration's destination, answers `step` on the control channel. */
+function whenDestinationSends(cluster: SimCluster, hostId: string, step: Step, act: () => void): void {
+  const destination = cluster.host(hostId).host;
+  const receive = destination.receive.bind(destination);
+  destination.receive = (channel) =>
+    receive({
+      ...channel,
+      [step]: (info: never) => {
+        channel[step](info);
+        act();
+      },
+    });
+}
