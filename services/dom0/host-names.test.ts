@@ -248,7 +248,46 @@ describe("destroying an HA-protected guest (docs/specs/ha.md §5)", () => {
     await h1.names.destroy("web");
     await settle();
     expect([...h1.toolstack.records.values()].map((r) => r.name)).toEqual(["Domain-0"]);
-    expect(h1.log.join("\n")).toMatch(/name web: .*the scheduler reconciles it/);
+    expect(h1.log.join("\n")).toMatch(/name web: .*\(freed when the store answers again\)/);
+    store.unavailable = false;
+    h1.names.retryUnfreed();
+    await settle();
+    expect(await new ClusterNames(store).all()).toEqual(new Map());
+  });
+
+  it("a protected guest destroyed by its own on_crash action with the store unreachable: its name is freed once the store answers (HA must not restart it)", async () => {
+    // Before, the failed free was only logged, and nothing else frees the name of a guest with an
+    // HA record: if the scheduler missed the event, HA restarted the guest when its host was lost.
+    const store = new MemoryStore();
+    const h1 = node("h1", store);
+    const ci = await h1.names.create(protectedConfig("ci"));
+    store.unavailable = true;
+    h1.toolstack.injectCrash("ci"); // on_crash = "destroy" (xl's default)
+    await settle();
+    expect([...h1.toolstack.records.values()].map((r) => r.name)).toEqual(["Domain-0"]);
+    h1.names.retryUnfreed(); // the store still down: kept for the next round
+    await settle();
+    expect(h1.log.join("\n")).toMatch(/name ci: .*\(freed when the store answers again\)/);
+    store.unavailable = false;
+    expect(await new ClusterNames(store).all()).toEqual(new Map([["ci", { uuid: ci.uuid, hostId: "h1" }]]));
+    h1.names.retryUnfreed();
+    await settle();
+    expect(await new ClusterNames(store).all()).toEqual(new Map());
+  });
+
+  it("leaves the name alone when the guest runs here again before the store answers (restored)", async () => {
+    const store = new MemoryStore();
+    const h1 = node("h1", store);
+    const ci = await h1.names.create(protectedConfig("ci"));
+    store.unavailable = true;
+    h1.toolstack.injectCrash("ci");
+    await settle();
+    // The same guest back on this host (xendomains' restore), its name never freed.
+    h1.toolstack.create({ ...protectedConfig("ci"), uuid: ci.uuid });
+    store.unavailable = false;
+    h1.names.retryUnfreed();
+    await settle();
+    expect(await new ClusterNames(store).all()).toEqual(new Map([["ci", { uuid: ci.uuid, hostId: "h1" }]]));
   });
 
   it("destroys the stale copy of a guest restarted elsewhere, leaving the name with the new copy", async () => {

@@ -13,6 +13,12 @@ import { ClusterNames, isProtocolName, type NameOwner } from "./cluster-names.js
  */
 export class HostNames {
   private queue: Promise<void> = Promise.resolve();
+  /**
+   * Names of guests gone from this host (destroyed, by a user or by their own on_poweroff/on_crash
+   * action) that the store could not be told of: freed when it answers again (retryUnfreed).
+   */
+  private readonly unfreed = new Map<string, NameOwner>();
+  private retrying = false;
 
   constructor(
     private readonly toolstack: Toolstack,
@@ -156,8 +162,7 @@ export class HostNames {
       case "migrated-out":
         return; // the destination moves the name when it commits
       case "destroyed":
-        if (!isProtocolName(event.name) && !this.runsHere(event.name))
-          await this.names.release(event.name, owner);
+        if (!isProtocolName(event.name) && !this.runsHere(event.name)) await this.free(event.name, owner);
         return;
       case "renamed": {
         const oldName = String(event.detail?.oldName ?? "");
@@ -176,6 +181,55 @@ export class HostNames {
       );
   }
 
+  /** Frees the name of a guest gone from here; with the store unreachable, later (retryUnfreed). */
+  private async free(name: string, owner: NameOwner): Promise<void> {
+    try {
+      await this.names.release(name, owner);
+      this.unfreed.delete(name);
+    } catch (error) {
+      if (!isUnavailable(error)) throw error;
+      this.unfreed.set(name, owner);
+      this.log(`name ${name}: ${message(error)} (freed when the store answers again)`);
+    }
+  }
+
+  /** Whether a name waits to be freed (the host keeps its once-a-second round going meanwhile). */
+  get hasUnfreed(): boolean {
+    return this.unfreed.size > 0;
+  }
+
+  /**
+   * Frees the names the store could not be told of when their guests went, one try at a time
+   * (the host's once-a-second round calls it): a protected guest destroyed by its own
+   * on_poweroff/on_crash action during a broker outage must not look lost to HA once the store
+   * answers again (docs/specs/ha.md §5). A name whose guest runs here again is left alone.
+   */
+  retryUnfreed(): void {
+    if (this.unfreed.size === 0 || this.retrying) return;
+    this.retrying = true;
+    this.queue = this.queue
+      .then(async () => {
+        for (const [name, owner] of [...this.unfreed]) {
+          if (this.runsHere(name)) this.unfreed.delete(name);
+          else if (!(await this.tryFree(name, owner))) return; // still unreachable: next round
+        }
+      })
+      .catch((error: unknown) => this.log(`freeing names: ${message(error)}`))
+      .finally(() => (this.retrying = false));
+  }
+
+  /** One retry of a free: false while the store stays unreachable. */
+  private async tryFree(name: string, owner: NameOwner): Promise<boolean> {
+    try {
+      await this.names.release(name, owner);
+    } catch (error) {
+      if (isUnavailable(error)) return false;
+      this.log(`name ${name}: ${message(error)} (the scheduler reconciles it)`);
+    }
+    this.unfreed.delete(name);
+    return true;
+  }
+
   private runsHere(name: string, uuid?: string): boolean {
     for (const record of this.toolstack.records.values())
       if (record.name === name && (uuid === undefined || record.uuid === uuid)) return true;
@@ -192,6 +246,10 @@ const POWEROFF_ENDS_GUEST: ReadonlySet<string> = new Set(["destroy", "coredump-d
 /** A guest the scheduler's HA restarts when its host is lost: xsim_ha set, not a migration stand-in. */
 function haRestartable(record: DomainRecord): boolean {
   return record.domid !== 0 && record.config.xsim.ha !== undefined && !isProtocolName(record.name);
+}
+
+function isUnavailable(error: unknown): boolean {
+  return error instanceof ToolstackError && error.code === "UNAVAILABLE";
 }
 
 function message(error: unknown): string {

@@ -251,6 +251,7 @@ export class Host implements MigrationEndpoint {
   private second(): void {
     this.cpuUsage.sample();
     this.lookForWork();
+    this.names?.retryUnfreed();
     if (this.heartbeatRides) this.publishHeartbeat();
     if (this.mayRest) this.restSecond();
   }
@@ -259,10 +260,17 @@ export class Host implements MigrationEndpoint {
    * Whether the timer a second would do nothing until something wakes the host: no heartbeat rides
    * it, the host has no work (work arrives with a domain event or a migration, which wake it), HA
    * needs no guard (it is off: a guard decides nothing) and a CPU sample would change nothing (no
-   * tick since the last two, so every later sample is the same until the host wakes).
+   * tick since the last two, so every later sample is the same until the host wakes), and no name
+   * of a destroyed guest waits for the store (HostNames.retryUnfreed).
    */
   private get mayRest(): boolean {
-    return !this.heartbeatRides && !this.busy && !this.ha?.guarding && this.cpuUsage.isSettled;
+    return (
+      !this.heartbeatRides &&
+      !this.busy &&
+      !this.ha?.guarding &&
+      this.cpuUsage.isSettled &&
+      !this.names?.hasUnfreed
+    );
   }
 
   /** Stops every timer of this host; the bus is the wiring's to close. */
