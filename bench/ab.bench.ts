@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { connectHost } from "../services/transport/grpc/host-client.js";
@@ -8,14 +9,18 @@ import {
   hostSecurityArgs,
   parseAbOptions,
   roundOrder,
+  summarizeInProcess,
   summarizeSides,
   type AbOptions,
   type AbRun,
   type Side,
 } from "./ab.js";
+import type { InProcessResult } from "./ab-inprocess.js";
 import { ChildSet, type ReadyChild } from "./children.js";
 import { createDestroyOp, infoHostId } from "./host-ops.js";
 import { machineBusyPercent, measureWithCpu } from "./measured.js";
+import { procStatusKib } from "./proc.js";
+import { formatMb } from "./table.js";
 
 // `npm run bench:ab -- SIDE SIDE...`: create+destroy round trips against one host per build,
 // interleaved run by run, so that the load of this shared machine weighs on every side alike.
@@ -51,8 +56,39 @@ async function startSide(
   return { side, host, client, op: createDestroyOp(client, `ab-${side.label}-`) };
 }
 
+const IN_PROCESS_PATH = join(import.meta.dirname, "ab-inprocess.js");
+
+/** One in-process run of a side: a fresh process, so no side warms the JIT for another. */
+function runInProcessSide(side: Side, roundTripCount: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const args = [...side.hostNodeArgs, IN_PROCESS_PATH, side.distDir, String(roundTripCount)];
+    execFile(process.execPath, args, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`side ${side.label}: ${stderr.trim() || error.message}`));
+      resolve((JSON.parse(stdout) as InProcessResult).cpuUsPerRoundTrip);
+    });
+  });
+}
+
+async function mainInProcess(options: AbOptions, roundTripCount: number): Promise<void> {
+  process.stdout.write(
+    `xensim bench:ab --in-process: ${options.sides.length} builds, ${options.roundCount} rounds of ` +
+      `${roundTripCount} round trips through the Create/Destroy handlers (no gRPC), a process per run\n`,
+  );
+  const cpu: number[][] = options.sides.map(() => []);
+  for (let round = 0; round < options.roundCount; round++)
+    for (const i of roundOrder(options.sides.length, round)) {
+      const side = options.sides[i]!;
+      const cpuUs = await runInProcessSide(side, roundTripCount);
+      cpu[i]!.push(cpuUs);
+      process.stdout.write(`  round ${round + 1} ${side.label}: ${cpuUs.toFixed(1)} µs CPU/round trip\n`);
+    }
+  process.stdout.write(`\n${summarizeInProcess(options.sides, cpu).join("\n")}\n`);
+}
+
 async function main(): Promise<void> {
   const options = parseAbOptions(process.argv.slice(2));
+  if (options.inProcessRoundTripCount !== undefined)
+    return mainInProcess(options, options.inProcessRoundTripCount);
   const children = new ChildSet();
   process.on("exit", () => children.killAllNow());
   process.on("SIGINT", () => process.exit(130));
@@ -93,6 +129,11 @@ async function main(): Promise<void> {
       }
     }
     process.stdout.write(`\n${summarizeSides(options.sides, runs).join("\n")}\n`);
+    for (const { side, host } of running)
+      process.stdout.write(
+        `${side.label.padEnd(12)} host RSS after the runs ${formatMb(procStatusKib(host.pid, "VmRSS"))}, ` +
+          `peak (VmHWM) ${formatMb(procStatusKib(host.pid, "VmHWM"))}\n`,
+      );
   } finally {
     for (const side of running) side.client.close();
     await children.stopAll();

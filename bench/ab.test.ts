@@ -8,6 +8,7 @@ import {
   parseSide,
   roundOrder,
   securityArgs,
+  summarizeInProcess,
   summarizeSides,
   AB_ROUND_COUNT_DEFAULT,
 } from "./ab.js";
@@ -46,6 +47,12 @@ describe("parseAbOptions", () => {
     expect(options.sides.map((side) => side.label)).toEqual(["A", "B"]);
     expect(() => parseAbOptions(["--rounds", "0", "a", "b"])).toThrow(/--rounds "0"/);
     expect(() => parseAbOptions(["--duration-ms", "1.5", "a", "b"])).toThrow(/--duration-ms "1.5"/);
+  });
+
+  it("measures real hosts unless asked for the in-process round trips", () => {
+    expect(parseAbOptions(["a", "b"]).inProcessRoundTripCount).toBeUndefined();
+    expect(parseAbOptions(["--in-process", "6000", "a", "b"]).inProcessRoundTripCount).toBe(6000);
+    expect(() => parseAbOptions(["--in-process", "0", "a", "b"])).toThrow(/--in-process "0"/);
   });
 });
 
@@ -99,5 +106,17 @@ describe("summarizeSides", () => {
     expect(lines[0]).toContain("median 450 µs (400..500, 1.000 of old)");
     expect(lines[1]).toContain("median 650 µs (600..700, 1.444 of old)");
     expect(lines[1]).toContain("round trips/s median 950 (900..1000)");
+  });
+});
+
+describe("summarizeInProcess", () => {
+  it("reports each side's median CPU per round trip with its spread, relative to the first", () => {
+    const sides = ["wave1", "main"].map((label) => ({ label, distDir: label, hostNodeArgs: [] }));
+    const lines = summarizeInProcess(sides, [
+      [190, 200, 210],
+      [230, 250, 240],
+    ]);
+    expect(lines[0]).toContain("median 200.0 µs (190.0..210.0, 1.000 of wave1); 3 runs");
+    expect(lines[1]).toContain("median 240.0 µs (230.0..250.0, 1.200 of wave1)");
   });
 });

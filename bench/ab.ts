@@ -21,6 +21,11 @@ export interface AbOptions {
   durationMs: number;
   /** Where each side's host writes its CPU profile (DIR/LABEL), when asked. */
   cpuProfDir?: string;
+  /**
+   * Round trips per run of the in-process measure (bench/ab-inprocess.ts: the host's handlers
+   * alone, no gRPC), instead of real hosts; undefined: real hosts.
+   */
+  inProcessRoundTripCount?: number;
 }
 
 export const AB_ROUND_COUNT_DEFAULT = 5;
@@ -31,9 +36,11 @@ const LABEL_PATTERN = /^[A-Za-z0-9_.-]+$/;
 
 export const AB_USAGE =
   "usage: npm run bench:ab -- [--rounds N] [--concurrency N] [--duration-ms MS] [--warmup-ms MS] " +
-  "[--cpu-prof DIR] SIDE SIDE...\n" +
+  "[--cpu-prof DIR] [--in-process N] SIDE SIDE...\n" +
   "  SIDE is [LABEL=]DIST[,NODEFLAG...]: a dist/ directory (bench/ab-build.sh COMMIT DIR builds one)\n" +
-  "  and node flags for its host, e.g. new=dist old=/tmp/ab/a0ceb48/dist gc=dist,--max-semi-space-size=16";
+  "  and node flags for its host, e.g. new=dist old=/tmp/ab/a0ceb48/dist gc=dist,--max-semi-space-size=16\n" +
+  "  --in-process N: N round trips through each build's Create/Destroy handlers in a process of their\n" +
+  "  own (no gRPC, no ticks; steadier), instead of real hosts";
 
 /** "[LABEL=]DIST[,NODEFLAG...]" → a side; the label defaults to the side's letter (A, B, ...). */
 export function parseSide(text: string, index: number): Side {
@@ -65,6 +72,7 @@ export function parseAbOptions(args: string[]): AbOptions {
       "warmup-ms": { type: "string", default: String(AB_WARMUP_MS_DEFAULT) },
       "duration-ms": { type: "string", default: String(AB_DURATION_MS_DEFAULT) },
       "cpu-prof": { type: "string" },
+      "in-process": { type: "string" },
     },
   });
   if (positionals.length < 2) throw new Error(`bench:ab needs two sides or more\n${AB_USAGE}`);
@@ -78,6 +86,9 @@ export function parseAbOptions(args: string[]): AbOptions {
     warmupMs: positiveInteger(values["warmup-ms"], "--warmup-ms"),
     durationMs: positiveInteger(values["duration-ms"], "--duration-ms"),
     ...(values["cpu-prof"] ? { cpuProfDir: resolve(values["cpu-prof"]) } : {}),
+    ...(values["in-process"] !== undefined
+      ? { inProcessRoundTripCount: positiveInteger(values["in-process"], "--in-process") }
+      : {}),
   };
 }
 
@@ -126,6 +137,19 @@ export function summarizeSides(sides: readonly Side[], runs: readonly AbRun[][])
       `(${range(hostCpu, (v) => v.toFixed(0))}, ${(cpu / baseCpu).toFixed(3)} of ${sides[0]?.label}); ` +
       `round trips/s median ${median(rates).toFixed(0)} (${range(rates, (v) => v.toFixed(0))}); ` +
       `bench CPU/round trip ${median(benchCpu).toFixed(0)} µs; ${sideRuns.length} runs`
+    );
+  });
+}
+
+/** One line per side of the in-process measure: median CPU per round trip, spread, relative to the first side. */
+export function summarizeInProcess(sides: readonly Side[], cpuUs: readonly number[][]): string[] {
+  const base = median(cpuUs[0] ?? []);
+  return sides.map((side, i) => {
+    const values = cpuUs[i] ?? [];
+    const value = median(values);
+    return (
+      `${side.label.padEnd(12)} CPU/round trip (handlers only) median ${value.toFixed(1)} µs ` +
+      `(${range(values, (v) => v.toFixed(1))}, ${(value / base).toFixed(3)} of ${sides[0]?.label}); ${values.length} runs`
     );
   });
 }
