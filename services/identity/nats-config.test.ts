@@ -24,9 +24,14 @@ describe("nats-server's configuration for a secured cluster", () => {
     const host = natsPermissionsOf("host", "h1");
     expect(host.publish.allow).toContain("xsim.host.h1.>");
     expect(host.publish.allow.filter((s) => s.startsWith("xsim.host."))).toEqual(["xsim.host.h1.>"]);
-    // The state store: name reservations and its own HA lease, no other key (docs/specs/state-store.md).
+    // The state store: name reservations, the HA records' migration trace and its own HA lease, no
+    // other key (docs/specs/state-store.md).
     const kvWrites = host.publish.allow.filter((s) => s.startsWith("$KV."));
-    expect(kvWrites).toEqual([`$KV.${SCHEDULER_KV_BUCKET}.name.>`, `$KV.${SCHEDULER_KV_BUCKET}.lease.h1`]);
+    expect(kvWrites).toEqual([
+      `$KV.${SCHEDULER_KV_BUCKET}.name.>`,
+      `$KV.${SCHEDULER_KV_BUCKET}.ha.>`,
+      `$KV.${SCHEDULER_KV_BUCKET}.lease.h1`,
+    ]);
     expect(host.publish.deny).toContain("$JS.API.STREAM.DELETE.>");
     expect(host.publish.allow).not.toContain("$JS.API.>");
     expect(host.subscribe.allow).toEqual([

@@ -12,8 +12,12 @@ export interface NatsPermissions {
 
 /**
  * The cluster's state store (docs/specs/state-store.md, docs/specs/ha.md §1-3): the scheduler writes
- * any key; a host writes only the name reservations (`name.*`, compare-and-set) and its own lease
- * (`lease.<hostId>`), and reads the bucket (leases of its peers, `cluster.ha`, names).
+ * any key; a host writes only the name reservations (`name.*`, compare-and-set), the HA records'
+ * migration trace (`ha.*`: `migratingTo`, compare-and-set, before a protected guest it migrates
+ * moves, ha.md §5) and its own lease (`lease.<hostId>`), and reads the bucket (leases of its peers,
+ * `cluster.ha`, names). `ha.*` gives a host no power it lacks: the records are written from what
+ * hosts list (a host's List reply is its config), and a host that may free any name can already
+ * keep HA from restarting a guest.
  */
 export const SCHEDULER_KV_BUCKET = "xsim-scheduler";
 
@@ -39,7 +43,11 @@ const KV_CLIENT_API = [
 
 /** The keys a host may write (a put, a compare-and-set, a delete: all publish on `$KV.<bucket>.<key>`). */
 export function hostKvWrites(hostId: string): string[] {
-  return [`$KV.${SCHEDULER_KV_BUCKET}.name.>`, `$KV.${SCHEDULER_KV_BUCKET}.lease.${hostId}`];
+  return [
+    `$KV.${SCHEDULER_KV_BUCKET}.name.>`,
+    `$KV.${SCHEDULER_KV_BUCKET}.ha.>`,
+    `$KV.${SCHEDULER_KV_BUCKET}.lease.${hostId}`,
+  ];
 }
 
 export function natsPermissionsOf(role: Role, name: string): NatsPermissions {
