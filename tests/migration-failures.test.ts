@@ -220,6 +220,30 @@ describe("the source killed before Go (ownership rule 1)", () => {
   });
 });
 
+describe("the source killed while the destination waits for Go (ownership rule 1)", () => {
+  it("after the stream, before the handover: the destination removes NAME--incoming and frees its memory", async () => {
+    // The whole stream was received and verified, Received sent; the source (stalled before Go)
+    // dies. Nothing closes in an orderly way: the destination learns it from keepalive.
+    const doomed = await spareHost();
+    const destination = hostAt(cluster, 2);
+    await createFilledGuest(doomed, "gowait", 64);
+    const freeBeforeKib = await freeMemoryKibOf(destination);
+    await armFault(doomed, { domain: "gowait", stallBeforeHandoverMs: 20_000 });
+    const run = startMigration(doomed, { domain: "gowait", destination: destination.address });
+    await waitUntil(async () => (await domainOn(doomed, "gowait--migratedaway")) !== undefined, 30_000);
+    const copy = await domainOn(destination, "gowait--incoming");
+    expect(copy?.state, "the destination holds the received copy, paused, waiting for Go").toMatch(/^..p/);
+    await kill9(doomed);
+    await failureOf(run);
+    const gone = async () =>
+      (await copiesOn(destination, "gowait")).length === 0 &&
+      (await freeMemoryKibOf(destination)) === freeBeforeKib;
+    await waitUntil(gone, SOURCE_LOSS_TIMEOUT_MS).catch(() => undefined);
+    for (const host of alive) expect(await copiesOn(host, "gowait"), host.hostId).toEqual([]);
+    expect(await freeMemoryKibOf(destination), "the copy's memory is freed").toBe(freeBeforeKib);
+  });
+});
+
 describe("after the destination confirms, it owns the guest", () => {
   it("keeps running the guest when the source is killed right after the handover", async () => {
     const destination = hostAt(cluster, 2);
