@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SimulatedClock, type Clock } from "../core/clock.js";
-import { LeaseKeeper } from "./lease-keeper.js";
+import { HA_OFF_RENEW_ROUND_COUNT, LeaseKeeper } from "./lease-keeper.js";
 import type { Statefile } from "../contracts/statefile.js";
 import { MemoryStatefile } from "../transport/bus/memory-statefile.js";
 import type { HaGuests } from "./ha-guests.js";
@@ -237,5 +237,34 @@ describe("LeaseKeeper on the simulated clock (docs/specs/ha.md §4)", () => {
     h1.clock.wake();
     await c.run(3 * T_MS);
     expect(c.actions("h1")).toEqual([]);
+  });
+});
+
+describe("LeaseKeeper with HA off (docs/specs/ha.md §3)", () => {
+  it("reads the setting every round but renews its lease only every few rounds, well within ha-enable's T + T/2", async () => {
+    const c = await startCluster(false, ["h1"]);
+    const revisions: number[] = [];
+    const reads: number[] = [];
+    const read = c.statefile.read.bind(c.statefile);
+    c.statefile.read = (key) => {
+      if (key === HA_CONFIG_KEY) reads.push(c.clock.nowMs());
+      return read(key);
+    };
+    const roundCount = 4 * HA_OFF_RENEW_ROUND_COUNT;
+    for (let round = 0; round < roundCount; round++) {
+      await c.run(timing.renewIntervalMs);
+      revisions.push((await read(leaseKey("h1")))?.revision ?? 0);
+    }
+    expect(reads).toHaveLength(roundCount);
+    // The lease changed every HA_OFF_RENEW_ROUND_COUNT rounds: never unchanged for T + T/2.
+    expect(new Set(revisions).size).toBe(roundCount / HA_OFF_RENEW_ROUND_COUNT);
+    expect(HA_OFF_RENEW_ROUND_COUNT * timing.renewIntervalMs).toBeLessThan(
+      1.5 * T_MS - timing.renewIntervalMs,
+    );
+    // HA comes on: renewed at the next round, and every round from then on.
+    await c.statefile.put(HA_CONFIG_KEY, JSON.stringify({ enabled: true, timeoutMs: T_MS }));
+    const before = (await read(leaseKey("h1")))?.revision ?? 0;
+    await c.run(2 * timing.renewIntervalMs);
+    expect((await read(leaseKey("h1")))?.revision ?? 0).toBeGreaterThanOrEqual(before + 2);
   });
 });

@@ -51,6 +51,13 @@ export const SLEEP_GAP_RENEW_INTERVAL_COUNT = 3;
 export const HA_FIRST_READ_WAIT_MS = 10_000;
 
 /**
+ * With HA off a lease only has to look live to `ha-enable`, which refuses a lease unchanged for
+ * T + T/2 (docs/specs/ha.md §1): it is renewed every this many rounds (3t <= 0.6 T), not every
+ * round. The setting is still read every round, so a host learns that HA came on as soon as before.
+ */
+export const HA_OFF_RENEW_ROUND_COUNT = 3;
+
+/**
  * A host's side of HA (docs/specs/ha.md §3-4): renews its lease in the statefile, pings its peers
  * on the network channel, and holds or fences its protected guests when the decision says so.
  * `guard()` is cheap and synchronous: the host calls it before every guest tick and RPC.
@@ -71,6 +78,8 @@ export class LeaseKeeper {
   private lastGuardMs: number | undefined;
   private holding = false;
   private roundRunning = false;
+  /** Statefile rounds with HA off since the lease was last renewed. */
+  private offRoundCount = 0;
   private failing = false;
   private stopped = false;
   private readonly cancels = new Map<string, () => void>();
@@ -264,7 +273,7 @@ export class LeaseKeeper {
     this.roundRunning = true;
     try {
       await this.readStatefile();
-      await this.renew();
+      if (this.mayRenewNow()) await this.renew();
       if (this.failing) this.options.log("HA: statefile reachable again");
       this.failing = false;
       this.wakeFirstReadWaiters();
@@ -324,9 +333,23 @@ export class LeaseKeeper {
     }
   }
 
+  /** Every round with HA on (or no lease written yet); every HA_OFF_RENEW_ROUND_COUNT-th with HA off. */
+  private mayRenewNow(): boolean {
+    if (
+      this.config.enabled ||
+      this.revision === undefined ||
+      ++this.offRoundCount >= HA_OFF_RENEW_ROUND_COUNT
+    ) {
+      this.offRoundCount = 0;
+      return true;
+    }
+    return false;
+  }
+
   private async renew(): Promise<void> {
     const sentMs = this.options.clock.nowMs();
-    // With HA off nothing is fenced or revoked: renew regardless, so that ha-enable finds it live.
+    // With HA off nothing is fenced or revoked: renew regardless (every few rounds), so that
+    // ha-enable finds it live.
     if (this.revoked || (this.config.enabled && !mayRenew(this.view.standing(sentMs)))) return;
     const value: LeaseValue = {
       hostId: this.options.hostId,
