@@ -26,6 +26,8 @@ import {
   type FaultRow,
 } from "./support/ha-faults.js";
 import { TEST_HEARTBEAT_MS, TEST_MISSED_HEARTBEATS } from "./support/scheduler-cluster.js";
+import { NatsKvStore } from "../services/transport/kv/nats-kv-store.js";
+import { leaseKey, parseLease } from "../services/contracts/lease.js";
 
 /**
  * Host faults with real processes (docs/specs/ha.md): a stalled host (SIGSTOP) with HA off and on,
@@ -68,7 +70,31 @@ function protectedOf(hostId: string): Guest[] {
   return ha.guests.filter((g) => g.hostId === hostId && g.ha !== undefined);
 }
 
+/** What the store says of a protected guest: the epoch of its HA record and of its host's lease. */
+async function epochsOf(store: NatsKvStore, guest: Guest) {
+  const record = JSON.parse((await store.get(`ha.${guest.uuid}`)) ?? "{}") as { hostEpoch?: string };
+  const lease = parseLease((await store.get(leaseKey(guest.hostId))) ?? "");
+  return { recordEpoch: record.hostEpoch, leaseEpoch: lease?.epoch };
+}
+
 describe("host faults", () => {
+  it("each protected guest's HA record carries the lease epoch its host's List reports (docs/specs/ha.md §5)", async () => {
+    // The store read as the scheduler reads it (its own credentials).
+    const nc = await connect({ servers: ha.cluster.nats.url, ...natsOptionsAs("scheduler", "scheduler") });
+    try {
+      const store = await NatsKvStore.open(nc);
+      for (const guest of ha.guests.filter((g) => g.ha !== undefined)) {
+        const client = ha.host(guest.hostId).process.client;
+        const listed = (await unaryCall(client.list.bind(client), { domains: [] })).leaseEpoch;
+        const epochs = await epochsOf(store, guest);
+        expect(listed, `${guest.hostId} lists under its lease's epoch`).toBe(epochs.leaseEpoch);
+        expect(epochs.recordEpoch, `${guest.name}'s record`).toBe(listed);
+      }
+    } finally {
+      await nc.close();
+    }
+  }, 60_000);
+
   it(
     "HA off: a host stopped for 5 s (8 × the heartbeat timeout) keeps its guests; nothing restarts",
     async () => {

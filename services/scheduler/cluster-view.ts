@@ -2,6 +2,7 @@ import type { Heartbeat } from "../contracts/heartbeat.js";
 import type { DomainEvent } from "../contracts/domain-event.js";
 import type { DomainInfo } from "../gen/xensim/v1/host.js";
 import { HostClaims, type PlacementClaim } from "./claims.js";
+import { isProtocolName } from "../dom0/cluster-names.js";
 
 /** Heartbeats a host may miss before the scheduler declares it down. */
 export const MISSED_HEARTBEAT_COUNT_MAX_DEFAULT = 3;
@@ -138,6 +139,17 @@ export class ClusterView {
         if (domain.name === ref || domain.uuid === ref) return { host, domain };
       }
     }
+    return undefined;
+  }
+
+  /**
+   * Where guest `uuid` itself runs on an up host: a migration's stand-in with its uuid
+   * (NAME--incoming, NAME--migratedaway) is not the guest, and is gone when the migration fails.
+   */
+  findGuest(uuid: string): { host: HostEntry; domain: DomainInfo } | undefined {
+    for (const host of this.upHosts())
+      for (const domain of host.domains.values())
+        if (domain.uuid === uuid && !isProtocolName(domain.name)) return { host, domain };
     return undefined;
   }
 }

@@ -182,6 +182,39 @@ describe("HA restart", () => {
     await rig.stop();
   });
 
+  it("takes a migration's NAME--incoming for no copy of the guest: restarted once the migration failed (VOPR seed 117)", async () => {
+    // cache was migrating h2 -> h1 when h2 lost its lease: the round found cache--incoming (same
+    // uuid) on h1, moved the record there ("already runs on h1"); the migration failed, h1
+    // destroyed cache--incoming, the record went with it as destroyed on purpose: cache was lost.
+    const rig = await SchedulerRig.start(THREE_HOSTS);
+    const h2 = rig.scheduler.requireHost("h2");
+    rig.addGuest("h1", { name: "db", memoryMib: 128, ha: "restart" });
+    await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h1")));
+    await rig.run(reconcile(rig.scheduler)); // names it
+    const record = await rig.run(rig.scheduler.ha.get(rigUuid("db")));
+    await rig.store.put(`ha.${rigUuid("db")}`, JSON.stringify({ ...record, migratingTo: "h2" }));
+    // What a migration's destination builds: the guest's config under NAME--incoming, paused.
+    const config = guestConfig({ name: "db", memoryMib: 128, ha: "restart" });
+    rig.cluster.host("h2").toolstack.create(config, { paused: true, nameOverride: "db--incoming" });
+    await rig.run(rig.scheduler.syncHost(h2));
+    rig.cluster.killHost("h1");
+    await rig.idle(2000);
+    const statefile = new MemoryStatefile();
+    const lost = { hostId: "h1", epoch: "e1" };
+    expect(await rig.run(restartLostHost(rig.scheduler, statefile, lost))).toEqual([
+      "db: not restarted (it may run on h2)",
+    ]);
+    expect((await rig.run(rig.scheduler.ha.get(rigUuid("db"))))?.hostId, "not moved to a stand-in").toBe(
+      "h1",
+    );
+    await rig.run(Promise.resolve(rig.cluster.host("h2").toolstack.destroy("db--incoming"))); // the migration failed
+    await rig.idle(2000);
+    expect(await rig.run(restartLostHost(rig.scheduler, statefile, lost))).toEqual([
+      expect.stringMatching(/^db: restarted on h[23]$/),
+    ]);
+    await rig.stop();
+  });
+
   it("restarts each guest once per lost lease: a second scheduler's round creates nothing", async () => {
     const rig = await SchedulerRig.start(THREE_HOSTS);
     const statefile = new MemoryStatefile();

@@ -61,7 +61,8 @@ export async function restartLostHost(
     const name = await guestName(names, record);
     if (lost.restarted && !(await resyncRestartedHost(scheduler, lost.hostId))) break;
     const elsewhere = await copiesElsewhere(scheduler, record, name?.held, lost.hostId);
-    const running = scheduler.view.findDomain(record.uuid);
+    // The guest itself: its NAME--incoming on a migration's destination is not it (VOPR seed 117).
+    const running = scheduler.view.findGuest(record.uuid);
     if (running && (running.host.hostId !== lost.hostId || lost.restarted)) {
       if (running.host.hostId === lost.hostId) continue; // restored where it was: nothing to do
       await scheduler.ha.moved(
@@ -299,7 +300,7 @@ export async function purgeRestartTokens(scheduler: Scheduler, statefile: Statef
     const token = parseRestartToken(entry.value);
     if (!token) continue;
     const record = await scheduler.ha.get(token.uuid);
-    const running = scheduler.view.findDomain(token.uuid);
+    const running = scheduler.view.findGuest(token.uuid);
     const over =
       record === undefined || (record.hostId !== token.from && running?.host.hostId === record.hostId);
     if (!over) continue;

@@ -230,4 +230,17 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).toMatch(/HA: h4 restarted \(epoch [\w.-]+ gone\): web: restarted on h\d/);
     expect(violations).toEqual([]);
   }, 120_000);
+
+  it("seed 117, every fault: a guest whose host lost its lease mid-migration is restarted once the migration failed", async () => {
+    // cache was migrating h2 -> h1 when h2 lost its lease; the HA round took cache--incoming on h1
+    // (the same uuid) for the guest and moved the record there. The migration failed, h1 dropped
+    // cache--incoming and its "destroyed" took the record with it, as a destroy on purpose; h2
+    // fenced cache and it never ran again. A migration's stand-in is now no copy of the guest.
+    const { trace, violations } = await everyFault(117, 125);
+    expect(trace).toMatch(
+      /migrate cache \([0-9a-f-]+\): h2 -> h1[\s\S]*\[h2\] HA: fencing .*: destroyed cache/,
+    );
+    expect(trace).toMatch(/HA: restarted cache \(restart\) on h\d/);
+    expect(violations).toEqual([]);
+  }, 120_000);
 });
