@@ -100,6 +100,13 @@ export class SimCluster {
         if (observerId !== undefined) this.network.noticeLoss(observerId, notice);
       },
     );
+    // A partition breaks the connections across it too, once keepalive gives up (LINK_LOSS_NOTICE_MS).
+    this.network.partitionListeners.push(() =>
+      this.links.partitioned((a, b) => {
+        const [aId, bId] = [this.hostsByAddress.get(a), this.hostsByAddress.get(b)];
+        return aId !== undefined && bId !== undefined && !this.network.connected(aId, bId);
+      }),
+    );
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS_DEFAULT;
     if (options.haTimeoutMs !== undefined) {
       const config: HaConfig = { enabled: true, timeoutMs: options.haTimeoutMs };

@@ -97,3 +97,58 @@ describe("a migration whose source dies (in-memory links, as over gRPC)", () => 
     expect(cluster.links.connectionCount).toBe(0);
   });
 });
+
+/**
+ * Starts migrating web h1 -> h2; when h2 answers Received (the whole stream verified, waiting for
+ * Go), h1 stalls for `stallMs` (its Go not sent yet) and is cut from h2: the control channel is
+ * idle, nothing is sent on it from either end.
+ */
+async function cutWhileWaitingForGo(stallMs: number): Promise<SimCluster> {
+  const cluster = await SimCluster.start({ seed: 9, hosts: HOSTS, withScheduler: false });
+  const source = cluster.host("h1");
+  await cluster.run(source.create(WEB_CREATE));
+  const destination = cluster.host("h2").host;
+  const receive = destination.receive.bind(destination);
+  let cut: () => void = () => undefined;
+  const cutNow = new Promise<void>((resolve) => (cut = resolve));
+  destination.receive = (channel) =>
+    receive({
+      ...channel,
+      received: (info) => {
+        cluster.stall("h1", stallMs);
+        channel.received(info);
+        // Once Received is across (a cut would lose it in flight, and h2 would learn that way).
+        cluster.clock.setTimer(1, () => {
+          cluster.network.partition(["h1"], ["h2"]);
+          cut();
+        });
+      },
+    });
+  const request = MigrateRequest.fromPartial({ domain: "web", destination: simAddress("h2"), live: true });
+  void source.migrate(request, () => undefined).catch(() => undefined);
+  await cluster.run(cutNow);
+  return cluster;
+}
+
+describe("an idle migration connection cut by a network partition (in-memory links, as keepalive over gRPC)", () => {
+  it("the destination waiting for Go aborts NAME--incoming once keepalive gives up, not before", async () => {
+    // Before, a connection across a partition broke only when something was sent on it: the
+    // destination, which sends nothing while it waits for Go, kept its paused web--incoming (h1,
+    // awake again, sent Go into the cut and learnt it; h2 never did).
+    const cluster = await cutWhileWaitingForGo(3 * LINK_LOSS_NOTICE_MS);
+    expect(namesOn(cluster, "h2")).toEqual(["web--incoming"]);
+    await cluster.idle(LINK_LOSS_NOTICE_MS - 1);
+    expect(namesOn(cluster, "h2"), "keepalive has not given up yet").toEqual(["web--incoming"]);
+    await cluster.idle(2);
+    expect(namesOn(cluster, "h2"), "the incoming copy is destroyed").toEqual([]);
+    await cluster.idle(4 * LINK_LOSS_NOTICE_MS);
+    expect(namesOn(cluster, "h2"), "nothing of web on h2").toEqual([]);
+    // h1, awake, handled Received first and sent Go into the cut: it cannot know whether Go
+    // arrived and nobody answers, so it keeps the guest paused as web--migratedaway (status
+    // unknown, migration-protocol.md): never two copies, and nothing runs on h2.
+    expect(namesOn(cluster, "h1"), "the source holds its copy, handover unknown").toEqual([
+      "web--migratedaway",
+    ]);
+    expect(cluster.links.connectionCount, "no connection left open").toBe(0);
+  });
+});

@@ -76,7 +76,11 @@ export class SimNetwork {
    */
   partition(group: readonly string[], from?: readonly string[]): void {
     this.partitions.push({ side: new Set(group), other: from ? new Set(from) : undefined });
+    for (const listener of this.partitionListeners) listener();
   }
+
+  /** Called after each new partition (open connections across it break once keepalive notices). */
+  readonly partitionListeners: Array<() => void> = [];
 
   /** Ends every partition. */
   heal(): void {

@@ -76,3 +76,48 @@ describe("two Hosts under one simulated clock", () => {
     expect(again).toEqual(first);
   });
 });
+
+describe("MemoryMigrationNetwork.partitioned", () => {
+  /** A network whose notices wait until `fire()`: the instant keepalive gives up. */
+  function rig() {
+    const pending: Array<() => void> = [];
+    const network = new MemoryMigrationNetwork(undefined, (_observer, _gone, notice) => pending.push(notice));
+    const seen: string[] = [];
+    const connect = (a: string, b: string) =>
+      network.open(
+        new Map([
+          [a, (error: Error) => seen.push(`${a}: ${error.message}`)],
+          [b, (error: Error) => seen.push(`${b}: ${error.message}`)],
+        ]),
+      );
+    const fire = () => pending.splice(0).forEach((notice) => notice());
+    return { network, seen, connect, fire };
+  }
+
+  it("breaks an idle connection across a partition at both ends once keepalive gives up", () => {
+    const { network, seen, connect, fire } = rig();
+    connect("a", "b");
+    connect("a", "c");
+    network.partitioned((x, y) => [x, y].includes("b"));
+    expect(seen, "nothing before keepalive gives up").toEqual([]);
+    fire();
+    expect(seen).toEqual([
+      "a: the connection to b was lost (no keepalive answer across a network partition)",
+      "b: the connection to a was lost (no keepalive answer across a network partition)",
+    ]);
+    expect(network.connectionCount, "a-c is not across the cut").toBe(1);
+  });
+
+  it("breaks nothing when the partition healed, or the connection closed, before keepalive gave up", () => {
+    const { network, seen, connect, fire } = rig();
+    connect("a", "b");
+    const close = connect("a", "c");
+    let cut = true;
+    network.partitioned(() => cut);
+    cut = false;
+    close();
+    fire();
+    expect(seen).toEqual([]);
+    expect(network.connectionCount).toBe(1);
+  });
+});

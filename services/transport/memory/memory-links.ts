@@ -91,6 +91,36 @@ export class MemoryMigrationNetwork {
     }
   }
 
+  /**
+   * A partition began (`isCut(a, b)`: the hosts at addresses a and b cannot reach each other now).
+   * Each open connection across it breaks at both ends when keepalive would give up (`noticeGone`'s
+   * delay: gRPC's keepalive time + timeout), even if nothing is sent on it, unless the partition
+   * healed or the connection closed meanwhile: an idle control channel (a destination waiting for
+   * Go) or a stalled stream learns of the cut as over gRPC, not only when something is sent.
+   */
+  partitioned(isCut: (a: string, b: string) => boolean): void {
+    for (const connection of [...this.connections]) {
+      const [a, b] = [...connection.keys()];
+      if (a === undefined || b === undefined || !isCut(a, b)) continue;
+      let broken: boolean | undefined;
+      for (const [end, peerGone] of connection) {
+        const other = end === a ? b : a;
+        this.noticeGone(end, other, () => {
+          // Decided once, at the first end's notice (both come at the same instant).
+          broken ??= this.connections.has(connection) && isCut(a, b);
+          if (!broken) return;
+          this.connections.delete(connection);
+          peerGone(
+            new ToolstackError(
+              "UNAVAILABLE",
+              `the connection to ${other} was lost (no keepalive answer across a network partition)`,
+            ),
+          );
+        });
+      }
+    }
+  }
+
   /** Opens a connection (a gRPC call); returns the function that closes it (idempotent). */
   open(connection: Connection): () => void {
     this.connections.add(connection);
