@@ -19,7 +19,7 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** A domain event as one line, its details (`oldName`, `to`: where it went, "fenced" included) after it. */
+/** A domain event as one line, its details (`oldName`, `to`: where it went) after it. */
 function formatDomainEvent(e: DomainEvent): string {
   const details = Object.entries(e.detail ?? {}).map(([key, value]) => ` ${key}=${String(value)}`);
   return `domain ${e.event}: ${e.name} (domid ${e.domid})${details.join("")}`;

@@ -17,7 +17,9 @@ export type DomainEventKind =
   | "devices"
   | "resumed"
   | "migrated-in"
-  | "migrated-out";
+  | "migrated-out"
+  /** HA fenced the guest: destroyed by its host, which lost its lease; HA restarts it elsewhere. */
+  | "fenced";
 
 export interface DomainEvent {
   hostId: string;

@@ -21,6 +21,8 @@ export function describeDomainEvent(event: DomainEvent): string {
       return `${who}: migrated in from ${String(detail["from"] ?? "?")}`;
     case "migrated-out":
       return `${who}: migrated out to ${String(detail["to"] ?? "?")}`;
+    case "fenced":
+      return `${who}: fenced (HA: this host lost its lease), domain destroyed`;
     case "shutdown":
     case "crashed":
       return `${who}: shut down, reason ${String(detail["reason"] ?? "?")}, action ${String(detail["action"] ?? "?")}`;

@@ -161,6 +161,8 @@ export class HostNames {
     switch (event.event) {
       case "migrated-out":
         return; // the destination moves the name when it commits
+      case "fenced":
+        return; // HA's until its restart moves it (docs/specs/ha.md §5)
       case "destroyed":
         if (!isProtocolName(event.name) && !this.runsHere(event.name)) await this.free(event.name, owner);
         return;

@@ -563,6 +563,15 @@ export class Toolstack {
    * The source's copy after the destination confirmed: gone, and the cluster told where it went,
    * under the name the guest runs under there (`name`), not NAME--migratedaway.
    */
+  /**
+   * HA's fence (docs/specs/ha.md §4 rule 3): the guest is destroyed, reported as `fenced`, not
+   * `destroyed` (destroyed on purpose), so that the scheduler keeps its HA record and restarts it.
+   */
+  fence(record: DomainRecord): void {
+    this.teardown(record);
+    this.emit("fenced", record);
+  }
+
   destroyMigratedAway(record: DomainRecord, destination: string, name = record.name): void {
     this.teardown(record);
     this.emit("migrated-out", { ...record, name }, { to: destination });

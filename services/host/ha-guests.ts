@@ -54,8 +54,8 @@ export class ToolstackHaGuests implements HaGuests {
 
   fence(): string[] {
     const fenced = [...this.toolstack.records.values()].filter(isProtected);
-    // "migrated-out" to "fenced", not "destroyed": the scheduler keeps the HA record to restart it.
-    for (const record of fenced) this.toolstack.destroyMigratedAway(record, "fenced");
+    // "fenced", not "destroyed": the scheduler keeps the HA record to restart it.
+    for (const record of fenced) this.toolstack.fence(record);
     this.held = new Set();
     return fenced.map((record) => record.name);
   }

@@ -118,7 +118,7 @@ describe("ClusterView domains", () => {
     expect(entry?.synced).toBe(true);
   });
 
-  it("domain events add and update domains, destroyed and migrated-out remove them", () => {
+  it("domain events add and update domains, destroyed, migrated-out and fenced remove them", () => {
     const view = withHost();
     view.onDomainEvent(domainEvent("h1", "created", 3, "web"));
     expect(view.findDomain("web")?.host.hostId).toBe("h1");
@@ -131,6 +131,9 @@ describe("ClusterView domains", () => {
     view.onDomainEvent(domainEvent("h2", "created", 1, "db"));
     view.onDomainEvent(domainEvent("h2", "migrated-out", 1, "db"));
     expect(view.findDomain("db")).toBeUndefined();
+    view.onDomainEvent(domainEvent("h2", "created", 2, "ci"));
+    view.onDomainEvent(domainEvent("h2", "fenced", 2, "ci"));
+    expect(view.findDomain("ci"), "a fenced guest is gone from its host").toBeUndefined();
   });
 
   it("a destroyed event for an older domid of the same uuid keeps the new one", () => {

@@ -79,7 +79,7 @@ export class ClusterView {
       entry.claims.hostHas(event.uuid, entry.reported.sequence);
       entry.heartbeat = entry.claims.apply(entry.reported);
     }
-    if (event.event === "destroyed" || event.event === "migrated-out") {
+    if (event.event === "destroyed" || event.event === "migrated-out" || event.event === "fenced") {
       const known = entry.domains.get(event.uuid);
       if (known && known.domid === event.domid) entry.domains.delete(event.uuid);
       return;

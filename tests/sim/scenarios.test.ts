@@ -173,7 +173,7 @@ describe("tests/sim/fencing.sim: fencing under a partition, HA on", () => {
         "h1",
         /^HA: fencing \(lease lapsed .* outside the majority\): destroyed db$/,
       );
-      const fenceEvent = indexOf(lines, "h1", /^domain migrated-out: db \(domid 1\) to=fenced$/);
+      const fenceEvent = indexOf(lines, "h1", /^domain fenced: db \(domid 1\)$/);
       const revoked = indexOf(lines, "scheduler", /^HA: revoked the lease of h1 /);
       const restarted = indexOf(lines, "scheduler", /^HA: restarted db \(restart\) on h[23]$/);
       const target = /on (h[23])$/.exec(lines[restarted]!.text)![1]!;

@@ -228,7 +228,7 @@ function onDomainEvent(
 ): string[] {
   const nowMs = cluster.clock.nowMs();
   const primary = !event.name.endsWith("--incoming") && !event.name.endsWith(MIGRATED_AWAY_SUFFIX);
-  if (event.event === "migrated-out" && event.detail?.to === "fenced" && primary)
+  if (event.event === "fenced" && primary)
     ledger.ha.noteLoss(event.hostId, nowMs, "fenced", [{ uuid: event.uuid, name: event.name }]);
   if (event.event !== "created" || !primary) return [];
   const copies = copiesByUuid(domainCopies(cluster)).get(event.uuid) ?? [];
