@@ -34,7 +34,10 @@ export function addListCommand(program: Command, io: CliIo): void {
         return;
       }
       // The scheduler's view does not know pools: -c asks every host.
-      const all = selectDomains(await clusterDomains(options.cpupool === true), domains);
+      const listed = await clusterDomains(options.cpupool === true);
+      const all = selectDomains(listed.domains, domains);
+      const note = unreachableNote(listed.unreachableHostIds);
+      if (note) io.err(note);
       io.out(
         options.long
           ? formatListLong(all.map((d) => d.domain))
@@ -43,14 +46,30 @@ export function addListCommand(program: Command, io: CliIo): void {
     });
 }
 
+/**
+ * What `xsim list` says of hosts the scheduler cannot see (declared down: dead, or cut from the
+ * broker): their guests are missing from the list, maybe still running (XAPI shows such a host as
+ * not live). Undefined when every host answers.
+ */
+export function unreachableNote(hostIds: readonly string[]): string | undefined {
+  if (hostIds.length === 0) return undefined;
+  const hosts = hostIds.join(", ");
+  return `xsim: not listed: the domains of ${hostIds.length === 1 ? "host" : "hosts"} ${hosts}, which the scheduler cannot reach (no heartbeat: down, or cut from the broker); they may still run: ask with xsim -H HOST list`;
+}
+
 /** Every domain of the cluster with its host: the scheduler's view, else each host's own list. */
-async function clusterDomains(fromHosts = false): Promise<HostDomain[]> {
+async function clusterDomains(
+  fromHosts = false,
+): Promise<{ domains: HostDomain[]; unreachableHostIds: string[] }> {
   const scheduler = fromHosts ? undefined : schedulerAddress();
   if (scheduler) {
     const client = connectScheduler(scheduler);
     const reply = await unaryCall(client.listAll.bind(client), {});
     client.close();
-    return reply.domains.filter((d) => d.domain).map((d) => ({ hostId: d.hostId, domain: d.domain! }));
+    return {
+      domains: reply.domains.filter((d) => d.domain).map((d) => ({ hostId: d.hostId, domain: d.domain! })),
+      unreachableHostIds: reply.unreachableHostIds,
+    };
   }
   const perHost = await Promise.all(
     (await clusterHosts()).map(async (host) => {
@@ -60,7 +79,7 @@ async function clusterDomains(fromHosts = false): Promise<HostDomain[]> {
       return reply.domains.map((domain) => ({ hostId: host.hostId, domain }));
     }),
   );
-  return perHost.flat();
+  return { domains: perHost.flat(), unreachableHostIds: [] };
 }
 
 /** The domains named (by name or domid), in the cluster's order; every name must match one. */

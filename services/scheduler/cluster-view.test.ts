@@ -63,6 +63,16 @@ describe("ClusterView heartbeats", () => {
     expect(view.upHosts()).toEqual([]);
   });
 
+  it("names the hosts declared down (xsim list says their domains are not listed)", () => {
+    const view = new ClusterView(3);
+    view.onHeartbeat(beat("h2", 0), 1000);
+    view.onHeartbeat(beat("h1", 0), 1000);
+    expect(view.downHostIds()).toEqual([]);
+    view.onHeartbeat(beat("h3", 0), 1000 + 3 * INTERVAL_MS);
+    view.expire(1000 + 3 * INTERVAL_MS + 1);
+    expect(view.downHostIds()).toEqual(["h1", "h2"]);
+  });
+
   it("uses the default count when none is given", () => {
     const view = new ClusterView();
     view.onHeartbeat(beat("h1", 0), 0);

@@ -112,6 +112,14 @@ export class ClusterView {
     };
   }
 
+  /** Hosts declared down (no heartbeat), by id: what runs there is not known. */
+  downHostIds(): string[] {
+    return [...this.hosts.values()]
+      .filter((h) => h.liveness === "down")
+      .map((h) => h.hostId)
+      .sort();
+  }
+
   /** Hosts whose heartbeats stopped: declared down now (returned once, when it happens). */
   expire(nowMs: number): HostEntry[] {
     const down: HostEntry[] = [];

@@ -32,6 +32,7 @@ export function schedulerServer(scheduler: Scheduler): SchedulerServer {
             .sort((a, b) => a.domid - b.domid)
             .map((domain) => ({ hostId: host.hostId, domain })),
         ),
+      unreachableHostIds: scheduler.view.downHostIds(),
     })),
     hostList: unary(() => ({
       hosts: [...scheduler.view.hosts.values()].sort((a, b) => a.hostId.localeCompare(b.hostId)).map(summary),
