@@ -23,6 +23,7 @@ describe("LeaseObserver (docs/specs/ha.md §5)", () => {
         [lease("h3", ["h1", "h2"]), 3],
       ]),
       0,
+      timing,
     );
     for (let t = 1000; t <= deadlineMs; t += 1000)
       observer.observe(
@@ -32,6 +33,7 @@ describe("LeaseObserver (docs/specs/ha.md §5)", () => {
           [lease("h3", ["h2"]), 20 + t],
         ]),
         t,
+        timing,
       );
     expect(observer.lost(deadlineMs - 1, timing)).toEqual([]);
     expect(observer.lost(deadlineMs, timing).map((o) => [o.hostId, o.revision])).toEqual([["h1", 1]]);
@@ -45,6 +47,7 @@ describe("LeaseObserver (docs/specs/ha.md §5)", () => {
         [lease("h2", ["h1"]), 2],
       ]),
       0,
+      timing,
     );
     observer.reset(); // the read failed for a minute
     observer.observe(
@@ -53,29 +56,74 @@ describe("LeaseObserver (docs/specs/ha.md §5)", () => {
         [lease("h2", []), 3],
       ]),
       60_000,
+      timing,
     );
     expect(observer.lost(60_000 + deadlineMs - 1, timing)).toEqual([]);
   });
 
   it("never declares a host the others still see on the network (cut from the broker only)", () => {
     const observer = new LeaseObserver();
-    observer.observe(leases([[lease("h1", ["h2", "h3"]), 1]]), 0);
+    observer.observe(leases([[lease("h1", ["h2", "h3"]), 1]]), 0, timing);
     const fresh = (t: number) =>
       leases([
         [lease("h1", ["h2", "h3"]), 1],
         [lease("h2", ["h1", "h3"]), t + 2],
         [lease("h3", ["h1", "h2"]), t + 3],
       ]);
-    for (let t = 0; t <= 2 * deadlineMs; t += 1000) observer.observe(fresh(t), t);
+    for (let t = 0; t <= 2 * deadlineMs; t += 1000) observer.observe(fresh(t), t, timing);
     expect(observer.lost(2 * deadlineMs, timing)).toEqual([]);
   });
 
   it("ignores revoked leases and hosts alone in the cluster", () => {
     const observer = new LeaseObserver();
-    observer.observe(leases([[lease("h1", [], "revoked"), 5]]), 0);
+    observer.observe(leases([[lease("h1", [], "revoked"), 5]]), 0, timing);
     expect(observer.lost(10 * deadlineMs, timing)).toEqual([]);
     const alone = new LeaseObserver();
-    alone.observe(leases([[lease("h1", []), 5]]), 0);
+    alone.observe(leases([[lease("h1", []), 5]]), 0, timing);
     expect(alone.lost(10 * deadlineMs, timing)).toEqual([]);
+  });
+  it("waits T after its peers dropped a host whose lease went stale while they saw it (VOPR seed 199)", () => {
+    // h1 cut from the broker only: its lease stops, its peers see it, it runs its guests on. Then
+    // cut from its peers too: it finds itself outside the majority up to a peer-seen window
+    // later and fences an isolation-confirm later. Revoking when the peers' leases first drop it
+    // restarted its guests while its copies still ran.
+    const observer = new LeaseObserver();
+    const droppedAtMs = 3 * deadlineMs;
+    const read = (t: number) => {
+      const sees = t < droppedAtMs ? ["h1"] : [];
+      observer.observe(
+        leases([
+          [lease("h1", ["h2", "h3"]), 1],
+          [lease("h2", [...sees, "h3"]), 10 + t],
+          [lease("h3", [...sees, "h2"]), 20 + t],
+        ]),
+        t,
+        timing,
+      );
+    };
+    for (let t = 0; t < droppedAtMs + timing.timeoutMs; t += 1000) read(t);
+    expect(observer.lost(droppedAtMs + timing.timeoutMs - 1000, timing)).toEqual([]);
+    read(droppedAtMs + timing.timeoutMs);
+    expect(observer.lost(droppedAtMs + timing.timeoutMs, timing).map((o) => o.hostId)).toEqual(["h1"]);
+  });
+
+  it("starts the wait again when a peer sees the host again in between", () => {
+    const observer = new LeaseObserver();
+    const read = (t: number, sees: string[]) =>
+      observer.observe(
+        leases([
+          [lease("h1", []), 1],
+          [lease("h2", sees), 10 + t],
+          [lease("h3", sees), 20 + t],
+        ]),
+        t,
+        timing,
+      );
+    for (let t = 0; t < deadlineMs; t += 1000) read(t, []);
+    read(deadlineMs, ["h1"]); // seen again for one read
+    for (let t = deadlineMs + 1000; t < deadlineMs + 1000 + timing.timeoutMs; t += 1000) read(t, []);
+    expect(observer.lost(deadlineMs + timing.timeoutMs, timing)).toEqual([]);
+    read(deadlineMs + 1000 + timing.timeoutMs, []);
+    expect(observer.lost(deadlineMs + 1000 + timing.timeoutMs, timing).map((o) => o.hostId)).toEqual(["h1"]);
   });
 });

@@ -82,7 +82,7 @@ export class HaMonitor {
       const lease = parseLease(entry.value);
       if (lease) leases.set(key.slice(LEASE_KEY_PREFIX.length), { lease, revision: entry.revision });
     }
-    this.observer.observe(leases, this.scheduler.clock.nowMs());
+    this.observer.observe(leases, this.scheduler.clock.nowMs(), leaseTiming(config.timeoutMs));
     this.scheduler.haEnabled = config.enabled;
     for (const [hostId, { lease }] of leases) {
       if (lease.state !== "live" || this.scheduler.hostEpochs.get(hostId) === lease.epoch) continue;
@@ -130,6 +130,7 @@ export class HaMonitor {
         [lost.hostId, { lease: value, revision }],
       ]),
       this.scheduler.clock.nowMs(),
+      leaseTiming(this.config.timeoutMs),
     );
   }
 

@@ -243,4 +243,26 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).toMatch(/HA: restarted cache \(restart\) on h\d/);
     expect(violations).toEqual([]);
   }, 120_000);
+  it("seed 199, every fault: a host cut from the broker, then from its peers, fences before HA restarts its guest", async () => {
+    // dns on h3; h3 cut from the broker at 187.4 s (its peers see it: it runs on a stale lease),
+    // then from its peers at 193.9 s. The scheduler revoked its lease at the first read of its
+    // peers without it (195.7 s) and restarted dns at once, while h3 only found itself outside
+    // the majority at 196.0 s: two copies for 0.3 s. The scheduler now waits T after the peers
+    // dropped the host (docs/specs/ha.md §5, "unseen for T"); here the partition heals first.
+    const { trace, violations } = await everyFault(199, 66);
+    expect(trace).toMatch(/partition h3 from the broker[\s\S]*partition h3\n/);
+    expect(trace).toMatch(/\[h3\] HA: lease unconfirmed for \d+ ms: holding \(paused\) dns/);
+    expect(trace).not.toMatch(/^19[3-6]\.\d+ .*revoked the lease of h3/m);
+    expect(violations).toEqual([]);
+  }, 120_000);
+  it("seed 178, every fault: a host cut from the broker and then stalled is not revoked before it could fence", async () => {
+    // h4 cut from the broker at 521.3 s (its peers see it), then stalled at 525.3 s for 4.4 s: its
+    // peers dropped it ~2 s later and the scheduler revoked its lease and restarted its guests at
+    // 529.5 s, while their copies on the frozen h4 still existed. Same rule as seed 199.
+    const { trace, violations } = await everyFault(178, 164);
+    expect(trace).toMatch(/partition h4 from the broker[\s\S]*stall h4 \d+ ms/);
+    expect(trace).toMatch(/\[h4\] HA: lease unconfirmed for \d+ ms: holding \(paused\)/);
+    expect(trace).not.toMatch(/^52\d\.\d+ .*revoked the lease of h4/m);
+    expect(violations).toEqual([]);
+  }, 120_000);
 });
