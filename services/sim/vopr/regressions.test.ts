@@ -183,14 +183,19 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(violations).toEqual([]);
   }, 120_000);
 
-  it("seed 31, every fault: a migration's source killed mid-stream: the destination drops NAME--incoming, HA restarts", async () => {
+  it("seed 31, every fault: a migration whose peer is killed mid-stream fails and loses no guest", async () => {
     // log was migrating h4 -> h3 (Prepared, the stream under way) when h4 was killed. The in-memory
     // links told h3 nothing (it was sending nothing), so h3 kept its paused log--incoming for ever
     // and HA, seeing a copy on h3, never restarted log. Over gRPC, keepalive fails the calls and
     // the destination aborts; the links now break a killed host's connections at their peers.
+    // Since the scheduler waits T after a host's peers dropped it (seed 199), log sits on h3 and
+    // migrates h3 -> h4 when h4 is killed: the same kill, now of the destination. The source's
+    // death mid-stream is pinned by services/sim/migration-peer-death.test.ts and
+    // tests/migration-failures.test.ts.
     const { trace, violations } = await everyFault(31, 100);
-    expect(trace).toMatch(/migrate log \([0-9a-f-]+\): h4 -> h3[\s\S]*\[h4\] killed/);
-    expect(trace).toMatch(/HA: restarted log \(restart\) on h\d/);
+    expect(trace).toMatch(
+      /migrate log \([0-9a-f-]+\): h3 -> h4[\s\S]*\[h4\] killed[\s\S]*migrate log: failed the connection to sim:\/\/h4 was lost/,
+    );
     expect(violations).toEqual([]);
   }, 120_000);
 
@@ -236,11 +241,10 @@ describe("VOPR regressions (fixed seeds)", () => {
     // (the same uuid) for the guest and moved the record there. The migration failed, h1 dropped
     // cache--incoming and its "destroyed" took the record with it, as a destroy on purpose; h2
     // fenced cache and it never ran again. A migration's stand-in is now no copy of the guest.
-    const { trace, violations } = await everyFault(117, 125);
-    expect(trace).toMatch(
-      /migrate cache \([0-9a-f-]+\): h2 -> h1[\s\S]*\[h2\] HA: fencing .*: destroyed cache/,
-    );
-    expect(trace).toMatch(/HA: restarted cache \(restart\) on h\d/);
+    // Since the scheduler waits T after a host's peers dropped it (seed 199) this seed takes
+    // another path (cache is not migrated); the stand-in rule is pinned by ha-restart.test.ts
+    // and tests/ha-host-faults.test.ts. The seed stays as a plain regression.
+    const { violations } = await everyFault(117, 125);
     expect(violations).toEqual([]);
   }, 120_000);
   it("seed 199, every fault: a host cut from the broker, then from its peers, fences before HA restarts its guest", async () => {
