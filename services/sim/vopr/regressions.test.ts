@@ -269,4 +269,13 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).not.toMatch(/^52\d\.\d+ .*revoked the lease of h4/m);
     expect(violations).toEqual([]);
   }, 120_000);
+  it("seed 190, every fault: the same with the stall after the cut and a peer killed meanwhile", async () => {
+    // h4 cut from the broker at 597.9 s, h1 killed at 602.6 s, h4 stalled at 606.6 s for 4.3 s:
+    // the scheduler revoked h4 at 609.5 s, 3 s after its peers lost it, and restarted db while
+    // its copy on the frozen h4 still existed. Same rule as seeds 199 and 178.
+    const { trace, violations } = await everyFault(190, 187);
+    expect(trace).toMatch(/partition h4 from the broker[\s\S]*kill h1[\s\S]*stall h4 \d+ ms/);
+    expect(trace).not.toMatch(/^6(0\d|1[01])\.\d+ .*revoked the lease of h4/m);
+    expect(violations).toEqual([]);
+  }, 120_000);
 });
