@@ -52,6 +52,23 @@ export class HaMigrationTrace {
   }
 
   /**
+   * A protected guest just created here: its HA record, with this boot's lease epoch, unless one
+   * exists (the scheduler's, an HA restart's). Best-effort: the scheduler records it from the
+   * host's List as well; this covers a guest fenced before any List (VOPR seed 196).
+   */
+  async created(record: DomainRecord): Promise<void> {
+    const fresh = this.recordOf(record);
+    if (!fresh) return;
+    try {
+      await this.store.create(haRecordKey(record.uuid), JSON.stringify(fresh));
+    } catch (error) {
+      this.log(
+        `HA record of ${record.name} not written (${error instanceof Error ? error.message : String(error)}): the scheduler records it from our List`,
+      );
+    }
+  }
+
+  /**
    * A migration that provably failed: the record names this host alone again, unless someone
    * changed it since (best-effort, in the background; a trace left behind only makes HA check
    * one host more before a restart).

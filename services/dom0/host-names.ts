@@ -19,6 +19,11 @@ export class HostNames {
    */
   private readonly unfreed = new Map<string, NameOwner>();
   private retrying = false;
+  /**
+   * After a create: the host's own HA record of a protected guest (HaMigrationTrace.created), so
+   * that a guest fenced before any List recorded it is still known to HA (VOPR seed 196).
+   */
+  afterCreate: ((record: DomainRecord) => Promise<void>) | undefined;
 
   constructor(
     private readonly toolstack: Toolstack,
@@ -36,12 +41,15 @@ export class HostNames {
     this.toolstack.validateForHost(config, name, options.configSource);
     const owner = { uuid: config.uuid ?? this.toolstack.allocateUuid(), hostId: this.hostId };
     await this.names.reserve(name, owner);
+    let record: DomainRecord;
     try {
-      return this.toolstack.create({ ...config, uuid: owner.uuid }, options);
+      record = this.toolstack.create({ ...config, uuid: owner.uuid }, options);
     } catch (error) {
       await this.names.release(name, owner).catch((e: unknown) => this.log(`name ${name}: ${message(e)}`));
       throw error;
     }
+    await this.afterCreate?.(record);
+    return record;
   }
 
   /**

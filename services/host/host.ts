@@ -169,6 +169,8 @@ export class Host implements MigrationEndpoint {
           (line) => this.log(line),
         )
       : undefined;
+    const haTrace = this.haTrace;
+    if (names && haTrace) names.afterCreate = (record) => haTrace.created(record);
     if (ha)
       this.toolstack.admissionReady = (config) =>
         config.xsim.ha === undefined ? Promise.resolve() : ha.firstRead();

@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { SimulatedClock } from "../core/clock.js";
+import { Prng } from "../core/prng.js";
+import { MemoryStore } from "../contracts/state-store.js";
+import { haRecordKey, type HaRecord } from "../contracts/ha-record.js";
+import { Toolstack } from "./toolstack.js";
+import { loadDomainConfig } from "./xlcfg/load.js";
+import { ClusterNames } from "./cluster-names.js";
+import { HostNames } from "./host-names.js";
+import { HaMigrationTrace } from "./ha-migration-trace.js";
+
+function node(store: MemoryStore) {
+  const spec = { hostId: "h1", pcpuCount: 4, memoryMib: 1024, hvmCapable: true, cpuMhz: 2400 };
+  const toolstack = new Toolstack(spec, { memoryMib: 128, vcpus: 1 }, new SimulatedClock(), new Prng(1));
+  const log: string[] = [];
+  const names = new HostNames(toolstack, new ClusterNames(store), (line) => log.push(line));
+  const trace = new HaMigrationTrace(
+    store,
+    "h1",
+    () => "boot-1",
+    (line) => log.push(line),
+  );
+  names.afterCreate = (record) => trace.created(record);
+  return { names, log };
+}
+
+function config(name: string, ha: boolean) {
+  const text = `name = "${name}"\nkernel = "/k"\nmemory = 16\n${ha ? 'xsim_ha = "restart"\n' : ""}`;
+  return loadDomainConfig(text, `${name}.cfg`, [], new Prng(3));
+}
+
+async function recordOf(store: MemoryStore, uuid: string): Promise<HaRecord | undefined> {
+  const text = await store.get(haRecordKey(uuid));
+  return text === undefined ? undefined : (JSON.parse(text) as HaRecord);
+}
+
+describe("a host records the protected guests it creates (docs/specs/ha.md §5, VOPR seed 196)", () => {
+  it("writes the HA record with this boot's lease epoch; none for an unprotected guest", async () => {
+    const store = new MemoryStore();
+    const { names } = node(store);
+    const dns = await names.create(config("dns", true));
+    const web = await names.create(config("web", false));
+    expect(await recordOf(store, dns.uuid)).toMatchObject({
+      uuid: dns.uuid,
+      name: "dns",
+      hostId: "h1",
+      priority: "restart",
+      hostEpoch: "boot-1",
+    });
+    expect(await recordOf(store, web.uuid)).toBeUndefined();
+  });
+
+  it("leaves a record that exists alone (the scheduler's, an HA restart's)", async () => {
+    const store = new MemoryStore();
+    const { names } = node(store);
+    const uuid = "7ab2da21-4f3d-4052-b0cd-eb71965a0f45";
+    const theirs = JSON.stringify({ uuid, name: "dns", hostId: "h1", hostEpoch: "scheduler-read" });
+    await store.put(haRecordKey(uuid), theirs);
+    await names.create({ ...config("dns", true), uuid });
+    expect(await store.get(haRecordKey(uuid))).toBe(theirs);
+  });
+
+  it("still creates the guest when the record cannot be written, and says so", async () => {
+    const store = new MemoryStore();
+    const { names, log } = node(store);
+    const create = store.create.bind(store);
+    store.create = async (key, value) => {
+      if (!key.startsWith("ha.")) return create(key, value);
+      store.unavailable = true; // only the record's write fails
+      return create(key, value).finally(() => (store.unavailable = false));
+    };
+    const dns = await names.create(config("dns", true));
+    expect(dns.name).toBe("dns");
+    expect(await recordOf(store, dns.uuid)).toBeUndefined();
+    expect(log.join("\n")).toMatch(
+      /HA record of dns not written \(.*\): the scheduler records it from our List/,
+    );
+  });
+});
