@@ -126,4 +126,35 @@ describe("LeaseObserver (docs/specs/ha.md §5)", () => {
     read(deadlineMs + 1000 + timing.timeoutMs, []);
     expect(observer.lost(deadlineMs + 1000 + timing.timeoutMs, timing).map((o) => o.hostId)).toEqual(["h1"]);
   });
+
+  it("counts a peer once however often it lists a host, never a host listing itself, and only live fresh leases", () => {
+    const observer = new LeaseObserver();
+    // h1's lease stops at revision 1; of the others, h2 lists h1 twice (still one peer), h1 lists
+    // itself (not a peer), h4 is revoked (not counted, though its lease changes): one of two live fresh peers sees h1, so h1
+    // is not "unseen" (2 x 1 < 2 is false) and never lost.
+    const still = (t: number) =>
+      leases([
+        [lease("h1", ["h1", "h2", "h3"]), 1],
+        [lease("h2", ["h1", "h1", "h3"]), 10 + t],
+        [lease("h3", ["h2"]), 20 + t],
+        [lease("h4", ["h1"], "revoked"), 40 + t],
+      ]);
+    for (let t = 0; t <= 2 * deadlineMs; t += 1000) observer.observe(still(t), t, timing);
+    expect(observer.lost(2 * deadlineMs, timing)).toEqual([]);
+    // Then h5 joins: h2 (listing h1 twice) is one of three live fresh peers, fewer than half: h1 is
+    // lost T after that read (and past T + margin). Counting h2 twice, h1 itself or the revoked
+    // h4 would keep it "seen".
+    const dropped = (t: number) =>
+      leases([
+        [lease("h1", ["h1", "h2", "h3"]), 1],
+        [lease("h2", ["h1", "h1", "h3"]), 10 + t],
+        [lease("h3", ["h2"]), 20 + t],
+        [lease("h4", ["h1"], "revoked"), 40 + t],
+        [lease("h5", ["h2"]), 30 + t],
+      ]);
+    const fromMs = 2 * deadlineMs + 1000;
+    for (let t = fromMs; t <= fromMs + timing.timeoutMs; t += 1000) observer.observe(dropped(t), t, timing);
+    expect(observer.lost(fromMs + timing.timeoutMs - 1, timing)).toEqual([]);
+    expect(observer.lost(fromMs + timing.timeoutMs, timing).map((o) => o.hostId)).toEqual(["h1"]);
+  });
 });
