@@ -5,7 +5,9 @@ import { BROKER_ID } from "../network.js";
 import { SCHEDULER_ID, type SimCluster } from "../cluster.js";
 import type { SimUser } from "../sim-user.js";
 import type { Ledger, LedgerEntry } from "./ledger.js";
-import { domainCopies } from "./world.js";
+import { INCOMING_SUFFIX } from "../../dom0/migrate/incoming.js";
+import type { LostGuest } from "./ha-history.js";
+import { domainCopies, mayRun, MIGRATED_AWAY_SUFFIX, type DomainCopy } from "./world.js";
 
 /** Names the VOPR's guests take: few, so that creates collide with names in use. */
 export const VOPR_NAMES = ["web", "db", "cache", "mail", "dns", "ci", "log", "vpn"] as const;
@@ -184,10 +186,39 @@ export function killHost(ctx: ActionContext): void {
     const entry = ctx.ledger.byUuid(copy.uuid);
     if (entry && !entry.ha && entry.status === "created") entry.status = "lost";
   }
-  const lost = copies.filter((c) => c.isProtected && c.isPrimary).map(({ uuid, name }) => ({ uuid, name }));
+  const lost = protectedGuestsLost(ctx.cluster, host.hostId, copies);
   ctx.ledger.ha.noteLoss(host.hostId, ctx.cluster.clock.nowMs(), "killed", lost);
   ctx.cluster.killHost(host.hostId);
   ctx.trace(`kill ${host.hostId}`);
+}
+
+/**
+ * The protected guests a host's death takes: each one it runs (a primary copy), and each one of
+ * which it holds only a migration's stand-in (NAME--migratedaway, paused while the handover's
+ * outcome is unknown, or NAME--incoming) while no other host holds a copy that may still run: then
+ * that stand-in was the guest's last copy and HA must restart it (VOPR seed 64 x 75).
+ */
+function protectedGuestsLost(
+  cluster: SimCluster,
+  hostId: string,
+  onHost: readonly DomainCopy[],
+): LostGuest[] {
+  const elsewhere = new Set(
+    mayRun(domainCopies(cluster).filter((c) => c.hostId !== hostId)).map((c) => c.uuid),
+  );
+  const lost = new Map<string, LostGuest>();
+  for (const c of onHost) {
+    if (!c.isProtected || (!c.isPrimary && elsewhere.has(c.uuid))) continue;
+    if (c.isPrimary || !lost.has(c.uuid))
+      lost.set(c.uuid, { uuid: c.uuid, name: c.isPrimary ? c.name : baseName(c.name) });
+  }
+  return [...lost.values()];
+}
+
+function baseName(standInName: string): string {
+  for (const suffix of [INCOMING_SUFFIX, MIGRATED_AWAY_SUFFIX])
+    if (standInName.endsWith(suffix)) return standInName.slice(0, -suffix.length);
+  return standInName;
 }
 
 export function restartHost(ctx: ActionContext): void {

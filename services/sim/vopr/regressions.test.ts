@@ -286,4 +286,15 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).toMatch(/HA: restarted dns \(restart\) on h\d/);
     expect(violations).toEqual([]);
   }, 120_000);
+  it("seed 64, every fault: a host killed holding a guest's last copy as NAME--migratedaway is a loss of it", async () => {
+    // web migrating h3 -> h2 at 175.2 s, h3 stalled, the scheduler crashed at 189.0 s: h3 kept web
+    // paused as web--migratedaway (handover unknown), h2 nothing. h3 killed at 191.9 s took web's
+    // only copy; HA restarted it once on h1 at 205.5 s, as it must. The VOPR's loss ledger counted
+    // only primary copies and reported "restarted 1 time(s) for 0 loss(es)".
+    const { trace, violations } = await everyFault(64, 75);
+    expect(trace).toMatch(
+      /migrate web \(.*\): h3 -> h2[\s\S]*kill h3[\s\S]*HA: restarted web \(restart\) on h\d/,
+    );
+    expect(violations).toEqual([]);
+  }, 120_000);
 });
