@@ -5,9 +5,8 @@ import { BROKER_ID } from "../network.js";
 import { SCHEDULER_ID, type SimCluster } from "../cluster.js";
 import type { SimUser } from "../sim-user.js";
 import type { Ledger, LedgerEntry } from "./ledger.js";
-import { INCOMING_SUFFIX } from "../../dom0/migrate/incoming.js";
 import type { LostGuest } from "./ha-history.js";
-import { domainCopies, mayRun, MIGRATED_AWAY_SUFFIX, type DomainCopy } from "./world.js";
+import { domainCopies, guestNameOf, mayRun, type DomainCopy } from "./world.js";
 
 /** Names the VOPR's guests take: few, so that creates collide with names in use. */
 export const VOPR_NAMES = ["web", "db", "cache", "mail", "dns", "ci", "log", "vpn"] as const;
@@ -210,15 +209,9 @@ function protectedGuestsLost(
   for (const c of onHost) {
     if (!c.isProtected || (!c.isPrimary && elsewhere.has(c.uuid))) continue;
     if (c.isPrimary || !lost.has(c.uuid))
-      lost.set(c.uuid, { uuid: c.uuid, name: c.isPrimary ? c.name : baseName(c.name) });
+      lost.set(c.uuid, { uuid: c.uuid, name: c.isPrimary ? c.name : guestNameOf(c.name) });
   }
   return [...lost.values()];
-}
-
-function baseName(standInName: string): string {
-  for (const suffix of [INCOMING_SUFFIX, MIGRATED_AWAY_SUFFIX])
-    if (standInName.endsWith(suffix)) return standInName.slice(0, -suffix.length);
-  return standInName;
 }
 
 export function restartHost(ctx: ActionContext): void {

@@ -18,7 +18,7 @@ import {
   summarizeHa,
   type HaSummary,
 } from "./checkers.js";
-import { copiesByUuid, describeCopies, domainCopies, mayRun, MIGRATED_AWAY_SUFFIX } from "./world.js";
+import { copiesByUuid, describeCopies, domainCopies, isStandInName, mayRun } from "./world.js";
 
 export const VOPR_HOST_COUNT = 4;
 export const VOPR_HOST_MIB = 512;
@@ -227,7 +227,7 @@ function onDomainEvent(
   ctx: ActionContext,
 ): string[] {
   const nowMs = cluster.clock.nowMs();
-  const primary = !event.name.endsWith("--incoming") && !event.name.endsWith(MIGRATED_AWAY_SUFFIX);
+  const primary = !isStandInName(event.name);
   if (event.event === "fenced" && primary)
     ledger.ha.noteLoss(event.hostId, nowMs, "fenced", [{ uuid: event.uuid, name: event.name }]);
   if (event.event !== "created" || !primary) return [];

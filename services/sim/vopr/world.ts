@@ -4,6 +4,18 @@ import type { SimCluster } from "../cluster.js";
 import type { SimHost } from "../sim-host.js";
 
 export const MIGRATED_AWAY_SUFFIX = "--migratedaway";
+const STAND_IN_SUFFIXES = [INCOMING_SUFFIX, MIGRATED_AWAY_SUFFIX] as const;
+
+/** A migration's stand-in (NAME--incoming or NAME--migratedaway), not the guest's own copy. */
+export function isStandInName(name: string): boolean {
+  return STAND_IN_SUFFIXES.some((suffix) => name.endsWith(suffix));
+}
+
+/** The guest's name behind a stand-in's name (itself for a primary copy). */
+export function guestNameOf(name: string): string {
+  const suffix = STAND_IN_SUFFIXES.find((sfx) => name.endsWith(sfx));
+  return suffix === undefined ? name : name.slice(0, -suffix.length);
+}
 
 /** One domain copy as it physically exists on a host whose process has not died. */
 export interface DomainCopy {
@@ -43,7 +55,7 @@ export function domainCopies(cluster: SimCluster): DomainCopy[] {
         name: record.name,
         uuid: record.uuid,
         paused: domain.paused,
-        isPrimary: !record.name.endsWith(INCOMING_SUFFIX) && !record.name.endsWith(MIGRATED_AWAY_SUFFIX),
+        isPrimary: !isStandInName(record.name),
         isProtected,
         isDoomed: isProtected && domain.paused && revokedAndHolding,
         checksum: () => domain.memory.checksum(),
