@@ -18,6 +18,12 @@ export interface HaRecord {
   hostEpoch?: string;
   /** A migration to this host was started: the guest may run there or on hostId (§5). */
   migratingTo?: string;
+  /**
+   * The destination's lease epoch when the scheduler started the migration (its last List): a
+   * destination that fenced or restarted under a new epoch since lost the guest if it had landed
+   * there, and its restart round includes it (§5). Absent from a source host's own trace.
+   */
+  migratingToEpoch?: string;
 }
 
 /** Key prefix of the HA records. */

@@ -38,7 +38,9 @@ export class HaMigrationTrace {
         // A record naming another host is stale: the guest runs here.
         const base = before?.hostId === this.hostId ? before : fresh;
         if (before?.hostId === this.hostId && before.migratingTo === destinationHostId) return true;
-        const text = JSON.stringify({ ...base, migratingTo: destinationHostId });
+        // The scheduler's destination epoch belongs to its own migration, not to this one.
+        const { migratingToEpoch: _other, ...rest } = base;
+        const text = JSON.stringify({ ...rest, migratingTo: destinationHostId });
         const written = entry
           ? await this.store.update(key, text, entry.revision)
           : await this.store.create(key, text);

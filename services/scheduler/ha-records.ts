@@ -24,8 +24,10 @@ export class HaRecords {
       const text = await this.store.get(key);
       // Still on the source of a migration under way: the destination stays named.
       const before = text === undefined ? undefined : (JSON.parse(text) as HaRecord);
-      if (before?.migratingTo !== undefined && before.hostId === hostId)
+      if (before?.migratingTo !== undefined && before.hostId === hostId) {
         record.migratingTo = before.migratingTo;
+        if (before.migratingToEpoch !== undefined) record.migratingToEpoch = before.migratingToEpoch;
+      }
       if (text !== JSON.stringify(record)) await this.store.put(key, JSON.stringify(record));
     }
   }
@@ -33,20 +35,28 @@ export class HaRecords {
   /**
    * Before a protected guest migrates: its record names the destination too, so that if the
    * store is unreachable when the migration ends, HA still knows both hosts it may run on
-   * (docs/specs/ha.md §5). Throws when the store cannot be written: the migration must not start.
+   * (docs/specs/ha.md §5), with the destination's lease epoch as its last List reported it.
+   * Throws when the store cannot be written: the migration must not start.
    */
-  async beginMigration(domain: DomainInfo, sourceHostId: string, destinationHostId: string): Promise<void> {
+  async beginMigration(
+    domain: DomainInfo,
+    sourceHostId: string,
+    destinationHostId: string,
+    destinationEpoch?: string,
+  ): Promise<void> {
     const fresh = recordOf(domain, sourceHostId);
     if (!fresh) return; // unprotected: migrates with the store unreachable too
-    const record = (await this.get(domain.uuid)) ?? fresh;
-    await this.store.put(`ha.${domain.uuid}`, JSON.stringify({ ...record, migratingTo: destinationHostId }));
+    const { migratingToEpoch: _old, ...record } = (await this.get(domain.uuid)) ?? fresh;
+    const epoch = destinationEpoch === undefined ? {} : { migratingToEpoch: destinationEpoch };
+    const text = JSON.stringify({ ...record, migratingTo: destinationHostId, ...epoch });
+    await this.store.put(`ha.${domain.uuid}`, text);
   }
 
   /** A migration that provably did not happen: the record names its host alone again. */
   async endMigration(uuid: string): Promise<void> {
     const record = await this.get(uuid);
     if (record?.migratingTo === undefined) return;
-    const { migratingTo: _gone, ...rest } = record;
+    const { migratingTo: _gone, migratingToEpoch: _epoch, ...rest } = record;
     await this.store.put(`ha.${uuid}`, JSON.stringify(rest));
   }
 
@@ -90,7 +100,7 @@ export class HaRecords {
   async moved(uuid: string, hostId: string, domid: number, hostEpoch?: string): Promise<void> {
     const record = await this.get(uuid);
     if (record) {
-      const { hostEpoch: _old, migratingTo: _done, ...rest } = record;
+      const { hostEpoch: _old, migratingTo: _done, migratingToEpoch: _doneEpoch, ...rest } = record;
       const epoch = hostEpoch === undefined ? {} : { hostEpoch };
       await this.store.put(`ha.${uuid}`, JSON.stringify({ ...rest, hostId, domid, ...epoch }));
     }

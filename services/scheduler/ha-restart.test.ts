@@ -265,6 +265,40 @@ describe("the lease epoch a host lists its guests under (docs/specs/ha.md §5)",
     await rig.stop();
   });
 
+  it("counts a migration's destination with the epoch it had at the start: a guest that landed there and died with that epoch is restarted (VOPR seeds 226, 270)", async () => {
+    // Seed 226: the scheduler migrated web h1 -> h3 and crashed before moving the record; h3,
+    // cut off, fenced web (a new epoch). The record still named h1 (runs no copy) + migratingTo h3.
+    const rig = await SchedulerRig.start(THREE_HOSTS);
+    rig.scheduler.haEnabled = true;
+    rig.addGuest("h1", { name: "db", memoryMib: 128, ha: "restart" });
+    await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h1")));
+    await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h2")));
+    await rig.run(reconcile(rig.scheduler)); // names it
+    const destinationEpoch = rig.cluster.host("h2").host.leaseEpoch;
+    const record = await rig.run(rig.scheduler.ha.get(rigUuid("db")));
+    // The guest left h1 (committed on h2, its name moved there), then h2 lost it with its epoch.
+    await rig.run(Promise.resolve(rig.cluster.host("h1").toolstack.destroy("db")));
+    await rig.idle(1000);
+    await rig.store.put(
+      `ha.${rigUuid("db")}`,
+      JSON.stringify({ ...record, migratingTo: "h2", migratingToEpoch: destinationEpoch }),
+    );
+    await rig.store.put("name.db", JSON.stringify({ uuid: rigUuid("db"), hostId: "h2" }));
+    rig.cluster.killHost("h2");
+    rig.cluster.restartHost("h2");
+    await rig.idle(1000 + 2 * RIG_HEARTBEAT_MS);
+    rig.scheduler.hostEpochs.set("h1", rig.cluster.host("h1").host.leaseEpoch);
+    rig.scheduler.hostEpochs.set("h2", rig.cluster.host("h2").host.leaseEpoch);
+    await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h1")));
+    await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h2")));
+    await rig.run(restartRestartedHosts(rig.scheduler, new MemoryStatefile(), ME));
+    expect(rig.placements(), rig.log.join("\n")).toEqual([expect.stringMatching(/^db@h[13]$/)]);
+    // Once only: the next round finds it running.
+    await rig.run(restartRestartedHosts(rig.scheduler, new MemoryStatefile(), ME));
+    expect(rig.placements()).toHaveLength(1);
+    await rig.stop();
+  });
+
   it("is not gone while the host lists under it, though its lease still names the one before", async () => {
     // A host that fenced lists under its new epoch before it writes its new lease: a guest seen
     // under the new one and gone since (destroyed on purpose, crashed) was not lost with an epoch.

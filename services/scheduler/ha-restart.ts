@@ -57,7 +57,7 @@ export async function restartLostHost(
   const records = await scheduler.ha.onHost(lost.hostId);
   if (lost.stillLost && !(await lost.stillLost())) return results;
   for (const record of records) {
-    if (lost.restarted && record.hostEpoch !== lost.epoch) continue;
+    if (lost.restarted && !underEpoch(record, lost)) continue;
     const name = await guestName(names, record);
     if (lost.restarted && !(await resyncRestartedHost(scheduler, lost.hostId))) break;
     const elsewhere = await copiesElsewhere(scheduler, record, name?.held, lost.hostId);
@@ -97,6 +97,12 @@ export async function restartLostHost(
 }
 
 type Holding = Awaited<ReturnType<ClusterNames["holding"]>>;
+
+/** Whether the record names the lost host under the lost epoch: as its host, or as a migration's destination. */
+function underEpoch(record: HaRecord, lost: LostHost): boolean {
+  if (record.hostId === lost.hostId && record.hostEpoch === lost.epoch) return true;
+  return record.migratingTo === lost.hostId && record.migratingToEpoch === lost.epoch;
+}
 
 /**
  * The name the guest holds in the store and its revision, read before looking at what runs (the
@@ -265,7 +271,9 @@ function fenced(scheduler: Scheduler, record: HaRecord, why: string): RestartRes
  * guests recorded under the old epoch died with it; those the host does not run again (restored
  * at its start) are restarted, once per old epoch, as for a revoked lease. An epoch is old when the
  * host's live lease names another and the host's last List did not report it either (a host lists
- * under its new epoch before it writes its lease).
+ * under its new epoch before it writes its lease). A migration's destination counts with the epoch
+ * it had when the migration started: a guest that landed there while no scheduler could move its
+ * record (crashed, or the store unreachable) died with that epoch too (VOPR seeds 226, 270).
  */
 export async function restartRestartedHosts(
   scheduler: Scheduler,
@@ -273,16 +281,15 @@ export async function restartRestartedHosts(
   restarter: Restarter,
 ): Promise<void> {
   const gone = new Map<string, LostHost>();
+  const noteIfGone = (hostId: string, epoch: string | undefined) => {
+    const epochNow = scheduler.hostEpochs.get(hostId);
+    const listedEpoch = scheduler.view.hosts.get(hostId)?.leaseEpoch;
+    if (epoch === undefined || epochNow === undefined || epochNow === epoch || listedEpoch === epoch) return;
+    gone.set(`${hostId}.${epoch}`, { hostId, epoch, restarted: true });
+  };
   for (const record of await scheduler.ha.all()) {
-    const epochNow = scheduler.hostEpochs.get(record.hostId);
-    const listedEpoch = scheduler.view.hosts.get(record.hostId)?.leaseEpoch;
-    if (record.hostEpoch === undefined || epochNow === undefined || epochNow === record.hostEpoch) continue;
-    if (listedEpoch === record.hostEpoch) continue;
-    gone.set(`${record.hostId}.${record.hostEpoch}`, {
-      hostId: record.hostId,
-      epoch: record.hostEpoch,
-      restarted: true,
-    });
+    noteIfGone(record.hostId, record.hostEpoch);
+    if (record.migratingTo !== undefined) noteIfGone(record.migratingTo, record.migratingToEpoch);
   }
   for (const lost of gone.values()) {
     for (const line of await restartLostHost(scheduler, statefile, lost, restarter))

@@ -189,7 +189,8 @@ async function migrateLocated(
  */
 async function beginHaMigration(scheduler: Scheduler, found: PlacedDomain, destinationHostId: string) {
   try {
-    await scheduler.ha.beginMigration(found.domain, found.host.hostId, destinationHostId);
+    const destinationEpoch = scheduler.view.hosts.get(destinationHostId)?.leaseEpoch;
+    await scheduler.ha.beginMigration(found.domain, found.host.hostId, destinationHostId, destinationEpoch);
   } catch (error) {
     throw new ToolstackError("UNAVAILABLE", haMigrationRefusal(found.domain.name, describe(error)));
   }

@@ -297,4 +297,24 @@ describe("VOPR regressions (fixed seeds)", () => {
     );
     expect(violations).toEqual([]);
   }, 120_000);
+  it("seed 226, every fault: a guest that landed on a migration's destination and was fenced there is restarted", async () => {
+    // The scheduler migrated web h1 -> h3 at 517.7 s and crashed at 520.8 s before moving the
+    // record, which still named h1 with migratingTo h3; h3, cut off at 526.0 s, fenced web at
+    // 531.0 s (a new epoch) and came back. Only h1's epoch was watched: web was never restarted.
+    // The record now carries the destination's epoch (migratingToEpoch) and counts with it.
+    const { trace, violations } = await everyFault(226, 175);
+    expect(trace).toMatch(
+      /migrate web \(.*\): h1 -> h3[\s\S]*scheduler crash[\s\S]*\[h3\] HA: fencing .*destroyed web/,
+    );
+    expect(trace).toMatch(/HA: restarted web \(restart\) on h\d/);
+    expect(violations).toEqual([]);
+  }, 120_000);
+  it("seed 270, every fault: the same when the store, not the scheduler, missed the migration's end", async () => {
+    // log migrated h4 -> h1 at 601.9 s while the store timed out ("HA record of log not moved
+    // yet"); h1 fenced log at 607.7 s. The record named h4 with migratingTo h1: not restarted.
+    const { trace, violations } = await everyFault(270, 200);
+    expect(trace).toMatch(/HA record of log not moved yet[\s\S]*\[h1\] HA: fencing .*destroyed .*log/);
+    expect(trace).toMatch(/HA: restarted log \(restart\) on h\d/);
+    expect(violations).toEqual([]);
+  }, 120_000);
 });
