@@ -36,6 +36,33 @@ export class Prng {
     return result;
   }
 
+  /**
+   * Fills target[0, count) with the next `count` values of nextU32, in order: one call and the state
+   * in locals for a workload's batch of stores (the same sequence as `count` nextU32 calls).
+   */
+  fillU32(target: Uint32Array, count: number): void {
+    if (!(Number.isInteger(count) && count >= 0 && count <= target.length))
+      throw new Error(`Prng.fillU32: count ${count} out of [0, ${target.length}]`);
+    let s0 = this.s0;
+    let s1 = this.s1;
+    let s2 = this.s2;
+    let s3 = this.s3;
+    for (let i = 0; i < count; i++) {
+      target[i] = Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9);
+      const t = (s1 << 9) >>> 0;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+  }
+
   /** A float in [0, 1). */
   nextFloat(): number {
     return this.nextU32() / 4294967296;

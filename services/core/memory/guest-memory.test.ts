@@ -74,6 +74,43 @@ describe("GuestMemory storage", () => {
   });
 });
 
+describe("GuestMemory.writeU64Batch", () => {
+  it("stores each u64 little-endian in order (the last store to a word wins) and marks the pages dirty", () => {
+    const memory = new GuestMemory(CHUNK_PAGE_COUNT + 8, CHUNK_PAGE_COUNT + 8);
+    memory.enableLogDirty();
+    const stores = Uint32Array.of(
+      3,
+      2,
+      0x0403_0201,
+      0x0807_0605,
+      CHUNK_PAGE_COUNT + 1,
+      1022,
+      9,
+      1,
+      3,
+      2,
+      7,
+      0,
+    );
+    memory.writeU64Batch(stores, 3);
+    expect([...memory.readPage(3).subarray(8, 16)]).toEqual([7, 0, 0, 0, 0, 0, 0, 0]);
+    expect([...memory.readPage(CHUNK_PAGE_COUNT + 1).subarray(4088)]).toEqual([9, 0, 0, 0, 1, 0, 0, 0]);
+    expect(memory.populatedPageCount()).toBe(2);
+    expect([...memory.cleanDirty()]).toEqual([3, CHUNK_PAGE_COUNT + 1]);
+  });
+
+  it("refuses a bad store before making any: pfn out of range, odd or out-of-page word, short array", () => {
+    const memory = new GuestMemory(8, 16);
+    const before = memory.checksum();
+    expect(() => memory.writeU64Batch(Uint32Array.of(1, 0, 1, 0, 8, 0, 1, 0), 2)).toThrow(/pfn 8 outside/);
+    expect(() => memory.writeU64Batch(Uint32Array.of(1, 0, 1, 0, 2, 3, 1, 0), 2)).toThrow(/aligned/);
+    expect(() => memory.writeU64Batch(Uint32Array.of(2, 1024, 1, 0), 1)).toThrow(/aligned/);
+    expect(() => memory.writeU64Batch(Uint32Array.of(2, 0, 1, 0), 2)).toThrow(/overruns/);
+    expect(memory.checksum()).toBe(before);
+    expect(memory.populatedPageCount()).toBe(0);
+  });
+});
+
 describe("GuestMemory checksums", () => {
   it("hashes fresh memory like the same number of zero bytes", () => {
     const pageCount = CHUNK_PAGE_COUNT + 3;

@@ -10,6 +10,9 @@ export const GUEST_PAGE_COUNT_LIMIT = 1 << 28;
 
 const U64_ALIGN_BYTES = 8;
 const U32_RANGE = 0x1_0000_0000;
+/** u32 words per store of writeU64Batch: pfn, word in the page, low half, high half. */
+export const STORE_U32_COUNT = 4;
+const PAGE_U32_COUNT = PAGE_SIZE_BYTES / 4;
 
 /**
  * A guest's pseudo-physical memory as real bytes: pfns [0, pageCount) are the domain's allocation
@@ -82,6 +85,29 @@ export class GuestMemory {
     const low32 = value >>> 0;
     this.store.writeU64(pfn, byteOffset, low32, (value - low32) / U32_RANGE);
     this.dirty?.add(pfn);
+  }
+
+  /**
+   * A batch of guest stores, in order: store i is the little-endian u64 (stores[4i+3] << 32 |
+   * stores[4i+2]) at u32 word stores[4i+1] (even: 8-byte aligned) of page stores[4i]. One call per
+   * workload batch: the checks of writeU64 per store, the dirty bits after the stores.
+   */
+  writeU64Batch(stores: Uint32Array, storeCount: number): void {
+    this.assertLive();
+    if (!(Number.isInteger(storeCount) && storeCount >= 0 && storeCount * STORE_U32_COUNT <= stores.length))
+      fail(`u64 batch of ${storeCount} stores overruns its ${stores.length}-word array`);
+    const u32End = storeCount * STORE_U32_COUNT;
+    const pageCount = this.pageCountNow;
+    for (let at = 0; at < u32End; at += STORE_U32_COUNT) {
+      const pfn = stores[at]!;
+      const word = stores[at + 1]!;
+      if (!(pfn < pageCount)) throw new Error(`pfn ${pfn} outside guest memory [0, ${pageCount})`);
+      if (!((word & 1) === 0 && word < PAGE_U32_COUNT))
+        fail(`u64 write at byte offset ${word * 4} is not 8-byte aligned inside a page`);
+    }
+    this.store.writeU64Batch(stores, storeCount);
+    const dirty = this.dirty;
+    if (dirty !== undefined) for (let at = 0; at < u32End; at += STORE_U32_COUNT) dirty.add(stores[at]!);
   }
 
   isPopulated(pfn: number): boolean {

@@ -9,6 +9,8 @@ import { ZERO_PAGE, type PageBytes, zeroBytes } from "./zero-page.js";
 export const CHUNK_PAGE_SHIFT = 12;
 export const CHUNK_PAGE_COUNT = 1 << CHUNK_PAGE_SHIFT;
 export const CHUNK_BYTE_COUNT = CHUNK_PAGE_COUNT * PAGE_SIZE_BYTES;
+/** u32 words per page as a shift: 4096 bytes = 1 << 10 words. */
+const PAGE_U32_SHIFT = PAGE_SHIFT - 2;
 /**
  * Freed chunks a host process keeps for reuse: 8 x 16 MiB = 128 MiB, enough to take in a small
  * guest without page faults; whatever is freed beyond it goes back to the OS.
@@ -22,6 +24,8 @@ interface Chunk {
   /** Zero-filled on allocation (calloc), so pages never written are not resident on the host. */
   bytes: Buffer;
   view: DataView;
+  /** The same bytes as host-endian u32s, for batched stores (little-endian asserted below). */
+  words: Uint32Array;
   populatedPageCount: number;
 }
 
@@ -85,6 +89,24 @@ export class PageStore {
     chunk.view.setUint32(at + 4, high32, true);
   }
 
+  /**
+   * GuestMemory.writeU64Batch's stores (pfn, u32 word in the page, low, high; checked there), in
+   * order, through each chunk's u32 view: one loop, no call per store.
+   */
+  writeU64Batch(stores: Uint32Array, storeCount: number): void {
+    const chunks = this.chunks;
+    const populated = this.populated;
+    const u32End = storeCount * 4;
+    for (let at = 0; at < u32End; at += 4) {
+      const pfn = stores[at]!;
+      const chunk = chunks[pfn >>> CHUNK_PAGE_SHIFT] ?? this.allocateChunk(pfn >>> CHUNK_PAGE_SHIFT);
+      if (populated.add(pfn)) chunk.populatedPageCount++;
+      const word = ((pfn & (CHUNK_PAGE_COUNT - 1)) << PAGE_U32_SHIFT) + stores[at + 1]!;
+      chunk.words[word] = stores[at + 2]!;
+      chunk.words[word + 1] = stores[at + 3]!;
+    }
+  }
+
   /** Zeroes and unpopulates every populated page in [pfnStart, pfnEnd); frees chunks left empty. */
   releaseRange(pfnStart: number, pfnEnd: number): void {
     for (let pfn = pfnStart; pfn < pfnEnd;) {
@@ -122,7 +144,7 @@ export class PageStore {
     lastChunk.bytes.copy(bytes);
     this.pool.give(lastChunk.bytes);
     this.chunkByteCountTotal += bytes.length - lastChunk.bytes.length;
-    this.chunks[lastChunkIndex] = { ...lastChunk, bytes, view: viewOf(bytes) };
+    this.chunks[lastChunkIndex] = chunkOf(bytes, lastChunk.populatedPageCount);
   }
 
   /** Drops every page and chunk; the chunks go back to the pool. */
@@ -135,14 +157,16 @@ export class PageStore {
 
   private populate(pfn: number): Chunk {
     const chunkIndex = pfn >>> CHUNK_PAGE_SHIFT;
-    let chunk = this.chunks[chunkIndex];
-    if (chunk === undefined) {
-      const bytes = this.pool.take(this.chunkPageCount(chunkIndex) * PAGE_SIZE_BYTES);
-      chunk = { bytes, view: viewOf(bytes), populatedPageCount: 0 };
-      this.chunks[chunkIndex] = chunk;
-      this.chunkByteCountTotal += bytes.length;
-    }
+    const chunk = this.chunks[chunkIndex] ?? this.allocateChunk(chunkIndex);
     if (this.populated.add(pfn)) chunk.populatedPageCount++;
+    return chunk;
+  }
+
+  private allocateChunk(chunkIndex: number): Chunk {
+    const bytes = this.pool.take(this.chunkPageCount(chunkIndex) * PAGE_SIZE_BYTES);
+    const chunk = chunkOf(bytes, 0);
+    this.chunks[chunkIndex] = chunk;
+    this.chunkByteCountTotal += bytes.length;
     return chunk;
   }
 
@@ -171,6 +195,14 @@ function pageByteOffset(pfn: number): number {
   return (pfn & (CHUNK_PAGE_COUNT - 1)) << PAGE_SHIFT;
 }
 
-function viewOf(bytes: Buffer): DataView {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+function chunkOf(bytes: Buffer, populatedPageCount: number): Chunk {
+  return {
+    bytes,
+    view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    words: new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4),
+    populatedPageCount,
+  };
 }
+
+/** The u32 views store little-endian words as DataView(..., true) does: true on every platform node runs on. */
+assert(new Uint8Array(new Uint32Array([1]).buffer)[0] === 1, "guest memory needs a little-endian host");

@@ -1,6 +1,6 @@
 import type { GuestMemory } from "../memory/guest-memory.js";
 import type { Prng } from "../prng.js";
-import { writeRandomWord } from "./page-writes.js";
+import { writeRandomWords } from "./page-writes.js";
 import type { UniformSpec } from "./spec-model.js";
 import type { Workload } from "./workload.js";
 import { WriteBudget, assertRunArguments } from "./write-budget.js";
@@ -26,6 +26,6 @@ export function writeUniform(
   prng: Prng,
 ): number {
   if (pageCount === 0) return 0;
-  for (let i = 0; i < writeCount; i++) writeRandomWord(memory, pfnStart + prng.nextInt(pageCount), prng);
+  writeRandomWords(memory, pfnStart, pageCount, writeCount, prng);
   return writeCount;
 }

@@ -1,0 +1,20 @@
+import { describe, expect, it } from "vitest";
+import { Prng } from "./prng.js";
+
+describe("Prng.fillU32", () => {
+  it("gives the same values as nextU32 called as often, and leaves the same state", () => {
+    const one = new Prng(42);
+    const batch = new Prng(42);
+    const target = new Uint32Array(1000);
+    batch.fillU32(target, 999);
+    for (let i = 0; i < 999; i++) expect(target[i]).toBe(one.nextU32());
+    expect(target[999]).toBe(0);
+    expect(batch.nextU32()).toBe(one.nextU32());
+  });
+
+  it("refuses a count beyond its target, drawing nothing", () => {
+    const prng = new Prng(1);
+    expect(() => prng.fillU32(new Uint32Array(4), 5)).toThrow(/count 5/);
+    expect(prng.nextU32()).toBe(new Prng(1).nextU32());
+  });
+});
