@@ -160,9 +160,10 @@ function domainStep(
         .then(() => emit("xsim", `workload ${op.domain} on ${hostId}: ${op.workload}`), told);
     case "pause":
     case "unpause":
-      if (op.kind === "pause") host.toolstack.pause(op.domain);
-      else host.toolstack.unpause(op.domain);
-      return void emit("xsim", `${op.kind}d ${op.domain} on ${hostId}`);
+      return (op.kind === "pause" ? user.pause(hostId, op.domain) : user.unpause(hostId, op.domain)).then(
+        () => emit("xsim", `${op.kind}d ${op.domain} on ${hostId}`),
+        told,
+      );
   }
 }
 

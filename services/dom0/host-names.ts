@@ -82,7 +82,7 @@ export class HostNames {
         `the name "${identity.name}" was taken while ${identity.uuid} was being restored (restarted elsewhere?): the restored copy was destroyed`,
       );
     }
-    if (!request.paused) this.toolstack.unpause(String(reply.domid));
+    if (!request.paused) this.toolstack.resumeDomain(String(reply.domid));
     return reply;
   }
 

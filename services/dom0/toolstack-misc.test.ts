@@ -57,6 +57,29 @@ describe("xl suspend / resume", () => {
   });
 });
 
+describe("the host's say on a user's unpause (admitUnpause)", () => {
+  it("refuses xl unpause and xl resume changing nothing; the toolstack's own resume does not ask", async () => {
+    const { ts, clock } = newHost();
+    const web = create(ts, "web");
+    const events: string[] = [];
+    ts.events = { domainEvent: (event) => events.push(event.event) };
+    ts.admitUnpause = (record) => {
+      throw new ToolstackError("UNAVAILABLE", `${record.name}: held`);
+    };
+    ts.pause("web");
+    expect(await codeOf(() => ts.unpause("web"))).toBe("UNAVAILABLE");
+    expect(ts.domainOf(web).stateLetters()).toBe("--p---");
+    expect(events).toEqual(["paused"]);
+    ts.resumeDomain("web"); // a migration's handover, a restore, the end of an HA hold
+    expect(ts.domainOf(web).isRunnable).toBe(true);
+    const suspended = ts.suspend("web");
+    clock.advanceMs(GUEST_SHUTDOWN_DELAY_MS);
+    await suspended;
+    expect(await codeOf(() => ts.resume("web"))).toBe("UNAVAILABLE");
+    expect(ts.domainOf(web).stateLetters()).toBe("---ss-");
+  });
+});
+
 describe("the hypervisor log, guest consoles and start times", () => {
   it("dmesg has the boot line and one line per domain event, stamped with seconds since boot", () => {
     const { ts, clock } = newHost();

@@ -111,6 +111,13 @@ export class Toolstack {
    * first, bounded), so that a create right after the start meets no transient refusal.
    */
   admissionReady: (config: DomainConfig) => Promise<void> = () => Promise.resolve();
+  /**
+   * The host's say before a user's `unpause` (or `resume`) lets a domain run again; throws to refuse,
+   * nothing changed (HA: a protected guest while its host's lease is unconfirmed, docs/specs/ha.md
+   * §4 rule 8). The toolstack's own resumes (a migration's handover, a restore, the end of an HA
+   * hold) do not ask.
+   */
+  admitUnpause: (record: DomainRecord) => void = () => undefined;
   /** The hypervisor's console ring (`xl dmesg`): boot, then one line per domain event. */
   readonly dmesg = new ConsoleRing(CONRING_LINE_COUNT_MAX, "(XEN) ");
   /** When the host booted, on its clock: Domain-0's uptime and the dmesg timestamps count from here. */
@@ -362,6 +369,7 @@ export class Toolstack {
         "FAILED_PRECONDITION",
         `domain ${record.name} is not suspended (see xl suspend)`,
       );
+    this.admitUnpause(record);
     this.hypervisor.resumeDomain(record.domid);
     record.guest?.resumedFromSuspend();
     this.emit("resumed", record);
@@ -397,9 +405,25 @@ export class Toolstack {
     return record;
   }
 
+  /** `xl unpause`, the user's verb: the host may refuse it (admitUnpause). */
   unpause(ref: string): DomainRecord {
     const record = this.requireDomU(ref);
     this.refuseIfMigrating(record);
+    this.admitUnpause(record);
+    return this.unpauseAndReport(record);
+  }
+
+  /**
+   * Lets a paused domain run again for the toolstack's own reasons (a migration's handover, a
+   * restore, `save -c`, the end of an HA hold): as `unpause`, without the host's say.
+   */
+  resumeDomain(ref: string): DomainRecord {
+    const record = this.requireDomU(ref);
+    this.refuseIfMigrating(record);
+    return this.unpauseAndReport(record);
+  }
+
+  private unpauseAndReport(record: DomainRecord): DomainRecord {
     this.start(record);
     this.emit("unpaused", record);
     return record;

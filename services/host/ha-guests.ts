@@ -1,4 +1,5 @@
 import type { DomainRecord, Toolstack } from "../dom0/toolstack.js";
+import { ToolstackError } from "../dom0/errors.js";
 
 /** What HA does to a host's guests (docs/specs/ha.md §4): only to those it would restart elsewhere. */
 export interface HaGuests {
@@ -13,6 +14,27 @@ export interface HaGuests {
 /** Whether HA would restart this guest elsewhere (xsim_ha = restart | best-effort). */
 export function isProtected(record: DomainRecord): boolean {
   return record.domid !== 0 && record.config.xsim.ha !== undefined;
+}
+
+/**
+ * A user's unpause of a protected guest while its host holds its guests or its lease is
+ * unconfirmed (docs/specs/ha.md §4 rule 8): refused UNAVAILABLE, nothing changed. HA may restart
+ * the guest elsewhere meanwhile; the copy here runs again only once the host renews its lease.
+ */
+export function refuseUnpauseWhileHeld(
+  lease: { unpauseRefusal(): string | undefined },
+  record: DomainRecord,
+  hostId: string,
+): void {
+  if (!isProtected(record)) return;
+  const why = lease.unpauseRefusal();
+  if (why)
+    throw new ToolstackError(
+      "UNAVAILABLE",
+      `${record.name}: an HA-protected guest cannot be unpaused on host ${hostId} now: ${why}; ` +
+        "nothing was changed, it stays paused (it runs here again only once the host renews its " +
+        "lease; if the lease was revoked, HA restarts it on another host)",
+    );
 }
 
 export class ToolstackHaGuests implements HaGuests {
@@ -42,7 +64,7 @@ export class ToolstackHaGuests implements HaGuests {
     for (const record of this.held) {
       if (this.toolstack.records.get(record.domid) !== record) continue;
       try {
-        this.toolstack.unpause(String(record.domid));
+        this.toolstack.resumeDomain(String(record.domid));
         names.push(record.name);
       } catch {
         // Gone or migrating meanwhile: nothing to give back.

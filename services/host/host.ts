@@ -33,7 +33,7 @@ import { HostNames } from "../dom0/host-names.js";
 import { HaMigrationTrace } from "../dom0/ha-migration-trace.js";
 import type { Statefile } from "../contracts/statefile.js";
 import { LeaseKeeper, type PeerPinger } from "./lease-keeper.js";
-import { ToolstackHaGuests } from "./ha-guests.js";
+import { refuseUnpauseWhileHeld, ToolstackHaGuests } from "./ha-guests.js";
 import { FaultInjector } from "../dom0/fault/fault-injector.js";
 import { wrappersWithArmedFaults } from "../dom0/fault/faulty-wrappers.js";
 import type { ConfinedPaths } from "../dom0/confined-paths.js";
@@ -183,6 +183,7 @@ export class Host implements MigrationEndpoint {
             `host ${options.spec.hostId} takes no HA-protected guest ("${name}") now: ${why}`,
           );
       };
+    if (ha) this.toolstack.admitUnpause = (record) => refuseUnpauseWhileHeld(ha, record, options.spec.hostId);
     if (bus)
       this.toolstack.events = {
         domainEvent: (event) => {

@@ -229,6 +229,31 @@ describe("LeaseKeeper on the simulated clock (docs/specs/ha.md §4)", () => {
     expect(c.actions("h1")).toEqual(["hold", "release"]);
   });
 
+  it("refuses to let a protected guest run again while it holds or its lease is unconfirmed (§4 rule 8)", async () => {
+    const c = await startCluster(true);
+    const h1 = c.host("h1");
+    expect(h1.keeper.unpauseRefusal(), "lease renewed").toBeUndefined();
+    // Cut from the statefile only: its peers see it, it runs on, but its lease is not confirmed.
+    h1.statefileCut = true;
+    await c.run(T_MS + 200);
+    expect(h1.keeper.isHolding).toBe(false);
+    expect(h1.keeper.unpauseRefusal()).toMatch(/^its HA lease was last renewed \d+ ms ago$/);
+    h1.statefileCut = false;
+    await c.run(2 * timing.renewIntervalMs);
+    expect(h1.keeper.unpauseRefusal(), "renewed again").toBeUndefined();
+    // Woken from a stall past T: it holds until a renewal succeeds.
+    h1.clock.stalled = true;
+    await c.run(2 * T_MS);
+    h1.clock.wake();
+    expect(h1.keeper.isHolding).toBe(true);
+    expect(h1.keeper.unpauseRefusal()).toMatch(
+      /^it holds its protected guests: its HA lease was last renewed \d+ ms ago, outside the majority of its peers$/,
+    );
+    await c.run(3 * timing.renewIntervalMs);
+    expect(c.actions("h1")).toEqual(["hold", "release"]);
+    expect(h1.keeper.unpauseRefusal(), "released").toBeUndefined();
+  });
+
   it("a stall shorter than T changes nothing", async () => {
     const c = await startCluster(true);
     const h1 = c.host("h1");

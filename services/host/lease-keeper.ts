@@ -147,6 +147,20 @@ export class LeaseKeeper {
     return undefined;
   }
 
+  /**
+   * Why a protected guest paused here may not run again now, or undefined if it may (docs/specs/
+   * ha.md §4 rule 8): not while the host holds its guests, nor while its lease is unconfirmed
+   * (protectedRefusal). A paused copy on a host whose lease was revoked therefore never runs again:
+   * a revoked lease cannot be renewed (compare-and-set), and the host fences once it reads it.
+   */
+  unpauseRefusal(): string | undefined {
+    if (this.holding) {
+      const ageMs = (this.options.clock.nowMs() - this.lastRenewOkMs).toFixed(0);
+      return `it holds its protected guests: its HA lease was last renewed ${ageMs} ms ago, outside the majority of its peers`;
+    }
+    return this.protectedRefusal();
+  }
+
   /** Whether the host still waits for its first statefile round: the setting, and the lease if HA is on. */
   private get firstReadPending(): boolean {
     return !this.configRead || (this.config.enabled && !this.revoked && this.revision === undefined);

@@ -194,6 +194,22 @@ export class SimUser {
     });
   }
 
+  /** `xsim -H host pause NAME` (transport/grpc/host-server.ts's Pause). */
+  pause(hostId: string, name: string): Promise<void> {
+    return this.toHost(hostId, "Pause", (host) => {
+      host.host.guard();
+      host.toolstack.pause(name);
+    });
+  }
+
+  /** `xsim -H host unpause NAME`: the host may refuse (an HA-protected guest it holds). */
+  unpause(hostId: string, name: string): Promise<void> {
+    return this.toHost(hostId, "Unpause", (host) => {
+      host.host.guard();
+      host.toolstack.unpause(name);
+    });
+  }
+
   /** `xsim workload NAME SPEC`. */
   setWorkload(hostId: string, name: string, workload: string): Promise<void> {
     return this.toHost(hostId, "SetWorkload", (host) => {

@@ -99,7 +99,7 @@ export class IncomingMigration {
       );
     this.incomingToken = "";
     this.toolstack.rename(String(this.record.domid), this.info.name);
-    if (!paused) this.toolstack.unpause(String(this.record.domid));
+    if (!paused) this.toolstack.resumeDomain(String(this.record.domid));
     this.state = "committed";
     this.toolstack.emit("migrated-in", this.record, { from: this.info.sourceHostId });
     this.release();

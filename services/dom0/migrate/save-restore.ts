@@ -110,7 +110,7 @@ export async function saveToFile(
     };
     manager.releaseOutbound(record.domid);
     if (request.keepRunning) {
-      if (!wasPaused) toolstack.unpause(String(record.domid));
+      if (!wasPaused) toolstack.resumeDomain(String(record.domid));
     } else toolstack.destroy(String(record.domid));
     return stats;
   } catch (error) {
@@ -189,7 +189,7 @@ export async function restoreFromFile(
     if (!record) throw new ToolstackError("INVALID_ARGUMENT", `${request.path}: no domain in the stream`);
     for (const [path, value] of Object.entries(image.xenstoreData))
       toolstack.store.write(`${domainPath(record.domid)}/${path}`, value);
-    if (!request.paused) toolstack.unpause(String(record.domid));
+    if (!request.paused) toolstack.resumeDomain(String(record.domid));
     const memory = toolstack.domainOf(record).memory;
     return {
       domid: record.domid,

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { checkNeverTwice, checkRestartsPerLoss, formatHaSummary, summarizeHa } from "./checkers.js";
+import {
+  checkNeverTwice,
+  checkRestartsPerLoss,
+  DoomedCopies,
+  formatHaSummary,
+  summarizeHa,
+} from "./checkers.js";
 import { Ledger } from "./ledger.js";
 import type { DomainCopy } from "./world.js";
 
@@ -25,6 +31,7 @@ function copy(hostId: string, overrides: Partial<DomainCopy> = {}): DomainCopy {
     isPrimary: true,
     isProtected: true,
     isDoomed: false,
+    leaseEpoch: "e1",
     checksum: () => "0",
     ...overrides,
   };
@@ -89,5 +96,30 @@ describe("the VOPR's per-loss check: an HA guest whose host died is restarted on
     expect(formatHaSummary(summarizeHa(ledger))).toBe(
       "HA: 3 host losses (2 killed, 1 fenced) took 3 protected guests; 1 restarts; exactly one restart for each of the 1 losses of guests the user still has",
     );
+  });
+});
+
+describe("the VOPR's doomed-copy check: a paused copy on a host whose lease was revoked never runs again", () => {
+  it("fails a copy seen doomed that runs later under the same lease epoch", () => {
+    const watch = new DoomedCopies();
+    expect(watch.check([copy("h3", { paused: true, isDoomed: true })], 517_764)).toEqual([]);
+    expect(watch.check([copy("h3", { paused: true, isDoomed: true })], 518_000)).toEqual([]);
+    expect(watch.check([copy("h3")], 520_500)).toEqual([
+      "db@h3#1 runs again: it was paused there with its host's lease revoked at 517.764 s",
+    ]);
+  });
+
+  it("lets the host's next epoch (after its fence or a restart) and other copies run", () => {
+    const watch = new DoomedCopies();
+    watch.check([copy("h3", { paused: true, isDoomed: true })], 1000);
+    expect(watch.check([copy("h3", { leaseEpoch: "e1.1" })], 2000), "a new epoch").toEqual([]);
+    expect(watch.check([copy("h3", { domid: 2 })], 2000), "another domain").toEqual([]);
+    expect(watch.check([copy("h1")], 2000), "another host").toEqual([]);
+  });
+
+  it("does not hold a copy that was only paused, never doomed", () => {
+    const watch = new DoomedCopies();
+    watch.check([copy("h3", { paused: true })], 1000);
+    expect(watch.check([copy("h3")], 2000)).toEqual([]);
   });
 });

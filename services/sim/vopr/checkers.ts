@@ -23,6 +23,29 @@ export function checkNeverTwice(copies: readonly DomainCopy[]): string[] {
   return problems;
 }
 
+/**
+ * A paused copy on a host whose lease was revoked never runs again (world.ts isDoomed): every copy
+ * once seen doomed is remembered, by host, domid, uuid and the host's lease epoch (a fence or a
+ * restart starts a new one), and may never be seen unpaused under that epoch.
+ */
+export class DoomedCopies {
+  /** Key -> when it was first seen doomed (simulated ms). */
+  private readonly seenAtMs = new Map<string, number>();
+
+  check(copies: readonly DomainCopy[], nowMs: number): string[] {
+    const key = (c: DomainCopy) => `${c.hostId}#${c.domid}/${c.uuid}@${c.leaseEpoch}`;
+    const problems = copies
+      .filter((c) => !c.paused && this.seenAtMs.has(key(c)))
+      .map(
+        (c) =>
+          `${c.name}@${c.hostId}#${c.domid} runs again: it was paused there with its host's lease revoked at ${(this.seenAtMs.get(key(c))! / 1000).toFixed(3)} s`,
+      );
+    for (const copy of copies.filter((c) => c.isDoomed))
+      if (!this.seenAtMs.has(key(copy))) this.seenAtMs.set(key(copy), nowMs);
+    return problems;
+  }
+}
+
 /** Names unique in the cluster: one name, one guest. */
 export function checkNamesUnique(copies: readonly DomainCopy[]): string[] {
   const uuidsByName = new Map<string, Set<string>>();

@@ -14,6 +14,7 @@ import {
   checkNeverTwice,
   checkRecovered,
   checkRestartsPerLoss,
+  DoomedCopies,
   formatHaSummary,
   summarizeHa,
   type HaSummary,
@@ -127,6 +128,7 @@ export async function runVopr(options: VoprOptions): Promise<VoprResult> {
   cluster.domainEventListeners.push((event) =>
     violations.push(...onDomainEvent(cluster, ledger, event, ctx)),
   );
+  const doomed = new DoomedCopies();
   const table = actionTable(options.faults);
   // A promise nobody handles is a bug of the process that made it (a real one would log or die).
   const onUnhandled = (reason: unknown) => violations.push(`unhandled rejection: ${String(reason)}`);
@@ -136,9 +138,9 @@ export async function runVopr(options: VoprOptions): Promise<VoprResult> {
     for (; step <= options.stepCount && violations.length === 0; step++) {
       pickAction(prng, table)(ctx);
       await cluster.idle(1 + prng.nextInt(STEP_MS_MAX));
-      violations.push(...checkAlways(cluster, ledger));
+      violations.push(...checkAlways(cluster, ledger, doomed));
       if (violations.length === 0 && (step % QUIESCE_EVERY_STEP_COUNT === 0 || step === options.stepCount))
-        violations.push(...(await quiesceAndCheck(ctx, pending)));
+        violations.push(...(await quiesceAndCheck(ctx, pending, doomed)));
       if (violations.length > 0) ctx.trace(`step ${step}: ${violations.length} violation(s)`);
     }
   } finally {
@@ -154,9 +156,10 @@ export async function runVopr(options: VoprOptions): Promise<VoprResult> {
   };
 }
 
-function checkAlways(cluster: SimCluster, ledger: Ledger): string[] {
+function checkAlways(cluster: SimCluster, ledger: Ledger, doomed: DoomedCopies): string[] {
   const copies = domainCopies(cluster);
   return [
+    ...doomed.check(copies, cluster.clock.nowMs()),
     ...checkNeverTwice(copies),
     ...checkNamesUnique(copies),
     ...checkHosts(cluster),
@@ -167,7 +170,11 @@ function checkAlways(cluster: SimCluster, ledger: Ledger): string[] {
 }
 
 /** Ends every fault, lets the cluster recover, then: every guest the user has runs exactly once. */
-async function quiesceAndCheck(ctx: ActionContext, pending: Set<Promise<unknown>>): Promise<string[]> {
+async function quiesceAndCheck(
+  ctx: ActionContext,
+  pending: Set<Promise<unknown>>,
+  doomed: DoomedCopies,
+): Promise<string[]> {
   const { cluster } = ctx;
   cluster.network.heal();
   cluster.network.faults = NO_FAULTS;
@@ -179,7 +186,7 @@ async function quiesceAndCheck(ctx: ActionContext, pending: Set<Promise<unknown>
   if (pending.size > 0) ctx.trace(`quiesce: ${pending.size} operation(s) still running`);
   const copies = domainCopies(cluster);
   return [
-    ...checkAlways(cluster, ctx.ledger),
+    ...checkAlways(cluster, ctx.ledger, doomed),
     ...checkRecovered(ctx.ledger, copies),
     ...checkRestartsPerLoss(ctx.ledger, copies, true),
   ].filter((line, i, all) => all.indexOf(line) === i);

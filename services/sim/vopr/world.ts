@@ -29,12 +29,16 @@ export interface DomainCopy {
   /** HA restarts it when its host is lost (xsim_ha set). */
   isProtected: boolean;
   /**
-   * It can never run again: a protected guest paused on a host that holds its guests (§4 rule 4)
-   * and whose lease, of the host's current epoch, is revoked. Such a host resumes nothing before a
-   * renewal succeeds, which a revoked lease refuses (compare-and-set), and fences at its next
-   * statefile round; HA may restart the guest meanwhile (docs/specs/ha.md §6).
+   * It can never run again: a protected guest paused on a host whose lease, of the host's current
+   * epoch, is revoked — held by the host (§4 rule 4), paused by the user, or on a host stalled
+   * before it could hold. A revoked lease cannot be renewed (compare-and-set), a hold ends only
+   * with a renewal, a user's unpause is refused while the lease is unconfirmed (§4 rule 8), and the
+   * host fences at its next statefile round; HA may restart the guest meanwhile
+   * (docs/specs/ha.md §6). checkDoomedStayPaused holds the cluster to it.
    */
   isDoomed: boolean;
+  /** The epoch of its host's lease now (empty without HA): a fence or a restart starts a new one. */
+  leaseEpoch: string;
   checksum(): string;
 }
 
@@ -44,7 +48,7 @@ export function domainCopies(cluster: SimCluster): DomainCopy[] {
   for (const host of cluster.hosts.values()) {
     if (host.process.state !== "running") continue;
     const toolstack = host.toolstack;
-    const revokedAndHolding = holdsUnderRevokedLease(cluster, host);
+    const revoked = currentLeaseRevoked(cluster, host);
     for (const record of toolstack.records.values()) {
       if (record.domid === 0) continue;
       const domain = toolstack.domainOf(record);
@@ -57,7 +61,8 @@ export function domainCopies(cluster: SimCluster): DomainCopy[] {
         paused: domain.paused,
         isPrimary: !isStandInName(record.name),
         isProtected,
-        isDoomed: isProtected && domain.paused && revokedAndHolding,
+        isDoomed: isProtected && domain.paused && revoked,
+        leaseEpoch: host.host.leaseEpoch,
         checksum: () => domain.memory.checksum(),
       });
     }
@@ -65,10 +70,10 @@ export function domainCopies(cluster: SimCluster): DomainCopy[] {
   return copies;
 }
 
-/** The host holds its protected guests and the bucket says its current lease is revoked. */
-function holdsUnderRevokedLease(cluster: SimCluster, host: SimHost): boolean {
+/** The bucket says the host's lease of its current epoch is revoked (whether it knows yet or not). */
+function currentLeaseRevoked(cluster: SimCluster, host: SimHost): boolean {
   const keeper = host.host.ha;
-  if (!keeper?.isHolding) return false;
+  if (!keeper) return false;
   const text = cluster.kv.peek(leaseKey(host.hostId))?.value;
   const lease = text === undefined ? undefined : parseLease(text);
   return lease?.state === "revoked" && lease.epoch === keeper.leaseEpoch;
