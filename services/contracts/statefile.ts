@@ -18,4 +18,10 @@ export interface Statefile {
   /** Writes only if the key does not exist; returns the new revision, or undefined if it does. */
   create(key: string, value: string): Promise<number | undefined>;
   remove(key: string): Promise<void>;
+  /**
+   * Calls `onChange` with each new value of `key` (undefined: deleted) as the store pushes it (a
+   * JetStream KV watch), until the returned function is called. Best effort: a change may be missed
+   * while the store is unreachable, so a watcher still reads the key now and then (ha.md §3).
+   */
+  watch(key: string, onChange: (entry: StatefileEntry | undefined) => void): () => void;
 }

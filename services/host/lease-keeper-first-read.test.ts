@@ -18,6 +18,7 @@ function gatedStatefile(inner: Statefile) {
     update: (key, value, revision) => gate(() => inner.update(key, value, revision)),
     create: (key, value) => gate(() => inner.create(key, value)),
     remove: (key) => gate(() => inner.remove(key)),
+    watch: (key, onChange) => inner.watch(key, onChange),
   };
   return {
     statefile,

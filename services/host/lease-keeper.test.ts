@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SimulatedClock, type Clock } from "../core/clock.js";
-import { HA_OFF_RENEW_ROUND_COUNT, LeaseKeeper } from "./lease-keeper.js";
+import { HA_OFF_ROUND_RENEW_INTERVAL_COUNT, LeaseKeeper } from "./lease-keeper.js";
 import type { Statefile } from "../contracts/statefile.js";
 import { MemoryStatefile } from "../transport/bus/memory-statefile.js";
 import type { HaGuests } from "./ha-guests.js";
@@ -69,6 +69,8 @@ function cuttable(statefile: Statefile, isCut: () => boolean): Statefile {
     update: (key, value, revision) => reach(() => statefile.update(key, value, revision)),
     create: (key, value) => reach(() => statefile.create(key, value)),
     remove: (key) => reach(() => statefile.remove(key)),
+    // A push lost while cut, as a KV watch's message is.
+    watch: (key, onChange) => statefile.watch(key, (entry) => (isCut() ? undefined : onChange(entry))),
   };
 }
 
@@ -266,30 +268,60 @@ describe("LeaseKeeper on the simulated clock (docs/specs/ha.md §4)", () => {
 });
 
 describe("LeaseKeeper with HA off (docs/specs/ha.md §3)", () => {
-  it("reads the setting every round but renews its lease only every few rounds, well within ha-enable's T + T/2", async () => {
+  /** h1 alone, HA off, counting its reads of the setting and the renewals of its lease. */
+  async function offHost() {
     const c = await startCluster(false, ["h1"]);
-    const revisions: number[] = [];
     const reads: number[] = [];
+    const renewals: number[] = [];
     const read = c.statefile.read.bind(c.statefile);
+    const update = c.statefile.update.bind(c.statefile);
     c.statefile.read = (key) => {
       if (key === HA_CONFIG_KEY) reads.push(c.clock.nowMs());
       return read(key);
     };
-    const roundCount = 4 * HA_OFF_RENEW_ROUND_COUNT;
-    for (let round = 0; round < roundCount; round++) {
-      await c.run(timing.renewIntervalMs);
-      revisions.push((await read(leaseKey("h1")))?.revision ?? 0);
-    }
-    expect(reads).toHaveLength(roundCount);
-    // The lease changed every HA_OFF_RENEW_ROUND_COUNT rounds: never unchanged for T + T/2.
-    expect(new Set(revisions).size).toBe(roundCount / HA_OFF_RENEW_ROUND_COUNT);
-    expect(HA_OFF_RENEW_ROUND_COUNT * timing.renewIntervalMs).toBeLessThan(
+    c.statefile.update = (key, value, revision) => {
+      if (key === leaseKey("h1")) renewals.push(c.clock.nowMs());
+      return update(key, value, revision);
+    };
+    const enable = () => c.statefile.put(HA_CONFIG_KEY, JSON.stringify({ enabled: true, timeoutMs: T_MS }));
+    return { c, reads, renewals, enable };
+  }
+
+  it("reads the setting and renews its lease every few renew intervals, well within ha-enable's T + T/2", async () => {
+    const { c, reads, renewals } = await offHost();
+    await c.run(4 * HA_OFF_ROUND_RENEW_INTERVAL_COUNT * timing.renewIntervalMs);
+    // One round (a read and a renewal) every HA_OFF_ROUND_RENEW_INTERVAL_COUNT renew intervals.
+    expect(reads).toHaveLength(4);
+    expect(renewals).toHaveLength(4);
+    const gapsMs = renewals.slice(1).map((ms, i) => ms - renewals[i]!);
+    expect(gapsMs).toEqual([1, 2, 3].map(() => HA_OFF_ROUND_RENEW_INTERVAL_COUNT * timing.renewIntervalMs));
+    expect(HA_OFF_ROUND_RENEW_INTERVAL_COUNT * timing.renewIntervalMs).toBeLessThan(
       1.5 * T_MS - timing.renewIntervalMs,
     );
-    // HA comes on: renewed at the next round, and every round from then on.
-    await c.statefile.put(HA_CONFIG_KEY, JSON.stringify({ enabled: true, timeoutMs: T_MS }));
-    const before = (await read(leaseKey("h1")))?.revision ?? 0;
+  });
+
+  it("learns from the watch that HA came on, at once, and renews every renew interval from then on", async () => {
+    const { c, reads, renewals, enable } = await offHost();
+    await enable();
+    await c.run(20);
+    expect(reads).toHaveLength(1);
+    expect(renewals).toHaveLength(1);
+    expect(c.host("h1").keeper.haConfig.enabled).toBe(true);
+    await c.run(3 * timing.renewIntervalMs);
+    expect(renewals).toHaveLength(4);
+  });
+
+  it("a change the watch missed (cut from the store when written) is read by the next round", async () => {
+    const { c, enable, renewals } = await offHost();
+    c.host("h1").statefileCut = true;
+    await enable();
+    await c.run(20);
+    c.host("h1").statefileCut = false;
+    expect(c.host("h1").keeper.haConfig.enabled).toBe(false);
+    await c.run(HA_OFF_ROUND_RENEW_INTERVAL_COUNT * timing.renewIntervalMs);
+    expect(c.host("h1").keeper.haConfig.enabled).toBe(true);
+    const after = renewals.length;
     await c.run(2 * timing.renewIntervalMs);
-    expect((await read(leaseKey("h1")))?.revision ?? 0).toBeGreaterThanOrEqual(before + 2);
+    expect(renewals.length).toBe(after + 2);
   });
 });

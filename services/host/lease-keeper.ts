@@ -52,10 +52,12 @@ export const HA_FIRST_READ_WAIT_MS = 10_000;
 
 /**
  * With HA off a lease only has to look live to `ha-enable`, which refuses a lease unchanged for
- * T + T/2 (docs/specs/ha.md §1): it is renewed every this many rounds (3t <= 0.6 T), not every
- * round. The setting is still read every round, so a host learns that HA came on as soon as before.
+ * T + T/2 (docs/specs/ha.md §1): the statefile round (read the setting, renew the lease) runs every
+ * this many renew intervals (3t <= 0.6 T), not every one. The host watches the setting meanwhile
+ * (a KV watch), so it learns that HA came on when the store says so; the round's read is the
+ * safety net for a change the watch missed (the store unreachable when it was written).
  */
-export const HA_OFF_RENEW_ROUND_COUNT = 3;
+export const HA_OFF_ROUND_RENEW_INTERVAL_COUNT = 3;
 
 /**
  * A host's side of HA (docs/specs/ha.md §3-4): renews its lease in the statefile, pings its peers
@@ -78,12 +80,14 @@ export class LeaseKeeper {
   private lastGuardMs: number | undefined;
   private holding = false;
   private roundRunning = false;
-  /** Statefile rounds with HA off since the lease was last renewed. */
-  private offRoundCount = 0;
+  /** A round was asked for while one ran (the watch saw the setting change): run one after it. */
+  private roundAgain = false;
+  /** When the last round began, and the next one's timer. */
+  private roundStartedMs = 0;
+  private nextRound: { dueMs: number; cancel: () => void } | undefined;
+  private unwatch: (() => void) | undefined;
   private failing = false;
   private stopped = false;
-  private readonly cancels = new Map<string, () => void>();
-  private readonly rounds = new Map<string, () => void>();
   fenceCount = 0;
   private epoch: string;
   private startedAtMs: number | undefined;
@@ -95,15 +99,21 @@ export class LeaseKeeper {
     this.view = new PeerView(options.hostId, this.timing.peerSeenWindowMs, this.timing.timeoutMs);
   }
 
-  /** Both channels on one timer: a statefile round and a ping round every renew interval. */
+  /**
+   * Both channels on one timer: a statefile round and a ping round every renew interval (every
+   * HA_OFF_ROUND_RENEW_INTERVAL_COUNT with HA off), and a round at once when the watched setting
+   * changes.
+   */
   start(): void {
     this.startedAtMs = this.options.clock.nowMs();
-    this.loop("lease", () => Promise.all([this.statefileRound(), this.pingRound()]).then(() => undefined));
+    this.unwatch = this.options.statefile.watch(HA_CONFIG_KEY, (entry) => this.onSettingPushed(entry?.value));
+    this.runRound();
   }
 
   stop(): void {
     this.stopped = true;
-    for (const cancel of this.cancels.values()) cancel();
+    this.nextRound?.cancel();
+    this.unwatch?.();
   }
 
   get haConfig(): HaConfig {
@@ -246,15 +256,52 @@ export class LeaseKeeper {
     this.epoch = `${this.options.epoch}.${this.fenceCount}`;
   }
 
-  /** Runs `round` now and every renew interval (rescheduled when T changes). */
-  private loop(name: string, round: () => Promise<void>): void {
-    const run = () => {
-      if (this.stopped) return;
-      round().catch((error: unknown) => this.options.log(`HA ${name} round failed: ${String(error)}`));
-      this.cancels.set(name, this.options.clock.setTimer(this.timing.renewIntervalMs, run));
-    };
-    this.rounds.set(name, run);
-    run();
+  /** Runs a round now; the next one follows roundIntervalMs() later (sooner if it shrinks meanwhile). */
+  private readonly runRound = (): void => {
+    if (this.stopped) return;
+    this.nextRound?.cancel();
+    const nowMs = this.options.clock.nowMs();
+    this.roundStartedMs = nowMs;
+    this.armRound(nowMs + this.roundIntervalMs());
+    Promise.all([this.statefileRound(), this.pingRound()]).catch((error: unknown) =>
+      this.options.log(`HA lease round failed: ${String(error)}`),
+    );
+  };
+
+  private armRound(dueMs: number): void {
+    const cancel = this.options.clock.setTimer(
+      Math.max(0, dueMs - this.options.clock.nowMs()),
+      this.runRound,
+    );
+    this.nextRound = { dueMs, cancel };
+  }
+
+  /**
+   * A renew interval with HA on; with HA off, once the setting was read and while the statefile
+   * answers, HA_OFF_ROUND_RENEW_INTERVAL_COUNT of them (a first read or a failing store retries
+   * every renew interval, as with HA on).
+   */
+  private roundIntervalMs(): number {
+    const slow = this.configRead && !this.failing && !this.config.enabled && !this.holding;
+    return this.timing.renewIntervalMs * (slow ? HA_OFF_ROUND_RENEW_INTERVAL_COUNT : 1);
+  }
+
+  /** Brings the next round forward when the interval shrank (HA on, a shorter T, the store failing). */
+  private hastenRound(): void {
+    if (this.stopped || !this.nextRound) return;
+    const dueMs = this.roundStartedMs + this.roundIntervalMs();
+    if (dueMs >= this.nextRound.dueMs) return;
+    this.nextRound.cancel();
+    this.armRound(dueMs);
+  }
+
+  /** The watch pushed the setting: a change is acted on at once by a round (which reads it afresh). */
+  private onSettingPushed(value: string | undefined): void {
+    if (this.stopped) return;
+    const config = parseHaConfig(value);
+    if (config.enabled === this.config.enabled && config.timeoutMs === this.config.timeoutMs) return;
+    if (this.roundRunning) this.roundAgain = true;
+    else this.runRound();
   }
 
   /**
@@ -287,7 +334,7 @@ export class LeaseKeeper {
     this.roundRunning = true;
     try {
       await this.readStatefile();
-      if (this.mayRenewNow()) await this.renew();
+      await this.renew();
       if (this.failing) this.options.log("HA: statefile reachable again");
       this.failing = false;
       this.wakeFirstReadWaiters();
@@ -297,6 +344,11 @@ export class LeaseKeeper {
     } finally {
       this.roundRunning = false;
       this.guard();
+      this.hastenRound();
+      if (this.roundAgain) {
+        this.roundAgain = false;
+        this.runRound();
+      }
     }
   }
 
@@ -347,19 +399,6 @@ export class LeaseKeeper {
     }
   }
 
-  /** Every round with HA on (or no lease written yet); every HA_OFF_RENEW_ROUND_COUNT-th with HA off. */
-  private mayRenewNow(): boolean {
-    if (
-      this.config.enabled ||
-      this.revision === undefined ||
-      ++this.offRoundCount >= HA_OFF_RENEW_ROUND_COUNT
-    ) {
-      this.offRoundCount = 0;
-      return true;
-    }
-    return false;
-  }
-
   private async renew(): Promise<void> {
     const sentMs = this.options.clock.nowMs();
     // With HA off nothing is fenced or revoked: renew regardless (every few rounds), so that
@@ -397,19 +436,10 @@ export class LeaseKeeper {
       this.lastRenewOkMs = this.options.clock.nowMs();
       this.minoritySinceMs = undefined;
     }
-    const intervalMs = this.timing.renewIntervalMs;
     this.config = config;
     if (config.enabled) this.options.onGuarding?.();
     this.timing = leaseTiming(config.timeoutMs);
     this.view.setWindows(this.timing.peerSeenWindowMs, this.timing.timeoutMs);
-    if (this.timing.renewIntervalMs < intervalMs) {
-      for (const [name, cancel] of this.cancels) {
-        cancel();
-        this.cancels.set(
-          name,
-          this.options.clock.setTimer(this.timing.renewIntervalMs, () => this.rounds.get(name)?.()),
-        );
-      }
-    }
+    this.hastenRound();
   }
 }

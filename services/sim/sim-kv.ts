@@ -21,6 +21,7 @@ export type KvEntry = StoreEntry;
  */
 export class SimKv {
   private readonly entries = new Map<string, KvEntry>();
+  private readonly watchers = new Set<KvWatcher>();
   private revisionLast = 0;
 
   constructor(private readonly network: SimNetwork) {}
@@ -46,7 +47,37 @@ export class SimKv {
   put(key: string, value: string): number {
     const revision = ++this.revisionLast;
     this.entries.set(key, { value, revision });
+    this.notify(key);
     return revision;
+  }
+
+  /**
+   * A KV watch of `key` by process `processId` (nats.js `kv.watch`, an ordered consumer): each
+   * write is pushed from the broker to the watcher as a message, lost as messages are (a partition,
+   * a crash: the watch ends with the watcher's process generation). Returns the unwatch.
+   */
+  watch(processId: string, key: string, onChange: (entry: KvEntry | undefined) => void): () => void {
+    const watcher: KvWatcher = {
+      processId,
+      generation: this.network.process(processId).generation,
+      key,
+      onChange,
+    };
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
+  }
+
+  private notify(key: string): void {
+    if (this.watchers.size === 0) return;
+    const entry = this.entries.get(key);
+    for (const watcher of this.watchers) {
+      if (watcher.key !== key) continue;
+      if (this.network.process(watcher.processId).generation !== watcher.generation) {
+        this.watchers.delete(watcher);
+        continue;
+      }
+      this.network.relay(BROKER_ID, watcher.processId, () => watcher.onChange(entry));
+    }
   }
 
   /** Writes `key` only if its revision is `expected` (0: only if absent), as KV.update/create do. */
@@ -72,7 +103,16 @@ export class SimKv {
 
   delete(key: string): void {
     this.entries.delete(key);
+    this.notify(key);
   }
+}
+
+interface KvWatcher {
+  processId: string;
+  /** The watcher's process generation: a crash ends its watch. */
+  generation: number;
+  key: string;
+  onChange: (entry: KvEntry | undefined) => void;
 }
 
 /** One process's connection to the bucket: every call crosses the network and may fail UNAVAILABLE. */
@@ -80,7 +120,7 @@ abstract class SimBucketConnection {
   constructor(
     protected readonly kv: SimKv,
     private readonly network: SimNetwork,
-    private readonly processId: string,
+    protected readonly processId: string,
     private readonly timeoutMs: number,
     private readonly label: string,
   ) {}
@@ -190,5 +230,9 @@ export class SimStatefile extends SimBucketConnection implements Statefile {
 
   remove(key: string): Promise<void> {
     return this.call(`delete ${key}`, () => this.kv.delete(key));
+  }
+
+  watch(key: string, onChange: (entry: StatefileEntry | undefined) => void): () => void {
+    return this.kv.watch(this.processId, key, onChange);
   }
 }

@@ -3,6 +3,7 @@ import type { Statefile, StatefileEntry } from "../../contracts/statefile.js";
 /** The same in one process, for tests; `unreachable` makes every call fail as a lost broker does. */
 export class MemoryStatefile implements Statefile {
   private readonly entries = new Map<string, StatefileEntry>();
+  private readonly watchers = new Set<{ key: string; onChange: (e: StatefileEntry | undefined) => void }>();
   private revisionLast = 0;
   unreachable = false;
 
@@ -25,13 +26,31 @@ export class MemoryStatefile implements Statefile {
     return this.reach(() => (this.entries.has(key) ? undefined : this.write(key, value)));
   }
   remove(key: string): Promise<void> {
-    return this.reach(() => void this.entries.delete(key));
+    return this.reach(() => {
+      this.entries.delete(key);
+      this.notify(key);
+    });
+  }
+
+  /** Tells the key's watchers of each write, after the writer's answer (a push, not a reply). */
+  watch(key: string, onChange: (entry: StatefileEntry | undefined) => void): () => void {
+    const watcher = { key, onChange };
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
   }
 
   private write(key: string, value: string): number {
     this.revisionLast++;
     this.entries.set(key, { value, revision: this.revisionLast });
+    this.notify(key);
     return this.revisionLast;
+  }
+
+  private notify(key: string): void {
+    if (this.unreachable) return;
+    const entry = this.entries.get(key);
+    for (const watcher of this.watchers)
+      if (watcher.key === key) queueMicrotask(() => watcher.onChange(entry && { ...entry }));
   }
 
   private reach<T>(fn: () => T): Promise<T> {

@@ -1,10 +1,12 @@
-import type { KV, NatsConnection } from "nats";
+import { KvWatchInclude, type KV, type NatsConnection } from "nats";
 import type { Statefile, StatefileEntry } from "../../contracts/statefile.js";
 
 /** The bucket the scheduler keeps its state in; the HA statefile keys live beside (docs/specs/ha.md). */
 export const STATEFILE_BUCKET = "xsim-scheduler";
 /** A KV request gives up after this long (a paused nats-server must not block a renewal loop). */
 export const STATEFILE_REQUEST_TIMEOUT_MS = 2000;
+/** A KV watch that ended (a restarted nats-server) is opened again after this long. */
+export const WATCH_RETRY_MS = 1000;
 
 /** The statefile over a JetStream key-value bucket; compare-and-set is `kv.update(key, value, rev)`. */
 export class NatsStatefile implements Statefile {
@@ -59,6 +61,37 @@ export class NatsStatefile implements Statefile {
 
   async remove(key: string): Promise<void> {
     await this.call((kv) => kv.delete(key));
+  }
+
+  /**
+   * A JetStream KV watch of `key` (an ordered consumer: nats.js resets it after a gap or a lost
+   * heartbeat). Its updates only: the watcher reads the key itself. When the watch ends (the
+   * server gone, the bucket not reachable yet) it is opened again WATCH_RETRY_MS later.
+   */
+  watch(key: string, onChange: (entry: StatefileEntry | undefined) => void): () => void {
+    let stopped = false;
+    let iterator: { stop(): void } | undefined;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    const open = async () => {
+      try {
+        const watch = await (await this.bucket()).watch({ key, include: KvWatchInclude.UpdatesOnly });
+        iterator = watch;
+        if (stopped) watch.stop();
+        for await (const entry of watch)
+          onChange(
+            entry.operation === "PUT" ? { value: entry.string(), revision: entry.revision } : undefined,
+          );
+      } catch {
+        this.kv = undefined;
+      }
+      if (!stopped) retry = setTimeout(() => void open(), WATCH_RETRY_MS);
+    };
+    void open();
+    return () => {
+      stopped = true;
+      iterator?.stop();
+      if (retry) clearTimeout(retry);
+    };
   }
 
   /** One KV call; after a failure the bucket is opened again (a restarted nats-server). */
