@@ -1,8 +1,6 @@
 import { execFile } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { connectHost } from "../services/transport/grpc/host-client.js";
-import type { HostClient } from "../services/gen/xensim/v1/host.js";
 import {
   AB_USAGE,
   hostMainPath,
@@ -17,7 +15,7 @@ import {
 } from "./ab.js";
 import type { InProcessResult } from "./ab-inprocess.js";
 import { ChildSet, type ReadyChild } from "./children.js";
-import { createDestroyOp, infoHostId } from "./host-ops.js";
+import { BenchHostClient, createDestroyOp, infoHostId } from "./host-ops.js";
 import { machineBusyPercent, measureWithCpu } from "./measured.js";
 import { procStatusKib } from "./proc.js";
 import { formatMb } from "./table.js";
@@ -31,7 +29,7 @@ const OP_COUNT_PER_RUN_MAX = 500_000;
 interface RunningSide {
   side: Side;
   host: ReadyChild;
-  client: HostClient;
+  client: BenchHostClient;
   op: () => Promise<void>;
 }
 
@@ -51,7 +49,7 @@ async function startSide(
   const hostId = `ab${index + 1}`;
   const args = ["--host-id", hostId, "--listen", "127.0.0.1:0", ...hostSecurityArgs(mainPath)];
   const host = await children.startNode(`${side.label} host`, mainPath, args, nodeArgs);
-  const client = connectHost(host.address);
+  const client = new BenchHostClient(host.address);
   if ((await infoHostId(client)) !== hostId) throw new Error(`side ${side.label}: Info names another host`);
   return { side, host, client, op: createDestroyOp(client, `ab-${side.label}-`) };
 }

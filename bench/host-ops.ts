@@ -1,7 +1,15 @@
 import { join } from "node:path";
-import type { HostClient } from "../services/gen/xensim/v1/host.js";
-import { unaryCall } from "../services/transport/grpc/host-client.js";
+import {
+  CreateRequest,
+  CreateResponse,
+  DomainRef,
+  HostInfo,
+  HostService,
+  InfoRequest,
+} from "../services/gen/xensim/v1/host.js";
+import type { ClusterSecurity } from "../services/transport/tls/cluster-credentials.js";
 import type { ChildSet, ReadyChild } from "./children.js";
+import { WireClient } from "./wire-client.js";
 
 /** dist/bench/ → dist/services/host/main.js */
 export const HOST_MAIN_PATH = join(import.meta.dirname, "..", "services", "host", "main.js");
@@ -31,8 +39,37 @@ export function benchDomainConfig(name: string): string {
   ].join("\n");
 }
 
-export async function createDomain(client: HostClient, name: string): Promise<number> {
-  const reply = await unaryCall(client.create.bind(client), {
+/**
+ * The Host RPCs the benches call, through their own gRPC client (bench/wire-client.ts): the same
+ * requests, encoded by the generated code, and the replies decoded by it, as a HostClient would.
+ */
+export class BenchHostClient {
+  private readonly wire: WireClient;
+
+  constructor(address: string, security: ClusterSecurity = { kind: "insecure" }) {
+    this.wire = new WireClient(address, security);
+  }
+
+  async create(request: CreateRequest): Promise<CreateResponse> {
+    const reply = await this.wire.unary(HostService.create.path, CreateRequest.encode(request).finish());
+    return CreateResponse.decode(reply);
+  }
+
+  async destroy(request: DomainRef): Promise<void> {
+    await this.wire.unary(HostService.destroy.path, DomainRef.encode(request).finish());
+  }
+
+  async info(): Promise<HostInfo> {
+    return HostInfo.decode(await this.wire.unary(HostService.info.path, InfoRequest.encode({}).finish()));
+  }
+
+  close(): void {
+    this.wire.close();
+  }
+}
+
+export async function createDomain(client: BenchHostClient, name: string): Promise<number> {
+  const reply = await client.create({
     configText: benchDomainConfig(name),
     configFileName: `${name}.cfg`,
     overrides: [],
@@ -43,12 +80,12 @@ export async function createDomain(client: HostClient, name: string): Promise<nu
   return reply.domain.domid;
 }
 
-export async function destroyDomain(client: HostClient, domid: number): Promise<void> {
-  await unaryCall(client.destroy.bind(client), { domain: String(domid) });
+export async function destroyDomain(client: BenchHostClient, domid: number): Promise<void> {
+  await client.destroy({ domain: String(domid) });
 }
 
 /** One round trip: Create a uniquely named domain, then Destroy it. */
-export function createDestroyOp(client: HostClient, namePrefix: string): () => Promise<void> {
+export function createDestroyOp(client: BenchHostClient, namePrefix: string): () => Promise<void> {
   let sequence = 0;
   return async () => {
     const domid = await createDomain(client, `${namePrefix}${sequence++}`);
@@ -56,6 +93,6 @@ export function createDestroyOp(client: HostClient, namePrefix: string): () => P
   };
 }
 
-export async function infoHostId(client: HostClient): Promise<string> {
-  return (await unaryCall(client.info.bind(client), {})).hostId;
+export async function infoHostId(client: BenchHostClient): Promise<string> {
+  return (await client.info()).hostId;
 }

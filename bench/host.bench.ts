@@ -42,9 +42,10 @@ const PHASE_OPTIONS: PhaseOptions = {
   settleMs: SETTLE_MS,
 };
 
+/** The bench's own CPU is its gRPC client (bench/wire-client.ts), printed beside the server's. */
 const detail = (m: Measured) =>
   `p50 ${m.rate.latencyMsP50.toFixed(2)} ms, p99 ${m.rate.latencyMsP99.toFixed(2)} ms; ` +
-  `CPU/op server ${Math.round(m.serverCpuUsPerOp)} µs, bench ${Math.round(m.clientCpuUsPerOp)} µs`;
+  `CPU/op server ${Math.round(m.serverCpuUsPerOp)} µs, bench client ${Math.round(m.clientCpuUsPerOp)} µs`;
 
 /**
  * A round trip is 2 RPCs, so the no-op call rate halved (computed from the figure measured in the
@@ -76,7 +77,7 @@ function rateRows(host: HostFigures): Row[] {
     const high = concurrency === CONCURRENCY_HIGH;
     rows.push(
       {
-        figure: `no-op grpc-js call, ${concurrency} in flight`,
+        figure: `no-op call to a grpc-js server, ${concurrency} in flight`,
         value: formatRate(call.rate.opsPerSecond),
         detail: `${detail(call)}; median of ${TLS_COMPARISON_ROUND_COUNT}, interleaved with the round trips`,
       },

@@ -1,9 +1,15 @@
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { connectHost } from "../services/transport/grpc/host-client.js";
 import type { ChildSet } from "./children.js";
-import { createDestroyOp, createDomain, destroyDomain, infoHostId, startHost } from "./host-ops.js";
+import {
+  BenchHostClient,
+  createDestroyOp,
+  createDomain,
+  destroyDomain,
+  infoHostId,
+  startHost,
+} from "./host-ops.js";
 import { measureWithCpu, type Measured } from "./measured.js";
 import { connectNoop, noopCall } from "./noop-service.js";
 import { processCpuMs, procStatusKib } from "./proc.js";
@@ -58,14 +64,14 @@ export async function benchHost(
   pki: BenchPki,
 ): Promise<HostFigures> {
   const host = await startHost(children, "bench1", "127.0.0.1", pki.hostArgs("insecure", "bench1"));
-  const client = connectHost(host.address, pki.security("insecure"));
+  const client = new BenchHostClient(host.address, pki.security("insecure"));
   const tlsHost = await startHost(
     children,
     TLS_BENCH_HOST_ID,
     "127.0.0.2",
     pki.hostArgs("tls", TLS_BENCH_HOST_ID),
   );
-  const tlsClient = connectHost(tlsHost.address, pki.security("tls"));
+  const tlsClient = new BenchHostClient(tlsHost.address, pki.security("tls"));
   const noopServer = await children.startNode("noop-server", NOOP_SERVER_PATH, ["127.0.0.3:0"]);
   const noopClient = connectNoop(noopServer.address);
   try {
@@ -173,7 +179,7 @@ export async function benchSideBySide(
   const started = performance.now();
   const hostIds = Array.from({ length: hostCount }, (_, i) => `host${i + 1}`);
   const hosts = await Promise.all(hostIds.map((id, i) => startHost(children, id, `127.0.1.${i + 1}`)));
-  const clients = hosts.map((host) => connectHost(host.address));
+  const clients = hosts.map((host) => new BenchHostClient(host.address));
   try {
     const answers = await Promise.all(clients.map((client) => infoHostId(client)));
     const answeredCount = answers.filter((hostId, i) => hostId === hostIds[i]).length;

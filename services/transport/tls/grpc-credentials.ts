@@ -44,7 +44,8 @@ export function clusterChannelCredentials(
   );
 }
 
-function checkServerRole(cert: PeerCertificate, serverRoles: readonly Role[]): Error | undefined {
+/** A server certificate signed by the cluster CA must also name one of `serverRoles` (TLS checkServerIdentity). */
+export function checkServerRole(cert: PeerCertificate, serverRoles: readonly Role[]): Error | undefined {
   const peer = peerIdentityOf(cert.subject);
   if (peer && serverRoles.includes(peer.role)) return undefined;
   const shown = peer ? `${peer.role} ${peer.name}` : "not a member of this cluster";
