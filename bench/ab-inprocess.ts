@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 
 // `node dist/bench/ab-inprocess.js DIST COUNT`: the host's Create and Destroy handlers of the build
-// in DIST (the same hostServer that gRPC calls, with each reply encoded as gRPC would), in this one
+// in DIST (the same hostServer that gRPC calls, each reply serialized as its server does), in this one
 // process, with no gRPC and no ticks: CPU per round trip of the host's own work, far steadier on a
 // loaded machine than a real host. Prints one JSON line. bench:ab --in-process runs it per side.
 
@@ -13,9 +13,8 @@ export const WARMUP_ROUND_TRIP_COUNT = 3_000;
 
 type Callback = (error: { details?: string } | null, value?: unknown) => void;
 type Handler = (call: { request: unknown }, callback: Callback) => void;
-interface Encoder {
-  encode(value: unknown): { finish(): Uint8Array };
-}
+/** A method of a service definition as grpc-js takes it: how its reply is serialized. */
+type Definition = Record<string, { responseSerialize: (value: unknown) => Buffer } | undefined>;
 
 export interface InProcessResult {
   distDir: string;
@@ -41,8 +40,10 @@ async function loadBuild(distDir: string) {
     distDir,
     "services/dom0/toolstack.js",
   );
-  const { hostServer } = await importFrom<{
+  const { hostServer, HOST_SERVICE_DEFINITION } = await importFrom<{
     hostServer: (toolstack: unknown, hostname: string) => Record<string, Handler>;
+    /** The definition the server registers (since its replies have a reused writer). */
+    HOST_SERVICE_DEFINITION?: Definition;
   }>(distDir, "services/transport/grpc/host-server.js");
   const { SystemClock } = await importFrom<{ SystemClock: new () => unknown }>(
     distDir,
@@ -53,13 +54,13 @@ async function loadBuild(distDir: string) {
     distDir,
     "services/core/prng.js",
   );
-  const { DomainReply } = await importFrom<{ DomainReply: Encoder }>(
+  const { HostService } = await importFrom<{ HostService: Definition }>(
     distDir,
     "services/gen/xensim/v1/host.js",
   );
   const spec = { hostId: "inproc", pcpuCount: 8, memoryMib: 16384, hvmCapable: true, cpuMhz: 2400 };
   const toolstack = new Toolstack(spec, { memoryMib: 1024, vcpus: 2 }, new SystemClock(), new Prng(1));
-  return { server: hostServer(toolstack, "inproc"), reply: DomainReply };
+  return { server: hostServer(toolstack, "inproc"), definition: HOST_SERVICE_DEFINITION ?? HostService };
 }
 
 function benchConfig(name: string): string {
@@ -67,14 +68,16 @@ function benchConfig(name: string): string {
 }
 
 export async function runInProcess(distDir: string, roundTripCount: number): Promise<InProcessResult> {
-  const { server, reply } = await loadBuild(distDir);
-  const call = (handler: Handler | undefined, request: unknown) =>
+  const { server, definition } = await loadBuild(distDir);
+  const call = (method: "create" | "destroy", request: unknown) =>
     new Promise<void>((resolve, reject) => {
-      if (!handler) throw new Error(`${distDir}: the host server has no such handler`);
+      const handler = server[method];
+      const serialize = definition[method]?.responseSerialize;
+      if (!handler || !serialize) throw new Error(`${distDir}: the host server has no ${method}`);
       handler({ request }, (error, value) => {
         if (error) reject(new Error(error.details));
         else {
-          reply.encode(value).finish();
+          serialize(value);
           resolve();
         }
       });
@@ -90,9 +93,9 @@ export async function runInProcess(distDir: string, roundTripCount: number): Pro
       paused: false,
       configJson: "",
     };
-    await call(server.create, request);
+    await call("create", request);
     live.push(name);
-    if (live.length > LIVE_DOMAIN_COUNT) await call(server.destroy, { domain: live.shift() });
+    if (live.length > LIVE_DOMAIN_COUNT) await call("destroy", { domain: live.shift() });
   };
   for (let i = 0; i < WARMUP_ROUND_TRIP_COUNT; i++) await roundTrip();
   const before = process.cpuUsage();

@@ -15,8 +15,7 @@ import type { HostSpec, Dom0Spec } from "../core/host-spec.js";
 import type { Toolstack } from "../dom0/toolstack.js";
 import type { MigrationManager } from "../dom0/migrate/migration-manager.js";
 import type { CpuUsageSampler } from "../dom0/cpu-usage.js";
-import { HostService as HostServiceDefinition } from "../gen/xensim/v1/host.js";
-import { hostServer } from "../transport/grpc/host-server.js";
+import { hostServer, HOST_SERVICE_DEFINITION } from "../transport/grpc/host-server.js";
 import type { Bus } from "../contracts/bus.js";
 import { migrationServer } from "../transport/grpc/migration-server.js";
 import { MIGRATION_SERVICE, MIGRATION_SERVER_OPTIONS } from "../transport/grpc/migration-service.js";
@@ -109,7 +108,7 @@ export class HostService {
     // A host that wakes from a stall decides about its protected guests before it answers anything.
     const guard = () => this.host.guard();
     this.server.addService(
-      HostServiceDefinition,
+      HOST_SERVICE_DEFINITION,
       guardServer(
         hostServer(
           this.toolstack,

@@ -1,4 +1,11 @@
-import type { HostServer } from "../../gen/xensim/v1/host.js";
+import {
+  CreateResponse,
+  DomainReply,
+  HostService,
+  ListResponse,
+  type HostServer,
+} from "../../gen/xensim/v1/host.js";
+import { withReusedReplyWriter } from "./reply-writer.js";
 import type { Toolstack } from "../../dom0/toolstack.js";
 import { ToolstackError } from "../../dom0/errors.js";
 import { loadDomainConfig } from "../../dom0/xlcfg/load.js";
@@ -12,6 +19,13 @@ import { deviceListServer } from "./device-lists.js";
 import { hotplugServer } from "./hotplug-server.js";
 import { type HostFiles, miscServer } from "./misc-server.js";
 import type { HostNames } from "../../dom0/host-names.js";
+
+/** The Host service as the server registers it: create, destroy and list replies through one reused writer. */
+export const HOST_SERVICE_DEFINITION = withReusedReplyWriter(HostService, {
+  create: CreateResponse,
+  destroy: DomainReply,
+  list: ListResponse,
+});
 
 /** The Host gRPC service: each RPC is an xl verb handed to the toolstack. */
 export function hostServer(
