@@ -27,7 +27,7 @@ export function readIdentity(reader: SettingsReader, fileStart: XlCfgPosition): 
   if (uuid !== undefined && !UUID_PATTERN.test(uuid)) {
     throw new XlCfgError(reader.valuePosition("uuid"), `failed to parse UUID "${uuid}"`);
   }
-  return { name, ...(uuid === undefined ? {} : { uuid: uuid.toLowerCase() }), type };
+  return uuid === undefined ? { name, type } : { name, uuid: uuid.toLowerCase(), type };
 }
 
 function readType(reader: SettingsReader): DomainType {

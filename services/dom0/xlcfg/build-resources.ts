@@ -28,9 +28,13 @@ export const CPU_WEIGHT_MAX = 65535;
 export const CAP_PERCENT_MAX = 65535;
 
 export function readResources(reader: SettingsReader): DomainResources {
+  const { memoryMib, maxmemMib } = readMemory(reader);
+  const { vcpus, maxvcpus } = readVcpus(reader);
   const resources: DomainResources = {
-    ...readMemory(reader),
-    ...readVcpus(reader),
+    memoryMib,
+    maxmemMib,
+    vcpus,
+    maxvcpus,
     cpuWeight: reader.boundedNumber("cpu_weight", CPU_WEIGHT_MIN, CPU_WEIGHT_MAX) ?? CPU_WEIGHT_DEFAULT,
     cap: reader.boundedNumber("cap", 0, CAP_PERCENT_MAX) ?? 0,
   };

