@@ -107,6 +107,19 @@ describe("buildDomainConfig on the repository's fixtures", () => {
     const config = buildFixture("guest.hvm");
     expect(JSON.parse(JSON.stringify(config))).toEqual(config);
   });
+
+  it("keeps its keys in one order, so a config's JSON (replies, saved state) stays byte-for-byte the same", () => {
+    const text = `${PV}uuid = "6F9A6C2E-3F55-4A1B-9C3D-1E2F3A4B5C6D"
+cpus = "0-1"
+pool = "Pool-0"
+sdl = 0
+`;
+    expect(Object.keys(build(text))).toEqual(
+      ["name", "uuid", "type", "memoryMib", "maxmemMib", "vcpus", "maxvcpus", "cpuWeight", "cap"]
+        .concat(["cpus", "pool", "onPoweroff", "onReboot", "onWatchdog", "onCrash", "onSoftReset"])
+        .concat(["kernel", "nomigrate", "disks", "vifs", "xsim", "other"]),
+    );
+  });
 });
 
 describe("buildDomainConfig defaults", () => {
