@@ -40,20 +40,15 @@ export function buildDomainConfig(
   const typeSetting = reader.setting("type") ?? reader.setting("builder") ?? reader.setting("name");
   // Object.assign, not an object literal of spreads: V8 builds a literal with two or more spreads
   // on a slow path (~20 µs for this one, a tenth of a create); the keys come out in the same order.
-  const config: DomainConfig = Object.assign(
-    {},
-    identity,
-    readResources(reader),
-    readLifecycle(reader),
-    readBoot(reader, identity.type, typeSetting?.keyPosition ?? fileStart),
-    {
-      nomigrate: reader.boolean("nomigrate") ?? false,
-      disks: readDisks(reader),
-      vifs: readVifs(reader, identity.type, options.prng ?? macPrngForName(identity.name)),
-      xsim: readXsim(reader, identity.type),
-      other: {},
-    },
-  );
+  const head = Object.assign({}, identity, readResources(reader), readLifecycle(reader));
+  const boot = readBoot(reader, identity.type, typeSetting?.keyPosition ?? fileStart);
+  const config: DomainConfig = Object.assign(head, boot, {
+    nomigrate: reader.boolean("nomigrate") ?? false,
+    disks: readDisks(reader),
+    vifs: readVifs(reader, identity.type, options.prng ?? macPrngForName(identity.name)),
+    xsim: readXsim(reader, identity.type),
+    other: {},
+  });
   config.other = otherSettings(reader.unread());
   return config;
 }
