@@ -47,6 +47,8 @@ export class CpuShares {
   private readonly shares = new Map<number, CpuShare>();
   /** The domains of the last run with their state, while the caller passes the same array. */
   private entries: readonly Entry[] = [];
+  /** Each entry's share, in the same order. */
+  private sharesOrdered: readonly CpuShare[] = [];
   private entriesFor: readonly Domain[] | undefined;
 
   constructor(private readonly scheduler: HostScheduler) {}
@@ -110,12 +112,18 @@ export class CpuShares {
     return this.shares;
   }
 
+  /** The last run's shares in the order of the domains it was given (no lookup by domid). */
+  sharesInOrder(): readonly Readonly<CpuShare>[] {
+    return this.sharesOrdered;
+  }
+
   /** Looks the domains up once; the next runs with the same array skip the lookups. */
   private adoptAll(domains: readonly Domain[]): void {
     this.entries = domains.map((domain) => ({
       domain,
       applied: this.applied.get(domain.domid) ?? this.adopt(domain),
     }));
+    this.sharesOrdered = this.entries.map((entry) => entry.applied.share);
     this.entriesFor = domains;
   }
 

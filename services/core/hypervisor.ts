@@ -412,7 +412,7 @@ export class Hypervisor {
    * or whose vCPUs want CPU. A host without work need not tick (issue 10: idle hosts cost nothing).
    */
   get hasWork(): boolean {
-    for (const domain of this.domainsById.values()) {
+    for (const domain of this.orderedDomains()) {
       if (!domain.isRunnable) continue;
       if (domain.workload.spec.kind !== "idle" || domain.cpuDemand.kind !== "idle") return true;
     }
@@ -445,8 +445,10 @@ export class Hypervisor {
     if (elapsedNs === 0) return;
     const domains = this.orderedDomains();
     const shares = this.cpuShares.run(domains, elapsedNs);
-    for (const domain of domains) {
-      const share = shares.get(domain.domid)!;
+    const sharesInOrder = this.cpuShares.sharesInOrder();
+    for (let index = 0; index < domains.length; index++) {
+      const domain = domains[index]!;
+      const share = sharesInOrder[index]!;
       domain.cpuTimeNs += share.cpuNs;
       if (!domain.isRunnable) continue;
       const workMs = share.wantedNs > 0 ? (elapsedMs * share.cpuNs) / share.wantedNs : 0;

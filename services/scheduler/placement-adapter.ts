@@ -46,14 +46,31 @@ export function placementRequest(
   };
 }
 
+/** Configs whose placement groups are remembered; past it the memory starts afresh. */
+const GROUPS_BY_CONFIG_COUNT_MAX = 4096;
+const NO_GROUPS: readonly string[] = [];
+/** A domain config's JSON -> its placement groups: each placement reads every domain's config. */
+const groupsByConfig = new Map<string, readonly string[]>();
+
+/** The affinity and anti-affinity groups a domain's config names (parsed once per config text). */
+function groupsOf(configJson: string): readonly string[] {
+  let groups = groupsByConfig.get(configJson);
+  if (groups === undefined) {
+    const config = parseConfig(configJson);
+    const named = [config?.xsim.affinity, config?.xsim.antiAffinity].filter((group) => !!group);
+    groups = named.length === 0 ? NO_GROUPS : (named as string[]);
+    if (groupsByConfig.size >= GROUPS_BY_CONFIG_COUNT_MAX) groupsByConfig.clear();
+    groupsByConfig.set(configJson, groups);
+  }
+  return groups;
+}
+
 /** Where each placement group's domains run now, from the domains' configs. */
 export function groupMembership(hosts: readonly HostEntry[]): Map<string, Set<string>> {
   const byGroup = new Map<string, Set<string>>();
   for (const host of hosts) {
     for (const domain of host.domains.values()) {
-      const config = parseConfig(domain.configJson);
-      for (const group of [config?.xsim.affinity, config?.xsim.antiAffinity]) {
-        if (!group) continue;
+      for (const group of groupsOf(domain.configJson)) {
         const set = byGroup.get(group) ?? new Set<string>();
         set.add(host.hostId);
         byGroup.set(group, set);

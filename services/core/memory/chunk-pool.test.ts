@@ -28,6 +28,15 @@ describe("ChunkPool", () => {
     expect(pool.freeCount).toBe(1);
   });
 
+  it("hands a chunk given back scrubbed out again without a memset", () => {
+    const pool = new ChunkPool(64, 2);
+    const bytes = pool.take(64).fill(7); // a caller that says scrubbed is trusted: the 7s show it
+    pool.give(bytes, true);
+    expect(pool.take(64).every((b) => b === 7)).toBe(true);
+    pool.give(bytes);
+    expect(pool.take(64).every((b) => b === 0)).toBe(true);
+  });
+
   it("refuses a chunk given back twice", () => {
     const pool = new ChunkPool(64, 4);
     const bytes = pool.take(64);
@@ -49,6 +58,18 @@ describe("PageStore with a chunk pool", () => {
     expect(pool.freeCount).toBe(1);
     expect(second.readPage(3).every((b) => b === 0)).toBe(true);
     expect(second.isPopulated(3)).toBe(false);
+  });
+
+  it("scrubs the written pages of the chunks it gives back, so they come out of the pool all zero", () => {
+    const pool = new ChunkPool(CHUNK_PAGE_COUNT * PAGE_SIZE_BYTES, 4);
+    const store = new PageStore(2 * CHUNK_PAGE_COUNT, pool);
+    store.writePage(3, new Uint8Array(PAGE_SIZE_BYTES).fill(9));
+    store.writeU64(CHUNK_PAGE_COUNT - 1, 4088, 1, 2);
+    store.writeU64(CHUNK_PAGE_COUNT + 7, 0, 3, 4);
+    store.releaseAll();
+    expect(pool.freeCount).toBe(2);
+    for (const bytes of [pool.take(pool.chunkByteCount), pool.take(pool.chunkByteCount)])
+      expect(bytes.every((b) => b === 0)).toBe(true);
   });
 
   it("gives a chunk back once its last page is released", () => {

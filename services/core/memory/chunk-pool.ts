@@ -8,6 +8,8 @@ import { assert } from "../errors.js";
  */
 export class ChunkPool {
   private readonly free: Buffer[] = [];
+  /** Free chunks known to be all zero: taken without a memset. */
+  private readonly scrubbed = new Set<Buffer>();
   /** Bytes taken and not given back: guest pages the host really holds. */
   private byteCountTaken = 0;
   /** Bytes dropped past the pool since start: memory for the OS to take back once collected. */
@@ -35,28 +37,41 @@ export class ChunkPool {
     return this.byteCountTaken + this.free.length * this.chunkByteCount;
   }
 
-  /** A zero-filled buffer: a pooled chunk scrubbed when the size matches, else a fresh allocation. */
+  /**
+   * A zero-filled buffer: a pooled chunk (scrubbed now unless it came back scrubbed) when the size
+   * matches, else a fresh allocation.
+   */
   take(byteCount: number): Buffer {
     this.byteCountTaken += byteCount;
     if (byteCount === this.chunkByteCount) {
       const bytes = this.free.pop();
-      if (bytes !== undefined) return bytes.fill(0);
+      if (bytes !== undefined) {
+        const scrubbed = this.scrubbed.delete(bytes);
+        return scrubbed ? bytes : bytes.fill(0);
+      }
     }
     return Buffer.alloc(byteCount);
   }
 
+  /** Whether give() would keep this chunk now (its size, room left): worth scrubbing it first. */
+  keeps(bytes: Buffer): boolean {
+    return bytes.byteLength === this.chunkByteCount && this.free.length < this.chunkCountMax;
+  }
+
   /**
-   * Takes back a chunk nobody reads any more (its content is scrubbed when it is taken again). Past
-   * chunkCountMax, or of another size, it is dropped: its memory goes back to the OS once collected.
+   * Takes back a chunk nobody reads any more; `scrubbed` says its every byte is zero already (the
+   * caller zeroed what it wrote), else it is scrubbed when taken again. Past chunkCountMax, or of
+   * another size, it is dropped: its memory goes back to the OS once collected.
    */
-  give(bytes: Buffer): void {
+  give(bytes: Buffer, scrubbed = false): void {
     assert(!this.free.includes(bytes), "chunk given back to the pool twice");
     this.byteCountTaken -= bytes.byteLength;
     assert(this.byteCountTaken >= 0, "more chunk bytes given back than taken");
-    if (bytes.byteLength !== this.chunkByteCount || this.free.length >= this.chunkCountMax) {
+    if (!this.keeps(bytes)) {
       this.byteCountDropped += bytes.byteLength;
       return;
     }
     this.free.push(bytes);
+    if (scrubbed) this.scrubbed.add(bytes);
   }
 }

@@ -147,9 +147,17 @@ export class PageStore {
     this.chunks[lastChunkIndex] = chunkOf(bytes, lastChunk.populatedPageCount);
   }
 
-  /** Drops every page and chunk; the chunks go back to the pool. */
+  /**
+   * Drops every page and chunk; the chunks go back to the pool. A chunk the pool keeps is scrubbed
+   * here, its populated pages only (the rest are zero): cheaper than a memset of the whole chunk
+   * when it is taken again, for a guest that wrote little of its memory.
+   */
   releaseAll(): void {
-    for (const chunk of this.chunks) if (chunk !== undefined) this.pool.give(chunk.bytes);
+    this.chunks.forEach((chunk, chunkIndex) => {
+      if (chunk === undefined) return;
+      if (!this.pool.keeps(chunk.bytes)) this.pool.give(chunk.bytes);
+      else this.releaseInChunk(chunkIndex, chunk, chunkIndex << CHUNK_PAGE_SHIFT, this.pageCountCapacity);
+    });
     this.chunks.length = 0;
     this.chunkByteCountTotal = 0;
     this.populated.deleteRange(0, this.pageCountCapacity);
@@ -181,7 +189,7 @@ export class PageStore {
     if (chunk.populatedPageCount === 0) {
       this.chunks[chunkIndex] = undefined;
       this.chunkByteCountTotal -= chunk.bytes.length;
-      this.pool.give(chunk.bytes);
+      this.pool.give(chunk.bytes, true); // every page zero: the released ones were zeroed above
     }
   }
 
