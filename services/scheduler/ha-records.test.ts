@@ -1,6 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { HaRecords } from "./ha-records.js";
-import { MemoryStore } from "../contracts/state-store.js";
+import { MemoryStore, type StoreEntry } from "../contracts/state-store.js";
+import { haRecordKey, type HaRecord } from "../contracts/ha-record.js";
 import { guestDomainInfo } from "../sim/scheduler-rig.js";
 
 const dom0 = guestDomainInfo(0, { name: "Domain-0", memoryMib: 256 });
@@ -61,5 +62,119 @@ describe("HaRecords", () => {
     await records.moved("uuid-none", "h3", 4);
     expect(await records.get("uuid-db")).toMatchObject({ hostId: "h3", domid: 4, name: "db" });
     expect(await store.keys("ha.")).toEqual(["ha.uuid-db"]);
+  });
+});
+
+/**
+ * A store in which another writer's write lands between a read of `ha.<uuid>` and the write that
+ * follows it (once): the reader holds the value read before that write.
+ */
+class InterleavingStore extends MemoryStore {
+  private interleave: (() => Promise<void>) | undefined;
+
+  afterNextRead(write: () => Promise<void>): void {
+    this.interleave = write;
+  }
+
+  override async entry(key: string): Promise<StoreEntry | undefined> {
+    const read = await super.entry(key);
+    const write = key.startsWith("ha.") ? this.interleave : undefined;
+    this.interleave = undefined;
+    if (write) await write();
+    return read;
+  }
+}
+
+const DB = guestDomainInfo(1, { name: "db", memoryMib: 128, ha: "restart" });
+
+/** A source host's trace of a migration it runs (dom0/ha-migration-trace.ts): compare-and-set. */
+async function hostWritesMigratingTo(store: MemoryStore, destinationHostId: string): Promise<void> {
+  const key = haRecordKey(DB.uuid);
+  const entry = await store.entry(key);
+  const record = JSON.parse(entry!.value) as HaRecord;
+  const written = await store.update(
+    key,
+    JSON.stringify({ ...record, migratingTo: destinationHostId }),
+    entry!.revision,
+  );
+  expect(written, "the host's compare-and-set went through").toBeDefined();
+}
+
+describe("HaRecords writes with compare-and-set: no concurrent migratingTo is dropped (ha.md §5)", () => {
+  it("noteHost re-reads when a host wrote migratingTo between its read and its write", async () => {
+    const store = new InterleavingStore();
+    const records = new HaRecords(store);
+    await records.noteHost("h1", [DB], "e1");
+    // The scheduler lists h1 under a new epoch while h1 starts a direct migration of db to h2.
+    store.afterNextRead(() => hostWritesMigratingTo(store, "h2"));
+    await records.noteHost("h1", [DB], "e2");
+    expect(await records.get(DB.uuid)).toMatchObject({ hostId: "h1", hostEpoch: "e2", migratingTo: "h2" });
+  });
+
+  it("noteHost keeps the scheduler's own migratingTo written meanwhile, with its destination epoch", async () => {
+    const store = new InterleavingStore();
+    const records = new HaRecords(store);
+    await records.noteHost("h1", [DB], "e1");
+    store.afterNextRead(() => records.beginMigration(DB, "h1", "h3", "e3"));
+    await records.noteHost("h1", [DB], "e2");
+    expect(await records.get(DB.uuid)).toMatchObject({
+      hostId: "h1",
+      hostEpoch: "e2",
+      migratingTo: "h3",
+      migratingToEpoch: "e3",
+    });
+  });
+
+  it("moved keeps a migration the guest's new host started meanwhile", async () => {
+    const store = new InterleavingStore();
+    const records = new HaRecords(store);
+    await records.noteHost("h1", [DB], "e1");
+    await records.beginMigration(DB, "h1", "h2", "e2");
+    // db landed on h2; before the scheduler moves the record, h2 writes its own migration to h3.
+    store.afterNextRead(async () => {
+      await records.moved(DB.uuid, "h2", 4, "e2");
+      await hostWritesMigratingTo(store, "h3");
+    });
+    await records.moved(DB.uuid, "h2", 4, "e2");
+    expect(await records.get(DB.uuid)).toMatchObject({ hostId: "h2", domid: 4, migratingTo: "h3" });
+  });
+
+  it("endMigration clears only its own destination", async () => {
+    const store = new InterleavingStore();
+    const records = new HaRecords(store);
+    await records.noteHost("h1", [DB], "e1");
+    await records.beginMigration(DB, "h1", "h2", "e2");
+    // The scheduler's migration to h2 failed; h1 meanwhile started a direct one to h3.
+    store.afterNextRead(() => hostWritesMigratingTo(store, "h3"));
+    await records.endMigration(DB.uuid, "h2");
+    expect((await records.get(DB.uuid))?.migratingTo).toBe("h3");
+    await records.endMigration(DB.uuid, "h3");
+    expect((await records.get(DB.uuid))?.migratingTo).toBeUndefined();
+  });
+
+  it("forgetIfOn removes only the record it read", async () => {
+    const store = new InterleavingStore();
+    const records = new HaRecords(store);
+    await records.noteHost("h1", [DB], "e1");
+    // db's destroyed event from h1 is handled while db was already recorded on h2 (its migration).
+    store.afterNextRead(() => records.moved(DB.uuid, "h2", 1, "e2"));
+    expect(await records.forgetIfOn(DB.uuid, "h1", 1)).toBe(false);
+    expect(await records.get(DB.uuid)).toMatchObject({ hostId: "h2" });
+  });
+
+  it("gives up with an error when the record changes at every attempt", async () => {
+    const store = new InterleavingStore();
+    const records = new HaRecords(store);
+    await records.noteHost("h1", [DB], "e1");
+    const entry = store.entry.bind(store);
+    let n = 0;
+    store.entry = async (key) => {
+      const read = await entry(key);
+      await store.put(key, JSON.stringify({ ...(JSON.parse(read!.value) as HaRecord), domid: 100 + n++ }));
+      return read;
+    };
+    await expect(records.noteHost("h1", [DB], "e2")).rejects.toThrow(
+      "the HA record ha.uuid-db kept changing while it was written (5 compare-and-set attempts); not written",
+    );
   });
 });

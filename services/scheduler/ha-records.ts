@@ -1,9 +1,19 @@
 import type { DomainInfo } from "../gen/xensim/v1/host.js";
 import type { StateStore } from "../contracts/state-store.js";
 import { parseConfig } from "./placement-adapter.js";
-import type { HaRecord } from "../contracts/ha-record.js";
+import { haRecordKey, type HaRecord } from "../contracts/ha-record.js";
 
 export type { HaRecord } from "../contracts/ha-record.js";
+
+/**
+ * Compare-and-set rounds one record write tries: a host writes `migratingTo` into the same record
+ * (services/dom0/ha-migration-trace.ts), with compare-and-set too, and other scheduler paths run
+ * concurrently. Past it the write is given up with an error (the next round writes again).
+ */
+export const HA_RECORD_CAS_ATTEMPT_COUNT_MAX = 5;
+
+/** What to write given the record as stored now; undefined: leave it as it is. */
+type RecordChange = (before: HaRecord | undefined) => HaRecord | undefined;
 
 /**
  * The HA domains' configs, kept in the durable store under `ha.<uuid>` (XAPI keeps them in its
@@ -20,15 +30,13 @@ export class HaRecords {
     for (const domain of domains) {
       const record = recordOf(domain, hostId, hostEpoch);
       if (!record) continue;
-      const key = `ha.${domain.uuid}`;
-      const text = await this.store.get(key);
-      // Still on the source of a migration under way: the destination stays named.
-      const before = text === undefined ? undefined : (JSON.parse(text) as HaRecord);
-      if (before?.migratingTo !== undefined && before.hostId === hostId) {
-        record.migratingTo = before.migratingTo;
-        if (before.migratingToEpoch !== undefined) record.migratingToEpoch = before.migratingToEpoch;
-      }
-      if (text !== JSON.stringify(record)) await this.store.put(key, JSON.stringify(record));
+      await this.change(domain.uuid, (before) => {
+        // Still on the source of a migration under way: the destination stays named.
+        if (before?.migratingTo === undefined || before.hostId !== hostId) return record;
+        const epoch =
+          before.migratingToEpoch === undefined ? {} : { migratingToEpoch: before.migratingToEpoch };
+        return { ...record, migratingTo: before.migratingTo, ...epoch };
+      });
     }
   }
 
@@ -46,26 +54,36 @@ export class HaRecords {
   ): Promise<void> {
     const fresh = recordOf(domain, sourceHostId);
     if (!fresh) return; // unprotected: migrates with the store unreachable too
-    const { migratingToEpoch: _old, ...record } = (await this.get(domain.uuid)) ?? fresh;
     const epoch = destinationEpoch === undefined ? {} : { migratingToEpoch: destinationEpoch };
-    const text = JSON.stringify({ ...record, migratingTo: destinationHostId, ...epoch });
-    await this.store.put(`ha.${domain.uuid}`, text);
+    await this.change(domain.uuid, (before) => {
+      const { migratingToEpoch: _old, ...record } = before ?? fresh;
+      return { ...record, migratingTo: destinationHostId, ...epoch };
+    });
   }
 
-  /** A migration that provably did not happen: the record names its host alone again. */
-  async endMigration(uuid: string): Promise<void> {
-    const record = await this.get(uuid);
-    if (record?.migratingTo === undefined) return;
-    const { migratingTo: _gone, migratingToEpoch: _epoch, ...rest } = record;
-    await this.store.put(`ha.${uuid}`, JSON.stringify(rest));
+  /**
+   * A migration that provably did not happen: the record names its host alone again, unless it
+   * names another migration by now (one the source host started itself: left as it is).
+   */
+  async endMigration(uuid: string, destinationHostId: string): Promise<void> {
+    await this.change(uuid, (before) => {
+      if (before?.migratingTo !== destinationHostId) return undefined;
+      const { migratingTo: _gone, migratingToEpoch: _epoch, ...rest } = before;
+      return rest;
+    });
   }
 
   /** A domain was destroyed on purpose on the host that owned it: no restart for it. */
   async forgetIfOn(uuid: string, hostId: string, domid: number): Promise<boolean> {
-    const record = await this.get(uuid);
-    if (!record || record.hostId !== hostId || record.domid !== domid) return false;
-    await this.store.delete(`ha.${uuid}`);
-    return true;
+    const key = haRecordKey(uuid);
+    for (let attempt = 0; attempt < HA_RECORD_CAS_ATTEMPT_COUNT_MAX; attempt++) {
+      const entry = await this.store.entry(key);
+      const record = entry ? (JSON.parse(entry.value) as HaRecord) : undefined;
+      if (!entry || record?.hostId !== hostId || record.domid !== domid) return false;
+      // Only the record read: one moved to another host meanwhile is not this guest's to drop.
+      if (await this.store.remove(key, entry.revision)) return true;
+    }
+    throw new Error(`the HA record ${key} kept changing while it was removed; not removed`);
   }
 
   /** Every record (the reconcile compares them with what the hosts run). */
@@ -98,12 +116,40 @@ export class HaRecords {
    * at restart; a record without one is never taken for "same epoch" (docs/specs/ha.md §5).
    */
   async moved(uuid: string, hostId: string, domid: number, hostEpoch?: string): Promise<void> {
-    const record = await this.get(uuid);
-    if (record) {
-      const { hostEpoch: _old, migratingTo: _done, migratingToEpoch: _doneEpoch, ...rest } = record;
+    await this.change(uuid, (before) => {
+      if (!before) return undefined;
+      const { hostEpoch: _old, migratingTo, migratingToEpoch, ...rest } = before;
       const epoch = hostEpoch === undefined ? {} : { hostEpoch };
-      await this.store.put(`ha.${uuid}`, JSON.stringify({ ...rest, hostId, domid, ...epoch }));
+      // A migration from that host, started since (its own trace, or ours): it stays named.
+      const stillMigrating =
+        before.hostId === hostId && migratingTo !== undefined && migratingTo !== hostId
+          ? { migratingTo, ...(migratingToEpoch === undefined ? {} : { migratingToEpoch }) }
+          : {};
+      return { ...rest, hostId, domid, ...epoch, ...stillMigrating };
+    });
+  }
+
+  /**
+   * Read-modify-write of `ha.<uuid>` with compare-and-set on the revision read (created when
+   * absent): on a conflict it reads again and asks `next` again, so that a `migratingTo` another
+   * writer put in meanwhile is never overwritten by a record read before it. Whether it wrote.
+   */
+  private async change(uuid: string, next: RecordChange): Promise<boolean> {
+    const key = haRecordKey(uuid);
+    for (let attempt = 0; attempt < HA_RECORD_CAS_ATTEMPT_COUNT_MAX; attempt++) {
+      const entry = await this.store.entry(key);
+      const after = next(entry ? (JSON.parse(entry.value) as HaRecord) : undefined);
+      if (after === undefined) return false;
+      const text = JSON.stringify(after);
+      if (text === entry?.value) return false;
+      const written = entry
+        ? await this.store.update(key, text, entry.revision)
+        : await this.store.create(key, text);
+      if (written !== undefined) return true;
     }
+    throw new Error(
+      `the HA record ${key} kept changing while it was written (${HA_RECORD_CAS_ATTEMPT_COUNT_MAX} compare-and-set attempts); not written`,
+    );
   }
 }
 

@@ -167,7 +167,8 @@ async function migrateLocated(
   });
   if (last.stats?.status !== "completed") {
     claim.release();
-    if (last.stats?.status !== "unknown") await endHaMigration(scheduler, found.domain.uuid);
+    if (last.stats?.status !== "unknown")
+      await endHaMigration(scheduler, found.domain.uuid, destination.hostId);
     return last;
   }
   claim.settle();
@@ -196,9 +197,9 @@ async function beginHaMigration(scheduler: Scheduler, found: PlacedDomain, desti
   }
 }
 
-async function endHaMigration(scheduler: Scheduler, uuid: string): Promise<void> {
+async function endHaMigration(scheduler: Scheduler, uuid: string, destinationHostId: string): Promise<void> {
   await scheduler.ha
-    .endMigration(uuid)
+    .endMigration(uuid, destinationHostId)
     .catch((error: unknown) => scheduler.log(`HA record of ${uuid}: ${describe(error)}`));
 }
 
