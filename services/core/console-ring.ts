@@ -17,12 +17,16 @@ export class ConsoleRing {
 
   append(secondsSinceOrigin: number, message: string): void {
     const stamp = `[${secondsSinceOrigin.toFixed(6).padStart(12)}]`;
-    for (const part of message.split("\n")) {
-      this.lines.push(`${this.prefix}${stamp} ${part}`);
-      this.appendedCount++;
-    }
+    // Most messages are one line (one per domain event): no array from split for them.
+    if (!message.includes("\n")) this.pushLine(stamp, message);
+    else for (const part of message.split("\n")) this.pushLine(stamp, part);
     // Trimmed in batches, so an append costs O(1) amortised.
     if (this.lines.length >= 2 * this.lineCountMax) this.lines = this.lines.slice(-this.lineCountMax);
+  }
+
+  private pushLine(stamp: string, text: string): void {
+    this.lines.push(`${this.prefix}${stamp} ${text}`);
+    this.appendedCount++;
   }
 
   /** The last `lineCountMax` lines, oldest first. */
