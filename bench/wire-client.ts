@@ -78,9 +78,9 @@ function statusOf(headers: IncomingHttpHeaders): { code: number; details: string
 
 export class WireClient {
   private readonly session: ClientHttp2Session;
-  /** Each method's headers, made once (node copies them per request). */
   /** Why the connection failed (e.g. the server's certificate), once it has. */
   private sessionError: Error | undefined;
+  /** Each method's headers, made once (node copies them per request). */
   private readonly headersByPath = new Map<string, Readonly<Record<string, string>>>();
 
   /** A connection to `address` (host:port) under `security` (insecure, or the cluster's mutual TLS). */
