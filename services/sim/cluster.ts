@@ -11,6 +11,7 @@ import { BROKER_ID, SimNetwork } from "./network.js";
 import type { SimProcess } from "./process.js";
 import { SimBroker } from "./sim-bus.js";
 import { SimKv } from "./sim-kv.js";
+import { SimAuthorizer } from "./sim-authorization.js";
 import { SimHost, simAddress, type SimHostWiring } from "./sim-host.js";
 import { MemoryMigrationNetwork } from "../transport/memory/memory-links.js";
 import { SimHostGateway } from "./sim-gateway.js";
@@ -67,6 +68,8 @@ export class SimCluster {
   readonly network: SimNetwork;
   readonly broker: SimBroker;
   readonly kv: SimKv;
+  /** Every member's NATS permissions, and what the broker and the bucket refused (SimAuthorizer). */
+  readonly authorizer = new SimAuthorizer();
   readonly hosts = new Map<string, SimHost>();
   readonly specs = new Map<string, SimHostSpec>();
   readonly log: SimLogLine[] = [];
@@ -83,8 +86,13 @@ export class SimCluster {
     this.prng = new Prng(options.seed);
     this.network = new SimNetwork(this.clock, this.prng.fork(1));
     options.onNetwork?.(this.clock, this.network);
-    this.broker = new SimBroker(this.network);
-    this.kv = new SimKv(this.network);
+    // nats-server's permissions, from the table its real config is written from.
+    this.authorizer.admit(SCHEDULER_ID, "scheduler", "scheduler");
+    this.authorizer.listeners.push(({ processId, refusal }) =>
+      this.note(processId, `nats-server: ${refusal}`),
+    );
+    this.broker = new SimBroker(this.network, this.authorizer);
+    this.kv = new SimKv(this.network, this.authorizer);
     // Every message of a migration rides a connection: lost to a cut or a crash, its sender is told.
     // A killed host's open connections break at their other ends once keepalive notices.
     this.links = new MemoryMigrationNetwork(
@@ -254,6 +262,7 @@ export class SimCluster {
     };
     const dom0: Dom0Spec = { memoryMib: spec.dom0MemoryMib ?? 512, vcpus: 1 };
     this.hostsByAddress.set(simAddress(spec.hostId), spec.hostId);
+    this.authorizer.admit(spec.hostId, "host", spec.hostId);
     // Each boot of each host its own seed: a rebooted host draws new epochs, ids and tokens.
     const index = [...this.specs.keys()].indexOf(spec.hostId);
     const seeds = this.prng.fork(10_000 + index);

@@ -10,6 +10,7 @@ import {
   type JsonHandler,
 } from "../contracts/bus.js";
 import { BROKER_ID, type SimNetwork } from "./network.js";
+import type { SimAuthorizer } from "./sim-authorization.js";
 
 /** Subjects whose subscribers the broker remembers (migration subjects are new each time: a bound). */
 const ROUTE_CACHE_SUBJECT_COUNT_MAX = 10_000;
@@ -58,7 +59,11 @@ export class SimBroker {
   /** Each subject's subscribers, as `route` found them since the last change of subscriptions. */
   private readonly routes = new Map<string, readonly Subscription[]>();
 
-  constructor(private readonly network: SimNetwork) {}
+  /** `authorizer`: nats-server's permissions for each member (none: a server without them). */
+  constructor(
+    private readonly network: SimNetwork,
+    private readonly authorizer?: SimAuthorizer,
+  ) {}
 
   /** The bus as process `processId` sees it (its NATS connection). */
   connect(processId: string): JsonBus {
@@ -73,20 +78,28 @@ export class SimBroker {
   publish(processId: string, subject: string, data: Uint8Array): void {
     // A copy (Buffer.slice would share); the publisher may reuse its buffer.
     const message = new SimMessage({ bytes: new Uint8Array(data) });
-    this.network.send(processId, BROKER_ID, () => this.route(subject, message));
+    this.network.send(processId, BROKER_ID, () => this.accept(processId, subject, message));
   }
 
   /** A JSON message, carried as a frozen copy of its value, or the value frozen if handed over (JsonBus). */
   publishJson(processId: string, subject: string, value: unknown, handOver = false): void {
     const message = new SimMessage({ value: handOver ? handOverJson(value) : jsonCopy(value) });
-    this.network.send(processId, BROKER_ID, () => this.route(subject, message));
+    this.network.send(processId, BROKER_ID, () => this.accept(processId, subject, message));
+  }
+
+  /** At the broker: a publish its member may not make is dropped (the server tells the client, -ERR). */
+  private accept(processId: string, subject: string, message: SimMessage): void {
+    if (this.authorizer?.publishRefusal(processId, subject) === undefined) this.route(subject, message);
   }
 
   generationOf(processId: string): number {
     return this.network.process(processId).generation;
   }
 
+  /** A subscription its member may not make is refused: nothing is ever delivered to it. */
   subscribe(subscription: Subscription): () => void {
+    if (this.authorizer?.subscribeRefusal(subscription.processId, subscription.pattern) !== undefined)
+      return () => undefined;
     this.routes.clear();
     const wild = subscription.pattern.includes("*") || subscription.pattern.includes(">");
     if (wild) this.wildcard.add(subscription);

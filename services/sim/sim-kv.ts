@@ -1,8 +1,10 @@
 import { ToolstackError } from "../dom0/errors.js";
 import { StoreUnavailableError, type StateStore, type StoreEntry } from "../contracts/state-store.js";
 import type { Statefile, StatefileEntry } from "../contracts/statefile.js";
+import { kvWriteSubject, storeWriteRefusal } from "../identity/nats-authorization.js";
 import { BROKER_ID, type SimNetwork } from "./network.js";
 import { simCall } from "./rpc.js";
+import type { SimAuthorizer } from "./sim-authorization.js";
 
 /** A JetStream request's timeout (nats.js's default): how long a KV call waits for the broker. */
 export const KV_TIMEOUT_MS = 5000;
@@ -24,7 +26,11 @@ export class SimKv {
   private readonly watchers = new Set<KvWatcher>();
   private revisionLast = 0;
 
-  constructor(private readonly network: SimNetwork) {}
+  /** `authorizer`: nats-server's permissions, checked on every write (none: a server without them). */
+  constructor(
+    private readonly network: SimNetwork,
+    readonly authorizer?: SimAuthorizer,
+  ) {}
 
   connect(processId: string): SimKvClient {
     return new SimKvClient(this, this.network, processId);
@@ -33,6 +39,16 @@ export class SimKv {
   /** The same bucket as the HA statefile of `processId` (docs/specs/ha.md §3). */
   statefile(processId: string): SimStatefile {
     return new SimStatefile(this, this.network, processId);
+  }
+
+  /**
+   * At the broker, before a write by `processId`: refused as nats-server refuses a publish on
+   * `$KV.<bucket>.<key>` its member may not make (PERMISSION_DENIED, the real store's words).
+   */
+  authorizeWrite(processId: string, operation: string, key: string): void {
+    const refusal = this.authorizer?.publishRefusal(processId, kvWriteSubject(key));
+    if (refusal !== undefined)
+      throw new ToolstackError("PERMISSION_DENIED", storeWriteRefusal(operation, key, refusal));
   }
 
   /** What the bucket holds, read directly (checkers and tests only; processes go through connect). */
@@ -133,6 +149,14 @@ abstract class SimBucketConnection {
     });
   }
 
+  /** A write of `key`: a call the broker refuses when this member may not write that key. */
+  protected write<T>(operation: string, key: string, work: () => T): Promise<T> {
+    return this.call(`${operation} ${key}`, () => {
+      this.kv.authorizeWrite(this.processId, operation, key);
+      return work();
+    });
+  }
+
   /** The error of a call the broker did not answer; undefined: the network's own. */
   protected unanswered(_what: string): Error | undefined {
     return undefined;
@@ -163,27 +187,27 @@ export class SimKvClient extends SimBucketConnection implements StateStore {
   }
 
   async put(key: string, value: string): Promise<void> {
-    await this.call(`put ${key}`, () => this.kv.put(key, value));
+    await this.write("put", key, () => this.kv.put(key, value));
   }
 
   compareAndSet(key: string, value: string, expectedRevision: number): Promise<number> {
-    return this.call(`update ${key}`, () => this.kv.compareAndSet(key, value, expectedRevision));
+    return this.write("update", key, () => this.kv.compareAndSet(key, value, expectedRevision));
   }
 
   delete(key: string): Promise<void> {
-    return this.call(`delete ${key}`, () => this.kv.delete(key));
+    return this.write("delete", key, () => this.kv.delete(key));
   }
 
   create(key: string, value: string): Promise<number | undefined> {
-    return this.call(`create ${key}`, () => this.kv.createIfAbsent(key, value));
+    return this.write("create", key, () => this.kv.createIfAbsent(key, value));
   }
 
   update(key: string, value: string, revision: number): Promise<number | undefined> {
-    return this.call(`update ${key}`, () => this.kv.updateAt(key, value, revision));
+    return this.write("update", key, () => this.kv.updateAt(key, value, revision));
   }
 
   remove(key: string, revision: number): Promise<boolean> {
-    return this.call(`remove ${key}`, () => {
+    return this.write("remove", key, () => {
       if (this.kv.peek(key)?.revision !== revision) return false;
       this.kv.delete(key);
       return true;
@@ -217,19 +241,19 @@ export class SimStatefile extends SimBucketConnection implements Statefile {
   }
 
   put(key: string, value: string): Promise<number> {
-    return this.call(`put ${key}`, () => this.kv.put(key, value));
+    return this.write("put", key, () => this.kv.put(key, value));
   }
 
   update(key: string, value: string, revision: number): Promise<number | undefined> {
-    return this.call(`update ${key}`, () => this.kv.updateAt(key, value, revision));
+    return this.write("update", key, () => this.kv.updateAt(key, value, revision));
   }
 
   create(key: string, value: string): Promise<number | undefined> {
-    return this.call(`create ${key}`, () => this.kv.createIfAbsent(key, value));
+    return this.write("create", key, () => this.kv.createIfAbsent(key, value));
   }
 
   remove(key: string): Promise<void> {
-    return this.call(`delete ${key}`, () => this.kv.delete(key));
+    return this.write("delete", key, () => this.kv.delete(key));
   }
 
   watch(key: string, onChange: (entry: StatefileEntry | undefined) => void): () => void {

@@ -11,13 +11,13 @@ export const LAYER_IMPORTS = {
   gen: [],
   core: [],
   contracts: [],
-  identity: [],
+  identity: ["contracts"],
   xenstore: ["core"],
   dom0: ["core", "xenstore", "contracts"],
   host: ["core", "xenstore", "dom0", "contracts"],
   scheduler: ["core", "dom0", "contracts", "gen"],
   transport: ["core", "xenstore", "dom0", "contracts", "identity", "host", "scheduler", "gen"],
-  sim: ["core", "xenstore", "dom0", "contracts", "host", "scheduler", "transport", "gen"],
+  sim: ["core", "xenstore", "dom0", "contracts", "identity", "host", "scheduler", "transport", "gen"],
   cli: ["core", "dom0", "contracts", "identity", "transport", "sim", "gen"],
 };
 

@@ -166,6 +166,8 @@ function checkAlways(cluster: SimCluster, ledger: Ledger, doomed: DoomedCopies):
     ...checkChecksums(ledger, copies),
     ...checkDestroyedStayDestroyed(ledger, copies),
     ...checkRestartsPerLoss(ledger, copies, false),
+    // A member wrote or subscribed where the real nats-server would refuse it.
+    ...cluster.authorizer.refusals.map((r) => `permissions: ${r.processId}: ${r.refusal}`),
   ];
 }
 

@@ -1,5 +1,6 @@
 import { KvWatchInclude, type KV, type NatsConnection } from "nats";
 import type { Statefile, StatefileEntry } from "../../contracts/statefile.js";
+import { refusedWrite } from "../kv/permission-refusal.js";
 
 /** The bucket the scheduler keeps its state in; the HA statefile keys live beside (docs/specs/ha.md). */
 export const STATEFILE_BUCKET = "xsim-scheduler";
@@ -38,12 +39,12 @@ export class NatsStatefile implements Statefile {
   }
 
   async put(key: string, value: string): Promise<number> {
-    return this.call((kv) => kv.put(key, value));
+    return this.call((kv) => kv.put(key, value), { operation: "put", key });
   }
 
   async update(key: string, value: string, revision: number): Promise<number | undefined> {
     try {
-      return await this.call((kv) => kv.update(key, value, revision));
+      return await this.call((kv) => kv.update(key, value, revision), { operation: "update", key });
     } catch (error) {
       if (isCasLost(error)) return undefined;
       throw error;
@@ -52,7 +53,7 @@ export class NatsStatefile implements Statefile {
 
   async create(key: string, value: string): Promise<number | undefined> {
     try {
-      return await this.call((kv) => kv.create(key, value));
+      return await this.call((kv) => kv.create(key, value), { operation: "create", key });
     } catch (error) {
       if (isCasLost(error)) return undefined;
       throw error;
@@ -60,7 +61,7 @@ export class NatsStatefile implements Statefile {
   }
 
   async remove(key: string): Promise<void> {
-    await this.call((kv) => kv.delete(key));
+    await this.call((kv) => kv.delete(key), { operation: "delete", key });
   }
 
   /**
@@ -94,11 +95,16 @@ export class NatsStatefile implements Statefile {
     };
   }
 
-  /** One KV call; after a failure the bucket is opened again (a restarted nats-server). */
-  private async call<T>(fn: (kv: KV) => Promise<T>): Promise<T> {
+  /**
+   * One KV call; after a failure the bucket is opened again (a restarted nats-server). A write
+   * nats-server refuses (this member's permissions) fails PERMISSION_DENIED, as in `xsim sim`.
+   */
+  private async call<T>(fn: (kv: KV) => Promise<T>, write?: { operation: string; key: string }): Promise<T> {
     try {
       return await fn(await this.bucket());
     } catch (error) {
+      const refused = write && refusedWrite(write.operation, write.key, error);
+      if (refused) throw refused;
       if (!isCasLost(error)) this.kv = undefined;
       throw error;
     }

@@ -1,5 +1,6 @@
 import type { NatsConnection, KV } from "nats";
 import { StoreUnavailableError, type StateStore, type StoreEntry } from "../../contracts/state-store.js";
+import { refusedWrite } from "./permission-refusal.js";
 
 export const STATE_BUCKET = "xsim-scheduler";
 /** JetStream's error code for "wrong last sequence": a compare-and-set lost. */
@@ -23,11 +24,11 @@ export class NatsKvStore implements StateStore {
   }
 
   put(key: string, value: string): Promise<void> {
-    return guard("put", async () => void (await this.kv.put(key, value)));
+    return guard("put", async () => void (await this.kv.put(key, value)), key);
   }
 
   delete(key: string): Promise<void> {
-    return guard("delete", () => this.kv.delete(key));
+    return guard("delete", () => this.kv.delete(key), key);
   }
 
   keys(prefix: string): Promise<string[]> {
@@ -48,11 +49,11 @@ export class NatsKvStore implements StateStore {
   }
 
   create(key: string, value: string): Promise<number | undefined> {
-    return guard("create", () => casOrUndefined(this.kv.create(key, value)));
+    return guard("create", () => casOrUndefined(this.kv.create(key, value)), key);
   }
 
   update(key: string, value: string, revision: number): Promise<number | undefined> {
-    return guard("update", () => casOrUndefined(this.kv.update(key, value, revision)));
+    return guard("update", () => casOrUndefined(this.kv.update(key, value, revision)), key);
   }
 
   remove(key: string, revision: number): Promise<boolean> {
@@ -60,6 +61,7 @@ export class NatsKvStore implements StateStore {
       "remove",
       async () =>
         (await casOrUndefined(this.kv.delete(key, { previousSeq: revision }).then(() => 1))) !== undefined,
+      key,
     );
   }
 }
@@ -75,10 +77,14 @@ async function casOrUndefined<T>(operation: Promise<T>): Promise<T | undefined> 
   }
 }
 
-async function guard<T>(operation: string, body: () => Promise<T>): Promise<T> {
+/** `key`: the key a write writes; nats-server may refuse it (PERMISSION_DENIED, not "unreachable"). */
+async function guard<T>(operation: string, body: () => Promise<T>, key?: string): Promise<T> {
   try {
     return await body();
   } catch (error) {
-    throw new StoreUnavailableError(operation, error);
+    throw (
+      (key === undefined ? undefined : refusedWrite(operation, key, error)) ??
+      new StoreUnavailableError(operation, error)
+    );
   }
 }
