@@ -20,6 +20,30 @@ describe("xsim sim", () => {
     expect(await run()).toBe(output);
   }, 120_000);
 
+  it("pauses and unpauses on the guest's host; prints the host's refusal of an unpause (ha.md §4 rule 8)", async () => {
+    const text = [
+      "seed 3",
+      "host h1 memory=1024",
+      "host h2 memory=1024",
+      "domain web memory=64 ha=restart",
+      "at 0s ha-enable 5s",
+      "at 0s create web on h1",
+      "at 2s pause web",
+      "at 3s broker down",
+      "at 12s unpause web",
+      "at 13s broker up",
+      "at 20s unpause web",
+      "at 21s end",
+    ].join("\n");
+    const output = formatRecords(await runScenario(parseScenario(text, "p.sim", () => "")));
+    expect(output).toMatch(/\[ +2\.000\] xsim: paused web on h1$/m);
+    // Past T with the broker down the lease is unconfirmed: refused, said, and the run goes on.
+    expect(output).toMatch(
+      /\[ +12\.000\] xsim: unpause web: web: an HA-protected guest cannot be unpaused on host h1 now: its HA lease was last renewed \d+ ms ago; nothing was changed, it stays paused/,
+    );
+    expect(output).toMatch(/\[ +20\.000\] xsim: unpaused web on h1$/m);
+  }, 60_000);
+
   it("names file:line for a bad line", () => {
     expect(() => parseScenario("host h1\nat 1s fly away\n", "x.sim", () => "")).toThrow(
       /x\.sim:2: unknown operation "fly"/,
