@@ -15,6 +15,12 @@ export interface Heartbeat {
   intervalMs: number;
   /** Bytes the host process holds for guest pages (in use plus its small pool); absent from older hosts. */
   realMemoryUsedBytes?: number;
+  /**
+   * Grows whenever the host's List reply may have changed (a domain event, a xenstore change, a
+   * fence): the scheduler's reconcile lists only hosts whose version moved since it last listed
+   * them (docs/specs/nats-subjects.md). Absent from older hosts: always listed.
+   */
+  listVersion?: number;
   /** The host's CPU pools (xl cpupool-list); absent from older hosts: Pool-0 with every pCPU. */
   cpupools?: HeartbeatCpupool[];
 }

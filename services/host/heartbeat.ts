@@ -29,6 +29,7 @@ export function buildHeartbeat(
   intervalMs: number,
   migrations: { outbound: number; inbound: number },
   timeMs: number,
+  listVersion?: number,
 ): Heartbeat {
   const frames = toolstack.hypervisor.frames;
   let vcpusAllocated = 0;
@@ -49,6 +50,7 @@ export function buildHeartbeat(
     migrationsInbound: migrations.inbound,
     intervalMs,
     realMemoryUsedBytes: HOST_CHUNK_POOL.byteCountHeld,
+    ...(listVersion === undefined ? {} : { listVersion }),
     cpupools: heartbeatCpupools(toolstack),
   };
 }

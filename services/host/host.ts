@@ -108,6 +108,9 @@ export class Host implements MigrationEndpoint {
   private readonly newToken: () => string;
   private stops: (() => void)[] = [];
   private heartbeatSequence = 0;
+  /** Domain events published and guest ticks (CPU time charged): parts of the heartbeat's listVersion. */
+  private domainEventCount = 0;
+  private tickCount = 0;
   private running = false;
   /** Whether the host had work at its last tick: it then ticks every TICK_INTERVAL_MS. */
   private busy = false;
@@ -187,6 +190,7 @@ export class Host implements MigrationEndpoint {
     if (bus)
       this.toolstack.events = {
         domainEvent: (event) => {
+          this.domainEventCount++;
           bus.publish(domainEventSubject(event.hostId, event.event), encodeJson(event));
           names?.onEvent(event);
         },
@@ -307,6 +311,7 @@ export class Host implements MigrationEndpoint {
   }
 
   private tick(): void {
+    this.tickCount++;
     this.cancelTick = undefined;
     // HA's guard first: a host waking from a stall holds its protected guests before they run.
     this.guard();
@@ -338,6 +343,17 @@ export class Host implements MigrationEndpoint {
     this.ha?.guard();
   }
 
+  /**
+   * The heartbeat's listVersion: a sum of counters that only grow, so it moves with any of them —
+   * xenstore changes, domain events, fences (a new lease epoch) and ticks (the guests' CPU times:
+   * a host whose guests run is listed by every reconcile, as xsim list's Time(s) needs).
+   */
+  private get listVersion(): number {
+    return (
+      this.toolstack.store.changeCount + this.domainEventCount + (this.ha?.fenceCount ?? 0) + this.tickCount
+    );
+  }
+
   publishHeartbeat(): void {
     const beat = buildHeartbeat(
       this.toolstack,
@@ -346,6 +362,7 @@ export class Host implements MigrationEndpoint {
       this.options.heartbeatIntervalMs,
       { outbound: this.migrations.outboundCount, inbound: this.migrations.inboundCount },
       (this.options.epochMs ?? (() => this.options.clock.nowMs()))(),
+      this.listVersion,
     );
     // JSON on NATS; in one process the bus may carry the value itself (contracts/bus.ts JsonBus).
     if (this.options.bus) publishJson(this.options.bus, heartbeatSubject(beat.hostId), beat, true);

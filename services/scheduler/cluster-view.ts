@@ -25,6 +25,11 @@ export interface HostEntry {
   synced: boolean;
   /** The epoch of its HA lease as its last List reported it (docs/specs/ha.md §5). */
   leaseEpoch?: string;
+  /**
+   * The heartbeat's listVersion when its last List (and the HA records it wrote) began: while the
+   * heartbeats report the same, the view's domains are still what the host runs (reconcile.ts).
+   */
+  listedVersion?: number;
 }
 
 /**

@@ -60,6 +60,17 @@ describe("the scheduler's heartbeat check", () => {
     ).toMatch("no whole pcpus");
   });
 
+  it("believes a whole listVersion, or none (an older host), and drops any other", () => {
+    expect(heartbeatRejection(subject, { ...beat, listVersion: 42 })).toBeUndefined();
+    expect(heartbeatRejection(subject, beat)).toBeUndefined();
+    expect(heartbeatRejection(subject, { ...beat, listVersion: -1 })).toMatch(
+      "listVersion -1 is not an integer",
+    );
+    expect(heartbeatRejection(subject, { ...beat, listVersion: "7" })).toMatch(
+      'listVersion "7" is not an integer',
+    );
+  });
+
   it("drops what is not a heartbeat at all", () => {
     expect(heartbeatRejection(subject, null)).toMatch(/not a JSON object/);
     expect(heartbeatRejection(subject, { ...beat, address: "evil host" })).toMatch(/address/);

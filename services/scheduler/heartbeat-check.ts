@@ -45,6 +45,9 @@ export function heartbeatRejection(subject: string, payload: unknown): string | 
     integerOutside(beat, "vcpusAllocated", 0, Number.MAX_SAFE_INTEGER) ??
     integerOutside(beat, "migrationsOutbound", 0, DOMAIN_COUNT_MAX) ??
     integerOutside(beat, "migrationsInbound", 0, DOMAIN_COUNT_MAX) ??
+    (beat.listVersion === undefined
+      ? undefined
+      : integerOutside(beat, "listVersion", 0, Number.MAX_SAFE_INTEGER)) ??
     cpupoolsRejection(beat.cpupools, Number(beat.pcpus)) ??
     (typeof beat.timeMs === "number" && Number.isFinite(beat.timeMs) ? undefined : "timeMs is not a number")
   );

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SchedulerRig } from "../sim/scheduler-rig.js";
 import { startBackground } from "./background.js";
-import { RECONCILE_INTERVAL_MS } from "./reconcile.js";
+import { RECONCILE_INTERVAL_MS, RECONCILE_SWEEP_INTERVAL_MS } from "./reconcile.js";
 import { ClusterNames } from "../dom0/cluster-names.js";
 import type { HaRecord } from "./ha-records.js";
 
@@ -38,6 +38,23 @@ async function rigWithBackground(state: Record<string, string> = {}): Promise<Sc
 }
 
 describe("the scheduler's reconcile", () => {
+  it("lists only hosts whose heartbeat's listVersion moved since their last List, and every host once a sweep interval", async () => {
+    const rig = await rigWithBackground();
+    // Past the first reconcile (a sweep: both listed) to just before the next sweep.
+    await rig.idle(RECONCILE_SWEEP_INTERVAL_MS - 2 * RECONCILE_INTERVAL_MS);
+    const before = rig.calls.listCalls.length;
+    await rig.idle(RECONCILE_INTERVAL_MS);
+    expect(rig.calls.listCalls.slice(before), "unchanged hosts are not listed").toEqual([]);
+    // A change on h2 no event tells (a xenstore write): its next heartbeat's listVersion moves.
+    rig.cluster.host("h2").host.toolstack.store.write("/local/domain/0/xsim-test", "1");
+    await rig.idle(RECONCILE_INTERVAL_MS);
+    expect(rig.calls.listCalls.slice(before)).toEqual(["h2"]);
+    // The sweep lists every host, changed or not.
+    await rig.idle(2 * RECONCILE_INTERVAL_MS);
+    expect(rig.calls.listCalls.slice(before)).toEqual(["h2", "h1", "h2"]);
+    await rig.stop();
+  });
+
   it("drops an HA record whose guest a live host no longer runs: a later death of that host brings nothing back", async () => {
     const rig = await rigWithBackground({ "ha.uuid-gone": JSON.stringify(record("gone", "h1")) });
     const store = rig.store;

@@ -7,6 +7,11 @@ import { leaseKey, parseLease } from "../contracts/lease.js";
 
 /** How often the active scheduler reconciles the store with what the hosts run. */
 export const RECONCILE_INTERVAL_MS = 5000;
+/**
+ * How often the reconcile lists every up host, its heartbeats' listVersion unchanged or not: the
+ * safety net under the event-driven listing (a version that failed to move, a host that never sends one).
+ */
+export const RECONCILE_SWEEP_INTERVAL_MS = 60_000;
 
 interface Running {
   host: HostEntry;
@@ -32,7 +37,9 @@ export async function reconcile(scheduler: Scheduler): Promise<void> {
   const records = await scheduler.ha.all();
   const reserved = await new ClusterNames(scheduler.options.store).all();
   const read = new Set<string>();
-  for (const host of scheduler.view.upHosts()) if (await scheduler.syncHost(host)) read.add(host.hostId);
+  const toList = hostsToList(scheduler, records, reserved);
+  for (const host of scheduler.view.upHosts())
+    if (toList(host) && (await scheduler.syncHost(host))) read.add(host.hostId);
   const running = new Map<string, Running>();
   const moving = new Set<string>();
   const upNow = scheduler.view.upHosts();
@@ -47,6 +54,44 @@ export async function reconcile(scheduler: Scheduler): Promise<void> {
   const dropped = await reconcileHa(scheduler, records, running, moving, read);
   const haUuids = new Set(records.filter((r) => !dropped.has(r.uuid)).map((r) => r.uuid));
   await reconcileNames(scheduler, reserved, running, moving, read, haUuids);
+}
+
+/**
+ * Which up hosts this reconcile lists: all of them every RECONCILE_SWEEP_INTERVAL_MS; else those
+ * whose domains may have changed since their last List (never listed since they appeared, or a
+ * heartbeat's listVersion moved or missing), and those a record or a name says runs a guest the
+ * view does not show there, or that run a guest without a name reservation: the hosts where the
+ * reconcile may act. An unchanged host in line with the store would be listed for nothing: only
+ * what a listed host reports frees a name or drops a record, so skipping one never does.
+ */
+function hostsToList(
+  scheduler: Scheduler,
+  records: readonly HaRecord[],
+  reserved: ReadonlyMap<string, NameOwner>,
+): (host: HostEntry) => boolean {
+  const nowMs = scheduler.clock.nowMs();
+  const last = scheduler.lastReconcileSweepMs;
+  if (last === undefined || nowMs - last >= RECONCILE_SWEEP_INTERVAL_MS) {
+    scheduler.lastReconcileSweepMs = nowMs;
+    return () => true;
+  }
+  const flagged = new Set<string>();
+  const expect = (hostId: string | undefined, uuid: string) => {
+    if (hostId !== undefined && !scheduler.view.hosts.get(hostId)?.domains.has(uuid)) flagged.add(hostId);
+  };
+  for (const record of records) {
+    expect(record.hostId, record.uuid);
+    expect(record.migratingTo, record.uuid);
+  }
+  for (const holder of reserved.values()) expect(holder.hostId, holder.uuid);
+  return (host) => {
+    const version = host.reported.listVersion;
+    if (!host.synced || version === undefined || version !== host.listedVersion) return true;
+    if (flagged.has(host.hostId)) return true;
+    for (const domain of host.domains.values())
+      if (!isProtocolName(domain.name) && !reserved.has(domain.name)) return true;
+    return false;
+  };
 }
 
 /**

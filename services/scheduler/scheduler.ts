@@ -61,6 +61,8 @@ export class Scheduler {
   haEnabled: boolean | undefined = undefined;
   /** HA records the reconcile found without their guest, by uuid: under which lease epoch, since when. */
   readonly staleHaRecords = new Map<string, { epoch: string; sinceMs: number }>();
+  /** When the reconcile last listed every up host, changed or not (reconcile.ts). */
+  lastReconcileSweepMs: number | undefined = undefined;
   /** Whether this process is the active scheduler (holds the leader lease); true without a lease. */
   isActive: () => boolean = () => true;
   /** Where the active scheduler listens, when this one is a standby and knows. */
@@ -166,6 +168,7 @@ export class Scheduler {
 
   /** Re-reads a host's domains now (and the HA records that depend on them): whether it could. */
   async syncHost(host: HostEntry): Promise<boolean> {
+    const version = host.reported.listVersion;
     let listing;
     try {
       listing = await this.options.gateway.list(host.address);
@@ -179,6 +182,7 @@ export class Scheduler {
     try {
       // Each protected guest's record carries the epoch its host listed it under (ha.md §5).
       await this.ha.noteHost(host.hostId, listing.domains, leaseEpoch);
+      if (this.view.hosts.get(host.hostId) === host) host.listedVersion = version;
     } catch (error) {
       this.log(`recording HA domains of ${host.hostId} failed: ${String(error)}`);
     }

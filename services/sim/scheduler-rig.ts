@@ -95,6 +95,8 @@ export function guestDomainInfo(domid: number, guest: RigGuest): DomainInfo {
  */
 export class GatewayRecorder implements HostGateway {
   readonly createCalls: Array<{ hostId: string; name: string }> = [];
+  /** The hosts listed, in order (reconcile, a domain event's sync, a host that appeared). */
+  readonly listCalls: string[] = [];
   readonly migrateCalls: Array<{ domain: string; fromHostId: string; toHostId: string; bandwidth: string }> =
     [];
   /** Domains (by name) whose Migrate fails at once, the guest left on its source. */
@@ -110,6 +112,7 @@ export class GatewayRecorder implements HostGateway {
   ) {}
 
   list(address: string): Promise<ListResponse> {
+    this.listCalls.push(this.hostIdAt(address));
     return this.inner.list(address);
   }
 

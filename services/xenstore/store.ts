@@ -17,6 +17,13 @@ import { WatchRegistry, type SpecialWatchPath, type WatchCallback } from "./watc
  * callbacks run after the change that fired them, before the call that made it returns.
  */
 export class XenStore implements XenStoreNodeOps {
+  private changeCountNow = 0;
+
+  /** Node changes committed so far (writes, removals, permission changes): grows with every change. */
+  get changeCount(): number {
+    return this.changeCountNow;
+  }
+
   private readonly tree = new NodeTree();
   /** Changes the writer made in the current `mutate`, collected by its sink. */
   private changesPending: NodeChange[] = [];
@@ -158,6 +165,7 @@ export class XenStore implements XenStoreNodeOps {
   }
 
   private fireChanges(changes: readonly NodeChange[]): void {
+    this.changeCountNow += changes.length;
     for (const change of changes) this.eventQueue.enqueue(this.watches.matchChange(change));
     this.eventQueue.drain();
   }
