@@ -39,7 +39,7 @@ describe("xsim sim", () => {
     expect(output).toMatch(/\[ +2\.000\] xsim: paused web on h1$/m);
     // Past T with the broker down the lease is unconfirmed: refused, said, and the run goes on.
     expect(output).toMatch(
-      /\[ +12\.000\] xsim: unpause web: web: an HA-protected guest cannot be unpaused on host h1 now: its HA lease was last renewed \d+ ms ago; nothing was changed, it stays paused/,
+      /\[ +12\.000\] xsim: unpause web: an HA-protected guest cannot be unpaused on host h1 now: its HA lease was last renewed \d+ ms ago; nothing was changed, it stays paused/,
     );
     expect(output).toMatch(/\[ +20\.000\] xsim: unpaused web on h1$/m);
   }, 60_000);

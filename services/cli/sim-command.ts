@@ -136,7 +136,13 @@ function domainStep(
   op: DomainOp,
   emit: (source: string, text: string) => void,
 ): Promise<unknown> | undefined {
-  const told = (error: unknown) => emit("xsim", `${op.kind} ${op.domain}: ${describe(error)}`);
+  // The host's refusals name the domain first, as the real CLI prints them ("xsim: web: ..."):
+  // said once, after the verb.
+  const told = (error: unknown) => {
+    const text = describe(error);
+    const named = text.startsWith(`${op.domain}: `) ? text : `${op.domain}: ${text}`;
+    emit("xsim", `${op.kind} ${named}`);
+  };
   const host = user.hostOf(op.domain);
   if (!host) return void emit("xsim", `${op.kind} ${op.domain}: no such domain`);
   const hostId = host.hostId;
