@@ -85,6 +85,8 @@ describe("a direct migration of a protected guest while nats-server is down", ()
       expect((await domainsOf(source)).find((d) => d.name === "dmz1")?.state).toMatch(/^..p/);
 
       await ha.cluster.nats.startAgain();
+      // Every lease renewed since nats-server came back: dm2 takes no protected guest before (§4
+      // rule 7), and its lease, kept in the store, read "live" all along.
       await waitForLiveset(ha.cluster, ["dm1", "dm2", "dm3"]);
       // The unpause goes through once dm1 renewed its lease (refusals change nothing: retried).
       await waitUntil(
