@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { haRecordKey, type HaRecord } from "../contracts/ha-record.js";
+import { leaseKey } from "../contracts/lease.js";
 import { SimCluster } from "./cluster.js";
 import { SimUser } from "./sim-user.js";
 import type { ReceiveChannel } from "../dom0/migrate/receive-session.js";
@@ -68,6 +69,33 @@ describe("a direct host-to-host migration of an HA-protected guest (xsim -H src 
     const moved = await cluster.run(user.migrateOn("h1", "tmp", "h2"));
     expect(moved.status).toBe("completed");
     expect(copies(cluster)).toEqual(["db@h1", "tmp@h2"]);
+  });
+
+  it("to a host whose lease is not renewed since the broker came back: refused, nothing changed; it goes through once renewed", async () => {
+    // The question of a fresh-clone CI failure (tests/ha-direct-migration-broker-down.test.ts:98):
+    // the destination's lease, kept in the store, reads live, but it takes no protected guest
+    // before it renews it (docs/specs/ha.md §4 rule 7): a user's retry then goes through.
+    const { cluster, user } = await startWithGuests();
+    cluster.brokerDown();
+    await cluster.idle(HA_T_MS + 1000);
+    const staleRevision = cluster.kv.peek(leaseKey("h2"))?.revision;
+    cluster.brokerUp();
+    const refused = cluster.run(user.migrateOn("h1", "db", "h2"));
+    await expect(refused).rejects.toMatchObject({ code: "ABORTED" });
+    await expect(refused).rejects.toThrow(
+      /^destination sim:\/\/h2 refused: host h2 takes no HA-protected guest \("db"\) now: its HA lease was last renewed \d+ ms ago$/,
+    );
+    await cluster.idle(100);
+    expect(copies(cluster), "db runs on h1 alone; h2 holds no db--incoming").toEqual(["db@h1", "tmp@h1"]);
+    const h1 = cluster.host("h1").toolstack;
+    expect(h1.domainOf(h1.requireDomain("db")).paused, "db runs on").toBe(false);
+    expect(cluster.kv.peek(leaseKey("h2"))?.revision, "h2 has not renewed yet").toBe(staleRevision);
+    for (let waitedMs = 0; cluster.kv.peek(leaseKey("h2"))?.revision === staleRevision; waitedMs += 100) {
+      expect(waitedMs, "h2 renews its lease within T").toBeLessThan(HA_T_MS);
+      await cluster.idle(100);
+    }
+    expect((await cluster.run(user.migrateOn("h1", "db", "h2"))).status).toBe("completed");
+    expect(copies(cluster)).toEqual(["db@h2", "tmp@h1"]);
   });
 
   it("names the destination in the HA record before the stream; a failed migration clears it", async () => {
