@@ -4,6 +4,7 @@ import {
   handOverJson,
   jsonCopy,
   publishJson,
+  subjectMatches,
   subscribeJson,
   type Bus,
   type BusHandler,
@@ -34,6 +35,49 @@ function bytesBus(): Bus & { sent: Uint8Array[] } {
     close: () => Promise.resolve(),
   };
 }
+
+/** NATS wildcard rules on the subjects split into tokens: what subjectMatches computes without splitting. */
+function matchesBySplit(pattern: string, subject: string): boolean {
+  const p = pattern.split(".");
+  const s = subject.split(".");
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === ">") return s.length > i;
+    if (i >= s.length) return false;
+    if (p[i] !== "*" && p[i] !== s[i]) return false;
+  }
+  return p.length === s.length;
+}
+
+/** Every string of up to `lengthMax` characters of `alphabet`, the empty one first. */
+function stringsOf(alphabet: string, lengthMax: number): string[] {
+  let level = [""];
+  const all = [""];
+  for (let length = 1; length <= lengthMax; length++) {
+    level = level.flatMap((text) => [...alphabet].map((c) => text + c));
+    all.push(...level);
+  }
+  return all;
+}
+
+describe("subjectMatches", () => {
+  it("agrees with the token-split rules on every pattern and subject of up to 4 characters", () => {
+    const patterns = stringsOf("ab.*>", 4);
+    const subjects = [...stringsOf("ab.", 4), "*", ">", "a.*", "a.>"];
+    const disagreements: string[] = [];
+    for (const pattern of patterns)
+      for (const subject of subjects)
+        if (subjectMatches(pattern, subject) !== matchesBySplit(pattern, subject))
+          disagreements.push(`${pattern} ~ ${subject}`);
+    expect(disagreements).toEqual([]);
+  });
+
+  it("compares whole tokens", () => {
+    expect(subjectMatches("xsim.host.h1.>", "xsim.host.h10.heartbeat")).toBe(false);
+    expect(subjectMatches("xsim.host.*.heartbeat", "xsim.host.h10.heartbeat")).toBe(true);
+    expect(subjectMatches("$KV.b.lease.h1", "$KV.b.lease.h1")).toBe(true);
+    expect(subjectMatches("$KV.b.lease.h1", "$KV.b.lease.h12")).toBe(false);
+  });
+});
 
 describe("jsonCopy", () => {
   const cases: Array<[string, unknown]> = [

@@ -17,17 +17,40 @@ export interface Bus {
   close(): Promise<void>;
 }
 
-/** Whether `subject` matches `pattern` under NATS wildcard rules. */
+/**
+ * Whether `subject` matches `pattern` under NATS wildcard rules: token by token, as the two split on
+ * "." would give them ("a." has two tokens, the second empty), without splitting (the one-process
+ * broker asks this for every publish: routes and nats-server's permissions).
+ */
 export function subjectMatches(pattern: string, subject: string): boolean {
-  const p = pattern.split(".");
-  const s = subject.split(".");
-  for (let i = 0; i < p.length; i++) {
-    const token = p[i];
-    if (token === ">") return s.length > i;
-    if (i >= s.length) return false;
-    if (token !== "*" && token !== s[i]) return false;
+  let p = 0; // where the pattern's token starts
+  let s = 0; // where the subject's token starts; past its length once it has no more tokens
+  for (;;) {
+    const pEnd = tokenEnd(pattern, p);
+    if (s > subject.length) return false; // the pattern has a token more than the subject
+    const length = pEnd - p;
+    const wild = length === 1 ? pattern.charCodeAt(p) : 0;
+    if (wild === FULL_WILDCARD_CODE) return true; // ">": one subject token or more are left
+    const sEnd = tokenEnd(subject, s);
+    if (wild !== TOKEN_WILDCARD_CODE && !sameToken(pattern, p, subject, s, length, sEnd - s)) return false;
+    if (pEnd === pattern.length) return sEnd === subject.length;
+    p = pEnd + 1;
+    s = sEnd + 1;
   }
-  return p.length === s.length;
+}
+
+const TOKEN_WILDCARD_CODE = 0x2a; // "*"
+const FULL_WILDCARD_CODE = 0x3e; // ">"
+
+function tokenEnd(text: string, start: number): number {
+  const dot = text.indexOf(".", start);
+  return dot < 0 ? text.length : dot;
+}
+
+function sameToken(a: string, aStart: number, b: string, bStart: number, aLength: number, bLength: number) {
+  if (aLength !== bLength) return false;
+  for (let i = 0; i < aLength; i++) if (a.charCodeAt(aStart + i) !== b.charCodeAt(bStart + i)) return false;
+  return true;
 }
 
 const encoder = new TextEncoder();

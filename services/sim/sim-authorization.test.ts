@@ -80,4 +80,26 @@ describe("the in-process cluster enforces nats-server's permissions (services/id
       { processId: "h1", refusal: 'Permissions Violation for Publish to "xsim.host.h2.heartbeat"' },
     ]);
   });
+
+  it("gives the same verdict on a subject every time, and keeps each refusal, past its bound of remembered subjects", () => {
+    const r = rig();
+    const verdicts = (subject: string) => [1, 2].map(() => r.authorizer.publishRefusal("h1", subject));
+    expect(verdicts("xsim.host.h1.heartbeat")).toEqual([undefined, undefined]);
+    expect(verdicts("xsim.host.h2.heartbeat")).toEqual(
+      Array(2).fill(publishViolation("xsim.host.h2.heartbeat")),
+    );
+    // Migration subjects are new each time: more than the authorizer remembers.
+    for (let i = 0; i < 2_500; i++) r.authorizer.publishRefusal("h1", `xsim.migration.m${i}.progress`);
+    expect(verdicts("xsim.host.h2.heartbeat")).toEqual(
+      Array(2).fill(publishViolation("xsim.host.h2.heartbeat")),
+    );
+    expect(verdicts("xsim.host.h1.heartbeat")).toEqual([undefined, undefined]);
+    expect(r.authorizer.refusals.map((x) => x.refusal)).toEqual(
+      Array(4).fill(publishViolation("xsim.host.h2.heartbeat")),
+    );
+    expect(
+      r.authorizer.publishRefusal("h2", "xsim.host.h2.heartbeat"),
+      "another member's verdicts",
+    ).toBeUndefined();
+  });
 });

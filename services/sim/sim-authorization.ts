@@ -1,6 +1,19 @@
 import { natsAuthorizationOf, type NatsAuthorization } from "../identity/nats-authorization.js";
 import type { Role } from "../identity/roles.js";
 
+/**
+ * Subjects whose publish verdict the authorizer remembers per member (a member's permissions never
+ * change once admitted; migration subjects are new each time: a bound).
+ */
+const PUBLISH_VERDICT_SUBJECT_COUNT_MAX = 1_000;
+
+/** An admitted member: its permissions and the verdicts on the subjects it published on so far. */
+interface Member {
+  authorization: NatsAuthorization;
+  /** Subject -> the server's refusal, or null when allowed. */
+  publishVerdicts: Map<string, string | null>;
+}
+
 /** One refusal: who tried, and the server's words. */
 export interface SimRefusal {
   processId: string;
@@ -19,20 +32,34 @@ export interface SimRefusal {
 export class SimAuthorizer {
   readonly refusals: SimRefusal[] = [];
   readonly listeners: Array<(refusal: SimRefusal) => void> = [];
-  private readonly members = new Map<string, NatsAuthorization>();
+  private readonly members = new Map<string, Member>();
 
   admit(processId: string, role: Role, name: string): void {
-    this.members.set(processId, natsAuthorizationOf(role, name));
+    this.members.set(processId, {
+      authorization: natsAuthorizationOf(role, name),
+      publishVerdicts: new Map(),
+    });
   }
 
-  /** The server's refusal of `processId` publishing on `subject`; undefined when allowed. */
+  /**
+   * The server's refusal of `processId` publishing on `subject`; undefined when allowed. Every
+   * publish asks (a heartbeat, a lease renewal): the verdict is worked out once per subject.
+   */
   publishRefusal(processId: string, subject: string): string | undefined {
-    return this.kept(processId, this.members.get(processId)?.publishRefusal(subject));
+    const member = this.members.get(processId);
+    if (!member) return undefined;
+    let verdict = member.publishVerdicts.get(subject);
+    if (verdict === undefined) {
+      verdict = member.authorization.publishRefusal(subject) ?? null;
+      if (member.publishVerdicts.size >= PUBLISH_VERDICT_SUBJECT_COUNT_MAX) member.publishVerdicts.clear();
+      member.publishVerdicts.set(subject, verdict);
+    }
+    return this.kept(processId, verdict ?? undefined);
   }
 
   /** The server's refusal of `processId` subscribing to `subject`; undefined when allowed. */
   subscribeRefusal(processId: string, subject: string): string | undefined {
-    return this.kept(processId, this.members.get(processId)?.subscribeRefusal(subject));
+    return this.kept(processId, this.members.get(processId)?.authorization.subscribeRefusal(subject));
   }
 
   private kept(processId: string, refusal: string | undefined): string | undefined {
