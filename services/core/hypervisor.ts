@@ -215,6 +215,14 @@ export class Hypervisor {
     return [...this.orderedDomains()];
   }
 
+  /**
+   * The domains in domid order, without a copy: the same array until a domain comes or goes (a
+   * caller may compare it with the one it saw last). Do not keep it past that, nor change it.
+   */
+  get domainsInOrder(): readonly Domain[] {
+    return this.orderedDomains();
+  }
+
   /** The domains in domid order, kept until one comes or goes (every tick walks it). Do not change it. */
   private orderedDomains(): readonly Domain[] {
     this.domainsOrdered ??= [...this.domainsById.values()].sort((a, b) => a.domid - b.domid);

@@ -109,4 +109,29 @@ describe("CpuUsageSampler (xentop CPU(%))", () => {
     ts.destroy(busy.name);
     expect(sampler.isSettled).toBe(false);
   });
+
+  it("samples again after a domain comes and goes without a tick, and after a tick, as a first sample would", () => {
+    const clock = new SimulatedClock();
+    const spec = { hostId: "h1", pcpuCount: 4, memoryMib: 1024, hvmCapable: true, cpuMhz: 2400 };
+    const ts = new Toolstack(spec, { memoryMib: 256, vcpus: 1 }, clock, new Prng(9));
+    const sampler = new CpuUsageSampler(ts.hypervisor);
+    const config = (name: string) =>
+      loadDomainConfig(`name = "${name}"\nkernel = "/k"\nmemory = 32\nxsim_cpu = "cpu"\n`, "c", [], ts.prng);
+    const a = ts.create(config("a"));
+    advance(ts, clock, CPU_USAGE_SAMPLE_INTERVAL_MS);
+    sampler.sample();
+    sampler.sample(); // nothing ran: the same sample, an interval of 0
+    expect(sampler.intervalMs).toBe(0);
+    expect(sampler.percent(a.domid, a.uuid)).toBe(0);
+    // b comes and a goes, no tick between: b has no earlier sample, a is gone.
+    const b = ts.create(config("b"));
+    ts.destroy(a.name);
+    sampler.sample();
+    expect(sampler.isSettled).toBe(false);
+    advance(ts, clock, CPU_USAGE_SAMPLE_INTERVAL_MS);
+    sampler.sample();
+    expect(sampler.intervalMs).toBe(CPU_USAGE_SAMPLE_INTERVAL_MS);
+    expect(sampler.percent(b.domid, b.uuid)).toBeGreaterThan(50);
+    expect(sampler.percent(a.domid, a.uuid)).toBe(0);
+  });
 });

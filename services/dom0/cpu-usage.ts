@@ -1,3 +1,4 @@
+import type { Domain } from "../core/domain.js";
 import type { Hypervisor } from "../core/hypervisor.js";
 
 /** How often a host service samples its domains' CPU time for xentop's CPU(%). */
@@ -9,6 +10,9 @@ interface CpuSample {
   timeMs: number;
   /** Domain CPU time by `domid:uuid`, so a domid reused between samples does not count as one domain. */
   cpuTimeNsByDomain: Map<string, number>;
+  /** The hypervisor's domains when sampled (its array, kept until a domain comes or goes) and their CPU times. */
+  domains: readonly Domain[];
+  cpuTimesNs: readonly number[];
 }
 
 /**
@@ -27,12 +31,20 @@ export class CpuUsageSampler {
   constructor(private readonly hypervisor: Hypervisor) {}
 
   sample(): void {
+    const { latest } = this;
+    const domains = this.hypervisor.domainsInOrder;
+    const timeMs = this.hypervisor.accountedUntilMs;
+    this.previous = latest;
+    // Nothing ran since the last sample (an idle host samples every second): the same sample again.
+    if (latest && latest.timeMs === timeMs && latest.domains === domains && sameCpuTimes(domains, latest))
+      return;
     const cpuTimeNsByDomain = new Map<string, number>();
-    for (const domain of this.hypervisor.domains()) {
+    const cpuTimesNs: number[] = [];
+    for (const domain of domains) {
       cpuTimeNsByDomain.set(domainKey(domain.domid, domain.uuid), domain.cpuTimeNs);
+      cpuTimesNs.push(domain.cpuTimeNs);
     }
-    this.previous = this.latest;
-    this.latest = { timeMs: this.hypervisor.accountedUntilMs, cpuTimeNsByDomain };
+    this.latest = { timeMs, cpuTimeNsByDomain, domains, cpuTimesNs };
   }
 
   /**
@@ -73,6 +85,12 @@ export class CpuUsageSampler {
     if (elapsedNs <= 0 || cpuNowNs === undefined || cpuBeforeNs === undefined) return 0;
     return (Math.max(0, cpuNowNs - cpuBeforeNs) * PERCENT) / elapsedNs;
   }
+}
+
+/** Whether `domains` (the array `sample` saw) still have the CPU times it took. */
+function sameCpuTimes(domains: readonly Domain[], sample: CpuSample): boolean {
+  for (let i = 0; i < domains.length; i++) if (domains[i]!.cpuTimeNs !== sample.cpuTimesNs[i]) return false;
+  return true;
 }
 
 function domainKey(domid: number, uuid: string): string {

@@ -33,7 +33,7 @@ export function buildHeartbeat(
 ): Heartbeat {
   const frames = toolstack.hypervisor.frames;
   let vcpusAllocated = 0;
-  for (const domain of toolstack.hypervisor.domains())
+  for (const domain of toolstack.hypervisor.domainsInOrder)
     if (domain.domid !== 0) vcpusAllocated += domain.vcpusOnline;
   return {
     hostId: toolstack.spec.hostId,

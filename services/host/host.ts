@@ -108,6 +108,8 @@ export class Host implements MigrationEndpoint {
   private readonly newToken: () => string;
   private stops: (() => void)[] = [];
   private heartbeatSequence = 0;
+  /** Made once: the broker and nats-server's permissions look the subject up at every heartbeat. */
+  private readonly heartbeatSubjectText: string;
   /** Domain events published and guest ticks (CPU time charged): parts of the heartbeat's listVersion. */
   private domainEventCount = 0;
   private tickCount = 0;
@@ -135,6 +137,7 @@ export class Host implements MigrationEndpoint {
     this.toolstack.isMigrating = (domid) => this.migrations.isMigrating(domid);
     this.toolstack.onChange = () => this.wake();
     this.cpuUsage = new CpuUsageSampler(this.toolstack.hypervisor);
+    this.heartbeatSubjectText = heartbeatSubject(this.toolstack.spec.hostId);
     this.faults = new FaultInjector(options.faultInjectionAllowed ?? false, options.spec.hostId);
     const tokens = new Prng(options.seed).fork(TOKEN_PRNG_STREAM);
     const hex = () => tokens.nextU32().toString(16).padStart(8, "0");
@@ -365,7 +368,7 @@ export class Host implements MigrationEndpoint {
       this.listVersion,
     );
     // JSON on NATS; in one process the bus may carry the value itself (contracts/bus.ts JsonBus).
-    if (this.options.bus) publishJson(this.options.bus, heartbeatSubject(beat.hostId), beat, true);
+    if (this.options.bus) publishJson(this.options.bus, this.heartbeatSubjectText, beat, true);
   }
 
   /** `xl migrate` from this host: the source's half, over this host's links. */

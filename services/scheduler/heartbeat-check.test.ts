@@ -79,5 +79,14 @@ describe("the scheduler's heartbeat check", () => {
     expect(heartbeatRejection(subject, { ...beat, address: "sim://a b" })).toMatch(/address/);
     expect(heartbeatRejection(subject, { ...beat, hvm: "yes" })).toMatch(/hvm/);
     expect(heartbeatRejection("xsim.host.a.b.heartbeat", beat)).toMatch(/not a heartbeat subject/);
+    for (const subject of [
+      "xsim.host.heartbeat",
+      "xsim.host..heartbeat",
+      "xsim.hosts.h1.heartbeat",
+      "xsim.host.h1.heartbeats",
+      "nats.host.h1.heartbeat",
+      "xsim.host.h1.heartbeat.",
+    ])
+      expect(heartbeatRejection(subject, beat), subject).toMatch(/not a heartbeat subject/);
   });
 });

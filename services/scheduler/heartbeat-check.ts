@@ -72,11 +72,17 @@ function cpupoolsRejection(cpupools: unknown, pcpuCount: number): string | undef
   return pcpusTotal <= pcpuCount ? undefined : `cpupools hold ${pcpusTotal} pCPUs, the host has ${pcpuCount}`;
 }
 
+/** `xsim.host.<hostId>.heartbeat`, read without splitting it (once per heartbeat). */
+const HEARTBEAT_SUBJECT_HEAD = `${SUBJECT_PREFIX}.host.`;
+const HEARTBEAT_SUBJECT_TAIL = ".heartbeat";
+
 function hostIdOfSubject(subject: string): string | undefined {
-  const parts = subject.split(".");
-  if (parts.length !== 4 || parts[0] !== SUBJECT_PREFIX || parts[1] !== "host" || parts[3] !== "heartbeat")
+  if (!subject.startsWith(HEARTBEAT_SUBJECT_HEAD) || !subject.endsWith(HEARTBEAT_SUBJECT_TAIL))
     return undefined;
-  const hostId = parts[2] ?? "";
+  const end = subject.length - HEARTBEAT_SUBJECT_TAIL.length;
+  if (end < HEARTBEAT_SUBJECT_HEAD.length) return undefined; // head and tail overlap: xsim.host.heartbeat
+  const hostId = subject.slice(HEARTBEAT_SUBJECT_HEAD.length, end);
+  // One token: a host id has no "." (HOST_ID_PATTERN), so the subject has exactly four.
   return HOST_ID_PATTERN.test(hostId) ? hostId : undefined;
 }
 
