@@ -15,6 +15,12 @@ import {
   type LeaseValue,
 } from "../contracts/lease.js";
 
+/** A lease as read from the statefile, and parsed (undefined when it is not a lease). */
+interface ParsedLease {
+  text: string;
+  lease: LeaseValue | undefined;
+}
+
 /**
  * The scheduler's side of HA (docs/specs/ha.md §5), derived from the statefile alone so that any
  * scheduler (a new one, a standby) reaches the same decision: observe the leases, revoke a lost
@@ -29,6 +35,8 @@ export class HaMonitor {
   private failing = false;
   private stopped = false;
   private cancel: (() => void) | undefined;
+  /** Each lease's text as last read and what parseLease made of it (nothing here changes a LeaseValue). */
+  private parsedLeases = new Map<string, ParsedLease>();
   /** Unprotected guests reported lost, per lost lease epoch (reported once). */
   private readonly reported = new Set<string>();
 
@@ -78,10 +86,15 @@ export class HaMonitor {
       this.observer.reset();
     this.config = config;
     const leases = new Map<string, { lease: LeaseValue; revision: number }>();
+    const parsed = new Map<string, ParsedLease>();
     for (const [key, entry] of await this.statefile.readAll(LEASE_KEY_PREFIX)) {
-      const lease = parseLease(entry.value);
+      // A lease unchanged since the last round (most are: renewed every 3t with HA off) is not parsed again.
+      const known = this.parsedLeases.get(key);
+      const lease = known?.text === entry.value ? known.lease : parseLease(entry.value);
+      parsed.set(key, { text: entry.value, lease });
       if (lease) leases.set(key.slice(LEASE_KEY_PREFIX.length), { lease, revision: entry.revision });
     }
+    this.parsedLeases = parsed;
     this.observer.observe(leases, this.scheduler.clock.nowMs(), leaseTiming(config.timeoutMs));
     this.scheduler.haEnabled = config.enabled;
     for (const [hostId, { lease }] of leases) {
