@@ -129,7 +129,9 @@ export function guestChecksum(cluster: SimCluster, name: string): string | undef
  * Counts the cluster's events from now on: the clock's timers fired, and the messages the network
  * relayed in the step of the message that carried them (a broker's routing: no timer of their own).
  */
-function countEvents(cluster: SimCluster): () => { timers: number; relayed: number; messages: number } {
+export function countEvents(
+  cluster: SimCluster,
+): () => { timers: number; relayed: number; messages: number } {
   const { clock, network } = cluster;
   const timers = clock.timerCountFired;
   const relayed = network.messageCountRelayed;
