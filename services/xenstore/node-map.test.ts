@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { ChildNames } from "./child-names.js";
 import { OverlayNodeMap } from "./node-map.js";
 import { ownedBy } from "./perms.js";
 import type { StoredNode } from "./tree.js";
 
-const node = (value: string): StoredNode => ({ value, perms: ownedBy(0), childNames: new Set() });
+const node = (value: string): StoredNode => ({ value, perms: ownedBy(0), childNames: new ChildNames() });
 
 describe("OverlayNodeMap", () => {
   it("reads through to its base until it changes a path, and counts its own size", () => {

@@ -1,4 +1,4 @@
-import { ChildNamesDelta, type ReadonlyChildNames } from "./child-names.js";
+import { ChildNames, ChildNamesDelta, type ReadonlyChildNames } from "./child-names.js";
 import { OverlayNodeMap, type NodeMap } from "./node-map.js";
 import { baseName, parentPath, ROOT_PATH } from "./path.js";
 import { ownedBy, type XenStorePerms } from "./perms.js";
@@ -12,14 +12,14 @@ export interface XsNode {
 
 /**
  * A node as a tree stores it. Value and perms are replaced, never changed. A base tree changes its
- * child-name sets in place; a fork records its changes to them in a ChildNamesDelta instead.
+ * children in place; a fork records its changes to them in a ChildNamesDelta instead.
  */
 export interface StoredNode extends XsNode {
-  readonly childNames: Set<string> | ChildNamesDelta;
+  readonly childNames: ChildNames | ChildNamesDelta;
 }
 
-/** The child names of every leaf until it gets a child: never changed, replaced. */
-const NO_CHILDREN = new Set<string>();
+/** The children of every leaf until it gets a child: never changed, replaced. */
+const NO_CHILDREN = new ChildNames();
 
 /**
  * The node map of one xenstored, without permission checks or watches. Callers validate first;
@@ -96,7 +96,7 @@ export class NodeTree {
    */
   putNew(path: string, parent: string, value: string, perms: XenStorePerms): void {
     this.changeCount += 1;
-    this.childNamesToChange(parent).add(baseName(path));
+    this.childNamesToChange(parent).add(baseName(path), path);
     this.nodes.set(path, { value, perms, childNames: NO_CHILDREN });
   }
 
@@ -115,13 +115,16 @@ export class NodeTree {
     return subtreePaths.length;
   }
 
-  /** `path` and its descendants, in no particular order (walk sorts; a removal need not). */
+  /**
+   * `path` and its descendants, in no particular order (walk sorts; a removal need not). Each
+   * child is looked up by the path string its parent keeps (ReadonlyChildNames.paths): no path is
+   * built or hashed again, so removing a domain's home costs a map lookup and delete per node.
+   */
   private subtreePaths(path: string): string[] {
     const paths: string[] = [path];
     // An array iterator also visits what is pushed while it runs: breadth-first over the subtree.
     for (const next of paths) {
-      const prefix = next === ROOT_PATH ? "/" : `${next}/`;
-      for (const name of this.mustGet(next).childNames) paths.push(prefix + name);
+      for (const childPath of this.mustGet(next).childNames.paths()) paths.push(childPath);
     }
     return paths;
   }
@@ -139,7 +142,7 @@ export class NodeTree {
   }
 
   /** What to add a child name to or remove one from; a fork never changes its base's sets. */
-  private childNamesToChange(path: string): Set<string> | ChildNamesDelta {
+  private childNamesToChange(path: string): ChildNames | ChildNamesDelta {
     const node = this.mustGet(path);
     const { childNames } = node;
     const isFork = this.overlay !== undefined;
@@ -148,7 +151,7 @@ export class NodeTree {
       return childNames;
     }
     if (!isFork && childNames !== NO_CHILDREN) return childNames;
-    const base = childNames === NO_CHILDREN ? new Set<string>() : childNames;
+    const base = childNames === NO_CHILDREN ? new ChildNames() : childNames;
     const changed = isFork ? new ChildNamesDelta(base) : base;
     this.nodes.set(path, { ...node, childNames: changed });
     return changed;
