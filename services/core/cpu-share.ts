@@ -15,10 +15,14 @@ export interface CpuShare {
   wantedNs: number;
 }
 
-/** What was last handed to the scheduler for one domain, so only changes are passed on. */
-interface Applied {
-  /** What the domain got in the last run (one object per domain, updated in place). */
-  share: CpuShare;
+/**
+ * What was last handed to the scheduler for one domain, so only changes are passed on; it is also
+ * the domain's share of the last run (one object per domain, updated in place: one object fewer to
+ * touch per domain and tick).
+ */
+interface Applied extends CpuShare {
+  /** The domain's schedVersion when this was last brought in line with it. */
+  schedVersion: number;
   active: boolean;
   vcpusOnline: number;
   throttleFraction: number;
@@ -31,11 +35,6 @@ interface Applied {
   vcpus: readonly Vcpu[];
 }
 
-interface Entry {
-  domain: Domain;
-  applied: Applied;
-}
-
 /**
  * The domains' share of the host's pCPUs over each tick, as the vCPU scheduler hands it out: brings
  * the scheduler in line with the domains (pause, vcpu-set, throttle, demand, weight and cap may have
@@ -45,11 +44,12 @@ export class CpuShares {
   private readonly applied = new Map<number, Applied>();
   /** The shares by domid: each domain's share object is updated in place by every run. */
   private readonly shares = new Map<number, CpuShare>();
-  /** The domains of the last run with their state, while the caller passes the same array. */
-  private entries: readonly Entry[] = [];
-  /** Each entry's share, in the same order. */
-  private sharesOrdered: readonly CpuShare[] = [];
-  private entriesFor: readonly Domain[] | undefined;
+  /**
+   * What was applied for each domain of the last run, in the order of its domains (`appliedFor`),
+   * while the caller passes the same array: no lookup by domid, and no object per domain besides.
+   */
+  private appliedOrdered: readonly Applied[] = [];
+  private appliedFor: readonly Domain[] | undefined;
 
   constructor(private readonly scheduler: HostScheduler) {}
 
@@ -59,6 +59,7 @@ export class CpuShares {
   }
 
   private syncApplied(domain: Domain, applied: Applied): void {
+    applied.schedVersion = domain.schedVersion;
     const domid = domain.domid;
     if (applied.vcpusOnline !== domain.vcpusOnline) {
       this.scheduler.setVcpusOnline(domid, domain.vcpusOnline);
@@ -89,7 +90,7 @@ export class CpuShares {
   forget(domid: number): void {
     this.applied.delete(domid);
     this.shares.delete(domid);
-    this.entriesFor = undefined;
+    this.appliedFor = undefined;
   }
 
   /**
@@ -97,16 +98,19 @@ export class CpuShares {
    * its shares are reused by the next run: read them now, keep copies.
    */
   run(domains: readonly Domain[], elapsedNs: number): ReadonlyMap<number, Readonly<CpuShare>> {
-    if (domains !== this.entriesFor) this.adoptAll(domains);
-    const entries = this.entries;
-    for (const entry of entries) this.syncApplied(entry.domain, entry.applied);
+    if (domains !== this.appliedFor) this.adoptAll(domains);
+    const appliedOrdered = this.appliedOrdered;
+    for (let index = 0; index < domains.length; index++) {
+      const domain = domains[index]!;
+      const applied = appliedOrdered[index]!;
+      if (applied.schedVersion !== domain.schedVersion) this.syncApplied(domain, applied);
+    }
     this.scheduler.advance(elapsedNs);
-    for (const { applied } of entries) {
+    for (const applied of appliedOrdered) {
       let cpuSeenNs = 0;
       for (const vcpu of applied.vcpus) cpuSeenNs += vcpu.cpuTimeNs;
-      const share = applied.share;
-      share.cpuNs = cpuSeenNs - applied.cpuSeenNs;
-      share.wantedNs = applied.active ? applied.dutyFraction * applied.vcpusOnline * elapsedNs : 0;
+      applied.cpuNs = cpuSeenNs - applied.cpuSeenNs;
+      applied.wantedNs = applied.active ? applied.dutyFraction * applied.vcpusOnline * elapsedNs : 0;
       applied.cpuSeenNs = cpuSeenNs;
     }
     return this.shares;
@@ -114,23 +118,21 @@ export class CpuShares {
 
   /** The last run's shares in the order of the domains it was given (no lookup by domid). */
   sharesInOrder(): readonly Readonly<CpuShare>[] {
-    return this.sharesOrdered;
+    return this.appliedOrdered;
   }
 
   /** Looks the domains up once; the next runs with the same array skip the lookups. */
   private adoptAll(domains: readonly Domain[]): void {
-    this.entries = domains.map((domain) => ({
-      domain,
-      applied: this.applied.get(domain.domid) ?? this.adopt(domain),
-    }));
-    this.sharesOrdered = this.entries.map((entry) => entry.applied.share);
-    this.entriesFor = domains;
+    this.appliedOrdered = domains.map((domain) => this.applied.get(domain.domid) ?? this.adopt(domain));
+    this.appliedFor = domains;
   }
 
   /** A domain the scheduler has just been given: record what it was built with. */
   private adopt(domain: Domain): Applied {
     const applied: Applied = {
-      share: { cpuNs: 0, wantedNs: 0 },
+      cpuNs: 0,
+      wantedNs: 0,
+      schedVersion: domain.schedVersion - 1, // not yet in line: the first run passes it all on
       active: false,
       vcpusOnline: 0,
       throttleFraction: 0,
@@ -142,7 +144,7 @@ export class CpuShares {
       vcpus: this.scheduler.vcpus(domain.domid),
     };
     this.applied.set(domain.domid, applied);
-    this.shares.set(domain.domid, applied.share);
+    this.shares.set(domain.domid, applied);
     return applied;
   }
 }

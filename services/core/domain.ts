@@ -40,21 +40,24 @@ export class Domain {
   private workloadNow: Workload;
   /** The CPU demand the workload implies (kept with it: every tick asks). */
   private workloadDemand: CpuDemandSpec;
-  /** The CPU demand set explicitly; undefined = derived from the workload (see `cpuDemand`). */
-  cpuDemandSet: CpuDemandSpec | undefined;
-  vcpusOnline: number;
-  weight: number;
-  cap: number;
+  /** The workload is not `idle` (kept with it: a tick runs only such workloads). */
+  private workloadWritesNow: boolean;
+  /**
+   * Bumped by every change of what the vCPU scheduler is told about the domain (vCPUs online,
+   * runnable, throttle, CPU demand, weight, cap): CpuShares passes changes on only when it moved,
+   * instead of comparing each of them on every tick.
+   */
+  schedVersion = 0;
+  private cpuDemandSetNow: CpuDemandSpec | undefined;
+  private vcpusOnlineNow: number;
+  private weightNow: number;
+  private capNow: number;
+  private throttleFractionNow = 0;
+  private pausedNow = false;
+  private shutdownReasonNow: ShutdownReason | undefined = undefined;
+  private dyingNow = false;
   maxmemKib: number;
   cpuTimeNs = 0;
-  /**
-   * QEMU-style auto-converge, 0..0.99: the vCPUs sleep this fraction of the time they would run, so
-   * the guest gets less CPU and, its dirty rate following its CPU, writes less.
-   */
-  throttleFraction = 0;
-  paused = false;
-  shutdownReason: ShutdownReason | undefined = undefined;
-  dying = false;
   /** NUMA node affinity (d->node_affinity): where its memory comes from; empty = every node. */
   numaNodes: readonly number[] = [];
   /** Whether the domain used CPU in the last tick: r when it did, b when it waited. */
@@ -70,11 +73,12 @@ export class Domain {
     this.memory = new GuestMemory(kibToPages(spec.memoryKib), kibToPages(spec.maxmemKib));
     this.workloadNow = createWorkload(parseWorkloadSpec(spec.workload));
     this.workloadDemand = demandOf(this.workloadNow);
-    this.cpuDemandSet = spec.cpuDemand === undefined ? undefined : parseCpuDemandSpec(spec.cpuDemand);
-    this.vcpusOnline = spec.vcpus;
+    this.workloadWritesNow = this.workloadNow.spec.kind !== "idle";
+    this.cpuDemandSetNow = spec.cpuDemand === undefined ? undefined : parseCpuDemandSpec(spec.cpuDemand);
+    this.vcpusOnlineNow = spec.vcpus;
     this.maxvcpus = spec.maxvcpus;
-    this.weight = spec.weight;
-    this.cap = spec.cap;
+    this.weightNow = spec.weight;
+    this.capNow = spec.cap;
     this.maxmemKib = spec.maxmemKib;
   }
 
@@ -87,6 +91,90 @@ export class Domain {
   set workload(workload: Workload) {
     this.workloadNow = workload;
     this.workloadDemand = demandOf(workload);
+    this.workloadWritesNow = workload.spec.kind !== "idle";
+    this.schedVersion++;
+  }
+
+  /** Whether the workload writes memory when it runs (any but `idle`). */
+  get workloadWrites(): boolean {
+    return this.workloadWritesNow;
+  }
+
+  /** The CPU demand set explicitly; undefined = derived from the workload (see `cpuDemand`). */
+  get cpuDemandSet(): CpuDemandSpec | undefined {
+    return this.cpuDemandSetNow;
+  }
+
+  set cpuDemandSet(spec: CpuDemandSpec | undefined) {
+    this.cpuDemandSetNow = spec;
+    this.schedVersion++;
+  }
+
+  get vcpusOnline(): number {
+    return this.vcpusOnlineNow;
+  }
+
+  set vcpusOnline(count: number) {
+    this.vcpusOnlineNow = count;
+    this.schedVersion++;
+  }
+
+  get weight(): number {
+    return this.weightNow;
+  }
+
+  set weight(weight: number) {
+    this.weightNow = weight;
+    this.schedVersion++;
+  }
+
+  get cap(): number {
+    return this.capNow;
+  }
+
+  set cap(cap: number) {
+    this.capNow = cap;
+    this.schedVersion++;
+  }
+
+  /**
+   * QEMU-style auto-converge, 0..0.99: the vCPUs sleep this fraction of the time they would run, so
+   * the guest gets less CPU and, its dirty rate following its CPU, writes less.
+   */
+  get throttleFraction(): number {
+    return this.throttleFractionNow;
+  }
+
+  set throttleFraction(fraction: number) {
+    this.throttleFractionNow = fraction;
+    this.schedVersion++;
+  }
+
+  get paused(): boolean {
+    return this.pausedNow;
+  }
+
+  set paused(paused: boolean) {
+    this.pausedNow = paused;
+    this.schedVersion++;
+  }
+
+  get shutdownReason(): ShutdownReason | undefined {
+    return this.shutdownReasonNow;
+  }
+
+  set shutdownReason(reason: ShutdownReason | undefined) {
+    this.shutdownReasonNow = reason;
+    this.schedVersion++;
+  }
+
+  get dying(): boolean {
+    return this.dyingNow;
+  }
+
+  set dying(dying: boolean) {
+    this.dyingNow = dying;
+    this.schedVersion++;
   }
 
   setWorkload(spec: WorkloadSpec): void {
@@ -108,7 +196,7 @@ export class Domain {
 
   /** Schedulable: neither paused, shut down nor dying. */
   get isRunnable(): boolean {
-    return !this.paused && !this.isShutdown && !this.dying;
+    return !this.pausedNow && this.shutdownReasonNow === undefined && !this.dyingNow;
   }
 
   runState(): DomainRunState {

@@ -461,9 +461,9 @@ export class Hypervisor {
       if (!domain.isRunnable) continue;
       const workMs = share.wantedNs > 0 ? (elapsedMs * share.cpuNs) / share.wantedNs : 0;
       // An idle workload writes nothing: no call for most of a host's domains on every tick.
-      const workload = domain.workload;
-      const pageCountWritten =
-        workload.spec.kind === "idle" ? 0 : workload.run(domain.memory, workMs, domain.prng);
+      const pageCountWritten = domain.workloadWrites
+        ? domain.workload.run(domain.memory, workMs, domain.prng)
+        : 0;
       domain.ranLastTick = pageCountWritten > 0 || share.cpuNs > elapsedNs * RUNNING_CPU_FRACTION_MIN;
     }
     for (const listener of this.tickListeners) listener(elapsedNs, shares);
