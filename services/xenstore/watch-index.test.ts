@@ -45,4 +45,16 @@ describe("WatchPathIndex", () => {
     expect(index.get("/a/b/c", "k0")?.sequence).toBe(2);
     expect(() => index.add("k0", { path: "/a/b/c", sequence: 3 })).toThrow(/indexed twice/);
   });
+
+  it("finds each of several watches on one path by its key until the last is removed", () => {
+    const index = indexOf(["/a/b", "/a/b", "/a"]);
+    expect(index.remove("/a/b", "k0")).toBe(true);
+    expect(index.get("/a/b", "k1")?.sequence).toBe(1);
+    expect(index.remove("/a/b", "k1")).toBe(true);
+    expect(index.get("/a/b", "k1")).toBeUndefined();
+    expect(collected(index, "/a/b", true)).toEqual(["/a"]);
+    index.add("k3", { path: "/a/b", sequence: 3 });
+    expect(index.get("/a/b", "k3")?.sequence).toBe(3);
+    expect(collected(index, "/a", true)).toEqual(["/a", "/a/b (below)"]);
+  });
 });

@@ -13,13 +13,17 @@ interface PathNode<W> {
 
 /**
  * Node-path watches in a trie of path components, so a change finds its watches in O(path depth)
- * (plus, for an rm, the watches in the removed subtree) instead of testing every watch.
+ * (plus, for an rm, the watches in the removed subtree) instead of testing every watch. The trie
+ * nodes that hold watches are also kept by their full path: finding one watch (a guest agent's
+ * unwatch, a duplicate check) hashes its path once instead of splitting it.
  */
 export class WatchPathIndex<W extends IndexedWatch> {
   private readonly root: PathNode<W> = pathNode("", undefined);
+  /** Every trie node with at least one watch, by the watches' path. */
+  private readonly nodesWatchedByPath = new Map<string, PathNode<W>>();
 
   get(path: string, key: string): W | undefined {
-    return this.find(path)?.watches.get(key);
+    return this.nodesWatchedByPath.get(path)?.watches.get(key);
   }
 
   add(key: string, watch: W): void {
@@ -38,12 +42,14 @@ export class WatchPathIndex<W extends IndexedWatch> {
     }
     if (node.watches.has(key)) throw new Error(`xenstore: watch ${key} on ${path} indexed twice`);
     node.watches.set(key, watch);
+    this.nodesWatchedByPath.set(path, node);
   }
 
   /** Removes the watch and prunes the trie nodes left empty; false if there is no such watch. */
   remove(path: string, key: string): boolean {
-    let node = this.find(path);
+    let node = this.nodesWatchedByPath.get(path);
     if (node?.watches.delete(key) !== true) return false;
+    if (node.watches.size === 0) this.nodesWatchedByPath.delete(path);
     while (node.parent !== undefined && node.watches.size === 0 && node.children.size === 0) {
       node.parent.children.delete(node.name);
       node = node.parent;
@@ -64,16 +70,6 @@ export class WatchPathIndex<W extends IndexedWatch> {
       start = end + 1;
     }
     if (withBelow) collectBelow(node, into);
-  }
-
-  private find(path: string): PathNode<W> | undefined {
-    let node: PathNode<W> | undefined = this.root;
-    for (let start = 1; node !== undefined && start < path.length;) {
-      const end = componentEnd(path, start);
-      node = node.children.get(path.slice(start, end));
-      start = end + 1;
-    }
-    return node;
   }
 }
 
