@@ -94,11 +94,11 @@ export function userCreate(ctx: ActionContext): void {
   ctx.background(
     ctx.user.create(cfg, `${name}.cfg`).then(
       (placed) => {
-        entry.status = "created";
-        entry.uuid = placed.domain.uuid;
+        ctx.ledger.created(entry, placed.domain.uuid);
         const copy = domainCopies(ctx.cluster).find((c) => c.uuid === entry.uuid && c.isPrimary);
         if (!busy && copy) entry.checksum = copy.checksum();
-        ctx.trace(`created ${name} on ${placed.hostId}`);
+        const lost = entry.status === "lost" ? " (lost: its host was killed before the answer came)" : "";
+        ctx.trace(`created ${name} on ${placed.hostId}${lost}`);
       },
       (error: unknown) => {
         entry.status = "create-failed";
@@ -181,10 +181,7 @@ export function killHost(ctx: ActionContext): void {
   const host = pick(ctx.prng, hosts);
   if (!host) return;
   const copies = domainCopies(ctx.cluster).filter((c) => c.hostId === host.hostId);
-  for (const copy of copies) {
-    const entry = ctx.ledger.byUuid(copy.uuid);
-    if (entry && !entry.ha && entry.status === "created") entry.status = "lost";
-  }
+  ctx.ledger.noteKilled(copies.map((c) => c.uuid));
   const lost = protectedGuestsLost(ctx.cluster, host.hostId, copies);
   ctx.ledger.ha.noteLoss(host.hostId, ctx.cluster.clock.nowMs(), "killed", lost);
   ctx.cluster.killHost(host.hostId);

@@ -30,6 +30,8 @@ export class Ledger {
   readonly entries: LedgerEntry[] = [];
   /** Host losses, creations and HA restarts of protected guests, as seen on the hosts. */
   readonly ha = new HaHistory();
+  /** Uuids of every copy a killed host ran (the hosts' own view, told to the user or not yet). */
+  private readonly killedUuids = new Set<string>();
 
   add(name: string, ha: boolean): LedgerEntry {
     const entry: LedgerEntry = {
@@ -42,6 +44,25 @@ export class Ledger {
     };
     this.entries.push(entry);
     return entry;
+  }
+
+  /**
+   * A host was killed with these copies: a non-HA guest the user has is lost with it. So is one
+   * whose create was still under way: the host had created it and its answer was on the wire, and
+   * the user is told "created" after the host died (VOPR seed 98 x 400); see created().
+   */
+  noteKilled(uuids: Iterable<string>): void {
+    for (const uuid of uuids) {
+      this.killedUuids.add(uuid);
+      const entry = this.byUuid(uuid);
+      if (entry && !entry.ha && entry.status === "created") entry.status = "lost";
+    }
+  }
+
+  /** The user was told the create placed the guest as uuid: created, or lost if its host died first. */
+  created(entry: LedgerEntry, uuid: string): void {
+    entry.uuid = uuid;
+    entry.status = !entry.ha && this.killedUuids.has(uuid) ? "lost" : "created";
   }
 
   byUuid(uuid: string): LedgerEntry | undefined {

@@ -320,4 +320,17 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).toMatch(/HA: restarted log \(restart\) on h\d/);
     expect(violations).toEqual([]);
   }, 120_000);
+  it("seed 98, every fault: a non-HA guest created on a host killed before the answer came is lost with it", async () => {
+    // Not a bug of the cluster: web (not HA) was being created on h4 when h4 was killed at
+    // 1119.6 s; h4 had created it and its answer was on the wire, so the user was told "created
+    // web on h4" at 1120.0 s, after h4 died (the scheduler logged it lost with h4). The VOPR marked
+    // lost only the guests told created at the kill, and expected web to run after recovery. The
+    // ledger now remembers the uuids a killed host ran, and a create told later is lost.
+    const { trace, violations } = await everyFault(98, 400);
+    expect(trace).toMatch(
+      /kill h4\n[\s\S]*created web on h4 \(lost: its host was killed before the answer came\)/,
+    );
+    expect(trace).toMatch(/HA: lost with h4 \(unprotected\): web/);
+    expect(violations).toEqual([]);
+  }, 120_000);
 });
