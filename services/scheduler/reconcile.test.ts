@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SchedulerRig } from "../sim/scheduler-rig.js";
 import { startBackground } from "./background.js";
-import { RECONCILE_INTERVAL_MS, RECONCILE_SWEEP_INTERVAL_MS } from "./reconcile.js";
+import { reconcile, RECONCILE_INTERVAL_MS, RECONCILE_SWEEP_INTERVAL_MS } from "./reconcile.js";
 import { ClusterNames } from "../dom0/cluster-names.js";
 import type { HaRecord } from "./ha-records.js";
 
@@ -147,6 +147,27 @@ describe("the scheduler's reconcile", () => {
     await rig.idle(RECONCILE_INTERVAL_MS);
     expect(await rig.store.get("ha.uuid-fenced")).toBeUndefined();
     expect(await names.all()).toEqual(new Map());
+    await rig.stop();
+  });
+
+  it("keeps the name of a guest whose HA record was written after the reconcile read the records (VOPR seed 439)", async () => {
+    // dns was created on h1 (its name, then its record) just after the reconcile read the records,
+    // and h1 died with it before the reconcile listed it: h1 is up and read and runs no dns.
+    const rig = await SchedulerRig.start(HOSTS);
+    rig.scheduler.haEnabled = true;
+    const names = new ClusterNames(rig.store);
+    await names.reserve("dns", { uuid: "uuid-dns", hostId: "h1" });
+    await names.reserve("plain", { uuid: "uuid-plain", hostId: "h1" });
+    const readRecords = rig.scheduler.ha.all.bind(rig.scheduler.ha);
+    rig.scheduler.ha.all = async () => {
+      const snapshot = await readRecords();
+      await rig.store.put("ha.uuid-dns", JSON.stringify({ ...record("dns", "h1"), uuid: "uuid-dns" }));
+      return snapshot;
+    };
+    await rig.run(reconcile(rig.scheduler));
+    expect(await names.all(), `a record in the store keeps the name\n${rig.log.join("\n")}`).toEqual(
+      new Map([["dns", { uuid: "uuid-dns", hostId: "h1" }]]),
+    );
     await rig.stop();
   });
 

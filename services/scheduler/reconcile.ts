@@ -26,7 +26,8 @@ interface Running {
  *   no scheduler watched: it must never come back); a record whose host was not read is kept for
  *   the HA restart, which follows the host's lease alone (ha-monitor.ts, docs/specs/ha.md §5);
  * - a name reservation follows its guest, is removed when its (uuid, host) runs nowhere, its
- *   host is up and read and the guest has no HA record, and is kept while its host is down; a
+ *   host is up and read and the guest has no HA record (read again just before), and is kept
+ *   while its host is down; a
  *   running guest without one gets one. The name of a guest with an HA record is HA's: a fenced
  *   guest keeps it until its restart moves it, and only a deliberate destroy frees it (§5).
  */
@@ -164,7 +165,13 @@ async function reconcileNames(
   running: ReadonlyMap<string, Running>,
   moving: ReadonlySet<string>,
   read: ReadonlySet<string>,
-  /** Guests with an HA record: their names stay (a free name tells HA "destroyed on purpose"). */
+  /**
+   * Guests with an HA record when the reconcile began: their names stay (a free name tells HA
+   * "destroyed on purpose"). A name about to be freed is checked against the store afresh too: a
+   * guest created after that read (its name, then its record) and lost with its host before the
+   * List has a record the snapshot missed (VOPR seed 439 x 400: dns created on h1 at 845.9 s, h1
+   * killed and restarted at 848.1 s, the name freed at 849.5 s and HA took dns for destroyed).
+   */
   haUuids: ReadonlySet<string>,
 ): Promise<void> {
   const names = new ClusterNames(scheduler.options.store);
@@ -177,6 +184,7 @@ async function reconcileNames(
       !moving.has(holder.uuid) &&
       !haUuids.has(holder.uuid) &&
       read.has(holder.hostId) &&
+      (await scheduler.ha.get(holder.uuid)) === undefined &&
       (await names.release(name, holder))
     ) {
       scheduler.log(

@@ -333,4 +333,18 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).toMatch(/HA: lost with h4 \(unprotected\): web/);
     expect(violations).toEqual([]);
   }, 120_000);
+  it("seed 439, every fault: the name of a guest created just after the reconcile read the HA records stays HA's", async () => {
+    // dns (HA) created on h1: its name at 845.9 s, its HA record at 846.0 s, just after a
+    // reconcile had read the records; h1 killed and restarted at 848.1 s; that reconcile then
+    // listed h1 (running no dns), found dns in no record it had read, and freed its name: HA took
+    // dns for destroyed on purpose and never restarted it. The reconcile now reads a guest's
+    // record again before it frees its name.
+    const { trace, violations } = await everyFault(439, 275);
+    expect(trace).toMatch(/created dns on h1\n[\s\S]*kill h1\n[\s\S]*restart h1/);
+    const createdAt = trace.search(/^846\.\d+ created dns on h1$/m);
+    expect(createdAt).toBeGreaterThan(0);
+    expect(trace.slice(createdAt)).not.toMatch(/freed the name dns/);
+    expect(trace.slice(createdAt)).toMatch(/HA: restarted dns \(restart\) on h\d/);
+    expect(violations).toEqual([]);
+  }, 120_000);
 });
