@@ -26,7 +26,14 @@ export interface StateStore {
   remove(key: string, revision: number): Promise<boolean>;
 }
 
-/** The store cannot be reached (broker down, request timed out): nothing was written. */
+/** The StateStore operations that write: put, delete, create, update, remove. */
+const WRITE_OPERATIONS: ReadonlySet<string> = new Set(["put", "delete", "create", "update", "remove"]);
+
+/**
+ * The store cannot be reached (broker down) or did not answer in time (a request timeout). A read
+ * learned nothing. A write may or may not have been applied: its request may have reached the
+ * store and only the answer been lost (`writeOutcomeUnknown`); a caller that must know reads again.
+ */
 export class StoreUnavailableError extends Error {
   constructor(
     readonly operation: string,
@@ -36,6 +43,11 @@ export class StoreUnavailableError extends Error {
       `the cluster's state store cannot be reached (${operation}: ${cause instanceof Error ? cause.message : String(cause)})`,
     );
     this.name = "StoreUnavailableError";
+  }
+
+  /** A write whose request may have been applied: nobody knows whether it was. */
+  get writeOutcomeUnknown(): boolean {
+    return WRITE_OPERATIONS.has(this.operation);
   }
 }
 

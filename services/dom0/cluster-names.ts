@@ -161,12 +161,25 @@ export class ClusterNames {
   }
 }
 
+/**
+ * The store did not answer a write of a name (StoreUnavailableError.writeOutcomeUnknown): it may
+ * or may not have been applied. Unlike other ToolstackErrors, the store may have changed: a caller
+ * that must know reads the name again (HostNames).
+ */
+export class NameWriteUnknownError extends ToolstackError {
+  constructor(readonly storeError: StoreUnavailableError) {
+    super("UNAVAILABLE", `${storeError.message}; whether the write was applied is unknown`);
+    this.name = "NameWriteUnknownError";
+  }
+}
+
+/** A read the store did not answer changed nothing; a write it did not answer may have. */
 async function unavailableAsToolstackError<T>(body: () => Promise<T>): Promise<T> {
   try {
     return await body();
   } catch (error) {
-    if (error instanceof StoreUnavailableError)
-      throw new ToolstackError("UNAVAILABLE", `${error.message}; nothing was changed, try again`);
-    throw error;
+    if (!(error instanceof StoreUnavailableError)) throw error;
+    if (error.writeOutcomeUnknown) throw new NameWriteUnknownError(error);
+    throw new ToolstackError("UNAVAILABLE", `${error.message}; nothing was changed, try again`);
   }
 }

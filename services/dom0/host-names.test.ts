@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SimulatedClock } from "../core/clock.js";
 import { Prng } from "../core/prng.js";
-import { MemoryStore } from "../contracts/state-store.js";
+import { MemoryStore, StoreUnavailableError } from "../contracts/state-store.js";
 import { Toolstack } from "./toolstack.js";
 import { loadDomainConfig } from "./xlcfg/load.js";
 import { ClusterNames, nameFromKey, nameKey } from "./cluster-names.js";
@@ -25,6 +25,12 @@ function node(hostId: string, store: MemoryStore): Node {
 
 function config(name: string, uuid?: string) {
   const text = `name = "${name}"\nkernel = "/k"\nmemory = 16\n${uuid ? `uuid = "${uuid}"\n` : ""}`;
+  return loadDomainConfig(text, `${name}.cfg`, [], new Prng(3));
+}
+
+/** A guest HA restarts (xsim_ha). */
+function protectedConfig(name: string) {
+  const text = `name = "${name}"\nkernel = "/k"\nmemory = 16\nxsim_ha = "restart"\n`;
   return loadDomainConfig(text, `${name}.cfg`, [], new Prng(3));
 }
 
@@ -191,14 +197,6 @@ describe("restore reserves the name first", () => {
 });
 
 describe("destroying an HA-protected guest (docs/specs/ha.md §5)", () => {
-  const protectedConfig = (name: string) =>
-    loadDomainConfig(
-      `name = "${name}"\nkernel = "/k"\nmemory = 16\nxsim_ha = "restart"\n`,
-      `${name}.cfg`,
-      [],
-      new Prng(3),
-    );
-
   it("frees its name in the store before the guest goes (a free name tells HA: destroyed on purpose)", async () => {
     const order: string[] = [];
     const store = new (class extends MemoryStore {
@@ -299,5 +297,85 @@ describe("destroying an HA-protected guest (docs/specs/ha.md §5)", () => {
     await h1.names.destroy("ci");
     await settle();
     expect(await names.all()).toEqual(new Map([["ci", { uuid: ci.uuid, hostId: "h2" }]]));
+  });
+});
+
+/**
+ * A store that applies one write and then loses its answer (a request timeout after the broker
+ * wrote), and, with `unreachableAfter`, stays unreachable from then on (reads included).
+ */
+class AnswerLostStore extends MemoryStore {
+  loseAnswerOf: "create" | "remove" | undefined;
+  unreachableAfter = false;
+
+  override create(key: string, value: string): Promise<number | undefined> {
+    return this.answerLost("create", super.create(key, value));
+  }
+
+  override remove(key: string, revision: number): Promise<boolean> {
+    return this.answerLost("remove", super.remove(key, revision));
+  }
+
+  private async answerLost<T>(operation: "create" | "remove", applied: Promise<T>): Promise<T> {
+    const result = await applied;
+    if (this.loseAnswerOf !== operation) return result;
+    this.loseAnswerOf = undefined;
+    if (this.unreachableAfter) this.unavailable = true;
+    throw new StoreUnavailableError(operation, new Error("TIMEOUT"));
+  }
+}
+
+describe("a name write the store applied but did not answer (its outcome unknown)", () => {
+  it("a destroy reads the name again: freed, so the guest goes", async () => {
+    const store = new AnswerLostStore();
+    const h1 = node("h1", store);
+    await h1.names.create(protectedConfig("ci"));
+    store.loseAnswerOf = "remove";
+    await h1.names.destroy("ci");
+    expect([...h1.toolstack.records.values()].map((r) => r.name)).toEqual(["Domain-0"]);
+    expect(await new ClusterNames(store).all()).toEqual(new Map());
+  });
+
+  it("a destroy that cannot learn it says the outcome is unknown, never that nothing was changed", async () => {
+    const store = new AnswerLostStore();
+    const h1 = node("h1", store);
+    await h1.names.create(protectedConfig("ci"));
+    store.loseAnswerOf = "remove";
+    store.unreachableAfter = true;
+    const refusal = h1.names.destroy("ci");
+    await expect(refusal).rejects.toThrow(
+      /^ci: not destroyed: .*whether it was freed is unknown.*destroy it again$/,
+    );
+    await expect(refusal).rejects.not.toThrow(/nothing was changed/);
+    expect(await codeOf(refusal)).toBe("UNAVAILABLE");
+    expect(h1.toolstack.requireDomain("ci").name).toBe("ci");
+    store.unavailable = false;
+    expect(await new ClusterNames(store).all(), "the name was freed").toEqual(new Map());
+    await h1.names.destroy("ci");
+    expect([...h1.toolstack.records.values()].map((r) => r.name)).toEqual(["Domain-0"]);
+  });
+
+  it("a create whose reservation went unanswered gives the name up: then nothing was changed", async () => {
+    const store = new AnswerLostStore();
+    const h1 = node("h1", store);
+    store.loseAnswerOf = "create";
+    await expect(h1.names.create(config("web"))).rejects.toThrow(
+      /cannot be reached.*nothing was changed, try again$/,
+    );
+    expect([...h1.toolstack.records.values()].map((r) => r.name)).toEqual(["Domain-0"]);
+    expect(await new ClusterNames(store).all()).toEqual(new Map());
+  });
+
+  it("a create that cannot give it up says the name may stay reserved", async () => {
+    const store = new AnswerLostStore();
+    const h1 = node("h1", store);
+    store.loseAnswerOf = "create";
+    store.unreachableAfter = true;
+    const refusal = h1.names.create(config("web"));
+    await expect(refusal).rejects.toThrow(
+      /^web: not created; .* may stay reserved until the scheduler frees it; try again later$/,
+    );
+    await expect(refusal).rejects.not.toThrow(/nothing was changed/);
+    expect([...h1.toolstack.records.values()].map((r) => r.name)).toEqual(["Domain-0"]);
   });
 });

@@ -3,7 +3,7 @@ import type { DomainEvent } from "../contracts/domain-event.js";
 import type { CreateOptions, DomainRecord, Toolstack } from "./toolstack.js";
 import type { RestoreReply, RestoreRequest } from "./migrate/save-restore.js";
 import { ToolstackError } from "./errors.js";
-import { ClusterNames, isProtocolName, type NameOwner } from "./cluster-names.js";
+import { ClusterNames, isProtocolName, NameWriteUnknownError, type NameOwner } from "./cluster-names.js";
 
 /**
  * One host's side of the cluster-wide names: `create` and `rename` reserve the new name in the
@@ -40,7 +40,7 @@ export class HostNames {
     const name = options.nameOverride ?? config.name;
     this.toolstack.validateForHost(config, name, options.configSource);
     const owner = { uuid: config.uuid ?? this.toolstack.allocateUuid(), hostId: this.hostId };
-    await this.names.reserve(name, owner);
+    await this.reserveOrUndo(name, owner);
     let record: DomainRecord;
     try {
       record = this.toolstack.create({ ...config, uuid: owner.uuid }, options);
@@ -50,6 +50,29 @@ export class HostNames {
     }
     await this.afterCreate?.(record);
     return record;
+  }
+
+  /**
+   * Reserves `name` for a guest about to be built. A reservation the store did not answer may
+   * have been taken: it is given up again (release), after which nothing was changed indeed;
+   * when even that goes unanswered the refusal says the name may stay reserved (the reconcile
+   * frees a name whose guest runs nowhere).
+   */
+  private async reserveOrUndo(name: string, owner: NameOwner): Promise<void> {
+    try {
+      await this.names.reserve(name, owner);
+    } catch (error) {
+      if (!(error instanceof NameWriteUnknownError)) throw error;
+      try {
+        await this.names.release(name, owner);
+      } catch {
+        throw new ToolstackError(
+          "UNAVAILABLE",
+          `${name}: not created; the cluster store did not answer the reservation of its name (${error.storeError.message}), which may stay reserved until the scheduler frees it; try again later`,
+        );
+      }
+      throw new ToolstackError("UNAVAILABLE", `${error.storeError.message}; nothing was changed, try again`);
+    }
   }
 
   /**
@@ -135,9 +158,14 @@ export class HostNames {
     if (!haRestartable(record) || this.toolstack.isMigrating(record.domid)) return act();
     const owner = { uuid: record.uuid, hostId: this.hostId };
     try {
-      await this.names.release(record.name, owner);
+      await this.releaseOrLearn(record.name, owner);
     } catch (error) {
       if (!(error instanceof ToolstackError) || error.code !== "UNAVAILABLE") throw error;
+      if (error instanceof NameWriteUnknownError)
+        throw new ToolstackError(
+          "UNAVAILABLE",
+          `${record.name}: not ${verb}: the cluster store did not answer the freeing of its name (${error.storeError.message}), so whether it was freed is unknown: if it was, HA would not restart the guest; it still runs here, ${verb === "destroyed" ? "destroy" : "shut"} it again`,
+        );
       const why = error.message.replace(NOTHING_CHANGED_TAIL, "");
       throw new ToolstackError(
         "UNAVAILABLE",
@@ -151,6 +179,27 @@ export class HostNames {
         .adopt(record.name, owner)
         .catch((e: unknown) => this.log(`name ${record.name}: ${message(e)}`));
       throw error;
+    }
+  }
+
+  /**
+   * Frees `name` before its guest goes. When the store did not answer the removal, the name is
+   * read again to learn whether it went: still ours, the refusal is that nothing was changed; gone,
+   * the guest may go too. Throws NameWriteUnknownError when the read goes unanswered as well.
+   */
+  private async releaseOrLearn(name: string, owner: NameOwner): Promise<void> {
+    try {
+      await this.names.release(name, owner);
+    } catch (error) {
+      if (!(error instanceof NameWriteUnknownError)) throw error;
+      const now = await this.names.holding(name).catch(() => {
+        throw error;
+      });
+      if (now?.holder.uuid === owner.uuid && now.holder.hostId === owner.hostId)
+        throw new ToolstackError(
+          "UNAVAILABLE",
+          `${error.storeError.message}; nothing was changed, try again`,
+        );
     }
   }
 
