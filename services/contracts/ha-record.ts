@@ -36,7 +36,13 @@ export function haRecordKey(uuid: string): string {
 /**
  * The refusal of a migration of a protected guest while the store cannot be written, the same
  * whether the scheduler or the source host refuses it (XAPI's VM.pool_migrate needs the pool DB).
+ * `writeOutcomeUnknown`: the store did not answer the record's write, which may have been applied
+ * (the record may name the destination too: HA then checks one host more before a restart); the
+ * guest did not move either way.
  */
-export function haMigrationRefusal(name: string, why: string): string {
-  return `${name}: an HA-protected guest cannot be migrated while the cluster store is unreachable: HA would not know which host it runs on (${why}); nothing was changed, try again`;
+export function haMigrationRefusal(name: string, why: string, writeOutcomeUnknown = false): string {
+  const outcome = writeOutcomeUnknown
+    ? "it was not migrated (its HA record may name the destination as well), try again"
+    : "nothing was changed, try again";
+  return `${name}: an HA-protected guest cannot be migrated while the cluster store is unreachable: HA would not know which host it runs on (${why}); ${outcome}`;
 }

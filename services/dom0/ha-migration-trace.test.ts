@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SimulatedClock } from "../core/clock.js";
 import { Prng } from "../core/prng.js";
-import { MemoryStore } from "../contracts/state-store.js";
+import { MemoryStore, StoreUnavailableError } from "../contracts/state-store.js";
 import { haRecordKey, type HaRecord } from "../contracts/ha-record.js";
 import { Toolstack } from "./toolstack.js";
 import { loadDomainConfig } from "./xlcfg/load.js";
@@ -21,7 +21,7 @@ function node(store: MemoryStore) {
     (line) => log.push(line),
   );
   names.afterCreate = (record) => trace.created(record);
-  return { names, log };
+  return { names, log, trace };
 }
 
 function config(name: string, ha: boolean) {
@@ -75,5 +75,24 @@ describe("a host records the protected guests it creates (docs/specs/ha.md §5, 
     expect(log.join("\n")).toMatch(
       /HA record of dns not written \(.*\): the scheduler records it from our List/,
     );
+  });
+});
+
+describe("a migration's trace whose write the store applied but did not answer", () => {
+  it("refuses the migration saying the guest did not move, never that nothing was changed", async () => {
+    const store = new MemoryStore();
+    const { names, trace } = node(store);
+    const dns = await names.create(config("dns", true));
+    const update = store.update.bind(store);
+    store.update = async (key, value, revision) => {
+      const written = await update(key, value, revision);
+      if (key.startsWith("ha.")) throw new StoreUnavailableError("update", new Error("TIMEOUT"));
+      return written;
+    };
+    const refusal = trace.begin(dns, "h2");
+    await expect(refusal).rejects.toThrow(
+      /^dns: an HA-protected guest cannot be migrated .*; it was not migrated \(its HA record may name the destination as well\), try again$/,
+    );
+    expect(await recordOf(store, dns.uuid), "the write was applied").toMatchObject({ migratingTo: "h2" });
   });
 });

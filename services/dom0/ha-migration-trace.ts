@@ -48,7 +48,10 @@ export class HaMigrationTrace {
       }
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
-      throw new ToolstackError("UNAVAILABLE", haMigrationRefusal(record.name, error.message));
+      throw new ToolstackError(
+        "UNAVAILABLE",
+        haMigrationRefusal(record.name, error.message, error.writeOutcomeUnknown),
+      );
     }
     throw new ToolstackError("ABORTED", `the HA record of ${record.name} kept changing under us; try again`);
   }

@@ -11,6 +11,7 @@ import type { PlacementClaim } from "./claims.js";
 import { uuidFromPrng } from "../dom0/uuid.js";
 import { locateDomain } from "./locate.js";
 import { haMigrationRefusal } from "../contracts/ha-record.js";
+import { StoreUnavailableError } from "../contracts/state-store.js";
 
 export interface PlacedDomain {
   host: HostEntry;
@@ -193,7 +194,8 @@ async function beginHaMigration(scheduler: Scheduler, found: PlacedDomain, desti
     const destinationEpoch = scheduler.view.hosts.get(destinationHostId)?.leaseEpoch;
     await scheduler.ha.beginMigration(found.domain, found.host.hostId, destinationHostId, destinationEpoch);
   } catch (error) {
-    throw new ToolstackError("UNAVAILABLE", haMigrationRefusal(found.domain.name, describe(error)));
+    const unknown = error instanceof StoreUnavailableError && error.writeOutcomeUnknown;
+    throw new ToolstackError("UNAVAILABLE", haMigrationRefusal(found.domain.name, describe(error), unknown));
   }
 }
 
