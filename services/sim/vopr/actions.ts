@@ -180,30 +180,30 @@ export function killHost(ctx: ActionContext): void {
   if (hosts.some((h) => h.process.state !== "running")) return;
   const host = pick(ctx.prng, hosts);
   if (!host) return;
-  const copies = domainCopies(ctx.cluster).filter((c) => c.hostId === host.hostId);
+  const everywhere = domainCopies(ctx.cluster);
+  const copies = everywhere.filter((c) => c.hostId === host.hostId);
   ctx.ledger.noteKilled(copies.map((c) => c.uuid));
-  const lost = protectedGuestsLost(ctx.cluster, host.hostId, copies);
+  const lost = protectedGuestsLost(host.hostId, everywhere);
   ctx.ledger.ha.noteLoss(host.hostId, ctx.cluster.clock.nowMs(), "killed", lost);
   ctx.cluster.killHost(host.hostId);
-  ctx.trace(`kill ${host.hostId}`);
+  const primaryHere = new Set(copies.filter((c) => c.isPrimary).map((c) => c.uuid));
+  const standIns = copies.filter(
+    (c) => !c.isPrimary && !primaryHere.has(c.uuid) && lost.some((g) => g.uuid === c.uuid),
+  );
+  const holding = standIns.map((c) => `${guestNameOf(c.name)}'s last copy as ${c.name}`).join(", ");
+  ctx.trace(`kill ${host.hostId}${holding === "" ? "" : ` (holding ${holding})`}`);
 }
 
 /**
  * The protected guests a host's death takes: each one it runs (a primary copy), and each one of
  * which it holds only a migration's stand-in (NAME--migratedaway, paused while the handover's
  * outcome is unknown, or NAME--incoming) while no other host holds a copy that may still run: then
- * that stand-in was the guest's last copy and HA must restart it (VOPR seed 64 x 75).
+ * that stand-in was the guest's last copy and HA must restart it (VOPR seed 64 x 75 once; actions.test.ts).
  */
-function protectedGuestsLost(
-  cluster: SimCluster,
-  hostId: string,
-  onHost: readonly DomainCopy[],
-): LostGuest[] {
-  const elsewhere = new Set(
-    mayRun(domainCopies(cluster).filter((c) => c.hostId !== hostId)).map((c) => c.uuid),
-  );
+export function protectedGuestsLost(hostId: string, everywhere: readonly DomainCopy[]): LostGuest[] {
+  const elsewhere = new Set(mayRun(everywhere.filter((c) => c.hostId !== hostId)).map((c) => c.uuid));
   const lost = new Map<string, LostGuest>();
-  for (const c of onHost) {
+  for (const c of everywhere.filter((copy) => copy.hostId === hostId)) {
     if (!c.isProtected || (!c.isPrimary && elsewhere.has(c.uuid))) continue;
     if (c.isPrimary || !lost.has(c.uuid))
       lost.set(c.uuid, { uuid: c.uuid, name: c.isPrimary ? c.name : guestNameOf(c.name) });

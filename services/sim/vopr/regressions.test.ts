@@ -288,16 +288,19 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).toMatch(/HA: restarted dns \(restart\) on h\d/);
     expect(violations).toEqual([]);
   }, 120_000);
-  it("seed 64, every fault: a host killed holding a guest's last copy as NAME--migratedaway is a loss of it", async () => {
-    // web migrating h3 -> h2 at 175.2 s, h3 stalled, the scheduler crashed at 189.0 s: h3 kept web
-    // paused as web--migratedaway (handover unknown), h2 nothing. h3 killed at 191.9 s took web's
-    // only copy; HA restarted it once on h1 at 205.5 s, as it must. The VOPR's loss ledger counted
-    // only primary copies and reported "restarted 1 time(s) for 0 loss(es)". Since the reconcile
-    // lists only changed hosts (another draw of faults) db's migration h2 -> h3 completes before
-    // the crash and h3 is killed holding web itself: HA restarts it once, the ledger counts one
-    // loss. The stand-in path of the ledger awaits a seed that reaches it again.
+  it("seed 64, every fault: a host killed with a protected guest that had just migrated: HA restarts it once", async () => {
+    // Found as a gap in the VOPR's loss ledger: web migrating h3 -> h2 at 175.2 s, h3 stalled,
+    // the scheduler crashed: h3 kept web paused as web--migratedaway (handover unknown), h2 nothing;
+    // h3 killed took web's only copy and HA restarted it once, but the ledger counted only primary
+    // copies ("restarted 1 time(s) for 0 loss(es)"). Since the reconcile lists only changed hosts
+    // (another draw of faults) this seed no longer reaches that case: h3 is killed holding web
+    // itself. No seed of 0-199 x 400 reaches it either (16:00-16:27 UTC, 4 Dec 2026), so the
+    // ledger's stand-in rule is pinned by actions.test.ts (protectedGuestsLost); the kill's trace
+    // line names a stand-in it counts ("kill hN (holding NAME's last copy as NAME--migratedaway)"),
+    // and this test fails if the seed starts reaching the case, to be renamed then.
     const { trace, violations } = await everyFault(64, 75);
-    expect(trace).toMatch(/scheduler crash[\s\S]*kill h3[\s\S]*HA: restarted web \(restart\) on h\d/);
+    expect(trace).toMatch(/scheduler crash[\s\S]*kill h3\n[\s\S]*HA: restarted web \(restart\) on h\d/);
+    expect(trace, "the stand-in case is reached again: rename this test").not.toMatch(/kill h\d \(holding/);
     expect(violations).toEqual([]);
   }, 120_000);
   it("seed 226, every fault: a guest that landed on a migration's destination and was fenced there is restarted", async () => {
