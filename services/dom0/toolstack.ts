@@ -118,6 +118,12 @@ export class Toolstack {
    * hold) do not ask.
    */
   admitUnpause: (record: DomainRecord) => void = () => undefined;
+  /**
+   * The host's say before a migration hands a domain to another host, asked when it starts and
+   * again just before the handover; throws to refuse (HA: a protected guest while its host's lease
+   * is unconfirmed, the same test as admitUnpause, docs/specs/ha.md §4 rule 9).
+   */
+  admitMigrateOut: (record: DomainRecord) => void = () => undefined;
   /** The hypervisor's console ring (`xl dmesg`): boot, then one line per domain event. */
   readonly dmesg = new ConsoleRing(CONRING_LINE_COUNT_MAX, "(XEN) ");
   /** When the host booted, on its clock: Domain-0's uptime and the dmesg timestamps count from here. */

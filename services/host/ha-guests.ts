@@ -16,24 +16,43 @@ export function isProtected(record: DomainRecord): boolean {
   return record.domid !== 0 && record.config.xsim.ha !== undefined;
 }
 
+/** What the refusals below ask of the host's lease (LeaseKeeper.unpauseRefusal). */
+export interface HeldLease {
+  unpauseRefusal(): string | undefined;
+}
+
 /**
  * A user's unpause of a protected guest while its host holds its guests or its lease is
  * unconfirmed (docs/specs/ha.md §4 rule 8): refused UNAVAILABLE, nothing changed. HA may restart
  * the guest elsewhere meanwhile; the copy here runs again only once the host renews its lease.
  */
-export function refuseUnpauseWhileHeld(
-  lease: { unpauseRefusal(): string | undefined },
-  record: DomainRecord,
-  hostId: string,
-): void {
+export function refuseUnpauseWhileHeld(lease: HeldLease, record: DomainRecord, hostId: string): void {
+  refuseWhileHeld(
+    lease,
+    record,
+    `unpaused on host ${hostId}`,
+    "it stays paused (it runs here again only once",
+  );
+}
+
+/**
+ * A migration of a protected guest out of a host that holds its guests or whose lease is
+ * unconfirmed (docs/specs/ha.md §4 rule 9), asked when it starts and again before the handover:
+ * refused UNAVAILABLE, the guest stays here. HA may be restarting it elsewhere: a copy handed over
+ * now would be a second one (VOPR seed 362, an evacuation of a host whose lease was just revoked).
+ */
+export function refuseMigrationWhileHeld(lease: HeldLease, record: DomainRecord, hostId: string): void {
+  refuseWhileHeld(lease, record, `migrated off host ${hostId}`, "it stays on this host (it can move once");
+}
+
+function refuseWhileHeld(lease: HeldLease, record: DomainRecord, cannotBe: string, stays: string): void {
   if (!isProtected(record)) return;
   const why = lease.unpauseRefusal();
   if (why)
     throw new ToolstackError(
       "UNAVAILABLE",
-      `${record.name}: an HA-protected guest cannot be unpaused on host ${hostId} now: ${why}; ` +
-        "nothing was changed, it stays paused (it runs here again only once the host renews its " +
-        "lease; if the lease was revoked, HA restarts it on another host)",
+      `${record.name}: an HA-protected guest cannot be ${cannotBe} now: ${why}; nothing was changed, ` +
+        `${stays} the host renews its lease; if the lease was revoked, HA restarts it on another host)`,
     );
 }
 

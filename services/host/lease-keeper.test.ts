@@ -256,6 +256,19 @@ describe("LeaseKeeper on the simulated clock (docs/specs/ha.md §4)", () => {
     expect(h1.keeper.unpauseRefusal(), "released").toBeUndefined();
   });
 
+  it("holds again, while it holds, what a migration gave back (§4 rule 9); nothing when it does not hold", async () => {
+    const c = await startCluster(true);
+    const h1 = c.host("h1");
+    h1.keeper.holdAgain();
+    expect(c.actions("h1"), "not holding").toEqual([]);
+    h1.clock.stalled = true;
+    await c.run(2 * T_MS);
+    h1.clock.wake();
+    expect(h1.keeper.isHolding).toBe(true);
+    h1.keeper.holdAgain();
+    expect(c.actions("h1")).toEqual(["hold", "hold"]);
+  });
+
   it("a stall shorter than T changes nothing", async () => {
     const c = await startCluster(true);
     const h1 = c.host("h1");

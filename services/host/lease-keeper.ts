@@ -171,6 +171,17 @@ export class LeaseKeeper {
     return this.protectedRefusal();
   }
 
+  /**
+   * While it holds: pauses the protected guests that run again, those a migration had when the
+   * hold began (the hold leaves them to it) and gave back since, refused at the handover or failed
+   * (docs/specs/ha.md §4 rule 9). The host calls it when each migration out ends.
+   */
+  holdAgain(): void {
+    if (!this.holding) return;
+    const held = this.options.guests.hold();
+    if (held.length > 0) this.options.log(`HA: still holding: paused ${held.join(", ")} too`);
+  }
+
   /** Whether the host still waits for its first statefile round: the setting, and the lease if HA is on. */
   private get firstReadPending(): boolean {
     return !this.configRead || (this.config.enabled && !this.revoked && this.revision === undefined);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { BROKER_ID } from "./network.js";
-import { SimCluster } from "./cluster.js";
-import { SimUser } from "./sim-user.js";
+import type { SimCluster } from "./cluster.js";
 import { leaseKey, parseLease } from "../contracts/lease.js";
+import { clusterWithGuestOn, copiesOf } from "./ha-test-guests.js";
 
 /**
  * A user-paused copy of a protected guest on a host whose lease was revoked never runs again
@@ -13,31 +13,11 @@ import { leaseKey, parseLease } from "../contracts/lease.js";
  * refused `xsim -H h3 unpause dns` then: two copies of dns ran.
  */
 const HA_T_MS = 5000;
-const HOSTS = ["h1", "h2", "h3", "h4"].map((hostId) => ({ hostId, memoryMib: 1024 }));
-
-function cfg(name: string): string {
-  return `name = "${name}"\ntype = "pvh"\nkernel = "/k"\nmemory = 64\nvcpus = 1\nxsim_ha = "restart"\n`;
-}
-
-/** Every copy of dns on a running host: host(p) when paused. */
-function dnsCopies(cluster: SimCluster): string[] {
-  return [...cluster.hosts.values()]
-    .filter((h) => h.process.state === "running")
-    .flatMap((h) =>
-      [...h.toolstack.records.values()]
-        .filter((r) => r.name === "dns")
-        .map((r) => `${h.hostId}${h.toolstack.domainOf(r).paused ? "(p)" : ""}`),
-    )
-    .sort();
-}
+const dnsCopies = (cluster: SimCluster) => copiesOf(cluster, "dns");
 
 describe("a user's unpause of a protected guest its host holds (VOPR seed 112)", () => {
   it("is refused UNAVAILABLE, nothing changed; the copy never runs again and its host fences it", async () => {
-    const cluster = await SimCluster.start({ seed: 112, hosts: HOSTS, haTimeoutMs: HA_T_MS });
-    const user = new SimUser(cluster);
-    await cluster.idle(2000);
-    await cluster.run(user.createOn("h3", cfg("dns"), "dns.cfg"));
-    await cluster.idle(2000); // the scheduler lists h3 and records dns
+    const { cluster, user } = await clusterWithGuestOn(112, HA_T_MS, "h3", "dns");
     await cluster.run(user.pause("h3", "dns"));
     cluster.network.partition(["h3"], [BROKER_ID]);
     await cluster.idle(1000);

@@ -164,6 +164,8 @@ export async function migrateOut(
       throw await destinationReason(ctx, peer, error);
     }
     const received = await peer.received();
+    // The host's say again at the handover: its lease may have lapsed while the pages moved.
+    toolstack.admitMigrateOut(record);
     // Ownership moves: the source's copy steps aside under a name of its own, as xl does.
     toolstack.renameForMigration(record, `${originalName}--migratedaway`);
     const committed = await handOver(
@@ -218,6 +220,7 @@ function checkMigratable(ctx: OutboundContext, record: DomainRecord, request: Ou
   if (!request.destination) throw new ToolstackError("INVALID_ARGUMENT", "migrate needs a destination host");
   if (request.destination === ctx.selfAddress)
     throw new ToolstackError("INVALID_ARGUMENT", "the destination is this host");
+  ctx.toolstack.admitMigrateOut(record);
 }
 
 /**

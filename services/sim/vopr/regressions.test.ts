@@ -350,4 +350,16 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace.slice(createdAt)).toMatch(/HA: restarted dns \(restart\) on h\d/);
     expect(violations).toEqual([]);
   }, 120_000);
+  it("seed 362, every fault: an evacuation does not migrate a held guest off a host whose lease was just revoked", async () => {
+    // h1 woke from two stalls holding dns (paused) at 97.134 s; the scheduler revoked its lease at
+    // 97.515 s, its evacuation of h1 migrated dns to h3 at 97.524 s while HA restarted it on h4 at
+    // 97.525 s: two copies. A host now refuses to migrate a protected guest out while it holds or
+    // its lease is unconfirmed (docs/specs/ha.md §4 rule 9): dns stays held on h1, which fences it.
+    const { trace, violations } = await everyFault(362, 200);
+    expect(trace).toMatch(
+      /\[h1\] HA: lease unconfirmed for \d+ ms: holding \(paused\) dns[\s\S]*host-evacuate h1: not all moved/,
+    );
+    expect(trace).toMatch(/HA restarted dns on h4[\s\S]*\[h1\] HA: fencing \(lease revoked\): destroyed dns/);
+    expect(violations).toEqual([]);
+  }, 120_000);
 });

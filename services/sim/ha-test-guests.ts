@@ -1,0 +1,35 @@
+import { SimCluster } from "./cluster.js";
+import { SimUser } from "./sim-user.js";
+
+/** What the sim's HA tests share: four hosts of 1 GiB, a protected guest, where its copies are. */
+export const HA_TEST_HOSTS = ["h1", "h2", "h3", "h4"].map((hostId) => ({ hostId, memoryMib: 1024 }));
+
+/** An xl.cfg of a small protected guest (xsim_ha = "restart"). */
+export function protectedConfig(name: string): string {
+  return `name = "${name}"\ntype = "pvh"\nkernel = "/k"\nmemory = 64\nvcpus = 1\nxsim_ha = "restart"\n`;
+}
+
+/** Every domain named `name` on a running host: its host id, with (p) when paused; sorted. */
+export function copiesOf(cluster: SimCluster, name: string): string[] {
+  return [...cluster.hosts.values()]
+    .filter((h) => h.process.state === "running")
+    .flatMap((h) =>
+      [...h.toolstack.records.values()]
+        .filter((r) => r.name === name)
+        .map((r) => `${h.hostId}${h.toolstack.domainOf(r).paused ? "(p)" : ""}`),
+    )
+    .sort();
+}
+
+/**
+ * A cluster of HA_TEST_HOSTS with HA on (T = `haTimeoutMs`) and the protected guest `name` created
+ * on `hostId`, listed and recorded by the scheduler; the user at xsim with it.
+ */
+export async function clusterWithGuestOn(seed: number, haTimeoutMs: number, hostId: string, name: string) {
+  const cluster = await SimCluster.start({ seed, hosts: HA_TEST_HOSTS, haTimeoutMs });
+  const user = new SimUser(cluster);
+  await cluster.idle(2000);
+  await cluster.run(user.createOn(hostId, protectedConfig(name), `${name}.cfg`));
+  await cluster.idle(2000); // the scheduler lists the host and records the guest
+  return { cluster, user };
+}
