@@ -11,6 +11,8 @@ export type ProcessState = "running" | "crashed";
 export class SimProcess {
   state: ProcessState = "running";
   private stalledUntilMs = 0;
+  /** When the current stall began (a stall extended while it lasts keeps its start). */
+  private stallStartMs = 0;
   private generationNow = 0;
   readonly clock: Clock;
 
@@ -27,6 +29,11 @@ export class SimProcess {
 
   get isStalled(): boolean {
     return this.simClock.nowMs() < this.stalledUntilMs;
+  }
+
+  /** When the stall it is in now began; undefined while it runs. */
+  get stalledSinceMs(): number | undefined {
+    return this.isStalled ? this.stallStartMs : undefined;
   }
 
   /** Whether the process runs now (neither crashed nor stalled). */
@@ -51,6 +58,7 @@ export class SimProcess {
   /** Blocks the event loop for `durationMs` from now (a longer stall already set wins). */
   stall(durationMs: number): void {
     if (!(durationMs >= 0)) throw new Error(`SimProcess.stall: ${durationMs} ms is not >= 0`);
+    if (!this.isStalled) this.stallStartMs = this.simClock.nowMs();
     this.stalledUntilMs = Math.max(this.stalledUntilMs, this.simClock.nowMs() + durationMs);
   }
 

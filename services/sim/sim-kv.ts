@@ -23,6 +23,8 @@ export type KvEntry = StoreEntry;
  */
 export class SimKv {
   private readonly entries = new Map<string, KvEntry>();
+  /** When each key was last written, on the simulated clock (checkers only: JetStream keeps no such time here). */
+  private readonly writtenAtMs = new Map<string, number>();
   private readonly watchers = new Set<KvWatcher>();
   private revisionLast = 0;
 
@@ -56,6 +58,11 @@ export class SimKv {
     return this.entries.get(key);
   }
 
+  /** When `key` was last written (simulated ms), for checkers; undefined if never or deleted. */
+  peekWrittenAtMs(key: string): number | undefined {
+    return this.writtenAtMs.get(key);
+  }
+
   keysNow(prefix: string): string[] {
     return [...this.entries.keys()].filter((k) => k.startsWith(prefix)).sort();
   }
@@ -63,6 +70,7 @@ export class SimKv {
   put(key: string, value: string): number {
     const revision = ++this.revisionLast;
     this.entries.set(key, { value, revision });
+    this.writtenAtMs.set(key, this.network.clock.nowMs());
     this.notify(key);
     return revision;
   }
@@ -119,6 +127,7 @@ export class SimKv {
 
   delete(key: string): void {
     this.entries.delete(key);
+    this.writtenAtMs.delete(key);
     this.notify(key);
   }
 }

@@ -105,7 +105,7 @@ describe("the VOPR's doomed-copy check: a paused copy on a host whose lease was 
     expect(watch.check([copy("h3", { paused: true, isDoomed: true })], 517_764)).toEqual([]);
     expect(watch.check([copy("h3", { paused: true, isDoomed: true })], 518_000)).toEqual([]);
     expect(watch.check([copy("h3")], 520_500)).toEqual([
-      "db@h3#1 runs again: it was paused there with its host's lease revoked at 517.764 s",
+      "db@h3#1 runs again: it was doomed there (paused, or its host stalled, with its host's lease revoked) at 517.764 s",
     ]);
   });
 
@@ -115,6 +115,18 @@ describe("the VOPR's doomed-copy check: a paused copy on a host whose lease was 
     expect(watch.check([copy("h3", { leaseEpoch: "e1.1" })], 2000), "a new epoch").toEqual([]);
     expect(watch.check([copy("h3", { domid: 2 })], 2000), "another domain").toEqual([]);
     expect(watch.check([copy("h1")], 2000), "another host").toEqual([]);
+  });
+
+  it("holds an unpaused copy frozen in a stall that began before the revocation (VOPR seed 38): doomed while the stall lasts, never seen running after it", () => {
+    // h4 stalled with db running; its lease was revoked meanwhile and HA restarted db on h1.
+    const frozen = copy("h4", { isDoomed: true });
+    expect(checkNeverTwice([frozen, copy("h1")]), "frozen, not running").toEqual([]);
+    expect(checkNeverTwice([copy("h4"), copy("h1")]), "unpaused on an awake host").toHaveLength(1);
+    const watch = new DoomedCopies();
+    expect(watch.check([frozen, copy("h1")], 1_196_836)).toEqual([]);
+    expect(watch.check([frozen, copy("h1")], 1_198_000), "still stalled").toEqual([]);
+    expect(watch.check([copy("h4", { paused: true, isDoomed: true })], 1_198_300), "woke: held").toEqual([]);
+    expect(watch.check([copy("h4")], 1_199_000), "woke and ran it").toHaveLength(1);
   });
 
   it("does not hold a copy that was only paused, never doomed", () => {

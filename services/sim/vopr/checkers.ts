@@ -16,7 +16,7 @@ export function checkNeverTwice(copies: readonly DomainCopy[]): string[] {
   const problems: string[] = [];
   for (const [uuid, same] of copiesByUuid(copies)) {
     const primaries = mayRun(same).filter((c) => c.isPrimary);
-    const running = same.filter((c) => !c.paused);
+    const running = mayRun(same).filter((c) => !c.paused);
     if (primaries.length > 1 || running.length > 1)
       problems.push(`domain ${uuid} exists twice: ${describeCopies(same)}`);
   }
@@ -24,9 +24,10 @@ export function checkNeverTwice(copies: readonly DomainCopy[]): string[] {
 }
 
 /**
- * A paused copy on a host whose lease was revoked never runs again (world.ts isDoomed): every copy
- * once seen doomed is remembered, by host, domid, uuid and the host's lease epoch (a fence or a
- * restart starts a new one), and may never be seen unpaused under that epoch.
+ * A copy doomed by its host's revoked lease never runs again (world.ts isDoomed): every copy once
+ * seen doomed is remembered, by host, domid, uuid and the host's lease epoch (a fence or a restart
+ * starts a new one), and may never be seen unpaused under that epoch, but while its host still
+ * sleeps in the stall that began before the revocation.
  */
 export class DoomedCopies {
   /** Key -> when it was first seen doomed (simulated ms). */
@@ -35,10 +36,10 @@ export class DoomedCopies {
   check(copies: readonly DomainCopy[], nowMs: number): string[] {
     const key = (c: DomainCopy) => `${c.hostId}#${c.domid}/${c.uuid}@${c.leaseEpoch}`;
     const problems = copies
-      .filter((c) => !c.paused && this.seenAtMs.has(key(c)))
+      .filter((c) => !c.paused && !c.isDoomed && this.seenAtMs.has(key(c)))
       .map(
         (c) =>
-          `${c.name}@${c.hostId}#${c.domid} runs again: it was paused there with its host's lease revoked at ${(this.seenAtMs.get(key(c))! / 1000).toFixed(3)} s`,
+          `${c.name}@${c.hostId}#${c.domid} runs again: it was doomed there (paused, or its host stalled, with its host's lease revoked) at ${(this.seenAtMs.get(key(c))! / 1000).toFixed(3)} s`,
       );
     for (const copy of copies.filter((c) => c.isDoomed))
       if (!this.seenAtMs.has(key(copy))) this.seenAtMs.set(key(copy), nowMs);

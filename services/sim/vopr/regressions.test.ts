@@ -362,4 +362,16 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).toMatch(/HA restarted dns on h4[\s\S]*\[h1\] HA: fencing \(lease revoked\): destroyed dns/);
     expect(violations).toEqual([]);
   }, 120_000);
+  it("seed 38, every fault: running copies frozen on a host stalled since before its revocation are not a second copy", async () => {
+    // h4 stalled from 1188.6 s to 1198.3 s with db and log running; the scheduler revoked its lease
+    // at 1196.8 s and restarted both on h1 at 1197.8 s. The checker counted h4's unpaused copies as
+    // running, but h4's process ran no tick: on waking it held them before anything else and fenced
+    // them on reading the revocation. Such copies are doomed now (world.ts isDoomed) and must never
+    // be seen running once their host wakes (DoomedCopies).
+    const { trace, violations } = await everyFault(38, 400);
+    expect(trace).toMatch(
+      /stall h4[\s\S]*HA: revoked the lease of h4[\s\S]*HA: restarted db \(restart\) on h1[\s\S]*\[h4\] HA: lease unconfirmed for \d+ ms: holding \(paused\) db, log\n.*\n.*\[h4\] HA: our lease was revoked[^\n]*\n.*\[h4\] HA: fencing \(lease revoked\): destroyed db, log/,
+    );
+    expect(violations).toEqual([]);
+  }, 120_000);
 });

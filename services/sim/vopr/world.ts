@@ -29,12 +29,14 @@ export interface DomainCopy {
   /** HA restarts it when its host is lost (xsim_ha set). */
   isProtected: boolean;
   /**
-   * It can never run again: a protected guest paused on a host whose lease, of the host's current
-   * epoch, is revoked — held by the host (§4 rule 4), paused by the user, or on a host stalled
-   * before it could hold. A revoked lease cannot be renewed (compare-and-set), a hold ends only
-   * with a renewal, a user's unpause is refused while the lease is unconfirmed (§4 rule 8), and the
-   * host fences at its next statefile round; HA may restart the guest meanwhile
-   * (docs/specs/ha.md §6). checkDoomedStayPaused holds the cluster to it.
+   * It can never run again: a protected guest on a host whose lease, of the host's current epoch,
+   * is revoked, and either paused — held by the host (§4 rule 4), paused by the user, or on a host
+   * stalled before it could hold — or unpaused on a host stalled since before the revocation: its
+   * process runs no guest tick until it wakes, and then holds before any tick or RPC (§6; VOPR
+   * seed 38). A revoked lease cannot be renewed (compare-and-set), a hold ends only with a
+   * renewal, a user's unpause is refused while the lease is unconfirmed (§4 rule 8), and the host
+   * fences at its next statefile round; HA may restart the guest meanwhile (docs/specs/ha.md §6).
+   * DoomedCopies holds the cluster to it: a doomed copy never runs again under that epoch.
    */
   isDoomed: boolean;
   /** The epoch of its host's lease now (empty without HA): a fence or a restart starts a new one. */
@@ -48,7 +50,10 @@ export function domainCopies(cluster: SimCluster): DomainCopy[] {
   for (const host of cluster.hosts.values()) {
     if (host.process.state !== "running") continue;
     const toolstack = host.toolstack;
-    const revoked = currentLeaseRevoked(cluster, host);
+    const revokedAtMs = currentLeaseRevokedAtMs(cluster, host);
+    const revoked = revokedAtMs !== undefined;
+    const stalledSinceMs = host.process.stalledSinceMs;
+    const frozenSinceRevocation = revoked && stalledSinceMs !== undefined && stalledSinceMs < revokedAtMs;
     for (const record of toolstack.records.values()) {
       if (record.domid === 0) continue;
       const domain = toolstack.domainOf(record);
@@ -61,7 +66,7 @@ export function domainCopies(cluster: SimCluster): DomainCopy[] {
         paused: domain.paused,
         isPrimary: !isStandInName(record.name),
         isProtected,
-        isDoomed: isProtected && domain.paused && revoked,
+        isDoomed: isProtected && revoked && (domain.paused || frozenSinceRevocation),
         leaseEpoch: host.host.leaseEpoch,
         checksum: () => domain.memory.checksum(),
       });
@@ -70,13 +75,18 @@ export function domainCopies(cluster: SimCluster): DomainCopy[] {
   return copies;
 }
 
-/** The bucket says the host's lease of its current epoch is revoked (whether it knows yet or not). */
-function currentLeaseRevoked(cluster: SimCluster, host: SimHost): boolean {
+/**
+ * When the bucket's revocation of the host's lease of its current epoch was written (whether the
+ * host knows yet or not); undefined when that lease is not revoked.
+ */
+function currentLeaseRevokedAtMs(cluster: SimCluster, host: SimHost): number | undefined {
   const keeper = host.host.ha;
-  if (!keeper) return false;
-  const text = cluster.kv.peek(leaseKey(host.hostId))?.value;
+  if (!keeper) return undefined;
+  const key = leaseKey(host.hostId);
+  const text = cluster.kv.peek(key)?.value;
   const lease = text === undefined ? undefined : parseLease(text);
-  return lease?.state === "revoked" && lease.epoch === keeper.leaseEpoch;
+  if (lease?.state !== "revoked" || lease.epoch !== keeper.leaseEpoch) return undefined;
+  return cluster.kv.peekWrittenAtMs(key);
 }
 
 /** The copies that may still run: every copy but the doomed ones. */
