@@ -12,11 +12,20 @@ const base: LeaseFacts = {
   standing: "majority",
   minoritySinceMs: undefined,
   holding: false,
+  renewedSinceHold: false,
 };
 
 describe("decideLease (docs/specs/ha.md §4)", () => {
-  it("never holds or fences with HA off, even revoked and alone", () => {
-    expect(decideLease({ ...base, haEnabled: false, revoked: true, standing: "minority" })).toBe("run");
+  it("never starts a hold with HA off, even with a stale lease and alone", () => {
+    expect(decideLease({ ...base, haEnabled: false, lastRenewOkMs: 0, standing: "minority" })).toBe("run");
+  });
+
+  it("with HA off, fences a revoked lease and ends a hold only after a renewal (§4 rule 1)", () => {
+    const off = { ...base, haEnabled: false, lastRenewOkMs: 0, standing: "minority" as const };
+    expect(decideLease({ ...off, revoked: true })).toBe("fence");
+    expect(decideLease({ ...off, revoked: true, holding: true })).toBe("fence");
+    expect(decideLease({ ...off, holding: true })).toBe("hold");
+    expect(decideLease({ ...off, holding: true, renewedSinceHold: true })).toBe("run");
   });
 
   it("fences on a revoked lease", () => {

@@ -19,11 +19,19 @@ export interface LeaseFacts {
   minoritySinceMs: number | undefined;
   /** Our protected guests are paused by a hold now. */
   holding: boolean;
+  /**
+   * A renewal written with compare-and-set at our revision succeeded since the hold began: the
+   * lease was live then, so no revocation (nor any HA restart of our guests) can follow it.
+   */
+  renewedSinceHold: boolean;
 }
 
 export function decideLease(facts: LeaseFacts): LeaseVerdict {
-  if (!facts.haEnabled) return "run";
+  // Revoked: the cluster counted our protected guests lost (and may have restarted them), even if
+  // HA was disabled since (§4 rule 1): fenced as the revocation decided.
   if (facts.revoked) return "fence";
+  // HA off starts no hold; a hold begun with HA on ends only with a renewal, as with HA on.
+  if (!facts.haEnabled) return facts.holding && !facts.renewedSinceHold ? "hold" : "run";
   const leaseStale = facts.nowMs - facts.lastRenewOkMs >= facts.timeoutMs;
   if (!leaseStale) return "run";
   // A tie with a stale lease is no better than a minority: the statefile breaks ties (§3).

@@ -79,6 +79,8 @@ export class LeaseKeeper {
   /** When guard last ran: the time outside the majority counts only while awake (§4 rule 3). */
   private lastGuardMs: number | undefined;
   private holding = false;
+  /** A compare-and-set renewal succeeded since the hold began (lease-decision.ts renewedSinceHold). */
+  private renewedSinceHold = false;
   private roundRunning = false;
   /** A round was asked for while one ran (the watch saw the setting change): run one after it. */
   private roundAgain = false;
@@ -120,9 +122,12 @@ export class LeaseKeeper {
     return this.config;
   }
 
-  /** Whether guard() may decide anything: HA on, or a hold to end. With HA off it is a no-op. */
+  /**
+   * Whether guard() may decide anything: HA on, a hold to end or a revoked lease to fence (§4 rule
+   * 1). Otherwise, HA off, it is a no-op.
+   */
   get guarding(): boolean {
-    return this.config.enabled || this.holding;
+    return this.config.enabled || this.holding || this.revoked;
   }
 
   /** Whether its protected guests are paused by a hold now (§4 rule 4). */
@@ -211,7 +216,7 @@ export class LeaseKeeper {
 
   /** Evaluates the decision now and acts on it; returns the verdict (tests, logs). */
   guard(): LeaseVerdict {
-    if (!this.config.enabled && !this.holding) return "run";
+    if (!this.guarding) return "run";
     const nowMs = this.options.clock.nowMs();
     const standing = this.view.standing(nowMs);
     const sleptMs = nowMs - (this.lastGuardMs ?? nowMs);
@@ -231,6 +236,7 @@ export class LeaseKeeper {
       standing,
       minoritySinceMs: this.minoritySinceMs,
       holding: this.holding,
+      renewedSinceHold: this.renewedSinceHold,
     });
     this.act(verdict, nowMs);
     return verdict;
@@ -240,6 +246,7 @@ export class LeaseKeeper {
     const ageMs = (nowMs - this.lastRenewOkMs).toFixed(0);
     if (verdict === "hold" && !this.holding) {
       this.holding = true;
+      this.renewedSinceHold = false;
       const held = this.options.guests.hold();
       this.options.log(
         `HA: lease unconfirmed for ${ageMs} ms: holding (paused) ${held.join(", ") || "none"}`,
@@ -415,6 +422,12 @@ export class LeaseKeeper {
     // With HA off nothing is fenced or revoked: renew regardless (every few rounds), so that
     // ha-enable finds it live.
     if (this.revoked || (this.config.enabled && !mayRenew(this.view.standing(sentMs)))) return;
+    // Holding with HA off, the leases were not read this round: a lease we hold no revision of may
+    // be revoked (a failed read after a failed renewal); read it before writing over it.
+    if (this.holding && this.revision === undefined && !this.config.enabled) {
+      await this.readOwnLease();
+      if (this.revoked) return;
+    }
     const value: LeaseValue = {
       hostId: this.options.hostId,
       address: this.options.address(),
@@ -435,6 +448,8 @@ export class LeaseKeeper {
       else await this.readOwnLease();
       return;
     }
+    // Only a compare-and-set at our revision proves the lease was live (a put proves nothing).
+    if (this.revision !== undefined) this.renewedSinceHold = true;
     this.revision = revision;
     this.lastRenewOkMs = sentMs;
   }
