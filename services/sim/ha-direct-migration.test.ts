@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { haRecordKey, type HaRecord } from "../contracts/ha-record.js";
 import { leaseKey } from "../contracts/lease.js";
+import { BROKER_ID } from "./network.js";
 import { SimCluster } from "./cluster.js";
 import { SimUser } from "./sim-user.js";
 import type { ReceiveChannel } from "../dom0/migrate/receive-session.js";
@@ -79,7 +80,13 @@ describe("a direct host-to-host migration of an HA-protected guest (xsim -H src 
     cluster.brokerDown();
     await cluster.idle(HA_T_MS + 1000);
     const staleRevision = cluster.kv.peek(leaseKey("h2"))?.revision;
+    const sourceStaleRevision = cluster.kv.peek(leaseKey("h1"))?.revision;
+    // The source too lets no protected guest go before it renewed its own lease (§4 rule 9): h2
+    // stays cut from the broker until h1 has renewed.
+    cluster.network.partition(["h2"], [BROKER_ID]);
     cluster.brokerUp();
+    while (cluster.kv.peek(leaseKey("h1"))?.revision === sourceStaleRevision) await cluster.idle(10);
+    cluster.network.heal();
     const refused = cluster.run(user.migrateOn("h1", "db", "h2"));
     await expect(refused).rejects.toMatchObject({ code: "ABORTED" });
     await expect(refused).rejects.toThrow(
