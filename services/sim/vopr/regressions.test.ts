@@ -336,18 +336,17 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).toMatch(/HA: lost with h4 \(unprotected\): web/);
     expect(violations).toEqual([]);
   }, 120_000);
-  it("seed 439, every fault: the name of a guest created just after the reconcile read the HA records stays HA's", async () => {
-    // dns (HA) created on h1: its name at 845.9 s, its HA record at 846.0 s, just after a
+  it("seed 439, every fault: passes (the reconcile window it found is pinned by reconcile.test.ts)", async () => {
+    // Found: dns (HA) created on h1, its name at 845.9 s, its HA record at 846.0 s, just after a
     // reconcile had read the records; h1 killed and restarted at 848.1 s; that reconcile then
     // listed h1 (running no dns), found dns in no record it had read, and freed its name: HA took
     // dns for destroyed on purpose and never restarted it. The reconcile now reads a guest's
-    // record again before it frees its name.
+    // record again before it frees its name (reconcile.test.ts: a record written just after the
+    // records were read). Since ha.md §4 rule 9 (a holding host migrates no protected guest out)
+    // the seed draws another path and no longer creates dns at 846 s; it must still pass, and
+    // this test fails if it reaches the window again (then restore the window's assertions).
     const { trace, violations } = await everyFault(439, 275);
-    expect(trace).toMatch(/created dns on h1\n[\s\S]*kill h1\n[\s\S]*restart h1/);
-    const createdAt = trace.search(/^846\.\d+ created dns on h1$/m);
-    expect(createdAt).toBeGreaterThan(0);
-    expect(trace.slice(createdAt)).not.toMatch(/freed the name dns/);
-    expect(trace.slice(createdAt)).toMatch(/HA: restarted dns \(restart\) on h\d/);
+    expect(trace, "the window is reached again: assert it").not.toMatch(/^846\.\d+ created dns on h1$/m);
     expect(violations).toEqual([]);
   }, 120_000);
   it("seed 362, every fault: an evacuation does not migrate a held guest off a host whose lease was just revoked", async () => {
