@@ -186,7 +186,7 @@ export class Host implements MigrationEndpoint {
         if (why)
           throw new ToolstackError(
             "UNAVAILABLE",
-            `host ${options.spec.hostId} takes no HA-protected guest ("${name}") now: ${why}`,
+            `host ${options.spec.hostId} takes no HA-protected guest ("${name}") now: ${why}; nothing was changed`,
           );
       };
     if (ha) this.toolstack.admitUnpause = (record) => refuseUnpauseWhileHeld(ha, record, options.spec.hostId);

@@ -148,14 +148,16 @@ export function migrationConformance(name: string, makePair: () => Promise<Migra
       }
     });
 
-    it("a destination that refuses Prepare leaves the guest running on the source, unrenamed", async () => {
+    it("a destination that refuses Prepare leaves the guest running on the source, unrenamed; its code reaches the caller", async () => {
       const pair = await makePair();
       try {
         createGuest(pair.source.toolstack, "web", GUEST_MEMORY_MIB, "idle");
         createGuest(pair.destination.toolstack, "web", GUEST_MEMORY_MIB, "idle");
-        await expect(pair.source.migrate(outboundRequest("web", pair.destination.address))).rejects.toThrow(
-          /web/,
-        );
+        const refused = pair.source.migrate(outboundRequest("web", pair.destination.address));
+        // The destination's own code and words, prefixed with it (migration-protocol.md "Refusals").
+        await expect(refused).rejects.toMatchObject({ code: "ALREADY_EXISTS" });
+        await expect(refused).rejects.toThrow(`destination ${pair.destination.address} refused: `);
+        await expect(refused).rejects.toThrow(/web/);
         const record = pair.source.toolstack.requireDomain("web");
         expect(pair.source.toolstack.domainOf(record).paused).toBe(false);
         expect(names(pair.destination)).toEqual(["Domain-0", "web"]);

@@ -1,7 +1,7 @@
 import { IncomingMigration } from "./incoming.js";
 import type { Toolstack } from "../toolstack.js";
 import type { MigrationManager } from "./migration-manager.js";
-import { ToolstackError } from "../errors.js";
+import { ToolstackError, type ToolstackErrorCode } from "../errors.js";
 import { toToolstackError } from "../xen-error-map.js";
 import type {
   CommittedInfo,
@@ -20,7 +20,8 @@ export interface ReceiveChannel {
   prepared(info: PreparedInfo): void;
   received(info: ReceivedInfo): void;
   committed(info: CommittedInfo): void;
-  failed(reason: string): void;
+  /** The destination's refusal: its words, and its code when it has one (a ToolstackError's). */
+  failed(reason: string, code: ToolstackErrorCode | undefined): void;
   /** The destination is done with the channel. */
   end(): void;
 }
@@ -68,7 +69,8 @@ export class MigrationDestination {
       stopPull?.();
       if (failure !== undefined && incoming?.state !== "committed") {
         incoming?.abort();
-        channel.failed(describe(failure));
+        const mapped = toToolstackError(failure);
+        channel.failed(describe(mapped), mapped instanceof ToolstackError ? mapped.code : undefined);
       }
       channel.end();
     };
@@ -161,8 +163,7 @@ export class MigrationDestination {
   }
 }
 
-function describe(error: unknown): string {
-  const mapped = toToolstackError(error);
+function describe(mapped: unknown): string {
   if (mapped instanceof Error) return (mapped as { details?: string }).details ?? mapped.message;
   return String(mapped);
 }

@@ -9,6 +9,7 @@ import type {
   ReceivedInfo,
 } from "../../dom0/migrate/peer.js";
 import { ToolstackError } from "../../dom0/errors.js";
+import { destinationRefusal } from "../../dom0/migrate/destination-refusal.js";
 import { connectMigration } from "./migration-service.js";
 import { unaryCall } from "./host-client.js";
 
@@ -96,9 +97,7 @@ export class GrpcDestinationPeer implements DestinationPeer {
     else if (status.received) this.receivedWaiter?.resolve(status.received);
     else if (status.committed) this.committed?.resolve(status.committed);
     else if (status.failed)
-      this.fail(
-        new ToolstackError("ABORTED", `destination ${this.address} refused: ${status.failed.reason}`),
-      );
+      this.fail(destinationRefusal(this.address, status.failed.reason, status.failed.code));
   }
 
   private fail(error: Error): void {

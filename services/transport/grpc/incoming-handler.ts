@@ -14,7 +14,7 @@ export function handleReceive(
     prepared: (prepared) => safeWrite(call, { prepared }),
     received: (received) => safeWrite(call, { received: { ...received, memoryChecksum: "" } }),
     committed: (committed) => safeWrite(call, { committed }),
-    failed: (reason) => safeWrite(call, { failed: { reason } }),
+    failed: (reason, code) => safeWrite(call, { failed: { reason, code: code ?? "" } }),
     end: () => safeEnd(call),
   });
   call.on("data", (message: ReceiveControl) => {

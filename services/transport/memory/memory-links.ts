@@ -1,4 +1,5 @@
 import { ToolstackError } from "../../dom0/errors.js";
+import { destinationRefusal } from "../../dom0/migrate/destination-refusal.js";
 import type {
   CommittedInfo,
   DestinationPeer,
@@ -192,10 +193,8 @@ export class MemoryDestinationPeer implements DestinationPeer {
         prepared: (prepared) => this.toSource(() => this.preparedWaiter.resolve(prepared)),
         received: (received) => this.toSource(() => this.receivedWaiter.resolve(received)),
         committed: (committed) => this.toSource(() => this.committedWaiter?.resolve(committed)),
-        failed: (reason) =>
-          this.toSource(() =>
-            this.fail(new ToolstackError("ABORTED", `destination ${this.address} refused: ${reason}`)),
-          ),
+        failed: (reason, code) =>
+          this.toSource(() => this.fail(destinationRefusal(this.address, reason, code))),
         end: () => {
           // The destination is done with the channel: the death of either end changes nothing there.
           this.closeConnection();

@@ -1,0 +1,18 @@
+import { describe, expect, it } from "vitest";
+import { ToolstackError } from "../errors.js";
+import { destinationRefusal } from "./destination-refusal.js";
+
+describe("destinationRefusal", () => {
+  it("keeps the destination's code and words, prefixed with the destination", () => {
+    const error = destinationRefusal("10.0.0.2:7000", "host h2 takes no HA-protected guest", "UNAVAILABLE");
+    expect(error).toBeInstanceOf(ToolstackError);
+    expect(error.code).toBe("UNAVAILABLE");
+    expect(error.message).toBe("destination 10.0.0.2:7000 refused: host h2 takes no HA-protected guest");
+  });
+
+  it("is ABORTED when the destination sent no code, or one this end does not know", () => {
+    expect(destinationRefusal("d", "stream ended without END", undefined).code).toBe("ABORTED");
+    expect(destinationRefusal("d", "stream ended without END", "").code).toBe("ABORTED");
+    expect(destinationRefusal("d", "x", "DATA_LOSS").code).toBe("ABORTED");
+  });
+});
