@@ -4,6 +4,7 @@ import { HaClient, type HaState } from "../gen/xensim/v1/ha.js";
 import type { CliIo } from "./domain-commands.js";
 import { unaryCall } from "../transport/grpc/host-client.js";
 import { requireScheduler } from "./scheduler-commands.js";
+import { LEASE_UNCONFIRMED } from "../contracts/lease.js";
 
 /** `xsim ha-enable`, `ha-disable`, `ha-status` (docs/specs/ha.md §1), as XAPI's pool-ha-enable. */
 export function addHaCommands(program: Command, io: CliIo): void {
@@ -43,12 +44,17 @@ export function addHaCommands(program: Command, io: CliIo): void {
 
 export function formatHaState(state: HaState): string {
   const lines = [`HA ${state.enabled ? "enabled" : "disabled"}, timeout ${state.timeoutMs / 1000} s`];
-  if (state.hosts.length > 0) lines.push("Host         Lease     Age(s)  Revision  Sees");
+  if (state.hosts.length > 0) lines.push("Host         Lease        Age(s)  Revision  Sees");
   for (const host of state.hosts) {
     lines.push(
-      `${host.hostId.padEnd(12)} ${host.state.padEnd(8)} ${(host.ageMs / 1000).toFixed(1).padStart(7)}  ` +
+      `${host.hostId.padEnd(12)} ${host.state.padEnd(11)} ${ageShown(host).padStart(7)}  ` +
         `${String(host.revision).padStart(8)}  ${host.sees.join(",") || "-"}`,
     );
   }
   return lines.join("\n");
+}
+
+/** Seconds since the scheduler saw the lease renewed; "-" while it has not (unconfirmed). */
+function ageShown(host: HaState["hosts"][number]): string {
+  return host.state === LEASE_UNCONFIRMED ? "-" : (host.ageMs / 1000).toFixed(1);
 }

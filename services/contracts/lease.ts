@@ -26,6 +26,12 @@ export const HA_CONFIG_OFF: HaConfig = { enabled: false, timeoutMs: HA_TIMEOUT_M
 
 export type LeaseState = "live" | "revoked";
 
+/**
+ * How `ha-status` shows a lease that reads live but that the scheduler has not seen renewed since
+ * it began observing (docs/specs/ha.md §5); never a state stored in a lease.
+ */
+export const LEASE_UNCONFIRMED = "unconfirmed";
+
 export interface LeaseValue {
   hostId: string;
   /** Where peers ping this host (gRPC HaPeer). */

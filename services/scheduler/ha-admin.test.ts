@@ -16,6 +16,7 @@ const observed = (hostId: string, sinceMs: number): ObservedLease => ({
   lease: lease(hostId),
   revision: 1,
   sinceMs,
+  confirmed: true,
 });
 
 describe("ha-enable (docs/specs/ha.md §1)", () => {

@@ -6,6 +6,7 @@ import {
   HA_TIMEOUT_MS_MAX,
   HA_TIMEOUT_MS_MIN,
   HA_TIMEOUT_MS_TEST_MIN,
+  LEASE_UNCONFIRMED,
   leaseTiming,
   type HaConfig,
 } from "../contracts/lease.js";
@@ -94,10 +95,19 @@ export function haState(monitor: HaMonitor, config: HaConfig, nowMs: number): Ha
     timeoutMs: config.timeoutMs,
     hosts: monitor.observer.all().map((o) => ({
       hostId: o.hostId,
-      state: o.lease.state,
-      ageMs: Math.round(nowMs - o.sinceMs),
+      ...leaseShown(o, nowMs),
       sees: o.lease.sees,
       revision: o.revision,
     })),
   };
+}
+
+/**
+ * A lease's state and age as `ha-status` shows them: a live lease this scheduler has not seen
+ * renewed since it began observing is `unconfirmed`, its age unknown (0): it claims no liveness it
+ * has not seen, as XAPI would not (docs/specs/ha.md §5).
+ */
+function leaseShown(o: ObservedLease, nowMs: number): { state: string; ageMs: number } {
+  if (o.lease.state === "live" && !o.confirmed) return { state: LEASE_UNCONFIRMED, ageMs: 0 };
+  return { state: o.lease.state, ageMs: Math.round(nowMs - o.sinceMs) };
 }

@@ -157,4 +157,28 @@ describe("LeaseObserver (docs/specs/ha.md §5)", () => {
     expect(observer.lost(fromMs + timing.timeoutMs - 1, timing)).toEqual([]);
     expect(observer.lost(fromMs + timing.timeoutMs, timing).map((o) => o.hostId)).toEqual(["h1"]);
   });
+
+  it("confirms a lease only once it saw its revision change since it began observing (start, reset)", () => {
+    const observer = new LeaseObserver();
+    // [time, h1's revision, h2's revision, whether each is confirmed after that read]
+    const reads: Array<[number, number, number, boolean, boolean]> = [
+      [0, 1, 2, false, false], // the first read: nothing seen renewed
+      [1000, 3, 2, true, false],
+      // reset() below: a read afresh after a failed one, even at a new revision, saw no renewal
+      [20_000, 3, 4, false, false],
+      [21_000, 3, 5, false, true],
+    ];
+    for (const [nowMs, r1, r2, c1, c2] of reads) {
+      if (nowMs === 20_000) observer.reset();
+      const read = leases([
+        [lease("h1", []), r1],
+        [lease("h2", []), r2],
+      ]);
+      observer.observe(read, nowMs, timing);
+      expect(
+        observer.all().map((o) => o.confirmed),
+        `at ${nowMs} ms`,
+      ).toEqual([c1, c2]);
+    }
+  });
 });

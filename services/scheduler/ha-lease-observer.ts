@@ -6,6 +6,13 @@ export interface ObservedLease {
   revision: number;
   /** When this scheduler first read the lease at this revision (its own clock). */
   sinceMs: number;
+  /**
+   * Whether this scheduler saw the lease renewed (its revision change) since it began observing
+   * (its start, a failed read, a new HA setting): only then does `sinceMs` date a renewal. A lease
+   * first read after an outage may be the one written before it, by a host that has not renewed
+   * since (docs/specs/ha.md §5, `ha-status`).
+   */
+  confirmed: boolean;
 }
 
 /**
@@ -25,8 +32,9 @@ export class LeaseObserver {
   ): void {
     for (const hostId of [...this.seen.keys()]) if (!leases.has(hostId)) this.seen.delete(hostId);
     for (const [hostId, { lease, revision }] of leases) {
-      if (this.seen.get(hostId)?.revision !== revision)
-        this.seen.set(hostId, { hostId, lease, revision, sinceMs: nowMs });
+      const before = this.seen.get(hostId);
+      if (before?.revision !== revision)
+        this.seen.set(hostId, { hostId, lease, revision, sinceMs: nowMs, confirmed: before !== undefined });
     }
     const peers = this.peerCounts(nowMs, timing);
     for (const o of this.seen.values()) {
