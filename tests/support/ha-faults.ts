@@ -4,6 +4,7 @@ import {
 } from "../../services/transport/tls/cluster-credentials.js";
 import { HaClient, type HaState } from "../../services/gen/xensim/v1/ha.js";
 import { unaryCall } from "../../services/transport/grpc/host-client.js";
+import { testCall } from "./test-call.js";
 import type { DomainInfo } from "../../services/gen/xensim/v1/host.js";
 import type { TestHost } from "./migration-cluster.js";
 import type { SchedulerProcess } from "./scheduler-process.js";
@@ -22,7 +23,7 @@ export function haClient(schedulerAddress: string): HaClient {
 export async function haEnable(scheduler: SchedulerProcess, timeoutMs: number): Promise<HaState> {
   const client = haClient(scheduler.address);
   try {
-    return await unaryCall(client.enable.bind(client), { timeoutMs, allowShortTimeout: true });
+    return await testCall("ha-enable", client.enable.bind(client), { timeoutMs, allowShortTimeout: true });
   } finally {
     client.close();
   }
@@ -31,7 +32,7 @@ export async function haEnable(scheduler: SchedulerProcess, timeoutMs: number): 
 export async function haStatus(scheduler: SchedulerProcess): Promise<HaState> {
   const client = haClient(scheduler.address);
   try {
-    return await unaryCall(client.status.bind(client), {});
+    return await testCall("ha-status", client.status.bind(client), {});
   } finally {
     client.close();
   }
@@ -58,7 +59,7 @@ export async function createGuest(
   const c = host.process.client;
   const extra: Record<string, string> = { xsim_workload: "uniform:rate=200" };
   if (options.ha) extra.xsim_ha = options.ha;
-  const reply = await unaryCall(c.create.bind(c), {
+  const reply = await testCall(`create ${name} on ${host.hostId}`, c.create.bind(c), {
     configText: cfg(name, 32, extra),
     configFileName: `${name}.cfg`,
     configJson: "",
@@ -71,7 +72,10 @@ export async function createGuest(
 
 export async function checksumOf(host: TestHost, name: string): Promise<string> {
   const c = host.process.client;
-  return String((await unaryCall(c.memoryChecksum.bind(c), { domain: name })).checksum);
+  const reply = await testCall(`checksum of ${name} on ${host.hostId}`, c.memoryChecksum.bind(c), {
+    domain: name,
+  });
+  return String(reply.checksum);
 }
 
 /** What the sampler saw during a fault. */

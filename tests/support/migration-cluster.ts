@@ -7,7 +7,7 @@ import {
 } from "../../services/transport/tls/cluster-credentials.js";
 import { FaultInjectionClient } from "../../services/gen/xensim/v1/fault.js";
 import { startHostProcess, type HostProcess, type HostProcessOptions } from "./host-process.js";
-import { unaryCall } from "../../services/transport/grpc/host-client.js";
+import { testCall } from "./test-call.js";
 import { connectMigration } from "../../services/transport/grpc/migration-service.js";
 import type { DomainInfo } from "../../services/gen/xensim/v1/host.js";
 import { MIB, PAGE_SIZE_BYTES } from "../../services/core/units.js";
@@ -140,7 +140,7 @@ export async function createFilledGuest(
 ): Promise<string> {
   const c = host.process.client;
   const text = guestConfig(name, memoryMib, "fill");
-  await unaryCall(c.create.bind(c), {
+  await testCall(`create ${name} on ${host.hostId}`, c.create.bind(c), {
     configText: text,
     configFileName: `${name}.cfg`,
     configJson: "",
@@ -155,22 +155,23 @@ export async function createFilledGuest(
 
 export async function setWorkload(host: TestHost, name: string, workload: string): Promise<void> {
   const c = host.process.client;
-  await unaryCall(c.setWorkload.bind(c), { domain: name, workload });
+  await testCall(`set-workload ${name} on ${host.hostId}`, c.setWorkload.bind(c), { domain: name, workload });
 }
 
 export async function checksumOf(host: TestHost, name: string): Promise<string> {
   const c = host.process.client;
-  return (await unaryCall(c.memoryChecksum.bind(c), { domain: name })).checksum;
+  const what = `checksum of ${name} on ${host.hostId}`;
+  return (await testCall(what, c.memoryChecksum.bind(c), { domain: name })).checksum;
 }
 
 export async function domainsOf(host: TestHost): Promise<DomainInfo[]> {
   const c = host.process.client;
-  return (await unaryCall(c.list.bind(c), { domains: [] })).domains;
+  return (await testCall(`list on ${host.hostId}`, c.list.bind(c), { domains: [] })).domains;
 }
 
 export async function freeMemoryKibOf(host: TestHost): Promise<number> {
   const c = host.process.client;
-  return (await unaryCall(c.info.bind(c), {})).freeMemoryKib;
+  return (await testCall(`info of ${host.hostId}`, c.info.bind(c), {})).freeMemoryKib;
 }
 
 export async function domainOn(host: TestHost, name: string): Promise<DomainInfo | undefined> {

@@ -3,7 +3,7 @@ import { startNatsServer, type NatsServerHandle } from "./nats-server.js";
 import type { HostProcessOptions } from "./host-process.js";
 import { startSchedulerProcess, type SchedulerProcess } from "./scheduler-process.js";
 import { startTestHost, stopTestHost, waitUntil, type TestHost } from "./migration-cluster.js";
-import { unaryCall } from "../../services/transport/grpc/host-client.js";
+import { testCall } from "./test-call.js";
 import type {
   ClusterDomain,
   EvacuateRequest,
@@ -87,12 +87,12 @@ export async function startSchedulerCluster(
 
 export async function hostList(scheduler: SchedulerProcess): Promise<HostSummary[]> {
   const c = scheduler.client;
-  return (await unaryCall(c.hostList.bind(c), {})).hosts;
+  return (await testCall("host-list", c.hostList.bind(c), {})).hosts;
 }
 
 export async function listAll(scheduler: SchedulerProcess): Promise<ClusterDomain[]> {
   const c = scheduler.client;
-  return (await unaryCall(c.listAll.bind(c), {})).domains;
+  return (await testCall("list (the scheduler's)", c.listAll.bind(c), {})).domains;
 }
 
 /** Waits until the scheduler reports every one of `hostIds` up. */
@@ -119,7 +119,7 @@ export function createVia(
   policy = "",
 ): Promise<PlaceCreateReply> {
   const c = scheduler.client;
-  return unaryCall(c.create.bind(c), {
+  return testCall("create via the scheduler", c.create.bind(c), {
     configText,
     configFileName: "test.cfg",
     overrides: [],
