@@ -1,9 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { SimulatedClock } from "../core/clock.js";
-import { Prng } from "../core/prng.js";
-import { Toolstack } from "./toolstack.js";
+import { cpupoolTestGuest, cpupoolTestHost } from "./cpupool-fixture.js";
+import type { Toolstack } from "./toolstack.js";
 import { ToolstackError } from "./errors.js";
-import { loadDomainConfig } from "./xlcfg/load.js";
 import {
   addCpupoolCpus,
   createCpupool,
@@ -16,17 +14,8 @@ import {
 } from "./cpupool.js";
 import { poolSchedParams, schedSections, setPoolSchedParams } from "./sched-params.js";
 
-function newHost(): Toolstack {
-  const spec = { hostId: "h1", pcpuCount: 8, memoryMib: 2048, hvmCapable: true, cpuMhz: 2400 };
-  return new Toolstack(spec, { memoryMib: 256, vcpus: 2 }, new SimulatedClock(), new Prng(5), {
-    scheduler: "credit2",
-  });
-}
-
-function guest(ts: Toolstack, name: string, extra = "") {
-  const text = `name = "${name}"\nkernel = "/k"\nmemory = 32\nvcpus = 2\n${extra}`;
-  return ts.create(loadDomainConfig(text, `${name}.cfg`, [], ts.prng), { configSource: `${name}.cfg` });
-}
+const newHost = cpupoolTestHost;
+const guest = cpupoolTestGuest;
 
 function refusal(fn: () => unknown): ToolstackError {
   try {

@@ -26,7 +26,7 @@ import type { MigrationStatsView } from "../dom0/migrate/stats.js";
 import type { EngineScheduler, StreamSink } from "../dom0/migrate/stream-sink.js";
 import { encodeJson, publishJson, type Bus } from "../contracts/bus.js";
 import { domainEventSubject, heartbeatSubject, migrationSubject } from "../contracts/subjects.js";
-import { buildHeartbeat } from "./heartbeat.js";
+import { HeartbeatCpupools, buildHeartbeat } from "./heartbeat.js";
 import type { StateStore } from "../contracts/state-store.js";
 import { ClusterNames } from "../dom0/cluster-names.js";
 import { HostNames } from "../dom0/host-names.js";
@@ -110,6 +110,8 @@ export class Host implements MigrationEndpoint {
   private heartbeatSequence = 0;
   /** Made once: the broker and nats-server's permissions look the subject up at every heartbeat. */
   private readonly heartbeatSubjectText: string;
+  /** The heartbeat's pools, kept from one heartbeat to the next while they stay the same. */
+  private readonly heartbeatCpupools = new HeartbeatCpupools();
   /** Domain events published and guest ticks (CPU time charged): parts of the heartbeat's listVersion. */
   private domainEventCount = 0;
   private tickCount = 0;
@@ -368,6 +370,7 @@ export class Host implements MigrationEndpoint {
       { outbound: this.migrations.outboundCount, inbound: this.migrations.inboundCount },
       (this.options.epochMs ?? (() => this.options.clock.nowMs()))(),
       this.listVersion,
+      this.heartbeatCpupools,
     );
     // JSON on NATS; in one process the bus may carry the value itself (contracts/bus.ts JsonBus).
     if (this.options.bus) publishJson(this.options.bus, this.heartbeatSubjectText, beat, true);

@@ -45,6 +45,7 @@ export class HostScheduler {
   private readonly pools = new Map<number, PoolSched>();
   private readonly poolOf = new Map<number, PoolSched>();
   private nowNsTotal = 0;
+  private cpupoolVersionNow = 0;
 
   constructor(
     readonly pcpuCount: number,
@@ -69,6 +70,14 @@ export class HostScheduler {
     return this.pool(CPUPOOL_ID_POOL0).policy;
   }
 
+  /**
+   * Grows with every change of what cpupools() returns (a pool created or destroyed, a pCPU moved, a
+   * domain added, removed or moved between pools): equal versions, equal cpupools().
+   */
+  get cpupoolVersion(): number {
+    return this.cpupoolVersionNow;
+  }
+
   /** The scheduler's own simulated time, from 0 at boot: the sum of every advance. */
   get nowNs(): number {
     return this.nowNsTotal;
@@ -89,6 +98,7 @@ export class HostScheduler {
     });
     const pins = vcpus.map(() => undefined);
     pool.add({ domid, vcpus, params: { ...setup.params }, pins });
+    this.cpupoolVersionNow++;
     this.poolOf.set(domid, pool);
     engine.settle();
   }
@@ -96,6 +106,7 @@ export class HostScheduler {
   removeDomain(domid: number): void {
     const pool = this.poolOfDomain(domid);
     pool.remove(domid);
+    this.cpupoolVersionNow++;
     pool.requireEngine().settle();
     this.poolOf.delete(domid);
   }
@@ -279,6 +290,7 @@ export class HostScheduler {
       throw new XenError("ENOSPC", `the host already has ${CPUPOOL_COUNT_MAX} cpupools`);
     const poolId = Math.max(...this.pools.keys()) + 1;
     this.pools.set(poolId, new PoolSched(poolId, scheduler));
+    this.cpupoolVersionNow++;
     return poolId;
   }
 
@@ -289,6 +301,7 @@ export class HostScheduler {
     if (pool.domains.size > 0)
       throw new XenError("EBUSY", `cpupool ${poolId} still has ${pool.domains.size} domain(s)`);
     this.pools.delete(poolId);
+    this.cpupoolVersionNow++;
   }
 
   /** XEN_SYSCTL_CPUPOOL_OP_ADDCPU: a free pCPU joins the pool. */
@@ -327,6 +340,7 @@ export class HostScheduler {
     const problem = to.policy.domainParamsProblem(domain.params, domain.vcpus.length);
     if (problem !== undefined) throw new XenError("EINVAL", `domain ${domid}: ${problem}`);
     from.remove(domid);
+    this.cpupoolVersionNow++;
     from.requireEngine().settle();
     domain.pins.fill(undefined); // sched_move_domain resets hard and soft affinity to all
     to.add(domain);
@@ -351,6 +365,7 @@ export class HostScheduler {
   }
 
   private reshape(pool: PoolSched, cpus: readonly number[]): void {
+    this.cpupoolVersionNow++; // before: setCpus may throw half-way
     pool.setCpus(cpus, this.nowNsTotal);
     pool.engine?.settle();
   }

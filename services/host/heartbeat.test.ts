@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { DOMID_DOM0 } from "../core/units.js";
+import type { HeartbeatCpupool } from "../contracts/heartbeat.js";
+import * as cpupool from "../dom0/cpupool.js";
+import type { Toolstack } from "../dom0/toolstack.js";
+import { cpupoolTestGuest, cpupoolTestHost } from "../dom0/cpupool-fixture.js";
+import { HeartbeatCpupools, buildHeartbeat } from "./heartbeat.js";
+
+const newHost = cpupoolTestHost;
+const guest = (ts: Toolstack, name: string, extra = ""): void => void cpupoolTestGuest(ts, name, extra);
+
+/** The pools as the heartbeat showed them before it kept any: everything read afresh. */
+function poolsAfresh(ts: Toolstack): HeartbeatCpupool[] {
+  return cpupool.listCpupools(ts).map((pool) => {
+    let vcpusAllocated = 0;
+    for (const record of ts.records.values())
+      if (record.domid !== DOMID_DOM0 && ts.hypervisor.domainCpupool(record.domid) === pool.poolId)
+        vcpusAllocated += ts.domainOf(record).vcpusOnline;
+    return { name: pool.name, pcpus: pool.cpus.length, vcpusAllocated };
+  });
+}
+
+/** Every way the heartbeat's pools change: pools, pCPUs, names, domains and their vCPUs. */
+const CHANGES: [string, (ts: Toolstack) => void][] = [
+  ["a pCPU leaves Pool-0", (ts) => cpupool.removeCpupoolCpus(ts, "Pool-0", [6, 7])],
+  [
+    "a pool is created",
+    (ts) => void cpupool.createCpupool(ts, { name: "fast", scheduler: "credit", cpus: [6] }),
+  ],
+  ["a pCPU joins a pool", (ts) => void cpupool.addCpupoolCpus(ts, "fast", [7])],
+  ["a pool is renamed", (ts) => void cpupool.renameCpupool(ts, "fast", "quick")],
+  ["a guest starts in a pool", (ts) => guest(ts, "g1", 'pool = "quick"')],
+  ["a guest starts in Pool-0", (ts) => guest(ts, "g2")],
+  ["a guest moves between pools", (ts) => void cpupool.migrateToCpupool(ts, "g2", "quick")],
+  ["a guest's vCPUs go offline", (ts) => void ts.vcpuSet("g1", 1)],
+  ["a pool's name is written in xenstore", (ts) => ts.store.write(`${cpupool.cpupoolPath(0)}/name`, "Main")],
+  ["a guest is destroyed", (ts) => void ts.destroy("g1")],
+  ["a guest moves back", (ts) => void cpupool.migrateToCpupool(ts, "g2", "Main")],
+  ["a pool is destroyed", (ts) => void cpupool.destroyCpupool(ts, "quick")],
+];
+
+describe("HeartbeatCpupools", () => {
+  it("shows after every pool change what reading everything afresh shows, and a new array", () => {
+    const ts = newHost();
+    const pools = new HeartbeatCpupools();
+    let before = pools.of(ts);
+    expect(before).toEqual(poolsAfresh(ts));
+    for (const [what, change] of CHANGES) {
+      const version = ts.hypervisor.cpupools.cpupoolVersion;
+      const expected = poolsAfresh(ts);
+      change(ts);
+      const after = pools.of(ts);
+      expect(after, what).toEqual(poolsAfresh(ts));
+      expect(after, what).not.toEqual(expected);
+      expect(after, what).not.toBe(before);
+      if (!what.includes("xenstore") && !what.includes("renamed") && !what.includes("vCPUs"))
+        expect(ts.hypervisor.cpupools.cpupoolVersion, what).toBeGreaterThan(version);
+      before = after;
+    }
+  });
+
+  it("shows numa-split's pools (every pool renamed, created and filled at once)", () => {
+    const ts = newHost();
+    const pools = new HeartbeatCpupools();
+    pools.of(ts);
+    cpupool.numaSplit(ts);
+    expect(pools.of(ts)).toEqual(poolsAfresh(ts));
+  });
+
+  it("gives the same frozen array while nothing changed, and keeps the pools that did not change", () => {
+    const ts = newHost();
+    cpupool.removeCpupoolCpus(ts, "Pool-0", [6, 7]);
+    cpupool.createCpupool(ts, { name: "fast", scheduler: "credit", cpus: [6, 7] });
+    const pools = new HeartbeatCpupools();
+    const first = pools.of(ts);
+    expect(Object.isFrozen(first) && first.every((pool) => Object.isFrozen(pool))).toBe(true);
+    expect(pools.of(ts)).toBe(first);
+    guest(ts, "g1", 'pool = "fast"');
+    const second = pools.of(ts);
+    expect(second[0]).toBe(first[0]); // Pool-0 unchanged
+    expect(second[1]).toEqual({ name: "fast", pcpus: 2, vcpusAllocated: 2 });
+    expect(pools.of(ts)).toBe(second);
+  });
+
+  it("is what buildHeartbeat puts in the heartbeat, with or without one kept", () => {
+    const ts = newHost();
+    const pools = new HeartbeatCpupools();
+    const beat = (kept?: HeartbeatCpupools) =>
+      buildHeartbeat(ts, "h1:1", 0, 1000, { outbound: 0, inbound: 0 }, 0, 1, kept);
+    expect(beat(pools)).toEqual(beat());
+    expect(beat(pools).cpupools).toBe(beat(pools).cpupools);
+  });
+});
