@@ -1,4 +1,4 @@
-import type { ChannelCredentials, ClientDuplexStream } from "@grpc/grpc-js";
+import { status as grpcStatus, type ChannelCredentials, type ClientDuplexStream } from "@grpc/grpc-js";
 import type { MigrationClient, ReceiveControl, ReceiveStatus } from "../../gen/xensim/v1/migration.js";
 import type {
   CommittedInfo,
@@ -109,7 +109,14 @@ export class GrpcDestinationPeer implements DestinationPeer {
   }
 }
 
-function describeGrpc(error: Error): string {
-  const details = (error as { details?: string }).details;
-  return details ?? error.message;
+/**
+ * What broke the channel. A lost connection (grpc-js's UNAVAILABLE: the peer died, its socket was
+ * reset, keepalive found it gone) reads the same however the kernel reported it ("Connection
+ * dropped", "read ECONNRESET", "write EPIPE" depend on timing): "connection lost (...)", the
+ * transport's words kept in brackets. Any other status keeps its details as they are.
+ */
+export function describeGrpc(error: Error): string {
+  const { details, code } = error as { details?: string; code?: number };
+  const words = details ?? error.message;
+  return code === grpcStatus.UNAVAILABLE ? `connection lost (${words})` : words;
 }
