@@ -12,6 +12,34 @@ export interface Clock {
   nowMs(): number;
   /** Calls `fn` after `delayMs` of this clock's time; returns a function that cancels it. */
   setTimer(delayMs: number, fn: () => void): () => void;
+  /**
+   * A timer for `fn` to set again and again (a tick loop) without new objects per setting; each
+   * `arm` fires at the same instant and in the same order as a `setTimer` made at that point would.
+   */
+  timer(fn: () => void): ClockTimer;
+}
+
+/** A re-armable timer of one function (Clock.timer). */
+export interface ClockTimer {
+  /** Cancels the pending setting, if any, then calls the function after `delayMs`, as `setTimer` would. */
+  arm(delayMs: number): void;
+  /** Cancels the pending setting; a no-op when none is pending. */
+  cancel(): void;
+}
+
+/** A ClockTimer made of `setTimer` calls, for clocks without a cheaper one. */
+export function timerOfSetTimer(clock: Pick<Clock, "setTimer">, fn: () => void): ClockTimer {
+  let cancelPending: (() => void) | undefined;
+  return {
+    arm(delayMs: number): void {
+      cancelPending?.();
+      cancelPending = clock.setTimer(delayMs, fn);
+    },
+    cancel(): void {
+      cancelPending?.();
+      cancelPending = undefined;
+    },
+  };
 }
 
 /** The latest time a SimulatedClock reaches: its timers sit in a heap keyed by ns as a safe integer (104 days). */
@@ -23,7 +51,7 @@ const DEAD_INSTANT_COUNT_MAX = 1024;
  * A timer; once fired or cancelled (a later cancel() is a no-op) it lets go of its function and
  * instant, since a caller may keep its cancel function for long.
  */
-interface PendingTimer {
+export interface PendingTimer {
   fn: (() => void) | undefined;
   instant: Instant | undefined;
 }
@@ -74,6 +102,17 @@ export class SimulatedClock implements Clock {
     return this.timeNs / 1e6;
   }
   setTimer(delayMs: number, fn: () => void): () => void {
+    const timer: PendingTimer = { fn, instant: undefined };
+    this.placeTimer(delayMs, timer);
+    return () => this.cancelTimer(timer);
+  }
+
+  timer(fn: () => void): ClockTimer {
+    return new SimulatedTimer(this, fn);
+  }
+
+  /** Puts a timer (fn set, instant not) at its instant `delayMs` from now: a new instant takes the next sequence. */
+  placeTimer(delayMs: number, timer: PendingTimer): void {
     if (!(delayMs >= 0)) throw new Error(`SimulatedClock.setTimer: delay ${delayMs} ms is not >= 0`);
     const dueNs = this.timeNs + Math.round(delayMs * 1e6);
     if (!(dueNs <= Number.MAX_SAFE_INTEGER))
@@ -84,11 +123,10 @@ export class SimulatedClock implements Clock {
       this.instants.set(dueNs, instant);
       this.heap.push(instant);
     }
-    const timer: PendingTimer = { fn, instant };
+    timer.instant = instant;
     instant.timers.push(timer);
     instant.liveCount++;
     this.liveCount++;
-    return () => this.cancel(timer);
   }
 
   /** Advances time by `deltaMs`, firing every timer that falls due on the way, in order. */
@@ -155,7 +193,7 @@ export class SimulatedClock implements Clock {
     return undefined;
   }
 
-  private cancel(timer: PendingTimer): void {
+  cancelTimer(timer: PendingTimer): void {
     const instant = timer.instant;
     if (instant === undefined) return;
     timer.fn = undefined;
@@ -180,5 +218,38 @@ export class SimulatedClock implements Clock {
     this.heap = new EventHeap<Instant>();
     for (const instant of live) this.heap.push(instant);
     this.deadInstantCount = 0;
+  }
+}
+
+/**
+ * SimulatedClock's ClockTimer: one record for all its settings. A fired record sits only at an
+ * index its instant has already fired past, so it is set again as is; a cancelled one may still sit
+ * ahead in an instant being fired, so the next setting takes a new record.
+ */
+class SimulatedTimer implements ClockTimer {
+  private record: PendingTimer | undefined;
+  private fired = false;
+  private readonly onFire = (): void => {
+    this.fired = true;
+    this.fn();
+  };
+
+  constructor(
+    private readonly clock: SimulatedClock,
+    private readonly fn: () => void,
+  ) {}
+
+  arm(delayMs: number): void {
+    this.cancel();
+    let record = this.record;
+    if (record === undefined || !this.fired) record = this.record = { fn: undefined, instant: undefined };
+    record.fn = this.onFire;
+    this.fired = false;
+    this.clock.placeTimer(delayMs, record);
+  }
+
+  cancel(): void {
+    const record = this.record;
+    if (record !== undefined && record.instant !== undefined) this.clock.cancelTimer(record);
   }
 }

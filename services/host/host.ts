@@ -1,4 +1,4 @@
-import type { Clock } from "../core/clock.js";
+import type { Clock, ClockTimer } from "../core/clock.js";
 import { Prng } from "../core/prng.js";
 import type { Dom0Spec, HostSpec } from "../core/host-spec.js";
 import type { SchedulerName } from "../core/sched/index.js";
@@ -118,9 +118,8 @@ export class Host implements MigrationEndpoint {
   private running = false;
   /** Whether the host had work at its last tick: it then ticks every TICK_INTERVAL_MS. */
   private busy = false;
-  private cancelTick: (() => void) | undefined;
-  /** The tick as a timer callback, made once (a busy host sets 100 tick timers a second). */
-  private readonly onTick = (): void => this.tick();
+  /** The tick's timer, made once and set again each tick (a busy host ticks 100 times a second). */
+  private readonly tickTimer: ClockTimer;
   /** The timer a second (CPU sampling, the idle look, the heartbeat at 1 s) while it runs. */
   private cancelSecond: (() => void) | undefined;
   private secondRested = false;
@@ -128,6 +127,7 @@ export class Host implements MigrationEndpoint {
   private readonly onSecond = (): void => this.second();
 
   constructor(readonly options: HostOptions) {
+    this.tickTimer = options.clock.timer(() => this.tick());
     const toolstackOptions = options.scheduler ? { scheduler: options.scheduler } : {};
     this.toolstack = new Toolstack(
       options.spec,
@@ -231,7 +231,7 @@ export class Host implements MigrationEndpoint {
     this.running = true;
     this.busy = true; // the first tick looks at what there is
     this.scheduleTick();
-    this.stops.push(() => this.cancelTick?.());
+    this.stops.push(() => this.tickTimer.cancel());
     const ha = this.ha;
     if (ha) {
       ha.start();
@@ -319,7 +319,6 @@ export class Host implements MigrationEndpoint {
 
   private tick(): void {
     this.tickCount++;
-    this.cancelTick = undefined;
     // HA's guard first: a host waking from a stall holds its protected guests before they run.
     this.guard();
     this.toolstack.hypervisor.tick();
@@ -329,9 +328,7 @@ export class Host implements MigrationEndpoint {
 
   /** The next tick at the next multiple of TICK_INTERVAL_MS of the clock (a grid all hosts share). */
   private scheduleTick(): void {
-    this.cancelTick?.();
-    const delayMs = delayToGridMs(this.options.clock.nowMs(), TICK_INTERVAL_MS);
-    this.cancelTick = this.options.clock.setTimer(delayMs, this.onTick);
+    this.tickTimer.arm(delayToGridMs(this.options.clock.nowMs(), TICK_INTERVAL_MS));
   }
 
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SimulatedClock, type Clock } from "../core/clock.js";
+import { SimulatedClock, timerOfSetTimer, type Clock, type ClockTimer } from "../core/clock.js";
 import { HA_OFF_ROUND_RENEW_INTERVAL_COUNT, LeaseKeeper } from "./lease-keeper.js";
 import type { Statefile } from "../contracts/statefile.js";
 import { MemoryStatefile } from "../transport/bus/memory-statefile.js";
@@ -22,6 +22,9 @@ class StallableClock implements Clock {
   }
   setTimer(delayMs: number, fn: () => void): () => void {
     return this.base.setTimer(delayMs, () => (this.stalled ? this.queued.push(fn) : fn()));
+  }
+  timer(fn: () => void): ClockTimer {
+    return timerOfSetTimer(this, fn);
   }
   wake(): void {
     this.stalled = false;

@@ -1,4 +1,4 @@
-import type { Clock, SimulatedClock } from "../core/clock.js";
+import type { Clock, ClockTimer, SimulatedClock } from "../core/clock.js";
 
 export type ProcessState = "running" | "crashed";
 
@@ -102,4 +102,54 @@ class ProcessClock implements Clock {
       cancel();
     };
   }
+
+  timer(fn: () => void): ClockTimer {
+    return new ProcessTimer(this.process, fn);
+  }
+}
+
+/**
+ * ProcessClock's ClockTimer over one SimulatedClock timer: a setting that falls due while the
+ * process runs in its generation calls the function at once, as `SimProcess.run` would; otherwise
+ * it goes through `run` (wait out a stall, or drop) with a flag of its own that `cancel` sets, as
+ * `ProcessClock.setTimer`'s would be.
+ */
+class ProcessTimer implements ClockTimer {
+  private generation = 0;
+  private readonly simTimer: ClockTimer;
+  /** The flag of a setting waiting in `run` for the process's stall to end. */
+  private waiting: { cancelled: boolean } | undefined;
+
+  constructor(
+    private readonly process: SimProcess,
+    private readonly fn: () => void,
+  ) {
+    this.simTimer = process.simClock.timer(this.onDue);
+  }
+
+  arm(delayMs: number): void {
+    this.cancel();
+    this.generation = this.process.generation;
+    this.simTimer.arm(delayMs);
+  }
+
+  cancel(): void {
+    this.simTimer.cancel();
+    if (this.waiting !== undefined) this.waiting.cancelled = true;
+    this.waiting = undefined;
+  }
+
+  private readonly onDue = (): void => {
+    const process = this.process;
+    if (process.isRunning && process.generation === this.generation) {
+      this.fn();
+      return;
+    }
+    const waiting = { cancelled: false };
+    this.waiting = waiting;
+    process.run(() => {
+      if (this.waiting === waiting) this.waiting = undefined;
+      if (!waiting.cancelled) this.fn();
+    }, this.generation);
+  };
 }

@@ -1,4 +1,4 @@
-import type { Clock } from "../core/clock.js";
+import { timerOfSetTimer, type Clock, type ClockTimer } from "../core/clock.js";
 
 /** The OS clock and timers, for the real services; the core only ever sees the `Clock` interface. */
 export class SystemClock implements Clock {
@@ -12,5 +12,8 @@ export class SystemClock implements Clock {
     const handle = setTimeout(fn, delayMs);
     handle.unref?.();
     return () => clearTimeout(handle);
+  }
+  timer(fn: () => void): ClockTimer {
+    return timerOfSetTimer(this, fn);
   }
 }
