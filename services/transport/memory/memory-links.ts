@@ -196,9 +196,14 @@ export class MemoryDestinationPeer implements DestinationPeer {
         failed: (reason, code) =>
           this.toSource(() => this.fail(destinationRefusal(this.address, reason, code))),
         end: () => {
-          // The destination is done with the channel: the death of either end changes nothing there.
-          this.closeConnection();
-          this.toSource(() => this.channelEnded());
+          // The destination is done with the channel, but it stays open until the source has read
+          // all of it: a destination that dies with Committed still on the wire (lost with it, as
+          // nothing runs as a dead sender) breaks the source's end, never a wait without end (VOPR
+          // seed 192: the source waited for Go's answer for ever).
+          this.toSource(() => {
+            this.closeConnection();
+            this.channelEnded();
+          });
         },
       });
       this.session.prepare(info);
