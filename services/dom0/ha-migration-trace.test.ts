@@ -8,6 +8,7 @@ import { loadDomainConfig } from "./xlcfg/load.js";
 import { ClusterNames } from "./cluster-names.js";
 import { HostNames } from "./host-names.js";
 import { HaMigrationTrace } from "./ha-migration-trace.js";
+import { leaseKey } from "../contracts/lease.js";
 
 function node(store: MemoryStore) {
   const spec = { hostId: "h1", pcpuCount: 4, memoryMib: 1024, hvmCapable: true, cpuMhz: 2400 };
@@ -94,5 +95,45 @@ describe("a migration's trace whose write the store applied but did not answer",
       /^dns: an HA-protected guest cannot be migrated .*; it was not migrated \(its HA record may name the destination as well\), try again$/,
     );
     expect(await recordOf(store, dns.uuid), "the write was applied").toMatchObject({ migratingTo: "h2" });
+  });
+});
+
+describe("an unknown handover is settled by the destination's lease (docs/specs/ha.md §5, VOPR seed 192)", () => {
+  const lease = (state: "live" | "revoked") =>
+    JSON.stringify({ hostId: "h2", address: "sim://h2", epoch: "e2", state, sees: [] });
+
+  async function migrating(store: MemoryStore) {
+    const { names, trace } = node(store);
+    const db = await names.create(config("db", true));
+    expect(await trace.begin(db, "h2")).toBe(true);
+    return { db, trace };
+  }
+
+  it("waits while the destination's lease is live or absent", async () => {
+    const store = new MemoryStore();
+    const { db, trace } = await migrating(store);
+    expect(await trace.settleUnknown(db, "h2")).toBe("wait");
+    await store.put(leaseKey("h2"), lease("live"));
+    expect(await trace.settleUnknown(db, "h2")).toBe("wait");
+    expect((await recordOf(store, db.uuid))?.migratingTo).toBe("h2");
+  });
+
+  it("revoked, the record naming this host: the trace is cleared and the source resumes", async () => {
+    const store = new MemoryStore();
+    const { db, trace } = await migrating(store);
+    await store.put(leaseKey("h2"), lease("revoked"));
+    expect(await trace.settleUnknown(db, "h2")).toBe("resume");
+    const record = await recordOf(store, db.uuid);
+    expect(record).toMatchObject({ hostId: "h1", hostEpoch: "boot-1" });
+    expect(record?.migratingTo).toBeUndefined();
+  });
+
+  it("revoked, the record naming another host (HA restarts it there): the stand-in goes", async () => {
+    const store = new MemoryStore();
+    const { db, trace } = await migrating(store);
+    await store.put(leaseKey("h2"), lease("revoked"));
+    const moved = { ...(await recordOf(store, db.uuid))!, hostId: "h2", migratingTo: undefined };
+    await store.put(haRecordKey(db.uuid), JSON.stringify(moved));
+    expect(await trace.settleUnknown(db, "h2")).toBe("destroy");
   });
 });

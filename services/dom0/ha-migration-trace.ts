@@ -4,6 +4,10 @@ import { haMigrationRefusal, haRecordKey, type HaRecord } from "../contracts/ha-
 import type { DomainRecord } from "./toolstack.js";
 import { ToolstackError } from "./errors.js";
 import { isProtocolName } from "./cluster-names.js";
+import { leaseKey, parseLease } from "../contracts/lease.js";
+
+/** What a source does with its NAME--migratedaway after a handover whose outcome is unknown. */
+export type UnknownHandoverOutcome = "wait" | "resume" | "destroy";
 
 /** Compare-and-set rounds one trace write tries (the scheduler may write the record meanwhile). */
 export const HA_TRACE_CAS_ATTEMPT_COUNT_MAX = 5;
@@ -92,6 +96,31 @@ export class HaMigrationTrace {
         `HA record of ${record.name} still names ${destinationHostId}: ${error instanceof Error ? error.message : String(error)}`,
       ),
     );
+  }
+
+  /**
+   * A handover whose outcome is unknown (docs/specs/ha.md §5, "an unknown handover"): nothing is
+   * decided while the destination's lease is not revoked. Once it is (the destination fenced or
+   * died, so any copy it had is gone), the HA record decides: still naming this host, the trace is
+   * cleared with compare-and-set and the source resumes its stand-in (HA restarts no guest whose
+   * record's host runs a copy, its stand-in included); naming another host (HA restarted it, or a
+   * List saw it commit on the destination and HA restarts it from there), the stand-in goes.
+   * Throws StoreUnavailableError when the store cannot be read: the caller waits and asks again.
+   */
+  async settleUnknown(record: DomainRecord, destinationHostId: string): Promise<UnknownHandoverOutcome> {
+    const lease = await this.store.entry(leaseKey(destinationHostId));
+    if (!lease || parseLease(lease.value)?.state !== "revoked") return "wait";
+    const key = haRecordKey(record.uuid);
+    for (let attempt = 0; attempt < HA_TRACE_CAS_ATTEMPT_COUNT_MAX; attempt++) {
+      const entry = await this.store.entry(key);
+      // No record: HA cannot restart it, the stand-in is its last copy.
+      if (!entry) return "resume";
+      const { migratingTo, migratingToEpoch: _epoch, ...rest } = JSON.parse(entry.value) as HaRecord;
+      if (rest.hostId !== this.hostId) return "destroy";
+      if (migratingTo === undefined) return "resume";
+      if ((await this.store.update(key, JSON.stringify(rest), entry.revision)) !== undefined) return "resume";
+    }
+    return "wait";
   }
 
   private recordOf(record: DomainRecord): HaRecord | undefined {

@@ -142,6 +142,36 @@ describe("a direct host-to-host migration of an HA-protected guest (xsim -H src 
     expect(db, "restarted exactly once, on a surviving host").toHaveLength(1);
     expect(db[0]).not.toBe("db@h2");
   });
+
+  it("its destination killed with Committed on the wire: the source resumes its stand-in once the destination's lease is revoked", async () => {
+    // The source cannot know whether h2 runs db and keeps it paused as db--migratedaway
+    // (docs/specs/migration-protocol.md rule 3); HA restarts nothing while h1 runs that copy. Once
+    // h2's lease is revoked (any copy it had is gone) and the record still names h1, the source
+    // resumes it and the migration fails (docs/specs/ha.md §5, "An unknown handover is settled by
+    // the destination's lease"). Before, the source waited for Go's answer for ever (VOPR seed 192).
+    const { cluster, user, dbUuid } = await startWithGuests();
+    whenDestinationSends(cluster, "h2", "committed", () => cluster.killHost("h2"));
+    const migrating = cluster.run(user.migrateOn("h1", "db", "h2"));
+    migrating.catch(() => undefined);
+    await cluster.idle(5000);
+    expect(copies(cluster), "paused as a stand-in while the handover is unknown").toEqual([
+      "db--migratedaway@h1",
+      "tmp@h1",
+    ]);
+    await cluster.idle(RECOVERY_MS);
+    expect(cluster.kv.peek(leaseKey("h2"))?.value).toMatch(/"state":"revoked"/);
+    await expect(migrating).rejects.toThrow(
+      "lost the destination h2 after handing the guest over, and the cluster declared it lost (its HA lease revoked, so it fenced any copy): the guest resumes here",
+    );
+    expect(copies(cluster), "one copy: the source's, under its name; HA restarted nothing").toEqual([
+      "db@h1",
+      "tmp@h1",
+    ]);
+    const h1 = cluster.host("h1").toolstack;
+    expect(h1.domainOf(h1.requireDomain("db")).paused).toBe(false);
+    expect(record(cluster, dbUuid)).toMatchObject({ hostId: "h1" });
+    expect(record(cluster, dbUuid)?.migratingTo).toBeUndefined();
+  });
 });
 
 type Step = keyof Pick<ReceiveChannel, "prepared" | "received" | "committed">;

@@ -16,6 +16,14 @@ import { PLAIN_WRAPPERS, type OutboundWrappers } from "./outbound-wrappers.js";
 /** How long a source that lost the channel after Go keeps asking the destination what happened. */
 export const HANDOVER_QUERY_TIMEOUT_MS = 10_000;
 export const HANDOVER_QUERY_INTERVAL_MS = 250;
+/**
+ * How often a source whose protected guest's handover is unknown asks again (the destination, and
+ * the store whether its lease was revoked), and for how long at most before it reports `unknown`
+ * and leaves the stand-in to the cluster's toolstack: longer than HA takes to revoke a lost
+ * host's lease with the default timeout (T + margin + unseen for T, about 90 s).
+ */
+export const HANDOVER_SETTLE_INTERVAL_MS = 1000;
+export const HANDOVER_SETTLE_WAIT_MS_MAX = 300_000;
 /** Progress reports at most this often. */
 export const PROGRESS_INTERVAL_MS = 100;
 /** How long a source whose stream broke waits for the destination to say why (its Failed reason). */
@@ -53,6 +61,8 @@ export interface MigrationHaTrace {
   begin(record: DomainRecord, destinationHostId: string): Promise<boolean>;
   /** After a migration that provably failed: the trace goes (best-effort). */
   end(record: DomainRecord, destinationHostId: string): void;
+  /** After an unknown handover: what to do with the stand-in (dom0/ha-migration-trace.ts). */
+  settleUnknown?(record: DomainRecord, destinationHostId: string): Promise<"wait" | "resume" | "destroy">;
 }
 
 /**
@@ -168,13 +178,12 @@ export async function migrateOut(
     toolstack.admitMigrateOut(record);
     // Ownership moves: the source's copy steps aside under a name of its own, as xl does.
     toolstack.renameForMigration(record, `${originalName}--migratedaway`);
-    const committed = await handOver(
-      ctx,
-      peer,
-      prepared.incomingToken,
-      request.pausedAtDestination,
-      migrationId,
-    );
+    const handedOver = handOver(ctx, peer, prepared.incomingToken, request.pausedAtDestination, migrationId);
+    const committed = traced
+      ? await handedOver.catch((error: unknown) =>
+          settleUnknownHandover(ctx, peer, record, prepared.destinationHostId, migrationId, error),
+        )
+      : await handedOver;
     if (!committed) {
       toolstack.renameForMigration(record, originalName);
       throw new ToolstackError("ABORTED", "the destination did not take the guest over; it runs on here");
@@ -247,6 +256,54 @@ async function handOver(
       await ctx.scheduler.sleepMs(HANDOVER_QUERY_INTERVAL_MS);
     }
     throw new HandoverUnknownError();
+  }
+}
+
+/**
+ * A protected guest's handover is unknown (docs/specs/ha.md §5): the source keeps asking the
+ * destination, and the store whether the destination's lease was revoked. Committed → done. The
+ * destination says it never will → the source resumes. Its lease revoked → the HA record decides:
+ * still naming this host, the source resumes its stand-in and the migration fails; naming another
+ * (HA restarts it there), the stand-in is destroyed. Neither within HANDOVER_SETTLE_WAIT_MS_MAX →
+ * status unknown, as for an unprotected guest.
+ */
+async function settleUnknownHandover(
+  ctx: OutboundContext,
+  peer: DestinationPeer,
+  record: DomainRecord,
+  destinationHostId: string,
+  migrationId: string,
+  error: unknown,
+): Promise<boolean> {
+  const settle = ctx.haTrace?.settleUnknown?.bind(ctx.haTrace);
+  if (!(error instanceof HandoverUnknownError) || !settle) throw error;
+  const deadlineMs = ctx.clock.nowMs() + HANDOVER_SETTLE_WAIT_MS_MAX;
+  while (ctx.clock.nowMs() < deadlineMs) {
+    const state = await peer.incomingStatus(migrationId).catch(() => undefined);
+    if (state === "committed") return true;
+    if (state !== undefined && state !== "received") return false;
+    const outcome = await settle(record, destinationHostId).catch(() => "wait" as const);
+    if (outcome === "resume") throw new DestinationLostError(destinationHostId);
+    if (outcome === "destroy") {
+      // Fenced, not destroyed on purpose: its HA record and its name stay HA's, which restarts it.
+      ctx.toolstack.fence(record);
+      throw new ToolstackError(
+        "ABORTED",
+        `the destination ${destinationHostId} was declared lost (its HA lease revoked) and HA restarts the guest from there: the paused copy left here was destroyed`,
+      );
+    }
+    await ctx.scheduler.sleepMs(HANDOVER_SETTLE_INTERVAL_MS);
+  }
+  throw error;
+}
+
+/** The destination of an unknown handover was declared lost and the HA record still names the source. */
+export class DestinationLostError extends ToolstackError {
+  constructor(destinationHostId: string) {
+    super(
+      "ABORTED",
+      `lost the destination ${destinationHostId} after handing the guest over, and the cluster declared it lost (its HA lease revoked, so it fenced any copy): the guest resumes here`,
+    );
   }
 }
 

@@ -155,7 +155,7 @@ function describeHistory(losses: readonly HostLoss[], restarts: readonly HaResta
   const at = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
   return [
     ...losses.map((l) => `${l.cause} on ${l.hostId} at ${at(l.atMs)}`),
-    ...restarts.map((r) => `restarted on ${r.hostId} at ${at(r.atMs)}`),
+    ...restarts.map((r) => `${r.resumed ? "resumed" : "restarted"} on ${r.hostId} at ${at(r.atMs)}`),
   ].join(", ");
 }
 

@@ -15,12 +15,17 @@ export interface HostLoss {
   guests: LostGuest[];
 }
 
-/** One HA restart: a guest created again under a uuid that was created before. */
+/**
+ * One HA restart: a guest created again under a uuid that was created before; or (`resumed`) a
+ * migration's source that resumed its paused stand-in once the lost destination's lease was
+ * revoked (docs/specs/ha.md §5, an unknown handover): the copy the destination took died with it.
+ */
 export interface HaRestart {
   uuid: string;
   name: string;
   hostId: string;
   atMs: number;
+  resumed?: boolean;
 }
 
 /**
@@ -50,6 +55,18 @@ export class HaHistory {
       return false;
     }
     this.restarts.push({ uuid, name, hostId, atMs });
+    return true;
+  }
+
+  /**
+   * A source renamed its NAME--migratedaway back to NAME: a recovery when a host loss of the guest
+   * is not yet matched by one (its destination died with the copy it took); else a plain rollback.
+   */
+  noteResumed(uuid: string, name: string, hostId: string, atMs: number): boolean {
+    const lossCount = this.losses.filter((loss) => loss.guests.some((g) => g.uuid === uuid)).length;
+    const recoveryCount = this.restarts.filter((restart) => restart.uuid === uuid).length;
+    if (recoveryCount >= lossCount) return false;
+    this.restarts.push({ uuid, name, hostId, atMs, resumed: true });
     return true;
   }
 

@@ -373,4 +373,19 @@ describe("VOPR regressions (fixed seeds)", () => {
     );
     expect(violations).toEqual([]);
   }, 120_000);
+  it("seed 192, every fault: a migration's destination killed mid-handover: the source resumes its stand-in once the destination's lease is revoked", async () => {
+    // The evacuation migrated vpn h4 -> h2 at 953.5 s; h2 committed and was killed at 954.1 s with
+    // its Committed on the wire. The in-memory channel had closed at the destination's end, so the
+    // source never learned of the death and waited for Go's answer for ever, vpn--migratedaway
+    // paused on h4; HA restarted h2's other guests at 970.2 s, not vpn (h4 held a copy). Now the
+    // channel stays open until the source read it all, and a protected guest's source whose handover
+    // is unknown resumes its stand-in once the destination's lease is revoked and the HA record
+    // still names the source (docs/specs/ha.md §5, "An unknown handover is settled by the destination's lease").
+    const { trace, violations } = await everyFault(192, 300);
+    expect(trace).toMatch(/migrate vpn \(.*\): h4 -> h2\n[\s\S]*kill h2\n/);
+    expect(trace).toMatch(
+      /HA: revoked the lease of h2[\s\S]*h4 resumed vpn: its migration's destination was lost/,
+    );
+    expect(violations).toEqual([]);
+  }, 120_000);
 });

@@ -239,6 +239,17 @@ function onDomainEvent(
   const primary = !isStandInName(event.name);
   if (event.event === "fenced" && primary)
     ledger.ha.noteLoss(event.hostId, nowMs, "fenced", [{ uuid: event.uuid, name: event.name }]);
+  const oldName = event.detail?.oldName;
+  if (
+    event.event === "renamed" &&
+    primary &&
+    typeof oldName === "string" &&
+    oldName.endsWith("--migratedaway")
+  )
+    if (ledger.ha.noteResumed(event.uuid, event.name, event.hostId, nowMs))
+      ctx.trace(
+        `${event.hostId} resumed ${event.name}: its migration's destination was lost with the copy it took`,
+      );
   if (event.event !== "created" || !primary) return [];
   const copies = copiesByUuid(domainCopies(cluster)).get(event.uuid) ?? [];
   if (mayRun(copies).length > 1)
