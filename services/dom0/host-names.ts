@@ -156,6 +156,7 @@ export class HostNames {
   ): Promise<DomainRecord> {
     // A migrating guest is refused by the toolstack itself, before anything changes.
     if (!haRestartable(record) || this.toolstack.isMigrating(record.domid)) return act();
+    this.toolstack.admitUserEnd(record);
     const owner = { uuid: record.uuid, hostId: this.hostId };
     try {
       await this.releaseOrLearn(record.name, owner);

@@ -124,6 +124,12 @@ export class Toolstack {
    * is unconfirmed, the same test as admitUnpause, docs/specs/ha.md §4 rule 9).
    */
   admitMigrateOut: (record: DomainRecord) => void = () => undefined;
+  /**
+   * The host's say before a user's destroy (or a shutdown that ends the guest) of a domain whose
+   * name HA guards; throws to refuse, nothing changed (HA: a protected guest while its host's lease
+   * is unconfirmed, the same test as admitUnpause, docs/specs/ha.md §4 rule 10).
+   */
+  admitUserEnd: (record: DomainRecord) => void = () => undefined;
   /** The hypervisor's console ring (`xl dmesg`): boot, then one line per domain event. */
   readonly dmesg = new ConsoleRing(CONRING_LINE_COUNT_MAX, "(XEN) ");
   /** When the host booted, on its clock: Domain-0's uptime and the dmesg timestamps count from here. */

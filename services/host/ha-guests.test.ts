@@ -4,7 +4,8 @@ import { Prng } from "../core/prng.js";
 import { Toolstack } from "../dom0/toolstack.js";
 import { loadDomainConfig } from "../dom0/xlcfg/load.js";
 import type { DomainEvent } from "../contracts/domain-event.js";
-import { ToolstackHaGuests } from "./ha-guests.js";
+import { refuseUserEndWhileHeld, ToolstackHaGuests } from "./ha-guests.js";
+import { ToolstackError } from "../dom0/errors.js";
 
 function cfg(name: string, ha: boolean) {
   const text = `name = "${name}"\nkernel = "/k"\nmemory = 16\n${ha ? 'xsim_ha = "restart"\n' : ""}`;
@@ -23,5 +24,42 @@ describe("ToolstackHaGuests.fence", () => {
     expect(new ToolstackHaGuests(toolstack).fence()).toEqual(["db"]);
     expect(events.map((e) => `${e.event} ${e.name}`)).toEqual(["fenced db"]);
     expect([...toolstack.records.values()].map((r) => r.name)).toEqual(["Domain-0", "web"]);
+  });
+});
+
+describe("refuseUserEndWhileHeld (docs/specs/ha.md §4 rule 10)", () => {
+  function setup() {
+    const spec = { hostId: "h2", pcpuCount: 4, memoryMib: 1024, hvmCapable: true, cpuMhz: 2400 };
+    const toolstack = new Toolstack(spec, { memoryMib: 128, vcpus: 1 }, new SimulatedClock(), new Prng(1));
+    const db = toolstack.create(cfg("db", true));
+    const web = toolstack.create(cfg("web", false));
+    return { toolstack, db, web };
+  }
+  const held = { unpauseRefusal: () => "its HA lease was last renewed 5200 ms ago" };
+  const confirmed = { unpauseRefusal: () => undefined };
+
+  it("refuses a protected guest's end UNAVAILABLE while its host holds, nothing changed", () => {
+    const { toolstack, db } = setup();
+    const before = [...toolstack.records.values()].map((r) => `${r.domid} ${r.name}`);
+    let caught: unknown;
+    try {
+      refuseUserEndWhileHeld(held, db, "h2");
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ToolstackError);
+    expect((caught as ToolstackError).code).toBe("UNAVAILABLE");
+    expect((caught as ToolstackError).message).toBe(
+      "db: an HA-protected guest cannot be destroyed or shut down on host h2 now: its HA lease was last " +
+        "renewed 5200 ms ago; nothing was changed, it stays on this host (end it again once the host " +
+        "renews its lease; if the lease was revoked, HA restarts it on another host)",
+    );
+    expect([...toolstack.records.values()].map((r) => `${r.domid} ${r.name}`)).toEqual(before);
+  });
+
+  it("does not refuse an unprotected guest while held, nor a protected one under a confirmed lease", () => {
+    const { db, web } = setup();
+    expect(() => refuseUserEndWhileHeld(held, web, "h2")).not.toThrow();
+    expect(() => refuseUserEndWhileHeld(confirmed, db, "h2")).not.toThrow();
   });
 });

@@ -45,6 +45,22 @@ export function refuseMigrationWhileHeld(lease: HeldLease, record: DomainRecord,
   refuseWhileHeld(lease, record, `migrated off host ${hostId}`, "it stays on this host (it can move once");
 }
 
+/**
+ * A user's destroy (or a shutdown that ends the guest) of a protected guest on a host that holds
+ * its guests or whose lease is unconfirmed (docs/specs/ha.md §4 rule 10): refused UNAVAILABLE, the
+ * guest stays here. HA may have restarted it elsewhere meanwhile: the user would be told
+ * "destroyed" while the guest runs on (VOPR seed 182, a destroy carried out by a stalled host
+ * that woke holding the guest after HA had restarted it on another host).
+ */
+export function refuseUserEndWhileHeld(lease: HeldLease, record: DomainRecord, hostId: string): void {
+  refuseWhileHeld(
+    lease,
+    record,
+    `destroyed or shut down on host ${hostId}`,
+    "it stays on this host (end it again once",
+  );
+}
+
 function refuseWhileHeld(lease: HeldLease, record: DomainRecord, cannotBe: string, stays: string): void {
   if (!isProtected(record)) return;
   const why = lease.unpauseRefusal();

@@ -33,7 +33,12 @@ import { HostNames } from "../dom0/host-names.js";
 import { HaMigrationTrace } from "../dom0/ha-migration-trace.js";
 import type { Statefile } from "../contracts/statefile.js";
 import { LeaseKeeper, type PeerPinger } from "./lease-keeper.js";
-import { refuseMigrationWhileHeld, refuseUnpauseWhileHeld, ToolstackHaGuests } from "./ha-guests.js";
+import {
+  refuseMigrationWhileHeld,
+  refuseUnpauseWhileHeld,
+  refuseUserEndWhileHeld,
+  ToolstackHaGuests,
+} from "./ha-guests.js";
 import { FaultInjector } from "../dom0/fault/fault-injector.js";
 import { wrappersWithArmedFaults } from "../dom0/fault/faulty-wrappers.js";
 import type { ConfinedPaths } from "../dom0/confined-paths.js";
@@ -194,6 +199,7 @@ export class Host implements MigrationEndpoint {
     if (ha) this.toolstack.admitUnpause = (record) => refuseUnpauseWhileHeld(ha, record, options.spec.hostId);
     if (ha)
       this.toolstack.admitMigrateOut = (record) => refuseMigrationWhileHeld(ha, record, options.spec.hostId);
+    if (ha) this.toolstack.admitUserEnd = (record) => refuseUserEndWhileHeld(ha, record, options.spec.hostId);
     if (bus)
       this.toolstack.events = {
         domainEvent: (event) => {

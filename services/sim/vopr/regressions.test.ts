@@ -193,9 +193,11 @@ describe("VOPR regressions (fixed seeds)", () => {
     // log on it and HA restarts log. The source's death mid-stream is pinned by
     // services/sim/migration-peer-death.test.ts and tests/migration-failures.test.ts. Since the
     // reconcile lists only changed hosts (fewer store calls, another draw of faults) the protected
-    // guest h4 takes down is db.
+    // guest h4 takes down is db. Since ha.md §4 rule 10 (a holding host ends no protected guest
+    // for a user) the seed draws another path and reaches the case with log again: h4 killed at
+    // 280.9 s, log restarted on h2 once h4's lease is revoked.
     const { trace, violations } = await everyFault(31, 100);
-    expect(trace).toMatch(/\[h4\] killed[\s\S]*HA: restarted db \(restart\) on h\d/);
+    expect(trace).toMatch(/\[h4\] killed[\s\S]*HA: restarted log \(restart\) on h\d/);
     expect(violations).toEqual([]);
   }, 120_000);
 
@@ -228,9 +230,10 @@ describe("VOPR regressions (fixed seeds)", () => {
     // web migrated h1 -> h4 at 446 s; moving its HA record dropped the epoch ("noted at the next
     // read"), and h4 fenced web 6 s later before any read: the record without an epoch was dropped
     // by the reconcile and web lost. The record now takes the destination's epoch as its last List
-    // reported it (an older one only costs a check at restart).
+    // reported it (an older one only costs a check at restart). Since ha.md §4 rule 10 the seed
+    // draws another path to the same case, where h4 fences mail with web ("destroyed mail, web").
     const { trace, violations } = await everyFault(58, 136);
-    expect(trace).toMatch(/migrate web: completed[\s\S]*\[h4\] HA: fencing .*: destroyed web/);
+    expect(trace).toMatch(/migrate web: completed[\s\S]*\[h4\] HA: fencing .*: destroyed (\w+, )*web/);
     expect(trace).not.toMatch(/dropped the HA record of web/);
     expect(trace).toMatch(/HA: h4 restarted \(epoch [\w.-]+ gone\): web: restarted on h\d/);
     expect(violations).toEqual([]);
@@ -315,25 +318,32 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).toMatch(/HA: restarted web \(restart\) on h\d/);
     expect(violations).toEqual([]);
   }, 120_000);
-  it("seed 270, every fault: the same when the store, not the scheduler, missed the migration's end", async () => {
-    // log migrated h4 -> h1 at 601.9 s while the store timed out ("HA record of log not moved
-    // yet"); h1 fenced log at 607.7 s. The record named h4 with migratingTo h1: not restarted.
-    const { trace, violations } = await everyFault(270, 200);
-    expect(trace).toMatch(/HA record of log not moved yet[\s\S]*\[h1\] HA: fencing .*destroyed .*log/);
-    expect(trace).toMatch(/HA: restarted log \(restart\) on h\d/);
+  it("seed 2, every fault: the same when the store, not the scheduler, missed the migration's end", async () => {
+    // Found as seed 270: log migrated h4 -> h1 at 601.9 s while the store timed out ("HA record of
+    // log not moved yet"); h1 fenced log at 607.7 s. The record named h4 with migratingTo h1: not
+    // restarted. Since ha.md §4 rule 10 the case is reached by seed 2: the evacuation of h2
+    // migrated vpn h2 -> h4 at 170.1 s as the broker went down (record not moved), h4 fenced vpn
+    // at 191.0 s and HA restarted it on h3 at 194.2 s.
+    const { trace, violations } = await everyFault(2, 100);
+    expect(trace).toMatch(
+      /HA record of vpn not moved yet[\s\S]*\[h4\] HA: fencing .*destroyed .*vpn[\s\S]*HA: restarted vpn \(restart\) on h\d/,
+    );
     expect(violations).toEqual([]);
   }, 120_000);
-  it("seed 98, every fault: a non-HA guest created on a host killed before the answer came is lost with it", async () => {
-    // Not a bug of the cluster: web (not HA) was being created on h4 when h4 was killed at
-    // 1119.6 s; h4 had created it and its answer was on the wire, so the user was told "created
-    // web on h4" at 1120.0 s, after h4 died (the scheduler logged it lost with h4). The VOPR marked
-    // lost only the guests told created at the kill, and expected web to run after recovery. The
-    // ledger now remembers the uuids a killed host ran, and a create told later is lost.
+  it("seed 98, every fault: passes (a non-HA guest told created after its host was killed is no longer reached)", async () => {
+    // Found: web (not HA) was being created on h4 when h4 was killed at 1119.6 s; h4 had created
+    // it and its answer was on the wire, so the user was told "created web on h4" at 1120.0 s,
+    // after h4 died (the scheduler logged it lost with h4). Not a bug of the cluster: the VOPR
+    // marked lost only the guests told created at the kill, and expected web to run after
+    // recovery. The ledger now remembers the uuids a killed host ran, and a create told later is
+    // lost ("created NAME on H (lost: its host was killed before the answer came)"). Since ha.md §4
+    // rule 10 (a holding host ends no protected guest for a user) the seed draws another path and
+    // no seed of 0-399 at 400 steps reaches the case; it must still pass, and this test fails if
+    // it reaches the case again (then restore the case's assertions).
     const { trace, violations } = await everyFault(98, 400);
-    expect(trace).toMatch(
-      /kill h4\n[\s\S]*created web on h4 \(lost: its host was killed before the answer came\)/,
+    expect(trace, "the case is reached again: assert it").not.toMatch(
+      /created \w+ on h\d \(lost: its host was killed before the answer came\)/,
     );
-    expect(trace).toMatch(/HA: lost with h4 \(unprotected\): web/);
     expect(violations).toEqual([]);
   }, 120_000);
   it("seed 439, every fault: passes (the reconcile window it found is pinned by reconcile.test.ts)", async () => {
@@ -366,10 +376,12 @@ describe("VOPR regressions (fixed seeds)", () => {
     // at 1196.8 s and restarted both on h1 at 1197.8 s. The checker counted h4's unpaused copies as
     // running, but h4's process ran no tick: on waking it held them before anything else and fenced
     // them on reading the revocation. Such copies are doomed now (world.ts isDoomed) and must never
-    // be seen running once their host wakes (DoomedCopies).
+    // be seen running once their host wakes (DoomedCopies). Since ha.md §4 rule 10 the seed draws
+    // another path to the same case (the same stall, revocation and restart on h1), with cache and
+    // db on h4 instead of db and log.
     const { trace, violations } = await everyFault(38, 400);
     expect(trace).toMatch(
-      /stall h4[\s\S]*HA: revoked the lease of h4[\s\S]*HA: restarted db \(restart\) on h1[\s\S]*\[h4\] HA: lease unconfirmed for \d+ ms: holding \(paused\) db, log\n.*\n.*\[h4\] HA: our lease was revoked[^\n]*\n.*\[h4\] HA: fencing \(lease revoked\): destroyed db, log/,
+      /stall h4[\s\S]*HA: revoked the lease of h4[\s\S]*HA: restarted db \(restart\) on h1[\s\S]*\[h4\] HA: lease unconfirmed for \d+ ms: holding \(paused\) cache, db\n.*\n.*\[h4\] HA: our lease was revoked[^\n]*\n.*\[h4\] HA: fencing \(lease revoked\): destroyed cache, db/,
     );
     expect(violations).toEqual([]);
   }, 120_000);
@@ -381,10 +393,23 @@ describe("VOPR regressions (fixed seeds)", () => {
     // channel stays open until the source read it all, and a protected guest's source whose handover
     // is unknown resumes its stand-in once the destination's lease is revoked and the HA record
     // still names the source (docs/specs/ha.md §5, "An unknown handover is settled by the destination's lease").
+    // Since ha.md §4 rule 10 the seed draws another path to the same case, with dns (evacuated
+    // h4 -> h2 at 953.5 s, h2 killed at 954.1 s) instead of vpn.
     const { trace, violations } = await everyFault(192, 300);
-    expect(trace).toMatch(/migrate vpn \(.*\): h4 -> h2\n[\s\S]*kill h2\n/);
+    expect(trace).toMatch(/migrate dns \(.*\): h4 -> h2\n[\s\S]*kill h2\n/);
     expect(trace).toMatch(
-      /HA: revoked the lease of h2[\s\S]*h4 resumed vpn: its migration's destination was lost/,
+      /HA: revoked the lease of h2[\s\S]*h4 resumed dns: its migration's destination was lost/,
+    );
+    expect(violations).toEqual([]);
+  }, 120_000);
+  it("seed 182, every fault: a user's destroy of a protected guest is refused by a host that holds it", async () => {
+    // A user's destroy of db (protected) was sent to a stalled h2; h2 carried it out when it woke
+    // holding db, after HA had restarted db on h1: the user was told "destroyed" while db ran on.
+    // A host now refuses a user's destroy (or a shutdown that ends the guest) of a protected guest
+    // while it holds or its lease is unconfirmed (docs/specs/ha.md §4 rule 10).
+    const { trace, violations } = await everyFault(182, 400);
+    expect(trace).toMatch(
+      /destroy db failed: db: an HA-protected guest cannot be destroyed or shut down on host h\d now: its HA lease was last renewed \d+ ms ago; nothing was changed/,
     );
     expect(violations).toEqual([]);
   }, 120_000);
