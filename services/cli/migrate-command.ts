@@ -25,7 +25,7 @@ interface MigrateOptions {
 /** The flags both ways of migrating carry: to a source host (-H) or through the scheduler. */
 export type MigrateFlags = Pick<
   MigrateRequest,
-  "policy" | "live" | "bandwidth" | "downtimeLimitMs" | "autoConverge" | "pausedAtDestination"
+  "policy" | "live" | "bandwidth" | "downtimeLimitMs" | "autoConverge" | "pausedAtDestination" | "keepPaused"
 >;
 
 export function migrateFlags(options: MigrateOptions): MigrateFlags {
@@ -36,6 +36,8 @@ export function migrateFlags(options: MigrateOptions): MigrateFlags {
     downtimeLimitMs: downtimeLimitMs(options.downtimeLimit),
     autoConverge: options.autoConverge ?? false,
     pausedAtDestination: options.p ?? false,
+    // As xl: the guest runs at the destination unless -p, even if it was paused here.
+    keepPaused: false,
   };
 }
 

@@ -96,6 +96,28 @@ export function migrationConformance(name: string, makePair: () => Promise<Migra
       }
     });
 
+    it("keeps a guest paused here paused there when asked to keep its state; without, runs it there as xl does", async () => {
+      const pair = await makePair();
+      try {
+        for (const keepPaused of [true, false]) {
+          const name = keepPaused ? "kept" : "xl";
+          const record = createGuest(pair.source.toolstack, name, GUEST_MEMORY_MIB, "uniform:rate=2000");
+          pair.source.toolstack.pause(name);
+          const checksum = pair.source.toolstack.domainOf(record).memory.checksum();
+          const stats = await pair.source.migrate({
+            ...outboundRequest(name, pair.destination.address),
+            keepPaused,
+          });
+          expect(stats.status).toBe("completed");
+          const moved = pair.destination.toolstack.domainOf(pair.destination.toolstack.requireDomain(name));
+          expect(moved.paused).toBe(keepPaused);
+          if (keepPaused) expect(moved.memory.checksum()).toBe(checksum);
+        }
+      } finally {
+        await pair.close();
+      }
+    });
+
     it("moves a running guest that dirties pages over several rounds", async () => {
       const pair = await makePair();
       try {

@@ -155,6 +155,8 @@ async function migrateLocated(
       autoConverge: options.autoConverge ?? false,
       // -p, or the guest is paused: the cluster keeps its power state, as XAPI does.
       pausedAtDestination: (options.pausedAtDestination ?? false) || isPaused(found.domain),
+      // And paused if the source finds it paused when it starts (a pause after the last List).
+      keepPaused: true,
     }),
     // Once the stream runs, the destination has reserved the memory and reports it.
     (event) => {

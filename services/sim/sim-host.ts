@@ -184,6 +184,7 @@ export class SimHost {
         downtimeLimitMs: request.downtimeLimitMs,
         autoConverge: request.autoConverge,
         pausedAtDestination: request.pausedAtDestination,
+        keepPaused: request.keepPaused,
       },
       onProgress,
     );

@@ -228,6 +228,7 @@ export const MIGRATE_DEFAULTS: Omit<MigrateRequest, "domain" | "destination"> = 
   bandwidth: "",
   downtimeLimitMs: 0,
   autoConverge: false,
+  keepPaused: false,
   pausedAtDestination: false,
 };
 

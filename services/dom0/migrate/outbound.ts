@@ -38,6 +38,8 @@ export interface OutboundRequest {
   downtimeLimitMs: number;
   autoConverge: boolean;
   pausedAtDestination: boolean;
+  /** Also paused at the destination if paused here when the migration starts (MigrateRequest.keep_paused). */
+  keepPaused?: boolean;
 }
 
 export interface OutboundContext {
@@ -178,7 +180,13 @@ export async function migrateOut(
     toolstack.admitMigrateOut(record);
     // Ownership moves: the source's copy steps aside under a name of its own, as xl does.
     toolstack.renameForMigration(record, `${originalName}--migratedaway`);
-    const handedOver = handOver(ctx, peer, prepared.incomingToken, request.pausedAtDestination, migrationId);
+    const handedOver = handOver(
+      ctx,
+      peer,
+      prepared.incomingToken,
+      request.pausedAtDestination || (request.keepPaused === true && wasPaused),
+      migrationId,
+    );
     const committed = traced
       ? await handedOver.catch((error: unknown) =>
           settleUnknownHandover(ctx, peer, record, prepared.destinationHostId, migrationId, error),

@@ -413,4 +413,16 @@ describe("VOPR regressions (fixed seeds)", () => {
     );
     expect(violations).toEqual([]);
   }, 120_000);
+  it("seed 467, every fault: a guest paused after the scheduler's last List stays paused at its migration's destination", async () => {
+    // The user asked to migrate cache (busy) at 183.5 s and paused it on h1 at 184.1 s; the
+    // scheduler, whose List predated the pause, asked h1 to migrate it h1 -> h2 without -p, so h2
+    // ran it and its memory changed (checksum checker). The scheduler now also asks the source to
+    // keep the guest paused if the source finds it paused when the migration starts
+    // (MigrateRequest.keep_paused; `xl migrate` still unpauses unless -p, as xl does).
+    const { trace, violations } = await everyFault(467, 80);
+    expect(trace).toMatch(
+      /migrate cache\n[^\n]*pause cache on h1\n[^\n]*\[scheduler\] migrate cache \(.*\): h1 -> h2\n[\s\S]*migrate cache: completed/,
+    );
+    expect(violations).toEqual([]);
+  }, 120_000);
 });

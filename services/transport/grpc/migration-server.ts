@@ -61,6 +61,7 @@ function outboundRequest(request: MigrateRequest): OutboundRequest {
     downtimeLimitMs: request.downtimeLimitMs,
     autoConverge: request.autoConverge,
     pausedAtDestination: request.pausedAtDestination,
+    keepPaused: request.keepPaused,
   };
 }
 
