@@ -45,6 +45,30 @@ describe("the VOPR's per-loss check: an HA guest whose host died is restarted on
     expect(checkRestartsPerLoss(ledger, [copy("h2")], true)).toEqual([]);
   });
 
+  it("counts a fence while only a migration's stand-in lived elsewhere, and that stand-in's loss, as one loss", () => {
+    // VOPR seed 524 x 400: h1 fenced db while db--incoming waited on h4; h4 was killed with it.
+    const ledger = ledgerWithDb();
+    ledger.ha.noteLoss("h1", 5000, "fenced", [{ uuid: DB, name: "db", standInElsewhere: true }]);
+    ledger.ha.noteLoss("h4", 7000, "killed", [{ uuid: DB, name: "db" }]);
+    expect(ledger.ha.lossCount(DB)).toBe(1);
+    expect(checkRestartsPerLoss(ledger, [], true)).toHaveLength(1);
+    ledger.ha.noteCreated(DB, "db", "h2", 9000);
+    expect(checkRestartsPerLoss(ledger, [copy("h2")], true)).toEqual([]);
+    ledger.ha.noteCreated(DB, "db", "h3", 9500);
+    expect(checkRestartsPerLoss(ledger, [copy("h3")], false), "a second restart").toHaveLength(1);
+  });
+
+  it("counts a loss after a restart as a new loss, even after a fence with a stand-in elsewhere", () => {
+    const ledger = ledgerWithDb();
+    ledger.ha.noteLoss("h1", 5000, "fenced", [{ uuid: DB, name: "db", standInElsewhere: true }]);
+    ledger.ha.noteCreated(DB, "db", "h2", 6000);
+    ledger.ha.noteLoss("h2", 7000, "killed", [{ uuid: DB, name: "db" }]);
+    expect(ledger.ha.lossCount(DB)).toBe(2);
+    expect(checkRestartsPerLoss(ledger, [], true)).toHaveLength(1);
+    ledger.ha.noteCreated(DB, "db", "h3", 9000);
+    expect(checkRestartsPerLoss(ledger, [copy("h3")], true)).toEqual([]);
+  });
+
   it("fails a second restart for one loss", () => {
     const ledger = ledgerWithDb();
     ledger.ha.noteLoss("h1", 5000, "killed", [{ uuid: DB, name: "db" }]);

@@ -141,11 +141,12 @@ export function checkRestartsPerLoss(
   const problems: string[] = [];
   for (const [uuid, { losses, restarts }] of ledger.ha.byGuest()) {
     const entry = ledger.byUuid(uuid);
-    const tooMany = restarts.length > losses.length + (doomedCount.get(uuid) ?? 0);
-    const owed = recoveryDue && entry?.status === "created" && restarts.length !== losses.length;
+    const lossCount = ledger.ha.lossCount(uuid);
+    const tooMany = restarts.length > lossCount + (doomedCount.get(uuid) ?? 0);
+    const owed = recoveryDue && entry?.status === "created" && restarts.length !== lossCount;
     if (tooMany || owed)
       problems.push(
-        `${entry?.name ?? restarts[0]?.name ?? uuid} restarted ${restarts.length} time(s) for ${losses.length} loss(es) of its host: ${describeHistory(losses, restarts)}`,
+        `${entry?.name ?? restarts[0]?.name ?? uuid} restarted ${restarts.length} time(s) for ${lossCount} loss(es) of its host: ${describeHistory(losses, restarts)}`,
       );
   }
   return problems;

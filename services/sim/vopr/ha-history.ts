@@ -5,6 +5,12 @@ export type LossCause = "killed" | "fenced";
 export interface LostGuest {
   uuid: string;
   name: string;
+  /**
+   * Fenced while other hosts held only a migration's stand-in of it that may still run
+   * (NAME--incoming or NAME--migratedaway): the guest is not lost yet, and the loss of that
+   * stand-in before any restart is the same loss (VOPR seed 524 x 400).
+   */
+  standInElsewhere?: boolean;
 }
 
 /** One host loss: the host, when, how, and the protected guests it ran then. */
@@ -63,11 +69,31 @@ export class HaHistory {
    * is not yet matched by one (its destination died with the copy it took); else a plain rollback.
    */
   noteResumed(uuid: string, name: string, hostId: string, atMs: number): boolean {
-    const lossCount = this.losses.filter((loss) => loss.guests.some((g) => g.uuid === uuid)).length;
+    const lossCount = this.lossCount(uuid);
     const recoveryCount = this.restarts.filter((restart) => restart.uuid === uuid).length;
     if (recoveryCount >= lossCount) return false;
     this.restarts.push({ uuid, name, hostId, atMs, resumed: true });
     return true;
+  }
+
+  /**
+   * How many times the guest was lost: its host losses, but a loss that follows one marked
+   * standInElsewhere with no restart between is the same loss (the stand-in that outlived the
+   * fence died too, before HA restarted the guest).
+   */
+  lossCount(uuid: string): number {
+    let count = 0;
+    let previous: { atMs: number; standInElsewhere: boolean } | undefined;
+    for (const loss of this.losses) {
+      const guest = loss.guests.find((g) => g.uuid === uuid);
+      if (!guest) continue;
+      const restartedBetween =
+        previous !== undefined &&
+        this.restarts.some((r) => r.uuid === uuid && r.atMs >= previous!.atMs && r.atMs <= loss.atMs);
+      if (!(previous?.standInElsewhere === true && !restartedBetween)) count++;
+      previous = { atMs: loss.atMs, standInElsewhere: guest.standInElsewhere === true };
+    }
+    return count;
   }
 
   /** Per guest (uuid): its losses (host, time, cause) and its restarts, in order. */

@@ -425,4 +425,16 @@ describe("VOPR regressions (fixed seeds)", () => {
     );
     expect(violations).toEqual([]);
   }, 120_000);
+  it("seed 524, every fault: a fence while the migration's destination held the only other copy, then that host killed: one loss, one restart", async () => {
+    // The scheduler migrated ci h1 -> h4 at 1121.7 s; h4 stalled holding ci--incoming, h1 fenced
+    // ci at 1127.9 s, and h4 was killed at 1129.97 s with ci's last copy. HA restarted ci once,
+    // as it should; the VOPR counted two losses (the fence and the kill). A fence while other
+    // hosts hold only a stand-in that may still run is now the same loss as that stand-in's
+    // (ha-history.ts lossCount). The kill's line also reaches seed 64's stand-in case.
+    const { trace, violations } = await everyFault(524, 400);
+    expect(trace).toMatch(
+      /migrate ci \(.*\): h1 -> h4\n[\s\S]*\[h1\] HA: fencing [^\n]*destroyed ci[^\n]*\n[\s\S]*kill h4 \(holding ci's last copy as ci--incoming\)\n[\s\S]*HA restarted ci on h1/,
+    );
+    expect(violations).toEqual([]);
+  }, 120_000);
 });

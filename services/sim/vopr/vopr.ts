@@ -237,8 +237,16 @@ function onDomainEvent(
 ): string[] {
   const nowMs = cluster.clock.nowMs();
   const primary = !isStandInName(event.name);
-  if (event.event === "fenced" && primary)
-    ledger.ha.noteLoss(event.hostId, nowMs, "fenced", [{ uuid: event.uuid, name: event.name }]);
+  if (event.event === "fenced" && primary) {
+    const others = mayRun(domainCopies(cluster)).filter(
+      (c) => c.uuid === event.uuid && c.hostId !== event.hostId,
+    );
+    const standInElsewhere = others.length > 0 && others.every((c) => !c.isPrimary);
+    const guest = { uuid: event.uuid, name: event.name };
+    ledger.ha.noteLoss(event.hostId, nowMs, "fenced", [
+      standInElsewhere ? { ...guest, standInElsewhere } : guest,
+    ]);
+  }
   const oldName = event.detail?.oldName;
   if (
     event.event === "renamed" &&
