@@ -101,9 +101,12 @@ describe("a migration whose source dies (in-memory links, as over gRPC)", () => 
 /**
  * Starts migrating web h1 -> h2; when h2 answers Received (the whole stream verified, waiting for
  * Go), h1 stalls for `stallMs` (its Go not sent yet) and is cut from h2: the control channel is
- * idle, nothing is sent on it from either end.
+ * idle, nothing is sent on it from either end. `migrated`: how h1's migrate ended ("completed",
+ * or the error's message).
  */
-async function cutWhileWaitingForGo(stallMs: number): Promise<SimCluster> {
+async function cutWhileWaitingForGo(
+  stallMs: number,
+): Promise<{ cluster: SimCluster; migrated: Promise<string> }> {
   const cluster = await SimCluster.start({ seed: 9, hosts: HOSTS, withScheduler: false });
   const source = cluster.host("h1");
   await cluster.run(source.create(WEB_CREATE));
@@ -125,9 +128,14 @@ async function cutWhileWaitingForGo(stallMs: number): Promise<SimCluster> {
       },
     });
   const request = MigrateRequest.fromPartial({ domain: "web", destination: simAddress("h2"), live: true });
-  void source.migrate(request, () => undefined).catch(() => undefined);
+  const migrated = source
+    .migrate(request, () => undefined)
+    .then(
+      (stats) => stats.status,
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
   await cluster.run(cutNow);
-  return cluster;
+  return { cluster, migrated };
 }
 
 describe("an idle migration connection cut by a network partition (in-memory links, as keepalive over gRPC)", () => {
@@ -135,7 +143,7 @@ describe("an idle migration connection cut by a network partition (in-memory lin
     // Before, a connection across a partition broke only when something was sent on it: the
     // destination, which sends nothing while it waits for Go, kept its paused web--incoming (h1,
     // awake again, sent Go into the cut and learnt it; h2 never did).
-    const cluster = await cutWhileWaitingForGo(3 * LINK_LOSS_NOTICE_MS);
+    const { cluster } = await cutWhileWaitingForGo(3 * LINK_LOSS_NOTICE_MS);
     expect(namesOn(cluster, "h2")).toEqual(["web--incoming"]);
     await cluster.idle(LINK_LOSS_NOTICE_MS - 1);
     expect(namesOn(cluster, "h2"), "keepalive has not given up yet").toEqual(["web--incoming"]);
@@ -149,6 +157,29 @@ describe("an idle migration connection cut by a network partition (in-memory lin
     expect(namesOn(cluster, "h1"), "the source holds its copy, handover unknown").toEqual([
       "web--migratedaway",
     ]);
+    expect(cluster.links.connectionCount, "no connection left open").toBe(0);
+  });
+
+  it("the source, awake before keepalive gives up, sent Go into the cut: it learns at its own end, asks, and resumes once the destination answers", async () => {
+    // Both ends of the cut channel notice at the same instant, the destination's first. Before,
+    // its notice marked the channel failed for both ends and the source's own notice was
+    // swallowed: Go's answer never came, the migration never ended, and web--migratedaway stayed
+    // paused for ever, though h2 had aborted (VOPR seed 41: db, h2 -> h4).
+    const { cluster, migrated } = await cutWhileWaitingForGo(LINK_LOSS_NOTICE_MS / 2);
+    let outcome: string | undefined;
+    void migrated.then((text) => (outcome = text));
+    await cluster.idle(LINK_LOSS_NOTICE_MS + 1);
+    expect(namesOn(cluster, "h2"), "the destination aborted").toEqual([]);
+    expect(namesOn(cluster, "h1"), "the source asks what became of Go").toEqual(["web--migratedaway"]);
+    expect(outcome, "still asking: the destination cannot be reached").toBeUndefined();
+    cluster.network.heal();
+    expect(await cluster.run(migrated)).toMatch(
+      /the destination did not take the guest over; it runs on here/,
+    );
+    expect(namesOn(cluster, "h1")).toEqual(["web"]);
+    const toolstack = cluster.host("h1").toolstack;
+    const { domid } = toolstack.requireDomain("web");
+    expect(toolstack.hypervisor.requireDomain(domid).paused, "running again").toBe(false);
     expect(cluster.links.connectionCount, "no connection left open").toBe(0);
   });
 });

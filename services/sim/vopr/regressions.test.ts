@@ -437,4 +437,24 @@ describe("VOPR regressions (fixed seeds)", () => {
     );
     expect(violations).toEqual([]);
   }, 120_000);
+  it("seed 41, every fault: a migration's source cut from its destination learns it at its own end", async () => {
+    // Found at 1301 s: the scheduler migrated db (not HA) h2 -> h4; h2 stalled, h4 was cut off at
+    // 1299.6 s; h2 woke at 1301.1 s and sent Go into the cut. Keepalive gave up at 1303.6 s at both
+    // ends of the in-memory channel, h4's first: h4 aborted db--incoming, but its notice marked the
+    // channel failed for both ends and swallowed h2's own, so Go's answer never came, h2 never
+    // asked h4 what became of it (h4 would have said aborted once the cut healed), and kept
+    // db--migratedaway paused for ever: "db runs 0 times after recovery". Not an unknown handover
+    // (the source never got to ask), and nothing of HA: the links now fail the source's calls at
+    // its own notice (memory-links.test.ts; migration-peer-death.test.ts, Go into the cut). The
+    // fix moves the first such notice of the seed, at 781.8 s, and the run draws another path
+    // from there: mail evacuated h4 -> h2, h4 stalled mid-stream (776.4-782.7 s), h2 cut off at
+    // 777.8 s; h4 learns at its own end as it wakes and gives mail back at once (held, its lease
+    // unconfirmed). Before, it waited a second more for a reason from h2 that never came
+    // (DESTINATION_REASON_WAIT_MS): "still holding: paused mail too" at 783.733.
+    const { trace, violations } = await everyFault(41, 400);
+    expect(trace).toMatch(
+      /migrate mail \(.*\): h4 -> h2\n[\s\S]*stall h4 \d+ ms\n[\s\S]*partition h2\n[\s\S]*\n782\.733 +\[h4\] HA: lease unconfirmed for \d+ ms: holding \(paused\) none\n782\.733 +\[h4\] HA: still holding: paused mail too\n/,
+    );
+    expect(violations).toEqual([]);
+  }, 120_000);
 });

@@ -120,4 +120,46 @@ describe("MemoryMigrationNetwork.partitioned", () => {
     expect(seen).toEqual([]);
     expect(network.connectionCount).toBe(1);
   });
+
+  it("fails the source's pending Go at its own end, though the destination's end noticed the cut first", async () => {
+    // Both ends notice at the same instant, the destination's first: its notice marked the channel
+    // failed and swallowed the source's, whose Go never got an answer (VOPR seed 41).
+    const pending: Array<() => void> = [];
+    const network = new MemoryMigrationNetwork(undefined, (_observer, _gone, notice) => pending.push(notice));
+    let lostCount = 0;
+    network.attach("dst", {
+      receive: (channel) => ({
+        prepare: () => channel.prepared({ incomingToken: "t", incomingDomid: 7, destinationHostId: "dst" }),
+        go: () => undefined,
+        abort: () => undefined,
+        lost: () => void lostCount++,
+      }),
+      attachPull: () => undefined,
+      incomingStatus: () => "aborted",
+    });
+    const peer = network.links("src").destination("dst");
+    await peer.prepare({
+      migrationId: "m",
+      sourceAddress: "src",
+      sourceHostId: "src",
+      pullToken: "p",
+      configJson: "{}",
+      name: "web",
+      uuid: "u",
+      memoryKib: 1024,
+    });
+    const answer = peer.go("t", false).then(
+      () => "committed",
+      (error: Error) => error.message,
+    );
+    network.partitioned(() => true);
+    pending.splice(0).forEach((notice) => notice());
+    // Whatever settles it does so in microtasks: setImmediate comes after them all.
+    const noAnswer = new Promise<string>((resolve) => setImmediate(() => resolve("no answer")));
+    expect(await Promise.race([answer, noAnswer])).toBe(
+      "the connection to dst was lost (no keepalive answer across a network partition)",
+    );
+    expect(lostCount, "the destination's session is lost once").toBe(1);
+    expect(await peer.incomingStatus("m"), "asked afresh once the cut healed").toBe("aborted");
+  });
 });

@@ -181,9 +181,9 @@ export class MemoryDestinationPeer implements DestinationPeer {
     this.prepareSent = true;
     this.closeConnection = this.network.open(
       new Map([
-        // The source died: the destination's session is lost (it aborts unless it committed).
+        // The source died or was cut off: the destination's session is lost (it aborts unless it committed).
         [this.address, (error: Error) => this.sourceGone(error)],
-        // The destination died: the source's calls fail.
+        // The destination died or was cut off: the source's calls fail.
         [this.selfAddress, (error: Error) => this.destinationGone(error)],
       ]),
     );
@@ -263,17 +263,30 @@ export class MemoryDestinationPeer implements DestinationPeer {
     }
   }
 
-  /** The source's process died: the destination's session is lost; nothing is told to the dead source. */
+  /**
+   * The destination's end noticed the source gone (its process died, or a partition cut them):
+   * the destination's session is lost. The channel is marked failed, so that nothing on the
+   * destination's side fails the source's calls: a dead source runs nothing, and a source cut off
+   * learns at its own end (destinationGone).
+   */
   private sourceGone(error: Error): void {
     this.ended = true;
     this.failure ??= error;
     this.session?.lost();
   }
 
-  /** The destination's process died: only the source's end is left to fail (nothing runs there). */
+  /**
+   * The source's end noticed the destination gone (its process died, or a partition cut them):
+   * the source's calls fail, even when the destination's end, noticing the same cut at the same
+   * instant and first, already marked the channel failed (sourceGone): that mark only stops the
+   * destination's side from failing the source's calls, the source learns at its own end. Before,
+   * it swallowed this notice, and a source whose Go had gone into the cut waited for Go's answer
+   * for ever, NAME--migratedaway paused, though the destination had aborted (VOPR seed 41).
+   */
   private destinationGone(error: Error): void {
     this.ended = true;
-    this.fail(error);
+    this.failure ??= error;
+    this.rejectWaiters(error);
   }
 
   private channelEnded(): void {
@@ -311,6 +324,11 @@ export class MemoryDestinationPeer implements DestinationPeer {
   private fail(error: Error): void {
     if (this.failure) return;
     this.failure = error;
+    this.rejectWaiters(error);
+  }
+
+  /** The source's pending calls fail (those already answered keep their answer). */
+  private rejectWaiters(error: Error): void {
     this.preparedWaiter.reject(error);
     this.receivedWaiter.reject(error);
     this.committedWaiter?.reject(error);
