@@ -138,14 +138,34 @@ export class ClusterNames {
    * Gives `name` back to `to` if it is free or still held by `from` (compare-and-set): undoes a
    * move whose work failed, never taking the name from anyone else. True when `to` holds it now.
    */
-  async handBack(name: string, from: NameOwner, to: NameOwner): Promise<boolean> {
+  handBack(name: string, from: NameOwner, to: NameOwner): Promise<boolean> {
+    return this.moveFrom(name, from, to, "create");
+  }
+
+  /**
+   * Moves `name` from `from` to `to` only if `from` (same uuid and host) still holds it
+   * (compare-and-set): a migration's source handing its guest's name to the destination that
+   * committed. Never creates it (free: the guest was destroyed since) and never takes it from
+   * anyone else (an HA restart moved it). True when `to` holds it now.
+   */
+  handOver(name: string, from: NameOwner, to: NameOwner): Promise<boolean> {
+    return this.moveFrom(name, from, to, "leave");
+  }
+
+  private async moveFrom(
+    name: string,
+    from: NameOwner,
+    to: NameOwner,
+    whenFree: "create" | "leave",
+  ): Promise<boolean> {
     const key = nameKey(name);
     const value = JSON.stringify(to);
     return unavailableAsToolstackError(async () => {
       const entry = await this.store.entry(key);
-      if (!entry) return (await this.store.create(key, value)) !== undefined;
+      if (!entry) return whenFree === "create" && (await this.store.create(key, value)) !== undefined;
       const holder = JSON.parse(entry.value) as NameOwner;
-      if (holder.uuid !== from.uuid || holder.hostId !== from.hostId) return false;
+      if (sameOwner(holder, to)) return true;
+      if (!sameOwner(holder, from)) return false;
       return (await this.store.update(key, value, entry.revision)) !== undefined;
     });
   }
@@ -159,6 +179,10 @@ export class ClusterNames {
     }
     return found;
   }
+}
+
+function sameOwner(a: NameOwner, b: NameOwner): boolean {
+  return a.uuid === b.uuid && a.hostId === b.hostId;
 }
 
 /**

@@ -248,7 +248,7 @@ describe("destroying an HA-protected guest (docs/specs/ha.md §5)", () => {
     expect([...h1.toolstack.records.values()].map((r) => r.name)).toEqual(["Domain-0"]);
     expect(h1.log.join("\n")).toMatch(/name web: .*\(freed when the store answers again\)/);
     store.unavailable = false;
-    h1.names.retryUnfreed();
+    h1.names.retryUnwritten();
     await settle();
     expect(await new ClusterNames(store).all()).toEqual(new Map());
   });
@@ -263,12 +263,12 @@ describe("destroying an HA-protected guest (docs/specs/ha.md §5)", () => {
     h1.toolstack.injectCrash("ci"); // on_crash = "destroy" (xl's default)
     await settle();
     expect([...h1.toolstack.records.values()].map((r) => r.name)).toEqual(["Domain-0"]);
-    h1.names.retryUnfreed(); // the store still down: kept for the next round
+    h1.names.retryUnwritten(); // the store still down: kept for the next round
     await settle();
     expect(h1.log.join("\n")).toMatch(/name ci: .*\(freed when the store answers again\)/);
     store.unavailable = false;
     expect(await new ClusterNames(store).all()).toEqual(new Map([["ci", { uuid: ci.uuid, hostId: "h1" }]]));
-    h1.names.retryUnfreed();
+    h1.names.retryUnwritten();
     await settle();
     expect(await new ClusterNames(store).all()).toEqual(new Map());
   });
@@ -283,7 +283,7 @@ describe("destroying an HA-protected guest (docs/specs/ha.md §5)", () => {
     // The same guest back on this host (xendomains' restore), its name never freed.
     h1.toolstack.create({ ...protectedConfig("ci"), uuid: ci.uuid });
     store.unavailable = false;
-    h1.names.retryUnfreed();
+    h1.names.retryUnwritten();
     await settle();
     expect(await new ClusterNames(store).all()).toEqual(new Map([["ci", { uuid: ci.uuid, hostId: "h1" }]]));
   });
@@ -377,5 +377,63 @@ describe("a name write the store applied but did not answer (its outcome unknown
     );
     await expect(refusal).rejects.not.toThrow(/nothing was changed/);
     expect([...h1.toolstack.records.values()].map((r) => r.name)).toEqual(["Domain-0"]);
+  });
+});
+
+describe("a migrated guest's name follows it from the source too (VOPR seed 183 x 400)", () => {
+  // The destination moves the name when it commits; when it cannot reach the store, the key would
+  // stay on the source, which runs no such guest: the scheduler's reconcile would free it while
+  // the guest runs on a destination it cannot see, and another guest could take the name.
+  it("the source hands the name to the destination that committed", async () => {
+    const store = new MemoryStore();
+    const h1 = node("h1", store);
+    const web = await h1.names.create(config("web"));
+    h1.toolstack.destroyMigratedAway(web, "sim://h2", "web", "h2");
+    await settle();
+    expect(await new ClusterNames(store).all()).toEqual(new Map([["web", { uuid: web.uuid, hostId: "h2" }]]));
+  });
+
+  it("with the store unreachable at the handover, hands it over once the store answers", async () => {
+    const store = new MemoryStore();
+    const h1 = node("h1", store);
+    const web = await h1.names.create(config("web"));
+    store.unavailable = true;
+    h1.toolstack.destroyMigratedAway(web, "sim://h2", "web", "h2");
+    await settle();
+    expect(h1.log.join("\n")).toMatch(/name web: .*\(handed over when the store answers again\)/);
+    expect(h1.names.hasUnwritten).toBe(true);
+    h1.names.retryUnwritten(); // the store still down: kept for the next round
+    await settle();
+    store.unavailable = false;
+    expect((await new ClusterNames(store).all()).get("web")).toEqual({ uuid: web.uuid, hostId: "h1" });
+    h1.names.retryUnwritten();
+    await settle();
+    expect(h1.names.hasUnwritten).toBe(false);
+    expect(await new ClusterNames(store).all()).toEqual(new Map([["web", { uuid: web.uuid, hostId: "h2" }]]));
+  });
+
+  it("never takes the name from another holder, nor gives back one freed since", async () => {
+    const store = new MemoryStore();
+    const h1 = node("h1", store);
+    const names = new ClusterNames(store);
+    const web = await h1.names.create(config("web"));
+    const db = await h1.names.create(config("db"));
+    // web restarted by HA on h3 meanwhile (its name moved there); db destroyed on h2 already.
+    await names.moveAt("web", { uuid: web.uuid, hostId: "h3" }, (await names.holding("web"))?.revision);
+    await names.release("db", { uuid: db.uuid, hostId: "h1" });
+    h1.toolstack.destroyMigratedAway(web, "sim://h2", "web", "h2");
+    h1.toolstack.destroyMigratedAway(db, "sim://h2", "db", "h2");
+    await settle();
+    expect(await names.all()).toEqual(new Map([["web", { uuid: web.uuid, hostId: "h3" }]]));
+    expect(h1.names.hasUnwritten).toBe(false);
+  });
+
+  it("a destination that said no host id (an older peer): the name is left to it", async () => {
+    const store = new MemoryStore();
+    const h1 = node("h1", store);
+    const web = await h1.names.create(config("web"));
+    h1.toolstack.destroyMigratedAway(web, "sim://h2", "web");
+    await settle();
+    expect((await new ClusterNames(store).all()).get("web")).toEqual({ uuid: web.uuid, hostId: "h1" });
   });
 });

@@ -14,10 +14,12 @@ import { ClusterNames, isProtocolName, NameWriteUnknownError, type NameOwner } f
 export class HostNames {
   private queue: Promise<void> = Promise.resolve();
   /**
-   * Names of guests gone from this host (destroyed, by a user or by their own on_poweroff/on_crash
-   * action) that the store could not be told of: freed when it answers again (retryUnfreed).
+   * Name writes the store could not be told of, written when it answers again (retryUnwritten):
+   * the names of guests gone from this host (destroyed, by a user or by their own
+   * on_poweroff/on_crash action) to free, and those of guests migrated away to hand over. Keyed
+   * by name and uuid.
    */
-  private readonly unfreed = new Map<string, NameOwner>();
+  private readonly unwritten = new Map<string, UnwrittenName>();
   private retrying = false;
   /**
    * After a create: the host's own HA record of a protected guest (HaMigrationTrace.created), so
@@ -218,11 +220,12 @@ export class HostNames {
     const owner: NameOwner = { uuid: event.uuid, hostId: event.hostId };
     switch (event.event) {
       case "migrated-out":
-        return; // the destination moves the name when it commits
+        return this.handOver(event, owner);
       case "fenced":
         return; // HA's until its restart moves it (docs/specs/ha.md §5)
       case "destroyed":
-        if (!isProtocolName(event.name) && !this.runsHere(event.name)) await this.free(event.name, owner);
+        if (!isProtocolName(event.name) && !this.runsHere(event.name))
+          await this.write({ name: event.name, owner });
         return;
       case "renamed": {
         const oldName = String(event.detail?.oldName ?? "");
@@ -241,52 +244,76 @@ export class HostNames {
       );
   }
 
-  /** Frees the name of a guest gone from here; with the store unreachable, later (retryUnfreed). */
-  private async free(name: string, owner: NameOwner): Promise<void> {
+  /**
+   * The name of a guest migrated away, which the store may still give to this host: the
+   * destination moves it when it commits, and the source hands it over too (a compare-and-set from
+   * (uuid, this host) to (uuid, destination)), since the destination may not reach the store then.
+   * A key left on the source while the guest runs on a destination the scheduler cannot see would
+   * be freed by its reconcile (the source is up and runs no such guest), and another guest could
+   * take the name: VOPR seed 183 x 400 (docs/specs/state-store.md, "migration").
+   */
+  private async handOver(event: DomainEvent, owner: NameOwner): Promise<void> {
+    const toHostId = event.detail?.toHostId;
+    if (typeof toHostId !== "string" || toHostId === "" || toHostId === this.hostId) return;
+    if (isProtocolName(event.name)) return;
+    await this.write({ name: event.name, owner, to: { uuid: owner.uuid, hostId: toHostId } });
+  }
+
+  /** Frees or hands over a name; with the store unreachable, later (retryUnwritten). */
+  private async write(pending: UnwrittenName): Promise<void> {
+    const key = unwrittenKey(pending);
     try {
-      await this.names.release(name, owner);
-      this.unfreed.delete(name);
+      await this.tryWrite(pending);
+      this.unwritten.delete(key);
     } catch (error) {
       if (!isUnavailable(error)) throw error;
-      this.unfreed.set(name, owner);
-      this.log(`name ${name}: ${message(error)} (freed when the store answers again)`);
+      this.unwritten.set(key, pending);
+      this.log(
+        `name ${pending.name}: ${message(error)} (${pending.to ? "handed over" : "freed"} when the store answers again)`,
+      );
     }
   }
 
-  /** Whether a name waits to be freed (the host keeps its once-a-second round going meanwhile). */
-  get hasUnfreed(): boolean {
-    return this.unfreed.size > 0;
+  private tryWrite(pending: UnwrittenName): Promise<boolean> {
+    return pending.to
+      ? this.names.handOver(pending.name, pending.owner, pending.to)
+      : this.names.release(pending.name, pending.owner);
+  }
+
+  /** Whether a name write waits for the store (the host keeps its once-a-second round going meanwhile). */
+  get hasUnwritten(): boolean {
+    return this.unwritten.size > 0;
   }
 
   /**
-   * Frees the names the store could not be told of when their guests went, one try at a time
-   * (the host's once-a-second round calls it): a protected guest destroyed by its own
-   * on_poweroff/on_crash action during a broker outage must not look lost to HA once the store
-   * answers again (docs/specs/ha.md §5). A name whose guest runs here again is left alone.
+   * Writes what the store could not be told of, one try at a time (the host's once-a-second round
+   * calls it): a protected guest destroyed by its own on_poweroff/on_crash action during a broker
+   * outage must not look lost to HA once the store answers again (docs/specs/ha.md §5), and a
+   * migrated guest's name must follow it. A name that runs here again is left alone.
    */
-  retryUnfreed(): void {
-    if (this.unfreed.size === 0 || this.retrying) return;
+  retryUnwritten(): void {
+    if (this.unwritten.size === 0 || this.retrying) return;
     this.retrying = true;
     this.queue = this.queue
       .then(async () => {
-        for (const [name, owner] of [...this.unfreed]) {
-          if (this.runsHere(name)) this.unfreed.delete(name);
-          else if (!(await this.tryFree(name, owner))) return; // still unreachable: next round
+        for (const [key, pending] of [...this.unwritten]) {
+          if (this.runsHere(pending.name)) this.unwritten.delete(key);
+          else if (!(await this.tryOnce(key, pending))) return; // still unreachable: next round
         }
       })
-      .catch((error: unknown) => this.log(`freeing names: ${message(error)}`))
+      .catch((error: unknown) => this.log(`writing names: ${message(error)}`))
       .finally(() => (this.retrying = false));
   }
 
-  /** One retry of a free: false while the store stays unreachable. */
-  private async tryFree(name: string, owner: NameOwner): Promise<boolean> {
+  /** One retry of a write: false while the store stays unreachable. */
+  private async tryOnce(key: string, pending: UnwrittenName): Promise<boolean> {
     try {
-      await this.names.release(name, owner);
+      await this.tryWrite(pending);
     } catch (error) {
       if (isUnavailable(error)) return false;
-      this.log(`name ${name}: ${message(error)} (the scheduler reconciles it)`);
+      this.log(`name ${pending.name}: ${message(error)} (the scheduler reconciles it)`);
     }
-    this.unfreed.delete(name);
+    this.unwritten.delete(key);
     return true;
   }
 
@@ -295,6 +322,17 @@ export class HostNames {
       if (record.name === name && (uuid === undefined || record.uuid === uuid)) return true;
     return false;
   }
+}
+
+/** A name write the store did not answer: a free (`to` undefined) or a hand-over to `to`. */
+interface UnwrittenName {
+  name: string;
+  owner: NameOwner;
+  to?: NameOwner;
+}
+
+function unwrittenKey(pending: UnwrittenName): string {
+  return `${pending.owner.uuid} ${pending.name}`;
 }
 
 /** What ClusterNames adds to a store error; said once, at the end of the refusal. */

@@ -596,10 +596,6 @@ export class Toolstack {
   }
 
   /**
-   * The source's copy after the destination confirmed: gone, and the cluster told where it went,
-   * under the name the guest runs under there (`name`), not NAME--migratedaway.
-   */
-  /**
    * HA's fence (docs/specs/ha.md §4 rule 3): the guest is destroyed, reported as `fenced`, not
    * `destroyed` (destroyed on purpose), so that the scheduler keeps its HA record and restarts it.
    */
@@ -608,9 +604,21 @@ export class Toolstack {
     this.emit("fenced", record);
   }
 
-  destroyMigratedAway(record: DomainRecord, destination: string, name = record.name): void {
+  /**
+   * The source's copy after the destination confirmed: gone, and the cluster told where it went
+   * (`to`: its address; `toHostId`: its host id, when the destination said it), under the name the
+   * guest runs under there (`name`), not NAME--migratedaway.
+   */
+  destroyMigratedAway(
+    record: DomainRecord,
+    destination: string,
+    name = record.name,
+    destinationHostId = "",
+  ): void {
     this.teardown(record);
-    this.emit("migrated-out", { ...record, name }, { to: destination });
+    const detail: Record<string, string> = { to: destination };
+    if (destinationHostId) detail["toHostId"] = destinationHostId;
+    this.emit("migrated-out", { ...record, name }, detail);
   }
 
   requireDomain(ref: string): DomainRecord {

@@ -271,7 +271,7 @@ export class Host implements MigrationEndpoint {
   private second(): void {
     this.cpuUsage.sample();
     this.lookForWork();
-    this.names?.retryUnfreed();
+    this.names?.retryUnwritten();
     if (this.heartbeatRides) this.publishHeartbeat();
     if (this.mayRest) this.restSecond();
   }
@@ -281,7 +281,8 @@ export class Host implements MigrationEndpoint {
    * it, the host has no work (work arrives with a domain event or a migration, which wake it), HA
    * needs no guard (it is off: a guard decides nothing) and a CPU sample would change nothing (no
    * tick since the last two, so every later sample is the same until the host wakes), and no name
-   * of a destroyed guest waits for the store (HostNames.retryUnfreed).
+   * write (a destroyed guest's free, a migrated one's hand-over) waits for the store
+   * (HostNames.retryUnwritten).
    */
   private get mayRest(): boolean {
     return (
@@ -289,7 +290,7 @@ export class Host implements MigrationEndpoint {
       !this.busy &&
       !this.ha?.guarding &&
       this.cpuUsage.isSettled &&
-      !this.names?.hasUnfreed
+      !this.names?.hasUnwritten
     );
   }
 

@@ -62,7 +62,13 @@ export function migrationConformance(name: string, makePair: () => Promise<Migra
       const pair = await makePair();
       try {
         const events: string[] = [];
-        pair.source.toolstack.events = { domainEvent: (e) => events.push(`source ${e.event} ${e.name}`) };
+        let outDetail: unknown;
+        pair.source.toolstack.events = {
+          domainEvent: (e) => {
+            events.push(`source ${e.event} ${e.name}`);
+            if (e.event === "migrated-out") outDetail = e.detail;
+          },
+        };
         pair.destination.toolstack.events = {
           domainEvent: (e) => events.push(`destination ${e.event} ${e.name}`),
         };
@@ -85,6 +91,11 @@ export function migrationConformance(name: string, makePair: () => Promise<Migra
         expect(order.every((at) => at >= 0)).toBe(true);
         expect([...order].sort((a, b) => a - b)).toEqual(order);
         expect(events).toContain("source migrated-out web");
+        // Where it went, by address and host id: the source hands the name over (HostNames).
+        expect(outDetail).toEqual({
+          to: pair.destination.address,
+          toHostId: pair.destination.toolstack.spec.hostId,
+        });
         const peer = pair.source.options.links.destination(pair.destination.address);
         expect(await peer.incomingStatus(stats.migrationId)).toBe("committed");
         expect(await peer.incomingStatus("no-such-migration")).toBe("unknown");

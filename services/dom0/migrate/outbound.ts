@@ -209,7 +209,7 @@ export async function migrateOut(
       bytesReceived: received.bytesReceived,
     };
     manager.releaseOutbound(record.domid);
-    toolstack.destroyMigratedAway(record, request.destination, originalName);
+    toolstack.destroyMigratedAway(record, request.destination, originalName, prepared.destinationHostId);
     return stats;
   } catch (error) {
     if (error instanceof HandoverUnknownError) {

@@ -457,4 +457,19 @@ describe("VOPR regressions (fixed seeds)", () => {
     );
     expect(violations).toEqual([]);
   }, 120_000);
+  it("seed 183, every fault: a migration's source hands the name over when its destination cannot reach the store", async () => {
+    // web (not HA) migrated h4 -> h3 at 1272.3 s while h3 was cut from the broker: h3 committed but
+    // could not move the name (its reads timed out), so the key stayed (web's uuid, h4). The
+    // scheduler declared h3 down at 1274.0 s, and its reconcile at 1274.8 s found h4 up, read and
+    // running no such guest: it freed the name, and a second web was created on h2 at 1275.4 s. The
+    // source now hands the name to the destination as well when the migration commits
+    // (HostNames.handOver, docs/specs/state-store.md "migration"): the key names h3, kept while h3
+    // is down, and the second create is refused.
+    const { trace, violations } = await everyFault(183, 400);
+    expect(trace).toMatch(
+      /migrate web \([^)]*\): h4 -> h3\n.*\[h3\] name web: the cluster's state store cannot be reached[\s\S]*host h3 is down[\s\S]*create web failed: a domain named "web" already exists in the cluster \(uuid [0-9a-f-]+ on h3\)/,
+    );
+    expect(trace).not.toMatch(/reconcile: freed the name web: h4 runs no guest 8dc4084c/);
+    expect(violations).toEqual([]);
+  }, 120_000);
 });
