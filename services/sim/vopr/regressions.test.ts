@@ -148,10 +148,15 @@ describe("VOPR regressions (fixed seeds)", () => {
   it("seed 14, every fault: a guest whose migration committed during a broker outage is restarted when its new host fences", async () => {
     // db moved h2 -> h3 while the broker was down: h3 committed but could not move name.db, which
     // still said h2. h3 then fenced; HA, restarting only while the name names the lost host, waited
-    // for ever. Now a name left on a host that provably runs no copy is taken from there.
+    // for ever. Now a name left on a host that provably runs no copy is taken from there
+    // (ha-restart.test.ts). Since the source hands the name over too (VOPR seed 183), h2 moves it
+    // to h3 once the broker is back and HA finds it on the lost host.
     const { trace, violations } = await everyFault(14, 50);
+    expect(trace).toMatch(
+      /migrate db \(.*\): h2 -> h3\n[\s\S]*\[h3\] name db: the cluster's state store cannot be reached[\s\S]*\[h2\] name db: .*\(handed over when the store answers again\)/,
+    );
     expect(trace).toMatch(/\[h3\] HA: fencing .*: destroyed db/);
-    expect(trace).toMatch(/HA: the name db was left on h2, which runs no copy of it/);
+    expect(trace).not.toMatch(/HA: the name db was left on h2/);
     expect(trace).toMatch(/HA restarted db on/);
     expect(violations).toEqual([]);
   }, 120_000);
@@ -276,9 +281,15 @@ describe("VOPR regressions (fixed seeds)", () => {
     // h4 cut from the broker at 597.9 s, h1 killed at 602.6 s, h4 stalled at 606.6 s for 4.3 s:
     // the scheduler revoked h4 at 609.5 s, 3 s after its peers lost it, and restarted db while
     // its copy on the frozen h4 still existed. Same rule as seeds 199 and 178.
+    // Since a migration's source hands the name over too (VOPR seed 183: one more store call per
+    // migration, which moves the draws of the message faults after it) the seed no longer
+    // reaches the case; the rule stays pinned by seeds 199 and 178 and ha-lease-observer.test.ts.
+    // It must still pass, and this test fails if it reaches the case again (then restore its
+    // assertions: the revocation of h4 not before 612 s).
     const { trace, violations } = await everyFault(190, 187);
-    expect(trace).toMatch(/partition h4 from the broker[\s\S]*kill h1[\s\S]*stall h4 \d+ ms/);
-    expect(trace).not.toMatch(/^6(0\d|1[01])\.\d+ .*revoked the lease of h4/m);
+    expect(trace, "the case is reached again: assert it").not.toMatch(
+      /partition h4 from the broker[\s\S]*kill h1[\s\S]*stall h4 \d+ ms/,
+    );
     expect(violations).toEqual([]);
   }, 120_000);
   it("seed 196, every fault: a protected guest fenced before any List recorded it is restarted", async () => {
@@ -311,11 +322,15 @@ describe("VOPR regressions (fixed seeds)", () => {
     // record, which still named h1 with migratingTo h3; h3, cut off at 526.0 s, fenced web at
     // 531.0 s (a new epoch) and came back. Only h1's epoch was watched: web was never restarted.
     // The record now carries the destination's epoch (migratingToEpoch) and counts with it.
+    // Since a migration's source hands the name over too (VOPR seed 183: one more store call per
+    // migration, which moves the draws of the message faults after it) the seed no longer
+    // reaches the case; the rule stays pinned by ha-restart.test.ts (a record naming a migration's
+    // destination under its epoch). It must still pass, and this test fails if it reaches the case
+    // again (then restore its assertions: HA restarts web).
     const { trace, violations } = await everyFault(226, 175);
-    expect(trace).toMatch(
+    expect(trace, "the case is reached again: assert it").not.toMatch(
       /migrate web \(.*\): h1 -> h3[\s\S]*scheduler crash[\s\S]*\[h3\] HA: fencing .*destroyed web/,
     );
-    expect(trace).toMatch(/HA: restarted web \(restart\) on h\d/);
     expect(violations).toEqual([]);
   }, 120_000);
   it("seed 2, every fault: the same when the store, not the scheduler, missed the migration's end", async () => {
@@ -394,11 +409,14 @@ describe("VOPR regressions (fixed seeds)", () => {
     // is unknown resumes its stand-in once the destination's lease is revoked and the HA record
     // still names the source (docs/specs/ha.md §5, "An unknown handover is settled by the destination's lease").
     // Since ha.md §4 rule 10 the seed draws another path to the same case, with dns (evacuated
-    // h4 -> h2 at 953.5 s, h2 killed at 954.1 s) instead of vpn.
+    // h4 -> h2 at 953.5 s, h2 killed at 954.1 s) instead of vpn. Since a migration's source hands
+    // the name over too (VOPR seed 183: one more store call per migration, which moves the draws
+    // of the message faults after it) the seed no longer reaches the case (at 300 steps); it stays
+    // pinned by ha-migration-trace.test.ts and services/sim/ha-direct-migration.test.ts. It must
+    // still pass, and this test fails if it reaches the case again (then restore its assertions).
     const { trace, violations } = await everyFault(192, 300);
-    expect(trace).toMatch(/migrate dns \(.*\): h4 -> h2\n[\s\S]*kill h2\n/);
-    expect(trace).toMatch(
-      /HA: revoked the lease of h2[\s\S]*h4 resumed dns: its migration's destination was lost/,
+    expect(trace, "the case is reached again: assert it").not.toMatch(
+      /resumed \w+: its migration's destination was lost/,
     );
     expect(violations).toEqual([]);
   }, 120_000);
