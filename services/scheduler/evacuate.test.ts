@@ -171,7 +171,11 @@ describe("evacuate", () => {
 
 describe("resumeEvacuations", () => {
   it("finishes an evacuation found in the store", async () => {
-    const rig = await rigWith(4, { [OP_KEY]: JSON.stringify({ parallel: 2, bandwidth: "5MB/s" }) });
+    // As an evacuation leaves it: its host disabled, then the operation saved.
+    const rig = await rigWith(4, {
+      "host.h1": "disabled",
+      [OP_KEY]: JSON.stringify({ parallel: 2, bandwidth: "5MB/s" }),
+    });
     const store = rig.store;
     const events: OperationEvent[] = [];
     await rig.run(resumeEvacuations(rig.scheduler, (e) => events.push(e)));
@@ -196,6 +200,22 @@ describe("resumeEvacuations", () => {
     expect(await done).toBe(true);
     expect(rig.calls.migrateCalls.map((c) => c.domain)).toEqual(["g1", "g2", "g3"]);
     expect(rig.scheduler.evacuationsRunning.size).toBe(0);
+    await rig.stop();
+  });
+
+  it("drops, without resuming, the evacuation of a host enabled since (the user ended the maintenance)", async () => {
+    const rig = await rigWith(
+      4,
+      { "host.h1": "disabled", [OP_KEY]: JSON.stringify({ parallel: 2 }) },
+      FILLED,
+    );
+    expect(rig.scheduler.disabledHosts.has("h1")).toBe(true);
+    await rig.run(rig.scheduler.setHostEnabled("h1", true));
+    await rig.run(resumeEvacuations(rig.scheduler, () => undefined));
+    expect(rig.calls.migrateCalls).toEqual([]);
+    expect(rig.scheduler.disabledHosts.has("h1")).toBe(false);
+    expect(await rig.store.get(OP_KEY)).toBeUndefined();
+    expect(rig.log).toContain("evacuation of h1 not resumed: the host was enabled since");
     await rig.stop();
   });
 

@@ -6,6 +6,7 @@ import { PRECOPY_POLICY_NAMES } from "../dom0/precopy/create-policy.js";
 import { NoValidHostError } from "./placement/errors.js";
 import type { OperationEvent } from "../gen/xensim/v1/scheduler.js";
 import { isProtocolName } from "../dom0/cluster-names.js";
+import { DISABLED_HOST_KEY_PREFIX } from "./disabled-hosts.js";
 
 /** XAPI's default for migrations at once during host evacuation (a host runs at most 2 outbound). */
 export const EVACUATE_PARALLEL_DEFAULT = 10;
@@ -240,6 +241,18 @@ export async function resumeEvacuations(
       continue;
     }
     if (scheduler.evacuationsRunning.has(hostId)) continue; // begun by this scheduler: not interrupted
+    // An evacuation disables its host before it is saved: enabled since, the user ended the
+    // maintenance (xsim host-enable), and resuming would disable the host again (VOPR seed 41 x 400).
+    // The store says so too (this process's set may predate a failed read): a failed read throws here.
+    const disabledKey = `${DISABLED_HOST_KEY_PREFIX}${hostId}`;
+    if (
+      !scheduler.disabledHosts.has(hostId) &&
+      (await scheduler.options.store.get(disabledKey)) !== "disabled"
+    ) {
+      scheduler.log(`evacuation of ${hostId} not resumed: the host was enabled since`);
+      await scheduler.options.store.delete(key);
+      continue;
+    }
     scheduler.log(`resuming the evacuation of ${hostId}`);
     await evacuate(
       scheduler,
