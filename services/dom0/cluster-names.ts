@@ -122,14 +122,19 @@ export class ClusterNames {
     });
   }
 
-  /** Frees `name` if `owner` (same uuid and host) still holds it; does nothing otherwise. */
-  async release(name: string, owner: NameOwner): Promise<boolean> {
+  /**
+   * Frees `name` if `owner` (same uuid and host) still holds it; does nothing otherwise. With
+   * `anyHost`, also when the same guest (uuid) holds it on another host: a host ending a guest
+   * that migrated here while its own move of the name went unanswered, so the name still names
+   * the source (HostNames; docs/specs/ha.md §5).
+   */
+  async release(name: string, owner: NameOwner, { anyHost = false } = {}): Promise<boolean> {
     const key = nameKey(name);
     return unavailableAsToolstackError(async () => {
       const entry = await this.store.entry(key);
       if (!entry) return false;
       const holder = JSON.parse(entry.value) as NameOwner;
-      if (holder.uuid !== owner.uuid || holder.hostId !== owner.hostId) return false;
+      if (!holds(holder, owner, anyHost)) return false;
       return this.store.remove(key, entry.revision);
     });
   }
@@ -183,6 +188,11 @@ export class ClusterNames {
 
 function sameOwner(a: NameOwner, b: NameOwner): boolean {
   return a.uuid === b.uuid && a.hostId === b.hostId;
+}
+
+/** Whether `holder` is `owner`: the same guest, on the same host unless `anyHost`. */
+export function holds(holder: NameOwner | undefined, owner: NameOwner, anyHost = false): boolean {
+  return holder?.uuid === owner.uuid && (anyHost || holder.hostId === owner.hostId);
 }
 
 /**

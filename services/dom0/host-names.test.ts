@@ -300,6 +300,80 @@ describe("destroying an HA-protected guest (docs/specs/ha.md §5)", () => {
   });
 });
 
+describe("ending a guest whose name still names the host it came from (its move here went unanswered)", () => {
+  /**
+   * ci (protected) ran on h3 and came to h2 (a migration's commit, here the guest built on h2 with
+   * its uuid) while h2 could not reach the store: h2's move of the name went unanswered, and the
+   * name still names h3. VOPR seed 4 x 800: the user's destroy on h2 left it there, and when h3
+   * was lost HA restarted ci (a name on the lost host means "lost with it").
+   */
+  async function arrivedUnmoved(store: MemoryStore, config = protectedConfig("ci")) {
+    const names = new ClusterNames(store);
+    const uuid = "0c0c0c0c-0000-4000-8000-000000000003";
+    await names.reserve("ci", { uuid, hostId: "h3" });
+    const h2 = node("h2", store);
+    store.unavailable = true;
+    h2.toolstack.create({ ...config, uuid });
+    await settle();
+    expect(h2.log.join("\n")).toMatch(/name ci: .*cannot be reached/);
+    store.unavailable = false;
+    expect(await names.all()).toEqual(new Map([["ci", { uuid, hostId: "h3" }]]));
+    return { h2, names, uuid };
+  }
+
+  it("a user's destroy frees the name where it points, and the guest goes", async () => {
+    const store = new MemoryStore();
+    const { h2, names } = await arrivedUnmoved(store);
+    await h2.names.destroy("ci");
+    await settle();
+    expect([...h2.toolstack.records.values()].map((r) => r.name)).toEqual(["Domain-0"]);
+    expect(await names.all(), "HA must take ci for destroyed on purpose").toEqual(new Map());
+    expect(h2.log.join("\n")).toMatch(
+      /name ci: freed; it still named h3, where the guest ran before it came here/,
+    );
+  });
+
+  it("a shutdown that ends the guest does the same", async () => {
+    const store = new MemoryStore();
+    const { h2, names } = await arrivedUnmoved(store);
+    await h2.names.shutdown("ci", false); // on_poweroff = "destroy": freed before the guest is told
+    expect(await names.all()).toEqual(new Map());
+  });
+
+  it("the guest's own on_crash destroy frees it too, once the store answers", async () => {
+    const store = new MemoryStore();
+    const { h2, names } = await arrivedUnmoved(store);
+    store.unavailable = true;
+    h2.toolstack.injectCrash("ci"); // on_crash = "destroy" (xl's default)
+    await settle();
+    store.unavailable = false;
+    h2.names.retryUnwritten();
+    await settle();
+    expect(await names.all()).toEqual(new Map());
+  });
+
+  it("a removal the store applied without answering is learnt by reading the name again", async () => {
+    const store = new AnswerLostStore();
+    const { h2, names } = await arrivedUnmoved(store);
+    store.loseAnswerOf = "remove";
+    await h2.names.destroy("ci");
+    expect([...h2.toolstack.records.values()].map((r) => r.name)).toEqual(["Domain-0"]);
+    expect(await names.all()).toEqual(new Map());
+  });
+
+  it("once a later event moved the name here, a destroy is as any other", async () => {
+    const store = new MemoryStore();
+    const { h2, names, uuid } = await arrivedUnmoved(store);
+    h2.toolstack.pause("ci"); // an event: the name follows the guest here
+    await settle();
+    expect(await names.all()).toEqual(new Map([["ci", { uuid, hostId: "h2" }]]));
+    await h2.names.destroy("ci");
+    await settle();
+    expect(await names.all()).toEqual(new Map());
+    expect(h2.log.join("\n")).not.toMatch(/freed; it still named/);
+  });
+});
+
 /**
  * A store that applies one write and then loses its answer (a request timeout after the broker
  * wrote), and, with `unreachableAfter`, stays unreachable from then on (reads included).

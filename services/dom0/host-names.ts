@@ -3,7 +3,13 @@ import type { DomainEvent } from "../contracts/domain-event.js";
 import type { CreateOptions, DomainRecord, Toolstack } from "./toolstack.js";
 import type { RestoreReply, RestoreRequest } from "./migrate/save-restore.js";
 import { ToolstackError } from "./errors.js";
-import { ClusterNames, isProtocolName, NameWriteUnknownError, type NameOwner } from "./cluster-names.js";
+import {
+  ClusterNames,
+  holds,
+  isProtocolName,
+  NameWriteUnknownError,
+  type NameOwner,
+} from "./cluster-names.js";
 
 /**
  * One host's side of the cluster-wide names: `create` and `rename` reserve the new name in the
@@ -20,6 +26,14 @@ export class HostNames {
    * by name and uuid.
    */
   private readonly unwritten = new Map<string, UnwrittenName>();
+  /**
+   * Names of guests that run here (name → uuid) whose move to this host the store did not take:
+   * an event's adopt went unanswered, so the name may still name the host the guest came from (a
+   * migration here committed while the store timed out). Ending such a guest frees its name
+   * wherever it points (`anyHost`): left on the source, HA took it for a guest lost with that
+   * host and brought back a guest the user had destroyed (VOPR seed 4 x 800).
+   */
+  private readonly unmoved = new Map<string, string>();
   private retrying = false;
   /**
    * After a create: the host's own HA record of a protected guest (HaMigrationTrace.created), so
@@ -161,7 +175,7 @@ export class HostNames {
     this.toolstack.admitUserEnd(record);
     const owner = { uuid: record.uuid, hostId: this.hostId };
     try {
-      await this.releaseOrLearn(record.name, owner);
+      await this.releaseOrLearn(record.name, owner, this.unmoved.get(record.name) === owner.uuid);
     } catch (error) {
       if (!(error instanceof ToolstackError) || error.code !== "UNAVAILABLE") throw error;
       if (error instanceof NameWriteUnknownError)
@@ -178,27 +192,28 @@ export class HostNames {
     try {
       return await act();
     } catch (error) {
-      await this.names
-        .adopt(record.name, owner)
-        .catch((e: unknown) => this.log(`name ${record.name}: ${message(e)}`));
+      await this.adoptHere(record.name, owner).catch((e: unknown) =>
+        this.log(`name ${record.name}: ${message(e)}`),
+      );
       throw error;
     }
   }
 
   /**
-   * Frees `name` before its guest goes. When the store did not answer the removal, the name is
-   * read again to learn whether it went: still ours, the refusal is that nothing was changed; gone,
-   * the guest may go too. Throws NameWriteUnknownError when the read goes unanswered as well.
+   * Frees `name` before its guest goes (`anyHost`: wherever the guest holds it, see `unmoved`).
+   * When the store did not answer the removal, the name is read again to learn whether it went:
+   * still ours, the refusal is that nothing was changed; gone, the guest may go too. Throws
+   * NameWriteUnknownError when the read goes unanswered as well.
    */
-  private async releaseOrLearn(name: string, owner: NameOwner): Promise<void> {
+  private async releaseOrLearn(name: string, owner: NameOwner, anyHost: boolean): Promise<void> {
     try {
-      await this.names.release(name, owner);
+      await this.freeLogged(name, owner, anyHost);
     } catch (error) {
       if (!(error instanceof NameWriteUnknownError)) throw error;
       const now = await this.names.holding(name).catch(() => {
         throw error;
       });
-      if (now?.holder.uuid === owner.uuid && now.holder.hostId === owner.hostId)
+      if (holds(now?.holder, owner, anyHost))
         throw new ToolstackError(
           "UNAVAILABLE",
           `${error.storeError.message}; nothing was changed, try again`,
@@ -220,24 +235,29 @@ export class HostNames {
     const owner: NameOwner = { uuid: event.uuid, hostId: event.hostId };
     switch (event.event) {
       case "migrated-out":
+        this.forgetUnmoved(event.name, event.uuid);
         return this.handOver(event, owner);
       case "fenced":
+        this.forgetUnmoved(event.name, event.uuid);
         return; // HA's until its restart moves it (docs/specs/ha.md §5)
-      case "destroyed":
+      case "destroyed": {
+        const anyHost = this.forgetUnmoved(event.name, event.uuid);
         if (!isProtocolName(event.name) && !this.runsHere(event.name))
-          await this.write({ name: event.name, owner });
+          await this.write({ name: event.name, owner, anyHost });
         return;
+      }
       case "renamed": {
         const oldName = String(event.detail?.oldName ?? "");
+        const anyHost = this.forgetUnmoved(oldName, event.uuid);
         if (oldName && !isProtocolName(oldName) && !isProtocolName(event.name) && !this.runsHere(oldName))
-          await this.names.release(oldName, owner);
+          await this.names.release(oldName, owner, { anyHost });
         break;
       }
       default:
         break;
     }
     if (isProtocolName(event.name) || !this.runsHere(event.name, event.uuid)) return;
-    const outcome = await this.names.adopt(event.name, owner);
+    const outcome = await this.adoptHere(event.name, owner);
     if (outcome.kind === "held")
       this.log(
         `name ${event.name} of ${event.uuid} is held by ${outcome.holder.uuid} on ${outcome.holder.hostId}: two guests share it`,
@@ -274,10 +294,48 @@ export class HostNames {
     }
   }
 
-  private tryWrite(pending: UnwrittenName): Promise<boolean> {
-    return pending.to
-      ? this.names.handOver(pending.name, pending.owner, pending.to)
-      : this.names.release(pending.name, pending.owner);
+  /**
+   * Points `name` at this host's guest (`owner`) unless another guest holds it, remembering in
+   * `unmoved` a move the store did not take (the error is thrown on).
+   */
+  private async adoptHere(
+    name: string,
+    owner: NameOwner,
+  ): Promise<Awaited<ReturnType<ClusterNames["adopt"]>>> {
+    try {
+      const outcome = await this.names.adopt(name, owner);
+      this.forgetUnmoved(name, owner.uuid);
+      return outcome;
+    } catch (error) {
+      if (isUnavailable(error)) this.unmoved.set(name, owner.uuid);
+      throw error;
+    }
+  }
+
+  /** Forgets a move of `name` the store did not take; whether there was one (of this guest). */
+  private forgetUnmoved(name: string, uuid: string): boolean {
+    if (this.unmoved.get(name) !== uuid) return false;
+    this.unmoved.delete(name);
+    return true;
+  }
+
+  /**
+   * Frees `name` of `owner` (`anyHost`: see `unmoved`), saying so when it still named the host
+   * the guest came from.
+   */
+  private async freeLogged(name: string, owner: NameOwner, anyHost: boolean): Promise<void> {
+    const held = anyHost ? await this.names.holding(name) : undefined;
+    const freed = await this.names.release(name, owner, { anyHost });
+    if (freed && held && held.holder.hostId !== owner.hostId)
+      this.log(
+        `name ${name}: freed; it still named ${held.holder.hostId}, where the guest ran before it came here (the store had not taken its move here)`,
+      );
+  }
+
+  private async tryWrite(pending: UnwrittenName): Promise<boolean> {
+    if (pending.to) return this.names.handOver(pending.name, pending.owner, pending.to);
+    await this.freeLogged(pending.name, pending.owner, pending.anyHost === true);
+    return true;
   }
 
   /** Whether a name write waits for the store (the host keeps its once-a-second round going meanwhile). */
@@ -324,11 +382,15 @@ export class HostNames {
   }
 }
 
-/** A name write the store did not answer: a free (`to` undefined) or a hand-over to `to`. */
+/**
+ * A name write the store did not answer: a free (`to` undefined; `anyHost`: wherever this guest
+ * holds it, see `unmoved`) or a hand-over to `to`.
+ */
 interface UnwrittenName {
   name: string;
   owner: NameOwner;
   to?: NameOwner;
+  anyHost?: boolean;
 }
 
 function unwrittenKey(pending: UnwrittenName): string {
