@@ -17,12 +17,13 @@ export interface DomainIdentity {
 /**
  * Writes a new domain's nodes as libxl does (docs/misc/xenstore-paths.pandoc): its name, its /vm
  * link, memory target and static-max in KiB, vCPU availability, and control/ for the guest. All in
- * one transaction, as libxl__domain_make (tools/libs/light/libxl_create.c) makes the home.
+ * one transaction, as libxl__domain_make (tools/libs/light/libxl_create.c) makes the home; the
+ * store builds both subtrees apart and adds them at once when neither is there yet.
  */
 export function writeDomainLayout(store: XenStore, id: DomainIdentity, config: DomainConfig): void {
   const dom = domainPath(id.domid);
   const vm = vmPath(id.uuid);
-  store.transaction((tx) => {
+  store.transactionOnNewSubtrees([dom, vm], (tx) => {
     // libxl's roperm: Dom0 owns the home, the guest may read it; children inherit that.
     tx.mkdir(dom);
     tx.setPerms(dom, [

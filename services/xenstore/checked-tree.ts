@@ -150,7 +150,8 @@ export class CheckedTree {
   }
 }
 
-function validateValue(path: string, value: string): void {
+/** Throws E2BIG for a value longer than XENSTORE_PAYLOAD_MAX bytes. */
+export function validateValue(path: string, value: string): void {
   const valueByteCount = Buffer.byteLength(value, "utf8");
   if (valueByteCount > XENSTORE_PAYLOAD_MAX) {
     throw new XenStoreError(
@@ -172,6 +173,7 @@ function accessError(node: XsNode, what: string, path: string, callerDomid: numb
   );
 }
 
-function withParent(perms: XenStorePerms[], parent: XsNode | undefined): readonly XenStorePerms[] {
+/** Who may see a change: the node's perms given, and its parent's (xenstored's `watch_permitted`). */
+export function withParent(perms: XenStorePerms[], parent: XsNode | undefined): readonly XenStorePerms[] {
   return parent === undefined ? perms : [...perms, parent.perms];
 }

@@ -4,6 +4,7 @@ import { validateDomid } from "./domid.js";
 import { XenStoreError } from "./errors.js";
 import { WatchEventQueue } from "./event-queue.js";
 import type { NodeChange } from "./node-change.js";
+import { NewSubtrees, type NewSubtreeOps } from "./new-subtrees.js";
 import type { XenStoreNodeOps } from "./node-ops.js";
 import type { XenStorePerms } from "./perms.js";
 import { restoreSubtree, snapshotSubtree, type XenStoreSnapshot } from "./snapshot.js";
@@ -130,17 +131,39 @@ export class XenStore implements XenStoreNodeOps {
     validateDomid(callerDomid, "transaction");
     const txTree = this.tree.fork();
     const tx = new XenStoreTransaction(txTree, callerDomid);
+    const result = this.runOpen(() => fn(tx), tx);
+    this.tree.commit(txTree);
+    this.fireChanges(tx.changes());
+    return result;
+  }
+
+  /**
+   * `transaction(fn)` for Dom0 making subtrees that are not there yet (a new domain's home and /vm
+   * entry, as libxl__domain_make does): when each root is missing and its parent there, `fn`'s
+   * operations make new nodes of their own, added in one commit, with the nodes, perms, errors and
+   * watch events the transaction gives (NewSubtrees); otherwise it is the transaction. `fn` may
+   * only write, mkdir and set perms at or below `roots`.
+   */
+  transactionOnNewSubtrees(roots: readonly string[], fn: (ops: NewSubtreeOps) => void): void {
+    this.assertNoTransaction();
+    const batch = NewSubtrees.tryStart(this.tree, roots);
+    if (batch === undefined) return this.transaction(fn);
+    this.runOpen(() => fn(batch), batch);
+    this.tree.adoptNewSubtrees(roots, batch.nodes);
+    this.fireChanges(batch.changes());
+  }
+
+  /** Runs a transaction's `fn` with the store closed to other changes; `batch` ends with it. */
+  private runOpen<T>(fn: () => T, batch: { close(): void }): T {
     this.transactionOpen = true;
     let result: T;
     try {
-      result = fn(tx);
+      result = fn();
     } finally {
-      tx.close();
+      batch.close();
       this.transactionOpen = false;
     }
     if (isPromiseLike(result)) throw new Error("xenstore: a transaction function must not be async");
-    this.tree.commit(txTree);
-    this.fireChanges(tx.changes());
     return result;
   }
 

@@ -1,3 +1,4 @@
+import { ChangeLog } from "./change-log.js";
 import { CheckedTree } from "./checked-tree.js";
 import type { NodeChange } from "./node-change.js";
 import type { XenStoreNodeOps } from "./node-ops.js";
@@ -12,7 +13,7 @@ import type { NodeTree } from "./tree.js";
  */
 export class XenStoreTransaction implements XenStoreNodeOps {
   private readonly checked: CheckedTree;
-  private readonly changesByPath = new Map<string, NodeChange>();
+  private readonly changeLog = new ChangeLog();
   private open = true;
 
   /** `callerDomid`: the domain whose connection runs the transaction; ops act as that domain. */
@@ -20,7 +21,7 @@ export class XenStoreTransaction implements XenStoreNodeOps {
     tree: NodeTree,
     readonly callerDomid: number,
   ) {
-    this.checked = new CheckedTree(tree, (change) => this.record(change));
+    this.checked = new CheckedTree(tree, (change) => this.changeLog.record(change));
   }
 
   read(path: string, callerDomid = this.callerDomid): string | undefined {
@@ -55,17 +56,7 @@ export class XenStoreTransaction implements XenStoreNodeOps {
 
   /** One change per node, in first-change order, as xenstored's `add_change_node` keeps them. */
   changes(): NodeChange[] {
-    return [...this.changesByPath.values()];
-  }
-
-  private record(change: NodeChange): void {
-    const earlier = this.changesByPath.get(change.path);
-    if (earlier === undefined) {
-      this.changesByPath.set(change.path, change);
-      return;
-    }
-    const visibleTo = [...earlier.visibleTo, ...change.visibleTo];
-    this.changesByPath.set(change.path, { ...change, removed: earlier.removed || change.removed, visibleTo });
+    return this.changeLog.changes();
   }
 
   private openTree(callerDomid: number): CheckedTree {

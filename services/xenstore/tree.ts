@@ -19,7 +19,7 @@ export interface StoredNode extends XsNode {
 }
 
 /** The children of every leaf until it gets a child: never changed, replaced. */
-const NO_CHILDREN = new ChildNames();
+export const NO_CHILDREN = new ChildNames();
 
 /**
  * The node map of one xenstored, without permission checks or watches. Callers validate first;
@@ -75,6 +75,21 @@ export class NodeTree {
     }
     fork.overlay.applyTo(this.baseMap(), settleChildNames);
     this.changeCount += 1;
+  }
+
+  /**
+   * Adds nodes made outside the tree (new-subtrees.ts), at once: `nodes` holds each subtree root
+   * and everything below it, each node listing its children already; each root goes under its
+   * parent, which is here. None of them may be here yet, and no fork may be open.
+   */
+  adoptNewSubtrees(roots: readonly string[], nodes: ReadonlyMap<string, StoredNode>): void {
+    const base = this.baseMap();
+    // A root not here means nothing below it is here either.
+    for (const root of roots)
+      if (base.has(root)) throw new Error(`xenstore: new node ${root} is already there`);
+    this.changeCount += 1;
+    for (const [path, node] of nodes) base.set(path, node);
+    for (const root of roots) this.childNamesToChange(parentPath(root)).add(baseName(root), root);
   }
 
   /** Sets a node's value and perms, creating it under its existing parent if needed. */
