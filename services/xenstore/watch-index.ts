@@ -3,12 +3,13 @@ export interface IndexedWatch {
   readonly path: string;
 }
 
+/** A trie node; its maps are made when first needed (most nodes hold only watches or only children). */
 interface PathNode<W> {
   readonly name: string;
   readonly parent: PathNode<W> | undefined;
   /** Watches on exactly this path, by a key unique among them, in registration order. */
-  readonly watches: Map<string, W>;
-  readonly children: Map<string, PathNode<W>>;
+  watches: Map<string, W> | undefined;
+  children: Map<string, PathNode<W>> | undefined;
 }
 
 /**
@@ -23,7 +24,7 @@ export class WatchPathIndex<W extends IndexedWatch> {
   private readonly nodesWatchedByPath = new Map<string, PathNode<W>>();
 
   get(path: string, key: string): W | undefined {
-    return this.nodesWatchedByPath.get(path)?.watches.get(key);
+    return this.nodesWatchedByPath.get(path)?.watches?.get(key);
   }
 
   add(key: string, watch: W): void {
@@ -32,6 +33,7 @@ export class WatchPathIndex<W extends IndexedWatch> {
     for (let start = 1; start < path.length;) {
       const end = componentEnd(path, start);
       const name = path.slice(start, end);
+      node.children ??= new Map();
       let child = node.children.get(name);
       if (child === undefined) {
         child = pathNode(name, node);
@@ -40,6 +42,7 @@ export class WatchPathIndex<W extends IndexedWatch> {
       node = child;
       start = end + 1;
     }
+    node.watches ??= new Map();
     if (node.watches.has(key)) throw new Error(`xenstore: watch ${key} on ${path} indexed twice`);
     node.watches.set(key, watch);
     this.nodesWatchedByPath.set(path, node);
@@ -48,11 +51,16 @@ export class WatchPathIndex<W extends IndexedWatch> {
   /** Removes the watch and prunes the trie nodes left empty; false if there is no such watch. */
   remove(path: string, key: string): boolean {
     let node = this.nodesWatchedByPath.get(path);
-    if (node?.watches.delete(key) !== true) return false;
-    if (node.watches.size === 0) this.nodesWatchedByPath.delete(path);
-    while (node.parent !== undefined && node.watches.size === 0 && node.children.size === 0) {
-      node.parent.children.delete(node.name);
-      node = node.parent;
+    if (node?.watches?.delete(key) !== true) return false;
+    if (node.watches.size === 0) {
+      node.watches = undefined;
+      this.nodesWatchedByPath.delete(path);
+    }
+    while (node.parent !== undefined && node.watches === undefined && !(node.children?.size ?? 0)) {
+      const parent: PathNode<W> = node.parent;
+      parent.children?.delete(node.name);
+      if (parent.children?.size === 0) parent.children = undefined;
+      node = parent;
     }
     return true;
   }
@@ -60,13 +68,14 @@ export class WatchPathIndex<W extends IndexedWatch> {
   /** Watches on `path` or one of its ancestors (root first), then, if `withBelow`, those below it. */
   collect(path: string, withBelow: boolean, into: (watch: W, isBelow: boolean) => void): void {
     let node = this.root;
-    for (const watch of node.watches.values()) into(watch, false);
+    if (node.watches !== undefined) for (const watch of node.watches.values()) into(watch, false);
     for (let start = 1; start < path.length;) {
+      if (node.children === undefined) return;
       const end = componentEnd(path, start);
       const child = node.children.get(path.slice(start, end));
       if (child === undefined) return;
       node = child;
-      for (const watch of node.watches.values()) into(watch, false);
+      if (node.watches !== undefined) for (const watch of node.watches.values()) into(watch, false);
       start = end + 1;
     }
     if (withBelow) collectBelow(node, into);
@@ -74,8 +83,9 @@ export class WatchPathIndex<W extends IndexedWatch> {
 }
 
 function collectBelow<W>(node: PathNode<W>, into: (watch: W, isBelow: boolean) => void): void {
+  if (node.children === undefined) return;
   for (const child of node.children.values()) {
-    for (const watch of child.watches.values()) into(watch, true);
+    if (child.watches !== undefined) for (const watch of child.watches.values()) into(watch, true);
     collectBelow(child, into);
   }
 }
@@ -87,5 +97,5 @@ function componentEnd(path: string, start: number): number {
 }
 
 function pathNode<W>(name: string, parent: PathNode<W> | undefined): PathNode<W> {
-  return { name, parent, watches: new Map(), children: new Map() };
+  return { name, parent, watches: undefined, children: undefined };
 }

@@ -24,6 +24,8 @@ export interface WatchDelivery {
   readonly eventPath: string;
 }
 
+const NO_DELIVERIES: readonly WatchDelivery[] = Object.freeze([]);
+
 interface RegisteredWatch extends Watch {
   /** Registration order: a change's events go out in it, as xenstored's watch list keeps them. */
   readonly sequence: number;
@@ -91,12 +93,14 @@ export class WatchRegistry {
    * path; for an rm, those below it get their own path. Only watchers allowed to see it are told.
    * The path test comes first: it is an index lookup, the permission test runs per watch.
    */
-  matchChange(change: NodeChange): WatchDelivery[] {
-    const matched: Array<{ watch: RegisteredWatch; eventPath: string }> = [];
+  matchChange(change: NodeChange): readonly WatchDelivery[] {
+    // Most changes fire nothing (no watch on or above them): no array for those.
+    let matched: Array<{ watch: RegisteredWatch; eventPath: string }> | undefined;
     this.nodeWatches.collect(change.path, change.removed, (watch, isBelow) => {
       if (!change.visibleTo.some((perms) => canRead(perms, watch.ownerDomid))) return;
-      matched.push({ watch, eventPath: isBelow ? watch.path : change.path });
+      (matched ??= []).push({ watch, eventPath: isBelow ? watch.path : change.path });
     });
+    if (matched === undefined) return NO_DELIVERIES;
     return matched.sort((a, b) => a.watch.sequence - b.watch.sequence);
   }
 
