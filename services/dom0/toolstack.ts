@@ -264,7 +264,9 @@ export class Toolstack {
     }
     checkCpuDemand(config.xsim.cpu);
     cpupoolForConfig(this, config.pool, configSource ?? `domain "${name}"`);
-    checkConfigAffinity(config, hostCpus(this.spec));
+    // The host's CPU layout only for a config that pins (configAffinityPins reads it only then).
+    if (config.cpus !== undefined || config.cpusSoft !== undefined)
+      checkConfigAffinity(config, hostCpus(this.spec));
     validateIoConfig(config, name);
   }
 

@@ -3,6 +3,9 @@ import { assert } from "../errors.js";
 /** The most pCPUs one simulated host may have (Xen's NR_CPUS default on x86 is 256). */
 export const PCPU_COUNT_MAX = 256;
 
+/** CpuMask.all's masks, by pCPU count (at most PCPU_COUNT_MAX + 1 entries). */
+const allMasksByCount: Array<CpuMask | undefined> = [];
+
 /**
  * An immutable set of a host's pCPUs (a cpumask_t): a vCPU's hard affinity. Membership is an array
  * lookup because the scheduler asks it on every placement decision.
@@ -25,11 +28,17 @@ export class CpuMask {
     assert(this.pcpus.length > 0, "an affinity mask must hold at least one pCPU");
   }
 
+  /** Every pCPU of a host of `pcpuCount`: one shared mask per count (masks never change). */
   static all(pcpuCount: number): CpuMask {
-    return new CpuMask(
-      pcpuCount,
-      Array.from({ length: pcpuCount }, (_, pcpu) => pcpu),
-    );
+    let mask = allMasksByCount[pcpuCount];
+    if (mask === undefined) {
+      mask = new CpuMask(
+        pcpuCount,
+        Array.from({ length: pcpuCount }, (_, pcpu) => pcpu),
+      );
+      allMasksByCount[pcpuCount] = mask;
+    }
+    return mask;
   }
 
   /** A mask of the given pCPUs; each must exist on the host and the list must not be empty. */
