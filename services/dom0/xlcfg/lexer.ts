@@ -9,10 +9,11 @@ export type Token =
   | { kind: "number"; text: string; value: number; position: XlCfgPosition }
   | { kind: "newline" | ";" | "=" | "+=" | "[" | "]" | "," | "eof"; text: string; position: XlCfgPosition };
 
-const IDENT_START = /[a-z]/;
-const IDENT_PART = /[._0-9a-z]/;
-const NUMBER_START = /[0-9]/;
-const NUMBER_PART = /[0-9a-fx]/;
+/** Character classes by code unit (a test per character of every key: no regex for one character). */
+const isLowerLetter = (code: number) => code >= 0x61 && code <= 0x7a; // [a-z]
+const isDigit = (code: number) => code >= 0x30 && code <= 0x39; // [0-9]
+const isIdentPart = (code: number) => isLowerLetter(code) || isDigit(code) || code === 0x2e || code === 0x5f; // [._0-9a-z]
+const isNumberPart = (code: number) => isDigit(code) || (code >= 0x61 && code <= 0x66) || code === 0x78; // [0-9a-fx]
 type Punctuation = "=" | ";" | "[" | "]" | ",";
 const PUNCTUATION: ReadonlySet<string> = new Set<Punctuation>(["=", ";", "[", "]", ","]);
 /** Characters that make libxlu flag the file as "likely python" (libxlu_cfg_l.l). */
@@ -48,14 +49,15 @@ export class Lexer {
     if (c === "#" || c === "\n") return { kind: "newline", text: this.takeLineEnd(), position };
     if (c === "+" && this.peek(1) === "=") return { kind: "+=", text: this.take(2), position };
     if (isPunctuation(c)) return { kind: c, text: this.take(1), position };
-    if (IDENT_START.test(c)) return { kind: "ident", text: this.takeWhile(IDENT_PART), position };
-    if (NUMBER_START.test(c)) return this.number(position);
+    const code = c.charCodeAt(0);
+    if (isLowerLetter(code)) return { kind: "ident", text: this.takeWhile(isIdentPart), position };
+    if (isDigit(code)) return this.number(position);
     if (c === '"' || c === "'") return this.quoted(c, position);
     throw new XlCfgError(position, unexpectedCharacterReason(c));
   }
 
   private number(position: XlCfgPosition): Token {
-    const text = this.takeWhile(NUMBER_PART);
+    const text = this.takeWhile(isNumberPart);
     const literal = parseIntegerLiteral(text);
     if (!literal.ok) throw new XlCfgError(position, literal.reason);
     return { kind: "number", text, value: literal.value, position };
@@ -66,15 +68,16 @@ export class Lexer {
     const start = this.index;
     this.advance();
     let value = "";
+    let runStart = this.index; // characters taken as they are, added to value in one slice
     for (;;) {
       const c = this.peek();
       if (c === undefined || c === "\n") throw new XlCfgError(position, "unterminated string");
       if (c === quote) break;
       if (c !== "\\") {
-        value += c;
         this.advance();
         continue;
       }
+      value += this.source.slice(runStart, this.index);
       const escapePosition = this.here();
       const next = this.peek(1);
       if (next === undefined || next === "\n") throw new XlCfgError(position, "unterminated string");
@@ -82,7 +85,9 @@ export class Lexer {
       if (!escape.ok) throw new XlCfgError(escapePosition, escape.reason);
       value += escape.text;
       this.take(1 + escape.length);
+      runStart = this.index;
     }
+    value += this.source.slice(runStart, this.index);
     this.advance();
     return { kind: "string", text: this.source.slice(start, this.index), value, position };
   }
@@ -95,9 +100,11 @@ export class Lexer {
     return this.source.slice(start, this.index);
   }
 
-  private takeWhile(pattern: RegExp): string {
+  /** The characters from here that `inClass` takes, none of them a newline. */
+  private takeWhile(inClass: (code: number) => boolean): string {
     const start = this.index;
-    for (let c = this.peek(); c !== undefined && pattern.test(c); c = this.peek()) this.advance();
+    while (this.index < this.source.length && inClass(this.source.charCodeAt(this.index))) this.index++;
+    this.column += this.index - start;
     return this.source.slice(start, this.index);
   }
 
