@@ -3,13 +3,26 @@ import { validateValue, withParent } from "./checked-tree.js";
 import { XenStoreError } from "./errors.js";
 import type { NodeChange } from "./node-change.js";
 import type { XenStoreNodeOps } from "./node-ops.js";
-import { baseName, isAtOrBelow, parentPath, ROOT_PATH, validateNodePath } from "./path.js";
+import {
+  baseName,
+  isAtOrBelow,
+  isValidPathAtOrBelow,
+  parentPath,
+  ROOT_PATH,
+  validateNodePath,
+} from "./path.js";
 import { checkedPerms, type XenStorePerms } from "./perms.js";
 import { ChildNames } from "./child-names.js";
 import { NO_CHILDREN, type NodeTree, type XsNode } from "./tree.js";
 
 /** What a batch of new subtrees may do: Dom0's writes, mkdirs and perms, at or below its roots. */
 export type NewSubtreeOps = Pick<XenStoreNodeOps, "write" | "mkdir" | "setPerms">;
+
+/** Adds `path`, a new node, to `parent`'s children. */
+function addChild(parent: NewNode, path: string): void {
+  if (parent.childNames === NO_CHILDREN) parent.childNames = new ChildNames();
+  parent.childNames.add(baseName(path), path);
+}
 
 /** A node made here: changed in place until the tree adopts it, never after. */
 interface NewNode {
@@ -102,32 +115,28 @@ export class NewSubtrees implements NewSubtreeOps {
 
   /** CheckedTree.create for Dom0: missing parents made too, every new node with the nearest's perms. */
   private create(path: string, value: string): void {
-    const missingPaths: string[] = [path];
+    let missingPaths: string[] | undefined; // the missing parents, nearest first; most writes have none
     let ancestorPath = parentPath(path);
-    let ancestor = this.get(ancestorPath);
+    let ancestor = this.nodes.get(ancestorPath);
+    let rootParent: XsNode | undefined;
     while (ancestor === undefined) {
-      missingPaths.push(ancestorPath);
+      rootParent = this.rootParents.get(ancestorPath);
+      if (rootParent !== undefined) break;
+      (missingPaths ??= []).push(ancestorPath);
       ancestorPath = parentPath(ancestorPath); // a root's parent is there
-      ancestor = this.get(ancestorPath);
+      ancestor = this.nodes.get(ancestorPath);
     }
-    const perms = ancestor.perms; // inheritedPerms: Dom0 creates with its parent's list
-    let parent = ancestorPath;
-    for (let index = missingPaths.length - 1; index >= 0; index -= 1) {
-      const missingPath = missingPaths[index] as string;
-      this.addChild(parent, missingPath);
-      this.nodes.set(missingPath, { value: index === 0 ? value : "", perms, childNames: NO_CHILDREN });
-      parent = missingPath;
+    const perms = (ancestor ?? (rootParent as XsNode)).perms; // inheritedPerms: Dom0 creates with its parent's list
+    // Each new node under the one made just before it; a root goes under its parent at adoption.
+    let parent = ancestor;
+    for (let index = (missingPaths?.length ?? 0) - 1; index >= -1; index -= 1) {
+      const newPath = index >= 0 ? (missingPaths as string[])[index]! : path;
+      const node: NewNode = { value: index >= 0 ? "" : value, perms, childNames: NO_CHILDREN };
+      if (parent !== undefined) addChild(parent, newPath);
+      this.nodes.set(newPath, node);
+      parent = node;
     }
-    const visibleTo = [perms, missingPaths.length > 1 ? perms : ancestor.perms];
-    this.changeLog.record({ path, removed: false, visibleTo });
-  }
-
-  /** A root goes under its parent when the tree adopts it; others under their new parent now. */
-  private addChild(parent: string, path: string): void {
-    const node = this.nodes.get(parent);
-    if (node === undefined) return;
-    if (node.childNames === NO_CHILDREN) node.childNames = new ChildNames();
-    node.childNames.add(baseName(path), path);
+    this.changeLog.record({ path, removed: false, visibleTo: [perms, perms] });
   }
 
   private get(path: string): XsNode | undefined {
@@ -140,8 +149,8 @@ export class NewSubtrees implements NewSubtreeOps {
   }
 
   private checkPath(path: string): void {
-    validateNodePath(path);
-    if (!this.roots.some((root) => isAtOrBelow(path, root)))
-      throw new Error(`xenstore: ${path} is outside the new subtrees ${this.roots.join(", ")}`);
+    for (const root of this.roots) if (isValidPathAtOrBelow(path, root)) return;
+    validateNodePath(path); // a bad path: EINVAL, as CheckedTree says it
+    throw new Error(`xenstore: ${path} is outside the new subtrees ${this.roots.join(", ")}`);
   }
 }

@@ -35,6 +35,35 @@ function isValidNodePath(path: string): boolean {
   );
 }
 
+/**
+ * Whether `path` is a valid node path at or below `ancestor`, a valid path other than the root:
+ * `isValidNodePath` reading only the characters below `ancestor` (a write under a new domain's home
+ * checks its few own characters, not the whole path again).
+ */
+export function isValidPathAtOrBelow(path: string, ancestor: string): boolean {
+  if (!path.startsWith(ancestor)) return false;
+  if (path.length === ancestor.length) return true;
+  if (path.length > XENSTORE_ABS_PATH_MAX || path.charCodeAt(ancestor.length) !== SLASH_CHAR_CODE) return false;
+  for (let index = ancestor.length + 1; index < path.length; index++) {
+    const code = path.charCodeAt(index);
+    if (code === SLASH_CHAR_CODE ? path.charCodeAt(index - 1) === SLASH_CHAR_CODE : !isPathCharCode(code))
+      return false;
+  }
+  return path.charCodeAt(path.length - 1) !== SLASH_CHAR_CODE;
+}
+
+/** One character of pathCharsPattern other than "/": [A-Za-z0-9_@.-]. */
+function isPathCharCode(code: number): boolean {
+  return (
+    (code >= 0x61 && code <= 0x7a) || // a-z
+    (code >= 0x40 && code <= 0x5a) || // @ A-Z
+    (code >= 0x30 && code <= 0x39) || // 0-9
+    code === 0x5f || // _
+    code === 0x2e || // .
+    code === 0x2d // -
+  );
+}
+
 /** The parent of a valid non-root path; "/" for a top-level node. */
 export function parentPath(path: string): string {
   if (path === ROOT_PATH) throw new Error("xenstore: the root has no parent");
