@@ -28,12 +28,12 @@ export function formatStateLetters(state: DomainRunState): string {
     state.shutdown && state.shutdownReason !== undefined
       ? (SHUTDOWN_REASON_LETTERS[state.shutdownReason] ?? "-")
       : "-";
-  return [
-    state.running ? "r" : "-",
-    state.blocked ? "b" : "-",
-    state.paused ? "p" : "-",
-    state.shutdown ? "s" : "-",
-    reason,
-    state.dying ? "d" : "-",
-  ].join("");
+  return (
+    (state.running ? "r" : "-") +
+    (state.blocked ? "b" : "-") +
+    (state.paused ? "p" : "-") +
+    (state.shutdown ? "s" : "-") +
+    reason +
+    (state.dying ? "d" : "-")
+  );
 }
