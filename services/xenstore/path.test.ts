@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { XenStoreError } from "./errors.js";
 import { XENSTORE_ABS_PATH_MAX } from "./limits.js";
-import { baseName, isAtOrBelow, joinPath, parentPath, relativePath, validateNodePath } from "./path.js";
+import {
+  baseName,
+  isAtOrBelow,
+  isValidPathAtOrBelow,
+  joinPath,
+  parentPath,
+  relativePath,
+  validateNodePath,
+} from "./path.js";
 
 describe("validateNodePath", () => {
   it.each(["/", "/local", "/local/domain/5/device/vif/0", "/a_b-c.d@e", "/A/9"])("accepts %s", (path) => {
@@ -63,5 +71,35 @@ describe("path helpers", () => {
     expect(isAtOrBelow("/local/domain/1", "/local/domain/1")).toBe(true);
     expect(isAtOrBelow("/anything", "/")).toBe(true);
     expect(isAtOrBelow("/local", "/local/domain")).toBe(false);
+  });
+});
+
+describe("isValidPathAtOrBelow", () => {
+  it("agrees with validateNodePath for paths at, below and beside a valid ancestor", () => {
+    const ancestor = "/local/domain/7";
+    const paths = [
+      ancestor,
+      `${ancestor}/name`,
+      `${ancestor}/a.b/c-d/e_f/@x/Y9`,
+      `${ancestor}//name`,
+      `${ancestor}/name/`,
+      `${ancestor}/na me`,
+      `${ancestor}/é`,
+      `${ancestor}/${"x".repeat(XENSTORE_ABS_PATH_MAX)}`,
+      `${ancestor}0/name`,
+      "/local/domain",
+      "/vm/7",
+    ];
+    for (const path of paths) {
+      const valid = (() => {
+        try {
+          validateNodePath(path);
+          return true;
+        } catch {
+          return false;
+        }
+      })();
+      expect(isValidPathAtOrBelow(path, ancestor), path).toBe(valid && isAtOrBelow(path, ancestor));
+    }
   });
 });

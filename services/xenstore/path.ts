@@ -43,7 +43,8 @@ function isValidNodePath(path: string): boolean {
 export function isValidPathAtOrBelow(path: string, ancestor: string): boolean {
   if (!path.startsWith(ancestor)) return false;
   if (path.length === ancestor.length) return true;
-  if (path.length > XENSTORE_ABS_PATH_MAX || path.charCodeAt(ancestor.length) !== SLASH_CHAR_CODE) return false;
+  if (path.length > XENSTORE_ABS_PATH_MAX || path.charCodeAt(ancestor.length) !== SLASH_CHAR_CODE)
+    return false;
   for (let index = ancestor.length + 1; index < path.length; index++) {
     const code = path.charCodeAt(index);
     if (code === SLASH_CHAR_CODE ? path.charCodeAt(index - 1) === SLASH_CHAR_CODE : !isPathCharCode(code))
