@@ -74,6 +74,16 @@ describe("path helpers", () => {
   });
 });
 
+/** Whether validateNodePath lets `path` through. */
+function accepts(path: string): boolean {
+  try {
+    validateNodePath(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe("isValidPathAtOrBelow", () => {
   it("agrees with validateNodePath for paths at, below and beside a valid ancestor", () => {
     const ancestor = "/local/domain/7";
@@ -91,15 +101,39 @@ describe("isValidPathAtOrBelow", () => {
       "/vm/7",
     ];
     for (const path of paths) {
-      const valid = (() => {
-        try {
-          validateNodePath(path);
-          return true;
-        } catch {
-          return false;
-        }
-      })();
-      expect(isValidPathAtOrBelow(path, ancestor), path).toBe(valid && isAtOrBelow(path, ancestor));
+      expect(isValidPathAtOrBelow(path, ancestor), path).toBe(accepts(path) && isAtOrBelow(path, ancestor));
+    }
+  });
+});
+
+describe("validateNodePath's character-code check", () => {
+  it("accepts exactly the paths the rules written as patterns accept", () => {
+    const byPatterns = (path: string) =>
+      path.length > 0 &&
+      path.length <= XENSTORE_ABS_PATH_MAX &&
+      path.startsWith("/") &&
+      /^[A-Za-z0-9_@/.-]*$/.test(path) &&
+      !path.includes("//") &&
+      (path === "/" || !path.endsWith("/"));
+    const alphabet = ["/", "/", "a", "Z", "0", "_", "@", ".", "-", " ", "é", "\n", "`", "{", "[", ":"];
+    let state = 12345;
+    const nextIndex = (bound: number) => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return (state >>> 8) % bound;
+    };
+    const paths = [
+      "",
+      "/",
+      "//",
+      `/${"a".repeat(XENSTORE_ABS_PATH_MAX - 1)}`,
+      `/${"a".repeat(XENSTORE_ABS_PATH_MAX)}`,
+    ];
+    for (let i = 0; i < 5000; i++) {
+      const length = nextIndex(9);
+      paths.push(Array.from({ length }, () => alphabet[nextIndex(alphabet.length)]).join(""));
+    }
+    for (const path of paths) {
+      expect(accepts(path), JSON.stringify(path)).toBe(byPatterns(path));
     }
   });
 });

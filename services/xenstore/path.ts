@@ -26,12 +26,7 @@ export function validateNodePath(path: string): void {
 
 function isValidNodePath(path: string): boolean {
   return (
-    path.length > 0 &&
-    path.length <= XENSTORE_ABS_PATH_MAX &&
-    path.charCodeAt(0) === SLASH_CHAR_CODE &&
-    pathCharsPattern.test(path) &&
-    !path.includes("//") &&
-    (path === ROOT_PATH || path.charCodeAt(path.length - 1) !== SLASH_CHAR_CODE)
+    path.length > 0 && path.charCodeAt(0) === SLASH_CHAR_CODE && (path.length === 1 || isValidBelow(path, 0))
   );
 }
 
@@ -42,10 +37,18 @@ function isValidNodePath(path: string): boolean {
  */
 export function isValidPathAtOrBelow(path: string, ancestor: string): boolean {
   if (!path.startsWith(ancestor)) return false;
-  if (path.length === ancestor.length) return true;
-  if (path.length > XENSTORE_ABS_PATH_MAX || path.charCodeAt(ancestor.length) !== SLASH_CHAR_CODE)
-    return false;
-  for (let index = ancestor.length + 1; index < path.length; index++) {
+  return path.length === ancestor.length || isValidBelow(path, ancestor.length);
+}
+
+/**
+ * The rules of `is_valid_nodename` for the part of `path` from `slashIndex`, which must be a "/"
+ * after a valid path (or the leading one): at most XENSTORE_ABS_PATH_MAX characters in all, only
+ * pathCharsPattern's, no empty component, no trailing "/". Character codes, no regex: every
+ * operation checks its path.
+ */
+function isValidBelow(path: string, slashIndex: number): boolean {
+  if (path.length > XENSTORE_ABS_PATH_MAX || path.charCodeAt(slashIndex) !== SLASH_CHAR_CODE) return false;
+  for (let index = slashIndex + 1; index < path.length; index++) {
     const code = path.charCodeAt(index);
     if (code === SLASH_CHAR_CODE ? path.charCodeAt(index - 1) === SLASH_CHAR_CODE : !isPathCharCode(code))
       return false;
