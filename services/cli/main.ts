@@ -11,11 +11,10 @@ import { addCompletionCommand } from "./completion-command.js";
 import { addSimCommand } from "./sim-command.js";
 import { addFaultCommands } from "./fault-commands.js";
 import { addCpupoolCommands } from "./cpupool-commands.js";
-import { isServiceError } from "../transport/grpc/host-client.js";
 import { addHaCommands } from "./ha-commands.js";
-import { status } from "@grpc/grpc-js";
 import { applyCliSecurity } from "./cli-security.js";
 import { expandVerbPrefix } from "./verb-prefix.js";
+import { describeError } from "./error-words.js";
 
 /** `xsim`: xl's verbs against simulated hosts, plus cluster commands. */
 export function buildProgram(io: CliIo): Command {
@@ -65,16 +64,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.err(`xsim: ${describeError(error)}`);
     return 1;
   }
-}
-
-function describeError(error: unknown): string {
-  if (isServiceError(error)) {
-    if (error.code === status.UNAVAILABLE) return `host unreachable: ${error.details}`;
-    if (error.code === status.UNAUTHENTICATED || error.code === status.PERMISSION_DENIED)
-      return `refused (${status[error.code]}): ${error.details}`;
-    return error.details;
-  }
-  return error instanceof Error ? error.message : String(error);
 }
 
 if (process.env.XSIM_CLI_MAIN === "1") {

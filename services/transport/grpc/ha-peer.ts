@@ -1,4 +1,4 @@
-import { Metadata, status } from "@grpc/grpc-js";
+import { status } from "@grpc/grpc-js";
 import {
   channelCredentials,
   clusterChannelOptions,
@@ -9,6 +9,7 @@ import { callPeer } from "../tls/authorize-calls.js";
 import { HaPeerClient, type HaPeerServer } from "../../gen/xensim/v1/ha.js";
 import { unaryCall } from "./host-client.js";
 import { unary } from "./status.js";
+import { answeredTrailers } from "./answer-trailer.js";
 
 /**
  * The HaPeer service (docs/specs/ha.md §3): translates a peer's network heartbeat onto the host's
@@ -34,7 +35,7 @@ export function haPeerServer(
           details:
             `HaPeer/Ping claims host "${call.request.hostId}", but the caller's certificate is ` +
             `${caller.role} "${caller.name}"`,
-          metadata: new Metadata(),
+          metadata: answeredTrailers(),
         });
       answerPing(call, callback);
     },

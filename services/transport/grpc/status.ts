@@ -1,4 +1,4 @@
-import { status, type ServiceError, Metadata } from "@grpc/grpc-js";
+import { status, type ServiceError, type Metadata } from "@grpc/grpc-js";
 import { ToolstackError, type ToolstackErrorCode } from "../../dom0/errors.js";
 import { toToolstackError } from "../../dom0/xen-error-map.js";
 import {
@@ -7,9 +7,10 @@ import {
   UnknownPolicyError,
 } from "../../scheduler/placement/errors.js";
 import { StoreUnavailableError } from "../../contracts/state-store.js";
+import { answeredTrailers, isNoAnswer } from "./answer-trailer.js";
 
 /** A gRPC error from a host the scheduler called: passed on with its own code. */
-function isServiceErrorLike(error: unknown): error is { code: status; details: string } {
+function isServiceErrorLike(error: unknown): error is { code: status; details: string; metadata?: Metadata } {
   return (
     typeof error === "object" &&
     error !== null &&
@@ -29,23 +30,29 @@ const STATUS_BY_CODE: Record<ToolstackErrorCode, status> = {
   ABORTED: status.ABORTED,
 };
 
-/** An expected refusal travels with its status code; anything else is an INTERNAL bug report. */
+/**
+ * An expected refusal travels with its status code; anything else is an INTERNAL bug report. Each
+ * carries the answered trailer (answer-trailer.ts): the caller knows this process answered.
+ */
 export function toServiceError(error: unknown): Partial<ServiceError> {
   if (error instanceof NoValidHostError)
-    return { code: status.RESOURCE_EXHAUSTED, details: error.message, metadata: new Metadata() };
+    return { code: status.RESOURCE_EXHAUSTED, details: error.message, metadata: answeredTrailers() };
   if (error instanceof UnknownPolicyError || error instanceof InvalidPlacementRequestError) {
-    return { code: status.INVALID_ARGUMENT, details: error.message, metadata: new Metadata() };
+    return { code: status.INVALID_ARGUMENT, details: error.message, metadata: answeredTrailers() };
   }
   if (error instanceof StoreUnavailableError)
-    return { code: status.UNAVAILABLE, details: `${error.message}; try again`, metadata: new Metadata() };
-  if (isServiceErrorLike(error))
-    return { code: error.code, details: error.details, metadata: new Metadata() };
+    return { code: status.UNAVAILABLE, details: `${error.message}; try again`, metadata: answeredTrailers() };
+  if (isServiceErrorLike(error)) {
+    // A host that did not answer at all: say so, this process's answer is not the host's words.
+    const details = isNoAnswer(error) ? `host unreachable: ${error.details}` : error.details;
+    return { code: error.code, details, metadata: answeredTrailers() };
+  }
   const mapped = toToolstackError(error);
   if (mapped instanceof ToolstackError) {
-    return { code: STATUS_BY_CODE[mapped.code], details: mapped.message, metadata: new Metadata() };
+    return { code: STATUS_BY_CODE[mapped.code], details: mapped.message, metadata: answeredTrailers() };
   }
   const message = mapped instanceof Error ? (mapped.stack ?? mapped.message) : String(mapped);
-  return { code: status.INTERNAL, details: `internal error: ${message}`, metadata: new Metadata() };
+  return { code: status.INTERNAL, details: `internal error: ${message}`, metadata: answeredTrailers() };
 }
 
 /** Wraps a unary handler body: returns its value or the mapped error through the callback. */
