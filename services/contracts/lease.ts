@@ -89,6 +89,15 @@ export const PEER_SEEN_RENEW_COUNT = 2;
 export const ISOLATION_CONFIRM_RENEW_COUNT = 3;
 export const RESTART_MARGIN_T_RATIO = 0.5;
 
+/**
+ * With HA off a lease only has to look live to `ha-enable`, which refuses a lease unchanged for
+ * T + T/2 and waits for one it has not seen renewed yet (docs/specs/ha.md §1): the statefile round (read the setting, renew the lease) runs every
+ * this many renew intervals (3t <= 0.6 T), not every one. The host watches the setting meanwhile
+ * (a KV watch), so it learns that HA came on when the store says so; the round's read is the
+ * safety net for a change the watch missed (the store unreachable when it was written).
+ */
+export const HA_OFF_ROUND_RENEW_INTERVAL_COUNT = 3;
+
 export function leaseTiming(timeoutMs: number): LeaseTiming {
   if (!(timeoutMs > 0)) throw new Error(`leaseTiming: timeout ${timeoutMs} ms is not positive`);
   const renewIntervalMs = Math.min((timeoutMs + 10_000) / 10, timeoutMs / RENEW_INTERVAL_T_DIVISOR);

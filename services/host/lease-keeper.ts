@@ -6,6 +6,7 @@ import { decideLease, mayRenew, type LeaseVerdict } from "./lease-decision.js";
 import {
   HA_CONFIG_KEY,
   HA_CONFIG_OFF,
+  HA_OFF_ROUND_RENEW_INTERVAL_COUNT,
   LEASE_KEY_PREFIX,
   leaseKey,
   leaseTiming,
@@ -50,14 +51,7 @@ export const SLEEP_GAP_RENEW_INTERVAL_COUNT = 3;
  */
 export const HA_FIRST_READ_WAIT_MS = 10_000;
 
-/**
- * With HA off a lease only has to look live to `ha-enable`, which refuses a lease unchanged for
- * T + T/2 (docs/specs/ha.md §1): the statefile round (read the setting, renew the lease) runs every
- * this many renew intervals (3t <= 0.6 T), not every one. The host watches the setting meanwhile
- * (a KV watch), so it learns that HA came on when the store says so; the round's read is the
- * safety net for a change the watch missed (the store unreachable when it was written).
- */
-export const HA_OFF_ROUND_RENEW_INTERVAL_COUNT = 3;
+export { HA_OFF_ROUND_RENEW_INTERVAL_COUNT };
 
 /**
  * A host's side of HA (docs/specs/ha.md §3-4): renews its lease in the statefile, pings its peers

@@ -51,3 +51,18 @@ describe("ha-enable (docs/specs/ha.md §1)", () => {
     expect(await statefile.read(HA_CONFIG_KEY)).toBeUndefined();
   });
 });
+
+describe("ha-enable with a lease not seen renewed (docs/specs/ha.md §1)", () => {
+  it("refuses a live lease that is unconfirmed, naming its host, and writes nothing", async () => {
+    const statefile = new MemoryStatefile();
+    const current = {
+      config: HA_CONFIG_OFF,
+      leases: [observed("h1", 9_000), { ...observed("h2", 8_000), confirmed: false }],
+      nowMs: 10_000,
+    };
+    await expect(enableHa(statefile, { timeoutMs: 3000, allowShortTimeout: true }, current)).rejects.toThrow(
+      /^cannot enable HA: the lease of h2 is unconfirmed: the scheduler has not seen it renewed since it began observing \(2\.0 s ago\) and its host did not answer under it; nothing was changed$/,
+    );
+    expect(await statefile.read(HA_CONFIG_KEY)).toBeUndefined();
+  });
+});

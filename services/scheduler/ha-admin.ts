@@ -6,6 +6,7 @@ import {
   HA_TIMEOUT_MS_MAX,
   HA_TIMEOUT_MS_MIN,
   HA_TIMEOUT_MS_TEST_MIN,
+  HA_OFF_ROUND_RENEW_INTERVAL_COUNT,
   LEASE_UNCONFIRMED,
   leaseTiming,
   type HaConfig,
@@ -13,13 +14,10 @@ import {
 import type { HaMonitor } from "./ha-monitor.js";
 import type { ObservedLease } from "./ha-lease-observer.js";
 import type { HaState } from "../gen/xensim/v1/ha.js";
+import type { Clock } from "../core/clock.js";
 
-/** `xsim ha-enable [--timeout T]` (docs/specs/ha.md §1): checks T, then writes the cluster setting. */
-export async function enableHa(
-  statefile: Statefile,
-  request: { timeoutMs: number; allowShortTimeout: boolean },
-  current: { config: HaConfig; leases: readonly ObservedLease[]; nowMs: number },
-): Promise<HaConfig> {
+/** T as `ha-enable` asks for it (0: the default), refused INVALID_ARGUMENT out of bounds. */
+function checkTimeout(request: { timeoutMs: number; allowShortTimeout: boolean }): number {
   const timeoutMs = request.timeoutMs || HA_TIMEOUT_MS_DEFAULT;
   const floorMs = request.allowShortTimeout ? HA_TIMEOUT_MS_TEST_MIN : HA_TIMEOUT_MS_MIN + 1;
   if (!Number.isInteger(timeoutMs) || timeoutMs < floorMs || timeoutMs > HA_TIMEOUT_MS_MAX) {
@@ -31,6 +29,26 @@ export async function enableHa(
       `--timeout ${timeoutMs / 1000} s: the HA timeout must be ${why}`,
     );
   }
+  return timeoutMs;
+}
+
+/**
+ * Renew intervals `ha-enable` waits at most for the scheduler to see every live lease renewed: with
+ * HA off a host renews every HA_OFF_ROUND_RENEW_INTERVAL_COUNT of them, the scheduler reads every
+ * one, and one more covers a late timer (docs/specs/ha.md §1).
+ */
+export const HA_ENABLE_CONFIRM_RENEW_INTERVAL_COUNT_MAX = HA_OFF_ROUND_RENEW_INTERVAL_COUNT + 2;
+
+/**
+ * `xsim ha-enable [--timeout T]` (docs/specs/ha.md §1): checks T and that every host's lease is
+ * renewed and was seen renewed by this scheduler, then writes the cluster setting.
+ */
+export async function enableHa(
+  statefile: Statefile,
+  request: { timeoutMs: number; allowShortTimeout: boolean },
+  current: { config: HaConfig; leases: readonly ObservedLease[]; nowMs: number },
+): Promise<HaConfig> {
+  const timeoutMs = checkTimeout(request);
   if (current.config.enabled) {
     if (current.config.timeoutMs === timeoutMs) return current.config;
     throw new ToolstackError(
@@ -48,27 +66,69 @@ export async function enableHa(
       "FAILED_PRECONDITION",
       `cannot enable HA: the lease of ${notLive.map((o) => o.hostId).join(", ")} is not being renewed`,
     );
+  // A lease read but not seen renewed since may be one written before an outage by a host gone since.
+  const unconfirmed = current.leases.filter(isUnconfirmed);
+  if (unconfirmed.length > 0)
+    throw new ToolstackError(
+      "FAILED_PRECONDITION",
+      `cannot enable HA: the lease of ${unconfirmed.map((o) => o.hostId).join(", ")} is unconfirmed: ` +
+        `the scheduler has not seen it renewed since it began observing ` +
+        `(${unconfirmedForS(unconfirmed, current.nowMs)} s ago) and its host did not answer under it; nothing was changed`,
+    );
   const config: HaConfig = { enabled: true, timeoutMs };
   await statefile.put(HA_CONFIG_KEY, JSON.stringify(config));
   return config;
 }
 
 /**
- * `ha-enable` as the scheduler serves it: observe the leases now, check and write the setting,
- * then observe afresh under the new regime (docs/specs/ha.md §1). The gRPC service and the
- * one-process cluster both call this.
+ * `ha-enable` as the scheduler serves it (docs/specs/ha.md §1): observe the leases in a round begun
+ * now; a lease not seen renewed counts when its host answers under its epoch, otherwise wait for
+ * its renewal (at most HA_ENABLE_CONFIRM_RENEW_INTERVAL_COUNT_MAX renew intervals); check and write
+ * the setting, then observe afresh under the new regime. The gRPC service and the one-process
+ * cluster both call this.
  */
 export async function enableHaOn(
   monitor: HaMonitor,
   statefile: Statefile,
   request: { timeoutMs: number; allowShortTimeout: boolean },
-  nowMs: () => number,
+  clock: Clock,
 ): Promise<HaState> {
-  await monitor.round();
-  const current = { config: monitor.config, leases: monitor.observer.all(), nowMs: nowMs() };
-  monitor.config = await enableHa(statefile, request, current);
+  checkTimeout(request);
+  await monitor.freshRound();
+  // Right after the scheduler's start or an outage every lease is unconfirmed: its host's answer
+  // under the lease's epoch will do, or a renewal seen, waited for.
+  let answered = await monitor.answeringUnder(monitor.observer.all().filter(isUnconfirmed));
+  const pending = () => monitor.observer.all().filter((o) => isUnconfirmed(o) && !answered.has(o.hostId));
+  for (
+    let waitCount = 0;
+    waitCount < HA_ENABLE_CONFIRM_RENEW_INTERVAL_COUNT_MAX && !monitor.config.enabled && pending().length > 0;
+    waitCount++
+  ) {
+    await sleepMs(clock, leaseTiming(monitor.config.timeoutMs).renewIntervalMs);
+    await monitor.freshRound();
+    answered = await monitor.answeringUnder(monitor.observer.all().filter(isUnconfirmed));
+  }
+  const leases = monitor.observer.all().map((o) => (answered.has(o.hostId) ? { ...o, confirmed: true } : o));
+  monitor.config = await enableHa(statefile, request, {
+    config: monitor.config,
+    leases,
+    nowMs: clock.nowMs(),
+  });
   monitor.observer.reset();
-  return haState(monitor, monitor.config, nowMs());
+  return haState(monitor, monitor.config, clock.nowMs());
+}
+
+function isUnconfirmed(o: ObservedLease): boolean {
+  return o.lease.state === "live" && !o.confirmed;
+}
+
+/** Since when (seconds, the longest) the scheduler has read these leases without seeing them renewed. */
+function unconfirmedForS(leases: readonly ObservedLease[], nowMs: number): string {
+  return ((nowMs - Math.min(...leases.map((o) => o.sinceMs))) / 1000).toFixed(1);
+}
+
+function sleepMs(clock: Clock, ms: number): Promise<void> {
+  return new Promise((wake) => clock.setTimer(ms, wake));
 }
 
 export async function disableHa(statefile: Statefile, current: HaConfig): Promise<HaConfig> {

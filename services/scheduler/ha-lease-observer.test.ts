@@ -182,3 +182,25 @@ describe("LeaseObserver (docs/specs/ha.md §5)", () => {
     }
   });
 });
+
+describe("a lease that appears after the first read", () => {
+  it("is confirmed: it was written while the scheduler observed; one in the first read is not", () => {
+    const observer = new LeaseObserver();
+    observer.observe(leases([[lease("h1", []), 1]]), 0, timing);
+    observer.observe(
+      leases([
+        [lease("h1", []), 1],
+        [lease("h2", []), 2],
+      ]),
+      1000,
+      timing,
+    );
+    expect(observer.all().map((o) => [o.hostId, o.confirmed])).toEqual([
+      ["h1", false],
+      ["h2", true],
+    ]);
+    observer.reset();
+    observer.observe(leases([[lease("h2", []), 2]]), 2000, timing);
+    expect(observer.all()[0]?.confirmed, "the first read after a reset confirms nothing").toBe(false);
+  });
+});

@@ -7,10 +7,10 @@ export interface ObservedLease {
   /** When this scheduler first read the lease at this revision (its own clock). */
   sinceMs: number;
   /**
-   * Whether this scheduler saw the lease renewed (its revision change) since it began observing
-   * (its start, a failed read, a new HA setting): only then does `sinceMs` date a renewal. A lease
-   * first read after an outage may be the one written before it, by a host that has not renewed
-   * since (docs/specs/ha.md §5, `ha-status`).
+   * Whether this scheduler saw the lease written (its revision change, or the lease appear in a
+   * read after the first) since it began observing (its start, a failed read, a new HA setting):
+   * only then does `sinceMs` date a renewal. A lease in the first read after an outage may be the
+   * one written before it, by a host that has not renewed since (docs/specs/ha.md §5, `ha-status`).
    */
   confirmed: boolean;
 }
@@ -24,6 +24,8 @@ export class LeaseObserver {
   private readonly seen = new Map<string, ObservedLease>();
   /** Per host, since when (our clock) every read found it unseen by its peers, without a break. */
   private readonly unseenSinceMs = new Map<string, number>();
+  /** Reads observed since the last reset: a lease absent from the first and in a later one was written since. */
+  private readCount = 0;
 
   observe(
     leases: ReadonlyMap<string, { lease: LeaseValue; revision: number }>,
@@ -33,9 +35,12 @@ export class LeaseObserver {
     for (const hostId of [...this.seen.keys()]) if (!leases.has(hostId)) this.seen.delete(hostId);
     for (const [hostId, { lease, revision }] of leases) {
       const before = this.seen.get(hostId);
-      if (before?.revision !== revision)
-        this.seen.set(hostId, { hostId, lease, revision, sinceMs: nowMs, confirmed: before !== undefined });
+      if (before?.revision !== revision) {
+        const confirmed = before !== undefined || this.readCount > 0;
+        this.seen.set(hostId, { hostId, lease, revision, sinceMs: nowMs, confirmed });
+      }
     }
+    this.readCount++;
     const peers = this.peerCounts(nowMs, timing);
     for (const o of this.seen.values()) {
       if (!unseenByPeers(o, peers)) this.unseenSinceMs.delete(o.hostId);
@@ -46,6 +51,7 @@ export class LeaseObserver {
   }
 
   reset(): void {
+    this.readCount = 0;
     this.seen.clear();
     this.unseenSinceMs.clear();
   }

@@ -1,4 +1,5 @@
 import type { Scheduler } from "./scheduler.js";
+import { ToolstackError } from "../dom0/errors.js";
 import type { Statefile } from "../contracts/statefile.js";
 import { LeaseObserver, type ObservedLease } from "./ha-lease-observer.js";
 import { purgeRestartTokens, restartLostHost, restartRestartedHosts } from "./ha-restart.js";
@@ -32,6 +33,8 @@ export class HaMonitor {
   readonly observer = new LeaseObserver();
   config: HaConfig = HA_CONFIG_OFF;
   private running = false;
+  /** Callers of freshRound waiting for the round under way to end. */
+  private roundEndWaiters: (() => void)[] = [];
   private failing = false;
   private stopped = false;
   private cancel: (() => void) | undefined;
@@ -76,7 +79,42 @@ export class HaMonitor {
       this.failing = true;
     } finally {
       this.running = false;
+      for (const wake of this.roundEndWaiters.splice(0)) wake();
     }
+  }
+
+  /**
+   * A round begun after this call, for a decision that must not rest on an older read (`ha-enable`,
+   * docs/specs/ha.md §1): a round under way may have read the leases before the caller asked, and
+   * `round()` returns at once while one runs. Refused (UNAVAILABLE, nothing changed) when that
+   * round could not read the statefile.
+   */
+  async freshRound(): Promise<void> {
+    if (this.running) await new Promise<void>((wake) => this.roundEndWaiters.push(wake));
+    // Another round may have begun meanwhile (the timer's): it began after the call, so it will do.
+    if (this.running) await new Promise<void>((wake) => this.roundEndWaiters.push(wake));
+    else await this.round();
+    if (this.failing)
+      throw new ToolstackError(
+        "UNAVAILABLE",
+        "the scheduler cannot read the hosts' HA leases from the state store now; nothing was changed, try again",
+      );
+  }
+
+  /**
+   * Of these leases, the hosts that answer a `List` now under the lease's epoch: alive, and running
+   * under that lease, whether or not this scheduler saw it renewed yet (`ha-enable`, docs/specs/ha.md §1).
+   */
+  async answeringUnder(leases: readonly ObservedLease[]): Promise<Set<string>> {
+    const answers = await Promise.all(
+      leases.map((o) =>
+        this.scheduler.options.gateway.list(o.lease.address).then(
+          (reply) => reply.leaseEpoch === o.lease.epoch,
+          () => false,
+        ),
+      ),
+    );
+    return new Set(leases.filter((_, i) => answers[i]).map((o) => o.hostId));
   }
 
   private async observe(): Promise<void> {

@@ -53,9 +53,7 @@ export class SimUser {
   /** `xsim ha-enable --timeout T --allow-short-timeout` (what transport/grpc/ha-server.ts serves). */
   haEnable(timeoutMs: number): Promise<HaState> {
     return this.toSchedulerProcess("HaEnable", ({ ha, options, scheduler }) =>
-      enableHaOn(ha, options.statefile, { timeoutMs, allowShortTimeout: true }, () =>
-        scheduler.clock.nowMs(),
-      ),
+      enableHaOn(ha, options.statefile, { timeoutMs, allowShortTimeout: true }, scheduler.clock),
     );
   }
 

@@ -8,7 +8,7 @@ import { unary } from "./status.js";
 /** The scheduler's Ha service: `xsim ha-enable`, `ha-disable`, `ha-status` (docs/specs/ha.md §1). */
 export function haServer(monitor: HaMonitor, statefile: Statefile, clock: Clock): HaServer {
   return {
-    enable: unary((request) => enableHaOn(monitor, statefile, request, () => clock.nowMs())),
+    enable: unary((request) => enableHaOn(monitor, statefile, request, clock)),
     disable: unary(() => disableHaOn(monitor, statefile, () => clock.nowMs())),
     status: unary(async () => {
       await monitor.round();

@@ -1,0 +1,98 @@
+import { describe, expect, it, vi } from "vitest";
+import { HA_CONFIG_KEY, leaseKey, parseHaConfig } from "../contracts/lease.js";
+import { SCHEDULER_ID, SimCluster } from "./cluster.js";
+import { SimUser } from "./sim-user.js";
+
+/**
+ * `xsim ha-enable` with leases the scheduler has not seen renewed (docs/specs/ha.md §1). A scheduler
+ * that just started, or that read the statefile again after an outage, has seen every lease once
+ * and none renewed: `ha-status` calls them `unconfirmed`. One may be the lease a host wrote before
+ * it died. Before, `ha-enable` took such a lease for a live host (first read less than T + T/2
+ * ago) and enabled HA with a dead host in the cluster; and it decided on whatever round had last
+ * read the leases, or on none at all while a round was under way.
+ */
+const HA_T_MS = 3000;
+const HOST_IDS = ["h1", "h2", "h3"];
+
+async function clusterWithHaOff(seed: number): Promise<{ cluster: SimCluster; user: SimUser }> {
+  const cluster = await SimCluster.start({
+    seed,
+    hosts: HOST_IDS.map((hostId) => ({ hostId, memoryMib: 1024 })),
+  });
+  await cluster.idle(60_000); // every lease renewed while this scheduler watched
+  return { cluster, user: new SimUser(cluster) };
+}
+
+const haConfig = (cluster: SimCluster) => parseHaConfig(cluster.kv.peek(HA_CONFIG_KEY)?.value);
+const revisions = (cluster: SimCluster) => HOST_IDS.map((id) => cluster.kv.peek(leaseKey(id))?.revision);
+
+describe("ha-enable with unconfirmed leases", () => {
+  it("a dead host's lease, read afresh by a restarted scheduler: refused, naming the host", async () => {
+    const { cluster, user } = await clusterWithHaOff(11);
+    cluster.killHost("h3");
+    cluster.crashScheduler();
+    await cluster.run(cluster.restartScheduler());
+    const refusal = await cluster.run(
+      user.haEnable(HA_T_MS).then(
+        () => "enabled",
+        (error: unknown) => String(error),
+      ),
+    );
+    expect(refusal).toMatch(
+      /cannot enable HA: the lease of h3 is unconfirmed: the scheduler has not seen it renewed since it began observing \(\d+\.\d s ago\) and its host did not answer under it; nothing was changed$/,
+    );
+    expect(haConfig(cluster).enabled, "HA still off").toBe(false);
+  });
+
+  it("live hosts right after the scheduler's restart: enabled at once, each host answering under its lease", async () => {
+    const { cluster, user } = await clusterWithHaOff(12);
+    cluster.crashScheduler();
+    await cluster.run(cluster.restartScheduler());
+    const atRestart = revisions(cluster);
+    const state = await cluster.run(user.haEnable(HA_T_MS));
+    expect(state.enabled).toBe(true);
+    expect(haConfig(cluster)).toEqual({ enabled: true, timeoutMs: HA_T_MS });
+    const renewed = revisions(cluster).map((r, i) => r !== atRestart[i]);
+    expect(renewed, "no renewal waited for").toContain(false);
+  });
+
+  it("a live host the scheduler cannot reach: enabled once its renewal is seen", async () => {
+    const { cluster, user } = await clusterWithHaOff(15);
+    cluster.network.partition(["h3"], [SCHEDULER_ID]);
+    cluster.crashScheduler();
+    await cluster.run(cluster.restartScheduler());
+    const atRestart = revisions(cluster);
+    const state = await cluster.run(user.haEnable(HA_T_MS));
+    expect(state.enabled).toBe(true);
+    expect(revisions(cluster)[2], "h3 renewed its lease before HA was enabled").not.toBe(atRestart[2]);
+  });
+
+  it("decides on a round begun after the call, not on the one under way", async () => {
+    const { cluster } = await clusterWithHaOff(13);
+    const monitor = cluster.schedulerProcess!.ha;
+    const observe = vi.spyOn(monitor.observer, "observe");
+    const underWay = monitor.round();
+    const fresh = monitor.freshRound();
+    await cluster.run(underWay);
+    expect(observe, "the round under way read the leases").toHaveBeenCalledTimes(1);
+    await cluster.run(fresh);
+    expect(observe, "a second round read them for freshRound").toHaveBeenCalledTimes(2);
+  });
+
+  it("the state store unreachable: refused UNAVAILABLE, nothing changed", async () => {
+    const { cluster, user } = await clusterWithHaOff(14);
+    cluster.brokerDown();
+    const refusal = await cluster.run(
+      user.haEnable(HA_T_MS).then(
+        () => "enabled",
+        (error: unknown) => String(error),
+      ),
+    );
+    expect(refusal).toMatch(
+      /cannot read the hosts' HA leases from the state store now; nothing was changed, try again/,
+    );
+    cluster.brokerUp();
+    await cluster.idle(5000);
+    expect(haConfig(cluster).enabled).toBe(false);
+  });
+});
