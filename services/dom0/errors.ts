@@ -21,3 +21,15 @@ export class ToolstackError extends Error {
     this.name = "ToolstackError";
   }
 }
+
+/**
+ * A refusal that provably left everything as it was (its words say "nothing was changed"): the
+ * caller may count on the state it knew, and try again when the code is UNAVAILABLE. Callers match
+ * this type, never the text (an evacuation retries it; the VOPR's ledger keeps the guest as it
+ * was). Over gRPC it travels with a trailer (transport/grpc/answer-trailer.ts).
+ */
+export class NothingChangedError extends ToolstackError {}
+
+export function isNothingChanged(error: unknown): error is NothingChangedError {
+  return error instanceof NothingChangedError;
+}

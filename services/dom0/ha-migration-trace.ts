@@ -2,7 +2,7 @@ import type { StateStore } from "../contracts/state-store.js";
 import { StoreUnavailableError } from "../contracts/state-store.js";
 import { haMigrationRefusal, haRecordKey, type HaRecord } from "../contracts/ha-record.js";
 import type { DomainRecord } from "./toolstack.js";
-import { ToolstackError } from "./errors.js";
+import { NothingChangedError, ToolstackError } from "./errors.js";
 import { isProtocolName } from "./cluster-names.js";
 import { leaseKey, parseLease } from "../contracts/lease.js";
 
@@ -52,7 +52,9 @@ export class HaMigrationTrace {
       }
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
-      throw new ToolstackError(
+      // A write the store did not answer may have been applied (the record may name the destination).
+      const Refusal = error.writeOutcomeUnknown ? ToolstackError : NothingChangedError;
+      throw new Refusal(
         "UNAVAILABLE",
         haMigrationRefusal(record.name, error.message, error.writeOutcomeUnknown),
       );

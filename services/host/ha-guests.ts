@@ -1,5 +1,5 @@
 import type { DomainRecord, Toolstack } from "../dom0/toolstack.js";
-import { ToolstackError } from "../dom0/errors.js";
+import { NothingChangedError } from "../dom0/errors.js";
 
 /** What HA does to a host's guests (docs/specs/ha.md §4): only to those it would restart elsewhere. */
 export interface HaGuests {
@@ -65,7 +65,7 @@ function refuseWhileHeld(lease: HeldLease, record: DomainRecord, cannotBe: strin
   if (!isProtected(record)) return;
   const why = lease.unpauseRefusal();
   if (why)
-    throw new ToolstackError(
+    throw new NothingChangedError(
       "UNAVAILABLE",
       `${record.name}: an HA-protected guest cannot be ${cannotBe} now: ${why}; nothing was changed, ` +
         `${stays} the host renews its lease; if the lease was revoked, HA restarts it on another host)`,

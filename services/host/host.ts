@@ -4,7 +4,7 @@ import type { Dom0Spec, HostSpec } from "../core/host-spec.js";
 import type { SchedulerName } from "../core/sched/index.js";
 import { delayToGridMs, every, everyOnGrid } from "../core/simulation.js";
 import { Toolstack } from "../dom0/toolstack.js";
-import { ToolstackError } from "../dom0/errors.js";
+import { NothingChangedError, ToolstackError } from "../dom0/errors.js";
 import { CPU_USAGE_SAMPLE_INTERVAL_MS, CpuUsageSampler } from "../dom0/cpu-usage.js";
 import { MigrationManager } from "../dom0/migrate/migration-manager.js";
 import { migrateOut, type OutboundRequest } from "../dom0/migrate/outbound.js";
@@ -191,7 +191,7 @@ export class Host implements MigrationEndpoint {
       this.toolstack.admit = (config, name) => {
         const why = config.xsim.ha === undefined ? undefined : ha.protectedRefusal();
         if (why)
-          throw new ToolstackError(
+          throw new NothingChangedError(
             "UNAVAILABLE",
             `host ${options.spec.hostId} takes no HA-protected guest ("${name}") now: ${why}; nothing was changed`,
           );

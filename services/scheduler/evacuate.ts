@@ -1,6 +1,6 @@
 import type { Scheduler } from "./scheduler.js";
 import type { HostEntry } from "./cluster-view.js";
-import { ToolstackError } from "../dom0/errors.js";
+import { isNothingChanged, ToolstackError } from "../dom0/errors.js";
 import { clusterMigrate } from "./operations.js";
 import { PRECOPY_POLICY_NAMES } from "../dom0/precopy/create-policy.js";
 import { NoValidHostError } from "./placement/errors.js";
@@ -17,6 +17,14 @@ export const EVACUATE_ATTEMPT_COUNT_MAX = 5;
 export const EVACUATE_RETRY_DELAY_MS = 500;
 /** How long one domain waits for a busy source (outbound limit, its own migration) to take it. */
 export const EVACUATE_BUSY_WAIT_MS_MAX = 10 * 60 * 1000;
+/**
+ * Times one domain is retried after a refusal that changed nothing (UNAVAILABLE NothingChangedError:
+ * after an outage, the source's or the destination's HA lease unconfirmed until it renews, docs/specs/ha.md
+ * §4 rules 7 and 9; the store unreachable for the HA record), and the wait before each: 8 × 2 s
+ * covers a renew interval (4 s at the default T) and a host's round with HA off (12 s).
+ */
+export const EVACUATE_REFUSED_RETRY_COUNT_MAX = 8;
+export const EVACUATE_REFUSED_RETRY_DELAY_MS = 2000;
 const BUSY_PATTERN = /already being migrated|outbound migrations/;
 const RETRY_PATTERN = /not known yet|is no longer on|no domain/;
 
@@ -144,7 +152,9 @@ async function moveOne(
 ): Promise<string | undefined> {
   const startMs = scheduler.clock.nowMs();
   let lastError = "";
+  let refusedCount = 0;
   for (let attempt = 0; attempt < EVACUATE_ATTEMPT_COUNT_MAX;) {
+    let delayMs = EVACUATE_RETRY_DELAY_MS;
     const source = scheduler.requireHost(hostId);
     if (!scheduler.isActive()) {
       return "not moved: this scheduler lost the leader lease";
@@ -163,9 +173,14 @@ async function moveOne(
       if (outcome.kind === "busy") {
         if (scheduler.clock.nowMs() - startMs > EVACUATE_BUSY_WAIT_MS_MAX) break;
       } else if (outcome.kind === "retry") attempt++;
-      else break;
+      else if (outcome.kind === "refused" && refusedCount < EVACUATE_REFUSED_RETRY_COUNT_MAX) {
+        refusedCount++;
+        delayMs = EVACUATE_REFUSED_RETRY_DELAY_MS;
+        const retry = `refused, nothing changed: retry ${refusedCount} of ${EVACUATE_REFUSED_RETRY_COUNT_MAX} in ${delayMs} ms`;
+        emit(event("retry", guest.name, hostId, "", `${retry} (${lastError})`, false));
+      } else break;
     }
-    await new Promise<void>((resolve) => scheduler.clock.setTimer(EVACUATE_RETRY_DELAY_MS, resolve));
+    await new Promise<void>((resolve) => scheduler.clock.setTimer(delayMs, resolve));
     const host = scheduler.requireHost(hostId);
     if (host.liveness === "up") await scheduler.syncHost(host);
   }
@@ -179,7 +194,7 @@ interface MigrateHow {
   policy: string;
 }
 
-type MigrateOutcome = { kind: "completed" } | { kind: "busy" | "retry" | "fatal"; error: string };
+type MigrateOutcome = { kind: "completed" } | { kind: "busy" | "retry" | "refused" | "fatal"; error: string };
 
 async function migrateOnce(
   scheduler: Scheduler,
@@ -214,12 +229,23 @@ async function migrateOnce(
         completed,
       ),
     );
-    return completed ? { kind: "completed" } : { kind: "retry", error: stats?.error ?? "failed" };
+    return completed
+      ? { kind: "completed" }
+      : { kind: "retry", error: withoutName(name, stats?.error ?? "failed") };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = withoutName(name, error instanceof Error ? error.message : String(error));
     if (isBusy(error, message)) return { kind: "busy", error: message };
+    if (isNothingChanged(error) && error.code === "UNAVAILABLE") return { kind: "refused", error: message };
     return { kind: RETRY_PATTERN.test(message) ? "retry" : "fatal", error: message };
   }
+}
+
+/**
+ * A refusal's words without the guest's name in front ("dns: an HA-protected guest ..."): the
+ * evacuation's events and failures name the guest already ("migrate dns dns: ..." before).
+ */
+function withoutName(name: string, message: string): string {
+  return message.startsWith(`${name}: `) ? message.slice(name.length + 2) : message;
 }
 
 /** Refused because migrations are under way (the source's, or some destination's): wait, retry. */

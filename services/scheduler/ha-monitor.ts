@@ -1,5 +1,5 @@
 import type { Scheduler } from "./scheduler.js";
-import { ToolstackError } from "../dom0/errors.js";
+import { NothingChangedError } from "../dom0/errors.js";
 import type { Statefile } from "../contracts/statefile.js";
 import { LeaseObserver, type ObservedLease } from "./ha-lease-observer.js";
 import { purgeRestartTokens, restartLostHost, restartRestartedHosts } from "./ha-restart.js";
@@ -95,7 +95,7 @@ export class HaMonitor {
     if (this.running) await new Promise<void>((wake) => this.roundEndWaiters.push(wake));
     else await this.round();
     if (this.failing)
-      throw new ToolstackError(
+      throw new NothingChangedError(
         "UNAVAILABLE",
         "the scheduler cannot read the hosts' HA leases from the state store now; nothing was changed, try again",
       );

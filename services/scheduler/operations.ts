@@ -1,6 +1,6 @@
 import type { Scheduler } from "./scheduler.js";
 import type { HostEntry } from "./cluster-view.js";
-import { ToolstackError } from "../dom0/errors.js";
+import { NothingChangedError, ToolstackError } from "../dom0/errors.js";
 import { loadDomainConfig } from "../dom0/xlcfg/load.js";
 import type { DomainInfo } from "../gen/xensim/v1/host.js";
 import { MigrateRequest, type MigrateEvent } from "../gen/xensim/v1/migration.js";
@@ -197,7 +197,8 @@ async function beginHaMigration(scheduler: Scheduler, found: PlacedDomain, desti
     await scheduler.ha.beginMigration(found.domain, found.host.hostId, destinationHostId, destinationEpoch);
   } catch (error) {
     const unknown = error instanceof StoreUnavailableError && error.writeOutcomeUnknown;
-    throw new ToolstackError("UNAVAILABLE", haMigrationRefusal(found.domain.name, describe(error), unknown));
+    const Refusal = unknown ? ToolstackError : NothingChangedError;
+    throw new Refusal("UNAVAILABLE", haMigrationRefusal(found.domain.name, describe(error), unknown));
   }
 }
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Metadata, status } from "@grpc/grpc-js";
 import { answeredTrailers, isNoAnswer, isPeerAnswer } from "./answer-trailer.js";
-import { toServiceError } from "./status.js";
-import { ToolstackError } from "../../dom0/errors.js";
+import { fromServiceError, toServiceError } from "./status.js";
+import { isNothingChanged, NothingChangedError, ToolstackError } from "../../dom0/errors.js";
 
 describe("the answered trailer", () => {
   it("every error a server sends carries it", () => {
@@ -30,5 +30,25 @@ describe("the answered trailer", () => {
       code: status.UNAVAILABLE,
       details: "store down; try again",
     });
+  });
+});
+
+describe("a refusal that changed nothing, across gRPC", () => {
+  it("keeps its type and code on the caller's side; another refusal does not gain it", () => {
+    const sent = toServiceError(
+      new NothingChangedError("UNAVAILABLE", "dns: lease unconfirmed; nothing was changed"),
+    );
+    const received = fromServiceError({ code: sent.code!, details: sent.details!, metadata: sent.metadata! });
+    expect(isNothingChanged(received)).toBe(true);
+    expect(received).toMatchObject({
+      code: "UNAVAILABLE",
+      message: "dns: lease unconfirmed; nothing was changed",
+    });
+    const other = toServiceError(new ToolstackError("UNAVAILABLE", "nothing was changed, try again"));
+    expect(
+      isNothingChanged(
+        fromServiceError({ code: other.code!, details: other.details!, metadata: other.metadata! }),
+      ),
+    ).toBe(false);
   });
 });

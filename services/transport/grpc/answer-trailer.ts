@@ -7,11 +7,20 @@ import { Metadata, status } from "@grpc/grpc-js";
  */
 export const ANSWERED_TRAILER_KEY = "xsim-answered";
 
-/** Trailers for an error this process sends as its answer. */
-export function answeredTrailers(): Metadata {
+/** The trailer of a refusal that left everything as it was (dom0/errors.ts NothingChangedError). */
+export const NOTHING_CHANGED_TRAILER_KEY = "xsim-nothing-changed";
+
+/** Trailers for an error this process sends as its answer; `nothingChanged`: a NothingChangedError. */
+export function answeredTrailers(nothingChanged = false): Metadata {
   const trailers = new Metadata();
   trailers.set(ANSWERED_TRAILER_KEY, "1");
+  if (nothingChanged) trailers.set(NOTHING_CHANGED_TRAILER_KEY, "1");
   return trailers;
+}
+
+/** Whether the peer said its refusal left everything as it was. */
+export function isNothingChangedAnswer(error: { metadata?: Metadata }): boolean {
+  return (error.metadata?.get(NOTHING_CHANGED_TRAILER_KEY).length ?? 0) > 0;
 }
 
 /** Whether a gRPC error came from the peer (it answered), not from grpc-js on this side. */

@@ -2,7 +2,8 @@ import type { HostClient } from "../../gen/xensim/v1/host.js";
 import { CreateRequest } from "../../gen/xensim/v1/host.js";
 import type { MigrationClient, MigrateEvent } from "../../gen/xensim/v1/migration.js";
 import type { HostGateway } from "../../scheduler/host-gateway.js";
-import { connectHost, unaryCall } from "./host-client.js";
+import { connectHost, isServiceError, unaryCall } from "./host-client.js";
+import { fromServiceError } from "./status.js";
 import { connectMigrationAs } from "./migration-service.js";
 import { clusterSecurity, type ClusterSecurity } from "../tls/cluster-credentials.js";
 
@@ -61,7 +62,7 @@ export class GrpcHostGateway implements HostGateway {
       });
       call.on("error", (error: Error & { details?: string }) => {
         if (last?.final) resolve(last);
-        else reject(new Error(error.details ?? error.message));
+        else reject(isServiceError(error) ? fromServiceError(error) : new Error(error.message));
       });
       call.on("end", () => (last ? resolve(last) : reject(new Error("migration ended without statistics"))));
     });

@@ -1,5 +1,10 @@
 import { status, type ServiceError, type Metadata } from "@grpc/grpc-js";
-import { ToolstackError, type ToolstackErrorCode } from "../../dom0/errors.js";
+import {
+  isNothingChanged,
+  NothingChangedError,
+  ToolstackError,
+  type ToolstackErrorCode,
+} from "../../dom0/errors.js";
 import { toToolstackError } from "../../dom0/xen-error-map.js";
 import {
   InvalidPlacementRequestError,
@@ -7,7 +12,7 @@ import {
   UnknownPolicyError,
 } from "../../scheduler/placement/errors.js";
 import { StoreUnavailableError } from "../../contracts/state-store.js";
-import { answeredTrailers, isNoAnswer } from "./answer-trailer.js";
+import { answeredTrailers, isNoAnswer, isNothingChangedAnswer } from "./answer-trailer.js";
 
 /** A gRPC error from a host the scheduler called: passed on with its own code. */
 function isServiceErrorLike(error: unknown): error is { code: status; details: string; metadata?: Metadata } {
@@ -49,11 +54,27 @@ export function toServiceError(error: unknown): Partial<ServiceError> {
   }
   const mapped = toToolstackError(error);
   if (mapped instanceof ToolstackError) {
-    return { code: STATUS_BY_CODE[mapped.code], details: mapped.message, metadata: answeredTrailers() };
+    const trailers = answeredTrailers(isNothingChanged(mapped));
+    return { code: STATUS_BY_CODE[mapped.code], details: mapped.message, metadata: trailers };
   }
   const message = mapped instanceof Error ? (mapped.stack ?? mapped.message) : String(mapped);
   return { code: status.INTERNAL, details: `internal error: ${message}`, metadata: answeredTrailers() };
 }
+
+/**
+ * A peer's gRPC error as this side throws it on: a refusal that left everything as it was is a
+ * NothingChangedError again (its code and words), anything else an Error with the peer's words.
+ */
+export function fromServiceError(error: { code: status; details: string; metadata?: Metadata }): Error {
+  const code = TOOLSTACK_CODE_BY_STATUS.get(error.code);
+  if (code !== undefined && isNothingChangedAnswer(error))
+    return new NothingChangedError(code, error.details);
+  return new Error(error.details);
+}
+
+const TOOLSTACK_CODE_BY_STATUS = new Map(
+  Object.entries(STATUS_BY_CODE).map(([code, grpcStatus]) => [grpcStatus, code as ToolstackErrorCode]),
+);
 
 /** Wraps a unary handler body: returns its value or the mapped error through the callback. */
 export function unary<Req, Res>(
