@@ -1,6 +1,6 @@
 import type { StateStore } from "../contracts/state-store.js";
 import { StoreUnavailableError } from "../contracts/state-store.js";
-import { ToolstackError } from "./errors.js";
+import { NothingChangedError, ToolstackError } from "./errors.js";
 
 /** Key prefix of the name reservations in the state store (docs/specs/state-store.md). */
 export const NAME_KEY_PREFIX = "name.";
@@ -214,6 +214,6 @@ async function unavailableAsToolstackError<T>(body: () => Promise<T>): Promise<T
   } catch (error) {
     if (!(error instanceof StoreUnavailableError)) throw error;
     if (error.writeOutcomeUnknown) throw new NameWriteUnknownError(error);
-    throw new ToolstackError("UNAVAILABLE", `${error.message}; nothing was changed, try again`);
+    throw new NothingChangedError("UNAVAILABLE", `${error.message}; nothing was changed, try again`);
   }
 }

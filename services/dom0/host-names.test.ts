@@ -6,7 +6,7 @@ import { Toolstack } from "./toolstack.js";
 import { loadDomainConfig } from "./xlcfg/load.js";
 import { ClusterNames, nameFromKey, nameKey } from "./cluster-names.js";
 import { HostNames } from "./host-names.js";
-import { ToolstackError } from "./errors.js";
+import { isNothingChanged, ToolstackError } from "./errors.js";
 
 interface Node {
   toolstack: Toolstack;
@@ -230,6 +230,7 @@ describe("destroying an HA-protected guest (docs/specs/ha.md §5)", () => {
     );
     expect(await codeOf(h1.names.destroy("ci"))).toBe("UNAVAILABLE");
     expect(await codeOf(h1.names.shutdown("ci", false))).toBe("UNAVAILABLE");
+    expect(isNothingChanged(await refusal.catch((e: unknown) => e)), "a NothingChangedError").toBe(true);
     expect(h1.toolstack.requireDomain("ci").uuid).toBe(ci.uuid);
     expect(h1.toolstack.domainOf(h1.toolstack.requireDomain("ci")).paused).toBe(false);
     store.unavailable = false;
@@ -422,6 +423,7 @@ describe("a name write the store applied but did not answer (its outcome unknown
     );
     await expect(refusal).rejects.not.toThrow(/nothing was changed/);
     expect(await codeOf(refusal)).toBe("UNAVAILABLE");
+    expect(isNothingChanged(await refusal.catch((e: unknown) => e)), "not a NothingChangedError").toBe(false);
     expect(h1.toolstack.requireDomain("ci").name).toBe("ci");
     store.unavailable = false;
     expect(await new ClusterNames(store).all(), "the name was freed").toEqual(new Map());

@@ -2,7 +2,7 @@ import type { DomainConfig } from "./xlcfg/domain-config.js";
 import type { DomainEvent } from "../contracts/domain-event.js";
 import type { CreateOptions, DomainRecord, Toolstack } from "./toolstack.js";
 import type { RestoreReply, RestoreRequest } from "./migrate/save-restore.js";
-import { ToolstackError } from "./errors.js";
+import { NothingChangedError, ToolstackError } from "./errors.js";
 import {
   ClusterNames,
   holds,
@@ -87,7 +87,10 @@ export class HostNames {
           `${name}: not created; the cluster store did not answer the reservation of its name (${error.storeError.message}), which may stay reserved until the scheduler frees it; try again later`,
         );
       }
-      throw new ToolstackError("UNAVAILABLE", `${error.storeError.message}; nothing was changed, try again`);
+      throw new NothingChangedError(
+        "UNAVAILABLE",
+        `${error.storeError.message}; nothing was changed, try again`,
+      );
     }
   }
 
@@ -184,7 +187,7 @@ export class HostNames {
           `${record.name}: not ${verb}: the cluster store did not answer the freeing of its name (${error.storeError.message}), so whether it was freed is unknown: if it was, HA would not restart the guest; it still runs here, ${verb === "destroyed" ? "destroy" : "shut"} it again`,
         );
       const why = error.message.replace(NOTHING_CHANGED_TAIL, "");
-      throw new ToolstackError(
+      throw new NothingChangedError(
         "UNAVAILABLE",
         `${record.name}: an HA-protected guest cannot be ${verb} while the cluster store is unreachable: its HA restart would bring it back (${why}); nothing was changed, try again`,
       );
@@ -214,7 +217,7 @@ export class HostNames {
         throw error;
       });
       if (holds(now?.holder, owner, anyHost))
-        throw new ToolstackError(
+        throw new NothingChangedError(
           "UNAVAILABLE",
           `${error.storeError.message}; nothing was changed, try again`,
         );

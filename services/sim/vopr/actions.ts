@@ -7,6 +7,7 @@ import type { SimUser } from "../sim-user.js";
 import type { Ledger, LedgerEntry } from "./ledger.js";
 import type { LostGuest } from "./ha-history.js";
 import { domainCopies, guestNameOf, mayRun, type DomainCopy } from "./world.js";
+import { isNothingChanged } from "../../dom0/errors.js";
 
 /** Names the VOPR's guests take: few, so that creates collide with names in use. */
 export const VOPR_NAMES = ["web", "db", "cache", "mail", "dns", "ci", "log", "vpn"] as const;
@@ -69,9 +70,6 @@ function guestCfg(name: string, ha: boolean, workload: string): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** How a refusal that left everything as it was ends (services/dom0/cluster-names.ts). */
-const NOTHING_CHANGED = /nothing was changed, try again$/;
-
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -129,8 +127,9 @@ export function userDestroy(ctx: ActionContext): void {
       },
       (error: unknown) => {
         // Told it failed: it may or may not still run (the host may have done it and not answered),
-        // unless told nothing changed (an HA guest with the store unreachable): then it must run.
-        entry.status = NOTHING_CHANGED.test(describe(error)) ? "created" : "destroy-failed";
+        // unless the refusal changed nothing (an HA guest with the store unreachable, or its host's
+        // lease unconfirmed: dom0/errors.ts NothingChangedError): then it must run.
+        entry.status = isNothingChanged(error) ? "created" : "destroy-failed";
         ctx.trace(`destroy ${entry.name} failed: ${describe(error)}`);
       },
     ),
