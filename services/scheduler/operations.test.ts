@@ -101,6 +101,40 @@ describe("clusterMigrate", () => {
     await rig.stop();
   });
 
+  it("refuses a second migration of a guest from the source it is migrating from, its HA trace left naming the first's destination", async () => {
+    // VOPR seed 124: ci was migrating h3 -> h4 when a second migrate chose h1; its trace replaced
+    // the first's (migratingTo h1) before h3 refused it (already being migrated). The first
+    // completed during a broker outage, h4 died with ci, and HA, whose record named h3 and h1,
+    // never restarted it.
+    const rig = await SchedulerRig.start([...TWO_HOSTS, { hostId: "h3", memoryMib: 1024 }]);
+    const db = rig.addGuest("h1", { name: "db", memoryMib: 64, ha: "restart" });
+    await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h1")));
+    const trace = () =>
+      JSON.parse(rig.cluster.kv.peek(`ha.${db.uuid}`)?.value ?? "{}") as Record<string, unknown>;
+    const options = { domain: "db", policy: "xen", live: true, bandwidth: "" };
+    const h3FreeKib = rig.scheduler.requireHost("h3").heartbeat.freeMemoryKib;
+    let second: Promise<unknown> | undefined;
+    const seen: unknown[] = [];
+    const first = clusterMigrate(rig.scheduler, { ...options, destinationHostId: "h2" }, () => {
+      second ??= clusterMigrate(rig.scheduler, { ...options, destinationHostId: "h3" }, () => undefined).then(
+        () => "migrated",
+        (error: unknown) => {
+          seen.push(trace());
+          return error;
+        },
+      );
+    });
+    expect((await rig.run(first)).stats?.status).toBe("completed");
+    const refused = await rig.run(second ?? Promise.resolve("never started"));
+    expect((refused as Error).message).toBe("domain db is already being migrated");
+    expect(seen[0], "the first's trace, as it was").toMatchObject({ hostId: "h1", migratingTo: "h2" });
+    expect(rig.calls.migrateCalls.map((c) => c.toHostId)).toEqual(["h2"]);
+    expect(rig.placements()).toEqual(["db@h2"]);
+    expect(rig.scheduler.requireHost("h3").heartbeat.freeMemoryKib, "h3's claim given back").toBe(h3FreeKib);
+    expect(rig.scheduler.migrationsRunning.size).toBe(0);
+    await rig.stop();
+  });
+
   it("picks a destination that is not the source and checks a given one", async () => {
     const rig = await SchedulerRig.start([...TWO_HOSTS, { hostId: "h3", memoryMib: 1024 }]);
     await create(rig, { name: "win", memoryMib: 128, type: "hvm" }, false, "first-fit");

@@ -136,6 +136,28 @@ async function migrateLocated(
   if (options.destinationHostId === found.host.hostId)
     throw new ToolstackError("INVALID_ARGUMENT", `${options.domain} already runs on ${found.host.hostId}`);
   const { host: destination, claim } = chooseAndClaim(scheduler, request, "spread", found.domain.uuid);
+  const running = `${found.domain.uuid}@${found.host.hostId}`;
+  if (scheduler.migrationsRunning.has(running)) {
+    claim.release();
+    // The source's own refusal, said before this one's trace would replace the running one's.
+    throw new ToolstackError("FAILED_PRECONDITION", `domain ${found.domain.name} is already being migrated`);
+  }
+  scheduler.migrationsRunning.add(running);
+  try {
+    return await migrateTraced(scheduler, found, destination, claim, options, onEvent);
+  } finally {
+    scheduler.migrationsRunning.delete(running);
+  }
+}
+
+async function migrateTraced(
+  scheduler: Scheduler,
+  found: PlacedDomain,
+  destination: HostEntry,
+  claim: PlacementClaim,
+  options: ClusterMigrateOptions,
+  onEvent: (event: MigrateEvent) => void,
+): Promise<MigrateEvent> {
   await beginHaMigration(scheduler, found, destination.hostId).catch((error: unknown) => {
     claim.release();
     throw error;

@@ -50,6 +50,12 @@ export class Scheduler {
   readonly evacuationsRunning = new Set<string>();
   /** Migrations this scheduler runs per source host, and those waiting for one. */
   readonly migrationSlots = new MigrationSlots();
+  /**
+   * The migrations this scheduler runs now, as `<uuid>@<source host id>`, from the HA trace on: a
+   * second one of a guest from the same source (which the source refuses anyway) is refused before
+   * it writes its trace over the first's (docs/specs/ha.md §5, VOPR seed 124).
+   */
+  readonly migrationsRunning = new Set<string>();
   /** The uuids of guests this scheduler creates (a claim then knows its guest's "created" event). */
   readonly uuidPrng: Prng;
   /** Each host's live lease epoch as HaMonitor last read it (docs/specs/ha.md §5). */

@@ -526,4 +526,20 @@ describe("VOPR regressions (fixed seeds)", () => {
     );
     expect(violations).toEqual([]);
   }, 120_000);
+  it("seed 124, every fault: a second migrate of a migrating guest leaves the first's HA trace alone", async () => {
+    // ci (HA) was migrating h3 -> h4 (its record: h3, migratingTo h4) when the user migrated it
+    // again at 1196.0 s: the scheduler chose h1 and wrote migratingTo h1 over h4 before h3 refused
+    // ("already being migrated"). The broker went down, the first migration completed at 1199.1 s
+    // with the record unmoved ("HA record of ci not moved yet"), and h4 was killed at 1204.8 s with
+    // ci, its only copy. Its restart round for h4's gone epoch read records naming h4 and found
+    // none for ci (h3 and h1), so nothing restarted it: "ci restarted 0 time(s) for 1 loss(es)".
+    // The scheduler now refuses the second migration of a guest from the source it is migrating
+    // from before it writes a trace (ha.md §5; operations.test.ts), and HA restarts ci.
+    const { trace, violations } = await everyFault(124, 400);
+    expect(trace).toMatch(
+      /\[scheduler\] migrate ci \(ab618504-[^)]*\): h3 -> h4\n.*migrate ci\n.*migrate ci failed: domain ci is already being migrated\n[\s\S]*HA record of ci not moved yet[\s\S]*kill h4\n[\s\S]*HA: h4 restarted \(epoch [^)]* gone\): ci: restarted on h\d/,
+    );
+    expect(trace).not.toMatch(/migrate ci \(ab618504-[^)]*\): h3 -> h1/);
+    expect(violations).toEqual([]);
+  }, 120_000);
 });
