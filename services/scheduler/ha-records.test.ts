@@ -139,6 +139,21 @@ describe("HaRecords writes with compare-and-set: no concurrent migratingTo is dr
     expect(await records.get(DB.uuid)).toMatchObject({ hostId: "h2", domid: 4, migratingTo: "h3" });
   });
 
+  it("moved after an HA restart drops a trace to the lost host under its lost epoch, and no other", async () => {
+    // VOPR seed 124: restarted on the migration's source, the record kept naming the dead
+    // destination's old epoch, and every round after found that epoch gone again ("already runs").
+    const records = new HaRecords(new MemoryStore());
+    await records.noteHost("h1", [DB], "e1");
+    await records.beginMigration(DB, "h1", "h2", "e2");
+    await records.moved(DB.uuid, "h1", 9, "e1", { hostId: "h2", epoch: "e7" });
+    expect(await records.get(DB.uuid), "another epoch of h2: kept").toMatchObject({ migratingTo: "h2" });
+    await records.moved(DB.uuid, "h1", 9, "e1", { hostId: "h2", epoch: "e2" });
+    const after = await records.get(DB.uuid);
+    expect(after).toMatchObject({ hostId: "h1", domid: 9, hostEpoch: "e1" });
+    expect(after?.migratingTo).toBeUndefined();
+    expect(after?.migratingToEpoch).toBeUndefined();
+  });
+
   it("endMigration clears only its own destination", async () => {
     const store = new InterleavingStore();
     const records = new HaRecords(store);

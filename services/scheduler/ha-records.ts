@@ -115,14 +115,22 @@ export class HaRecords {
    * it; its next read notes the one the guest runs under. One older than that only costs a check
    * at restart; a record without one is never taken for "same epoch" (docs/specs/ha.md §5).
    */
-  async moved(uuid: string, hostId: string, domid: number, hostEpoch?: string): Promise<void> {
+  async moved(
+    uuid: string,
+    hostId: string,
+    domid: number,
+    hostEpoch?: string,
+    lost?: { hostId: string; epoch: string },
+  ): Promise<void> {
     await this.change(uuid, (before) => {
       if (!before) return undefined;
       const { hostEpoch: _old, migratingTo, migratingToEpoch, ...rest } = before;
       const epoch = hostEpoch === undefined ? {} : { hostEpoch };
+      // A trace to a host under the epoch it lost (an HA restart's `lost`) is over: no copy is there.
+      const traceLost = lost !== undefined && migratingTo === lost.hostId && migratingToEpoch === lost.epoch;
       // A migration from that host, started since (its own trace, or ours): it stays named.
       const stillMigrating =
-        before.hostId === hostId && migratingTo !== undefined && migratingTo !== hostId
+        !traceLost && before.hostId === hostId && migratingTo !== undefined && migratingTo !== hostId
           ? { migratingTo, ...(migratingToEpoch === undefined ? {} : { migratingToEpoch }) }
           : {};
       return { ...rest, hostId, domid, ...epoch, ...stillMigrating };

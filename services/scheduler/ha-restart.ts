@@ -70,6 +70,7 @@ export async function restartLostHost(
         running.host.hostId,
         running.domain.domid,
         running.host.leaseEpoch,
+        lost,
       );
       results.push(`${record.name}: already runs on ${running.host.hostId}`);
       continue;
@@ -89,6 +90,7 @@ export async function restartLostHost(
       names,
       name: name.held,
       lostHostId: lost.hostId,
+      lostEpoch: lost.epoch,
     });
     await settle(statefile, held, record, result);
     results.push(result.report);
@@ -198,6 +200,7 @@ interface NameFence {
   names: ClusterNames;
   name: Holding;
   lostHostId: string;
+  lostEpoch: string;
 }
 
 async function restartOne(
@@ -246,7 +249,8 @@ async function restartOne(
         throw error;
       });
     claim.settle();
-    await scheduler.ha.moved(record.uuid, target.hostId, domain.domid, target.leaseEpoch);
+    const lost = { hostId: fence.lostHostId, epoch: fence.lostEpoch };
+    await scheduler.ha.moved(record.uuid, target.hostId, domain.domid, target.leaseEpoch, lost);
     await scheduler.syncHost(target);
     scheduler.log(`HA: restarted ${record.name} (${record.priority}) on ${target.hostId}`);
     return {

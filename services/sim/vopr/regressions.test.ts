@@ -534,12 +534,16 @@ describe("VOPR regressions (fixed seeds)", () => {
     // ci, its only copy. Its restart round for h4's gone epoch read records naming h4 and found
     // none for ci (h3 and h1), so nothing restarted it: "ci restarted 0 time(s) for 1 loss(es)".
     // The scheduler now refuses the second migration of a guest from the source it is migrating
-    // from before it writes a trace (ha.md §5; operations.test.ts), and HA restarts ci.
+    // from before it writes a trace (ha.md §5; operations.test.ts), and HA restarts ci. The
+    // restart on h3 kept the trace to h4's lost epoch, and every round after logged "ci: already
+    // runs on h3" for it; the restart now drops that trace (ha-records.test.ts).
     const { trace, violations } = await everyFault(124, 400);
     expect(trace).toMatch(
       /\[scheduler\] migrate ci \(ab618504-[^)]*\): h3 -> h4\n.*migrate ci\n.*migrate ci failed: domain ci is already being migrated\n[\s\S]*HA record of ci not moved yet[\s\S]*kill h4\n[\s\S]*HA: h4 restarted \(epoch [^)]* gone\): ci: restarted on h\d/,
     );
     expect(trace).not.toMatch(/migrate ci \(ab618504-[^)]*\): h3 -> h1/);
+    // Restarted on h3, its record no longer names h4's lost epoch: no round finds it gone again.
+    expect(trace).not.toMatch(/\(epoch 77400c24-7c0c3bb2 gone\): ci: already runs on/);
     expect(violations).toEqual([]);
   }, 120_000);
 });
