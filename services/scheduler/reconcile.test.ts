@@ -4,6 +4,7 @@ import { startBackground } from "./background.js";
 import { reconcile, RECONCILE_INTERVAL_MS, RECONCILE_SWEEP_INTERVAL_MS } from "./reconcile.js";
 import { ClusterNames } from "../dom0/cluster-names.js";
 import type { HaRecord } from "./ha-records.js";
+import { DomainInfo } from "../gen/xensim/v1/host.js";
 
 const HOSTS = [
   { hostId: "h1", memoryMib: 4096 },
@@ -106,6 +107,28 @@ describe("the scheduler's reconcile", () => {
       new Map([["unknown", { uuid: "uuid-unknown", hostId: "h1" }]]),
     );
     stopBackground();
+    await rig.stop();
+  });
+
+  it("never moves a record to a host back from the dead whose List failed: its view still shows what it ran before (VOPR seed 247)", async () => {
+    const rig = await SchedulerRig.start(HOSTS, {});
+    const uuid = "uuid-db";
+    await rig.run(reconcile(rig.scheduler));
+    // db was restarted on h2 and fenced there; h2's List goes unanswered too, so nothing drops it.
+    await rig.store.put(`ha.${uuid}`, JSON.stringify({ ...record("db", "h2"), uuid }));
+    rig.calls.failingLists.add("h2");
+    // h1 came back: its entry is unsynced and still lists db as it ran before h1 died.
+    const h1 = rig.scheduler.view.hosts.get("h1")!;
+    h1.synced = false;
+    h1.domains.set(uuid, DomainInfo.fromPartial({ domid: 11, name: "db", uuid }));
+    rig.calls.failingLists.add("h1");
+    await rig.run(reconcile(rig.scheduler));
+    const after = await rig.store.get(`ha.${uuid}`);
+    expect(after === undefined ? undefined : (JSON.parse(after) as HaRecord).hostId).toBe("h2");
+    rig.calls.failingLists.delete("h1");
+    await rig.run(reconcile(rig.scheduler));
+    expect(h1.synced, "listed once its List answers").toBe(true);
+    expect(h1.domains.has(uuid)).toBe(false);
     await rig.stop();
   });
 

@@ -21,7 +21,8 @@ interface Running {
 /**
  * Brings the durable records in line with what the hosts report (at start and every
  * RECONCILE_INTERVAL_MS, only while active):
- * - an HA record follows its guest to the host it runs on; a record whose host is up and was just
+ * - an HA record follows its guest to the host it runs on, as a List read since that host
+ *   (re)appeared shows it; a record whose host is up and was just
  *   read but runs no such guest is dropped (the guest was destroyed or shut down on purpose while
  *   no scheduler watched: it must never come back); a record whose host was not read is kept for
  *   the HA restart, which follows the host's lease alone (ha-monitor.ts, docs/specs/ha.md §5);
@@ -44,7 +45,10 @@ export async function reconcile(scheduler: Scheduler): Promise<void> {
   const running = new Map<string, Running>();
   const moving = new Set<string>();
   const upNow = scheduler.view.upHosts();
-  for (const host of upNow)
+  // Only hosts listed since they (re)appeared: one back from the dead still shows what it ran
+  // before, until a List replaces it; counted, a record would follow its guest back to a host that
+  // lost it, under that host's old epoch, which HA had already handled (VOPR seed 247 x 400).
+  for (const host of upNow.filter((h) => h.synced))
     for (const domain of host.domains.values()) {
       if (isProtocolName(domain.name)) moving.add(domain.uuid);
       else running.set(domain.uuid, { host, domain });

@@ -99,6 +99,8 @@ export class GatewayRecorder implements HostGateway {
   readonly listCalls: string[] = [];
   readonly migrateCalls: Array<{ domain: string; fromHostId: string; toHostId: string; bandwidth: string }> =
     [];
+  /** Hosts (by id) whose List fails at once, as if the answer were lost. */
+  readonly failingLists = new Set<string>();
   /** Domains (by name) whose Migrate fails at once, the guest left on its source. */
   readonly failingMigrations = new Set<string>();
   migrationsInFlight = 0;
@@ -112,7 +114,10 @@ export class GatewayRecorder implements HostGateway {
   ) {}
 
   list(address: string): Promise<ListResponse> {
-    this.listCalls.push(this.hostIdAt(address));
+    const hostId = this.hostIdAt(address);
+    this.listCalls.push(hostId);
+    if (this.failingLists.has(hostId))
+      return Promise.reject(new Error(`List to ${hostId}: no route to host`));
     return this.inner.list(address);
   }
 

@@ -546,4 +546,16 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).not.toMatch(/\(epoch 77400c24-7c0c3bb2 gone\): ci: already runs on/);
     expect(violations).toEqual([]);
   }, 120_000);
+  it("seed 247, every fault: a record never follows its guest back to a host back from the dead before that host is listed", async () => {
+    // h1 was killed at 841.7 s with db (HA); HA restarted db on h3 at 854.0 s and h3 fenced it at
+    // 854.6 s. h1 came back at 862.4 s; its List went unanswered, and the reconcile counted what
+    // the view still showed of h1 from before its death: db's record moved back to h1 under h1's
+    // old epoch, already handled, and db was never restarted. The reconcile now counts only hosts
+    // listed since they (re)appeared (reconcile.test.ts).
+    const { trace, violations } = await everyFault(247, 300);
+    expect(trace).toMatch(
+      /kill h1\n[\s\S]*HA restarted db on h3\n.*\[h3\] HA: fencing [^\n]*destroyed db\n[\s\S]*restart h1\n[\s\S]*HA restarted db on h1/,
+    );
+    expect(violations).toEqual([]);
+  }, 120_000);
 });
