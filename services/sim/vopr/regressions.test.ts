@@ -551,9 +551,12 @@ describe("VOPR regressions (fixed seeds)", () => {
     // 854.6 s. h1 came back at 862.4 s; its List went unanswered, and the reconcile counted what
     // the view still showed of h1 from before its death: db's record moved back to h1 under h1's
     // old epoch, already handled, and db was never restarted. The reconcile now counts only hosts
-    // listed since they (re)appeared (reconcile.test.ts).
+    // listed since they (re)appeared (reconcile.test.ts). With the scheduler's refusal of a second
+    // migration from the same source in (seed 124), the seed draws another path: h3 takes db only
+    // at 863.6 s, after h1 came back and was listed; it must pass, and this test fails if it
+    // reaches the case again (then restore its assertion).
     const { trace, violations } = await everyFault(247, 300);
-    expect(trace).toMatch(
+    expect(trace, "the case is reached again: assert it").not.toMatch(
       /kill h1\n[\s\S]*HA restarted db on h3\n.*\[h3\] HA: fencing [^\n]*destroyed db\n[\s\S]*restart h1\n[\s\S]*HA restarted db on h1/,
     );
     expect(violations).toEqual([]);
