@@ -1,6 +1,7 @@
 import { KvWatchInclude, type KV, type NatsConnection } from "nats";
 import type { Statefile, StatefileEntry } from "../../contracts/statefile.js";
 import { refusedWrite } from "../kv/permission-refusal.js";
+import { kvKeysWithinMs } from "../kv/kv-keys.js";
 
 /** The bucket the scheduler keeps its state in; the HA statefile keys live beside (docs/specs/ha.md). */
 export const STATEFILE_BUCKET = "xsim-scheduler";
@@ -25,11 +26,7 @@ export class NatsStatefile implements Statefile {
   }
 
   async readAll(prefix: string): Promise<Map<string, StatefileEntry>> {
-    const keys = await this.call(async (kv) => {
-      const found: string[] = [];
-      for await (const key of await kv.keys(`${prefix}>`)) found.push(key);
-      return found;
-    });
+    const keys = await this.call((kv) => kvKeysWithinMs(kv, `${prefix}>`, this.timeoutMs));
     const entries = new Map<string, StatefileEntry>();
     for (const key of keys.sort()) {
       const entry = await this.read(key);

@@ -1,10 +1,13 @@
 import type { NatsConnection, KV } from "nats";
 import { StoreUnavailableError, type StateStore, type StoreEntry } from "../../contracts/state-store.js";
 import { refusedWrite } from "./permission-refusal.js";
+import { kvKeysWithinMs } from "./kv-keys.js";
 
 export const STATE_BUCKET = "xsim-scheduler";
 /** JetStream's error code for "wrong last sequence": a compare-and-set lost. */
 const WRONG_LAST_SEQUENCE = 10071;
+/** A key listing without an end this long fails (nats.js's listing has no deadline of its own). */
+export const KV_KEYS_TIMEOUT_MS = 5000;
 
 /** The state in a JetStream key-value bucket on the cluster's nats-server (history 1, no TTL). */
 export class NatsKvStore implements StateStore {
@@ -33,9 +36,7 @@ export class NatsKvStore implements StateStore {
 
   keys(prefix: string): Promise<string[]> {
     return guard("keys", async () => {
-      const found = new Set<string>();
-      const iterator = await this.kv.keys(`${prefix}>`);
-      for await (const key of iterator) found.add(key);
+      const found = new Set(await kvKeysWithinMs(this.kv, `${prefix}>`, KV_KEYS_TIMEOUT_MS));
       return [...found].sort();
     });
   }
