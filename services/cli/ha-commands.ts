@@ -4,10 +4,11 @@ import { HaClient, type HaState } from "../gen/xensim/v1/ha.js";
 import type { CliIo } from "./domain-commands.js";
 import { unaryCall } from "../transport/grpc/host-client.js";
 import { requireScheduler } from "./scheduler-commands.js";
-import { LEASE_UNCONFIRMED } from "../contracts/lease.js";
+import { HA_CALL_DEADLINE_MS, LEASE_UNCONFIRMED } from "../contracts/lease.js";
 
 /** `xsim ha-enable`, `ha-disable`, `ha-status` (docs/specs/ha.md §1), as XAPI's pool-ha-enable. */
 export function addHaCommands(program: Command, io: CliIo): void {
+  const deadline = () => ({ deadline: Date.now() + HA_CALL_DEADLINE_MS });
   const client = () =>
     new HaClient(requireScheduler(), channelCredentials(["scheduler"]), clusterChannelOptions());
   program
@@ -24,21 +25,21 @@ export function addHaCommands(program: Command, io: CliIo): void {
         timeoutMs: Math.round(seconds * 1000),
         allowShortTimeout: options.allowShortTimeout === true,
       };
-      io.out(formatHaState(await unaryCall(c.enable.bind(c), request)));
+      io.out(formatHaState(await unaryCall(c.enable.bind(c), request, deadline())));
     });
   program
     .command("ha-disable")
     .description("Disable HA for the cluster: nothing is fenced or restarted")
     .action(async () => {
       const c = client();
-      io.out(formatHaState(await unaryCall(c.disable.bind(c), {})));
+      io.out(formatHaState(await unaryCall(c.disable.bind(c), {}, deadline())));
     });
   program
     .command("ha-status")
     .description("Show whether HA is enabled, its timeout and every host's lease")
     .action(async () => {
       const c = client();
-      io.out(formatHaState(await unaryCall(c.status.bind(c), {})));
+      io.out(formatHaState(await unaryCall(c.status.bind(c), {}, deadline())));
     });
 }
 

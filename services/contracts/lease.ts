@@ -98,6 +98,12 @@ export const RESTART_MARGIN_T_RATIO = 0.5;
  */
 export const HA_OFF_ROUND_RENEW_INTERVAL_COUNT = 3;
 
+/**
+ * What `xsim ha-enable`, `ha-disable` and `ha-status` wait for the scheduler's answer; the
+ * scheduler decides ha-enable within HA_ENABLE_DECISION_MS_MAX (scheduler/ha-admin.ts), less.
+ */
+export const HA_CALL_DEADLINE_MS = 30_000;
+
 export function leaseTiming(timeoutMs: number): LeaseTiming {
   if (!(timeoutMs > 0)) throw new Error(`leaseTiming: timeout ${timeoutMs} ms is not positive`);
   const renewIntervalMs = Math.min((timeoutMs + 10_000) / 10, timeoutMs / RENEW_INTERVAL_T_DIVISOR);

@@ -11,10 +11,11 @@ import {
   leaseTiming,
   type HaConfig,
 } from "../contracts/lease.js";
-import type { HaMonitor } from "./ha-monitor.js";
+import { HA_ROUND_WAIT_MS_MAX, type HaMonitor } from "./ha-monitor.js";
 import type { ObservedLease } from "./ha-lease-observer.js";
 import type { HaState } from "../gen/xensim/v1/ha.js";
 import type { Clock } from "../core/clock.js";
+import { settleWithinMs } from "../core/settle-within.js";
 
 /** T as `ha-enable` asks for it (0: the default), refused INVALID_ARGUMENT out of bounds. */
 function checkTimeout(request: { timeoutMs: number; allowShortTimeout: boolean }): number {
@@ -38,6 +39,14 @@ function checkTimeout(request: { timeoutMs: number; allowShortTimeout: boolean }
  * one, and one more covers a late timer (docs/specs/ha.md §1).
  */
 export const HA_ENABLE_CONFIRM_RENEW_INTERVAL_COUNT_MAX = HA_OFF_ROUND_RENEW_INTERVAL_COUNT + 2;
+
+/**
+ * The longest `ha-enable` spends before it decides (rounds, Lists, waits for renewals), well inside
+ * the CLI's HA_CALL_DEADLINE_MS (contracts/lease.ts): a lease still unconfirmed then is refused by name, and a round
+ * that does not end in time is refused UNAVAILABLE, nothing changed (docs/specs/ha.md §1). With a
+ * large T the renewal may not come in time: the refusal says so, and a second ha-enable will do.
+ */
+export const HA_ENABLE_DECISION_MS_MAX = 20_000;
 
 /**
  * `xsim ha-enable [--timeout T]` (docs/specs/ha.md §1): checks T and that every host's lease is
@@ -94,19 +103,32 @@ export async function enableHaOn(
   clock: Clock,
 ): Promise<HaState> {
   checkTimeout(request);
-  await monitor.freshRound();
+  const deadlineMs = clock.nowMs() + HA_ENABLE_DECISION_MS_MAX;
+  const leftMs = () => Math.max(0, deadlineMs - clock.nowMs());
+  await monitor.freshRound(leftMs());
   // Right after the scheduler's start or an outage every lease is unconfirmed: its host's answer
-  // under the lease's epoch will do, or a renewal seen, waited for.
-  let answered = await monitor.answeringUnder(monitor.observer.all().filter(isUnconfirmed));
+  // under the lease's epoch will do, or a renewal seen, waited for (within the decision's bound).
+  const answering = async () => {
+    const unconfirmed = monitor.observer.all().filter(isUnconfirmed);
+    let found = new Set<string>();
+    const asked = monitor.answeringUnder(unconfirmed).then((set) => void (found = set));
+    await settleWithinMs(clock, asked, leftMs());
+    return found;
+  };
+  let answered = await answering();
   const pending = () => monitor.observer.all().filter((o) => isUnconfirmed(o) && !answered.has(o.hostId));
+  const renewIntervalMs = () => leaseTiming(monitor.config.timeoutMs).renewIntervalMs;
   for (
     let waitCount = 0;
-    waitCount < HA_ENABLE_CONFIRM_RENEW_INTERVAL_COUNT_MAX && !monitor.config.enabled && pending().length > 0;
+    waitCount < HA_ENABLE_CONFIRM_RENEW_INTERVAL_COUNT_MAX &&
+    !monitor.config.enabled &&
+    pending().length > 0 &&
+    renewIntervalMs() < leftMs();
     waitCount++
   ) {
-    await sleepMs(clock, leaseTiming(monitor.config.timeoutMs).renewIntervalMs);
-    await monitor.freshRound();
-    answered = await monitor.answeringUnder(monitor.observer.all().filter(isUnconfirmed));
+    await sleepMs(clock, renewIntervalMs());
+    await monitor.freshRound(leftMs());
+    answered = await answering();
   }
   const leases = monitor.observer.all().map((o) => (answered.has(o.hostId) ? { ...o, confirmed: true } : o));
   monitor.config = await enableHa(statefile, request, {
@@ -146,6 +168,16 @@ export async function disableHaOn(
   monitor.config = await disableHa(statefile, monitor.config);
   monitor.observer.reset();
   return haState(monitor, monitor.config, nowMs());
+}
+
+/**
+ * `xsim ha-status` as the scheduler serves it: the leases as a round begun after the request read
+ * them (not one under way, which may have read them before), or, the statefile unreachable, what
+ * that round left (no leases). Refused UNAVAILABLE if no round ends within HA_ROUND_WAIT_MS_MAX.
+ */
+export async function haStatusOn(monitor: HaMonitor, clock: Clock): Promise<HaState> {
+  await monitor.freshRound(HA_ROUND_WAIT_MS_MAX, { failingAnswers: true });
+  return haState(monitor, monitor.config, clock.nowMs());
 }
 
 /** What `xsim ha-status` shows: the setting and each lease as this scheduler observes it. */

@@ -4,6 +4,7 @@ import type { Statefile } from "../contracts/statefile.js";
 import { LeaseObserver, type ObservedLease } from "./ha-lease-observer.js";
 import { purgeRestartTokens, restartLostHost, restartRestartedHosts } from "./ha-restart.js";
 import { parseConfig } from "./placement-adapter.js";
+import { settleWithinMs } from "../core/settle-within.js";
 import {
   HA_CONFIG_KEY,
   HA_CONFIG_OFF,
@@ -15,6 +16,15 @@ import {
   type HaConfig,
   type LeaseValue,
 } from "../contracts/lease.js";
+
+/**
+ * How long a caller (`ha-status`) waits for a round of its own before it is refused: a round reads
+ * the statefile (each call bounded by the store client) and, with HA on, revokes and restarts
+ * (host calls, each bounded too), so a round this long is one stuck somewhere (docs/specs/ha.md §1).
+ */
+export const HA_ROUND_WAIT_MS_MAX = 15_000;
+/** A round under way this long is logged once, naming what it was doing. */
+export const HA_ROUND_SLOW_LOG_MS = 10_000;
 
 /** A lease as read from the statefile, and parsed (undefined when it is not a lease). */
 interface ParsedLease {
@@ -33,6 +43,10 @@ export class HaMonitor {
   readonly observer = new LeaseObserver();
   config: HaConfig = HA_CONFIG_OFF;
   private running = false;
+  /** When the round under way began, and what it is doing (logged if it runs long). */
+  private roundStartedMs = 0;
+  private phase = "idle";
+  private slowLogged = false;
   /** Callers of freshRound waiting for the round under way to end. */
   private roundEndWaiters: (() => void)[] = [];
   private failing = false;
@@ -52,6 +66,7 @@ export class HaMonitor {
   start(): void {
     const run = () => {
       if (this.stopped) return;
+      this.logIfSlow();
       void this.round();
       this.cancel = this.scheduler.clock.setTimer(leaseTiming(this.config.timeoutMs).renewIntervalMs, run);
     };
@@ -67,6 +82,8 @@ export class HaMonitor {
   async round(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    this.roundStartedMs = this.scheduler.clock.nowMs();
+    this.slowLogged = false;
     try {
       await this.observe();
       // Only the active scheduler (the leader lease's holder) revokes and restarts.
@@ -79,22 +96,45 @@ export class HaMonitor {
       this.failing = true;
     } finally {
       this.running = false;
+      this.phase = "idle";
       for (const wake of this.roundEndWaiters.splice(0)) wake();
     }
+  }
+
+  /** What the round under way does, and for how long (ms) it has: for a refusal or a log line. */
+  private underWay(): string {
+    const forS = ((this.scheduler.clock.nowMs() - this.roundStartedMs) / 1000).toFixed(1);
+    return `the scheduler's HA round has been under way for ${forS} s (${this.phase})`;
+  }
+
+  private logIfSlow(): void {
+    if (!this.running || this.slowLogged) return;
+    if (this.scheduler.clock.nowMs() - this.roundStartedMs < HA_ROUND_SLOW_LOG_MS) return;
+    this.slowLogged = true;
+    this.scheduler.log(`HA: ${this.underWay()}`);
   }
 
   /**
    * A round begun after this call, for a decision that must not rest on an older read (`ha-enable`,
    * docs/specs/ha.md §1): a round under way may have read the leases before the caller asked, and
    * `round()` returns at once while one runs. Refused (UNAVAILABLE, nothing changed) when that
-   * round could not read the statefile.
+   * round could not read the statefile (unless `failingAnswers`: `ha-status` shows what it knows),
+   * or when no fresh round has ended within `waitMsMax` (a round stuck somewhere: the refusal says
+   * for how long and doing what).
    */
-  async freshRound(): Promise<void> {
-    if (this.running) await new Promise<void>((wake) => this.roundEndWaiters.push(wake));
-    // Another round may have begun meanwhile (the timer's): it began after the call, so it will do.
-    if (this.running) await new Promise<void>((wake) => this.roundEndWaiters.push(wake));
-    else await this.round();
-    if (this.failing)
+  async freshRound(
+    waitMsMax = HA_ROUND_WAIT_MS_MAX,
+    options: { failingAnswers?: boolean } = {},
+  ): Promise<void> {
+    const fresh = async () => {
+      if (this.running) await new Promise<void>((wake) => this.roundEndWaiters.push(wake));
+      // Another round may have begun meanwhile (the timer's): it began after the call, so it will do.
+      if (this.running) await new Promise<void>((wake) => this.roundEndWaiters.push(wake));
+      else await this.round();
+    };
+    if (!(await settleWithinMs(this.scheduler.clock, fresh(), waitMsMax)))
+      throw new NothingChangedError("UNAVAILABLE", `${this.underWay()}; nothing was changed, try again`);
+    if (this.failing && !options.failingAnswers)
       throw new NothingChangedError(
         "UNAVAILABLE",
         "the scheduler cannot read the hosts' HA leases from the state store now; nothing was changed, try again",
@@ -118,6 +158,7 @@ export class HaMonitor {
   }
 
   private async observe(): Promise<void> {
+    this.phase = "reading the HA setting and the leases";
     const config = parseHaConfig((await this.statefile.read(HA_CONFIG_KEY))?.value);
     // A new regime starts afresh: silence under the old setting does not count (docs/specs/ha.md §5).
     if (config.enabled !== this.config.enabled || config.timeoutMs !== this.config.timeoutMs)
@@ -147,11 +188,15 @@ export class HaMonitor {
 
   private async act(): Promise<void> {
     const nowMs = this.scheduler.clock.nowMs();
-    for (const lost of this.observer.lost(nowMs, leaseTiming(this.config.timeoutMs))) await this.revoke(lost);
+    for (const lost of this.observer.lost(nowMs, leaseTiming(this.config.timeoutMs))) {
+      this.phase = `revoking the lease of ${lost.hostId}`;
+      await this.revoke(lost);
+    }
     const revoked = this.observer.all().filter((o) => o.lease.state === "revoked");
     const notLive = revoked.map((o) => o.hostId);
     const restarter = { ownerId: this.schedulerId, excludeHostIds: notLive };
     for (const o of revoked) {
+      this.phase = `restarting the protected guests of ${o.hostId}`;
       await restartLostHost(
         this.scheduler,
         this.statefile,
@@ -160,7 +205,9 @@ export class HaMonitor {
       );
       this.reportUnprotected(o);
     }
+    this.phase = "restarting the protected guests of restarted hosts";
     await restartRestartedHosts(this.scheduler, this.statefile, restarter);
+    this.phase = "purging restart tokens";
     await purgeRestartTokens(this.scheduler, this.statefile);
   }
 

@@ -2,6 +2,9 @@ import { describe, expect, it, vi } from "vitest";
 import { HA_CONFIG_KEY, leaseKey, parseHaConfig } from "../contracts/lease.js";
 import { SCHEDULER_ID, SimCluster } from "./cluster.js";
 import { SimUser } from "./sim-user.js";
+import { NothingChangedError } from "../dom0/errors.js";
+import { HA_ENABLE_DECISION_MS_MAX, haStatusOn } from "../scheduler/ha-admin.js";
+import { HA_ROUND_SLOW_LOG_MS } from "../scheduler/ha-monitor.js";
 
 /**
  * `xsim ha-enable` with leases the scheduler has not seen renewed (docs/specs/ha.md §1). A scheduler
@@ -32,6 +35,7 @@ describe("ha-enable with unconfirmed leases", () => {
     cluster.killHost("h3");
     cluster.crashScheduler();
     await cluster.run(cluster.restartScheduler());
+    const askedMs = cluster.clock.nowMs();
     const refusal = await cluster.run(
       user.haEnable(HA_T_MS).then(
         () => "enabled",
@@ -42,6 +46,56 @@ describe("ha-enable with unconfirmed leases", () => {
       /cannot enable HA: the lease of h3 is unconfirmed: the scheduler has not seen it renewed since it began observing \(\d+\.\d s ago\) and its host did not answer under it; nothing was changed$/,
     );
     expect(haConfig(cluster).enabled, "HA still off").toBe(false);
+    expect(cluster.clock.nowMs() - askedMs, "decided within its bound").toBeLessThanOrEqual(
+      HA_ENABLE_DECISION_MS_MAX,
+    );
+  });
+
+  it("a round stuck in the statefile: refused UNAVAILABLE within the bound, naming what it waits for; enabled once it ends", async () => {
+    const { cluster, user } = await clusterWithHaOff(16);
+    const statefile = cluster.schedulerProcess!.options.statefile;
+    const readAll = statefile.readAll.bind(statefile);
+    let unstick!: () => void;
+    const stuck = new Promise<void>((r) => (unstick = r));
+    const spy = vi.spyOn(statefile, "readAll").mockImplementation(async (prefix) => {
+      await stuck;
+      return readAll(prefix);
+    });
+    await cluster.idle(5000); // the monitor's next round is stuck reading the leases
+    const askedMs = cluster.clock.nowMs();
+    const error = await cluster.run(
+      user.haEnable(HA_T_MS).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    );
+    expect(error).toBeInstanceOf(NothingChangedError);
+    expect((error as NothingChangedError).code).toBe("UNAVAILABLE");
+    expect((error as Error).message).toMatch(
+      /^the scheduler's HA round has been under way for \d+\.\d s \(reading the HA setting and the leases\); nothing was changed, try again$/,
+    );
+    expect(cluster.clock.nowMs() - askedMs).toBeLessThanOrEqual(HA_ENABLE_DECISION_MS_MAX);
+    expect(haConfig(cluster).enabled, "HA still off").toBe(false);
+    expect(HA_ROUND_SLOW_LOG_MS).toBeLessThan(HA_ENABLE_DECISION_MS_MAX);
+    expect(
+      cluster.log.some((l) =>
+        /^HA: the scheduler's HA round has been under way for 1\d\.\d s \(reading/.test(l.text),
+      ),
+      "the stuck round is logged, naming its phase",
+    ).toBe(true);
+    const monitor = cluster.schedulerProcess!.ha;
+    const statusError = await cluster.run(
+      haStatusOn(monitor, cluster.schedulerProcess!.scheduler.clock).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    );
+    expect(statusError, "ha-status too").toBeInstanceOf(NothingChangedError);
+    expect((statusError as Error).message).toMatch(/^the scheduler's HA round has been under way for/);
+    spy.mockRestore();
+    unstick();
+    const state = await cluster.run(user.haEnable(HA_T_MS));
+    expect(state.enabled).toBe(true);
   });
 
   it("live hosts right after the scheduler's restart: enabled at once, each host answering under its lease", async () => {
@@ -77,6 +131,9 @@ describe("ha-enable with unconfirmed leases", () => {
     expect(observe, "the round under way read the leases").toHaveBeenCalledTimes(1);
     await cluster.run(fresh);
     expect(observe, "a second round read them for freshRound").toHaveBeenCalledTimes(2);
+    const status = haStatusOn(monitor, cluster.schedulerProcess!.scheduler.clock);
+    await cluster.run(status);
+    expect(observe, "ha-status reads them afresh too").toHaveBeenCalledTimes(3);
   });
 
   it("the state store unreachable: refused UNAVAILABLE, nothing changed", async () => {

@@ -2,7 +2,7 @@ import type { HaServer } from "../../gen/xensim/v1/ha.js";
 import type { Statefile } from "../../contracts/statefile.js";
 import type { HaMonitor } from "../../scheduler/ha-monitor.js";
 import type { Clock } from "../../core/clock.js";
-import { disableHaOn, enableHaOn, haState } from "../../scheduler/ha-admin.js";
+import { disableHaOn, enableHaOn, haStatusOn } from "../../scheduler/ha-admin.js";
 import { unary } from "./status.js";
 
 /** The scheduler's Ha service: `xsim ha-enable`, `ha-disable`, `ha-status` (docs/specs/ha.md §1). */
@@ -10,9 +10,6 @@ export function haServer(monitor: HaMonitor, statefile: Statefile, clock: Clock)
   return {
     enable: unary((request) => enableHaOn(monitor, statefile, request, clock)),
     disable: unary(() => disableHaOn(monitor, statefile, () => clock.nowMs())),
-    status: unary(async () => {
-      await monitor.round();
-      return haState(monitor, monitor.config, clock.nowMs());
-    }),
+    status: unary(() => haStatusOn(monitor, clock)),
   };
 }
