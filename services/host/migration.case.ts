@@ -4,6 +4,9 @@ import type { OutboundRequest } from "../dom0/migrate/outbound.js";
 import type { PrepareInfo } from "../dom0/migrate/peer.js";
 import type { DomainRecord } from "../dom0/toolstack.js";
 import { createGuest } from "../dom0/migrate/sim-harness.js";
+import { loadDomainConfig } from "../dom0/xlcfg/load.js";
+import { isNothingChanged } from "../dom0/errors.js";
+import type { Statefile } from "../contracts/statefile.js";
 import { waitFor } from "../transport/bus/bus.case.js";
 
 /** Two real Hosts linked by one transport, and an address where nobody answers. */
@@ -12,6 +15,31 @@ export interface MigrationPair {
   destination: Host;
   unreachableAddress: string;
   close(): Promise<void>;
+}
+
+/** How a case wants the pair: `destinationStatefile` gives the destination HA (docs/specs/ha.md). */
+export interface MigrationPairOptions {
+  destinationStatefile?: Statefile;
+}
+
+/** A state store that never answers: a host given it never reads the cluster's HA setting. */
+export function unansweredStatefile(): Statefile {
+  const never = <T>() => new Promise<T>(() => undefined);
+  return {
+    read: never,
+    readAll: never,
+    put: never,
+    update: never,
+    create: never,
+    remove: never,
+    watch: () => () => undefined,
+  };
+}
+
+/** A small protected guest (xsim_ha = "restart") made on `host`, as its own toolstack takes it. */
+function createProtectedGuest(host: Host, name: string): DomainRecord {
+  const text = `name = "${name}"\nkernel = "/k"\nmemory = ${GUEST_MEMORY_MIB}\nvcpus = 1\nxsim_ha = "restart"\n`;
+  return host.toolstack.create(loadDomainConfig(text, `${name}.cfg`, [], host.toolstack.prng));
 }
 
 const GUEST_MEMORY_MIB = 16;
@@ -56,7 +84,10 @@ function prepareInfo(
  * The migration handshake (docs/specs/migration-protocol.md) between two real Hosts, whatever links
  * them: the in-memory links (transport/memory) and gRPC (transport/grpc) both run this suite.
  */
-export function migrationConformance(name: string, makePair: () => Promise<MigrationPair>): void {
+export function migrationConformance(
+  name: string,
+  makePair: (options?: MigrationPairOptions) => Promise<MigrationPair>,
+): void {
   describe(`migration conformance: ${name}`, () => {
     it("moves a guest through Prepare, the pulled stream, VERIFY, Received and Go; its memory arrives whole", async () => {
       const pair = await makePair();
@@ -191,10 +222,42 @@ export function migrationConformance(name: string, makePair: () => Promise<Migra
         await expect(refused).rejects.toMatchObject({ code: "ALREADY_EXISTS" });
         await expect(refused).rejects.toThrow(`destination ${pair.destination.address} refused: `);
         await expect(refused).rejects.toThrow(/web/);
+        // Typed only when the destination says its refusal changed nothing (Failed's nothing_changed).
+        expect(isNothingChanged(await refused.catch((e: unknown) => e))).toBe(false);
         const record = pair.source.toolstack.requireDomain("web");
         expect(pair.source.toolstack.domainOf(record).paused).toBe(false);
         expect(names(pair.destination)).toEqual(["Domain-0", "web"]);
         expect(pair.source.migrations.outboundCount).toBe(0);
+      } finally {
+        await pair.close();
+      }
+    });
+
+    it("a destination that has not read the HA setting refuses a protected guest, nothing changed (ha.md §4 rule 7)", async () => {
+      const pair = await makePair({ destinationStatefile: unansweredStatefile() });
+      try {
+        const record = createProtectedGuest(pair.source, "db");
+        const checksum = pair.source.toolstack.domainOf(record).memory.checksum();
+        const error: unknown = await pair.source
+          .migrate(outboundRequest("db", pair.destination.address))
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        // Typed across the link (Failed's nothing_changed), with the destination's code and words.
+        expect(isNothingChanged(error)).toBe(true);
+        expect(error).toMatchObject({
+          code: "UNAVAILABLE",
+          message:
+            `destination ${pair.destination.address} refused: host ${pair.destination.hostId} takes no ` +
+            `HA-protected guest ("db") now: it has not read the cluster's HA setting from the state ` +
+            `store yet; nothing was changed`,
+        });
+        expect(pair.source.toolstack.requireDomain("db")).toBe(record);
+        expect(pair.source.toolstack.domainOf(record).paused).toBe(false);
+        expect(pair.source.toolstack.domainOf(record).memory.checksum()).toBe(checksum);
+        expect(pair.source.migrations.outboundCount).toBe(0);
+        expect(names(pair.destination)).toEqual(["Domain-0"]);
       } finally {
         await pair.close();
       }

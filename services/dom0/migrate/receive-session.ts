@@ -1,7 +1,7 @@
 import { IncomingMigration } from "./incoming.js";
 import type { Toolstack } from "../toolstack.js";
 import type { MigrationManager } from "./migration-manager.js";
-import { ToolstackError, type ToolstackErrorCode } from "../errors.js";
+import { isNothingChanged, ToolstackError, type ToolstackErrorCode } from "../errors.js";
 import { toToolstackError } from "../xen-error-map.js";
 import type {
   CommittedInfo,
@@ -20,8 +20,11 @@ export interface ReceiveChannel {
   prepared(info: PreparedInfo): void;
   received(info: ReceivedInfo): void;
   committed(info: CommittedInfo): void;
-  /** The destination's refusal: its words, and its code when it has one (a ToolstackError's). */
-  failed(reason: string, code: ToolstackErrorCode | undefined): void;
+  /**
+   * The destination's refusal: its words, its code when it has one (a ToolstackError's), and
+   * whether it left the destination as it was (a NothingChangedError: Failed's nothing_changed).
+   */
+  failed(reason: string, code: ToolstackErrorCode | undefined, nothingChanged: boolean): void;
   /** The destination is done with the channel. */
   end(): void;
 }
@@ -70,7 +73,8 @@ export class MigrationDestination {
       if (failure !== undefined && incoming?.state !== "committed") {
         incoming?.abort();
         const mapped = toToolstackError(failure);
-        channel.failed(describe(mapped), mapped instanceof ToolstackError ? mapped.code : undefined);
+        const code = mapped instanceof ToolstackError ? mapped.code : undefined;
+        channel.failed(describe(mapped), code, isNothingChanged(mapped));
       }
       channel.end();
     };

@@ -96,8 +96,10 @@ export class GrpcDestinationPeer implements DestinationPeer {
     if (status.prepared) this.prepared?.resolve(status.prepared);
     else if (status.received) this.receivedWaiter?.resolve(status.received);
     else if (status.committed) this.committed?.resolve(status.committed);
-    else if (status.failed)
-      this.fail(destinationRefusal(this.address, status.failed.reason, status.failed.code));
+    else if (status.failed) {
+      const { reason, code, nothingChanged } = status.failed;
+      this.fail(destinationRefusal(this.address, reason, code, nothingChanged));
+    }
   }
 
   private fail(error: Error): void {

@@ -14,7 +14,8 @@ export function handleReceive(
     prepared: (prepared) => safeWrite(call, { prepared }),
     received: (received) => safeWrite(call, { received: { ...received, memoryChecksum: "" } }),
     committed: (committed) => safeWrite(call, { committed }),
-    failed: (reason, code) => safeWrite(call, { failed: { reason, code: code ?? "" } }),
+    failed: (reason, code, nothingChanged) =>
+      safeWrite(call, { failed: { reason, code: code ?? "", nothingChanged } }),
     end: () => safeEnd(call),
   });
   call.on("data", (message: ReceiveControl) => {

@@ -4,7 +4,12 @@ import { runSimulation } from "../../core/simulation.js";
 import type { EngineScheduler } from "../../dom0/migrate/stream-sink.js";
 import { createGuest, simScheduler } from "../../dom0/migrate/sim-harness.js";
 import { Host } from "../../host/host.js";
-import { migrationConformance, outboundRequest } from "../../host/migration.case.js";
+import {
+  migrationConformance,
+  outboundRequest,
+  type MigrationPairOptions,
+} from "../../host/migration.case.js";
+import type { Statefile } from "../../contracts/statefile.js";
 import { SystemClock } from "../../wiring/system-clock.js";
 import { SYSTEM_SCHEDULER } from "../../wiring/system-scheduler.js";
 import { MemoryMigrationNetwork } from "./memory-links.js";
@@ -15,9 +20,10 @@ function linkedHosts(
   clock: Clock,
   engine: EngineScheduler,
   seed: number,
+  options: MigrationPairOptions = {},
 ): { source: Host; destination: Host } {
   const network = new MemoryMigrationNetwork();
-  const host = (hostId: string, hostSeed: number) => {
+  const host = (hostId: string, hostSeed: number, statefile?: Statefile) => {
     const address = `mem:${hostId}`;
     const made = new Host({
       spec: { ...SPEC, hostId },
@@ -29,15 +35,17 @@ function linkedHosts(
       links: network.links(address),
       address: () => address,
       heartbeatIntervalMs: 1000,
+      // HA: pings go unanswered (no peer here); the statefile is the case's.
+      ...(statefile ? { statefile, ping: () => Promise.resolve(undefined) } : {}),
     });
     network.attach(address, made);
     return made;
   };
-  return { source: host("src", seed), destination: host("dst", seed + 1) };
+  return { source: host("src", seed), destination: host("dst", seed + 1, options.destinationStatefile) };
 }
 
-migrationConformance("in-memory links", () => {
-  const { source, destination } = linkedHosts(new SystemClock(), SYSTEM_SCHEDULER, 1);
+migrationConformance("in-memory links", (options) => {
+  const { source, destination } = linkedHosts(new SystemClock(), SYSTEM_SCHEDULER, 1, options);
   source.start();
   destination.start();
   return Promise.resolve({

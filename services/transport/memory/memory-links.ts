@@ -193,8 +193,8 @@ export class MemoryDestinationPeer implements DestinationPeer {
         prepared: (prepared) => this.toSource(() => this.preparedWaiter.resolve(prepared)),
         received: (received) => this.toSource(() => this.receivedWaiter.resolve(received)),
         committed: (committed) => this.toSource(() => this.committedWaiter?.resolve(committed)),
-        failed: (reason, code) =>
-          this.toSource(() => this.fail(destinationRefusal(this.address, reason, code))),
+        failed: (reason, code, nothingChanged) =>
+          this.toSource(() => this.fail(destinationRefusal(this.address, reason, code, nothingChanged))),
         end: () => {
           // The destination is done with the channel, but it stays open until the source has read
           // all of it: a destination that dies with Committed still on the wire (lost with it, as
