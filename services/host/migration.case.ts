@@ -36,8 +36,24 @@ export function unansweredStatefile(): Statefile {
   };
 }
 
+/**
+ * What the source's caller gets when `destination`, which never read the HA setting, refuses the
+ * protected guest `name` (docs/specs/ha.md §4 rule 7): a NothingChangedError, the destination's
+ * code and words prefixed with it (migration-protocol.md "Refusals").
+ */
+export function expectSettingUnreadRefusal(error: unknown, destination: Host, name: string): void {
+  expect(isNothingChanged(error)).toBe(true);
+  expect(error).toMatchObject({
+    code: "UNAVAILABLE",
+    message:
+      `destination ${destination.address} refused: host ${destination.hostId} takes no HA-protected ` +
+      `guest ("${name}") now: it has not read the cluster's HA setting from the state store yet; ` +
+      `nothing was changed`,
+  });
+}
+
 /** A small protected guest (xsim_ha = "restart") made on `host`, as its own toolstack takes it. */
-function createProtectedGuest(host: Host, name: string): DomainRecord {
+export function createProtectedGuest(host: Host, name: string): DomainRecord {
   const text = `name = "${name}"\nkernel = "/k"\nmemory = ${GUEST_MEMORY_MIB}\nvcpus = 1\nxsim_ha = "restart"\n`;
   return host.toolstack.create(loadDomainConfig(text, `${name}.cfg`, [], host.toolstack.prng));
 }
@@ -238,21 +254,9 @@ export function migrationConformance(
       try {
         const record = createProtectedGuest(pair.source, "db");
         const checksum = pair.source.toolstack.domainOf(record).memory.checksum();
-        const error: unknown = await pair.source
-          .migrate(outboundRequest("db", pair.destination.address))
-          .then(
-            () => undefined,
-            (e: unknown) => e,
-          );
+        const migrating = pair.source.migrate(outboundRequest("db", pair.destination.address));
         // Typed across the link (Failed's nothing_changed), with the destination's code and words.
-        expect(isNothingChanged(error)).toBe(true);
-        expect(error).toMatchObject({
-          code: "UNAVAILABLE",
-          message:
-            `destination ${pair.destination.address} refused: host ${pair.destination.hostId} takes no ` +
-            `HA-protected guest ("db") now: it has not read the cluster's HA setting from the state ` +
-            `store yet; nothing was changed`,
-        });
+        expectSettingUnreadRefusal(await migrating.catch((e: unknown) => e), pair.destination, "db");
         expect(pair.source.toolstack.requireDomain("db")).toBe(record);
         expect(pair.source.toolstack.domainOf(record).paused).toBe(false);
         expect(pair.source.toolstack.domainOf(record).memory.checksum()).toBe(checksum);

@@ -15,7 +15,11 @@ export interface HostGateway {
       configJson?: string;
     },
   ): Promise<DomainInfo>;
-  /** Runs a migration on the source host; `onEvent` sees its progress; resolves with the last event. */
+  /**
+   * Runs a migration on the source host; `onEvent` sees its progress; resolves with the last event
+   * (a failed one too), or rejects: a refusal that changed nothing (the source's or the
+   * destination's) rejects with a NothingChangedError, its statistics already seen by `onEvent`.
+   */
   migrate(
     sourceAddress: string,
     request: MigrateRequest,

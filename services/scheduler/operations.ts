@@ -1,6 +1,6 @@
 import type { Scheduler } from "./scheduler.js";
 import type { HostEntry } from "./cluster-view.js";
-import { NothingChangedError, ToolstackError } from "../dom0/errors.js";
+import { isNothingChanged, NothingChangedError, ToolstackError } from "../dom0/errors.js";
 import { loadDomainConfig } from "../dom0/xlcfg/load.js";
 import type { DomainInfo } from "../gen/xensim/v1/host.js";
 import { MigrateRequest, type MigrateEvent } from "../gen/xensim/v1/migration.js";
@@ -186,8 +186,10 @@ async function migrateTraced(
       onEvent(event);
     },
   );
-  const last = await migrating.catch((error: unknown) => {
+  const last = await migrating.catch(async (error: unknown) => {
     claim.release();
+    // Provably not migrated (the source's or the destination's refusal): the record names its host alone again.
+    if (isNothingChanged(error)) await endHaMigration(scheduler, found.domain.uuid, destination.hostId);
     throw error;
   });
   if (last.stats?.status !== "completed") {

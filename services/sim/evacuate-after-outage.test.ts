@@ -1,9 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { OperationEvent } from "../gen/xensim/v1/scheduler.js";
-import { copiesOf, HA_TEST_HOSTS, protectedConfig } from "./ha-test-guests.js";
-import { BROKER_ID } from "./network.js";
-import { SimCluster } from "./cluster.js";
-import { SimUser } from "./sim-user.js";
+import { clusterWithDnsOnH1AndHostCut, copiesOf } from "./ha-test-guests.js";
 import { EVACUATE_REFUSED_RETRY_COUNT_MAX } from "../scheduler/evacuate.js";
 
 /**
@@ -14,22 +11,7 @@ import { EVACUATE_REFUSED_RETRY_COUNT_MAX } from "../scheduler/evacuate.js";
  */
 const HA_T_MS = 5000;
 
-async function clusterWithDnsOnH1(seed: number) {
-  // Heartbeats ride the broker too: the scheduler keeps h1 up while it is cut from the broker.
-  const cluster = await SimCluster.start({
-    seed,
-    hosts: HA_TEST_HOSTS,
-    haTimeoutMs: HA_T_MS,
-    missedHeartbeatCountMax: 1000,
-  });
-  const user = new SimUser(cluster);
-  await cluster.idle(2000);
-  await cluster.run(user.createOn("h1", protectedConfig("dns"), "dns.cfg"));
-  await cluster.idle(2000);
-  cluster.network.partition(["h1"], [BROKER_ID]);
-  await cluster.idle(HA_T_MS + 1000); // h1's lease unrenewed past T: unconfirmed
-  return { cluster, user };
-}
+const clusterWithDnsOnH1 = (seed: number) => clusterWithDnsOnH1AndHostCut(seed, HA_T_MS, "h1");
 
 const line = (e: OperationEvent) => `${e.kind} ${e.domain} ${e.message}`;
 

@@ -1,4 +1,5 @@
-import { SimCluster } from "./cluster.js";
+import { SimCluster, type SimClusterOptions } from "./cluster.js";
+import { BROKER_ID } from "./network.js";
 import { SimUser } from "./sim-user.js";
 
 /** What the sim's HA tests share: four hosts of 1 GiB, a protected guest, where its copies are. */
@@ -25,11 +26,36 @@ export function copiesOf(cluster: SimCluster, name: string): string[] {
  * A cluster of HA_TEST_HOSTS with HA on (T = `haTimeoutMs`) and the protected guest `name` created
  * on `hostId`, listed and recorded by the scheduler; the user at xsim with it.
  */
-export async function clusterWithGuestOn(seed: number, haTimeoutMs: number, hostId: string, name: string) {
-  const cluster = await SimCluster.start({ seed, hosts: HA_TEST_HOSTS, haTimeoutMs });
+export async function clusterWithGuestOn(
+  seed: number,
+  haTimeoutMs: number,
+  hostId: string,
+  name: string,
+  options: Partial<SimClusterOptions> = {},
+) {
+  const cluster = await SimCluster.start({ seed, hosts: HA_TEST_HOSTS, haTimeoutMs, ...options });
   const user = new SimUser(cluster);
   await cluster.idle(2000);
   await cluster.run(user.createOn(hostId, protectedConfig(name), `${name}.cfg`));
   await cluster.idle(2000); // the scheduler lists the host and records the guest
+  return { cluster, user };
+}
+
+/**
+ * The protected guest dns on h1 (clusterWithGuestOn, over `hosts`), then `cutHostId` cut from the
+ * broker past T: its lease unrenewed, so it refuses to let a protected guest go (docs/specs/ha.md
+ * §4 rule 9) or to take one (rule 7) until it renews. Heartbeats ride the broker too: the
+ * scheduler keeps the host up meanwhile.
+ */
+export async function clusterWithDnsOnH1AndHostCut(
+  seed: number,
+  haTimeoutMs: number,
+  cutHostId: string,
+  hosts = HA_TEST_HOSTS,
+) {
+  const options = { hosts, missedHeartbeatCountMax: 1000 };
+  const { cluster, user } = await clusterWithGuestOn(seed, haTimeoutMs, "h1", "dns", options);
+  cluster.network.partition([cutHostId], [BROKER_ID]);
+  await cluster.idle(haTimeoutMs + 1000); // its lease unrenewed past T: unconfirmed
   return { cluster, user };
 }

@@ -1,4 +1,4 @@
-import { ToolstackError } from "../dom0/errors.js";
+import { isNothingChanged, ToolstackError } from "../dom0/errors.js";
 import type { DomainInfo, ListResponse } from "../gen/xensim/v1/host.js";
 import type { MigrateEvent, MigrateRequest } from "../gen/xensim/v1/migration.js";
 import type { MigrationStatsView } from "../dom0/migrate/stats.js";
@@ -32,7 +32,10 @@ export class SimHostGateway implements HostGateway {
     return this.unary(address, "Create", (host) => host.create(request));
   }
 
-  /** As the gRPC gateway: progress events as they come; a failure with statistics ends in them. */
+  /**
+   * As the gRPC gateway: progress events as they come; a failure with statistics ends in them,
+   * unless it changed nothing (a NothingChangedError is thrown on, as over gRPC with its trailer).
+   */
   migrate(
     sourceAddress: string,
     request: MigrateRequest,
@@ -52,7 +55,7 @@ export class SimHostGateway implements HostGateway {
         try {
           return toProtoEvent(await source.migrate(request, progress), true);
         } catch (error) {
-          if (last) return toProtoEvent(last, true);
+          if (last && !isNothingChanged(error)) return toProtoEvent(last, true);
           throw error;
         }
       },

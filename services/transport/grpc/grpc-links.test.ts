@@ -1,4 +1,12 @@
-import { migrationConformance } from "../../host/migration.case.js";
+import { describe, expect, it } from "vitest";
+import {
+  createProtectedGuest,
+  expectSettingUnreadRefusal,
+  migrationConformance,
+  unansweredStatefile,
+} from "../../host/migration.case.js";
+import { MigrateRequest, type MigrateEvent } from "../../gen/xensim/v1/migration.js";
+import { GrpcHostGateway } from "./host-gateway-grpc.js";
 import { HostService } from "../../wiring/host-service.js";
 import type { Statefile } from "../../contracts/statefile.js";
 
@@ -33,3 +41,32 @@ migrationConformance(
     };
   },
 );
+
+describe("the scheduler's migrate over gRPC (GrpcHostGateway)", () => {
+  it("rejects with a NothingChangedError when the destination's refusal changed nothing; its statistics seen first", async () => {
+    const source = hostService("src", 1);
+    // docs/specs/ha.md §4 rule 7: a destination that never read the HA setting takes no protected guest.
+    const destination = hostService("dst", 2, unansweredStatefile());
+    await Promise.all([source.start(), destination.start()]);
+    const gateway = new GrpcHostGateway();
+    try {
+      createProtectedGuest(source.host, "db");
+      const events: MigrateEvent[] = [];
+      const request = MigrateRequest.fromPartial({
+        domain: "db",
+        destination: destination.address,
+        live: true,
+      });
+      const migrating = gateway.migrate(source.address, request, (e) => events.push(e));
+      const error = await migrating.catch((e: unknown) => e);
+      // The source's NothingChangedError crossed as the trailer xsim-nothing-changed.
+      expectSettingUnreadRefusal(error, destination.host, "db");
+      // What a user's `xsim migrate` prints is unchanged: the failed statistics, in the same words.
+      expect(events.at(-1)?.stats).toMatchObject({ status: "failed", error: (error as Error).message });
+      expect(source.host.toolstack.requireDomain("db").name).toBe("db");
+    } finally {
+      gateway.close();
+      await Promise.all([source.stop(), destination.stop()]);
+    }
+  });
+});

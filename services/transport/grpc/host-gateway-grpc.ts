@@ -4,6 +4,7 @@ import type { MigrationClient, MigrateEvent } from "../../gen/xensim/v1/migratio
 import type { HostGateway } from "../../scheduler/host-gateway.js";
 import { connectHost, isServiceError, unaryCall } from "./host-client.js";
 import { fromServiceError } from "./status.js";
+import { isNothingChanged } from "../../dom0/errors.js";
 import { connectMigrationAs } from "./migration-service.js";
 import { clusterSecurity, type ClusterSecurity } from "../tls/cluster-credentials.js";
 
@@ -61,8 +62,11 @@ export class GrpcHostGateway implements HostGateway {
         onEvent(event);
       });
       call.on("error", (error: Error & { details?: string }) => {
-        if (last?.final) resolve(last);
-        else reject(isServiceError(error) ? fromServiceError(error) : new Error(error.message));
+        const refusal = isServiceError(error) ? fromServiceError(error) : new Error(error.message);
+        // A failure ends in its statistics, unless it changed nothing: then the type is the news
+        // (an evacuation retries it), the statistics were passed on already.
+        if (last?.final && !isNothingChanged(refusal)) resolve(last);
+        else reject(refusal);
       });
       call.on("end", () => (last ? resolve(last) : reject(new Error("migration ended without statistics"))));
     });
