@@ -510,9 +510,17 @@ describe("VOPR regressions (fixed seeds)", () => {
     // source now hands the name to the destination as well when the migration commits
     // (HostNames.handOver, docs/specs/state-store.md "migration"): the key names h3, kept while h3
     // is down, and the second create is refused.
+    // Since a destination's rule-7 refusal is typed and an evacuation retries it 2 s apart (ha.md §4
+    // rule 7: at 670.3 s the evacuation of h4 sent vpn to h1, just back from a stall, which refused
+    // it; before, retried 500 ms apart, moved at 674.7 s) the seed no longer reaches the case; the
+    // rule stays pinned by host-names.test.ts ("the source hands the name to the destination that
+    // committed", "with the store unreachable at the handover, ..."). It must still pass, and this
+    // test fails if it reaches the case again (then restore its assertions: web h4 -> h3, h3's
+    // `name web: the cluster's state store cannot be reached`, h3 down, the second create refused
+    // with `already exists in the cluster (uuid ... on h3)`).
     const { trace, violations } = await everyFault(183, 400);
-    expect(trace).toMatch(
-      /migrate web \([^)]*\): h4 -> h3\n.*\[h3\] name web: the cluster's state store cannot be reached[\s\S]*host h3 is down[\s\S]*create web failed: a domain named "web" already exists in the cluster \(uuid [0-9a-f-]+ on h3\)/,
+    expect(trace, "the case is reached again: assert it").not.toMatch(
+      /migrate web \([^)]*\): h\d -> (h\d)\n.*\[\1\] name web: the cluster's state store cannot be reached/,
     );
     expect(trace).not.toMatch(/reconcile: freed the name web: h4 runs no guest 8dc4084c/);
     expect(violations).toEqual([]);
