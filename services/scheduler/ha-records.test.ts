@@ -115,7 +115,7 @@ describe("HaRecords writes with compare-and-set: no concurrent migratingTo is dr
     const store = new InterleavingStore();
     const records = new HaRecords(store);
     await records.noteHost("h1", [DB], "e1");
-    store.afterNextRead(() => records.beginMigration(DB, "h1", "h3", "e3"));
+    store.afterNextRead(async () => void (await records.beginMigration(DB, "h1", "h3", "e3")));
     await records.noteHost("h1", [DB], "e2");
     expect(await records.get(DB.uuid)).toMatchObject({
       hostId: "h1",
@@ -165,6 +165,82 @@ describe("HaRecords writes with compare-and-set: no concurrent migratingTo is dr
     expect((await records.get(DB.uuid))?.migratingTo).toBe("h3");
     await records.endMigration(DB.uuid, "h3");
     expect((await records.get(DB.uuid))?.migratingTo).toBeUndefined();
+  });
+
+  it("beginMigration leaves another migration's trace to its source: a direct one under way, or a previous scheduler's", async () => {
+    const store = new InterleavingStore();
+    const records = new HaRecords(store);
+    await records.noteHost("h1", [DB], "e1");
+    // h1 runs a direct migration of db to h2 (its own trace): the scheduler's to h3 writes nothing.
+    await hostWritesMigratingTo(store, "h2");
+    const revision = (await store.entry(haRecordKey(DB.uuid)))?.revision;
+    expect(await records.beginMigration(DB, "h1", "h3", "e3", "e1")).toBe("h2");
+    expect((await store.entry(haRecordKey(DB.uuid)))?.revision, "nothing written").toBe(revision);
+    // A previous scheduler process's trace, with its destination epoch: the same.
+    await records.endMigration(DB.uuid, "h2");
+    await records.beginMigration(DB, "h1", "h2", "e2", "e1");
+    expect(await records.beginMigration(DB, "h1", "h3", "e3", "e1")).toBe("h2");
+    expect(await records.get(DB.uuid)).toMatchObject({
+      hostId: "h1",
+      migratingTo: "h2",
+      migratingToEpoch: "e2",
+    });
+  });
+
+  it("beginMigration re-reads when the source's own trace lands between its read and its write", async () => {
+    const store = new InterleavingStore();
+    const records = new HaRecords(store);
+    await records.noteHost("h1", [DB], "e1");
+    store.afterNextRead(() => hostWritesMigratingTo(store, "h2"));
+    expect(await records.beginMigration(DB, "h1", "h3", "e3", "e1")).toBe("h2");
+    expect((await records.get(DB.uuid))?.migratingTo).toBe("h2");
+  });
+
+  it("beginMigration to the destination already named adds its epoch", async () => {
+    const store = new MemoryStore();
+    const records = new HaRecords(store);
+    await records.noteHost("h1", [DB], "e1");
+    await hostWritesMigratingTo(store, "h2");
+    expect(await records.beginMigration(DB, "h1", "h2", "e2", "e1")).toBeUndefined();
+    expect(await records.get(DB.uuid)).toMatchObject({
+      hostId: "h1",
+      migratingTo: "h2",
+      migratingToEpoch: "e2",
+    });
+  });
+
+  it("beginMigration from the host a migration just brought the guest to names that host, not the old one (seed 104's path)", async () => {
+    const records = new HaRecords(new MemoryStore());
+    await records.noteHost("h1", [DB], "e1");
+    await records.beginMigration(DB, "h1", "h2", "e2", "e1");
+    // db committed on h2 (domid 4) and was listed there; the first migration's call has not
+    // returned, so the record still says h1 -> h2. A second migration from h2 to h3:
+    const onH2 = { ...DB, domid: 4 };
+    expect(await records.beginMigration(onH2, "h2", "h3", "e3", "e2")).toBeUndefined();
+    const record = await records.get(DB.uuid);
+    expect(record, "h2, where db runs, and h3").toMatchObject({
+      hostId: "h2",
+      domid: 4,
+      hostEpoch: "e2",
+      migratingTo: "h3",
+      migratingToEpoch: "e3",
+    });
+    // The first migration's moved, late: the record is on h2 already and keeps the second's trace.
+    await records.moved(DB.uuid, "h2", 0, "e2", undefined, "h1");
+    expect(await records.get(DB.uuid)).toMatchObject({ hostId: "h2", migratingTo: "h3" });
+    // The second completed and moved it to h3; a later moved of the first (from h1) leaves it there.
+    await records.moved(DB.uuid, "h3", 0, "e3", undefined, "h2");
+    await records.moved(DB.uuid, "h2", 0, "e2", undefined, "h1");
+    expect(await records.get(DB.uuid)).toMatchObject({ hostId: "h3" });
+  });
+
+  it("beginMigration leaves a record on another host that names a migration to a third one", async () => {
+    const store = new MemoryStore();
+    const records = new HaRecords(store);
+    await records.noteHost("h1", [DB], "e1");
+    await hostWritesMigratingTo(store, "h3");
+    expect(await records.beginMigration({ ...DB, domid: 4 }, "h2", "h4", "e4", "e2")).toBe("h3");
+    expect(await records.get(DB.uuid)).toMatchObject({ hostId: "h1", migratingTo: "h3" });
   });
 
   it("forgetIfOn removes only the record it read", async () => {

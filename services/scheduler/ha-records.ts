@@ -44,6 +44,11 @@ export class HaRecords {
    * Before a protected guest migrates: its record names the destination too, so that if the
    * store is unreachable when the migration ends, HA still knows both hosts it may run on
    * (docs/specs/ha.md §5), with the destination's lease epoch as its last List reported it.
+   * Never replaces another migration's trace: only the source knows whether that one still runs
+   * (it refuses a second, or writes its own trace over one that ended). Returns the destination
+   * of such a migration, the record left as it was; undefined when written (or unprotected).
+   * A record behind the guest (another host, no migration or the one that brought the guest to
+   * the source) moves to the source, with `sourceEpoch`, as the source's List would move it.
    * Throws when the store cannot be written: the migration must not start.
    */
   async beginMigration(
@@ -51,14 +56,30 @@ export class HaRecords {
     sourceHostId: string,
     destinationHostId: string,
     destinationEpoch?: string,
-  ): Promise<void> {
-    const fresh = recordOf(domain, sourceHostId);
-    if (!fresh) return; // unprotected: migrates with the store unreachable too
-    const epoch = destinationEpoch === undefined ? {} : { migratingToEpoch: destinationEpoch };
+    sourceEpoch?: string,
+  ): Promise<string | undefined> {
+    const fresh = recordOf(domain, sourceHostId, sourceEpoch);
+    if (!fresh) return undefined; // unprotected: migrates with the store unreachable too
+    const trace = {
+      migratingTo: destinationHostId,
+      ...(destinationEpoch === undefined ? {} : { migratingToEpoch: destinationEpoch }),
+    };
+    let other: string | undefined;
     await this.change(domain.uuid, (before) => {
-      const { migratingToEpoch: _old, ...record } = before ?? fresh;
-      return { ...record, migratingTo: destinationHostId, ...epoch };
+      const pending = before?.migratingTo;
+      // The migration that brought the guest to the source (or none) on the source's own record, or
+      // to the same destination on it: ours to write. Any other is the source's to decide.
+      const onSource = before?.hostId === sourceHostId;
+      other =
+        pending === undefined || pending === (onSource ? destinationHostId : sourceHostId)
+          ? undefined
+          : pending;
+      if (other !== undefined) return undefined;
+      if (!before || !onSource) return { ...fresh, ...trace };
+      const { migratingToEpoch: _old, ...record } = before;
+      return { ...record, ...trace };
     });
+    return other;
   }
 
   /**
@@ -114,6 +135,8 @@ export class HaRecords {
    * The guest runs on `hostId` now. `hostEpoch`: that host's lease epoch as its last List reported
    * it; its next read notes the one the guest runs under. One older than that only costs a check
    * at restart; a record without one is never taken for "same epoch" (docs/specs/ha.md §5).
+   * `fromHostId`: the source of the migration that brought it there; the record moves only from
+   * that host (or is on `hostId` already).
    */
   async moved(
     uuid: string,
@@ -121,9 +144,13 @@ export class HaRecords {
     domid: number,
     hostEpoch?: string,
     lost?: { hostId: string; epoch: string },
+    fromHostId?: string,
   ): Promise<void> {
     await this.change(uuid, (before) => {
       if (!before) return undefined;
+      // A migration from `fromHostId` ended: a record on a third host was moved by something later.
+      if (fromHostId !== undefined && before.hostId !== fromHostId && before.hostId !== hostId)
+        return undefined;
       const { hostEpoch: _old, migratingTo, migratingToEpoch, ...rest } = before;
       const epoch = hostEpoch === undefined ? {} : { hostEpoch };
       // A trace to a host under the epoch it lost (an HA restart's `lost`) is over: no copy is there.

@@ -158,10 +158,14 @@ async function migrateTraced(
   options: ClusterMigrateOptions,
   onEvent: (event: MigrateEvent) => void,
 ): Promise<MigrateEvent> {
-  await beginHaMigration(scheduler, found, destination.hostId).catch((error: unknown) => {
+  const other = await beginHaMigration(scheduler, found, destination.hostId).catch((error: unknown) => {
     claim.release();
     throw error;
   });
+  if (other !== undefined)
+    scheduler.log(
+      `HA record of ${found.domain.name} names a migration to ${other}: left as it is, ${found.host.hostId} refuses while that one runs`,
+    );
   scheduler.log(
     `migrate ${found.domain.name} (${found.domain.uuid}): ${found.host.hostId} -> ${destination.hostId}`,
   );
@@ -202,7 +206,7 @@ async function migrateTraced(
   // The guest moved: told so even if the record cannot follow now (it names both hosts until the
   // reconcile or the next read of the destination moves it).
   await scheduler.ha
-    .moved(found.domain.uuid, destination.hostId, 0, destination.leaseEpoch)
+    .moved(found.domain.uuid, destination.hostId, 0, destination.leaseEpoch, undefined, found.host.hostId)
     .catch((error: unknown) =>
       scheduler.log(`HA record of ${found.domain.name} not moved yet: ${describe(error)}`),
     );
@@ -213,12 +217,22 @@ async function migrateTraced(
 /**
  * A protected guest's record names the destination before the migration starts (docs/specs/ha.md
  * §5): refused, nothing changed, when the store is unreachable, as XAPI's VM.pool_migrate needs the
- * pool database.
+ * pool database. Returns the destination of another migration the record names (left as it is).
  */
-async function beginHaMigration(scheduler: Scheduler, found: PlacedDomain, destinationHostId: string) {
+async function beginHaMigration(
+  scheduler: Scheduler,
+  found: PlacedDomain,
+  destinationHostId: string,
+): Promise<string | undefined> {
   try {
     const destinationEpoch = scheduler.view.hosts.get(destinationHostId)?.leaseEpoch;
-    await scheduler.ha.beginMigration(found.domain, found.host.hostId, destinationHostId, destinationEpoch);
+    return await scheduler.ha.beginMigration(
+      found.domain,
+      found.host.hostId,
+      destinationHostId,
+      destinationEpoch,
+      found.host.leaseEpoch,
+    );
   } catch (error) {
     const unknown = error instanceof StoreUnavailableError && error.writeOutcomeUnknown;
     const Refusal = unknown ? ToolstackError : NothingChangedError;
