@@ -19,6 +19,13 @@ import { DisabledHosts } from "./disabled-hosts.js";
 export const UUID_PRNG_STREAM = 0x757569;
 /** How often the scheduler checks for hosts whose heartbeats stopped. */
 export const EXPIRE_CHECK_INTERVAL_MS = 250;
+/**
+ * An expiry check this late (ms) means the scheduler itself slept (a blocked event loop, a loaded
+ * machine, SIGSTOP): its hosts' heartbeats wait unread behind the timer, so silence is not counted
+ * across the sleep; the check runs again an interval later, once they are read (as a host counts
+ * only awake time, docs/specs/ha.md §4 rule 6).
+ */
+export const EXPIRE_CHECK_LATE_MS_MAX = 2 * EXPIRE_CHECK_INTERVAL_MS;
 /** Delay before re-reading a host's domains after an event (events come in bursts). */
 export const SYNC_DEBOUNCE_MS = 30;
 /** At most one log line per heartbeat subject per this interval for rejected heartbeats. */
@@ -236,8 +243,15 @@ export class Scheduler {
   }
 
   private scheduleExpire(): void {
+    const dueMs = this.clock.nowMs() + EXPIRE_CHECK_INTERVAL_MS;
     this.cancelExpire = this.clock.setTimer(EXPIRE_CHECK_INTERVAL_MS, () => {
       if (this.stopped) return;
+      const lateMs = this.clock.nowMs() - dueMs;
+      if (lateMs > EXPIRE_CHECK_LATE_MS_MAX) {
+        this.log(`slept ${lateMs.toFixed(0)} ms: no host is declared down before its heartbeats are read`);
+        this.scheduleExpire();
+        return;
+      }
       for (const host of this.view.expire(this.clock.nowMs())) {
         this.log(
           `host ${host.hostId} is down (no heartbeat for ${(this.clock.nowMs() - host.lastSeenMs).toFixed(0)} ms)`,
