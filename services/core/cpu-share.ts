@@ -6,7 +6,7 @@ import {
   demandShape,
 } from "./sched/demand/index.js";
 import type { HostScheduler } from "./sched/host-scheduler.js";
-import type { Vcpu } from "./sched/vcpu.js";
+import type { CpuTimeSink, Vcpu } from "./sched/vcpu.js";
 
 /** What a domain got from the scheduler in one tick, and what it would have used unhindered. */
 export interface CpuShare {
@@ -20,7 +20,7 @@ export interface CpuShare {
  * the domain's share of the last run (one object per domain, updated in place: one object fewer to
  * touch per domain and tick).
  */
-interface Applied extends CpuShare {
+interface Applied extends CpuShare, CpuTimeSink {
   /** The domain's schedVersion when this was last brought in line with it. */
   schedVersion: number;
   active: boolean;
@@ -107,11 +107,17 @@ export class CpuShares {
     }
     this.scheduler.advance(elapsedNs);
     for (const applied of appliedOrdered) {
-      let cpuSeenNs = 0;
-      for (const vcpu of applied.vcpus) cpuSeenNs += vcpu.cpuTimeNs;
-      applied.cpuNs = cpuSeenNs - applied.cpuSeenNs;
+      // A domain none of whose vCPUs ran got no CPU (its sum would be the same): its vCPUs stay unread.
+      if (applied.cpuTimeMoved) {
+        applied.cpuTimeMoved = false;
+        let cpuSeenNs = 0;
+        for (const vcpu of applied.vcpus) cpuSeenNs += vcpu.cpuTimeNs;
+        applied.cpuNs = cpuSeenNs - applied.cpuSeenNs;
+        applied.cpuSeenNs = cpuSeenNs;
+      } else {
+        applied.cpuNs = 0;
+      }
       applied.wantedNs = applied.active ? applied.dutyFraction * applied.vcpusOnline * elapsedNs : 0;
-      applied.cpuSeenNs = cpuSeenNs;
     }
     return this.shares;
   }
@@ -141,8 +147,10 @@ export class CpuShares {
       weight: domain.weight,
       cap: domain.cap,
       cpuSeenNs: this.scheduler.domainCpuTimeNs(domain.domid),
+      cpuTimeMoved: true,
       vcpus: this.scheduler.vcpus(domain.domid),
     };
+    for (const vcpu of applied.vcpus) vcpu.cpuTimeSink = applied;
     this.applied.set(domain.domid, applied);
     this.shares.set(domain.domid, applied);
     return applied;

@@ -127,6 +127,8 @@ export class SchedEngine implements PolicyHost {
     const ranNs = this.now - vcpu.accountedToNs;
     if (ranNs <= 0) return;
     vcpu.cpuTimeNs += ranNs;
+    const sink = vcpu.cpuTimeSink;
+    if (sink !== undefined) sink.cpuTimeMoved = true;
     vcpu.demand.consume(ranNs);
     vcpu.accountedToNs = this.now;
   }

@@ -15,6 +15,11 @@ export interface VcpuWaitStats {
   waitNsMax: number;
 }
 
+/** Whoever wants to know that a vCPU's cpuTimeNs grew (the engine sets the flag, the owner clears it). */
+export interface CpuTimeSink {
+  cpuTimeMoved: boolean;
+}
+
 /** One vCPU as the host's scheduler engine holds it. The policy keeps its own per-vCPU record. */
 export class Vcpu {
   /** Online (vcpu-set): an offline vCPU is never scheduled. */
@@ -34,6 +39,11 @@ export class Vcpu {
   /** The pCPU it runs on, or last ran on / is queued for (v->processor). */
   pcpu: number;
   cpuTimeNs = 0;
+  /**
+   * Told each time cpuTimeNs grows (set by CpuShares, one per domain): a tick then reads the vCPUs
+   * of only the domains whose CPU time moved, not every vCPU of the host.
+   */
+  cpuTimeSink: CpuTimeSink | undefined = undefined;
   /** Known to the policy as runnable: on one of its runqueues, or current on a pCPU. */
   inPolicy = false;
   /** Hard affinity changed under it while running: requeue it elsewhere once descheduled. */
