@@ -12,6 +12,8 @@ export const KV_TIMEOUT_MS = 5000;
 export const NATS_REQUEST_TIMEOUT_TEXT = "TIMEOUT";
 /** The HA statefile's request timeout (transport/bus/nats-statefile.ts's STATEFILE_REQUEST_TIMEOUT_MS). */
 export const STATEFILE_TIMEOUT_MS = 2000;
+/** Keys whose write subject the bucket remembers (guests' and migrations' keys come and go: a bound). */
+const WRITE_SUBJECT_KEY_COUNT_MAX = 10_000;
 
 /** A value and the bucket's sequence number when it was written (JetStream's revision). */
 export type KvEntry = StoreEntry;
@@ -25,8 +27,14 @@ export class SimKv {
   private readonly entries = new Map<string, KvEntry>();
   /** When each key was last written, on the simulated clock (checkers only: JetStream keeps no such time here). */
   private readonly writtenAtMs = new Map<string, number>();
-  private readonly watchers = new Set<KvWatcher>();
+  /** Each key's watchers, in the order they watched (a write looks at its key's alone: 1,000 hosts watch one key). */
+  private readonly watchersByKey = new Map<string, Set<KvWatcher>>();
   private revisionLast = 0;
+  /**
+   * Each key's `$KV.<bucket>.<key>` subject, made once: a subject made afresh for every write (a
+   * lease renewal) is a new string that the authorizer's lookup must flatten and hash again.
+   */
+  private readonly writeSubjects = new Map<string, string>();
 
   /** `authorizer`: nats-server's permissions, checked on every write (none: a server without them). */
   constructor(
@@ -48,9 +56,20 @@ export class SimKv {
    * `$KV.<bucket>.<key>` its member may not make (PERMISSION_DENIED, the real store's words).
    */
   authorizeWrite(processId: string, operation: string, key: string): void {
-    const refusal = this.authorizer?.publishRefusal(processId, kvWriteSubject(key));
+    if (this.authorizer === undefined) return;
+    const refusal = this.authorizer.publishRefusal(processId, this.writeSubject(key));
     if (refusal !== undefined)
       throw new ToolstackError("PERMISSION_DENIED", storeWriteRefusal(operation, key, refusal));
+  }
+
+  private writeSubject(key: string): string {
+    let subject = this.writeSubjects.get(key);
+    if (subject === undefined) {
+      subject = kvWriteSubject(key);
+      if (this.writeSubjects.size >= WRITE_SUBJECT_KEY_COUNT_MAX) this.writeSubjects.clear();
+      this.writeSubjects.set(key, subject);
+    }
+    return subject;
   }
 
   /** What the bucket holds, read directly (checkers and tests only; processes go through connect). */
@@ -87,17 +106,24 @@ export class SimKv {
       key,
       onChange,
     };
-    this.watchers.add(watcher);
-    return () => this.watchers.delete(watcher);
+    let watchers = this.watchersByKey.get(key);
+    if (watchers === undefined) this.watchersByKey.set(key, (watchers = new Set()));
+    watchers.add(watcher);
+    return () => this.unwatch(watcher);
+  }
+
+  private unwatch(watcher: KvWatcher): void {
+    const watchers = this.watchersByKey.get(watcher.key);
+    if (watchers?.delete(watcher) && watchers.size === 0) this.watchersByKey.delete(watcher.key);
   }
 
   private notify(key: string): void {
-    if (this.watchers.size === 0) return;
+    const watchers = this.watchersByKey.get(key);
+    if (watchers === undefined) return;
     const entry = this.entries.get(key);
-    for (const watcher of this.watchers) {
-      if (watcher.key !== key) continue;
+    for (const watcher of watchers) {
       if (this.network.process(watcher.processId).generation !== watcher.generation) {
-        this.watchers.delete(watcher);
+        this.unwatch(watcher);
         continue;
       }
       this.network.relay(BROKER_ID, watcher.processId, () => watcher.onChange(entry));
