@@ -138,10 +138,15 @@ export function jsonCopy(value: unknown): unknown {
  * is frozen in place rather than copied; otherwise it is copied.
  */
 export function handOverJson(value: unknown): unknown {
-  return isParsedJson(value) ? deepFreeze(value) : jsonCopy(value);
+  return freezeIfParsedJson(value) ? value : jsonCopy(value);
 }
 
-function isParsedJson(value: unknown): boolean {
+/**
+ * Whether `value` is what JSON.parse would give, freezing each object of it once its contents
+ * passed (one walk: a heartbeat a second per host). A value that fails may be left partly frozen:
+ * it was handed over (nobody else holds it), and jsonCopy copies it.
+ */
+function freezeIfParsedJson(value: unknown): boolean {
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -151,14 +156,17 @@ function isParsedJson(value: unknown): boolean {
     case "object": {
       if (value === null) return true;
       if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) if (!(i in value) || !isParsedJson(value[i])) return false;
-        return true;
+        for (let i = 0; i < value.length; i++)
+          if (!(i in value) || !freezeIfParsedJson(value[i])) return false;
+      } else {
+        if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+        const record = value as Record<string, unknown>;
+        // for...in rather than Object.keys: no array per object.
+        for (const key in record)
+          if (!Object.hasOwn(record, key) || key === "toJSON" || !freezeIfParsedJson(record[key]))
+            return false;
       }
-      if (Object.getPrototypeOf(value) !== Object.prototype) return false;
-      const record = value as Record<string, unknown>;
-      // for...in rather than Object.keys: no array per object (a heartbeat a second per host).
-      for (const key in record)
-        if (!Object.hasOwn(record, key) || key === "toJSON" || !isParsedJson(record[key])) return false;
+      Object.freeze(value);
       return true;
     }
     default:
