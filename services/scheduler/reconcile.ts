@@ -55,7 +55,8 @@ export async function reconcile(scheduler: Scheduler): Promise<void> {
     }
   // A host read, then declared down before its guests were counted (its answer came late, from a
   // stall), is down: what it holds is kept (VOPR seed 17, two guests named dns).
-  for (const hostId of read) if (!upNow.some((h) => h.hostId === hostId)) read.delete(hostId);
+  const upIds = new Set(upNow.map((h) => h.hostId));
+  for (const hostId of read) if (!upIds.has(hostId)) read.delete(hostId);
   const dropped = await reconcileHa(scheduler, records, running, moving, read);
   const haUuids = new Set(records.filter((r) => !dropped.has(r.uuid)).map((r) => r.uuid));
   await reconcileNames(scheduler, reserved, running, moving, read, haUuids);
