@@ -193,6 +193,13 @@ export async function migrateOut(
         )
       : await handedOver;
     if (!committed) {
+      // The host's fence may have destroyed the paused stand-in while the outcome was unknown
+      // (docs/specs/ha.md §4): nothing runs on here then, and HA restarts the guest.
+      if (toolstack.records.get(record.domid) !== record)
+        throw new ToolstackError(
+          "ABORTED",
+          "the destination did not take the guest over, and the paused copy left here was fenced meanwhile: HA restarts it",
+        );
       toolstack.renameForMigration(record, originalName);
       throw new ToolstackError("ABORTED", "the destination did not take the guest over; it runs on here");
     }
