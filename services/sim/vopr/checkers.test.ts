@@ -69,6 +69,18 @@ describe("the VOPR's per-loss check: an HA guest whose host died is restarted on
     expect(checkRestartsPerLoss(ledger, [copy("h3")], true)).toEqual([]);
   });
 
+  it("owes one restart for a guest whose last copy, a migration's stand-in, ended; no host loss in the summary", () => {
+    // VOPR seed 129 x 800: h2 fenced db--migratedaway while h1 held db--incoming, then h1 dropped it.
+    const ledger = ledgerWithDb();
+    ledger.ha.noteLoss("h1", 5500, "dropped", [{ uuid: DB, name: "db" }]);
+    expect(checkRestartsPerLoss(ledger, [], true)).toEqual([
+      "db restarted 0 time(s) for 1 loss(es) of its host: dropped on h1 at 5.500 s",
+    ]);
+    ledger.ha.noteCreated(DB, "db", "h4", 9000);
+    expect(checkRestartsPerLoss(ledger, [copy("h4")], true)).toEqual([]);
+    expect(summarizeHa(ledger).hostLossCount).toBe(0);
+  });
+
   it("fails a second restart for one loss", () => {
     const ledger = ledgerWithDb();
     ledger.ha.noteLoss("h1", 5000, "killed", [{ uuid: DB, name: "db" }]);

@@ -175,7 +175,7 @@ export function summarizeHa(ledger: Ledger): HaSummary {
   const losses = ledger.ha.losses;
   const owned = (uuid: string) => ledger.byUuid(uuid)?.status === "created";
   return {
-    hostLossCount: losses.length,
+    hostLossCount: losses.filter((l) => l.cause !== "dropped").length,
     killedCount: losses.filter((l) => l.cause === "killed").length,
     fencedCount: losses.filter((l) => l.cause === "fenced").length,
     guestLossCount: losses.reduce((sum, l) => sum + l.guests.length, 0),

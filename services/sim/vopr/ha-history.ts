@@ -1,5 +1,10 @@
-/** How a host lost its protected guests: killed with them, or its fence destroyed them. */
-export type LossCause = "killed" | "fenced";
+/**
+ * How a host lost its protected guests: killed with them, or its fence destroyed them; or
+ * `dropped`: a migration's stand-in (NAME--incoming, NAME--migratedaway) that was the guest's last
+ * copy ended (fenced, or destroyed by a destination whose source was gone) with no other copy left
+ * that may run (VOPR seed 129 x 800).
+ */
+export type LossCause = "killed" | "fenced" | "dropped";
 
 /** One protected guest (a primary copy) that a host loss took. */
 export interface LostGuest {

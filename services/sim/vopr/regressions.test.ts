@@ -375,6 +375,21 @@ describe("VOPR regressions (fixed seeds)", () => {
     );
     expect(violations).toEqual([]);
   }, 120_000);
+  it("seed 129 x 800, every fault: a migration's stand-ins that were the guest's last copy end; HA restarts it once, nothing resumes", async () => {
+    // Found by the late sweep of 704a903 (seeds 100-139 x 800). The scheduler migrated web h2 -> h1;
+    // h2, cut off after Go, kept web--migratedaway paused (handover unknown) and fenced it at
+    // 1554.470 s while h1 held web--incoming, which h1 destroyed at 1555.196 s: web had no copy
+    // left. HA restarted it on h4 at 1565.842 s, which is right. Two faults: the VOPR counted no
+    // loss (a stand-in's end was no loss to it: now "dropped"), and at 1563.696 s h2, told by h1
+    // that it never took the guest, renamed its destroyed stand-in back to web and said "it runs
+    // on here" (a "renamed" event for a domain that no longer existed): it now says the copy was
+    // fenced and HA restarts it, and renames nothing.
+    const { trace, violations } = await everyFault(129, 800);
+    expect(trace).toMatch(
+      /\[h2\] HA: fencing .*: destroyed web--migratedaway[\s\S]*HA restarted web on h4[\s\S]*\[scheduler\] HA: h2 restarted \(epoch [^)]* gone\): web: restarted on h4/,
+    );
+    expect(violations).toEqual([]);
+  }, 240_000);
   it("seed 439, every fault: passes (the reconcile window it found is pinned by reconcile.test.ts)", async () => {
     // Found: dns (HA) created on h1, its name at 845.9 s, its HA record at 846.0 s, just after a
     // reconcile had read the records; h1 killed and restarted at 848.1 s; that reconcile then

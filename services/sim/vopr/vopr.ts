@@ -247,6 +247,14 @@ function onDomainEvent(
       standInElsewhere ? { ...guest, standInElsewhere } : guest,
     ]);
   }
+  if ((event.event === "fenced" || event.event === "destroyed") && !primary) {
+    // A stand-in that was the guest's last copy: the guest is lost now (seed 129 x 800: h2 fenced
+    // web--migratedaway while h1 held web--incoming, which h1 destroyed a moment later).
+    const entry = ledger.byUuid(event.uuid);
+    const left = mayRun(domainCopies(cluster)).filter((c) => c.uuid === event.uuid);
+    if (left.length === 0 && entry?.ha && entry.status === "created")
+      ledger.ha.noteLoss(event.hostId, nowMs, "dropped", [{ uuid: event.uuid, name: entry.name }]);
+  }
   const oldName = event.detail?.oldName;
   if (
     event.event === "renamed" &&
