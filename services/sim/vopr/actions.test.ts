@@ -42,6 +42,15 @@ describe("the VOPR's losses of a killed host: the protected guests whose last co
     expect(protectedGuestsLost("h3", [copy("h3", "web--incoming"), copy("h2", "web")])).toEqual([]);
   });
 
+  it("a guest it runs whose migration's destination holds NAME--incoming: lost, the stand-in's end the same loss (VOPR seed 146 x 800)", () => {
+    expect(protectedGuestsLost("h2", [copy("h2", "web"), copy("h3", "web--incoming")])).toEqual([
+      { uuid: WEB, name: "web", standInElsewhere: true },
+    ]);
+    expect(protectedGuestsLost("h2", [copy("h2", "web"), copy("h3", "web")])).toEqual([
+      { uuid: WEB, name: "web" },
+    ]);
+  });
+
   it("not an unprotected guest", () => {
     expect(protectedGuestsLost("h3", [copy("h3", "web", { isProtected: false })])).toEqual([]);
   });

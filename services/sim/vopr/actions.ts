@@ -200,10 +200,18 @@ export function killHost(ctx: ActionContext): void {
  * that stand-in was the guest's last copy and HA must restart it (VOPR seed 64 x 75 once; actions.test.ts).
  */
 export function protectedGuestsLost(hostId: string, everywhere: readonly DomainCopy[]): LostGuest[] {
-  const elsewhere = new Set(mayRun(everywhere.filter((c) => c.hostId !== hostId)).map((c) => c.uuid));
+  const mayRunElsewhere = mayRun(everywhere.filter((c) => c.hostId !== hostId));
+  const elsewhere = new Set(mayRunElsewhere.map((c) => c.uuid));
+  const primaryElsewhere = new Set(mayRunElsewhere.filter((c) => c.isPrimary).map((c) => c.uuid));
   const lost = new Map<string, LostGuest>();
   for (const c of everywhere.filter((copy) => copy.hostId === hostId)) {
     if (!c.isProtected || (!c.isPrimary && elsewhere.has(c.uuid))) continue;
+    if (c.isPrimary && elsewhere.has(c.uuid) && !primaryElsewhere.has(c.uuid)) {
+      // Killed while its migration's destination held NAME--incoming: that stand-in's end before
+      // any restart is this same loss (VOPR seed 146 x 800), as with a fence (ha-history.ts).
+      lost.set(c.uuid, { uuid: c.uuid, name: c.name, standInElsewhere: true });
+      continue;
+    }
     if (c.isPrimary || !lost.has(c.uuid))
       lost.set(c.uuid, { uuid: c.uuid, name: c.isPrimary ? c.name : guestNameOf(c.name) });
   }

@@ -390,6 +390,19 @@ describe("VOPR regressions (fixed seeds)", () => {
     );
     expect(violations).toEqual([]);
   }, 240_000);
+  it("seed 146 x 800, every fault: a migration's source killed, then its destination drops NAME--incoming: one loss, one restart", async () => {
+    // Found by the sweep of d7ba09c (seeds 140-199 x 800). The scheduler migrated mail h2 -> h3 at
+    // 1727.0 s; h2 was killed at 1728.9 s, and h3 dropped mail--incoming at 1732.9 s: mail had no
+    // copy left, and HA restarted it once on h1 at 1736.6 s, which is right. The VOPR counted two
+    // losses (the kill, and the stand-in's end as "dropped"): a kill while another host holds only a
+    // stand-in that may still run is now the same loss as that stand-in's end, as a fence already
+    // was (seed 524; actions.test.ts).
+    const { trace, violations } = await everyFault(146, 800);
+    expect(trace).toMatch(
+      /\[scheduler\] migrate mail \([^)]*\): h2 -> h3\n[\s\S]*^1728\.865 kill h2$[\s\S]*^1736\.646 HA restarted mail on h1$/m,
+    );
+    expect(violations).toEqual([]);
+  }, 240_000);
   it("seed 439, every fault: passes (the reconcile window it found is pinned by reconcile.test.ts)", async () => {
     // Found: dns (HA) created on h1, its name at 845.9 s, its HA record at 846.0 s, just after a
     // reconcile had read the records; h1 killed and restarted at 848.1 s; that reconcile then
