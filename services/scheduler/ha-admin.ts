@@ -41,10 +41,11 @@ function checkTimeout(request: { timeoutMs: number; allowShortTimeout: boolean }
 export const HA_ENABLE_CONFIRM_RENEW_INTERVAL_COUNT_MAX = HA_OFF_ROUND_RENEW_INTERVAL_COUNT + 2;
 
 /**
- * The longest `ha-enable` spends before it decides (rounds, Lists, waits for renewals), well inside
- * the CLI's HA_CALL_DEADLINE_MS (contracts/lease.ts): a lease still unconfirmed then is refused by name, and a round
- * that does not end in time is refused UNAVAILABLE, nothing changed (docs/specs/ha.md §1). With a
- * large T the renewal may not come in time: the refusal says so, and a second ha-enable will do.
+ * The longest `ha-enable` spends before it decides (rounds, Lists, waits for renewals), well
+ * inside the CLI's HA_CALL_DEADLINE_MS (contracts/lease.ts): a lease still unconfirmed then is
+ * refused by name, and a round that does not end in time is refused UNAVAILABLE, nothing changed
+ * (docs/specs/ha.md §1). With a large T the renewal may not come in time: the refusal says so,
+ * and a second ha-enable will do.
  */
 export const HA_ENABLE_DECISION_MS_MAX = 20_000;
 
