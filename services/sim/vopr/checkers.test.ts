@@ -81,6 +81,19 @@ describe("the VOPR's per-loss check: an HA guest whose host died is restarted on
     expect(summarizeHa(ledger).hostLossCount).toBe(0);
   });
 
+  it("counts a stand-in's end after its guest's loss, with no restart between, as that same loss", () => {
+    // VOPR seed 1230 x 400: h1 killed running cache; h2, stalled, made cache--incoming from h1's
+    // Prepare after that and dropped it 4 s later.
+    const ledger = ledgerWithDb();
+    ledger.ha.noteLoss("h1", 5000, "killed", [{ uuid: DB, name: "db" }]);
+    ledger.ha.noteLoss("h2", 9000, "dropped", [{ uuid: DB, name: "db" }]);
+    expect(ledger.ha.lossCount(DB)).toBe(1);
+    ledger.ha.noteCreated(DB, "db", "h3", 9500);
+    expect(checkRestartsPerLoss(ledger, [copy("h3")], true)).toEqual([]);
+    ledger.ha.noteLoss("h3", 12_000, "dropped", [{ uuid: DB, name: "db" }]);
+    expect(ledger.ha.lossCount(DB), "a stand-in's end after the restart is a new loss").toBe(2);
+  });
+
   it("fails a second restart for one loss", () => {
     const ledger = ledgerWithDb();
     ledger.ha.noteLoss("h1", 5000, "killed", [{ uuid: DB, name: "db" }]);

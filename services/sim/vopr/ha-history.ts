@@ -84,7 +84,10 @@ export class HaHistory {
   /**
    * How many times the guest was lost: its host losses, but a loss that follows one marked
    * standInElsewhere with no restart between is the same loss (the stand-in that outlived the
-   * fence died too, before HA restarted the guest).
+   * fence died too, before HA restarted the guest); and so is a stand-in's end (`dropped`) after
+   * any loss with no restart between: the guest was gone already, and a migration's destination
+   * that made NAME--incoming after its source died drops a copy of a lost guest (VOPR seed 1230 x
+   * 400: h2, stalled, took the Prepare of cache from h1 after h1 was killed, and dropped it 4 s later).
    */
   lossCount(uuid: string): number {
     let count = 0;
@@ -95,7 +98,11 @@ export class HaHistory {
       const restartedBetween =
         previous !== undefined &&
         this.restarts.some((r) => r.uuid === uuid && r.atMs >= previous!.atMs && r.atMs <= loss.atMs);
-      if (!(previous?.standInElsewhere === true && !restartedBetween)) count++;
+      const sameLoss =
+        previous !== undefined &&
+        !restartedBetween &&
+        (previous.standInElsewhere || loss.cause === "dropped");
+      if (!sameLoss) count++;
       previous = { atMs: loss.atMs, standInElsewhere: guest.standInElsewhere === true };
     }
     return count;

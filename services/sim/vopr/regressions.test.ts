@@ -403,6 +403,18 @@ describe("VOPR regressions (fixed seeds)", () => {
     );
     expect(violations).toEqual([]);
   }, 240_000);
+  it("seed 1230, every fault: a destination that made NAME--incoming after its source died drops it: no second loss", async () => {
+    // Found by the sweep of d7ba09c (seeds 1160-1299 x 400). The scheduler migrated cache h1 -> h2
+    // at 252.0 s while h2 was stalled; h1 was killed at 254.9 s with cache running; h2 woke, took
+    // the Prepare and dropped cache--incoming at 258.9 s. HA restarted cache once, on h2 at 276.2 s,
+    // which is right; the VOPR counted the stand-in's end as a second loss (ha-history.ts
+    // lossCount; checkers.test.ts).
+    const { trace, violations } = await everyFault(1230, 400);
+    expect(trace).toMatch(
+      /^252\.021 {3}\[scheduler\] migrate cache \([^)]*\): h1 -> h2$[\s\S]*^254\.862 kill h1$[\s\S]*^276\.217 HA restarted cache on h2$/m,
+    );
+    expect(violations).toEqual([]);
+  }, 120_000);
   it("seed 439, every fault: passes (the reconcile window it found is pinned by reconcile.test.ts)", async () => {
     // Found: dns (HA) created on h1, its name at 845.9 s, its HA record at 846.0 s, just after a
     // reconcile had read the records; h1 killed and restarted at 848.1 s; that reconcile then
