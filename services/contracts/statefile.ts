@@ -24,4 +24,13 @@ export interface Statefile {
    * while the store is unreachable, so a watcher still reads the key now and then (ha.md §3).
    */
   watch(key: string, onChange: (entry: StatefileEntry | undefined) => void): () => void;
+  /**
+   * A number that stays the same for as long as this statefile's watch of `key` has pushed every
+   * change of it, and moves when the watch may have missed one (opened again after it ended, the
+   * connection to the store lost, a push that may have been dropped). A watcher that read the key
+   * and sees the same number afterwards has seen every change since that read (ha.md §3).
+   * Undefined while it does not watch `key`; absent: the statefile cannot tell. Either way a
+   * watcher reads the key as before.
+   */
+  watchContinuity?(key: string): number | undefined;
 }

@@ -82,6 +82,13 @@ export class LeaseKeeper {
   private roundStartedMs = 0;
   private nextRound: { dueMs: number; cancel: () => void } | undefined;
   private unwatch: (() => void) | undefined;
+  /** Pushes of the setting by the watch so far (each makes the next round read it again). */
+  private settingPushCount = 0;
+  /**
+   * The watch's continuity and the push count when the last successful read of the setting was
+   * sent; undefined before it, after a failed one, or when the statefile cannot vouch for its watch.
+   */
+  private settingReadMark: { continuity: number; pushCount: number } | undefined;
   private failing = false;
   private stopped = false;
   fenceCount = 0;
@@ -310,6 +317,7 @@ export class LeaseKeeper {
   /** The watch pushed the setting: a change is acted on at once by a round (which reads it afresh). */
   private onSettingPushed(value: string | undefined): void {
     if (this.stopped) return;
+    this.settingPushCount++;
     const config = parseHaConfig(value);
     if (config.enabled === this.config.enabled && config.timeoutMs === this.config.timeoutMs) return;
     if (this.roundRunning) this.roundAgain = true;
@@ -365,15 +373,38 @@ export class LeaseKeeper {
   }
 
   private async readStatefile(): Promise<void> {
+    // HA off and nothing to read but the setting, which the watch vouches for: nothing to read.
+    if (this.settingVouched()) return;
     const statefile = this.options.statefile;
     const wasEnabled = this.config.enabled;
+    const continuity = statefile.watchContinuity?.(HA_CONFIG_KEY);
+    const pushCount = this.settingPushCount;
+    this.settingReadMark = undefined;
     this.setConfig(parseHaConfig((await statefile.read(HA_CONFIG_KEY))?.value));
+    if (continuity !== undefined) this.settingReadMark = { continuity, pushCount };
     // HA off: the peers' leases matter to nobody here; our own is read when a renewal fails.
     if (!this.config.enabled) return;
     await this.readLeases();
     // HA just came on: find the peers now rather than a renew interval later.
     if (!wasEnabled)
       this.pingRound().catch((error: unknown) => this.options.log(`HA ping round failed: ${String(error)}`));
+  }
+
+  /**
+   * Whether a round with HA off may skip reading the setting (docs/specs/ha.md §3): it was read,
+   * the store answers, no hold or revoked lease, nothing pushed since that read, and the watch
+   * vouches that it pushed every change since (its continuity unmoved: not opened again, no lost
+   * connection, no push that may have been dropped). A change is then pushed, and its push starts
+   * a round that reads it.
+   */
+  private settingVouched(): boolean {
+    const mark = this.settingReadMark;
+    if (mark === undefined || this.config.enabled || this.failing || this.holding || this.revoked)
+      return false;
+    return (
+      mark.pushCount === this.settingPushCount &&
+      mark.continuity === this.options.statefile.watchContinuity?.(HA_CONFIG_KEY)
+    );
   }
 
   private async readLeases(): Promise<void> {

@@ -227,7 +227,8 @@ export class SimNetwork {
   }
 }
 
-function isFaultless(f: LinkFaults): boolean {
+/** Whether `f` neither drops, doubles, delays nor reorders a message. */
+export function isFaultless(f: LinkFaults): boolean {
   return f.dropRate === 0 && f.duplicateRate === 0 && f.delayMsMin === 0 && f.delayMsMax === 0 && !f.reorder;
 }
 

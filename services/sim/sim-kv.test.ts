@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { SimulatedClock } from "../core/clock.js";
 import { Prng } from "../core/prng.js";
 import { runSimulation } from "../core/simulation.js";
-import { BROKER_ID, SimNetwork } from "./network.js";
+import { BROKER_ID, NO_FAULTS, SimNetwork } from "./network.js";
 import { KV_TIMEOUT_MS, SimKv } from "./sim-kv.js";
 import { StoreUnavailableError } from "../contracts/state-store.js";
 
@@ -53,5 +53,34 @@ describe("SimKv", () => {
     await expect(runSimulation(r.clock, pending)).rejects.toThrow(
       "the cluster's state store cannot be reached (get: TIMEOUT)",
     );
+  });
+
+  it("a statefile's watch keeps its continuity while every push reaches it, and moves it when one may be lost or its connection broke", () => {
+    const r = rig();
+    r.network.addProcess("b");
+    const statefile = r.kv.statefile("a");
+    expect(statefile.watchContinuity("cluster.ha"), "not watched").toBeUndefined();
+    const pushed: Array<string | undefined> = [];
+    const unwatch = statefile.watch("cluster.ha", (entry) => pushed.push(entry?.value));
+    const continuity = () => statefile.watchContinuity("cluster.ha");
+    const start = continuity();
+    r.kv.put("cluster.ha", "1");
+    r.network.partition(["b"], [BROKER_ID]);
+    r.network.heal();
+    expect([pushed, continuity()], "pushed; a partition that did not cut it").toEqual([["1"], start]);
+    r.network.partition(["a"], [BROKER_ID]);
+    r.network.heal();
+    const afterCut = continuity();
+    expect(afterCut, "cut from the broker").not.toBe(start);
+    r.network.faults = { ...r.network.faults, dropRate: 1 };
+    r.kv.put("cluster.ha", "2");
+    r.network.faults = NO_FAULTS;
+    const afterDrop = continuity();
+    expect([pushed, afterDrop !== afterCut], "a push dropped").toEqual([["1"], true]);
+    r.network.process(BROKER_ID).crash();
+    r.network.process(BROKER_ID).restart();
+    expect(continuity(), "the broker restarted").not.toBe(afterDrop);
+    unwatch();
+    expect(continuity(), "unwatched").toBeUndefined();
   });
 });

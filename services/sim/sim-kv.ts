@@ -2,7 +2,7 @@ import { ToolstackError } from "../dom0/errors.js";
 import { StoreUnavailableError, type StateStore, type StoreEntry } from "../contracts/state-store.js";
 import type { Statefile, StatefileEntry } from "../contracts/statefile.js";
 import { kvWriteSubject, storeWriteRefusal } from "../identity/nats-authorization.js";
-import { BROKER_ID, type SimNetwork } from "./network.js";
+import { BROKER_ID, isFaultless, type SimNetwork } from "./network.js";
 import { simCall } from "./rpc.js";
 import type { SimAuthorizer } from "./sim-authorization.js";
 
@@ -40,7 +40,9 @@ export class SimKv {
   constructor(
     private readonly network: SimNetwork,
     readonly authorizer?: SimAuthorizer,
-  ) {}
+  ) {
+    network.partitionListeners.push(() => this.breakCutWatches());
+  }
 
   connect(processId: string): SimKvClient {
     return new SimKvClient(this, this.network, processId);
@@ -100,19 +102,43 @@ export class SimKv {
    * a crash: the watch ends with the watcher's process generation). Returns the unwatch.
    */
   watch(processId: string, key: string, onChange: (entry: KvEntry | undefined) => void): () => void {
+    const watcher = this.openWatch(processId, key, onChange);
+    return () => this.unwatch(watcher);
+  }
+
+  /** `watch`, returning the watcher itself (its `breakCount`: SimStatefile.watchContinuity). */
+  openWatch(processId: string, key: string, onChange: (entry: KvEntry | undefined) => void): KvWatcher {
     const watcher: KvWatcher = {
       processId,
       generation: this.network.process(processId).generation,
       key,
       onChange,
+      breakCount: 0,
     };
     let watchers = this.watchersByKey.get(key);
     if (watchers === undefined) this.watchersByKey.set(key, (watchers = new Set()));
     watchers.add(watcher);
-    return () => this.unwatch(watcher);
+    return watcher;
   }
 
-  private unwatch(watcher: KvWatcher): void {
+  /**
+   * How often the watch may have missed a change: a push that may be lost (sent while the watcher
+   * was cut from the broker or while the network drops and delays messages: a silent gap the sim
+   * does not model the consumer's heartbeats for), the connection cut by a partition, the broker
+   * down or restarted since (`brokerGeneration`: nats.js opens the watch again).
+   */
+  watchContinuity(watcher: KvWatcher): number {
+    return watcher.breakCount + this.network.process(BROKER_ID).generation;
+  }
+
+  /** A new partition: every watch it cuts from the broker lost its connection. */
+  private breakCutWatches(): void {
+    for (const watchers of this.watchersByKey.values())
+      for (const watcher of watchers)
+        if (!this.network.connected(BROKER_ID, watcher.processId)) watcher.breakCount++;
+  }
+
+  unwatch(watcher: KvWatcher): void {
     const watchers = this.watchersByKey.get(watcher.key);
     if (watchers?.delete(watcher) && watchers.size === 0) this.watchersByKey.delete(watcher.key);
   }
@@ -126,6 +152,8 @@ export class SimKv {
         this.unwatch(watcher);
         continue;
       }
+      if (!isFaultless(this.network.faults) || !this.network.connected(BROKER_ID, watcher.processId))
+        watcher.breakCount++;
       this.network.relay(BROKER_ID, watcher.processId, () => watcher.onChange(entry));
     }
   }
@@ -164,6 +192,8 @@ interface KvWatcher {
   generation: number;
   key: string;
   onChange: (entry: KvEntry | undefined) => void;
+  /** Times a push to it may have been lost or its connection broke (SimKv.watchContinuity). */
+  breakCount: number;
 }
 
 /** One process's connection to the bucket: every call crosses the network and may fail UNAVAILABLE. */
@@ -259,6 +289,9 @@ export class SimKvClient extends SimBucketConnection implements StateStore {
  * every call crosses the network and fails UNAVAILABLE after STATEFILE_TIMEOUT_MS without answer.
  */
 export class SimStatefile extends SimBucketConnection implements Statefile {
+  /** This process's watch of each key (the last one opened). */
+  private readonly watchers = new Map<string, KvWatcher>();
+
   constructor(kv: SimKv, network: SimNetwork, processId: string) {
     super(kv, network, processId, STATEFILE_TIMEOUT_MS, "statefile");
   }
@@ -292,6 +325,16 @@ export class SimStatefile extends SimBucketConnection implements Statefile {
   }
 
   watch(key: string, onChange: (entry: StatefileEntry | undefined) => void): () => void {
-    return this.kv.watch(this.processId, key, onChange);
+    const watcher = this.kv.openWatch(this.processId, key, onChange);
+    this.watchers.set(key, watcher);
+    return () => {
+      if (this.watchers.get(key) === watcher) this.watchers.delete(key);
+      this.kv.unwatch(watcher);
+    };
+  }
+
+  watchContinuity(key: string): number | undefined {
+    const watcher = this.watchers.get(key);
+    return watcher === undefined ? undefined : this.kv.watchContinuity(watcher);
   }
 }
