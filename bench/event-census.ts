@@ -40,15 +40,19 @@ export class EventCensus {
 
   /** Starts counting the cluster's events (its clock's timers, its network's messages and relays). */
   constructor(clock: SimulatedClock, network: SimNetwork) {
-    const setTimer = clock.setTimer.bind(clock);
+    // Every timer is placed here (setTimer, schedule, a re-armed ClockTimer): its function is wrapped.
+    const placeTimer = clock.placeTimer.bind(clock);
     let sending: string | undefined;
-    clock.setTimer = (delayMs, fn) => {
+    clock.placeTimer = (delayMs, timer) => {
       const cause = sending ?? this.cause();
       const type: CensusEventType = sending === undefined ? "timer" : "message";
-      return setTimer(delayMs, () => {
-        this.count(cause, type);
-        this.context.run(cause, fn);
-      });
+      const fn = timer.fn;
+      if (fn !== undefined)
+        timer.fn = () => {
+          this.count(cause, type);
+          this.context.run(cause, fn);
+        };
+      placeTimer(delayMs, timer);
     };
     const send = network.send.bind(network);
     network.send = (from, to, deliver, reliable, onLost) => {
@@ -69,7 +73,7 @@ export class EventCensus {
       if (network.messageCountRelayed > relayedBefore) this.count(cause, "relay");
     };
     this.undo.push(() => {
-      clock.setTimer = setTimer;
+      clock.placeTimer = placeTimer;
       network.send = send;
       network.relay = relay;
     });

@@ -111,6 +111,11 @@ export class SimulatedClock implements Clock {
     return new SimulatedTimer(this, fn);
   }
 
+  /** `setTimer` for a timer nobody cancels (a message on its way): the same instant, no cancel function. */
+  schedule(delayMs: number, fn: () => void): void {
+    this.placeTimer(delayMs, { fn, instant: undefined });
+  }
+
   /** Puts a timer (fn set, instant not) at its instant `delayMs` from now: a new instant takes the next sequence. */
   placeTimer(delayMs: number, timer: PendingTimer): void {
     if (!(delayMs >= 0)) throw new Error(`SimulatedClock.setTimer: delay ${delayMs} ms is not >= 0`);

@@ -98,7 +98,7 @@ export function buildHeartbeat(
   let vcpusAllocated = 0;
   for (const domain of toolstack.hypervisor.domainsInOrder)
     if (domain.domid !== 0) vcpusAllocated += domain.vcpusOnline;
-  return {
+  const beat: Heartbeat = {
     hostId: toolstack.spec.hostId,
     address,
     sequence,
@@ -113,8 +113,11 @@ export function buildHeartbeat(
     migrationsInbound: migrations.inbound,
     intervalMs,
     realMemoryUsedBytes: HOST_CHUNK_POOL.byteCountHeld,
-    ...(listVersion === undefined ? {} : { listVersion }),
+    listVersion,
     // Frozen and shared with earlier heartbeats: nobody changes a heartbeat (contracts/bus.ts).
     cpupools: cpupools.of(toolstack) as HeartbeatCpupool[],
   };
+  // A literal of one shape (no spread of an optional field): absent, the field is not there at all.
+  if (listVersion === undefined) delete beat.listVersion;
+  return beat;
 }

@@ -95,9 +95,13 @@ export class LeaseKeeper {
   private epoch: string;
   private startedAtMs: number | undefined;
   private readonly firstReadWaiters: Array<() => void> = [];
+  private readonly ownLeaseKey: string;
+  /** The last live lease written, and what it was made of (leaseText). */
+  private lastLease: { address: string; epoch: string; sees: readonly string[]; text: string } | undefined;
 
   constructor(private readonly options: LeaseKeeperOptions) {
     this.epoch = options.epoch;
+    this.ownLeaseKey = leaseKey(options.hostId);
     this.lastRenewOkMs = options.clock.nowMs();
     this.view = new PeerView(options.hostId, this.timing.peerSeenWindowMs, this.timing.timeoutMs);
   }
@@ -423,11 +427,11 @@ export class LeaseKeeper {
       this.view.onLease(hostId, entry.revision, lease.state === "revoked", nowMs);
     }
     for (const hostId of this.view.knownPeers()) if (!entries.has(leaseKey(hostId))) this.view.forget(hostId);
-    if (!entries.has(leaseKey(this.options.hostId))) this.revision = undefined;
+    if (!entries.has(this.ownLeaseKey)) this.revision = undefined;
   }
 
   private async readOwnLease(): Promise<void> {
-    const entry = await this.options.statefile.read(leaseKey(this.options.hostId));
+    const entry = await this.options.statefile.read(this.ownLeaseKey);
     const lease = entry && parseLease(entry.value);
     if (entry && lease) this.noteOwnLease(lease, entry.revision);
   }
@@ -453,15 +457,8 @@ export class LeaseKeeper {
       await this.readOwnLease();
       if (this.revoked) return;
     }
-    const value: LeaseValue = {
-      hostId: this.options.hostId,
-      address: this.options.address(),
-      epoch: this.epoch,
-      state: "live",
-      sees: this.view.sees(sentMs),
-    };
-    const text = JSON.stringify(value);
-    const key = leaseKey(this.options.hostId);
+    const text = this.leaseText(this.options.address(), this.view.sees(sentMs));
+    const key = this.ownLeaseKey;
     const revision =
       this.revision === undefined
         ? await this.options.statefile.put(key, text)
@@ -477,6 +474,33 @@ export class LeaseKeeper {
     if (this.revision !== undefined) this.renewedSinceHold = true;
     this.revision = revision;
     this.lastRenewOkMs = sentMs;
+  }
+
+  /**
+   * Our live lease's text: the last one again while its address, epoch and peers seen are the same
+   * (an idle host renews the same text every round; JSON.stringify of it is most of a renewal's
+   * garbage).
+   */
+  private leaseText(address: string, sees: string[]): string {
+    const last = this.lastLease;
+    if (
+      last !== undefined &&
+      last.address === address &&
+      last.epoch === this.epoch &&
+      last.sees.length === sees.length &&
+      last.sees.every((hostId, index) => hostId === sees[index])
+    )
+      return last.text;
+    const value: LeaseValue = {
+      hostId: this.options.hostId,
+      address,
+      epoch: this.epoch,
+      state: "live",
+      sees,
+    };
+    const text = JSON.stringify(value);
+    this.lastLease = { address, epoch: this.epoch, sees, text };
+    return text;
   }
 
   private setConfig(config: HaConfig): void {

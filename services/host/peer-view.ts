@@ -68,6 +68,7 @@ export class PeerView {
   }
 
   private within(times: ReadonlyMap<string, number>, nowMs: number): string[] {
+    if (times.size === 0) return [];
     return [...times]
       .filter(([, atMs]) => nowMs - atMs < this.peerSeenWindowMs)
       .map(([hostId]) => hostId)

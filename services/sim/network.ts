@@ -125,7 +125,7 @@ export class SimNetwork {
     if (isFaultless(faults) && !this.hasInFlight(from, to)) {
       // Nothing on the link and no fault: it arrives at this instant, after what is due now (as
       // the link's queue below would deliver it, without the queue).
-      this.clock.setTimer(0, () => this.arrive(from, to, target, generation, deliver, onLost));
+      this.clock.schedule(0, () => this.arrive(from, to, target, generation, deliver, onLost));
       return true;
     }
     if (faults.dropRate > 0 && this.prng.nextFloat() < faults.dropRate) {

@@ -1,4 +1,4 @@
-import type { Clock, ClockTimer, SimulatedClock } from "../core/clock.js";
+import type { Clock, ClockTimer, PendingTimer, SimulatedClock } from "../core/clock.js";
 
 export type ProcessState = "running" | "crashed";
 
@@ -89,17 +89,30 @@ class ProcessClock implements Clock {
     return this.process.simClock.nowMs();
   }
 
+  /**
+   * A timer that runs `fn` as `SimProcess.run` would (at once while the process runs in this
+   * generation, at the stall's end, or never), unless cancelled first: one SimulatedClock record and
+   * two closures (the firing and the cancel), no closure per firing while the process runs.
+   */
   setTimer(delayMs: number, fn: () => void): () => void {
-    const generation = this.process.generation;
+    const process = this.process;
+    const simClock = process.simClock;
+    const generation = process.generation;
     let cancelled = false;
-    const cancel = this.process.simClock.setTimer(delayMs, () =>
-      this.process.run(() => {
+    const record: PendingTimer = { fn: undefined, instant: undefined };
+    record.fn = () => {
+      if (process.isRunning && process.generation === generation) {
         if (!cancelled) fn();
-      }, generation),
-    );
+        return;
+      }
+      process.run(() => {
+        if (!cancelled) fn();
+      }, generation);
+    };
+    simClock.placeTimer(delayMs, record);
     return () => {
       cancelled = true;
-      cancel();
+      simClock.cancelTimer(record);
     };
   }
 
