@@ -286,9 +286,10 @@ export class LeaseKeeper {
     const nowMs = this.options.clock.nowMs();
     this.roundStartedMs = nowMs;
     this.armRound(nowMs + this.roundIntervalMs());
-    Promise.all([this.statefileRound(), this.pingRound()]).catch((error: unknown) =>
-      this.options.log(`HA lease round failed: ${String(error)}`),
-    );
+    const statefileRound = this.statefileRound();
+    // With HA off no ping round (pingRound would return at once): no Promise.all for nothing.
+    const round = this.config.enabled ? Promise.all([statefileRound, this.pingRound()]) : statefileRound;
+    round.catch((error: unknown) => this.options.log(`HA lease round failed: ${String(error)}`));
   };
 
   private armRound(dueMs: number): void {

@@ -89,7 +89,12 @@ export class LeaseObserver {
     for (const l of this.seen.values()) {
       if (l.lease.state !== "live" || nowMs - l.sinceMs >= deadlineMs) continue;
       fresh.add(l.hostId);
-      for (const id of new Set(l.lease.sees)) if (id !== l.hostId) seenBy.set(id, (seenBy.get(id) ?? 0) + 1);
+      // Each host listed counts once (the first time it is listed: no Set per lease and round).
+      const sees = l.lease.sees;
+      for (let index = 0; index < sees.length; index++) {
+        const id = sees[index]!;
+        if (id !== l.hostId && sees.indexOf(id) === index) seenBy.set(id, (seenBy.get(id) ?? 0) + 1);
+      }
     }
     return { fresh, seenBy };
   }

@@ -3,6 +3,7 @@ import { StoreUnavailableError, type StateStore, type StoreEntry } from "../cont
 import type { Statefile, StatefileEntry } from "../contracts/statefile.js";
 import { kvWriteSubject, storeWriteRefusal } from "../identity/nats-authorization.js";
 import { BROKER_ID, isFaultless, type SimNetwork } from "./network.js";
+import type { SimProcess } from "./process.js";
 import { simCall } from "./rpc.js";
 import type { SimAuthorizer } from "./sim-authorization.js";
 
@@ -41,8 +42,12 @@ export class SimKv {
     private readonly network: SimNetwork,
     readonly authorizer?: SimAuthorizer,
   ) {
+    this.broker = network.process(BROKER_ID);
     network.partitionListeners.push(() => this.breakCutWatches());
   }
+
+  /** The broker's process, whose generation moves when it goes down and when it comes back. */
+  private readonly broker: SimProcess;
 
   connect(processId: string): SimKvClient {
     return new SimKvClient(this, this.network, processId);
@@ -128,7 +133,7 @@ export class SimKv {
    * down or restarted since (`brokerGeneration`: nats.js opens the watch again).
    */
   watchContinuity(watcher: KvWatcher): number {
-    return watcher.breakCount + this.network.process(BROKER_ID).generation;
+    return watcher.breakCount + this.broker.generation;
   }
 
   /** A new partition: every watch it cuts from the broker lost its connection. */
