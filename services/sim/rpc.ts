@@ -1,5 +1,6 @@
 import { ToolstackError } from "../dom0/errors.js";
 import type { SimNetwork } from "./network.js";
+import type { SimProcess } from "./process.js";
 
 /** How often a caller notices that the peer of an open call is gone (gRPC keepalive: time + timeout). */
 export const CALL_KEEPALIVE_MS = 4000;
@@ -28,50 +29,86 @@ export function simCall<T>(
 ): Promise<T> {
   const caller = network.process(from);
   const callee = network.process(to);
-  const calleeGeneration = callee.generation;
-  return new Promise<T>((resolve, reject) => {
-    let settled = false;
-    const cancels: Array<() => void> = [];
-    const settle = (outcome: () => void) => {
-      if (settled) return;
-      settled = true;
-      for (const cancel of cancels) cancel();
-      outcome();
-    };
-    const unavailable = (why: string) =>
-      settle(() =>
-        reject(
-          options.unanswered?.(why) ?? new ToolstackError("UNAVAILABLE", `${options.what} to ${to}: ${why}`),
-        ),
-      );
-    const watch = () => {
-      cancels.push(
-        caller.clock.setTimer(CALL_KEEPALIVE_MS, () => {
-          if (!network.connected(from, to) || callee.generation !== calleeGeneration)
-            return unavailable("connection lost");
-          watch();
-        }),
-      );
-    };
+  return new Promise<T>((resolve, reject) =>
+    new SimCall(network, from, to, caller, callee, work, options, resolve, reject).start(),
+  );
+}
+
+/**
+ * One call's state in one object (1,000 hosts' renewals are in flight at one instant: what they
+ * hold is what a scavenge copies). Its timers and messages are set in the order simCall always set
+ * them: the keepalive (unless a deadline no later than it ends the call first), the deadline, the
+ * request; the answer when the work settles.
+ */
+class SimCall<T> {
+  private settled = false;
+  private cancelKeepalive: (() => void) | undefined;
+  private cancelDeadline: (() => void) | undefined;
+  private readonly calleeGeneration: number;
+
+  constructor(
+    private readonly network: SimNetwork,
+    private readonly from: string,
+    private readonly to: string,
+    private readonly caller: SimProcess,
+    private readonly callee: SimProcess,
+    private readonly work: () => T | Promise<T>,
+    private readonly options: CallOptions,
+    private readonly resolve: (value: T) => void,
+    private readonly reject: (error: Error) => void,
+  ) {
+    this.calleeGeneration = callee.generation;
+  }
+
+  start(): void {
+    const { deadlineMs } = this.options;
     // A deadline no later than keepalive ends the call first: no keepalive to set and cancel.
-    if (options.deadlineMs === undefined || options.deadlineMs > CALL_KEEPALIVE_MS) watch();
-    if (options.deadlineMs !== undefined)
-      cancels.push(caller.clock.setTimer(options.deadlineMs, () => unavailable("deadline exceeded")));
-    const answer = (outcome: () => void) => network.send(to, from, () => settle(outcome), true);
-    const sent = network.send(
-      from,
-      to,
-      () => {
-        Promise.resolve()
-          .then(work)
-          .then(
-            (value) => answer(() => resolve(value)),
-            (error: unknown) =>
-              answer(() => reject(error instanceof Error ? error : new Error(String(error)))),
-          );
-      },
-      true,
+    if (deadlineMs === undefined || deadlineMs > CALL_KEEPALIVE_MS) this.watch();
+    if (deadlineMs !== undefined)
+      this.cancelDeadline = this.caller.clock.setTimer(deadlineMs, () =>
+        this.unavailable("deadline exceeded"),
+      );
+    const sent = this.network.send(this.from, this.to, () => this.request(), true);
+    if (!sent) this.unavailable("no route to host");
+  }
+
+  private watch(): void {
+    this.cancelKeepalive = this.caller.clock.setTimer(CALL_KEEPALIVE_MS, () => {
+      if (!this.network.connected(this.from, this.to) || this.callee.generation !== this.calleeGeneration)
+        return this.unavailable("connection lost");
+      this.watch();
+    });
+  }
+
+  /** At the callee: the work, then its answer back. */
+  private request(): void {
+    Promise.resolve()
+      .then(this.work)
+      .then(
+        (value) => this.answer(() => this.resolve(value)),
+        (error: unknown) =>
+          this.answer(() => this.reject(error instanceof Error ? error : new Error(String(error)))),
+      );
+  }
+
+  private answer(outcome: () => void): void {
+    this.network.send(this.to, this.from, () => this.settle(outcome), true);
+  }
+
+  private unavailable(why: string): void {
+    this.settle(() =>
+      this.reject(
+        this.options.unanswered?.(why) ??
+          new ToolstackError("UNAVAILABLE", `${this.options.what} to ${this.to}: ${why}`),
+      ),
     );
-    if (!sent) unavailable("no route to host");
-  });
+  }
+
+  private settle(outcome: () => void): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.cancelKeepalive?.();
+    this.cancelDeadline?.();
+    outcome();
+  }
 }
