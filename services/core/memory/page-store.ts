@@ -38,6 +38,11 @@ export function offloadGuestStores(): void {
   HOST_CHUNK_POOL.onDrop = (bytes) => worker.forget(bytes);
 }
 
+/** Returns once every guest store queued so far is applied (benches: the work is done, not only queued). */
+export function waitForGuestStores(): void {
+  storeWorker?.waitFor(storeWorker.position);
+}
+
 interface Chunk {
   /** Zero-filled on allocation (calloc), so pages never written are not resident on the host. */
   bytes: Buffer;
