@@ -39,18 +39,35 @@ const ENTRY_WORD_COUNT = 4;
 const WORKER_SOURCE = `
 const { workerData, receiveMessageOnPort } = require("node:worker_threads");
 const { control, ring, port, mask } = workerData;
-const views = new Map();
+/** Chunk views by id (ids are small and dense: an array, not a Map). */
+const views = [];
 function readPort() {
   for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
     const message = m.message;
-    if (message.buffer !== undefined) views.set(message.id, new Uint32Array(message.buffer));
-    else views.delete(message.id);
+    views[message.id] = message.buffer === undefined ? undefined : new Uint32Array(message.buffer);
   }
 }
-try {
+/** Applies the stores in [head, tail); a function, so that V8 optimizes the loop. */
+function apply(head, tail) {
+  while (head !== tail) {
+    const at = (head & mask) * ${ENTRY_WORD_COUNT};
+    const id = ring[at];
+    let words = views[id];
+    if (words === undefined) {
+      readPort();
+      words = views[id];
+      if (words === undefined) throw new Error("store worker: unknown chunk " + id);
+    }
+    const word = ring[at + 1];
+    words[word] = ring[at + 2];
+    words[word + 1] = ring[at + 3];
+    head = (head + 1) | 0;
+  }
+}
+function loop() {
   let head = Atomics.load(control, ${HEAD});
   for (;;) {
-    let tail = Atomics.load(control, ${TAIL});
+    const tail = Atomics.load(control, ${TAIL});
     if (tail === head) {
       readPort();
       Atomics.store(control, ${WORKER_SLEEPING}, 1);
@@ -58,22 +75,14 @@ try {
       Atomics.store(control, ${WORKER_SLEEPING}, 0);
       continue;
     }
-    while (head !== tail) {
-      const at = (head & mask) * ${ENTRY_WORD_COUNT};
-      let words = views.get(ring[at]);
-      if (words === undefined) {
-        readPort();
-        words = views.get(ring[at]);
-        if (words === undefined) throw new Error("store worker: unknown chunk " + ring[at]);
-      }
-      const word = ring[at + 1];
-      words[word] = ring[at + 2];
-      words[word + 1] = ring[at + 3];
-      head = (head + 1) | 0;
-    }
+    apply(head, tail);
+    head = tail;
     Atomics.store(control, ${HEAD}, head);
     if (Atomics.load(control, ${MAIN_WAITING}) === 1) Atomics.notify(control, ${HEAD});
   }
+}
+try {
+  loop();
 } catch (error) {
   Atomics.store(control, ${WORKER_FAILED}, 1);
   Atomics.notify(control, ${HEAD});
