@@ -4,6 +4,7 @@ import { PAGE_SHIFT, PAGE_SIZE_BYTES } from "../units.js";
 import { ChunkPool } from "./chunk-pool.js";
 import { PageBitmap } from "./page-bitmap.js";
 import { StoreWorker } from "./store-worker.js";
+import { fullCollection } from "../full-collection.js";
 import { ZERO_PAGE, type PageBytes, zeroBytes } from "./zero-page.js";
 
 /** Pages per storage chunk: 4096 pages = 16 MiB, allocated on the first write into it. */
@@ -21,6 +22,9 @@ export const FREE_CHUNK_COUNT_MAX = 8;
 /** The free chunks of every PageStore in this process (one host, or a whole simulated cluster). */
 export const HOST_CHUNK_POOL = new ChunkPool(CHUNK_BYTE_COUNT, FREE_CHUNK_COUNT_MAX);
 
+/** Chunk bytes dropped past the pool, with the store worker on, that make the process collect its garbage. */
+export const DROPPED_BYTE_COUNT_COLLECT = 256 * 1024 * 1024;
+
 /** The thread that applies this process's batched guest stores, once offloadGuestStores() started it. */
 let storeWorker: StoreWorker | undefined;
 
@@ -35,7 +39,17 @@ export function offloadGuestStores(): void {
   const worker = new StoreWorker();
   storeWorker = worker;
   HOST_CHUNK_POOL.shared = true;
-  HOST_CHUNK_POOL.onDrop = (bytes) => worker.forget(bytes);
+  // A dropped SharedArrayBuffer is freed only when V8 collects it, and unlike Buffer.alloc's memory
+  // it does not hurry V8's GC: collect once enough was dropped (what returnDroppedMemory does for a host).
+  const collect = fullCollection();
+  let byteCountDroppedSinceCollect = 0;
+  HOST_CHUNK_POOL.onDrop = (bytes) => {
+    worker.forget(bytes);
+    byteCountDroppedSinceCollect += bytes.byteLength;
+    if (byteCountDroppedSinceCollect < DROPPED_BYTE_COUNT_COLLECT) return;
+    byteCountDroppedSinceCollect = 0;
+    collect();
+  };
 }
 
 /** Returns once every guest store queued so far is applied (benches: the work is done, not only queued). */

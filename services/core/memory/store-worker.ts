@@ -17,6 +17,8 @@ export const STORE_RING_ENTRY_COUNT = 1 << 17;
  * 2,800 wake-ups, 10 % of the busy cluster's main thread). Anyone who reads memory publishes first (waitFor).
  */
 export const STORE_PUBLISH_COUNT = 16_384;
+/** Bytes of chunks the worker lets go of before it collects its garbage (their memory goes back then). */
+const STORE_WORKER_COLLECT_BYTE_COUNT = 128 * 1024 * 1024;
 /** Loads of the worker's position before the main thread sleeps on it. */
 const WAIT_SPIN_COUNT = 2000;
 /** The main thread's sleep in one wait, at most: it looks again after this (the worker may have died). */
@@ -39,12 +41,29 @@ const ENTRY_WORD_COUNT = 4;
 const WORKER_SOURCE = `
 const { workerData, receiveMessageOnPort } = require("node:worker_threads");
 const { control, ring, port, mask } = workerData;
+// This loop never yields to the worker's event loop, and it hardly allocates: its GC would not run
+// for long, and a dropped chunk's memory stays held while a view here still points at it. So the
+// worker collects itself once it has let go of enough chunks (the flag only while gc is fetched).
+const v8 = require("node:v8");
+v8.setFlagsFromString("--expose-gc");
+const collect = require("node:vm").runInNewContext("gc");
+v8.setFlagsFromString("--no-expose-gc");
 /** Chunk views by id (ids are small and dense: an array, not a Map). */
 const views = [];
+let forgottenByteCount = 0;
 function readPort() {
   for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
     const message = m.message;
-    views[message.id] = message.buffer === undefined ? undefined : new Uint32Array(message.buffer);
+    if (message.buffer !== undefined) {
+      views[message.id] = new Uint32Array(message.buffer);
+    } else {
+      forgottenByteCount += views[message.id]?.byteLength ?? 0;
+      views[message.id] = undefined;
+    }
+  }
+  if (forgottenByteCount >= ${STORE_WORKER_COLLECT_BYTE_COUNT}) {
+    forgottenByteCount = 0;
+    collect();
   }
 }
 /** Applies the stores in [head, tail); a function, so that V8 optimizes the loop. */
