@@ -36,12 +36,13 @@ let storeWorker: StoreWorker | undefined;
  */
 export function offloadGuestStores(): void {
   if (storeWorker !== undefined) return;
+  // A dropped SharedArrayBuffer is freed only when V8 collects it, and unlike Buffer.alloc's memory
+  // it does not hurry V8's GC: collect once enough was dropped (what returnDroppedMemory does for a
+  // host). Fetched before the worker starts, which sets the same V8 flag for its own.
+  const collect = fullCollection();
   const worker = new StoreWorker();
   storeWorker = worker;
   HOST_CHUNK_POOL.shared = true;
-  // A dropped SharedArrayBuffer is freed only when V8 collects it, and unlike Buffer.alloc's memory
-  // it does not hurry V8's GC: collect once enough was dropped (what returnDroppedMemory does for a host).
-  const collect = fullCollection();
   let byteCountDroppedSinceCollect = 0;
   HOST_CHUNK_POOL.onDrop = (bytes) => {
     worker.forget(bytes);

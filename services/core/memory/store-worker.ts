@@ -43,11 +43,10 @@ const { workerData, receiveMessageOnPort } = require("node:worker_threads");
 const { control, ring, port, mask } = workerData;
 // This loop never yields to the worker's event loop, and it hardly allocates: its GC would not run
 // for long, and a dropped chunk's memory stays held while a view here still points at it. So the
-// worker collects itself once it has let go of enough chunks (the flag only while gc is fetched).
-const v8 = require("node:v8");
-v8.setFlagsFromString("--expose-gc");
+// worker collects itself once it has let go of enough chunks. The flag is the process's: left on,
+// as fullCollection (services/core/full-collection.ts) leaves it, so neither undoes the other.
+require("node:v8").setFlagsFromString("--expose-gc");
 const collect = require("node:vm").runInNewContext("gc");
-v8.setFlagsFromString("--no-expose-gc");
 /** Chunk views by id (ids are small and dense: an array, not a Map). */
 const views = [];
 let forgottenByteCount = 0;
