@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { GuestMemory } from "../services/core/memory/guest-memory.js";
+import { waitForGuestStores } from "../services/core/memory/page-store.js";
 import { Prng } from "../services/core/prng.js";
 import { createWorkload, parseWorkloadSpec } from "../services/core/workload/index.js";
 import { PAGE_SIZE_BYTES } from "../services/core/units.js";
@@ -41,6 +42,7 @@ export function measureGuestWritesFloor(
   let writeCount = 0;
   for (let doneMs = 0; doneMs < options.simulatedMs; doneMs += FLOOR_STEP_MS)
     for (const guest of guests) writeCount += guest.workload.run(guest.memory, FLOOR_STEP_MS, guest.prng);
+  waitForGuestStores(); // after a SimCluster in this process they go through its store worker
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
   const pageFaultCount = process.resourceUsage().minorPageFault - usageBefore.minorPageFault;

@@ -5,6 +5,7 @@ import { Prng } from "../services/core/prng.js";
 import { TICK_INTERVAL_MS } from "../services/host/host.js";
 import type { GuestWritesFloor } from "./guest-writes-floor.js";
 import { type BusyClusterOptions, type GuestPlan, SIM_HOST_MEMORY_MIB } from "./simcluster.js";
+import { waitForGuestStores } from "../services/core/memory/page-store.js";
 
 // The busy cluster's hypervisors alone: each host's Hypervisor (credit2 over its pCPUs, CPU shares,
 // the guests' workloads) with the same guests, ticked every TICK_INTERVAL_MS for the same simulated
@@ -71,6 +72,7 @@ export function measureHypervisorFloor(
     clock.advanceMs(tickIntervalMs);
     for (const hypervisor of hypervisors) hypervisor.tick();
   }
+  waitForGuestStores(); // after a SimCluster in this process the writes go through its store worker
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
   const pageFaultCount = process.resourceUsage().minorPageFault - usageBefore.minorPageFault;

@@ -2,8 +2,9 @@ import { Session } from "node:inspector/promises";
 
 // Where a run's time went, measured: V8's sampling CPU profiler (the one `node --cpu-prof` uses)
 // runs in-process around the measured part, and each sample's time goes to the function on top of
-// the stack (its self time), grouped by what the code is. A page fault costs the function whose
-// store took it, so "guest page writes" includes what the OS charged for first writes.
+// the stack (its self time), grouped by what the code is. It samples the main thread only: with the
+// store worker (store-worker.ts) the guests' stores and their page faults happen on another thread,
+// and "guest page writes" is what the main thread pays for them (draws, bits, queueing, waiting).
 
 /** A part of the simulation, recognised by the source file (or V8's pseudo-function) that ran. */
 export interface BreakdownPart {
@@ -15,8 +16,9 @@ export interface BreakdownPart {
 /** The busy cluster's parts; the first that matches wins, unmatched samples are "other". */
 export const BUSY_BREAKDOWN_PARTS: readonly BreakdownPart[] = [
   {
-    label: "guest page writes (workloads, real bytes, first-write faults)",
-    match: /\/core\/workload\/|\/core\/memory\/(guest-memory|page-store|page-bitmap)\.js|\/core\/prng\.js/,
+    label: "guest page writes (workloads, real bytes, queueing to the store worker)",
+    match:
+      /\/core\/workload\/|\/core\/memory\/(guest-memory|page-store|page-bitmap|store-worker)\.js|\/core\/prng\.js/,
   },
   {
     label: "guest memory chunks: zeroing, allocation",

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     {
       figure: `${BUSY.hostCount} hosts, ${BUSY.domainCount} DomUs of ${BUSY.domainMemoryMib} MiB, 1 in ${BUSY.busyEvery} busy`,
       value: `${(busy.simulatedMs / busy.wallMs).toFixed(2)} sim-s/s`,
-      detail: `${formatSeconds(busy.simulatedMs)} simulated in ${formatSeconds(busy.wallMs)} wall (setup ${formatSeconds(busy.setupWallMs)} not counted)${breakdown ? ", under the profiler" : ""}`,
+      detail: `${formatSeconds(busy.simulatedMs)} simulated in ${formatSeconds(busy.wallMs)} wall (setup ${formatSeconds(busy.setupWallMs)} not counted)${breakdown ? ", under the profiler" : ""}; guest stores on a second thread, here and in the floors (store-worker.ts)`,
     },
     {
       figure: "  per CPU second of this process",

@@ -2,7 +2,7 @@ import { performance } from "node:perf_hooks";
 import { SimulatedClock } from "../services/core/clock.js";
 import { Prng } from "../services/core/prng.js";
 import { runSimulation } from "../services/core/simulation.js";
-import { HOST_CHUNK_POOL } from "../services/core/memory/page-store.js";
+import { HOST_CHUNK_POOL, waitForGuestStores } from "../services/core/memory/page-store.js";
 import { SimCluster, type SimHostSpec } from "../services/sim/cluster.js";
 import { SimUser } from "../services/sim/sim-user.js";
 import { EventCensus, type CensusRow } from "./event-census.js";
@@ -182,7 +182,10 @@ export async function runBusyCluster(
   const migrationCount = Math.floor(options.simulatedMs / options.migrationIntervalMs);
   for (let i = 1; i <= migrationCount; i++)
     cluster.clock.setTimer(i * options.migrationIntervalMs - 1, startMigration);
-  await measured(() => cluster.idle(options.simulatedMs));
+  await measured(async () => {
+    await cluster.idle(options.simulatedMs);
+    waitForGuestStores(); // the stores the guests made are in memory, not only queued (store-worker.ts)
+  });
   const wallMs = performance.now() - started;
   const cpuMs = cpuMsSince(cpuStarted);
   const simulatedMs = cluster.clock.nowMs() - simulatedStartMs;

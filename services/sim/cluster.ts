@@ -16,6 +16,7 @@ import { SimHost, simAddress, type SimHostWiring } from "./sim-host.js";
 import { MemoryMigrationNetwork } from "../transport/memory/memory-links.js";
 import { SimHostGateway } from "./sim-gateway.js";
 import { ToolstackError } from "../dom0/errors.js";
+import { offloadGuestStores } from "../core/memory/page-store.js";
 
 export const SCHEDULER_ID = "scheduler";
 /** The user's `xsim` process: its calls cross the network like everyone else's. */
@@ -83,6 +84,8 @@ export class SimCluster {
   readonly links: MemoryMigrationNetwork;
 
   constructor(readonly options: SimClusterOptions) {
+    // The guests' batched stores go to a second thread (same bytes at every read: store-worker.ts).
+    offloadGuestStores();
     this.prng = new Prng(options.seed);
     this.network = new SimNetwork(this.clock, this.prng.fork(1));
     options.onNetwork?.(this.clock, this.network);

@@ -1,6 +1,5 @@
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import type { ChunkPool } from "../core/memory/chunk-pool.js";
+import { fullCollection } from "../core/full-collection.js";
 import { MIB } from "../core/units.js";
 
 /** How often a host looks whether guest memory was dropped past the pool. */
@@ -23,12 +22,4 @@ export function returnDroppedMemory(pool: ChunkPool): () => void {
   }, MEMORY_RETURN_CHECK_INTERVAL_MS);
   timer.unref();
   return () => clearInterval(timer);
-}
-
-/** V8's full GC: global gc when node runs with --expose-gc, else exposed for this process now. */
-function fullCollection(): () => void {
-  const existing = (globalThis as { gc?: () => void }).gc;
-  if (existing) return existing;
-  setFlagsFromString("--expose-gc");
-  return runInNewContext("gc") as () => void;
 }

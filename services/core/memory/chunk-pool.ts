@@ -14,6 +14,12 @@ export class ChunkPool {
   private byteCountTaken = 0;
   /** Bytes dropped past the pool since start: memory for the OS to take back once collected. */
   byteCountDropped = 0;
+  /**
+   * Fresh chunks are SharedArrayBuffers (another thread may store into them: store-worker.ts);
+   * `onDrop` hears of each chunk dropped past the pool.
+   */
+  shared = false;
+  onDrop: ((bytes: Buffer) => void) | undefined;
 
   /** Pools chunks of exactly `chunkByteCount` bytes, at most `chunkCountMax` of them. */
   constructor(
@@ -50,7 +56,7 @@ export class ChunkPool {
         return scrubbed ? bytes : bytes.fill(0);
       }
     }
-    return Buffer.alloc(byteCount);
+    return this.shared ? Buffer.from(new SharedArrayBuffer(byteCount)) : Buffer.alloc(byteCount);
   }
 
   /** Whether give() would keep this chunk now (its size, room left): worth scrubbing it first. */
@@ -69,6 +75,7 @@ export class ChunkPool {
     assert(this.byteCountTaken >= 0, "more chunk bytes given back than taken");
     if (!this.keeps(bytes)) {
       this.byteCountDropped += bytes.byteLength;
+      this.onDrop?.(bytes);
       return;
     }
     this.free.push(bytes);

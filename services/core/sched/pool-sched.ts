@@ -91,7 +91,8 @@ export class PoolSched {
   }
 
   requireEngine(): SchedEngine {
-    assert(this.engineNow !== undefined, `pool ${this.poolId} has no pCPU`);
+    // The message is built only on failure: this runs on every tick.
+    if (this.engineNow === undefined) assert(false, `pool ${this.poolId} has no pCPU`);
     return this.engineNow;
   }
 
@@ -110,7 +111,7 @@ export class PoolSched {
   /** The host pCPU of an engine pCPU number. */
   hostPcpu(local: number): number {
     const pcpu = this.cpuList[local];
-    assert(pcpu !== undefined, `pool ${this.poolId} has no pCPU ${local}`);
+    if (pcpu === undefined) assert(false, `pool ${this.poolId} has no pCPU ${local}`);
     return pcpu;
   }
 

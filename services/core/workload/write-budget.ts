@@ -30,8 +30,6 @@ export class WriteBudget {
 export function assertRunArguments(elapsedMs: number, throttleFraction: number): void {
   // The message is built only on failure: this runs for every domain on every tick.
   if (!(Number.isFinite(elapsedMs) && elapsedMs >= 0)) assert(false, `workload run for ${elapsedMs} ms`);
-  assert(
-    throttleFraction >= 0 && throttleFraction < 1,
-    `throttle fraction ${throttleFraction} not in [0, 1)`,
-  );
+  if (!(throttleFraction >= 0 && throttleFraction < 1))
+    assert(false, `throttle fraction ${throttleFraction} not in [0, 1)`);
 }
