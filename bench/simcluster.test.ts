@@ -63,6 +63,20 @@ describe("bench:simcluster", () => {
     const figures = await runIdleCluster(5, 4, 3000);
     expect(figures.simulatedMs).toBe(3000);
     expect(figures.timerCountFired).toBeGreaterThan(0);
+    expect(figures.warmup).toBeUndefined();
+  });
+
+  it("runs a warm-up first and leaves it out of the figures, which it reports apart", async () => {
+    const cold = await runIdleCluster(5, 4, 3000);
+    const warm = await runIdleCluster(5, 4, 3000, { warmupMs: 2000 });
+    expect(warm.simulatedMs).toBe(3000);
+    expect(warm.warmup?.simulatedMs).toBe(2000);
+    expect(warm.warmup?.wallMs).toBeGreaterThan(0);
+    // The start's events (first heartbeats, first statefile reads, first syncs) are in the warm-up.
+    expect(warm.messageCountSent).toBeLessThan(cold.messageCountSent);
+    const rows = idleRunRows("idle", warm, true);
+    expect(rows[1]?.figure).toMatch(/warm-up/);
+    expect(rows[1]?.detail).toMatch(/not in the rate/);
   });
 
   it("an idle host costs a few events per simulated second, not one per peer (no N² pings with HA off)", async () => {

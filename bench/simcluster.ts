@@ -212,6 +212,7 @@ export async function runBusyCluster(
 
 export interface IdleClusterFigures {
   hostCount: number;
+  /** Simulated time measured (after the warm-up, if any). */
   simulatedMs: number;
   wallMs: number;
   cpuMs: number;
@@ -222,6 +223,8 @@ export interface IdleClusterFigures {
   messageCountSent: number;
   /** Every event by its cause, when the run took a census (slower: not a timed run). */
   census?: CensusRow[];
+  /** The warm-up before the measured part, when there was one: its simulated and wall time. */
+  warmup?: { simulatedMs: number; wallMs: number };
 }
 
 export interface IdleClusterOptions {
@@ -229,6 +232,12 @@ export interface IdleClusterOptions {
   heartbeatIntervalMs?: number;
   /** Count every event by cause (bench/event-census.ts): the run is slower, its times mean nothing. */
   census?: boolean;
+  /**
+   * Simulated time run before measuring, not in the figures: the cluster's start (each host's first
+   * statefile read and lease, the scheduler's first sync of every host) and V8's compiling of the
+   * hot paths, which a long study pays once.
+   */
+  warmupMs?: number;
 }
 
 /** What one idle host costs: the cluster's events per host per simulated second (machine-independent). */
@@ -252,6 +261,12 @@ export async function runIdleCluster(
     ...(heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs }),
     ...(options.census ? { onNetwork: (clock, network) => (census = new EventCensus(clock, network)) } : {}),
   });
+  let warmup: IdleClusterFigures["warmup"];
+  if (options.warmupMs !== undefined && options.warmupMs > 0) {
+    const warmupStarted = performance.now();
+    await cluster.idle(options.warmupMs);
+    warmup = { simulatedMs: options.warmupMs, wallMs: performance.now() - warmupStarted };
+  }
   census?.reset();
   const events = countEvents(cluster);
   const started = performance.now();
@@ -271,6 +286,7 @@ export async function runIdleCluster(
     messageCountRelayed: counted.relayed,
     messageCountSent: counted.messages,
     ...(census ? { census: census.rows() } : {}),
+    ...(warmup ? { warmup } : {}),
   };
 }
 
