@@ -44,6 +44,22 @@ describe("xsim sim", () => {
     expect(output).toMatch(/\[ +20\.000\] xsim: unpaused web on h1$/m);
   }, 60_000);
 
+  it("runs its hosts at the scenario's heartbeat interval: a killed host is found out later", async () => {
+    const text = (heartbeat: string) =>
+      [heartbeat, "host h1 memory=1024", "host h2 memory=1024", "at 8s kill h2", "at 40s end"].join("\n");
+    const downAtS = async (heartbeat: string) => {
+      const output = formatRecords(await runScenario(parseScenario(text(heartbeat), "k.sim", () => "")));
+      const line = /\[ *([\d.]+)\] scheduler: host h2 is down \(no heartbeat for (\d+) ms\)/.exec(output);
+      expect(line, output).not.toBeNull();
+      return Number(line![1]);
+    };
+    const everySecond = await downAtS("");
+    const everySeven = await downAtS("heartbeat 7s");
+    // Down after a few missed heartbeats: a few seconds at 1 s, a few times 7 s at 7 s.
+    expect(everySecond - 8).toBeLessThan(7);
+    expect(everySeven - 8).toBeGreaterThan(7);
+  }, 60_000);
+
   it("names file:line for a bad line", () => {
     expect(() => parseScenario("host h1\nat 1s fly away\n", "x.sim", () => "")).toThrow(
       /x\.sim:2: unknown operation "fly"/,

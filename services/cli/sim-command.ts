@@ -27,7 +27,13 @@ function formatDomainEvent(e: DomainEvent): string {
 
 /** Runs one scenario in the one-process cluster; returns what the real CLI and services would print. */
 export async function runScenario(scenario: Scenario): Promise<SimRecord[]> {
-  const cluster = await SimCluster.start({ seed: scenario.seed, hosts: scenario.hosts });
+  const cluster = await SimCluster.start({
+    seed: scenario.seed,
+    hosts: scenario.hosts,
+    ...(scenario.heartbeatIntervalMs === undefined
+      ? {}
+      : { heartbeatIntervalMs: scenario.heartbeatIntervalMs }),
+  });
   const records: SimRecord[] = [];
   const emit = (source: string, text: string) => records.push({ atMs: cluster.clock.nowMs(), source, text });
   cluster.logListeners.push((line) => emit(line.source, line.text));

@@ -8,6 +8,19 @@ function parse(lines: string) {
 }
 
 describe("parseScenario: the operations of docs/sim.md", () => {
+  it("reads the hosts' heartbeat interval, only within what the scheduler accepts of one", () => {
+    expect(parse("").heartbeatIntervalMs).toBeUndefined();
+    expect(parseScenario("heartbeat 7s\nhost h1\n", "x.sim", () => "").heartbeatIntervalMs).toBe(7000);
+    expect(() => parseScenario("heartbeat 5ms\nhost h1\n", "x.sim", () => "")).toThrow(
+      /x\.sim:1: heartbeat 5ms is outside 10 ms\.\.60 s/,
+    );
+    expect(() => parseScenario("host h1\nheartbeat 2m\n", "x.sim", () => "")).toThrow(
+      /x\.sim:2: heartbeat 2m/,
+    );
+    expect(() => parseScenario("heartbeat 1.5ms\nhost h1\n", "x.sim", () => "")).toThrow(/whole ms/);
+    expect(() => parseScenario("heartbeat\nhost h1\n", "x.sim", () => "")).toThrow(/takes one duration/);
+  });
+
   it("reads migrate's destination and xsim migrate's --bandwidth and --policy", () => {
     const [step] = parse("at 2s migrate web h2 bandwidth=100Mbit/s policy=qemu\n").steps;
     expect(step?.op).toEqual({

@@ -3,6 +3,7 @@ import type { SimHostSpec } from "./cluster.js";
 import { parseWorkloadSpec } from "../core/workload/spec-parse.js";
 import { parseBandwidth } from "../dom0/precopy/parse-bandwidth.js";
 import { createPolicy } from "../dom0/precopy/create-policy.js";
+import { HEARTBEAT_INTERVAL_MS_MAX, HEARTBEAT_INTERVAL_MS_MIN } from "../scheduler/heartbeat-check.js";
 
 /** What one timed line of a scenario does (docs/sim.md). */
 export type ScenarioOp =
@@ -29,6 +30,8 @@ export interface ScenarioStep {
 
 export interface Scenario {
   seed: number;
+  /** How often every host heartbeats (`heartbeat 7s`, a host's --heartbeat-ms); the cluster's default when absent. */
+  heartbeatIntervalMs?: number;
   hosts: SimHostSpec[];
   /** xl.cfg text of each domain, by name. */
   domains: Map<string, { cfgText: string; fileName: string }>;
@@ -233,6 +236,21 @@ function checkNames(scenario: Scenario, step: ScenarioStep, where: string): void
       throw new ScenarioError(`${where}: no host or process "${id}" (declared: ${[...known].join(", ")})`);
 }
 
+/** `heartbeat DURATION`: within what the scheduler accepts of a heartbeat's interval (heartbeat-check.ts). */
+function parseHeartbeat(words: string[], where: string): number {
+  if (words.length !== 1) throw new ScenarioError(`${where}: heartbeat takes one duration (e.g. 7s)`);
+  const intervalMs = parseDurationMs(words[0]!, where);
+  if (
+    !Number.isInteger(intervalMs) ||
+    intervalMs < HEARTBEAT_INTERVAL_MS_MIN ||
+    intervalMs > HEARTBEAT_INTERVAL_MS_MAX
+  )
+    throw new ScenarioError(
+      `${where}: heartbeat ${words[0]} is outside ${HEARTBEAT_INTERVAL_MS_MIN} ms..${HEARTBEAT_INTERVAL_MS_MAX / 1000} s (whole ms)`,
+    );
+  return intervalMs;
+}
+
 /** Parses a scenario file; every error names file:line. */
 export function parseScenario(text: string, fileName: string, read: ReadText): Scenario {
   const scenario: Scenario = { seed: 1, hosts: [], domains: new Map(), steps: [] };
@@ -243,6 +261,7 @@ export function parseScenario(text: string, fileName: string, read: ReadText): S
     const [keyword, ...rest] = words;
     if (keyword === undefined) continue;
     if (keyword === "seed") scenario.seed = positive(rest[0], "seed", where);
+    else if (keyword === "heartbeat") scenario.heartbeatIntervalMs = parseHeartbeat(rest, where);
     else if (keyword === "host") scenario.hosts.push(parseHost(rest, where));
     else if (keyword === "domain") {
       const domain = parseDomain(rest, where, dirname(fileName), read);
@@ -250,7 +269,8 @@ export function parseScenario(text: string, fileName: string, read: ReadText): S
     } else if (keyword === "at") {
       const atMs = parseDurationMs(rest[0] ?? "", where);
       scenario.steps.push({ atMs, op: parseOp(rest.slice(1), where), line: index + 1 });
-    } else throw new ScenarioError(`${where}: unknown keyword "${keyword}" (seed, host, domain, at)`);
+    } else
+      throw new ScenarioError(`${where}: unknown keyword "${keyword}" (seed, heartbeat, host, domain, at)`);
   }
   if (scenario.hosts.length === 0) throw new ScenarioError(`${fileName}: no hosts`);
   scenario.steps.sort((x, y) => x.atMs - y.atMs || x.line - y.line);
