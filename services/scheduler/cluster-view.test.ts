@@ -63,6 +63,26 @@ describe("ClusterView heartbeats", () => {
     expect(view.upHosts()).toEqual([]);
   });
 
+  it("lists the up hosts in id order as hosts come, go down, come back, are dropped and replaced", () => {
+    const view = new ClusterView(3);
+    const ids = () => view.upHosts().map((h) => h.hostId);
+    for (const id of ["h2", "h10", "h1"]) view.onHeartbeat(beat(id, 0), 1000);
+    expect(ids()).toEqual(["h1", "h10", "h2"]);
+    view.onHeartbeat(beat("h3", 0), 1000 + 3 * INTERVAL_MS);
+    expect(ids()).toEqual(["h1", "h10", "h2", "h3"]);
+    view.expire(1000 + 3 * INTERVAL_MS + 1); // all but h3 go down
+    expect(ids()).toEqual(["h3"]);
+    view.onHeartbeat(beat("h10", 1), 1000 + 4 * INTERVAL_MS);
+    expect(ids()).toEqual(["h10", "h3"]);
+    view.hosts.delete("h10"); // as a host that never answers is dropped (unanswered-hosts.ts)
+    expect(ids()).toEqual(["h3"]);
+    const replaced = { ...view.hosts.get("h3")! };
+    view.hosts.set("h3", replaced);
+    expect(view.upHosts()[0]).toBe(replaced);
+    view.hosts.clear();
+    expect(ids()).toEqual([]);
+  });
+
   it("names the hosts declared down (xsim list says their domains are not listed)", () => {
     const view = new ClusterView(3);
     view.onHeartbeat(beat("h2", 0), 1000);
