@@ -31,6 +31,8 @@ export class SimKv {
   /** Each key's watchers, in the order they watched (a write looks at its key's alone: 1,000 hosts watch one key). */
   private readonly watchersByKey = new Map<string, Set<KvWatcher>>();
   private revisionLast = 0;
+  /** SimKv.sortedKeys's lists, until a key is added or deleted. */
+  private readonly sortedKeysByPrefix = new Map<string, readonly string[]>();
   /**
    * Each key's `$KV.<bucket>.<key>` subject, made once: a subject made afresh for every write (a
    * lease renewal) is a new string that the authorizer's lookup must flatten and hash again.
@@ -90,12 +92,35 @@ export class SimKv {
   }
 
   keysNow(prefix: string): string[] {
-    return [...this.entries.keys()].filter((k) => k.startsWith(prefix)).sort();
+    return this.sortedKeys(prefix).slice();
+  }
+
+  /**
+   * The keys starting with `prefix`, sorted: kept per prefix until a key is added or deleted (the
+   * scheduler lists 1,000 leases every renew interval; an idle cluster's keys stay the same).
+   * Read only: the list is shared.
+   */
+  private sortedKeys(prefix: string): readonly string[] {
+    let keys = this.sortedKeysByPrefix.get(prefix);
+    if (keys === undefined) {
+      keys = [...this.entries.keys()].filter((k) => k.startsWith(prefix)).sort();
+      this.sortedKeysByPrefix.set(prefix, keys);
+    }
+    return keys;
+  }
+
+  /** Every key starting with `prefix`, in order, with its entry (entries are never changed: shared). */
+  entriesNow(prefix: string): Map<string, KvEntry> {
+    const entries = new Map<string, KvEntry>();
+    for (const key of this.sortedKeys(prefix)) entries.set(key, this.entries.get(key)!);
+    return entries;
   }
 
   put(key: string, value: string): number {
     const revision = ++this.revisionLast;
+    const keyCount = this.entries.size;
     this.entries.set(key, { value, revision });
+    if (this.entries.size !== keyCount) this.keysChanged();
     this.writtenAtMs.set(key, this.network.clock.nowMs());
     this.notify(key);
     return revision;
@@ -148,6 +173,10 @@ export class SimKv {
     if (watchers?.delete(watcher) && watchers.size === 0) this.watchersByKey.delete(watcher.key);
   }
 
+  private keysChanged(): void {
+    if (this.sortedKeysByPrefix.size > 0) this.sortedKeysByPrefix.clear();
+  }
+
   private notify(key: string): void {
     const watchers = this.watchersByKey.get(key);
     if (watchers === undefined) return;
@@ -185,7 +214,7 @@ export class SimKv {
   }
 
   delete(key: string): void {
-    this.entries.delete(key);
+    if (this.entries.delete(key)) this.keysChanged();
     this.writtenAtMs.delete(key);
     this.notify(key);
   }
@@ -306,11 +335,7 @@ export class SimStatefile extends SimBucketConnection implements Statefile {
   }
 
   readAll(prefix: string): Promise<Map<string, StatefileEntry>> {
-    return this.call(`keys ${prefix}`, () => {
-      const entries = new Map<string, StatefileEntry>();
-      for (const key of this.kv.keysNow(prefix)) entries.set(key, this.kv.peek(key)!);
-      return entries;
-    });
+    return this.call(`keys ${prefix}`, () => this.kv.entriesNow(prefix));
   }
 
   put(key: string, value: string): Promise<number> {
