@@ -59,7 +59,8 @@ export class LeaseObserver {
     }
     // Every unseen host seen is in it now: a larger one holds hosts no longer seen.
     if (this.unseenSinceMs.size > unseenCount)
-      for (const hostId of this.unseenSinceMs.keys()) if (!this.seen.has(hostId)) this.unseenSinceMs.delete(hostId);
+      for (const hostId of this.unseenSinceMs.keys())
+        if (!this.seen.has(hostId)) this.unseenSinceMs.delete(hostId);
   }
 
   reset(): void {
