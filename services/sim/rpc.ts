@@ -29,22 +29,47 @@ export function simCall<T>(
 ): Promise<T> {
   const caller = network.process(from);
   const callee = network.process(to);
-  return new Promise<T>((resolve, reject) =>
-    new SimCall(network, from, to, caller, callee, work, options, resolve, reject).start(),
-  );
+  const promise = new Promise<T>(takeSettlers);
+  // They are this promise's: it takes a T.
+  const resolve = taken.resolve as (value: T) => void;
+  const reject = taken.reject;
+  taken.resolve = taken.reject = settleNothing;
+  new SimCall<T>(network, from, to, caller, callee, work, options, resolve, reject).start();
+  return promise;
+}
+
+/**
+ * A promise's resolve and reject, as its executor (takeSettlers, run at once by `new Promise`)
+ * hands them out: no executor closure per call.
+ */
+const taken: { resolve: (value: never) => void; reject: (error: Error) => void } = {
+  resolve: settleNothing,
+  reject: settleNothing,
+};
+
+/** What `taken` holds between calls (not the last call's: it would keep its promise). */
+function settleNothing(): void {}
+
+function takeSettlers(resolve: (value: never) => void, reject: (error: Error) => void): void {
+  taken.resolve = resolve;
+  taken.reject = reject;
 }
 
 /**
  * One call's state in one object (1,000 hosts' renewals are in flight at one instant: what they
- * hold is what a scavenge copies). Its timers and messages are set in the order simCall always set
- * them: the keepalive (unless a deadline no later than it ends the call first), the deadline, the
- * request; the answer when the work settles.
+ * hold is what a scavenge copies), its callbacks made once with it rather than a closure per step.
+ * Its timers and messages are set in the order simCall always set them: the keepalive (unless a
+ * deadline no later than it ends the call first), the deadline, the request; the answer when the
+ * work settles.
  */
 class SimCall<T> {
   private settled = false;
   private cancelKeepalive: (() => void) | undefined;
   private cancelDeadline: (() => void) | undefined;
   private readonly calleeGeneration: number;
+  /** The work's outcome, carried back by the answer. */
+  private answerValue: T | undefined;
+  private answerError: Error | undefined;
 
   constructor(
     private readonly network: SimNetwork,
@@ -65,12 +90,12 @@ class SimCall<T> {
     // A deadline no later than keepalive ends the call first: no keepalive to set and cancel.
     if (deadlineMs === undefined || deadlineMs > CALL_KEEPALIVE_MS) this.watch();
     if (deadlineMs !== undefined)
-      this.cancelDeadline = this.caller.clock.setTimer(deadlineMs, () =>
-        this.unavailable("deadline exceeded"),
-      );
-    const sent = this.network.send(this.from, this.to, () => this.request(), true);
+      this.cancelDeadline = this.caller.clock.setTimer(deadlineMs, this.onDeadline);
+    const sent = this.network.send(this.from, this.to, this.onRequest, true);
     if (!sent) this.unavailable("no route to host");
   }
+
+  private readonly onDeadline = (): void => this.unavailable("deadline exceeded");
 
   private watch(): void {
     this.cancelKeepalive = this.caller.clock.setTimer(CALL_KEEPALIVE_MS, () => {
@@ -81,34 +106,45 @@ class SimCall<T> {
   }
 
   /** At the callee: the work, then its answer back. */
-  private request(): void {
-    Promise.resolve()
-      .then(this.work)
-      .then(
-        (value) => this.answer(() => this.resolve(value)),
-        (error: unknown) =>
-          this.answer(() => this.reject(error instanceof Error ? error : new Error(String(error)))),
-      );
+  private readonly onRequest = (): void => {
+    Promise.resolve().then(this.work).then(this.onWorkDone, this.onWorkFailed);
+  };
+
+  private readonly onWorkDone = (value: T): void => {
+    this.answerValue = value;
+    this.answer();
+  };
+
+  private readonly onWorkFailed = (error: unknown): void => {
+    this.answerError = error instanceof Error ? error : new Error(String(error));
+    this.answer();
+  };
+
+  private answer(): void {
+    this.network.send(this.to, this.from, this.onAnswer, true);
   }
 
-  private answer(outcome: () => void): void {
-    this.network.send(this.to, this.from, () => this.settle(outcome), true);
-  }
+  /** At the caller: the work's outcome. */
+  private readonly onAnswer = (): void => {
+    if (!this.beginSettling()) return;
+    if (this.answerError !== undefined) this.reject(this.answerError);
+    else this.resolve(this.answerValue as T);
+  };
 
   private unavailable(why: string): void {
-    this.settle(() =>
-      this.reject(
-        this.options.unanswered?.(why) ??
-          new ToolstackError("UNAVAILABLE", `${this.options.what} to ${this.to}: ${why}`),
-      ),
+    if (!this.beginSettling()) return;
+    this.reject(
+      this.options.unanswered?.(why) ??
+        new ToolstackError("UNAVAILABLE", `${this.options.what} to ${this.to}: ${why}`),
     );
   }
 
-  private settle(outcome: () => void): void {
-    if (this.settled) return;
+  /** Whether the call settles now (once only): its timers are cancelled. */
+  private beginSettling(): boolean {
+    if (this.settled) return false;
     this.settled = true;
     this.cancelKeepalive?.();
     this.cancelDeadline?.();
-    outcome();
+    return true;
   }
 }

@@ -4,7 +4,7 @@ import type { Statefile, StatefileEntry } from "../contracts/statefile.js";
 import { kvWriteSubject, storeWriteRefusal } from "../identity/nats-authorization.js";
 import { BROKER_ID, isFaultless, type SimNetwork } from "./network.js";
 import type { SimProcess } from "./process.js";
-import { simCall } from "./rpc.js";
+import { simCall, type CallOptions } from "./rpc.js";
 import type { SimAuthorizer } from "./sim-authorization.js";
 
 /** A JetStream request's timeout (nats.js's default): how long a KV call waits for the broker. */
@@ -236,29 +236,50 @@ abstract class SimBucketConnection {
     protected readonly kv: SimKv,
     private readonly network: SimNetwork,
     protected readonly processId: string,
-    private readonly timeoutMs: number,
-    private readonly label: string,
+    readonly timeoutMs: number,
+    readonly label: string,
   ) {}
 
-  protected call<T>(what: string, work: () => T): Promise<T> {
-    return simCall(this.network, this.processId, BROKER_ID, work, {
-      deadlineMs: this.timeoutMs,
-      what: `${this.label} ${what}`,
-      unanswered: () => this.unanswered(what),
-    });
+  /** `verb` and `subject` (a key, a prefix): what the call is, in its error (`get h1`). */
+  protected call<T>(verb: string, subject: string, work: () => T): Promise<T> {
+    return simCall(this.network, this.processId, BROKER_ID, work, new BucketCallOptions(this, verb, subject));
   }
 
   /** A write of `key`: a call the broker refuses when this member may not write that key. */
   protected write<T>(operation: string, key: string, work: () => T): Promise<T> {
-    return this.call(`${operation} ${key}`, () => {
+    return this.call(operation, key, () => {
       this.kv.authorizeWrite(this.processId, operation, key);
       return work();
     });
   }
 
-  /** The error of a call the broker did not answer; undefined: the network's own. */
-  protected unanswered(_what: string): Error | undefined {
+  /** The error of a call (`what`: `get h1`) the broker did not answer; undefined: the network's own. */
+  unanswered(_what: string): Error | undefined {
     return undefined;
+  }
+}
+
+/**
+ * A bucket call's options: its words are made only if it fails (a renewal every few seconds per
+ * host, nearly all answered: no strings and no closure per call).
+ */
+class BucketCallOptions implements CallOptions {
+  readonly deadlineMs: number;
+
+  constructor(
+    private readonly connection: SimBucketConnection,
+    private readonly verb: string,
+    private readonly subject: string,
+  ) {
+    this.deadlineMs = connection.timeoutMs;
+  }
+
+  get what(): string {
+    return `${this.connection.label} ${this.verb} ${this.subject}`;
+  }
+
+  unanswered(): Error | undefined {
+    return this.connection.unanswered(`${this.verb} ${this.subject}`);
   }
 }
 
@@ -273,7 +294,7 @@ export class SimKvClient extends SimBucketConnection implements StateStore {
     super(kv, network, processId, KV_TIMEOUT_MS, "KV");
   }
 
-  protected override unanswered(what: string): Error {
+  override unanswered(what: string): Error {
     return new StoreUnavailableError(what.split(" ")[0]!, new Error(NATS_REQUEST_TIMEOUT_TEXT));
   }
 
@@ -282,7 +303,7 @@ export class SimKvClient extends SimBucketConnection implements StateStore {
   }
 
   entry(key: string): Promise<KvEntry | undefined> {
-    return this.call(`get ${key}`, () => this.kv.peek(key));
+    return this.call("get", key, () => this.kv.peek(key));
   }
 
   async put(key: string, value: string): Promise<void> {
@@ -314,7 +335,7 @@ export class SimKvClient extends SimBucketConnection implements StateStore {
   }
 
   keys(prefix: string): Promise<string[]> {
-    return this.call(`keys ${prefix}`, () => this.kv.keysNow(prefix));
+    return this.call("keys", prefix, () => this.kv.keysNow(prefix));
   }
 }
 
@@ -331,11 +352,11 @@ export class SimStatefile extends SimBucketConnection implements Statefile {
   }
 
   read(key: string): Promise<StatefileEntry | undefined> {
-    return this.call(`get ${key}`, () => this.kv.peek(key));
+    return this.call("get", key, () => this.kv.peek(key));
   }
 
   readAll(prefix: string): Promise<Map<string, StatefileEntry>> {
-    return this.call(`keys ${prefix}`, () => this.kv.entriesNow(prefix));
+    return this.call("keys", prefix, () => this.kv.entriesNow(prefix));
   }
 
   put(key: string, value: string): Promise<number> {
