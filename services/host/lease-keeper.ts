@@ -1,4 +1,4 @@
-import type { Clock } from "../core/clock.js";
+import type { Clock, ClockTimer } from "../core/clock.js";
 import type { Statefile } from "../contracts/statefile.js";
 import type { HaGuests } from "./ha-guests.js";
 import { PeerView } from "./peer-view.js";
@@ -78,9 +78,11 @@ export class LeaseKeeper {
   private roundRunning = false;
   /** A round was asked for while one ran (the watch saw the setting change): run one after it. */
   private roundAgain = false;
-  /** When the last round began, and the next one's timer. */
+  /** When the last round began, and when the next one is due (undefined before the first). */
   private roundStartedMs = 0;
-  private nextRound: { dueMs: number; cancel: () => void } | undefined;
+  private nextRoundDueMs: number | undefined;
+  /** The next round's timer: one for all rounds (a round every few seconds per host). */
+  private readonly roundTimer: ClockTimer;
   private unwatch: (() => void) | undefined;
   /** Pushes of the setting by the watch so far (each makes the next round read it again). */
   private settingPushCount = 0;
@@ -104,6 +106,7 @@ export class LeaseKeeper {
     this.ownLeaseKey = leaseKey(options.hostId);
     this.lastRenewOkMs = options.clock.nowMs();
     this.view = new PeerView(options.hostId, this.timing.peerSeenWindowMs, this.timing.timeoutMs);
+    this.roundTimer = options.clock.timer(this.runRound);
   }
 
   /**
@@ -119,7 +122,7 @@ export class LeaseKeeper {
 
   stop(): void {
     this.stopped = true;
-    this.nextRound?.cancel();
+    this.roundTimer.cancel();
     this.unwatch?.();
   }
 
@@ -282,22 +285,22 @@ export class LeaseKeeper {
   /** Runs a round now; the next one follows roundIntervalMs() later (sooner if it shrinks meanwhile). */
   private readonly runRound = (): void => {
     if (this.stopped) return;
-    this.nextRound?.cancel();
+    this.roundTimer.cancel();
     const nowMs = this.options.clock.nowMs();
     this.roundStartedMs = nowMs;
     this.armRound(nowMs + this.roundIntervalMs());
     const statefileRound = this.statefileRound();
     // With HA off no ping round (pingRound would return at once): no Promise.all for nothing.
     const round = this.config.enabled ? Promise.all([statefileRound, this.pingRound()]) : statefileRound;
-    round.catch((error: unknown) => this.options.log(`HA lease round failed: ${String(error)}`));
+    round.catch(this.onRoundFailed);
   };
 
+  private readonly onRoundFailed = (error: unknown): void =>
+    this.options.log(`HA lease round failed: ${String(error)}`);
+
   private armRound(dueMs: number): void {
-    const cancel = this.options.clock.setTimer(
-      Math.max(0, dueMs - this.options.clock.nowMs()),
-      this.runRound,
-    );
-    this.nextRound = { dueMs, cancel };
+    this.roundTimer.arm(Math.max(0, dueMs - this.options.clock.nowMs()));
+    this.nextRoundDueMs = dueMs;
   }
 
   /**
@@ -312,10 +315,9 @@ export class LeaseKeeper {
 
   /** Brings the next round forward when the interval shrank (HA on, a shorter T, the store failing). */
   private hastenRound(): void {
-    if (this.stopped || !this.nextRound) return;
+    if (this.stopped || this.nextRoundDueMs === undefined) return;
     const dueMs = this.roundStartedMs + this.roundIntervalMs();
-    if (dueMs >= this.nextRound.dueMs) return;
-    this.nextRound.cancel();
+    if (dueMs >= this.nextRoundDueMs) return;
     this.armRound(dueMs);
   }
 
@@ -358,7 +360,10 @@ export class LeaseKeeper {
     if (this.roundRunning) return;
     this.roundRunning = true;
     try {
-      await this.readStatefile();
+      // HA off and nothing to read but the setting, which the watch vouches for: nothing to read.
+      // The await stays (readStatefile's would take as long): a round takes the steps it always did.
+      if (this.settingVouched()) await Promise.resolve();
+      else await this.readStatefile();
       await this.renew();
       if (this.failing) this.options.log("HA: statefile reachable again");
       this.failing = false;
@@ -378,8 +383,6 @@ export class LeaseKeeper {
   }
 
   private async readStatefile(): Promise<void> {
-    // HA off and nothing to read but the setting, which the watch vouches for: nothing to read.
-    if (this.settingVouched()) return;
     const statefile = this.options.statefile;
     const wasEnabled = this.config.enabled;
     const continuity = statefile.watchContinuity?.(HA_CONFIG_KEY);

@@ -27,12 +27,16 @@ export class LeaseObserver {
   /** Reads observed since the last reset: a lease absent from the first and in a later one was written since. */
   private readCount = 0;
 
+  /**
+   * One read of the leases. Without a change since the last read (an idle cluster: most leases
+   * unchanged, none added or removed) it allocates nothing but the leases renewed since: 1,000
+   * leases are observed every renew interval.
+   */
   observe(
     leases: ReadonlyMap<string, { lease: LeaseValue; revision: number }>,
     nowMs: number,
     timing: LeaseTiming,
   ): void {
-    for (const hostId of [...this.seen.keys()]) if (!leases.has(hostId)) this.seen.delete(hostId);
     for (const [hostId, { lease, revision }] of leases) {
       const before = this.seen.get(hostId);
       if (before?.revision !== revision) {
@@ -40,14 +44,23 @@ export class LeaseObserver {
         this.seen.set(hostId, { hostId, lease, revision, sinceMs: nowMs, confirmed });
       }
     }
+    // Every host read is seen now: a larger seen holds hosts whose leases are gone.
+    if (this.seen.size > leases.size)
+      for (const hostId of this.seen.keys()) if (!leases.has(hostId)) this.seen.delete(hostId);
     this.readCount++;
     const peers = this.peerCounts(nowMs, timing);
+    let unseenCount = 0;
     for (const o of this.seen.values()) {
       if (!unseenByPeers(o, peers)) this.unseenSinceMs.delete(o.hostId);
-      else if (!this.unseenSinceMs.has(o.hostId)) this.unseenSinceMs.set(o.hostId, nowMs);
+      else {
+        unseenCount++;
+        if (!this.unseenSinceMs.has(o.hostId)) this.unseenSinceMs.set(o.hostId, nowMs);
+      }
     }
-    for (const hostId of [...this.unseenSinceMs.keys()])
-      if (!this.seen.has(hostId)) this.unseenSinceMs.delete(hostId);
+    // Every unseen host seen is in it now: a larger one holds hosts no longer seen.
+    if (this.unseenSinceMs.size > unseenCount)
+      for (const hostId of this.unseenSinceMs.keys())
+        if (!this.seen.has(hostId)) this.unseenSinceMs.delete(hostId);
   }
 
   reset(): void {
@@ -84,11 +97,11 @@ export class LeaseObserver {
    */
   private peerCounts(nowMs: number, timing: LeaseTiming): PeerCounts {
     const deadlineMs = timing.timeoutMs + timing.restartMarginMs;
-    const fresh = new Set<string>();
+    let freshCount = 0;
     const seenBy = new Map<string, number>();
     for (const l of this.seen.values()) {
-      if (l.lease.state !== "live" || nowMs - l.sinceMs >= deadlineMs) continue;
-      fresh.add(l.hostId);
+      if (!isFresh(l, nowMs, deadlineMs)) continue;
+      freshCount++;
       // Each host listed counts once (the first time it is listed: no Set per lease and round).
       const sees = l.lease.sees;
       for (let index = 0; index < sees.length; index++) {
@@ -96,19 +109,29 @@ export class LeaseObserver {
         if (id !== l.hostId && sees.indexOf(id) === index) seenBy.set(id, (seenBy.get(id) ?? 0) + 1);
       }
     }
-    return { fresh, seenBy };
+    return { freshCount, nowMs, deadlineMs, seenBy };
   }
 }
 
+/** Live and changed less than T + margin ago (`deadlineMs`). */
+function isFresh(o: ObservedLease, nowMs: number, deadlineMs: number): boolean {
+  return o.lease.state === "live" && nowMs - o.sinceMs < deadlineMs;
+}
+
 interface PeerCounts {
-  /** Hosts whose leases are live and fresh. */
-  fresh: ReadonlySet<string>;
+  /**
+   * How many hosts' leases are live and fresh (a count, not a set: an observed lease is one of
+   * them when isFresh says so at `nowMs` and `deadlineMs`; no set of 1,000 hosts per read).
+   */
+  freshCount: number;
+  nowMs: number;
+  deadlineMs: number;
   /** Per host, how many other live, fresh leases list it in `sees`. */
   seenBy: ReadonlyMap<string, number>;
 }
 
 /** Listed in `sees` by fewer than half of the other hosts whose leases are live and fresh. */
 function unseenByPeers(o: ObservedLease, peers: PeerCounts): boolean {
-  const others = peers.fresh.size - (peers.fresh.has(o.hostId) ? 1 : 0);
+  const others = peers.freshCount - (isFresh(o, peers.nowMs, peers.deadlineMs) ? 1 : 0);
   return 2 * (peers.seenBy.get(o.hostId) ?? 0) < others;
 }

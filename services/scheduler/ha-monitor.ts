@@ -2,6 +2,7 @@ import type { Scheduler } from "./scheduler.js";
 import { NothingChangedError } from "../dom0/errors.js";
 import type { Statefile } from "../contracts/statefile.js";
 import { LeaseObserver, type ObservedLease } from "./ha-lease-observer.js";
+import { LeaseReads } from "./ha-lease-reads.js";
 import { purgeRestartTokens, restartLostHost, restartRestartedHosts } from "./ha-restart.js";
 import { parseConfig } from "./placement-adapter.js";
 import { settleWithinMs } from "../core/settle-within.js";
@@ -12,7 +13,6 @@ import {
   leaseKey,
   leaseTiming,
   parseHaConfig,
-  parseLease,
   type HaConfig,
   type LeaseValue,
 } from "../contracts/lease.js";
@@ -25,12 +25,6 @@ import {
 export const HA_ROUND_WAIT_MS_MAX = 15_000;
 /** A round under way this long is logged once, naming what it was doing. */
 export const HA_ROUND_SLOW_LOG_MS = 10_000;
-
-/** A lease as read from the statefile, and parsed (undefined when it is not a lease). */
-interface ParsedLease {
-  text: string;
-  lease: LeaseValue | undefined;
-}
 
 /**
  * The scheduler's side of HA (docs/specs/ha.md §5), derived from the statefile alone so that any
@@ -52,8 +46,8 @@ export class HaMonitor {
   private failing = false;
   private stopped = false;
   private cancel: (() => void) | undefined;
-  /** Each lease's text as last read and what parseLease made of it (nothing here changes a LeaseValue). */
-  private parsedLeases = new Map<string, ParsedLease>();
+  /** Each lease as last read and what parseLease made of it (nothing here changes a LeaseValue). */
+  private readonly leaseReads = new LeaseReads();
   /** Unprotected guests reported lost, per lost lease epoch (reported once). */
   private readonly reported = new Set<string>();
 
@@ -164,19 +158,10 @@ export class HaMonitor {
     if (config.enabled !== this.config.enabled || config.timeoutMs !== this.config.timeoutMs)
       this.observer.reset();
     this.config = config;
-    const leases = new Map<string, { lease: LeaseValue; revision: number }>();
-    const parsed = new Map<string, ParsedLease>();
-    for (const [key, entry] of await this.statefile.readAll(LEASE_KEY_PREFIX)) {
-      // A lease unchanged since the last round (most are: renewed every 3t with HA off) is not parsed again.
-      const known = this.parsedLeases.get(key);
-      const lease = known?.text === entry.value ? known.lease : parseLease(entry.value);
-      parsed.set(key, { text: entry.value, lease });
-      if (lease) leases.set(key.slice(LEASE_KEY_PREFIX.length), { lease, revision: entry.revision });
-    }
-    this.parsedLeases = parsed;
+    const leases = this.leaseReads.note(await this.statefile.readAll(LEASE_KEY_PREFIX));
     this.observer.observe(leases, this.scheduler.clock.nowMs(), leaseTiming(config.timeoutMs));
     this.scheduler.haEnabled = config.enabled;
-    for (const [hostId, { lease }] of leases) {
+    for (const { hostId, lease } of leases.values()) {
       if (lease.state !== "live" || this.scheduler.hostEpochs.get(hostId) === lease.epoch) continue;
       this.scheduler.hostEpochs.set(hostId, lease.epoch);
       // Re-read the host now: its List reports the epoch it runs under, which the restart of the

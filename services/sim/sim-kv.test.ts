@@ -83,4 +83,23 @@ describe("SimKv", () => {
     unwatch();
     expect(continuity(), "unwatched").toBeUndefined();
   });
+  it("lists a prefix's keys as they are now, after keys came and went, and hands out copies", async () => {
+    const r = rig();
+    const statefile = r.kv.statefile("a");
+    await runSimulation(r.clock, r.client.put("lease.b", "1"));
+    await runSimulation(r.clock, r.client.put("lease.a", "1"));
+    expect(r.kv.keysNow("lease.")).toEqual(["lease.a", "lease.b"]);
+    r.kv.keysNow("lease.").push("lease.z");
+    await runSimulation(r.clock, r.client.put("lease.a", "2"));
+    await runSimulation(r.clock, r.client.put("lease.c", "1"));
+    await runSimulation(r.clock, r.client.delete("lease.b"));
+    expect(r.kv.keysNow("lease.")).toEqual(["lease.a", "lease.c"]);
+    const read = await runSimulation(r.clock, statefile.readAll("lease."));
+    expect([...read].map(([key, entry]) => [key, entry.value])).toEqual([
+      ["lease.a", "2"],
+      ["lease.c", "1"],
+    ]);
+    await runSimulation(r.clock, r.client.put("lease.c", "2"));
+    expect(read.get("lease.c")?.value, "a read is what the bucket held then").toBe("1");
+  });
 });

@@ -4,7 +4,7 @@ import type { Statefile, StatefileEntry } from "../contracts/statefile.js";
 import { kvWriteSubject, storeWriteRefusal } from "../identity/nats-authorization.js";
 import { BROKER_ID, isFaultless, type SimNetwork } from "./network.js";
 import type { SimProcess } from "./process.js";
-import { simCall } from "./rpc.js";
+import { simCall, type CallOptions } from "./rpc.js";
 import type { SimAuthorizer } from "./sim-authorization.js";
 
 /** A JetStream request's timeout (nats.js's default): how long a KV call waits for the broker. */
@@ -31,6 +31,8 @@ export class SimKv {
   /** Each key's watchers, in the order they watched (a write looks at its key's alone: 1,000 hosts watch one key). */
   private readonly watchersByKey = new Map<string, Set<KvWatcher>>();
   private revisionLast = 0;
+  /** SimKv.sortedKeys's lists, until a key is added or deleted. */
+  private readonly sortedKeysByPrefix = new Map<string, readonly string[]>();
   /**
    * Each key's `$KV.<bucket>.<key>` subject, made once: a subject made afresh for every write (a
    * lease renewal) is a new string that the authorizer's lookup must flatten and hash again.
@@ -90,12 +92,35 @@ export class SimKv {
   }
 
   keysNow(prefix: string): string[] {
-    return [...this.entries.keys()].filter((k) => k.startsWith(prefix)).sort();
+    return this.sortedKeys(prefix).slice();
+  }
+
+  /**
+   * The keys starting with `prefix`, sorted: kept per prefix until a key is added or deleted (the
+   * scheduler lists 1,000 leases every renew interval; an idle cluster's keys stay the same).
+   * Read only: the list is shared.
+   */
+  private sortedKeys(prefix: string): readonly string[] {
+    let keys = this.sortedKeysByPrefix.get(prefix);
+    if (keys === undefined) {
+      keys = [...this.entries.keys()].filter((k) => k.startsWith(prefix)).sort();
+      this.sortedKeysByPrefix.set(prefix, keys);
+    }
+    return keys;
+  }
+
+  /** Every key starting with `prefix`, in order, with its entry (entries are never changed: shared). */
+  entriesNow(prefix: string): Map<string, KvEntry> {
+    const entries = new Map<string, KvEntry>();
+    for (const key of this.sortedKeys(prefix)) entries.set(key, this.entries.get(key)!);
+    return entries;
   }
 
   put(key: string, value: string): number {
     const revision = ++this.revisionLast;
+    const keyCount = this.entries.size;
     this.entries.set(key, { value, revision });
+    if (this.entries.size !== keyCount) this.keysChanged();
     this.writtenAtMs.set(key, this.network.clock.nowMs());
     this.notify(key);
     return revision;
@@ -148,6 +173,10 @@ export class SimKv {
     if (watchers?.delete(watcher) && watchers.size === 0) this.watchersByKey.delete(watcher.key);
   }
 
+  private keysChanged(): void {
+    if (this.sortedKeysByPrefix.size > 0) this.sortedKeysByPrefix.clear();
+  }
+
   private notify(key: string): void {
     const watchers = this.watchersByKey.get(key);
     if (watchers === undefined) return;
@@ -185,7 +214,7 @@ export class SimKv {
   }
 
   delete(key: string): void {
-    this.entries.delete(key);
+    if (this.entries.delete(key)) this.keysChanged();
     this.writtenAtMs.delete(key);
     this.notify(key);
   }
@@ -207,29 +236,50 @@ abstract class SimBucketConnection {
     protected readonly kv: SimKv,
     private readonly network: SimNetwork,
     protected readonly processId: string,
-    private readonly timeoutMs: number,
-    private readonly label: string,
+    readonly timeoutMs: number,
+    readonly label: string,
   ) {}
 
-  protected call<T>(what: string, work: () => T): Promise<T> {
-    return simCall(this.network, this.processId, BROKER_ID, work, {
-      deadlineMs: this.timeoutMs,
-      what: `${this.label} ${what}`,
-      unanswered: () => this.unanswered(what),
-    });
+  /** `verb` and `subject` (a key, a prefix): what the call is, in its error (`get h1`). */
+  protected call<T>(verb: string, subject: string, work: () => T): Promise<T> {
+    return simCall(this.network, this.processId, BROKER_ID, work, new BucketCallOptions(this, verb, subject));
   }
 
   /** A write of `key`: a call the broker refuses when this member may not write that key. */
   protected write<T>(operation: string, key: string, work: () => T): Promise<T> {
-    return this.call(`${operation} ${key}`, () => {
+    return this.call(operation, key, () => {
       this.kv.authorizeWrite(this.processId, operation, key);
       return work();
     });
   }
 
-  /** The error of a call the broker did not answer; undefined: the network's own. */
-  protected unanswered(_what: string): Error | undefined {
+  /** The error of a call (`what`: `get h1`) the broker did not answer; undefined: the network's own. */
+  unanswered(_what: string): Error | undefined {
     return undefined;
+  }
+}
+
+/**
+ * A bucket call's options: its words are made only if it fails (a renewal every few seconds per
+ * host, nearly all answered: no strings and no closure per call).
+ */
+class BucketCallOptions implements CallOptions {
+  readonly deadlineMs: number;
+
+  constructor(
+    private readonly connection: SimBucketConnection,
+    private readonly verb: string,
+    private readonly subject: string,
+  ) {
+    this.deadlineMs = connection.timeoutMs;
+  }
+
+  get what(): string {
+    return `${this.connection.label} ${this.verb} ${this.subject}`;
+  }
+
+  unanswered(): Error | undefined {
+    return this.connection.unanswered(`${this.verb} ${this.subject}`);
   }
 }
 
@@ -244,7 +294,7 @@ export class SimKvClient extends SimBucketConnection implements StateStore {
     super(kv, network, processId, KV_TIMEOUT_MS, "KV");
   }
 
-  protected override unanswered(what: string): Error {
+  override unanswered(what: string): Error {
     return new StoreUnavailableError(what.split(" ")[0]!, new Error(NATS_REQUEST_TIMEOUT_TEXT));
   }
 
@@ -253,7 +303,7 @@ export class SimKvClient extends SimBucketConnection implements StateStore {
   }
 
   entry(key: string): Promise<KvEntry | undefined> {
-    return this.call(`get ${key}`, () => this.kv.peek(key));
+    return this.call("get", key, () => this.kv.peek(key));
   }
 
   async put(key: string, value: string): Promise<void> {
@@ -285,7 +335,7 @@ export class SimKvClient extends SimBucketConnection implements StateStore {
   }
 
   keys(prefix: string): Promise<string[]> {
-    return this.call(`keys ${prefix}`, () => this.kv.keysNow(prefix));
+    return this.call("keys", prefix, () => this.kv.keysNow(prefix));
   }
 }
 
@@ -302,15 +352,11 @@ export class SimStatefile extends SimBucketConnection implements Statefile {
   }
 
   read(key: string): Promise<StatefileEntry | undefined> {
-    return this.call(`get ${key}`, () => this.kv.peek(key));
+    return this.call("get", key, () => this.kv.peek(key));
   }
 
   readAll(prefix: string): Promise<Map<string, StatefileEntry>> {
-    return this.call(`keys ${prefix}`, () => {
-      const entries = new Map<string, StatefileEntry>();
-      for (const key of this.kv.keysNow(prefix)) entries.set(key, this.kv.peek(key)!);
-      return entries;
-    });
+    return this.call("keys", prefix, () => this.kv.entriesNow(prefix));
   }
 
   put(key: string, value: string): Promise<number> {
