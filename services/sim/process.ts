@@ -1,4 +1,4 @@
-import type { Clock, ClockTimer, PendingTimer, SimulatedClock } from "../core/clock.js";
+import { TimerRecord, type Clock, type ClockTimer, type SimulatedClock } from "../core/clock.js";
 
 export type ProcessState = "running" | "crashed";
 
@@ -99,7 +99,8 @@ class ProcessClock implements Clock {
     const simClock = process.simClock;
     const generation = process.generation;
     let cancelled = false;
-    const record: PendingTimer = { fn: undefined, instant: undefined };
+    // Made with new, not as a literal: a literal's site gets pretenured (core/clock.ts TimerRecord).
+    const record = new TimerRecord(undefined);
     record.fn = () => {
       if (process.isRunning && process.generation === generation) {
         if (!cancelled) fn();
