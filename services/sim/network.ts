@@ -93,10 +93,15 @@ export class SimNetwork {
 
   /** Whether a message from `a` can reach `b` now (both ends may still be stalled). */
   connected(a: string, b: string): boolean {
-    for (const { side, other } of this.partitions) {
-      if (other === undefined ? side.has(a) !== side.has(b) : cuts(side, other, a, b)) return false;
-    }
+    if (this.partitions.length > 0 && this.isCut(a, b)) return false;
     return this.processes.get(a)?.state === "running" && this.processes.get(b)?.state === "running";
+  }
+
+  private isCut(a: string, b: string): boolean {
+    for (const { side, other } of this.partitions) {
+      if (other === undefined ? side.has(a) !== side.has(b) : cuts(side, other, a, b)) return true;
+    }
+    return false;
   }
 
   /** Whether `processId` can reach the broker and the broker serves. */
@@ -125,12 +130,29 @@ export class SimNetwork {
     if (isFaultless(faults) && !this.hasInFlight(from, to)) {
       // Nothing on the link and no fault: it arrives at this instant, after what is due now (as
       // the link's queue below would deliver it, without the queue).
-      this.clock.schedule(0, () => this.arrive(from, to, target, generation, deliver, onLost));
+      this.arriveNow(from, to, target, generation, deliver, onLost);
       return true;
     }
+    this.sendFaulty(from, to, target, generation, deliver, onLost, faults);
+    return true;
+  }
+
+  /**
+   * `send` on a link with faults or messages on it (a method of its own: `send`'s common case,
+   * above, then makes no context for these closures).
+   */
+  private sendFaulty(
+    from: string,
+    to: string,
+    target: SimProcess,
+    generation: number,
+    deliver: () => void,
+    onLost: (() => void) | undefined,
+    faults: LinkFaults,
+  ): void {
     if (faults.dropRate > 0 && this.prng.nextFloat() < faults.dropRate) {
       this.messageCountDropped++;
-      return true;
+      return;
     }
     const copyCount =
       faults.duplicateRate > 0 && this.prng.nextFloat() < faults.duplicateRate ? COPY_COUNT_MAX : 1;
@@ -153,7 +175,6 @@ export class SimNetwork {
         next?.();
       });
     }
-    return true;
   }
 
   /**
@@ -174,6 +195,18 @@ export class SimNetwork {
     this.messageCountRelayed++;
     const target = this.process(to);
     target.run(deliver, target.generation);
+  }
+
+  /** `arrive` at this instant, after what is due now (a function of its own: one small closure). */
+  private arriveNow(
+    from: string,
+    to: string,
+    target: SimProcess,
+    generation: number,
+    deliver: () => void,
+    onLost: (() => void) | undefined,
+  ): void {
+    this.clock.schedule(0, () => this.arrive(from, to, target, generation, deliver, onLost));
   }
 
   /** A message reaches `to`: lost if a partition began while it was on the wire, or `to` crashed. */

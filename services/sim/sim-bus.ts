@@ -7,6 +7,7 @@ import {
   type BusHandler,
   type BusSubscription,
   type JsonBus,
+  type JsonForm,
   type JsonHandler,
 } from "../contracts/bus.js";
 import { BROKER_ID, type SimNetwork } from "./network.js";
@@ -30,15 +31,12 @@ interface Subscription {
  * once, when a subscriber wants it: a subscriber of bytes gets JSON text, as from NATS.
  */
 class SimMessage {
-  private bytes: Uint8Array | undefined;
-  private readonly value: unknown;
-  private readonly hasValue: boolean;
-
-  constructor(form: { bytes: Uint8Array } | { value: unknown }) {
-    this.hasValue = "value" in form;
-    if ("value" in form) this.value = form.value;
-    else this.bytes = form.bytes;
-  }
+  /** `bytes` (undefined for a JSON value until a subscriber of bytes wants them), or `value`. */
+  constructor(
+    private bytes: Uint8Array | undefined,
+    private readonly value: unknown,
+    private readonly hasValue: boolean,
+  ) {}
 
   deliver(subject: string, handler: Subscription["handler"]): void {
     if ("bytes" in handler) handler.bytes(subject, (this.bytes ??= encodeJson(this.value)));
@@ -72,18 +70,22 @@ export class SimBroker {
 
   /** A message as anyone on the broker could publish it (a forged or stale one, for fault tests). */
   inject(subject: string, data: Uint8Array): void {
-    this.route(subject, new SimMessage({ bytes: new Uint8Array(data) }));
+    this.route(subject, new SimMessage(new Uint8Array(data), undefined, false));
   }
 
   publish(processId: string, subject: string, data: Uint8Array): void {
     // A copy (Buffer.slice would share); the publisher may reuse its buffer.
-    const message = new SimMessage({ bytes: new Uint8Array(data) });
+    const message = new SimMessage(new Uint8Array(data), undefined, false);
     this.network.send(processId, BROKER_ID, () => this.accept(processId, subject, message));
   }
 
-  /** A JSON message, carried as a frozen copy of its value, or the value frozen if handed over (JsonBus). */
-  publishJson(processId: string, subject: string, value: unknown, handOver = false): void {
-    const message = new SimMessage({ value: handOver ? handOverJson(value) : jsonCopy(value) });
+  /**
+   * A JSON message, carried as a frozen copy of its value, the value frozen if handed over, or the
+   * value itself if it is a FrozenJson (JsonBus.publishJson).
+   */
+  publishJson(processId: string, subject: string, value: unknown, form: JsonForm = "copy"): void {
+    const carried = form === "frozen" ? value : form === "handOver" ? handOverJson(value) : jsonCopy(value);
+    const message = new SimMessage(undefined, carried, true);
     this.network.send(processId, BROKER_ID, () => this.accept(processId, subject, message));
   }
 
@@ -154,9 +156,9 @@ class SimBusConnection implements JsonBus {
     this.broker.publish(this.processId, subject, data);
   }
 
-  publishJson(subject: string, value: unknown, handOver = false): void {
+  publishJson(subject: string, value: unknown, form: JsonForm = "copy"): void {
     if (this.closed) throw new Error(`SimBus(${this.processId}): publish after close`);
-    this.broker.publishJson(this.processId, subject, value, handOver);
+    this.broker.publishJson(this.processId, subject, value, form);
   }
 
   subscribe(pattern: string, handler: BusHandler): BusSubscription {
