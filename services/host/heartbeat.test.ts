@@ -98,7 +98,9 @@ describe("frozenHeartbeat", () => {
 
   /** Every object in `value` is frozen. */
   const deepFrozen = (value: unknown): boolean =>
-    typeof value !== "object" || value === null || (Object.isFrozen(value) && Object.values(value).every(deepFrozen));
+    typeof value !== "object" ||
+    value === null ||
+    (Object.isFrozen(value) && Object.values(value).every(deepFrozen));
 
   it("is buildHeartbeat's heartbeat, what JSON.parse of its text gives, deep-frozen and in place", () => {
     const ts = newHost();

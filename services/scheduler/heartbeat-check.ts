@@ -149,7 +149,12 @@ function hostIdOfSubject(subject: string): string | undefined {
   return HOST_ID_PATTERN.test(hostId) ? hostId : undefined;
 }
 
-function integerOutside(value: unknown, field: keyof Heartbeat, min: number, max: number): string | undefined {
+function integerOutside(
+  value: unknown,
+  field: keyof Heartbeat,
+  min: number,
+  max: number,
+): string | undefined {
   if (typeof value === "number" && Number.isInteger(value) && value >= min && value <= max) return undefined;
   return `${field} ${JSON.stringify(value)} is not an integer in ${min}..${max}`;
 }
