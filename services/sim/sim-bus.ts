@@ -119,11 +119,20 @@ export class SimBroker {
 
   private route(subject: string, message: SimMessage): void {
     for (const target of this.subscribersOf(subject)) {
-      this.network.relay(BROKER_ID, target.processId, () => {
-        const alive = this.network.process(target.processId).generation === target.generation;
-        if (alive && this.isSubscribed(target)) message.deliver(subject, target.handler);
-      });
+      if (this.network.relaysNow(BROKER_ID, target.processId)) this.deliver(target, subject, message);
+      else this.relay(target, subject, message);
     }
+  }
+
+  /** Routes a message to a subscriber through `network.relay` (a method of its own: `route` makes no closure). */
+  private relay(target: Subscription, subject: string, message: SimMessage): void {
+    this.network.relay(BROKER_ID, target.processId, () => this.deliver(target, subject, message));
+  }
+
+  /** A message reaches a subscriber's process: delivered unless the process restarted or unsubscribed. */
+  private deliver(target: Subscription, subject: string, message: SimMessage): void {
+    const alive = this.network.process(target.processId).generation === target.generation;
+    if (alive && this.isSubscribed(target)) message.deliver(subject, target.handler);
   }
 
   /** The exact subscribers, then the wildcard ones, each in the order they subscribed. */
