@@ -93,8 +93,17 @@ export class SimNetwork {
 
   /** Whether a message from `a` can reach `b` now (both ends may still be stalled). */
   connected(a: string, b: string): boolean {
+    return this.linkUp(a, b, this.processes.get(a), this.processes.get(b));
+  }
+
+  /**
+   * `connected` of processes the caller looked up already (`a`'s and `b`'s objects, or undefined):
+   * a process keeps its object for good (addProcess never replaces one), so a message on its way
+   * looks neither end up again when it arrives.
+   */
+  private linkUp(a: string, b: string, aProcess: SimProcess | undefined, bProcess: SimProcess | undefined) {
     if (this.partitions.length > 0 && this.isCut(a, b)) return false;
-    return this.processes.get(a)?.state === "running" && this.processes.get(b)?.state === "running";
+    return aProcess?.state === "running" && bProcess?.state === "running";
   }
 
   private isCut(a: string, b: string): boolean {
@@ -118,22 +127,24 @@ export class SimNetwork {
    */
   send(from: string, to: string, deliver: () => void, reliable = false, onLost?: () => void): boolean {
     this.messageCountSent++;
-    if (!this.connected(from, to)) {
+    const source = this.processes.get(from);
+    const target = this.processes.get(to);
+    if (!this.linkUp(from, to, source, target)) {
       this.messageCountDropped++;
       this.noticeLoss(from, onLost);
       return false;
     }
-    const target = this.process(to);
-    const generation = target.generation;
+    // Both exist (linkUp): looked up once, for the arrival too.
+    const generation = target!.generation;
     // A reliable message rides a connection (gRPC over TCP): late, never lost nor doubled on a live link.
     const faults = reliable ? this.connectionFaults() : this.faults;
     if (isFaultless(faults) && !this.hasInFlight(from, to)) {
       // Nothing on the link and no fault: it arrives at this instant, after what is due now (as
       // the link's queue below would deliver it, without the queue).
-      this.arriveNow(from, to, target, generation, deliver, onLost);
+      this.arriveNow(from, to, source!, target!, generation, deliver, onLost);
       return true;
     }
-    this.sendFaulty(from, to, target, generation, deliver, onLost, faults);
+    this.sendFaulty(from, to, source!, target!, generation, deliver, onLost, faults);
     return true;
   }
 
@@ -144,6 +155,7 @@ export class SimNetwork {
   private sendFaulty(
     from: string,
     to: string,
+    source: SimProcess,
     target: SimProcess,
     generation: number,
     deliver: () => void,
@@ -159,7 +171,7 @@ export class SimNetwork {
     const link = `${from}>${to}`;
     for (let copy = 0; copy < copyCount; copy++) {
       const dueMs = this.dueMs(link, faults);
-      const arrive = () => this.arrive(from, to, target, generation, deliver, onLost);
+      const arrive = () => this.arrive(from, to, source, target, generation, deliver, onLost);
       if (faults.reorder) {
         this.clock.setTimer(dueMs - this.clock.nowMs(), arrive);
         continue;
@@ -201,12 +213,13 @@ export class SimNetwork {
   private arriveNow(
     from: string,
     to: string,
+    source: SimProcess,
     target: SimProcess,
     generation: number,
     deliver: () => void,
     onLost: (() => void) | undefined,
   ): void {
-    this.clock.schedule(0, () => this.arrive(from, to, target, generation, deliver, onLost));
+    this.clock.schedule(0, () => this.arrive(from, to, source, target, generation, deliver, onLost));
   }
 
   /**
@@ -217,8 +230,9 @@ export class SimNetwork {
    * (The broker's route to a subscriber then makes no closure per message: a heartbeat a second.)
    */
   relaysNow(from: string, to: string): boolean {
-    if (!isFaultless(this.faults) || this.hasInFlight(from, to) || !this.connected(from, to)) return false;
-    if (!this.process(to).isRunning) return false;
+    if (!isFaultless(this.faults) || this.hasInFlight(from, to)) return false;
+    const target = this.processes.get(to);
+    if (!this.linkUp(from, to, this.processes.get(from), target) || !target!.isRunning) return false;
     this.messageCountSent++;
     this.messageCountRelayed++;
     return true;
@@ -228,12 +242,14 @@ export class SimNetwork {
   private arrive(
     from: string,
     to: string,
+    source: SimProcess,
     target: SimProcess,
     generation: number,
     deliver: () => void,
     onLost: (() => void) | undefined,
   ): void {
-    if (this.connected(from, to) && target.generation === generation) target.run(deliver, generation);
+    if (this.linkUp(from, to, source, target) && target.generation === generation)
+      target.run(deliver, generation);
     else this.noticeLoss(from, onLost);
   }
 

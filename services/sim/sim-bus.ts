@@ -12,12 +12,15 @@ import {
 } from "../contracts/bus.js";
 import { BROKER_ID, type SimNetwork } from "./network.js";
 import type { SimAuthorizer } from "./sim-authorization.js";
+import type { SimProcess } from "./process.js";
 
 /** Subjects whose subscribers the broker remembers (migration subjects are new each time: a bound). */
 const ROUTE_CACHE_SUBJECT_COUNT_MAX = 10_000;
 
 interface Subscription {
   processId: string;
+  /** The subscriber's process (its object for good: SimNetwork never replaces one). */
+  process: SimProcess;
   /** The subscriber's process generation: a crash ends its subscriptions. */
   generation: number;
   pattern: string;
@@ -94,8 +97,8 @@ export class SimBroker {
     if (this.authorizer?.publishRefusal(processId, subject) === undefined) this.route(subject, message);
   }
 
-  generationOf(processId: string): number {
-    return this.network.process(processId).generation;
+  processOf(processId: string): SimProcess {
+    return this.network.process(processId);
   }
 
   /** A subscription its member may not make is refused: nothing is ever delivered to it. */
@@ -131,7 +134,7 @@ export class SimBroker {
 
   /** A message reaches a subscriber's process: delivered unless the process restarted or unsubscribed. */
   private deliver(target: Subscription, subject: string, message: SimMessage): void {
-    const alive = this.network.process(target.processId).generation === target.generation;
+    const alive = target.process.generation === target.generation;
     if (alive && this.isSubscribed(target)) message.deliver(subject, target.handler);
   }
 
@@ -179,8 +182,15 @@ class SimBusConnection implements JsonBus {
   }
 
   private add(pattern: string, handler: Subscription["handler"]): BusSubscription {
-    const generation = this.broker.generationOf(this.processId);
-    const cancel = this.broker.subscribe({ processId: this.processId, generation, pattern, handler });
+    const process = this.broker.processOf(this.processId);
+    const generation = process.generation;
+    const cancel = this.broker.subscribe({
+      processId: this.processId,
+      process,
+      generation,
+      pattern,
+      handler,
+    });
     this.cancels.add(cancel);
     return {
       unsubscribe: () => {
