@@ -222,22 +222,6 @@ export class SimNetwork {
     this.clock.schedule(0, () => this.arrive(from, to, source, target, generation, deliver, onLost));
   }
 
-  /**
-   * `relay`'s common case without the function to run: when the link has no fault and nothing on
-   * it, and `to` runs now (neither cut off, crashed nor stalled), the message is counted as relay
-   * counts it and true returned: the caller runs it at once, in this step, as relay would have.
-   * Otherwise nothing is counted and false returned: the caller relays it (dropped, held or sent).
-   * (The broker's route to a subscriber then makes no closure per message: a heartbeat a second.)
-   */
-  relaysNow(from: string, to: string): boolean {
-    if (!isFaultless(this.faults) || this.hasInFlight(from, to)) return false;
-    const target = this.processes.get(to);
-    if (!this.linkUp(from, to, this.processes.get(from), target) || !target!.isRunning) return false;
-    this.messageCountSent++;
-    this.messageCountRelayed++;
-    return true;
-  }
-
   /** A message reaches `to`: lost if a partition began while it was on the wire, or `to` crashed. */
   private arrive(
     from: string,

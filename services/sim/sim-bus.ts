@@ -121,15 +121,8 @@ export class SimBroker {
   }
 
   private route(subject: string, message: SimMessage): void {
-    for (const target of this.subscribersOf(subject)) {
-      if (this.network.relaysNow(BROKER_ID, target.processId)) this.deliver(target, subject, message);
-      else this.relay(target, subject, message);
-    }
-  }
-
-  /** Routes a message to a subscriber through `network.relay` (a method of its own: `route` makes no closure). */
-  private relay(target: Subscription, subject: string, message: SimMessage): void {
-    this.network.relay(BROKER_ID, target.processId, () => this.deliver(target, subject, message));
+    for (const target of this.subscribersOf(subject))
+      this.network.relay(BROKER_ID, target.processId, () => this.deliver(target, subject, message));
   }
 
   /** A message reaches a subscriber's process: delivered unless the process restarted or unsubscribed. */
