@@ -75,9 +75,32 @@ export type JsonHandler = (subject: string, value: unknown) => void;
  * travels is JSON as docs/specs/nats-subjects.md says.
  */
 export interface JsonBus extends Bus {
-  /** `handOver`: the caller keeps no reference to `value` (handOverJson: frozen in place, not copied). */
-  publishJson(subject: string, value: unknown, handOver?: boolean): void;
+  /**
+   * `form`: "copy" (jsonCopy: the caller may keep `value`), "handOver" (the caller keeps no
+   * reference to it: handOverJson, frozen in place, not copied) or "frozen" (a FrozenJson: carried
+   * as it is).
+   */
+  publishJson(subject: string, value: unknown, form?: JsonForm): void;
   subscribeJson(pattern: string, handler: JsonHandler): BusSubscription;
+}
+
+/** How a JsonBus takes a published value (JsonBus.publishJson). */
+export type JsonForm = "copy" | "handOver" | "frozen";
+
+declare const FROZEN_JSON: unique symbol;
+/**
+ * A value that is already what JSON.parse of its JSON text would give, and deep-frozen: a bus in
+ * one process carries it as it is, neither copied nor walked again. Only two things make one:
+ * `frozenJson` (handOverJson's walk) and a builder that checks every field of the value it made as
+ * strictly and freezes it (host/heartbeat.ts, once a second per host); the tests of each show that
+ * what it gives equals JSON.parse(JSON.stringify(it)) and that changing it throws. The brand is a
+ * type only: it costs nothing at run time, and a cast to it anywhere else is a bug.
+ */
+export type FrozenJson<T> = T & { readonly [FROZEN_JSON]: true };
+
+/** handOverJson as a FrozenJson: `value` frozen in place when it is parsed JSON already, else a frozen copy. */
+export function frozenJson<T>(value: T): FrozenJson<T> {
+  return handOverJson(value) as FrozenJson<T>;
 }
 
 function isJsonBus(bus: Bus): bus is JsonBus {
@@ -89,7 +112,13 @@ function isJsonBus(bus: Bus): bus is JsonBus {
  * `handOver`: the caller made `value` for this message and keeps no reference to it.
  */
 export function publishJson(bus: Bus, subject: string, value: unknown, handOver = false): void {
-  if (isJsonBus(bus)) bus.publishJson(subject, value, handOver);
+  if (isJsonBus(bus)) bus.publishJson(subject, value, handOver ? "handOver" : "copy");
+  else bus.publish(subject, encodeJson(value));
+}
+
+/** publishJson of a value that is parsed JSON and frozen already: in one process, the value itself. */
+export function publishFrozenJson(bus: Bus, subject: string, value: FrozenJson<unknown>): void {
+  if (isJsonBus(bus)) bus.publishJson(subject, value, "frozen");
   else bus.publish(subject, encodeJson(value));
 }
 

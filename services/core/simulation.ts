@@ -38,16 +38,21 @@ export async function runSimulation<T>(clock: SimulatedClock, work: Promise<T>):
   return result!.value;
 }
 
-/** Calls `fn` every `periodMs` of the clock's time until the returned function is called. */
+/**
+ * Calls `fn` every `periodMs` of the clock's time until the returned function is called. One
+ * re-armable timer (Clock.timer) for all the firings: each firing sets it again at the instant, and
+ * in the order, a new setTimer would have (no timer record nor closure per firing).
+ */
 export function every(clock: Clock, periodMs: number, fn: () => void): () => void {
   let stopped = false;
-  let cancel = clock.setTimer(periodMs, function fire() {
+  const timer = clock.timer(() => {
     fn();
-    if (!stopped) cancel = clock.setTimer(periodMs, fire);
+    if (!stopped) timer.arm(periodMs);
   });
+  timer.arm(periodMs);
   return () => {
     stopped = true;
-    cancel();
+    timer.cancel();
   };
 }
 
@@ -61,16 +66,19 @@ export function delayToGridMs(nowMs: number, periodMs: number): number {
   return delayMs > 0 ? delayMs : periodMs;
 }
 
-/** Calls `fn` at every multiple of `periodMs` of the clock's time until the returned function is called. */
+/**
+ * Calls `fn` at every multiple of `periodMs` of the clock's time until the returned function is
+ * called (one re-armable timer, as `every`).
+ */
 export function everyOnGrid(clock: Clock, periodMs: number, fn: () => void): () => void {
   let stopped = false;
-  const fire = () => {
+  const timer = clock.timer(() => {
     fn();
-    if (!stopped) cancel = clock.setTimer(delayToGridMs(clock.nowMs(), periodMs), fire);
-  };
-  let cancel = clock.setTimer(delayToGridMs(clock.nowMs(), periodMs), fire);
+    if (!stopped) timer.arm(delayToGridMs(clock.nowMs(), periodMs));
+  });
+  timer.arm(delayToGridMs(clock.nowMs(), periodMs));
   return () => {
     stopped = true;
-    cancel();
+    timer.cancel();
   };
 }

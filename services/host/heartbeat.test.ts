@@ -4,7 +4,7 @@ import type { HeartbeatCpupool } from "../contracts/heartbeat.js";
 import * as cpupool from "../dom0/cpupool.js";
 import type { Toolstack } from "../dom0/toolstack.js";
 import { cpupoolTestGuest, cpupoolTestHost } from "../dom0/cpupool-fixture.js";
-import { HeartbeatCpupools, buildHeartbeat } from "./heartbeat.js";
+import { HeartbeatCpupools, buildHeartbeat, frozenHeartbeat } from "./heartbeat.js";
 
 const newHost = cpupoolTestHost;
 const guest = (ts: Toolstack, name: string, extra = ""): void => void cpupoolTestGuest(ts, name, extra);
@@ -89,5 +89,53 @@ describe("HeartbeatCpupools", () => {
       buildHeartbeat(ts, "h1:1", 0, 1000, { outbound: 0, inbound: 0 }, 0, 1, kept);
     expect(beat(pools)).toEqual(beat());
     expect(beat(pools).cpupools).toBe(beat(pools).cpupools);
+  });
+});
+
+describe("frozenHeartbeat", () => {
+  const frozen = (ts: Toolstack, pools: HeartbeatCpupools, timeMs: number, listVersion?: number) =>
+    frozenHeartbeat(ts, "sim://h1", 3, 1000, 0, 0, timeMs, listVersion, pools);
+
+  /** Every object in `value` is frozen. */
+  const deepFrozen = (value: unknown): boolean =>
+    typeof value !== "object" ||
+    value === null ||
+    (Object.isFrozen(value) && Object.values(value).every(deepFrozen));
+
+  it("is buildHeartbeat's heartbeat, what JSON.parse of its text gives, deep-frozen and in place", () => {
+    const ts = newHost();
+    guest(ts, "g1");
+    const pools = new HeartbeatCpupools();
+    const beat = frozen(ts, pools, 1234.5, 7);
+    expect(beat).toEqual(buildHeartbeat(ts, "sim://h1", 3, 1000, { outbound: 0, inbound: 0 }, 1234.5, 7));
+    expect(beat).toStrictEqual(JSON.parse(JSON.stringify(beat)));
+    expect(deepFrozen(beat)).toBe(true);
+    expect(beat.cpupools).toBe(pools.of(ts)); // the pools' frozen array, shared, not copied
+  });
+
+  it("cannot be changed by a subscriber: writes to it or to its pools throw", () => {
+    const ts = newHost();
+    const beat = frozen(ts, new HeartbeatCpupools(), 1, 1);
+    expect(() => {
+      (beat as { sequence: number }).sequence = 9;
+    }).toThrow(TypeError);
+    expect(() => {
+      beat.cpupools![0]!.pcpus = 0;
+    }).toThrow(TypeError);
+    expect(() => beat.cpupools!.push({ name: "x", pcpus: 1, vcpusAllocated: 0 })).toThrow(TypeError);
+  });
+
+  it("is a frozen copy, as JSON would give it, when a field is not what JSON.parse gives", () => {
+    const ts = newHost();
+    const pools = new HeartbeatCpupools();
+    for (const timeMs of [-0, Number.NaN, Number.POSITIVE_INFINITY]) {
+      const beat = frozen(ts, pools, timeMs, 1);
+      expect(beat, String(timeMs)).toStrictEqual(JSON.parse(JSON.stringify(beat)));
+      expect(Object.is(beat.timeMs, -0)).toBe(false);
+      expect(deepFrozen(beat)).toBe(true);
+    }
+    const withoutVersion = frozen(ts, pools, 1);
+    expect(Object.hasOwn(withoutVersion, "listVersion")).toBe(false);
+    expect(withoutVersion).toStrictEqual(JSON.parse(JSON.stringify(withoutVersion)));
   });
 });

@@ -5,6 +5,7 @@ import type { Heartbeat, HeartbeatCpupool } from "../contracts/heartbeat.js";
 import { cpupoolName } from "../dom0/cpupool.js";
 import { DOMID_DOM0 } from "../core/units.js";
 import type { HostScheduler } from "../core/sched/index.js";
+import { frozenJson, type FrozenJson } from "../contracts/bus.js";
 
 /** One pool's name and size as the last heartbeat showed them. */
 interface PoolShown {
@@ -25,28 +26,27 @@ export class HeartbeatCpupools {
   private cpupoolVersion = -1;
   private storeChangeCount = -1;
   private shown: readonly PoolShown[] = [];
-  private last: readonly Readonly<HeartbeatCpupool>[] = [];
+  private last: FrozenJson<readonly Readonly<HeartbeatCpupool>[]> = frozenJson([]);
 
-  /** The pools now: the last array again when nothing in it changed; frozen either way. */
-  of(toolstack: Toolstack): readonly Readonly<HeartbeatCpupool>[] {
+  /**
+   * The pools now: the last array again when nothing in it changed (nothing allocated); a new one,
+   * frozen and checked as parsed JSON (frozenJson), when something did.
+   */
+  of(toolstack: Toolstack): FrozenJson<readonly Readonly<HeartbeatCpupool>[]> {
     const shown = this.poolsNow(toolstack);
     const vcpusByPool = vcpusOnlineByPool(toolstack);
     const last = this.last;
     let same = last.length === shown.length;
+    for (let index = 0; same && index < shown.length; index++)
+      same = isShownAs(last[index]!, shown[index]!, vcpusByPool?.get(shown[index]!.poolId) ?? 0);
+    if (same) return last;
     const pools = shown.map((pool, index) => {
       const vcpusAllocated = vcpusByPool?.get(pool.poolId) ?? 0;
       const before = last[index];
-      if (
-        before !== undefined &&
-        before.name === pool.name &&
-        before.pcpus === pool.pcpus &&
-        before.vcpusAllocated === vcpusAllocated
-      )
-        return before;
-      same = false;
+      if (before !== undefined && isShownAs(before, pool, vcpusAllocated)) return before;
       return Object.freeze({ name: pool.name, pcpus: pool.pcpus, vcpusAllocated });
     });
-    if (!same) this.last = Object.freeze(pools);
+    this.last = frozenJson(Object.freeze(pools));
     return this.last;
   }
 
@@ -71,11 +71,18 @@ export class HeartbeatCpupools {
   }
 }
 
+function isShownAs(pool: Readonly<HeartbeatCpupool>, shown: PoolShown, vcpusAllocated: number): boolean {
+  return pool.name === shown.name && pool.pcpus === shown.pcpus && pool.vcpusAllocated === vcpusAllocated;
+}
+
 /** The vCPUs each pool's DomUs have online (one pass over the domains); undefined without DomUs. */
 function vcpusOnlineByPool(toolstack: Toolstack): Map<number, number> | undefined {
+  const records = toolstack.records;
+  // Dom0 alone (an idle host, every second): no iterator to make.
+  if (records.size === (records.has(DOMID_DOM0) ? 1 : 0)) return undefined;
   const hypervisor = toolstack.hypervisor;
   let vcpusByPool: Map<number, number> | undefined;
-  for (const record of toolstack.records.values()) {
+  for (const record of records.values()) {
     if (record.domid === DOMID_DOM0) continue;
     const poolId = hypervisor.domainCpupool(record.domid);
     vcpusByPool ??= new Map();
@@ -94,10 +101,67 @@ export function buildHeartbeat(
   listVersion?: number,
   cpupools: HeartbeatCpupools = new HeartbeatCpupools(),
 ): Heartbeat {
+  return heartbeatOf(
+    toolstack,
+    address,
+    sequence,
+    intervalMs,
+    migrations.outbound,
+    migrations.inbound,
+    timeMs,
+    listVersion,
+    cpupools.of(toolstack),
+  );
+}
+
+/**
+ * buildHeartbeat's heartbeat ready for the bus, as a FrozenJson: frozen in place once
+ * isParsedJsonHeartbeat found every field as JSON.parse would give it (a host's heartbeat a second:
+ * no walk of it by the bus, no copy), else the frozen copy handOverJson makes.
+ */
+export function frozenHeartbeat(
+  toolstack: Toolstack,
+  address: string,
+  sequence: number,
+  intervalMs: number,
+  migrationsOutbound: number,
+  migrationsInbound: number,
+  timeMs: number,
+  listVersion: number | undefined,
+  cpupools: HeartbeatCpupools,
+): FrozenJson<Heartbeat> {
+  const pools = cpupools.of(toolstack);
+  const beat = heartbeatOf(
+    toolstack,
+    address,
+    sequence,
+    intervalMs,
+    migrationsOutbound,
+    migrationsInbound,
+    timeMs,
+    listVersion,
+    pools,
+  );
+  if (!isParsedJsonHeartbeat(beat, pools)) return frozenJson(beat);
+  return Object.freeze(beat) as FrozenJson<Heartbeat>;
+}
+
+function heartbeatOf(
+  toolstack: Toolstack,
+  address: string,
+  sequence: number,
+  intervalMs: number,
+  migrationsOutbound: number,
+  migrationsInbound: number,
+  timeMs: number,
+  listVersion: number | undefined,
+  pools: readonly Readonly<HeartbeatCpupool>[],
+): Heartbeat {
   const frames = toolstack.hypervisor.frames;
   let vcpusAllocated = 0;
   for (const domain of toolstack.hypervisor.domainsInOrder)
     if (domain.domid !== 0) vcpusAllocated += domain.vcpusOnline;
+  // The only literal of a heartbeat: isParsedJsonHeartbeat checks each of its fields, no more.
   const beat: Heartbeat = {
     hostId: toolstack.spec.hostId,
     address,
@@ -109,15 +173,48 @@ export function buildHeartbeat(
     freeMemoryKib: (frames.frameCountFreeNow * PAGE_SIZE_BYTES) / 1024,
     domainCount: toolstack.hypervisor.domainCount,
     vcpusAllocated,
-    migrationsOutbound: migrations.outbound,
-    migrationsInbound: migrations.inbound,
+    migrationsOutbound,
+    migrationsInbound,
     intervalMs,
     realMemoryUsedBytes: HOST_CHUNK_POOL.byteCountHeld,
     listVersion,
     // Frozen and shared with earlier heartbeats: nobody changes a heartbeat (contracts/bus.ts).
-    cpupools: cpupools.of(toolstack) as HeartbeatCpupool[],
+    cpupools: pools as HeartbeatCpupool[],
   };
   // A literal of one shape (no spread of an optional field): absent, the field is not there at all.
   if (listVersion === undefined) delete beat.listVersion;
   return beat;
+}
+
+/**
+ * Whether `beat`, made by heartbeatOf's literal (these fields and no others), is what JSON.parse of
+ * its JSON would give: strings, booleans, finite numbers other than -0, no field undefined, and
+ * `pools` (a FrozenJson already) as its cpupools. handOverJson's walk would find the same, at several
+ * times the cost (for...in over the fields, a freeze per object).
+ */
+function isParsedJsonHeartbeat(beat: Heartbeat, pools: FrozenJson<readonly unknown[]>): boolean {
+  const b = beat as unknown as Record<keyof Heartbeat, unknown>;
+  return (
+    typeof b.hostId === "string" &&
+    typeof b.address === "string" &&
+    isParsedJsonNumber(b.sequence) &&
+    isParsedJsonNumber(b.timeMs) &&
+    isParsedJsonNumber(b.pcpus) &&
+    typeof b.hvm === "boolean" &&
+    isParsedJsonNumber(b.totalMemoryKib) &&
+    isParsedJsonNumber(b.freeMemoryKib) &&
+    isParsedJsonNumber(b.domainCount) &&
+    isParsedJsonNumber(b.vcpusAllocated) &&
+    isParsedJsonNumber(b.migrationsOutbound) &&
+    isParsedJsonNumber(b.migrationsInbound) &&
+    isParsedJsonNumber(b.intervalMs) &&
+    isParsedJsonNumber(b.realMemoryUsedBytes) &&
+    (b.listVersion === undefined ? !Object.hasOwn(b, "listVersion") : isParsedJsonNumber(b.listVersion)) &&
+    b.cpupools === pools
+  );
+}
+
+/** A number JSON.parse can give: finite, and not -0 ("-0" parses as -0, but JSON.stringify writes "0"). */
+function isParsedJsonNumber(value: unknown): boolean {
+  return typeof value === "number" && Number.isFinite(value) && (value !== 0 || 1 / value > 0);
 }

@@ -24,9 +24,9 @@ import {
 } from "../dom0/migrate/save-restore.js";
 import type { MigrationStatsView } from "../dom0/migrate/stats.js";
 import type { EngineScheduler, StreamSink } from "../dom0/migrate/stream-sink.js";
-import { encodeJson, publishJson, type Bus } from "../contracts/bus.js";
+import { encodeJson, publishFrozenJson, type Bus } from "../contracts/bus.js";
 import { domainEventSubject, heartbeatSubject, migrationSubject } from "../contracts/subjects.js";
-import { HeartbeatCpupools, buildHeartbeat } from "./heartbeat.js";
+import { HeartbeatCpupools, frozenHeartbeat } from "./heartbeat.js";
 import type { StateStore } from "../contracts/state-store.js";
 import { ClusterNames } from "../dom0/cluster-names.js";
 import { HostNames } from "../dom0/host-names.js";
@@ -366,18 +366,20 @@ export class Host implements MigrationEndpoint {
   }
 
   publishHeartbeat(): void {
-    const beat = buildHeartbeat(
+    const { epochMs, clock, bus } = this.options;
+    const beat = frozenHeartbeat(
       this.toolstack,
       this.address,
       this.heartbeatSequence++,
       this.options.heartbeatIntervalMs,
-      { outbound: this.migrations.outboundCount, inbound: this.migrations.inboundCount },
-      (this.options.epochMs ?? (() => this.options.clock.nowMs()))(),
+      this.migrations.outboundCount,
+      this.migrations.inboundCount,
+      epochMs ? epochMs() : clock.nowMs(),
       this.listVersion,
       this.heartbeatCpupools,
     );
-    // JSON on NATS; in one process the bus may carry the value itself (contracts/bus.ts JsonBus).
-    if (this.options.bus) publishJson(this.options.bus, this.heartbeatSubjectText, beat, true);
+    // JSON on NATS; in one process the bus carries the frozen value itself (contracts/bus.ts FrozenJson).
+    if (bus) publishFrozenJson(bus, this.heartbeatSubjectText, beat);
   }
 
   /** `xl migrate` from this host: the source's half, over this host's links. */

@@ -11,7 +11,7 @@ import type { StateStore } from "../contracts/state-store.js";
 import type { HostGateway } from "./host-gateway.js";
 import { HaRecords } from "./ha-records.js";
 import { MigrationSlots } from "./migration-slots.js";
-import { heartbeatRejection } from "./heartbeat-check.js";
+import { HeartbeatCheck } from "./heartbeat-check.js";
 import { UnansweredHosts } from "./unanswered-hosts.js";
 import { DisabledHosts } from "./disabled-hosts.js";
 
@@ -87,6 +87,8 @@ export class Scheduler {
   private readonly unanswered = new UnansweredHosts();
   /** When each subject's last rejected heartbeat was logged (one line per subject per interval). */
   private readonly rejectionLoggedMs = new Map<string, number>();
+  /** heartbeat-check.ts's heartbeatRejection, remembering what each host's last believed heartbeat passed. */
+  private readonly heartbeatCheck = new HeartbeatCheck();
   private stopped = false;
 
   constructor(readonly options: SchedulerOptions) {
@@ -204,7 +206,7 @@ export class Scheduler {
 
   /** A heartbeat is believed only if it passes heartbeat-check.ts; a rejected one is dropped and logged. */
   private onHeartbeatMessage(subject: string, payload: unknown): void {
-    const rejection = heartbeatRejection(subject, payload);
+    const rejection = this.heartbeatCheck.rejection(subject, payload);
     if (rejection === undefined) return this.onHeartbeat(payload as Heartbeat);
     const nowMs = this.clock.nowMs();
     if (nowMs - (this.rejectionLoggedMs.get(subject) ?? -Infinity) < REJECTION_LOG_INTERVAL_MS) return;

@@ -93,10 +93,24 @@ export class SimNetwork {
 
   /** Whether a message from `a` can reach `b` now (both ends may still be stalled). */
   connected(a: string, b: string): boolean {
+    return this.linkUp(a, b, this.processes.get(a), this.processes.get(b));
+  }
+
+  /**
+   * `connected` of processes the caller looked up already (`a`'s and `b`'s objects, or undefined):
+   * a process keeps its object for good (addProcess never replaces one), so a message on its way
+   * looks neither end up again when it arrives.
+   */
+  private linkUp(a: string, b: string, aProcess: SimProcess | undefined, bProcess: SimProcess | undefined) {
+    if (this.partitions.length > 0 && this.isCut(a, b)) return false;
+    return aProcess?.state === "running" && bProcess?.state === "running";
+  }
+
+  private isCut(a: string, b: string): boolean {
     for (const { side, other } of this.partitions) {
-      if (other === undefined ? side.has(a) !== side.has(b) : cuts(side, other, a, b)) return false;
+      if (other === undefined ? side.has(a) !== side.has(b) : cuts(side, other, a, b)) return true;
     }
-    return this.processes.get(a)?.state === "running" && this.processes.get(b)?.state === "running";
+    return false;
   }
 
   /** Whether `processId` can reach the broker and the broker serves. */
@@ -113,31 +127,51 @@ export class SimNetwork {
    */
   send(from: string, to: string, deliver: () => void, reliable = false, onLost?: () => void): boolean {
     this.messageCountSent++;
-    if (!this.connected(from, to)) {
+    const source = this.processes.get(from);
+    const target = this.processes.get(to);
+    if (!this.linkUp(from, to, source, target)) {
       this.messageCountDropped++;
       this.noticeLoss(from, onLost);
       return false;
     }
-    const target = this.process(to);
-    const generation = target.generation;
+    // Both exist (linkUp): looked up once, for the arrival too.
+    const generation = target!.generation;
     // A reliable message rides a connection (gRPC over TCP): late, never lost nor doubled on a live link.
     const faults = reliable ? this.connectionFaults() : this.faults;
     if (isFaultless(faults) && !this.hasInFlight(from, to)) {
       // Nothing on the link and no fault: it arrives at this instant, after what is due now (as
       // the link's queue below would deliver it, without the queue).
-      this.clock.schedule(0, () => this.arrive(from, to, target, generation, deliver, onLost));
+      this.arriveNow(from, to, source!, target!, generation, deliver, onLost);
       return true;
     }
+    this.sendFaulty(from, to, source!, target!, generation, deliver, onLost, faults);
+    return true;
+  }
+
+  /**
+   * `send` on a link with faults or messages on it (a method of its own: `send`'s common case,
+   * above, then makes no context for these closures).
+   */
+  private sendFaulty(
+    from: string,
+    to: string,
+    source: SimProcess,
+    target: SimProcess,
+    generation: number,
+    deliver: () => void,
+    onLost: (() => void) | undefined,
+    faults: LinkFaults,
+  ): void {
     if (faults.dropRate > 0 && this.prng.nextFloat() < faults.dropRate) {
       this.messageCountDropped++;
-      return true;
+      return;
     }
     const copyCount =
       faults.duplicateRate > 0 && this.prng.nextFloat() < faults.duplicateRate ? COPY_COUNT_MAX : 1;
     const link = `${from}>${to}`;
     for (let copy = 0; copy < copyCount; copy++) {
       const dueMs = this.dueMs(link, faults);
-      const arrive = () => this.arrive(from, to, target, generation, deliver, onLost);
+      const arrive = () => this.arrive(from, to, source, target, generation, deliver, onLost);
       if (faults.reorder) {
         this.clock.setTimer(dueMs - this.clock.nowMs(), arrive);
         continue;
@@ -153,7 +187,6 @@ export class SimNetwork {
         next?.();
       });
     }
-    return true;
   }
 
   /**
@@ -176,16 +209,31 @@ export class SimNetwork {
     target.run(deliver, target.generation);
   }
 
-  /** A message reaches `to`: lost if a partition began while it was on the wire, or `to` crashed. */
-  private arrive(
+  /** `arrive` at this instant, after what is due now (a function of its own: one small closure). */
+  private arriveNow(
     from: string,
     to: string,
+    source: SimProcess,
     target: SimProcess,
     generation: number,
     deliver: () => void,
     onLost: (() => void) | undefined,
   ): void {
-    if (this.connected(from, to) && target.generation === generation) target.run(deliver, generation);
+    this.clock.schedule(0, () => this.arrive(from, to, source, target, generation, deliver, onLost));
+  }
+
+  /** A message reaches `to`: lost if a partition began while it was on the wire, or `to` crashed. */
+  private arrive(
+    from: string,
+    to: string,
+    source: SimProcess,
+    target: SimProcess,
+    generation: number,
+    deliver: () => void,
+    onLost: (() => void) | undefined,
+  ): void {
+    if (this.linkUp(from, to, source, target) && target.generation === generation)
+      target.run(deliver, generation);
     else this.noticeLoss(from, onLost);
   }
 

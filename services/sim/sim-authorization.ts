@@ -12,6 +12,9 @@ interface Member {
   authorization: NatsAuthorization;
   /** Subject -> the server's refusal, or null when allowed. */
   publishVerdicts: Map<string, string | null>;
+  /** The subject it last published on and its verdict (a host publishes little but its heartbeat). */
+  lastSubject: string | undefined;
+  lastVerdict: string | null;
 }
 
 /** One refusal: who tried, and the server's words. */
@@ -38,6 +41,8 @@ export class SimAuthorizer {
     this.members.set(processId, {
       authorization: natsAuthorizationOf(role, name),
       publishVerdicts: new Map(),
+      lastSubject: undefined,
+      lastVerdict: null,
     });
   }
 
@@ -48,12 +53,14 @@ export class SimAuthorizer {
   publishRefusal(processId: string, subject: string): string | undefined {
     const member = this.members.get(processId);
     if (!member) return undefined;
-    let verdict = member.publishVerdicts.get(subject);
+    let verdict = subject === member.lastSubject ? member.lastVerdict : member.publishVerdicts.get(subject);
     if (verdict === undefined) {
       verdict = member.authorization.publishRefusal(subject) ?? null;
       if (member.publishVerdicts.size >= PUBLISH_VERDICT_SUBJECT_COUNT_MAX) member.publishVerdicts.clear();
       member.publishVerdicts.set(subject, verdict);
     }
+    member.lastSubject = subject;
+    member.lastVerdict = verdict;
     return this.kept(processId, verdict ?? undefined);
   }
 

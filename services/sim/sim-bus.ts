@@ -7,16 +7,20 @@ import {
   type BusHandler,
   type BusSubscription,
   type JsonBus,
+  type JsonForm,
   type JsonHandler,
 } from "../contracts/bus.js";
 import { BROKER_ID, type SimNetwork } from "./network.js";
 import type { SimAuthorizer } from "./sim-authorization.js";
+import type { SimProcess } from "./process.js";
 
 /** Subjects whose subscribers the broker remembers (migration subjects are new each time: a bound). */
 const ROUTE_CACHE_SUBJECT_COUNT_MAX = 10_000;
 
 interface Subscription {
   processId: string;
+  /** The subscriber's process (its object for good: SimNetwork never replaces one). */
+  process: SimProcess;
   /** The subscriber's process generation: a crash ends its subscriptions. */
   generation: number;
   pattern: string;
@@ -30,15 +34,12 @@ interface Subscription {
  * once, when a subscriber wants it: a subscriber of bytes gets JSON text, as from NATS.
  */
 class SimMessage {
-  private bytes: Uint8Array | undefined;
-  private readonly value: unknown;
-  private readonly hasValue: boolean;
-
-  constructor(form: { bytes: Uint8Array } | { value: unknown }) {
-    this.hasValue = "value" in form;
-    if ("value" in form) this.value = form.value;
-    else this.bytes = form.bytes;
-  }
+  /** `bytes` (undefined for a JSON value until a subscriber of bytes wants them), or `value`. */
+  constructor(
+    private bytes: Uint8Array | undefined,
+    private readonly value: unknown,
+    private readonly hasValue: boolean,
+  ) {}
 
   deliver(subject: string, handler: Subscription["handler"]): void {
     if ("bytes" in handler) handler.bytes(subject, (this.bytes ??= encodeJson(this.value)));
@@ -72,18 +73,22 @@ export class SimBroker {
 
   /** A message as anyone on the broker could publish it (a forged or stale one, for fault tests). */
   inject(subject: string, data: Uint8Array): void {
-    this.route(subject, new SimMessage({ bytes: new Uint8Array(data) }));
+    this.route(subject, new SimMessage(new Uint8Array(data), undefined, false));
   }
 
   publish(processId: string, subject: string, data: Uint8Array): void {
     // A copy (Buffer.slice would share); the publisher may reuse its buffer.
-    const message = new SimMessage({ bytes: new Uint8Array(data) });
+    const message = new SimMessage(new Uint8Array(data), undefined, false);
     this.network.send(processId, BROKER_ID, () => this.accept(processId, subject, message));
   }
 
-  /** A JSON message, carried as a frozen copy of its value, or the value frozen if handed over (JsonBus). */
-  publishJson(processId: string, subject: string, value: unknown, handOver = false): void {
-    const message = new SimMessage({ value: handOver ? handOverJson(value) : jsonCopy(value) });
+  /**
+   * A JSON message, carried as a frozen copy of its value, the value frozen if handed over, or the
+   * value itself if it is a FrozenJson (JsonBus.publishJson).
+   */
+  publishJson(processId: string, subject: string, value: unknown, form: JsonForm = "copy"): void {
+    const carried = form === "frozen" ? value : form === "handOver" ? handOverJson(value) : jsonCopy(value);
+    const message = new SimMessage(undefined, carried, true);
     this.network.send(processId, BROKER_ID, () => this.accept(processId, subject, message));
   }
 
@@ -92,8 +97,8 @@ export class SimBroker {
     if (this.authorizer?.publishRefusal(processId, subject) === undefined) this.route(subject, message);
   }
 
-  generationOf(processId: string): number {
-    return this.network.process(processId).generation;
+  processOf(processId: string): SimProcess {
+    return this.network.process(processId);
   }
 
   /** A subscription its member may not make is refused: nothing is ever delivered to it. */
@@ -116,12 +121,14 @@ export class SimBroker {
   }
 
   private route(subject: string, message: SimMessage): void {
-    for (const target of this.subscribersOf(subject)) {
-      this.network.relay(BROKER_ID, target.processId, () => {
-        const alive = this.network.process(target.processId).generation === target.generation;
-        if (alive && this.isSubscribed(target)) message.deliver(subject, target.handler);
-      });
-    }
+    for (const target of this.subscribersOf(subject))
+      this.network.relay(BROKER_ID, target.processId, () => this.deliver(target, subject, message));
+  }
+
+  /** A message reaches a subscriber's process: delivered unless the process restarted or unsubscribed. */
+  private deliver(target: Subscription, subject: string, message: SimMessage): void {
+    const alive = target.process.generation === target.generation;
+    if (alive && this.isSubscribed(target)) message.deliver(subject, target.handler);
   }
 
   /** The exact subscribers, then the wildcard ones, each in the order they subscribed. */
@@ -154,9 +161,9 @@ class SimBusConnection implements JsonBus {
     this.broker.publish(this.processId, subject, data);
   }
 
-  publishJson(subject: string, value: unknown, handOver = false): void {
+  publishJson(subject: string, value: unknown, form: JsonForm = "copy"): void {
     if (this.closed) throw new Error(`SimBus(${this.processId}): publish after close`);
-    this.broker.publishJson(this.processId, subject, value, handOver);
+    this.broker.publishJson(this.processId, subject, value, form);
   }
 
   subscribe(pattern: string, handler: BusHandler): BusSubscription {
@@ -168,8 +175,15 @@ class SimBusConnection implements JsonBus {
   }
 
   private add(pattern: string, handler: Subscription["handler"]): BusSubscription {
-    const generation = this.broker.generationOf(this.processId);
-    const cancel = this.broker.subscribe({ processId: this.processId, generation, pattern, handler });
+    const process = this.broker.processOf(this.processId);
+    const generation = process.generation;
+    const cancel = this.broker.subscribe({
+      processId: this.processId,
+      process,
+      generation,
+      pattern,
+      handler,
+    });
     this.cancels.add(cancel);
     return {
       unsubscribe: () => {
