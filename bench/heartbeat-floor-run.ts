@@ -8,6 +8,8 @@ import { formatTable, type Row } from "./table.js";
 
 const HEARTBEAT_INTERVALS_MS = [1000, 7000] as const;
 const SEMI_SPACE_FLAG = "--max-semi-space-size=32";
+/** The full idle runs' warm-up, not measured: as bench:simcluster's (the cluster's start, V8 compiling). */
+const FULL_RUN_WARMUP_MS = 60_000;
 
 async function main(): Promise<void> {
   const [seed, hostCount, roundCount, simulatedMs] = process.argv.slice(2, 6).map(Number);
@@ -35,6 +37,7 @@ async function main(): Promise<void> {
       simulatedMs: simulatedMs!,
       heartbeatIntervalMs: intervalMs,
       nodeArgs: [SEMI_SPACE_FLAG],
+      warmupMs: FULL_RUN_WARMUP_MS,
     });
     const floorUs = heartbeatFloorUsPerHostSecond(floor, intervalMs);
     rows.push(

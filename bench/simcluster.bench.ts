@@ -29,7 +29,7 @@ const IDLE_HOST_COUNT = 1000;
  * The idle runs' measured simulated time, after IDLE_WARMUP_MS: a datacenter study runs for
  * simulated hours, so the rate that matters is the steady one, not the start's.
  */
-const IDLE_SIMULATED_MS = 300_000;
+const IDLE_SIMULATED_MS = 600_000;
 /**
  * Simulated time each idle run goes through before measuring (printed on a row of its own): one HA
  * timeout T at its usual 60 s, by which every host has read the statefile and taken its lease and the
