@@ -3,6 +3,7 @@ import { ClusterView, MISSED_HEARTBEAT_COUNT_MAX_DEFAULT } from "./cluster-view.
 import type { Heartbeat } from "../contracts/heartbeat.js";
 import type { DomainEvent, DomainEventKind } from "../contracts/domain-event.js";
 import { guestDomainInfo } from "../sim/scheduler-rig.js";
+import { Prng } from "../core/prng.js";
 
 const INTERVAL_MS = 200;
 
@@ -81,6 +82,37 @@ describe("ClusterView heartbeats", () => {
     expect(view.upHosts()[0]).toBe(replaced);
     view.hosts.clear();
     expect(ids()).toEqual([]);
+  });
+
+  it("declares down exactly the hosts a scan of all would, though it skips scans that would find none", () => {
+    // A reference view scanned in full each time, beside the real one, fed the same heartbeats:
+    // intervals that shrink and grow, hosts silent, back, dropped, checked at uneven instants.
+    const prng = new Prng(42);
+    const view = new ClusterView(3);
+    const seen = new Map<string, { lastSeenMs: number; intervalMs: number; up: boolean }>();
+    const sequences = new Map<string, number>();
+    let nowMs = 0;
+    let declared = 0;
+    for (let step = 0; step < 5000; step++) {
+      nowMs += prng.nextInt(300);
+      const hostId = `h${prng.nextInt(12)}`;
+      const roll = prng.nextInt(10);
+      if (roll < 6) {
+        const intervalMs = [50, 200, 1000, 7000][prng.nextInt(4)]!;
+        const sequence = (sequences.get(hostId) ?? 0) + 1;
+        sequences.set(hostId, sequence);
+        view.onHeartbeat(beat(hostId, sequence, { intervalMs }), nowMs);
+        seen.set(hostId, { lastSeenMs: nowMs, intervalMs, up: true });
+      } else if (roll === 6 && view.hosts.delete(hostId)) seen.delete(hostId);
+      const expected = [...seen.entries()]
+        .filter(([, h]) => h.up && nowMs - h.lastSeenMs > h.intervalMs * 3)
+        .map(([id]) => id);
+      for (const id of expected) seen.get(id)!.up = false;
+      const down = view.expire(nowMs).map((h) => h.hostId);
+      expect(down.sort(), `step ${step} at ${nowMs} ms`).toEqual(expected.sort());
+      declared += down.length;
+    }
+    expect(declared).toBeGreaterThan(100);
   });
 
   it("names the hosts declared down (xsim list says their domains are not listed)", () => {
