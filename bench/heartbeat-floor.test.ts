@@ -10,6 +10,12 @@ describe("measureHeartbeatFloor (its logic, tiny; the figures come from heartbea
     expect(Number.isFinite(floor.cpuUsPerHeartbeat)).toBe(true);
   });
 
+  it("carries every bare message of every round to the sink (none refused nor lost)", async () => {
+    const floor = await measureHeartbeatFloor(1, 3, 2);
+    expect(floor.bareMessageCountDelivered).toBe(6);
+    expect(Number.isFinite(floor.cpuUsPerBareMessage)).toBe(true);
+  });
+
   it("spreads one heartbeat's cost over its interval", () => {
     const figures = {
       hostCount: 1,
@@ -18,6 +24,8 @@ describe("measureHeartbeatFloor (its logic, tiny; the figures come from heartbea
       cpuUsPerHeartbeat: 7,
       eventsPerHeartbeat: 2,
       heartbeatCount: 1,
+      cpuUsPerBareMessage: 1,
+      bareMessageCountDelivered: 1,
     };
     expect(heartbeatFloorUsPerHostSecond(figures, 1000)).toBe(7);
     expect(heartbeatFloorUsPerHostSecond(figures, 7000)).toBe(1);
