@@ -74,3 +74,50 @@ describe("parseScenario: the operations of docs/sim.md", () => {
     expect(() => parse(`${line}\n`)).toThrow(error);
   });
 });
+
+describe("parseScenario: ranges (NAME{A..B}) and names declared twice", () => {
+  it("declares a range of hosts and of domains, and creates, migrates and kills a range", () => {
+    const scenario = parseScenario(
+      "host h{1..3} memory=1024\ndomain vm{01..04} memory=32 ha=restart\nat 0s create vm{01..04}\nat 1s migrate vm{01..02} h3\nat 2s kill h{1..2}\nat 3s partition h{1..2} from broker\n",
+      "x.sim",
+      () => "",
+    );
+    expect(scenario.hosts.map((h) => [h.hostId, h.memoryMib])).toEqual([
+      ["h1", 1024],
+      ["h2", 1024],
+      ["h3", 1024],
+    ]);
+    expect([...scenario.domains.keys()]).toEqual(["vm01", "vm02", "vm03", "vm04"]);
+    expect(scenario.domains.get("vm03")?.cfgText).toMatch(/name = "vm03"[\s\S]*xsim_ha = "restart"/);
+    expect(
+      scenario.steps.map((s) => [s.atMs, s.op.kind, "domain" in s.op ? s.op.domain : undefined]),
+    ).toEqual([
+      [0, "create", "vm01"],
+      [0, "create", "vm02"],
+      [0, "create", "vm03"],
+      [0, "create", "vm04"],
+      [1000, "migrate", "vm01"],
+      [1000, "migrate", "vm02"],
+      [2000, "kill", undefined],
+      [2000, "kill", undefined],
+      [3000, "partition", undefined],
+    ]);
+    expect(scenario.steps.slice(6).map((s) => s.op)).toEqual([
+      { kind: "kill", hostId: "h1" },
+      { kind: "kill", hostId: "h2" },
+      { kind: "partition", hostIds: ["h1", "h2"], from: ["broker"] },
+    ]);
+  });
+
+  it.each([
+    ["host h1\nhost h1\n", /x\.sim:2: host "h1" is declared twice/],
+    ["host h{1..3}\nhost h{3..4}\n", /x\.sim:2: host "h3" is declared twice/],
+    ["host h1\ndomain web\ndomain web memory=64\n", /x\.sim:3: domain "web" is declared twice/],
+    ["host h1\ndomain vm{1..2} file=vm.cfg\n", /x\.sim:2: a range of domains takes inline settings/],
+    ["host h{2..1}\n", /x\.sim:1: "h\{2\.\.1\}": the range must go up/],
+    ["host h1\ndomain vm{1..3}\nat 0s create vm{1..4}\n", /x\.sim:3: no domain "vm4" is declared/],
+    ["host h1\nat 0s kill h{1..2}\n", /x\.sim:2: no host or process "h2"/],
+  ])("%j: a clear error naming file:line", (text, error) => {
+    expect(() => parseScenario(text, "x.sim", () => "")).toThrow(error);
+  });
+});

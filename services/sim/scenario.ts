@@ -4,6 +4,7 @@ import { parseWorkloadSpec } from "../core/workload/spec-parse.js";
 import { parseBandwidth } from "../dom0/precopy/parse-bandwidth.js";
 import { createPolicy } from "../dom0/precopy/create-policy.js";
 import { HEARTBEAT_INTERVAL_MS_MAX, HEARTBEAT_INTERVAL_MS_MIN } from "../scheduler/heartbeat-check.js";
+import { expandRange } from "./scenario-range.js";
 
 /** What one timed line of a scenario does (docs/sim.md). */
 export type ScenarioOp =
@@ -251,9 +252,36 @@ function parseHeartbeat(words: string[], where: string): number {
   return intervalMs;
 }
 
+/** The operations whose first operand may be a range (`at 0s create vm{1..500}`): one step per name. */
+const RANGED_VERBS: ReadonlySet<string> = new Set([
+  "create",
+  "destroy",
+  "pause",
+  "unpause",
+  "checksum",
+  "workload",
+  "migrate",
+  "evacuate",
+  "kill",
+  "restart",
+  "stall",
+]);
+
+/** `words` once for each name its first word's range stands for (scenario-range.ts); as is without one. */
+function expandedFirst(words: string[], where: string): string[][] {
+  const [first, ...rest] = words;
+  if (first === undefined) return [words];
+  try {
+    return expandRange(first).map((name) => [name, ...rest]);
+  } catch (error) {
+    throw new ScenarioError(`${where}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 /** Parses a scenario file; every error names file:line. */
 export function parseScenario(text: string, fileName: string, read: ReadText): Scenario {
   const scenario: Scenario = { seed: 1, hosts: [], domains: new Map(), steps: [] };
+  const hostIds = new Set<string>();
   const lines = text.split("\n");
   for (let index = 0; index < lines.length; index++) {
     const where = `${fileName}:${index + 1}`;
@@ -262,13 +290,39 @@ export function parseScenario(text: string, fileName: string, read: ReadText): S
     if (keyword === undefined) continue;
     if (keyword === "seed") scenario.seed = positive(rest[0], "seed", where);
     else if (keyword === "heartbeat") scenario.heartbeatIntervalMs = parseHeartbeat(rest, where);
-    else if (keyword === "host") scenario.hosts.push(parseHost(rest, where));
+    else if (keyword === "host")
+      for (const hostWords of expandedFirst(rest, where)) {
+        const host = parseHost(hostWords, where);
+        if (hostIds.has(host.hostId))
+          throw new ScenarioError(`${where}: host "${host.hostId}" is declared twice`);
+        hostIds.add(host.hostId);
+        scenario.hosts.push(host);
+      }
     else if (keyword === "domain") {
-      const domain = parseDomain(rest, where, dirname(fileName), read);
-      scenario.domains.set(domain.name, domain);
+      const named = expandedFirst(rest, where);
+      if (named.length > 1 && rest.some((word) => word.startsWith("file=")))
+        throw new ScenarioError(`${where}: a range of domains takes inline settings; file= names one domain`);
+      for (const domainWords of named) {
+        const domain = parseDomain(domainWords, where, dirname(fileName), read);
+        if (scenario.domains.has(domain.name))
+          throw new ScenarioError(`${where}: domain "${domain.name}" is declared twice`);
+        scenario.domains.set(domain.name, domain);
+      }
     } else if (keyword === "at") {
       const atMs = parseDurationMs(rest[0] ?? "", where);
-      scenario.steps.push({ atMs, op: parseOp(rest.slice(1), where), line: index + 1 });
+      const [verb, ...operands] = rest.slice(1);
+      const targets =
+        verb === "partition"
+          ? [operands.flatMap((word) => expandedFirst([word], where).map(([name]) => name!))]
+          : verb !== undefined && RANGED_VERBS.has(verb)
+            ? expandedFirst(operands, where)
+            : [operands];
+      for (const opWords of targets)
+        scenario.steps.push({
+          atMs,
+          op: parseOp([verb ?? "", ...opWords].filter(Boolean), where),
+          line: index + 1,
+        });
     } else
       throw new ScenarioError(`${where}: unknown keyword "${keyword}" (seed, heartbeat, host, domain, at)`);
   }

@@ -223,3 +223,46 @@ describe("tests/sim/broker-outage.sim: the broker down for 4 x T, HA on", () => 
     SCENARIO_TIMEOUT_MS,
   );
 });
+
+describe("tests/sim/rack.sim: 16 hosts and 60 guests declared with ranges; a row of 4 hosts dies", () => {
+  it(
+    "restarts each protected guest of the dead row once, after its host's revocation, and reports the rest lost",
+    async () => {
+      const { lines } = await runTwice("tests/sim/rack.sim");
+      const deadRow = ["h01", "h02", "h03", "h04"];
+      const before = listAt(lines, 10_000);
+      expect(before.size, "every guest the ranges declare was created").toBe(60);
+      const hostOf = (row: string) => row.split(" ")[0]!;
+      expect(new Set([...before.values()].map(hostOf)).size, "placed over all 16 hosts").toBe(16);
+      const onDeadRow = [...before].filter(([, row]) => deadRow.includes(hostOf(row))).map(([name]) => name);
+      const protectedLost = onDeadRow.filter((name) => name.startsWith("db"));
+      const unprotectedLost = onDeadRow.filter((name) => name.startsWith("web"));
+      expect(protectedLost.length).toBeGreaterThan(0);
+      expect(unprotectedLost.length).toBeGreaterThan(0);
+
+      for (const hostId of deadRow) {
+        const revoked = indexOf(lines, "scheduler", new RegExp(`^HA: revoked the lease of ${hostId} `));
+        for (const name of protectedLost.filter((n) => hostOf(before.get(n)!) === hostId)) {
+          const restarts = lines.filter((l) => new RegExp(`^HA: restarted ${name} `).test(l.text));
+          expect(restarts.length, `${name} restarted once`).toBe(1);
+          expect(
+            lines.indexOf(restarts[0]!),
+            `${name} restarted after ${hostId}'s revocation`,
+          ).toBeGreaterThan(revoked);
+        }
+      }
+      const reportedLost = lines
+        .filter((l) => l.source === "scheduler" && /^HA: lost with h0[1-4] \(unprotected\): /.test(l.text))
+        .flatMap((l) => l.text.split(": ").at(-1)!.split(", "));
+      expect(reportedLost.sort()).toEqual([...unprotectedLost].sort());
+
+      const after = listAt(lines, Infinity);
+      const expected = [...before.keys()].filter((name) => !unprotectedLost.includes(name)).sort();
+      expect([...after.keys()].sort(), "every guest but the lost unprotected ones, once").toEqual(expected);
+      for (const [name, row] of after)
+        expect(deadRow, `${name} not on the dead row`).not.toContain(hostOf(row));
+      expect(count(lines, /HA: restarted/)).toBe(protectedLost.length);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+});
