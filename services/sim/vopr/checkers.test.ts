@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
+  checkDestroyedStayDestroyed,
+  checkNamesUnique,
   checkNeverTwice,
   checkRestartsPerLoss,
   DoomedCopies,
@@ -182,5 +184,53 @@ describe("the VOPR's doomed-copy check: a paused copy on a host whose lease was 
     const watch = new DoomedCopies();
     watch.check([copy("h3", { paused: true })], 1000);
     expect(watch.check([copy("h3")], 2000)).toEqual([]);
+  });
+});
+
+describe("the VOPR's destroyed-stays-destroyed check: a guest the user destroyed never runs again", () => {
+  /** The user destroyed db (HA restarted it on h2 and the user destroyed that copy). */
+  function ledgerWithDbDestroyed(): Ledger {
+    const ledger = ledgerWithDb();
+    ledger.byUuid(DB)!.status = "destroyed";
+    return ledger;
+  }
+
+  it("leaves out a doomed copy on the old host, paused under its revoked lease, waiting for its fence (VOPR seed 550 x 800)", () => {
+    // web, paused by the user on h4; h4 cut off, revoked, web restarted on h2 and destroyed there.
+    const doomed = copy("h4", { paused: true, isDoomed: true });
+    expect(checkDestroyedStayDestroyed(ledgerWithDbDestroyed(), [doomed])).toEqual([]);
+  });
+
+  it("fails a copy that may run: running, or paused on a host whose lease is live (a user may unpause it)", () => {
+    const ledger = ledgerWithDbDestroyed();
+    expect(checkDestroyedStayDestroyed(ledger, [copy("h4")])).toEqual([
+      "db was destroyed but runs again: db@h4#1",
+    ]);
+    expect(checkDestroyedStayDestroyed(ledger, [copy("h4", { paused: true })])).toEqual([
+      "db was destroyed but runs again: db@h4#1(p)",
+    ]);
+  });
+
+  it("fails a doomed copy that runs again once its host is awake (no longer doomed): a real double run", () => {
+    const ledger = ledgerWithDbDestroyed();
+    const watch = new DoomedCopies();
+    const doomed = copy("h4", { paused: true, isDoomed: true });
+    expect([...watch.check([doomed], 2_654_869), ...checkDestroyedStayDestroyed(ledger, [doomed])]).toEqual(
+      [],
+    );
+    const running = copy("h4");
+    expect(checkDestroyedStayDestroyed(ledger, [running])).toHaveLength(1);
+    expect(watch.check([running], 2_657_000)).toHaveLength(1);
+  });
+
+  it("lets the name be taken again while the doomed copy waits for its fence, not while it may run", () => {
+    // Seed 550 x 800: web created again on h2 (a new uuid) 1 s before h4 fenced its doomed web.
+    const again = copy("h2", { uuid: "00000000-0000-4000-8000-00000000aaaa" });
+    expect(checkNamesUnique([copy("h4", { paused: true, isDoomed: true }), again])).toEqual([]);
+    expect(checkNamesUnique([copy("h4", { paused: true }), again])).toHaveLength(1);
+  });
+
+  it("does not look at a guest the user still has", () => {
+    expect(checkDestroyedStayDestroyed(ledgerWithDb(), [copy("h1")])).toEqual([]);
   });
 });

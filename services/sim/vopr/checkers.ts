@@ -47,10 +47,15 @@ export class DoomedCopies {
   }
 }
 
-/** Names unique in the cluster: one name, one guest. */
+/**
+ * Names unique in the cluster: one name, one guest, a doomed copy left out: a guest the user
+ * destroyed on the host HA restarted it on may be created again under its name (freed in the
+ * store) before the old host fences its doomed copy (VOPR seed 550 x 800: web created again on h2
+ * 1.0 s before h4 fenced its old one; see checkDestroyedStayDestroyed).
+ */
 export function checkNamesUnique(copies: readonly DomainCopy[]): string[] {
   const uuidsByName = new Map<string, Set<string>>();
-  for (const copy of copies.filter((c) => c.isPrimary))
+  for (const copy of mayRun(copies).filter((c) => c.isPrimary))
     uuidsByName.set(copy.name, (uuidsByName.get(copy.name) ?? new Set()).add(copy.uuid));
   return [...uuidsByName]
     .filter(([, uuids]) => uuids.size > 1)
@@ -97,9 +102,20 @@ export function checkChecksums(ledger: Ledger, copies: readonly DomainCopy[]): s
   return problems;
 }
 
-/** A guest the user destroyed stays destroyed (no stale HA record brings it back). */
+/**
+ * A guest the user destroyed stays destroyed (no stale HA record brings it back): no copy of it
+ * that may run. A doomed copy (world.ts isDoomed) is left out, as every other checker leaves it
+ * out: the user may destroy the copy HA restarted while the old host, partitioned or just awake
+ * from a stall, still has its paused one under its revoked lease (VOPR seed 550 x 800: web, paused
+ * by the user on h4; h4 cut off and stalled, revoked at 2654.9 s, web restarted on h2 and
+ * destroyed there at 2655.1 s; h4 fenced its copy at 2657.8 s, isolationConfirmMs after it woke).
+ * That copy never runs again (ha.md §4 rule 8, §6): the revoked lease cannot be renewed, a hold
+ * ends only with a renewal, a user's unpause is refused, and its host fences it. DoomedCopies holds
+ * the cluster to it, and a doomed copy that runs again (its host awake) is no longer doomed: this
+ * check fails it too.
+ */
 export function checkDestroyedStayDestroyed(ledger: Ledger, copies: readonly DomainCopy[]): string[] {
-  const byUuid = copiesByUuid(copies);
+  const byUuid = copiesByUuid(mayRun(copies));
   return ledger.entries
     .filter((e) => e.status === "destroyed" && e.uuid !== undefined && byUuid.has(e.uuid))
     .map((e) => `${e.name} was destroyed but runs again: ${describeCopies(byUuid.get(e.uuid!)!)}`);

@@ -9,7 +9,12 @@ export type LedgerStatus =
   | "destroyed"
   | "destroy-failed"
   /** Not HA and its host died with it: lost, as the user saw the host die. */
-  | "lost";
+  | "lost"
+  /**
+   * Not HA, and a migration of it ended `unknown` (migration-protocol.md rule 3): left paused on
+   * the source as NAME--migratedaway for the admin, owed no run (unknown-handovers.ts).
+   */
+  | "handover-unknown";
 
 export interface LedgerEntry {
   name: string;

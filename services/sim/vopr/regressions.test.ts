@@ -619,4 +619,32 @@ describe("VOPR regressions (fixed seeds)", () => {
     );
     expect(violations).toEqual([]);
   }, 120_000);
+  it("seed 550 x 800, every fault: a doomed copy of a guest the user destroyed is no copy that runs", async () => {
+    // web (HA), paused by the user on h4 at 2567.7 s; h4 cut off at 2647.2 s and stalled
+    // 2651.0-2654.8 s (woke holding dns; web was paused already). The scheduler revoked h4's lease
+    // at 2654.869 and HA restarted web on h2; the user destroyed web there at 2655.146. h4's paused
+    // web was doomed (its lease revoked: it never runs again, ha.md §4 rule 8, §6) and h4 fenced it
+    // at 2657.786, 3 s after waking; the checker counted it as "web was destroyed but runs again".
+    // Destroyed-stays-destroyed and the name check now leave doomed copies out, as the others do
+    // (checkers.test.ts: a doomed copy seen running again still fails both).
+    const { trace, violations } = await everyFault(550, 800);
+    expect(trace).toMatch(
+      /pause web on h4\n[\s\S]*partition h4\n[\s\S]*\[scheduler\] HA: revoked the lease of h4 [^\n]*\n[\s\S]*HA restarted web on h2\n.*\n.* destroy web on h2\n.* destroyed web\n[\s\S]*\[h4\] HA: fencing [^\n]*destroyed dns, web\n/,
+    );
+    expect(violations).toEqual([]);
+  }, 120_000);
+  it("seed 566 x 800, every fault: an unprotected guest's unknown handover leaves it paused for the admin, owed no run", async () => {
+    // vpn (not HA) migrating h2 -> h1 at 1710.3 s; h2 stalled 1711.1-1715.7 s, h1 was cut off at
+    // 1711.7 s and aborted vpn--incoming as keepalive gave up (1715.7 s); h2 woke, sent Go into the
+    // cut, and asked h1 with IncomingStatus until 1728.5 s: no answer (the cut healed at 1727.5 s,
+    // during its last try), status unknown, vpn--migratedaway left paused, as migration-protocol.md
+    // rule 3 designs for a guest no HA lease settles. The checker counted "vpn runs 0 times after
+    // recovery"; it now takes the host's `unknown` ending for the "told it failed" of the invariant
+    // (unknown-handovers.ts; a protected guest's unknown handover is still owed exactly one run).
+    const { trace, violations } = await everyFault(566, 800);
+    expect(trace).toMatch(
+      /\[scheduler\] migrate vpn \(e6fb55e8-[^)]*\): h2 -> h1\n[\s\S]*stall h2 \d+ ms\n[\s\S]*partition h1\n[\s\S]*h2 left vpn--migratedaway paused: its handover to h1 is unknown \(not HA: left for the admin\)/,
+    );
+    expect(violations).toEqual([]);
+  }, 120_000);
 });

@@ -4,6 +4,7 @@ import { BROKER_ID, NO_FAULTS } from "../network.js";
 import { SCHEDULER_ID, SimCluster } from "../cluster.js";
 import { SimUser } from "../sim-user.js";
 import { Ledger } from "./ledger.js";
+import { UnknownHandovers } from "./unknown-handovers.js";
 import * as act from "./actions.js";
 import type { ActionContext, FaultKind } from "./actions.js";
 import {
@@ -129,6 +130,8 @@ export async function runVopr(options: VoprOptions): Promise<VoprResult> {
     violations.push(...onDomainEvent(cluster, ledger, event, ctx)),
   );
   const doomed = new DoomedCopies();
+  const unknownHandovers = new UnknownHandovers();
+  const observe = () => unknownHandovers.note(cluster, ledger, (line) => ctx.trace(line));
   const table = actionTable(options.faults);
   // A promise nobody handles is a bug of the process that made it (a real one would log or die).
   const onUnhandled = (reason: unknown) => violations.push(`unhandled rejection: ${String(reason)}`);
@@ -138,9 +141,10 @@ export async function runVopr(options: VoprOptions): Promise<VoprResult> {
     for (; step <= options.stepCount && violations.length === 0; step++) {
       pickAction(prng, table)(ctx);
       await cluster.idle(1 + prng.nextInt(STEP_MS_MAX));
+      observe();
       violations.push(...checkAlways(cluster, ledger, doomed));
       if (violations.length === 0 && (step % QUIESCE_EVERY_STEP_COUNT === 0 || step === options.stepCount))
-        violations.push(...(await quiesceAndCheck(ctx, pending, doomed)));
+        violations.push(...(await quiesceAndCheck(ctx, pending, doomed, observe)));
       if (violations.length > 0) ctx.trace(`step ${step}: ${violations.length} violation(s)`);
     }
   } finally {
@@ -176,6 +180,7 @@ async function quiesceAndCheck(
   ctx: ActionContext,
   pending: Set<Promise<unknown>>,
   doomed: DoomedCopies,
+  observe: () => void,
 ): Promise<string[]> {
   const { cluster } = ctx;
   cluster.network.heal();
@@ -186,6 +191,7 @@ async function quiesceAndCheck(
   const enablingMs = await endMaintenance(ctx);
   await cluster.idle(RECOVERY_MS - enablingMs);
   if (pending.size > 0) ctx.trace(`quiesce: ${pending.size} operation(s) still running`);
+  observe();
   const copies = domainCopies(cluster);
   return [
     ...checkAlways(cluster, ctx.ledger, doomed),
