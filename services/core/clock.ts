@@ -141,7 +141,10 @@ export class SimulatedClock implements Clock {
     const dueNs = this.timeNs + Math.round(delayMs * 1e6);
     if (!(dueNs <= Number.MAX_SAFE_INTEGER))
       throw new Error(`SimulatedClock.setTimer: due at ${dueNs} ns, past ${SIMULATED_TIME_NS_MAX} ns`);
-    let instant = this.lastPlaced;
+    // The instant firing is in `instants` until it has fired (forget comes after): a timer for now
+    // (a message sent) joins it without a lookup and leaves lastPlaced to the next instant.
+    const firing = this.firing;
+    let instant = firing !== undefined && firing.atNs === dueNs ? firing : this.lastPlaced;
     if (instant === undefined || instant.atNs !== dueNs) {
       instant = this.instants.get(dueNs);
       if (instant === undefined) {
