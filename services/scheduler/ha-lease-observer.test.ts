@@ -223,7 +223,10 @@ describe("countSeen", () => {
         const hostId = `h${prng.nextInt(20)}`;
         let sees = Array.from({ length: prng.nextInt(15) }, () => `h${prng.nextInt(20)}`);
         // Half as a host writes them: sorted, without repeats.
-        if (prng.nextInt(2) === 0) (sees = [...new Set(sees)].sort()), sortedCount++;
+        if (prng.nextInt(2) === 0) {
+          sees = [...new Set(sees)].sort();
+          sortedCount++;
+        }
         countSeen(sees, hostId, fast);
         reference(sees, hostId, slow);
       }
