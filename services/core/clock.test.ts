@@ -187,6 +187,22 @@ describe("timers on a shared grid (services/core/simulation.ts)", () => {
     expect(delayToGridMs(29.999, 10)).toBeCloseTo(0.001, 9);
   });
 
+  it("a delay to the grid is the float remainder's, whole or not, inside int32 or past it", () => {
+    const floatDelayMs = (nowMs: number, periodMs: number) => {
+      const delayMs = periodMs - (nowMs % periodMs);
+      return delayMs > 0 ? delayMs : periodMs;
+    };
+    const prng = new Prng(7);
+    const periodsMs = [1, 10, 1000, 7000, 0.5, 2.5, 2 ** 31 - 1, 2 ** 31, 3e9];
+    const nowsMs = [0, 1, 999, 1000, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 5, 9e12, 0.25, 1234.5678];
+    for (let i = 0; i < 3000; i++) {
+      const wholeMs = prng.nextU32() % (i % 2 === 0 ? 4_000_000 : 2 ** 32);
+      nowsMs.push(wholeMs, wholeMs + prng.nextFloat(), (prng.nextU32() * 1000 + prng.nextU32()) / 1e6);
+    }
+    for (const periodMs of periodsMs)
+      for (const nowMs of nowsMs) expect(delayToGridMs(nowMs, periodMs)).toBe(floatDelayMs(nowMs, periodMs));
+  });
+
   it("counts the timers it fired (the simulation's events), not those cancelled", () => {
     const clock = new SimulatedClock();
     clock.setTimer(1, () => undefined);

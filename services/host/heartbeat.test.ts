@@ -59,6 +59,39 @@ describe("HeartbeatCpupools", () => {
     }
   });
 
+  it("shows what reading afresh shows, twice over, as guests come and go in unchanged pools", () => {
+    const ts = newHost();
+    const pools = new HeartbeatCpupools();
+    const steps: [string, (ts: Toolstack) => void][] = [
+      ["nothing yet", () => undefined],
+      ["a guest starts", (ts) => guest(ts, "g1")],
+      ["a guest's vCPUs go offline", (ts) => void ts.vcpuSet("g1", 1)],
+      ["the guest is destroyed", (ts) => void ts.destroy("g1")],
+      ["a guest starts again", (ts) => guest(ts, "g2")],
+      ["it is destroyed too", (ts) => void ts.destroy("g2")],
+      ...CHANGES,
+    ];
+    for (const [what, change] of steps) {
+      change(ts);
+      const first = pools.of(ts);
+      expect(first, what).toEqual(poolsAfresh(ts));
+      expect(pools.of(ts), what).toBe(first);
+    }
+  });
+
+  it("counts a guest that appears with neither the pools nor xenstore changed (the no-guest shortcut ends)", () => {
+    const ts = newHost();
+    guest(ts, "g1");
+    const dom0Only = new Map([...ts.records].filter(([domid]) => domid === DOMID_DOM0));
+    // The host as it was before g1, with the same pools and xenstore: g1 appears on its own.
+    const before = Object.create(ts, { records: { value: dom0Only } }) as Toolstack;
+    const pools = new HeartbeatCpupools();
+    pools.of(before);
+    expect(pools.of(before)[0]!.vcpusAllocated).toBe(0);
+    expect(pools.of(ts)).toEqual(poolsAfresh(ts));
+    expect(poolsAfresh(ts)[0]!.vcpusAllocated).toBeGreaterThan(0);
+  });
+
   it("shows numa-split's pools (every pool renamed, created and filled at once)", () => {
     const ts = newHost();
     const pools = new HeartbeatCpupools();

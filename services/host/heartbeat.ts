@@ -27,6 +27,12 @@ export class HeartbeatCpupools {
   private storeChangeCount = -1;
   private shown: readonly PoolShown[] = [];
   private last: FrozenJson<readonly Readonly<HeartbeatCpupool>[]> = frozenJson([]);
+  /**
+   * The pools `last` was last found to show with no DomU (every vcpusAllocated 0): while
+   * poolsNow gives this same array and there is still no DomU, `last` is the answer without a
+   * comparison (both arrays are never changed, so the comparison would find it the same again).
+   */
+  private lastShownWithoutDomUs: readonly PoolShown[] | undefined;
 
   /**
    * The pools now: the last array again when nothing in it changed (nothing allocated); a new one,
@@ -36,10 +42,15 @@ export class HeartbeatCpupools {
     const shown = this.poolsNow(toolstack);
     const vcpusByPool = vcpusOnlineByPool(toolstack);
     const last = this.last;
+    if (vcpusByPool === undefined && shown === this.lastShownWithoutDomUs) return last;
     let same = last.length === shown.length;
     for (let index = 0; same && index < shown.length; index++)
       same = isShownAs(last[index]!, shown[index]!, vcpusByPool?.get(shown[index]!.poolId) ?? 0);
-    if (same) return last;
+    if (same) {
+      this.lastShownWithoutDomUs = vcpusByPool === undefined ? shown : undefined;
+      return last;
+    }
+    this.lastShownWithoutDomUs = undefined;
     const pools = shown.map((pool, index) => {
       const vcpusAllocated = vcpusByPool?.get(pool.poolId) ?? 0;
       const before = last[index];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { LeaseObserver } from "./ha-lease-observer.js";
+import { LeaseObserver, countSeen } from "./ha-lease-observer.js";
+import { Prng } from "../core/prng.js";
 import { leaseTiming, type LeaseValue } from "../contracts/lease.js";
 
 const timing = leaseTiming(10_000);
@@ -202,5 +203,35 @@ describe("a lease that appears after the first read", () => {
     observer.reset();
     observer.observe(leases([[lease("h2", []), 2]]), 2000, timing);
     expect(observer.all()[0]?.confirmed, "the first read after a reset confirms nothing").toBe(false);
+  });
+});
+
+describe("countSeen", () => {
+  it("counts as the first-occurrence scan did, sorted lists or not, repeats and self included", () => {
+    const reference = (sees: readonly string[], hostId: string, seenBy: Map<string, number>) => {
+      for (let index = 0; index < sees.length; index++) {
+        const id = sees[index]!;
+        if (id !== hostId && sees.indexOf(id) === index) seenBy.set(id, (seenBy.get(id) ?? 0) + 1);
+      }
+    };
+    const prng = new Prng(11);
+    let sortedCount = 0;
+    for (let round = 0; round < 200; round++) {
+      const fast = new Map<string, number>();
+      const slow = new Map<string, number>();
+      for (let l = 0; l < 12; l++) {
+        const hostId = `h${prng.nextInt(20)}`;
+        let sees = Array.from({ length: prng.nextInt(15) }, () => `h${prng.nextInt(20)}`);
+        // Half as a host writes them: sorted, without repeats.
+        if (prng.nextInt(2) === 0) {
+          sees = [...new Set(sees)].sort();
+          sortedCount++;
+        }
+        countSeen(sees, hostId, fast);
+        reference(sees, hostId, slow);
+      }
+      expect(fast).toEqual(slow);
+    }
+    expect(sortedCount).toBeGreaterThan(1000);
   });
 });

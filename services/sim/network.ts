@@ -50,11 +50,14 @@ export class SimNetwork {
   /** Messages relayed in the step of the message that carried them (no timer of their own). */
   messageCountRelayed = 0;
 
+  /** The broker's process, the end of every publish and the start of every delivery. */
+  private readonly broker: SimProcess;
+
   constructor(
     readonly clock: SimulatedClock,
     private readonly prng: Prng,
   ) {
-    this.addProcess(BROKER_ID);
+    this.broker = this.addProcess(BROKER_ID);
   }
 
   addProcess(processId: string): SimProcess {
@@ -93,7 +96,12 @@ export class SimNetwork {
 
   /** Whether a message from `a` can reach `b` now (both ends may still be stalled). */
   connected(a: string, b: string): boolean {
-    return this.linkUp(a, b, this.processes.get(a), this.processes.get(b));
+    return this.linkUp(a, b, this.processOrUndefined(a), this.processOrUndefined(b));
+  }
+
+  /** The process of that id, if any (the broker's without a lookup: it is an end of every message). */
+  private processOrUndefined(processId: string): SimProcess | undefined {
+    return processId === BROKER_ID ? this.broker : this.processes.get(processId);
   }
 
   /**
@@ -127,8 +135,8 @@ export class SimNetwork {
    */
   send(from: string, to: string, deliver: () => void, reliable = false, onLost?: () => void): boolean {
     this.messageCountSent++;
-    const source = this.processes.get(from);
-    const target = this.processes.get(to);
+    const source = this.processOrUndefined(from);
+    const target = this.processOrUndefined(to);
     if (!this.linkUp(from, to, source, target)) {
       this.messageCountDropped++;
       this.noticeLoss(from, onLost);
@@ -193,20 +201,25 @@ export class SimNetwork {
    * Forwards a message on its arrival (the broker routing a publish to a subscriber): without
    * faults, and with nothing still on the link, it arrives in the same step, as it would at the
    * same instant through `send` (no timer for a hop of zero delay); else it is a `send`.
+   * `target`: `to`'s process when the caller has it already (a subscription keeps it).
    */
-  relay(from: string, to: string, deliver: () => void): void {
+  relay(
+    from: string,
+    to: string,
+    deliver: () => void,
+    target: SimProcess | undefined = this.processOrUndefined(to),
+  ): void {
     if (!isFaultless(this.faults) || this.hasInFlight(from, to)) {
       this.send(from, to, deliver);
       return;
     }
     this.messageCountSent++;
-    if (!this.connected(from, to)) {
+    if (!this.linkUp(from, to, this.processOrUndefined(from), target)) {
       this.messageCountDropped++;
       return;
     }
     this.messageCountRelayed++;
-    const target = this.process(to);
-    target.run(deliver, target.generation);
+    target!.run(deliver, target!.generation);
   }
 
   /** `arrive` at this instant, after what is due now (a function of its own: one small closure). */

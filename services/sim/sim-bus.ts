@@ -122,7 +122,12 @@ export class SimBroker {
 
   private route(subject: string, message: SimMessage): void {
     for (const target of this.subscribersOf(subject))
-      this.network.relay(BROKER_ID, target.processId, () => this.deliver(target, subject, message));
+      this.network.relay(
+        BROKER_ID,
+        target.processId,
+        () => this.deliver(target, subject, message),
+        target.process,
+      );
   }
 
   /** A message reaches a subscriber's process: delivered unless the process restarted or unsubscribed. */
