@@ -160,14 +160,28 @@ export async function disableHa(statefile: Statefile, current: HaConfig): Promis
   return config;
 }
 
-/** `ha-disable` as the scheduler serves it: write the setting, observe afresh. */
+/**
+ * `ha-disable` as the scheduler serves it: write the setting, observe afresh, and answer once the
+ * round under way (which read the setting before) has ended, deciding nothing more: no HA restart
+ * begins after the user is told HA is off (docs/specs/ha.md §1; VOPR `--ha toggle` seeds 9, 27:
+ * restarts 0.1-2.5 s after the answer). A round that does not end within HA_ROUND_WAIT_MS_MAX is
+ * refused UNAVAILABLE: the setting is written, but a restart under way may still complete.
+ */
 export async function disableHaOn(
   monitor: HaMonitor,
   statefile: Statefile,
   nowMs: () => number,
 ): Promise<HaState> {
-  monitor.config = await disableHa(statefile, monitor.config);
+  const config = await disableHa(statefile, monitor.config);
+  monitor.config = config;
   monitor.observer.reset();
+  if (!(await monitor.switched(HA_ROUND_WAIT_MS_MAX)))
+    throw new ToolstackError(
+      "UNAVAILABLE",
+      `HA is disabled, but ${monitor.roundUnderWay()}: a restart it began may still complete`,
+    );
+  // That round may have read the setting before it was written: this is the setting now.
+  monitor.config = config;
   return haState(monitor, monitor.config, nowMs());
 }
 

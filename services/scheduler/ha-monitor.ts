@@ -50,6 +50,12 @@ export class HaMonitor {
   private readonly leaseReads = new LeaseReads();
   /** Unprotected guests reported lost, per lost lease epoch (reported once). */
   private readonly reported = new Set<string>();
+  /** The revision of the HA setting the last round read (the bucket's sequence: leases compare to it). */
+  private configRevision = 0;
+  /** Leases left unrevoked because their host has not written one with HA on since (logged once each). */
+  private readonly unarmedLogged = new Set<string>();
+  /** `ha-enable`s and `ha-disable`s answered by this scheduler: a round begun before one acts no more. */
+  private switchCount = 0;
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -79,9 +85,12 @@ export class HaMonitor {
     this.roundStartedMs = this.scheduler.clock.nowMs();
     this.slowLogged = false;
     try {
+      const switchCount = this.switchCount;
       await this.observe();
-      // Only the active scheduler (the leader lease's holder) revokes and restarts.
-      if (this.config.enabled && this.scheduler.isActive()) await this.act();
+      // Only the active scheduler (the leader lease's holder) revokes and restarts; not after an
+      // ha-disable during this round (it read the setting before: docs/specs/ha.md §1).
+      if (this.config.enabled && this.scheduler.isActive())
+        await this.act(() => this.switchCount === switchCount);
       if (this.failing) this.scheduler.log("HA: statefile reachable again; observing leases afresh");
       this.failing = false;
     } catch (error) {
@@ -93,6 +102,11 @@ export class HaMonitor {
       this.phase = "idle";
       for (const wake of this.roundEndWaiters.splice(0)) wake();
     }
+  }
+
+  /** What the round under way does, and for how long: for a refusal or a log line. */
+  roundUnderWay(): string {
+    return this.underWay();
   }
 
   /** What the round under way does, and for how long (ms) it has: for a refusal or a log line. */
@@ -136,6 +150,17 @@ export class HaMonitor {
   }
 
   /**
+   * The user switched HA (`ha-disable`, written): a round under way decides nothing more; resolves
+   * when it has ended (at once if none runs), false if it has not within `waitMsMax`.
+   */
+  async switched(waitMsMax: number): Promise<boolean> {
+    this.switchCount++;
+    if (!this.running) return true;
+    const ended = new Promise<void>((wake) => this.roundEndWaiters.push(wake));
+    return settleWithinMs(this.scheduler.clock, ended, waitMsMax);
+  }
+
+  /**
    * Of these leases, the hosts that answer a `List` now under the lease's epoch: alive, and running
    * under that lease, whether or not this scheduler saw it renewed yet (`ha-enable`, docs/specs/ha.md §1).
    */
@@ -153,7 +178,9 @@ export class HaMonitor {
 
   private async observe(): Promise<void> {
     this.phase = "reading the HA setting and the leases";
-    const config = parseHaConfig((await this.statefile.read(HA_CONFIG_KEY))?.value);
+    const configEntry = await this.statefile.read(HA_CONFIG_KEY);
+    const config = parseHaConfig(configEntry?.value);
+    this.configRevision = configEntry?.revision ?? 0;
     // A new regime starts afresh: silence under the old setting does not count (docs/specs/ha.md §5).
     if (config.enabled !== this.config.enabled || config.timeoutMs !== this.config.timeoutMs)
       this.observer.reset();
@@ -171,16 +198,18 @@ export class HaMonitor {
     }
   }
 
-  private async act(): Promise<void> {
+  private async act(stillOn: () => boolean): Promise<void> {
     const nowMs = this.scheduler.clock.nowMs();
     for (const lost of this.observer.lost(nowMs, leaseTiming(this.config.timeoutMs))) {
+      if (!stillOn() || !this.armed(lost)) continue;
       this.phase = `revoking the lease of ${lost.hostId}`;
       await this.revoke(lost);
     }
     const revoked = this.observer.all().filter((o) => o.lease.state === "revoked");
     const notLive = revoked.map((o) => o.hostId);
-    const restarter = { ownerId: this.schedulerId, excludeHostIds: notLive };
+    const restarter = { ownerId: this.schedulerId, excludeHostIds: notLive, stillOn };
     for (const o of revoked) {
+      if (!stillOn()) return;
       this.phase = `restarting the protected guests of ${o.hostId}`;
       await restartLostHost(
         this.scheduler,
@@ -190,10 +219,32 @@ export class HaMonitor {
       );
       this.reportUnprotected(o);
     }
+    if (!stillOn()) return;
     this.phase = "restarting the protected guests of restarted hosts";
     await restartRestartedHosts(this.scheduler, this.statefile, restarter);
     this.phase = "purging restart tokens";
     await purgeRestartTokens(this.scheduler, this.statefile);
+  }
+
+  /**
+   * Whether the lost lease was written by its host with HA on, after the setting this round acts on
+   * was written (the bucket's revisions are one sequence): only such a host holds and fences by the
+   * HA rules (docs/specs/ha.md §4). One that has not learnt that HA is on (cut from the store since
+   * before the `ha-enable`) runs its guests on, HA off: revoked, they would run twice (VOPR
+   * `--ha toggle` seed 26: h4, cut from the broker 3 s before the enable, ran vpn while HA
+   * restarted it on h1). Its guests are restarted once it renews (then it holds and fences as any
+   * host) or comes back under a new epoch (the restart of an old epoch's guests).
+   */
+  private armed(lost: ObservedLease): boolean {
+    if (lost.lease.ha === true && lost.revision > this.configRevision) return true;
+    const key = `${lost.hostId}.${lost.lease.epoch}.${this.configRevision}`;
+    if (!this.unarmedLogged.has(key)) {
+      this.unarmedLogged.add(key);
+      this.scheduler.log(
+        `HA: ${lost.hostId}'s lease is not renewed, but its host has not written it with HA on since HA was enabled: it may run its guests with HA off; not revoked`,
+      );
+    }
+    return false;
   }
 
   private async revoke(lost: ObservedLease): Promise<void> {

@@ -620,3 +620,57 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(violations).toEqual([]);
   }, 120_000);
 });
+
+/** A seed run with every fault, HA off at the start and switched by the user (`--ha toggle`). */
+async function toggled(seed: number, stepCount: number) {
+  const result = await runVopr({ seed, stepCount, faults: new Set(ALL_FAULTS), ha: "toggle" });
+  return { trace: result.trace.join("\n"), violations: result.violations };
+}
+
+describe("VOPR regressions with HA off and switched (--ha toggle, fixed seeds)", () => {
+  it("seed 3: a guest lost with its host while HA was off is restarted once HA is enabled again", async () => {
+    // h4 was killed at 110.0 s with vpn and log (HA) while HA was off, and came back at 189.9 s
+    // under a new epoch. The reconcile, reading HA as off, dropped both records at once as if
+    // destroyed on purpose, and freed their names: enabled at 270.9 s, HA restarted nothing.
+    // Whether they came back depended on whether the ha-enable came before that reconcile. The
+    // lease epochs now decide, HA on or off (reconcile.ts; ha.md §4 rule 1): down until HA is on.
+    const { trace, violations } = await toggled(3, 100);
+    expect(trace).toMatch(
+      /kill h4\n[\s\S]*restart h4\n[\s\S]*ha-enable: on\n[\s\S]*HA: h4 restarted \(epoch [^)]* gone\): log: restarted on h1/,
+    );
+    expect(trace).not.toMatch(/dropped the HA record of (log|vpn)/);
+    expect(violations).toEqual([]);
+  }, 120_000);
+
+  it("seed 9: ha-disable answers once the HA round under way has ended: nothing restarts after", async () => {
+    // The user was told "HA off" at 277.5 s; the round begun before, with HA on, restarted cache
+    // (h3's old epoch) on h4 at 277.6 s. ha-disable now waits for that round, which begins no
+    // restart once the setting is written (ha-admin.ts, ha-monitor.ts).
+    const { trace, violations } = await toggled(9, 98);
+    expect(trace).toMatch(/ha-disable\n[\s\S]*HA restarted cache on h4\n[\s\S]*ha-disable: off/);
+    expect(violations).toEqual([]);
+  }, 120_000);
+
+  it("seed 27: a round under way when HA is disabled begins no further restart", async () => {
+    // The same at 608.2 s: four restarts 2.5 s after the answer. Now the one already created
+    // (cache) comes before the answer, and the round starts none of the other three.
+    const { trace, violations } = await toggled(27, 197);
+    expect(trace).toMatch(/ha-disable\n[\s\S]*HA restarted cache on h1\n[\s\S]*ha-disable: off/);
+    // Not before the next ha-enable (which restarts them).
+    expect(trace).not.toMatch(/608\.\d+ ha-disable\n(?:(?!ha-enable)[\s\S])*HA restarted (log|mail|dns)/);
+    expect(violations).toEqual([]);
+  }, 120_000);
+
+  it("seed 26: a host that has not learnt HA is on is not revoked: its guests would run twice", async () => {
+    // h4, cut from the broker at 524.2 s (its lease last renewed with HA off, fresh enough), did
+    // not learn of the ha-enable at 527.7 s: it ran vpn on, HA off, pinging nobody. Its peers did
+    // not see it, and the scheduler revoked its lease and restarted vpn on h1 at 537.9 s while
+    // h4's copy ran. A host now writes `ha: true` in the lease it renews with HA on, and the
+    // scheduler revokes only a lease so written after the setting (ha-monitor.ts armed).
+    const { trace, violations } = await toggled(26, 174);
+    expect(trace).toMatch(
+      /partition h4 from the broker\n[\s\S]*ha-enable: on\n[\s\S]*HA: h4's lease is not renewed, but its host has not written it with HA on since HA was enabled/,
+    );
+    expect(violations).toEqual([]);
+  }, 120_000);
+});
