@@ -3,14 +3,14 @@ import { SimCluster } from "./cluster.js";
 import { BROKER_ID } from "./network.js";
 import { SimUser } from "./sim-user.js";
 import { copiesOf, HA_TEST_HOSTS, protectedConfig } from "./ha-test-guests.js";
-import { leaseKey, parseLease } from "../contracts/lease.js";
+import { HA_CONFIG_KEY, leaseKey, parseHaConfig, parseLease } from "../contracts/lease.js";
 
 /**
- * `xsim ha-enable` while a host is cut from the broker (docs/specs/ha.md §1, "HA on binds a host
- * only once it knows"): its lease, renewed with HA off a moment before, passes the enable's check,
- * but the host cannot read the new setting. It runs dns on with HA off: it pings nobody and holds
- * nothing. Before, its peers did not see it and the scheduler revoked its lease and restarted dns
- * while h4's copy ran (VOPR `--ha toggle` seed 26).
+ * HA switched on while a host cannot hear of it (docs/specs/ha.md §1, "HA on binds a host only
+ * once it knows"): h4, cut from the broker, renewed its lease with HA off a moment before, so its
+ * lease passes `ha-enable`'s check, but it cannot read the new setting and runs dns on with HA off:
+ * it pings nobody and holds nothing. Before, its peers did not see it and the scheduler revoked its
+ * lease and restarted dns while h4's copy ran (VOPR `--ha toggle` seed 26).
  */
 const HA_T_MS = 5000;
 
@@ -18,18 +18,37 @@ function h4Lease(cluster: SimCluster) {
   return parseLease(cluster.kv.peek(leaseKey("h4"))?.value ?? "");
 }
 
-describe("ha-enable while a host cannot hear of it", () => {
-  it("the scheduler revokes no lease its host has not written with HA on; once the host knows, HA acts", async () => {
-    const cluster = await SimCluster.start({ seed: 26, hosts: HA_TEST_HOSTS });
-    const user = new SimUser(cluster);
-    await cluster.idle(2000);
-    await cluster.run(user.createOn("h4", protectedConfig("dns"), "dns.cfg"));
-    await cluster.idle(2000);
-    expect(h4Lease(cluster)?.ha, "HA off: no host writes ha").toBeUndefined();
+async function dnsOnH4CutFromTheBroker() {
+  const cluster = await SimCluster.start({ seed: 26, hosts: HA_TEST_HOSTS });
+  const user = new SimUser(cluster);
+  await cluster.idle(2000);
+  await cluster.run(user.createOn("h4", protectedConfig("dns"), "dns.cfg"));
+  await cluster.idle(2000);
+  expect(h4Lease(cluster)?.ha, "HA off: no host writes ha").toBeUndefined();
+  cluster.network.partition(["h4"], [BROKER_ID]);
+  return { cluster, user };
+}
 
-    cluster.network.partition(["h4"], [BROKER_ID]);
-    const state = await cluster.run(user.haEnable(HA_T_MS));
-    expect(state.enabled, "h4's lease was renewed recently: the enable passes").toBe(true);
+describe("HA switched on while a host cannot hear of it", () => {
+  it("ha-enable waits for every host to renew with HA on, and else turns HA off again and refuses", async () => {
+    const { cluster, user } = await dnsOnH4CutFromTheBroker();
+    await expect(cluster.run(user.haEnable(HA_T_MS))).rejects.toThrow(
+      /cannot enable HA: h4 did not renew its lease with HA on within 5 s .*HA is off again/,
+    );
+    expect(parseHaConfig(cluster.kv.peek(HA_CONFIG_KEY)?.value).enabled).toBe(false);
+    await cluster.idle(4 * HA_T_MS);
+    expect(copiesOf(cluster, "dns")).toEqual(["h4"]);
+
+    cluster.network.heal();
+    await cluster.idle(HA_T_MS);
+    expect((await cluster.run(user.haEnable(HA_T_MS))).enabled, "every host hears of it now").toBe(true);
+    expect(h4Lease(cluster)?.ha).toBe(true);
+  });
+
+  it("the scheduler revokes no lease its host has not written with HA on since; once the host knows, HA acts", async () => {
+    const { cluster } = await dnsOnH4CutFromTheBroker();
+    // The setting as an enable whose turning back failed would leave it (the store unreachable).
+    cluster.kv.put(HA_CONFIG_KEY, JSON.stringify({ enabled: true, timeoutMs: HA_T_MS }));
     await cluster.idle(4 * HA_T_MS);
     expect(copiesOf(cluster, "dns"), "dns runs on h4 alone, HA off there").toEqual(["h4"]);
     expect(h4Lease(cluster)?.state).toBe("live");

@@ -642,12 +642,16 @@ describe("VOPR regressions with HA off and switched (--ha toggle, fixed seeds)",
     expect(violations).toEqual([]);
   }, 120_000);
 
-  it("seed 9: ha-disable answers once the HA round under way has ended: nothing restarts after", async () => {
-    // The user was told "HA off" at 277.5 s; the round begun before, with HA on, restarted cache
-    // (h3's old epoch) on h4 at 277.6 s. ha-disable now waits for that round, which begins no
-    // restart once the setting is written (ha-admin.ts, ha-monitor.ts).
+  it("seed 9: an ha-disable while an ha-enable waits for every host to run with HA on: HA off, the enable refused", async () => {
+    // Found the race of seed 27 first: told "HA off" at 277.5 s, the round begun before restarted
+    // cache on h4 at 277.6 s. Since ha-enable waits for every host's lease renewed with HA on
+    // (seed 26), the seed draws another path: the user's ha-disable at 277.2 s lands while the
+    // ha-enable of 271.9 s waits for a host; the enable must then not turn HA on again, nor name
+    // every host as not renewed (it did, for a moment, before it read the setting off).
     const { trace, violations } = await toggled(9, 98);
-    expect(trace).toMatch(/ha-disable\n[\s\S]*HA restarted cache on h4\n[\s\S]*ha-disable: off/);
+    expect(trace).toMatch(
+      /ha-disable\n[\s\S]*ha-enable refused: HA was disabled while ha-enable waited for every host[\s\S]*ha-disable: off/,
+    );
     expect(violations).toEqual([]);
   }, 120_000);
 
@@ -661,15 +665,17 @@ describe("VOPR regressions with HA off and switched (--ha toggle, fixed seeds)",
     expect(violations).toEqual([]);
   }, 120_000);
 
-  it("seed 26: a host that has not learnt HA is on is not revoked: its guests would run twice", async () => {
+  it("seed 26: an ha-enable that a host cut from the broker cannot hear of is refused, and HA is off again", async () => {
     // h4, cut from the broker at 524.2 s (its lease last renewed with HA off, fresh enough), did
     // not learn of the ha-enable at 527.7 s: it ran vpn on, HA off, pinging nobody. Its peers did
     // not see it, and the scheduler revoked its lease and restarted vpn on h1 at 537.9 s while
-    // h4's copy ran. A host now writes `ha: true` in the lease it renews with HA on, and the
-    // scheduler revokes only a lease so written after the setting (ha-monitor.ts armed).
+    // h4's copy ran. A host now writes `ha: true` in the lease it renews with HA on; ha-enable
+    // waits for every host's (ha-admin.ts awaitEveryHostOn), else turns HA off again and refuses;
+    // and the scheduler revokes only a lease so written after the setting (ha-monitor.ts armed;
+    // services/sim/ha-enable-host-cut.test.ts).
     const { trace, violations } = await toggled(26, 174);
     expect(trace).toMatch(
-      /partition h4 from the broker\n[\s\S]*ha-enable: on\n[\s\S]*HA: h4's lease is not renewed, but its host has not written it with HA on since HA was enabled/,
+      /partition h4 from the broker\n[\s\S]*ha-enable refused: cannot enable HA: h4 did not renew its lease with HA on within 5 s/,
     );
     expect(violations).toEqual([]);
   }, 120_000);
