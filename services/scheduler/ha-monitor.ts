@@ -52,8 +52,6 @@ export class HaMonitor {
   private readonly reported = new Set<string>();
   /** The revision of the HA setting the last round read (the bucket's sequence: leases compare to it). */
   private configRevision = 0;
-  /** Leases left unrevoked because their host has not written one with HA on since (logged once each). */
-  private readonly unarmedLogged = new Set<string>();
   /** `ha-enable`s and `ha-disable`s answered by this scheduler: a round begun before one acts no more. */
   private switchCount = 0;
 
@@ -201,7 +199,8 @@ export class HaMonitor {
   private async act(stillOn: () => boolean): Promise<void> {
     const nowMs = this.scheduler.clock.nowMs();
     for (const lost of this.observer.lost(nowMs, leaseTiming(this.config.timeoutMs))) {
-      if (!stillOn() || !this.armed(lost)) continue;
+      if (!stillOn()) continue;
+      if (!armed(lost, this.configRevision)) return this.undoEnable(lost);
       this.phase = `revoking the lease of ${lost.hostId}`;
       await this.revoke(lost);
     }
@@ -227,24 +226,24 @@ export class HaMonitor {
   }
 
   /**
-   * Whether the lost lease was written by its host with HA on, after the setting this round acts on
-   * was written (the bucket's revisions are one sequence): only such a host holds and fences by the
-   * HA rules (docs/specs/ha.md §4). One that has not learnt that HA is on (cut from the store since
-   * before the `ha-enable`) runs its guests on, HA off: revoked, they would run twice (VOPR
-   * `--ha toggle` seed 26: h4, cut from the broker 3 s before the enable, ran vpn while HA
-   * restarted it on h1). Its guests are restarted once it renews (then it holds and fences as any
-   * host) or comes back under a new epoch (the restart of an old epoch's guests).
+   * A lost lease whose host never wrote it with HA on since the setting: that host may run its
+   * guests with HA off (cut from the store since before the `ha-enable`), holding and fencing
+   * nothing, so revoking it would start second copies (VOPR `--ha toggle` seed 26: h4, cut from
+   * the broker 3 s before the enable, ran vpn while HA restarted it on h1); or it died before it
+   * learnt, and then it never will. Either way the enable did not take: `ha-enable` waits for every
+   * host to renew with HA on and else turns HA off again (ha-admin.ts), and this finishes that when
+   * the enable could not (its scheduler crashed, seed 29 x 125; the store lost): HA off again, with
+   * compare-and-set at the setting's revision (a setting written since stands). Nothing restarts.
    */
-  private armed(lost: ObservedLease): boolean {
-    if (lost.lease.ha === true && lost.revision > this.configRevision) return true;
-    const key = `${lost.hostId}.${lost.lease.epoch}.${this.configRevision}`;
-    if (!this.unarmedLogged.has(key)) {
-      this.unarmedLogged.add(key);
-      this.scheduler.log(
-        `HA: ${lost.hostId}'s lease is not renewed, but its host has not written it with HA on since HA was enabled: it may run its guests with HA off; not revoked`,
-      );
-    }
-    return false;
+  private async undoEnable(lost: ObservedLease): Promise<void> {
+    const off: HaConfig = { enabled: false, timeoutMs: this.config.timeoutMs };
+    const written = await this.statefile.update(HA_CONFIG_KEY, JSON.stringify(off), this.configRevision);
+    if (written === undefined) return;
+    this.scheduler.log(
+      `HA: ${lost.hostId}'s lease is not renewed, and its host has not renewed it with HA on since HA was enabled (it may run its guests with HA off): the enable did not take; HA is off again`,
+    );
+    this.config = off;
+    this.observer.reset();
   }
 
   private async revoke(lost: ObservedLease): Promise<void> {
@@ -284,4 +283,13 @@ export class HaMonitor {
       .map((d) => d.name);
     if (lost.length > 0) this.scheduler.log(`HA: lost with ${o.hostId} (unprotected): ${lost.join(", ")}`);
   }
+}
+
+/**
+ * Whether the lease was written by its host with HA on after the setting of revision
+ * `configRevision` (the bucket's revisions are one sequence): only such a host holds and fences by
+ * the HA rules (docs/specs/ha.md §4), and only its lease may be revoked.
+ */
+function armed(lease: ObservedLease, configRevision: number): boolean {
+  return lease.lease.ha === true && lease.revision > configRevision;
 }

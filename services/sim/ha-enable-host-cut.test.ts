@@ -45,20 +45,22 @@ describe("HA switched on while a host cannot hear of it", () => {
     expect(h4Lease(cluster)?.ha).toBe(true);
   });
 
-  it("the scheduler revokes no lease its host has not written with HA on since; once the host knows, HA acts", async () => {
-    const { cluster } = await dnsOnH4CutFromTheBroker();
-    // The setting as an enable whose turning back failed would leave it (the store unreachable).
+  it("a setting left on with a host that never renewed with HA on: the scheduler revokes nothing and turns HA off again", async () => {
+    const { cluster, user } = await dnsOnH4CutFromTheBroker();
+    // The setting as an enable whose turning back failed would leave it (its scheduler crashed).
     cluster.kv.put(HA_CONFIG_KEY, JSON.stringify({ enabled: true, timeoutMs: HA_T_MS }));
     await cluster.idle(4 * HA_T_MS);
     expect(copiesOf(cluster, "dns"), "dns runs on h4 alone, HA off there").toEqual(["h4"]);
     expect(h4Lease(cluster)?.state).toBe("live");
+    expect(parseHaConfig(cluster.kv.peek(HA_CONFIG_KEY)?.value).enabled).toBe(false);
     const log = cluster.log.map((line) => `[${line.source}] ${line.text}`).join("\n");
     expect(log).toMatch(
-      /\[scheduler\] HA: h4's lease is not renewed, but its host has not written it with HA on/,
+      /\[scheduler\] HA: h4's lease is not renewed, and its host has not renewed it with HA on since HA was enabled .*HA is off again/,
     );
 
     cluster.network.heal();
     await cluster.idle(HA_T_MS);
+    expect((await cluster.run(user.haEnable(HA_T_MS))).enabled).toBe(true);
     expect(h4Lease(cluster)?.ha, "h4 read HA on and renewed under it").toBe(true);
     expect(copiesOf(cluster, "dns")).toEqual(["h4"]);
 

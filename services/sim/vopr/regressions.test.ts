@@ -671,11 +671,24 @@ describe("VOPR regressions with HA off and switched (--ha toggle, fixed seeds)",
     // not see it, and the scheduler revoked its lease and restarted vpn on h1 at 537.9 s while
     // h4's copy ran. A host now writes `ha: true` in the lease it renews with HA on; ha-enable
     // waits for every host's (ha-admin.ts awaitEveryHostOn), else turns HA off again and refuses;
-    // and the scheduler revokes only a lease so written after the setting (ha-monitor.ts armed;
-    // services/sim/ha-enable-host-cut.test.ts).
+    // and the scheduler revokes only a lease so written after the setting, else turns HA off
+    // (ha-monitor.ts undoEnable; services/sim/ha-enable-host-cut.test.ts).
     const { trace, violations } = await toggled(26, 174);
     expect(trace).toMatch(
       /partition h4 from the broker\n[\s\S]*ha-enable refused: cannot enable HA: h4 did not renew its lease with HA on within 5 s/,
+    );
+    expect(violations).toEqual([]);
+  }, 120_000);
+
+  it("seed 29 x 125: an ha-enable whose scheduler crashed before every host renewed with HA on is undone by the next scheduler", async () => {
+    // h3 was killed at 337.8 s, HA off; the ha-enable at 339.3 s wrote the setting (h3's lease,
+    // renewed with HA off 2 s before, passed the check) and its scheduler crashed at 339.9 s, while
+    // it waited for h3 to renew with HA on. HA stayed on, h3 never armed: its lease was never
+    // revoked and web never restarted ("restarted 0 time(s) for 1 loss"). The scheduler now turns
+    // HA off again when a lease whose host never renewed it with HA on is lost (ha-monitor.ts).
+    const { trace, violations } = await toggled(29, 125);
+    expect(trace).toMatch(
+      /kill h3\n[\s\S]*ha-enable\n[\s\S]*scheduler crash\n[\s\S]*HA: h3's lease is not renewed, and its host has not renewed it with HA on since HA was enabled .*HA is off again/,
     );
     expect(violations).toEqual([]);
   }, 120_000);
