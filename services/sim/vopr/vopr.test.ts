@@ -18,8 +18,8 @@ const CI_LONG_STEP_COUNT = 200;
  * a few medium runs of each, every fault (a few seconds a seed on a loaded 2-core machine).
  */
 const CI_HA_MODES: readonly HaMode[] = ["off", "toggle"];
-const CI_HA_SEEDS = [1, 2, 3, 4] as const;
-const CI_HA_STEP_COUNT = 100;
+const CI_HA_SEEDS = [1, 2, 3, 4, 5, 6, 7, 8] as const;
+const CI_HA_STEP_COUNT = 150;
 
 describe("VOPR (seeded whole-cluster fault simulator)", () => {
   it(`holds every invariant for ${CI_SEED_COUNT} seeds under ${CI_FAULTS.join(", ")}`, async () => {
