@@ -43,6 +43,12 @@ export interface LeaseValue {
   sees: string[];
   /** Who revoked it (a scheduler), when state is revoked. */
   revokedBy?: string;
+  /**
+   * Written by a host that runs with HA on (docs/specs/ha.md §5): it holds and fences by the HA
+   * rules (§4). The scheduler revokes only a lease written so after the setting it acts on was
+   * written: a host that has not learnt that HA is on runs its guests on, whatever happens.
+   */
+  ha?: true;
 }
 
 export function leaseKey(hostId: string): string {
@@ -67,6 +73,7 @@ export function parseLease(text: string): LeaseValue | undefined {
       state: value.state === "revoked" ? "revoked" : "live",
       sees: Array.isArray(value.sees) ? value.sees.filter((s) => typeof s === "string") : [],
       ...(typeof value.revokedBy === "string" ? { revokedBy: value.revokedBy } : {}),
+      ...(value.ha === true ? { ha: true as const } : {}),
     };
   } catch {
     return undefined;

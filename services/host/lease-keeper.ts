@@ -99,7 +99,8 @@ export class LeaseKeeper {
   private readonly firstReadWaiters: Array<() => void> = [];
   private readonly ownLeaseKey: string;
   /** The last live lease written, and what it was made of (leaseText). */
-  private lastLease: { address: string; epoch: string; sees: readonly string[]; text: string } | undefined;
+  private lastLease:
+    { address: string; epoch: string; sees: readonly string[]; ha: boolean; text: string } | undefined;
 
   constructor(private readonly options: LeaseKeeperOptions) {
     this.epoch = options.epoch;
@@ -491,6 +492,7 @@ export class LeaseKeeper {
       last !== undefined &&
       last.address === address &&
       last.epoch === this.epoch &&
+      last.ha === this.config.enabled &&
       last.sees.length === sees.length &&
       last.sees.every((hostId, index) => hostId === sees[index])
     )
@@ -501,9 +503,11 @@ export class LeaseKeeper {
       epoch: this.epoch,
       state: "live",
       sees,
+      // We run with HA on: the scheduler may revoke this lease (docs/specs/ha.md §5).
+      ...(this.config.enabled ? { ha: true as const } : {}),
     };
     const text = JSON.stringify(value);
-    this.lastLease = { address, epoch: this.epoch, sees, text };
+    this.lastLease = { address, epoch: this.epoch, sees, ha: this.config.enabled, text };
     return text;
   }
 

@@ -7,7 +7,10 @@ import {
   HA_TIMEOUT_MS_MIN,
   HA_TIMEOUT_MS_TEST_MIN,
   HA_OFF_ROUND_RENEW_INTERVAL_COUNT,
+  LEASE_KEY_PREFIX,
   LEASE_UNCONFIRMED,
+  parseHaConfig,
+  parseLease,
   leaseTiming,
   type HaConfig,
 } from "../contracts/lease.js";
@@ -132,13 +135,81 @@ export async function enableHaOn(
     answered = await answering();
   }
   const leases = monitor.observer.all().map((o) => (answered.has(o.hostId) ? { ...o, confirmed: true } : o));
+  const wasEnabled = monitor.config.enabled;
   monitor.config = await enableHa(statefile, request, {
     config: monitor.config,
     leases,
     nowMs: clock.nowMs(),
   });
   monitor.observer.reset();
+  if (!wasEnabled) await awaitEveryHostOn(monitor, statefile, clock);
   return haState(monitor, monitor.config, clock.nowMs());
+}
+
+/**
+ * How long `ha-enable`, the setting written, waits for every host to renew its lease with HA on
+ * (`ha: true`, written after the setting): a host told by the setting's watch renews at once, one
+ * that missed it within 3 renew intervals of HA off. Past HA_ENABLE_DECISION_MS_MAX, inside the
+ * CLI's HA_CALL_DEADLINE_MS (30 s).
+ */
+export const HA_ENABLE_HOSTS_ON_WAIT_MS_MAX = 5000;
+/** How often `ha-enable` reads the leases while it waits for every host to run with HA on. */
+export const HA_ENABLE_HOSTS_ON_POLL_MS = 250;
+
+/**
+ * As XAPI's `pool.ha_enable`, which arms every host or fails: HA is on only once every host runs
+ * with it (docs/specs/ha.md §1). A host that has not renewed its lease with HA on within
+ * HA_ENABLE_HOSTS_ON_WAIT_MS_MAX (cut from the store, or dead since the check: a lease renewed with
+ * HA off counts as renewed for `T + T/2`) would run its guests on with HA off, and the scheduler
+ * never revokes such a lease (ha-monitor.ts `armed`): its guests would never be restarted either.
+ * So the setting is written back to off and the enable refused, FAILED_PRECONDITION, naming the hosts.
+ */
+async function awaitEveryHostOn(monitor: HaMonitor, statefile: Statefile, clock: Clock): Promise<void> {
+  const untilMs = clock.nowMs() + HA_ENABLE_HOSTS_ON_WAIT_MS_MAX;
+  // A read that fails proves nothing: read again until the bound.
+  const read = () => hostsNotOn(statefile).catch(() => ["(the state store did not answer)"]);
+  let notOn = await read();
+  while (notOn !== OFF_MEANWHILE && notOn.length > 0 && clock.nowMs() < untilMs) {
+    await sleepMs(clock, HA_ENABLE_HOSTS_ON_POLL_MS);
+    notOn = await read();
+  }
+  if (notOn === OFF_MEANWHILE)
+    throw new ToolstackError(
+      "FAILED_PRECONDITION",
+      "HA was disabled while ha-enable waited for every host to renew its lease with HA on: HA is off",
+    );
+  if (notOn.length === 0) return;
+  monitor.config = await disableHa(statefile, monitor.config);
+  monitor.observer.reset();
+  const which =
+    notOn.length === 1
+      ? `${notOn[0]} did not renew its lease`
+      : `${notOn.join(", ")} did not renew their leases`;
+  throw new ToolstackError(
+    "FAILED_PRECONDITION",
+    `cannot enable HA: ${which} with HA on within ${HA_ENABLE_HOSTS_ON_WAIT_MS_MAX / 1000} s ` +
+      "(cut from the state store, or down); HA is off again",
+  );
+}
+
+/** hostsNotOn's answer when the setting says HA is off (an `ha-disable` came meanwhile). */
+const OFF_MEANWHILE: string[] = [];
+
+/**
+ * The hosts whose live lease was not written with HA on after the setting now in the statefile;
+ * OFF_MEANWHILE when the setting says HA is off.
+ */
+async function hostsNotOn(statefile: Statefile): Promise<string[]> {
+  const setting = await statefile.read(HA_CONFIG_KEY);
+  if (!parseHaConfig(setting?.value).enabled) return OFF_MEANWHILE;
+  const settingRevision = setting?.revision ?? 0;
+  const notOn: string[] = [];
+  for (const entry of (await statefile.readAll(LEASE_KEY_PREFIX)).values()) {
+    const lease = parseLease(entry.value);
+    if (lease?.state === "live" && !(lease.ha === true && entry.revision > settingRevision))
+      notOn.push(lease.hostId);
+  }
+  return notOn.sort();
 }
 
 function isUnconfirmed(o: ObservedLease): boolean {
@@ -160,14 +231,28 @@ export async function disableHa(statefile: Statefile, current: HaConfig): Promis
   return config;
 }
 
-/** `ha-disable` as the scheduler serves it: write the setting, observe afresh. */
+/**
+ * `ha-disable` as the scheduler serves it: write the setting, observe afresh, and answer once the
+ * round under way (which read the setting before) has ended, deciding nothing more: no HA restart
+ * begins after the user is told HA is off (docs/specs/ha.md §1; VOPR `--ha toggle` seeds 9, 27:
+ * restarts 0.1-2.5 s after the answer). A round that does not end within HA_ROUND_WAIT_MS_MAX is
+ * refused UNAVAILABLE: the setting is written, but a restart under way may still complete.
+ */
 export async function disableHaOn(
   monitor: HaMonitor,
   statefile: Statefile,
   nowMs: () => number,
 ): Promise<HaState> {
-  monitor.config = await disableHa(statefile, monitor.config);
+  const config = await disableHa(statefile, monitor.config);
+  monitor.config = config;
   monitor.observer.reset();
+  if (!(await monitor.switched(HA_ROUND_WAIT_MS_MAX)))
+    throw new ToolstackError(
+      "UNAVAILABLE",
+      `HA is disabled, but ${monitor.roundUnderWay()}: a restart it began may still complete`,
+    );
+  // That round may have read the setting before it was written: this is the setting now.
+  monitor.config = config;
   return haState(monitor, monitor.config, nowMs());
 }
 

@@ -50,6 +50,10 @@ export class HaMonitor {
   private readonly leaseReads = new LeaseReads();
   /** Unprotected guests reported lost, per lost lease epoch (reported once). */
   private readonly reported = new Set<string>();
+  /** The revision of the HA setting the last round read (the bucket's sequence: leases compare to it). */
+  private configRevision = 0;
+  /** `ha-enable`s and `ha-disable`s answered by this scheduler: a round begun before one acts no more. */
+  private switchCount = 0;
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -79,9 +83,12 @@ export class HaMonitor {
     this.roundStartedMs = this.scheduler.clock.nowMs();
     this.slowLogged = false;
     try {
+      const switchCount = this.switchCount;
       await this.observe();
-      // Only the active scheduler (the leader lease's holder) revokes and restarts.
-      if (this.config.enabled && this.scheduler.isActive()) await this.act();
+      // Only the active scheduler (the leader lease's holder) revokes and restarts; not after an
+      // ha-disable during this round (it read the setting before: docs/specs/ha.md §1).
+      if (this.config.enabled && this.scheduler.isActive())
+        await this.act(() => this.switchCount === switchCount);
       if (this.failing) this.scheduler.log("HA: statefile reachable again; observing leases afresh");
       this.failing = false;
     } catch (error) {
@@ -93,6 +100,11 @@ export class HaMonitor {
       this.phase = "idle";
       for (const wake of this.roundEndWaiters.splice(0)) wake();
     }
+  }
+
+  /** What the round under way does, and for how long: for a refusal or a log line. */
+  roundUnderWay(): string {
+    return this.underWay();
   }
 
   /** What the round under way does, and for how long (ms) it has: for a refusal or a log line. */
@@ -136,6 +148,17 @@ export class HaMonitor {
   }
 
   /**
+   * The user switched HA (`ha-disable`, written): a round under way decides nothing more; resolves
+   * when it has ended (at once if none runs), false if it has not within `waitMsMax`.
+   */
+  async switched(waitMsMax: number): Promise<boolean> {
+    this.switchCount++;
+    if (!this.running) return true;
+    const ended = new Promise<void>((wake) => this.roundEndWaiters.push(wake));
+    return settleWithinMs(this.scheduler.clock, ended, waitMsMax);
+  }
+
+  /**
    * Of these leases, the hosts that answer a `List` now under the lease's epoch: alive, and running
    * under that lease, whether or not this scheduler saw it renewed yet (`ha-enable`, docs/specs/ha.md §1).
    */
@@ -153,7 +176,9 @@ export class HaMonitor {
 
   private async observe(): Promise<void> {
     this.phase = "reading the HA setting and the leases";
-    const config = parseHaConfig((await this.statefile.read(HA_CONFIG_KEY))?.value);
+    const configEntry = await this.statefile.read(HA_CONFIG_KEY);
+    const config = parseHaConfig(configEntry?.value);
+    this.configRevision = configEntry?.revision ?? 0;
     // A new regime starts afresh: silence under the old setting does not count (docs/specs/ha.md §5).
     if (config.enabled !== this.config.enabled || config.timeoutMs !== this.config.timeoutMs)
       this.observer.reset();
@@ -171,16 +196,19 @@ export class HaMonitor {
     }
   }
 
-  private async act(): Promise<void> {
+  private async act(stillOn: () => boolean): Promise<void> {
     const nowMs = this.scheduler.clock.nowMs();
     for (const lost of this.observer.lost(nowMs, leaseTiming(this.config.timeoutMs))) {
+      if (!stillOn()) continue;
+      if (!armed(lost, this.configRevision)) return this.undoEnable(lost);
       this.phase = `revoking the lease of ${lost.hostId}`;
       await this.revoke(lost);
     }
     const revoked = this.observer.all().filter((o) => o.lease.state === "revoked");
     const notLive = revoked.map((o) => o.hostId);
-    const restarter = { ownerId: this.schedulerId, excludeHostIds: notLive };
+    const restarter = { ownerId: this.schedulerId, excludeHostIds: notLive, stillOn };
     for (const o of revoked) {
+      if (!stillOn()) return;
       this.phase = `restarting the protected guests of ${o.hostId}`;
       await restartLostHost(
         this.scheduler,
@@ -190,10 +218,32 @@ export class HaMonitor {
       );
       this.reportUnprotected(o);
     }
+    if (!stillOn()) return;
     this.phase = "restarting the protected guests of restarted hosts";
     await restartRestartedHosts(this.scheduler, this.statefile, restarter);
     this.phase = "purging restart tokens";
     await purgeRestartTokens(this.scheduler, this.statefile);
+  }
+
+  /**
+   * A lost lease whose host never wrote it with HA on since the setting: that host may run its
+   * guests with HA off (cut from the store since before the `ha-enable`), holding and fencing
+   * nothing, so revoking it would start second copies (VOPR `--ha toggle` seed 26: h4, cut from
+   * the broker 3 s before the enable, ran vpn while HA restarted it on h1); or it died before it
+   * learnt, and then it never will. Either way the enable did not take: `ha-enable` waits for every
+   * host to renew with HA on and else turns HA off again (ha-admin.ts), and this finishes that when
+   * the enable could not (its scheduler crashed, seed 29 x 125; the store lost): HA off again, with
+   * compare-and-set at the setting's revision (a setting written since stands). Nothing restarts.
+   */
+  private async undoEnable(lost: ObservedLease): Promise<void> {
+    const off: HaConfig = { enabled: false, timeoutMs: this.config.timeoutMs };
+    const written = await this.statefile.update(HA_CONFIG_KEY, JSON.stringify(off), this.configRevision);
+    if (written === undefined) return;
+    this.scheduler.log(
+      `HA: ${lost.hostId}'s lease is not renewed, and its host has not renewed it with HA on since HA was enabled (it may run its guests with HA off): the enable did not take; HA is off again`,
+    );
+    this.config = off;
+    this.observer.reset();
   }
 
   private async revoke(lost: ObservedLease): Promise<void> {
@@ -233,4 +283,13 @@ export class HaMonitor {
       .map((d) => d.name);
     if (lost.length > 0) this.scheduler.log(`HA: lost with ${o.hostId} (unprotected): ${lost.join(", ")}`);
   }
+}
+
+/**
+ * Whether the lease was written by its host with HA on after the setting of revision
+ * `configRevision` (the bucket's revisions are one sequence): only such a host holds and fences by
+ * the HA rules (docs/specs/ha.md §4), and only its lease may be revoked.
+ */
+function armed(lease: ObservedLease, configRevision: number): boolean {
+  return lease.lease.ha === true && lease.revision > configRevision;
 }

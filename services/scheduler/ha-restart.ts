@@ -36,6 +36,8 @@ export interface LostHost {
 export interface Restarter {
   ownerId: string;
   excludeHostIds: readonly string[];
+  /** False once HA was disabled during the round: no restart begins after (docs/specs/ha.md §1). */
+  stillOn?: () => boolean;
 }
 
 /**
@@ -57,6 +59,7 @@ export async function restartLostHost(
   const records = await scheduler.ha.onHost(lost.hostId);
   if (lost.stillLost && !(await lost.stillLost())) return results;
   for (const record of records) {
+    if (restarter.stillOn && !restarter.stillOn()) break;
     if (lost.restarted && !underEpoch(record, lost)) continue;
     const name = await guestName(names, record);
     if (lost.restarted && !(await resyncRestartedHost(scheduler, lost.hostId))) break;

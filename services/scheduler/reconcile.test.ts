@@ -57,9 +57,13 @@ describe("the scheduler's reconcile", () => {
   });
 
   it("drops an HA record whose guest a live host no longer runs: a later death of that host brings nothing back", async () => {
-    const rig = await rigWithBackground({ "ha.uuid-gone": JSON.stringify(record("gone", "h1")) });
+    // HA off, as with HA on: gone twice under the epoch its host runs under (destroyed on purpose
+    // while no scheduler watched).
+    const rig = await rigWithBackground();
+    const gone = { ...record("gone", "h1"), hostEpoch: rig.cluster.host("h1").host.leaseEpoch };
+    await rig.store.put("ha.uuid-gone", JSON.stringify(gone));
     const store = rig.store;
-    await rig.idle(RECONCILE_INTERVAL_MS);
+    await rig.idle(3 * RECONCILE_INTERVAL_MS);
     expect(await store.get("ha.uuid-gone")).toBeUndefined();
     expect(rig.log.join("\n")).toMatch(/dropped the HA record of gone/);
     rig.cluster.killHost("h1");
@@ -68,10 +72,12 @@ describe("the scheduler's reconcile", () => {
     await rig.stop();
   });
 
-  it("drops no HA record of an older lease epoch while the HA setting has not been read (VOPR seed 7)", async () => {
+  it("drops no HA record of an older lease epoch, HA unknown or off (VOPR seed 7; --ha toggle seed 3)", async () => {
     // A scheduler started during a broker outage does not know whether HA is on: the record of a
     // guest its host destroyed when it fenced (a new lease epoch since) is HA's to restart, not a
-    // guest destroyed on purpose. Unknown counts as on; only a setting read as off drops it at once.
+    // guest destroyed on purpose. With HA off too: the guest is down until HA is enabled again
+    // (docs/specs/ha.md §4 rule 1); dropped at once, it came back or not depending on whether the
+    // ha-enable came before this reconcile.
     const gone = { ...record("gone", "h1"), hostEpoch: "epoch-before-the-fence" };
     const rig = await SchedulerRig.start(HOSTS, { state: { "ha.uuid-gone": JSON.stringify(gone) } });
     rig.scheduler.haEnabled = undefined;
@@ -79,8 +85,8 @@ describe("the scheduler's reconcile", () => {
     await rig.idle(3 * RECONCILE_INTERVAL_MS);
     expect(await rig.store.get("ha.uuid-gone"), rig.log.join("\n")).toBeDefined();
     rig.scheduler.haEnabled = false;
-    await rig.idle(RECONCILE_INTERVAL_MS);
-    expect(await rig.store.get("ha.uuid-gone")).toBeUndefined();
+    await rig.idle(3 * RECONCILE_INTERVAL_MS);
+    expect(await rig.store.get("ha.uuid-gone"), "HA off: kept for its restart").toBeDefined();
     stopBackground();
     await rig.stop();
   });
@@ -152,7 +158,7 @@ describe("the scheduler's reconcile", () => {
     await rig.stop();
   });
 
-  it("keeps the name of a guest that still has an HA record (its restart needs it), frees it with the record", async () => {
+  it("keeps the name of a guest that still has an HA record (its restart needs it), HA on or off", async () => {
     // A fenced guest: its host is up and read and runs no such guest, its lease has a new epoch.
     // A free name would tell HA "destroyed on purpose" (docs/specs/ha.md §5): the name stays.
     const fenced = { ...record("fenced", "h1"), hostEpoch: "epoch-before-the-fence" };
@@ -166,10 +172,12 @@ describe("the scheduler's reconcile", () => {
     expect(await names.all(), "no record: freed").toEqual(
       new Map([["fenced", { uuid: "uuid-fenced", hostId: "h1" }]]),
     );
-    rig.scheduler.haEnabled = false; // the record goes (HA read as off), and the name with it
-    await rig.idle(RECONCILE_INTERVAL_MS);
-    expect(await rig.store.get("ha.uuid-fenced")).toBeUndefined();
-    expect(await names.all()).toEqual(new Map());
+    // HA off: the guest is down until HA is enabled again (docs/specs/ha.md §4 rule 1), its
+    // record and name kept for that restart.
+    rig.scheduler.haEnabled = false;
+    await rig.idle(3 * RECONCILE_INTERVAL_MS);
+    expect(await rig.store.get("ha.uuid-fenced")).toBeDefined();
+    expect(await names.all()).toEqual(new Map([["fenced", { uuid: "uuid-fenced", hostId: "h1" }]]));
     await rig.stop();
   });
 

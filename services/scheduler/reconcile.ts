@@ -127,8 +127,12 @@ async function reconcileHa(
 async function dropStale(scheduler: Scheduler, record: HaRecord): Promise<boolean> {
   // Migrating: it may run on the destination, not read or not up (ha-restart.ts decides).
   if (record.migratingTo !== undefined) return false;
-  // HA on, or not known yet (the first read of cluster.ha failed): the lease epochs decide.
-  if (scheduler.haEnabled !== false && !(await staleTwice(scheduler, record))) return false;
+  // The lease epochs decide, HA on, off or not known yet (the first read of cluster.ha failed): a
+  // guest lost with an older epoch while HA is off is down until HA is enabled again, which then
+  // restarts it (docs/specs/ha.md §4 rule 1). Dropped at once with HA off, it came back or not
+  // depending on whether HA was enabled before this reconcile read its host (VOPR --ha toggle,
+  // seed 3 x 100).
+  if (!(await staleTwice(scheduler, record))) return false;
   if (!(await scheduler.ha.forgetIfOn(record.uuid, record.hostId, record.domid))) return false;
   scheduler.log(
     `reconcile: dropped the HA record of ${record.name} (${record.uuid}): ${record.hostId} is up and runs no such guest`,
@@ -137,7 +141,7 @@ async function dropStale(scheduler: Scheduler, record: HaRecord): Promise<boolea
 }
 
 /**
- * With HA on, a record is dropped only when two reconciles at least RECONCILE_INTERVAL_MS apart
+ * A record is dropped only when two reconciles at least RECONCILE_INTERVAL_MS apart
  * found its guest gone from its host under the lease epoch the record names: the one the host
  * listed it under, equal to the epoch the host reports in this reconcile's List and to the one of
  * its lease read afresh from the statefile each time. A host that fenced or restarted (a new

@@ -69,7 +69,8 @@ export class Scheduler {
   readonly hostEpochs = new Map<string, string>();
   /**
    * Whether HA is enabled, as HaMonitor last read it; undefined until it has read it once (a
-   * scheduler started during a broker outage): the reconcile then drops no HA record (VOPR seed 7).
+   * scheduler started during a broker outage). The reconcile's drop of an HA record no longer
+   * depends on it (the lease epochs decide, HA on or off: docs/specs/ha.md §4 rule 1).
    */
   haEnabled: boolean | undefined = undefined;
   /** HA records the reconcile found without their guest, by uuid: under which lease epoch, since when. */

@@ -8,6 +8,7 @@ import type { Ledger, LedgerEntry } from "./ledger.js";
 import type { LostGuest } from "./ha-history.js";
 import { domainCopies, guestNameOf, mayRun, type DomainCopy } from "./world.js";
 import { isNothingChanged } from "../../dom0/errors.js";
+import type { HaSettingView } from "./ha-setting.js";
 
 /** Names the VOPR's guests take: few, so that creates collide with names in use. */
 export const VOPR_NAMES = ["web", "db", "cache", "mail", "dns", "ci", "log", "vpn"] as const;
@@ -51,6 +52,10 @@ export interface ActionContext {
   trace(line: string): void;
   /** Work started by a step and still running (user calls, restarts). */
   background(work: Promise<unknown>): void;
+  /** The cluster's HA setting and what the user was told of it (toggle mode's haToggle). */
+  haSetting?: HaSettingView;
+  /** T for `ha-enable` (toggle mode). */
+  haTimeoutMs?: number;
 }
 
 function pick<T>(prng: Prng, items: readonly T[]): T | undefined {
@@ -308,4 +313,42 @@ export function forgedHeartbeat(ctx: ActionContext): void {
   };
   ctx.cluster.broker.inject(heartbeatSubject(host), encodeJson(forged));
   ctx.trace(`forged heartbeat for ${host}`);
+}
+
+/**
+ * The user switches HA (docs/specs/ha.md §1): `xsim ha-disable` when the statefile says it is on,
+ * else `xsim ha-enable --timeout T --allow-short-timeout`; one time in four the same verb again
+ * (an enable while on with the same T, a disable while off). A refused enable changes nothing.
+ */
+export function haToggle(ctx: ActionContext): void {
+  const setting = ctx.haSetting;
+  if (!setting || ctx.haTimeoutMs === undefined) return;
+  const again = ctx.prng.nextInt(4) === 0;
+  const enable = setting.enabled === again;
+  if (enable) {
+    ctx.trace("ha-enable");
+    ctx.background(
+      ctx.user.haEnable(ctx.haTimeoutMs).then(
+        (state) => {
+          if (state.enabled) setting.counts.enabled++;
+          ctx.trace(`ha-enable: ${state.enabled ? "on" : "off"}`);
+        },
+        (error: unknown) => {
+          setting.counts.enableRefused++;
+          ctx.trace(`ha-enable refused: ${describe(error)}`);
+        },
+      ),
+    );
+    return;
+  }
+  ctx.trace("ha-disable");
+  ctx.background(
+    ctx.user.haDisable().then(
+      (state) => {
+        if (!state.enabled) setting.noteToldOff(ctx.cluster.clock.nowMs());
+        ctx.trace(`ha-disable: ${state.enabled ? "on" : "off"}`);
+      },
+      (error: unknown) => ctx.trace(`ha-disable failed: ${describe(error)}`),
+    ),
+  );
 }

@@ -124,14 +124,20 @@ export function checkDestroyedStayDestroyed(ledger: Ledger, copies: readonly Dom
 /**
  * Once the cluster has been whole and quiet long enough for recovery, every domain the user was
  * told exists runs exactly once (an HA one restarted if its host died; a non-HA one lost only with
- * its host).
+ * its host). Unless `restartOwed` (HA on long enough, vopr.ts), a protected guest that its host
+ * losses took more often than HA restarted it may run nowhere: with HA off it stays down, as the
+ * user saw its host die (docs/specs/ha.md §4 rule 1), and its name stays its own; never twice.
  */
-export function checkRecovered(ledger: Ledger, copies: readonly DomainCopy[]): string[] {
+export function checkRecovered(ledger: Ledger, copies: readonly DomainCopy[], restartOwed = true): string[] {
   const byUuid = copiesByUuid(copies);
   const problems: string[] = [];
+  const restarts = ledger.ha.byGuest();
   for (const entry of ledger.entries.filter((e) => e.status === "created")) {
     const primaries = (byUuid.get(entry.uuid!) ?? []).filter((c) => c.isPrimary);
-    if (primaries.length !== 1)
+    const restartCount = restarts.get(entry.uuid!)?.restarts.length ?? 0;
+    const downWithHaOff =
+      !restartOwed && entry.ha && primaries.length === 0 && ledger.ha.lossCount(entry.uuid!) > restartCount;
+    if (primaries.length !== 1 && !downWithHaOff)
       problems.push(
         `${entry.name}${entry.ha ? " (HA)" : ""} runs ${primaries.length} times after recovery: ${describeCopies(byUuid.get(entry.uuid!) ?? [])}`,
       );
@@ -143,13 +149,15 @@ export function checkRecovered(ledger: Ledger, copies: readonly DomainCopy[]): s
  * "An HA domain whose host died is restarted once, and never while its old copy may still run",
  * per host loss (a kill, a fence): a guest is never restarted more times than hosts lost it (a
  * doomed copy counts as lost: its host fences it at its next statefile round), and once recovery is
- * due a guest the user still has was restarted exactly once per loss. A restart while a copy that
- * may run exists is caught as it happens (vopr.ts onDomainEvent, checkNeverTwice).
+ * due with HA on long enough (`restartOwed`, vopr.ts) a guest the user still has was restarted
+ * exactly once per loss, its losses while HA was off included (docs/specs/ha.md §4 rule 1: down
+ * until HA is enabled again). A restart while a copy that may run exists is caught as it happens
+ * (vopr.ts onDomainEvent, checkNeverTwice), and so is one while HA is off.
  */
 export function checkRestartsPerLoss(
   ledger: Ledger,
   copies: readonly DomainCopy[],
-  recoveryDue: boolean,
+  restartOwed: boolean,
 ): string[] {
   const doomedCount = new Map<string, number>();
   for (const copy of copies.filter((c) => c.isDoomed && c.isPrimary))
@@ -159,7 +167,7 @@ export function checkRestartsPerLoss(
     const entry = ledger.byUuid(uuid);
     const lossCount = ledger.ha.lossCount(uuid);
     const tooMany = restarts.length > lossCount + (doomedCount.get(uuid) ?? 0);
-    const owed = recoveryDue && entry?.status === "created" && restarts.length !== lossCount;
+    const owed = restartOwed && entry?.status === "created" && restarts.length !== lossCount;
     if (tooMany || owed)
       problems.push(
         `${entry?.name ?? restarts[0]?.name ?? uuid} restarted ${restarts.length} time(s) for ${lossCount} loss(es) of its host: ${describeHistory(losses, restarts)}`,
@@ -185,6 +193,12 @@ export interface HaSummary {
   restartCount: number;
   /** Losses of guests the user still has (told created, not destroyed): one restart each. */
   ownedGuestLossCount: number;
+  /**
+   * With HA off or switched (vopr.ts `--ha off|toggle`): guests the user still has that run
+   * nowhere at the end (lost with their host while HA was off, down until HA is enabled again),
+   * and the user's switches. Absent in the default mode, whose report reads as it always did.
+   */
+  haOff?: { downAtEndCount: number; enabled: number; enableRefused: number; disabled: number };
 }
 
 export function summarizeHa(ledger: Ledger): HaSummary {
@@ -208,12 +222,29 @@ export function addHaSummaries(a: HaSummary, b: HaSummary): HaSummary {
     guestLossCount: a.guestLossCount + b.guestLossCount,
     restartCount: a.restartCount + b.restartCount,
     ownedGuestLossCount: a.ownedGuestLossCount + b.ownedGuestLossCount,
+    ...(a.haOff && b.haOff
+      ? {
+          haOff: {
+            downAtEndCount: a.haOff.downAtEndCount + b.haOff.downAtEndCount,
+            enabled: a.haOff.enabled + b.haOff.enabled,
+            enableRefused: a.haOff.enableRefused + b.haOff.enableRefused,
+            disabled: a.haOff.disabled + b.haOff.disabled,
+          },
+        }
+      : {}),
   };
 }
 
 /** One line, every figure counted in the run; "exactly once" only after the checker held. */
 export function formatHaSummary(summary: HaSummary): string {
   const s = summary;
+  if (s.haOff)
+    return (
+      `HA: ${s.hostLossCount} host losses (${s.killedCount} killed, ${s.fencedCount} fenced) took ` +
+      `${s.guestLossCount} protected guests; ${s.restartCount} restarts, none while HA was off; ` +
+      `${s.haOff.downAtEndCount} guests the user still has down at the end (lost while HA was off); ` +
+      `ha-enable ${s.haOff.enabled} on, ${s.haOff.enableRefused} refused; ha-disable ${s.haOff.disabled}`
+    );
   return (
     `HA: ${s.hostLossCount} host losses (${s.killedCount} killed, ${s.fencedCount} fenced) took ` +
     `${s.guestLossCount} protected guests; ${s.restartCount} restarts; exactly one restart for each ` +

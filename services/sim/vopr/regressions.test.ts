@@ -648,3 +648,76 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(violations).toEqual([]);
   }, 120_000);
 });
+
+/** A seed run with every fault, HA off at the start and switched by the user (`--ha toggle`). */
+async function toggled(seed: number, stepCount: number) {
+  const result = await runVopr({ seed, stepCount, faults: new Set(ALL_FAULTS), ha: "toggle" });
+  return { trace: result.trace.join("\n"), violations: result.violations };
+}
+
+describe("VOPR regressions with HA off and switched (--ha toggle, fixed seeds)", () => {
+  it("seed 3: a guest lost with its host while HA was off is restarted once HA is enabled again", async () => {
+    // h4 was killed at 110.0 s with vpn and log (HA) while HA was off, and came back at 189.9 s
+    // under a new epoch. The reconcile, reading HA as off, dropped both records at once as if
+    // destroyed on purpose, and freed their names: enabled at 270.9 s, HA restarted nothing.
+    // Whether they came back depended on whether the ha-enable came before that reconcile. The
+    // lease epochs now decide, HA on or off (reconcile.ts; ha.md §4 rule 1): down until HA is on.
+    const { trace, violations } = await toggled(3, 100);
+    expect(trace).toMatch(
+      /kill h4\n[\s\S]*restart h4\n[\s\S]*ha-enable: on\n[\s\S]*HA: h4 restarted \(epoch [^)]* gone\): log: restarted on h1/,
+    );
+    expect(trace).not.toMatch(/dropped the HA record of (log|vpn)/);
+    expect(violations).toEqual([]);
+  }, 120_000);
+
+  it("seed 9: an ha-disable while an ha-enable waits for every host to run with HA on: HA off, the enable refused", async () => {
+    // Found the race of seed 27 first: told "HA off" at 277.5 s, the round begun before restarted
+    // cache on h4 at 277.6 s. Since ha-enable waits for every host's lease renewed with HA on
+    // (seed 26), the seed draws another path: the user's ha-disable at 277.2 s lands while the
+    // ha-enable of 271.9 s waits for a host; the enable must then not turn HA on again, nor name
+    // every host as not renewed (it did, for a moment, before it read the setting off).
+    const { trace, violations } = await toggled(9, 98);
+    expect(trace).toMatch(
+      /ha-disable\n[\s\S]*ha-enable refused: HA was disabled while ha-enable waited for every host[\s\S]*ha-disable: off/,
+    );
+    expect(violations).toEqual([]);
+  }, 120_000);
+
+  it("seed 27: a round under way when HA is disabled begins no further restart", async () => {
+    // The same at 608.2 s: four restarts 2.5 s after the answer. Now the one already created
+    // (cache) comes before the answer, and the round starts none of the other three.
+    const { trace, violations } = await toggled(27, 197);
+    expect(trace).toMatch(/ha-disable\n[\s\S]*HA restarted cache on h1\n[\s\S]*ha-disable: off/);
+    // Not before the next ha-enable (which restarts them).
+    expect(trace).not.toMatch(/608\.\d+ ha-disable\n(?:(?!ha-enable)[\s\S])*HA restarted (log|mail|dns)/);
+    expect(violations).toEqual([]);
+  }, 120_000);
+
+  it("seed 26: an ha-enable that a host cut from the broker cannot hear of is refused, and HA is off again", async () => {
+    // h4, cut from the broker at 524.2 s (its lease last renewed with HA off, fresh enough), did
+    // not learn of the ha-enable at 527.7 s: it ran vpn on, HA off, pinging nobody. Its peers did
+    // not see it, and the scheduler revoked its lease and restarted vpn on h1 at 537.9 s while
+    // h4's copy ran. A host now writes `ha: true` in the lease it renews with HA on; ha-enable
+    // waits for every host's (ha-admin.ts awaitEveryHostOn), else turns HA off again and refuses;
+    // and the scheduler revokes only a lease so written after the setting, else turns HA off
+    // (ha-monitor.ts undoEnable; services/sim/ha-enable-host-cut.test.ts).
+    const { trace, violations } = await toggled(26, 174);
+    expect(trace).toMatch(
+      /partition h4 from the broker\n[\s\S]*ha-enable refused: cannot enable HA: h4 did not renew its lease with HA on within 5 s/,
+    );
+    expect(violations).toEqual([]);
+  }, 120_000);
+
+  it("seed 29 x 125: an ha-enable whose scheduler crashed before every host renewed with HA on is undone by the next scheduler", async () => {
+    // h3 was killed at 337.8 s, HA off; the ha-enable at 339.3 s wrote the setting (h3's lease,
+    // renewed with HA off 2 s before, passed the check) and its scheduler crashed at 339.9 s, while
+    // it waited for h3 to renew with HA on. HA stayed on, h3 never armed: its lease was never
+    // revoked and web never restarted ("restarted 0 time(s) for 1 loss"). The scheduler now turns
+    // HA off again when a lease whose host never renewed it with HA on is lost (ha-monitor.ts).
+    const { trace, violations } = await toggled(29, 125);
+    expect(trace).toMatch(
+      /kill h3\n[\s\S]*ha-enable\n[\s\S]*scheduler crash\n[\s\S]*HA: h3's lease is not renewed, and its host has not renewed it with HA on since HA was enabled .*HA is off again/,
+    );
+    expect(violations).toEqual([]);
+  }, 120_000);
+});

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { runVopr, formatResult } from "./vopr.js";
 import { ALL_FAULTS, type FaultKind } from "./actions.js";
+import type { HaMode } from "./ha-setting.js";
 
 /** The faults CI runs: all of them (a bug the VOPR finds gets a fixed seed in regressions.test.ts). */
 const CI_FAULTS: readonly FaultKind[] = ALL_FAULTS;
@@ -12,6 +13,13 @@ const CI_STEP_COUNT = 25;
  */
 const CI_LONG_SEEDS = [0, 1, 2, 3, 4, 5] as const;
 const CI_LONG_STEP_COUNT = 200;
+/**
+ * HA off from the start, and switched by the user during the run (`--ha off|toggle`, ha-setting.ts):
+ * a few medium runs of each, every fault (a few seconds a seed on a loaded 2-core machine).
+ */
+const CI_HA_MODES: readonly HaMode[] = ["off", "toggle"];
+const CI_HA_SEEDS = [1, 2, 3, 4, 5, 6, 7, 8] as const;
+const CI_HA_STEP_COUNT = 150;
 
 describe("VOPR (seeded whole-cluster fault simulator)", () => {
   it(`holds every invariant for ${CI_SEED_COUNT} seeds under ${CI_FAULTS.join(", ")}`, async () => {
@@ -33,6 +41,19 @@ describe("VOPR (seeded whole-cluster fault simulator)", () => {
     }
     expect(failures.join("\n")).toBe("");
     expect(restartCount, "the long runs exercise HA restarts").toBeGreaterThan(0);
+  }, 600_000);
+
+  it(`holds every invariant with HA off and switched: seeds ${CI_HA_SEEDS.join(", ")} x ${CI_HA_STEP_COUNT} steps of --ha ${CI_HA_MODES.join(" and ")}`, async () => {
+    const failures: string[] = [];
+    let enabledCount = 0;
+    for (const ha of CI_HA_MODES)
+      for (const seed of CI_HA_SEEDS) {
+        const result = await runVopr({ seed, stepCount: CI_HA_STEP_COUNT, faults: new Set(CI_FAULTS), ha });
+        if (result.violations.length > 0) failures.push(formatResult(result, CI_HA_STEP_COUNT, CI_FAULTS));
+        enabledCount += result.ha.haOff?.enabled ?? 0;
+      }
+    expect(failures.join("\n")).toBe("");
+    expect(enabledCount, "the toggled runs turn HA on").toBeGreaterThan(0);
   }, 600_000);
 
   it("replays a seed exactly, faults and all", async () => {

@@ -21,6 +21,7 @@ import {
   type HaSummary,
 } from "./checkers.js";
 import { copiesByUuid, describeCopies, domainCopies, isStandInName, mayRun } from "./world.js";
+import { HA_ON_BEFORE_RESTART_OWED_MS, HaSettingView, type HaMode } from "./ha-setting.js";
 
 export const VOPR_HOST_COUNT = 4;
 export const VOPR_HOST_MIB = 512;
@@ -34,8 +35,9 @@ export const RECOVERY_MS = 60_000;
 /** How long the quiesce waits before it asks the scheduler again to enable a host. */
 export const ENABLE_RETRY_MS = 1000;
 /**
- * HA's T in the VOPR's cluster (enabled from the start, docs/specs/ha.md §1): short, as tests may
- * (`--allow-short-timeout`), so that stalls of up to 6.5 s outlast it and exercise the hold.
+ * HA's T in the VOPR's cluster (enabled from the start, docs/specs/ha.md §1, or by the user's
+ * `ha-enable` in toggle mode): short, as tests may (`--allow-short-timeout`), so that stalls of up
+ * to 6.5 s outlast it and exercise the hold.
  */
 export const VOPR_HA_TIMEOUT_MS = 5000;
 /** Trace lines a failing seed prints (the last ones). */
@@ -45,6 +47,8 @@ export interface VoprOptions {
   seed: number;
   stepCount: number;
   faults: ReadonlySet<FaultKind>;
+  /** How HA runs (ha-setting.ts); `on`, the default, is the VOPR as it always ran. */
+  ha?: HaMode;
 }
 
 export interface VoprResult {
@@ -55,11 +59,15 @@ export interface VoprResult {
   trace: string[];
   /** Host losses and HA restarts counted in the run (checkRestartsPerLoss holds them to one each). */
   ha: HaSummary;
+  haMode: HaMode;
 }
 
 type Action = (ctx: ActionContext) => void;
 
-function actionTable(faults: ReadonlySet<FaultKind>): Array<[number, Action]> {
+/** Toggle mode: the weight of the user's `ha-enable`/`ha-disable` among the actions (a fault's is 1). */
+export const HA_TOGGLE_WEIGHT = 2;
+
+function actionTable(faults: ReadonlySet<FaultKind>, haMode: HaMode): Array<[number, Action]> {
   const table: Array<[number, Action]> = [
     [5, act.userCreate],
     [1, act.userDestroy],
@@ -82,6 +90,7 @@ function actionTable(faults: ReadonlySet<FaultKind>): Array<[number, Action]> {
     "duplicate-name": () => undefined,
   };
   for (const kind of faults) if (kind !== "duplicate-name") table.push([1, faultActions[kind]]);
+  if (haMode === "toggle") table.push([HA_TOGGLE_WEIGHT, act.haToggle]);
   return table;
 }
 
@@ -101,13 +110,19 @@ function pickAction(prng: Prng, table: Array<[number, Action]>): Action {
  */
 export async function runVopr(options: VoprOptions): Promise<VoprResult> {
   const prng = new Prng(options.seed).fork(7);
+  const haMode = options.ha ?? "on";
   const hosts = Array.from({ length: VOPR_HOST_COUNT }, (_, i) => ({
     hostId: `h${i + 1}`,
     memoryMib: VOPR_HOST_MIB,
     dom0MemoryMib: VOPR_DOM0_MIB,
     pcpuCount: 4,
   }));
-  const cluster = await SimCluster.start({ seed: options.seed, hosts, haTimeoutMs: VOPR_HA_TIMEOUT_MS });
+  const cluster = await SimCluster.start({
+    seed: options.seed,
+    hosts,
+    ...(haMode === "on" ? { haTimeoutMs: VOPR_HA_TIMEOUT_MS } : {}),
+  });
+  const haSetting = new HaSettingView(cluster);
   const ledger = new Ledger();
   const trace: string[] = [];
   const violations: string[] = [];
@@ -124,18 +139,29 @@ export async function runVopr(options: VoprOptions): Promise<VoprResult> {
       pending.add(tracked);
       void tracked.finally(() => pending.delete(tracked));
     },
+    haSetting,
+    haTimeoutMs: VOPR_HA_TIMEOUT_MS,
   };
   cluster.logListeners.push((line) => ctx.trace(`  [${line.source}] ${line.text}`));
   cluster.domainEventListeners.push((event) =>
-    violations.push(...onDomainEvent(cluster, ledger, event, ctx)),
+    violations.push(...onDomainEvent(cluster, ledger, event, ctx, haSetting)),
   );
   const doomed = new DoomedCopies();
   const unknownHandovers = new UnknownHandovers();
   const observe = () => unknownHandovers.note(cluster, ledger, (line) => ctx.trace(line));
-  const table = actionTable(options.faults);
+  const table = actionTable(options.faults, haMode);
   // A promise nobody handles is a bug of the process that made it (a real one would log or die).
   const onUnhandled = (reason: unknown) => violations.push(`unhandled rejection: ${String(reason)}`);
   process.on("unhandledRejection", onUnhandled);
+  const haOffSummary = () => {
+    const running = new Set(
+      domainCopies(cluster)
+        .filter((c) => c.isPrimary)
+        .map((c) => c.uuid),
+    );
+    const down = ledger.entries.filter((e) => e.status === "created" && !running.has(e.uuid!));
+    return { downAtEndCount: down.length, ...haSetting.counts };
+  };
   let step = 1;
   try {
     for (; step <= options.stepCount && violations.length === 0; step++) {
@@ -144,7 +170,7 @@ export async function runVopr(options: VoprOptions): Promise<VoprResult> {
       observe();
       violations.push(...checkAlways(cluster, ledger, doomed));
       if (violations.length === 0 && (step % QUIESCE_EVERY_STEP_COUNT === 0 || step === options.stepCount))
-        violations.push(...(await quiesceAndCheck(ctx, pending, doomed, observe)));
+        violations.push(...(await quiesceAndCheck(ctx, pending, doomed, observe, haSetting)));
       if (violations.length > 0) ctx.trace(`step ${step}: ${violations.length} violation(s)`);
     }
   } finally {
@@ -156,7 +182,8 @@ export async function runVopr(options: VoprOptions): Promise<VoprResult> {
     simulatedMs: cluster.clock.nowMs(),
     violations,
     trace,
-    ha: summarizeHa(ledger),
+    ha: haMode === "on" ? summarizeHa(ledger) : { ...summarizeHa(ledger), haOff: haOffSummary() },
+    haMode,
   };
 }
 
@@ -181,6 +208,7 @@ async function quiesceAndCheck(
   pending: Set<Promise<unknown>>,
   doomed: DoomedCopies,
   observe: () => void,
+  haSetting: HaSettingView,
 ): Promise<string[]> {
   const { cluster } = ctx;
   cluster.network.heal();
@@ -193,10 +221,13 @@ async function quiesceAndCheck(
   if (pending.size > 0) ctx.trace(`quiesce: ${pending.size} operation(s) still running`);
   observe();
   const copies = domainCopies(cluster);
+  // With HA off (or on too briefly) a protected guest lost with its host stays down, its loss seen
+  // by the user; once HA has been on long enough its restart is owed (docs/specs/ha.md §4 rule 1).
+  const restartOwed = haSetting.onForAtLeast(HA_ON_BEFORE_RESTART_OWED_MS);
   return [
     ...checkAlways(cluster, ctx.ledger, doomed),
-    ...checkRecovered(ctx.ledger, copies),
-    ...checkRestartsPerLoss(ctx.ledger, copies, true),
+    ...checkRecovered(ctx.ledger, copies, restartOwed),
+    ...checkRestartsPerLoss(ctx.ledger, copies, restartOwed),
   ].filter((line, i, all) => all.indexOf(line) === i);
 }
 
@@ -240,6 +271,7 @@ function onDomainEvent(
   ledger: Ledger,
   event: DomainEvent,
   ctx: ActionContext,
+  haSetting: HaSettingView,
 ): string[] {
   const nowMs = cluster.clock.nowMs();
   const primary = !isStandInName(event.name);
@@ -283,11 +315,17 @@ function onDomainEvent(
     entry.checksum = undefined;
   }
   ctx.trace(`HA restarted ${event.name} on ${event.hostId}`);
+  // HA off restarts nothing (docs/specs/ha.md §1, §4 rule 1): not since the start, nor once the
+  // user was told `ha-disable` took effect.
+  if (haSetting.offAsTold())
+    return [`HA restarted ${event.name} on ${event.hostId} while HA is off (the user was told so)`];
   return [];
 }
 
 export function formatResult(result: VoprResult, stepCount: number, faults: readonly string[]): string {
   const simulatedS = (result.simulatedMs / 1000).toFixed(0);
+  // The default mode prints what it always printed: its seeds' output compares byte for byte.
+  const haMode = result.haMode === "on" ? "" : ` --ha ${result.haMode}`;
   if (result.violations.length === 0)
     return `seed ${result.seed}: ok (${result.stepCountRun} steps, ${simulatedS} s simulated; ${formatHaSummary(result.ha)})`;
   const lines = [
@@ -295,7 +333,7 @@ export function formatResult(result: VoprResult, stepCount: number, faults: read
     ...result.violations.map((v) => `  violation: ${v}`),
     `  last ${TRACE_TAIL_LINE_COUNT} steps:`,
     ...result.trace.slice(-TRACE_TAIL_LINE_COUNT).map((line) => `    ${line}`),
-    `  replay: npm run vopr -- --seed ${result.seed} --steps ${stepCount} --faults ${faults.join(",")}`,
+    `  replay: npm run vopr -- --seed ${result.seed} --steps ${stepCount} --faults ${faults.join(",")}${haMode}`,
   ];
   return lines.join("\n");
 }
