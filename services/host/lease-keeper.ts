@@ -53,6 +53,9 @@ export const HA_FIRST_READ_WAIT_MS = 10_000;
 
 export { HA_OFF_ROUND_RENEW_INTERVAL_COUNT };
 
+/** Ping rounds a host runs back to back when HA comes on, to renew with HA on at once (LeaseKeeper.arming). */
+const ARMING_PING_ROUND_COUNT_MAX = 3;
+
 /**
  * A host's side of HA (docs/specs/ha.md §3-4): renews its lease in the statefile, pings its peers
  * on the network channel, and holds or fences its protected guests when the decision says so.
@@ -78,6 +81,12 @@ export class LeaseKeeper {
   private roundRunning = false;
   /** A round was asked for while one ran (the watch saw the setting change): run one after it. */
   private roundAgain = false;
+  /**
+   * HA came on and no lease has been written with it since: the first renewal waits for the peers'
+   * answers (mayRenew), so it is made as soon as they allow, not a renew interval later (ha-enable
+   * waits for every host to renew with HA on, HA_ENABLE_HOSTS_ON_WAIT_MS_MAX, whatever T is).
+   */
+  private arming = false;
   /** When the last round began, and when the next one is due (undefined before the first). */
   private roundStartedMs = 0;
   private nextRoundDueMs: number | undefined;
@@ -347,7 +356,9 @@ export class LeaseKeeper {
         this.options
           .ping(address, this.timing.renewIntervalMs)
           .then((reaches) => {
-            if (reaches) this.view.onPong(hostId, reaches, this.options.clock.nowMs());
+            if (!reaches) return;
+            this.view.onPong(hostId, reaches, this.options.clock.nowMs());
+            this.renewIfArmed();
           })
           .finally(() => this.pinging.delete(hostId)),
       );
@@ -394,9 +405,25 @@ export class LeaseKeeper {
     // HA off: the peers' leases matter to nobody here; our own is read when a renewal fails.
     if (!this.config.enabled) return;
     await this.readLeases();
-    // HA just came on: find the peers now rather than a renew interval later.
-    if (!wasEnabled)
-      this.pingRound().catch((error: unknown) => this.options.log(`HA ping round failed: ${String(error)}`));
+    // HA just came on: find the peers now rather than a renew interval later, and arm (see `arming`).
+    if (!wasEnabled) {
+      this.arming = true;
+      this.armingPingRounds().catch((error: unknown) =>
+        this.options.log(`HA ping round failed: ${String(error)}`),
+      );
+    }
+  }
+
+  /**
+   * Ping rounds one after the other while arming (at most ARMING_PING_ROUND_COUNT_MAX): a peer
+   * counts once the link is known both ways (PeerView.sees), which takes its answer to a ping sent
+   * after it had our answer to its own: a second round, when every host starts pinging at once.
+   */
+  private async armingPingRounds(): Promise<void> {
+    for (let round = 0; round < ARMING_PING_ROUND_COUNT_MAX; round++) {
+      if (!this.arming || this.stopped || !this.config.enabled) return;
+      await this.pingRound();
+    }
   }
 
   /**
@@ -479,6 +506,16 @@ export class LeaseKeeper {
     if (this.revision !== undefined) this.renewedSinceHold = true;
     this.revision = revision;
     this.lastRenewOkMs = sentMs;
+    if (this.config.enabled) this.arming = false;
+  }
+
+  /** A peer answered while HA is arming: a round now if the answers let us renew (see `arming`). */
+  private renewIfArmed(): void {
+    if (!this.arming || this.stopped || !this.config.enabled) return;
+    if (!mayRenew(this.view.standing(this.options.clock.nowMs()))) return;
+    this.arming = false;
+    if (this.roundRunning) this.roundAgain = true;
+    else this.runRound();
   }
 
   /**
