@@ -400,18 +400,22 @@ export class LeaseKeeper {
     const continuity = statefile.watchContinuity?.(HA_CONFIG_KEY);
     const pushCount = this.settingPushCount;
     this.settingReadMark = undefined;
+    const readBefore = this.configRead;
     this.setConfig(parseHaConfig((await statefile.read(HA_CONFIG_KEY))?.value));
     if (continuity !== undefined) this.settingReadMark = { continuity, pushCount };
     // HA off: the peers' leases matter to nobody here; our own is read when a renewal fails.
     if (!this.config.enabled) return;
     await this.readLeases();
-    // HA just came on: find the peers now rather than a renew interval later, and arm (see `arming`).
-    if (!wasEnabled) {
+    // HA just came on: find the peers now rather than a renew interval later. Switched on while
+    // this host ran (an ha-enable, which waits for every host's renewal): arm (see `arming`).
+    if (wasEnabled) return;
+    if (readBefore) {
       this.arming = true;
       this.armingPingRounds().catch((error: unknown) =>
         this.options.log(`HA ping round failed: ${String(error)}`),
       );
-    }
+    } else
+      this.pingRound().catch((error: unknown) => this.options.log(`HA ping round failed: ${String(error)}`));
   }
 
   /**
