@@ -72,3 +72,27 @@ describe("HA switched on while a host cannot hear of it", () => {
     expect(copies[0]).toMatch(/^h[123]$/);
   });
 });
+
+describe("ha-enable again on a cluster where HA is on", () => {
+  it("writes nothing, so every host stays armed: a host killed right after is revoked and its guest restarted once", async () => {
+    const cluster = await SimCluster.start({ seed: 27, hosts: HA_TEST_HOSTS });
+    const user = new SimUser(cluster);
+    await cluster.idle(2000);
+    expect((await cluster.run(user.haEnable(HA_T_MS))).enabled).toBe(true);
+    await cluster.run(user.createOn("h4", protectedConfig("dns"), "dns.cfg"));
+    await cluster.idle(2 * HA_T_MS);
+    expect(h4Lease(cluster)?.ha).toBe(true);
+    const settingRevision = cluster.kv.peek(HA_CONFIG_KEY)?.revision;
+
+    expect((await cluster.run(user.haEnable(HA_T_MS))).enabled).toBe(true);
+    expect(cluster.kv.peek(HA_CONFIG_KEY)?.revision, "the setting is not written again").toBe(
+      settingRevision,
+    );
+    cluster.killHost("h4");
+    await cluster.idle(6 * HA_T_MS);
+    expect(parseHaConfig(cluster.kv.peek(HA_CONFIG_KEY)?.value).enabled, "HA stays on").toBe(true);
+    const copies = copiesOf(cluster, "dns");
+    expect(copies).toHaveLength(1);
+    expect(copies[0]).toMatch(/^h[123]$/);
+  });
+});
