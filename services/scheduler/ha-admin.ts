@@ -141,8 +141,12 @@ export async function enableHaOn(
     leases,
     nowMs: clock.nowMs(),
   });
+  // Observe afresh under a new regime only: an ha-enable that found HA on wrote nothing, and
+  // forgetting what it saw would put off a dead host's revocation by up to T + margin each time
+  // (a tool that re-applies ha-enable every minute would keep its guests down for good).
+  if (wasEnabled) return haState(monitor, monitor.config, clock.nowMs());
   monitor.observer.reset();
-  if (!wasEnabled) await awaitEveryHostOn(monitor, statefile, clock);
+  await awaitEveryHostOn(monitor, statefile, clock);
   return haState(monitor, monitor.config, clock.nowMs());
 }
 

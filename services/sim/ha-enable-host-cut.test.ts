@@ -96,3 +96,27 @@ describe("ha-enable again on a cluster where HA is on", () => {
     expect(copies[0]).toMatch(/^h[123]$/);
   });
 });
+
+describe("ha-enable re-applied while HA is on (a tool that applies the setting every so often)", () => {
+  it("forgets no lease observation: the leases stay live, and a dead host's guest is still restarted", async () => {
+    const cluster = await SimCluster.start({ seed: 27, hosts: HA_TEST_HOSTS });
+    const user = new SimUser(cluster);
+    await cluster.idle(2000);
+    expect((await cluster.run(user.haEnable(HA_T_MS))).enabled).toBe(true);
+    await cluster.run(user.createOn("h4", protectedConfig("dns"), "dns.cfg"));
+    await cluster.idle(2 * HA_T_MS);
+
+    const again = await cluster.run(user.haEnable(HA_T_MS));
+    expect(again.hosts.map((h) => h.state)).toEqual(again.hosts.map(() => "live"));
+    cluster.killHost("h4");
+    // Re-applied every T/2: before, each one reset the scheduler's observation of every lease, so
+    // h4's never stayed unrenewed for T + margin and dns was never restarted.
+    for (let round = 0; round < 12; round++) {
+      await cluster.idle(HA_T_MS / 2);
+      expect((await cluster.run(user.haEnable(HA_T_MS))).enabled).toBe(true);
+    }
+    const copies = copiesOf(cluster, "dns");
+    expect(copies).toHaveLength(1);
+    expect(copies[0]).toMatch(/^h[123]$/);
+  });
+});
