@@ -5,6 +5,7 @@ import type { OperationEvent } from "../gen/xensim/v1/scheduler.js";
 import type { Scheduler } from "../scheduler/scheduler.js";
 import { clusterMigrate, placeAndCreate } from "../scheduler/operations.js";
 import { evacuate, EVACUATE_PARALLEL_DEFAULT } from "../scheduler/evacuate.js";
+import { listAll } from "../scheduler/list-all.js";
 import { simCall } from "./rpc.js";
 import { disableHaOn, enableHaOn } from "../scheduler/ha-admin.js";
 import type { HaState } from "../gen/xensim/v1/ha.js";
@@ -94,15 +95,7 @@ export class SimUser {
 
   /** `xsim list` through the scheduler: every domain on every host that is up. */
   list(): Promise<ClusterDomain[]> {
-    return this.toScheduler("ListAll", (scheduler) =>
-      scheduler.view
-        .upHosts()
-        .flatMap((host) =>
-          [...host.domains.values()]
-            .sort((a, b) => a.domid - b.domid)
-            .map((domain) => ({ hostId: host.hostId, domain })),
-        ),
-    );
+    return this.toScheduler("ListAll", async (scheduler) => (await listAll(scheduler)).domains);
   }
 
   /** `xsim migrate NAME [HOST] [--bandwidth LIMIT] [--policy NAME]`. */

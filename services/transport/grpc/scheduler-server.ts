@@ -2,6 +2,7 @@ import type { SchedulerServer, HostSummary } from "../../gen/xensim/v1/scheduler
 import type { Scheduler } from "../../scheduler/scheduler.js";
 import type { HostEntry } from "../../scheduler/cluster-view.js";
 import { clusterMigrate, placeAndCreate } from "../../scheduler/operations.js";
+import { listAll } from "../../scheduler/list-all.js";
 import { evacuate, event, EVACUATE_PARALLEL_DEFAULT } from "../../scheduler/evacuate.js";
 import {
   planRebalance,
@@ -24,16 +25,7 @@ export function schedulerServer(scheduler: Scheduler): SchedulerServer {
       const placed = await placeAndCreate(scheduler, request, true);
       return { hostId: placed.host.hostId, hostAddress: placed.host.address, domain: undefined };
     }),
-    listAll: unary(() => ({
-      domains: scheduler.view
-        .upHosts()
-        .flatMap((host) =>
-          [...host.domains.values()]
-            .sort((a, b) => a.domid - b.domid)
-            .map((domain) => ({ hostId: host.hostId, domain })),
-        ),
-      unreachableHostIds: scheduler.view.downHostIds(),
-    })),
+    listAll: unary(() => listAll(scheduler)),
     hostList: unary(() => ({
       hosts: [...scheduler.view.hosts.values()].sort((a, b) => a.hostId.localeCompare(b.hostId)).map(summary),
     })),
