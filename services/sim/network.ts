@@ -132,10 +132,17 @@ export class SimNetwork {
    * `reliable`: only delayed (a message on a TCP connection), but still lost to a partition or the
    * peer's crash; then `onLost` runs as `from` LINK_LOSS_NOTICE_MS later, as a reset connection is
    * noticed, so that no sender waits forever for what will never come.
+   * `source`: `from`'s process when the caller has it already (a bus connection keeps it).
    */
-  send(from: string, to: string, deliver: () => void, reliable = false, onLost?: () => void): boolean {
+  send(
+    from: string,
+    to: string,
+    deliver: () => void,
+    reliable = false,
+    onLost?: () => void,
+    source: SimProcess | undefined = this.processOrUndefined(from),
+  ): boolean {
     this.messageCountSent++;
-    const source = this.processOrUndefined(from);
     const target = this.processOrUndefined(to);
     if (!this.linkUp(from, to, source, target)) {
       this.messageCountDropped++;
