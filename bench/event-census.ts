@@ -47,10 +47,11 @@ export class EventCensus {
       const cause = sending ?? this.cause();
       const type: CensusEventType = sending === undefined ? "timer" : "message";
       const fn = timer.fn;
+      // The clock calls a timer's function with the timer as this (core/clock.ts): so does the wrapper.
       if (fn !== undefined)
         timer.fn = () => {
           this.count(cause, type);
-          this.context.run(cause, fn);
+          this.context.run(cause, () => fn.call(timer));
         };
       placeTimer(delayMs, timer);
     };

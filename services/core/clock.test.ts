@@ -1,6 +1,6 @@
 import { delayToGridMs, everyOnGrid } from "./simulation.js";
 import { describe, expect, it } from "vitest";
-import { SimulatedClock } from "./clock.js";
+import { SimulatedClock, TimerRecord } from "./clock.js";
 import { Prng } from "./prng.js";
 
 /** The reference: the scan over all timers that SimulatedClock used before its heap. */
@@ -144,6 +144,26 @@ describe("SimulatedClock", () => {
     expect(clock.pendingTimerCount()).toBe(500);
     clock.advanceMs(10_000);
     expect(fired).toEqual(Array.from({ length: 500 }, (_, k) => k * 10));
+  });
+
+  it("fires a record's function with the record as this, in its place among the others", () => {
+    class Labelled extends TimerRecord {
+      constructor(
+        readonly label: string,
+        readonly log: string[],
+      ) {
+        super(function (this: Labelled) {
+          this.log.push(this.label);
+        });
+      }
+    }
+    const clock = new SimulatedClock();
+    const log: string[] = [];
+    clock.setTimer(5, () => log.push("closure"));
+    clock.placeTimer(5, new Labelled("record", log));
+    clock.placeTimer(1, new Labelled("first", log));
+    clock.advanceMs(5);
+    expect(log).toEqual(["first", "closure", "record"]);
   });
 
   it("a timer cancelled after it fired changes nothing", () => {

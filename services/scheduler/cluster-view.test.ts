@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { ClusterView, MISSED_HEARTBEAT_COUNT_MAX_DEFAULT } from "./cluster-view.js";
+import { ClusterView, HostEntrySlot, MISSED_HEARTBEAT_COUNT_MAX_DEFAULT } from "./cluster-view.js";
 import type { Heartbeat } from "../contracts/heartbeat.js";
 import type { DomainEvent, DomainEventKind } from "../contracts/domain-event.js";
 import { guestDomainInfo } from "../sim/scheduler-rig.js";
@@ -50,6 +50,28 @@ describe("ClusterView heartbeats", () => {
     expect(view.onHeartbeat(beat("h1", 1, { freeMemoryKib: 42 }), 200)).toBe("known");
     expect(view.hosts.get("h1")?.heartbeat.freeMemoryKib).toBe(42);
     expect(view.hosts.get("h1")?.lastSeenMs).toBe(200);
+  });
+
+  it("answers a heartbeat with a slot kept from the host's last one as without, whatever changed in between", () => {
+    const withSlot = new ClusterView(3);
+    const without = new ClusterView(3);
+    const slot = new HostEntrySlot();
+    const both = (b: Heartbeat, nowMs: number) => {
+      const seen = withSlot.onHeartbeat(b, nowMs, slot);
+      expect(seen).toBe(without.onHeartbeat(b, nowMs));
+      expect(slot.entry).toBe(withSlot.hosts.get(b.hostId));
+      return seen;
+    };
+    expect(both(beat("h1", 0), 0)).toBe("new");
+    expect(both(beat("h1", 1), 200)).toBe("known");
+    for (const view of [withSlot, without]) view.hosts.delete("h1");
+    expect(both(beat("h1", 2), 400)).toBe("new");
+    for (const view of [withSlot, without]) view.onHeartbeat(beat("h2", 0), 400);
+    expect(both(beat("h1", 3), 600)).toBe("known");
+    for (const view of [withSlot, without]) expect(view.expire(600 + 4 * INTERVAL_MS)).toHaveLength(2);
+    expect(both(beat("h1", 4), 2000)).toBe("new");
+    expect(both(beat("h1", 1), 2200)).toBe("new"); // restarted: a lower sequence
+    expect(withSlot.hosts.get("h1")?.lastSeenMs).toBe(2200);
   });
 
   it("declares a host down after missedHeartbeatCountMax intervals of silence, not before", () => {

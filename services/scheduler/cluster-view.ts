@@ -39,6 +39,16 @@ export interface HostEntry {
 }
 
 /**
+ * Where a caller keeps the entry `onHeartbeat` found for one host, and the hosts' membershipVersion
+ * it was found under: while that stands, the host's entry is the same (a new or replaced entry, a
+ * host removed, all change it), so the next heartbeat of that host finds it without a lookup.
+ */
+export class HostEntrySlot {
+  entry: HostEntry | undefined = undefined;
+  membershipVersion = -1;
+}
+
+/**
  * The view's hosts by id, counting changes of membership (a host added, replaced or removed), so that their
  * sorted order is made again only when it changes: the reconcile asks for it every few seconds,
  * and sorting 1,000 ids by localeCompare each time was an idle cluster's largest scheduler cost.
@@ -84,9 +94,25 @@ export class ClusterView {
 
   constructor(readonly missedHeartbeatCountMax = MISSED_HEARTBEAT_COUNT_MAX_DEFAULT) {}
 
-  /** Returns "new" when the host appeared or came back (its domains need a sync). */
-  onHeartbeat(beat: Heartbeat, nowMs: number): "new" | "known" {
-    const entry = this.hosts.get(beat.hostId);
+  /**
+   * Returns "new" when the host appeared or came back (its domains need a sync). `slot`: where the
+   * caller keeps this host's entry from its last heartbeat (HostEntrySlot), if it does.
+   */
+  onHeartbeat(beat: Heartbeat, nowMs: number, slot?: HostEntrySlot): "new" | "known" {
+    const hosts = this.hosts as HostMap;
+    const entry =
+      slot !== undefined && slot.membershipVersion === hosts.membershipVersion
+        ? slot.entry
+        : hosts.get(beat.hostId);
+    const seen = this.noteHeartbeat(beat, nowMs, entry);
+    if (slot !== undefined) {
+      slot.entry = seen === "new" ? hosts.get(beat.hostId) : entry;
+      slot.membershipVersion = hosts.membershipVersion;
+    }
+    return seen;
+  }
+
+  private noteHeartbeat(beat: Heartbeat, nowMs: number, entry: HostEntry | undefined): "new" | "known" {
     if (!entry || entry.liveness === "down" || entry.reported.sequence > beat.sequence) {
       this.hosts.set(beat.hostId, {
         hostId: beat.hostId,

@@ -21,6 +21,14 @@ const beat = {
 const subject = "xsim.host.host1.heartbeat";
 const pool = (name: string, pcpus = 8) => [{ name, pcpus, vcpusAllocated: 0 }];
 
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /** Heartbeats on the same subjects after believed ones: each string the patterns test, changed. */
 const STREAM: [string, unknown][] = [
   [subject, beat],
@@ -40,6 +48,28 @@ const STREAM: [string, unknown][] = [
   [subject, null],
   [subject, { ...beat, cpupools: undefined }],
   [subject, beat],
+  // Believed again: every value the same but sequence and timeMs, which are checked each time.
+  [subject, { ...beat, sequence: 4, timeMs: 2000 }],
+  [subject, { ...beat, sequence: -1, timeMs: 3000 }],
+  [subject, { ...beat, sequence: 4.5 }],
+  [subject, { ...beat, sequence: "5" }],
+  [subject, { ...beat, timeMs: Number.NaN }],
+  [subject, { ...beat, timeMs: Infinity }],
+  [subject, { ...beat, sequence: 5, timeMs: 2000.5 }],
+  // One value other than believed: a number as a string, another value, a field gone or added.
+  [subject, { ...beat, pcpus: "8" }],
+  [subject, { ...beat, freeMemoryKib: 9e15 }],
+  [subject, { ...beat, listVersion: undefined }],
+  [subject, { ...beat, listVersion: "5" }],
+  [subject, { ...beat, hvm: 1 }],
+  [subject, { ...beat, intervalMs: 1 }],
+  [subject, { ...beat, cpupools: [{ name: "Pool-0", pcpus: 8, vcpusAllocated: -1 }] }],
+  [subject, { ...beat, cpupools: [{ name: "Pool-0", pcpus: 8 }] }],
+  [subject, { ...beat, cpupools: [null] }],
+  [subject, { ...beat, cpupools: [...beat.cpupools, ...pool("Pool-1", 0)] }],
+  [subject, { ...beat, cpupools: "Pool-0" }],
+  [subject, [beat]],
+  [subject, { ...beat, sequence: 6 }],
   ["xsim.host.host2.heartbeat", beat],
   ["xsim.host.host2.heartbeat", { ...beat, hostId: "host2" }],
   ["xsim.host.host2.heartbeat", { ...beat, hostId: "host2", address: "sim://a b" }],
@@ -55,5 +85,35 @@ describe("HeartbeatCheck (the scheduler's heartbeat check, remembering what pass
     // The stream believes some heartbeats and drops others for each reason.
     expect(answers.filter((a) => a === undefined).length).toBeGreaterThan(4);
     expect(answers.filter((a) => a !== undefined).length).toBeGreaterThan(10);
+  });
+
+  it("answers a stream of frozen heartbeats (a host's in one process) as heartbeatRejection does", () => {
+    const check = new HeartbeatCheck();
+    const frozen = STREAM.map(([s, payload]) => [s, deepFreeze(structuredClone(payload))] as const);
+    const answers = frozen.map(([s, payload]) => check.rejection(s, payload));
+    expect(answers).toEqual(frozen.map(([s, payload]) => heartbeatRejection(s, payload)));
+  });
+
+  it("checks again all of a heartbeat whose believed one was not frozen, or whose pools were not", () => {
+    const check = new HeartbeatCheck();
+    const pools = [{ name: "Pool-0", pcpus: 8, vcpusAllocated: 0 }];
+    // Frozen, but not its pools: they change after it was believed.
+    const first = Object.freeze({ ...beat, cpupools: pools });
+    expect(check.rejection(subject, first)).toBeUndefined();
+    pools[0]!.pcpus = 99;
+    const again = Object.freeze({ ...first, sequence: 2 });
+    expect(check.rejection(subject, again)).toBe(heartbeatRejection(subject, again));
+    expect(check.rejection(subject, again)).toMatch("cpupools hold 99 pCPUs");
+    // Not frozen at all: changed in place after it was believed.
+    const loose = { ...beat, cpupools: pool("Pool-0") };
+    expect(check.rejection(subject, loose)).toBeUndefined();
+    loose.freeMemoryKib = -5;
+    expect(check.rejection(subject, { ...loose, sequence: 3 })).toMatch("freeMemoryKib");
+    // Deep-frozen: believed again on its sequence and timeMs alone, which are still checked.
+    const sealed = deepFreeze({ ...beat, cpupools: pool("Pool-0") });
+    expect(check.rejection(subject, sealed)).toBeUndefined();
+    expect(check.rejection(subject, deepFreeze({ ...sealed, sequence: 9 }))).toBeUndefined();
+    expect(check.rejection(subject, deepFreeze({ ...sealed, sequence: -9 }))).toMatch("sequence -9");
+    expect(check.rejection(subject, { ...sealed, timeMs: "later" })).toMatch("timeMs");
   });
 });

@@ -2,6 +2,7 @@ import type { Heartbeat, HeartbeatCpupool } from "../contracts/heartbeat.js";
 import { CPUPOOL_COUNT_MAX } from "../core/sched/index.js";
 import { CPUPOOL_NAME_PATTERN } from "../dom0/cpupool.js";
 import { HOST_ID_PATTERN, SUBJECT_PREFIX } from "../contracts/subjects.js";
+import { HostEntrySlot } from "./cluster-view.js";
 
 /**
  * What the scheduler checks in a heartbeat before it believes it (docs/specs/nats-subjects.md,
@@ -28,42 +29,143 @@ export function heartbeatRejection(subject: string, payload: unknown): string | 
 /** Subjects whose last believed heartbeat HeartbeatCheck remembers (one per host: a bound). */
 const KNOWN_SUBJECT_COUNT_MAX = 10_000;
 
-/** What the last believed heartbeat on a subject showed of what the patterns test. */
-interface Believed {
-  /** hostIdOfSubject of the subject. */
-  hostId: string;
-  address: string;
-  poolNames: readonly string[];
+/**
+ * What the last believed heartbeat on a subject showed of what the patterns test, and the heartbeat
+ * itself when nobody can change it (frozen, its cpupools too: a host's in one process). Made with
+ * new: a class has no allocation site for V8 to pretenure (core/clock.ts TimerRecord).
+ */
+class Believed {
+  /** The scheduler's view entry of the subject's host, kept for its next heartbeat (ClusterView.onHeartbeat). */
+  readonly viewSlot = new HostEntrySlot();
+
+  constructor(
+    /** hostIdOfSubject of the subject (the payload's hostId equals it). */
+    readonly hostId: string,
+    readonly address: string,
+    readonly poolNames: readonly string[],
+    public frozen: Heartbeat | undefined,
+  ) {}
 }
 
 /**
  * heartbeatRejection for a stream of heartbeats (the scheduler's): the same answer for every
- * payload, but the patterns (the subject's host id, the address, the pool names) are tested only
- * for strings other than those of the subject's last believed heartbeat. A pattern's test depends
- * on its string alone, so a string equal to one that passed passes again: every other check runs
- * as heartbeatRejection runs it, in the same order, with the same words.
+ * payload, with less work for what the subject's last believed heartbeat already showed. A payload
+ * whose every value but sequence and timeMs equals those of the last believed one, when that one is
+ * frozen (it cannot have changed since), passes each of their checks again (each depends on those
+ * values alone: the ranges, the patterns, the pools' sum against pcpus), so only its sequence and
+ * timeMs are checked (an idle host's heartbeat a second); any other payload runs every check as
+ * heartbeatRejection does, in the same order, with the same words, except that a pattern's test is
+ * skipped for a string equal to one that passed it.
  */
 export class HeartbeatCheck {
   private readonly believed = new Map<string, Believed>();
+  /**
+   * The view slot of the subject of the heartbeat `rejection` last believed (each subject has its
+   * own; a new one when its record is made again), for the caller to pass to ClusterView.onHeartbeat.
+   */
+  lastViewSlot: HostEntrySlot | undefined;
 
   rejection(subject: string, payload: unknown): string | undefined {
+    this.lastViewSlot = undefined;
     const known = this.believed.get(subject);
+    const frozen = known?.frozen;
+    if (frozen !== undefined && isBelievedAgain(payload, frozen)) {
+      // The newest believed one is kept (the last one may go), if nobody can change it either.
+      const beat = payload as Heartbeat;
+      const deepFrozen = Object.isFrozen(beat) && (beat.cpupools === frozen.cpupools || isDeepFrozen(beat));
+      known!.frozen = deepFrozen ? beat : undefined;
+      this.lastViewSlot = known!.viewSlot;
+      return undefined;
+    }
     const rejection = rejectionOf(subject, payload, known);
     if (rejection === undefined) this.remember(subject, payload as Heartbeat, known);
     return rejection;
   }
 
-  /** Notes the patterns' strings of a believed heartbeat (a new record only when one changed). */
+  /** Notes what a believed heartbeat showed (the pool names of `known` kept while the same). */
   private remember(subject: string, beat: Heartbeat, known: Believed | undefined): void {
     const pools = beat.cpupools ?? [];
-    if (known !== undefined && known.address === beat.address && sameNames(pools, known.poolNames)) return;
+    const frozen = isDeepFrozen(beat) ? beat : undefined;
+    if (known !== undefined && known.address === beat.address && sameNames(pools, known.poolNames)) {
+      known.frozen = frozen;
+      this.lastViewSlot = known.viewSlot;
+      return;
+    }
     if (known === undefined && this.believed.size >= KNOWN_SUBJECT_COUNT_MAX) this.believed.clear();
-    this.believed.set(subject, {
-      hostId: beat.hostId,
-      address: beat.address,
-      poolNames: pools.map((pool) => pool.name),
-    });
+    const record = new Believed(
+      beat.hostId,
+      beat.address,
+      pools.map((pool) => pool.name),
+      frozen,
+    );
+    this.believed.set(subject, record);
+    this.lastViewSlot = record.viewSlot;
   }
+}
+
+/** Whether nothing of `beat` the check reads can change: it is frozen, and so are its pools. */
+function isDeepFrozen(beat: Heartbeat): boolean {
+  if (!Object.isFrozen(beat)) return false;
+  const pools: unknown = beat.cpupools;
+  if (pools === undefined) return true;
+  if (!Array.isArray(pools) || !Object.isFrozen(pools)) return false;
+  for (const pool of pools) if (!Object.isFrozen(pool)) return false;
+  return true;
+}
+
+/**
+ * Whether `payload` shows every value `last` (believed, frozen) does but sequence and timeMs (so
+ * passes every check but theirs again), and a sequence and timeMs that pass theirs. Strict
+ * equality: NaN equals nothing, and a value of another type never equals a believed one.
+ */
+function isBelievedAgain(payload: unknown, last: Heartbeat): boolean {
+  if (typeof payload !== "object" || payload === null) return false;
+  const beat = payload as Partial<Record<keyof Heartbeat, unknown>>;
+  if (!(
+    beat.hostId === last.hostId &&
+    beat.address === last.address &&
+    beat.hvm === last.hvm &&
+    beat.intervalMs === last.intervalMs &&
+    beat.pcpus === last.pcpus &&
+    beat.totalMemoryKib === last.totalMemoryKib &&
+    beat.freeMemoryKib === last.freeMemoryKib &&
+    beat.domainCount === last.domainCount &&
+    beat.vcpusAllocated === last.vcpusAllocated &&
+    beat.migrationsOutbound === last.migrationsOutbound &&
+    beat.migrationsInbound === last.migrationsInbound &&
+    beat.listVersion === last.listVersion &&
+    samePools(beat.cpupools, last.cpupools)
+  ))
+    return false;
+  const sequence = beat.sequence;
+  const timeMs = beat.timeMs;
+  return (
+    typeof sequence === "number" &&
+    Number.isInteger(sequence) &&
+    sequence >= 0 &&
+    sequence <= Number.MAX_SAFE_INTEGER &&
+    typeof timeMs === "number" &&
+    Number.isFinite(timeMs)
+  );
+}
+
+/** Whether `cpupools` is `last`'s (the same frozen list: a host sends it again while unchanged), or lists the same values. */
+function samePools(cpupools: unknown, last: readonly HeartbeatCpupool[] | undefined): boolean {
+  if (cpupools === last) return true;
+  if (last === undefined || !Array.isArray(cpupools) || cpupools.length !== last.length) return false;
+  for (let i = 0; i < last.length; i++) {
+    const pool: unknown = cpupools[i];
+    if (typeof pool !== "object" || pool === null) return false;
+    const entry = pool as Partial<Record<keyof HeartbeatCpupool, unknown>>;
+    const believed = last[i]!;
+    if (
+      entry.name !== believed.name ||
+      entry.pcpus !== believed.pcpus ||
+      entry.vcpusAllocated !== believed.vcpusAllocated
+    )
+      return false;
+  }
+  return true;
 }
 
 function sameNames(pools: readonly HeartbeatCpupool[], names: readonly string[]): boolean {

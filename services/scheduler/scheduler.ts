@@ -6,7 +6,7 @@ import { ALL_DOMAIN_EVENTS, ALL_HEARTBEATS } from "../contracts/subjects.js";
 import type { Heartbeat } from "../contracts/heartbeat.js";
 import type { DomainEvent } from "../contracts/domain-event.js";
 import { ToolstackError } from "../dom0/errors.js";
-import { ClusterView, type HostEntry } from "./cluster-view.js";
+import { ClusterView, type HostEntry, type HostEntrySlot } from "./cluster-view.js";
 import type { StateStore } from "../contracts/state-store.js";
 import type { HostGateway } from "./host-gateway.js";
 import { HaRecords } from "./ha-records.js";
@@ -208,16 +208,17 @@ export class Scheduler {
   /** A heartbeat is believed only if it passes heartbeat-check.ts; a rejected one is dropped and logged. */
   private onHeartbeatMessage(subject: string, payload: unknown): void {
     const rejection = this.heartbeatCheck.rejection(subject, payload);
-    if (rejection === undefined) return this.onHeartbeat(payload as Heartbeat);
+    if (rejection === undefined)
+      return this.onHeartbeat(payload as Heartbeat, this.heartbeatCheck.lastViewSlot);
     const nowMs = this.clock.nowMs();
     if (nowMs - (this.rejectionLoggedMs.get(subject) ?? -Infinity) < REJECTION_LOG_INTERVAL_MS) return;
     this.rejectionLoggedMs.set(subject, nowMs);
     this.log(`dropped a heartbeat on ${subject}: ${rejection}`);
   }
 
-  private onHeartbeat(beat: Heartbeat): void {
+  private onHeartbeat(beat: Heartbeat, slot: HostEntrySlot | undefined): void {
     if (this.stopped) return;
-    const seen = this.view.onHeartbeat(beat, this.clock.nowMs());
+    const seen = this.view.onHeartbeat(beat, this.clock.nowMs(), slot);
     if (seen === "new") {
       this.unanswered.noteAppeared(beat.hostId, this.clock.nowMs());
       this.log(`host ${beat.hostId} is up at ${beat.address}`);

@@ -123,37 +123,46 @@ class ProcessClock implements Clock {
 }
 
 /**
- * ProcessClock's ClockTimer over one SimulatedClock timer: a setting that falls due while the
- * process runs in its generation calls the function at once, as `SimProcess.run` would; otherwise
- * it goes through `run` (wait out a stall, or drop) with a flag of its own that `cancel` sets, as
- * `ProcessClock.setTimer`'s would be.
+ * ProcessClock's ClockTimer, one SimulatedClock record for all its settings (as SimulatedClock's
+ * own ClockTimer: a fired record sits only at an index its instant has fired past, so it is set
+ * again as is; a cancelled one may still sit ahead in an instant being fired, so the next setting
+ * takes a new record). A setting that falls due while the process runs in its generation calls the
+ * function at once, as `SimProcess.run` would; otherwise it goes through `run` (wait out a stall, or
+ * drop) with a flag of its own that `cancel` sets, as `ProcessClock.setTimer`'s would be. The record
+ * calls `onDue` itself (no SimulatedClock timer in between: one object and one call less per firing
+ * of a host's timer a second).
  */
 class ProcessTimer implements ClockTimer {
   private generation = 0;
-  private readonly simTimer: ClockTimer;
+  private record: TimerRecord | undefined;
+  private fired = false;
   /** The flag of a setting waiting in `run` for the process's stall to end. */
   private waiting: { cancelled: boolean } | undefined;
 
   constructor(
     private readonly process: SimProcess,
     private readonly fn: () => void,
-  ) {
-    this.simTimer = process.simClock.timer(this.onDue);
-  }
+  ) {}
 
   arm(delayMs: number): void {
     this.cancel();
     this.generation = this.process.generation;
-    this.simTimer.arm(delayMs);
+    let record = this.record;
+    if (record === undefined || !this.fired) record = this.record = new TimerRecord(undefined);
+    record.fn = this.onDue;
+    this.fired = false;
+    this.process.simClock.placeTimer(delayMs, record);
   }
 
   cancel(): void {
-    this.simTimer.cancel();
+    const record = this.record;
+    if (record !== undefined && record.instant !== undefined) this.process.simClock.cancelTimer(record);
     if (this.waiting !== undefined) this.waiting.cancelled = true;
     this.waiting = undefined;
   }
 
   private readonly onDue = (): void => {
+    this.fired = true;
     const process = this.process;
     if (process.isRunning && process.generation === this.generation) {
       this.fn();

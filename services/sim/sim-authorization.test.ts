@@ -81,6 +81,37 @@ describe("the in-process cluster enforces nats-server's permissions (services/id
     ]);
   });
 
+  it("asks again when a connection's member is admitted anew, and routes to subscriptions made or ended since", async () => {
+    const r = rig();
+    const seen: string[] = [];
+    const scheduler = r.broker.connect("scheduler");
+    const all = scheduler.subscribe("xsim.host.>", (subject) => seen.push(`all ${subject}`));
+    const h1 = r.broker.connect("h1");
+    const beat = () => h1.publishJson("xsim.host.h1.heartbeat", { hostId: "h1" });
+    const settle = () => r.run(new Promise<void>((resolve) => r.clock.setTimer(10, resolve)));
+    beat();
+    await settle();
+    scheduler.subscribe("xsim.host.h1.heartbeat", (subject) => seen.push(`one ${subject}`));
+    beat();
+    await settle();
+    all.unsubscribe();
+    beat();
+    await settle();
+    // Admitted anew as another host: its own heartbeat subject is not h1's any more.
+    r.authorizer.admit("h1", "host", "h9");
+    beat();
+    await settle();
+    expect(seen).toEqual([
+      "all xsim.host.h1.heartbeat",
+      "one xsim.host.h1.heartbeat",
+      "all xsim.host.h1.heartbeat",
+      "one xsim.host.h1.heartbeat",
+    ]);
+    expect(r.authorizer.refusals).toEqual([
+      { processId: "h1", refusal: publishViolation("xsim.host.h1.heartbeat") },
+    ]);
+  });
+
   it("gives the same verdict on a subject every time, and keeps each refusal, past its bound of remembered subjects", () => {
     const r = rig();
     const verdicts = (subject: string) => [1, 2].map(() => r.authorizer.publishRefusal("h1", subject));

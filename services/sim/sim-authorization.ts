@@ -36,8 +36,14 @@ export class SimAuthorizer {
   readonly refusals: SimRefusal[] = [];
   readonly listeners: Array<(refusal: SimRefusal) => void> = [];
   private readonly members = new Map<string, Member>();
+  /**
+   * Grows with every admission: a publish allowed while it stands is allowed again on the same
+   * subject by the same member (SimBroker keeps each connection's last allowed subject by it).
+   */
+  admitVersion = 0;
 
   admit(processId: string, role: Role, name: string): void {
+    this.admitVersion++;
     this.members.set(processId, {
       authorization: natsAuthorizationOf(role, name),
       publishVerdicts: new Map(),

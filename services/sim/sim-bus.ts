@@ -48,6 +48,28 @@ class SimMessage {
 }
 
 /**
+ * What the broker found for a connection's last subject at its last publish (a host publishes
+ * little but its heartbeat): that its member may publish there, and who subscribes to it, each
+ * while it stands (no admission since, no subscription made or ended since). The heartbeat a second
+ * then reaches its subscribers without the authorizer's and the routes' lookups by string.
+ */
+class PublishRoute {
+  subject: string | undefined = undefined;
+  /** The authorizer's admitVersion when the subject was found allowed; -1 when not known to be. */
+  allowedAtAdmitVersion = -1;
+  /** The broker's subscriptionVersion when `targets` were found; -1 when not found yet. */
+  targetsAtVersion = -1;
+  targets: readonly Subscription[] = [];
+}
+
+/** A publishing connection as the broker sees it: its process (once known) and its PublishRoute. */
+interface Publisher {
+  readonly processId: string;
+  readonly process: SimProcess | undefined;
+  readonly route: PublishRoute;
+}
+
+/**
  * nats-server in the one-process cluster: a publish travels publisher -> broker -> each subscriber
  * over the simulated network, so it meets that network's faults (lost while the publisher is cut off
  * or the broker is down, dropped, delayed, duplicated, reordered) and runs in the subscriber's
@@ -59,6 +81,8 @@ export class SimBroker {
   private readonly wildcard = new Set<Subscription>();
   /** Each subject's subscribers, as `route` found them since the last change of subscriptions. */
   private readonly routes = new Map<string, readonly Subscription[]>();
+  /** Grows with every subscription made or ended (PublishRoute's targets are found again). */
+  private subscriptionVersion = 0;
 
   /** `authorizer`: nats-server's permissions for each member (none: a server without them). */
   constructor(
@@ -76,29 +100,78 @@ export class SimBroker {
     this.route(subject, new SimMessage(new Uint8Array(data), undefined, false));
   }
 
-  publish(processId: string, subject: string, data: Uint8Array): void {
+  publish(processId: string, subject: string, data: Uint8Array, publisher?: Publisher): void {
     // A copy (Buffer.slice would share); the publisher may reuse its buffer.
     const message = new SimMessage(new Uint8Array(data), undefined, false);
-    this.network.send(processId, BROKER_ID, () => this.accept(processId, subject, message));
+    this.send(processId, subject, message, publisher);
   }
 
   /**
    * A JSON message, carried as a frozen copy of its value, the value frozen if handed over, or the
    * value itself if it is a FrozenJson (JsonBus.publishJson).
    */
-  publishJson(processId: string, subject: string, value: unknown, form: JsonForm = "copy"): void {
+  publishJson(
+    processId: string,
+    subject: string,
+    value: unknown,
+    form: JsonForm = "copy",
+    publisher?: Publisher,
+  ): void {
     const carried = form === "frozen" ? value : form === "handOver" ? handOverJson(value) : jsonCopy(value);
     const message = new SimMessage(undefined, carried, true);
-    this.network.send(processId, BROKER_ID, () => this.accept(processId, subject, message));
+    this.send(processId, subject, message, publisher);
+  }
+
+  /** A publish on its way from the publisher to the broker. */
+  private send(processId: string, subject: string, message: SimMessage, publisher: Publisher | undefined) {
+    if (publisher === undefined)
+      this.network.send(processId, BROKER_ID, () => this.accept(processId, subject, message));
+    else
+      this.network.send(
+        processId,
+        BROKER_ID,
+        () => this.acceptFrom(publisher, subject, message),
+        false,
+        undefined,
+        publisher.process,
+      );
   }
 
   /** At the broker: a publish its member may not make is dropped (the server tells the client, -ERR). */
   private accept(processId: string, subject: string, message: SimMessage): void {
-    if (this.authorizer?.publishRefusal(processId, subject) === undefined) this.route(subject, message);
+    if (this.authorizer?.publishRefusal(processId, subject) === undefined)
+      this.routeTo(this.subscribersOf(subject), subject, message);
+  }
+
+  /**
+   * `accept` for a connection's publish: the authorizer asked, and the subscribers found, only when
+   * its PublishRoute does not stand for this subject (same verdict, same subscribers, same order).
+   */
+  private acceptFrom(publisher: Publisher, subject: string, message: SimMessage): void {
+    const route = publisher.route;
+    if (route.subject !== subject) {
+      route.subject = subject;
+      route.allowedAtAdmitVersion = -1;
+      route.targetsAtVersion = -1;
+    }
+    const authorizer = this.authorizer;
+    if (authorizer !== undefined && route.allowedAtAdmitVersion !== authorizer.admitVersion) {
+      if (authorizer.publishRefusal(publisher.processId, subject) !== undefined) return;
+      route.allowedAtAdmitVersion = authorizer.admitVersion;
+    }
+    if (route.targetsAtVersion !== this.subscriptionVersion) {
+      route.targets = this.subscribersOf(subject);
+      route.targetsAtVersion = this.subscriptionVersion;
+    }
+    this.routeTo(route.targets, subject, message);
   }
 
   processOf(processId: string): SimProcess {
     return this.network.process(processId);
+  }
+
+  processOrUndefined(processId: string): SimProcess | undefined {
+    return this.network.processes.get(processId);
   }
 
   /** A subscription its member may not make is refused: nothing is ever delivered to it. */
@@ -106,6 +179,7 @@ export class SimBroker {
     if (this.authorizer?.subscribeRefusal(subscription.processId, subscription.pattern) !== undefined)
       return () => undefined;
     this.routes.clear();
+    this.subscriptionVersion++;
     const wild = subscription.pattern.includes("*") || subscription.pattern.includes(">");
     if (wild) this.wildcard.add(subscription);
     else {
@@ -115,13 +189,18 @@ export class SimBroker {
     }
     return () => {
       this.routes.clear();
+      this.subscriptionVersion++;
       if (wild) this.wildcard.delete(subscription);
       else this.exact.get(subscription.pattern)?.delete(subscription);
     };
   }
 
   private route(subject: string, message: SimMessage): void {
-    for (const target of this.subscribersOf(subject))
+    this.routeTo(this.subscribersOf(subject), subject, message);
+  }
+
+  private routeTo(targets: readonly Subscription[], subject: string, message: SimMessage): void {
+    for (const target of targets)
       this.network.relay(
         BROKER_ID,
         target.processId,
@@ -152,23 +231,30 @@ export class SimBroker {
   }
 }
 
-class SimBusConnection implements JsonBus {
+class SimBusConnection implements JsonBus, Publisher {
   private readonly cancels = new Set<() => void>();
   private closed = false;
+  /** Its process, once the network has it (a process keeps its object for good). */
+  private processKnown: SimProcess | undefined;
+  readonly route = new PublishRoute();
 
   constructor(
     private readonly broker: SimBroker,
-    private readonly processId: string,
+    readonly processId: string,
   ) {}
+
+  get process(): SimProcess | undefined {
+    return (this.processKnown ??= this.broker.processOrUndefined(this.processId));
+  }
 
   publish(subject: string, data: Uint8Array): void {
     if (this.closed) throw new Error(`SimBus(${this.processId}): publish after close`);
-    this.broker.publish(this.processId, subject, data);
+    this.broker.publish(this.processId, subject, data, this);
   }
 
   publishJson(subject: string, value: unknown, form: JsonForm = "copy"): void {
     if (this.closed) throw new Error(`SimBus(${this.processId}): publish after close`);
-    this.broker.publishJson(this.processId, subject, value, form);
+    this.broker.publishJson(this.processId, subject, value, form, this);
   }
 
   subscribe(pattern: string, handler: BusHandler): BusSubscription {
