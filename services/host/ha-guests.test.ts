@@ -27,6 +27,21 @@ describe("ToolstackHaGuests.fence", () => {
   });
 });
 
+describe("ToolstackHaGuests.fence of a host declared dead (docs/specs/ha.md §7)", () => {
+  it("destroys every guest, unprotected ones too, each reported fenced; Domain-0 stays", () => {
+    const spec = { hostId: "h1", pcpuCount: 4, memoryMib: 1024, hvmCapable: true, cpuMhz: 2400 };
+    const toolstack = new Toolstack(spec, { memoryMib: 128, vcpus: 1 }, new SimulatedClock(), new Prng(1));
+    const events: DomainEvent[] = [];
+    toolstack.events = { domainEvent: (event) => events.push(event) };
+    toolstack.create(cfg("db", true));
+    toolstack.create(cfg("web", false));
+    events.length = 0;
+    expect(new ToolstackHaGuests(toolstack).fence("every guest")).toEqual(["db", "web"]);
+    expect(events.map((e) => `${e.event} ${e.name}`)).toEqual(["fenced db", "fenced web"]);
+    expect([...toolstack.records.values()].map((r) => r.name)).toEqual(["Domain-0"]);
+  });
+});
+
 describe("refuseUserEndWhileHeld (docs/specs/ha.md §4 rule 10)", () => {
   function setup() {
     const spec = { hostId: "h2", pcpuCount: 4, memoryMib: 1024, hvmCapable: true, cpuMhz: 2400 };
