@@ -32,6 +32,9 @@ export type LeaseState = "live" | "revoked";
  */
 export const LEASE_UNCONFIRMED = "unconfirmed";
 
+/** How `ha-status` shows a lease revoked by `host-declare-dead` (`declaredDead`, docs/specs/ha.md §7). */
+export const LEASE_DECLARED_DEAD = "dead";
+
 export interface LeaseValue {
   hostId: string;
   /** Where peers ping this host (gRPC HaPeer). */
