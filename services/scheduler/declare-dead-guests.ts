@@ -27,6 +27,7 @@ export async function freeDeclaredGuests(
   haOn: boolean,
 ): Promise<FreedGuests> {
   const freed: FreedGuests = { halted: [], restarting: [], elsewhere: [] };
+  const names = new ClusterNames(scheduler.options.store);
   const kept = new Set<string>();
   for (const record of await scheduler.ha.onHost(hostId)) {
     if (record.hostId !== hostId) {
@@ -45,14 +46,37 @@ export async function freeDeclaredGuests(
       freed.elsewhere.push(`${record.name} on ${other}`);
       continue;
     }
-    if (await scheduler.ha.forgetIfOn(record.uuid, hostId, record.domid)) {
-      kept.delete(record.uuid);
-      freed.halted.push(record.name);
-    }
+    if (await halt(scheduler, names, record, freed)) kept.delete(record.uuid);
   }
   await freeNames(scheduler, hostId, kept, freed);
   freed.halted.sort();
   return freed;
+}
+
+/**
+ * A protected guest of the dead host, HA off: its record dropped, then its name released, each
+ * with compare-and-set. Halted only when its name was still the dead host's (or free): an HA
+ * restart begun meanwhile (HA switched on since the setting was read) moves the name before its
+ * create, and then the guest is HA's (reported so), never told halted while it runs. Whether the
+ * record is gone (its name is freed with the others, freeNames).
+ */
+async function halt(
+  scheduler: Scheduler,
+  names: ClusterNames,
+  record: HaRecord,
+  freed: FreedGuests,
+): Promise<boolean> {
+  const owner = { uuid: record.uuid, hostId: record.hostId };
+  const held = await names.holding(record.name);
+  if (held !== undefined && held.holder.uuid === record.uuid && held.holder.hostId !== record.hostId) {
+    freed.elsewhere.push(`${record.name} on ${held.holder.hostId}`);
+    return false;
+  }
+  if (!(await scheduler.ha.forgetIfOn(record.uuid, record.hostId, record.domid))) return false;
+  const ours = held !== undefined && held.holder.uuid === record.uuid;
+  if (!ours || (await names.release(record.name, owner))) freed.halted.push(record.name);
+  else freed.restarting.push(record.name);
+  return true;
 }
 
 /** Every name the dead host holds, but those of guests kept and of guests found elsewhere. */
