@@ -9,6 +9,7 @@ import * as act from "./actions.js";
 import type { ActionContext, FaultKind } from "./actions.js";
 import {
   checkChecksums,
+  checkDeclaredDead,
   checkDestroyedStayDestroyed,
   checkHosts,
   checkNamesUnique,
@@ -91,6 +92,9 @@ function actionTable(faults: ReadonlySet<FaultKind>, haMode: HaMode): Array<[num
   };
   for (const kind of faults) if (kind !== "duplicate-name") table.push([1, faultActions[kind]]);
   if (haMode === "toggle") table.push([HA_TOGGLE_WEIGHT, act.haToggle]);
+  // The administrator's word on a host the VOPR killed (docs/specs/ha.md §7); not in the default
+  // mode, whose seeds' paths stay as they were.
+  if (haMode !== "on" && faults.has("kill-host")) table.push([1, act.declareDead]);
   return table;
 }
 
@@ -196,6 +200,7 @@ function checkAlways(cluster: SimCluster, ledger: Ledger, doomed: DoomedCopies):
     ...checkHosts(cluster),
     ...checkChecksums(ledger, copies),
     ...checkDestroyedStayDestroyed(ledger, copies),
+    ...checkDeclaredDead(ledger, copies),
     ...checkRestartsPerLoss(ledger, copies, false),
     // A member wrote or subscribed where the real nats-server would refuse it.
     ...cluster.authorizer.refusals.map((r) => `permissions: ${r.processId}: ${r.refusal}`),
