@@ -79,7 +79,9 @@ export class Ledger {
 
   /**
    * The user was told these guests of a killed host are halted: the entries of those names that a
-   * killed host ran, the user still has (or lost with it), and that run nowhere now (`runs`).
+   * killed host ran or that this host lost (a fence: VOPR seed 28 --ha toggle, log fenced on h3,
+   * h3 killed later and declared dead), the user still has (or lost with it), and that run nowhere
+   * now (`runs`).
    */
   noteHalted(
     hostId: string,
@@ -93,10 +95,15 @@ export class Ledger {
         names.includes(entry.name) &&
         (entry.status === "created" || entry.status === "lost") &&
         entry.uuid !== undefined &&
-        this.killedUuids.has(entry.uuid) &&
+        (this.killedUuids.has(entry.uuid) || this.lostOn(hostId, entry.uuid)) &&
         !runs(entry.uuid)
       )
         entry.status = "halted";
+  }
+
+  /** Whether `hostId` lost the protected guest `uuid` (killed with it, or fenced it). */
+  private lostOn(hostId: string, uuid: string): boolean {
+    return this.ha.losses.some((l) => l.hostId === hostId && l.guests.some((g) => g.uuid === uuid));
   }
 
   byUuid(uuid: string): LedgerEntry | undefined {
