@@ -50,6 +50,12 @@ export interface VoprOptions {
   faults: ReadonlySet<FaultKind>;
   /** How HA runs (ha-setting.ts); `on`, the default, is the VOPR as it always ran. */
   ha?: HaMode;
+  /**
+   * With HA off or switched: whether the administrator declares killed hosts dead (actions.ts
+   * declareDead; default true). False replays the paths seeds took before the verb existed (the
+   * `--ha toggle` regressions pin them).
+   */
+  declareDead?: boolean;
 }
 
 export interface VoprResult {
@@ -68,7 +74,11 @@ type Action = (ctx: ActionContext) => void;
 /** Toggle mode: the weight of the user's `ha-enable`/`ha-disable` among the actions (a fault's is 1). */
 export const HA_TOGGLE_WEIGHT = 2;
 
-function actionTable(faults: ReadonlySet<FaultKind>, haMode: HaMode): Array<[number, Action]> {
+function actionTable(
+  faults: ReadonlySet<FaultKind>,
+  haMode: HaMode,
+  declareDead: boolean,
+): Array<[number, Action]> {
   const table: Array<[number, Action]> = [
     [5, act.userCreate],
     [1, act.userDestroy],
@@ -94,7 +104,7 @@ function actionTable(faults: ReadonlySet<FaultKind>, haMode: HaMode): Array<[num
   if (haMode === "toggle") table.push([HA_TOGGLE_WEIGHT, act.haToggle]);
   // The administrator's word on a host the VOPR killed (docs/specs/ha.md §7); not in the default
   // mode, whose seeds' paths stay as they were.
-  if (haMode !== "on" && faults.has("kill-host")) table.push([1, act.declareDead]);
+  if (haMode !== "on" && declareDead && faults.has("kill-host")) table.push([1, act.declareDead]);
   return table;
 }
 
@@ -153,7 +163,7 @@ export async function runVopr(options: VoprOptions): Promise<VoprResult> {
   const doomed = new DoomedCopies();
   const unknownHandovers = new UnknownHandovers();
   const observe = () => unknownHandovers.note(cluster, ledger, (line) => ctx.trace(line));
-  const table = actionTable(options.faults, haMode);
+  const table = actionTable(options.faults, haMode, options.declareDead ?? true);
   // A promise nobody handles is a bug of the process that made it (a real one would log or die).
   const onUnhandled = (reason: unknown) => violations.push(`unhandled rejection: ${String(reason)}`);
   process.on("unhandledRejection", onUnhandled);
