@@ -1,12 +1,16 @@
 import { channelCredentials, clusterChannelOptions } from "../transport/tls/cluster-credentials.js";
 import type { Command } from "commander";
-import { HaClient, type HaState } from "../gen/xensim/v1/ha.js";
+import { HaClient, HaDeclareDeadReply, type HaState } from "../gen/xensim/v1/ha.js";
+import { JSON_HELP, toJson } from "./json-output.js";
 import type { CliIo } from "./domain-commands.js";
 import { unaryCall } from "../transport/grpc/host-client.js";
 import { requireScheduler } from "./scheduler-commands.js";
 import { HA_CALL_DEADLINE_MS, LEASE_UNCONFIRMED } from "../contracts/lease.js";
 
-/** `xsim ha-enable`, `ha-disable`, `ha-status` (docs/specs/ha.md §1), as XAPI's pool-ha-enable. */
+/**
+ * `xsim ha-enable`, `ha-disable`, `ha-status` (docs/specs/ha.md §1), as XAPI's pool-ha-enable, and
+ * `host-declare-dead` (§7), as XAPI's host-declare-dead.
+ */
 export function addHaCommands(program: Command, io: CliIo): void {
   const deadline = () => ({ deadline: Date.now() + HA_CALL_DEADLINE_MS });
   const client = () =>
@@ -41,6 +45,35 @@ export function addHaCommands(program: Command, io: CliIo): void {
       const c = client();
       io.out(formatHaState(await unaryCall(c.status.bind(c), {}, deadline())));
     });
+  program
+    .command("host-declare-dead")
+    .description(
+      "Declare that a host is off for good (as xe host-declare-dead): its guests are halted and their " +
+        "names freed; with HA on, its protected guests restart elsewhere. Refused while the cluster sees " +
+        "it alive; should it come back, it destroys every guest it ran. WARNING: a host that is in fact " +
+        "alive and cut off runs its guests on until it reaches the state store",
+    )
+    .argument("<host>")
+    .option("--json", JSON_HELP)
+    .action(async (hostId: string, options: { json?: boolean }) => {
+      const c = client();
+      const reply = await unaryCall(c.declareDead.bind(c), { hostId }, deadline());
+      io.out(options.json ? toJson(HaDeclareDeadReply.toJSON(reply)) : formatDeclaredDead(reply));
+    });
+}
+
+/** What `xsim host-declare-dead` prints: the host, then what became of its guests. */
+export function formatDeclaredDead(reply: HaDeclareDeadReply): string {
+  const lines = [
+    reply.alreadyDead
+      ? `${reply.hostId}: declared dead before (lease epoch ${reply.leaseEpoch})`
+      : `${reply.hostId}: declared dead (lease epoch ${reply.leaseEpoch} revoked)`,
+    `halted: ${reply.halted.join(", ") || "none"}`,
+  ];
+  if (reply.restarting.length > 0) lines.push(`restarted by HA: ${reply.restarting.join(", ")}`);
+  if (reply.elsewhere.length > 0)
+    lines.push(`running on other hosts, left as they are: ${reply.elsewhere.join(", ")}`);
+  return lines.join("\n");
 }
 
 export function formatHaState(state: HaState): string {

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import type { CliIo } from "./domain-commands.js";
 import { formatClusterList } from "./format.js";
 import { formatMigrationStats } from "./migration-format.js";
+import { formatDeclaredDead } from "./ha-commands.js";
 import { parseScenario, type Scenario, type ScenarioOp, type ScenarioStep } from "../sim/scenario.js";
 import { SimCluster } from "../sim/cluster.js";
 import { SimUser } from "../sim/sim-user.js";
@@ -128,6 +129,13 @@ function runStep(
         );
     case "ha-disable":
       return user.haDisable().then(() => emit("xsim", "ha-disable: disabled"), told("ha-disable"));
+    case "declare-dead":
+      return user
+        .hostDeclareDead(op.hostId)
+        .then(
+          (declared) => emit("xsim", `host-declare-dead ${formatDeclaredDead(declared)}`),
+          told(`host-declare-dead ${op.hostId}`),
+        );
     case "end":
       return undefined;
   }

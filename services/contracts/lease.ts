@@ -32,6 +32,9 @@ export type LeaseState = "live" | "revoked";
  */
 export const LEASE_UNCONFIRMED = "unconfirmed";
 
+/** How `ha-status` shows a lease revoked by `host-declare-dead` (`declaredDead`, docs/specs/ha.md §7). */
+export const LEASE_DECLARED_DEAD = "dead";
+
 export interface LeaseValue {
   hostId: string;
   /** Where peers ping this host (gRPC HaPeer). */
@@ -49,6 +52,13 @@ export interface LeaseValue {
    * written: a host that has not learnt that HA is on runs its guests on, whatever happens.
    */
   ha?: true;
+  /**
+   * Revoked by `xsim host-declare-dead` (docs/specs/ha.md §7): the administrator said the host is
+   * off and its guests halted, and their names were freed. A host that finds its lease of this
+   * epoch so revoked was in fact alive: it destroys every guest it runs (unprotected ones too,
+   * whose names others may hold by now), not only the protected ones.
+   */
+  declaredDead?: true;
 }
 
 export function leaseKey(hostId: string): string {
@@ -74,6 +84,7 @@ export function parseLease(text: string): LeaseValue | undefined {
       sees: Array.isArray(value.sees) ? value.sees.filter((s) => typeof s === "string") : [],
       ...(typeof value.revokedBy === "string" ? { revokedBy: value.revokedBy } : {}),
       ...(value.ha === true ? { ha: true as const } : {}),
+      ...(value.declaredDead === true ? { declaredDead: true as const } : {}),
     };
   } catch {
     return undefined;

@@ -12,18 +12,33 @@ function cfg(name: string, ha: boolean) {
   return loadDomainConfig(text, `${name}.cfg`, [], new Prng(3));
 }
 
+/** h1 with db (protected) and web (unprotected) created, and the events reported after that. */
+function hostWithDbAndWeb() {
+  const spec = { hostId: "h1", pcpuCount: 4, memoryMib: 1024, hvmCapable: true, cpuMhz: 2400 };
+  const toolstack = new Toolstack(spec, { memoryMib: 128, vcpus: 1 }, new SimulatedClock(), new Prng(1));
+  const events: DomainEvent[] = [];
+  toolstack.events = { domainEvent: (event) => events.push(event) };
+  toolstack.create(cfg("db", true));
+  toolstack.create(cfg("web", false));
+  events.length = 0;
+  const reported = () => events.map((e) => `${e.event} ${e.name}`);
+  const left = () => [...toolstack.records.values()].map((r) => r.name);
+  return { guests: new ToolstackHaGuests(toolstack), reported, left };
+}
+
 describe("ToolstackHaGuests.fence", () => {
   it('reports each fenced guest as a "fenced" event (not migrated-out to=fenced, not destroyed); unprotected ones stay', () => {
-    const spec = { hostId: "h1", pcpuCount: 4, memoryMib: 1024, hvmCapable: true, cpuMhz: 2400 };
-    const toolstack = new Toolstack(spec, { memoryMib: 128, vcpus: 1 }, new SimulatedClock(), new Prng(1));
-    const events: DomainEvent[] = [];
-    toolstack.events = { domainEvent: (event) => events.push(event) };
-    toolstack.create(cfg("db", true));
-    toolstack.create(cfg("web", false));
-    events.length = 0;
-    expect(new ToolstackHaGuests(toolstack).fence()).toEqual(["db"]);
-    expect(events.map((e) => `${e.event} ${e.name}`)).toEqual(["fenced db"]);
-    expect([...toolstack.records.values()].map((r) => r.name)).toEqual(["Domain-0", "web"]);
+    const { guests, reported, left } = hostWithDbAndWeb();
+    expect(guests.fence()).toEqual(["db"]);
+    expect(reported()).toEqual(["fenced db"]);
+    expect(left()).toEqual(["Domain-0", "web"]);
+  });
+
+  it("of a host declared dead (docs/specs/ha.md §7): every guest, unprotected ones too, each reported fenced; Domain-0 stays", () => {
+    const { guests, reported, left } = hostWithDbAndWeb();
+    expect(guests.fence("every guest")).toEqual(["db", "web"]);
+    expect(reported()).toEqual(["fenced db", "fenced web"]);
+    expect(left()).toEqual(["Domain-0"]);
   });
 });
 

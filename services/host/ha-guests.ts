@@ -7,9 +7,16 @@ export interface HaGuests {
   hold(): string[];
   /** Unpauses what hold paused. */
   release(): string[];
-  /** Destroys every protected and best-effort guest; unprotected ones keep running. */
-  fence(): string[];
+  /**
+   * Destroys every protected and best-effort guest; unprotected ones keep running, unless
+   * `which` is "every guest": the host was declared dead (docs/specs/ha.md §7), and every guest
+   * it ran was declared halted, its name freed for others.
+   */
+  fence(which?: FenceScope): string[];
 }
+
+/** What a fence destroys: the protected guests (HA's fence), or every guest (a host declared dead). */
+export type FenceScope = "protected" | "every guest";
 
 /** Whether HA would restart this guest elsewhere (xsim_ha = restart | best-effort). */
 export function isProtected(record: DomainRecord): boolean {
@@ -113,8 +120,10 @@ export class ToolstackHaGuests implements HaGuests {
     return names;
   }
 
-  fence(): string[] {
-    const fenced = [...this.toolstack.records.values()].filter(isProtected);
+  fence(which: FenceScope = "protected"): string[] {
+    const fenced = [...this.toolstack.records.values()].filter((record) =>
+      which === "every guest" ? record.domid !== 0 : isProtected(record),
+    );
     // "fenced", not "destroyed": the scheduler keeps the HA record to restart it.
     for (const record of fenced) this.toolstack.fence(record);
     this.held = new Set();

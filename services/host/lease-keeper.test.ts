@@ -3,7 +3,7 @@ import { SimulatedClock, timerOfSetTimer, type Clock, type ClockTimer } from "..
 import { HA_OFF_ROUND_RENEW_INTERVAL_COUNT, LeaseKeeper } from "./lease-keeper.js";
 import type { Statefile } from "../contracts/statefile.js";
 import { MemoryStatefile } from "../transport/bus/memory-statefile.js";
-import type { HaGuests } from "./ha-guests.js";
+import type { FenceScope, HaGuests } from "./ha-guests.js";
 import { HA_CONFIG_KEY, leaseKey, leaseTiming, parseLease } from "../contracts/lease.js";
 
 const T_MS = 3000;
@@ -45,8 +45,8 @@ class RecordingGuests implements HaGuests {
     this.actions.push("release");
     return ["g"];
   }
-  fence() {
-    this.actions.push("fence");
+  fence(which: FenceScope = "protected") {
+    this.actions.push(which === "every guest" ? "fence every guest" : "fence");
     return ["g"];
   }
 }
@@ -325,6 +325,26 @@ describe("LeaseKeeper with HA off (docs/specs/ha.md §3)", () => {
     expect(c.host("h1").keeper.haConfig.enabled).toBe(true);
     await c.run(3 * timing.renewIntervalMs);
     expect(renewals).toHaveLength(4);
+  });
+
+  it("declared dead while cut from the store (docs/specs/ha.md §7): fences every guest at its first renewal after, then rejoins", async () => {
+    const { c } = await offHost();
+    const h1 = c.host("h1");
+    h1.statefileCut = true;
+    await c.run(T_MS);
+    const entry = await c.statefile.read(leaseKey("h1"));
+    const lease = parseLease(entry?.value ?? "");
+    const dead = { ...lease, state: "revoked", revokedBy: "scheduler.0", declaredDead: true };
+    await c.statefile.update(leaseKey("h1"), JSON.stringify(dead), entry?.revision ?? 0);
+    await c.run(T_MS);
+    expect(c.actions("h1"), "nothing while it cannot read the store").toEqual([]);
+    h1.statefileCut = false;
+    await c.run(2 * timing.renewIntervalMs);
+    expect(c.actions("h1")).toEqual(["fence every guest"]);
+    const after = parseLease((await c.statefile.read(leaseKey("h1")))?.value ?? "");
+    expect(after?.state, "a new lease under a new epoch").toBe("live");
+    expect(after?.epoch).toBe("epoch-h1.1");
+    expect(after?.declaredDead).toBeUndefined();
   });
 
   it("a change the watch missed (cut from the store when written) is read by the next round", async () => {

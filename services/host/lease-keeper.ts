@@ -72,6 +72,8 @@ export class LeaseKeeper {
   private revision: number | undefined;
   private lastRenewOkMs: number;
   private revoked = false;
+  /** Our revoked lease says `host-declare-dead` (LeaseValue.declaredDead): the fence takes every guest. */
+  private declaredDead = false;
   private minoritySinceMs: number | undefined;
   /** When guard last ran: the time outside the majority counts only while awake (§4 rule 3). */
   private lastGuardMs: number | undefined;
@@ -274,9 +276,13 @@ export class LeaseKeeper {
       const released = this.options.guests.release();
       this.options.log(`HA: lease confirmed: released ${released.join(", ") || "none"}`);
     } else if (verdict === "fence") {
-      const fenced = this.options.guests.fence();
+      const fenced = this.options.guests.fence(this.declaredDead ? "every guest" : "protected");
       this.fenceCount++;
-      const why = this.revoked ? "lease revoked" : `lease lapsed ${ageMs} ms ago outside the majority`;
+      const why = !this.revoked
+        ? `lease lapsed ${ageMs} ms ago outside the majority`
+        : this.declaredDead
+          ? "lease revoked: the host was declared dead, its guests halted"
+          : "lease revoked";
       this.options.log(`HA: fencing (${why}): destroyed ${fenced.join(", ") || "none"}`);
       this.rejoin(nowMs);
     }
@@ -286,6 +292,7 @@ export class LeaseKeeper {
   private rejoin(nowMs: number): void {
     this.holding = false;
     this.revoked = false;
+    this.declaredDead = false;
     this.revision = undefined;
     this.lastRenewOkMs = nowMs;
     this.minoritySinceMs = undefined;
@@ -474,7 +481,14 @@ export class LeaseKeeper {
 
   private noteOwnLease(lease: LeaseValue, revision: number): void {
     if (lease.epoch !== this.epoch) return;
-    if (lease.state === "revoked" && !this.revoked) {
+    if (lease.state === "revoked" && lease.declaredDead === true && !this.declaredDead) {
+      // The administrator declared this host dead while it ran (docs/specs/ha.md §7).
+      this.revoked = true;
+      this.declaredDead = true;
+      this.options.log(
+        `HA: our lease was revoked by ${lease.revokedBy ?? "the scheduler"}: this host was declared dead`,
+      );
+    } else if (lease.state === "revoked" && !this.revoked) {
       this.revoked = true;
       this.options.log(`HA: our lease was revoked by ${lease.revokedBy ?? "the scheduler"}`);
     } else if (lease.state === "live" && this.revision === undefined) {

@@ -8,6 +8,7 @@ import {
   HA_TIMEOUT_MS_TEST_MIN,
   HA_OFF_ROUND_RENEW_INTERVAL_COUNT,
   LEASE_KEY_PREFIX,
+  LEASE_DECLARED_DEAD,
   LEASE_UNCONFIRMED,
   parseHaConfig,
   parseLease,
@@ -71,8 +72,11 @@ export async function enableHa(
   }
   // XAPI enables HA only with every host live: a host cut off now would not learn of it in time.
   const timing = leaseTiming(current.config.timeoutMs);
+  // A host declared dead is out of the cluster until it writes a new lease (docs/specs/ha.md §7).
   const notLive = current.leases.filter(
-    (o) => o.lease.state !== "live" || current.nowMs - o.sinceMs > timing.timeoutMs + timing.restartMarginMs,
+    (o) =>
+      !o.lease.declaredDead &&
+      (o.lease.state !== "live" || current.nowMs - o.sinceMs > timing.timeoutMs + timing.restartMarginMs),
   );
   if (notLive.length > 0)
     throw new ToolstackError(
@@ -291,5 +295,6 @@ export function haState(monitor: HaMonitor, config: HaConfig, nowMs: number): Ha
  */
 function leaseShown(o: ObservedLease, nowMs: number): { state: string; ageMs: number } {
   if (o.lease.state === "live" && !o.confirmed) return { state: LEASE_UNCONFIRMED, ageMs: 0 };
+  if (o.lease.declaredDead) return { state: LEASE_DECLARED_DEAD, ageMs: Math.round(nowMs - o.sinceMs) };
   return { state: o.lease.state, ageMs: Math.round(nowMs - o.sinceMs) };
 }

@@ -69,6 +69,11 @@ export class LeaseObserver {
     this.unseenSinceMs.clear();
   }
 
+  /** The host's lease as last observed; undefined when not read since the last reset. */
+  get(hostId: string): ObservedLease | undefined {
+    return this.seen.get(hostId);
+  }
+
   all(): ObservedLease[] {
     return [...this.seen.values()].sort((a, b) => a.hostId.localeCompare(b.hostId));
   }

@@ -56,9 +56,10 @@ export class HaMonitor {
   private switchCount = 0;
 
   constructor(
-    private readonly scheduler: Scheduler,
+    readonly scheduler: Scheduler,
     private readonly statefile: Statefile,
-    private readonly schedulerId: string,
+    /** Who revokes a lease, as written in `revokedBy` (host-declare-dead writes it too). */
+    readonly schedulerId: string,
   ) {}
 
   start(): void {
@@ -274,6 +275,8 @@ export class HaMonitor {
 
   /** Unprotected guests of a lost host are not restarted (XAPI): say so once. */
   private reportUnprotected(o: ObservedLease): void {
+    // Declared dead: its guests were declared halted, and that was said then (declare-dead.ts).
+    if (o.lease.declaredDead) return;
     const key = `${o.hostId}.${o.lease.epoch}`;
     if (this.reported.has(key)) return;
     this.reported.add(key);

@@ -52,7 +52,15 @@ describe("parseScenario: the operations of docs/sim.md", () => {
     ]);
   });
 
+  it("reads declare-dead (xsim host-declare-dead) of a declared host", () => {
+    expect(parse("at 40s declare-dead h2\n").steps.map((s) => s.op)).toEqual([
+      { kind: "declare-dead", hostId: "h2" },
+    ]);
+  });
+
   it.each([
+    ["at 1s declare-dead", /x\.sim:4: declare-dead needs a host/],
+    ["at 1s declare-dead h7", /x\.sim:4: no host or process "h7" \(declared: h1, h2\)/],
     ["at 1s migrate web h2 bandwidth=fast", /x\.sim:4: bandwidth "fast": invalid bandwidth/],
     ["at 1s migrate web h2 policy=magic", /x\.sim:4: policy "magic": unknown pre-copy policy/],
     ["at 1s migrate web h2 speed=1G", /x\.sim:4: migrate knows bandwidth= and policy=, not speed=/],

@@ -14,7 +14,7 @@ export type ScenarioOp =
   | { kind: "migrate"; domain: string; hostId: string | undefined; bandwidth: string; policy: string }
   | { kind: "workload"; domain: string; workload: string }
   | { kind: "checksum"; domain: string }
-  | { kind: "evacuate" | "kill" | "restart"; hostId: string }
+  | { kind: "evacuate" | "kill" | "restart" | "declare-dead"; hostId: string }
   | { kind: "stall"; processId: string; durationMs: number }
   /** `from`: the processes the group is cut from (default: everyone outside it, the broker included). */
   | { kind: "partition"; hostIds: string[]; from: string[] | undefined }
@@ -190,6 +190,7 @@ function parseOp(words: string[], where: string): ScenarioOp {
     case "evacuate":
     case "kill":
     case "restart":
+    case "declare-dead":
       return { kind: verb, hostId: need(a, "a host") };
     case "stall":
       return {
@@ -228,7 +229,8 @@ function checkNames(scenario: Scenario, step: ScenarioStep, where: string): void
     throw new ScenarioError(`${where}: no domain "${op.domain}" is declared`);
   const named: Array<[string | undefined, ReadonlySet<string>]> = [];
   if (op.kind === "create" || op.kind === "migrate") named.push([op.hostId, hostIds]);
-  if (op.kind === "evacuate" || op.kind === "kill" || op.kind === "restart") named.push([op.hostId, hostIds]);
+  if (op.kind === "evacuate" || op.kind === "kill" || op.kind === "restart" || op.kind === "declare-dead")
+    named.push([op.hostId, hostIds]);
   if (op.kind === "stall") named.push([op.processId, processIds]);
   if (op.kind === "partition")
     for (const id of [...op.hostIds, ...(op.from ?? [])]) named.push([id, processIds]);
@@ -264,6 +266,7 @@ const RANGED_VERBS: ReadonlySet<string> = new Set([
   "evacuate",
   "kill",
   "restart",
+  "declare-dead",
   "stall",
 ]);
 

@@ -8,6 +8,7 @@ import { evacuate, EVACUATE_PARALLEL_DEFAULT } from "../scheduler/evacuate.js";
 import { listAll } from "../scheduler/list-all.js";
 import { simCall } from "./rpc.js";
 import { disableHaOn, enableHaOn } from "../scheduler/ha-admin.js";
+import { declareHostDead, type DeclaredDead } from "../scheduler/declare-dead.js";
 import type { HaState } from "../gen/xensim/v1/ha.js";
 import type { SchedulerProcess } from "../scheduler/scheduler-process.js";
 import { CLI_ID, SCHEDULER_ID, type SimCluster } from "./cluster.js";
@@ -62,6 +63,13 @@ export class SimUser {
   haDisable(): Promise<HaState> {
     return this.toSchedulerProcess("HaDisable", ({ ha, options, scheduler }) =>
       disableHaOn(ha, options.statefile, () => scheduler.clock.nowMs()),
+    );
+  }
+
+  /** `xsim host-declare-dead HOST` (what transport/grpc/ha-server.ts serves, docs/specs/ha.md §7). */
+  hostDeclareDead(hostId: string): Promise<DeclaredDead> {
+    return this.toSchedulerProcess("HaDeclareDead", ({ ha, options }) =>
+      declareHostDead(ha, options.statefile, hostId),
     );
   }
 

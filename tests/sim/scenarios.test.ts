@@ -266,3 +266,29 @@ describe("tests/sim/rack.sim: 16 hosts and 60 guests declared with ranges; a row
     SCENARIO_TIMEOUT_MS,
   );
 });
+
+describe("tests/sim/declare-dead.sim: host-declare-dead of a host killed with HA off", () => {
+  it(
+    "is refused while the cluster sees the host alive; then halts its guests, whose names a create takes again",
+    async () => {
+      const { lines } = await runTwice("tests/sim/declare-dead.sim");
+      const xsim = (atMs: number) => lines.filter((l) => l.source === "xsim" && l.atMs === atMs);
+      expect(xsim(6000)[0]?.text).toMatch(
+        /cannot declare h2 dead: it is alive: the scheduler had a heartbeat/,
+      );
+      expect(xsim(10_000)[0]?.text).toMatch(
+        /^create dns: a domain named "dns" already exists in the cluster/,
+      );
+      expect(xsim(12_000)[0]?.text).toMatch(/cannot declare h2 dead: it may be alive: .* less than T = 30 s/);
+      expect(xsim(40_000)[0]?.text).toMatch(
+        /^host-declare-dead h2: declared dead \(lease epoch \S+ revoked\)\nhalted: dns, web$/,
+      );
+      expect(count(lines, /^xsim: created (dns|web) on h[13] /)).toBe(2);
+      expect(xsim(42_000)[0]?.text).toMatch(/^host-declare-dead h2: declared dead before .*\nhalted: none$/);
+      const listed = listAt(lines, Infinity);
+      expect([...listed.keys()].sort()).toEqual(["dns", "web"]);
+      for (const where of listed.values()) expect(where).toMatch(/^h[13] 1$/);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+});

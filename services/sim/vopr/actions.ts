@@ -352,3 +352,32 @@ export function haToggle(ctx: ActionContext): void {
     ),
   );
 }
+
+/**
+ * The administrator declares a host dead (`xsim host-declare-dead`, docs/specs/ha.md §7), telling
+ * the truth: only a host the VOPR killed and has not restarted. The guests the reply calls halted
+ * are owed no run and never run again, and nothing runs on that host under the lease epoch it was
+ * declared dead under (checkers.ts checkDeclaredDead). A refusal changes nothing.
+ */
+export function declareDead(ctx: ActionContext): void {
+  const host = pick(
+    ctx.prng,
+    [...ctx.cluster.hosts.values()].filter((h) => h.process.state === "crashed"),
+  );
+  if (!host) return;
+  const hostId = host.hostId;
+  ctx.trace(`host-declare-dead ${hostId}`);
+  ctx.background(
+    ctx.user.hostDeclareDead(hostId).then(
+      (declared) => {
+        const running = new Set(mayRun(domainCopies(ctx.cluster)).map((c) => c.uuid));
+        ctx.ledger.noteHalted(hostId, declared.leaseEpoch, declared.halted, (uuid) => running.has(uuid));
+        if (ctx.haSetting) ctx.haSetting.counts.declaredDead++;
+        const restarts =
+          declared.restarting.length > 0 ? `; HA restarts ${declared.restarting.join(", ")}` : "";
+        ctx.trace(`host-declare-dead ${hostId}: halted ${declared.halted.join(", ") || "none"}${restarts}`);
+      },
+      (error: unknown) => ctx.trace(`host-declare-dead ${hostId} refused: ${describe(error)}`),
+    ),
+  );
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  checkDeclaredDead,
   checkDestroyedStayDestroyed,
   checkNamesUnique,
   checkNeverTwice,
@@ -232,5 +233,43 @@ describe("the VOPR's destroyed-stays-destroyed check: a guest the user destroyed
 
   it("does not look at a guest the user still has", () => {
     expect(checkDestroyedStayDestroyed(ledgerWithDb(), [copy("h1")])).toEqual([]);
+  });
+});
+
+describe("the VOPR's host-declare-dead check (docs/specs/ha.md §7): nothing of a declared-dead host runs afterwards", () => {
+  /** db created on h1, h1 killed, then declared dead under epoch e1 and db told halted. */
+  function declared(): Ledger {
+    const ledger = ledgerWithDb();
+    ledger.noteKilled([DB]);
+    ledger.noteHalted("h1", "e1", ["db"], () => false);
+    return ledger;
+  }
+
+  it("marks halted only the guests of that name a killed host ran that run nowhere, and frees the name", () => {
+    const ledger = declared();
+    expect(ledger.byUuid(DB)?.status).toBe("halted");
+    expect(ledger.namesInUse().has("db")).toBe(false);
+    const running = ledgerWithDb();
+    running.noteKilled([DB]);
+    running.noteHalted("h1", "e1", ["db"], () => true);
+    expect(running.byUuid(DB)?.status, "it runs (HA restarted it): not halted").toBe("created");
+  });
+
+  it("holds while no copy of a halted guest runs, and nothing runs under the declared epoch", () => {
+    expect(checkDeclaredDead(declared(), [copy("h1", { leaseEpoch: "e2", uuid: "other" })])).toEqual([]);
+    expect(
+      checkDeclaredDead(declared(), [copy("h2", { isDoomed: true })]),
+      "a doomed copy never runs",
+    ).toEqual([]);
+  });
+
+  it("fails a halted guest that runs again, and a copy under the declared epoch", () => {
+    expect(checkDeclaredDead(declared(), [copy("h2")])).toEqual([
+      expect.stringMatching(/^db was declared halted \(its host declared dead\) but runs again: /) as string,
+    ]);
+    const other = copy("h1", { uuid: "other", name: "web" });
+    expect(checkDeclaredDead(declared(), [other])).toEqual([
+      "web@h1#1 runs under lease epoch e1, which was declared dead",
+    ]);
   });
 });

@@ -122,6 +122,29 @@ export function checkDestroyedStayDestroyed(ledger: Ledger, copies: readonly Dom
 }
 
 /**
+ * Nothing of a host declared dead runs afterwards (docs/specs/ha.md §7): no guest the user was
+ * told halted has a copy that may run, and no copy runs on that host under the lease epoch it was
+ * declared dead under (a host back from the dead runs under a new one, its old guests gone).
+ */
+export function checkDeclaredDead(ledger: Ledger, copies: readonly DomainCopy[]): string[] {
+  const running = mayRun(copies);
+  const byUuid = copiesByUuid(running);
+  const halted = ledger.entries
+    .filter((e) => e.status === "halted" && e.uuid !== undefined && byUuid.has(e.uuid))
+    .map(
+      (e) =>
+        `${e.name} was declared halted (its host declared dead) but runs again: ${describeCopies(byUuid.get(e.uuid!)!)}`,
+    );
+  const underDeadEpoch = running
+    .filter((c) => ledger.declaredDead.some((d) => d.hostId === c.hostId && d.leaseEpoch === c.leaseEpoch))
+    .map(
+      (c) =>
+        `${c.name}@${c.hostId}#${c.domid} runs under lease epoch ${c.leaseEpoch}, which was declared dead`,
+    );
+  return [...halted, ...underDeadEpoch];
+}
+
+/**
  * Once the cluster has been whole and quiet long enough for recovery, every domain the user was
  * told exists runs exactly once (an HA one restarted if its host died; a non-HA one lost only with
  * its host). Unless `restartOwed` (HA on long enough, vopr.ts), a protected guest that its host
@@ -198,7 +221,14 @@ export interface HaSummary {
    * nowhere at the end (lost with their host while HA was off, down until HA is enabled again),
    * and the user's switches. Absent in the default mode, whose report reads as it always did.
    */
-  haOff?: { downAtEndCount: number; enabled: number; enableRefused: number; disabled: number };
+  haOff?: {
+    downAtEndCount: number;
+    enabled: number;
+    enableRefused: number;
+    disabled: number;
+    /** `host-declare-dead` of a killed host, answered (not refused). */
+    declaredDead: number;
+  };
 }
 
 export function summarizeHa(ledger: Ledger): HaSummary {
@@ -229,6 +259,7 @@ export function addHaSummaries(a: HaSummary, b: HaSummary): HaSummary {
             enabled: a.haOff.enabled + b.haOff.enabled,
             enableRefused: a.haOff.enableRefused + b.haOff.enableRefused,
             disabled: a.haOff.disabled + b.haOff.disabled,
+            declaredDead: a.haOff.declaredDead + b.haOff.declaredDead,
           },
         }
       : {}),
@@ -243,7 +274,8 @@ export function formatHaSummary(summary: HaSummary): string {
       `HA: ${s.hostLossCount} host losses (${s.killedCount} killed, ${s.fencedCount} fenced) took ` +
       `${s.guestLossCount} protected guests; ${s.restartCount} restarts, none while HA was off; ` +
       `${s.haOff.downAtEndCount} guests the user still has down at the end (lost while HA was off); ` +
-      `ha-enable ${s.haOff.enabled} on, ${s.haOff.enableRefused} refused; ha-disable ${s.haOff.disabled}`
+      `ha-enable ${s.haOff.enabled} on, ${s.haOff.enableRefused} refused; ha-disable ${s.haOff.disabled}; ` +
+      `host-declare-dead ${s.haOff.declaredDead}`
     );
   return (
     `HA: ${s.hostLossCount} host losses (${s.killedCount} killed, ${s.fencedCount} fenced) took ` +

@@ -14,7 +14,12 @@ export type LedgerStatus =
    * Not HA, and a migration of it ended `unknown` (migration-protocol.md rule 3): left paused on
    * the source as NAME--migratedaway for the admin, owed no run (unknown-handovers.ts).
    */
-  | "handover-unknown";
+  | "handover-unknown"
+  /**
+   * Its host was declared dead (`xsim host-declare-dead`, docs/specs/ha.md §7) and the reply named
+   * it halted: owed no run, never to run again; its name is free.
+   */
+  | "halted";
 
 export interface LedgerEntry {
   name: string;
@@ -37,6 +42,8 @@ export class Ledger {
   readonly ha = new HaHistory();
   /** Uuids of every copy a killed host ran (the hosts' own view, told to the user or not yet). */
   private readonly killedUuids = new Set<string>();
+  /** Hosts declared dead and the lease epoch each was declared dead under: nothing runs there under it. */
+  readonly declaredDead: Array<{ hostId: string; leaseEpoch: string }> = [];
 
   add(name: string, ha: boolean): LedgerEntry {
     const entry: LedgerEntry = {
@@ -70,6 +77,35 @@ export class Ledger {
     entry.status = !entry.ha && this.killedUuids.has(uuid) ? "lost" : "created";
   }
 
+  /**
+   * The user was told these guests of a killed host are halted: the entries of those names that a
+   * killed host ran or that this host lost (a fence: VOPR seed 28 --ha toggle, log fenced on h3,
+   * h3 killed later and declared dead), the user still has (or lost with it), and that run nowhere
+   * now (`runs`).
+   */
+  noteHalted(
+    hostId: string,
+    leaseEpoch: string,
+    names: readonly string[],
+    runs: (uuid: string) => boolean,
+  ): void {
+    this.declaredDead.push({ hostId, leaseEpoch });
+    for (const entry of this.entries)
+      if (
+        names.includes(entry.name) &&
+        (entry.status === "created" || entry.status === "lost") &&
+        entry.uuid !== undefined &&
+        (this.killedUuids.has(entry.uuid) || this.lostOn(hostId, entry.uuid)) &&
+        !runs(entry.uuid)
+      )
+        entry.status = "halted";
+  }
+
+  /** Whether `hostId` lost the protected guest `uuid` (killed with it, or fenced it). */
+  private lostOn(hostId: string, uuid: string): boolean {
+    return this.ha.losses.some((l) => l.hostId === hostId && l.guests.some((g) => g.uuid === uuid));
+  }
+
   byUuid(uuid: string): LedgerEntry | undefined {
     return this.entries.find((e) => e.uuid === uuid);
   }
@@ -83,7 +119,7 @@ export class Ledger {
   namesInUse(): Set<string> {
     return new Set(
       this.entries
-        .filter((e) => !["create-failed", "destroyed", "lost"].includes(e.status))
+        .filter((e) => !["create-failed", "destroyed", "lost", "halted"].includes(e.status))
         .map((e) => e.name),
     );
   }

@@ -9,6 +9,7 @@ import * as act from "./actions.js";
 import type { ActionContext, FaultKind } from "./actions.js";
 import {
   checkChecksums,
+  checkDeclaredDead,
   checkDestroyedStayDestroyed,
   checkHosts,
   checkNamesUnique,
@@ -49,6 +50,12 @@ export interface VoprOptions {
   faults: ReadonlySet<FaultKind>;
   /** How HA runs (ha-setting.ts); `on`, the default, is the VOPR as it always ran. */
   ha?: HaMode;
+  /**
+   * With HA off or switched: whether the administrator declares killed hosts dead (actions.ts
+   * declareDead; default true). False replays the paths seeds took before the verb existed (the
+   * `--ha toggle` regressions pin them).
+   */
+  declareDead?: boolean;
 }
 
 export interface VoprResult {
@@ -67,7 +74,11 @@ type Action = (ctx: ActionContext) => void;
 /** Toggle mode: the weight of the user's `ha-enable`/`ha-disable` among the actions (a fault's is 1). */
 export const HA_TOGGLE_WEIGHT = 2;
 
-function actionTable(faults: ReadonlySet<FaultKind>, haMode: HaMode): Array<[number, Action]> {
+function actionTable(
+  faults: ReadonlySet<FaultKind>,
+  haMode: HaMode,
+  declareDead: boolean,
+): Array<[number, Action]> {
   const table: Array<[number, Action]> = [
     [5, act.userCreate],
     [1, act.userDestroy],
@@ -91,6 +102,9 @@ function actionTable(faults: ReadonlySet<FaultKind>, haMode: HaMode): Array<[num
   };
   for (const kind of faults) if (kind !== "duplicate-name") table.push([1, faultActions[kind]]);
   if (haMode === "toggle") table.push([HA_TOGGLE_WEIGHT, act.haToggle]);
+  // The administrator's word on a host the VOPR killed (docs/specs/ha.md §7); not in the default
+  // mode, whose seeds' paths stay as they were.
+  if (haMode !== "on" && declareDead && faults.has("kill-host")) table.push([1, act.declareDead]);
   return table;
 }
 
@@ -149,7 +163,7 @@ export async function runVopr(options: VoprOptions): Promise<VoprResult> {
   const doomed = new DoomedCopies();
   const unknownHandovers = new UnknownHandovers();
   const observe = () => unknownHandovers.note(cluster, ledger, (line) => ctx.trace(line));
-  const table = actionTable(options.faults, haMode);
+  const table = actionTable(options.faults, haMode, options.declareDead ?? true);
   // A promise nobody handles is a bug of the process that made it (a real one would log or die).
   const onUnhandled = (reason: unknown) => violations.push(`unhandled rejection: ${String(reason)}`);
   process.on("unhandledRejection", onUnhandled);
@@ -196,6 +210,7 @@ function checkAlways(cluster: SimCluster, ledger: Ledger, doomed: DoomedCopies):
     ...checkHosts(cluster),
     ...checkChecksums(ledger, copies),
     ...checkDestroyedStayDestroyed(ledger, copies),
+    ...checkDeclaredDead(ledger, copies),
     ...checkRestartsPerLoss(ledger, copies, false),
     // A member wrote or subscribed where the real nats-server would refuse it.
     ...cluster.authorizer.refusals.map((r) => `permissions: ${r.processId}: ${r.refusal}`),

@@ -4,12 +4,17 @@ import type { HaMonitor } from "../../scheduler/ha-monitor.js";
 import type { Clock } from "../../core/clock.js";
 import { disableHaOn, enableHaOn, haStatusOn } from "../../scheduler/ha-admin.js";
 import { unary } from "./status.js";
+import { declareHostDead } from "../../scheduler/declare-dead.js";
 
-/** The scheduler's Ha service: `xsim ha-enable`, `ha-disable`, `ha-status` (docs/specs/ha.md §1). */
+/**
+ * The scheduler's Ha service: `xsim ha-enable`, `ha-disable`, `ha-status` (docs/specs/ha.md §1),
+ * `host-declare-dead` (§7).
+ */
 export function haServer(monitor: HaMonitor, statefile: Statefile, clock: Clock): HaServer {
   return {
     enable: unary((request) => enableHaOn(monitor, statefile, request, clock)),
     disable: unary(() => disableHaOn(monitor, statefile, () => clock.nowMs())),
     status: unary(() => haStatusOn(monitor, clock)),
+    declareDead: unary((request) => declareHostDead(monitor, statefile, request.hostId)),
   };
 }

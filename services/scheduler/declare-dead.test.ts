@@ -1,0 +1,120 @@
+import { describe, expect, it } from "vitest";
+import { SimulatedClock } from "../core/clock.js";
+import { Prng } from "../core/prng.js";
+import type { Bus } from "../contracts/bus.js";
+import { MemoryStore } from "../contracts/state-store.js";
+import { HA_CONFIG_KEY, leaseKey, leaseTiming, parseLease, type LeaseValue } from "../contracts/lease.js";
+import { MemoryStatefile } from "../transport/bus/memory-statefile.js";
+import { NothingChangedError } from "../dom0/errors.js";
+import type { ListResponse } from "../gen/xensim/v1/host.js";
+import type { HostGateway } from "./host-gateway.js";
+import { Scheduler } from "./scheduler.js";
+import { LeaseObserver } from "./ha-lease-observer.js";
+import type { HaMonitor } from "./ha-monitor.js";
+import { declareHostDead } from "./declare-dead.js";
+
+const T_MS = 30_000;
+
+/**
+ * h2's lease in a statefile, observed by the scheduler since time 0; the clock at `nowMs`. The
+ * gateway's List of h2 fails (dead) unless `onList` answers it.
+ */
+async function setup(options: { nowMs: number; onList?: () => Promise<ListResponse> }) {
+  const clock = new SimulatedClock();
+  const statefile = new MemoryStatefile();
+  await statefile.put(HA_CONFIG_KEY, JSON.stringify({ enabled: false, timeoutMs: T_MS }));
+  const lease: LeaseValue = { hostId: "h2", address: "sim://h2", epoch: "e2", state: "live", sees: [] };
+  const revision = await statefile.put(leaseKey("h2"), JSON.stringify(lease));
+  const gateway = {
+    list: () => options.onList?.() ?? Promise.reject(new Error("UNAVAILABLE: connection refused")),
+  } as unknown as HostGateway;
+  const scheduler = new Scheduler({
+    clock,
+    prng: new Prng(1),
+    bus: {} as Bus,
+    store: new MemoryStore(),
+    gateway,
+  });
+  const observer = new LeaseObserver();
+  observer.observe(new Map([["h2", { lease, revision }]]), 0, leaseTiming(T_MS));
+  const monitor = {
+    scheduler,
+    schedulerId: "scheduler-1",
+    observer,
+    round: () => Promise.resolve(),
+  } as unknown as HaMonitor;
+  clock.advanceMs(options.nowMs);
+  return { statefile, monitor, revision };
+}
+
+async function refused(work: Promise<unknown>): Promise<NothingChangedError> {
+  const error: unknown = await work.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(NothingChangedError);
+  return error as NothingChangedError;
+}
+
+describe("declareHostDead (docs/specs/ha.md §7)", () => {
+  it("revokes the lease at the revision read, marked declaredDead, once unchanged for T", async () => {
+    const { statefile, monitor, revision } = await setup({ nowMs: T_MS });
+    const declared = await declareHostDead(monitor, statefile, "h2");
+    expect(declared).toMatchObject({ hostId: "h2", leaseEpoch: "e2", alreadyDead: false });
+    const entry = await statefile.read(leaseKey("h2"));
+    expect(entry?.revision).toBe(revision + 1);
+    expect(parseLease(entry?.value ?? "")).toMatchObject({
+      state: "revoked",
+      revokedBy: "scheduler-1",
+      declaredDead: true,
+      epoch: "e2",
+    });
+  });
+
+  it("a renewal between the read and the revocation wins: refused, the lease as the host wrote it", async () => {
+    let renewed: number | undefined;
+    const { statefile, monitor } = await setup({
+      nowMs: T_MS,
+      onList: async () => {
+        const entry = await statefile.read(leaseKey("h2"));
+        renewed = await statefile.update(leaseKey("h2"), entry!.value, entry!.revision);
+        throw new Error("UNAVAILABLE: deadline exceeded");
+      },
+    });
+    const error = await refused(declareHostDead(monitor, statefile, "h2"));
+    expect(error.message).toBe(
+      "cannot declare h2 dead: it is alive: it renewed its HA lease meanwhile; nothing was changed",
+    );
+    const entry = await statefile.read(leaseKey("h2"));
+    expect(entry?.revision).toBe(renewed);
+    expect(parseLease(entry?.value ?? "")?.state).toBe("live");
+  });
+
+  it("a store it cannot read proves nothing: refused UNAVAILABLE", async () => {
+    const { statefile, monitor } = await setup({ nowMs: T_MS });
+    statefile.unreachable = true;
+    const error = await refused(declareHostDead(monitor, statefile, "h2"));
+    expect(error.code).toBe("UNAVAILABLE");
+    expect(error.message).toMatch(
+      /^cannot declare h2 dead: the scheduler cannot read its HA lease from the state store now/,
+    );
+  });
+
+  it("refuses a lease the scheduler saw unchanged for less than T, saying how long to wait", async () => {
+    const { statefile, monitor } = await setup({ nowMs: T_MS - 4000 });
+    const error = await refused(declareHostDead(monitor, statefile, "h2"));
+    expect(error.message).toBe(
+      "cannot declare h2 dead: it may be alive: the scheduler has observed its HA lease unchanged for only 26.0 s, less than T = 30 s (try again in 4.0 s); nothing was changed",
+    );
+    expect(parseLease((await statefile.read(leaseKey("h2")))?.value ?? "")?.state).toBe("live");
+  });
+
+  it("a second call on the lease it revoked writes nothing and says so", async () => {
+    const { statefile, monitor } = await setup({ nowMs: T_MS });
+    await declareHostDead(monitor, statefile, "h2");
+    const revision = (await statefile.read(leaseKey("h2")))?.revision;
+    const again = await declareHostDead(monitor, statefile, "h2");
+    expect(again.alreadyDead).toBe(true);
+    expect((await statefile.read(leaseKey("h2")))?.revision).toBe(revision);
+  });
+});
