@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every check of `make test` as lanes side by side (vitest.config.ts has the projects):
-#   processes   real host processes, nats-server, gRPC (tests/*.test.ts), 2 files at a time
+#   processes   real host processes, nats-server, gRPC (tests/*.test.ts), one file at a time
 #   containers  the Docker image built first (cached: seconds), then tests/containers one at a time
 #   checks      npm run lint, npm run typecheck, then the in-process tests (simulated clock, CPU-bound,
 #               2 files at a time), nice'd so that the timed lanes get the CPU first
