@@ -61,7 +61,9 @@ describe("placement through the scheduler", () => {
         (error: Error) => (refusal = error),
       );
     }
-    expect(created.length).toBeGreaterThanOrEqual(HOSTS.length);
+    expect(created.length, `guests created before the refusal: ${refusal?.message}`).toBeGreaterThanOrEqual(
+      HOSTS.length,
+    );
     const refusedName = `fill${created.length + 1}`;
     const error = await expectGrpcError(
       Promise.reject(refusal ?? new Error("the cluster never refused")),

@@ -82,7 +82,40 @@ export async function startSchedulerCluster(
     cluster.scheduler,
     hosts.map((h) => h.hostId),
   );
+  await waitForHostsSynced(
+    cluster.scheduler,
+    hosts.map((h) => h.hostId),
+  );
   return cluster;
+}
+
+/** A guest no test host can hold (the most xl.cfg allows): its placement is refused by every host. */
+const UNPLACEABLE_MEMORY_MIB = 16 * 1024 * 1024;
+
+/**
+ * Waits until the scheduler has read each host's List, as placement requires: a host it only
+ * heard of in a heartbeat is up but no candidate, so a create right after hosts-up can be refused
+ * "no hosts" (a loaded machine delays the List). A dry-run placement that no host can take is
+ * refused naming every candidate host; nothing is created or claimed.
+ */
+export async function waitForHostsSynced(
+  scheduler: SchedulerProcess,
+  hostIds: readonly string[],
+): Promise<void> {
+  const c = scheduler.client;
+  const request = {
+    configText: cfg("synced-probe", UNPLACEABLE_MEMORY_MIB),
+    configFileName: "probe.cfg",
+    overrides: [],
+    paused: false,
+    policy: "",
+  };
+  await waitUntil(async () => {
+    const refusal = await new Promise<string>((resolve) =>
+      c.place(request, (error) => resolve(error?.details ?? "placed")),
+    );
+    return hostIds.every((id) => new RegExp(`(: |; )${id} `).test(refusal));
+  }, 10_000);
 }
 
 export async function hostList(scheduler: SchedulerProcess): Promise<HostSummary[]> {
