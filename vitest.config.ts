@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 import { LongFirstSequencer } from "./tests/long-first-sequencer.js";
 
 /**
- * Three projects, so that `make test` (tools/ci/test-lanes.sh) can run them side by side as lanes, each
+ * Three projects, so that `make test` (tests/lanes.sh) can run them as lanes, each
  * with the parallelism its tests bear. `npx vitest run` still runs all three (one after the other per
  * vitest's groups), `npx vitest run --project processes` one of them.
  */
