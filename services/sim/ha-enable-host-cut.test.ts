@@ -73,14 +73,20 @@ describe("HA switched on while a host cannot hear of it", () => {
   });
 });
 
+/** HA on (T = HA_T_MS), then a protected dns on h4, and two T for every lease to be renewed so. */
+async function haOnWithDnsOnH4() {
+  const cluster = await SimCluster.start({ seed: 27, hosts: HA_TEST_HOSTS });
+  const user = new SimUser(cluster);
+  await cluster.idle(2000);
+  expect((await cluster.run(user.haEnable(HA_T_MS))).enabled).toBe(true);
+  await cluster.run(user.createOn("h4", protectedConfig("dns"), "dns.cfg"));
+  await cluster.idle(2 * HA_T_MS);
+  return { cluster, user };
+}
+
 describe("ha-enable again on a cluster where HA is on", () => {
   it("writes nothing, so every host stays armed: a host killed right after is revoked and its guest restarted once", async () => {
-    const cluster = await SimCluster.start({ seed: 27, hosts: HA_TEST_HOSTS });
-    const user = new SimUser(cluster);
-    await cluster.idle(2000);
-    expect((await cluster.run(user.haEnable(HA_T_MS))).enabled).toBe(true);
-    await cluster.run(user.createOn("h4", protectedConfig("dns"), "dns.cfg"));
-    await cluster.idle(2 * HA_T_MS);
+    const { cluster, user } = await haOnWithDnsOnH4();
     expect(h4Lease(cluster)?.ha).toBe(true);
     const settingRevision = cluster.kv.peek(HA_CONFIG_KEY)?.revision;
 
@@ -99,12 +105,7 @@ describe("ha-enable again on a cluster where HA is on", () => {
 
 describe("ha-enable re-applied while HA is on (a tool that applies the setting every so often)", () => {
   it("forgets no lease observation: the leases stay live, and a dead host's guest is still restarted", async () => {
-    const cluster = await SimCluster.start({ seed: 27, hosts: HA_TEST_HOSTS });
-    const user = new SimUser(cluster);
-    await cluster.idle(2000);
-    expect((await cluster.run(user.haEnable(HA_T_MS))).enabled).toBe(true);
-    await cluster.run(user.createOn("h4", protectedConfig("dns"), "dns.cfg"));
-    await cluster.idle(2 * HA_T_MS);
+    const { cluster, user } = await haOnWithDnsOnH4();
 
     const again = await cluster.run(user.haEnable(HA_T_MS));
     expect(again.hosts.map((h) => h.state)).toEqual(again.hosts.map(() => "live"));
