@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { MigrateRequest, MigrationStats } from "../gen/xensim/v1/migration.js";
-import { connectMigration } from "../transport/grpc/migration-service.js";
+import { connectMigrationWatch } from "../transport/grpc/migration-service.js";
 import { resolveHostAddress } from "./cluster-state.js";
 import type { CliIo } from "./domain-commands.js";
 import { hostOfDomain, requestedHost } from "./host-routing.js";
@@ -101,7 +101,7 @@ function migrateFromHost(
   flags: MigrateFlags,
   onStats: (stats: MigrationStats) => void,
 ): Promise<MigrationStats> {
-  const client = connectMigration(source);
+  const client = connectMigrationWatch(source);
   const call = client.migrate({
     domain,
     destination,

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { connectMigration } from "../transport/grpc/migration-service.js";
+import { connectMigrationWatch } from "../transport/grpc/migration-service.js";
 import { unaryCall } from "../transport/grpc/host-client.js";
 import type { CliIo } from "./domain-commands.js";
 import { hostOfDomain, oneHost, targetHosts } from "./host-routing.js";
@@ -18,7 +18,7 @@ export function addMigrationCommands(program: Command, io: CliIo): void {
     .argument("<domain>")
     .argument("<file>")
     .action(async (domain: string, file: string, options: { c?: boolean }) => {
-      const client = connectMigration((await hostOfDomain(program, domain)).address);
+      const client = connectMigrationWatch((await hostOfDomain(program, domain)).address);
       // The host's path: a relative one is inside the host's state directory (dom0/confined-paths.ts).
       const request = { domain, path: file, keepRunning: options.c ?? false };
       const event = await unaryCall(client.save.bind(client), request);
@@ -34,7 +34,7 @@ export function addMigrationCommands(program: Command, io: CliIo): void {
     .option("-p", "do not unpause the domain after restoring it")
     .argument("<file>")
     .action(async (file: string, options: { p?: boolean }) => {
-      const client = connectMigration((await oneHost(program, "restore")).address);
+      const client = connectMigrationWatch((await oneHost(program, "restore")).address);
       const reply = await unaryCall(client.restore.bind(client), {
         path: file,
         paused: options.p ?? false,
@@ -60,7 +60,7 @@ export function addMigrationCommands(program: Command, io: CliIo): void {
 async function recentMigrations(program: Command): Promise<MigrationStats[]> {
   const perHost = await Promise.all(
     (await targetHosts(program)).map(async (host) => {
-      const client = connectMigration(host.address);
+      const client = connectMigrationWatch(host.address);
       try {
         return (await unaryCall(client.listMigrations.bind(client), {})).migrations;
       } finally {

@@ -8,7 +8,7 @@ import {
 import { FaultInjectionClient } from "../../services/gen/xensim/v1/fault.js";
 import { startHostProcess, type HostProcess, type HostProcessOptions } from "./host-process.js";
 import { testCall } from "./test-call.js";
-import { connectMigration } from "../../services/transport/grpc/migration-service.js";
+import { connectMigrationWatch } from "../../services/transport/grpc/migration-service.js";
 import type { DomainInfo } from "../../services/gen/xensim/v1/host.js";
 import { MIB, PAGE_SIZE_BYTES } from "../../services/core/units.js";
 import type {
@@ -43,7 +43,7 @@ export async function startTestHost(options: HostProcessOptions): Promise<TestHo
     hostId: options.hostId,
     address: process.address,
     process,
-    migration: connectMigration(process.address),
+    migration: connectMigrationWatch(process.address),
     faults: new FaultInjectionClient(process.address, channelCredentials(["host"]), clusterChannelOptions()),
   };
 }

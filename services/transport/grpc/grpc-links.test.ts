@@ -9,6 +9,9 @@ import { MigrateRequest, type MigrateEvent } from "../../gen/xensim/v1/migration
 import { GrpcHostGateway } from "./host-gateway-grpc.js";
 import { HostService } from "../../wiring/host-service.js";
 import type { Statefile } from "../../contracts/statefile.js";
+import { ToolstackError } from "../../dom0/errors.js";
+import { loadDomainConfig } from "../../dom0/xlcfg/load.js";
+import { startTcpProxy } from "../../../tests/support/tcp-proxy.js";
 
 const SPEC = { pcpuCount: 4, memoryMib: 1024, hvmCapable: true, cpuMhz: 2400 };
 
@@ -66,6 +69,43 @@ describe("the scheduler's migrate over gRPC (GrpcHostGateway)", () => {
       expect(source.host.toolstack.requireDomain("db").name).toBe("db");
     } finally {
       gateway.close();
+      await Promise.all([source.stop(), destination.stop()]);
+    }
+  });
+
+  it("a source that stops answering its watch mid-migration: UNAVAILABLE, the outcome named unknown, no stack", async () => {
+    const source = hostService("src", 1);
+    const destination = hostService("dst", 2);
+    await Promise.all([source.start(), destination.start()]);
+    // The scheduler reaches the source through a proxy the test cuts: no answer, no trailer.
+    const proxy = await startTcpProxy("127.0.0.1", source.address);
+    const gateway = new GrpcHostGateway();
+    try {
+      const text = 'name = "web"\nkernel = "/k"\nmemory = 16\nvcpus = 1\n';
+      source.host.toolstack.create(loadDomainConfig(text, "web.cfg", [], source.host.toolstack.prng));
+      // 16 MiB at 1 MB/s: the migration still runs when the watch is cut.
+      const request = MigrateRequest.fromPartial({
+        domain: "web",
+        destination: destination.address,
+        live: true,
+        bandwidth: "1MB/s",
+      });
+      let cut: () => void = () => undefined;
+      const watched = new Promise<void>((resolve) => (cut = resolve));
+      const migrating = gateway.migrate(proxy.address, request, () => cut());
+      await watched;
+      proxy.cut();
+      const error = await migrating.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ToolstackError);
+      expect(error).toMatchObject({ code: "UNAVAILABLE" });
+      expect((error as Error).message).toMatch(
+        new RegExp(
+          `^source host ${proxy.address} stopped answering during the migration of web \\(.+\\): its outcome is unknown`,
+        ),
+      );
+    } finally {
+      gateway.close();
+      await proxy.close();
       await Promise.all([source.stop(), destination.stop()]);
     }
   });

@@ -4,12 +4,26 @@ import type { MigrationClient, MigrateEvent } from "../../gen/xensim/v1/migratio
 import type { HostGateway } from "../../scheduler/host-gateway.js";
 import { connectHost, isServiceError, unaryCall } from "./host-client.js";
 import { fromServiceError } from "./status.js";
-import { isNothingChanged } from "../../dom0/errors.js";
-import { connectMigrationAs } from "./migration-service.js";
+import { isNothingChanged, ToolstackError } from "../../dom0/errors.js";
+import { isNoAnswer } from "./answer-trailer.js";
+import { connectMigrationWatch } from "./migration-service.js";
 import { clusterSecurity, type ClusterSecurity } from "../tls/cluster-credentials.js";
 
 /** Deadline of the scheduler's unary calls to hosts. */
 export const HOST_CALL_DEADLINE_MS = 5000;
+
+/**
+ * The source stopped answering the scheduler's watch of a migration (no answer of its own: a dead
+ * or long-stalled process, a cut network): what became of the guest is the hosts' to say, and
+ * they say it when they answer again (the next List puts the guest where it runs).
+ */
+function watchLost(sourceAddress: string, domain: string, details: string): ToolstackError {
+  return new ToolstackError(
+    "UNAVAILABLE",
+    `source host ${sourceAddress} stopped answering during the migration of ${domain} (${details}): ` +
+      `its outcome is unknown until the host answers again; xsim list shows where ${domain} runs`,
+  );
+}
 
 /** The scheduler's HostGateway over gRPC, one channel per host address, kept open. */
 export class GrpcHostGateway implements HostGateway {
@@ -27,7 +41,7 @@ export class GrpcHostGateway implements HostGateway {
 
   private migration(address: string): MigrationClient {
     let client = this.migrationClients.get(address);
-    if (!client) this.migrationClients.set(address, (client = connectMigrationAs(address, this.security)));
+    if (!client) this.migrationClients.set(address, (client = connectMigrationWatch(address, this.security)));
     return client;
   }
 
@@ -62,7 +76,11 @@ export class GrpcHostGateway implements HostGateway {
         onEvent(event);
       });
       call.on("error", (error: Error & { details?: string }) => {
-        const refusal = isServiceError(error) ? fromServiceError(error) : new Error(error.message);
+        const refusal = !isServiceError(error)
+          ? new Error(error.message)
+          : isNoAnswer(error)
+            ? watchLost(sourceAddress, request.domain, error.details)
+            : fromServiceError(error);
         // A failure ends in its statistics, unless it changed nothing: then the type is the news
         // (an evacuation retries it), the statistics were passed on already.
         if (last?.final && !isNothingChanged(refusal)) resolve(last);

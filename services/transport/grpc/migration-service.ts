@@ -2,6 +2,7 @@ import { makeGenericClientConstructor, type ChannelCredentials, type ChannelOpti
 import {
   channelCredentials as clusterCredentials,
   clusterChannelOptions,
+  clusterSecurity,
   type ClusterSecurity,
 } from "../tls/cluster-credentials.js";
 import { MigrationService, type MigrationClient, type StreamChunk } from "../../gen/xensim/v1/migration.js";
@@ -80,12 +81,36 @@ const MigrationClientConstructor = makeGenericClientConstructor(
   new (address: string, creds: ChannelCredentials, options?: Partial<ChannelOptions>): MigrationClient;
 };
 
+/**
+ * Keepalive of the stream between two hosts (time between pings, then the wait for the answer): a
+ * host that stops answering is given up within 4 s, so the other end aborts its half and the guest
+ * is never left paused for longer.
+ */
+export const MIGRATION_KEEPALIVE_MS = 2000;
+/**
+ * Keepalive of a channel that only watches or asks (the CLI's `xsim migrate`, `save`, `restore`,
+ * `migrations`; the scheduler's watch of the migrations it starts): a source starved for a few
+ * seconds (a stall, a busy machine) must not cut the watcher off while the migration goes on, or
+ * the user is told "Connection dropped" about a migration that then completes or fails unseen. The
+ * source's own answer (completed, or failed with its reason) comes once it runs again; a source
+ * gone for good is still given up within twice this.
+ */
+export const MIGRATION_WATCH_KEEPALIVE_MS = 10_000;
+
+/** The stream between two hosts (GrpcPeer's handshake and VERIFY, the puller). */
 export const MIGRATION_CHANNEL_OPTIONS: Partial<ChannelOptions> = {
   "grpc.max_receive_message_length": MIGRATION_MESSAGE_BYTES_MAX,
   "grpc.max_send_message_length": MIGRATION_MESSAGE_BYTES_MAX,
-  "grpc.keepalive_time_ms": 2000,
-  "grpc.keepalive_timeout_ms": 2000,
+  "grpc.keepalive_time_ms": MIGRATION_KEEPALIVE_MS,
+  "grpc.keepalive_timeout_ms": MIGRATION_KEEPALIVE_MS,
   "grpc.keepalive_permit_without_calls": 1,
+};
+
+/** A channel that watches or asks (MIGRATION_WATCH_KEEPALIVE_MS): the CLI's and the scheduler's. */
+export const MIGRATION_WATCH_CHANNEL_OPTIONS: Partial<ChannelOptions> = {
+  ...MIGRATION_CHANNEL_OPTIONS,
+  "grpc.keepalive_time_ms": MIGRATION_WATCH_KEEPALIVE_MS,
+  "grpc.keepalive_timeout_ms": MIGRATION_WATCH_KEEPALIVE_MS,
 };
 
 export function connectMigration(
@@ -103,6 +128,18 @@ export function connectMigration(
 /** A Migration client under `security` rather than the process's (a bench comparing TLS with none). */
 export function connectMigrationAs(address: string, security: ClusterSecurity): MigrationClient {
   return connectMigration(address, clusterChannelOptions(security), clusterCredentials(["host"], security));
+}
+
+/** A Migration client that watches or asks (MIGRATION_WATCH_CHANNEL_OPTIONS), under `security`. */
+export function connectMigrationWatch(
+  address: string,
+  security: ClusterSecurity = clusterSecurity(),
+): MigrationClient {
+  return connectMigration(
+    address,
+    { ...MIGRATION_WATCH_CHANNEL_OPTIONS, ...clusterChannelOptions(security) },
+    clusterCredentials(["host"], security),
+  );
 }
 
 /** Server options a host needs to carry the stream (the bench's bare grpc-js baseline uses them too). */

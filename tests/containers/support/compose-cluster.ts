@@ -8,7 +8,7 @@ import {
 } from "testcontainers";
 import { REPO_ROOT } from "../../support/host-process.js";
 import { connectHost } from "../../../services/transport/grpc/host-client.js";
-import { connectMigration } from "../../../services/transport/grpc/migration-service.js";
+import { connectMigrationWatch } from "../../../services/transport/grpc/migration-service.js";
 import type { HostClient } from "../../../services/gen/xensim/v1/host.js";
 import type { MigrationClient } from "../../../services/gen/xensim/v1/migration.js";
 import type { SchedulerClient } from "../../../services/gen/xensim/v1/scheduler.js";
@@ -260,7 +260,7 @@ function containerHost(
     externalAddress,
     container,
     client: connectHost(externalAddress),
-    migration: connectMigration(externalAddress),
+    migration: connectMigrationWatch(externalAddress),
   };
 }
 
