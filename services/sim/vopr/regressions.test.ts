@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { runVopr } from "./vopr.js";
 import { ALL_FAULTS, type FaultKind } from "./actions.js";
+import { VOPR_SEED_TIMEOUT_MS } from "./test-limits.js";
 
 /** The VOPR's fixed seeds that once broke an invariant, each with what it found. */
 async function run(seed: number, stepCount: number, faults: FaultKind[]) {
@@ -13,7 +14,7 @@ async function everyFault(seed: number, stepCount: number) {
   return { trace: result.trace.join("\n"), violations: result.violations };
 }
 
-describe("VOPR regressions (fixed seeds)", () => {
+describe("VOPR regressions (fixed seeds)", { timeout: VOPR_SEED_TIMEOUT_MS }, () => {
   it("seed 4: a host stalled past T and stalled again holds, then takes no HA guest before its new lease", async () => {
     // Found twice. Under the echo fence (gone): a stall destroyed the guests on resume. Under the
     // lease HA: a host back from a fence took a new HA guest before writing its new lease, and the
@@ -22,20 +23,20 @@ describe("VOPR regressions (fixed seeds)", () => {
     const result = await run(4, 25, ["stall-host", "heal"]);
     expect(result.trace.join("\n")).toMatch(/HA: lease unconfirmed for \d+ ms: holding/);
     expect(result.violations).toEqual([]);
-  }, 120_000);
+  });
 
   it("seed 3: a host cut off from the broker keeps its guests (its peers still see it)", async () => {
     const result = await run(3, 25, ["partition-host-from-broker", "heal"]);
     expect(result.trace.join("\n")).toMatch(/partition h\d from the broker/);
     expect(result.trace.join("\n")).not.toMatch(/fencing/);
     expect(result.violations).toEqual([]);
-  }, 120_000);
+  });
 
   it("seed 7: a forged heartbeat never starts a second copy of an HA guest", async () => {
     const result = await run(7, 8, ["forged-heartbeat", "heal"]);
     expect(result.trace.join("\n")).toMatch(/forged heartbeat for h\d/);
     expect(result.violations).toEqual([]);
-  }, 120_000);
+  });
 
   it("seed 10: a create of a name in use anywhere in the cluster is refused", async () => {
     const result = await run(10, 6, ["duplicate-name"]);
@@ -43,7 +44,7 @@ describe("VOPR regressions (fixed seeds)", () => {
       /create \w+.*\(name in use\)\n.*create \w+ failed: .*already exists in the cluster/,
     );
     expect(result.violations).toEqual([]);
-  }, 120_000);
+  });
 
   it("seed 7: a host killed and restarted before its lease lapsed has its HA guests restarted", async () => {
     // The new boot overwrites its lease with a new epoch: the scheduler never sees the old one
@@ -51,7 +52,7 @@ describe("VOPR regressions (fixed seeds)", () => {
     const result = await run(7, 25, ["kill-host", "restart-host", "heal"]);
     expect(result.trace.join("\n")).toMatch(/restart h\d/);
     expect(result.violations).toEqual([]);
-  }, 120_000);
+  });
 
   it("seed 15: the same while the reconcile's view of the epochs lags the restart", async () => {
     // The reconcile dropped the record of a guest that died with its host, as if destroyed on
@@ -60,7 +61,7 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(result.trace.join("\n")).toMatch(/restart h1/);
     expect(result.trace.join("\n")).not.toMatch(/dropped the HA record of db/);
     expect(result.violations).toEqual([]);
-  }, 120_000);
+  });
 
   it("seed 4, every fault: a host booted during a broker outage takes no HA guest before it read the HA setting", async () => {
     // It took HA off for granted, accepted an HA guest, and the scheduler restarted that guest from
@@ -68,7 +69,7 @@ describe("VOPR regressions (fixed seeds)", () => {
     const result = await run(4, 25, [...ALL_FAULTS]);
     expect(result.trace.join("\n")).toMatch(/broker down[\s\S]*restart h1[\s\S]*broker up/);
     expect(result.violations).toEqual([]);
-  }, 120_000);
+  });
 
   it("seed 7, every fault: a scheduler that has not read the HA setting yet drops no HA record", async () => {
     // h2 fenced itself during a broker outage (destroying dns and db); the scheduler, restarted
@@ -84,7 +85,7 @@ describe("VOPR regressions (fixed seeds)", () => {
     );
     expect(trace).not.toMatch(/dropped the HA record of (dns|db)/);
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
 
   it("seed 6, every fault: a host-evacuate whose first store write failed leaves its host enabled", async () => {
     // The scheduler marked h2 disabled before writing it; the write failed (broker down), the user
@@ -98,7 +99,7 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).toMatch(/quiesce: host-enable h3 \(maintenance ends\)/);
     expect(trace).toMatch(/HA: restarted vpn/);
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
 
   it("seed 1: with every live host evacuated, the guest of a dead host runs again once maintenance ends", async () => {
     // Not a bug of the cluster: the user's evacuations had disabled h2, h3 and h4 when h1 died, so
@@ -109,7 +110,7 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).toMatch(/quiesce: host-enable h2, h3, h4 \(maintenance ends\)/);
     expect(trace).toMatch(/HA restarted ci/);
     expect(result.violations).toEqual([]);
-  }, 120_000);
+  });
 
   it("seed 17, every fault: the reconcile keeps the names of a host declared down while it was being read", async () => {
     // h2 stalled: the reconcile's read of it answered when it woke, after its heartbeats had
@@ -120,7 +121,7 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).not.toMatch(/freed the name dns: h2/);
     expect(trace).toMatch(/create dns failed: a domain named "dns" already exists in the cluster .* on h2/);
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
 
   it("seed 0, every fault: an HA guest's destroy is refused while the store is unreachable, and HA still restarts it", async () => {
     // The user destroyed ci on h2 during a broker outage; the host could not free its name and the
@@ -132,7 +133,7 @@ describe("VOPR regressions (fixed seeds)", () => {
     );
     expect(trace).toMatch(/\[h2\] HA: fencing .*: destroyed web, ci\n.*HA restarted ci on h3/);
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
 
   it("seed 1, every fault: a guest destroyed while the scheduler was down is not restarted when its host fences", async () => {
     // The user destroyed web on h1 with the scheduler crashed: the host freed the name, but the
@@ -147,7 +148,7 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(destroyedAt).toBeGreaterThan(0);
     expect(trace.slice(destroyedAt)).not.toMatch(/HA restarted web/);
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
 
   it("seed 14, every fault: a guest whose migration committed during a broker outage is restarted when its new host fences", async () => {
     // db moved h2 -> h3 while the broker was down: h3 committed but could not move name.db, which
@@ -163,7 +164,7 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).not.toMatch(/HA: the name db was left on h2/);
     expect(trace).toMatch(/HA restarted db on/);
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
 
   it("seed 48, every fault: HA may restart a guest whose old copy is held under a revoked lease (it can never run)", async () => {
     // Not a bug of the cluster (found as seed 12 x 125, which takes another path since the
@@ -177,7 +178,7 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).toMatch(/\[h3\] HA: lease unconfirmed .*: holding \(paused\) dns/);
     expect(trace).toMatch(/revoked the lease of h3[\s\S]*HA: restarted dns \(restart\) on h2/);
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
 
   it("seed 28, every fault: a protected guest's migration is refused while the store is unreachable", async () => {
     // mail moved h4 -> h2 during a broker outage: the scheduler could not move its HA record (the
@@ -190,7 +191,7 @@ describe("VOPR regressions (fixed seeds)", () => {
     );
     expect(trace).not.toMatch(/dropped the HA record of mail/);
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
 
   it("seed 31, every fault: a host killed with a protected guest: HA restarts it once", async () => {
     // log was migrating h4 -> h3 (Prepared, the stream under way) when h4 was killed. The in-memory
@@ -208,7 +209,7 @@ describe("VOPR regressions (fixed seeds)", () => {
     const { trace, violations } = await everyFault(31, 100);
     expect(trace).toMatch(/\[h4\] killed[\s\S]*HA: restarted log \(restart\) on h\d/);
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
 
   it("seed 61, every fault: a guest recorded before the scheduler read its host's lease is restarted after the host fences", async () => {
     // log was created on h1 at 1.0 s; the broker went down at 1.17 s, before the scheduler had read
@@ -222,7 +223,7 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).not.toMatch(/dropped the HA record of log/);
     expect(trace).toMatch(/HA: h1 restarted \(epoch [\w.-]+ gone\): log: restarted on h\d/);
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
 
   it("seed 71, every fault: a guest whose host was killed and restarted while cut from the broker is restarted", async () => {
     // ci (protected) on h4, recorded without an epoch; h4 killed, restarted (a new epoch) while cut
@@ -233,7 +234,7 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).not.toMatch(/dropped the HA record of ci/);
     expect(trace).toMatch(/HA: h4 restarted \(epoch [\w.-]+ gone\): ci: restarted on h\d/);
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
 
   it("seed 58, every fault: a guest migrated to a host that fences before the scheduler read it again is restarted", async () => {
     // web migrated h1 -> h4 at 446 s; moving its HA record dropped the epoch ("noted at the next
@@ -246,7 +247,7 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).not.toMatch(/dropped the HA record of web/);
     expect(trace).toMatch(/HA: h4 restarted \(epoch [\w.-]+ gone\): web: restarted on h\d/);
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
 
   it("seed 117, every fault: a guest whose host lost its lease mid-migration is restarted once the migration failed", async () => {
     // cache was migrating h2 -> h1 when h2 lost its lease; the HA round took cache--incoming on h1
@@ -258,7 +259,7 @@ describe("VOPR regressions (fixed seeds)", () => {
     // and tests/ha-host-faults.test.ts. The seed stays as a plain regression.
     const { violations } = await everyFault(117, 125);
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
   it("seed 199, every fault: a host cut from the broker, then from its peers, fences before HA restarts its guest", async () => {
     // dns on h3; h3 cut from the broker at 187.4 s (its peers see it: it runs on a stale lease),
     // then from its peers at 193.9 s. The scheduler revoked its lease at the first read of its
@@ -270,7 +271,7 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).toMatch(/\[h3\] HA: lease unconfirmed for \d+ ms: holding \(paused\) dns/);
     expect(trace).not.toMatch(/^19[3-6]\.\d+ .*revoked the lease of h3/m);
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
   it("seed 178, every fault: a host cut from the broker and then stalled is not revoked before it could fence", async () => {
     // h4 cut from the broker at 521.3 s (its peers see it), then stalled at 525.3 s for 4.4 s: its
     // peers dropped it ~2 s later and the scheduler revoked its lease and restarted its guests at
@@ -280,7 +281,7 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).toMatch(/\[h4\] HA: lease unconfirmed for \d+ ms: holding \(paused\)/);
     expect(trace).not.toMatch(/^52\d\.\d+ .*revoked the lease of h4/m);
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
   it("seed 190, every fault: the same with the stall after the cut and a peer killed meanwhile", async () => {
     // h4 cut from the broker at 597.9 s, h1 killed at 602.6 s, h4 stalled at 606.6 s for 4.3 s:
     // the scheduler revoked h4 at 609.5 s, 3 s after its peers lost it, and restarted db while
@@ -295,7 +296,7 @@ describe("VOPR regressions (fixed seeds)", () => {
       /partition h4 from the broker[\s\S]*kill h1[\s\S]*stall h4 \d+ ms/,
     );
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
   it("seed 196, every fault: a protected guest fenced before any List recorded it is restarted", async () => {
     // dns created on h3 at 18.5 s; the broker went down at 19.7 s before the scheduler recorded it
     // (its List round failed); h3 fenced dns at 21.3 s; the create's answer came at 23.7 s. No HA
@@ -305,7 +306,7 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).toMatch(/create dns ha[\s\S]*\[h3\] HA: fencing .*: destroyed .*dns/);
     expect(trace).toMatch(/HA: restarted dns \(restart\) on h\d/);
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
   it("seed 64, every fault: a host killed with a protected guest that had just migrated: HA restarts it once", async () => {
     // Found as a gap in the VOPR's loss ledger: web migrating h3 -> h2 at 175.2 s, h3 stalled,
     // the scheduler crashed: h3 kept web paused as web--migratedaway (handover unknown), h2 nothing;
@@ -320,7 +321,7 @@ describe("VOPR regressions (fixed seeds)", () => {
     expect(trace).toMatch(/scheduler crash[\s\S]*kill h3\n[\s\S]*HA: restarted web \(restart\) on h\d/);
     expect(trace, "the stand-in case is reached again: rename this test").not.toMatch(/kill h\d \(holding/);
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
   it("seed 226, every fault: a guest that landed on a migration's destination and was fenced there is restarted", async () => {
     // The scheduler migrated web h1 -> h3 at 517.7 s and crashed at 520.8 s before moving the
     // record, which still named h1 with migratingTo h3; h3, cut off at 526.0 s, fenced web at
@@ -336,7 +337,7 @@ describe("VOPR regressions (fixed seeds)", () => {
       /migrate web \(.*\): h1 -> h3[\s\S]*scheduler crash[\s\S]*\[h3\] HA: fencing .*destroyed web/,
     );
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
   it("seed 2, every fault: the same when the store, not the scheduler, missed the migration's end", async () => {
     // Found as seed 270: log migrated h4 -> h1 at 601.9 s while the store timed out ("HA record of
     // log not moved yet"); h1 fenced log at 607.7 s. The record named h4 with migratingTo h1: not
@@ -348,7 +349,7 @@ describe("VOPR regressions (fixed seeds)", () => {
       /HA record of vpn not moved yet[\s\S]*\[h4\] HA: fencing .*destroyed .*vpn[\s\S]*HA: restarted vpn \(restart\) on h\d/,
     );
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
   it("seed 98, every fault: passes (a non-HA guest told created after its host was killed is no longer reached)", async () => {
     // Found: web (not HA) was being created on h4 when h4 was killed at 1119.6 s; h4 had created
     // it and its answer was on the wire, so the user was told "created web on h4" at 1120.0 s,
@@ -364,7 +365,7 @@ describe("VOPR regressions (fixed seeds)", () => {
       /created \w+ on h\d \(lost: its host was killed before the answer came\)/,
     );
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
   it("seed 373, every fault: a guest told created after its host was killed counts as lost with it (seed 98's case)", async () => {
     // Seed 98's case, reached again by another seed: dns (not HA) was being created on h3 when h3
     // was killed at 356.751 s; h3's answer was on the wire and the user was told "created dns on
@@ -374,7 +375,7 @@ describe("VOPR regressions (fixed seeds)", () => {
       /create dns\n.*\[h3\] killed\n.*kill h3\n.*created dns on h3 \(lost: its host was killed before the answer came\)/,
     );
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
   it("seed 129 x 800, every fault: a migration's stand-ins that were the guest's last copy end; HA restarts it once, nothing resumes", async () => {
     // Found by the late sweep of 704a903 (seeds 100-139 x 800). The scheduler migrated web h2 -> h1;
     // h2, cut off after Go, kept web--migratedaway paused (handover unknown) and fenced it at
@@ -414,7 +415,7 @@ describe("VOPR regressions (fixed seeds)", () => {
       /^252\.021 {3}\[scheduler\] migrate cache \([^)]*\): h1 -> h2$[\s\S]*^254\.862 kill h1$[\s\S]*^276\.217 HA restarted cache on h2$/m,
     );
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
   it("seed 439, every fault: passes (the reconcile window it found is pinned by reconcile.test.ts)", async () => {
     // Found: dns (HA) created on h1, its name at 845.9 s, its HA record at 846.0 s, just after a
     // reconcile had read the records; h1 killed and restarted at 848.1 s; that reconcile then
@@ -427,7 +428,7 @@ describe("VOPR regressions (fixed seeds)", () => {
     const { trace, violations } = await everyFault(439, 275);
     expect(trace, "the window is reached again: assert it").not.toMatch(/^846\.\d+ created dns on h1$/m);
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
   it("seed 362, every fault: an evacuation does not migrate a held guest off a host whose lease was just revoked", async () => {
     // h1 woke from two stalls holding dns (paused) at 97.134 s; the scheduler revoked its lease at
     // 97.515 s, its evacuation of h1 migrated dns to h3 at 97.524 s while HA restarted it on h4 at
@@ -441,7 +442,7 @@ describe("VOPR regressions (fixed seeds)", () => {
     );
     expect(trace).toMatch(/HA restarted dns on h4[\s\S]*\[h1\] HA: fencing \(lease revoked\): destroyed dns/);
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
   it("seed 38, every fault: running copies frozen on a host stalled since before its revocation are not a second copy", async () => {
     // h4 stalled from 1188.6 s to 1198.3 s with db and log running; the scheduler revoked its lease
     // at 1196.8 s and restarted both on h1 at 1197.8 s. The checker counted h4's unpaused copies as
@@ -458,7 +459,7 @@ describe("VOPR regressions (fixed seeds)", () => {
       /stall h4[\s\S]*HA: revoked the lease of h4[\s\S]*HA: restarted db \(restart\) on h1[\s\S]*\[h4\] HA: lease unconfirmed for \d+ ms: holding \(paused\) cache, db\n.*\n.*\[h4\] HA: our lease was revoked[^\n]*\n.*\[h4\] HA: fencing \(lease revoked\): destroyed cache, db/,
     );
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
   it("seed 192, every fault: a migration's destination killed mid-handover: the source resumes its stand-in once the destination's lease is revoked", async () => {
     // The evacuation migrated vpn h4 -> h2 at 953.5 s; h2 committed and was killed at 954.1 s with
     // its Committed on the wire. The in-memory channel had closed at the destination's end, so the
@@ -478,7 +479,7 @@ describe("VOPR regressions (fixed seeds)", () => {
       /resumed \w+: its migration's destination was lost/,
     );
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
   it("seed 182, every fault: a user's destroy of a protected guest is refused by a host that holds it", async () => {
     // A user's destroy of db (protected) was sent to a stalled h2; h2 carried it out when it woke
     // holding db, after HA had restarted db on h1: the user was told "destroyed" while db ran on.
@@ -489,7 +490,7 @@ describe("VOPR regressions (fixed seeds)", () => {
       /destroy db failed: db: an HA-protected guest cannot be destroyed or shut down on host h\d now: its HA lease was last renewed \d+ ms ago; nothing was changed/,
     );
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
   it("seed 467, every fault: a guest paused after the scheduler's last List stays paused at its migration's destination", async () => {
     // The user asked to migrate cache (busy) at 183.5 s and paused it on h1 at 184.1 s; the
     // scheduler, whose List predated the pause, asked h1 to migrate it h1 -> h2 without -p, so h2
@@ -501,7 +502,7 @@ describe("VOPR regressions (fixed seeds)", () => {
       /migrate cache\n[^\n]*pause cache on h1\n[^\n]*\[scheduler\] migrate cache \(.*\): h1 -> h2\n[\s\S]*migrate cache: completed/,
     );
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
   it("seed 524, every fault: a fence while the migration's destination held the only other copy, then that host killed: one loss, one restart", async () => {
     // The scheduler migrated ci h1 -> h4 at 1121.7 s; h4 stalled holding ci--incoming, h1 fenced
     // ci at 1127.9 s, and h4 was killed at 1129.97 s with ci's last copy. HA restarted ci once,
@@ -516,7 +517,7 @@ describe("VOPR regressions (fixed seeds)", () => {
       /kill h\d \(holding \w+'s last copy as \w+--incoming\)/,
     );
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
   it("seed 41, every fault: a migration's source cut from its destination learns it at its own end", async () => {
     // Found at 1301 s: the scheduler migrated db (not HA) h2 -> h4; h2 stalled, h4 was cut off at
     // 1299.6 s; h2 woke at 1301.1 s and sent Go into the cut. Keepalive gave up at 1303.6 s at both
@@ -541,7 +542,7 @@ describe("VOPR regressions (fixed seeds)", () => {
       /migrate mail \(.*\): h4 -> h2\n[\s\S]*stall h4 \d+ ms\n[\s\S]*partition h2\n[\s\S]*\n782\.733 +\[h4\] HA: lease unconfirmed for \d+ ms: holding \(paused\) none\n782\.733 +\[h4\] HA: still holding: paused mail too\n/,
     );
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
   it("seed 183, every fault: a migration's source hands the name over when its destination cannot reach the store", async () => {
     // web (not HA) migrated h4 -> h3 at 1272.3 s while h3 was cut from the broker: h3 committed but
     // could not move the name (its reads timed out), so the key stayed (web's uuid, h4). The
@@ -564,7 +565,7 @@ describe("VOPR regressions (fixed seeds)", () => {
     );
     expect(trace).not.toMatch(/reconcile: freed the name web: h4 runs no guest 8dc4084c/);
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
   it("seed 4 x 800, every fault: a user's destroy of a protected guest that migrated in while the name's move timed out frees its name on the source", async () => {
     // The scheduler migrated dns h3 -> h2 at 1467.1 s and crashed; h2, cut from the broker, committed
     // it but its moves of name.dns (get: TIMEOUT) went unanswered, so the name still named h3. The
@@ -583,7 +584,7 @@ describe("VOPR regressions (fixed seeds)", () => {
       /freed; it still named h\d, where the guest ran before/,
     );
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
   it("seed 124, every fault: a second migrate of a migrating guest leaves the first's HA trace alone", async () => {
     // ci (HA) was migrating h3 -> h4 (its record: h3, migratingTo h4) when the user migrated it
     // again at 1196.0 s: the scheduler chose h1 and wrote migratingTo h1 over h4 before h3 refused
@@ -603,7 +604,7 @@ describe("VOPR regressions (fixed seeds)", () => {
     // Restarted on h3, its record no longer names h4's lost epoch: no round finds it gone again.
     expect(trace).not.toMatch(/\(epoch 77400c24-7c0c3bb2 gone\): ci: already runs on/);
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
   it("seed 247, every fault: a record never follows its guest back to a host back from the dead before that host is listed", async () => {
     // h1 was killed at 841.7 s with db (HA); HA restarted db on h3 at 854.0 s and h3 fenced it at
     // 854.6 s. h1 came back at 862.4 s; its List went unanswered, and the reconcile counted what
@@ -618,7 +619,7 @@ describe("VOPR regressions (fixed seeds)", () => {
       /kill h1\n[\s\S]*HA restarted db on h3\n.*\[h3\] HA: fencing [^\n]*destroyed db\n[\s\S]*restart h1\n[\s\S]*HA restarted db on h1/,
     );
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
   it("seed 550 x 800, every fault: a doomed copy of a guest the user destroyed is no copy that runs", async () => {
     // web (HA), paused by the user on h4 at 2567.7 s; h4 cut off at 2647.2 s and stalled
     // 2651.0-2654.8 s (woke holding dns; web was paused already). The scheduler revoked h4's lease
@@ -632,7 +633,7 @@ describe("VOPR regressions (fixed seeds)", () => {
       /pause web on h4\n[\s\S]*partition h4\n[\s\S]*\[scheduler\] HA: revoked the lease of h4 [^\n]*\n[\s\S]*HA restarted web on h2\n.*\n.* destroy web on h2\n.* destroyed web\n[\s\S]*\[h4\] HA: fencing [^\n]*destroyed dns, web\n/,
     );
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
   it("seed 566 x 800, every fault: an unprotected guest's unknown handover leaves it paused for the admin, owed no run", async () => {
     // vpn (not HA) migrating h2 -> h1 at 1710.3 s; h2 stalled 1711.1-1715.7 s, h1 was cut off at
     // 1711.7 s and aborted vpn--incoming as keepalive gave up (1715.7 s); h2 woke, sent Go into the
@@ -646,7 +647,7 @@ describe("VOPR regressions (fixed seeds)", () => {
       /\[scheduler\] migrate vpn \(e6fb55e8-[^)]*\): h2 -> h1\n[\s\S]*stall h2 \d+ ms\n[\s\S]*partition h1\n[\s\S]*h2 left vpn--migratedaway paused: its handover to h1 is unknown \(not HA: left for the admin\)/,
     );
     expect(violations).toEqual([]);
-  }, 120_000);
+  });
 });
 
 /**
@@ -660,69 +661,73 @@ async function toggled(seed: number, stepCount: number) {
   return { trace: result.trace.join("\n"), violations: result.violations };
 }
 
-describe("VOPR regressions with HA off and switched (--ha toggle, fixed seeds)", () => {
-  it("seed 3: a guest lost with its host while HA was off is restarted once HA is enabled again", async () => {
-    // h4 was killed at 110.0 s with vpn and log (HA) while HA was off, and came back at 189.9 s
-    // under a new epoch. The reconcile, reading HA as off, dropped both records at once as if
-    // destroyed on purpose, and freed their names: enabled at 270.9 s, HA restarted nothing.
-    // Whether they came back depended on whether the ha-enable came before that reconcile. The
-    // lease epochs now decide, HA on or off (reconcile.ts; ha.md §4 rule 1): down until HA is on.
-    const { trace, violations } = await toggled(3, 100);
-    expect(trace).toMatch(
-      /kill h4\n[\s\S]*restart h4\n[\s\S]*ha-enable: on\n[\s\S]*HA: h4 restarted \(epoch [^)]* gone\): log: restarted on h1/,
-    );
-    expect(trace).not.toMatch(/dropped the HA record of (log|vpn)/);
-    expect(violations).toEqual([]);
-  }, 120_000);
+describe(
+  "VOPR regressions with HA off and switched (--ha toggle, fixed seeds)",
+  { timeout: VOPR_SEED_TIMEOUT_MS },
+  () => {
+    it("seed 3: a guest lost with its host while HA was off is restarted once HA is enabled again", async () => {
+      // h4 was killed at 110.0 s with vpn and log (HA) while HA was off, and came back at 189.9 s
+      // under a new epoch. The reconcile, reading HA as off, dropped both records at once as if
+      // destroyed on purpose, and freed their names: enabled at 270.9 s, HA restarted nothing.
+      // Whether they came back depended on whether the ha-enable came before that reconcile. The
+      // lease epochs now decide, HA on or off (reconcile.ts; ha.md §4 rule 1): down until HA is on.
+      const { trace, violations } = await toggled(3, 100);
+      expect(trace).toMatch(
+        /kill h4\n[\s\S]*restart h4\n[\s\S]*ha-enable: on\n[\s\S]*HA: h4 restarted \(epoch [^)]* gone\): log: restarted on h1/,
+      );
+      expect(trace).not.toMatch(/dropped the HA record of (log|vpn)/);
+      expect(violations).toEqual([]);
+    });
 
-  it("seed 9: an ha-disable while an ha-enable waits for every host to run with HA on: HA off, the enable refused", async () => {
-    // Found the race of seed 27 first: told "HA off" at 277.5 s, the round begun before restarted
-    // cache on h4 at 277.6 s. Since ha-enable waits for every host's lease renewed with HA on
-    // (seed 26), the seed draws another path: the user's ha-disable at 277.2 s lands while the
-    // ha-enable of 271.9 s waits for a host; the enable must then not turn HA on again, nor name
-    // every host as not renewed (it did, for a moment, before it read the setting off).
-    const { trace, violations } = await toggled(9, 98);
-    expect(trace).toMatch(
-      /ha-disable\n[\s\S]*ha-enable refused: HA was disabled while ha-enable waited for every host[\s\S]*ha-disable: off/,
-    );
-    expect(violations).toEqual([]);
-  }, 120_000);
+    it("seed 9: an ha-disable while an ha-enable waits for every host to run with HA on: HA off, the enable refused", async () => {
+      // Found the race of seed 27 first: told "HA off" at 277.5 s, the round begun before restarted
+      // cache on h4 at 277.6 s. Since ha-enable waits for every host's lease renewed with HA on
+      // (seed 26), the seed draws another path: the user's ha-disable at 277.2 s lands while the
+      // ha-enable of 271.9 s waits for a host; the enable must then not turn HA on again, nor name
+      // every host as not renewed (it did, for a moment, before it read the setting off).
+      const { trace, violations } = await toggled(9, 98);
+      expect(trace).toMatch(
+        /ha-disable\n[\s\S]*ha-enable refused: HA was disabled while ha-enable waited for every host[\s\S]*ha-disable: off/,
+      );
+      expect(violations).toEqual([]);
+    });
 
-  it("seed 27: a round under way when HA is disabled begins no further restart", async () => {
-    // The same at 608.2 s: four restarts 2.5 s after the answer. Now the one already created
-    // (cache) comes before the answer, and the round starts none of the other three.
-    const { trace, violations } = await toggled(27, 197);
-    expect(trace).toMatch(/ha-disable\n[\s\S]*HA restarted cache on h1\n[\s\S]*ha-disable: off/);
-    // Not before the next ha-enable (which restarts them).
-    expect(trace).not.toMatch(/608\.\d+ ha-disable\n(?:(?!ha-enable)[\s\S])*HA restarted (log|mail|dns)/);
-    expect(violations).toEqual([]);
-  }, 120_000);
+    it("seed 27: a round under way when HA is disabled begins no further restart", async () => {
+      // The same at 608.2 s: four restarts 2.5 s after the answer. Now the one already created
+      // (cache) comes before the answer, and the round starts none of the other three.
+      const { trace, violations } = await toggled(27, 197);
+      expect(trace).toMatch(/ha-disable\n[\s\S]*HA restarted cache on h1\n[\s\S]*ha-disable: off/);
+      // Not before the next ha-enable (which restarts them).
+      expect(trace).not.toMatch(/608\.\d+ ha-disable\n(?:(?!ha-enable)[\s\S])*HA restarted (log|mail|dns)/);
+      expect(violations).toEqual([]);
+    });
 
-  it("seed 26: an ha-enable that a host cut from the broker cannot hear of is refused, and HA is off again", async () => {
-    // h4, cut from the broker at 524.2 s (its lease last renewed with HA off, fresh enough), did
-    // not learn of the ha-enable at 527.7 s: it ran vpn on, HA off, pinging nobody. Its peers did
-    // not see it, and the scheduler revoked its lease and restarted vpn on h1 at 537.9 s while
-    // h4's copy ran. A host now writes `ha: true` in the lease it renews with HA on; ha-enable
-    // waits for every host's (ha-admin.ts awaitEveryHostOn), else turns HA off again and refuses;
-    // and the scheduler revokes only a lease so written after the setting, else turns HA off
-    // (ha-monitor.ts undoEnable; services/sim/ha-enable-host-cut.test.ts).
-    const { trace, violations } = await toggled(26, 174);
-    expect(trace).toMatch(
-      /partition h4 from the broker\n[\s\S]*ha-enable refused: cannot enable HA: h4 did not renew its lease with HA on within 5 s/,
-    );
-    expect(violations).toEqual([]);
-  }, 120_000);
+    it("seed 26: an ha-enable that a host cut from the broker cannot hear of is refused, and HA is off again", async () => {
+      // h4, cut from the broker at 524.2 s (its lease last renewed with HA off, fresh enough), did
+      // not learn of the ha-enable at 527.7 s: it ran vpn on, HA off, pinging nobody. Its peers did
+      // not see it, and the scheduler revoked its lease and restarted vpn on h1 at 537.9 s while
+      // h4's copy ran. A host now writes `ha: true` in the lease it renews with HA on; ha-enable
+      // waits for every host's (ha-admin.ts awaitEveryHostOn), else turns HA off again and refuses;
+      // and the scheduler revokes only a lease so written after the setting, else turns HA off
+      // (ha-monitor.ts undoEnable; services/sim/ha-enable-host-cut.test.ts).
+      const { trace, violations } = await toggled(26, 174);
+      expect(trace).toMatch(
+        /partition h4 from the broker\n[\s\S]*ha-enable refused: cannot enable HA: h4 did not renew its lease with HA on within 5 s/,
+      );
+      expect(violations).toEqual([]);
+    });
 
-  it("seed 29 x 125: an ha-enable whose scheduler crashed before every host renewed with HA on is undone by the next scheduler", async () => {
-    // h3 was killed at 337.8 s, HA off; the ha-enable at 339.3 s wrote the setting (h3's lease,
-    // renewed with HA off 2 s before, passed the check) and its scheduler crashed at 339.9 s, while
-    // it waited for h3 to renew with HA on. HA stayed on, h3 never armed: its lease was never
-    // revoked and web never restarted ("restarted 0 time(s) for 1 loss"). The scheduler now turns
-    // HA off again when a lease whose host never renewed it with HA on is lost (ha-monitor.ts).
-    const { trace, violations } = await toggled(29, 125);
-    expect(trace).toMatch(
-      /kill h3\n[\s\S]*ha-enable\n[\s\S]*scheduler crash\n[\s\S]*HA: h3's lease is not renewed, and its host has not renewed it with HA on since HA was enabled .*HA is off again/,
-    );
-    expect(violations).toEqual([]);
-  }, 120_000);
-});
+    it("seed 29 x 125: an ha-enable whose scheduler crashed before every host renewed with HA on is undone by the next scheduler", async () => {
+      // h3 was killed at 337.8 s, HA off; the ha-enable at 339.3 s wrote the setting (h3's lease,
+      // renewed with HA off 2 s before, passed the check) and its scheduler crashed at 339.9 s, while
+      // it waited for h3 to renew with HA on. HA stayed on, h3 never armed: its lease was never
+      // revoked and web never restarted ("restarted 0 time(s) for 1 loss"). The scheduler now turns
+      // HA off again when a lease whose host never renewed it with HA on is lost (ha-monitor.ts).
+      const { trace, violations } = await toggled(29, 125);
+      expect(trace).toMatch(
+        /kill h3\n[\s\S]*ha-enable\n[\s\S]*scheduler crash\n[\s\S]*HA: h3's lease is not renewed, and its host has not renewed it with HA on since HA was enabled .*HA is off again/,
+      );
+      expect(violations).toEqual([]);
+    });
+  },
+);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { runVopr, formatResult } from "./vopr.js";
 import { ALL_FAULTS, type FaultKind } from "./actions.js";
 import type { HaMode } from "./ha-setting.js";
+import { VOPR_SEED_TIMEOUT_MS } from "./test-limits.js";
 
 /** The faults CI runs: all of them (a bug the VOPR finds gets a fixed seed in regressions.test.ts). */
 const CI_FAULTS: readonly FaultKind[] = ALL_FAULTS;
@@ -21,7 +22,7 @@ const CI_HA_MODES: readonly HaMode[] = ["off", "toggle"];
 const CI_HA_SEEDS = [1, 2, 3, 4, 5, 6, 7, 8] as const;
 const CI_HA_STEP_COUNT = 150;
 
-describe("VOPR (seeded whole-cluster fault simulator)", () => {
+describe("VOPR (seeded whole-cluster fault simulator)", { timeout: VOPR_SEED_TIMEOUT_MS }, () => {
   it(`holds every invariant for ${CI_SEED_COUNT} seeds under ${CI_FAULTS.join(", ")}`, async () => {
     const failures: string[] = [];
     for (let seed = 1; seed <= CI_SEED_COUNT; seed++) {
@@ -81,19 +82,23 @@ describe("VOPR (seeded whole-cluster fault simulator)", () => {
     const result = await runVopr({ seed: 5, stepCount: 9, faults: new Set() });
     expect(result.trace.join("\n")).toMatch(/pause mail on h\d[\s\S]*migrate mail: completed/);
     expect(result.violations).toEqual([]);
-  }, 120_000);
+  });
 });
 
-describe("VOPR regression: the migration stream over the simulated links", () => {
-  it("seed 9: a busy guest's migration is not corrupted by a reused sender buffer", async () => {
-    // Found by the VOPR: the linked peer copied chunks with Buffer#slice, a view of a buffer the
-    // sender reuses once released; the destination refused the stream ("unknown mandatory record").
-    const result = await runVopr({
-      seed: 9,
-      stepCount: 30,
-      faults: new Set(["kill-host", "restart-host", "scheduler-crash", "heal"]),
+describe(
+  "VOPR regression: the migration stream over the simulated links",
+  { timeout: VOPR_SEED_TIMEOUT_MS },
+  () => {
+    it("seed 9: a busy guest's migration is not corrupted by a reused sender buffer", async () => {
+      // Found by the VOPR: the linked peer copied chunks with Buffer#slice, a view of a buffer the
+      // sender reuses once released; the destination refused the stream ("unknown mandatory record").
+      const result = await runVopr({
+        seed: 9,
+        stepCount: 30,
+        faults: new Set(["kill-host", "restart-host", "scheduler-crash", "heal"]),
+      });
+      expect(result.trace.join("\n")).toContain("migrate web: completed");
+      expect(result.trace.join("\n")).not.toContain("unknown mandatory record");
     });
-    expect(result.trace.join("\n")).toContain("migrate web: completed");
-    expect(result.trace.join("\n")).not.toContain("unknown mandatory record");
-  }, 120_000);
-});
+  },
+);
