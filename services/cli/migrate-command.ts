@@ -107,7 +107,9 @@ function migrateFromHost(
     destination,
     ...flags,
   });
-  return followMigration(call, onStats).finally(() => client.close());
+  return followMigration(call, onStats, { from: `source host ${source}`, domain }).finally(() =>
+    client.close(),
+  );
 }
 
 function migrateThroughScheduler(
@@ -119,5 +121,7 @@ function migrateThroughScheduler(
 ): Promise<MigrationStats> {
   const client = connectScheduler(scheduler);
   const call = client.migrate({ domain, destinationHostId: host ?? "", ...flags });
-  return followMigration(call, onStats).finally(() => client.close());
+  return followMigration(call, onStats, { from: `scheduler ${scheduler}`, domain }).finally(() =>
+    client.close(),
+  );
 }

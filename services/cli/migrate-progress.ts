@@ -1,5 +1,6 @@
 import { SingleBar } from "cli-progress";
-import type { ClientReadableStream } from "@grpc/grpc-js";
+import type { ClientReadableStream, Metadata, status } from "@grpc/grpc-js";
+import { isNoAnswer } from "../transport/grpc/answer-trailer.js";
 import type { MigrateEvent, MigrationStats } from "../gen/xensim/v1/migration.js";
 
 /** A terminal progress bar on stderr while a migration runs, from its streamed statistics. */
@@ -25,14 +26,23 @@ export function progressBar(enabled: boolean): ((stats: MigrationStats) => void)
   return Object.assign(update, { stop: () => bar?.stop() });
 }
 
+/** Who a migration's stream comes from, for the words of a stream that stops: "source host A:P". */
+export interface WatchedMigration {
+  from: string;
+  domain: string;
+}
+
 /**
  * Follows a migration's event stream (from a source host or from the scheduler) to its last
  * statistics, showing each on `onStats`. A stream that fails after a final status (completed,
- * failed, cancelled) still resolves with it; one that fails before rejects with the gRPC details.
+ * failed, cancelled) still resolves with it; one whose peer stops answering once the migration
+ * runs says that its outcome is unknown (the hosts go on without a watcher); any other failure
+ * rejects with the gRPC details.
  */
 export function followMigration(
   call: ClientReadableStream<MigrateEvent>,
   onStats: (stats: MigrationStats) => void,
+  watched: WatchedMigration,
 ): Promise<MigrationStats> {
   let last: MigrationStats | undefined;
   return new Promise((resolve, reject) => {
@@ -41,10 +51,20 @@ export function followMigration(
       last = event.stats;
       onStats(event.stats);
     });
-    call.on("error", (error: Error & { details?: string }) => {
+    call.on("error", (error: Error & { code?: status; details?: string; metadata?: Metadata }) => {
       if (last && last.status !== "active" && last.status !== "setup") return resolve(last);
-      reject(new Error(error.details ?? error.message));
+      const details = error.details ?? error.message;
+      if (last && error.code !== undefined && isNoAnswer({ ...error, code: error.code }))
+        return reject(new Error(outcomeUnknown(watched, details)));
+      reject(new Error(details));
     });
     call.on("end", () => (last ? resolve(last) : reject(new Error("migration ended without statistics"))));
   });
+}
+
+function outcomeUnknown({ from, domain }: WatchedMigration, details: string): string {
+  return (
+    `the ${from} stopped answering during the migration of ${domain} (${details}): its outcome is ` +
+    `unknown until it answers again; xsim list shows where ${domain} runs`
+  );
 }
