@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import type { Metadata, status } from "@grpc/grpc-js";
+import { isNoAnswer } from "../transport/grpc/answer-trailer.js";
 import { HostSummary, type OperationEvent } from "../gen/xensim/v1/scheduler.js";
 import { JSON_HELP, toJson } from "./json-output.js";
 import type { CliIo } from "./domain-commands.js";
@@ -56,7 +58,7 @@ export function addSchedulerCommands(program: Command, io: CliIo): void {
       // The scheduler checks its own limit; here only what the wire can carry.
       const parallel = wholeNumberArg(options.parallel, "--parallel", 1, UINT32_MAX);
       const request = { hostId, parallel, bandwidth, policy };
-      const ok = await streamOperation(client.evacuate(request), io);
+      const ok = await streamOperation(client.evacuate(request), io, `host-evacuate ${hostId}`);
       if (!ok) throw new Error(`evacuation of ${hostId} failed`);
     });
 
@@ -75,22 +77,38 @@ export function addSchedulerCommands(program: Command, io: CliIo): void {
           memoryLowPercent: wholeNumberArg(options.low, "--low", 0, 99),
         }),
         io,
+        "rebalance",
       );
       if (!ok) throw new Error("rebalance failed");
     });
 }
 
-function streamOperation(call: NodeJS.EventEmitter, io: CliIo): Promise<boolean> {
+/**
+ * Prints an operation's events as they come; resolves with its final ok. A scheduler that stops
+ * answering once the operation runs (killed, stalled, cut off) is said so: the migrations it had
+ * started go on at the hosts, their outcome unknown here.
+ */
+export function streamOperation(call: NodeJS.EventEmitter, io: CliIo, what: string): Promise<boolean> {
   return new Promise((resolve, reject) => {
     let ok = true;
+    let started = false;
     call.on("data", (event: OperationEvent) => {
+      started = true;
       const arrow = event.fromHost || event.toHost ? ` ${event.fromHost} -> ${event.toHost}` : "";
       io.out(`${event.kind.padEnd(8)} ${event.domain}${arrow}  ${event.message}`);
       if (event.final) ok = event.ok;
     });
-    call.on("error", (error: Error & { details?: string }) =>
-      reject(new Error(error.details ?? error.message)),
-    );
+    call.on("error", (error: Error & { code?: status; details?: string; metadata?: Metadata }) => {
+      const details = error.details ?? error.message;
+      if (started && error.code !== undefined && isNoAnswer({ ...error, code: error.code }))
+        return reject(
+          new Error(
+            `the scheduler stopped answering during ${what} (${details}): the migrations it had ` +
+              `started may have completed or not; xsim list shows where the guests run`,
+          ),
+        );
+      reject(new Error(details));
+    });
     call.on("end", () => resolve(ok));
   });
 }
