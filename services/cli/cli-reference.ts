@@ -3,6 +3,8 @@
  * definitions themselves (commander), so neither can drift from what `xsim` accepts.
  */
 import type { Command, Option } from "commander";
+import { CLI_QUERY_DEADLINE_MS } from "./query-deadline.js";
+import { MIGRATION_WATCH_KEEPALIVE_MS } from "../transport/grpc/migration-service.js";
 
 function optionLine(option: Option): string {
   const fallback = option.defaultValue === undefined ? "" : ` (default: \`${String(option.defaultValue)}\`)`;
@@ -36,6 +38,17 @@ export function cliReferenceMarkdown(program: Command): string {
     "## Global options",
     "",
     ...program.options.map(optionLine),
+    "",
+    "## A host or scheduler that does not answer",
+    "",
+    `- A query (\`list\`, \`info\`, \`top\`, \`checksum\`, \`migrations\`, \`host-list\`...) gives up after ${CLI_QUERY_DEADLINE_MS / 1000} s: ` +
+      "`ADDRESS did not answer List within N s (stalled, overloaded or cut off); a query changes nothing`.",
+    "- A verb that changes something (create, destroy, migrate...) waits for its answer, as xl does: " +
+      "a deadline would leave you not knowing whether it happened.",
+    `- \`migrate\` watches the source with a keepalive of ${MIGRATION_WATCH_KEEPALIVE_MS / 1000} s + ${MIGRATION_WATCH_KEEPALIVE_MS / 1000} s, ` +
+      "so a source stalled for a few seconds still gives its own answer; one that stops answering once the migration " +
+      "runs (or a scheduler that does, for `migrate`, `host-evacuate`, `rebalance`) is reported as such: the outcome " +
+      "is unknown, and `xsim list` shows where the guest runs.",
     "",
     "## Commands",
     "",

@@ -1,7 +1,8 @@
 import type { Command } from "commander";
-import { connectHost, unaryCall } from "../transport/grpc/host-client.js";
+import { unaryCall } from "../transport/grpc/host-client.js";
 import type { CliIo } from "./domain-commands.js";
 import { hostOfDomain } from "./host-routing.js";
+import { connectCliHost } from "./cli-clients.js";
 
 /** How often `console` asks for new lines while it follows a TTY. */
 const CONSOLE_POLL_MS = 500;
@@ -22,7 +23,7 @@ export function addConsoleCommand(program: Command, io: CliIo): void {
     .option("--dump", "print what the console holds and exit, even on a terminal")
     .argument("<domain>")
     .action(async (domain: string, options: { dump?: boolean }) => {
-      const client = connectHost((await hostOfDomain(program, domain)).address);
+      const client = connectCliHost((await hostOfDomain(program, domain)).address);
       try {
         const read = async () => (await unaryCall(client.console.bind(client), { domain })).lines;
         let lines = await read();

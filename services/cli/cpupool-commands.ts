@@ -8,9 +8,13 @@ import type { CliIo } from "./domain-commands.js";
 import { type HostTarget, hostOfDomain, oneHost } from "./host-routing.js";
 import { cpupoolJson, formatCpupoolCreate, formatCpupoolList } from "./cpupool-format.js";
 import { toJson } from "./json-output.js";
+import { cliClientOptions } from "./query-deadline.js";
 
 function cpupoolClient(host: HostTarget): CpupoolClient {
-  return new CpupoolClient(host.address, channelCredentials(["host"]), clusterChannelOptions());
+  return new CpupoolClient(host.address, channelCredentials(["host"]), {
+    ...clusterChannelOptions(),
+    ...cliClientOptions(host.address),
+  });
 }
 
 /** Runs one Cpupool RPC against the host a verb goes to: -H, or the cluster's only host. */

@@ -3,10 +3,11 @@ import { readFileSync } from "node:fs";
 import { Prng } from "../core/prng.js";
 import { loadDomainConfig } from "../dom0/xlcfg/load.js";
 import { libxlDomainEntry } from "./libxl-json.js";
-import { connectHost, unaryCall } from "../transport/grpc/host-client.js";
+import { unaryCall } from "../transport/grpc/host-client.js";
 import type { CliIo } from "./domain-commands.js";
 import { requestedHost, oneHost } from "./host-routing.js";
 import { connectScheduler, schedulerAddress } from "./scheduler-client.js";
+import { connectCliHost } from "./cli-clients.js";
 
 interface CreateOptions {
   p?: boolean;
@@ -44,7 +45,7 @@ export function addCreateCommand(program: Command, io: CliIo): void {
         io.err(`Created domain ${reply.domain?.name} (domid ${reply.domain?.domid}) on ${reply.hostId}`);
         return;
       }
-      const client = connectHost((await oneHost(program, "create without a scheduler")).address);
+      const client = connectCliHost((await oneHost(program, "create without a scheduler")).address);
       const reply = await unaryCall(client.create.bind(client), { ...request, configJson: "" });
       client.close();
       io.err(`Created domain ${reply.domain?.name} (domid ${reply.domain?.domid})`);

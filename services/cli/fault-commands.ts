@@ -4,6 +4,7 @@ import { FaultInjectionClient, type MigrationFault } from "../gen/xensim/v1/faul
 import type { CliIo } from "./domain-commands.js";
 import { oneHost } from "./host-routing.js";
 import { unaryCall } from "../transport/grpc/host-client.js";
+import { cliClientOptions } from "./query-deadline.js";
 
 interface MigrationFaultOptions {
   corruptPage?: boolean;
@@ -14,7 +15,10 @@ interface MigrationFaultOptions {
 /** Faults act on one host: -H, or the cluster's only host. */
 async function faultClient(program: Command, verb: string): Promise<FaultInjectionClient> {
   const host = await oneHost(program, `fault ${verb}`);
-  return new FaultInjectionClient(host.address, channelCredentials(["host"]), clusterChannelOptions());
+  return new FaultInjectionClient(host.address, channelCredentials(["host"]), {
+    ...clusterChannelOptions(),
+    ...cliClientOptions(host.address),
+  });
 }
 
 /** A whole number of ms as typed; the host checks the range and says what it allows. */

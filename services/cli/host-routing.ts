@@ -8,8 +8,9 @@ import type { Command } from "commander";
 import { status } from "@grpc/grpc-js";
 import type { HostClient } from "../gen/xensim/v1/host.js";
 import { readClusterState, resolveHostAddress } from "./cluster-state.js";
-import { connectHost, isServiceError, unaryCall } from "../transport/grpc/host-client.js";
+import { isServiceError, unaryCall } from "../transport/grpc/host-client.js";
 import { connectScheduler, schedulerAddress } from "./scheduler-client.js";
+import { connectCliHost } from "./cli-clients.js";
 
 export interface HostTarget {
   hostId: string;
@@ -63,7 +64,7 @@ export async function oneHost(program: Command, verb: string): Promise<HostTarge
 }
 
 export async function oneHostClient(program: Command, verb: string): Promise<HostClient> {
-  return connectHost((await oneHost(program, verb)).address);
+  return connectCliHost((await oneHost(program, verb)).address);
 }
 
 /** Where `domain` (a name or domid) runs: -H's host, else the scheduler's view, else the host that has it. */
@@ -80,7 +81,7 @@ export async function hostOfDomain(program: Command, domain: string): Promise<Ho
 }
 
 export async function hostClientFor(program: Command, domain: string): Promise<HostClient> {
-  return connectHost((await hostOfDomain(program, domain)).address);
+  return connectCliHost((await hostOfDomain(program, domain)).address);
 }
 
 async function askScheduler(address: string, domain: string): Promise<HostTarget[]> {
@@ -108,7 +109,7 @@ async function askEveryHost(domain: string): Promise<HostTarget[]> {
   const hosts = await clusterHosts();
   const answers = await Promise.all(
     hosts.map(async (host) => {
-      const client = connectHost(host.address);
+      const client = connectCliHost(host.address);
       try {
         await unaryCall(client.lookup.bind(client), { domain });
         return host;

@@ -1,9 +1,10 @@
 import type { Command } from "commander";
 import type { HostInfo } from "../gen/xensim/v1/host.js";
-import { connectHost, unaryCall } from "../transport/grpc/host-client.js";
+import { unaryCall } from "../transport/grpc/host-client.js";
 import type { CliIo } from "./domain-commands.js";
 import { formatInfo, infoJson } from "./format.js";
 import { targetHosts } from "./host-routing.js";
+import { connectCliHost } from "./cli-clients.js";
 
 /** `xsim info [--json]`: xl info of the -H host, or of every host of the cluster one after another. */
 export function addInfoCommand(program: Command, io: CliIo): void {
@@ -23,7 +24,7 @@ export function addInfoCommand(program: Command, io: CliIo): void {
 }
 
 async function hostInfo(address: string): Promise<HostInfo> {
-  const client = connectHost(address);
+  const client = connectCliHost(address);
   try {
     return await unaryCall(client.info.bind(client), {});
   } finally {

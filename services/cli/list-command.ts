@@ -1,10 +1,11 @@
 import type { Command } from "commander";
 import type { DomainInfo } from "../gen/xensim/v1/host.js";
-import { connectHost, unaryCall } from "../transport/grpc/host-client.js";
+import { unaryCall } from "../transport/grpc/host-client.js";
 import type { CliIo } from "./domain-commands.js";
 import { formatClusterList, formatList, formatListLong } from "./format.js";
 import { clusterHosts, requestedHost, targetHosts } from "./host-routing.js";
 import { connectScheduler, schedulerAddress } from "./scheduler-client.js";
+import { connectCliHost } from "./cli-clients.js";
 
 interface HostDomain {
   hostId: string;
@@ -23,7 +24,7 @@ export function addListCommand(program: Command, io: CliIo): void {
     .action(async (domains: string[], options: { long?: boolean; verbose?: boolean; cpupool?: boolean }) => {
       if (requestedHost(program)) {
         const [host] = await targetHosts(program);
-        const client = connectHost(host!.address);
+        const client = connectCliHost(host!.address);
         const reply = await unaryCall(client.list.bind(client), { domains });
         client.close();
         io.out(
@@ -73,7 +74,7 @@ async function clusterDomains(
   }
   const perHost = await Promise.all(
     (await clusterHosts()).map(async (host) => {
-      const client = connectHost(host.address);
+      const client = connectCliHost(host.address);
       const reply = await unaryCall(client.list.bind(client), { domains: [] });
       client.close();
       return reply.domains.map((domain) => ({ hostId: host.hostId, domain }));

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import type { MigrateRequest, MigrationStats } from "../gen/xensim/v1/migration.js";
-import { connectMigrationWatch } from "../transport/grpc/migration-service.js";
 import { resolveHostAddress } from "./cluster-state.js";
 import type { CliIo } from "./domain-commands.js";
 import { hostOfDomain, requestedHost } from "./host-routing.js";
@@ -11,6 +10,7 @@ import { connectScheduler, schedulerAddress } from "./scheduler-client.js";
 import { requireScheduler } from "./scheduler-commands.js";
 import { bandwidthArg, wholeNumberArg } from "./number-args.js";
 import { QEMU_DOWNTIME_LIMIT_MS_MAX } from "../dom0/precopy/qemu-policy.js";
+import { connectCliMigration } from "./cli-clients.js";
 
 interface MigrateOptions {
   policy: string;
@@ -101,7 +101,7 @@ function migrateFromHost(
   flags: MigrateFlags,
   onStats: (stats: MigrationStats) => void,
 ): Promise<MigrationStats> {
-  const client = connectMigrationWatch(source);
+  const client = connectCliMigration(source);
   const call = client.migrate({
     domain,
     destination,

@@ -1,11 +1,11 @@
 import type { Command } from "commander";
-import { connectMigrationWatch } from "../transport/grpc/migration-service.js";
 import { unaryCall } from "../transport/grpc/host-client.js";
 import type { CliIo } from "./domain-commands.js";
 import { hostOfDomain, oneHost, targetHosts } from "./host-routing.js";
 import { queryMigrateJson } from "./migration-json.js";
 import { addMigrateCommand } from "./migrate-command.js";
 import type { MigrationStats } from "../gen/xensim/v1/migration.js";
+import { connectCliMigration } from "./cli-clients.js";
 
 /** `xsim migrate`, `save`, `restore`, `migrations`: xl's verbs on the migration stream. */
 export function addMigrationCommands(program: Command, io: CliIo): void {
@@ -18,7 +18,7 @@ export function addMigrationCommands(program: Command, io: CliIo): void {
     .argument("<domain>")
     .argument("<file>")
     .action(async (domain: string, file: string, options: { c?: boolean }) => {
-      const client = connectMigrationWatch((await hostOfDomain(program, domain)).address);
+      const client = connectCliMigration((await hostOfDomain(program, domain)).address);
       // The host's path: a relative one is inside the host's state directory (dom0/confined-paths.ts).
       const request = { domain, path: file, keepRunning: options.c ?? false };
       const event = await unaryCall(client.save.bind(client), request);
@@ -34,7 +34,7 @@ export function addMigrationCommands(program: Command, io: CliIo): void {
     .option("-p", "do not unpause the domain after restoring it")
     .argument("<file>")
     .action(async (file: string, options: { p?: boolean }) => {
-      const client = connectMigrationWatch((await oneHost(program, "restore")).address);
+      const client = connectCliMigration((await oneHost(program, "restore")).address);
       const reply = await unaryCall(client.restore.bind(client), {
         path: file,
         paused: options.p ?? false,
@@ -60,7 +60,7 @@ export function addMigrationCommands(program: Command, io: CliIo): void {
 async function recentMigrations(program: Command): Promise<MigrationStats[]> {
   const perHost = await Promise.all(
     (await targetHosts(program)).map(async (host) => {
-      const client = connectMigrationWatch(host.address);
+      const client = connectCliMigration(host.address);
       try {
         return (await unaryCall(client.listMigrations.bind(client), {})).migrations;
       } finally {

@@ -1,11 +1,12 @@
 import type { Command } from "commander";
 import type { HostClient } from "../gen/xensim/v1/host.js";
-import { connectHost, unaryCall } from "../transport/grpc/host-client.js";
+import { unaryCall } from "../transport/grpc/host-client.js";
 import type { CliIo } from "./domain-commands.js";
 import { type HostTarget, hostOfDomain, requestedHost, targetHosts } from "./host-routing.js";
 import { JSON_HELP, toJson } from "./json-output.js";
 import { type OnHost, formatClaims, formatDmesg, formatUptime, formatVmList } from "./misc-format.js";
 import { addConsoleCommand } from "./console-command.js";
+import { connectCliHost } from "./cli-clients.js";
 
 /** Asks every host `call` (one with -H); rows carry the host id unless -H named one. */
 async function perHost<T>(
@@ -19,7 +20,7 @@ async function perHost<T>(
 }
 
 async function withHost<T>(host: HostTarget, call: (client: HostClient) => Promise<T>): Promise<T> {
-  const client = connectHost(host.address);
+  const client = connectCliHost(host.address);
   try {
     return await call(client);
   } finally {

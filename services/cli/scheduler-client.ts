@@ -1,6 +1,7 @@
 import { channelCredentials, clusterChannelOptions } from "../transport/tls/cluster-credentials.js";
 import { SchedulerClient } from "../gen/xensim/v1/scheduler.js";
 import { readClusterState } from "./cluster-state.js";
+import { cliClientOptions } from "./query-deadline.js";
 
 /** The scheduler `xsim up` started, if any (XSIM_SCHEDULER overrides: host:port). */
 export function schedulerAddress(): string | undefined {
@@ -8,5 +9,8 @@ export function schedulerAddress(): string | undefined {
 }
 
 export function connectScheduler(address: string): SchedulerClient {
-  return new SchedulerClient(address, channelCredentials(["scheduler"]), clusterChannelOptions());
+  return new SchedulerClient(address, channelCredentials(["scheduler"]), {
+    ...clusterChannelOptions(),
+    ...cliClientOptions(address),
+  });
 }

@@ -1,11 +1,12 @@
 import type { Command } from "commander";
 import { TopDomain, type TopReply } from "../gen/xensim/v1/host.js";
 import type { CliIo } from "./domain-commands.js";
-import { connectHost, unaryCall } from "../transport/grpc/host-client.js";
+import { unaryCall } from "../transport/grpc/host-client.js";
 import { requestedHost, targetHosts, type HostTarget } from "./host-routing.js";
 import { JSON_HELP, toJson } from "./json-output.js";
 import { formatTopSummary, formatTopTable } from "./top-format.js";
 import { handleTopKey, initialTopKeyState, type TopKeyState } from "./top-keys.js";
+import { connectCliHost } from "./cli-clients.js";
 
 /** xentop's default delay between updates (xentop.c `delay = 3`). */
 export const TOP_DELAY_SECONDS_DEFAULT = 3;
@@ -64,7 +65,7 @@ function iterationCount(text: string | undefined, terminal: boolean): number {
 async function sample(hosts: HostTarget[]): Promise<{ reply: TopReply; hostOf: Map<TopDomain, string> }> {
   const replies = await Promise.all(
     hosts.map(async (host) => {
-      const client = connectHost(host.address);
+      const client = connectCliHost(host.address);
       try {
         return { host, reply: await unaryCall(client.top.bind(client), {}) };
       } finally {

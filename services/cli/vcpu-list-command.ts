@@ -1,9 +1,10 @@
 import type { Command } from "commander";
 import type { DomainVcpus } from "../gen/xensim/v1/host.js";
-import { connectHost, unaryCall } from "../transport/grpc/host-client.js";
+import { unaryCall } from "../transport/grpc/host-client.js";
 import type { CliIo } from "./domain-commands.js";
 import { hostOfDomain, requestedHost, targetHosts, type HostTarget } from "./host-routing.js";
 import { formatVcpuList, formatVcpuListRows, VCPU_LIST_HEADER } from "./sched-format.js";
+import { connectCliHost } from "./cli-clients.js";
 
 interface HostVcpus {
   hostId: string;
@@ -36,7 +37,7 @@ export function addVcpuListCommand(program: Command, io: CliIo): void {
 }
 
 async function vcpusOn(host: HostTarget, domains: string[]): Promise<HostVcpus[]> {
-  const client = connectHost(host.address);
+  const client = connectCliHost(host.address);
   try {
     const reply = await unaryCall(client.vcpuList.bind(client), { domains });
     return reply.domains.map((domain) => ({ hostId: host.hostId, domain }));

@@ -1,4 +1,4 @@
-import { Metadata, type CallOptions, type ServiceError } from "@grpc/grpc-js";
+import { Metadata, type CallOptions, type ClientOptions, type ServiceError } from "@grpc/grpc-js";
 import { HostClient } from "../../gen/xensim/v1/host.js";
 import {
   channelCredentials,
@@ -9,11 +9,16 @@ import {
 
 export const GRPC_MESSAGE_BYTES_MAX = 64 * 1024 * 1024;
 
-/** A Host client under `security` (default: the process's credentials). */
-export function connectHost(address: string, security: ClusterSecurity = clusterSecurity()): HostClient {
+/** A Host client under `security` (default: the process's credentials); `options`: e.g. interceptors. */
+export function connectHost(
+  address: string,
+  security: ClusterSecurity = clusterSecurity(),
+  options: ClientOptions = {},
+): HostClient {
   return new HostClient(address, channelCredentials(["host"], security), {
     ...clusterChannelOptions(security),
     "grpc.max_receive_message_length": GRPC_MESSAGE_BYTES_MAX,
+    ...options,
   });
 }
 

@@ -1,4 +1,9 @@
-import { makeGenericClientConstructor, type ChannelCredentials, type ChannelOptions } from "@grpc/grpc-js";
+import {
+  makeGenericClientConstructor,
+  type ChannelCredentials,
+  type ChannelOptions,
+  type ClientOptions,
+} from "@grpc/grpc-js";
 import {
   channelCredentials as clusterCredentials,
   clusterChannelOptions,
@@ -78,7 +83,7 @@ const MigrationClientConstructor = makeGenericClientConstructor(
   MIGRATION_SERVICE,
   "xensim.v1.Migration",
 ) as unknown as {
-  new (address: string, creds: ChannelCredentials, options?: Partial<ChannelOptions>): MigrationClient;
+  new (address: string, creds: ChannelCredentials, options?: ClientOptions): MigrationClient;
 };
 
 /**
@@ -115,7 +120,7 @@ export const MIGRATION_WATCH_CHANNEL_OPTIONS: Partial<ChannelOptions> = {
 
 export function connectMigration(
   address: string,
-  options: Partial<ChannelOptions> = {},
+  options: ClientOptions = {},
   channelCredentials: ChannelCredentials = clusterCredentials(["host"]),
 ): MigrationClient {
   return new MigrationClientConstructor(address, channelCredentials, {
@@ -134,10 +139,11 @@ export function connectMigrationAs(address: string, security: ClusterSecurity): 
 export function connectMigrationWatch(
   address: string,
   security: ClusterSecurity = clusterSecurity(),
+  options: ClientOptions = {},
 ): MigrationClient {
   return connectMigration(
     address,
-    { ...MIGRATION_WATCH_CHANNEL_OPTIONS, ...clusterChannelOptions(security) },
+    { ...MIGRATION_WATCH_CHANNEL_OPTIONS, ...clusterChannelOptions(security), ...options },
     clusterCredentials(["host"], security),
   );
 }

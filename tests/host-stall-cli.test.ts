@@ -15,14 +15,18 @@ import {
   type TestHost,
 } from "./support/migration-cluster.js";
 import { runXsim, runXsimWithEnv, type XsimRun } from "./support/xsim-cli.js";
+import { CLI_QUERY_DEADLINE_MS } from "../services/cli/query-deadline.js";
 import { startSchedulerCluster, type SchedulerCluster } from "./support/scheduler-cluster.js";
 
 /**
+ * The CLI and a stalled host (SIGSTOP: a host whose event loop is starved, or hung).
+ *
  * `xsim migrate` watches a migration through the source host, straight (-H) or through the
- * scheduler, which watches it in turn. The source stalls (SIGSTOP: a host whose event loop is
- * starved) for longer than the host-to-host stream's keepalive (2 s + 2 s): the user must still get
- * the source's own answer (completed, or failed with its reason), not a watcher's channel dropped
- * while the migration went on without anyone watching.
+ * scheduler, which watches it in turn. The source stalls for longer than the host-to-host stream's
+ * keepalive (2 s + 2 s): the user must still get the source's own answer (completed, or failed
+ * with its reason), not a watcher's channel dropped while the migration went on without anyone
+ * watching. And a query (`xsim list -H`) to a host that stays stalled ends at the CLI's deadline,
+ * saying so, instead of hanging for ever.
  */
 /** 64 MiB at 8 MB/s: round 1 alone takes some 8 s, so the stall falls inside the migration. */
 const BANDWIDTH = "8MB/s";
@@ -46,6 +50,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   a?.process.process.kill("SIGCONT");
+  b?.process.process.kill("SIGCONT");
   await cluster?.stop();
   if (home) rmSync(home, { recursive: true, force: true });
 });
@@ -124,4 +129,24 @@ describe("xsim migrate while the source host stalls (real processes)", () => {
       MIGRATION_TIMEOUT_MS + STALL_MS,
     );
   });
+
+  it(
+    "xsim list -H of a host that stays stalled ends at the CLI's deadline, saying who did not answer",
+    async () => {
+      b.process.process.kill("SIGSTOP");
+      try {
+        const run = await runXsim(home, "-H", b.address, "list");
+        expect(run.code, run.stderr).toBe(1);
+        expect(run.stderr).toBe(
+          `xsim: ${b.address} did not answer List within ${CLI_QUERY_DEADLINE_MS / 1000} s ` +
+            "(stalled, overloaded or cut off); a query changes nothing\n",
+        );
+      } finally {
+        b.process.process.kill("SIGCONT");
+      }
+      const after = await runXsim(home, "-H", b.address, "list");
+      expect(after.code, "answers again once it runs").toBe(0);
+    },
+    CLI_QUERY_DEADLINE_MS + MIGRATION_TIMEOUT_MS,
+  );
 });
