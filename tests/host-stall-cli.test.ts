@@ -128,6 +128,29 @@ describe("xsim migrate while the source host stalls (real processes)", () => {
       },
       MIGRATION_TIMEOUT_MS + STALL_MS,
     );
+
+    it(
+      "xsim list -c (every host asked) lists the hosts that answer and names the stalled one",
+      async () => {
+        const [running, stalled] = [scheduled.host("sw1"), scheduled.host("sw2")];
+        await createFilledGuest(running, "listed", 16, "idle");
+        const env = { XSIM_SCHEDULER: scheduled.scheduler.address };
+        stalled.process.process.kill("SIGSTOP");
+        try {
+          const run = await runXsimWithEnv(home, env, "list", "-c");
+          expect(run.code, run.stderr).toBe(0);
+          expect(run.stdout).toMatch(/^listed\b.* sw1$/m);
+          expect(run.stderr).toBe(
+            `xsim: not listed: the domains of host sw2: ${stalled.address} did not answer List within ` +
+              `${CLI_QUERY_DEADLINE_MS / 1000} s (stalled, overloaded or cut off); a query changes nothing; ` +
+              "they may still run\n",
+          );
+        } finally {
+          stalled.process.process.kill("SIGCONT");
+        }
+      },
+      CLI_QUERY_DEADLINE_MS + MIGRATION_TIMEOUT_MS,
+    );
   });
 
   it(

@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import type { DomainInfo } from "../gen/xensim/v1/host.js";
-import { unaryCall } from "../transport/grpc/host-client.js";
+import { status } from "@grpc/grpc-js";
+import { isServiceError, unaryCall } from "../transport/grpc/host-client.js";
+import { isNoAnswer } from "../transport/grpc/answer-trailer.js";
 import type { CliIo } from "./domain-commands.js";
 import { formatClusterList, formatList, formatListLong } from "./format.js";
 import { clusterHosts, requestedHost, targetHosts } from "./host-routing.js";
@@ -37,8 +39,11 @@ export function addListCommand(program: Command, io: CliIo): void {
       // The scheduler's view does not know pools: -c asks every host.
       const listed = await clusterDomains(options.cpupool === true);
       const all = selectDomains(listed.domains, domains);
-      const note = unreachableNote(listed.unreachableHostIds);
-      if (note) io.err(note);
+      for (const note of [
+        unreachableNote(listed.unreachableHostIds),
+        unansweredNote(listed.unansweredHosts ?? []),
+      ])
+        if (note) io.err(note);
       io.out(
         options.long
           ? formatListLong(all.map((d) => d.domain))
@@ -61,7 +66,7 @@ export function unreachableNote(hostIds: readonly string[]): string | undefined 
 /** Every domain of the cluster with its host: the scheduler's view, else each host's own list. */
 async function clusterDomains(
   fromHosts = false,
-): Promise<{ domains: HostDomain[]; unreachableHostIds: string[] }> {
+): Promise<{ domains: HostDomain[]; unreachableHostIds: string[]; unansweredHosts?: string[] }> {
   const scheduler = fromHosts ? undefined : schedulerAddress();
   if (scheduler) {
     const client = connectScheduler(scheduler);
@@ -72,15 +77,31 @@ async function clusterDomains(
       unreachableHostIds: reply.unreachableHostIds,
     };
   }
+  const unanswered: string[] = [];
   const perHost = await Promise.all(
     (await clusterHosts()).map(async (host) => {
       const client = connectCliHost(host.address);
-      const reply = await unaryCall(client.list.bind(client), { domains: [] });
-      client.close();
-      return reply.domains.map((domain) => ({ hostId: host.hostId, domain }));
+      try {
+        const reply = await unaryCall(client.list.bind(client), { domains: [] });
+        return reply.domains.map((domain) => ({ hostId: host.hostId, domain }));
+      } catch (error) {
+        // A host that does not answer (stalled, cut off) leaves the others listed, as the scheduler's list does.
+        if (!isServiceError(error) || !(isNoAnswer(error) || error.code === status.DEADLINE_EXCEEDED))
+          throw error;
+        unanswered.push(`${host.hostId}: ${error.details}`);
+        return [];
+      } finally {
+        client.close();
+      }
     }),
   );
-  return { domains: perHost.flat(), unreachableHostIds: [] };
+  return { domains: perHost.flat(), unreachableHostIds: [], unansweredHosts: unanswered };
+}
+
+/** What `xsim list` says of hosts asked one by one that did not answer: their guests are missing. */
+export function unansweredNote(hosts: readonly string[]): string | undefined {
+  if (hosts.length === 0) return undefined;
+  return `xsim: not listed: the domains of ${hosts.length === 1 ? "host" : "hosts"} ${hosts.join("; ")}; they may still run`;
 }
 
 /** The domains named (by name or domid), in the cluster's order; every name must match one. */
