@@ -109,4 +109,20 @@ describe("the scheduler's migrate over gRPC (GrpcHostGateway)", () => {
       await Promise.all([source.stop(), destination.stop()]);
     }
   });
+
+  it("a source that does not answer at all: UNAVAILABLE naming it, not an internal error", async () => {
+    const gateway = new GrpcHostGateway();
+    try {
+      // Port 1 (tcpmux) answers nowhere on loopback: connection refused.
+      const request = MigrateRequest.fromPartial({ domain: "web", destination: "127.0.0.1:2", live: true });
+      const error = await gateway.migrate("127.0.0.1:1", request, () => undefined).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ToolstackError);
+      expect(error).toMatchObject({ code: "UNAVAILABLE" });
+      expect((error as Error).message).toMatch(
+        /^source host 127\.0\.0\.1:1 did not answer the migration of web \(.+\); /,
+      );
+    } finally {
+      gateway.close();
+    }
+  });
 });

@@ -13,15 +13,24 @@ import { clusterSecurity, type ClusterSecurity } from "../tls/cluster-credential
 export const HOST_CALL_DEADLINE_MS = 5000;
 
 /**
- * The source stopped answering the scheduler's watch of a migration (no answer of its own: a dead
- * or long-stalled process, a cut network): what became of the guest is the hosts' to say, and
- * they say it when they answer again (the next List puts the guest where it runs).
+ * The source did not answer the scheduler's migrate, or stopped answering its watch of the
+ * migration (no answer of its own: a dead or long-stalled process, a cut network): what became of
+ * the guest is the hosts' to say, and they say it when they answer again (the next List puts the
+ * guest where it runs). An UNAVAILABLE refusal, not an internal error.
  */
-function watchLost(sourceAddress: string, domain: string, details: string): ToolstackError {
+function sourceSilent(
+  sourceAddress: string,
+  domain: string,
+  details: string,
+  started: boolean,
+): ToolstackError {
   return new ToolstackError(
     "UNAVAILABLE",
-    `source host ${sourceAddress} stopped answering during the migration of ${domain} (${details}): ` +
-      `its outcome is unknown until the host answers again; xsim list shows where ${domain} runs`,
+    started
+      ? `source host ${sourceAddress} stopped answering during the migration of ${domain} (${details}): ` +
+          `its outcome is unknown until the host answers again; xsim list shows where ${domain} runs`
+      : `source host ${sourceAddress} did not answer the migration of ${domain} (${details}); ` +
+          `xsim list shows where ${domain} runs`,
   );
 }
 
@@ -79,7 +88,7 @@ export class GrpcHostGateway implements HostGateway {
         const refusal = !isServiceError(error)
           ? new Error(error.message)
           : isNoAnswer(error)
-            ? watchLost(sourceAddress, request.domain, error.details)
+            ? sourceSilent(sourceAddress, request.domain, error.details, last !== undefined)
             : fromServiceError(error);
         // A failure ends in its statistics, unless it changed nothing: then the type is the news
         // (an evacuation retries it), the statistics were passed on already.
