@@ -44,7 +44,9 @@ export function cliReferenceMarkdown(program: Command): string {
     `- A query (\`list\`, \`info\`, \`top\`, \`checksum\`, \`migrations\`, \`host-list\`...) gives up after ${CLI_QUERY_DEADLINE_MS / 1000} s: ` +
       "`ADDRESS did not answer List within N s (stalled, overloaded or cut off); a query changes nothing`.",
     "- A verb that changes something (create, destroy, migrate...) waits for its answer, as xl does: " +
-      "a deadline would leave you not knowing whether it happened.",
+      "a deadline would leave you not knowing whether it happened. If the connection drops after the " +
+      "request went out, xsim says the change may or may not have been made (`xsim list` shows the state); " +
+      "if no connection was made at all, `unreachable, no answer`.",
     `- \`migrate\` watches the source with a keepalive of ${MIGRATION_WATCH_KEEPALIVE_MS / 1000} s + ${MIGRATION_WATCH_KEEPALIVE_MS / 1000} s, ` +
       "so a source stalled for a few seconds still gives its own answer; one that stops answering once the migration " +
       "runs (or a scheduler that does, for `migrate`, `host-evacuate`, `rebalance`) is reported as such: the outcome " +

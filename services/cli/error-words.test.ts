@@ -67,9 +67,20 @@ describe("xsim's words for a failed call, over real gRPC on loopback", () => {
 });
 
 describe("describeError without a network", () => {
-  it("UNAVAILABLE with no trailers (grpc-js's own) is a call without answer", () => {
-    const error = { code: status.UNAVAILABLE, details: "Connection dropped", metadata: new Metadata() };
-    expect(describeError(error)).toBe("unreachable, no answer: Connection dropped");
+  it("UNAVAILABLE with no trailers (grpc-js's own), never connected: unreachable, no answer", () => {
+    const details = "No connection established. Last error: connect ECONNREFUSED 127.0.0.1:1";
+    const error = { code: status.UNAVAILABLE, details, metadata: new Metadata() };
+    expect(describeError(error)).toBe(`unreachable, no answer: ${details}`);
+  });
+
+  it("the connection lost after the call went out: the change may or may not have been made", () => {
+    for (const details of ["Connection dropped", "read ECONNRESET", "write EPIPE"]) {
+      const error = { code: status.UNAVAILABLE, details, metadata: new Metadata() };
+      expect(describeError(error)).toBe(
+        `no answer: the connection dropped after the request went out (${details}); ` +
+          "a change it asked for may or may not have been made: xsim list shows the state",
+      );
+    }
   });
 
   it("PERMISSION_DENIED names the refusal; other codes print the details", () => {

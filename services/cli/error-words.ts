@@ -3,12 +3,24 @@ import { isServiceError } from "../transport/grpc/host-client.js";
 import { isNoAnswer } from "../transport/grpc/answer-trailer.js";
 
 /**
- * What `xsim` prints for a failed command. A call that got no answer says so; a host that answered
- * UNAVAILABLE (its state store unreachable, a destination refusing) is quoted in its own words.
+ * grpc-js's words for a connection lost after the call went out (an established connection closed
+ * or reset under it), as opposed to one never made ("No connection established", refused).
+ */
+const CONNECTION_LOST_DETAILS = /^(Connection dropped|read ECONNRESET|write EPIPE)/;
+
+/**
+ * What `xsim` prints for a failed command. A call that got no answer says so, and whether the
+ * request may have been carried out (the connection dropped after it went out); a host that
+ * answered UNAVAILABLE (its state store unreachable, a destination refusing) is quoted in its own
+ * words.
  */
 export function describeError(error: unknown): string {
   if (isServiceError(error)) {
-    if (isNoAnswer(error)) return `unreachable, no answer: ${error.details}`;
+    if (isNoAnswer(error))
+      return CONNECTION_LOST_DETAILS.test(error.details)
+        ? `no answer: the connection dropped after the request went out (${error.details}); ` +
+            "a change it asked for may or may not have been made: xsim list shows the state"
+        : `unreachable, no answer: ${error.details}`;
     if (error.code === status.UNAUTHENTICATED || error.code === status.PERMISSION_DENIED)
       return `refused (${status[error.code]}): ${error.details}`;
     return error.details;
