@@ -39,10 +39,7 @@ export function addListCommand(program: Command, io: CliIo): void {
       // The scheduler's view does not know pools: -c asks every host.
       const listed = await clusterDomains(options.cpupool === true);
       const all = selectDomains(listed.domains, domains);
-      for (const note of [
-        unreachableNote(listed.unreachableHostIds),
-        unansweredNote(listed.unansweredHosts ?? []),
-      ])
+      for (const note of [unreachableNote(listed.unreachableHostIds), unansweredNote(listed.unansweredHosts)])
         if (note) io.err(note);
       io.out(
         options.long
@@ -66,7 +63,7 @@ export function unreachableNote(hostIds: readonly string[]): string | undefined 
 /** Every domain of the cluster with its host: the scheduler's view, else each host's own list. */
 async function clusterDomains(
   fromHosts = false,
-): Promise<{ domains: HostDomain[]; unreachableHostIds: string[]; unansweredHosts?: string[] }> {
+): Promise<{ domains: HostDomain[]; unreachableHostIds: string[]; unansweredHosts: string[] }> {
   const scheduler = fromHosts ? undefined : schedulerAddress();
   if (scheduler) {
     const client = connectScheduler(scheduler);
@@ -75,6 +72,7 @@ async function clusterDomains(
     return {
       domains: reply.domains.filter((d) => d.domain).map((d) => ({ hostId: d.hostId, domain: d.domain! })),
       unreachableHostIds: reply.unreachableHostIds,
+      unansweredHosts: [],
     };
   }
   const unanswered: string[] = [];

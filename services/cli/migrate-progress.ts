@@ -1,6 +1,7 @@
 import { SingleBar } from "cli-progress";
-import type { ClientReadableStream, Metadata, status } from "@grpc/grpc-js";
+import type { ClientReadableStream } from "@grpc/grpc-js";
 import { isNoAnswer } from "../transport/grpc/answer-trailer.js";
+import { isServiceError } from "../transport/grpc/host-client.js";
 import type { MigrateEvent, MigrationStats } from "../gen/xensim/v1/migration.js";
 
 /** A terminal progress bar on stderr while a migration runs, from its streamed statistics. */
@@ -51,10 +52,10 @@ export function followMigration(
       last = event.stats;
       onStats(event.stats);
     });
-    call.on("error", (error: Error & { code?: status; details?: string; metadata?: Metadata }) => {
+    call.on("error", (error: Error & { details?: string }) => {
       if (last && last.status !== "active" && last.status !== "setup") return resolve(last);
       const details = error.details ?? error.message;
-      if (last && error.code !== undefined && isNoAnswer({ ...error, code: error.code }))
+      if (last && isServiceError(error) && isNoAnswer(error))
         return reject(new Error(outcomeUnknown(watched, details)));
       reject(new Error(details));
     });

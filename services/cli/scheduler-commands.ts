@@ -1,11 +1,10 @@
 import type { Command } from "commander";
-import type { Metadata, status } from "@grpc/grpc-js";
 import { isNoAnswer } from "../transport/grpc/answer-trailer.js";
 import { HostSummary, type OperationEvent } from "../gen/xensim/v1/scheduler.js";
 import { JSON_HELP, toJson } from "./json-output.js";
 import type { CliIo } from "./domain-commands.js";
 import { connectScheduler, schedulerAddress } from "./scheduler-client.js";
-import { unaryCall } from "../transport/grpc/host-client.js";
+import { isServiceError, unaryCall } from "../transport/grpc/host-client.js";
 import { bandwidthArg, UINT32_MAX, wholeNumberArg } from "./number-args.js";
 
 export function requireScheduler(): string {
@@ -98,9 +97,9 @@ export function streamOperation(call: NodeJS.EventEmitter, io: CliIo, what: stri
       io.out(`${event.kind.padEnd(8)} ${event.domain}${arrow}  ${event.message}`);
       if (event.final) ok = event.ok;
     });
-    call.on("error", (error: Error & { code?: status; details?: string; metadata?: Metadata }) => {
+    call.on("error", (error: Error & { details?: string }) => {
       const details = error.details ?? error.message;
-      if (started && error.code !== undefined && isNoAnswer({ ...error, code: error.code }))
+      if (started && isServiceError(error) && isNoAnswer(error))
         return reject(
           new Error(
             `the scheduler stopped answering during ${what} (${details}): the migrations it had ` +
