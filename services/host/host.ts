@@ -7,7 +7,8 @@ import { Toolstack } from "../dom0/toolstack.js";
 import { NothingChangedError, ToolstackError } from "../dom0/errors.js";
 import { CPU_USAGE_SAMPLE_INTERVAL_MS, CpuUsageSampler } from "../dom0/cpu-usage.js";
 import { MigrationManager } from "../dom0/migrate/migration-manager.js";
-import { migrateOut, type OutboundRequest } from "../dom0/migrate/outbound.js";
+import { MIGRATED_AWAY_SUFFIX, migrateOut, type OutboundRequest } from "../dom0/migrate/outbound.js";
+import { INCOMING_SUFFIX } from "../dom0/migrate/incoming.js";
 import type { IncomingState, MigrationEndpoint, MigrationLinks } from "../dom0/migrate/peer.js";
 import {
   MigrationDestination,
@@ -415,6 +416,28 @@ export class Host implements MigrationEndpoint {
       // A guest given back to this host while it holds is held too (docs/specs/ha.md §4 rule 9).
       this.ha?.holdAgain();
     }
+  }
+
+  /**
+   * Cancels the migration this host sends of `ref` (a name, domid or uuid, or the migration's id),
+   * as QEMU's migrate_cancel: honoured until the handover (docs/specs/migration-protocol.md,
+   * "Cancel"); the migration then ends `cancelled` and the guest runs on here.
+   */
+  cancelMigration(ref: string, reason: string): MigrationStatsView {
+    let name = ref;
+    try {
+      name = this.toolstack.requireDomain(ref).name;
+    } catch {
+      // Not a domain here: a migration id, or a domain this host does not hold.
+    }
+    if (name.endsWith(MIGRATED_AWAY_SUFFIX)) name = name.slice(0, -MIGRATED_AWAY_SUFFIX.length);
+    const base = name.endsWith(INCOMING_SUFFIX) ? name.slice(0, -INCOMING_SUFFIX.length) : name;
+    if ([...this.toolstack.records.values()].some((r) => r.name === `${base}${INCOMING_SUFFIX}`))
+      throw new ToolstackError(
+        "NOT_FOUND",
+        `${base} is arriving at this host (${base}${INCOMING_SUFFIX}): cancel its migration at its source`,
+      );
+    return this.migrations.cancelOutbound(name, reason);
   }
 
   /** `xl save`. */

@@ -1,6 +1,7 @@
 import { ToolstackError } from "../errors.js";
 import type { StreamSink } from "./stream-sink.js";
 import type { MigrationStatsView } from "./stats.js";
+import { OutboundCancel } from "./outbound-cancel.js";
 
 /** Outbound migrations one host runs at once (KubeVirt's parallelOutboundMigrationsPerNode). */
 export const OUTBOUND_MIGRATION_COUNT_MAX_DEFAULT = 2;
@@ -26,6 +27,8 @@ export class MigrationManager {
   private readonly pendingPulls = new Map<string, PendingPull>();
   private readonly active = new Map<string, MigrationStatsView>();
   private readonly finished: MigrationStatsView[] = [];
+  /** The cancels of the outbound migrations under way, by migration id. */
+  private readonly cancels = new Map<string, OutboundCancel>();
   inboundCount = 0;
 
   constructor(
@@ -110,6 +113,35 @@ export class MigrationManager {
     if (!pending) return;
     this.pendingPulls.delete(migrationId);
     pending.reject(new ToolstackError("ABORTED", reason));
+  }
+
+  /** An outbound migration's cancel, open until `closeCancel`. */
+  openCancel(migrationId: string, domain: string): OutboundCancel {
+    const cancel = new OutboundCancel(migrationId, domain);
+    this.cancels.set(migrationId, cancel);
+    return cancel;
+  }
+
+  closeCancel(migrationId: string): void {
+    this.cancels.delete(migrationId);
+  }
+
+  /**
+   * Cancels the outbound migration of `domain` (its name when the migration began, or the
+   * migration's id): NOT_FOUND when this host sends no such migration, FAILED_PRECONDITION once
+   * its handover began. Returns the migration's statistics as they stand.
+   */
+  cancelOutbound(domain: string, reason: string): MigrationStatsView {
+    const cancel = [...this.cancels.values()].find((c) => c.domain === domain || c.migrationId === domain);
+    if (!cancel)
+      throw new ToolstackError(
+        "NOT_FOUND",
+        `this host sends no migration of ${domain} (xsim migrations lists those under way)`,
+      );
+    cancel.request(reason);
+    const stats = this.active.get(cancel.migrationId);
+    if (!stats) throw new ToolstackError("NOT_FOUND", `no statistics for migration ${cancel.migrationId}`);
+    return stats;
   }
 
   track(stats: MigrationStatsView): void {

@@ -12,7 +12,10 @@ import { PULL_ATTACH_TIMEOUT_MS, type MigrationManager } from "./migration-manag
 import { completeStats, emptyStats, type MigrationStatsView } from "./stats.js";
 import type { DestinationPeer, IncomingState } from "./peer.js";
 import { PLAIN_WRAPPERS, type OutboundWrappers } from "./outbound-wrappers.js";
+import { MigrationCancelledError } from "./outbound-cancel.js";
 
+/** The source's copy's name while it is handed over (xl's NAME--migratedaway). */
+export const MIGRATED_AWAY_SUFFIX = "--migratedaway";
 /** How long a source that lost the channel after Go keeps asking the destination what happened. */
 export const HANDOVER_QUERY_TIMEOUT_MS = 10_000;
 export const HANDOVER_QUERY_INTERVAL_MS = 250;
@@ -108,6 +111,18 @@ export async function migrateOut(
   const wasPaused = domain.paused;
   const originalName = record.name;
   let traced = false;
+  // A cancel (docs/specs/migration-protocol.md, "Cancel") is checked between the steps below; the
+  // waits it can end (the pull's attach, the sender) it ends at once.
+  const cancel = manager.openCancel(migrationId, record.name);
+  let sender: StreamSender | undefined;
+  cancel.onRequested = () => {
+    // The wait for the destination's pull ends now; the sender at its next page record.
+    manager.cancelPull(migrationId, "the migration was cancelled");
+    sender?.cancel();
+    stats = { ...stats, status: "cancelling" };
+    manager.track(stats);
+    ctx.onProgress(stats);
+  };
   try {
     const pullToken = ctx.newToken();
     const pulled = manager.expectPull(migrationId, pullToken, PULL_ATTACH_TIMEOUT_MS, (ms, fn) =>
@@ -130,6 +145,7 @@ export async function migrateOut(
       manager.cancelPull(migrationId, "prepare failed");
       throw error;
     }
+    cancel.check();
     stats = { ...stats, destination: prepared.destinationHostId };
     // The destination is known now (its host id): named in the HA record before any page moves.
     try {
@@ -138,6 +154,7 @@ export async function migrateOut(
       manager.cancelPull(migrationId, "the source refused the migration");
       throw error;
     }
+    cancel.check();
     let lastProgressMs = -Infinity;
     const onProgress = (progress: SenderProgress) => {
       const nowMs = clock.nowMs();
@@ -145,7 +162,7 @@ export async function migrateOut(
       lastProgressMs = nowMs;
       stats = {
         ...stats,
-        status: progress.phase,
+        status: cancel.isRequested ? "cancelling" : progress.phase,
         bytesTransferred: progress.bytesSent,
         bytesRemaining: progress.pageCountRemaining * 4096,
         totalTimeMs: nowMs - startMs,
@@ -155,8 +172,14 @@ export async function migrateOut(
       manager.track(stats);
       ctx.onProgress(stats);
     };
-    const sink = await pulled;
-    const sender = new StreamSender(wrappers.domain(senderDomainOf(toolstack, record)), wrappers.sink(sink), {
+    let sink;
+    try {
+      sink = await pulled;
+    } catch (error) {
+      throw cancel.isRequested ? cancel.error() : error;
+    }
+    cancel.check();
+    sender = new StreamSender(wrappers.domain(senderDomainOf(toolstack, record)), wrappers.sink(sink), {
       clock,
       scheduler: ctx.scheduler,
       policy,
@@ -173,13 +196,16 @@ export async function migrateOut(
     } catch (error) {
       sender.cancel();
       await running.catch(() => undefined);
+      if (cancel.isRequested) throw cancel.error();
       throw await destinationReason(ctx, peer, error);
     }
     const received = await peer.received();
+    // The point of no return: a cancel requested until now is honoured, none after.
+    cancel.closeForHandover();
     // The host's say again at the handover: its lease may have lapsed while the pages moved.
     toolstack.admitMigrateOut(record);
     // Ownership moves: the source's copy steps aside under a name of its own, as xl does.
-    toolstack.renameForMigration(record, `${originalName}--migratedaway`);
+    toolstack.renameForMigration(record, `${originalName}${MIGRATED_AWAY_SUFFIX}`);
     const handedOver = handOver(
       ctx,
       peer,
@@ -225,9 +251,11 @@ export async function migrateOut(
     }
     rollBack(ctx, record, originalName, wasPaused, peer, error);
     if (traced) ctx.haTrace?.end(record, stats.destination);
-    stats = { ...stats, status: "failed", error: describe(error), totalTimeMs: clock.nowMs() - startMs };
+    const status = error instanceof MigrationCancelledError ? "cancelled" : "failed";
+    stats = { ...stats, status, error: describe(error), totalTimeMs: clock.nowMs() - startMs };
     throw error;
   } finally {
+    manager.closeCancel(migrationId);
     manager.releaseOutbound(record.domid);
     manager.finish(stats);
     ctx.onProgress(stats);

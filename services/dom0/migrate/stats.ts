@@ -3,7 +3,7 @@ import type { SenderResult } from "./sender.js";
 import type { RoundReport } from "./round-log.js";
 
 export type MigrationStatus =
-  "setup" | "active" | "stop-and-copy" | "completed" | "failed" | "cancelled" | "unknown";
+  "setup" | "active" | "stop-and-copy" | "completed" | "failed" | "cancelling" | "cancelled" | "unknown";
 
 /**
  * Statistics after QEMU's query-migrate (qapi/migration.json), defined in

@@ -4,6 +4,7 @@ import {
   expectSettingUnreadRefusal,
   migrationConformance,
   unansweredStatefile,
+  type MigrationPairOptions,
 } from "../../host/migration.case.js";
 import { MigrateRequest, type MigrateEvent } from "../../gen/xensim/v1/migration.js";
 import { GrpcHostGateway } from "./host-gateway-grpc.js";
@@ -12,6 +13,11 @@ import type { Statefile } from "../../contracts/statefile.js";
 import { ToolstackError } from "../../dom0/errors.js";
 import { loadDomainConfig } from "../../dom0/xlcfg/load.js";
 import { startTcpProxy } from "../../../tests/support/tcp-proxy.js";
+import { migrationCancelConformance } from "../../host/migration-cancel.case.js";
+import type { MigrationStatsView } from "../../dom0/migrate/stats.js";
+import { connectMigration } from "./migration-service.js";
+import { isServiceError, unaryCall } from "./host-client.js";
+import { status } from "@grpc/grpc-js";
 
 const SPEC = { pcpuCount: 4, memoryMib: 1024, hvmCapable: true, cpuMhz: 2400 };
 
@@ -27,21 +33,39 @@ function hostService(hostId: string, seed: number, statefile?: Statefile): HostS
   });
 }
 
-migrationConformance(
-  "gRPC links (two Hosts, each behind its own gRPC server on loopback)",
-  async (options) => {
-    const source = hostService("src", 1);
-    const destination = hostService("dst", 2, options?.destinationStatefile);
-    await Promise.all([source.start(), destination.start()]);
-    return {
-      source: source.host,
-      destination: destination.host,
-      // Port 1 (tcpmux) answers nowhere on loopback: connection refused.
-      unreachableAddress: "127.0.0.1:1",
-      close: async () => {
-        await Promise.all([source.stop(), destination.stop()]);
-      },
-    };
+/** Two HostServices on loopback, the pair both conformance suites run on. */
+async function grpcPair(options?: MigrationPairOptions) {
+  const source = hostService("src", 1);
+  const destination = hostService("dst", 2, options?.destinationStatefile);
+  await Promise.all([source.start(), destination.start()]);
+  return {
+    source: source.host,
+    destination: destination.host,
+    // Port 1 (tcpmux) answers nowhere on loopback: connection refused.
+    unreachableAddress: "127.0.0.1:1",
+    close: async () => {
+      await Promise.all([source.stop(), destination.stop()]);
+    },
+  };
+}
+
+migrationConformance("gRPC links (two Hosts, each behind its own gRPC server on loopback)", grpcPair);
+
+migrationCancelConformance(
+  "gRPC (Migration.Cancel on the host's server)",
+  grpcPair,
+  async (host, domain, reason) => {
+    const client = connectMigration(host.address);
+    try {
+      const stats = await unaryCall(client.cancel.bind(client), { domain, reason });
+      return stats as unknown as MigrationStatsView;
+    } catch (error) {
+      // As the caller sees it: the gRPC status's name is the toolstack's code.
+      if (isServiceError(error)) throw Object.assign(new Error(error.details), { code: status[error.code] });
+      throw error;
+    } finally {
+      client.close();
+    }
   },
 );
 

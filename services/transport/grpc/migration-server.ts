@@ -12,6 +12,9 @@ import { handleReceive } from "./incoming-handler.js";
 import { pullSink } from "./pull-sink.js";
 import { toServiceError, unary } from "./status.js";
 
+/** The reason a cancel that gave none carries. */
+const CANCEL_REASON_DEFAULT = "the operator asked";
+
 /** The Migration gRPC service of one host: each RPC translated onto the transport-free Host. */
 export function migrationServer(host: Host): MigrationServer {
   return {
@@ -28,6 +31,9 @@ export function migrationServer(host: Host): MigrationServer {
     save: unary(async (request) => toProtoEvent(await host.save(request), true)),
     restore: unary((request) => host.restore(request)),
     listMigrations: unary(() => ({ migrations: host.migrations.list().map(toProtoStats) })),
+    cancel: unary((request) =>
+      toProtoStats(host.cancelMigration(request.domain, request.reason || CANCEL_REASON_DEFAULT)),
+    ),
   };
 }
 

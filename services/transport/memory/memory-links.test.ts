@@ -13,6 +13,7 @@ import type { Statefile } from "../../contracts/statefile.js";
 import { SystemClock } from "../../wiring/system-clock.js";
 import { SYSTEM_SCHEDULER } from "../../wiring/system-scheduler.js";
 import { MemoryMigrationNetwork } from "./memory-links.js";
+import { migrationCancelConformance } from "../../host/migration-cancel.case.js";
 
 const SPEC = { pcpuCount: 4, memoryMib: 1024, hvmCapable: true, cpuMhz: 2400 };
 
@@ -44,7 +45,8 @@ function linkedHosts(
   return { source: host("src", seed), destination: host("dst", seed + 1, options.destinationStatefile) };
 }
 
-migrationConformance("in-memory links", (options) => {
+/** Two Hosts on the system clock, linked in memory: the pair both conformance suites run on. */
+function memoryPair(options?: MigrationPairOptions) {
   const { source, destination } = linkedHosts(new SystemClock(), SYSTEM_SCHEDULER, 1, options);
   source.start();
   destination.start();
@@ -58,7 +60,13 @@ migrationConformance("in-memory links", (options) => {
       return Promise.resolve();
     },
   });
-});
+}
+
+migrationConformance("in-memory links", memoryPair);
+
+migrationCancelConformance("in-memory links (Host.cancelMigration)", memoryPair, (host, domain, reason) =>
+  Promise.resolve().then(() => host.cancelMigration(domain, reason)),
+);
 
 describe("two Hosts under one simulated clock", () => {
   async function migrateOnce(seed: number) {
