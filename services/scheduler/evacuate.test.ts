@@ -13,6 +13,8 @@ const OP_KEY = "op.evacuate.h1";
 const FILLED = { memoryMib: 32, workload: "fill" };
 /** One migration of a FILLED guest takes about a second under this limit. */
 const ABOUT_A_SECOND = "32MB/s";
+/** Well inside such a migration's stream. */
+const CANCEL_AFTER_MS = 300;
 
 async function rigWith(
   guestCount: number,
@@ -156,6 +158,24 @@ describe("evacuate", () => {
     expect(events.at(-1)?.message).toBe("could not move: g2: injected failure");
     expect(rig.calls.migrateCalls.filter((c) => c.domain === "g2")).toHaveLength(EVACUATE_ATTEMPT_COUNT_MAX);
     expect(rig.placements()).toContain("g2@h1");
+    await rig.stop();
+  });
+
+  it("does not retry a migration the operator cancelled: names it, moves the others", async () => {
+    const rig = await rigWith(2, {}, FILLED);
+    rig.calls.onMigrateStart = (request) => {
+      if (rig.calls.migrateCalls.at(-1)?.domain !== "g1") return;
+      // xsim migrate-cancel g1 at its source, a moment into the stream.
+      rig.cluster.clock.setTimer(CANCEL_AFTER_MS, () =>
+        rig.cluster.hosts.get("h1")!.host.cancelMigration(request.domain, "the operator asked"),
+      );
+    };
+    const { events, done } = runEvacuation(rig, 1, ABOUT_A_SECOND);
+    expect(await done).toBe(false);
+    expect(events.at(-1)?.message).toMatch(/^could not move: g1: .*cancelled: the operator asked/);
+    expect(rig.calls.migrateCalls.filter((c) => c.domain === "g1")).toHaveLength(1);
+    expect(rig.placements()).toContain("g1@h1");
+    expect(rig.placements()).not.toContain("g2@h1");
     await rig.stop();
   });
 

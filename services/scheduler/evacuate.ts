@@ -229,9 +229,10 @@ async function migrateOnce(
         completed,
       ),
     );
-    return completed
-      ? { kind: "completed" }
-      : { kind: "retry", error: withoutName(name, stats?.error ?? "failed") };
+    if (completed) return { kind: "completed" };
+    const error = withoutName(name, stats?.error ?? "failed");
+    // Cancelled at its source (xsim migrate-cancel): the operator asked, so it is not tried again.
+    return { kind: stats?.status === "cancelled" ? "fatal" : "retry", error };
   } catch (error) {
     const message = withoutName(name, error instanceof Error ? error.message : String(error));
     if (isBusy(error, message)) return { kind: "busy", error: message };
