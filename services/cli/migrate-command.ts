@@ -11,6 +11,7 @@ import { requireScheduler } from "./scheduler-commands.js";
 import { bandwidthArg, wholeNumberArg } from "./number-args.js";
 import { QEMU_DOWNTIME_LIMIT_MS_MAX } from "../dom0/precopy/qemu-policy.js";
 import { connectCliMigration } from "./cli-clients.js";
+import { cancelOnInterrupt } from "./migrate-cancel.js";
 
 interface MigrateOptions {
   policy: string;
@@ -67,7 +68,17 @@ export function addMigrateCommand(program: Command, io: CliIo): void {
     .action(async (domain: string, host: string | undefined, options: MigrateOptions) => {
       const flags = migrateFlags(options);
       const bar = progressBar(process.stderr.isTTY === true && !options.json);
-      const stats = await migrate(program, domain, host, flags, bar).finally(() => bar.stop());
+      // Ctrl-C cancels the migration at its source (virsh migrate's way), and waits for its end.
+      const stopCancelling = cancelOnInterrupt(program, domain, {
+        err: (text) => {
+          bar.stop();
+          io.err(text);
+        },
+      });
+      const stats = await migrate(program, domain, host, flags, bar).finally(() => {
+        stopCancelling();
+        bar.stop();
+      });
       io.out(options.json ? JSON.stringify(queryMigrateJson(stats), null, 2) : formatMigrationStats(stats));
       if (stats.status !== "completed") throw new Error(`migration ${stats.status}: ${stats.error}`);
     });

@@ -56,4 +56,27 @@ describe("followMigration: how `xsim migrate` ends when its stream does", () => 
     fail({ code: status.UNAVAILABLE, details: "Connection dropped" });
     await expect(following).resolves.toMatchObject({ status: "completed" });
   });
+
+  it("a stream cut during stop-and-copy or a cancel is no answer: the outcome is unknown", async () => {
+    for (const last of ["stop-and-copy", "cancelling"]) {
+      const { call, send, fail } = fakeStream();
+      const following = followMigration(call, () => undefined, WATCHED);
+      send(last);
+      fail({ code: status.UNAVAILABLE, details: "Connection dropped" });
+      await expect(following).rejects.toThrow(/its outcome is unknown/);
+    }
+  });
+
+  it("a cancelled migration's last statistics are the answer", async () => {
+    const { call, send, fail } = fakeStream();
+    const following = followMigration(call, () => undefined, WATCHED);
+    send("cancelling");
+    send("cancelled");
+    fail({
+      code: status.ABORTED,
+      details: "the migration of web was cancelled",
+      metadata: answeredTrailers(),
+    });
+    await expect(following).resolves.toMatchObject({ status: "cancelled" });
+  });
 });

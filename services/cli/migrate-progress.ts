@@ -3,6 +3,7 @@ import type { ClientReadableStream } from "@grpc/grpc-js";
 import { isNoAnswer } from "../transport/grpc/answer-trailer.js";
 import { isServiceError } from "../transport/grpc/host-client.js";
 import type { MigrateEvent, MigrationStats } from "../gen/xensim/v1/migration.js";
+import { isFinalStatus } from "./migration-status.js";
 
 /** A terminal progress bar on stderr while a migration runs, from its streamed statistics. */
 export function progressBar(enabled: boolean): ((stats: MigrationStats) => void) & { stop(): void } {
@@ -36,7 +37,7 @@ export interface WatchedMigration {
 /**
  * Follows a migration's event stream (from a source host or from the scheduler) to its last
  * statistics, showing each on `onStats`. A stream that fails after a final status (completed,
- * failed, cancelled) still resolves with it; one whose peer stops answering once the migration
+ * failed, cancelled, unknown) still resolves with it; one whose peer stops answering once the migration
  * runs says that its outcome is unknown (the hosts go on without a watcher); any other failure
  * rejects with the gRPC details.
  */
@@ -53,7 +54,7 @@ export function followMigration(
       onStats(event.stats);
     });
     call.on("error", (error: Error & { details?: string }) => {
-      if (last && last.status !== "active" && last.status !== "setup") return resolve(last);
+      if (last && isFinalStatus(last.status)) return resolve(last);
       const details = error.details ?? error.message;
       if (last && isServiceError(error) && isNoAnswer(error))
         return reject(new Error(outcomeUnknown(watched, details)));

@@ -4,12 +4,14 @@ import type { CliIo } from "./domain-commands.js";
 import { hostOfDomain, oneHost, targetHosts } from "./host-routing.js";
 import { queryMigrateJson } from "./migration-json.js";
 import { addMigrateCommand } from "./migrate-command.js";
+import { addMigrateCancelCommand } from "./migrate-cancel.js";
 import type { MigrationStats } from "../gen/xensim/v1/migration.js";
 import { connectCliMigration } from "./cli-clients.js";
 
-/** `xsim migrate`, `save`, `restore`, `migrations`: xl's verbs on the migration stream. */
+/** `xsim migrate`, `migrate-cancel`, `save`, `restore`, `migrations`: xl's verbs on the migration stream. */
 export function addMigrationCommands(program: Command, io: CliIo): void {
   addMigrateCommand(program, io);
+  addMigrateCancelCommand(program, io);
 
   program
     .command("save")
@@ -74,7 +76,7 @@ async function recentMigrations(program: Command): Promise<MigrationStats[]> {
 /** Active, the downtime is not measured yet: the line shows QEMU's estimate of it, labelled so. */
 export function formatMigrationLine(m: MigrationStats): string {
   const downtime =
-    m.status === "active" || m.status === "setup"
+    m.status === "active" || m.status === "setup" || m.status === "cancelling"
       ? `expected downtime ${m.expectedDowntimeEstimateMs.toFixed(1)} ms (estimate)`
       : `downtime ${m.downtimeMs.toFixed(1)} ms`;
   return `${m.migrationId}  ${m.domain}  ${m.source} -> ${m.destination}  ${m.status}  ${m.totalTimeMs.toFixed(0)} ms  ${downtime}`;

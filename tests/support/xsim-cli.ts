@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { existsSync, writeFileSync } from "node:fs";
 import { REPO_ROOT } from "./host-process.js";
@@ -26,21 +26,31 @@ export function runXsimWithEnv(
   env: Record<string, string>,
   ...args: string[]
 ): Promise<XsimRun> {
+  return startXsim(home, env, ...args).done;
+}
+
+/** runXsimWithEnv, with the process itself, for a test that signals it (Ctrl-C: SIGINT). */
+export function startXsim(
+  home: string,
+  env: Record<string, string>,
+  ...args: string[]
+): { child: ChildProcess; done: Promise<XsimRun> } {
   // A cluster `xsim up` started in `home` has its own PKI, which the CLI finds by itself.
   const security = existsSync(join(home, "cluster.json")) ? [] : operatorCliArgs();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [XSIM_BIN, ...security, ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...env, XSIM_HOME: home },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+  const child = spawn(process.execPath, [XSIM_BIN, ...security, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env, XSIM_HOME: home },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const done = new Promise<XsimRun>((resolve, reject) => {
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.once("error", reject);
     child.once("close", (code) => resolve({ code, stdout, stderr }));
   });
+  return { child, done };
 }
 
 /** The CLI's flags to act as this test file's operator: --pki DIR, or --insecure when the tests run so. */
