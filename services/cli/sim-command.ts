@@ -97,6 +97,7 @@ function runStep(
     case "unpause":
     case "checksum":
     case "workload":
+    case "migrate-cancel":
       return domainStep(cluster, user, op, emit);
     case "list":
       return user.list().then((rows) => emit("xsim", formatClusterList(rows)), told("list"));
@@ -141,7 +142,10 @@ function runStep(
   }
 }
 
-type DomainOp = Extract<ScenarioOp, { kind: "destroy" | "pause" | "unpause" | "checksum" | "workload" }>;
+type DomainOp = Extract<
+  ScenarioOp,
+  { kind: "destroy" | "pause" | "unpause" | "checksum" | "workload" | "migrate-cancel" }
+>;
 
 /** A verb on one domain, sent to the host that runs it (as the CLI's `hostClientFor` finds it). */
 function domainStep(
@@ -178,6 +182,17 @@ function domainStep(
       return user
         .setWorkload(hostId, op.domain, op.workload)
         .then(() => emit("xsim", `workload ${op.domain} on ${hostId}: ${op.workload}`), told);
+    case "migrate-cancel":
+      return user
+        .migrateCancel(hostId, op.domain)
+        .then(
+          (stats) =>
+            emit(
+              "xsim",
+              `migrate-cancel ${op.domain}: ${stats.source} -> ${stats.destination} ${stats.status}`,
+            ),
+          told,
+        );
     case "pause":
     case "unpause":
       return (op.kind === "pause" ? user.pause(hostId, op.domain) : user.unpause(hostId, op.domain)).then(

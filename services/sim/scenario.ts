@@ -11,6 +11,8 @@ export type ScenarioOp =
   | { kind: "create"; domain: string; hostId: string | undefined }
   | { kind: "destroy"; domain: string }
   | { kind: "pause" | "unpause"; domain: string }
+  /** `xsim migrate-cancel NAME`: at the host that sends its migration. */
+  | { kind: "migrate-cancel"; domain: string }
   | { kind: "migrate"; domain: string; hostId: string | undefined; bandwidth: string; policy: string }
   | { kind: "workload"; domain: string; workload: string }
   | { kind: "checksum"; domain: string }
@@ -178,6 +180,7 @@ function parseOp(words: string[], where: string): ScenarioOp {
     case "pause":
     case "unpause":
     case "checksum":
+    case "migrate-cancel":
       return { kind: verb, domain: need(a, "a domain") };
     case "workload":
       return {
@@ -263,6 +266,7 @@ const RANGED_VERBS: ReadonlySet<string> = new Set([
   "checksum",
   "workload",
   "migrate",
+  "migrate-cancel",
   "evacuate",
   "kill",
   "restart",

@@ -13,6 +13,7 @@ import type { HaState } from "../gen/xensim/v1/ha.js";
 import type { SchedulerProcess } from "../scheduler/scheduler-process.js";
 import { CLI_ID, SCHEDULER_ID, type SimCluster } from "./cluster.js";
 import { simAddress, type SimHost } from "./sim-host.js";
+import type { MigrationStatsView } from "../dom0/migrate/stats.js";
 
 /** Deadline of the CLI's unary calls (the scheduler's own calls to hosts take up to 5 s each). */
 export const CLI_CALL_DEADLINE_MS = 30_000;
@@ -129,6 +130,14 @@ export class SimUser {
         ),
       false,
     );
+  }
+
+  /** `xsim migrate-cancel NAME`, at the host that sends its migration. */
+  migrateCancel(hostId: string, name: string): Promise<MigrationStatsView> {
+    return this.toHost(hostId, "Cancel", (host) => {
+      host.host.guard();
+      return host.host.cancelMigration(name, "the operator asked (xsim migrate-cancel)");
+    });
   }
 
   /** `xsim -H SOURCE migrate NAME DESTINATION`: straight to the source host, no scheduler. */

@@ -292,3 +292,36 @@ describe("tests/sim/declare-dead.sim: host-declare-dead of a host killed with HA
     SCENARIO_TIMEOUT_MS,
   );
 });
+
+describe("tests/sim/migrate-cancel.sim: a migration cancelled in mid-stream", () => {
+  it(
+    "ends cancelled; the destination drops web--incoming, the guest runs on at the source with its memory",
+    async () => {
+      const { lines } = await runTwice("tests/sim/migrate-cancel.sim");
+      const incoming = indexOf(lines, "h2", /^domain created: web--incoming /);
+      const cancelled = indexOf(lines, "xsim", /^migrate-cancel web: h1 -> h2 cancelling$/);
+      const dropped = indexOf(lines, "h2", /^domain destroyed: web--incoming /);
+      const stats = lines[indexOf(lines, "xsim", /^Migration .*: web h1 -> h2\n\s*status: cancelled /)]!;
+      expect(incoming).toBeLessThan(cancelled);
+      expect(cancelled).toBeLessThan(dropped);
+      expect(stats.text).toMatch(
+        /the migration of web was cancelled: the operator asked \(xsim migrate-cancel\)/,
+      );
+      // Cancelled at 5 s, a second into the stream: it had sent part of the guest, not all.
+      expect(stats.atMs).toBeGreaterThanOrEqual(5000);
+      expect(stats.atMs).toBeLessThan(6000);
+      expect(number(stats.text, /remaining: ([\d.]+) MiB/)).toBeGreaterThan(0);
+      // The source never stepped aside during the cancelled migration.
+      const away = lines.findIndex(
+        (l) => l.source === "h1" && /^domain renamed: web--migratedaway/.test(l.text),
+      );
+      expect(lines[away]!.atMs, "only the second migration hands web over").toBe(10_000);
+      indexOf(lines, "xsim", /^migrate-cancel web: this host sends no migration of web /);
+      expect([...listAt(lines, 9000)]).toEqual([["web", "h1 1"]]);
+      const sums = checksums(lines, "web");
+      expect(sums.map(([host]) => host)).toEqual(["h1", "h1", "h2"]);
+      expect(new Set(sums.map(([, hex]) => hex)).size, "the same memory throughout").toBe(1);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+});
