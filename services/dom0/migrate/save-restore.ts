@@ -18,6 +18,7 @@ import { checkRestorePath } from "./save-file-path.js";
 import { StreamDecoder } from "../stream/stream-decoder.js";
 import type { ConfinedPaths } from "../confined-paths.js";
 import { StreamFormatError } from "../stream/errors.js";
+import { fileError } from "./file-errors.js";
 
 /** `xl save` (proto SaveRequest). */
 export interface SaveRequest {
@@ -119,7 +120,7 @@ export async function saveToFile(
     manager.releaseOutbound(record.domid);
     if (!wasPaused && toolstack.records.get(record.domid) === record)
       toolstack.hypervisor.unpauseDomain(record.domid);
-    throw error;
+    throw fileError(error, "write", request.path, `nothing was saved and ${record.name} runs on`);
   }
 }
 
@@ -203,7 +204,7 @@ export async function restoreFromFile(
     if (code === "ENOENT") throw new ToolstackError("NOT_FOUND", `no save file at ${request.path}`);
     // The decoder's messages may quote the bytes it read (a bad marker in hex): never echo a file.
     if (error instanceof StreamFormatError) throw notASaveImage(request.path, error);
-    const mapped = toToolstackError(error);
+    const mapped = toToolstackError(fileError(error, "read", request.path, "nothing was restored"));
     if (mapped instanceof ToolstackError && mapped.code === "INVALID_ARGUMENT" && record === undefined)
       throw new ToolstackError("INVALID_ARGUMENT", `${request.path} is not a save image: ${mapped.message}`);
     throw mapped;
