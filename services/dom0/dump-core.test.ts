@@ -59,4 +59,27 @@ describe("dump-core", () => {
     expect(() => dumpCore(ts, "Domain-0", "/nonexistent/x")).toThrow(/not permitted on Domain-0/);
     expect(() => dumpCore(ts, "nobody", "/nonexistent/x")).toThrow(/nobody/);
   });
+
+  it("onto a full device: refused naming the errno, and the guest runs on", () => {
+    const ts = new Toolstack(
+      { hostId: "h1", pcpuCount: 2, memoryMib: 1024, hvmCapable: true, cpuMhz: 2400 },
+      { memoryMib: 256, vcpus: 1 },
+      new SimulatedClock(),
+      new Prng(3),
+    );
+    ts.create(loadDomainConfig('name = "web"\nkernel = "/k"\nmemory = 8\n', "web.cfg", [], new Prng(1)));
+    // Linux's /dev/full: every write fails with ENOSPC, as a full disk does.
+    let error: unknown;
+    try {
+      dumpCore(ts, "web", "/dev/full");
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({
+      code: "RESOURCE_EXHAUSTED",
+      message:
+        "cannot write /dev/full: no space left on the device (ENOSPC); no core was dumped; web runs on",
+    });
+    expect(ts.domainOf(ts.requireDomain("web")).paused).toBe(false);
+  });
 });

@@ -1,6 +1,7 @@
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, openSync, rmSync, writeSync } from "node:fs";
 import { PAGE_SIZE_BYTES } from "../core/units.js";
 import type { DomainRecord, Toolstack } from "./toolstack.js";
+import { fileError } from "./migrate/file-errors.js";
 
 /** docs/specs/dump-core.md: the file starts with this magic, then the version. */
 export const CORE_MAGIC = "XSIMCORE";
@@ -26,7 +27,13 @@ export function dumpCore(toolstack: Toolstack, ref: string, realPath: string): C
   const record = toolstack.requireDomUToChange(ref);
   const memory = toolstack.domainOf(record).memory;
   const pageCount = memory.pageCount;
-  const fd = openSync(realPath, "w", 0o600);
+  const outcome = `no core was dumped; ${record.name} runs on`;
+  let fd: number;
+  try {
+    fd = openSync(realPath, "w", 0o600);
+  } catch (error) {
+    throw fileError(error, "write", realPath, outcome);
+  }
   try {
     writeSync(fd, coreHeader(record, pageCount));
     const buffer = new Uint8Array(PAGE_COUNT_PER_WRITE * PAGE_SIZE_BYTES);
@@ -35,9 +42,14 @@ export function dumpCore(toolstack: Toolstack, ref: string, realPath: string): C
       for (let i = 0; i < count; i++) memory.copyPageTo(first + i, buffer, i * PAGE_SIZE_BYTES);
       writeSync(fd, buffer, 0, count * PAGE_SIZE_BYTES);
     }
-  } finally {
+  } catch (error) {
+    // A partial core is no core: removed, if it is a file of its own (never a device such as /dev/full).
+    const partial = fstatSync(fd).isFile();
     closeSync(fd);
+    if (partial) rmSync(realPath, { force: true });
+    throw fileError(error, "write", realPath, outcome);
   }
+  closeSync(fd);
   const byteCount = CORE_HEADER_BYTE_COUNT + pageCount * PAGE_SIZE_BYTES;
   toolstack.log(`d${record.domid} (${record.name}): core dumped, ${pageCount} pages`);
   return { record, pageCount, byteCount, checksum: memory.checksum() };
