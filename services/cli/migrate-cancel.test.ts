@@ -22,6 +22,19 @@ describe("xsim migrate-cancel's words", () => {
     );
   });
 
+  it("names a save as such, and the file it was writing", () => {
+    const save = MigrationStats.fromPartial({
+      source: "h1",
+      destination: "web.save",
+      policy: "save",
+      status: "cancelled",
+      totalTimeMs: 40,
+    });
+    expect(cancelOutcomeLine("web", "h1", save)).toBe(
+      "Cancelled the save of web (to web.save) after 40 ms: web runs on at h1",
+    );
+  });
+
   it("says when it stopped waiting", () => {
     expect(cancelOutcomeLine("web", "h1", undefined)).toMatch(/had not ended after 30 s/);
   });

@@ -49,11 +49,16 @@ async function awaitEnd(address: string, migrationId: string): Promise<Migration
 export function cancelOutcomeLine(domain: string, source: string, ended: MigrationStats | undefined): string {
   if (!ended)
     return `Asked ${source} to cancel the migration of ${domain}; it had not ended after ${CANCEL_WAIT_MS_MAX / 1000} s (xsim migrations shows it)`;
-  const route = `${ended.source} -> ${ended.destination}`;
+  // A save (xl save) is listed and cancelled as a migration to a file.
+  const what = ended.policy === SAVE_POLICY ? "save" : "migration";
+  const route = what === "save" ? `to ${ended.destination}` : `${ended.source} -> ${ended.destination}`;
   if (ended.status === "cancelled")
-    return `Cancelled the migration of ${domain} (${route}) after ${ended.totalTimeMs.toFixed(0)} ms: ${domain} runs on at ${ended.source}`;
-  return `The migration of ${domain} (${route}) ended ${ended.status} before the cancel took: ${ended.error || "nothing to undo"}`;
+    return `Cancelled the ${what} of ${domain} (${route}) after ${ended.totalTimeMs.toFixed(0)} ms: ${domain} runs on at ${ended.source}`;
+  return `The ${what} of ${domain} (${route}) ended ${ended.status} before the cancel took: ${ended.error || "nothing to undo"}`;
 }
+
+/** The policy a save's statistics carry (dom0/migrate/save-restore.ts). */
+const SAVE_POLICY = "save";
 
 /** `xsim migrate-cancel DOMAIN`: QEMU's migrate_cancel, XAPI's task-cancel of a VM migration. */
 export function addMigrateCancelCommand(program: Command, io: CliIo): void {
@@ -80,19 +85,23 @@ export function addMigrateCancelCommand(program: Command, io: CliIo): void {
  * it (the watch then shows it end cancelled, or completed if the handover had begun), a second stops
  * watching and leaves the migration to end on its own. Returns the function that removes the handler.
  */
-export function cancelOnInterrupt(program: Command, domain: string, io: Pick<CliIo, "err">): () => void {
+export function cancelOnInterrupt(
+  program: Command,
+  domain: string,
+  io: Pick<CliIo, "err">,
+  verb: "migrate" | "save" = "migrate",
+): () => void {
+  const what = verb === "save" ? "save" : "migration";
   let interruptCount = 0;
   const onInterrupt = () => {
     interruptCount++;
     if (interruptCount > 1) {
-      io.err(
-        `xsim: stopped watching: the migration of ${domain} ends on its own (xsim migrations shows how)`,
-      );
+      io.err(`xsim: stopped watching: the ${what} of ${domain} ends on its own (xsim migrations shows how)`);
       process.exit(INTERRUPTED_EXIT_STATUS);
     }
-    io.err(`xsim: cancelling the migration of ${domain} (Ctrl-C again to stop watching)`);
-    cancelMigration(program, domain, "the operator asked (Ctrl-C at xsim migrate)").catch((error: unknown) =>
-      io.err(`xsim: could not cancel the migration of ${domain}: ${describeError(error)}`),
+    io.err(`xsim: cancelling the ${what} of ${domain} (Ctrl-C again to stop watching)`);
+    cancelMigration(program, domain, `the operator asked (Ctrl-C at xsim ${verb})`).catch((error: unknown) =>
+      io.err(`xsim: could not cancel the ${what} of ${domain}: ${describeError(error)}`),
     );
   };
   process.on("SIGINT", onInterrupt);

@@ -4,7 +4,7 @@ import type { CliIo } from "./domain-commands.js";
 import { hostOfDomain, oneHost, targetHosts } from "./host-routing.js";
 import { queryMigrateJson } from "./migration-json.js";
 import { addMigrateCommand } from "./migrate-command.js";
-import { addMigrateCancelCommand } from "./migrate-cancel.js";
+import { addMigrateCancelCommand, cancelOnInterrupt } from "./migrate-cancel.js";
 import type { MigrationStats } from "../gen/xensim/v1/migration.js";
 import { connectCliMigration } from "./cli-clients.js";
 
@@ -23,8 +23,12 @@ export function addMigrationCommands(program: Command, io: CliIo): void {
       const client = connectCliMigration((await hostOfDomain(program, domain)).address);
       // The host's path: a relative one is inside the host's state directory (dom0/confined-paths.ts).
       const request = { domain, path: file, keepRunning: options.c ?? false };
-      const event = await unaryCall(client.save.bind(client), request);
-      client.close();
+      // Ctrl-C cancels the save at the host (nothing saved, the guest runs on), as for migrate.
+      const stopCancelling = cancelOnInterrupt(program, domain, io, "save");
+      const event = await unaryCall(client.save.bind(client), request).finally(() => {
+        stopCancelling();
+        client.close();
+      });
       io.err(
         `Saved domain ${domain} to ${file}: ${event.stats?.bytesTransferred} bytes in ${event.stats?.totalTimeMs.toFixed(1)} ms`,
       );

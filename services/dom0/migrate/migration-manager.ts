@@ -1,7 +1,7 @@
 import { ToolstackError } from "../errors.js";
 import type { StreamSink } from "./stream-sink.js";
 import type { MigrationStatsView } from "./stats.js";
-import { OutboundCancel } from "./outbound-cancel.js";
+import { OutboundCancel, type OutboundKind } from "./outbound-cancel.js";
 
 /** Outbound migrations one host runs at once (KubeVirt's parallelOutboundMigrationsPerNode). */
 export const OUTBOUND_MIGRATION_COUNT_MAX_DEFAULT = 2;
@@ -116,8 +116,8 @@ export class MigrationManager {
   }
 
   /** An outbound migration's cancel, open until `closeCancel`. */
-  openCancel(migrationId: string, domain: string): OutboundCancel {
-    const cancel = new OutboundCancel(migrationId, domain);
+  openCancel(migrationId: string, domain: string, kind: OutboundKind = "migration"): OutboundCancel {
+    const cancel = new OutboundCancel(migrationId, domain, kind);
     this.cancels.set(migrationId, cancel);
     return cancel;
   }

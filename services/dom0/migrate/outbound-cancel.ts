@@ -9,10 +9,25 @@ export class MigrationCancelledError extends ToolstackError {
   constructor(
     readonly domain: string,
     readonly reason: string,
+    kind: OutboundKind = "migration",
   ) {
-    super("ABORTED", `the migration of ${domain} was cancelled: ${reason}; the guest runs on at the source`);
+    super(
+      "ABORTED",
+      kind === "migration"
+        ? `the migration of ${domain} was cancelled: ${reason}; the guest runs on at the source`
+        : `the save of ${domain} was cancelled: ${reason}; nothing was saved and the guest runs on`,
+    );
   }
 }
+
+/** What sends the guest's stream: a live migration to a host, or `xl save` to a file. */
+export type OutboundKind = "migration" | "save";
+
+/** Where the point of no return lies, for a refused cancel's words. */
+const HANDOVER_WORDS: Record<OutboundKind, string> = {
+  migration: "the guest is being handed over to the destination",
+  save: "its file is written",
+};
 
 /** Where an outbound migration stands for a cancel. */
 type CancelState = "open" | "requested" | "handing-over";
@@ -33,6 +48,7 @@ export class OutboundCancel {
   constructor(
     readonly migrationId: string,
     readonly domain: string,
+    readonly kind: OutboundKind = "migration",
   ) {}
 
   get isRequested(): boolean {
@@ -44,7 +60,7 @@ export class OutboundCancel {
     if (this.state === "handing-over")
       throw new ToolstackError(
         "FAILED_PRECONDITION",
-        `the migration of ${this.domain} is past the point of no return (the guest is being handed over to the destination); nothing was changed`,
+        `the ${this.kind} of ${this.domain} is past the point of no return (${HANDOVER_WORDS[this.kind]}); nothing was changed`,
       );
     if (this.state === "requested") return;
     this.state = "requested";
@@ -59,7 +75,7 @@ export class OutboundCancel {
 
   /** The error a cancelled migration ends with. */
   error(): MigrationCancelledError {
-    return new MigrationCancelledError(this.domain, this.requestReason);
+    return new MigrationCancelledError(this.domain, this.requestReason, this.kind);
   }
 
   /** Just before Go: a last check, then no cancel is taken any more. */

@@ -43,6 +43,9 @@ export interface RestoreReply {
 /** Bytes read from a save file at a time. */
 export const RESTORE_READ_CHUNK_BYTES = 1024 * 1024;
 
+/** Random bytes in a save's id (`save-DOMID-HEX`): two saves of one domain are told apart. */
+const SAVE_ID_BYTE_COUNT = 4;
+
 /**
  * `xl save [-c] dom file`: the guest is paused, its stream written to `file`; it then stops unless
  * -c. The file is confined to the host's state directory (or an allowed one, dom0/confined-paths.ts);
@@ -69,6 +72,26 @@ export async function saveToFile(
     manager.releaseOutbound(record.domid);
     throw new ToolstackError("INVALID_ARGUMENT", `cannot write ${request.path}: ${error.code ?? "error"}`);
   });
+  const base = {
+    // Its own id, as a migration's: `xsim migrations` lists it, `xsim migrate-cancel` finds it.
+    migrationId: `save-${record.domid}-${randomBytes(SAVE_ID_BYTE_COUNT).toString("hex")}`,
+    domain: record.name,
+    source: toolstack.spec.hostId,
+    destination: request.path,
+    policy: "save",
+    live: false,
+    bandwidthLimit: "unlimited",
+  };
+  let stats: MigrationStatsView = { ...emptyStats(base, domain.memory.pageCount), status: "active" };
+  manager.track(stats);
+  // A save is cancelled as a migration is (Migration.Cancel), until its file is whole.
+  const cancel = manager.openCancel(base.migrationId, record.name, "save");
+  let sender: StreamSender | undefined;
+  cancel.onRequested = () => {
+    sender?.cancel();
+    stats = { ...stats, status: "cancelling" };
+    manager.track(stats);
+  };
   try {
     const sink: StreamSink = {
       write: async (chunk, release) => {
@@ -78,7 +101,7 @@ export async function saveToFile(
       flush: () => Promise.resolve(),
       close: () => undefined,
     };
-    const sender = new StreamSender(senderDomainOf(toolstack, record), sink, {
+    sender = new StreamSender(senderDomainOf(toolstack, record), sink, {
       clock: toolstack.clock,
       scheduler,
       policy: createPolicy("xen"),
@@ -87,19 +110,11 @@ export async function saveToFile(
       live: false,
     });
     const result = await sender.run();
+    cancel.closeForHandover();
     await file.close();
     await rename(partialPath, target);
     const closedAtMs = toolstack.clock.nowMs();
-    const base = {
-      migrationId: `save-${record.domid}`,
-      domain: record.name,
-      source: toolstack.spec.hostId,
-      destination: request.path,
-      policy: "save",
-      live: false,
-      bandwidthLimit: "unlimited",
-    };
-    const stats = {
+    stats = {
       // A save's downtime runs from the pause to the file closed (the guest is destroyed or resumed after).
       ...completeStats(emptyStats(base, domain.memory.pageCount), result, {
         startMs,
@@ -120,7 +135,16 @@ export async function saveToFile(
     manager.releaseOutbound(record.domid);
     if (!wasPaused && toolstack.records.get(record.domid) === record)
       toolstack.hypervisor.unpauseDomain(record.domid);
-    throw fileError(error, "write", request.path, `nothing was saved and ${record.name} runs on`);
+    const refusal = cancel.isRequested
+      ? cancel.error()
+      : fileError(error, "write", request.path, `nothing was saved and ${record.name} runs on`);
+    const status = cancel.isRequested ? "cancelled" : "failed";
+    const message = refusal instanceof Error ? refusal.message : String(refusal);
+    stats = { ...stats, status, error: message, totalTimeMs: toolstack.clock.nowMs() - startMs };
+    throw refusal;
+  } finally {
+    manager.closeCancel(base.migrationId);
+    manager.finish(stats);
   }
 }
 

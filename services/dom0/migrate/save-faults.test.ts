@@ -14,7 +14,7 @@ import { ToolstackError } from "../errors.js";
 /** Bytes the "disk" takes before it is full: the stream's header and a few records. */
 const DISK_BYTES = 64 * 1024;
 
-const disk = vi.hoisted(() => ({ full: false, writtenBytes: 0 }));
+const disk = vi.hoisted(() => ({ full: false, writtenBytes: 0, onWrite: (): void => undefined }));
 
 // A file system that fills up: each write past DISK_BYTES fails as Linux's write(2) does.
 vi.mock("node:fs/promises", async (importOriginal) => {
@@ -28,6 +28,7 @@ vi.mock("node:fs/promises", async (importOriginal) => {
         if (disk.full && disk.writtenBytes + chunk.byteLength > DISK_BYTES)
           throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
         disk.writtenBytes += chunk.byteLength;
+        disk.onWrite();
         return write(chunk);
       };
       return handle;
@@ -39,6 +40,7 @@ let stateDir = "";
 afterEach(() => {
   disk.full = false;
   disk.writtenBytes = 0;
+  disk.onWrite = () => undefined;
   if (stateDir) rmSync(stateDir, { recursive: true, force: true });
 });
 
@@ -55,7 +57,7 @@ function toolstackWithGuest() {
   return { clock, toolstack, record, files: new ConfinedPaths(stateDir), manager: new MigrationManager() };
 }
 
-describe("xsim save onto a full disk", () => {
+describe("xsim save's faults: a full disk, a cancel", () => {
   it("refuses naming the file and the errno; nothing is left of the file, and the guest runs on", async () => {
     const { clock, toolstack, record, files, manager } = toolstackWithGuest();
     const checksum = toolstack.domainOf(record).memory.checksum();
@@ -83,6 +85,34 @@ describe("xsim save onto a full disk", () => {
     const stats = await saveToFile(toolstack, manager, files, request, simScheduler(clock));
     expect(stats.status).toBe("completed");
     expect(readdirSync(stateDir)).toEqual(["web.save"]);
+    expect(manager.list().map((m) => [m.policy, m.status])).toEqual([["save", "completed"]]);
     expect([...toolstack.records.values()].map((r) => r.name)).not.toContain("web");
+  });
+
+  it("a save cancelled while it writes (xsim migrate-cancel, Ctrl-C at xsim save): nothing saved, the guest runs on", async () => {
+    const { clock, toolstack, record, files, manager } = toolstackWithGuest();
+    const checksum = toolstack.domainOf(record).memory.checksum();
+    const answers: string[] = [];
+    disk.onWrite = () => {
+      if (disk.writtenBytes > DISK_BYTES && answers.length === 0)
+        answers.push(manager.cancelOutbound("web", "the operator asked").status);
+    };
+    const request = { domain: "web", path: "web.save", keepRunning: false };
+    const error = await saveToFile(toolstack, manager, files, request, simScheduler(clock)).catch(
+      (e: unknown) => e,
+    );
+    expect(answers).toEqual(["cancelling"]);
+    expect(error).toMatchObject({
+      code: "ABORTED",
+      message: "the save of web was cancelled: the operator asked; nothing was saved and the guest runs on",
+    });
+    expect(readdirSync(stateDir), "no partial file left").toEqual([]);
+    const domain = toolstack.domainOf(toolstack.requireDomain("web"));
+    expect(domain.paused).toBe(false);
+    expect(domain.memory.checksum()).toBe(checksum);
+    const listed = manager.list().find((m) => m.domain === "web");
+    expect(listed?.status).toBe("cancelled");
+    expect(listed?.policy).toBe("save");
+    expect(() => manager.cancelOutbound("web", "again")).toThrow(/sends no migration of web/);
   });
 });
