@@ -165,6 +165,40 @@ export function userMigrate(ctx: ActionContext): void {
   );
 }
 
+/** A cancelled migration's pace: 32 MiB in about 1.3 s, so a cancel may find it in any phase. */
+export const CANCEL_CASE_BANDWIDTH = "200Mbit/s";
+/** The cancel comes 0 ms to this long after the migrate: before it starts, in the stream, or after it ended. */
+export const CANCEL_DELAY_MS_MAX = 2000;
+
+/**
+ * `--cancel`: the user starts a migration and cancels it a moment later (`xsim migrate-cancel` at
+ * the host that runs the guest then), whatever phase it is in: refused before it begins or once
+ * handed over, honoured in between (docs/specs/migration-protocol.md, "Cancel").
+ */
+export function userMigrateThenCancel(ctx: ActionContext): void {
+  const entry = liveEntry(ctx);
+  if (!entry) return;
+  const name = entry.name;
+  const delayMs = ctx.prng.nextInt(CANCEL_DELAY_MS_MAX + 1);
+  ctx.trace(`migrate ${name} bandwidth=${CANCEL_CASE_BANDWIDTH}, then cancel it ${delayMs} ms later`);
+  ctx.background(
+    ctx.user.migrate(name, "", undefined, { bandwidth: CANCEL_CASE_BANDWIDTH }).then(
+      (last) => ctx.trace(`migrate ${name}: ${last.stats?.status} ${last.stats?.error ?? ""}`.trim()),
+      (error: unknown) => ctx.trace(`migrate ${name} failed: ${describe(error)}`),
+    ),
+  );
+  ctx.cluster.clock.setTimer(delayMs, () => {
+    const host = ctx.user.hostOf(name);
+    if (!host) return ctx.trace(`migrate-cancel ${name}: no host runs it`);
+    ctx.background(
+      ctx.user.migrateCancel(host.hostId, name).then(
+        (stats) => ctx.trace(`migrate-cancel ${name} at ${host.hostId}: ${stats.status}`),
+        (error: unknown) => ctx.trace(`migrate-cancel ${name} at ${host.hostId} refused: ${describe(error)}`),
+      ),
+    );
+  });
+}
+
 export function userEvacuate(ctx: ActionContext): void {
   const host = pick(ctx.prng, [...ctx.cluster.hosts.keys()]);
   if (!host) return;

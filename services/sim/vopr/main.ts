@@ -7,7 +7,7 @@ import { HA_MODES, type HaMode } from "./ha-setting.js";
 export const VOPR_STEP_COUNT_DEFAULT = 200;
 
 const USAGE =
-  "usage: npm run vopr -- [--seed N] [--seeds K] [--steps S] [--faults kill-host,stall-host,...|all|none] [--ha on|off|toggle]";
+  "usage: npm run vopr -- [--seed N] [--seeds K] [--steps S] [--faults kill-host,stall-host,...|all|none] [--ha on|off|toggle] [--cancel]";
 
 function count(text: string, flag: string, min: number): number {
   const value = Number(text);
@@ -35,7 +35,7 @@ function faultsFrom(text: string): FaultKind[] {
 /**
  * `npm run vopr -- --seed N [--seeds K] [--steps S] [--ha on|off|toggle]`: runs seeds N..N+K-1;
  * exit 1 if any fails. `--ha` (ha-setting.ts): on from the start (the default), off, or switched
- * by the user during the run.
+ * by the user during the run. `--cancel`: the user also cancels migrations (actions.ts).
  */
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -45,6 +45,7 @@ async function main(): Promise<number> {
       steps: { type: "string", default: String(VOPR_STEP_COUNT_DEFAULT) },
       faults: { type: "string", default: "all" },
       ha: { type: "string", default: "on" },
+      cancel: { type: "boolean", default: false },
     },
   });
   const first = count(values.seed, "--seed", 0);
@@ -55,7 +56,7 @@ async function main(): Promise<number> {
   let failedCount = 0;
   let passedHa: HaSummary | undefined;
   for (let seed = first; seed < first + seedCount; seed++) {
-    const result = await runVopr({ seed, stepCount, faults: new Set(faults), ha });
+    const result = await runVopr({ seed, stepCount, faults: new Set(faults), ha, cancels: values.cancel });
     if (result.violations.length > 0) failedCount++;
     else passedHa = passedHa ? addHaSummaries(passedHa, result.ha) : result.ha;
     process.stdout.write(`${formatResult(result, stepCount, faults)}\n`);

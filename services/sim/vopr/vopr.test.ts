@@ -21,6 +21,9 @@ const CI_LONG_STEP_COUNT = 200;
 const CI_HA_MODES: readonly HaMode[] = ["off", "toggle"];
 const CI_HA_SEEDS = [1, 2, 3, 4, 5, 6, 7, 8] as const;
 const CI_HA_STEP_COUNT = 150;
+/** `--cancel`: migrations the user cancels, in whatever phase, under every fault. */
+const CI_CANCEL_SEEDS = [1, 2, 3, 4] as const;
+const CI_CANCEL_STEP_COUNT = 200;
 
 describe("VOPR (seeded whole-cluster fault simulator)", { timeout: VOPR_SEED_TIMEOUT_MS }, () => {
   it(`holds every invariant for ${CI_SEED_COUNT} seeds under ${CI_FAULTS.join(", ")}`, async () => {
@@ -55,6 +58,26 @@ describe("VOPR (seeded whole-cluster fault simulator)", { timeout: VOPR_SEED_TIM
       }
     expect(failures.join("\n")).toBe("");
     expect(enabledCount, "the toggled runs turn HA on").toBeGreaterThan(0);
+  }, 600_000);
+
+  it(`holds every invariant with migrations cancelled: seeds ${CI_CANCEL_SEEDS.join(", ")} x ${CI_CANCEL_STEP_COUNT} steps of --cancel`, async () => {
+    const failures: string[] = [];
+    let honouredCount = 0;
+    let endedCancelledCount = 0;
+    for (const seed of CI_CANCEL_SEEDS) {
+      const result = await runVopr({
+        seed,
+        stepCount: CI_CANCEL_STEP_COUNT,
+        faults: new Set(CI_FAULTS),
+        cancels: true,
+      });
+      if (result.violations.length > 0) failures.push(formatResult(result, CI_CANCEL_STEP_COUNT, CI_FAULTS));
+      honouredCount += result.trace.filter((l) => /migrate-cancel \S+ at \S+: cancelling$/.test(l)).length;
+      endedCancelledCount += result.trace.filter((l) => / migrate \S+: cancelled /.test(l)).length;
+    }
+    expect(failures.join("\n")).toBe("");
+    expect(honouredCount, "cancels that found a migration under way").toBeGreaterThan(0);
+    expect(endedCancelledCount, "migrations that ended cancelled").toBeGreaterThan(0);
   }, 600_000);
 
   it("replays a seed exactly, faults and all", async () => {

@@ -56,6 +56,11 @@ export interface VoprOptions {
    * `--ha toggle` regressions pin them).
    */
   declareDead?: boolean;
+  /**
+   * `--cancel`: the user also starts migrations and cancels them (actions.ts userMigrateThenCancel).
+   * Off by default, so that the seeds' paths stay as they were.
+   */
+  cancels?: boolean;
 }
 
 export interface VoprResult {
@@ -67,6 +72,8 @@ export interface VoprResult {
   /** Host losses and HA restarts counted in the run (checkRestartsPerLoss holds them to one each). */
   ha: HaSummary;
   haMode: HaMode;
+  /** Whether the run drew migrations cancelled by the user (`--cancel`). */
+  cancels: boolean;
 }
 
 type Action = (ctx: ActionContext) => void;
@@ -74,10 +81,14 @@ type Action = (ctx: ActionContext) => void;
 /** Toggle mode: the weight of the user's `ha-enable`/`ha-disable` among the actions (a fault's is 1). */
 export const HA_TOGGLE_WEIGHT = 2;
 
+/** `--cancel`: the weight of a migration started and cancelled among the actions (a migrate's is 3). */
+export const MIGRATE_CANCEL_WEIGHT = 2;
+
 function actionTable(
   faults: ReadonlySet<FaultKind>,
   haMode: HaMode,
   declareDead: boolean,
+  cancels: boolean,
 ): Array<[number, Action]> {
   const table: Array<[number, Action]> = [
     [5, act.userCreate],
@@ -105,6 +116,7 @@ function actionTable(
   // The administrator's word on a host the VOPR killed (docs/specs/ha.md §7); not in the default
   // mode, whose seeds' paths stay as they were.
   if (haMode !== "on" && declareDead && faults.has("kill-host")) table.push([1, act.declareDead]);
+  if (cancels) table.push([MIGRATE_CANCEL_WEIGHT, act.userMigrateThenCancel]);
   return table;
 }
 
@@ -163,7 +175,7 @@ export async function runVopr(options: VoprOptions): Promise<VoprResult> {
   const doomed = new DoomedCopies();
   const unknownHandovers = new UnknownHandovers();
   const observe = () => unknownHandovers.note(cluster, ledger, (line) => ctx.trace(line));
-  const table = actionTable(options.faults, haMode, options.declareDead ?? true);
+  const table = actionTable(options.faults, haMode, options.declareDead ?? true, options.cancels ?? false);
   // A promise nobody handles is a bug of the process that made it (a real one would log or die).
   const onUnhandled = (reason: unknown) => violations.push(`unhandled rejection: ${String(reason)}`);
   process.on("unhandledRejection", onUnhandled);
@@ -198,6 +210,7 @@ export async function runVopr(options: VoprOptions): Promise<VoprResult> {
     trace,
     ha: haMode === "on" ? summarizeHa(ledger) : { ...summarizeHa(ledger), haOff: haOffSummary() },
     haMode,
+    cancels: options.cancels ?? false,
   };
 }
 
@@ -340,7 +353,7 @@ function onDomainEvent(
 export function formatResult(result: VoprResult, stepCount: number, faults: readonly string[]): string {
   const simulatedS = (result.simulatedMs / 1000).toFixed(0);
   // The default mode prints what it always printed: its seeds' output compares byte for byte.
-  const haMode = result.haMode === "on" ? "" : ` --ha ${result.haMode}`;
+  const haMode = `${result.haMode === "on" ? "" : ` --ha ${result.haMode}`}${result.cancels ? " --cancel" : ""}`;
   if (result.violations.length === 0)
     return `seed ${result.seed}: ok (${result.stepCountRun} steps, ${simulatedS} s simulated; ${formatHaSummary(result.ha)})`;
   const lines = [
