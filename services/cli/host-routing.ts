@@ -29,21 +29,32 @@ function targetOf(host: string): HostTarget {
 
 /** Every host of the cluster: the scheduler's view when one runs, else what `xsim up` recorded. */
 export async function clusterHosts(): Promise<HostTarget[]> {
+  return (await clusterHostsAndDown()).hosts;
+}
+
+/**
+ * clusterHosts, and the hosts the scheduler has declared down (no heartbeat), which are left out:
+ * a verb that covers every host says it did not ask them (their guests may still run).
+ */
+export async function clusterHostsAndDown(): Promise<{ hosts: HostTarget[]; downHostIds: string[] }> {
   const scheduler = schedulerAddress();
   if (scheduler) {
     const client = connectScheduler(scheduler);
     try {
       const reply = await unaryCall(client.hostList.bind(client), {});
-      return reply.hosts
-        .filter((h) => h.state !== "down")
-        .map((h) => ({ hostId: h.hostId, address: h.address }));
+      return {
+        hosts: reply.hosts
+          .filter((h) => h.state !== "down")
+          .map((h) => ({ hostId: h.hostId, address: h.address })),
+        downHostIds: reply.hosts.filter((h) => h.state === "down").map((h) => h.hostId),
+      };
     } finally {
       client.close();
     }
   }
   const state = readClusterState();
   if (!state) throw new Error("no cluster is up: run `xsim up` first, or pass -H host:port");
-  return state.hosts.map((h) => ({ hostId: h.hostId, address: h.address }));
+  return { hosts: state.hosts.map((h) => ({ hostId: h.hostId, address: h.address })), downHostIds: [] };
 }
 
 /** The hosts a cluster-wide verb (info, top, migrations, vcpu-list) covers: -H's, else all. */

@@ -5,7 +5,7 @@ import { isServiceError, unaryCall } from "../transport/grpc/host-client.js";
 import { isNoAnswer } from "../transport/grpc/answer-trailer.js";
 import type { CliIo } from "./domain-commands.js";
 import { formatClusterList, formatList, formatListLong } from "./format.js";
-import { clusterHosts, requestedHost, targetHosts } from "./host-routing.js";
+import { clusterHostsAndDown, requestedHost, targetHosts } from "./host-routing.js";
 import { connectScheduler, schedulerAddress } from "./scheduler-client.js";
 import { connectCliHost } from "./cli-clients.js";
 
@@ -76,8 +76,10 @@ async function clusterDomains(
     };
   }
   const unanswered: string[] = [];
+  // The hosts the scheduler sees down are not asked: noted as `xsim list` notes them (was silent).
+  const { hosts, downHostIds } = await clusterHostsAndDown();
   const perHost = await Promise.all(
-    (await clusterHosts()).map(async (host) => {
+    hosts.map(async (host) => {
       const client = connectCliHost(host.address);
       try {
         const reply = await unaryCall(client.list.bind(client), { domains: [] });
@@ -93,7 +95,7 @@ async function clusterDomains(
       }
     }),
   );
-  return { domains: perHost.flat(), unreachableHostIds: [], unansweredHosts: unanswered };
+  return { domains: perHost.flat(), unreachableHostIds: downHostIds, unansweredHosts: unanswered };
 }
 
 /** What `xsim list` says of hosts asked one by one that did not answer: their guests are missing. */

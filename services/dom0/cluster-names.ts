@@ -41,6 +41,20 @@ export function nameFromKey(key: string): string {
   return new TextDecoder().decode(new Uint8Array(bytes));
 }
 
+/** A create's or rename's refusal of a name another guest holds (the scheduler reads it back). */
+export function nameHeldMessage(name: string, holder: NameOwner): string {
+  return `a domain named "${name}" already exists in the cluster (uuid ${holder.uuid} on ${holder.hostId})`;
+}
+
+const NAME_HELD_PATTERN = /^a domain named "(.*)" already exists in the cluster \(uuid (\S+) on (\S+)\)/;
+
+/** The name and holder a nameHeldMessage names; undefined for any other words. */
+export function parseNameHeld(message: string): { name: string; holder: NameOwner } | undefined {
+  const match = NAME_HELD_PATTERN.exec(message);
+  if (!match) return undefined;
+  return { name: match[1] ?? "", holder: { uuid: match[2] ?? "", hostId: match[3] ?? "" } };
+}
+
 /**
  * Domain names unique in the whole cluster, as xl keeps them unique on one host: each name is a
  * key `name.<name>` → {uuid, hostId}, written with compare-and-set so two hosts creating the same
@@ -65,10 +79,7 @@ export class ClusterNames {
         const entry = await this.store.entry(key);
         const holder = entry ? (JSON.parse(entry.value) as NameOwner) : undefined;
         if (holder && (holder.uuid !== owner.uuid || holder.hostId !== owner.hostId))
-          throw new ToolstackError(
-            "ALREADY_EXISTS",
-            `a domain named "${name}" already exists in the cluster (uuid ${holder.uuid} on ${holder.hostId})`,
-          );
+          throw new ToolstackError("ALREADY_EXISTS", nameHeldMessage(name, holder));
         const revision = entry
           ? await this.store.update(key, value, entry.revision)
           : await this.store.create(key, value);

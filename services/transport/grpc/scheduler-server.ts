@@ -10,6 +10,8 @@ import {
   REBALANCE_LOW_PERCENT_DEFAULT,
 } from "../../scheduler/rebalance.js";
 import { toServiceError, unary } from "./status.js";
+import { status } from "@grpc/grpc-js";
+import { heldNameNote } from "../../scheduler/held-name.js";
 import { checkEvacuateRequest, checkRebalanceRequest } from "../../scheduler/request-checks.js";
 
 /** The Scheduler gRPC service: the cluster-wide verbs of `xsim`. */
@@ -18,7 +20,9 @@ export function schedulerServer(scheduler: Scheduler): SchedulerServer {
   return {
     create: unary(async (request) => {
       scheduler.requireActive();
-      const placed = await placeAndCreate(scheduler, request, false);
+      const placed = await placeAndCreate(scheduler, request, false).catch((error: unknown) =>
+        withHeldNameNote(scheduler, error),
+      );
       return { hostId: placed.host.hostId, hostAddress: placed.host.address, domain: placed.domain };
     }),
     place: unary(async (request) => {
@@ -174,4 +178,17 @@ function refused(call: { emit: (event: "error", error: unknown) => boolean }, ch
     call.emit("error", toServiceError(error));
     return true;
   }
+}
+
+/**
+ * A host's refusal of a name held by a guest that no up host runs, with why and what to do
+ * (scheduler/held-name.ts): the user was told of a guest "on H" that no list shows.
+ */
+async function withHeldNameNote(scheduler: Scheduler, error: unknown): Promise<never> {
+  const refusal = error as { code?: unknown; details?: unknown };
+  if (refusal.code === status.ALREADY_EXISTS && typeof refusal.details === "string") {
+    const note = await heldNameNote(scheduler, refusal.details).catch(() => undefined);
+    if (note) refusal.details = `${refusal.details}: ${note}`;
+  }
+  throw error;
 }
