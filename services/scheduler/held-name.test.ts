@@ -39,7 +39,7 @@ describe("why a name is held by a guest no up host runs (what a refused create a
     await rig.stop();
   });
 
-  it("adds nothing when the guest runs, when its record names the host's epoch now, or for other words", async () => {
+  it("adds nothing when the guest runs, when its record names the host's epoch now, or for other words; an unprotected guest gone: try again", async () => {
     const rig = await SchedulerRig.start(HOSTS);
     const running = rig.addGuest("h1", { name: "app", memoryMib: 64 });
     await rig.run(rig.scheduler.syncHost(rig.scheduler.requireHost("h1")));
@@ -56,6 +56,10 @@ describe("why a name is held by a guest no up host runs (what a refused create a
     expect(
       await rig.run(heldNameNote(rig.scheduler, 'a domain named "x" already exists (domid 3)')),
     ).toBeUndefined();
+    const gone = heldNameNote(rig.scheduler, nameHeldMessage("web", { uuid: "uuid-web", hostId: "h2" }));
+    expect(await rig.run(gone), "unprotected, gone from an up host: the reconcile frees it").toBe(
+      "h2 runs no such guest now (lost when h2 restarted?): the scheduler frees the name within 5 s; try again then",
+    );
     await rig.stop();
   });
 });

@@ -23,6 +23,8 @@ export interface HostProcessOptions {
   hostId: string;
   natsUrl?: string;
   listenHost?: string;
+  /** The port to listen on (default: any free one); a host restarted at the same address gives it. */
+  listenPort?: number;
   memoryMib?: number;
   pcpus?: number;
   hvm?: boolean;
@@ -40,7 +42,7 @@ export function testStateRoot(): string {
 /** Starts a real host service (node dist/services/host/main.js) and waits for its ready line. */
 export async function startHostProcess(options: HostProcessOptions): Promise<HostProcess> {
   const args = [join(REPO_ROOT, "dist/services/host/main.js"), "--host-id", options.hostId];
-  args.push("--listen", `${options.listenHost ?? "127.0.0.1"}:0`);
+  args.push("--listen", `${options.listenHost ?? "127.0.0.1"}:${options.listenPort ?? 0}`);
   if (options.natsUrl) args.push("--nats", options.natsUrl);
   if (options.memoryMib) args.push("--memory-mib", String(options.memoryMib));
   if (options.pcpus) args.push("--pcpus", String(options.pcpus));
