@@ -64,6 +64,13 @@ function rowsOf(run: XsimRun, name: string): string[] {
   return run.stdout.split("\n").filter((line) => line.split(/\s+/)[0] === name);
 }
 
+/** The host's newest process (cluster.host finds the first, killed since). */
+function latest(hostId: string): TestHost {
+  const host = cluster.hosts.filter((h) => h.hostId === hostId).at(-1);
+  if (!host) throw new Error(`no host ${hostId}`);
+  return host;
+}
+
 async function hostState(hostId: string): Promise<string | undefined> {
   return (await hostList(cluster.scheduler)).find((h) => h.hostId === hostId)?.state;
 }
@@ -122,5 +129,23 @@ describe("a host killed and started again with the same id and address (HA off)"
     expect(protectedName.stderr).toMatch(
       /a domain named "db" already exists in the cluster \(uuid \S+ on rs1\): rs1 runs no such guest: the HA-protected db was lost when rs1 restarted or fenced, and keeps its name for its HA restart while HA is off: xsim ha-enable restarts it, then xsim destroy db ends it if it is not wanted\n/,
     );
+  });
+
+  it("started again at once (often before the scheduler sees it down): its lost guest leaves the list, its name is free again", async () => {
+    let rs1 = latest("rs1");
+    const listedBefore = async () => rowsOf(await xsim("list"), "app").length === 1;
+    await createFilledGuest(rs1, "app", 16);
+    await waitUntil(listedBefore, STATE_TIMEOUT_MS);
+    await rs1.process.kill9();
+    rs1 = await cluster.addHost(restarted);
+    // A heartbeat sequence that went back tells the scheduler the host is a new process: it lists it afresh.
+    await waitUntil(async () => rowsOf(await xsim("list"), "app").length === 0, STATE_TIMEOUT_MS);
+    let created = await xsim("create", writeGuestConfig(home, "app", []));
+    await waitUntil(async () => {
+      if (created.code !== 0) created = await xsim("create", writeGuestConfig(home, "app", []));
+      return created.code === 0 || !/already exists in the cluster/.test(created.stderr);
+    }, NAME_FREED_TIMEOUT_MS);
+    expect(created.code, created.stderr).toBe(0);
+    expect(rowsOf(await xsim("list"), "app")).toHaveLength(1);
   });
 });
