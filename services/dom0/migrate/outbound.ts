@@ -147,6 +147,14 @@ export async function migrateOut(
     }
     cancel.check();
     stats = { ...stats, destination: prepared.destinationHostId };
+    // The control channel ending before the destination attaches to pull (it was killed, or
+    // restarted at the same address: the new process never pulls) ends the wait at once, in the
+    // channel's words; before, the source waited PULL_ATTACH_TIMEOUT_MS and said "did not pull".
+    let channelLost: unknown;
+    peer.received().catch((lost: unknown) => {
+      channelLost = lost;
+      manager.cancelPull(migrationId, describe(lost));
+    });
     // The destination is known now (its host id): named in the HA record before any page moves.
     try {
       traced = (await ctx.haTrace?.begin(record, prepared.destinationHostId)) === true;
@@ -176,7 +184,7 @@ export async function migrateOut(
     try {
       sink = await pulled;
     } catch (error) {
-      throw cancel.isRequested ? cancel.error() : error;
+      throw cancel.isRequested ? cancel.error() : (channelLost ?? error);
     }
     cancel.check();
     sender = new StreamSender(wrappers.domain(senderDomainOf(toolstack, record)), wrappers.sink(sink), {
