@@ -1,4 +1,5 @@
-import type { HostClient } from "../../gen/xensim/v1/host.js";
+import { Metadata } from "@grpc/grpc-js";
+import type { HostClient, ListResponse } from "../../gen/xensim/v1/host.js";
 import { CreateRequest } from "../../gen/xensim/v1/host.js";
 import type { MigrationClient, MigrateEvent } from "../../gen/xensim/v1/migration.js";
 import type { HostGateway } from "../../scheduler/host-gateway.js";
@@ -11,6 +12,19 @@ import { clusterSecurity, type ClusterSecurity } from "../tls/cluster-credential
 
 /** Deadline of the scheduler's unary calls to hosts. */
 export const HOST_CALL_DEADLINE_MS = 5000;
+
+/**
+ * The scheduler's channels to a host retry its address within a second. With grpc-js's defaults
+ * (1 s, growing to 120 s) a host killed and started again at the same address was refused every
+ * List for as long as the backoff had grown while it was down ("No connection established"): the
+ * scheduler saw its heartbeats but never read it, so it was no candidate for placement ("no host
+ * fits: rd1 is not the pinned host rd2") and its lost guests stayed listed
+ * (tests/migration-destination-restart). As the HA pings' channels (ha-peer.ts).
+ */
+export const HOST_CHANNEL_RECONNECT_OPTIONS = {
+  "grpc.initial_reconnect_backoff_ms": 200,
+  "grpc.max_reconnect_backoff_ms": 1000,
+};
 
 /**
  * The source did not answer the scheduler's migrate, or stopped answering its watch of the
@@ -44,23 +58,40 @@ export class GrpcHostGateway implements HostGateway {
 
   private host(address: string): HostClient {
     let client = this.hostClients.get(address);
-    if (!client) this.hostClients.set(address, (client = connectHost(address, this.security)));
+    if (!client)
+      this.hostClients.set(
+        address,
+        (client = connectHost(address, this.security, HOST_CHANNEL_RECONNECT_OPTIONS)),
+      );
     return client;
   }
 
   private migration(address: string): MigrationClient {
     let client = this.migrationClients.get(address);
-    if (!client) this.migrationClients.set(address, (client = connectMigrationWatch(address, this.security)));
+    if (!client)
+      this.migrationClients.set(
+        address,
+        (client = connectMigrationWatch(address, this.security, HOST_CHANNEL_RECONNECT_OPTIONS)),
+      );
     return client;
   }
 
+  /**
+   * Waits for the channel to connect (within the deadline) rather than failing at once while it
+   * backs off: the List that follows a host's return (a new process at the same address) failed
+   * "No connection established", and the host stayed unread, no candidate for placement, until the
+   * next reconcile (up to 5 s; tests/migration-destination-restart).
+   */
   list(address: string) {
     const client = this.host(address);
-    return unaryCall(
-      client.list.bind(client),
-      { domains: [] },
-      { deadline: Date.now() + HOST_CALL_DEADLINE_MS },
-    );
+    return new Promise<ListResponse>((resolve, reject) => {
+      client.list(
+        { domains: [] },
+        new Metadata({ waitForReady: true }),
+        { deadline: Date.now() + HOST_CALL_DEADLINE_MS },
+        (error, reply) => (error ? reject(error) : resolve(reply)),
+      );
+    });
   }
 
   async create(address: string, request: Partial<CreateRequest>) {
