@@ -142,7 +142,9 @@ describe("a migration's destination killed and started again at the same address
       const inWindow = async () => (await domainOn(source, "hand--migratedaway")) !== undefined;
       await waitUntil(inWindow, STEP_TIMEOUT_MS).catch(async (error: unknown) => {
         const told = await migrating;
-        throw new Error(`${String(error)}: xsim migrate said ${told.stdout}${told.stderr}\n${cluster.scheduler.log()}`);
+        throw new Error(
+          `${String(error)}: xsim migrate said ${told.stdout}${told.stderr}\n${cluster.scheduler.log()}`,
+        );
       });
       await restartDestination();
       const told = await migrating;
