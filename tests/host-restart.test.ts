@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createFilledGuest, waitUntil, type TestHost } from "./support/migration-cluster.js";
+import { copiesOn, createFilledGuest, waitUntil, type TestHost } from "./support/migration-cluster.js";
 import {
   hostList,
   RELAXED_HEARTBEAT_MS,
@@ -132,12 +132,13 @@ describe("a host killed and started again with the same id and address (HA off)"
   });
 
   it("started again at once (often before the scheduler sees it down): its lost guest leaves the list, its name is free again", async () => {
-    let rs1 = latest("rs1");
+    const rs1 = latest("rs1");
     const listedBefore = async () => rowsOf(await xsim("list"), "app").length === 1;
     await createFilledGuest(rs1, "app", 16);
     await waitUntil(listedBefore, STATE_TIMEOUT_MS);
     await rs1.process.kill9();
-    rs1 = await cluster.addHost(restarted);
+    const again = await cluster.addHost(restarted);
+    expect(await copiesOn(again, "app"), "a new process runs none of the old one's guests").toEqual([]);
     // A heartbeat sequence that went back tells the scheduler the host is a new process: it lists it afresh.
     await waitUntil(async () => rowsOf(await xsim("list"), "app").length === 0, STATE_TIMEOUT_MS);
     let created = await xsim("create", writeGuestConfig(home, "app", []));
