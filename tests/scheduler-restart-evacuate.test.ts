@@ -86,7 +86,7 @@ describe("the scheduler killed and started again during host-evacuate", () => {
       const told = await evacuating;
       expect(told.code, told.stdout).toBe(1);
       expect(told.stderr).toBe(
-        "xsim: the scheduler stopped answering during host-evacuate re1 (Connection dropped): " +
+        `xsim: the scheduler ${killed.address} stopped answering during host-evacuate re1 (Connection dropped): ` +
           "the migrations it had started may have completed or not; xsim list shows where the guests run\n",
       );
 

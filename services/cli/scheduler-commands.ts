@@ -51,13 +51,14 @@ export function addSchedulerCommands(program: Command, io: CliIo): void {
     .option("--bandwidth <rate>", 'limit of each migration, e.g. "100Mbit/s" (default unlimited)', "")
     .option("--policy <name>", "pre-copy policy of each migration: xen, xen-legacy, qemu, clark", "xen")
     .action(async (hostId: string, options: { parallel: string; bandwidth: string; policy: string }) => {
-      const client = connectScheduler(requireScheduler());
+      const scheduler = requireScheduler();
+      const client = connectScheduler(scheduler);
       const { policy } = options;
       const bandwidth = bandwidthArg(options.bandwidth);
       // The scheduler checks its own limit; here only what the wire can carry.
       const parallel = wholeNumberArg(options.parallel, "--parallel", 1, UINT32_MAX);
       const request = { hostId, parallel, bandwidth, policy };
-      const ok = await streamOperation(client.evacuate(request), io, `host-evacuate ${hostId}`);
+      const ok = await streamOperation(client.evacuate(request), io, `host-evacuate ${hostId}`, scheduler);
       if (!ok) throw new Error(`evacuation of ${hostId} failed`);
     });
 
@@ -68,7 +69,8 @@ export function addSchedulerCommands(program: Command, io: CliIo): void {
     .option("--high <percent>", "over this memory/CPU use a host is overloaded", "90")
     .option("--low <percent>", "under this a host is emptied", "35")
     .action(async (options: { dryRun?: boolean; high: string; low: string }) => {
-      const client = connectScheduler(requireScheduler());
+      const scheduler = requireScheduler();
+      const client = connectScheduler(scheduler);
       const ok = await streamOperation(
         client.rebalance({
           dryRun: options.dryRun ?? false,
@@ -77,6 +79,7 @@ export function addSchedulerCommands(program: Command, io: CliIo): void {
         }),
         io,
         "rebalance",
+        scheduler,
       );
       if (!ok) throw new Error("rebalance failed");
     });
@@ -87,7 +90,12 @@ export function addSchedulerCommands(program: Command, io: CliIo): void {
  * answering once the operation runs (killed, stalled, cut off) is said so: the migrations it had
  * started go on at the hosts, their outcome unknown here.
  */
-export function streamOperation(call: NodeJS.EventEmitter, io: CliIo, what: string): Promise<boolean> {
+export function streamOperation(
+  call: NodeJS.EventEmitter,
+  io: CliIo,
+  what: string,
+  scheduler: string,
+): Promise<boolean> {
   return new Promise((resolve, reject) => {
     let ok = true;
     let started = false;
@@ -102,7 +110,7 @@ export function streamOperation(call: NodeJS.EventEmitter, io: CliIo, what: stri
       if (started && isServiceError(error) && isNoAnswer(error))
         return reject(
           new Error(
-            `the scheduler stopped answering during ${what} (${details}): the migrations it had ` +
+            `the scheduler ${scheduler} stopped answering during ${what} (${details}): the migrations it had ` +
               `started may have completed or not; xsim list shows where the guests run`,
           ),
         );
