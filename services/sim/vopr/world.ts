@@ -1,9 +1,10 @@
 import { INCOMING_SUFFIX } from "../../dom0/migrate/incoming.js";
+import { MIGRATED_AWAY_SUFFIX } from "../../dom0/migrate/outbound.js";
 import { leaseKey, parseLease } from "../../contracts/lease.js";
 import type { SimCluster } from "../cluster.js";
 import type { SimHost } from "../sim-host.js";
 
-export const MIGRATED_AWAY_SUFFIX = "--migratedaway";
+export { MIGRATED_AWAY_SUFFIX };
 const STAND_IN_SUFFIXES = [INCOMING_SUFFIX, MIGRATED_AWAY_SUFFIX] as const;
 
 /** A migration's stand-in (NAME--incoming or NAME--migratedaway), not the guest's own copy. */

@@ -26,7 +26,8 @@ type Callback<Res> = (error: ServiceError | null, response: Res) => void;
 
 /**
  * Calls a generated unary method and returns a promise: `await unaryCall(client.info.bind(client), {})`.
- * (Typed against the generated four-argument overload, the one TypeScript infers from.)
+ * (Typed against the generated four-argument overload, the one TypeScript infers from.) `metadata`:
+ * e.g. `new Metadata({ waitForReady: true })`, to wait for a channel that is reconnecting.
  */
 export function unaryCall<Req, Res>(
   method: (
@@ -37,11 +38,10 @@ export function unaryCall<Req, Res>(
   ) => unknown,
   request: Req,
   options: Partial<CallOptions> = {},
+  metadata: Metadata = new Metadata(),
 ): Promise<Res> {
   return new Promise((resolve, reject) => {
-    method(request, new Metadata(), options, (error, response) =>
-      error ? reject(error) : resolve(response),
-    );
+    method(request, metadata, options, (error, response) => (error ? reject(error) : resolve(response)));
   });
 }
 

@@ -1,5 +1,5 @@
 import { Metadata } from "@grpc/grpc-js";
-import type { HostClient, ListResponse } from "../../gen/xensim/v1/host.js";
+import type { HostClient } from "../../gen/xensim/v1/host.js";
 import { CreateRequest } from "../../gen/xensim/v1/host.js";
 import type { MigrationClient, MigrateEvent } from "../../gen/xensim/v1/migration.js";
 import type { HostGateway } from "../../scheduler/host-gateway.js";
@@ -84,14 +84,12 @@ export class GrpcHostGateway implements HostGateway {
    */
   list(address: string) {
     const client = this.host(address);
-    return new Promise<ListResponse>((resolve, reject) => {
-      client.list(
-        { domains: [] },
-        new Metadata({ waitForReady: true }),
-        { deadline: Date.now() + HOST_CALL_DEADLINE_MS },
-        (error, reply) => (error ? reject(error) : resolve(reply)),
-      );
-    });
+    return unaryCall(
+      client.list.bind(client),
+      { domains: [] },
+      { deadline: Date.now() + HOST_CALL_DEADLINE_MS },
+      new Metadata({ waitForReady: true }),
+    );
   }
 
   async create(address: string, request: Partial<CreateRequest>) {
