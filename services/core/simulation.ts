@@ -75,15 +75,16 @@ export function delayToGridMs(nowMs: number, periodMs: number): number {
 
 /**
  * Calls `fn` at every multiple of `periodMs` of the clock's time until the returned function is
- * called (one re-armable timer, as `every`).
+ * called (one re-armable timer, as `every`). `firstNow`: the first call is due at once (after what
+ * is due now), for a caller at an instant of the grid whose call of this instant has not run yet.
  */
-export function everyOnGrid(clock: Clock, periodMs: number, fn: () => void): () => void {
+export function everyOnGrid(clock: Clock, periodMs: number, fn: () => void, firstNow = false): () => void {
   let stopped = false;
   const timer = clock.timer(() => {
     fn();
     if (!stopped) timer.arm(delayToGridMs(clock.nowMs(), periodMs));
   });
-  timer.arm(delayToGridMs(clock.nowMs(), periodMs));
+  timer.arm(firstNow ? 0 : delayToGridMs(clock.nowMs(), periodMs));
   return () => {
     stopped = true;
     timer.cancel();

@@ -3,6 +3,14 @@ import { TimerRecord, type Clock, type ClockTimer, type SimulatedClock } from ".
 export type ProcessState = "running" | "crashed";
 
 /**
+ * Counts the stalls, crashes and restarts of a network's processes: while it stands still, every
+ * process found running (in its generation, not stalled) is still so (sim/shared-second.ts).
+ */
+export class ProcessChanges {
+  count = 0;
+}
+
+/**
  * One simulated OS process (a host, the scheduler, the broker) in the one-process cluster. Its
  * timers and the messages it receives run only while it runs: a stalled process (its event loop
  * blocked, `kill -STOP`) runs them when the stall ends, in order; a crashed one never runs them, and
@@ -19,6 +27,7 @@ export class SimProcess {
   constructor(
     readonly processId: string,
     readonly simClock: SimulatedClock,
+    private readonly changes: ProcessChanges = new ProcessChanges(),
   ) {
     this.clock = new ProcessClock(this);
   }
@@ -60,6 +69,7 @@ export class SimProcess {
     if (!(durationMs >= 0)) throw new Error(`SimProcess.stall: ${durationMs} ms is not >= 0`);
     if (!this.isStalled) this.stallStartMs = this.simClock.nowMs();
     this.stalledUntilMs = Math.max(this.stalledUntilMs, this.simClock.nowMs() + durationMs);
+    this.changes.count++;
   }
 
   /** Kills the process: everything it had scheduled or was about to receive is lost. */
@@ -67,6 +77,7 @@ export class SimProcess {
     this.state = "crashed";
     this.stalledUntilMs = 0;
     this.generationNow++;
+    this.changes.count++;
   }
 
   /** Starts it again, empty: the caller builds the new process's objects. */
@@ -74,6 +85,7 @@ export class SimProcess {
     if (this.state !== "crashed") throw new Error(`SimProcess.restart: ${this.processId} is running`);
     this.state = "running";
     this.generationNow++;
+    this.changes.count++;
   }
 }
 

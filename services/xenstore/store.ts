@@ -19,6 +19,8 @@ import { WatchRegistry, type SpecialWatchPath, type WatchCallback } from "./watc
  */
 export class XenStore implements XenStoreNodeOps {
   private changeCountNow = 0;
+  /** Called after each commit that changed a node (the host wakes from its shared second: host/shared-second.ts). */
+  onCommit: (() => void) | undefined = undefined;
 
   /** Node changes committed so far (writes, removals, permission changes): grows with every change. */
   get changeCount(): number {
@@ -191,6 +193,7 @@ export class XenStore implements XenStoreNodeOps {
     this.changeCountNow += changes.length;
     for (const change of changes) this.eventQueue.enqueue(this.watches.matchChange(change));
     this.eventQueue.drain();
+    if (changes.length > 0) this.onCommit?.();
   }
 
   private fireSpecial(path: SpecialWatchPath): void {
