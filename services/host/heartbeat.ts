@@ -169,9 +169,7 @@ function heartbeatOf(
   pools: readonly Readonly<HeartbeatCpupool>[],
 ): Heartbeat {
   const frames = toolstack.hypervisor.frames;
-  let vcpusAllocated = 0;
-  for (const domain of toolstack.hypervisor.domainsInOrder)
-    if (domain.domid !== 0) vcpusAllocated += domain.vcpusOnline;
+  const vcpusAllocated = vcpusAllocatedOf(toolstack);
   // The only literal of a heartbeat: isParsedJsonHeartbeat checks each of its fields, no more.
   const beat: Heartbeat = {
     hostId: toolstack.spec.hostId,
@@ -195,6 +193,71 @@ function heartbeatOf(
   // A literal of one shape (no spread of an optional field): absent, the field is not there at all.
   if (listVersion === undefined) delete beat.listVersion;
   return beat;
+}
+
+/** The vCPUs the host's DomUs have online (a heartbeat's vcpusAllocated). */
+export function vcpusAllocatedOf(toolstack: Toolstack): number {
+  let vcpusAllocated = 0;
+  for (const domain of toolstack.hypervisor.domainsInOrder)
+    if (domain.domid !== 0) vcpusAllocated += domain.vcpusOnline;
+  return vcpusAllocated;
+}
+
+/**
+ * Whether two heartbeats of one host show the same, but for what moves every second without
+ * anything happening on the host: the sequence, the time, and the process's real-memory figure
+ * (one process's, shared by every host of a one-process cluster). The pools are compared as the
+ * same frozen array (HeartbeatCpupools gives the last one again while they stay the same).
+ */
+export function showsSame(a: Heartbeat, b: Heartbeat): boolean {
+  return (
+    a.hostId === b.hostId &&
+    a.address === b.address &&
+    a.pcpus === b.pcpus &&
+    a.hvm === b.hvm &&
+    a.totalMemoryKib === b.totalMemoryKib &&
+    a.freeMemoryKib === b.freeMemoryKib &&
+    a.domainCount === b.domainCount &&
+    a.vcpusAllocated === b.vcpusAllocated &&
+    a.migrationsOutbound === b.migrationsOutbound &&
+    a.migrationsInbound === b.migrationsInbound &&
+    a.intervalMs === b.intervalMs &&
+    a.listVersion === b.listVersion &&
+    a.cpupools === b.cpupools
+  );
+}
+
+/**
+ * `last` again with a new sequence, time and real-memory figure, frozen, ready for the bus (a
+ * FrozenJson as `last` is: the new values are finite numbers, as the old ones were).
+ */
+export function repeatedHeartbeat(
+  last: FrozenJson<Heartbeat>,
+  sequence: number,
+  timeMs: number,
+): FrozenJson<Heartbeat> {
+  // heartbeatOf's literal, field for field (one shape for every heartbeat), not a spread of `last`.
+  const beat: Heartbeat = {
+    hostId: last.hostId,
+    address: last.address,
+    sequence,
+    timeMs,
+    pcpus: last.pcpus,
+    hvm: last.hvm,
+    totalMemoryKib: last.totalMemoryKib,
+    freeMemoryKib: last.freeMemoryKib,
+    domainCount: last.domainCount,
+    vcpusAllocated: last.vcpusAllocated,
+    migrationsOutbound: last.migrationsOutbound,
+    migrationsInbound: last.migrationsInbound,
+    intervalMs: last.intervalMs,
+    realMemoryUsedBytes: HOST_CHUNK_POOL.byteCountHeld,
+    listVersion: last.listVersion,
+    cpupools: last.cpupools,
+  };
+  if (last.listVersion === undefined) delete beat.listVersion;
+  if (!isParsedJsonNumber(sequence) || !isParsedJsonNumber(timeMs)) return frozenJson(beat);
+  return Object.freeze(beat) as FrozenJson<Heartbeat>;
 }
 
 /**

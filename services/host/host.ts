@@ -27,7 +27,17 @@ import type { MigrationStatsView } from "../dom0/migrate/stats.js";
 import type { EngineScheduler, StreamSink } from "../dom0/migrate/stream-sink.js";
 import { encodeJson, publishFrozenJson, type Bus } from "../contracts/bus.js";
 import { domainEventSubject, heartbeatSubject, migrationSubject } from "../contracts/subjects.js";
-import { HeartbeatCpupools, frozenHeartbeat } from "./heartbeat.js";
+import {
+  HeartbeatCpupools,
+  frozenHeartbeat,
+  repeatedHeartbeat,
+  showsSame,
+  vcpusAllocatedOf,
+} from "./heartbeat.js";
+import type { Heartbeat } from "../contracts/heartbeat.js";
+import type { FrozenJson } from "../contracts/bus.js";
+import type { SharedSecond, SharedSecondMember } from "./shared-second.js";
+import { PAGE_SIZE_BYTES } from "../core/units.js";
 import type { StateStore } from "../contracts/state-store.js";
 import { ClusterNames } from "../dom0/cluster-names.js";
 import { HostNames } from "../dom0/host-names.js";
@@ -88,6 +98,8 @@ export interface HostOptions {
   files?: ConfinedPaths;
   /** The cluster's state store: domain names are reserved there (unique in the cluster). */
   store?: StateStore;
+  /** Where an idle host's repeated seconds go (host/shared-second.ts); without it each host keeps its own timer. */
+  sharedSecond?: SharedSecond;
 }
 
 /**
@@ -96,7 +108,7 @@ export interface HostOptions {
  * migration links. `host-service.ts` wires it to the OS clock, gRPC and NATS; a simulation wires it
  * to a SimulatedClock, a MemoryBus and in-memory links.
  */
-export class Host implements MigrationEndpoint {
+export class Host implements MigrationEndpoint, SharedSecondMember {
   readonly toolstack: Toolstack;
   readonly migrations = new MigrationManager();
   readonly destination: MigrationDestination;
@@ -130,9 +142,27 @@ export class Host implements MigrationEndpoint {
   private cancelSecond: (() => void) | undefined;
   private secondRested = false;
   private heartbeatRides = false;
+  /** The last heartbeat published, and whether it showed what the one before did (heartbeat.ts showsSame). */
+  private lastBeat: FrozenJson<Heartbeat> | undefined;
+  private lastBeatRepeated = false;
+  /** Whether its seconds are a SharedSecond's now (host/shared-second.ts). */
+  private sharing = false;
+  /**
+   * The hypervisor's accountedUntilMs when it joined the SharedSecond: while that and listVersion
+   * (its ticks among them) stand still, its CPU sample is still settled (CpuUsageSampler.isSettled
+   * was true then, and only a tick, a wake or a domain's change moves what it compares).
+   */
+  private sharedAccountedUntilMs = -1;
   private readonly onSecond = (): void => this.second();
+  /** The options repeatSecond reads, kept on the host itself (it reads nothing else of the options). */
+  private readonly checksRepeats: boolean;
+  private readonly epochMs: (() => number) | undefined;
+  private readonly bus: Bus | undefined;
 
   constructor(readonly options: HostOptions) {
+    this.checksRepeats = options.sharedSecond?.checksRepeats ?? false;
+    this.epochMs = options.epochMs;
+    this.bus = options.bus;
     this.tickTimer = options.clock.timer(() => this.tick());
     const toolstackOptions = options.scheduler ? { scheduler: options.scheduler } : {};
     this.toolstack = new Toolstack(
@@ -144,6 +174,10 @@ export class Host implements MigrationEndpoint {
     );
     this.toolstack.isMigrating = (domid) => this.migrations.isMigrating(domid);
     this.toolstack.onChange = () => this.wake();
+    // A xenstore commit moves the heartbeat's listVersion: a shared second would repeat a stale one.
+    this.toolstack.store.onCommit = () => {
+      if (this.sharing) this.armSecond();
+    };
     this.cpuUsage = new CpuUsageSampler(this.toolstack.hypervisor);
     this.heartbeatSubjectText = heartbeatSubject(this.toolstack.spec.hostId);
     this.faults = new FaultInjector(options.faultInjectionAllowed ?? false, options.spec.hostId);
@@ -257,6 +291,15 @@ export class Host implements MigrationEndpoint {
   private armSecond(): void {
     if (this.cancelSecond || !this.running) return;
     const { clock } = this.options;
+    if (this.sharing) {
+      this.sharing = false;
+      if (this.options.sharedSecond!.leave(this)) {
+        // The shared second of this instant is still to come: this host's is due now, after what woke it.
+        this.secondRested = false;
+        this.cancelSecond = everyOnGrid(clock, CPU_USAGE_SAMPLE_INTERVAL_MS, this.onSecond, true);
+        return;
+      }
+    }
     // Woken at an instant of the grid: the second's timer runs after what woke it, as it would have.
     if (clock.nowMs() % CPU_USAGE_SAMPLE_INTERVAL_MS === 0 && this.secondRested) this.cpuUsage.sample();
     this.secondRested = false;
@@ -275,6 +318,93 @@ export class Host implements MigrationEndpoint {
     this.names?.retryUnwritten();
     if (this.heartbeatRides) this.publishHeartbeat();
     if (this.mayRest) this.restSecond();
+    else if (this.mayShare) {
+      this.restSecond();
+      this.sharing = true;
+      this.sharedAccountedUntilMs = this.toolstack.hypervisor.accountedUntilMs;
+      this.options.sharedSecond!.join(this);
+    }
+  }
+
+  /**
+   * Whether its next seconds would only publish this second's heartbeat again (host/shared-second.ts):
+   * it has a SharedSecond, its heartbeat rides the second and showed what the one before did, and
+   * nothing else would happen (mayRest's conditions but the heartbeat).
+   */
+  private get mayShare(): boolean {
+    return (
+      this.options.sharedSecond !== undefined && this.heartbeatRides && this.lastBeatRepeated && this.isQuiet
+    );
+  }
+
+  /** No work, no HA guard, a CPU sample that would change nothing, no name write waiting. */
+  private get isQuiet(): boolean {
+    return !this.busy && !this.ha?.guarding && this.cpuUsage.isSettled && !this.names?.hasUnwritten;
+  }
+
+  repeatSecond(nowMs: number): boolean {
+    const last = this.lastBeat;
+    if (!this.running || !this.sharing || last === undefined) return false;
+    if (this.checksRepeats) this.checkRepeat(last);
+    const epochMs = this.epochMs;
+    const beat = repeatedHeartbeat(last, this.heartbeatSequence++, epochMs ? epochMs() : nowMs);
+    this.lastBeat = beat;
+    if (this.bus) publishFrozenJson(this.bus, this.heartbeatSubjectText, beat);
+    return true;
+  }
+
+  /** SharedSecond.checksRepeats: throws if this second would not be a repeat (a change did not wake the host). */
+  private checkRepeat(last: FrozenJson<Heartbeat>): void {
+    const why = this.busy
+      ? "it is busy"
+      : this.hasWork
+        ? "work came without waking it"
+        : this.ha?.guarding
+          ? "HA guards it"
+          : this.names?.hasUnwritten
+            ? "a name write waits"
+            : this.toolstack.hypervisor.accountedUntilMs !== this.sharedAccountedUntilMs
+              ? "its CPU time moved"
+              : !this.wouldShowSame(last)
+                ? "its heartbeat changed"
+                : undefined;
+    if (why)
+      throw new Error(
+        `${this.hostId}: its shared second at ${this.options.clock.nowMs()} ms would repeat a stale heartbeat: ${why}`,
+      );
+  }
+
+  secondAfterStall(): void {
+    if (this.running) this.ownSecondNow();
+  }
+
+  /** A whole second now, as its own timer's at this instant, and its own timer from then on. */
+  private ownSecondNow(): void {
+    this.sharing = false;
+    this.secondRested = false;
+    this.second();
+    if (!this.secondRested) this.armSecond();
+  }
+
+  /**
+   * Whether a heartbeat made now would show what `last` does (showsSame), read from the counters
+   * and figures it is made of without making it.
+   */
+  private wouldShowSame(last: Heartbeat): boolean {
+    const toolstack = this.toolstack;
+    const hypervisor = toolstack.hypervisor;
+    const frames = hypervisor.frames;
+    return (
+      last.address === this.address &&
+      last.totalMemoryKib === (frames.frameCountTotal * PAGE_SIZE_BYTES) / 1024 &&
+      last.freeMemoryKib === (frames.frameCountFreeNow * PAGE_SIZE_BYTES) / 1024 &&
+      last.domainCount === hypervisor.domainCount &&
+      last.migrationsOutbound === this.migrations.outboundCount &&
+      last.migrationsInbound === this.migrations.inboundCount &&
+      last.listVersion === this.listVersion &&
+      last.vcpusAllocated === vcpusAllocatedOf(toolstack) &&
+      (last.cpupools as unknown) === this.heartbeatCpupools.of(toolstack)
+    );
   }
 
   /**
@@ -298,6 +428,8 @@ export class Host implements MigrationEndpoint {
   /** Stops every timer of this host; the bus is the wiring's to close. */
   stop(): void {
     this.running = false;
+    if (this.sharing) this.options.sharedSecond!.leave(this);
+    this.sharing = false;
     for (const stop of this.stops.splice(0)) stop();
   }
 
@@ -379,6 +511,9 @@ export class Host implements MigrationEndpoint {
       this.listVersion,
       this.heartbeatCpupools,
     );
+    const last = this.lastBeat;
+    this.lastBeatRepeated = last !== undefined && showsSame(last, beat);
+    this.lastBeat = beat;
     // JSON on NATS; in one process the bus carries the frozen value itself (contracts/bus.ts FrozenJson).
     if (bus) publishFrozenJson(bus, this.heartbeatSubjectText, beat);
   }
@@ -442,11 +577,13 @@ export class Host implements MigrationEndpoint {
 
   /** `xl save`. */
   save(request: SaveRequest): Promise<MigrationStatsView> {
+    this.wake();
     return saveToFile(this.toolstack, this.migrations, this.files(), request, this.options.engine);
   }
 
   /** `xl restore`. */
   async restore(request: RestoreRequest): Promise<RestoreReply> {
+    this.wake();
     // The file is confined before anything reads it, even its first record.
     const confined = { ...request, path: this.files().forReading(request.path) };
     const restore = (r: RestoreRequest) => restoreFromFile(this.toolstack, this.files(), r);

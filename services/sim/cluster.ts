@@ -15,6 +15,7 @@ import { SimAuthorizer } from "./sim-authorization.js";
 import { SimHost, simAddress, type SimHostWiring } from "./sim-host.js";
 import { MemoryMigrationNetwork } from "../transport/memory/memory-links.js";
 import { SimHostGateway } from "./sim-gateway.js";
+import { SharedSecondTicker } from "./shared-second.js";
 import { ToolstackError } from "../dom0/errors.js";
 import { offloadGuestStores } from "../core/memory/page-store.js";
 
@@ -48,6 +49,13 @@ export interface SimClusterOptions {
   withScheduler?: boolean;
   /** Called once the clock and the network exist, before any process starts (a bench's census). */
   onNetwork?: (clock: SimulatedClock, network: SimNetwork) => void;
+  /**
+   * Whether idle hosts hand their repeated seconds to one timer for all (host/shared-second.ts);
+   * default true. False: each host's own timer runs every second (a bench's comparison).
+   */
+  sharedSecond?: boolean;
+  /** SharedSecond.checksRepeats: each repeat checked against a heartbeat made afresh (the VOPR, tests). */
+  checkSharedSeconds?: boolean;
 }
 
 /** One line of what happened, stamped with simulated time. */
@@ -82,6 +90,8 @@ export class SimCluster {
   private readonly hostsByAddress = new Map<string, string>();
   /** The hosts' migration links: every message of the handshake and the stream crosses the network. */
   readonly links: MemoryMigrationNetwork;
+  /** The idle hosts' seconds (host/shared-second.ts), unless options.sharedSecond is false. */
+  readonly sharedSecond: SharedSecondTicker | undefined;
 
   constructor(readonly options: SimClusterOptions) {
     // The guests' batched stores go to a second thread (same bytes at every read: store-worker.ts).
@@ -119,6 +129,14 @@ export class SimCluster {
       }),
     );
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS_DEFAULT;
+    this.sharedSecond =
+      options.sharedSecond === false
+        ? undefined
+        : new SharedSecondTicker(this.clock, {
+            broker: this.broker,
+            checksRepeats: options.checkSharedSeconds ?? false,
+            processChanges: this.network.processChanges,
+          });
     if (options.haTimeoutMs !== undefined) {
       const config: HaConfig = { enabled: true, timeoutMs: options.haTimeoutMs };
       this.kv.put(HA_CONFIG_KEY, JSON.stringify(config));
@@ -207,6 +225,7 @@ export class SimCluster {
       kv: this.kv,
       links: this.links,
       hostAt: (address) => this.hostAt(address),
+      ...(this.sharedSecond ? { sharedSecond: this.sharedSecond } : {}),
     };
   }
 

@@ -1,6 +1,6 @@
 import { TimerRecord, type SimulatedClock } from "../core/clock.js";
 import type { Prng } from "../core/prng.js";
-import { SimProcess } from "./process.js";
+import { ProcessChanges, SimProcess } from "./process.js";
 
 /** The broker (nats-server) as a process id: links to it are cut like any other. */
 export const BROKER_ID = "broker";
@@ -52,6 +52,8 @@ export class SimNetwork {
 
   /** The broker's process, the end of every publish and the start of every delivery. */
   private readonly broker: SimProcess;
+  /** Every stall, crash and restart of its processes, counted. */
+  readonly processChanges = new ProcessChanges();
 
   constructor(
     readonly clock: SimulatedClock,
@@ -62,7 +64,7 @@ export class SimNetwork {
 
   addProcess(processId: string): SimProcess {
     if (this.processes.has(processId)) throw new Error(`SimNetwork: process ${processId} exists`);
-    const process = new SimProcess(processId, this.clock);
+    const process = new SimProcess(processId, this.clock, this.processChanges);
     this.processes.set(processId, process);
     return process;
   }
@@ -92,6 +94,23 @@ export class SimNetwork {
 
   get partitionCount(): number {
     return this.partitions.length;
+  }
+
+  /**
+   * Whether any message sent now between two running processes arrives at this instant, in the
+   * order sent: no fault on any link, no partition, nothing on the way on any link.
+   */
+  get isCalm(): boolean {
+    return this.partitions.length === 0 && this.linkQueues.size === 0 && isFaultless(this.faults);
+  }
+
+  /**
+   * Counts a message delivered in the step it was sent by a caller that found the network calm
+   * and both ends running (as `relay` counts one).
+   */
+  countRelayedInStep(): void {
+    this.messageCountSent++;
+    this.messageCountRelayed++;
   }
 
   /** Whether a message from `a` can reach `b` now (both ends may still be stalled). */
@@ -208,20 +227,22 @@ export class SimNetwork {
    * Forwards a message on its arrival (the broker routing a publish to a subscriber): without
    * faults, and with nothing still on the link, it arrives in the same step, as it would at the
    * same instant through `send` (no timer for a hop of zero delay); else it is a `send`.
-   * `target`: `to`'s process when the caller has it already (a subscription keeps it).
+   * `target`, `source`: `to`'s and `from`'s processes when the caller has them already (a
+   * subscription, a connection keeps it).
    */
   relay(
     from: string,
     to: string,
     deliver: () => void,
     target: SimProcess | undefined = this.processOrUndefined(to),
+    source: SimProcess | undefined = this.processOrUndefined(from),
   ): void {
     if (!isFaultless(this.faults) || this.hasInFlight(from, to)) {
-      this.send(from, to, deliver);
+      this.send(from, to, deliver, false, undefined, source);
       return;
     }
     this.messageCountSent++;
-    if (!this.linkUp(from, to, this.processOrUndefined(from), target)) {
+    if (!this.linkUp(from, to, source, target)) {
       this.messageCountDropped++;
       return;
     }

@@ -83,6 +83,13 @@ export class SimBroker {
   private readonly routes = new Map<string, readonly Subscription[]>();
   /** Grows with every subscription made or ended (PublishRoute's targets are found again). */
   private subscriptionVersion = 0;
+  /**
+   * While true, a connection's publish reaches the broker in the step it is made, as a relayed
+   * message does (SimNetwork.relay: only on a faultless link with nothing on it, else it is sent as
+   * any other): set by the shared second (sim/shared-second.ts) around its members' repeats, which
+   * their own timers would have published at this same instant.
+   */
+  relayPublishes = false;
 
   /** `authorizer`: nats-server's permissions for each member (none: a server without them). */
   constructor(
@@ -124,6 +131,24 @@ export class SimBroker {
 
   /** A publish on its way from the publisher to the broker. */
   private send(processId: string, subject: string, message: SimMessage, publisher: Publisher | undefined) {
+    if (this.relayPublishes && publisher !== undefined) {
+      const network = this.network;
+      const broker = this.brokerProcess;
+      if (network.isCalm && broker.isRunning && publisher.process?.state === "running") {
+        // Both ends run and nothing on the way can change it: the relay's checks, done once.
+        network.countRelayedInStep();
+        this.acceptFrom(publisher, subject, message, true);
+        return;
+      }
+      this.network.relay(
+        processId,
+        BROKER_ID,
+        () => this.acceptFrom(publisher, subject, message),
+        this.brokerProcess,
+        publisher.process,
+      );
+      return;
+    }
     if (publisher === undefined)
       this.network.send(processId, BROKER_ID, () => this.accept(processId, subject, message));
     else
@@ -147,7 +172,7 @@ export class SimBroker {
    * `accept` for a connection's publish: the authorizer asked, and the subscribers found, only when
    * its PublishRoute does not stand for this subject (same verdict, same subscribers, same order).
    */
-  private acceptFrom(publisher: Publisher, subject: string, message: SimMessage): void {
+  private acceptFrom(publisher: Publisher, subject: string, message: SimMessage, calm = false): void {
     const route = publisher.route;
     if (route.subject !== subject) {
       route.subject = subject;
@@ -163,8 +188,34 @@ export class SimBroker {
       route.targets = this.subscribersOf(subject);
       route.targetsAtVersion = this.subscriptionVersion;
     }
-    this.routeTo(route.targets, subject, message);
+    if (calm) this.routeInStep(route.targets, subject, message);
+    else this.routeTo(route.targets, subject, message);
   }
+
+  /**
+   * routeTo on a calm network (SimNetwork.isCalm) from a running broker: a subscriber that runs now
+   * gets the message in this step, as `relay` would hand it over; any other goes through `relay`.
+   */
+  private routeInStep(targets: readonly Subscription[], subject: string, message: SimMessage): void {
+    for (const target of targets) {
+      if (target.process.isRunning) {
+        this.network.countRelayedInStep();
+        this.deliver(target, subject, message);
+      } else
+        this.network.relay(
+          BROKER_ID,
+          target.processId,
+          () => this.deliver(target, subject, message),
+          target.process,
+        );
+    }
+  }
+
+  private get brokerProcess(): SimProcess {
+    return (this.brokerProcessKnown ??= this.network.process(BROKER_ID));
+  }
+
+  private brokerProcessKnown: SimProcess | undefined;
 
   processOf(processId: string): SimProcess {
     return this.network.process(processId);
@@ -231,17 +282,23 @@ export class SimBroker {
   }
 }
 
-class SimBusConnection implements JsonBus, Publisher {
+/** A connection is its own PublishRoute: one object per publish read, not two. */
+class SimBusConnection extends PublishRoute implements JsonBus, Publisher {
   private readonly cancels = new Set<() => void>();
   private closed = false;
   /** Its process, once the network has it (a process keeps its object for good). */
   private processKnown: SimProcess | undefined;
-  readonly route = new PublishRoute();
 
   constructor(
     private readonly broker: SimBroker,
     readonly processId: string,
-  ) {}
+  ) {
+    super();
+  }
+
+  get route(): PublishRoute {
+    return this;
+  }
 
   get process(): SimProcess | undefined {
     return (this.processKnown ??= this.broker.processOrUndefined(this.processId));

@@ -15,6 +15,7 @@ import type { SimBroker } from "./sim-bus.js";
 import type { SimKv } from "./sim-kv.js";
 import type { SimNetwork } from "./network.js";
 import { simCall } from "./rpc.js";
+import type { SharedSecondTicker } from "./shared-second.js";
 
 export interface SimHostOptions {
   spec: HostSpec;
@@ -34,6 +35,8 @@ export interface SimHostWiring {
   links: MemoryMigrationNetwork;
   /** The running host at an address, if any. */
   hostAt(address: string): SimHost | undefined;
+  /** Where idle hosts' repeated seconds go (one timer for all); without it each host keeps its own. */
+  sharedSecond?: SharedSecondTicker;
 }
 
 const SIM_ADDRESS_PREFIX = "sim://";
@@ -104,6 +107,7 @@ export class SimHost {
       ping: simPinger(wiring, hostId),
       store: wiring.kv.connect(hostId),
       log: (line) => options.log?.(line),
+      ...(wiring.sharedSecond ? { sharedSecond: wiring.sharedSecond.port(process) } : {}),
     });
     const published = this.host.toolstack.events;
     this.host.toolstack.events = {

@@ -147,6 +147,8 @@ export async function runVopr(options: VoprOptions): Promise<VoprResult> {
     seed: options.seed,
     hosts,
     ...(haMode === "on" ? { haTimeoutMs: VOPR_HA_TIMEOUT_MS } : {}),
+    // An idle host's shared second that would repeat a stale heartbeat throws, naming the host.
+    checkSharedSeconds: true,
   });
   const haSetting = new HaSettingView(cluster);
   const ledger = new Ledger();
