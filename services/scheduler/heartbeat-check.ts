@@ -32,19 +32,24 @@ const KNOWN_SUBJECT_COUNT_MAX = 10_000;
 /**
  * What the last believed heartbeat on a subject showed of what the patterns test, and the heartbeat
  * itself when nobody can change it (frozen, its cpupools too: a host's in one process). Made with
- * new: a class has no allocation site for V8 to pretenure (core/clock.ts TimerRecord).
+ * new: a class has no allocation site for V8 to pretenure (core/clock.ts TimerRecord). It is also
+ * the slot where the scheduler's view keeps the subject's host entry for its next heartbeat
+ * (ClusterView.onHeartbeat): one object per host read per heartbeat, not two.
  */
-class Believed {
-  /** The scheduler's view entry of the subject's host, kept for its next heartbeat (ClusterView.onHeartbeat). */
-  readonly viewSlot = new HostEntrySlot();
-
+class Believed extends HostEntrySlot {
   constructor(
     /** hostIdOfSubject of the subject (the payload's hostId equals it). */
     readonly hostId: string,
     readonly address: string,
     readonly poolNames: readonly string[],
     public frozen: Heartbeat | undefined,
-  ) {}
+  ) {
+    super();
+  }
+
+  get viewSlot(): HostEntrySlot {
+    return this;
+  }
 }
 
 /**
