@@ -73,10 +73,17 @@ export class EventCensus {
       relay(from, to, () => this.context.run(cause, deliver));
       if (network.messageCountRelayed > relayedBefore) this.count(cause, "relay");
     };
+    // A message a caller found the network calm for, handed over in its step (SimBroker's shared-second path).
+    const countRelayedInStep = network.countRelayedInStep.bind(network);
+    network.countRelayedInStep = () => {
+      this.count(this.cause(), "relay");
+      countRelayedInStep();
+    };
     this.undo.push(() => {
       clock.placeTimer = placeTimer;
       network.send = send;
       network.relay = relay;
+      network.countRelayedInStep = countRelayedInStep;
     });
   }
 

@@ -5,7 +5,7 @@ import type { IdleRunFigures } from "./simcluster-idle.js";
 // One idle run of bench:simcluster in a process of its own, so that its peak RSS is its own and node's
 // flags (--max-semi-space-size) can differ from run to run. Prints one JSON line of figures. Its peak
 // is /proc's VmHWM, which starts afresh at exec (getrusage's maxrss keeps the forking parent's).
-// Usage: node simcluster-idle-run.js SEED HOSTS SIMULATED_MS HEARTBEAT_INTERVAL_MS [census] [warmup=MS]
+// Usage: node simcluster-idle-run.js SEED HOSTS SIMULATED_MS HEARTBEAT_INTERVAL_MS [census] [own-seconds] [warmup=MS]
 
 async function main(): Promise<void> {
   const [seed, hostCount, simulatedMs, heartbeatIntervalMs] = process.argv.slice(2, 6).map(Number);
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
     [seed, hostCount, simulatedMs, heartbeatIntervalMs].some((n) => n === undefined || !Number.isInteger(n))
   )
     throw new Error(
-      "usage: simcluster-idle-run.js SEED HOSTS SIMULATED_MS HEARTBEAT_INTERVAL_MS [census] [warmup=MS]",
+      "usage: simcluster-idle-run.js SEED HOSTS SIMULATED_MS HEARTBEAT_INTERVAL_MS [census] [own-seconds] [warmup=MS]",
     );
   const extras = process.argv.slice(6);
   const warmup = extras.find((arg) => arg.startsWith("warmup="));
@@ -22,6 +22,7 @@ async function main(): Promise<void> {
   const figures = await runIdleCluster(seed!, hostCount!, simulatedMs!, {
     heartbeatIntervalMs: heartbeatIntervalMs!,
     census: extras.includes("census"),
+    ownSeconds: extras.includes("own-seconds"),
     warmupMs,
   });
   const run: IdleRunFigures = { ...figures, maxRssKib: procStatusKib(process.pid, "VmHWM") };

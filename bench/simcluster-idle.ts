@@ -24,6 +24,8 @@ export interface IdleRunRequest {
   nodeArgs?: readonly string[];
   /** Simulated time run first and not measured (IdleClusterOptions.warmupMs). */
   warmupMs?: number;
+  /** IdleClusterOptions.ownSeconds: each host on its own timer a second. */
+  ownSeconds?: boolean;
 }
 
 /** How long one idle run may take (1,000 hosts on a loaded 2-CPU machine take a few seconds). */
@@ -42,6 +44,7 @@ export function runIdleInChild(request: IdleRunRequest): IdleRunFigures {
       script,
       ...args,
       ...(request.census ? ["census"] : []),
+      ...(request.ownSeconds ? ["own-seconds"] : []),
       ...(request.warmupMs ? [`warmup=${request.warmupMs}`] : []),
     ],
     { encoding: "utf8", timeout: IDLE_RUN_TIMEOUT_MS, stdio: ["ignore", "pipe", "inherit"] },
@@ -108,6 +111,11 @@ export function idleRunRows(
       detail: `wall time per host per simulated second (${cost.cpuUsPerHostSecond.toFixed(1)} us of CPU)`,
     },
     {
+      figure: "  seconds the shared second ran",
+      value: `${((100 * idle.sharedSecondCount) / hostSeconds).toFixed(0)} %`,
+      detail: `of the idle hosts' seconds: a repeat of the last heartbeat, one timer for all (host/shared-second.ts)`,
+    },
+    {
       figure: "  events per idle host per simulated second",
       value: eventsPerHostPerSecond(idle).toFixed(2),
       detail: `${idle.timerCountFired} timers fired + ${idle.messageCountRelayed} messages relayed without a timer; ${(idle.messageCountSent / hostSeconds).toFixed(2)} messages sent per host-s`,
@@ -126,6 +134,21 @@ export function idleRunRows(
           },
         ]
       : []),
+  ];
+}
+
+/**
+ * The same run with each host on its own timer a second (no shared second): its rate and cost
+ * beside the run's, as the comparison of what the shared second saves.
+ */
+export function ownSecondsRows(other: IdleRunFigures, run: IdleRunFigures): Row[] {
+  const cost = idleHostCost(other);
+  return [
+    {
+      figure: "  the same with each host's own timer a second",
+      value: `${(other.simulatedMs / other.wallMs).toFixed(0)} sim-s/s`,
+      detail: `${cost.wallUsPerHostSecond.toFixed(1)} us/host-s wall, ${cost.cpuUsPerHostSecond.toFixed(1)} us of CPU (${idleHostCost(run).cpuUsPerHostSecond.toFixed(1)} above); ${eventsPerHostPerSecond(other).toFixed(2)} events per host-s`,
+    },
   ];
 }
 

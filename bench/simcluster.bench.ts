@@ -8,6 +8,7 @@ import {
   idleRunRows,
   IDLE_SIM_SECONDS_PER_WALL_SECOND_GOAL,
   runIdleInChild,
+  ownSecondsRows,
   youngGenerationRows,
   type IdleRunFigures,
 } from "./simcluster-idle.js";
@@ -76,6 +77,8 @@ interface IdleCase {
   run: IdleRunFigures;
   /** The same with node's default flags. */
   defaultYoung: IdleRunFigures;
+  /** The same with each host's own timer a second (no shared second). */
+  ownSeconds: IdleRunFigures;
   census: IdleRunFigures;
 }
 
@@ -91,6 +94,7 @@ function runIdleCase(heartbeatIntervalMs: number): IdleCase {
     heartbeatIntervalMs,
     run: runIdleInChild({ ...request, nodeArgs: IDLE_NODE_FLAGS }),
     defaultYoung: runIdleInChild(request),
+    ownSeconds: runIdleInChild({ ...request, nodeArgs: IDLE_NODE_FLAGS, ownSeconds: true }),
     census: runIdleInChild({ ...request, simulatedMs: IDLE_CENSUS_SIMULATED_MS, census: true }),
   };
 }
@@ -108,6 +112,7 @@ function idleRows(cases: readonly IdleCase[], baseline: ClockBaselineFigures): R
     );
     if (index === 0) rows.push(...idleCeilingRows(idle.run, baseline));
     rows.push(...youngGenerationRows("node's default flags", idle.defaultYoung, idle.run));
+    rows.push(...ownSecondsRows(idle.ownSeconds, idle.run));
     rows.push(...censusRows(idle.census));
   }
   const rate = (run: IdleRunFigures) => run.simulatedMs / run.wallMs;

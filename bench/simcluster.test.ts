@@ -12,6 +12,7 @@ import {
   idleCeilingRows,
   idleHostCost,
   idleRunRows,
+  ownSecondsRows,
   youngGenerationRows,
 } from "./simcluster-idle.js";
 
@@ -79,6 +80,21 @@ describe("bench:simcluster", () => {
     expect(rows[1]?.detail).toMatch(/not in the rate/);
   });
 
+  it("runs idle hosts' seconds on the shared second, or on their own timers when asked: the same messages, fewer events", async () => {
+    const shared = await runIdleCluster(5, 4, 14_000, { warmupMs: 3000 });
+    const own = await runIdleCluster(5, 4, 14_000, { warmupMs: 3000, ownSeconds: true });
+    expect(own.sharedSecondCount).toBe(0);
+    // 4 hosts x 14 s, every second a repeat but those of a lease round (it moves listVersion).
+    expect(shared.sharedSecondCount).toBeGreaterThan(40);
+    expect(shared.sharedSecondCount).toBeLessThanOrEqual(4 * 14);
+    expect(shared.messageCountSent).toBe(own.messageCountSent);
+    expect(eventsPerHostPerSecond(shared)).toBeLessThan(eventsPerHostPerSecond(own));
+    const census = (await runIdleCluster(5, 4, 14_000, { warmupMs: 3000, census: true })).census ?? [];
+    const causes = census.map((row) => `${row.type} ${row.cause}`);
+    expect(causes).toContain("relay Host.repeatSecond (host/host.ts)");
+    expect(causes).toContain("timer SharedSecondTicker.arm (sim/shared-second.ts)");
+  });
+
   it("an idle host costs a few events per simulated second, not one per peer (no N² pings with HA off)", async () => {
     const few = eventsPerHostPerSecond(await runIdleCluster(5, 8, 20_000));
     const many = eventsPerHostPerSecond(await runIdleCluster(5, 24, 20_000));
@@ -100,6 +116,7 @@ const FIGURES = {
   timerCountFired: 700,
   messageCountRelayed: 300,
   messageCountSent: 600,
+  sharedSecondCount: 150,
 };
 
 describe("bench:simcluster's idle rows", () => {
@@ -141,6 +158,19 @@ describe("bench:simcluster's idle rows", () => {
     const rows = censusRows(run);
     expect(rows[0]?.figure).toMatch(/census run: counted/);
     expect(rows.length).toBeGreaterThan(3);
+  });
+
+  it("print the run with each host's own timer a second beside the run", () => {
+    const run = { ...FIGURES, maxRssKib: 200_000 };
+    const own = { ...run, wallMs: 200, cpuMs: 160, sharedSecondCount: 0 };
+    const [row] = ownSecondsRows(own, run);
+    expect(row).toMatchObject({
+      figure: "  the same with each host's own timer a second",
+      value: "100 sim-s/s",
+    });
+    expect(row?.detail).toContain("800.0 us of CPU (400.0 above)");
+    const shares = idleRunRows("idle", run, true).find((r) => r.figure.includes("shared second ran"));
+    expect(shares?.value).toBe("75 %");
   });
 
   it("print a run with another young generation beside its peak RSS", () => {

@@ -225,6 +225,8 @@ export interface IdleClusterFigures {
   census?: CensusRow[];
   /** The warm-up before the measured part, when there was one: its simulated and wall time. */
   warmup?: { simulatedMs: number; wallMs: number };
+  /** Hosts' seconds the shared second ran in the measured part (host/shared-second.ts), 0 without it. */
+  sharedSecondCount: number;
 }
 
 export interface IdleClusterOptions {
@@ -238,6 +240,8 @@ export interface IdleClusterOptions {
    * hot paths, which a long study pays once.
    */
   warmupMs?: number;
+  /** Each host on its own timer a second (SimClusterOptions.sharedSecond false): the comparison. */
+  ownSeconds?: boolean;
 }
 
 /** What one idle host costs: the cluster's events per host per simulated second (machine-independent). */
@@ -259,6 +263,7 @@ export async function runIdleCluster(
     seed,
     hosts: hostSpecs(hostCount),
     ...(heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs }),
+    ...(options.ownSeconds ? { sharedSecond: false } : {}),
     ...(options.census ? { onNetwork: (clock, network) => (census = new EventCensus(clock, network)) } : {}),
   });
   let warmup: IdleClusterFigures["warmup"];
@@ -269,6 +274,7 @@ export async function runIdleCluster(
   }
   census?.reset();
   const events = countEvents(cluster);
+  const sharedSecondsBefore = cluster.sharedSecond?.repeatCount ?? 0;
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
   const simulatedStartMs = cluster.clock.nowMs();
@@ -285,6 +291,7 @@ export async function runIdleCluster(
     timerCountFired: counted.timers,
     messageCountRelayed: counted.relayed,
     messageCountSent: counted.messages,
+    sharedSecondCount: (cluster.sharedSecond?.repeatCount ?? 0) - sharedSecondsBefore,
     ...(census ? { census: census.rows() } : {}),
     ...(warmup ? { warmup } : {}),
   };
