@@ -5,7 +5,7 @@ import { formatClusterList } from "./format.js";
 import { formatMigrationStats } from "./migration-format.js";
 import { formatDeclaredDead } from "./ha-commands.js";
 import { parseScenario, type Scenario, type ScenarioOp, type ScenarioStep } from "../sim/scenario.js";
-import { SimCluster } from "../sim/cluster.js";
+import { SimCluster, type SimClusterOptions } from "../sim/cluster.js";
 import { SimUser } from "../sim/sim-user.js";
 import type { DomainEvent } from "../contracts/domain-event.js";
 
@@ -26,9 +26,16 @@ function formatDomainEvent(e: DomainEvent): string {
   return `domain ${e.event}: ${e.name} (domid ${e.domid})${details.join("")}`;
 }
 
-/** Runs one scenario in the one-process cluster; returns what the real CLI and services would print. */
-export async function runScenario(scenario: Scenario): Promise<SimRecord[]> {
+/**
+ * Runs one scenario in the one-process cluster; returns what the real CLI and services would print.
+ * `knobs`: the simulation's own knobs (the shared second), for tests that compare runs.
+ */
+export async function runScenario(
+  scenario: Scenario,
+  knobs: Pick<SimClusterOptions, "sharedSecond" | "checkSharedSeconds"> = {},
+): Promise<SimRecord[]> {
   const cluster = await SimCluster.start({
+    ...knobs,
     seed: scenario.seed,
     hosts: scenario.hosts,
     ...(scenario.heartbeatIntervalMs === undefined
