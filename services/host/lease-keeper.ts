@@ -34,7 +34,10 @@ export interface LeaseKeeperOptions {
   log: (line: string) => void;
   /** New at each start of the host process (docs/specs/ha.md §3). */
   epoch: string;
-  /** Called when HA comes on: guards decide again, the host must call guard() while awake. */
+  /**
+   * Called when guards may decide something again (HA comes on, or this host's lease is found
+   * revoked): the host must call guard() while awake (a host resting or sharing its seconds wakes).
+   */
   onGuarding?: () => void;
 }
 
@@ -488,9 +491,11 @@ export class LeaseKeeper {
       this.options.log(
         `HA: our lease was revoked by ${lease.revokedBy ?? "the scheduler"}: this host was declared dead`,
       );
+      this.options.onGuarding?.();
     } else if (lease.state === "revoked" && !this.revoked) {
       this.revoked = true;
       this.options.log(`HA: our lease was revoked by ${lease.revokedBy ?? "the scheduler"}`);
+      this.options.onGuarding?.();
     } else if (lease.state === "live" && this.revision === undefined) {
       this.revision = revision;
     }

@@ -115,3 +115,32 @@ describe("the shared second (idle hosts' seconds on one timer) in the one-proces
     expect(cluster.sharedSecond!.memberCount, "idle again: back on the shared second").toBe(3);
   });
 });
+
+describe("the shared second and HA's guard", () => {
+  it("a host that finds its lease revoked leaves it at once to guard, fences, and comes back once idle", async () => {
+    const cluster = await SimCluster.start({ seed: 4, hosts: HOSTS, checkSharedSeconds: true });
+    const user = new SimUser(cluster);
+    await cluster.idle(3000);
+    expect(cluster.sharedSecond!.memberCount).toBe(3);
+    // Cut from everyone: the scheduler declares it down, the operator declares it dead.
+    cluster.network.partition(["h1"]);
+    await cluster.idle(40_000);
+    await cluster.run(user.hostDeclareDead("h1"));
+    cluster.network.heal();
+    const h1 = cluster.host("h1").host;
+    let leftAtMs: number | undefined;
+    let revokedAtMs: number | undefined;
+    const leave = h1.options.sharedSecond!.leave.bind(h1.options.sharedSecond);
+    h1.options.sharedSecond = {
+      ...h1.options.sharedSecond!,
+      leave: (member) => ((leftAtMs ??= cluster.clock.nowMs()), leave(member)),
+    };
+    cluster.logListeners.push((line) => {
+      if (line.source === "h1" && /our lease was revoked/.test(line.text)) revokedAtMs ??= line.atMs;
+    });
+    await cluster.idle(20_000);
+    expect(revokedAtMs, "h1 read its revoked lease").toBeDefined();
+    expect(leftAtMs, "and left the shared second as it did (LeaseKeeper's onGuarding)").toBe(revokedAtMs);
+    expect(cluster.sharedSecond!.memberCount, "fenced, idle again: back").toBe(3);
+  });
+});
