@@ -197,10 +197,13 @@ export class SimBroker {
    * gets the message in this step, as `relay` would hand it over; any other goes through `relay`.
    */
   private routeInStep(targets: readonly Subscription[], subject: string, message: SimMessage): void {
+    // Found at this version (acceptFrom): while it stands, every target is still subscribed.
+    const version = this.subscriptionVersion;
     for (const target of targets) {
       if (target.process.isRunning) {
         this.network.countRelayedInStep();
-        this.deliver(target, subject, message);
+        if (this.subscriptionVersion !== version) this.deliver(target, subject, message);
+        else if (target.process.generation === target.generation) message.deliver(subject, target.handler);
       } else
         this.network.relay(
           BROKER_ID,
