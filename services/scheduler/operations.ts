@@ -93,6 +93,11 @@ export interface ClusterMigrateOptions {
   pausedAtDestination?: boolean;
   /** The host the domain must be on (evacuation): a domain that moved meanwhile is refused. */
   sourceHostId?: string;
+  /**
+   * No "migrate ..." line in the log: the evacuation's attempts while it waits for a busy source
+   * (an earlier scheduler's migration) log the wait once, not each attempt (evacuate.ts).
+   */
+  quiet?: boolean;
 }
 
 /**
@@ -166,9 +171,10 @@ async function migrateTraced(
     scheduler.log(
       `HA record of ${found.domain.name} names a migration to ${other}: left as it is, ${found.host.hostId} refuses while that one runs`,
     );
-  scheduler.log(
-    `migrate ${found.domain.name} (${found.domain.uuid}): ${found.host.hostId} -> ${destination.hostId}`,
-  );
+  if (!options.quiet)
+    scheduler.log(
+      `migrate ${found.domain.name} (${found.domain.uuid}): ${found.host.hostId} -> ${destination.hostId}`,
+    );
   const migrating = scheduler.options.gateway.migrate(
     found.host.address,
     MigrateRequest.fromPartial({
