@@ -12,6 +12,7 @@ import { uuidFromPrng } from "../dom0/uuid.js";
 import { locateDomain } from "./locate.js";
 import { haMigrationRefusal } from "../contracts/ha-record.js";
 import { StoreUnavailableError } from "../contracts/state-store.js";
+import { withBrokerNote } from "./broker-outage.js";
 
 export interface PlacedDomain {
   host: HostEntry;
@@ -25,13 +26,18 @@ export function choose(scheduler: Scheduler, request: PlacementRequest, policy =
     .filter((h) => h.synced)
     .sort((a, b) => compareHostIds(a.hostId, b.hostId));
   const states = hosts.map((h) => hostState(h, !scheduler.disabledHosts.has(h.hostId)));
-  const choice = place(
-    states,
-    request,
-    policy,
-    { hostIdsByGroup: groupMembership(scheduler.view.upHosts()) },
-    scheduler.options.prng,
-  );
+  let choice;
+  try {
+    choice = place(
+      states,
+      request,
+      policy,
+      { hostIdsByGroup: groupMembership(scheduler.view.upHosts()) },
+      scheduler.options.prng,
+    );
+  } catch (error) {
+    throw withBrokerNote(scheduler, error);
+  }
   return scheduler.requireHost(choice.hostId);
 }
 
@@ -110,7 +116,12 @@ export async function clusterMigrate(
   options: ClusterMigrateOptions,
   onEvent: (event: MigrateEvent) => void,
 ): Promise<MigrateEvent> {
-  const first = locateDomain(scheduler.view, options.domain, options.sourceHostId);
+  let first;
+  try {
+    first = locateDomain(scheduler.view, options.domain, options.sourceHostId);
+  } catch (error) {
+    throw withBrokerNote(scheduler, error);
+  }
   const release = await scheduler.migrationSlots.acquire(first.host.hostId);
   try {
     await scheduler.syncHost(first.host);
