@@ -36,7 +36,12 @@ export async function clusterHosts(): Promise<HostTarget[]> {
  * clusterHosts, and the hosts the scheduler has declared down (no heartbeat), which are left out:
  * a verb that covers every host says it did not ask them (their guests may still run).
  */
-export async function clusterHostsAndDown(): Promise<{ hosts: HostTarget[]; downHostIds: string[] }> {
+export async function clusterHostsAndDown(): Promise<{
+  hosts: HostTarget[];
+  downHostIds: string[];
+  /** HostListReply.broker_note: why the down hosts may be fine (the scheduler's broker outage). */
+  brokerNote: string;
+}> {
   const scheduler = schedulerAddress();
   if (scheduler) {
     const client = connectScheduler(scheduler);
@@ -47,6 +52,7 @@ export async function clusterHostsAndDown(): Promise<{ hosts: HostTarget[]; down
           .filter((h) => h.state !== "down")
           .map((h) => ({ hostId: h.hostId, address: h.address })),
         downHostIds: reply.hosts.filter((h) => h.state === "down").map((h) => h.hostId),
+        brokerNote: reply.brokerNote,
       };
     } finally {
       client.close();
@@ -54,7 +60,11 @@ export async function clusterHostsAndDown(): Promise<{ hosts: HostTarget[]; down
   }
   const state = readClusterState();
   if (!state) throw new Error("no cluster is up: run `xsim up` first, or pass -H host:port");
-  return { hosts: state.hosts.map((h) => ({ hostId: h.hostId, address: h.address })), downHostIds: [] };
+  return {
+    hosts: state.hosts.map((h) => ({ hostId: h.hostId, address: h.address })),
+    downHostIds: [],
+    brokerNote: "",
+  };
 }
 
 /** The hosts a cluster-wide verb (info, top, migrations, vcpu-list) covers: -H's, else all. */

@@ -39,8 +39,11 @@ export function addListCommand(program: Command, io: CliIo): void {
       // The scheduler's view does not know pools: -c asks every host.
       const listed = await clusterDomains(options.cpupool === true);
       const all = selectDomains(listed.domains, domains);
-      for (const note of [unreachableNote(listed.unreachableHostIds), unansweredNote(listed.unansweredHosts)])
-        if (note) io.err(note);
+      const notes = [
+        unreachableNote(listed.unreachableHostIds, listed.brokerNote),
+        unansweredNote(listed.unansweredHosts),
+      ];
+      for (const note of notes) if (note) io.err(note);
       io.out(
         options.long
           ? formatListLong(all.map((d) => d.domain))
@@ -52,18 +55,24 @@ export function addListCommand(program: Command, io: CliIo): void {
 /**
  * What `xsim list` says of hosts the scheduler cannot see (declared down: dead, or cut from the
  * broker): their guests are missing from the list, maybe still running (XAPI shows such a host as
- * not live). Undefined when every host answers.
+ * not live). With the scheduler's note of its own broker outage (ListAllReply.broker_note), that
+ * cause comes first. Undefined when every host answers.
  */
-export function unreachableNote(hostIds: readonly string[]): string | undefined {
+export function unreachableNote(hostIds: readonly string[], brokerNote = ""): string | undefined {
   if (hostIds.length === 0) return undefined;
   const hosts = hostIds.join(", ");
+  const domainsOf = `the domains of ${hostIds.length === 1 ? "host" : "hosts"} ${hosts}`;
+  if (brokerNote) return `xsim: ${brokerNote}; not listed: ${domainsOf} (ask with xsim -H HOST list)`;
   return `xsim: not listed: the domains of ${hostIds.length === 1 ? "host" : "hosts"} ${hosts}, which the scheduler cannot reach (no heartbeat: down, or cut from the broker); they may still run: ask with xsim -H HOST list`;
 }
 
 /** Every domain of the cluster with its host: the scheduler's view, else each host's own list. */
-async function clusterDomains(
-  fromHosts = false,
-): Promise<{ domains: HostDomain[]; unreachableHostIds: string[]; unansweredHosts: string[] }> {
+async function clusterDomains(fromHosts = false): Promise<{
+  domains: HostDomain[];
+  unreachableHostIds: string[];
+  unansweredHosts: string[];
+  brokerNote: string;
+}> {
   const scheduler = fromHosts ? undefined : schedulerAddress();
   if (scheduler) {
     const client = connectScheduler(scheduler);
@@ -73,11 +82,12 @@ async function clusterDomains(
       domains: reply.domains.filter((d) => d.domain).map((d) => ({ hostId: d.hostId, domain: d.domain! })),
       unreachableHostIds: reply.unreachableHostIds,
       unansweredHosts: [],
+      brokerNote: reply.brokerNote,
     };
   }
   const unanswered: string[] = [];
   // The hosts the scheduler sees down are not asked: noted as `xsim list` notes them (was silent).
-  const { hosts, downHostIds } = await clusterHostsAndDown();
+  const { hosts, downHostIds, brokerNote } = await clusterHostsAndDown();
   const perHost = await Promise.all(
     hosts.map(async (host) => {
       const client = connectCliHost(host.address);
@@ -95,7 +105,12 @@ async function clusterDomains(
       }
     }),
   );
-  return { domains: perHost.flat(), unreachableHostIds: downHostIds, unansweredHosts: unanswered };
+  return {
+    domains: perHost.flat(),
+    unreachableHostIds: downHostIds,
+    unansweredHosts: unanswered,
+    brokerNote,
+  };
 }
 
 /** What `xsim list` says of hosts asked one by one that did not answer: their guests are missing. */

@@ -9,4 +9,12 @@ describe("xsim list through the scheduler: hosts it cannot reach", () => {
     );
     expect(unreachableNote(["h1", "h3"])).toMatch(/^xsim: not listed: the domains of hosts h1, h3, /);
   });
+
+  it("with the scheduler's broker note, says that cause first", () => {
+    expect(
+      unreachableNote(["h1", "h3"], "nats-server (x) is unreachable from the scheduler for 5.0 s: NOTE"),
+    ).toBe(
+      "xsim: nats-server (x) is unreachable from the scheduler for 5.0 s: NOTE; not listed: the domains of hosts h1, h3 (ask with xsim -H HOST list)",
+    );
+  });
 });

@@ -23,6 +23,7 @@ export function addSchedulerCommands(program: Command, io: CliIo): void {
     .action(async (options: { json?: boolean }) => {
       const client = connectScheduler(requireScheduler());
       const reply = await unaryCall(client.hostList.bind(client), {});
+      if (reply.brokerNote) io.err(hostListBrokerNote(reply.brokerNote));
       io.out(
         options.json ? toJson(reply.hosts.map((h) => HostSummary.toJSON(h))) : formatHostList(reply.hosts),
       );
@@ -118,6 +119,11 @@ export function streamOperation(
     });
     call.on("end", () => resolve(ok));
   });
+}
+
+/** What `xsim host-list` says first while the scheduler's broker is out (HostListReply.broker_note). */
+export function hostListBrokerNote(brokerNote: string): string {
+  return `xsim: ${brokerNote}; shown down below as the scheduler last heard of them`;
 }
 
 export function formatHostList(hosts: readonly HostSummary[]): string {

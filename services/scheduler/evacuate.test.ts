@@ -3,6 +3,7 @@ import type { OperationEvent } from "../gen/xensim/v1/scheduler.js";
 import { EVACUATE_ATTEMPT_COUNT_MAX, evacuate, resumeEvacuations } from "./evacuate.js";
 import { OUTBOUND_MIGRATION_COUNT_MAX_DEFAULT } from "../dom0/migrate/migration-manager.js";
 import { rigUuid, SchedulerRig } from "../sim/scheduler-rig.js";
+import { MigrateRequest } from "../gen/xensim/v1/migration.js";
 
 const OP_KEY = "op.evacuate.h1";
 
@@ -236,6 +237,37 @@ describe("resumeEvacuations", () => {
     expect(rig.scheduler.disabledHosts.has("h1")).toBe(false);
     expect(await rig.store.get(OP_KEY)).toBeUndefined();
     expect(rig.log).toContain("evacuation of h1 not resumed: the host was enabled since");
+    await rig.stop();
+  });
+
+  it("logs its wait on an earlier scheduler's migration once, and once when it ends", async () => {
+    const rig = await rigWith(
+      1,
+      { "host.h1": "disabled", [OP_KEY]: JSON.stringify({ parallel: 1 }) },
+      FILLED,
+    );
+    // The previous scheduler's migration of g1, still running at its source: about 4 s.
+    const [h1, h2] = ["h1", "h2"].map((id) => rig.scheduler.requireHost(id).address);
+    const request = MigrateRequest.fromPartial({
+      domain: rigUuid("g1"),
+      destination: h2,
+      live: true,
+      bandwidth: "8MB/s",
+    });
+    const earlier = rig.scheduler.options.gateway.migrate(h1!, request, () => undefined);
+    await rig.idle(100);
+    await rig.run(resumeEvacuations(rig.scheduler, () => undefined));
+    expect((await rig.run(earlier)).stats?.status).toBe("completed");
+    expect(rig.domainsOn("h1")).toEqual([]);
+    const g1Lines = rig.log.filter((line) => line.includes("g1"));
+    // Before: "migrate g1 (uuid): h1 -> h2" every EVACUATE_RETRY_DELAY_MS, each refused by the source.
+    expect(g1Lines.filter((line) => line.startsWith("migrate g1 "))).toHaveLength(1);
+    expect(
+      g1Lines.filter((line) => line.startsWith("evacuation of h1: g1 waits, retried every 500 ms: ")),
+    ).toHaveLength(1);
+    expect(
+      g1Lines.filter((line) => /^evacuation of h1: g1 waited \d+\.\d s: no longer on h1$/.test(line)),
+    ).toHaveLength(1);
     await rig.stop();
   });
 

@@ -153,6 +153,7 @@ async function moveOne(
   const startMs = scheduler.clock.nowMs();
   let lastError = "";
   let refusedCount = 0;
+  const wait = new BusyWait(scheduler, hostId, guest.name);
   for (let attempt = 0; attempt < EVACUATE_ATTEMPT_COUNT_MAX;) {
     let delayMs = EVACUATE_RETRY_DELAY_MS;
     const source = scheduler.requireHost(hostId);
@@ -163,9 +164,11 @@ async function moveOne(
       lastError = `${hostId} is down`;
       attempt++;
     } else if (!source.domains.has(guest.uuid)) {
+      wait.end(`no longer on ${hostId}`);
       return undefined; // gone from this host (moved, or destroyed)
     } else {
-      const outcome = await migrateOnce(scheduler, guest, emit, hostId, how);
+      const outcome = await migrateOnce(scheduler, guest, emit, hostId, { ...how, quiet: wait.isWaiting });
+      wait.note(outcome);
       if (outcome.kind === "completed") return undefined;
       lastError = outcome.error;
       // The source is busy (its outbound limit, or this domain still moving after a scheduler
@@ -184,14 +187,55 @@ async function moveOne(
     const host = scheduler.requireHost(hostId);
     if (host.liveness === "up") await scheduler.syncHost(host);
   }
+  wait.end(`given up: ${lastError}`);
   emit(event("migrate", guest.name, hostId, "", lastError, false));
   return lastError;
 }
 
-/** How each domain moves: `xsim host-evacuate --bandwidth --policy`. */
+/** How each domain moves: `xsim host-evacuate --bandwidth --policy`; `quiet` while it waits (BusyWait). */
 interface MigrateHow {
   bandwidth: string;
   policy: string;
+  quiet?: boolean;
+}
+
+/**
+ * One domain's wait for a busy source (its outbound limit, or an earlier scheduler's migration of
+ * it after a restart), logged once when it begins and once when it ends: each attempt every
+ * EVACUATE_RETRY_DELAY_MS logged "migrate ..." before, the source then refusing it.
+ */
+class BusyWait {
+  private sinceMs: number | undefined = undefined;
+
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly hostId: string,
+    private readonly name: string,
+  ) {}
+
+  get isWaiting(): boolean {
+    return this.sinceMs !== undefined;
+  }
+
+  /** An attempt's outcome: a busy one begins the wait (logged once), any other ends it. */
+  note(outcome: MigrateOutcome): void {
+    if (outcome.kind !== "busy") return this.end(outcome.kind === "completed" ? "migrated" : outcome.error);
+    if (this.sinceMs !== undefined) return;
+    this.sinceMs = this.scheduler.clock.nowMs();
+    this.scheduler.log(`${this.what} waits, retried every ${EVACUATE_RETRY_DELAY_MS} ms: ${outcome.error}`);
+  }
+
+  /** The wait, if any, is over: logged with how long it took and `result`. */
+  end(result: string): void {
+    if (this.sinceMs === undefined) return;
+    const waitedS = ((this.scheduler.clock.nowMs() - this.sinceMs) / 1000).toFixed(1);
+    this.sinceMs = undefined;
+    this.scheduler.log(`${this.what} waited ${waitedS} s: ${result}`);
+  }
+
+  private get what(): string {
+    return `evacuation of ${this.hostId}: ${this.name}`;
+  }
 }
 
 type MigrateOutcome = { kind: "completed" } | { kind: "busy" | "retry" | "refused" | "fatal"; error: string };
@@ -201,7 +245,7 @@ async function migrateOnce(
   guest: Guest,
   emit: (event: OperationEvent) => void,
   hostId: string,
-  { bandwidth, policy }: MigrateHow,
+  { bandwidth, policy, quiet = false }: MigrateHow,
 ): Promise<MigrateOutcome> {
   const name = guest.name;
   try {
@@ -214,6 +258,7 @@ async function migrateOnce(
         policy: policy || "xen",
         live: true,
         bandwidth,
+        quiet,
       },
       () => undefined,
     );

@@ -3,6 +3,7 @@ import { settleWithinMs } from "../core/settle-within.js";
 import { DOMID_DOM0 } from "../core/units.js";
 import type { Scheduler } from "./scheduler.js";
 import type { HostEntry } from "./cluster-view.js";
+import { brokerOutageNote } from "./broker-outage.js";
 
 /**
  * How long `xsim list` waits for one host's own list before it shows the scheduler's copy of it
@@ -25,7 +26,7 @@ export interface ListedDomain {
  */
 export async function listAll(
   scheduler: Scheduler,
-): Promise<{ domains: ListedDomain[]; unreachableHostIds: string[] }> {
+): Promise<{ domains: ListedDomain[]; unreachableHostIds: string[]; brokerNote: string }> {
   const hosts = scheduler.view.upHosts();
   const lists = await Promise.all(hosts.map((host) => listNow(scheduler, host)));
   return {
@@ -33,6 +34,7 @@ export async function listAll(
       [...lists[index]!].sort((a, b) => a.domid - b.domid).map((domain) => ({ hostId: host.hostId, domain })),
     ),
     unreachableHostIds: scheduler.view.downHostIds(),
+    brokerNote: brokerOutageNote(scheduler)?.note ?? "",
   };
 }
 

@@ -49,6 +49,8 @@ async function main(): Promise<void> {
     clock,
     prng: new Prng(Number(values.seed)),
     bus,
+    busHealth: bus,
+    wallTimeMs: () => Date.now(),
     store,
     gateway,
     missedHeartbeatCountMax: Number(values["missed-heartbeats"]),

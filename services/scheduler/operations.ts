@@ -12,6 +12,7 @@ import { uuidFromPrng } from "../dom0/uuid.js";
 import { locateDomain } from "./locate.js";
 import { haMigrationRefusal } from "../contracts/ha-record.js";
 import { StoreUnavailableError } from "../contracts/state-store.js";
+import { withBrokerNote } from "./broker-outage.js";
 
 export interface PlacedDomain {
   host: HostEntry;
@@ -25,13 +26,18 @@ export function choose(scheduler: Scheduler, request: PlacementRequest, policy =
     .filter((h) => h.synced)
     .sort((a, b) => compareHostIds(a.hostId, b.hostId));
   const states = hosts.map((h) => hostState(h, !scheduler.disabledHosts.has(h.hostId)));
-  const choice = place(
-    states,
-    request,
-    policy,
-    { hostIdsByGroup: groupMembership(scheduler.view.upHosts()) },
-    scheduler.options.prng,
-  );
+  let choice;
+  try {
+    choice = place(
+      states,
+      request,
+      policy,
+      { hostIdsByGroup: groupMembership(scheduler.view.upHosts()) },
+      scheduler.options.prng,
+    );
+  } catch (error) {
+    throw withBrokerNote(scheduler, error);
+  }
   return scheduler.requireHost(choice.hostId);
 }
 
@@ -93,6 +99,11 @@ export interface ClusterMigrateOptions {
   pausedAtDestination?: boolean;
   /** The host the domain must be on (evacuation): a domain that moved meanwhile is refused. */
   sourceHostId?: string;
+  /**
+   * No "migrate ..." line in the log: the evacuation's attempts while it waits for a busy source
+   * (an earlier scheduler's migration) log the wait once, not each attempt (evacuate.ts).
+   */
+  quiet?: boolean;
 }
 
 /**
@@ -105,7 +116,12 @@ export async function clusterMigrate(
   options: ClusterMigrateOptions,
   onEvent: (event: MigrateEvent) => void,
 ): Promise<MigrateEvent> {
-  const first = locateDomain(scheduler.view, options.domain, options.sourceHostId);
+  let first;
+  try {
+    first = locateDomain(scheduler.view, options.domain, options.sourceHostId);
+  } catch (error) {
+    throw withBrokerNote(scheduler, error);
+  }
   const release = await scheduler.migrationSlots.acquire(first.host.hostId);
   try {
     await scheduler.syncHost(first.host);
@@ -166,9 +182,10 @@ async function migrateTraced(
     scheduler.log(
       `HA record of ${found.domain.name} names a migration to ${other}: left as it is, ${found.host.hostId} refuses while that one runs`,
     );
-  scheduler.log(
-    `migrate ${found.domain.name} (${found.domain.uuid}): ${found.host.hostId} -> ${destination.hostId}`,
-  );
+  if (!options.quiet)
+    scheduler.log(
+      `migrate ${found.domain.name} (${found.domain.uuid}): ${found.host.hostId} -> ${destination.hostId}`,
+    );
   const migrating = scheduler.options.gateway.migrate(
     found.host.address,
     MigrateRequest.fromPartial({

@@ -14,6 +14,8 @@ import { MigrationSlots } from "./migration-slots.js";
 import { HeartbeatCheck } from "./heartbeat-check.js";
 import { UnansweredHosts } from "./unanswered-hosts.js";
 import { DisabledHosts } from "./disabled-hosts.js";
+import type { BusHealth } from "../contracts/bus-health.js";
+import { BrokerLink } from "./broker-link.js";
 
 /** PRNG stream of the uuids the scheduler gives the guests it creates (placement keeps its own draws). */
 export const UUID_PRNG_STREAM = 0x757569;
@@ -39,6 +41,10 @@ export interface SchedulerOptions {
   gateway: HostGateway;
   missedHeartbeatCountMax?: number;
   log?: (line: string) => void;
+  /** Whether `bus` reaches the broker (broker-outage.ts words refusals by it); none: never said. */
+  busHealth?: BusHealth;
+  /** The time of day in ms since the epoch, only to show when the broker was lost; none: not shown. */
+  wallTimeMs?: () => number;
 }
 
 export type HostDownListener = (host: HostEntry) => void;
@@ -53,6 +59,8 @@ export class Scheduler {
   readonly ha: HaRecords;
   /** Hosts that take no new guests (`host.<id>` in the store, re-read at every reconcile). */
   readonly disabledHosts: DisabledHosts;
+  /** Whether this process reaches the broker, and since when it does not (broker-outage.ts). */
+  readonly brokerLink: BrokerLink;
   /** Hosts this process is evacuating now (the durable record is the store's op key). */
   readonly evacuationsRunning = new Set<string>();
   /** Migrations this scheduler runs per source host, and those waiting for one. */
@@ -96,6 +104,7 @@ export class Scheduler {
     this.view = new ClusterView(options.missedHeartbeatCountMax);
     this.ha = new HaRecords(options.store);
     this.disabledHosts = new DisabledHosts(options.store);
+    this.brokerLink = new BrokerLink(options.busHealth, options.wallTimeMs, (line) => this.log(line));
     this.uuidPrng = options.prng.fork(UUID_PRNG_STREAM);
   }
 
@@ -250,6 +259,7 @@ export class Scheduler {
     const dueMs = this.clock.nowMs() + EXPIRE_CHECK_INTERVAL_MS;
     this.cancelExpire = this.clock.setTimer(EXPIRE_CHECK_INTERVAL_MS, () => {
       if (this.stopped) return;
+      this.brokerLink.sample(this.clock.nowMs());
       const lateMs = this.clock.nowMs() - dueMs;
       if (lateMs > EXPIRE_CHECK_LATE_MS_MAX) {
         this.log(`slept ${lateMs.toFixed(0)} ms: no host is declared down before its heartbeats are read`);
@@ -257,9 +267,10 @@ export class Scheduler {
         return;
       }
       for (const host of this.view.expire(this.clock.nowMs())) {
-        this.log(
-          `host ${host.hostId} is down (no heartbeat for ${(this.clock.nowMs() - host.lastSeenMs).toFixed(0)} ms)`,
-        );
+        const silentMs = (this.clock.nowMs() - host.lastSeenMs).toFixed(0);
+        // Still declared down (placement must not pick a silent host), but not blamed: broker-outage.ts.
+        const why = this.brokerLink.isDown ? "; the broker is unreachable from here: it may still run" : "";
+        this.log(`host ${host.hostId} is down (no heartbeat for ${silentMs} ms${why})`);
         for (const listener of this.hostDownListeners) {
           try {
             listener(host);

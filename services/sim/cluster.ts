@@ -247,10 +247,12 @@ export class SimCluster {
   private async startScheduler(): Promise<void> {
     const process = this.network.process(SCHEDULER_ID);
     const generation = process.generation;
+    const bus = this.broker.connect(SCHEDULER_ID);
     const schedulerProcess = new SchedulerProcess({
       clock: process.clock,
       prng: this.prng.fork(1000 + generation),
-      bus: this.broker.connect(SCHEDULER_ID),
+      bus,
+      busHealth: bus,
       store: this.kv.connect(SCHEDULER_ID),
       statefile: this.kv.statefile(SCHEDULER_ID),
       schedulerId: `${SCHEDULER_ID}.${generation}`,

@@ -10,6 +10,7 @@ import {
   type JsonForm,
   type JsonHandler,
 } from "../contracts/bus.js";
+import type { BusHealth } from "../contracts/bus-health.js";
 import { BROKER_ID, type SimNetwork } from "./network.js";
 import type { SimAuthorizer } from "./sim-authorization.js";
 import type { SimProcess } from "./process.js";
@@ -97,9 +98,14 @@ export class SimBroker {
     private readonly authorizer?: SimAuthorizer,
   ) {}
 
-  /** The bus as process `processId` sees it (its NATS connection). */
-  connect(processId: string): JsonBus {
+  /** The bus as process `processId` sees it (its NATS connection), and whether it reaches the broker. */
+  connect(processId: string): JsonBus & BusHealth {
     return new SimBusConnection(this, processId);
+  }
+
+  /** Whether `processId` reaches the broker now: the broker runs and no partition cuts them. */
+  reaches(processId: string): boolean {
+    return this.network.reachesBroker(processId);
   }
 
   /** A message as anyone on the broker could publish it (a forged or stale one, for fault tests). */
@@ -285,8 +291,12 @@ export class SimBroker {
   }
 }
 
+/** The broker as the scheduler's words name it in one process (the real one names its URL). */
+export const SIM_BROKER_NAME = `nats-server (simulated, process "${BROKER_ID}")`;
+
 /** A connection is its own PublishRoute: one object per publish read, not two. */
-class SimBusConnection extends PublishRoute implements JsonBus, Publisher {
+class SimBusConnection extends PublishRoute implements JsonBus, BusHealth, Publisher {
+  readonly brokerName = SIM_BROKER_NAME;
   private readonly cancels = new Set<() => void>();
   private closed = false;
   /** Its process, once the network has it (a process keeps its object for good). */
@@ -342,6 +352,11 @@ class SimBusConnection extends PublishRoute implements JsonBus, Publisher {
         this.cancels.delete(cancel);
       },
     };
+  }
+
+  /** Read, never told: no event of the simulation depends on it (scheduler/broker-link.ts). */
+  isConnected(): boolean {
+    return !this.closed && this.broker.reaches(this.processId);
   }
 
   flush(): Promise<void> {

@@ -24,6 +24,7 @@ export interface Refusal {
  */
 export class NoValidHostError extends Error {
   private explained: Refusal | undefined;
+  private retold: ((head: string, detail: string) => string) | undefined;
 
   constructor(
     readonly requestName: string,
@@ -33,10 +34,26 @@ export class NoValidHostError extends Error {
     this.name = "NoValidHostError";
     // V8 formats `stack` on first access, through this getter too.
     Object.defineProperty(this, "message", {
-      get: () => this.refusal.message,
+      get: () => this.retoldMessage(),
       configurable: true,
       enumerable: false,
     });
+  }
+
+  /**
+   * Has the message told otherwise by the caller, from its head (`no host fits "web"`) and the
+   * account after it (`rn1 down; rn2 down`): the scheduler names a cause the hosts cannot show.
+   */
+  retell(compose: (head: string, detail: string) => string): this {
+    this.retold = compose;
+    return this;
+  }
+
+  private retoldMessage(): string {
+    const message = this.refusal.message;
+    const head = `no host fits "${this.requestName}"`;
+    if (!this.retold || !message.startsWith(`${head}: `)) return message;
+    return this.retold(head, message.slice(head.length + 2));
   }
 
   get refusal(): Refusal {

@@ -1,5 +1,6 @@
-import { connect, type ConnectionOptions, type NatsConnection, type Subscription } from "nats";
+import { connect, Events, type ConnectionOptions, type NatsConnection, type Subscription } from "nats";
 import type { Bus, BusHandler, BusSubscription } from "../../contracts/bus.js";
+import type { BusHealth } from "../../contracts/bus-health.js";
 
 export interface NatsBusOptions {
   servers: string;
@@ -11,9 +12,34 @@ export interface NatsBusOptions {
   security?: Partial<ConnectionOptions>;
 }
 
-/** The bus over a real nats-server, with the `nats` client. */
-export class NatsBus implements Bus {
-  private constructor(readonly connection: NatsConnection) {}
+/**
+ * The bus over a real nats-server, with the `nats` client. Its health is the client's own: down
+ * from its "disconnect" status event to its "reconnect" (a server killed is noticed at once, a
+ * silent one only when the client's pings go unanswered).
+ */
+export class NatsBus implements Bus, BusHealth {
+  readonly brokerName: string;
+  private connected = true;
+
+  private constructor(
+    readonly connection: NatsConnection,
+    servers: string,
+  ) {
+    this.brokerName = `nats-server (${servers})`;
+    // The status stream ends when the connection closes; a failure of it leaves the last state known.
+    this.followStatus().catch(() => undefined);
+  }
+
+  isConnected(): boolean {
+    return this.connected && !this.connection.isClosed();
+  }
+
+  private async followStatus(): Promise<void> {
+    for await (const status of this.connection.status()) {
+      if (status.type === Events.Disconnect) this.connected = false;
+      else if (status.type === Events.Reconnect) this.connected = true;
+    }
+  }
 
   static async connect(options: NatsBusOptions): Promise<NatsBus> {
     const connection = await connect({
@@ -24,7 +50,7 @@ export class NatsBus implements Bus {
       waitOnFirstConnect: false,
       ...options.security,
     });
-    return new NatsBus(connection);
+    return new NatsBus(connection, options.servers);
   }
 
   publish(subject: string, data: Uint8Array): void {

@@ -13,6 +13,7 @@ import { toServiceError, unary } from "./status.js";
 import { status } from "@grpc/grpc-js";
 import { heldNameNote } from "../../scheduler/held-name.js";
 import { checkEvacuateRequest, checkRebalanceRequest } from "../../scheduler/request-checks.js";
+import { brokerOutageNote } from "../../scheduler/broker-outage.js";
 
 /** The Scheduler gRPC service: the cluster-wide verbs of `xsim`. */
 export function schedulerServer(scheduler: Scheduler): SchedulerServer {
@@ -32,6 +33,7 @@ export function schedulerServer(scheduler: Scheduler): SchedulerServer {
     listAll: unary(() => listAll(scheduler)),
     hostList: unary(() => ({
       hosts: [...scheduler.view.hosts.values()].sort((a, b) => a.hostId.localeCompare(b.hostId)).map(summary),
+      brokerNote: brokerOutageNote(scheduler)?.note ?? "",
     })),
     hostDisable: unary(async (request) => {
       scheduler.requireActive();
