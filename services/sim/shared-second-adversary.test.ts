@@ -1,0 +1,240 @@
+import { describe, expect, it } from "vitest";
+import { SimCluster } from "./cluster.js";
+import { SimUser } from "./sim-user.js";
+
+/**
+ * Paths that might change what an idle host's heartbeat shows, or what its second would do,
+ * without waking it from the shared second (host/shared-second.ts), and runs that might differ
+ * with the shared second from the same runs with each host's own timer. Each script runs twice,
+ * with and without it, repeats checked (a stale one throws): the scheduler's view every 250 ms,
+ * the log and whatever the script probes must be the same.
+ */
+
+const HOSTS = [
+  { hostId: "h1", memoryMib: 2048 },
+  { hostId: "h2", memoryMib: 2048 },
+  { hostId: "h3", memoryMib: 2048 },
+];
+
+function cfg(name: string): string {
+  return `name = "${name}"\ntype = "pvh"\nkernel = "/k"\nmemory = 64\nvcpus = 1\n`;
+}
+
+function schedulerView(cluster: SimCluster): string {
+  const view = cluster.scheduler?.view;
+  if (!view) return "no scheduler";
+  return [...view.hosts.values()]
+    .sort((a, b) => a.hostId.localeCompare(b.hostId))
+    .map((h) => {
+      const b = h.reported;
+      return `${h.hostId} ${h.liveness} seen=${h.lastSeenMs} seq=${b.sequence} t=${b.timeMs} free=${b.freeMemoryKib} doms=${b.domainCount} list=${b.listVersion}`;
+    })
+    .join(" | ");
+}
+
+interface Run {
+  cluster: SimCluster;
+  user: SimUser;
+  /** Runs `ms` of simulated time, noting the scheduler's view every 250 ms. */
+  watch: (ms: number) => Promise<void>;
+  /** Notes what the script looked at (compared between the two runs). */
+  probe: (text: string) => void;
+}
+
+type Script = (run: Run) => Promise<void>;
+
+interface Outcome {
+  lines: string[];
+  log: string[];
+  error: string;
+  /** The shared second's members at each probe (only the run with it has any). */
+  members: number[];
+}
+
+async function runScript(sharedSecond: boolean, script: Script, hosts = HOSTS, seed = 5): Promise<Outcome> {
+  const cluster = await SimCluster.start({ seed, hosts, sharedSecond, checkSharedSeconds: true });
+  const lines: string[] = [];
+  const members: number[] = [];
+  const run: Run = {
+    cluster,
+    user: new SimUser(cluster),
+    watch: async (ms) => {
+      for (let t = 0; t < ms; t += 250) {
+        await cluster.idle(250);
+        lines.push(`${cluster.clock.nowMs()}: ${schedulerView(cluster)}`);
+      }
+    },
+    probe: (text) => {
+      lines.push(`${cluster.clock.nowMs()}: ${text}`);
+      members.push(cluster.sharedSecond?.memberCount ?? 0);
+    },
+  };
+  let error = "";
+  try {
+    await script(run);
+  } catch (caught) {
+    error = String(caught);
+  }
+  const log = cluster.log.map((line) => `${line.atMs} [${line.source}] ${line.text}`);
+  return { lines, log, error, members };
+}
+
+/** Runs `script` with each host's own timer, then with the shared second; expects the same. */
+async function sameWithSharedSecond(script: Script, hosts = HOSTS): Promise<Outcome> {
+  const own = await runScript(false, script, hosts);
+  const shared = await runScript(true, script, hosts);
+  expect(shared.error).toBe(own.error);
+  expect(shared.lines).toEqual(own.lines);
+  expect(shared.log).toEqual(own.log);
+  return shared;
+}
+
+/** Waits until the next instant of the 1 s grid plus `offsetMs`. */
+async function toGrid(cluster: SimCluster, offsetMs = 0): Promise<void> {
+  const nowMs = cluster.clock.nowMs();
+  await cluster.idle(Math.floor(nowMs / 1000) * 1000 + 1000 + offsetMs - nowMs);
+}
+
+describe("the shared second against its adversary: found wanting", () => {
+  it("a fence that destroys nothing moves listVersion: an empty host declared dead while cut off (HA off) wakes", async () => {
+    await sameWithSharedSecond(async ({ cluster, user, watch, probe }) => {
+      await watch(5000);
+      cluster.network.partition(["h3"]);
+      await watch(40_000);
+      probe("h3 cut off and idle");
+      await cluster.run(user.hostDeclareDead("h3"));
+      cluster.network.heal();
+      // h3 renews, reads its lease revoked, fences (nothing to destroy) and rejoins: fenceCount moves.
+      await watch(30_000);
+    });
+  });
+
+  it("a name write that fails after its host went idle (broker stalled past the KV timeout) wakes it: retried each second", async () => {
+    await sameWithSharedSecond(async ({ cluster, user, watch, probe }) => {
+      const placed = await cluster.run(user.create(cfg("web"), "web.cfg"));
+      await watch(5000);
+      cluster.stall("broker", 8000);
+      await cluster.run(user.destroy(placed.hostId, "web"));
+      await watch(12_000);
+      probe(`name web unwritten: ${cluster.host(placed.hostId).host.names?.hasUnwritten}`);
+    });
+  });
+
+  it("woken at an instant of the grid after the shared second fired: no CPU sample its own timer would not take", async () => {
+    await sameWithSharedSecond(async ({ cluster, user, watch, probe }) => {
+      const placed = await cluster.run(user.create(cfg("web"), "web.cfg"));
+      await watch(5000);
+      const host = cluster.host(placed.hostId);
+      // Set after the seconds of the next instant were armed: it runs after them.
+      await toGrid(cluster, 500);
+      cluster.clock.setTimer(500, () => host.toolstack.setWorkload("web", "uniform:rate=100"));
+      for (let i = 0; i < 12; i++) {
+        await cluster.idle(250);
+        const domain = host.toolstack.requireDomain("web");
+        probe(
+          `CPU ${host.host.cpuUsage.percent(domain.domid, domain.uuid).toFixed(3)} % over ${host.host.cpuUsage.intervalMs} ms`,
+        );
+      }
+    });
+  });
+
+  it("woken at the instant it joined (after its own second there): no second heartbeat at that instant", async () => {
+    await sameWithSharedSecond(
+      async ({ cluster, watch }) => {
+        await watch(4500);
+        const store = cluster.host("h1").toolstack.store;
+        // At x.5: h1's second at x+1 shows the new listVersion, its second at x+2 repeats it: it joins.
+        store.write("/local/domain/0/data/a", "1");
+        await cluster.idle(1000);
+        // At x+2, after h1's second (armed at x+1): a commit wakes it the instant it joined.
+        cluster.clock.setTimer(500, () => store.write("/local/domain/0/data/b", "2"));
+        await watch(4000);
+      },
+      HOSTS.slice(0, 1),
+    );
+  });
+});
+
+describe("the shared second against its adversary: sound paths, pinned", () => {
+  it("link faults (drops, duplicates, delays) then calm again", async () => {
+    const shared = await sameWithSharedSecond(async ({ cluster, watch, probe }) => {
+      await watch(4000);
+      cluster.network.faults = {
+        dropRate: 0.1,
+        duplicateRate: 0.1,
+        delayMsMin: 0,
+        delayMsMax: 300,
+        reorder: false,
+      };
+      await watch(10_000);
+      probe("faults");
+      cluster.network.faults = { dropRate: 0, duplicateRate: 0, delayMsMin: 0, delayMsMax: 0, reorder: true };
+      await watch(6000);
+    });
+    expect(shared.members[0], "hosts share while their heartbeats meet faults").toBe(3);
+  });
+
+  it("the scheduler stalled across the grid, crashed and restarted", async () => {
+    await sameWithSharedSecond(async ({ cluster, watch }) => {
+      await watch(4000);
+      cluster.stall("scheduler", 5000);
+      await watch(8000);
+      await cluster.idle(500);
+      cluster.stall("scheduler", 4500);
+      await watch(8000);
+      cluster.crashScheduler();
+      await watch(3000);
+      await cluster.run(cluster.restartScheduler());
+      await watch(8000);
+    });
+  });
+
+  it("partitions healed on and off the grid; the broker down, up and stalled", async () => {
+    await sameWithSharedSecond(async ({ cluster, watch }) => {
+      await watch(4000);
+      cluster.network.partition(["h1"]);
+      await watch(5000);
+      cluster.network.heal();
+      await watch(5000);
+      cluster.network.partition(["h2"], ["broker"]);
+      await watch(4250);
+      cluster.network.heal();
+      await watch(5000);
+      cluster.brokerDown();
+      await watch(5000);
+      cluster.brokerUp();
+      await watch(5000);
+      cluster.stall("broker", 2000);
+      await watch(5000);
+    });
+  });
+
+  it("HA on: no host shares; HA off again: they do", async () => {
+    const shared = await sameWithSharedSecond(async ({ cluster, user, watch, probe }) => {
+      await watch(4000);
+      await cluster.run(user.haEnable(10_000));
+      await watch(5000);
+      probe("HA on");
+      await cluster.run(user.haDisable());
+      await watch(8000);
+      probe("HA off");
+    });
+    expect(shared.members).toEqual([0, 3]);
+  });
+
+  it("a guest's workload, pause and unpause on an idle host", async () => {
+    await sameWithSharedSecond(async ({ cluster, user, watch }) => {
+      await watch(2000);
+      const placed = await cluster.run(user.create(cfg("web"), "web.cfg"));
+      await watch(4000);
+      await cluster.run(user.setWorkload(placed.hostId, "web", "uniform:rate=100"));
+      await watch(3000);
+      await cluster.run(user.setWorkload(placed.hostId, "web", "idle"));
+      await watch(4000);
+      await cluster.run(user.pause(placed.hostId, "web"));
+      await watch(3000);
+      await cluster.run(user.unpause(placed.hostId, "web"));
+      await watch(4000);
+    });
+  });
+});
