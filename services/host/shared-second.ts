@@ -12,8 +12,9 @@
  *
  * A member leaves when anything that its heartbeat shows, or that its second would act on, may
  * change: whatever wakes it (a domain's event or change, a CPU pool's change, a migration, a save or
- * a restore: Host.wake), HA coming on (LeaseKeeper's onGuarding), and any xenstore commit (the
- * heartbeat's listVersion counts them). Its own timer a second then runs again from the next
+ * a restore: Host.wake), HA coming on or its lease read revoked (LeaseKeeper's onGuarding: a fence
+ * moves listVersion even when it destroys nothing), and any xenstore commit (the heartbeat's
+ * listVersion counts them). Its own timer a second then runs again from the next
  * instant of the grid, or at once when the shared second of this instant is still to come. Nothing
  * is checked at each repeat (that would cost what sharing saves), unless `checksRepeats` (the VOPR
  * and the tests): then a repeat that differs from the heartbeat made afresh throws.

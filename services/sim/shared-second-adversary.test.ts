@@ -97,7 +97,7 @@ async function toGrid(cluster: SimCluster, offsetMs = 0): Promise<void> {
 
 describe("the shared second against its adversary: found wanting", () => {
   it("a fence that destroys nothing moves listVersion: an empty host declared dead while cut off (HA off) wakes", async () => {
-    await sameWithSharedSecond(async ({ cluster, user, watch, probe }) => {
+    const shared = await sameWithSharedSecond(async ({ cluster, user, watch, probe }) => {
       await watch(5000);
       cluster.network.partition(["h3"]);
       await watch(40_000);
@@ -107,6 +107,7 @@ describe("the shared second against its adversary: found wanting", () => {
       // h3 renews, reads its lease revoked, fences (nothing to destroy) and rejoins: fenceCount moves.
       await watch(30_000);
     });
+    expect(shared.log).toContainEqual(expect.stringMatching(/\[h3\] HA: fencing .*: destroyed none/));
   });
 
   it("a name write that fails after its host went idle (broker stalled past the KV timeout) wakes it: retried each second", async () => {
