@@ -40,6 +40,11 @@ export class HostNames {
    * that a guest fenced before any List recorded it is still known to HA (VOPR seed 196).
    */
   afterCreate: ((record: DomainRecord) => Promise<void>) | undefined;
+  /**
+   * Called when a write joins `unwritten`: the host keeps its once-a-second round going again to
+   * retry it (the write failed later than the event that began it, maybe after the host went idle).
+   */
+  onUnwritten: (() => void) | undefined;
 
   constructor(
     private readonly toolstack: Toolstack,
@@ -294,6 +299,7 @@ export class HostNames {
       this.log(
         `name ${pending.name}: ${message(error)} (${pending.to ? "handed over" : "freed"} when the store answers again)`,
       );
+      this.onUnwritten?.();
     }
   }
 

@@ -196,6 +196,9 @@ export class Host implements MigrationEndpoint, SharedSecondMember {
       ? new HostNames(this.toolstack, new ClusterNames(options.store), (line) => this.log(line))
       : undefined;
     this.names = names;
+    // A name write that failed after the host went idle (resting or sharing its seconds): its
+    // second retries it (HostNames.retryUnwritten).
+    if (names) names.onUnwritten = () => this.armSecond();
     if (options.statefile && options.ping)
       this.ha = new LeaseKeeper({
         hostId: options.spec.hostId,

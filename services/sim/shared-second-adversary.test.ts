@@ -111,7 +111,7 @@ describe("the shared second against its adversary: found wanting", () => {
   });
 
   it("a name write that fails after its host went idle (broker stalled past the KV timeout) wakes it: retried each second", async () => {
-    await sameWithSharedSecond(async ({ cluster, user, watch, probe }) => {
+    const shared = await sameWithSharedSecond(async ({ cluster, user, watch, probe }) => {
       const placed = await cluster.run(user.create(cfg("web"), "web.cfg"));
       await watch(5000);
       cluster.stall("broker", 8000);
@@ -119,6 +119,10 @@ describe("the shared second against its adversary: found wanting", () => {
       await watch(12_000);
       probe(`name web unwritten: ${cluster.host(placed.hostId).host.names?.hasUnwritten}`);
     });
+    expect(shared.log).toContainEqual(
+      expect.stringMatching(/name web: .*freed when the store answers again/),
+    );
+    expect(shared.lines.at(-1)).toMatch(/name web unwritten: false$/);
   });
 
   it("woken at an instant of the grid after the shared second fired: no CPU sample its own timer would not take", async () => {
