@@ -94,14 +94,20 @@ export class SharedSecondTicker {
   }
 
   private leave(member: SharedSecondMember): boolean {
-    if (!this.drop(member)) return false;
+    const index = this.indexOf.get(member);
+    if (index === undefined) return false;
+    const nowMs = this.clock.nowMs();
+    // Joined at this instant: its own second of this instant ran (that is where it joined).
+    const joinedNow = this.joinedAtMs[index] === nowMs;
+    this.drop(member);
     if (this.indexOf.size === 0 && this.armed) {
       this.timer.cancel();
       this.armed = false;
     }
-    const nowMs = this.clock.nowMs();
     return (
-      delayToGridMs(nowMs, SHARED_SECOND_PERIOD_MS) === SHARED_SECOND_PERIOD_MS && this.firedAtMs !== nowMs
+      !joinedNow &&
+      delayToGridMs(nowMs, SHARED_SECOND_PERIOD_MS) === SHARED_SECOND_PERIOD_MS &&
+      this.firedAtMs !== nowMs
     );
   }
 
