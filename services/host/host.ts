@@ -296,9 +296,12 @@ export class Host implements MigrationEndpoint, SharedSecondMember {
     const { clock } = this.options;
     if (this.sharing) {
       this.sharing = false;
-      if (this.options.sharedSecond!.leave(this)) {
+      const due = this.options.sharedSecond!.leave(this);
+      // Either way no sample is owed below: its second of this instant ran already (a repeat, or
+      // its own before it joined), before what woke it, or runs now in full.
+      this.secondRested = false;
+      if (due) {
         // The shared second of this instant is still to come: this host's is due now, after what woke it.
-        this.secondRested = false;
         this.cancelSecond = everyOnGrid(clock, CPU_USAGE_SAMPLE_INTERVAL_MS, this.onSecond, true);
         return;
       }
