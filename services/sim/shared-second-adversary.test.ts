@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { SimCluster } from "./cluster.js";
 import { SimUser } from "./sim-user.js";
+import type { Toolstack } from "../dom0/toolstack.js";
+import * as pools from "../dom0/cpupool.js";
+import { pinVcpus } from "../dom0/vcpu-control.js";
+import { heartbeatSubject } from "../contracts/subjects.js";
 
 /**
  * Paths that might change what an idle host's heartbeat shows, or what its second would do,
@@ -17,8 +21,36 @@ const HOSTS = [
 ];
 
 function cfg(name: string): string {
-  return `name = "${name}"\ntype = "pvh"\nkernel = "/k"\nmemory = 64\nvcpus = 1\n`;
+  return `name = "${name}"\ntype = "pvh"\nkernel = "/k"\nmemory = 64\nmaxmem = 128\nvcpus = 1\nmaxvcpus = 2\n`;
 }
+
+/** Every verb that reaches an idle host's guest or its pools (as its gRPC server calls them). */
+const VERBS: [string, (toolstack: Toolstack, cluster: SimCluster) => unknown][] = [
+  ["mem-set", (t) => t.memSet("web", 96 * 1024)],
+  ["mem-max", (t) => t.memMax("web", 160 * 1024)],
+  ["vcpu-set", (t) => t.vcpuSet("web", 2)],
+  ["rename", (t) => t.rename("web", "www")],
+  ["rename back", (t) => t.rename("www", "web")],
+  ["vcpu-pin", (t) => pinVcpus(t, "web", { vcpu: "all", hard: "1" })],
+  ["cpupool-create", (t) => pools.createCpupool(t, { name: "p1", cpus: [] })],
+  ["cpupool-cpu-remove", (t) => pools.removeCpupoolCpus(t, "Pool-0", [7])],
+  ["cpupool-cpu-add", (t) => pools.addCpupoolCpus(t, "p1", [7])],
+  ["cpupool-migrate", (t) => pools.migrateToCpupool(t, "web", "p1")],
+  ["cpupool-rename", (t) => pools.renameCpupool(t, "p1", "p2")],
+  ["cpupool-migrate back", (t) => pools.migrateToCpupool(t, "web", "Pool-0")],
+  ["cpupool-destroy", (t) => pools.destroyCpupool(t, "p2")],
+  ["pause", (t) => t.pause("web")],
+  ["unpause", (t) => t.unpause("web")],
+  ["workload", (t) => t.setWorkload("web", "uniform:rate=100")],
+  ["workload idle", (t) => t.setWorkload("web", "idle")],
+  ["forged heartbeat", (_t, c) => c.broker.inject(heartbeatSubject("h1"), new TextEncoder().encode("{}"))],
+  ["reboot", (t) => t.reboot("web")],
+  [
+    "balloon target",
+    (t) => t.store.write(`/local/domain/${t.requireDomain("web").domid}/memory/target`, "81920"),
+  ],
+  ["crash", (t) => t.injectCrash("web")],
+];
 
 function schedulerView(cluster: SimCluster): string {
   const view = cluster.scheduler?.view;
@@ -27,7 +59,7 @@ function schedulerView(cluster: SimCluster): string {
     .sort((a, b) => a.hostId.localeCompare(b.hostId))
     .map((h) => {
       const b = h.reported;
-      return `${h.hostId} ${h.liveness} seen=${h.lastSeenMs} seq=${b.sequence} t=${b.timeMs} free=${b.freeMemoryKib} doms=${b.domainCount} list=${b.listVersion}`;
+      return `${h.hostId} ${h.liveness} seen=${h.lastSeenMs} seq=${b.sequence} t=${b.timeMs} free=${b.freeMemoryKib} doms=${b.domainCount} vcpus=${b.vcpusAllocated} list=${b.listVersion} pools=${JSON.stringify(b.cpupools)}`;
     })
     .join(" | ");
 }
@@ -161,6 +193,27 @@ describe("the shared second against its adversary: found wanting", () => {
 });
 
 describe("the shared second against its adversary: sound paths, pinned", () => {
+  for (const onGrid of [false, true])
+    it(`every verb on an idle host's guest and pools, ${onGrid ? "at an instant of the grid after its second" : "between instants"}`, async () => {
+      const shared = await sameWithSharedSecond(async ({ cluster, user, watch, probe }) => {
+        await cluster.run(user.createOn("h1", cfg("web"), "web.cfg"));
+        await watch(4000);
+        const toolstack = cluster.host("h1").toolstack;
+        for (const [verb, act] of VERBS) {
+          await toGrid(cluster, 500);
+          cluster.clock.setTimer(onGrid ? 500 : 0, () => {
+            probe(verb);
+            act(toolstack, cluster);
+          });
+          await watch(3500);
+        }
+      });
+      expect(shared.error).toBe("");
+      expect(shared.members).toHaveLength(VERBS.length);
+      // Every host shared when each verb came (but the one after the busy workload): each woke h1.
+      expect(shared.members.filter((count) => count === 3).length).toBe(VERBS.length - 1);
+    });
+
   it("link faults (drops, duplicates, delays) then calm again", async () => {
     const shared = await sameWithSharedSecond(async ({ cluster, watch, probe }) => {
       await watch(4000);
