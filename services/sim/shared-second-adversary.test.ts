@@ -190,6 +190,27 @@ describe("the shared second against its adversary: found wanting", () => {
       HOSTS.slice(0, 1),
     );
   });
+
+  // Not fixed (the order of one instant's heartbeats): the shared second runs its members in the
+  // order they joined, and a host that left runs its own second after the shared one; each host's
+  // own timer runs in the order the timers were armed (boot order here), never re-armed by a wake.
+  // Heartbeats of one instant then reach a subscriber in another order; the scheduler's view is
+  // the same, but when several hosts come back at one instant the log names them in another order.
+  it.fails(
+    "hosts back at one instant after a broker outage are logged in the order their own timers publish",
+    async () => {
+      await sameWithSharedSecond(async ({ cluster, watch }) => {
+        await watch(4000);
+        // h2 leaves and joins again: last in the shared second's order, second in its own timers'.
+        cluster.host("h2").toolstack.store.write("/local/domain/0/data/x", "1");
+        await watch(4250);
+        cluster.brokerDown();
+        await watch(5000);
+        cluster.brokerUp();
+        await watch(3000);
+      });
+    },
+  );
 });
 
 describe("the shared second against its adversary: sound paths, pinned", () => {
@@ -278,21 +299,5 @@ describe("the shared second against its adversary: sound paths, pinned", () => {
       probe("HA off");
     });
     expect(shared.members).toEqual([0, 3]);
-  });
-
-  it("a guest's workload, pause and unpause on an idle host", async () => {
-    await sameWithSharedSecond(async ({ cluster, user, watch }) => {
-      await watch(2000);
-      const placed = await cluster.run(user.create(cfg("web"), "web.cfg"));
-      await watch(4000);
-      await cluster.run(user.setWorkload(placed.hostId, "web", "uniform:rate=100"));
-      await watch(3000);
-      await cluster.run(user.setWorkload(placed.hostId, "web", "idle"));
-      await watch(4000);
-      await cluster.run(user.pause(placed.hostId, "web"));
-      await watch(3000);
-      await cluster.run(user.unpause(placed.hostId, "web"));
-      await watch(4000);
-    });
   });
 });
