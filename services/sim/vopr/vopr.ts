@@ -193,12 +193,18 @@ export async function runVopr(options: VoprOptions): Promise<VoprResult> {
   let step = 1;
   try {
     for (; step <= options.stepCount && violations.length === 0; step++) {
-      pickAction(prng, table)(ctx);
-      await cluster.idle(1 + prng.nextInt(STEP_MS_MAX));
-      observe();
-      violations.push(...checkAlways(cluster, ledger, doomed));
-      if (violations.length === 0 && (step % QUIESCE_EVERY_STEP_COUNT === 0 || step === options.stepCount))
-        violations.push(...(await quiesceAndCheck(ctx, pending, doomed, observe, haSetting)));
+      try {
+        pickAction(prng, table)(ctx);
+        await cluster.idle(1 + prng.nextInt(STEP_MS_MAX));
+        observe();
+        violations.push(...checkAlways(cluster, ledger, doomed));
+        if (violations.length === 0 && (step % QUIESCE_EVERY_STEP_COUNT === 0 || step === options.stepCount))
+          violations.push(...(await quiesceAndCheck(ctx, pending, doomed, observe, haSetting)));
+      } catch (error) {
+        // A check that throws from inside the simulation (a shared second that would repeat a
+        // stale heartbeat): this seed failed, named with its trace; the other seeds still run.
+        violations.push(`threw: ${error instanceof Error ? error.message : String(error)}`);
+      }
       if (violations.length > 0) ctx.trace(`step ${step}: ${violations.length} violation(s)`);
     }
   } finally {
