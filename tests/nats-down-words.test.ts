@@ -1,16 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { waitUntil } from "./support/migration-cluster.js";
-import {
-  hostList,
-  RELAXED_HEARTBEAT_MS,
-  startSchedulerCluster,
-  waitForSynced,
-  type SchedulerCluster,
-} from "./support/scheduler-cluster.js";
-import { runXsimWithEnv, writeGuestConfig, type XsimRun } from "./support/xsim-cli.js";
+import { hostList, waitForSynced } from "./support/scheduler-cluster.js";
+import { writeGuestConfig } from "./support/xsim-cli.js";
+import { twoHostsWithCli } from "./support/cli-cluster.js";
 
 /**
  * nats-server killed: the scheduler hears no heartbeat and declares both hosts down, yet they run
@@ -20,48 +12,28 @@ import { runXsimWithEnv, writeGuestConfig, type XsimRun } from "./support/xsim-c
 const DOWN_TIMEOUT_MS = 20_000;
 const BACK_TIMEOUT_MS = 30_000;
 
-let cluster: SchedulerCluster;
-let home: string;
-
-beforeAll(async () => {
-  const hosts = ["rn1", "rn2"].map((hostId, i) => ({
-    hostId,
-    listenHost: `127.0.19.${i + 11}`,
-    memoryMib: 2048,
-    dom0MemoryMib: 256,
-  }));
-  cluster = await startSchedulerCluster(hosts, RELAXED_HEARTBEAT_MS);
-  home = mkdtempSync(join(tmpdir(), "xsim-nats-down-words-"));
-});
-
-afterAll(async () => {
-  await cluster?.stop();
-  if (home) rmSync(home, { recursive: true, force: true });
-});
-
-function xsim(...args: string[]): Promise<XsimRun> {
-  return runXsimWithEnv(home, { XSIM_SCHEDULER: cluster.scheduler.address }, ...args);
-}
+const rig = twoHostsWithCli(19, "xsim-nats-down-words-");
+const { xsim } = rig;
 
 /** `nats-server (nats://127.0.0.1:PORT) is unreachable from the scheduler since HH:MM:SS UTC (N s): ...` */
 function unreachable(): string {
-  const url = cluster.nats.url.replace(/[.]/g, "\\.");
+  const url = rig.cluster.nats.url.replace(/[.]/g, "\\.");
   return `nats-server \\(${url}\\) is unreachable from the scheduler since \\d\\d:\\d\\d:\\d\\d UTC \\(\\d+(\\.\\d)? s\\): hosts' heartbeats cannot arrive, so rn1 and rn2 may still run`;
 }
 
 describe("nats-server down: the CLI's words name it, not the hosts", () => {
   it("create, migrate, list -c and host-list say nats-server is unreachable; a create works once it is back", async () => {
-    const web = await xsim("create", writeGuestConfig(home, "web", []));
+    const web = await xsim("create", writeGuestConfig(rig.home, "web", []));
     expect(web.code, web.stderr).toBe(0);
-    await waitForSynced(cluster.scheduler, ["web"]);
+    await waitForSynced(rig.cluster.scheduler, ["web"]);
 
-    await cluster.nats.kill9();
+    await rig.cluster.nats.kill9();
     await waitUntil(
-      async () => (await hostList(cluster.scheduler)).every((h) => h.state === "down"),
+      async () => (await hostList(rig.cluster.scheduler)).every((h) => h.state === "down"),
       DOWN_TIMEOUT_MS,
     );
 
-    const create = await xsim("create", writeGuestConfig(home, "db", []));
+    const create = await xsim("create", writeGuestConfig(rig.home, "db", []));
     expect(create.code).toBe(1);
     expect(create.stderr).toMatch(
       new RegExp(`no host fits "db": ${unreachable()}; nothing was changed \\(rn1 down; rn2 down\\)`),
@@ -85,13 +57,13 @@ describe("nats-server down: the CLI's words name it, not the hosts", () => {
     );
     expect(hosts.stdout).toMatch(/^rn1 +down /m);
 
-    await cluster.nats.startAgain();
+    await rig.cluster.nats.startAgain();
     await waitUntil(
-      async () => (await hostList(cluster.scheduler)).every((h) => h.state === "up"),
+      async () => (await hostList(rig.cluster.scheduler)).every((h) => h.state === "up"),
       BACK_TIMEOUT_MS,
     );
     await waitUntil(
-      async () => (await xsim("create", writeGuestConfig(home, "db", []))).code === 0,
+      async () => (await xsim("create", writeGuestConfig(rig.home, "db", []))).code === 0,
       BACK_TIMEOUT_MS,
     );
     const after = await xsim("host-list");

@@ -1,7 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   checksumOf,
   copiesOn,
@@ -10,14 +7,9 @@ import {
   waitUntil,
   type TestHost,
 } from "./support/migration-cluster.js";
-import {
-  hostList,
-  RELAXED_HEARTBEAT_MS,
-  startSchedulerCluster,
-  waitForSynced,
-  type SchedulerCluster,
-} from "./support/scheduler-cluster.js";
-import { runXsimWithEnv, writeGuestConfig, type XsimRun } from "./support/xsim-cli.js";
+import { hostList, waitForSynced } from "./support/scheduler-cluster.js";
+import { writeGuestConfig, type XsimRun } from "./support/xsim-cli.js";
+import { twoHostsWithCli } from "./support/cli-cluster.js";
 
 /**
  * nats-server killed (SIGKILL) and started again on the same port and JetStream store while
@@ -31,28 +23,8 @@ const OUTAGE_MS = 3000;
 const SLOW_BANDWIDTH = "4MB/s";
 const BACK_TIMEOUT_MS = 30_000;
 
-let cluster: SchedulerCluster;
-let home: string;
-
-beforeAll(async () => {
-  const hosts = ["rn1", "rn2"].map((hostId, i) => ({
-    hostId,
-    listenHost: `127.0.17.${i + 11}`,
-    memoryMib: 2048,
-    dom0MemoryMib: 256,
-  }));
-  cluster = await startSchedulerCluster(hosts, RELAXED_HEARTBEAT_MS);
-  home = mkdtempSync(join(tmpdir(), "xsim-nats-restart-"));
-});
-
-afterAll(async () => {
-  await cluster?.stop();
-  if (home) rmSync(home, { recursive: true, force: true });
-});
-
-function xsim(...args: string[]): Promise<XsimRun> {
-  return runXsimWithEnv(home, { XSIM_SCHEDULER: cluster.scheduler.address }, ...args);
-}
+const rig = twoHostsWithCli(17, "xsim-nats-restart-");
+const { xsim } = rig;
 
 function hostsOfRows(run: XsimRun, name: string): string[] {
   return run.stdout
@@ -62,21 +34,21 @@ function hostsOfRows(run: XsimRun, name: string): string[] {
 }
 
 async function onlyOn(owner: TestHost, name: string): Promise<void> {
-  for (const host of cluster.hosts)
+  for (const host of rig.cluster.hosts)
     expect(await copiesOn(host, name), `${name} on ${host.hostId}`).toEqual(host === owner ? [name] : []);
 }
 
 describe("nats-server killed and started again (same port and store) during a migration", () => {
   it("guests unharmed, the migration completes, the scheduler sees the hosts again, each name claimed once", async () => {
-    const [rn1, rn2] = [cluster.host("rn1"), cluster.host("rn2")];
+    const [rn1, rn2] = [rig.cluster.host("rn1"), rig.cluster.host("rn2")];
     const staySum = await createFilledGuest(rn1, "stay", 16);
     const moverSum = await createFilledGuest(rn1, "mover", 32);
-    await waitForSynced(cluster.scheduler, ["stay", "mover"]);
+    await waitForSynced(rig.cluster.scheduler, ["stay", "mover"]);
     const migrating = xsim("migrate", "--bandwidth", SLOW_BANDWIDTH, "mover", "rn2");
     await waitUntil(async () => (await copiesOn(rn2, "mover")).length > 0, BACK_TIMEOUT_MS);
-    await cluster.nats.kill9();
+    await rig.cluster.nats.kill9();
     await sleepMs(OUTAGE_MS);
-    await cluster.nats.startAgain();
+    await rig.cluster.nats.startAgain();
 
     const told = await migrating;
     expect(told.code, told.stderr).toBe(0);
@@ -87,7 +59,7 @@ describe("nats-server killed and started again (same port and store) during a mi
     expect(await checksumOf(rn2, "mover")).toBe(moverSum);
 
     await waitUntil(
-      async () => (await hostList(cluster.scheduler)).every((h) => h.state === "up"),
+      async () => (await hostList(rig.cluster.scheduler)).every((h) => h.state === "up"),
       BACK_TIMEOUT_MS,
     );
     await waitUntil(async () => {
@@ -103,7 +75,7 @@ describe("nats-server killed and started again (same port and store) during a mi
       ["stay", "rn1"],
       ["mover", "rn2"],
     ] as const) {
-      const refused = await xsim("create", writeGuestConfig(home, name, []));
+      const refused = await xsim("create", writeGuestConfig(rig.home, name, []));
       expect(refused.code, `a second ${name}`).toBe(1);
       expect(refused.stderr).toMatch(
         new RegExp(
@@ -111,7 +83,7 @@ describe("nats-server killed and started again (same port and store) during a mi
         ),
       );
     }
-    const fresh = await xsim("create", writeGuestConfig(home, "fresh", []));
+    const fresh = await xsim("create", writeGuestConfig(rig.home, "fresh", []));
     expect(fresh.code, fresh.stderr).toBe(0);
   });
 });
