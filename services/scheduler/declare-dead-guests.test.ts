@@ -144,4 +144,25 @@ describe("freeDeclaredGuests (docs/specs/ha.md §7)", () => {
       expect(retried.halted.length, "the retry halts what was left").toBeLessThanOrEqual(3);
     }
   });
+
+  it("cut short at any write, it names as halted so far every protected guest whose record is gone, and no other with a record", async () => {
+    const { store: wholeStore, scheduler: wholeScheduler } = await deadH2();
+    const protectedOnH2 = (await wholeScheduler.ha.onHost("h2"))
+      .filter((record) => record.hostId === "h2")
+      .map((record) => record.name);
+    expect(protectedOnH2.length).toBeGreaterThan(0);
+    await freeDeclaredGuests(wholeScheduler, "h2", false);
+    for (let writesLeft = 0; writesLeft < wholeStore.writeCount; writesLeft++) {
+      const { store, scheduler } = await deadH2();
+      store.writesLeft = writesLeft;
+      const freed = { halted: [] as string[], restarting: [] as string[], elsewhere: [] as string[] };
+      await expect(freeDeclaredGuests(scheduler, "h2", false, freed)).rejects.toThrow(/cannot be reached/);
+      store.writesLeft = Infinity;
+      const recordsLeft = new Set((await scheduler.ha.all()).map((record) => record.name));
+      const where = `cut after ${writesLeft} writes`;
+      for (const name of protectedOnH2)
+        if (!recordsLeft.has(name)) expect(freed.halted, where).toContain(name);
+      for (const name of freed.halted) expect(recordsLeft.has(name), where).toBe(false);
+    }
+  });
 });

@@ -25,8 +25,12 @@ export async function freeDeclaredGuests(
   scheduler: Scheduler,
   hostId: string,
   haOn: boolean,
+  /**
+   * Filled as it goes: when a write fails part way (the store unreachable), what was done so far,
+   * for the caller to tell (a guest whose record is gone is halted, whatever happens to its name).
+   */
+  freed: FreedGuests = { halted: [], restarting: [], elsewhere: [] },
 ): Promise<FreedGuests> {
-  const freed: FreedGuests = { halted: [], restarting: [], elsewhere: [] };
   const names = new ClusterNames(scheduler.options.store);
   const kept = new Set<string>();
   for (const record of await scheduler.ha.onHost(hostId)) {
@@ -74,7 +78,15 @@ async function halt(
   }
   if (!(await scheduler.ha.forgetIfOn(record.uuid, record.hostId, record.domid))) return false;
   const ours = held !== undefined && held.holder.uuid === record.uuid;
-  if (!ours || (await names.release(record.name, owner))) freed.halted.push(record.name);
+  let released: boolean;
+  try {
+    released = !ours || (await names.release(record.name, owner));
+  } catch (error) {
+    // Its record is gone: HA will never restart it; halted (the next call frees its name).
+    freed.halted.push(record.name);
+    throw error;
+  }
+  if (released) freed.halted.push(record.name);
   else freed.restarting.push(record.name);
   return true;
 }

@@ -11,7 +11,9 @@ import type { HostGateway } from "./host-gateway.js";
 import { Scheduler } from "./scheduler.js";
 import { LeaseObserver } from "./ha-lease-observer.js";
 import type { HaMonitor } from "./ha-monitor.js";
-import { declareHostDead } from "./declare-dead.js";
+import { cutShort, declareHostDead, parseCutShort } from "./declare-dead.js";
+import { StoreUnavailableError } from "../contracts/state-store.js";
+import { ToolstackError } from "../dom0/errors.js";
 
 const T_MS = 30_000;
 
@@ -116,5 +118,24 @@ describe("declareHostDead (docs/specs/ha.md §7)", () => {
     const again = await declareHostDead(monitor, statefile, "h2");
     expect(again.alreadyDead).toBe(true);
     expect((await statefile.read(leaseKey("h2")))?.revision).toBe(revision);
+  });
+});
+
+describe("a declaration cut short after the revocation", () => {
+  it("says the host is declared dead and what it halted, never 'nothing was changed', and reads back", () => {
+    const cause = new StoreUnavailableError("get", new Error("TIMEOUT"));
+    const error = cutShort("h3", "e3.6", { halted: ["db", "ci"], restarting: [], elsewhere: [] }, cause);
+    expect(error).toBeInstanceOf(ToolstackError);
+    expect(error).not.toBeInstanceOf(NothingChangedError);
+    expect(error.message).toBe(
+      "h3 is declared dead (its HA lease, epoch e3.6, is revoked), but freeing its guests was cut short " +
+        "(the cluster's state store cannot be reached (get: TIMEOUT)); halted so far: ci, db; " +
+        "run host-declare-dead h3 again to finish",
+    );
+    expect(parseCutShort(error.message)).toEqual({ leaseEpoch: "e3.6", halted: ["ci", "db"] });
+    const none = cutShort("h3", "e3", { halted: [], restarting: ["web"], elsewhere: [] }, new Error("boom"));
+    expect(none.message).toContain("halted so far: none; HA restarts web; run host-declare-dead h3");
+    expect(parseCutShort(none.message)).toEqual({ leaseEpoch: "e3", halted: [] });
+    expect(parseCutShort("cannot declare h3 dead: it is alive; nothing was changed")).toBeUndefined();
   });
 });

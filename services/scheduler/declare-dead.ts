@@ -11,7 +11,7 @@ import {
   type HaConfig,
   type LeaseValue,
 } from "../contracts/lease.js";
-import { freeDeclaredGuests } from "./declare-dead-guests.js";
+import { freeDeclaredGuests, type FreedGuests } from "./declare-dead-guests.js";
 
 /** What `xsim host-declare-dead` did (proto HaDeclareDeadReply). */
 export interface DeclaredDead {
@@ -53,7 +53,12 @@ export async function declareHostDead(
   if (read.lease.state === "live") refuseIfRenewed(monitor, hostId, read, config);
   await refuseIfAnswering(scheduler, hostId, read.lease);
   if (!alreadyDead) await revoke(statefile, monitor, hostId, read);
-  const freed = await freeDeclaredGuests(scheduler, hostId, config.enabled);
+  const freed: FreedGuests = { halted: [], restarting: [], elsewhere: [] };
+  try {
+    await freeDeclaredGuests(scheduler, hostId, config.enabled, freed);
+  } catch (error) {
+    throw cutShort(hostId, read.lease.epoch, freed, error);
+  }
   // Its guests are halted, not lost: `xsim list` no longer names it among the hosts it cannot
   // reach. A heartbeat brings it back into the view (a host repaired and started again).
   if (scheduler.view.hosts.get(hostId)?.liveness === "down") scheduler.view.hosts.delete(hostId);
@@ -61,6 +66,46 @@ export async function declareHostDead(
   // With HA on, the restart of its protected guests: HA's next round, begun now (ha-monitor.ts).
   if (config.enabled) void monitor.round();
   return { hostId, leaseEpoch: read.lease.epoch, alreadyDead, ...freed };
+}
+
+/**
+ * Once the lease is revoked the host is declared dead, whatever comes next: a write that fails while
+ * its guests are freed (the store unreachable) is no "nothing was changed" (the store's own words,
+ * true of that one write). Says what stands and what was done, and how to finish: a second call
+ * halts, or hands to HA, what is left (VOPR --seed 2022 --steps 300 --ha toggle --cancel: told
+ * "nothing was changed", the user was owed restarts of two guests this call had halted).
+ */
+export function cutShort(
+  hostId: string,
+  leaseEpoch: string,
+  freed: FreedGuests,
+  error: unknown,
+): ToolstackError {
+  const why = (error instanceof Error ? error.message : String(error)).replace(
+    /; (nothing was changed|whether the write was applied is unknown).*$/,
+    "",
+  );
+  const done = [
+    `halted so far: ${[...freed.halted].sort().join(", ") || "none"}`,
+    ...(freed.restarting.length > 0 ? [`HA restarts ${[...freed.restarting].sort().join(", ")}`] : []),
+  ].join("; ");
+  return new ToolstackError(
+    "UNAVAILABLE",
+    `${hostId} is declared dead (its HA lease, epoch ${leaseEpoch}, is revoked), but freeing its guests was cut short (${why}); ${done}; run host-declare-dead ${hostId} again to finish`,
+  );
+}
+
+/**
+ * cutShort's words read back (beside the function that writes them; refusals carry no typed
+ * details yet): the lease epoch declared dead and the guests halted so far, or undefined.
+ */
+export function parseCutShort(text: string): { leaseEpoch: string; halted: string[] } | undefined {
+  const match =
+    /is declared dead \(its HA lease, epoch (\S+), is revoked\), but freeing its guests was cut short .*; halted so far: ([^;]*);/.exec(
+      text,
+    );
+  if (!match) return undefined;
+  return { leaseEpoch: match[1]!, halted: match[2] === "none" ? [] : match[2]!.split(", ") };
 }
 
 function refusal(hostId: string, why: string, code: "FAILED_PRECONDITION" | "UNAVAILABLE" | "NOT_FOUND") {

@@ -1,4 +1,5 @@
 import type { Prng } from "../../core/prng.js";
+import { parseCutShort } from "../../scheduler/declare-dead.js";
 import { encodeJson } from "../../contracts/bus.js";
 import { heartbeatSubject } from "../../contracts/subjects.js";
 import { BROKER_ID } from "../network.js";
@@ -411,7 +412,15 @@ export function declareDead(ctx: ActionContext): void {
           declared.restarting.length > 0 ? `; HA restarts ${declared.restarting.join(", ")}` : "";
         ctx.trace(`host-declare-dead ${hostId}: halted ${declared.halted.join(", ") || "none"}${restarts}`);
       },
-      (error: unknown) => ctx.trace(`host-declare-dead ${hostId} refused: ${describe(error)}`),
+      (error: unknown) => {
+        // Cut short after the revocation: declared dead all the same, and what it halted stays halted.
+        const cut = parseCutShort(describe(error));
+        if (cut) {
+          const running = new Set(mayRun(domainCopies(ctx.cluster)).map((c) => c.uuid));
+          ctx.ledger.noteHalted(hostId, cut.leaseEpoch, cut.halted, (uuid) => running.has(uuid));
+        }
+        ctx.trace(`host-declare-dead ${hostId} refused: ${describe(error)}`);
+      },
     ),
   );
 }
