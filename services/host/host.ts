@@ -422,13 +422,7 @@ export class Host implements MigrationEndpoint, SharedSecondMember {
    * (HostNames.retryUnwritten).
    */
   private get mayRest(): boolean {
-    return (
-      !this.heartbeatRides &&
-      !this.busy &&
-      !this.ha?.guarding &&
-      this.cpuUsage.isSettled &&
-      !this.names?.hasUnwritten
-    );
+    return !this.heartbeatRides && this.isQuiet;
   }
 
   /** Stops every timer of this host; the bus is the wiring's to close. */
