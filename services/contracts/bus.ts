@@ -64,8 +64,13 @@ export function decodeJson<T>(data: Uint8Array): T {
   return JSON.parse(decoder.decode(data)) as T;
 }
 
-/** A handler of JSON messages: the parsed value, or undefined when the bytes are not JSON. */
-export type JsonHandler = (subject: string, value: unknown) => void;
+/**
+ * A handler of JSON messages: the parsed value, or undefined when the bytes are not JSON.
+ * `frozen`: the bus vouches that `value` and everything in it are frozen (a JsonBus's values are:
+ * jsonCopy, handOverJson or a FrozenJson), so a subscriber may keep it without Object.isFrozen's
+ * walk; a value parsed from bytes is not (false or absent).
+ */
+export type JsonHandler = (subject: string, value: unknown, frozen?: boolean) => void;
 
 /**
  * A bus that can carry a JSON message as its value rather than its bytes: a bus inside one process

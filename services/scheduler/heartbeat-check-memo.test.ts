@@ -94,6 +94,18 @@ describe("HeartbeatCheck (the scheduler's heartbeat check, remembering what pass
     expect(answers).toEqual(frozen.map(([s, payload]) => heartbeatRejection(s, payload)));
   });
 
+  it("answers a stream the bus vouches frozen (JsonHandler's frozen) as heartbeatRejection does", () => {
+    const check = new HeartbeatCheck();
+    const frozen = STREAM.map(([s, payload]) => [s, deepFreeze(structuredClone(payload))] as const);
+    const answers = frozen.map(([s, payload]) => check.rejection(s, payload, true));
+    expect(answers).toEqual(frozen.map(([s, payload]) => heartbeatRejection(s, payload)));
+    // Vouched, a repeat is believed on its sequence and timeMs alone, which are still checked.
+    const sealed = deepFreeze({ ...beat, cpupools: pool("Pool-0") });
+    expect(check.rejection(subject, sealed, true)).toBeUndefined();
+    expect(check.rejection(subject, deepFreeze({ ...sealed, sequence: 9 }), true)).toBeUndefined();
+    expect(check.rejection(subject, deepFreeze({ ...sealed, sequence: -9 }), true)).toMatch("sequence -9");
+  });
+
   it("checks again all of a heartbeat whose believed one was not frozen, or whose pools were not", () => {
     const check = new HeartbeatCheck();
     const pools = [{ name: "Pool-0", pcpus: 8, vcpusAllocated: 0 }];

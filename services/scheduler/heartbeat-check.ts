@@ -70,27 +70,33 @@ export class HeartbeatCheck {
    */
   lastViewSlot: HostEntrySlot | undefined;
 
-  rejection(subject: string, payload: unknown): string | undefined {
+  /**
+   * `vouchedFrozen`: the bus vouches that `payload` is deep-frozen (JsonHandler's `frozen`), so
+   * Object.isFrozen need not be asked (a call into the runtime for each heartbeat).
+   */
+  rejection(subject: string, payload: unknown, vouchedFrozen = false): string | undefined {
     this.lastViewSlot = undefined;
     const known = this.believed.get(subject);
     const frozen = known?.frozen;
     if (frozen !== undefined && isBelievedAgain(payload, frozen)) {
       // The newest believed one is kept (the last one may go), if nobody can change it either.
       const beat = payload as Heartbeat;
-      const deepFrozen = Object.isFrozen(beat) && (beat.cpupools === frozen.cpupools || isDeepFrozen(beat));
+      const deepFrozen =
+        vouchedFrozen ||
+        (Object.isFrozen(beat) && (beat.cpupools === frozen.cpupools || isDeepFrozen(beat)));
       known!.frozen = deepFrozen ? beat : undefined;
       this.lastViewSlot = known!.viewSlot;
       return undefined;
     }
     const rejection = rejectionOf(subject, payload, known);
-    if (rejection === undefined) this.remember(subject, payload as Heartbeat, known);
+    if (rejection === undefined) this.remember(subject, payload as Heartbeat, known, vouchedFrozen);
     return rejection;
   }
 
   /** Notes what a believed heartbeat showed (the pool names of `known` kept while the same). */
-  private remember(subject: string, beat: Heartbeat, known: Believed | undefined): void {
+  private remember(subject: string, beat: Heartbeat, known: Believed | undefined, vouchedFrozen: boolean): void {
     const pools = beat.cpupools ?? [];
-    const frozen = isDeepFrozen(beat) ? beat : undefined;
+    const frozen = vouchedFrozen || isDeepFrozen(beat) ? beat : undefined;
     if (known !== undefined && known.address === beat.address && sameNames(pools, known.poolNames)) {
       known.frozen = frozen;
       this.lastViewSlot = known.viewSlot;

@@ -139,8 +139,8 @@ export class Scheduler {
       this.log(`reading disabled hosts failed (retried by the reconcile): ${String(error)}`),
     );
     this.subscriptions.push(
-      subscribeJson(this.options.bus, ALL_HEARTBEATS, (subject, payload) =>
-        this.onHeartbeatMessage(subject, payload),
+      subscribeJson(this.options.bus, ALL_HEARTBEATS, (subject, payload, frozen) =>
+        this.onHeartbeatMessage(subject, payload, frozen === true),
       ),
       this.options.bus.subscribe(ALL_DOMAIN_EVENTS, (_, data) =>
         this.onDomainEvent(decodeJson<DomainEvent>(data)),
@@ -215,8 +215,8 @@ export class Scheduler {
   }
 
   /** A heartbeat is believed only if it passes heartbeat-check.ts; a rejected one is dropped and logged. */
-  private onHeartbeatMessage(subject: string, payload: unknown): void {
-    const rejection = this.heartbeatCheck.rejection(subject, payload);
+  private onHeartbeatMessage(subject: string, payload: unknown, frozen: boolean): void {
+    const rejection = this.heartbeatCheck.rejection(subject, payload, frozen);
     if (rejection === undefined)
       return this.onHeartbeat(payload as Heartbeat, this.heartbeatCheck.lastViewSlot);
     const nowMs = this.clock.nowMs();

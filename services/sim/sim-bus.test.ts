@@ -151,6 +151,24 @@ describe("SimBroker JSON messages (publishJson / subscribeJson)", () => {
     expect(values).toEqual([{ n: 3 }, undefined]);
   });
 
+  it("vouches frozen for a published value only, never for one parsed from bytes", () => {
+    const r = rig();
+    const vouched: [unknown, boolean | undefined][] = [];
+    r.subscriber.subscribeJson("t.x", (_, value, frozen) => vouched.push([value, frozen]));
+    r.publisher.publishJson("t.x", { n: 1 });
+    r.publisher.publish("t.x", encodeJson({ n: 2 }));
+    r.broker.inject("t.x", encodeJson({ n: 3 }));
+    r.clock.advanceMs(1);
+    // The injected one first: it starts at the broker.
+    expect(vouched).toEqual([
+      [{ n: 3 }, false],
+      [{ n: 1 }, true],
+      [{ n: 2 }, false],
+    ]);
+    // A vouched value is frozen indeed; a parsed one is the subscriber's own, unfrozen.
+    expect(vouched.map(([value]) => Object.isFrozen(value))).toEqual([false, true, false]);
+  });
+
   it("a value message meets the network's faults as bytes do (lost while the publisher is cut off)", () => {
     const r = rig();
     const values: unknown[] = [];

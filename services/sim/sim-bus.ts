@@ -44,7 +44,8 @@ class SimMessage {
 
   deliver(subject: string, handler: Subscription["handler"]): void {
     if ("bytes" in handler) handler.bytes(subject, (this.bytes ??= encodeJson(this.value)));
-    else handler.json(subject, this.hasValue ? this.value : decodeJsonOrUndefined(this.bytes!));
+    else if (this.hasValue) handler.json(subject, this.value, true);
+    else handler.json(subject, decodeJsonOrUndefined(this.bytes!), false);
   }
 }
 
