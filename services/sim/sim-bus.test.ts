@@ -182,3 +182,59 @@ describe("SimBroker JSON messages (publishJson / subscribeJson)", () => {
     expect(values).toEqual([2]);
   });
 });
+
+describe("SimBroker.relayPublishes (the shared second's repeats)", () => {
+  /** Publishes 1 with relayPublishes on: what `s` got in that step, and the relays counted. */
+  function publishInStep(r: ReturnType<typeof rig>): { got: unknown[]; relayed: number } {
+    const relayedBefore = r.network.messageCountRelayed;
+    r.broker.relayPublishes = true;
+    try {
+      r.publisher.publishJson("t.x", 1, "frozen");
+    } finally {
+      r.broker.relayPublishes = false;
+    }
+    return { got: [...values], relayed: r.network.messageCountRelayed - relayedBefore };
+  }
+  let values: unknown[] = [];
+  function subscribed(r: ReturnType<typeof rig>): void {
+    values = [];
+    r.subscriber.subscribeJson("t.*", (_, value, frozen) => values.push([value, frozen]));
+  }
+
+  it("hands a value to a running subscriber in the step it is published, two relays counted", () => {
+    const r = rig();
+    subscribed(r);
+    r.publisher.publishJson("t.x", 0, "frozen"); // the connection's route, found once
+    r.clock.advanceMs(1);
+    expect(publishInStep(r)).toEqual({
+      got: [
+        [0, true],
+        [1, true],
+      ],
+      relayed: 2,
+    });
+  });
+
+  it("hands it over in step to every subscriber, of values or bytes", () => {
+    const r = rig();
+    subscribed(r);
+    const texts: string[] = [];
+    r.subscriber.subscribe("t.x", (_, data) => texts.push(new TextDecoder().decode(data)));
+    expect(publishInStep(r)).toEqual({ got: [[1, true]], relayed: 3 });
+    expect(texts).toEqual(["1"]);
+  });
+
+  it("sends it as any other publish when the subscriber is stalled or the network is not calm", () => {
+    const r = rig();
+    subscribed(r);
+    r.network.process("s").stall(10);
+    expect(publishInStep(r)).toEqual({ got: [], relayed: 2 }); // held by the stall, not lost
+    r.clock.advanceMs(20);
+    expect(values).toEqual([[1, true]]);
+    values.length = 0;
+    r.network.faults = { dropRate: 0, duplicateRate: 0, delayMsMin: 5, delayMsMax: 5, reorder: false };
+    expect(publishInStep(r)).toEqual({ got: [], relayed: 0 });
+    r.clock.advanceMs(20);
+    expect(values).toEqual([[1, true]]);
+  });
+});
