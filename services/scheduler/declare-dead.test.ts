@@ -141,7 +141,10 @@ describe("a declaration cut short after the revocation", () => {
     const none = cutShort("h3", "e3", { halted: [], restarting: ["web"], elsewhere: [] }, new Error("boom"));
     expect(none.message).toContain("halted so far: none; HA restarts web; run host-declare-dead h3");
     expect(declaredSoFar(none)).toEqual({ leaseEpoch: "e3", halted: [] });
-    const refused = new NothingChangedError("FAILED_PRECONDITION", "cannot declare h3 dead: it is alive; nothing was changed");
+    const refused = new NothingChangedError(
+      "FAILED_PRECONDITION",
+      "cannot declare h3 dead: it is alive; nothing was changed",
+    );
     expect(declaredSoFar(refused)).toBeUndefined();
   });
 });

@@ -30,8 +30,9 @@ async function rigWith(guestCount: number): Promise<SchedulerRig> {
 function failWrite(rig: SchedulerRig, operation: "put" | "delete", key: string): void {
   const store = rig.scheduler.options.store;
   const write = store[operation].bind(store) as (key: string, value?: string) => Promise<void>;
-  store[operation] = ((k: string, value?: string) =>
-    k === key ? Promise.reject(new StoreUnavailableError(operation, new Error("TIMEOUT"))) : write(k, value)) as never;
+  const failing = (k: string, value?: string) =>
+    k === key ? Promise.reject(new StoreUnavailableError(operation, new Error("TIMEOUT"))) : write(k, value);
+  Object.assign(store, { [operation]: failing });
 }
 
 async function refusal(rig: SchedulerRig, events: OperationEvent[] = []): Promise<unknown> {

@@ -293,8 +293,7 @@ class BusyWait {
 }
 
 type MigrateOutcome =
-  | { kind: "completed"; to: string }
-  | { kind: "busy" | "retry" | "refused" | "fatal"; error: string };
+  { kind: "completed"; to: string } | { kind: "busy" | "retry" | "refused" | "fatal"; error: string };
 
 async function migrateOnce(
   scheduler: Scheduler,

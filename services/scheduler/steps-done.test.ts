@@ -26,11 +26,15 @@ describe("the steps a verb cut short had done", () => {
   });
 
   it("drop a step's own 'nothing was changed', keeping what follows it", () => {
-    expect(stepReason("the cluster's state store cannot be reached (get: TIMEOUT); nothing was changed, try again")).toBe(
-      "the cluster's state store cannot be reached (get: TIMEOUT)",
-    );
     expect(
-      stepReason("its HA lease was last renewed 7000 ms ago; nothing was changed, it stays on this host (it can move)"),
+      stepReason(
+        "the cluster's state store cannot be reached (get: TIMEOUT); nothing was changed, try again",
+      ),
+    ).toBe("the cluster's state store cannot be reached (get: TIMEOUT)");
+    expect(
+      stepReason(
+        "its HA lease was last renewed 7000 ms ago; nothing was changed, it stays on this host (it can move)",
+      ),
     ).toBe("its HA lease was last renewed 7000 ms ago; it stays on this host (it can move)");
     expect(stepReason("x (put: TIMEOUT); whether the write was applied is unknown")).toBe("x (put: TIMEOUT)");
     expect(stepReason("host h2 refused; nothing was changed")).toBe("host h2 refused");
