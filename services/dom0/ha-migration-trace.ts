@@ -121,16 +121,17 @@ export class HaMigrationTrace {
     const key = haRecordKey(uuid);
     const current = () => this.clearing.get(uuid) === clear;
     try {
-      for (let round = 0; round < HA_TRACE_CAS_ATTEMPT_COUNT_MAX; round++) {
-        const entry = await this.store.entry(key);
-        // A new migration of the guest began meanwhile: its trace is not ours to clear.
-        if (!current()) return;
-        const { migratingTo, ...rest } = entry ? (JSON.parse(entry.value) as HaRecord) : ({} as HaRecord);
-        if (!entry || rest.hostId !== this.hostId || migratingTo !== clear.destinationHostId) break;
-        if ((await this.store.update(key, JSON.stringify(rest), entry.revision)) !== undefined) break;
-      }
+      const entry = await this.store.entry(key);
+      // A new migration of the guest began meanwhile: its trace is not ours to clear.
+      if (!current()) return;
+      const { migratingTo, ...rest } = entry ? (JSON.parse(entry.value) as HaRecord) : ({} as HaRecord);
+      let written: number | undefined;
+      // Someone changed the record since (its compare-and-set lost): left to them, as always.
+      if (entry && rest.hostId === this.hostId && migratingTo === clear.destinationHostId)
+        written = await this.store.update(key, JSON.stringify(rest), entry.revision);
       if (current()) this.clearing.delete(uuid);
-      if (attempt > 1) this.log(`HA record of ${clear.name} no longer names ${clear.destinationHostId}`);
+      if (attempt > 1 && written !== undefined)
+        this.log(`HA record of ${clear.name} no longer names ${clear.destinationHostId}`);
     } catch (error) {
       if (!current()) return;
       const why = error instanceof Error ? error.message : String(error);

@@ -81,11 +81,14 @@ async function evacuateHost(
   // The guests are those of this host, by uuid: another host's guest of the same name is not ours.
   const guests = guestsOn(scheduler, hostId);
   const uuids = guests.map((g) => g.uuid);
-  await scheduler.options.store
-    .put(`${OP_PREFIX}${hostId}`, JSON.stringify({ parallel, bandwidth, policy, uuids }))
-    .catch((error: unknown) => {
-      throw cutShort(hostId, done, `its evacuation could not be recorded (${describeStep(error)})`);
-    });
+  try {
+    await scheduler.options.store.put(
+      `${OP_PREFIX}${hostId}`,
+      JSON.stringify({ parallel, bandwidth, policy, uuids }),
+    );
+  } catch (error) {
+    throw cutShort(hostId, done, `its evacuation could not be recorded (${describeStep(error)})`);
+  }
   emit(
     event(
       "info",
@@ -106,9 +109,11 @@ async function evacuateHost(
     }
   };
   const workerCount = Math.max(1, Math.min(parallel, guests.length));
-  await Promise.all(Array.from({ length: workerCount }, worker)).catch((error: unknown) => {
+  try {
+    await Promise.all(Array.from({ length: workerCount }, worker));
+  } catch (error) {
     throw cutShort(hostId, done, describeStep(error));
-  });
+  }
   if (!scheduler.isActive()) {
     const lost = "lost the leader lease: the active scheduler finishes it";
     emit(event("failed", "", hostId, "", `${stepsDoneWords(done)}; ${lost}`, false, true));
@@ -116,11 +121,12 @@ async function evacuateHost(
   }
   const left = await guestsLeft(scheduler, hostId, guests, done);
   const ok = failures.size === 0 && left.length === 0;
-  const unrecorded = await scheduler.options.store.delete(`${OP_PREFIX}${hostId}`).then(
-    () => "",
-    (error: unknown) =>
-      `; its record in the state store stays (${describeStep(error)}): a scheduler that restarts resumes it`,
-  );
+  let unrecorded = "";
+  try {
+    await scheduler.options.store.delete(`${OP_PREFIX}${hostId}`);
+  } catch (error) {
+    unrecorded = `; its record in the state store stays (${describeStep(error)}): a scheduler that restarts resumes it`;
+  }
   const words = ok ? `${hostId} is empty and disabled` : notEmptyWords(hostId, done, failures, left);
   emit(event(ok ? "done" : "failed", "", hostId, "", `${words}${unrecorded}`, ok, true));
   return ok;

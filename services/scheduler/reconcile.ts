@@ -59,7 +59,8 @@ export async function reconcile(scheduler: Scheduler): Promise<void> {
   const upIds = new Set(upNow.map((h) => h.hostId));
   for (const hostId of read) if (!upIds.has(hostId)) read.delete(hostId);
   const dropped = await reconcileHa(scheduler, records, running, moving, read);
-  await clearUnendedTraces(scheduler, (uuid) => running.get(uuid)?.host.hostId, moving, read);
+  if (scheduler.ha.unended.size > 0)
+    await clearUnendedTraces(scheduler, (uuid) => running.get(uuid)?.host.hostId, moving, read);
   const haUuids = new Set(records.filter((r) => !dropped.has(r.uuid)).map((r) => r.uuid));
   await reconcileNames(scheduler, reserved, running, moving, read, haUuids);
 }
