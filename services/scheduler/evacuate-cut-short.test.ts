@@ -93,4 +93,20 @@ describe("an evacuation cut short", () => {
     expect(rig.domainsOn("h1")).toEqual([]);
     await rig.stop();
   });
+
+  it("by the loss of the leader lease names what this scheduler did before (before: the loss alone)", async () => {
+    const rig = await rigWith(3);
+    rig.calls.onMigrateStart = () => {
+      // Another scheduler took the lease meanwhile: g2's migration runs on, g3 is left to it.
+      if (rig.calls.migrateCalls.length === 2) rig.scheduler.isActive = () => false;
+    };
+    const events: OperationEvent[] = [];
+    const ok = await rig.run(evacuate(rig.scheduler, "h1", { parallel: 1 }, (e) => events.push(e)));
+    expect(ok).toBe(false);
+    expect(events.at(-1)).toMatchObject({ kind: "failed", ok: false, final: true });
+    expect(events.at(-1)?.message).toMatch(
+      /^disabled h1; migrated g1 to h\d, g2 to h\d; then this scheduler lost the leader lease: the active scheduler finishes it$/,
+    );
+    await rig.stop();
+  });
 });

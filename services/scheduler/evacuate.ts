@@ -115,7 +115,7 @@ async function evacuateHost(
     throw cutShort(hostId, done, describeStep(error));
   }
   if (!scheduler.isActive()) {
-    const lost = "lost the leader lease: the active scheduler finishes it";
+    const lost = "then this scheduler lost the leader lease: the active scheduler finishes it";
     emit(event("failed", "", hostId, "", `${stepsDoneWords(done)}; ${lost}`, false, true));
     return false;
   }
