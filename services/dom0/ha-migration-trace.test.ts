@@ -7,10 +7,14 @@ import { Toolstack } from "./toolstack.js";
 import { loadDomainConfig } from "./xlcfg/load.js";
 import { ClusterNames } from "./cluster-names.js";
 import { HostNames } from "./host-names.js";
-import { HaMigrationTrace } from "./ha-migration-trace.js";
+import {
+  HA_TRACE_CLEAR_ATTEMPT_COUNT_MAX,
+  HA_TRACE_CLEAR_RETRY_DELAY_MS,
+  HaMigrationTrace,
+} from "./ha-migration-trace.js";
 import { leaseKey } from "../contracts/lease.js";
 
-function node(store: MemoryStore) {
+function node(store: MemoryStore, clock?: SimulatedClock) {
   const spec = { hostId: "h1", pcpuCount: 4, memoryMib: 1024, hvmCapable: true, cpuMhz: 2400 };
   const toolstack = new Toolstack(spec, { memoryMib: 128, vcpus: 1 }, new SimulatedClock(), new Prng(1));
   const log: string[] = [];
@@ -20,6 +24,7 @@ function node(store: MemoryStore) {
     "h1",
     () => "boot-1",
     (line) => log.push(line),
+    clock,
   );
   names.afterCreate = (record) => trace.created(record);
   return { names, log, trace };
@@ -135,5 +140,60 @@ describe("an unknown handover is settled by the destination's lease (docs/specs/
     const moved = { ...(await recordOf(store, db.uuid))!, hostId: "h2", migratingTo: undefined };
     await store.put(haRecordKey(db.uuid), JSON.stringify(moved));
     expect(await trace.settleUnknown(db, "h2")).toBe("destroy");
+  });
+});
+
+/** Lets the store's answers (promises) and what they start run. */
+async function settle(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
+describe("a failed migration's trace that the store does not let the source clear", () => {
+  async function failedWithTheStoreDown() {
+    const store = new MemoryStore();
+    const clock = new SimulatedClock();
+    const { names, trace, log } = node(store, clock);
+    const db = await names.create(config("db", true));
+    expect(await trace.begin(db, "h2")).toBe(true);
+    store.unavailable = true;
+    trace.end(db, "h2");
+    await settle();
+    return { store, clock, trace, log, db };
+  }
+
+  it("is cleared by a retry once the store answers again (before: named the destination for good)", async () => {
+    const { store, clock, log, db } = await failedWithTheStoreDown();
+    expect(log.at(-1)).toMatch(/^HA record of db still names h2: .*; tried again every 5 s$/);
+    clock.advanceMs(HA_TRACE_CLEAR_RETRY_DELAY_MS);
+    await settle();
+    store.unavailable = false;
+    expect((await recordOf(store, db.uuid))?.migratingTo, "still down at the first retry").toBe("h2");
+    clock.advanceMs(HA_TRACE_CLEAR_RETRY_DELAY_MS);
+    await settle();
+    const record = await recordOf(store, db.uuid);
+    expect(record).toMatchObject({ hostId: "h1", name: "db" });
+    expect(record?.migratingTo).toBeUndefined();
+    expect(log.at(-1)).toBe("HA record of db no longer names h2");
+  });
+
+  it("never takes away the trace of a new migration of the guest begun meanwhile", async () => {
+    const { store, clock, trace, db } = await failedWithTheStoreDown();
+    store.unavailable = false;
+    expect(await trace.begin(db, "h2")).toBe(true);
+    clock.advanceMs(HA_TRACE_CLEAR_RETRY_DELAY_MS);
+    await settle();
+    expect((await recordOf(store, db.uuid))?.migratingTo).toBe("h2");
+  });
+
+  it("is given up after HA_TRACE_CLEAR_ATTEMPT_COUNT_MAX tries, said so", async () => {
+    const { clock, log } = await failedWithTheStoreDown();
+    for (let attempt = 1; attempt < HA_TRACE_CLEAR_ATTEMPT_COUNT_MAX; attempt++) {
+      clock.advanceMs(HA_TRACE_CLEAR_RETRY_DELAY_MS);
+      await settle();
+    }
+    expect(log.at(-1)).toMatch(
+      /^HA record of db still names h2: the cluster's state store cannot be reached/,
+    );
+    expect(clock.pendingTimerCount()).toBe(0);
   });
 });

@@ -5,12 +5,26 @@ import type { DomainRecord } from "./toolstack.js";
 import { NothingChangedError, ToolstackError } from "./errors.js";
 import { isProtocolName } from "./cluster-names.js";
 import { leaseKey, parseLease } from "../contracts/lease.js";
+import type { Clock } from "../core/clock.js";
 
 /** What a source does with its NAME--migratedaway after a handover whose outcome is unknown. */
 export type UnknownHandoverOutcome = "wait" | "resume" | "destroy";
 
 /** Compare-and-set rounds one trace write tries (the scheduler may write the record meanwhile). */
 export const HA_TRACE_CAS_ATTEMPT_COUNT_MAX = 5;
+/**
+ * How long a source waits to try again to clear a trace that the store did not let it clear
+ * (unreachable: a broker outage), and how many tries it makes: 5 s apart (a KV request's timeout),
+ * 10 minutes in all. Past that the trace stays, logged: it only makes HA check one host more.
+ */
+export const HA_TRACE_CLEAR_RETRY_DELAY_MS = 5000;
+export const HA_TRACE_CLEAR_ATTEMPT_COUNT_MAX = 120;
+
+/** One trace being cleared (HaMigrationTrace.end): by identity, so a later end's clear is another. */
+interface TraceClear {
+  name: string;
+  destinationHostId: string;
+}
 
 /**
  * The source's half of "a migration leaves a trace first" (docs/specs/ha.md §5), for every
@@ -28,20 +42,30 @@ export class HaMigrationTrace {
     /** This boot's lease epoch, for a record the scheduler has not written yet (undefined: no HA keeper). */
     private readonly leaseEpoch: () => string | undefined,
     private readonly log: (line: string) => void,
+    /** Whose timers pace the retries of a trace's clear (end); none: a clear is tried once. */
+    private readonly clock?: Pick<Clock, "setTimer">,
   ) {}
+
+  /** The traces this host is clearing (end), by guest uuid, until cleared or given up. */
+  private readonly clearing = new Map<string, TraceClear>();
 
   /** Writes `migratingTo`; whether it did (false: the guest is not protected). */
   async begin(record: DomainRecord, destinationHostId: string): Promise<boolean> {
     const fresh = this.recordOf(record);
     if (!fresh) return false;
     const key = haRecordKey(record.uuid);
+    // An earlier migration's trace still being cleared (end): ours is written over it all the same,
+    // so that a clear whose compare-and-set is on its way (or lands late) loses to it, and never
+    // takes away the trace of this migration; that clear stops at its next step.
+    const overClear = this.clearing.delete(record.uuid);
     try {
       for (let attempt = 0; attempt < HA_TRACE_CAS_ATTEMPT_COUNT_MAX; attempt++) {
         const entry = await this.store.entry(key);
         const before = entry ? (JSON.parse(entry.value) as HaRecord) : undefined;
         // A record naming another host is stale: the guest runs here.
         const base = before?.hostId === this.hostId ? before : fresh;
-        if (before?.hostId === this.hostId && before.migratingTo === destinationHostId) return true;
+        if (before?.hostId === this.hostId && before.migratingTo === destinationHostId && !overClear)
+          return true;
         // The scheduler's destination epoch belongs to its own migration, not to this one.
         const { migratingToEpoch: _other, ...rest } = base;
         const text = JSON.stringify({ ...rest, migratingTo: destinationHostId });
@@ -81,23 +105,50 @@ export class HaMigrationTrace {
 
   /**
    * A migration that provably failed: the record names this host alone again, unless someone
-   * changed it since (best-effort, in the background; a trace left behind only makes HA check
-   * one host more before a restart).
+   * changed it since (in the background). A store that does not answer is tried again every
+   * HA_TRACE_CLEAR_RETRY_DELAY_MS, up to HA_TRACE_CLEAR_ATTEMPT_COUNT_MAX times, until a new
+   * migration of the guest begins (it writes its own trace). Before, one failed write left the trace
+   * for good: a guest running here alone that the record said may run on the destination too.
    */
   end(record: DomainRecord, destinationHostId: string): void {
-    const key = haRecordKey(record.uuid);
-    const clear = async (): Promise<void> => {
+    const clear: TraceClear = { name: record.name, destinationHostId };
+    this.clearing.set(record.uuid, clear);
+    void this.clearTrace(record.uuid, clear, 1);
+  }
+
+  /** One try of `clear` (the `attempt`th); another is timed when the store does not answer. */
+  private async clearTrace(uuid: string, clear: TraceClear, attempt: number): Promise<void> {
+    const key = haRecordKey(uuid);
+    const current = () => this.clearing.get(uuid) === clear;
+    try {
       const entry = await this.store.entry(key);
-      if (!entry) return;
-      const { migratingTo, ...rest } = JSON.parse(entry.value) as HaRecord;
-      if (rest.hostId !== this.hostId || migratingTo !== destinationHostId) return;
-      await this.store.update(key, JSON.stringify(rest), entry.revision);
-    };
-    clear().catch((error: unknown) =>
-      this.log(
-        `HA record of ${record.name} still names ${destinationHostId}: ${error instanceof Error ? error.message : String(error)}`,
-      ),
-    );
+      // A new migration of the guest began meanwhile: its trace is not ours to clear.
+      if (!current()) return;
+      const { migratingTo, ...rest } = entry ? (JSON.parse(entry.value) as HaRecord) : ({} as HaRecord);
+      let written: number | undefined;
+      // Someone changed the record since (its compare-and-set lost): left to them, as always.
+      if (entry && rest.hostId === this.hostId && migratingTo === clear.destinationHostId)
+        written = await this.store.update(key, JSON.stringify(rest), entry.revision);
+      if (current()) this.clearing.delete(uuid);
+      if (attempt > 1 && written !== undefined)
+        this.log(`HA record of ${clear.name} no longer names ${clear.destinationHostId}`);
+    } catch (error) {
+      if (!current()) return;
+      const why = error instanceof Error ? error.message : String(error);
+      if (this.clock === undefined || attempt >= HA_TRACE_CLEAR_ATTEMPT_COUNT_MAX) {
+        this.clearing.delete(uuid);
+        this.log(`HA record of ${clear.name} still names ${clear.destinationHostId}: ${why}`);
+        return;
+      }
+      if (attempt === 1)
+        this.log(
+          `HA record of ${clear.name} still names ${clear.destinationHostId}: ${why}; tried again every ${HA_TRACE_CLEAR_RETRY_DELAY_MS / 1000} s`,
+        );
+      this.clock.setTimer(
+        HA_TRACE_CLEAR_RETRY_DELAY_MS,
+        () => void this.clearTrace(uuid, clear, attempt + 1),
+      );
+    }
   }
 
   /**

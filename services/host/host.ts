@@ -218,6 +218,7 @@ export class Host implements MigrationEndpoint, SharedSecondMember {
           options.spec.hostId,
           () => ha?.leaseEpoch,
           (line) => this.log(line),
+          options.clock,
         )
       : undefined;
     const haTrace = this.haTrace;

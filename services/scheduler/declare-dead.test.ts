@@ -11,7 +11,7 @@ import type { HostGateway } from "./host-gateway.js";
 import { Scheduler } from "./scheduler.js";
 import { LeaseObserver } from "./ha-lease-observer.js";
 import type { HaMonitor } from "./ha-monitor.js";
-import { cutShort, declareHostDead, parseCutShort } from "./declare-dead.js";
+import { cutShort, declareHostDead, declaredSoFar } from "./declare-dead.js";
 import { StoreUnavailableError } from "../contracts/state-store.js";
 import { ToolstackError } from "../dom0/errors.js";
 
@@ -122,7 +122,7 @@ describe("declareHostDead (docs/specs/ha.md §7)", () => {
 });
 
 describe("a declaration cut short after the revocation", () => {
-  it("says the host is declared dead and what it halted, never 'nothing was changed', and reads back", () => {
+  it("says the host is declared dead and what it halted, never 'nothing was changed', and its steps read back typed", () => {
     const cause = new StoreUnavailableError("get", new Error("TIMEOUT"));
     const error = cutShort("h3", "e3.6", { halted: ["db", "ci"], restarting: [], elsewhere: [] }, cause);
     expect(error).toBeInstanceOf(ToolstackError);
@@ -132,10 +132,19 @@ describe("a declaration cut short after the revocation", () => {
         "(the cluster's state store cannot be reached (get: TIMEOUT)); halted so far: ci, db; " +
         "run host-declare-dead h3 again to finish",
     );
-    expect(parseCutShort(error.message)).toEqual({ leaseEpoch: "e3.6", halted: ["ci", "db"] });
+    expect(declaredSoFar(error)).toEqual({ leaseEpoch: "e3.6", halted: ["ci", "db"] });
+    expect(error.done).toEqual([
+      { action: "revoked the HA lease of", subject: "h3", epoch: "e3.6" },
+      { action: "halted", subject: "ci" },
+      { action: "halted", subject: "db" },
+    ]);
     const none = cutShort("h3", "e3", { halted: [], restarting: ["web"], elsewhere: [] }, new Error("boom"));
     expect(none.message).toContain("halted so far: none; HA restarts web; run host-declare-dead h3");
-    expect(parseCutShort(none.message)).toEqual({ leaseEpoch: "e3", halted: [] });
-    expect(parseCutShort("cannot declare h3 dead: it is alive; nothing was changed")).toBeUndefined();
+    expect(declaredSoFar(none)).toEqual({ leaseEpoch: "e3", halted: [] });
+    const refused = new NothingChangedError(
+      "FAILED_PRECONDITION",
+      "cannot declare h3 dead: it is alive; nothing was changed",
+    );
+    expect(declaredSoFar(refused)).toBeUndefined();
   });
 });

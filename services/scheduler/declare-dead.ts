@@ -12,6 +12,7 @@ import {
   type LeaseValue,
 } from "../contracts/lease.js";
 import { freeDeclaredGuests, type FreedGuests } from "./declare-dead-guests.js";
+import { CutShortError, isCutShort, stepReason, subjectsOf, type StepDone } from "./steps-done.js";
 
 /** What `xsim host-declare-dead` did (proto HaDeclareDeadReply). */
 export interface DeclaredDead {
@@ -73,39 +74,45 @@ export async function declareHostDead(
  * its guests are freed (the store unreachable) is no "nothing was changed" (the store's own words,
  * true of that one write). Says what stands and what was done, and how to finish: a second call
  * halts, or hands to HA, what is left (VOPR --seed 2022 --steps 300 --ha toggle --cancel: told
- * "nothing was changed", the user was owed restarts of two guests this call had halted).
+ * "nothing was changed", the user was owed restarts of two guests this call had halted). The steps
+ * done travel typed too (steps-done.ts): the revocation, then each guest halted.
  */
 export function cutShort(
   hostId: string,
   leaseEpoch: string,
   freed: FreedGuests,
   error: unknown,
-): ToolstackError {
-  const why = (error instanceof Error ? error.message : String(error)).replace(
-    /; (nothing was changed|whether the write was applied is unknown).*$/,
-    "",
-  );
+): CutShortError {
+  const why = stepReason(error instanceof Error ? error.message : String(error));
+  const halted = [...freed.halted].sort();
   const done = [
-    `halted so far: ${[...freed.halted].sort().join(", ") || "none"}`,
+    `halted so far: ${halted.join(", ") || "none"}`,
     ...(freed.restarting.length > 0 ? [`HA restarts ${[...freed.restarting].sort().join(", ")}`] : []),
   ].join("; ");
-  return new ToolstackError(
+  const steps: StepDone[] = [
+    { action: REVOKED, subject: hostId, epoch: leaseEpoch },
+    ...halted.map((name) => ({ action: HALTED, subject: name })),
+  ];
+  return new CutShortError(
     "UNAVAILABLE",
     `${hostId} is declared dead (its HA lease, epoch ${leaseEpoch}, is revoked), but freeing its guests was cut short (${why}); ${done}; run host-declare-dead ${hostId} again to finish`,
+    steps,
   );
 }
 
+/** cutShort's steps: the lease revoked as declared dead, and a guest halted. */
+const REVOKED = "revoked the HA lease of";
+const HALTED = "halted";
+
 /**
- * cutShort's words read back (beside the function that writes them; refusals carry no typed
- * details yet): the lease epoch declared dead and the guests halted so far, or undefined.
+ * What a host-declare-dead cut short had done (cutShort's steps, read from the error, not its
+ * words): the lease epoch declared dead and the guests halted so far; undefined for any other error.
  */
-export function parseCutShort(text: string): { leaseEpoch: string; halted: string[] } | undefined {
-  const match =
-    /is declared dead \(its HA lease, epoch (\S+), is revoked\), but freeing its guests was cut short .*; halted so far: ([^;]*);/.exec(
-      text,
-    );
-  if (!match) return undefined;
-  return { leaseEpoch: match[1]!, halted: match[2] === "none" ? [] : match[2]!.split(", ") };
+export function declaredSoFar(error: unknown): { leaseEpoch: string; halted: string[] } | undefined {
+  if (!isCutShort(error)) return undefined;
+  const revoked = error.done.find((step) => step.action === REVOKED);
+  if (revoked?.epoch === undefined) return undefined;
+  return { leaseEpoch: revoked.epoch, halted: subjectsOf(error.done, HALTED) };
 }
 
 function refusal(hostId: string, why: string, code: "FAILED_PRECONDITION" | "UNAVAILABLE" | "NOT_FOUND") {

@@ -106,7 +106,7 @@ describe("evacuate", () => {
     rig.silence("h1", true);
     const { events, done } = runEvacuation(rig, 1, ABOUT_A_SECOND);
     expect(await done).toBe(false);
-    expect(events.at(-1)?.message).toMatch(/could not move: g\d: h1 is down/);
+    expect(events.at(-1)?.message).toMatch(/could not move g\d \(h1 is down\)/);
     expect(rig.domainsOn("h1").length).toBeGreaterThan(0);
 
     rig.silence("h1", false);
@@ -143,8 +143,10 @@ describe("evacuate", () => {
     expect(await done).toBe(false);
     const last = events.at(-1);
     expect(last).toMatchObject({ kind: "failed", final: true, ok: false });
-    expect(last?.message).toMatch(/could not move: huge: no host fits "huge"/);
-    expect(last?.message).not.toMatch(/g1|g2/);
+    // What it did first, then what it could not do: never only the refusal of the last guest.
+    expect(last?.message).toMatch(
+      /^disabled h1; migrated g1 to h\d, g2 to h\d; could not move huge \(no host fits "huge"[^]*\); still on h1: huge$/,
+    );
     expect(rig.domainsOn("h1")).toEqual(["huge"]);
     expect(rig.scheduler.disabledHosts.has("h1")).toBe(true);
     expect(await rig.store.get(OP_KEY)).toBeUndefined();
@@ -156,7 +158,9 @@ describe("evacuate", () => {
     rig.calls.failingMigrations.add("g2");
     const { events, done } = runEvacuation(rig, 1);
     expect(await done).toBe(false);
-    expect(events.at(-1)?.message).toBe("could not move: g2: injected failure");
+    expect(events.at(-1)?.message).toBe(
+      "disabled h1; migrated g1 to h3; could not move g2 (injected failure); still on h1: g2",
+    );
     expect(rig.calls.migrateCalls.filter((c) => c.domain === "g2")).toHaveLength(EVACUATE_ATTEMPT_COUNT_MAX);
     expect(rig.placements()).toContain("g2@h1");
     await rig.stop();
@@ -173,7 +177,9 @@ describe("evacuate", () => {
     };
     const { events, done } = runEvacuation(rig, 1, ABOUT_A_SECOND);
     expect(await done).toBe(false);
-    expect(events.at(-1)?.message).toMatch(/^could not move: g1: .*cancelled: the operator asked/);
+    expect(events.at(-1)?.message).toMatch(
+      /^disabled h1; migrated g2 to h\d; could not move g1 \(.*cancelled: the operator asked.*\); still on h1: g1$/,
+    );
     expect(rig.calls.migrateCalls.filter((c) => c.domain === "g1")).toHaveLength(1);
     expect(rig.placements()).toContain("g1@h1");
     expect(rig.placements()).not.toContain("g2@h1");

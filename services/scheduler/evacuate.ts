@@ -7,6 +7,7 @@ import { NoValidHostError } from "./placement/errors.js";
 import type { OperationEvent } from "../gen/xensim/v1/scheduler.js";
 import { isProtocolName } from "../dom0/cluster-names.js";
 import { DISABLED_HOST_KEY_PREFIX } from "./disabled-hosts.js";
+import { CutShortError, stepReason, stepsDoneWords, subjectsOf, type StepDone } from "./steps-done.js";
 
 /** XAPI's default for migrations at once during host evacuation (a host runs at most 2 outbound). */
 export const EVACUATE_PARALLEL_DEFAULT = 10;
@@ -75,14 +76,19 @@ async function evacuateHost(
 ): Promise<boolean> {
   const hostId = host.hostId;
   await scheduler.setHostEnabled(hostId, false);
+  const done: StepDone[] = [{ action: DISABLED, subject: hostId }];
   await scheduler.syncHost(host);
   // The guests are those of this host, by uuid: another host's guest of the same name is not ours.
   const guests = guestsOn(scheduler, hostId);
   const uuids = guests.map((g) => g.uuid);
-  await scheduler.options.store.put(
-    `${OP_PREFIX}${hostId}`,
-    JSON.stringify({ parallel, bandwidth, policy, uuids }),
-  );
+  try {
+    await scheduler.options.store.put(
+      `${OP_PREFIX}${hostId}`,
+      JSON.stringify({ parallel, bandwidth, policy, uuids }),
+    );
+  } catch (error) {
+    throw cutShort(hostId, done, `its evacuation could not be recorded (${describeStep(error)})`);
+  }
   emit(
     event(
       "info",
@@ -93,42 +99,93 @@ async function evacuateHost(
       true,
     ),
   );
-  const failures: string[] = [];
+  const failures = new Map<string, string>();
   const queue = [...guests];
   const worker = async () => {
     for (let guest = queue.shift(); guest !== undefined; guest = queue.shift()) {
-      const error = await moveOne(scheduler, guest, emit, hostId, { bandwidth, policy });
-      if (error) failures.push(`${guest.name}: ${error}`);
+      const moved = await moveOne(scheduler, guest, emit, hostId, { bandwidth, policy });
+      if (moved.kind === "migrated") done.push({ action: MIGRATED, subject: guest.name, to: moved.to });
+      else if (moved.kind === "failed") failures.set(guest.name, moved.error);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, guests.length)) }, worker));
+  const workerCount = Math.max(1, Math.min(parallel, guests.length));
+  try {
+    await Promise.all(Array.from({ length: workerCount }, worker));
+  } catch (error) {
+    throw cutShort(hostId, done, describeStep(error));
+  }
   if (!scheduler.isActive()) {
-    emit(
-      event("failed", "", hostId, "", `lost the leader lease: the active scheduler finishes it`, false, true),
-    );
+    const lost = "then this scheduler lost the leader lease: the active scheduler finishes it";
+    emit(event("failed", "", hostId, "", `${stepsDoneWords(done)}; ${lost}`, false, true));
     return false;
   }
-  // Say "empty" only if it is: what the host itself reports now.
-  const left = (await scheduler.syncHost(scheduler.requireHost(hostId)))
-    ? guestsOn(scheduler, hostId)
-    : guests;
-  for (const guest of left)
-    if (!failures.some((f) => f.startsWith(`${guest.name}:`)))
-      failures.push(`${guest.name}: still on ${hostId}`);
-  const ok = failures.length === 0;
-  await scheduler.options.store.delete(`${OP_PREFIX}${hostId}`);
-  emit(
-    event(
-      ok ? "done" : "failed",
-      "",
-      hostId,
-      "",
-      ok ? `${hostId} is empty and disabled` : `could not move: ${failures.join("; ")}`,
-      ok,
-      true,
-    ),
-  );
+  const left = await guestsLeft(scheduler, hostId, guests, done);
+  const ok = failures.size === 0 && left.length === 0;
+  let unrecorded = "";
+  try {
+    await scheduler.options.store.delete(`${OP_PREFIX}${hostId}`);
+  } catch (error) {
+    unrecorded = `; its record in the state store stays (${describeStep(error)}): a scheduler that restarts resumes it`;
+  }
+  const words = ok ? `${hostId} is empty and disabled` : notEmptyWords(hostId, done, failures, left);
+  emit(event(ok ? "done" : "failed", "", hostId, "", `${words}${unrecorded}`, ok, true));
   return ok;
+}
+
+/** The evacuation's steps (steps-done.ts): its host disabled, then each guest migrated. */
+const DISABLED = "disabled";
+const MIGRATED = "migrated";
+
+/**
+ * The guests still on the host, as the host itself reports now: "empty" is said only if it is. A
+ * host that does not answer: those not migrated (a guest moved is not "still on" it).
+ */
+async function guestsLeft(
+  scheduler: Scheduler,
+  hostId: string,
+  guests: readonly Guest[],
+  done: readonly StepDone[],
+): Promise<Guest[]> {
+  const host = scheduler.view.hosts.get(hostId);
+  if (host !== undefined && (await scheduler.syncHost(host))) return guestsOn(scheduler, hostId);
+  const migrated = new Set(subjectsOf(done, MIGRATED));
+  return guests.filter((g) => !migrated.has(g.name));
+}
+
+/**
+ * An evacuation that did not empty its host: what it did (the host disabled, the guests migrated),
+ * then each guest it could not move and why, then which stay on the host. A refusal's "nothing
+ * was changed" was true of that guest's migration, never of the evacuation (host disabled, others
+ * moved): it is not repeated.
+ */
+function notEmptyWords(
+  hostId: string,
+  done: readonly StepDone[],
+  failures: ReadonlyMap<string, string>,
+  left: readonly Guest[],
+): string {
+  const migrated = subjectsOf(done, MIGRATED).length > 0 ? "" : "; no guest migrated";
+  const couldNot = [...failures].map(([name, why]) => `could not move ${name} (${stepReason(why)})`);
+  const stay = left.length === 0 ? [] : [`still on ${hostId}: ${left.map((g) => g.name).join(", ")}`];
+  return [`${stepsDoneWords(done)}${migrated}`, ...couldNot, ...stay].join("; ");
+}
+
+/**
+ * An evacuation stopped by an error after it disabled its host (and maybe moved guests): says what
+ * it did, never the store's "nothing was changed" (true of the one write that failed), and how to
+ * go on: again, or host-enable to end the maintenance.
+ */
+function cutShort(hostId: string, done: readonly StepDone[], why: string): CutShortError {
+  return new CutShortError(
+    "UNAVAILABLE",
+    `the evacuation of ${hostId} stopped: ${why}; before that it ${stepsDoneWords(done)}; ` +
+      `run host-evacuate ${hostId} again to finish, or host-enable ${hostId} to end the maintenance`,
+    [...done],
+  );
+}
+
+function describeStep(error: unknown): string {
+  return stepReason(error instanceof Error ? error.message : String(error));
 }
 
 interface Guest {
@@ -143,13 +200,16 @@ function guestsOn(scheduler: Scheduler, hostId: string): Guest[] {
     .map((d) => ({ uuid: d.uuid, name: d.name }));
 }
 
+/** What became of one guest: migrated (where to), gone from the host otherwise, or not moved (why). */
+type MoveOutcome = { kind: "migrated"; to: string } | { kind: "gone" } | { kind: "failed"; error: string };
+
 async function moveOne(
   scheduler: Scheduler,
   guest: Guest,
   emit: (event: OperationEvent) => void,
   hostId: string,
   how: MigrateHow,
-): Promise<string | undefined> {
+): Promise<MoveOutcome> {
   const startMs = scheduler.clock.nowMs();
   let lastError = "";
   let refusedCount = 0;
@@ -158,18 +218,18 @@ async function moveOne(
     let delayMs = EVACUATE_RETRY_DELAY_MS;
     const source = scheduler.requireHost(hostId);
     if (!scheduler.isActive()) {
-      return "not moved: this scheduler lost the leader lease";
+      return { kind: "failed", error: "not moved: this scheduler lost the leader lease" };
     } else if (source.liveness !== "up") {
       // Declared down (maybe only late heartbeats): its domains are not gone, wait for it.
       lastError = `${hostId} is down`;
       attempt++;
     } else if (!source.domains.has(guest.uuid)) {
       wait.end(`no longer on ${hostId}`);
-      return undefined; // gone from this host (moved, or destroyed)
+      return { kind: "gone" }; // gone from this host (moved, or destroyed)
     } else {
       const outcome = await migrateOnce(scheduler, guest, emit, hostId, { ...how, quiet: wait.isWaiting });
       wait.note(outcome);
-      if (outcome.kind === "completed") return undefined;
+      if (outcome.kind === "completed") return { kind: "migrated", to: outcome.to };
       lastError = outcome.error;
       // The source is busy (its outbound limit, or this domain still moving after a scheduler
       // restart): not a failed attempt, wait for it, up to a bound.
@@ -189,7 +249,7 @@ async function moveOne(
   }
   wait.end(`given up: ${lastError}`);
   emit(event("migrate", guest.name, hostId, "", lastError, false));
-  return lastError;
+  return { kind: "failed", error: lastError };
 }
 
 /** How each domain moves: `xsim host-evacuate --bandwidth --policy`; `quiet` while it waits (BusyWait). */
@@ -238,7 +298,8 @@ class BusyWait {
   }
 }
 
-type MigrateOutcome = { kind: "completed" } | { kind: "busy" | "retry" | "refused" | "fatal"; error: string };
+type MigrateOutcome =
+  { kind: "completed"; to: string } | { kind: "busy" | "retry" | "refused" | "fatal"; error: string };
 
 async function migrateOnce(
   scheduler: Scheduler,
@@ -274,7 +335,7 @@ async function migrateOnce(
         completed,
       ),
     );
-    if (completed) return { kind: "completed" };
+    if (completed) return { kind: "completed", to: stats.destination };
     const error = withoutName(name, stats?.error ?? "failed");
     // Cancelled at its source (xsim migrate-cancel): the operator asked, so it is not tried again.
     return { kind: stats?.status === "cancelled" ? "fatal" : "retry", error };

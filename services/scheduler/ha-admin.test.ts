@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { enableHa } from "./ha-admin.js";
+import { disableHa, enableHa } from "./ha-admin.js";
 import { MemoryStatefile } from "../transport/bus/memory-statefile.js";
 import { HA_CONFIG_KEY, HA_CONFIG_OFF, parseHaConfig, type LeaseValue } from "../contracts/lease.js";
 import type { ObservedLease } from "./ha-lease-observer.js";
@@ -64,5 +64,19 @@ describe("ha-enable with a lease not seen renewed (docs/specs/ha.md §1)", () =>
       /^cannot enable HA: the lease of h2 is unconfirmed: the scheduler has not seen it renewed since it began observing \(2\.0 s ago\) and its host did not answer under it; nothing was changed$/,
     );
     expect(await statefile.read(HA_CONFIG_KEY)).toBeUndefined();
+  });
+});
+
+describe("the HA setting's write that the store does not answer", () => {
+  it("is said to have taken effect or not, for ha-enable and ha-disable alike, never as a bare store error", async () => {
+    const statefile = new MemoryStatefile();
+    statefile.unreachable = true;
+    const current = { config: HA_CONFIG_OFF, leases: [], nowMs: 0 };
+    await expect(enableHa(statefile, { timeoutMs: 0, allowShortTimeout: false }, current)).rejects.toThrow(
+      /^cannot enable HA: the state store did not answer the write of the setting \(.+\): it may have taken effect or not; run ha-enable again$/,
+    );
+    await expect(disableHa(statefile, { enabled: true, timeoutMs: 30_000 })).rejects.toThrow(
+      /^cannot disable HA: the state store did not answer the write of the setting \(.+\): it may have taken effect or not; run ha-disable again$/,
+    );
   });
 });

@@ -20,6 +20,7 @@ import type { ObservedLease } from "./ha-lease-observer.js";
 import type { HaState } from "../gen/xensim/v1/ha.js";
 import type { Clock } from "../core/clock.js";
 import { settleWithinMs } from "../core/settle-within.js";
+import { CutShortError, stepReason } from "./steps-done.js";
 
 /** T as `ha-enable` asks for it (0: the default), refused INVALID_ARGUMENT out of bounds. */
 function checkTimeout(request: { timeoutMs: number; allowShortTimeout: boolean }): number {
@@ -93,8 +94,28 @@ export async function enableHa(
         `(${unconfirmedForS(unconfirmed, current.nowMs)} s ago) and its host did not answer under it; nothing was changed`,
     );
   const config: HaConfig = { enabled: true, timeoutMs };
-  await statefile.put(HA_CONFIG_KEY, JSON.stringify(config));
+  await writeSetting(statefile, config, "enable");
   return config;
+}
+
+/**
+ * The cluster setting written; a write the store did not answer may have taken effect or not
+ * (its request may have reached the store): said so, never as a bare store error.
+ */
+async function writeSetting(
+  statefile: Statefile,
+  config: HaConfig,
+  verb: "enable" | "disable",
+): Promise<void> {
+  try {
+    await statefile.put(HA_CONFIG_KEY, JSON.stringify(config));
+  } catch (error) {
+    throw new ToolstackError(
+      "UNAVAILABLE",
+      `cannot ${verb} HA: the state store did not answer the write of the setting (${stepReason(describe(error))}): ` +
+        `it may have taken effect or not; run ha-${verb} again`,
+    );
+  }
 }
 
 /**
@@ -174,30 +195,59 @@ export const HA_ENABLE_HOSTS_ON_POLL_MS = 250;
  */
 async function awaitEveryHostOn(monitor: HaMonitor, statefile: Statefile, clock: Clock): Promise<void> {
   const untilMs = clock.nowMs() + HA_ENABLE_HOSTS_ON_WAIT_MS_MAX;
-  // A read that fails proves nothing: read again until the bound.
-  const read = () => hostsNotOn(statefile).catch(() => ["(the state store did not answer)"]);
+  // A read that fails proves nothing: read again until the bound (undefined: it failed).
+  const read = () => hostsNotOn(statefile).catch(() => undefined);
   let notOn = await read();
-  while (notOn !== OFF_MEANWHILE && notOn.length > 0 && clock.nowMs() < untilMs) {
+  let known = notOn;
+  while (notOn !== OFF_MEANWHILE && notOn?.length !== 0 && clock.nowMs() < untilMs) {
     await sleepMs(clock, HA_ENABLE_HOSTS_ON_POLL_MS);
     notOn = await read();
+    known = notOn ?? known;
   }
   if (notOn === OFF_MEANWHILE)
     throw new ToolstackError(
       "FAILED_PRECONDITION",
       "HA was disabled while ha-enable waited for every host to renew its lease with HA on: HA is off",
     );
-  if (notOn.length === 0) return;
-  monitor.config = await disableHa(statefile, monitor.config);
+  if (notOn?.length === 0) return;
+  const refusal = `cannot enable HA: ${notRenewedWords(notOn, known)}`;
+  const off: HaConfig = { enabled: false, timeoutMs: monitor.config.timeoutMs };
+  try {
+    await statefile.put(HA_CONFIG_KEY, JSON.stringify(off));
+    monitor.config = off;
+  } catch (error) {
+    // The setting stays on, as the scheduler runs it (monitor.config): said so, never a bare
+    // store error that reads as "ha-enable failed, HA is off".
+    throw new CutShortError(
+      "UNAVAILABLE",
+      `${refusal}, and writing HA off again failed (${stepReason(describe(error))}): HA stays on, ` +
+        "unless that write took effect after all; run ha-disable to turn it off",
+      [{ action: "turned on", subject: "HA" }],
+    );
+  }
   monitor.observer.reset();
-  const which =
-    notOn.length === 1
-      ? `${notOn[0]} did not renew its lease`
-      : `${notOn.join(", ")} did not renew their leases`;
-  throw new ToolstackError(
-    "FAILED_PRECONDITION",
-    `cannot enable HA: ${which} with HA on within ${HA_ENABLE_HOSTS_ON_WAIT_MS_MAX / 1000} s ` +
-      "(cut from the state store, or down); HA is off again",
-  );
+  throw new ToolstackError("FAILED_PRECONDITION", `${refusal}; HA is off again`);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Why ha-enable gives up waiting: the hosts not renewed with HA on, as the last read found them
+ * (`notOn`), or, that read failed, that the store did not answer, and what the last read that
+ * did found (`known`). Before, a failed read was named as if it were a host.
+ */
+function notRenewedWords(notOn: readonly string[] | undefined, known: readonly string[] | undefined): string {
+  const waitS = HA_ENABLE_HOSTS_ON_WAIT_MS_MAX / 1000;
+  const which = (hostIds: readonly string[]) =>
+    hostIds.length === 1
+      ? `${hostIds[0]} did not renew its lease`
+      : `${hostIds.join(", ")} did not renew their leases`;
+  if (notOn !== undefined)
+    return `${which(notOn)} with HA on within ${waitS} s (cut from the state store, or down)`;
+  const last = known === undefined ? "" : ` (when it last did, ${which(known)} with HA on yet)`;
+  return `the state store did not answer the scheduler's reads of the leases for ${waitS} s${last}`;
 }
 
 /** hostsNotOn's answer when the setting says HA is off (an `ha-disable` came meanwhile). */
@@ -235,7 +285,7 @@ function sleepMs(clock: Clock, ms: number): Promise<void> {
 
 export async function disableHa(statefile: Statefile, current: HaConfig): Promise<HaConfig> {
   const config: HaConfig = { enabled: false, timeoutMs: current.timeoutMs };
-  await statefile.put(HA_CONFIG_KEY, JSON.stringify(config));
+  await writeSetting(statefile, config, "disable");
   return config;
 }
 

@@ -23,6 +23,13 @@ export class HaRecords {
   constructor(private readonly store: StateStore) {}
 
   /**
+   * Migrations that provably did not happen whose trace this scheduler could not clear (the store
+   * unreachable): guest uuid -> destination, until cleared (ha-trace-sweep.ts, at each reconcile)
+   * or a new migration of the guest begins. Bounded by the guests: one entry per guest.
+   */
+  readonly unended = new Map<string, string>();
+
+  /**
    * After reading a host's domain list: record or move every HA domain found there, with the lease
    * epoch the host listed it under (ListResponse.lease_epoch).
    */
@@ -60,25 +67,36 @@ export class HaRecords {
   ): Promise<string | undefined> {
     const fresh = recordOf(domain, sourceHostId, sourceEpoch);
     if (!fresh) return undefined; // unprotected: migrates with the store unreachable too
+    // A trace this scheduler could not clear: ours is written over it, even when the same (a
+    // revision that moves), so that the sweep's compare-and-set of that one (ha-trace-sweep.ts),
+    // on its way now, loses and never takes away this migration's trace.
+    const unended = this.unended.get(domain.uuid);
+    this.unended.delete(domain.uuid);
     const trace = {
       migratingTo: destinationHostId,
       ...(destinationEpoch === undefined ? {} : { migratingToEpoch: destinationEpoch }),
     };
     let other: string | undefined;
-    await this.change(domain.uuid, (before) => {
-      const pending = before?.migratingTo;
-      // The migration that brought the guest to the source (or none) on the source's own record, or
-      // to the same destination on it: ours to write. Any other is the source's to decide.
-      const onSource = before?.hostId === sourceHostId;
-      other =
-        pending === undefined || pending === (onSource ? destinationHostId : sourceHostId)
-          ? undefined
-          : pending;
-      if (other !== undefined) return undefined;
-      if (!before || !onSource) return { ...fresh, ...trace };
-      const { migratingToEpoch: _old, ...record } = before;
-      return { ...record, ...trace };
-    });
+    await this.change(
+      domain.uuid,
+      (before) => {
+        const pending = before?.migratingTo;
+        // The migration that brought the guest to the source (or none) on the source's own record, or
+        // to the same destination on it: ours to write. Any other is the source's to decide.
+        const onSource = before?.hostId === sourceHostId;
+        other =
+          pending === undefined || pending === (onSource ? destinationHostId : sourceHostId)
+            ? undefined
+            : pending;
+        if (other !== undefined) return undefined;
+        if (!before || !onSource) return { ...fresh, ...trace };
+        const { migratingToEpoch: _old, ...record } = before;
+        return { ...record, ...trace };
+      },
+      unended !== undefined,
+    );
+    // Left as it is: the trace that could not be cleared, if it is that one, still is to be.
+    if (other !== undefined && other === unended) this.unended.set(domain.uuid, unended);
     return other;
   }
 
@@ -87,8 +105,24 @@ export class HaRecords {
    * names another migration by now (one the source host started itself: left as it is).
    */
   async endMigration(uuid: string, destinationHostId: string): Promise<void> {
-    await this.change(uuid, (before) => {
-      if (before?.migratingTo !== destinationHostId) return undefined;
+    try {
+      await this.clearTrace(uuid, destinationHostId);
+      if (this.unended.get(uuid) === destinationHostId) this.unended.delete(uuid);
+    } catch (error) {
+      this.unended.set(uuid, destinationHostId);
+      throw error;
+    }
+  }
+
+  /**
+   * The trace to `destinationHostId` cleared, if the record names it and `hostId` (undefined: any
+   * host), and `still()` holds as the record is read (a migration begun meanwhile ends it): whether
+   * it was written.
+   */
+  clearTrace(uuid: string, destinationHostId: string, hostId?: string, still = () => true): Promise<boolean> {
+    return this.change(uuid, (before) => {
+      if (before?.migratingTo !== destinationHostId || !still()) return undefined;
+      if (hostId !== undefined && before.hostId !== hostId) return undefined;
       const { migratingTo: _gone, migratingToEpoch: _epoch, ...rest } = before;
       return rest;
     });
@@ -168,15 +202,17 @@ export class HaRecords {
    * Read-modify-write of `ha.<uuid>` with compare-and-set on the revision read (created when
    * absent): on a conflict it reads again and asks `next` again, so that a `migratingTo` another
    * writer put in meanwhile is never overwritten by a record read before it. Whether it wrote.
+   * `rewrite`: written even when unchanged (its revision moves: a compare-and-set at the one
+   * before fails).
    */
-  private async change(uuid: string, next: RecordChange): Promise<boolean> {
+  private async change(uuid: string, next: RecordChange, rewrite = false): Promise<boolean> {
     const key = haRecordKey(uuid);
     for (let attempt = 0; attempt < HA_RECORD_CAS_ATTEMPT_COUNT_MAX; attempt++) {
       const entry = await this.store.entry(key);
       const after = next(entry ? (JSON.parse(entry.value) as HaRecord) : undefined);
       if (after === undefined) return false;
       const text = JSON.stringify(after);
-      if (text === entry?.value) return false;
+      if (text === entry?.value && !rewrite) return false;
       const written = entry
         ? await this.store.update(key, text, entry.revision)
         : await this.store.create(key, text);

@@ -4,6 +4,7 @@ import type { DomainInfo } from "../gen/xensim/v1/host.js";
 import { ClusterNames, isProtocolName, type NameOwner } from "../dom0/cluster-names.js";
 import type { HaRecord } from "./ha-records.js";
 import { leaseKey, parseLease } from "../contracts/lease.js";
+import { clearUnendedTraces } from "./ha-trace-sweep.js";
 
 /** How often the active scheduler reconciles the store with what the hosts run. */
 export const RECONCILE_INTERVAL_MS = 5000;
@@ -58,6 +59,8 @@ export async function reconcile(scheduler: Scheduler): Promise<void> {
   const upIds = new Set(upNow.map((h) => h.hostId));
   for (const hostId of read) if (!upIds.has(hostId)) read.delete(hostId);
   const dropped = await reconcileHa(scheduler, records, running, moving, read);
+  if (scheduler.ha.unended.size > 0)
+    await clearUnendedTraces(scheduler, (uuid) => running.get(uuid)?.host.hostId, moving, read);
   const haUuids = new Set(records.filter((r) => !dropped.has(r.uuid)).map((r) => r.uuid));
   await reconcileNames(scheduler, reserved, running, moving, read, haUuids);
 }

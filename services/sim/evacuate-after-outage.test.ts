@@ -43,8 +43,9 @@ describe("an evacuation refused after an outage", () => {
     const failed = events.at(-1)!;
     expect(failed.kind).toBe("failed");
     expect(failed.message).toMatch(
-      /^could not move: dns: an HA-protected guest cannot be migrated off host h1 now: /,
+      /^disabled h1; no guest migrated; could not move dns \(an HA-protected guest cannot be migrated off host h1 now: /,
     );
+    expect(failed.message).not.toMatch(/nothing was changed/);
     expect(events.map(line).join("\n")).not.toMatch(/dns:? dns/);
   });
 });

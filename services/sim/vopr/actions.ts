@@ -1,5 +1,5 @@
 import type { Prng } from "../../core/prng.js";
-import { parseCutShort } from "../../scheduler/declare-dead.js";
+import { declaredSoFar } from "../../scheduler/declare-dead.js";
 import { encodeJson } from "../../contracts/bus.js";
 import { heartbeatSubject } from "../../contracts/subjects.js";
 import { BROKER_ID } from "../network.js";
@@ -414,7 +414,7 @@ export function declareDead(ctx: ActionContext): void {
       },
       (error: unknown) => {
         // Cut short after the revocation: declared dead all the same, and what it halted stays halted.
-        const cut = parseCutShort(describe(error));
+        const cut = declaredSoFar(error);
         if (cut) {
           const running = new Set(mayRun(domainCopies(ctx.cluster)).map((c) => c.uuid));
           ctx.ledger.noteHalted(hostId, cut.leaseEpoch, cut.halted, (uuid) => running.has(uuid));

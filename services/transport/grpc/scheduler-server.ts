@@ -2,6 +2,7 @@ import type { SchedulerServer, HostSummary } from "../../gen/xensim/v1/scheduler
 import type { Scheduler } from "../../scheduler/scheduler.js";
 import type { HostEntry } from "../../scheduler/cluster-view.js";
 import { clusterMigrate, placeAndCreate } from "../../scheduler/operations.js";
+import { runRebalancePlan } from "../../scheduler/rebalance-run.js";
 import { listAll } from "../../scheduler/list-all.js";
 import { evacuate, event, EVACUATE_PARALLEL_DEFAULT } from "../../scheduler/evacuate.js";
 import {
@@ -91,64 +92,12 @@ export function schedulerServer(scheduler: Scheduler): SchedulerServer {
         call.end();
         return;
       }
-      runPlan(scheduler, plan, (e) => call.write(e)).then(
+      runRebalancePlan(scheduler, plan, (e) => call.write(e)).then(
         () => call.end(),
         (error: unknown) => call.emit("error", toServiceError(error)),
       );
     },
   };
-}
-
-async function runPlan(
-  scheduler: Scheduler,
-  plan: ReturnType<typeof planRebalance>,
-  emit: (e: ReturnType<typeof event>) => void,
-): Promise<void> {
-  let failed = 0;
-  for (const move of plan) {
-    try {
-      const last = await clusterMigrate(
-        scheduler,
-        { domain: move.domain, destinationHostId: move.toHostId, policy: "xen", live: true, bandwidth: "" },
-        () => undefined,
-      );
-      const ok = last.stats?.status === "completed";
-      if (!ok) failed++;
-      emit(
-        event(
-          "migrate",
-          move.domain,
-          move.fromHostId,
-          move.toHostId,
-          `${last.stats?.status}, downtime ${last.stats?.downtimeMs.toFixed(1)} ms`,
-          ok,
-        ),
-      );
-    } catch (error) {
-      failed++;
-      emit(
-        event(
-          "migrate",
-          move.domain,
-          move.fromHostId,
-          move.toHostId,
-          error instanceof Error ? error.message : String(error),
-          false,
-        ),
-      );
-    }
-  }
-  emit(
-    event(
-      failed ? "failed" : "done",
-      "",
-      "",
-      "",
-      `${plan.length - failed} of ${plan.length} moves done`,
-      failed === 0,
-      true,
-    ),
-  );
 }
 
 function hostSummary(scheduler: Scheduler, host: HostEntry): HostSummary {
