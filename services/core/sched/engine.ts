@@ -128,7 +128,10 @@ export class SchedEngine implements PolicyHost {
     if (ranNs <= 0) return;
     vcpu.cpuTimeNs += ranNs;
     const sink = vcpu.cpuTimeSink;
-    if (sink !== undefined) sink.cpuTimeMoved = true;
+    if (sink !== undefined && !sink.cpuTimeMoved) {
+      sink.cpuTimeMoved = true;
+      sink.moves.add(sink);
+    }
     vcpu.demand.consume(ranNs);
     vcpu.accountedToNs = this.now;
   }
