@@ -59,6 +59,8 @@ export class Vcpu {
    * of only the domains whose CPU time moved, not every vCPU of the host.
    */
   cpuTimeSink: CpuTimeSink | undefined = undefined;
+  /** The record the policy that holds it keeps of it (credit2's unit): found without a Map. */
+  policyUnit: object | undefined = undefined;
   /** Known to the policy as runnable: on one of its runqueues, or current on a pCPU. */
   inPolicy = false;
   /** Hard affinity changed under it while running: requeue it elsewhere once descheduled. */

@@ -35,6 +35,11 @@ export class CapBudgets {
     return Math.max(CAP_SLICE_NS_MIN, Math.round(domain.budgetNs / Math.max(1, runningCount)));
   }
 
+  /** Some domain has a cap. */
+  get anyCapped(): boolean {
+    return this.capped.size > 0;
+  }
+
   nextReplenishNs(): number {
     return this.capped.size === 0 ? Infinity : this.lastReplenishNs + CAP_PERIOD_NS;
   }
