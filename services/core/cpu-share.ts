@@ -150,7 +150,8 @@ export class CpuShares {
       applied.cpuTimeMoved = false;
       if (applied.gone) continue;
       let cpuSeenNs = 0;
-      for (const vcpu of applied.vcpus) cpuSeenNs += vcpu.cpuTimeNs;
+      const vcpus = applied.vcpus;
+      for (let v = 0; v < vcpus.length; v++) cpuSeenNs += vcpus[v]!.cpuTimeNs;
       applied.cpuNs = cpuSeenNs - applied.cpuSeenNs;
       applied.cpuSeenNs = cpuSeenNs;
       gotCpu[gotCpuCount++] = applied;

@@ -492,7 +492,8 @@ export class Hypervisor {
     // memory or ran last tick. Any other got 0 ns, writes nothing and stays not running.
     const plan = this.currentTickPlan();
     const visit = plan.visit;
-    for (const index of plan.writers) visit[index] = 1;
+    const writers = plan.writers;
+    for (let i = 0; i < writers.length; i++) visit[writers[i]!] = 1;
     const gotCpu = this.cpuShares.gotCpuShares();
     for (let i = this.cpuShares.gotCpuCountOfRun() - 1; i >= 0; i--) visit[gotCpu[i]!.index] = 1;
     const ran = plan.ranLastTick;
@@ -514,7 +515,8 @@ export class Hypervisor {
       if (domain.ranLastTick) ran[ranCount++] = index;
     }
     plan.ranLastTickCount = ranCount;
-    for (const listener of this.tickListeners) listener(elapsedNs, shares);
+    const listeners = this.tickListeners;
+    for (let i = 0; i < listeners.length; i++) listeners[i]!(elapsedNs, shares);
   }
 
   /**
