@@ -160,7 +160,7 @@ export class SchedEngine implements PolicyHost {
       if (eventCount > eventCountMax)
         throw new Error(`assertion failed: over ${eventCountMax} events in one advance`);
       const timerNs = Math.max(this.now, this.policy.nextTimerNs()); // overdue after a parameter change
-      const nextNs = Math.min(this.events.peek()?.atNs ?? Infinity, timerNs);
+      const nextNs = Math.min(this.events.peekAtNs(), timerNs);
       if (nextNs > targetNs) break;
       assert(nextNs >= this.now, "an event in the past");
       this.now = nextNs;
@@ -199,9 +199,8 @@ export class SchedEngine implements PolicyHost {
 
   private runDue(): void {
     for (;;) {
-      const event = this.events.peek();
-      if (event === undefined || event.atNs > this.now) break;
-      this.events.pop();
+      if (this.events.peekAtNs() > this.now) break;
+      const event = this.events.pop()!;
       const vcpu = event.vcpu;
       if (vcpu === undefined) {
         if (event.version === this.sliceVersions[this.checked(event.pcpu)]) this.tickle(event.pcpu);
