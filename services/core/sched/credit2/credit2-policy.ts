@@ -233,7 +233,8 @@ export class Credit2Policy implements SchedPolicy {
       if (unit.runqueue === runqueue) this.burn(unit, nowNs); // on offCap after, unless at the max
     }
     const offCap = runqueue.offCap;
-    for (let index = 0; index < offCap.length; ) {
+    let index = 0;
+    while (index < offCap.length) {
       const unit = offCap[index]!;
       unit.credit = Math.min(unit.credit + times * CREDIT_INIT_NS, CREDIT_MAX_NS);
       unit.burntToNs = nowNs;
