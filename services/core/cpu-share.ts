@@ -1,4 +1,4 @@
-import type { Domain } from "./domain.js";
+import type { Domain, SchedChangeCount } from "./domain.js";
 import {
   type CpuDemandSpec,
   THROTTLE_FRACTION_MAX,
@@ -6,7 +6,7 @@ import {
   demandShape,
 } from "./sched/demand/index.js";
 import type { HostScheduler } from "./sched/host-scheduler.js";
-import type { CpuTimeSink, Vcpu } from "./sched/vcpu.js";
+import { type CpuTimeSink, CpuTimeMoves, type Vcpu } from "./sched/vcpu.js";
 
 /** What a domain got from the scheduler in one tick, and what it would have used unhindered. */
 export interface CpuShare {
@@ -15,12 +15,17 @@ export interface CpuShare {
   wantedNs: number;
 }
 
+/** A share and the position of its domain in the domains the last run was given. */
+export interface PositionedShare extends CpuShare {
+  index: number;
+}
+
 /**
  * What was last handed to the scheduler for one domain, so only changes are passed on; it is also
  * the domain's share of the last run (one object per domain, updated in place: one object fewer to
  * touch per domain and tick).
  */
-interface Applied extends CpuShare, CpuTimeSink {
+interface Applied extends PositionedShare, CpuTimeSink {
   /** The domain's schedVersion when this was last brought in line with it. */
   schedVersion: number;
   active: boolean;
@@ -33,6 +38,10 @@ interface Applied extends CpuShare, CpuTimeSink {
   cpuSeenNs: number;
   /** The domain's vCPUs in the scheduler (fixed for the domain's life). */
   vcpus: readonly Vcpu[];
+  /** Forgotten (its domain destroyed): a flag the engine raised for it since is not read. */
+  gone: boolean;
+  /** wantedNs is out of date: active, vCPUs online or demand changed since it was worked out. */
+  wantedStale: boolean;
 }
 
 /**
@@ -50,8 +59,24 @@ export class CpuShares {
    */
   private appliedOrdered: readonly Applied[] = [];
   private appliedFor: readonly Domain[] | undefined;
+  /** The domains whose vCPUs ran since the last run, as the engine flags them (CpuTimeSink). */
+  private readonly moves = new CpuTimeMoves<Applied>();
+  /** The first gotCpuCount: the domains the last run gave CPU, the only shares whose cpuNs is not 0. */
+  private readonly gotCpu: Applied[] = [];
+  private gotCpuCount = 0;
+  /** The first wantedStaleCount: the domains whose wantedNs must be worked out again. */
+  private readonly wantedStale: Applied[] = [];
+  private wantedStaleCount = 0;
+  /** The elapsed time the shares' wantedNs are for; NaN before the first run. */
+  private wantedForNs = Number.NaN;
+  /** schedChanges.count when every domain was last in line with the scheduler. */
+  private schedChangesSeen = Number.NaN;
 
-  constructor(private readonly scheduler: HostScheduler) {}
+  constructor(
+    private readonly scheduler: HostScheduler,
+    /** Counts the changes of every domain given to run(): unchanged, none of them needs a sync. */
+    private readonly schedChanges: SchedChangeCount,
+  ) {}
 
   /** Passes any change of the domain on to the scheduler. */
   sync(domain: Domain): void {
@@ -85,9 +110,12 @@ export class CpuShares {
       applied.weight = domain.weight;
       applied.cap = domain.cap;
     }
+    this.markWantedStale(applied);
   }
 
   forget(domid: number): void {
+    const applied = this.applied.get(domid);
+    if (applied !== undefined) applied.gone = true;
     this.applied.delete(domid);
     this.shares.delete(domid);
     this.appliedFor = undefined;
@@ -95,30 +123,49 @@ export class CpuShares {
 
   /**
    * Runs the scheduler for `elapsedNs` and returns each domain's share of it, by domid. The map and
-   * its shares are reused by the next run: read them now, keep copies.
+   * its shares are reused by the next run: read them now, keep copies. Only the shares of the
+   * domains whose vCPUs ran are worked out (gotCpuIndexes); the others' cpuNs is 0, as their vCPUs'
+   * sum would have said, and their wantedNs the same as the last run's unless something changed.
    */
   run(domains: readonly Domain[], elapsedNs: number): ReadonlyMap<number, Readonly<CpuShare>> {
-    if (domains !== this.appliedFor) this.adoptAll(domains);
+    const adopted = domains !== this.appliedFor;
+    if (adopted) this.adoptAll(domains);
     const appliedOrdered = this.appliedOrdered;
-    for (let index = 0; index < domains.length; index++) {
-      const domain = domains[index]!;
-      const applied = appliedOrdered[index]!;
-      if (applied.schedVersion !== domain.schedVersion) this.syncApplied(domain, applied);
+    const schedChangeCount = this.schedChanges.count;
+    if (adopted || schedChangeCount !== this.schedChangesSeen) {
+      this.schedChangesSeen = schedChangeCount; // a change during the syncs is seen by the next run
+      for (let index = 0; index < domains.length; index++) {
+        const domain = domains[index]!;
+        const applied = appliedOrdered[index]!;
+        if (applied.schedVersion !== domain.schedVersion) this.syncApplied(domain, applied);
+      }
     }
     this.scheduler.advance(elapsedNs);
-    for (const applied of appliedOrdered) {
-      // A domain none of whose vCPUs ran got no CPU (its sum would be the same): its vCPUs stay unread.
-      if (applied.cpuTimeMoved) {
-        applied.cpuTimeMoved = false;
-        let cpuSeenNs = 0;
-        for (const vcpu of applied.vcpus) cpuSeenNs += vcpu.cpuTimeNs;
-        applied.cpuNs = cpuSeenNs - applied.cpuSeenNs;
-        applied.cpuSeenNs = cpuSeenNs;
-      } else {
-        applied.cpuNs = 0;
-      }
-      applied.wantedNs = applied.active ? applied.dutyFraction * applied.vcpusOnline * elapsedNs : 0;
+    const gotCpu = this.gotCpu;
+    for (let i = 0; i < this.gotCpuCount; i++) gotCpu[i]!.cpuNs = 0;
+    let gotCpuCount = 0;
+    const moves = this.moves;
+    for (let i = 0; i < moves.count; i++) {
+      const applied = moves.sinks[i]!;
+      applied.cpuTimeMoved = false;
+      if (applied.gone) continue;
+      let cpuSeenNs = 0;
+      const vcpus = applied.vcpus;
+      for (let v = 0; v < vcpus.length; v++) cpuSeenNs += vcpus[v]!.cpuTimeNs;
+      applied.cpuNs = cpuSeenNs - applied.cpuSeenNs;
+      applied.cpuSeenNs = cpuSeenNs;
+      gotCpu[gotCpuCount++] = applied;
     }
+    moves.count = 0;
+    this.gotCpuCount = gotCpuCount;
+    if (elapsedNs !== this.wantedForNs) {
+      this.wantedForNs = elapsedNs;
+      for (const applied of appliedOrdered) applied.wantedStale = true;
+      for (const applied of appliedOrdered) this.updateWanted(applied);
+    } else {
+      for (let i = 0; i < this.wantedStaleCount; i++) this.updateWanted(this.wantedStale[i]!);
+    }
+    this.wantedStaleCount = 0;
     return this.shares;
   }
 
@@ -127,9 +174,34 @@ export class CpuShares {
     return this.appliedOrdered;
   }
 
+  /**
+   * The first gotCpuCount() are the shares the last run gave CPU, in no particular order; every other
+   * share of that run has cpuNs 0. Reused by the next run.
+   */
+  gotCpuShares(): readonly Readonly<PositionedShare>[] {
+    return this.gotCpu;
+  }
+
+  gotCpuCountOfRun(): number {
+    return this.gotCpuCount;
+  }
+
+  private markWantedStale(applied: Applied): void {
+    if (applied.wantedStale) return;
+    applied.wantedStale = true;
+    this.wantedStale[this.wantedStaleCount++] = applied;
+  }
+
+  private updateWanted(applied: Applied): void {
+    if (!applied.wantedStale) return;
+    applied.wantedStale = false;
+    applied.wantedNs = applied.active ? applied.dutyFraction * applied.vcpusOnline * this.wantedForNs : 0;
+  }
+
   /** Looks the domains up once; the next runs with the same array skip the lookups. */
   private adoptAll(domains: readonly Domain[]): void {
     this.appliedOrdered = domains.map((domain) => this.applied.get(domain.domid) ?? this.adopt(domain));
+    this.appliedOrdered.forEach((applied, index) => (applied.index = index));
     this.appliedFor = domains;
   }
 
@@ -148,8 +220,14 @@ export class CpuShares {
       cap: domain.cap,
       cpuSeenNs: this.scheduler.domainCpuTimeNs(domain.domid),
       cpuTimeMoved: true,
+      moves: this.moves,
       vcpus: this.scheduler.vcpus(domain.domid),
+      index: -1,
+      gone: false,
+      wantedStale: false,
     };
+    this.moves.add(applied); // read by the first run, as a flag the engine raised
+    this.markWantedStale(applied);
     for (const vcpu of applied.vcpus) vcpu.cpuTimeSink = applied;
     this.applied.set(domain.domid, applied);
     this.shares.set(domain.domid, applied);

@@ -34,6 +34,14 @@ export interface DomainCreateSpec {
   poolId?: number;
 }
 
+/**
+ * Counts the changes of what the vCPU scheduler is told about any of the domains that share it (one
+ * per hypervisor): a tick asks it once whether anything changed, instead of asking every domain.
+ */
+export interface SchedChangeCount {
+  count: number;
+}
+
 /** One domain as the hypervisor holds it: memory, vCPUs, run state and accounting. */
 export class Domain {
   readonly memory: GuestMemory;
@@ -42,12 +50,7 @@ export class Domain {
   private workloadDemand: CpuDemandSpec;
   /** The workload is not `idle` (kept with it: a tick runs only such workloads). */
   private workloadWritesNow: boolean;
-  /**
-   * Bumped by every change of what the vCPU scheduler is told about the domain (vCPUs online,
-   * runnable, throttle, CPU demand, weight, cap): CpuShares passes changes on only when it moved,
-   * instead of comparing each of them on every tick.
-   */
-  schedVersion = 0;
+  private schedVersionNow = 0;
   private cpuDemandSetNow: CpuDemandSpec | undefined;
   private vcpusOnlineNow: number;
   private weightNow: number;
@@ -69,6 +72,8 @@ export class Domain {
     readonly type: DomainType,
     spec: DomainCreateSpec,
     readonly prng: Prng,
+    /** Bumped with schedVersion; shared with the host's other domains (SchedChangeCount). */
+    private readonly schedChanges: SchedChangeCount = { count: 0 },
   ) {
     this.memory = new GuestMemory(kibToPages(spec.memoryKib), kibToPages(spec.maxmemKib));
     this.workloadNow = createWorkload(parseWorkloadSpec(spec.workload));
@@ -84,6 +89,20 @@ export class Domain {
 
   readonly maxvcpus: number;
 
+  /**
+   * Bumped by every change of what the vCPU scheduler is told about the domain (vCPUs online,
+   * runnable, throttle, CPU demand, weight, cap): CpuShares passes changes on only when it moved,
+   * instead of comparing each of them on every tick.
+   */
+  get schedVersion(): number {
+    return this.schedVersionNow;
+  }
+
+  private schedChanged(): void {
+    this.schedVersionNow++;
+    this.schedChanges.count++;
+  }
+
   get workload(): Workload {
     return this.workloadNow;
   }
@@ -92,7 +111,7 @@ export class Domain {
     this.workloadNow = workload;
     this.workloadDemand = demandOf(workload);
     this.workloadWritesNow = workload.spec.kind !== "idle";
-    this.schedVersion++;
+    this.schedChanged();
   }
 
   /** Whether the workload writes memory when it runs (any but `idle`). */
@@ -107,7 +126,7 @@ export class Domain {
 
   set cpuDemandSet(spec: CpuDemandSpec | undefined) {
     this.cpuDemandSetNow = spec;
-    this.schedVersion++;
+    this.schedChanged();
   }
 
   get vcpusOnline(): number {
@@ -116,7 +135,7 @@ export class Domain {
 
   set vcpusOnline(count: number) {
     this.vcpusOnlineNow = count;
-    this.schedVersion++;
+    this.schedChanged();
   }
 
   get weight(): number {
@@ -125,7 +144,7 @@ export class Domain {
 
   set weight(weight: number) {
     this.weightNow = weight;
-    this.schedVersion++;
+    this.schedChanged();
   }
 
   get cap(): number {
@@ -134,7 +153,7 @@ export class Domain {
 
   set cap(cap: number) {
     this.capNow = cap;
-    this.schedVersion++;
+    this.schedChanged();
   }
 
   /**
@@ -147,7 +166,7 @@ export class Domain {
 
   set throttleFraction(fraction: number) {
     this.throttleFractionNow = fraction;
-    this.schedVersion++;
+    this.schedChanged();
   }
 
   get paused(): boolean {
@@ -156,7 +175,7 @@ export class Domain {
 
   set paused(paused: boolean) {
     this.pausedNow = paused;
-    this.schedVersion++;
+    this.schedChanged();
   }
 
   get shutdownReason(): ShutdownReason | undefined {
@@ -165,7 +184,7 @@ export class Domain {
 
   set shutdownReason(reason: ShutdownReason | undefined) {
     this.shutdownReasonNow = reason;
-    this.schedVersion++;
+    this.schedChanged();
   }
 
   get dying(): boolean {
@@ -174,7 +193,7 @@ export class Domain {
 
   set dying(dying: boolean) {
     this.dyingNow = dying;
-    this.schedVersion++;
+    this.schedChanged();
   }
 
   setWorkload(spec: WorkloadSpec): void {

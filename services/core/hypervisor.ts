@@ -1,6 +1,6 @@
 import type { Clock } from "./clock.js";
 import type { Prng } from "./prng.js";
-import { Domain, type DomainCreateSpec } from "./domain.js";
+import { Domain, type DomainCreateSpec, type SchedChangeCount } from "./domain.js";
 import { DomidAllocator } from "./domid-allocator.js";
 import { XenError, assert } from "./errors.js";
 import { FrameAllocator } from "./frames.js";
@@ -32,6 +32,40 @@ export const TICK_ELAPSED_MS_MAX = 1000;
 const RUNNING_CPU_FRACTION_MIN = 0.05;
 const NS_PER_MS = 1_000_000;
 
+/** The tick's view of a host's domains while none comes or goes and none changes (Hypervisor.tick). */
+interface TickPlan {
+  domains: readonly Domain[];
+  schedChangeCount: number;
+  /** Positions of the runnable domains whose workload writes memory. */
+  writers: number[];
+  /** The first ranLastTickCount: positions of the domains whose ranLastTick may be true. */
+  ranLastTick: number[];
+  ranLastTickCount: number;
+  /** Scratch marks by position: the domains this tick visits (all 0 between ticks). */
+  visit: Uint8Array;
+  /** A runnable domain (Dom0 included) has a workload that writes or vCPUs that want CPU. */
+  hasWork: boolean;
+}
+
+function tickPlanOf(domains: readonly Domain[], schedChangeCount: number): TickPlan {
+  const writers: number[] = [];
+  let hasWork = false;
+  domains.forEach((domain, index) => {
+    if (!domain.isRunnable) return;
+    if (domain.workloadWrites) writers.push(index);
+    if (domain.workload.spec.kind !== "idle" || domain.cpuDemand.kind !== "idle") hasWork = true;
+  });
+  return {
+    domains,
+    schedChangeCount,
+    writers,
+    ranLastTick: [],
+    ranLastTickCount: 0,
+    visit: new Uint8Array(domains.length),
+    hasWork,
+  };
+}
+
 /**
  * The vCPU scheduler a host runs unless told otherwise: credit2, as Xen since 4.12
  * (xen/common/sched/Kconfig SCHED_CREDIT2_DEFAULT; xl(1)'s "by default credit is used" is stale).
@@ -60,6 +94,10 @@ export class Hypervisor {
   private readonly shutdownListeners: DomainShutdownListener[] = [];
   private readonly tickListeners: TickListener[] = [];
   private domainsOrdered: readonly Domain[] | undefined;
+  /** Counts every change of what the scheduler is told about any domain here (Domain.schedChanged). */
+  private readonly schedChanges: SchedChangeCount = { count: 0 };
+  /** The tick's view of the domains, kept while none comes or goes and none changes (TickPlan). */
+  private tickPlan: TickPlan | undefined;
   /** Grant tables and event channels of the domains (≈ xen/common/grant_table.c, event_channel.c). */
   readonly io = new DomainIoTables();
   private lastTickMs: number;
@@ -80,7 +118,7 @@ export class Hypervisor {
     this.lastTickMs = clock.nowMs();
     const policy = createSchedPolicy(options.scheduler ?? SCHEDULER_DEFAULT);
     this.scheduler = new HostScheduler(spec.pcpuCount, policy);
-    this.cpuShares = new CpuShares(this.scheduler);
+    this.cpuShares = new CpuShares(this.scheduler, this.schedChanges);
     this.numa = hostNumaLayout(spec);
   }
 
@@ -184,7 +222,7 @@ export class Hypervisor {
     const pageCount = kibToPages(spec.memoryKib);
     this.frames.allocate(domid, pageCount, what);
     try {
-      const domain = new Domain(domid, spec.uuid, spec.type, spec, this.prng.fork(domid));
+      const domain = new Domain(domid, spec.uuid, spec.type, spec, this.prng.fork(domid), this.schedChanges);
       domain.paused = domid !== DOMID_DOM0; // a new DomU is paused until the toolstack unpauses it
       const demand = demandShape(domain.cpuDemand);
       const setup = { vcpuCountMax: spec.maxvcpus, params, demand, prng: domain.prng, poolId };
@@ -420,11 +458,7 @@ export class Hypervisor {
    * or whose vCPUs want CPU. A host without work need not tick (issue 10: idle hosts cost nothing).
    */
   get hasWork(): boolean {
-    for (const domain of this.orderedDomains()) {
-      if (!domain.isRunnable) continue;
-      if (domain.workload.spec.kind !== "idle" || domain.cpuDemand.kind !== "idle") return true;
-    }
-    return false;
+    return this.currentTickPlan().hasWork;
   }
 
   /** The instant up to which CPU time is accounted: the last tick, or the end of a skipped idle stretch. */
@@ -454,7 +488,20 @@ export class Hypervisor {
     const domains = this.orderedDomains();
     const shares = this.cpuShares.run(domains, elapsedNs);
     const sharesInOrder = this.cpuShares.sharesInOrder();
+    // Only the domains a tick can change are visited, in domid order: those that got CPU, write
+    // memory or ran last tick. Any other got 0 ns, writes nothing and stays not running.
+    const plan = this.currentTickPlan();
+    const visit = plan.visit;
+    const writers = plan.writers;
+    for (let i = 0; i < writers.length; i++) visit[writers[i]!] = 1;
+    const gotCpu = this.cpuShares.gotCpuShares();
+    for (let i = this.cpuShares.gotCpuCountOfRun() - 1; i >= 0; i--) visit[gotCpu[i]!.index] = 1;
+    const ran = plan.ranLastTick;
+    for (let i = 0; i < plan.ranLastTickCount; i++) visit[ran[i]!] = 1;
+    let ranCount = 0;
     for (let index = 0; index < domains.length; index++) {
+      if (visit[index] === 0) continue;
+      visit[index] = 0;
       const domain = domains[index]!;
       const share = sharesInOrder[index]!;
       domain.cpuTimeNs += share.cpuNs;
@@ -465,8 +512,33 @@ export class Hypervisor {
         ? domain.workload.run(domain.memory, workMs, domain.prng)
         : 0;
       domain.ranLastTick = pageCountWritten > 0 || share.cpuNs > elapsedNs * RUNNING_CPU_FRACTION_MIN;
+      if (domain.ranLastTick) ran[ranCount++] = index;
     }
-    for (const listener of this.tickListeners) listener(elapsedNs, shares);
+    plan.ranLastTickCount = ranCount;
+    const listeners = this.tickListeners;
+    for (let i = 0; i < listeners.length; i++) listeners[i]!(elapsedNs, shares);
+  }
+
+  /**
+   * What a tick needs to know of the domains that seldom changes, worked out again when a domain
+   * comes or goes or any changes what the scheduler is told (which covers runnable, workload and
+   * demand: Domain.schedChanged).
+   */
+  private currentTickPlan(): TickPlan {
+    const domains = this.orderedDomains();
+    const plan = this.tickPlan;
+    if (plan !== undefined && plan.domains === domains && plan.schedChangeCount === this.schedChanges.count)
+      return plan;
+    const next = tickPlanOf(domains, this.schedChanges.count);
+    // Positions of domains that showed as running: kept when the domains are the same, else looked up.
+    if (plan !== undefined && plan.domains === domains) {
+      next.ranLastTick.push(...plan.ranLastTick.slice(0, plan.ranLastTickCount));
+    } else {
+      domains.forEach((domain, index) => domain.ranLastTick && next.ranLastTick.push(index));
+    }
+    next.ranLastTickCount = next.ranLastTick.length;
+    this.tickPlan = next;
+    return next;
   }
 
   private requireDomU(domid: number): Domain {

@@ -1,6 +1,6 @@
 import { assert } from "../errors.js";
 import { EventHeap } from "./event-heap.js";
-import { EngineEvent, type EngineEventKind, type Pcpu } from "./events.js";
+import { EngineEvent, type EngineEventKind } from "./events.js";
 import type { PolicyHost, SchedPolicy, WakeReason } from "./policy.js";
 import type { Vcpu } from "./vcpu.js";
 
@@ -19,7 +19,14 @@ const NS_PER_MS = 1_000_000;
  * is tickled or a slice ends. Deterministic: no clock, no timers, events in (time, push order).
  */
 export class SchedEngine implements PolicyHost {
-  private readonly pcpus: Pcpu[];
+  // Each pCPU's state in three flat arrays, by pCPU (not one object per pCPU): a tick of a host
+  // whose data went cold touches a line or two, not one object per pCPU.
+  /** What runs on each pCPU. */
+  private readonly currents: (Vcpu | undefined)[];
+  /** Whether each pCPU's schedule() is due. */
+  private readonly tickleds: boolean[];
+  /** Bumped at each pCPU's every decision: a slice event of an older one is stale. */
+  private readonly sliceVersions: number[];
   private readonly events = new EventHeap<EngineEvent>();
   private readonly tickledQueue: number[] = [];
   /** Fired events, reused by the next pushes instead of allocating (one per slice, stop and wake). */
@@ -37,11 +44,9 @@ export class SchedEngine implements PolicyHost {
     assert(pcpuCount >= 1, "a host needs at least one pCPU");
     assert(Number.isInteger(startNs) && startNs >= 0, `engine start at ${startNs} ns`);
     this.now = startNs;
-    this.pcpus = Array.from({ length: pcpuCount }, () => ({
-      current: undefined,
-      tickled: false,
-      sliceVersion: 0,
-    }));
+    this.currents = Array.from({ length: pcpuCount }, () => undefined);
+    this.tickleds = Array.from({ length: pcpuCount }, () => false);
+    this.sliceVersions = Array.from({ length: pcpuCount }, () => 0);
     policy.attach(this);
   }
 
@@ -50,17 +55,16 @@ export class SchedEngine implements PolicyHost {
   }
 
   current(pcpu: number): Vcpu | undefined {
-    return this.pcpu(pcpu).current;
+    return this.currents[this.checked(pcpu)];
   }
 
   isTickled(pcpu: number): boolean {
-    return this.pcpu(pcpu).tickled;
+    return this.tickleds[this.checked(pcpu)]!;
   }
 
   tickle(pcpu: number): void {
-    const state = this.pcpu(pcpu);
-    if (state.tickled) return;
-    state.tickled = true;
+    if (this.tickleds[this.checked(pcpu)]) return;
+    this.tickleds[pcpu] = true;
     this.tickledQueue.push(pcpu);
   }
 
@@ -75,7 +79,7 @@ export class SchedEngine implements PolicyHost {
   }
 
   isCurrent(vcpu: Vcpu): boolean {
-    return this.pcpu(vcpu.pcpu).current === vcpu;
+    return this.currents[this.checked(vcpu.pcpu)] === vcpu;
   }
 
   addVcpu(vcpu: Vcpu): void {
@@ -128,7 +132,10 @@ export class SchedEngine implements PolicyHost {
     if (ranNs <= 0) return;
     vcpu.cpuTimeNs += ranNs;
     const sink = vcpu.cpuTimeSink;
-    if (sink !== undefined) sink.cpuTimeMoved = true;
+    if (sink !== undefined && !sink.cpuTimeMoved) {
+      sink.cpuTimeMoved = true;
+      sink.moves.add(sink);
+    }
     vcpu.demand.consume(ranNs);
     vcpu.accountedToNs = this.now;
   }
@@ -153,7 +160,7 @@ export class SchedEngine implements PolicyHost {
       if (eventCount > eventCountMax)
         throw new Error(`assertion failed: over ${eventCountMax} events in one advance`);
       const timerNs = Math.max(this.now, this.policy.nextTimerNs()); // overdue after a parameter change
-      const nextNs = Math.min(this.events.peek()?.atNs ?? Infinity, timerNs);
+      const nextNs = Math.min(this.events.peekAtNs(), timerNs);
       if (nextNs > targetNs) break;
       assert(nextNs >= this.now, "an event in the past");
       this.now = nextNs;
@@ -161,7 +168,11 @@ export class SchedEngine implements PolicyHost {
       this.settle();
     }
     this.now = targetNs;
-    for (const pcpu of this.pcpus) if (pcpu.current) this.accrue(pcpu.current);
+    const currents = this.currents;
+    for (let pcpu = 0; pcpu < currents.length; pcpu++) {
+      const current = currents[pcpu];
+      if (current !== undefined) this.accrue(current);
+    }
   }
 
   /** Reschedules every tickled pCPU, until none is. */
@@ -170,15 +181,14 @@ export class SchedEngine implements PolicyHost {
     for (let turn = 0; this.tickledQueue.length > 0; turn++) {
       assert(turn <= bound, "tickles do not settle");
       const pcpu = this.tickledQueue.shift()!;
-      if (this.pcpu(pcpu).tickled) this.reschedule(pcpu);
+      if (this.tickleds[pcpu]) this.reschedule(pcpu);
     }
   }
 
   /** For checks: every current vCPU is distinct, in step and allowed where it runs. */
   assertConsistent(): void {
     const seen = new Set<Vcpu>();
-    this.pcpus.forEach((pcpu, index) => {
-      const vcpu = pcpu.current;
+    this.currents.forEach((vcpu, index) => {
       if (!vcpu) return;
       assert(!seen.has(vcpu), "one vCPU current on two pCPUs");
       seen.add(vcpu);
@@ -189,12 +199,11 @@ export class SchedEngine implements PolicyHost {
 
   private runDue(): void {
     for (;;) {
-      const event = this.events.peek();
-      if (event === undefined || event.atNs > this.now) break;
-      this.events.pop();
+      if (this.events.peekAtNs() > this.now) break;
+      const event = this.events.pop()!;
       const vcpu = event.vcpu;
       if (vcpu === undefined) {
-        if (event.version === this.pcpu(event.pcpu).sliceVersion) this.tickle(event.pcpu);
+        if (event.version === this.sliceVersions[this.checked(event.pcpu)]) this.tickle(event.pcpu);
       } else if (event.kind === "stop") {
         if (event.version === vcpu.stopVersion) this.stop(vcpu);
       } else if (event.version === vcpu.wakeVersion) {
@@ -232,26 +241,26 @@ export class SchedEngine implements PolicyHost {
   }
 
   private reschedule(index: number): void {
-    const pcpu = this.pcpu(index);
-    const prev = pcpu.current;
+    const prev = this.currents[this.checked(index)];
     if (prev) this.accrue(prev);
     // The policy may hand back the same decision object every time: read it now.
     const { next, sliceNs } = this.policy.schedule(index, this.now);
-    pcpu.tickled = false; // after: tickles of this pCPU raised while it decides are answered by it
+    this.tickleds[index] = false; // after: tickles of this pCPU raised while it decides are answered by it
     if (next) {
       assert(next.inPolicy && next.hardAffinity.has(index), "policy picked a vCPU that cannot run here");
       assert(next === prev || next.runState === "runnable", "policy picked a vCPU that is not waiting");
     }
     if (next !== prev) {
-      pcpu.current = undefined;
+      this.currents[index] = undefined;
       if (prev) this.deschedule(prev);
       if (next) this.run(next, index);
     }
-    pcpu.sliceVersion++;
+    const sliceVersion = this.sliceVersions[index]! + 1;
+    this.sliceVersions[index] = sliceVersion;
     assert(sliceNs > 0, "a slice of no time");
     if (next && sliceNs !== Infinity) {
       const atNs = this.now + Math.max(1, Math.round(sliceNs));
-      this.push(atNs, "slice", undefined, index, pcpu.sliceVersion);
+      this.push(atNs, "slice", undefined, index, sliceVersion);
     }
   }
 
@@ -279,13 +288,13 @@ export class SchedEngine implements PolicyHost {
     next.pcpu = index;
     next.runningSinceNs = this.now;
     next.accountedToNs = this.now;
-    this.pcpu(index).current = next;
+    this.currents[this.checked(index)] = next;
     this.armStop(next);
   }
 
   /** Where a vCPU that must leave its pCPU goes: an idle pCPU it may use, else the next allowed one. */
   placement(vcpu: Vcpu): number {
-    for (const pcpu of vcpu.hardAffinity.list()) if (this.pcpu(pcpu).current === undefined) return pcpu;
+    for (const pcpu of vcpu.hardAffinity.list()) if (this.current(pcpu) === undefined) return pcpu;
     return vcpu.hardAffinity.cycleFrom(vcpu.pcpu);
   }
 
@@ -317,9 +326,10 @@ export class SchedEngine implements PolicyHost {
     this.events.push(event);
   }
 
-  private pcpu(index: number): Pcpu {
-    const pcpu = this.pcpus[index];
-    if (pcpu === undefined) throw new Error(`assertion failed: no pCPU ${index}`);
-    return pcpu;
+  /** The pCPU number, once it is known to be one of this engine's. */
+  private checked(index: number): number {
+    if (!(index >>> 0 === index && index < this.pcpuCount))
+      throw new Error(`assertion failed: no pCPU ${index}`);
+    return index;
   }
 }

@@ -22,10 +22,3 @@ export class EngineEvent implements TimedEntry {
     public version: number,
   ) {}
 }
-
-/** One physical CPU: what runs on it and whether its schedule() is due. */
-export interface Pcpu {
-  current: Vcpu | undefined;
-  tickled: boolean;
-  sliceVersion: number;
-}

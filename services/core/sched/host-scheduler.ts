@@ -43,6 +43,8 @@ export interface CpupoolInfo {
  */
 export class HostScheduler {
   private readonly pools = new Map<number, PoolSched>();
+  /** The pools in the Map's order, for the tick's walk (no iterator per tick); undefined after a change. */
+  private poolsInOrder: PoolSched[] | undefined;
   private readonly poolOf = new Map<number, PoolSched>();
   private nowNsTotal = 0;
   private cpupoolVersionNow = 0;
@@ -241,7 +243,12 @@ export class HostScheduler {
     // The message is built only on failure: this runs on every host tick.
     if (!(Number.isInteger(elapsedNs) && elapsedNs >= 0)) assert(false, `advance by ${elapsedNs} ns`);
     this.nowNsTotal += elapsedNs;
-    for (const pool of this.pools.values()) pool.engine?.advance(this.nowNsTotal - pool.engine.nowNs);
+    this.poolsInOrder ??= [...this.pools.values()];
+    const pools = this.poolsInOrder;
+    for (let index = 0; index < pools.length; index++) {
+      const engine = pools[index]!.engine;
+      engine?.advance(this.nowNsTotal - engine.nowNs);
+    }
   }
 
   /** CPU time of all the domain's vCPUs, accounted up to now. */
@@ -291,6 +298,7 @@ export class HostScheduler {
       throw new XenError("ENOSPC", `the host already has ${CPUPOOL_COUNT_MAX} cpupools`);
     const poolId = Math.max(...this.pools.keys()) + 1;
     this.pools.set(poolId, new PoolSched(poolId, scheduler));
+    this.poolsInOrder = undefined;
     this.cpupoolVersionNow++;
     return poolId;
   }
@@ -302,6 +310,7 @@ export class HostScheduler {
     if (pool.domains.size > 0)
       throw new XenError("EBUSY", `cpupool ${poolId} still has ${pool.domains.size} domain(s)`);
     this.pools.delete(poolId);
+    this.poolsInOrder = undefined;
     this.cpupoolVersionNow++;
   }
 

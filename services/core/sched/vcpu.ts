@@ -15,9 +15,24 @@ export interface VcpuWaitStats {
   waitNsMax: number;
 }
 
-/** Whoever wants to know that a vCPU's cpuTimeNs grew (the engine sets the flag, the owner clears it). */
+/**
+ * Whoever wants to know that a vCPU's cpuTimeNs grew: the engine raises the flag and, when it was
+ * down, adds the sink to its `moves`; the owner reads the moves, empties them and lowers the flags.
+ */
 export interface CpuTimeSink {
   cpuTimeMoved: boolean;
+  readonly moves: CpuTimeMoves;
+}
+
+/** The sinks whose flag went up since their owner last looked: the first `count` of `sinks`. */
+export class CpuTimeMoves<Sink extends CpuTimeSink = CpuTimeSink> {
+  /** Past `count`, entries are stale (kept to be overwritten: no array shrinks on every tick). */
+  readonly sinks: Sink[] = [];
+  count = 0;
+
+  add(sink: Sink): void {
+    this.sinks[this.count++] = sink;
+  }
 }
 
 /** One vCPU as the host's scheduler engine holds it. The policy keeps its own per-vCPU record. */
@@ -44,6 +59,8 @@ export class Vcpu {
    * of only the domains whose CPU time moved, not every vCPU of the host.
    */
   cpuTimeSink: CpuTimeSink | undefined = undefined;
+  /** The record the policy that holds it keeps of it (credit2's unit): found without a Map. */
+  policyUnit: object | undefined = undefined;
   /** Known to the policy as runnable: on one of its runqueues, or current on a pCPU. */
   inPolicy = false;
   /** Hard affinity changed under it while running: requeue it elsewhere once descheduled. */

@@ -10,15 +10,22 @@ import type { Credit2Domain } from "./unit.js";
 export class CapBudgets {
   private readonly capped = new Set<Credit2Domain>();
   private lastReplenishNs = 0;
+  /**
+   * nextReplenishNs, kept up to date by every change of it (the engine asks at every event: one
+   * field, not the set's size and a sum).
+   */
+  private nextReplenishAtNs = Infinity;
 
   setCap(domain: Credit2Domain, cap: number): void {
     const wasCapped = this.capped.has(domain);
     domain.cap = cap;
     if (cap === 0) {
       this.capped.delete(domain);
+      this.updateNextReplenish();
       return;
     }
     this.capped.add(domain);
+    this.updateNextReplenish();
     if (!wasCapped) domain.budgetNs = budgetPerPeriodNs(domain);
     domain.budgetNs = Math.min(domain.budgetNs, budgetPerPeriodNs(domain));
   }
@@ -35,14 +42,24 @@ export class CapBudgets {
     return Math.max(CAP_SLICE_NS_MIN, Math.round(domain.budgetNs / Math.max(1, runningCount)));
   }
 
+  /** Some domain has a cap. */
+  get anyCapped(): boolean {
+    return this.capped.size > 0;
+  }
+
   nextReplenishNs(): number {
-    return this.capped.size === 0 ? Infinity : this.lastReplenishNs + CAP_PERIOD_NS;
+    return this.nextReplenishAtNs;
+  }
+
+  private updateNextReplenish(): void {
+    this.nextReplenishAtNs = this.capped.size === 0 ? Infinity : this.lastReplenishNs + CAP_PERIOD_NS;
   }
 
   /** replenish_domain_budget for every capped domain; unparks those back above 0. */
   replenish(nowNs: number, host: PolicyHost): void {
     if (nowNs < this.nextReplenishNs()) return;
     this.lastReplenishNs = nowNs;
+    this.updateNextReplenish();
     for (const domain of this.capped) {
       const perPeriodNs = budgetPerPeriodNs(domain);
       domain.budgetNs = Math.min(domain.budgetNs + perPeriodNs, perPeriodNs);

@@ -23,6 +23,9 @@ import { candidate, runtimeNs, tickleFor } from "./pick.js";
 import { type Credit2Runqueue, buildRunqueues } from "./runqueue.js";
 import type { Credit2Domain, Credit2Unit } from "./unit.js";
 
+/** The most credit a unit keeps over a reset (CSCHED2_CREDIT_INIT + carry-over). */
+const CREDIT_MAX_NS = CREDIT_INIT_NS + CARRYOVER_MAX_NS;
+
 /**
  * Xen's credit2 scheduler (xen/common/sched/credit2.c, the default since Xen 4.12): one runqueue per
  * group of up to 16 pCPUs, units ordered by credit; running burns credit scaled by max_weight /
@@ -89,10 +92,14 @@ export class Credit2Policy implements SchedPolicy {
       runqueue,
       queued: false,
       parked: false,
+      offCap: false,
+      owner: this,
     };
     domain.units.push(unit);
     runqueue.assign(unit);
+    runqueue.noteCredit(unit, CREDIT_MAX_NS);
     this.units.set(vcpu, unit);
+    vcpu.policyUnit = unit;
   }
 
   removeVcpu(vcpu: Vcpu): void {
@@ -100,6 +107,7 @@ export class Credit2Policy implements SchedPolicy {
     unit.runqueue.unassign(unit);
     unit.domain.units.splice(unit.domain.units.indexOf(unit), 1);
     this.units.delete(vcpu);
+    vcpu.policyUnit = undefined;
   }
 
   /** csched2_unit_wake: onto the least loaded runqueue it may use, then runq_tickle. */
@@ -139,7 +147,10 @@ export class Credit2Policy implements SchedPolicy {
     if (next.credit <= CREDIT_RESET_NS) this.resetCredit(runqueue, next, nowNs);
     if (next !== current) {
       next.burntToNs = nowNs;
-      if (moved) next.credit += MIGRATE_COMPENSATION_NS;
+      if (moved) {
+        next.credit += MIGRATE_COMPENSATION_NS;
+        next.runqueue.noteCredit(next, CREDIT_MAX_NS);
+      }
     }
     let sliceNs = runtimeNs(next, ratelimitNs);
     if (next.domain.cap !== 0) {
@@ -193,6 +204,7 @@ export class Credit2Policy implements SchedPolicy {
     const ranNs = nowNs - unit.burntToNs;
     if (ranNs <= 0) return;
     unit.credit -= (ranNs * unit.runqueue.maxWeight) / unit.domain.weight;
+    unit.runqueue.noteCredit(unit, CREDIT_MAX_NS);
     unit.burntToNs = nowNs;
     this.caps.spend(unit.domain, ranNs, this.attached());
   }
@@ -200,10 +212,39 @@ export class Credit2Policy implements SchedPolicy {
   /** reset_credit: every unit of the runqueue gets CREDIT_INIT (m times if `next` is far below 0). */
   private resetCredit(runqueue: Credit2Runqueue, next: Credit2Unit, nowNs: number): void {
     const times = next.credit < -CREDIT_INIT_NS ? 1 + Math.floor(-next.credit / CREDIT_INIT_NS) : 1;
-    for (const unit of runqueue.units) {
-      if (this.isRunning(unit)) this.burn(unit, nowNs);
-      unit.credit = Math.min(unit.credit + times * CREDIT_INIT_NS, CREDIT_INIT_NS + CARRYOVER_MAX_NS);
+    if (this.caps.anyCapped) {
+      // A burn may park a capped domain, which tickles: keep the order of the burns.
+      for (const unit of runqueue.units) {
+        if (this.isRunning(unit)) this.burn(unit, nowNs);
+        unit.credit = Math.min(unit.credit + times * CREDIT_INIT_NS, CREDIT_MAX_NS);
+        unit.burntToNs = nowNs;
+        runqueue.noteCredit(unit, CREDIT_MAX_NS);
+      }
+      return;
+    }
+    // Without caps a burn changes its own unit only, so the order of the units does not matter, and
+    // a unit already at CREDIT_MAX_NS that does not run stays there: only the running units and those
+    // on offCap change. (Its burntToNs is not read until it runs, which sets it.)
+    const host = this.attached();
+    for (let pcpu = 0; pcpu < host.pcpuCount; pcpu++) {
+      const current = host.current(pcpu);
+      if (current === undefined) continue;
+      const unit = this.unit(current);
+      if (unit.runqueue === runqueue) this.burn(unit, nowNs); // on offCap after, unless at the max
+    }
+    const offCap = runqueue.offCap;
+    let index = 0;
+    while (index < offCap.length) {
+      const unit = offCap[index]!;
+      unit.credit = Math.min(unit.credit + times * CREDIT_INIT_NS, CREDIT_MAX_NS);
       unit.burntToNs = nowNs;
+      if (unit.credit !== CREDIT_MAX_NS) {
+        index++;
+        continue;
+      }
+      unit.offCap = false; // at the max: off the list (the last one takes its place)
+      offCap[index] = offCap[offCap.length - 1]!;
+      offCap.pop();
     }
   }
 
@@ -234,6 +275,7 @@ export class Credit2Policy implements SchedPolicy {
       unit.runqueue.unassign(unit);
       unit.runqueue = runqueue;
       runqueue.assign(unit);
+      runqueue.noteCredit(unit, CREDIT_MAX_NS);
     }
     if (!runqueue.hasPcpu(unit.vcpu.pcpu) && !this.isRunning(unit)) {
       unit.vcpu.pcpu = runqueue.pcpus.find((p) => unit.vcpu.hardAffinity.has(p))!;
@@ -280,8 +322,8 @@ export class Credit2Policy implements SchedPolicy {
   }
 
   private unit(vcpu: Vcpu): Credit2Unit {
-    const unit = this.units.get(vcpu);
-    if (unit === undefined)
+    const unit = vcpu.policyUnit as Credit2Unit | undefined;
+    if (unit === undefined || unit.owner !== this)
       throw new Error(`assertion failed: vCPU ${vcpu.domid}.${vcpu.vcpuId} unknown to credit2`);
     return unit;
   }

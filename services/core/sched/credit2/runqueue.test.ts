@@ -13,6 +13,8 @@ function unitWith(runqueue: Credit2Runqueue, name: number, credit: number): Cred
     runqueue,
     queued: false,
     parked: false,
+    offCap: false,
+    owner: runqueue,
   };
 }
 

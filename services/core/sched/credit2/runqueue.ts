@@ -11,14 +11,23 @@ export class Credit2Runqueue {
   readonly units = new Set<Credit2Unit>();
   /** rqd->max_weight: the highest weight of the units assigned here. */
   maxWeight = 1;
+  /**
+   * Every unit assigned here whose credit differs from CREDIT_MAX_NS (and maybe some whose credit
+   * no longer does), in no order: the only ones a credit reset changes besides the running ones.
+   */
+  readonly offCap: Credit2Unit[] = [];
+  /** Whether each pCPU of the host is one of this runqueue's (hasPcpu without a search). */
+  private readonly pcpuIsHere: boolean[] = [];
 
   constructor(
     readonly index: number,
     readonly pcpus: readonly number[],
-  ) {}
+  ) {
+    for (const pcpu of pcpus) this.pcpuIsHere[pcpu] = true;
+  }
 
   hasPcpu(pcpu: number): boolean {
-    return this.pcpus.includes(pcpu);
+    return this.pcpuIsHere[pcpu] === true;
   }
 
   assign(unit: Credit2Unit): void {
@@ -30,6 +39,19 @@ export class Credit2Runqueue {
     assert(!unit.queued, "unassigning a queued unit");
     this.units.delete(unit);
     this.updateMaxWeight();
+    if (unit.offCap) {
+      const index = this.offCap.indexOf(unit);
+      assert(index >= 0, "unit marked off the credit cap but not listed");
+      removeAt(this.offCap, index);
+      unit.offCap = false;
+    }
+  }
+
+  /** Puts the unit on offCap unless it is there or its credit is `creditMaxNs`. */
+  noteCredit(unit: Credit2Unit, creditMaxNs: number): void {
+    if (unit.offCap || unit.credit === creditMaxNs) return;
+    unit.offCap = true;
+    this.offCap.push(unit);
   }
 
   updateMaxWeight(): void {

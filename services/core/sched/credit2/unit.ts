@@ -27,4 +27,8 @@ export interface Credit2Unit {
   /** On its runqueue's queue (waiting, not running). */
   queued: boolean;
   parked: boolean;
+  /** On its runqueue's offCap list: its credit may differ from CREDIT_MAX_NS. */
+  offCap: boolean;
+  /** The policy that holds it (a vCPU's policyUnit may be another pool's policy's). */
+  readonly owner: object;
 }
