@@ -76,7 +76,8 @@ export class LeaseObserver {
     let aligned = last !== undefined && last.length === leases.size;
     let readWatches = aligned ? last! : [];
     let position = 0;
-    for (const [hostId, { lease, revision }] of leases) {
+    // forEach, not for-of: no [key, value] pair and iterator result per lease.
+    leases.forEach(({ lease, revision }, hostId) => {
       let watch = aligned ? last![position] : undefined;
       if (watch === undefined || watch.observed.hostId !== hostId) {
         if (aligned) readWatches = last!.slice(0, position);
@@ -91,7 +92,7 @@ export class LeaseObserver {
         watch.observed = { hostId, lease, revision, sinceMs: nowMs, confirmed: true };
       if (!aligned) readWatches.push(watch);
       position++;
-    }
+    });
     return readWatches;
   }
 
