@@ -10,7 +10,7 @@ export interface StatefileEntry {
 export interface Statefile {
   read(key: string): Promise<StatefileEntry | undefined>;
   /** Every key starting with `prefix` (which ends with "."), with its entry. */
-  readAll(prefix: string): Promise<Map<string, StatefileEntry>>;
+  readAll(prefix: string): Promise<ReadonlyMap<string, StatefileEntry>>;
   /** Writes unconditionally; returns the new revision. */
   put(key: string, value: string): Promise<number>;
   /** Writes only if the key is still at `revision`; returns the new revision, or undefined if not. */

@@ -206,6 +206,56 @@ describe("a lease that appears after the first read", () => {
   });
 });
 
+describe("LeaseObserver reading one map again", () => {
+  it("observes a map changed in place (values, or keys at the same size) as it observes a new map each time", () => {
+    const prng = new Prng(5);
+    const hostIds = Array.from({ length: 8 }, (_, i) => `h${i}`);
+    const again = new LeaseObserver();
+    const fresh = new LeaseObserver();
+    let held = new Map<string, { lease: LeaseValue; revision: number }>();
+    let revision = 0;
+    let replacedKeyCount = 0;
+    let lostCount = 0;
+    for (let read = 0; read < 400; read++) {
+      const nowMs = read * 1000;
+      const choice = prng.nextInt(20);
+      if (choice === 0) held = new Map(held);
+      else if (choice === 1 && held.size > 0) {
+        // A key swapped for another at the same size: the positions no longer match the hosts.
+        const gone = [...held.keys()][prng.nextInt(held.size)]!;
+        const added = hostIds.find((hostId) => !held.has(hostId));
+        if (added !== undefined) {
+          held.delete(gone);
+          held.set(added, { lease: lease(added, []), revision: ++revision });
+          replacedKeyCount++;
+        }
+      } else if (choice === 2)
+        held.set(hostIds[prng.nextInt(hostIds.length)]!, { lease: lease("x", []), revision: 0 });
+      if (choice === 3) {
+        again.reset();
+        fresh.reset();
+      }
+      // Renewals in place (a value replaced), as ha-lease-reads.ts updates its records.
+      for (const [hostId, value] of held) {
+        // h0 stops renewing for a while: lost once its peers stop listing it too.
+        if (prng.nextInt(3) > 0 || (hostId === "h0" && read % 100 > 50)) continue;
+        const sees = hostIds.filter((id) => id !== hostId && id !== "h0" && prng.nextInt(4) > 0);
+        const state = prng.nextInt(30) === 0 ? "revoked" : "live";
+        held.set(hostId, { lease: lease(hostId, sees, state), revision: value.revision + 1 + ++revision });
+      }
+      again.observe(held, nowMs, timing);
+      fresh.observe(new Map(held), nowMs, timing);
+      expect(again.all()).toEqual(fresh.all());
+      const lost = fresh.lost(nowMs, timing);
+      lostCount += lost.length;
+      expect(again.lost(nowMs, timing)).toEqual(lost);
+      for (const hostId of hostIds) expect(again.get(hostId)).toEqual(fresh.get(hostId));
+    }
+    expect(replacedKeyCount).toBeGreaterThan(10);
+    expect(lostCount).toBeGreaterThan(10);
+  });
+});
+
 describe("countSeen", () => {
   it("counts as the first-occurrence scan did, sorted lists or not, repeats and self included", () => {
     const reference = (sees: readonly string[], hostId: string, seenBy: Map<string, number>) => {

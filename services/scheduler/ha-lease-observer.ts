@@ -15,17 +15,29 @@ export interface ObservedLease {
   confirmed: boolean;
 }
 
+/** What the observer holds of one host: its lease as last observed, and since when it is unseen. */
+interface HostWatch {
+  observed: ObservedLease;
+  /** Since when (our clock) every read found it unseen by its peers, without a break; undefined if seen. */
+  unseenSinceMs: number | undefined;
+}
+
 /**
  * The scheduler's continuous observation of the hosts' leases (docs/specs/ha.md §5). Pure: the
  * caller passes the entries it read and its clock's time; a failed read must call `reset()`, so
  * that silence is only ever measured while the statefile was being read.
  */
 export class LeaseObserver {
-  private readonly seen = new Map<string, ObservedLease>();
-  /** Per host, since when (our clock) every read found it unseen by its peers, without a break. */
-  private readonly unseenSinceMs = new Map<string, number>();
+  private readonly watches = new Map<string, HostWatch>();
   /** Reads observed since the last reset: a lease absent from the first and in a later one was written since. */
   private readCount = 0;
+  /**
+   * The last read observed and each of its hosts' watch, in its order: the next read, when it is
+   * the same map (ha-lease-reads.ts hands out one until a key comes or goes), finds each host's
+   * watch at its position with no lookup (1,000 leases every renew interval).
+   */
+  private lastRead: ReadonlyMap<string, unknown> | undefined;
+  private lastReadWatches: HostWatch[] = [];
 
   /**
    * One read of the leases. Without a change since the last read (an idle cluster: most leases
@@ -37,45 +49,69 @@ export class LeaseObserver {
     nowMs: number,
     timing: LeaseTiming,
   ): void {
-    for (const [hostId, { lease, revision }] of leases) {
-      const before = this.seen.get(hostId);
-      if (before?.revision !== revision) {
-        const confirmed = before !== undefined || this.readCount > 0;
-        this.seen.set(hostId, { hostId, lease, revision, sinceMs: nowMs, confirmed });
-      }
-    }
-    // Every host read is seen now: a larger seen holds hosts whose leases are gone.
-    if (this.seen.size > leases.size)
-      for (const hostId of this.seen.keys()) if (!leases.has(hostId)) this.seen.delete(hostId);
+    const readWatches = this.noteRead(leases, nowMs);
+    // Every host read is watched now: more watches are of hosts whose leases are gone.
+    if (this.watches.size > leases.size)
+      for (const hostId of this.watches.keys()) if (!leases.has(hostId)) this.watches.delete(hostId);
+    this.lastRead = leases;
+    this.lastReadWatches = readWatches;
     this.readCount++;
     const peers = this.peerCounts(nowMs, timing);
-    let unseenCount = 0;
-    for (const o of this.seen.values()) {
-      if (!unseenByPeers(o, peers)) this.unseenSinceMs.delete(o.hostId);
-      else {
-        unseenCount++;
-        if (!this.unseenSinceMs.has(o.hostId)) this.unseenSinceMs.set(o.hostId, nowMs);
-      }
+    for (const watch of this.watches.values()) {
+      if (!unseenByPeers(watch.observed, peers)) watch.unseenSinceMs = undefined;
+      else watch.unseenSinceMs ??= nowMs;
     }
-    // Every unseen host seen is in it now: a larger one holds hosts no longer seen.
-    if (this.unseenSinceMs.size > unseenCount)
-      for (const hostId of this.unseenSinceMs.keys())
-        if (!this.seen.has(hostId)) this.unseenSinceMs.delete(hostId);
+  }
+
+  /**
+   * Each lease read, its host's watch updated (a new ObservedLease when its revision changed);
+   * returns the watches in the read's order. Looks a host up only where the read is not the last
+   * one with the same host at the same position.
+   */
+  private noteRead(
+    leases: ReadonlyMap<string, { lease: LeaseValue; revision: number }>,
+    nowMs: number,
+  ): HostWatch[] {
+    const last = leases === this.lastRead ? this.lastReadWatches : undefined;
+    let aligned = last !== undefined && last.length === leases.size;
+    let readWatches = aligned ? last! : [];
+    let position = 0;
+    // forEach, not for-of: no [key, value] pair and iterator result per lease.
+    leases.forEach(({ lease, revision }, hostId) => {
+      let watch = aligned ? last![position] : undefined;
+      if (watch === undefined || watch.observed.hostId !== hostId) {
+        if (aligned) readWatches = last!.slice(0, position);
+        aligned = false;
+        watch = this.watches.get(hostId);
+      }
+      if (watch === undefined) {
+        const observed = { hostId, lease, revision, sinceMs: nowMs, confirmed: this.readCount > 0 };
+        watch = { observed, unseenSinceMs: undefined };
+        this.watches.set(hostId, watch);
+      } else if (watch.observed.revision !== revision)
+        watch.observed = { hostId, lease, revision, sinceMs: nowMs, confirmed: true };
+      if (!aligned) readWatches.push(watch);
+      position++;
+    });
+    return readWatches;
   }
 
   reset(): void {
     this.readCount = 0;
-    this.seen.clear();
-    this.unseenSinceMs.clear();
+    this.watches.clear();
+    this.lastRead = undefined;
+    this.lastReadWatches = [];
   }
 
   /** The host's lease as last observed; undefined when not read since the last reset. */
   get(hostId: string): ObservedLease | undefined {
-    return this.seen.get(hostId);
+    return this.watches.get(hostId)?.observed;
   }
 
   all(): ObservedLease[] {
-    return [...this.seen.values()].sort((a, b) => a.hostId.localeCompare(b.hostId));
+    return [...this.watches.values()]
+      .map((watch) => watch.observed)
+      .sort((a, b) => a.hostId.localeCompare(b.hostId));
   }
 
   /**
@@ -90,7 +126,7 @@ export class LeaseObserver {
     const deadlineMs = timing.timeoutMs + timing.restartMarginMs;
     return this.all().filter((o) => {
       if (o.lease.state !== "live" || nowMs - o.sinceMs < deadlineMs) return false;
-      const unseenSinceMs = this.unseenSinceMs.get(o.hostId);
+      const unseenSinceMs = this.watches.get(o.hostId)?.unseenSinceMs;
       return unseenSinceMs !== undefined && nowMs - unseenSinceMs >= timing.timeoutMs;
     });
   }
@@ -104,10 +140,10 @@ export class LeaseObserver {
     const deadlineMs = timing.timeoutMs + timing.restartMarginMs;
     let freshCount = 0;
     const seenBy = new Map<string, number>();
-    for (const l of this.seen.values()) {
-      if (!isFresh(l, nowMs, deadlineMs)) continue;
+    for (const { observed } of this.watches.values()) {
+      if (!isFresh(observed, nowMs, deadlineMs)) continue;
       freshCount++;
-      countSeen(l.lease.sees, l.hostId, seenBy);
+      countSeen(observed.lease.sees, observed.hostId, seenBy);
     }
     return { freshCount, nowMs, deadlineMs, seenBy };
   }

@@ -2,7 +2,7 @@ import type { Scheduler } from "./scheduler.js";
 import { NothingChangedError } from "../dom0/errors.js";
 import type { Statefile } from "../contracts/statefile.js";
 import { LeaseObserver, type ObservedLease } from "./ha-lease-observer.js";
-import { LeaseReads } from "./ha-lease-reads.js";
+import { LeaseReads, type ParsedLeaseRead } from "./ha-lease-reads.js";
 import { purgeRestartTokens, restartLostHost, restartRestartedHosts } from "./ha-restart.js";
 import { parseConfig } from "./placement-adapter.js";
 import { settleWithinMs } from "../core/settle-within.js";
@@ -54,6 +54,9 @@ export class HaMonitor {
   private configRevision = 0;
   /** `ha-enable`s and `ha-disable`s answered by this scheduler: a round begun before one acts no more. */
   private switchCount = 0;
+  /** The leases of the last read whose epochs noteEpochs noted, in its order (the same map reads so again). */
+  private epochsNotedRead: ReadonlyMap<string, ParsedLeaseRead> | undefined;
+  private epochsNotedLeases: LeaseValue[] = [];
 
   constructor(
     readonly scheduler: Scheduler,
@@ -187,7 +190,25 @@ export class HaMonitor {
     const leases = this.leaseReads.note(await this.statefile.readAll(LEASE_KEY_PREFIX));
     this.observer.observe(leases, this.scheduler.clock.nowMs(), leaseTiming(config.timeoutMs));
     this.scheduler.haEnabled = config.enabled;
+    this.noteEpochs(leases);
+  }
+
+  /**
+   * Each live lease's epoch, as the host's (Scheduler.hostEpochs, written here only): a new one
+   * re-reads the host. A lease this did for at the last read, the same LeaseValue at the same
+   * position of the same map (ha-lease-reads.ts), is passed over: it did nothing then, or made the
+   * epoch its host's.
+   */
+  private noteEpochs(leases: ReadonlyMap<string, ParsedLeaseRead>): void {
+    const same = leases === this.epochsNotedRead;
+    const noted = same ? this.epochsNotedLeases : [];
+    let position = 0;
     for (const { hostId, lease } of leases.values()) {
+      if (same && noted[position] === lease) {
+        position++;
+        continue;
+      }
+      noted[position++] = lease;
       if (lease.state !== "live" || this.scheduler.hostEpochs.get(hostId) === lease.epoch) continue;
       this.scheduler.hostEpochs.set(hostId, lease.epoch);
       // Re-read the host now: its List reports the epoch it runs under, which the restart of the
@@ -195,6 +216,8 @@ export class HaMonitor {
       const host = this.scheduler.view.hosts.get(hostId);
       if (host?.liveness === "up") void this.scheduler.syncHost(host);
     }
+    this.epochsNotedRead = leases;
+    this.epochsNotedLeases = noted;
   }
 
   private async act(stillOn: () => boolean): Promise<void> {

@@ -188,3 +188,62 @@ class ProcessTimer implements ClockTimer {
     }, this.generation);
   };
 }
+
+/**
+ * A timer record of one process that fires through its own `due()` (a subclass carries what its
+ * firing needs: no ProcessTimer, closure nor second record per timer), at the instant and in the
+ * order a `ProcessClock.timer` armed at that point would, with its stall and crash semantics: due
+ * while the process runs in the generation it was placed in, `due()` runs at once; otherwise as
+ * `SimProcess.run` would run it (when the stall ends, or never). `cancel` undoes a placement,
+ * whether it waits in the clock or for the stall's end.
+ *
+ * Placed again only once it has fired, never after a cancel: a cancelled record may still sit
+ * ahead in an instant being fired (ProcessTimer takes a new record then; this one cannot).
+ */
+export abstract class ProcessTimerRecord extends TimerRecord {
+  private placedGeneration = 0;
+  /** The flag of a firing waiting in `run` for the process's stall to end. */
+  private waiting: { cancelled: boolean } | undefined;
+
+  constructor(private readonly owner: SimProcess) {
+    super(undefined);
+  }
+
+  protected abstract due(): void;
+
+  /** Sets it `delayMs` from now (not pending, and not cancelled before: see above). */
+  protected place(delayMs: number): void {
+    if (this.instant !== undefined) throw new Error("ProcessTimerRecord.place: it is pending already");
+    this.placedGeneration = this.owner.generation;
+    this.fn = fireProcessTimerRecord;
+    this.owner.simClock.placeTimer(delayMs, this);
+  }
+
+  /** Undoes the placement, if any; the record is not placed again. */
+  protected cancelPlaced(): void {
+    if (this.instant !== undefined) this.owner.simClock.cancelTimer(this);
+    if (this.waiting !== undefined) this.waiting.cancelled = true;
+    this.waiting = undefined;
+  }
+
+  /** The clock fired it (fireProcessTimerRecord): as ProcessTimer's onDue. */
+  fire(): void {
+    const owner = this.owner;
+    const generation = this.placedGeneration;
+    if (owner.isRunning && owner.generation === generation) {
+      this.due();
+      return;
+    }
+    const waiting = { cancelled: false };
+    this.waiting = waiting;
+    owner.run(() => {
+      if (this.waiting === waiting) this.waiting = undefined;
+      if (!waiting.cancelled) this.due();
+    }, generation);
+  }
+}
+
+/** Every ProcessTimerRecord's `fn`: the clock calls it with the record as `this`. */
+function fireProcessTimerRecord(this: ProcessTimerRecord): void {
+  this.fire();
+}

@@ -1,7 +1,6 @@
 import { ToolstackError } from "../dom0/errors.js";
-import type { ClockTimer } from "../core/clock.js";
 import type { SimNetwork } from "./network.js";
-import type { SimProcess } from "./process.js";
+import { ProcessTimerRecord, type SimProcess } from "./process.js";
 
 /** How often a caller notices that the peer of an open call is gone (gRPC keepalive: time + timeout). */
 export const CALL_KEEPALIVE_MS = 4000;
@@ -35,7 +34,7 @@ export function simCall<T>(
   const resolve = taken.resolve as (value: T) => void;
   const reject = taken.reject;
   taken.resolve = taken.reject = settleNothing;
-  new SimCall<T>(network, from, to, caller, callee, work, options, resolve, reject).start();
+  new SimCall<T>(network, from, to, caller, callee, work, options, resolve, reject).start(caller);
   return promise;
 }
 
@@ -56,22 +55,25 @@ function takeSettlers(resolve: (value: never) => void, reject: (error: Error) =>
   taken.reject = reject;
 }
 
+/** A settled promise to chain the callee's work on (the one Promise.resolve() made afresh: the same step). */
+const RESOLVED: Promise<void> = Promise.resolve();
+
 /**
  * One call's state in one object (1,000 hosts' renewals are in flight at one instant: what they
- * hold is what a scavenge copies), its callbacks made once with it rather than a closure per step.
+ * hold is what a scavenge copies), which is also its deadline's timer record (ProcessTimerRecord),
+ * with two closures made with it: `step`, which the request's arrival, the work's outcome and the
+ * answer's arrival each call in turn (`phase`), and `stepFailed`, the work's failure. (It was six
+ * closures, a ProcessTimer, its closure and its record per call: most of a renewal's garbage.)
  * Its timers and messages are set in the order simCall always set them: the keepalive (unless a
  * deadline no later than it ends the call first), the deadline, the request; the answer when the
  * work settles.
  */
-class SimCall<T> {
+class SimCall<T> extends ProcessTimerRecord {
   private settled = false;
-  /**
-   * Its timers, as ClockTimers: a ProcessClock.setTimer record is an object literal, which V8
-   * pretenures (core/clock.ts TimerRecord) and which then kept the call's young objects alive
-   * through scavenges (~140 of the ~160 promoted bytes per idle host-second that were left).
-   */
-  private keepalive: ClockTimer | undefined;
-  private deadline: ClockTimer | undefined;
+  /** What `step` does when called next: each comes once, in this order. */
+  private phase: "request" | "work" | "answer" = "request";
+  private keepalive: CallKeepalive | undefined;
+  private hasDeadline = false;
   private readonly calleeGeneration: number;
   /** The work's outcome, carried back by the answer. */
   private workValue: T | undefined;
@@ -82,66 +84,77 @@ class SimCall<T> {
     private readonly network: SimNetwork,
     private readonly from: string,
     private readonly to: string,
-    private readonly caller: SimProcess,
+    caller: SimProcess,
     private readonly callee: SimProcess,
     private readonly work: () => T | Promise<T>,
     private readonly options: CallOptions,
     private readonly resolve: (value: T) => void,
     private readonly reject: (error: Error) => void,
   ) {
+    super(caller);
     this.calleeGeneration = callee.generation;
   }
 
-  start(): void {
+  start(caller: SimProcess): void {
     const { deadlineMs } = this.options;
     // A deadline no later than keepalive ends the call first: no keepalive to set and cancel.
     if (deadlineMs === undefined || deadlineMs > CALL_KEEPALIVE_MS) {
-      this.keepalive = this.caller.clock.timer(this.onKeepalive);
-      this.keepalive.arm(CALL_KEEPALIVE_MS);
+      this.keepalive = new CallKeepalive(caller, this);
+      this.keepalive.arm();
     }
     if (deadlineMs !== undefined) {
-      this.deadline = this.caller.clock.timer(this.onDeadline);
-      this.deadline.arm(deadlineMs);
+      this.hasDeadline = true;
+      this.place(deadlineMs);
     }
-    const sent = this.network.send(this.from, this.to, this.onRequest, true);
+    const sent = this.network.send(this.from, this.to, this.step, true);
     if (!sent) this.unavailable("no route to host");
   }
 
-  private readonly onDeadline = (): void => this.unavailable("deadline exceeded");
+  /** The deadline fell due. */
+  protected due(): void {
+    this.unavailable("deadline exceeded");
+  }
 
-  private readonly onKeepalive = (): void => {
+  /** The keepalive fell due: the call fails if its connection is gone, else keepalive goes on. */
+  keepaliveDue(keepalive: CallKeepalive): void {
     if (!this.network.connected(this.from, this.to) || this.callee.generation !== this.calleeGeneration)
       return this.unavailable("connection lost");
-    this.keepalive!.arm(CALL_KEEPALIVE_MS);
+    keepalive.arm();
+  }
+
+  /**
+   * The request arrived (at the callee: the work, chained as `Promise.resolve().then(work)` was,
+   * its outcome a step later), the work succeeded (its answer back), or the answer arrived (at the
+   * caller: the work's outcome). Each message and the work's promise call it once.
+   */
+  private readonly step = (value?: T): void => {
+    if (this.phase === "request") {
+      this.phase = "work";
+      RESOLVED.then(this.work).then(this.step, this.stepFailed);
+    } else if (this.phase === "work") {
+      this.workValue = value;
+      this.answer();
+    } else this.onAnswer();
   };
 
-  /** At the callee: the work, then its answer back. */
-  private readonly onRequest = (): void => {
-    Promise.resolve().then(this.work).then(this.onWorkDone, this.onWorkFailed);
-  };
-
-  private readonly onWorkDone = (value: T): void => {
-    this.workValue = value;
-    this.answer();
-  };
-
-  private readonly onWorkFailed = (error: unknown): void => {
+  private readonly stepFailed = (error: unknown): void => {
     this.workFailed = true;
     this.workError = error;
     this.answer();
   };
 
   private answer(): void {
-    this.network.send(this.to, this.from, this.onAnswer, true);
+    this.phase = "answer";
+    this.network.send(this.to, this.from, this.step, true);
   }
 
   /** At the caller: the work's outcome. */
-  private readonly onAnswer = (): void => {
+  private onAnswer(): void {
     if (!this.beginSettling()) return;
     const error = this.workError;
     if (this.workFailed) this.reject(error instanceof Error ? error : new Error(String(error)));
     else this.resolve(this.workValue as T);
-  };
+  }
 
   private unavailable(why: string): void {
     if (!this.beginSettling()) return;
@@ -156,7 +169,30 @@ class SimCall<T> {
     if (this.settled) return false;
     this.settled = true;
     this.keepalive?.cancel();
-    this.deadline?.cancel();
+    if (this.hasDeadline) this.cancelPlaced();
     return true;
+  }
+}
+
+/** A call's keepalive: set again each time it falls due while the connection holds. */
+class CallKeepalive extends ProcessTimerRecord {
+  constructor(
+    caller: SimProcess,
+    private readonly call: { keepaliveDue(keepalive: CallKeepalive): void },
+  ) {
+    super(caller);
+  }
+
+  /** Sets it CALL_KEEPALIVE_MS from now (first, or again once it fired). */
+  arm(): void {
+    this.place(CALL_KEEPALIVE_MS);
+  }
+
+  cancel(): void {
+    this.cancelPlaced();
+  }
+
+  protected due(): void {
+    this.call.keepaliveDue(this);
   }
 }

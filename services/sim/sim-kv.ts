@@ -5,6 +5,7 @@ import { kvWriteSubject, storeWriteRefusal } from "../identity/nats-authorizatio
 import { BROKER_ID, isFaultless, type SimNetwork } from "./network.js";
 import type { SimProcess } from "./process.js";
 import { simCall, type CallOptions } from "./rpc.js";
+import { KvSnapshot, SortedKeys } from "./kv-snapshot.js";
 import type { SimAuthorizer } from "./sim-authorization.js";
 
 /** A JetStream request's timeout (nats.js's default): how long a KV call waits for the broker. */
@@ -32,7 +33,7 @@ export class SimKv {
   private readonly watchersByKey = new Map<string, Set<KvWatcher>>();
   private revisionLast = 0;
   /** SimKv.sortedKeys's lists, until a key is added or deleted. */
-  private readonly sortedKeysByPrefix = new Map<string, readonly string[]>();
+  private readonly sortedKeysByPrefix = new Map<string, SortedKeys>();
   /**
    * Each key's `$KV.<bucket>.<key>` subject, made once: a subject made afresh for every write (a
    * lease renewal) is a new string that the authorizer's lookup must flatten and hash again.
@@ -92,7 +93,7 @@ export class SimKv {
   }
 
   keysNow(prefix: string): string[] {
-    return this.sortedKeys(prefix).slice();
+    return this.sortedKeys(prefix).keys.slice();
   }
 
   /**
@@ -100,20 +101,24 @@ export class SimKv {
    * scheduler lists 1,000 leases every renew interval; an idle cluster's keys stay the same).
    * Read only: the list is shared.
    */
-  private sortedKeys(prefix: string): readonly string[] {
+  private sortedKeys(prefix: string): SortedKeys {
     let keys = this.sortedKeysByPrefix.get(prefix);
     if (keys === undefined) {
-      keys = [...this.entries.keys()].filter((k) => k.startsWith(prefix)).sort();
+      keys = new SortedKeys([...this.entries.keys()].filter((k) => k.startsWith(prefix)).sort());
       this.sortedKeysByPrefix.set(prefix, keys);
     }
     return keys;
   }
 
-  /** Every key starting with `prefix`, in order, with its entry (entries are never changed: shared). */
-  entriesNow(prefix: string): Map<string, KvEntry> {
-    const entries = new Map<string, KvEntry>();
-    for (const key of this.sortedKeys(prefix)) entries.set(key, this.entries.get(key)!);
-    return entries;
+  /**
+   * Every key starting with `prefix`, in order, with its entry now (entries are never changed:
+   * shared), as a read-only map: an array of the entries, the keys shared (KvSnapshot).
+   */
+  entriesNow(prefix: string): KvSnapshot {
+    const sorted = this.sortedKeys(prefix);
+    const entryList: KvEntry[] = [];
+    for (const key of sorted.keys) entryList.push(this.entries.get(key)!);
+    return new KvSnapshot(sorted, entryList);
   }
 
   put(key: string, value: string): number {
@@ -355,7 +360,7 @@ export class SimStatefile extends SimBucketConnection implements Statefile {
     return this.call("get", key, () => this.kv.peek(key));
   }
 
-  readAll(prefix: string): Promise<Map<string, StatefileEntry>> {
+  readAll(prefix: string): Promise<ReadonlyMap<string, StatefileEntry>> {
     return this.call("keys", prefix, () => this.kv.entriesNow(prefix));
   }
 
@@ -363,8 +368,12 @@ export class SimStatefile extends SimBucketConnection implements Statefile {
     return this.write("put", key, () => this.kv.put(key, value));
   }
 
+  /** `write`'s call with one closure, not two: every host renews its lease with it every few seconds. */
   update(key: string, value: string, revision: number): Promise<number | undefined> {
-    return this.write("update", key, () => this.kv.updateAt(key, value, revision));
+    return this.call("update", key, () => {
+      this.kv.authorizeWrite(this.processId, "update", key);
+      return this.kv.updateAt(key, value, revision);
+    });
   }
 
   create(key: string, value: string): Promise<number | undefined> {

@@ -1,0 +1,128 @@
+import { describe, expect, it } from "vitest";
+import { SimulatedClock } from "../core/clock.js";
+import { HA_OFF_ROUND_RENEW_INTERVAL_COUNT, LeaseKeeper } from "./lease-keeper.js";
+import type { Statefile, StatefileEntry } from "../contracts/statefile.js";
+import { HA_CONFIG_KEY, leaseTiming } from "../contracts/lease.js";
+
+const T_MS = 30_000;
+const HA_OFF_ROUND_MS = HA_OFF_ROUND_RENEW_INTERVAL_COUNT * leaseTiming(T_MS).renewIntervalMs;
+/** Microtask steps counted after a round's timer fired: more than any round here takes. */
+const STEP_COUNT_MAX = 20;
+
+type Answer = "renewed" | "written by another" | "refused";
+
+/**
+ * A statefile that answers at once (each call a settled promise) and logs every call, and a watch
+ * whose continuity never moves: with HA off, every round after the first one takes the path of an
+ * idle host's rounds (the setting vouched for by the watch, the lease renewed at its revision).
+ */
+function steppedStatefile(log: (line: string) => void) {
+  let revision = 10;
+  let pushSetting: ((entry: StatefileEntry | undefined) => void) | undefined;
+  const state = { answer: "renewed" as Answer, pushDuringUpdate: false };
+  const statefile: Statefile = {
+    read: (key) => {
+      log(`read ${key}`);
+      return Promise.resolve(
+        key === HA_CONFIG_KEY
+          ? undefined
+          : { value: JSON.stringify({ hostId: "h1", epoch: "e1" }), revision },
+      );
+    },
+    readAll: () => Promise.resolve(new Map()),
+    put: (key) => {
+      log(`put ${key}`);
+      return Promise.resolve(++revision);
+    },
+    update: (key) => {
+      log(`update ${key}`);
+      // A change of the setting pushed (once) while the round runs: a round follows at its end.
+      if (state.pushDuringUpdate)
+        pushSetting?.({ value: JSON.stringify({ enabled: true, timeoutMs: T_MS }), revision: 1 });
+      state.pushDuringUpdate = false;
+      if (state.answer === "refused") return Promise.reject(new Error("refused"));
+      return Promise.resolve(state.answer === "renewed" ? ++revision : undefined);
+    },
+    create: () => Promise.reject(new Error("not used")),
+    remove: () => Promise.reject(new Error("not used")),
+    watch: (_key, onChange) => {
+      pushSetting = onChange;
+      return () => undefined;
+    },
+    watchContinuity: () => 1,
+  };
+  return { statefile, state };
+}
+
+/**
+ * The steps a round with HA off takes: what it does (statefile calls, log lines) at which
+ * microtask step after its timer fired. The order of every event of a simulation rests on them
+ * (another process's promise chains run between), so a leaner round must keep them.
+ */
+async function roundSteps(answer: Answer, pushDuringUpdate: boolean): Promise<string[]> {
+  const clock = new SimulatedClock();
+  const events: string[] = [];
+  let step = 0;
+  const log = (line: string) => events.push(`${step} ${line}`);
+  const stepped = steppedStatefile(log);
+  const keeper = new LeaseKeeper({
+    hostId: "h1",
+    address: () => "h1:1",
+    clock,
+    statefile: stepped.statefile,
+    ping: () => Promise.resolve(undefined),
+    guests: { hold: () => [], release: () => [], fence: () => [] },
+    log,
+    epoch: "e1",
+  });
+  keeper.start();
+  for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+  // Two rounds as an idle host's, then the round under test.
+  for (let round = 0; round < 3; round++) {
+    if (round === 2) Object.assign(stepped.state, { answer, pushDuringUpdate });
+    events.length = 0;
+    clock.advanceMs(HA_OFF_ROUND_MS);
+    step = 0;
+    const count = (): void => {
+      step++;
+      if (step < STEP_COUNT_MAX) void Promise.resolve().then(count);
+    };
+    void Promise.resolve().then(count);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  keeper.stop();
+  return events;
+}
+
+describe("LeaseKeeper round with HA off, the setting vouched for by the watch", () => {
+  it("renews its lease in the steps it always took", async () => {
+    expect(await roundSteps("renewed", false)).toEqual(["0 update lease.h1"]);
+  });
+
+  it("ends the round in the steps it always took: a change pushed meanwhile starts the next round", async () => {
+    expect(await roundSteps("renewed", true)).toEqual([
+      "0 update lease.h1",
+      "2 read cluster.ha",
+      "4 update lease.h1",
+    ]);
+  });
+
+  it("reads its own lease when another wrote it, in the steps it always took", async () => {
+    expect(await roundSteps("written by another", true)).toEqual([
+      "0 update lease.h1",
+      "1 read lease.h1",
+      "4 read cluster.ha",
+      "6 update lease.h1",
+      "7 read lease.h1",
+    ]);
+  });
+
+  it("fails in the steps it always took", async () => {
+    expect(await roundSteps("refused", true)).toEqual([
+      "0 update lease.h1",
+      "2 HA: statefile unreachable: Error: refused",
+      "2 read cluster.ha",
+      "4 update lease.h1",
+    ]);
+  });
+});
