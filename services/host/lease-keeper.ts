@@ -56,18 +56,6 @@ export const HA_FIRST_READ_WAIT_MS = 10_000;
 
 export { HA_OFF_ROUND_RENEW_INTERVAL_COUNT };
 
-/** A settled promise to take the next step on (vouchedRound). */
-const RESOLVED: Promise<void> = Promise.resolve();
-
-function doNothing(): void {}
-
-/** The same host ids in the same order. */
-function sameHostIds(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
-  return true;
-}
-
 /** Ping rounds a host runs back to back when HA comes on, to renew with HA on at once (LeaseKeeper.arming). */
 const ARMING_PING_ROUND_COUNT_MAX = 3;
 
@@ -321,9 +309,6 @@ export class LeaseKeeper {
     const nowMs = this.options.clock.nowMs();
     this.roundStartedMs = nowMs;
     this.armRound(nowMs + this.roundIntervalMs());
-    // An idle host's round (HA off, the setting vouched for by the watch): as statefileRound
-    // would run it, without its promises (vouchedRound).
-    if (!this.roundRunning && this.settingVouched()) return this.vouchedRound();
     const statefileRound = this.statefileRound();
     // With HA off no ping round (pingRound would return at once): no Promise.all for nothing.
     const round = this.config.enabled ? Promise.all([statefileRound, this.pingRound()]) : statefileRound;
@@ -392,118 +377,30 @@ export class LeaseKeeper {
     this.guard();
   }
 
-  /**
-   * The statefile: read the setting and the leases, then renew ours (one round at a time). A round
-   * whose setting the watch vouches for is vouchedRound's (runRound).
-   */
+  /** The statefile: read the setting and the leases, then renew ours (one round at a time). */
   private async statefileRound(): Promise<void> {
     if (this.roundRunning) return;
     this.roundRunning = true;
     try {
-      await this.readStatefile();
+      // HA off and nothing to read but the setting, which the watch vouches for: nothing to read.
+      // The await stays (readStatefile's would take as long): a round takes the steps it always did.
+      if (this.settingVouched()) await Promise.resolve();
+      else await this.readStatefile();
       await this.renew();
-      this.roundSucceeded();
+      if (this.failing) this.options.log("HA: statefile reachable again");
+      this.failing = false;
+      this.wakeFirstReadWaiters();
     } catch (error) {
-      this.roundFailed(error);
+      if (!this.failing) this.options.log(`HA: statefile unreachable: ${String(error)}`);
+      this.failing = true;
     } finally {
-      this.endRound();
-    }
-  }
-
-  private roundSucceeded(): void {
-    if (this.failing) this.options.log("HA: statefile reachable again");
-    this.failing = false;
-    this.wakeFirstReadWaiters();
-  }
-
-  private roundFailed(error: unknown): void {
-    if (!this.failing) this.options.log(`HA: statefile unreachable: ${String(error)}`);
-    this.failing = true;
-  }
-
-  private endRound(): void {
-    this.roundRunning = false;
-    this.guard();
-    this.hastenRound();
-    if (this.roundAgain) {
-      this.roundAgain = false;
-      this.runRound();
-    }
-  }
-
-  /**
-   * statefileRound when the watch vouches for the setting (HA off: nothing to read): every round of
-   * an idle host, one per host every few seconds. The same steps without an async function's
-   * promises and awaits: each step below runs in the microtask its counterpart ran in (the order
-   * of every event of a simulation rests on them; lease-keeper-steps.test.ts holds them):
-   * vouchedRenew where statefileRound went on after `await Promise.resolve()` (nothing to read),
-   * renewAnswered where renew() went on after the renewal's answer, finishRound where
-   * statefileRound went on after `await this.renew()`. (runRound's catch of statefileRound's
-   * promise, a step that did nothing while it fulfilled, is gone.)
-   */
-  private vouchedRound(): void {
-    this.roundRunning = true;
-    void RESOLVED.then(this.vouchedRenew);
-  }
-
-  /** renew(), when it renews at the revision it holds (else renew() itself, awaited as statefileRound awaits it). */
-  private readonly vouchedRenew = (): void => {
-    try {
-      if (this.revoked || this.config.enabled || this.revision === undefined) {
-        void this.renew().then(this.roundRenewed, this.roundRenewFailed);
-        return;
+      this.roundRunning = false;
+      this.guard();
+      this.hastenRound();
+      if (this.roundAgain) {
+        this.roundAgain = false;
+        this.runRound();
       }
-      const sentMs = this.options.clock.nowMs();
-      this.renewSentMs = sentMs;
-      const text = this.leaseText(this.options.address(), this.view.sees(sentMs));
-      void this.options.statefile
-        .update(this.ownLeaseKey, text, this.revision)
-        .then(this.renewAnswered, this.renewRefused);
-    } catch (error) {
-      this.renewThrew(error);
-    }
-  };
-
-  /** When vouchedRenew's renewal was sent. */
-  private renewSentMs = 0;
-
-  /** renew() after the answer to vouchedRenew's renewal; the round goes on a step after renew() returned. */
-  private readonly renewAnswered = (revision: number | undefined): void => {
-    if (revision === undefined) {
-      void this.readAfterLost().then(doNothing).then(this.roundRenewed, this.roundRenewFailed);
-      return;
-    }
-    this.noteRenewed(revision, this.renewSentMs);
-    void RESOLVED.then(this.roundRenewed);
-  };
-
-  /** renew() threw (the renewal refused): statefileRound's catch a step later. */
-  private readonly renewRefused = (error: unknown): void => this.renewThrew(error);
-
-  private renewThrew(error: unknown): void {
-    void RESOLVED.then(() => this.roundRenewFailed(error));
-  }
-
-  private readonly roundRenewed = (): void => this.finishRound(false, undefined);
-  private readonly roundRenewFailed = (error: unknown): void => this.finishRound(true, error);
-
-  /** statefileRound after `await this.renew()`: its try, catch and finally. */
-  private finishRound(renewFailed: boolean, renewError: unknown): void {
-    try {
-      try {
-        if (renewFailed) this.roundFailed(renewError);
-        else
-          try {
-            this.roundSucceeded();
-          } catch (error) {
-            this.roundFailed(error);
-          }
-      } finally {
-        this.endRound();
-      }
-    } catch (error) {
-      // statefileRound's promise would have rejected: runRound's catch, a step later.
-      void RESOLVED.then(() => this.onRoundFailed(error));
     }
   }
 
@@ -622,19 +519,12 @@ export class LeaseKeeper {
         ? await this.options.statefile.put(key, text)
         : await this.options.statefile.update(key, text, this.revision);
     if (revision === undefined) {
-      await this.readAfterLost();
+      // Someone else wrote our lease: the next read says whether it was a revocation.
+      this.revision = undefined;
+      if (this.config.enabled) await this.readLeases();
+      else await this.readOwnLease();
       return;
     }
-    this.noteRenewed(revision, sentMs);
-  }
-
-  /** Someone else wrote our lease: the next read says whether it was a revocation. */
-  private readAfterLost(): Promise<void> {
-    this.revision = undefined;
-    return this.config.enabled ? this.readLeases() : this.readOwnLease();
-  }
-
-  private noteRenewed(revision: number, sentMs: number): void {
     // Only a compare-and-set at our revision proves the lease was live (a put proves nothing).
     if (this.revision !== undefined) this.renewedSinceHold = true;
     this.revision = revision;
@@ -663,7 +553,8 @@ export class LeaseKeeper {
       last.address === address &&
       last.epoch === this.epoch &&
       last.ha === this.config.enabled &&
-      sameHostIds(last.sees, sees)
+      last.sees.length === sees.length &&
+      last.sees.every((hostId, index) => hostId === sees[index])
     )
       return last.text;
     const value: LeaseValue = {
