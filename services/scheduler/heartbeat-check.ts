@@ -82,8 +82,7 @@ export class HeartbeatCheck {
       // The newest believed one is kept (the last one may go), if nobody can change it either.
       const beat = payload as Heartbeat;
       const deepFrozen =
-        vouchedFrozen ||
-        (Object.isFrozen(beat) && (beat.cpupools === frozen.cpupools || isDeepFrozen(beat)));
+        vouchedFrozen || (Object.isFrozen(beat) && (beat.cpupools === frozen.cpupools || isDeepFrozen(beat)));
       known!.frozen = deepFrozen ? beat : undefined;
       this.lastViewSlot = known!.viewSlot;
       return undefined;
@@ -94,7 +93,12 @@ export class HeartbeatCheck {
   }
 
   /** Notes what a believed heartbeat showed (the pool names of `known` kept while the same). */
-  private remember(subject: string, beat: Heartbeat, known: Believed | undefined, vouchedFrozen: boolean): void {
+  private remember(
+    subject: string,
+    beat: Heartbeat,
+    known: Believed | undefined,
+    vouchedFrozen: boolean,
+  ): void {
     const pools = beat.cpupools ?? [];
     const frozen = vouchedFrozen || isDeepFrozen(beat) ? beat : undefined;
     if (known !== undefined && known.address === beat.address && sameNames(pools, known.poolNames)) {

@@ -132,7 +132,8 @@ export class SimBroker {
     publisher?: Publisher,
   ): void {
     const carried = form === "frozen" ? value : form === "handOver" ? handOverJson(value) : jsonCopy(value);
-    if (this.relayPublishes && publisher !== undefined && this.publishInStep(publisher, subject, carried)) return;
+    if (this.relayPublishes && publisher !== undefined && this.publishInStep(publisher, subject, carried))
+      return;
     const message = new SimMessage(undefined, carried, true);
     this.send(processId, subject, message, publisher);
   }
@@ -154,7 +155,8 @@ export class SimBroker {
     )
       return false;
     const network = this.network;
-    if (!network.isCalm || !this.brokerProcess.isRunning || publisher.process?.state !== "running") return false;
+    if (!network.isCalm || !this.brokerProcess.isRunning || publisher.process?.state !== "running")
+      return false;
     const target = route.targets[0]!;
     const handler = target.handler;
     if (!("json" in handler) || !target.process.isRunning || target.process.generation !== target.generation)
