@@ -148,8 +148,8 @@ class ProcessTimer implements ClockTimer {
   private generation = 0;
   private record: TimerRecord | undefined;
   private fired = false;
-  /** The flag of a setting waiting in `run` for the process's stall to end. */
-  private waiting: { cancelled: boolean } | undefined;
+  /** The flag of a setting waiting in `run` for the process's stall to end (StallWaiter). */
+  waiting: { cancelled: boolean } | undefined;
 
   constructor(
     private readonly process: SimProcess,
@@ -169,24 +169,50 @@ class ProcessTimer implements ClockTimer {
   cancel(): void {
     const record = this.record;
     if (record !== undefined && record.instant !== undefined) this.process.simClock.cancelTimer(record);
-    if (this.waiting !== undefined) this.waiting.cancelled = true;
-    this.waiting = undefined;
+    cancelWaiting(this);
   }
 
   private readonly onDue = (): void => {
     this.fired = true;
-    const process = this.process;
-    if (process.isRunning && process.generation === this.generation) {
-      this.fn();
-      return;
-    }
-    const waiting = { cancelled: false };
-    this.waiting = waiting;
-    process.run(() => {
-      if (this.waiting === waiting) this.waiting = undefined;
-      if (!waiting.cancelled) this.fn();
-    }, this.generation);
+    fireAsProcess(this.process, this.generation, this);
   };
+
+  /** StallWaiter.runDue. */
+  runDue(): void {
+    this.fn();
+  }
+}
+
+/** A timer of a process whose firing may wait for the process's stall to end (fireAsProcess). */
+interface StallWaiter {
+  /** The flag of a firing waiting in `run` for the stall to end; its timer's cancel sets it. */
+  waiting: { cancelled: boolean } | undefined;
+  /** What the timer does when it fires. */
+  runDue(): void;
+}
+
+/**
+ * What a process's timer does when it falls due (ProcessTimer, ProcessTimerRecord): its runDue at
+ * once while `process` runs in `generation`; otherwise as `SimProcess.run` would (when the stall
+ * ends, or never), unless the timer is cancelled first.
+ */
+function fireAsProcess(process: SimProcess, generation: number, waiter: StallWaiter): void {
+  if (process.isRunning && process.generation === generation) {
+    waiter.runDue();
+    return;
+  }
+  const waiting = { cancelled: false };
+  waiter.waiting = waiting;
+  process.run(() => {
+    if (waiter.waiting === waiting) waiter.waiting = undefined;
+    if (!waiting.cancelled) waiter.runDue();
+  }, generation);
+}
+
+/** A waiting firing of `waiter` will not run (its timer was cancelled or set again). */
+function cancelWaiting(waiter: StallWaiter): void {
+  if (waiter.waiting !== undefined) waiter.waiting.cancelled = true;
+  waiter.waiting = undefined;
 }
 
 /**
@@ -202,8 +228,8 @@ class ProcessTimer implements ClockTimer {
  */
 export abstract class ProcessTimerRecord extends TimerRecord {
   private placedGeneration = 0;
-  /** The flag of a firing waiting in `run` for the process's stall to end. */
-  private waiting: { cancelled: boolean } | undefined;
+  /** The flag of a firing waiting in `run` for the process's stall to end (StallWaiter). */
+  waiting: { cancelled: boolean } | undefined;
 
   constructor(private readonly owner: SimProcess) {
     super(undefined);
@@ -222,24 +248,17 @@ export abstract class ProcessTimerRecord extends TimerRecord {
   /** Undoes the placement, if any; the record is not placed again. */
   protected cancelPlaced(): void {
     if (this.instant !== undefined) this.owner.simClock.cancelTimer(this);
-    if (this.waiting !== undefined) this.waiting.cancelled = true;
-    this.waiting = undefined;
+    cancelWaiting(this);
   }
 
   /** The clock fired it (fireProcessTimerRecord): as ProcessTimer's onDue. */
   fire(): void {
-    const owner = this.owner;
-    const generation = this.placedGeneration;
-    if (owner.isRunning && owner.generation === generation) {
-      this.due();
-      return;
-    }
-    const waiting = { cancelled: false };
-    this.waiting = waiting;
-    owner.run(() => {
-      if (this.waiting === waiting) this.waiting = undefined;
-      if (!waiting.cancelled) this.due();
-    }, generation);
+    fireAsProcess(this.owner, this.placedGeneration, this);
+  }
+
+  /** StallWaiter.runDue. */
+  runDue(): void {
+    this.due();
   }
 }
 
