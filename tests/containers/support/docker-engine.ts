@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../support/host-process.js";
 
@@ -50,8 +51,36 @@ export function composeCommand(): { file: string; args: string[] } {
   return v1.status === 0 ? { file: "docker-compose", args: [] } : { file: "docker", args: ["compose"] };
 }
 
+/** Lines of dockerd's log quoted when the engine stopped answering. */
+const DOCKERD_LOG_TAIL_LINES = 20;
+
+/**
+ * When the engine has gone away mid-run: whether the dockerd engine.sh started still lives, and the
+ * end of its log (deploy/docker/engine.sh's files), so that a failure says why.
+ */
+export function engineGoneWords(): string {
+  const stateDir = process.env.XSIM_DOCKERD_STATE_DIR ?? "/tmp";
+  const pidFile = join(stateDir, "xsim-dockerd.pid");
+  const logFile = process.env.XSIM_DOCKERD_LOG ?? join(stateDir, "xsim-dockerd.log");
+  const pid = existsSync(pidFile) ? readFileSync(pidFile, "utf8").trim() : "";
+  const alive = pid !== "" && spawnSync("kill", ["-0", pid]).status === 0;
+  const state =
+    pid === ""
+      ? `no ${pidFile} (engine.sh did not start it, or stopped it)`
+      : `dockerd pid ${pid} ${alive ? "alive" : "gone"}`;
+  const log = existsSync(logFile)
+    ? readFileSync(logFile, "utf8").trimEnd().split("\n").slice(-DOCKERD_LOG_TAIL_LINES)
+    : [];
+  return `${state}; last lines of ${logFile}:\n${log.join("\n")}`;
+}
+
 export function docker(args: string[]): string {
   const result = spawnSync("docker", args, { encoding: "utf8", timeout: DOCKER_INFO_TIMEOUT_MS });
-  if (result.status !== 0) throw new Error(`docker ${args.join(" ")} failed: ${result.stderr}`);
+  if (result.status !== 0) {
+    const gone = result.stderr.includes("Cannot connect to the Docker daemon")
+      ? `\n${engineGoneWords()}`
+      : "";
+    throw new Error(`docker ${args.join(" ")} failed: ${result.stderr}${gone}`);
+  }
   return result.stdout.trim();
 }
