@@ -6,6 +6,7 @@ import { unary } from "../transport/grpc/status.js";
 import { ToolstackError } from "../dom0/errors.js";
 import { StoreUnavailableError } from "../contracts/state-store.js";
 import { describeError } from "./error-words.js";
+import { ANSWERED_TRAILER_KEY } from "../transport/grpc/answer-trailer.js";
 
 const REFUSAL =
   "db: the cluster's state store cannot be reached (get: TIMEOUT); nothing was changed, try again";
@@ -58,6 +59,30 @@ describe("xsim's words for a failed call, over real gRPC on loopback", () => {
     expect(words).toMatch(/try again$/);
   });
 
+  it("a verb whose deadline passes (a peer that never answers): it may or may not have been done", async () => {
+    const server = new Server();
+    server.addService(HaPeerService, { ping: () => undefined });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) =>
+        e ? reject(e) : resolve(p),
+      ),
+    );
+    servers.push(server);
+    const client = new HaPeerClient(`127.0.0.1:${port}`, credentials.createInsecure());
+    const error = await unaryCall(
+      client.ping.bind(client),
+      { hostId: "h1", address: "" },
+      { deadline: Date.now() + 200 },
+    )
+      .then(() => new Error("the call succeeded"))
+      .catch((e: unknown) => e)
+      .finally(() => client.close());
+    expect((error as { code: number }).code).toBe(status.DEADLINE_EXCEEDED);
+    expect(describeError(error)).toMatch(
+      /^no answer before the call's deadline \(Deadline exceeded[^)]*\); the request went out, so a change it asked for may or may not have been made: xsim list and xsim ha-status show the state$/,
+    );
+  });
+
   it("no server at the address (connection refused): unreachable, no answer", async () => {
     // Port 1 (tcpmux) answers nowhere on loopback.
     const error = await failureOf("127.0.0.1:1");
@@ -81,6 +106,18 @@ describe("describeError without a network", () => {
           "a change it asked for may or may not have been made: xsim list shows the state",
       );
     }
+  });
+
+  it("a peer's own DEADLINE_EXCEEDED answer, and the query deadline's words, are quoted as they are", () => {
+    const trailers = new Metadata();
+    trailers.set(ANSWERED_TRAILER_KEY, "1");
+    const peer = { code: status.DEADLINE_EXCEEDED, details: "Deadline exceeded", metadata: trailers };
+    expect(describeError(peer)).toBe("Deadline exceeded");
+    const details =
+      "h1 did not answer List within 20 s (stalled, overloaded or cut off); a query changes nothing";
+    expect(describeError({ code: status.DEADLINE_EXCEEDED, details, metadata: new Metadata() })).toBe(
+      details,
+    );
   });
 
   it("PERMISSION_DENIED names the refusal; other codes print the details", () => {
