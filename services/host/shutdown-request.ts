@@ -16,6 +16,8 @@ export interface EvacuationOutcome {
   migrated: Map<string, string>;
   /** Guest name -> why the scheduler could not move it. */
   failed: Map<string, string>;
+  /** The scheduler's last word: why its evacuation stopped early, or "" when it did not. */
+  stopped: string;
 }
 
 /**
@@ -29,7 +31,7 @@ export function requestEvacuation(
   clock: Clock,
   request: ShutdownRequest,
 ): Promise<EvacuationOutcome> {
-  const outcome: EvacuationOutcome = { answered: false, migrated: new Map(), failed: new Map() };
+  const outcome: EvacuationOutcome = { answered: false, migrated: new Map(), failed: new Map(), stopped: "" };
   return new Promise((resolve) => {
     const cancels: Array<() => void> = [];
     const finish = () => {
@@ -43,7 +45,10 @@ export function requestEvacuation(
       outcome.answered = true;
       if (progress.kind === "migrated") outcome.migrated.set(progress.domain, progress.toHost);
       if (progress.kind === "failed") outcome.failed.set(progress.domain, progress.message);
-      if (progress.kind === "done") finish();
+      if (progress.kind === "done") {
+        outcome.stopped = progress.message;
+        finish();
+      }
     });
     cancels.push(clock.setTimer(SCHEDULER_ANSWER_MS_MAX, () => !outcome.answered && finish()));
     cancels.push(clock.setTimer(request.migrateTimeMsMax, finish));

@@ -13,6 +13,7 @@ function rig(options: {
   answered?: boolean;
   saveFails?: boolean;
   stateDir?: string;
+  stopped?: string;
 }) {
   const here = new Map<number, ShutdownGuest>([
     [A.domid, A],
@@ -30,6 +31,7 @@ function rig(options: {
         answered: options.answered ?? true,
         migrated: new Map(),
         failed: new Map(),
+        stopped: options.stopped ?? "",
       };
       for (const [name, to] of Object.entries(options.migrated ?? {})) {
         outcome.migrated.set(name, to);
@@ -74,6 +76,15 @@ describe("host shutdown as xendomains does it", () => {
     expect(result.map((f) => f.fate)).toEqual(["destroyed", "destroyed"]);
     expect(result[0]?.detail).toContain("no state directory");
     expect(here.size).toBe(0);
+  });
+
+  it("a guest left because the evacuation stopped early says why the scheduler stopped", async () => {
+    const stopped = "the evacuation of h1 stopped: leader lease lost; before that it disabled h1";
+    const { deps } = rig({ migrated: { a: "h2" }, stopped, stateDir: undefined });
+    expect(fates(await shutdownHost(deps))).toEqual([
+      "a migrated h2",
+      `b destroyed not moved: ${stopped}, and no state directory to save it to`,
+    ]);
   });
 
   it("a save that fails is reported as failed with why", async () => {

@@ -101,7 +101,8 @@ async function keepOrDrop(
       ? "no scheduler"
       : !outcome.answered
         ? "no scheduler answered"
-        : (outcome.failed.get(guest.name) ?? "not moved in time");
+        : (outcome.failed.get(guest.name) ??
+          (outcome.stopped === "" ? "not moved in time" : `not moved: ${outcome.stopped}`));
   if (deps.stateDir === undefined) {
     deps.destroy(guest);
     fate(guest, "destroyed", `${why}, and no state directory to save it to`);

@@ -178,9 +178,9 @@ function notEmptyWords(
 function cutShort(hostId: string, done: readonly StepDone[], why: string): CutShortError {
   return new CutShortError(
     "UNAVAILABLE",
-    `the evacuation of ${hostId} stopped: ${why}; before that it ${stepsDoneWords(done)}; ` +
-      `run host-evacuate ${hostId} again to finish, or host-enable ${hostId} to end the maintenance`,
+    `the evacuation of ${hostId} stopped: ${why}; before that it ${stepsDoneWords(done)}`,
     [...done],
+    `run host-evacuate ${hostId} again to finish, or host-enable ${hostId} to end the maintenance`,
   );
 }
 

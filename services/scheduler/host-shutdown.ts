@@ -8,11 +8,13 @@ import {
 } from "../contracts/host-shutdown.js";
 import type { Scheduler } from "./scheduler.js";
 import { evacuate, EVACUATE_PARALLEL_DEFAULT } from "./evacuate.js";
+import { isCutShort } from "./steps-done.js";
 
 /**
  * A host shutting down asks the cluster to take its guests (xendomains' XENDOMAINS_MIGRATE with
  * the scheduler choosing each destination): evacuate it as `host-evacuate` does, telling the host
- * which guest went where, then enable it again so that it takes guests once it is back.
+ * which guest went where, then enable it again so that it takes guests once it is back. The last
+ * word ("done") carries why it stopped early, if it did, and an enable that failed.
  */
 export async function evacuateForShutdown(
   scheduler: Scheduler,
@@ -34,9 +36,19 @@ export async function evacuateForShutdown(
       else say("failed", event.domain, "", event.message);
     });
   } catch (error) {
-    message = error instanceof Error ? error.message : String(error);
-  } finally {
-    await scheduler.setHostEnabled(request.hostId, true).catch(() => undefined);
+    // Cut short: what it did, not the advice to a user at the CLI (this path enables the host below).
+    message = isCutShort(error)
+      ? error.withoutNextStep
+      : error instanceof Error
+        ? error.message
+        : String(error);
+  }
+  try {
+    await scheduler.setHostEnabled(request.hostId, true);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    const enable = `could not enable ${request.hostId} again (${why}): run host-enable ${request.hostId} once it is back`;
+    message = message === "" ? enable : `${message}; ${enable}`;
   }
   say("done", "", "", message);
 }

@@ -20,15 +20,24 @@ export interface StepDone {
 /**
  * A refusal of a verb cut short after some of its steps took effect: `done` lists them (in the
  * order taken). Never a NothingChangedError: a caller that counts on the state it knew must not.
+ * `nextStep`, when given, ends the message ("run host-evacuate h1 again to finish, ..."): the advice
+ * to a user at the CLI, which a caller that goes on by itself (a host's shutdown) leaves out
+ * (`withoutNextStep`).
  */
 export class CutShortError extends ToolstackError {
   constructor(
     code: ToolstackErrorCode,
     message: string,
     readonly done: readonly StepDone[],
+    readonly nextStep = "",
   ) {
-    super(code, message);
+    super(code, nextStep === "" ? message : `${message}; ${nextStep}`);
     this.name = "CutShortError";
+  }
+
+  /** The message without its advice to the user. */
+  get withoutNextStep(): string {
+    return this.nextStep === "" ? this.message : this.message.slice(0, -(this.nextStep.length + 2));
   }
 }
 
