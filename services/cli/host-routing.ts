@@ -39,6 +39,8 @@ export async function clusterHosts(): Promise<HostTarget[]> {
 export async function clusterHostsAndDown(): Promise<{
   hosts: HostTarget[];
   downHostIds: string[];
+  /** The down hosts with their addresses, for a verb that asks them anyway (`list -c`). */
+  downHosts: HostTarget[];
   /** HostListReply.broker_note: why the down hosts may be fine (the scheduler's broker outage). */
   brokerNote: string;
 }> {
@@ -52,6 +54,9 @@ export async function clusterHostsAndDown(): Promise<{
           .filter((h) => h.state !== "down")
           .map((h) => ({ hostId: h.hostId, address: h.address })),
         downHostIds: reply.hosts.filter((h) => h.state === "down").map((h) => h.hostId),
+        downHosts: reply.hosts
+          .filter((h) => h.state === "down")
+          .map((h) => ({ hostId: h.hostId, address: h.address })),
         brokerNote: reply.brokerNote,
       };
     } finally {
@@ -63,6 +68,7 @@ export async function clusterHostsAndDown(): Promise<{
   return {
     hosts: state.hosts.map((h) => ({ hostId: h.hostId, address: h.address })),
     downHostIds: [],
+    downHosts: [],
     brokerNote: "",
   };
 }

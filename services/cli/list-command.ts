@@ -1,18 +1,11 @@
 import type { Command } from "commander";
-import type { DomainInfo } from "../gen/xensim/v1/host.js";
-import { status } from "@grpc/grpc-js";
-import { isServiceError, unaryCall } from "../transport/grpc/host-client.js";
-import { isNoAnswer } from "../transport/grpc/answer-trailer.js";
+import { unaryCall } from "../transport/grpc/host-client.js";
 import type { CliIo } from "./domain-commands.js";
 import { formatClusterList, formatList, formatListLong } from "./format.js";
 import { clusterHostsAndDown, requestedHost, targetHosts } from "./host-routing.js";
 import { connectScheduler, schedulerAddress } from "./scheduler-client.js";
 import { connectCliHost } from "./cli-clients.js";
-
-interface HostDomain {
-  hostId: string;
-  domain: DomainInfo;
-}
+import { answeredDownNote, listEveryHost, type EveryHostList, type HostDomain } from "./every-host-list.js";
 
 /** `xsim list [-l] [domain...]`: one host's domains with -H, else the whole cluster's with a Host column. */
 export function addListCommand(program: Command, io: CliIo): void {
@@ -21,7 +14,10 @@ export function addListCommand(program: Command, io: CliIo): void {
     .description("List information about all/some domains")
     .option("-l, --long", "print the domains' configuration as JSON")
     .option("-v, --verbose", "also print each domain's UUID and shutdown reason code, as xl list -v")
-    .option("-c, --cpupool", "also print the cpupool each domain runs in, as xl list -c")
+    .option(
+      "-c, --cpupool",
+      "also print the cpupool each domain runs in, as xl list -c (asks every host, those seen down too)",
+    )
     .argument("[domains...]")
     .action(async (domains: string[], options: { long?: boolean; verbose?: boolean; cpupool?: boolean }) => {
       if (requestedHost(program)) {
@@ -42,6 +38,7 @@ export function addListCommand(program: Command, io: CliIo): void {
       const notes = [
         unreachableNote(listed.unreachableHostIds, listed.brokerNote),
         unansweredNote(listed.unansweredHosts),
+        answeredDownNote(listed.answeredDownHostIds),
       ];
       for (const note of notes) if (note) io.err(note);
       io.out(
@@ -67,12 +64,7 @@ export function unreachableNote(hostIds: readonly string[], brokerNote = ""): st
 }
 
 /** Every domain of the cluster with its host: the scheduler's view, else each host's own list. */
-async function clusterDomains(fromHosts = false): Promise<{
-  domains: HostDomain[];
-  unreachableHostIds: string[];
-  unansweredHosts: string[];
-  brokerNote: string;
-}> {
+async function clusterDomains(fromHosts = false): Promise<EveryHostList & { brokerNote: string }> {
   const scheduler = fromHosts ? undefined : schedulerAddress();
   if (scheduler) {
     const client = connectScheduler(scheduler);
@@ -82,35 +74,20 @@ async function clusterDomains(fromHosts = false): Promise<{
       domains: reply.domains.filter((d) => d.domain).map((d) => ({ hostId: d.hostId, domain: d.domain! })),
       unreachableHostIds: reply.unreachableHostIds,
       unansweredHosts: [],
+      answeredDownHostIds: [],
       brokerNote: reply.brokerNote,
     };
   }
-  const unanswered: string[] = [];
-  // The hosts the scheduler sees down are not asked: noted as `xsim list` notes them (was silent).
-  const { hosts, downHostIds, brokerNote } = await clusterHostsAndDown();
-  const perHost = await Promise.all(
-    hosts.map(async (host) => {
-      const client = connectCliHost(host.address);
-      try {
-        const reply = await unaryCall(client.list.bind(client), { domains: [] });
-        return reply.domains.map((domain) => ({ hostId: host.hostId, domain }));
-      } catch (error) {
-        // A host that does not answer (stalled, cut off) leaves the others listed, as the scheduler's list does.
-        if (!isServiceError(error) || !(isNoAnswer(error) || error.code === status.DEADLINE_EXCEEDED))
-          throw error;
-        unanswered.push(`${host.hostId}: ${error.details}`);
-        return [];
-      } finally {
-        client.close();
-      }
-    }),
-  );
-  return {
-    domains: perHost.flat(),
-    unreachableHostIds: downHostIds,
-    unansweredHosts: unanswered,
-    brokerNote,
-  };
+  const { hosts, downHosts, brokerNote } = await clusterHostsAndDown();
+  const listed = await listEveryHost(hosts, downHosts, async (host) => {
+    const client = connectCliHost(host.address);
+    try {
+      return (await unaryCall(client.list.bind(client), { domains: [] })).domains;
+    } finally {
+      client.close();
+    }
+  });
+  return { ...listed, brokerNote };
 }
 
 /** What `xsim list` says of hosts asked one by one that did not answer: their guests are missing. */
