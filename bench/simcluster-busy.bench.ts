@@ -2,6 +2,7 @@ import { cpus, loadavg } from "node:os";
 import { PerformanceObserver } from "node:perf_hooks";
 import { measureGuestWritesFloor } from "./guest-writes-floor.js";
 import { measureHypervisorFloor } from "./hypervisor-floor.js";
+import { mainThreadRows } from "./main-thread-rows.js";
 import { BUSY_BREAKDOWN_PARTS, type CpuProfile, breakdownOf, profiled } from "./profile-breakdown.js";
 import { BUSY_CASE, type BusyClusterFigures, guestPlan, runBusyCluster } from "./simcluster.js";
 import { formatMb, formatSeconds, formatTable, type Row } from "./table.js";
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
       value: `${(busy.simulatedMs / busy.cpuMs).toFixed(2)} sim-s/CPU-s`,
       detail: `${formatSeconds(busy.cpuMs)} CPU in the simulated run`,
     },
+    ...mainThreadRows(busy),
     {
       figure: "  migrations; idle checksums unchanged",
       value: `${busy.migrationCountCompleted}/${busy.migrationCountStarted}; ${busy.idleChecksumCountSame}/${busy.idleGuestCount}`,
