@@ -27,7 +27,9 @@ describe("WriterPool", () => {
 
   it("hands a released writer to a waiting send before the dispose", async () => {
     const pool = new WriterPool(PAGE_COUNT_PER_RECORD, noChecksum, new RecordBuffers());
-    const writers = await Promise.all(Array.from({ length: RECORD_COUNT_IN_FLIGHT_MAX }, () => pool.acquire()));
+    const writers = await Promise.all(
+      Array.from({ length: RECORD_COUNT_IN_FLIGHT_MAX }, () => pool.acquire()),
+    );
     const waiting = pool.acquire();
     pool.release(writers[0]!);
     await expect(waiting).resolves.toBe(writers[0]);

@@ -35,7 +35,10 @@ export class RecordBuffers {
 
   /** Keeps `buffer` for the next take() of its size, unless that would hold more than byteCountMax. */
   give(buffer: Buffer): void {
-    assert(buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength, "a record buffer is a whole ArrayBuffer");
+    assert(
+      buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength,
+      "a record buffer is a whole ArrayBuffer",
+    );
     if (this.byteCountHeldNow + buffer.byteLength > this.byteCountMax) return;
     let free = this.freeByByteCount.get(buffer.byteLength);
     if (free === undefined) this.freeByByteCount.set(buffer.byteLength, (free = []));
