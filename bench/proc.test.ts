@@ -1,5 +1,15 @@
 import { describe, it, expect } from "vitest";
-import { parseMachineTicks, parseStatCpuMs, parseStatusKib, procStatusKib, processCpuMs } from "./proc.js";
+import {
+  parseMachineTicks,
+  parseStatCpuMs,
+  parseStatusKib,
+  procStatusKib,
+  processCpuMs,
+  threadCpuMs,
+} from "./proc.js";
+
+/** Reads of /proc/thread-self/stat before giving up on seeing it grow (each costs some µs of CPU). */
+const THREAD_READ_COUNT_MAX = 1_000_000;
 
 describe("/proc parsing", () => {
   it("reads a kB field of /proc/<pid>/status", () => {
@@ -24,5 +34,15 @@ describe("/proc parsing", () => {
   it("reads this process's own figures", () => {
     expect(procStatusKib(process.pid, "VmRSS")).toBeGreaterThan(1024);
     expect(processCpuMs(process.pid)).toBeGreaterThan(0);
+  });
+
+  it("reads the calling thread's CPU time: it grows with this thread's work, within the process's", () => {
+    const before = threadCpuMs();
+    if (before === undefined) return; // not Linux: nothing to read
+    // Reading the file is this thread's work: it grows by a tick (10 ms) within some thousands of reads.
+    let after = before;
+    for (let read = 0; read < THREAD_READ_COUNT_MAX && after === before; read++) after = threadCpuMs()!;
+    expect(after).toBeGreaterThan(before);
+    expect(after).toBeLessThanOrEqual(processCpuMs(process.pid));
   });
 });

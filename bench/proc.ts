@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 
 /** Linux reports utime/stime in USER_HZ ticks, 100 per second on every architecture (proc(5)). */
 export const USER_HZ = 100;
@@ -18,6 +18,18 @@ export function parseStatusKib(statusText: string, field: string): number {
 export function processCpuMs(pid: number): number {
   return parseStatCpuMs(readFileSync(`/proc/${pid}/stat`, "utf8"));
 }
+
+/**
+ * CPU time (user + system) the calling thread has used, in ms, from /proc/thread-self/stat (Linux
+ * 3.17+), at USER_HZ resolution (10 ms); undefined where there is no such file. From the main
+ * thread: its own time, without the GC's and compiler's helper threads or worker threads.
+ */
+export function threadCpuMs(): number | undefined {
+  if (!existsSync(THREAD_SELF_STAT_PATH)) return undefined;
+  return parseStatCpuMs(readFileSync(THREAD_SELF_STAT_PATH, "utf8"));
+}
+
+const THREAD_SELF_STAT_PATH = "/proc/thread-self/stat";
 
 export function parseStatCpuMs(statText: string): number {
   // Fields 14 and 15 (utime, stime); the command name (field 2) may hold spaces and parentheses.

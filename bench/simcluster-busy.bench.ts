@@ -2,6 +2,7 @@ import { cpus, loadavg } from "node:os";
 import { PerformanceObserver } from "node:perf_hooks";
 import { measureGuestWritesFloor } from "./guest-writes-floor.js";
 import { measureHypervisorFloor } from "./hypervisor-floor.js";
+import { mainThreadRows } from "./main-thread-rows.js";
 import { BUSY_BREAKDOWN_PARTS, type CpuProfile, breakdownOf, profiled } from "./profile-breakdown.js";
 import { BUSY_CASE, type BusyClusterFigures, guestPlan, runBusyCluster } from "./simcluster.js";
 import { formatMb, formatSeconds, formatTable, type Row } from "./table.js";
@@ -10,11 +11,18 @@ import { formatMb, formatSeconds, formatTable, type Row } from "./table.js";
 // hosts, 1,000 DomUs, 10 % busy, a migration a second), with what the process paid the OS and the
 // GC for it, and its floor: the busy guests' page writes alone. `--breakdown` runs the cluster under
 // V8's sampling profiler and prints where the time went (the rate is then the profiled run's). The
-// entry to profile: `node --cpu-prof dist/bench/simcluster-busy.bench.js`.
+// entry to profile: `node --cpu-prof dist/bench/simcluster-busy.bench.js`. npm's script starts V8
+// with a 256 MB old generation (--initial-old-space-size): the live heap is ~35 MB, and from V8's
+// small default the heap's growth still starts a full collection (and its marking) in the measured run.
 const BUSY = BUSY_CASE;
 const BREAKDOWN_FLAG = "--breakdown";
 /** A tick ten times longer than the hosts' own, for the floor that says what the ticks cost. */
 const SPARSE_TICK_INTERVAL_MS = 100;
+
+/** The node flags of this run, which the figures depend on (npm's script sets the old space: package.json). */
+function nodeFlagsText(): string {
+  return process.execArgv.length > 0 ? `(${process.execArgv.join(" ")})` : "(no flags)";
+}
 
 /** Sums the GC pauses reported from now on (PerformanceObserver "gc" entries). */
 function watchGc(): { stop(): { pauseMs: number; count: number } } {
@@ -37,7 +45,7 @@ function watchGc(): { stop(): { pauseMs: number; count: number } } {
 
 async function main(): Promise<void> {
   process.stdout.write(
-    `xensim bench:simcluster:busy: node ${process.version}, ${cpus().length} cpus (load average ${loadavg()[0]?.toFixed(1)}), seed ${BUSY.seed}\n\n`,
+    `xensim bench:simcluster:busy: node ${process.version} ${nodeFlagsText()}, ${cpus().length} cpus (load average ${loadavg()[0]?.toFixed(1)}), seed ${BUSY.seed}\n\n`,
   );
   const usageBefore = process.resourceUsage();
   const gc = watchGc();
@@ -60,6 +68,7 @@ async function main(): Promise<void> {
       value: `${(busy.simulatedMs / busy.cpuMs).toFixed(2)} sim-s/CPU-s`,
       detail: `${formatSeconds(busy.cpuMs)} CPU in the simulated run`,
     },
+    ...mainThreadRows(busy),
     {
       figure: "  migrations; idle checksums unchanged",
       value: `${busy.migrationCountCompleted}/${busy.migrationCountStarted}; ${busy.idleChecksumCountSame}/${busy.idleGuestCount}`,

@@ -20,6 +20,7 @@ import {
   type BusyClusterOptions,
   type ClockBaselineFigures,
 } from "./simcluster.js";
+import { mainThreadRows } from "./main-thread-rows.js";
 import { formatMb, formatRate, formatSeconds, formatTable, type Row } from "./table.js";
 
 // `npm run bench:simcluster`: issue 10's in-process cluster, measured (docs/sim.md).
@@ -156,6 +157,7 @@ function busyRows(busy: BusyClusterFigures): Row[] {
       value: `${(busy.simulatedMs / busy.cpuMs).toFixed(1)} sim-s/CPU-s`,
       detail: `${formatSeconds(busy.cpuMs)} CPU: the rate when the machine is shared`,
     },
+    ...mainThreadRows(busy),
     {
       figure: "  timers fired",
       value: formatRate((busy.timerCountFired * 1000) / busy.wallMs),

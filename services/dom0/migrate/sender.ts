@@ -145,6 +145,7 @@ export class StreamSender {
     } finally {
       memory.disableLogDirty();
       this.domain.setThrottle(0);
+      this.pool.dispose(); // the record buffers go to the next migration (RecordBuffers)
     }
   }
 

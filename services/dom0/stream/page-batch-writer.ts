@@ -23,6 +23,7 @@ import {
   pageDataBodyByteCount,
 } from "./format.js";
 import { isZeroPage, pageChecksum, ZERO_PAGE_CHECKSUM } from "./page-checksum.js";
+import type { RecordBuffers } from "./record-buffers.js";
 
 export interface PageBatchWriterOptions {
   /** Pages per record, 1..1024 (MAX_BATCH_SIZE). */
@@ -31,6 +32,8 @@ export interface PageBatchWriterOptions {
   checksums?: boolean;
   /** Called for every page added with the checksum of its content (ZERO_PAGE_CHECKSUM for zero pages). */
   onChecksum?: (pfn: number, checksum: bigint) => void;
+  /** Where the record buffer comes from (and goes back to: retire()); default a fresh one. */
+  recordBuffers?: RecordBuffers;
 }
 
 const WORD_COUNT_PER_ENTRY = 2;
@@ -55,6 +58,8 @@ export class PageBatchWriter {
   private pageCountAdded = 0;
   private pageCountWithData = 0;
   private finished = true;
+  /** Its buffer was handed on (retire()): the writer must not be used again. */
+  private retired = false;
 
   constructor(options: PageBatchWriterOptions = {}) {
     const pageCountMax = options.pageCountMax ?? PAGE_DATA_PAGE_COUNT_MAX;
@@ -70,8 +75,9 @@ export class PageBatchWriter {
       RECORD_HEADROOM_BYTE_COUNT +
       RECORD_HEADER_BYTE_COUNT +
       pageDataBodyByteCount(pageCountMax, pageCountMax, true);
-    // allocUnsafeSlow: an own ArrayBuffer at byteOffset 0, so the 8-byte aligned views below work.
-    this.record = Buffer.allocUnsafeSlow(byteCountMax);
+    // An own ArrayBuffer at byteOffset 0, so the 8-byte aligned views below work. A reused buffer
+    // shows nothing stale: finish() returns only bytes this record wrote.
+    this.record = options.recordBuffers?.take(byteCountMax) ?? Buffer.allocUnsafeSlow(byteCountMax);
     this.recordWords = new Uint32Array(this.record.buffer, 0, byteCountMax / 4);
     this.recordChecksums = new BigUint64Array(this.record.buffer, 0, byteCountMax / 8);
     this.dataStart = byteCountMax - pageCountMax * PAGE_SIZE_BYTES;
@@ -81,6 +87,7 @@ export class PageBatchWriter {
 
   /** Starts a new record; invalidates the view the previous finish() returned. */
   begin(): void {
+    if (this.retired) throw new Error("PageBatchWriter.begin: the writer was retired");
     this.pageCountAdded = 0;
     this.pageCountWithData = 0;
     this.finished = false;
@@ -157,6 +164,17 @@ export class PageBatchWriter {
       this.recordChecksums.set(this.dataChecksums.subarray(0, this.pageCountWithData), checksumStart / 8);
     }
     return this.record.subarray(start, this.dataStart + this.pageCountWithData * PAGE_SIZE_BYTES);
+  }
+
+  /**
+   * Ends the writer's use and returns its record buffer, for another writer to take (RecordBuffers).
+   * Only once no one reads the last record finish() returned.
+   */
+  retire(): Buffer {
+    if (this.retired) throw new Error("PageBatchWriter.retire: retired twice");
+    this.retired = true;
+    this.finished = true;
+    return this.record;
   }
 
   private addEntry(pfn: number, type: PageType): void {
