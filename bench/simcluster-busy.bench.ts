@@ -3,6 +3,7 @@ import { PerformanceObserver } from "node:perf_hooks";
 import { measureGuestWritesFloor } from "./guest-writes-floor.js";
 import { measureHypervisorFloor } from "./hypervisor-floor.js";
 import { mainThreadRows } from "./main-thread-rows.js";
+import { busyWarmupRows, nodeFlagsText } from "./busy-warmup-rows.js";
 import { BUSY_BREAKDOWN_PARTS, type CpuProfile, breakdownOf, profiled } from "./profile-breakdown.js";
 import { BUSY_CASE, type BusyClusterFigures, guestPlan, runBusyCluster } from "./simcluster.js";
 import { formatMb, formatSeconds, formatTable, type Row } from "./table.js";
@@ -18,11 +19,6 @@ const BUSY = BUSY_CASE;
 const BREAKDOWN_FLAG = "--breakdown";
 /** A tick ten times longer than the hosts' own, for the floor that says what the ticks cost. */
 const SPARSE_TICK_INTERVAL_MS = 100;
-
-/** The node flags of this run, which the figures depend on (npm's script sets the old space: package.json). */
-function nodeFlagsText(): string {
-  return process.execArgv.length > 0 ? `(${process.execArgv.join(" ")})` : "(no flags)";
-}
 
 /** Sums the GC pauses reported from now on (PerformanceObserver "gc" entries). */
 function watchGc(): { stop(): { pauseMs: number; count: number } } {
@@ -61,7 +57,7 @@ async function main(): Promise<void> {
     {
       figure: `${BUSY.hostCount} hosts, ${BUSY.domainCount} DomUs of ${BUSY.domainMemoryMib} MiB, 1 in ${BUSY.busyEvery} busy`,
       value: `${(busy.simulatedMs / busy.wallMs).toFixed(2)} sim-s/s`,
-      detail: `${formatSeconds(busy.simulatedMs)} simulated in ${formatSeconds(busy.wallMs)} wall (setup ${formatSeconds(busy.setupWallMs)} not counted)${breakdown ? ", under the profiler" : ""}; guest stores on a second thread, here and in the floors (store-worker.ts)`,
+      detail: `${formatSeconds(busy.simulatedMs)} simulated in ${formatSeconds(busy.wallMs)} wall (setup ${formatSeconds(busy.setupWallMs)}${busy.warmup ? ` and a warm-up of ${formatSeconds(busy.warmup.simulatedMs)} simulated` : ""} not counted)${breakdown ? ", under the profiler" : ""}; guest stores on a second thread, here and in the floors (store-worker.ts)`,
     },
     {
       figure: "  per CPU second of this process",
@@ -69,8 +65,11 @@ async function main(): Promise<void> {
       detail: `${formatSeconds(busy.cpuMs)} CPU in the simulated run`,
     },
     ...mainThreadRows(busy),
+    ...busyWarmupRows(busy),
     {
-      figure: "  migrations; idle checksums unchanged",
+      figure: busy.warmup
+        ? "  migrations (warm-up and measured); idle checksums unchanged"
+        : "  migrations; idle checksums unchanged",
       value: `${busy.migrationCountCompleted}/${busy.migrationCountStarted}; ${busy.idleChecksumCountSame}/${busy.idleGuestCount}`,
     },
     {

@@ -21,6 +21,7 @@ import {
   type ClockBaselineFigures,
 } from "./simcluster.js";
 import { mainThreadRows } from "./main-thread-rows.js";
+import { busyWarmupRows, nodeFlagsText } from "./busy-warmup-rows.js";
 import { formatMb, formatRate, formatSeconds, formatTable, type Row } from "./table.js";
 
 // `npm run bench:simcluster`: issue 10's in-process cluster, measured (docs/sim.md).
@@ -133,7 +134,7 @@ function idleRows(cases: readonly IdleCase[], baseline: ClockBaselineFigures): R
 
 async function main(): Promise<void> {
   process.stdout.write(
-    `xensim bench:simcluster: node ${process.version}, ${cpus().length} cpus (load average ${loadavg()[0]?.toFixed(1)}), seed ${SEED}\n\n`,
+    `xensim bench:simcluster: node ${process.version} ${nodeFlagsText()}, ${cpus().length} cpus (load average ${loadavg()[0]?.toFixed(1)}), seed ${SEED}\n\n`,
   );
   const baseline = await measureClockBaseline(BASELINE_TIMER_COUNT);
   const busy = await runBusyCluster(BUSY);
@@ -150,7 +151,7 @@ function busyRows(busy: BusyClusterFigures): Row[] {
       value: `${busyRate.toFixed(1)} sim-s/s`,
       goal: `>= ${BUSY_SIM_SECONDS_PER_WALL_SECOND_GOAL}`,
       met: busyRate >= BUSY_SIM_SECONDS_PER_WALL_SECOND_GOAL,
-      detail: `${formatSeconds(busy.simulatedMs)} simulated in ${formatSeconds(busy.wallMs)} wall (setup ${formatSeconds(busy.setupWallMs)})`,
+      detail: `${formatSeconds(busy.simulatedMs)} simulated in ${formatSeconds(busy.wallMs)} wall (setup ${formatSeconds(busy.setupWallMs)}${busy.warmup ? `, then a warm-up of ${formatSeconds(busy.warmup.simulatedMs)} simulated, not counted` : ""})`,
     },
     {
       figure: "  per CPU second of this process",
@@ -158,13 +159,14 @@ function busyRows(busy: BusyClusterFigures): Row[] {
       detail: `${formatSeconds(busy.cpuMs)} CPU: the rate when the machine is shared`,
     },
     ...mainThreadRows(busy),
+    ...busyWarmupRows(busy),
     {
       figure: "  timers fired",
       value: formatRate((busy.timerCountFired * 1000) / busy.wallMs),
       detail: `${busy.timerCountFired} timers, ${Math.round((busy.timerCountFired * 1000) / busy.simulatedMs)} per simulated second`,
     },
     {
-      figure: "  migrations",
+      figure: busy.warmup ? "  migrations (warm-up and measured)" : "  migrations",
       value: `${busy.migrationCountCompleted}/${busy.migrationCountStarted} completed`,
       detail: `${busy.migrationCountFailed} failed, the rest still running at the end`,
     },

@@ -52,6 +52,21 @@ describe("bench:simcluster", () => {
     expect(figures.timerCountFired).toBeGreaterThan(0);
   });
 
+  it("runs a warm-up with the same load first, leaves it out of the measured figures and reports it apart", async () => {
+    const figures = await runBusyCluster({ ...TINY, simulatedMs: 2000, warmupMs: 2000 });
+    expect(figures.simulatedMs).toBe(2000);
+    expect(figures.warmup?.simulatedMs).toBe(2000);
+    expect(figures.warmup?.wallMs).toBeGreaterThan(0);
+    // Migrations start through the warm-up too: one an interval over both parts.
+    expect(figures.migrationCountStarted).toBeGreaterThan(2);
+    expect(figures.migrationCountStarted).toBeLessThanOrEqual(4);
+    expect(figures.migrationCountFailed).toBe(0);
+    expect(figures.idleChecksumCountSame).toBe(figures.idleGuestCount);
+    const cold = await runBusyCluster({ ...TINY, simulatedMs: 2000 });
+    expect(figures.warmup).toBeDefined();
+    expect(cold.warmup).toBeUndefined();
+  });
+
   it("gives the same simulated outcome for the same seed", async () => {
     const outcome = async () => {
       const f = await runBusyCluster({ ...TINY, simulatedMs: 2000 });

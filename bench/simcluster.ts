@@ -23,10 +23,16 @@ export interface BusyClusterOptions {
   domainMemoryMib: number;
   /** Every busyEvery-th guest runs a busy workload (10: 10 % busy); the others are idle. */
   busyEvery: number;
-  /** Simulated time measured, after the guests are created. */
+  /** Simulated time measured, after the guests are created (and after the warm-up, if any). */
   simulatedMs: number;
   /** A live migration of a seeded random guest starts this often (simulated time). */
   migrationIntervalMs: number;
+  /**
+   * Simulated time run first, with the same load and migrations, and left out of the rate: V8
+   * compiles (and recompiles) the tick, write and migration paths during the first simulated
+   * seconds. Its own figures are reported apart (BusyClusterFigures.warmup). 0 or absent: none.
+   */
+  warmupMs?: number;
 }
 
 /** The busy case bench:simcluster and bench:simcluster:busy measure (docs/sim.md). */
@@ -38,6 +44,7 @@ export const BUSY_CASE: BusyClusterOptions = {
   busyEvery: 10,
   simulatedMs: 30_000,
   migrationIntervalMs: 1000,
+  warmupMs: 10_000,
 };
 
 export interface BusyClusterFigures {
@@ -53,6 +60,7 @@ export interface BusyClusterFigures {
   mainThreadCpuMs: number | undefined;
   /** Wall time to boot the cluster and create the guests (not in the rate). */
   setupWallMs: number;
+  /** Migrations of the whole run: the warm-up's and the measured part's. */
   migrationCountStarted: number;
   migrationCountCompleted: number;
   migrationCountFailed: number;
@@ -63,6 +71,8 @@ export interface BusyClusterFigures {
   idleGuestCount: number;
   /** Guest pages the process holds (chunks in use), after the run. */
   guestByteCountHeld: number;
+  /** The warm-up before the measured part, when there was one: its simulated, wall and CPU time. */
+  warmup?: { simulatedMs: number; wallMs: number; cpuMs: number };
 }
 
 export function hostSpecs(hostCount: number): SimHostSpec[] {
@@ -168,7 +178,6 @@ export async function runBusyCluster(
   const prng = new Prng(options.seed).fork(0x6d69);
   const counts = { started: 0, completed: 0, failed: 0 };
   const migrating = new Set<string>();
-  const events = countEvents(cluster);
   const startMigration = () => {
     const name = guestName(prng.nextInt(options.domainCount));
     if (migrating.has(name)) return;
@@ -182,13 +191,27 @@ export async function runBusyCluster(
       )
       .finally(() => migrating.delete(name));
   };
+  const warmupMs = options.warmupMs ?? 0;
+  // One migration every interval from the end of the setup, through the warm-up and the measured part.
+  const migrationCount = Math.floor((warmupMs + options.simulatedMs) / options.migrationIntervalMs);
+  for (let i = 1; i <= migrationCount; i++)
+    cluster.clock.setTimer(i * options.migrationIntervalMs - 1, startMigration);
+  let warmup: BusyClusterFigures["warmup"];
+  if (warmupMs > 0) {
+    const warmupStarted = performance.now();
+    const warmupCpuStarted = process.cpuUsage();
+    await cluster.idle(warmupMs);
+    warmup = {
+      simulatedMs: warmupMs,
+      wallMs: performance.now() - warmupStarted,
+      cpuMs: cpuMsSince(warmupCpuStarted),
+    };
+  }
+  const events = countEvents(cluster);
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
   const mainThreadCpuStartedMs = threadCpuMs();
   const simulatedStartMs = cluster.clock.nowMs();
-  const migrationCount = Math.floor(options.simulatedMs / options.migrationIntervalMs);
-  for (let i = 1; i <= migrationCount; i++)
-    cluster.clock.setTimer(i * options.migrationIntervalMs - 1, startMigration);
   await measured(async () => {
     await cluster.idle(options.simulatedMs);
     waitForGuestStores(); // the stores the guests made are in memory, not only queued (store-worker.ts)
@@ -219,6 +242,7 @@ export async function runBusyCluster(
     idleChecksumCountSame,
     idleGuestCount: idleNames.length,
     guestByteCountHeld: HOST_CHUNK_POOL.byteCountInUse,
+    ...(warmup ? { warmup } : {}),
   };
 }
 
