@@ -79,7 +79,7 @@ describe("host-declare-dead with HA off", () => {
     expect(cluster.kv.peek(nameKey("web"))).toBeUndefined();
     const said = cluster.log.filter((l) => l.source === "scheduler" && /host h2 declared dead/.test(l.text));
     expect(said.map((l) => l.text)).toEqual([
-      `host h2 declared dead (lease epoch ${declared.leaseEpoch} revoked); halted dns, web`,
+      `host h2 declared dead (lease epoch ${declared.leaseEpoch} revoked) and disabled; halted dns, web; run host-enable h2 once it is repaired`,
     ]);
 
     const before = storeNow(cluster);
@@ -95,6 +95,31 @@ describe("host-declare-dead with HA off", () => {
     expect(copiesOf(cluster, "dns")).toEqual([dns.hostId]);
     expect(copiesOf(cluster, "web")).toHaveLength(1);
     expect(copiesOf(cluster, "web")).not.toContain("h2");
+  });
+
+  it("a host declared dead that comes back stays disabled, as XAPI's: no guest lands on it until host-enable", async () => {
+    const { cluster, user } = await clusterWithGuestsOnH2(76);
+    cluster.killHost("h2");
+    await cluster.idle(PAST_T_MS);
+    const declared = await cluster.run(user.hostDeclareDead("h2"));
+    expect(declared).toMatchObject({ disabled: true, halted: ["dns", "web"] });
+    cluster.restartHost("h2");
+    await cluster.idle(10_000);
+    const scheduler = cluster.schedulerProcess!.scheduler;
+    expect(scheduler.view.hosts.get("h2")?.liveness, "back, heartbeating").toBe("up");
+    expect(scheduler.disabledHosts.has("h2")).toBe(true);
+    // h2 is the emptiest host: spread placement would pick it first were it enabled.
+    for (const name of ["a1", "a2", "a3"]) {
+      const placed = await cluster.run(user.create(unprotectedConfig(name), `${name}.cfg`));
+      expect(placed.hostId, `${name} placed on a disabled host`).not.toBe("h2");
+    }
+    const before = storeNow(cluster);
+    const again = await refusal(cluster, user.hostDeclareDead("h2"));
+    expect(again.message, "back: it answers").toMatch(/^cannot declare h2 dead: it is alive/);
+    expect(storeNow(cluster)).toBe(before);
+    expect(await cluster.run(user.hostEnable("h2")), "it was disabled").toBe(true);
+    const placed = await cluster.run(user.create(unprotectedConfig("b1"), "b1.cfg"));
+    expect(placed.hostId, "enabled: the emptiest host again").toBe("h2");
   });
 
   it("a host declared dead while it was alive and cut off destroys every guest it ran once it reaches the store", async () => {

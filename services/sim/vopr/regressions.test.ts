@@ -652,11 +652,18 @@ describe("VOPR regressions (fixed seeds)", { timeout: VOPR_SEED_TIMEOUT_MS }, ()
 
 /**
  * A seed run with every fault, HA off at the start and switched by the user (`--ha toggle`),
- * without the administrator's host-declare-dead (docs/specs/ha.md §7), which came after these
- * seeds were found: each replays the path it was found on.
+ * without the administrator's host-declare-dead (docs/specs/ha.md §7) and vm-reset-powerstate (§8),
+ * which came after these seeds were found: each replays the path it was found on.
  */
 async function toggled(seed: number, stepCount: number) {
-  const options = { seed, stepCount, faults: new Set(ALL_FAULTS), ha: "toggle" as const, declareDead: false };
+  const options = {
+    seed,
+    stepCount,
+    faults: new Set(ALL_FAULTS),
+    ha: "toggle" as const,
+    declareDead: false,
+    resetPowerState: false,
+  };
   const result = await runVopr(options);
   return { trace: result.trace.join("\n"), violations: result.violations };
 }
@@ -743,16 +750,18 @@ describe(
       // cluster's state store cannot be reached (get: TIMEOUT); nothing was changed, try again".
       // Told nothing changed, the user was owed restarts of ci and db once HA came on again
       // (919.7 s), and HA restarted only web and log. The reply now says the host is declared dead
-      // and what it halted so far (declare-dead.ts cutShort).
+      // and what it halted so far (declare-dead.ts cutShort); since host-declare-dead disables the
+      // host too (as XAPI's), that it is disabled: the disable comes before the guests are freed.
       const result = await runVopr({
         seed: 2022,
         stepCount: 300,
         faults: new Set(ALL_FAULTS),
         ha: "toggle",
         cancels: true,
+        resetPowerState: false,
       });
       expect(result.trace.join("\n")).toMatch(
-        /host-declare-dead h3 refused: h3 is declared dead \(its HA lease, epoch \S+, is revoked\), but freeing its guests was cut short \(.*\); halted so far: ci, db; run host-declare-dead h3 again to finish/,
+        /host-declare-dead h3 refused: h3 is declared dead \(its HA lease, epoch \S+, is revoked\) and disabled, but freeing its guests was cut short \(.*\); halted so far: ci, db; run host-declare-dead h3 again to finish/,
       );
       expect(result.violations).toEqual([]);
     });
