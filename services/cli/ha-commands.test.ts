@@ -45,9 +45,9 @@ describe("xsim vm-reset-powerstate's words (docs/specs/ha.md §8)", () => {
     );
   });
 
-  it("never say halted when HA took the guest meanwhile", () => {
+  it("never say halted when its name was taken meanwhile (an HA restart, a restore)", () => {
     expect(formatPowerStateReset({ ...reply, halted: false })).toMatch(
-      /^dns: not reset: HA was switched on meanwhile and restarts it \(it ran on h2: /,
+      /^dns: not reset: its name was taken meanwhile \(an HA restart or a restore starts it; its HA record is dropped\) \(it ran on h2: /,
     );
   });
 });

@@ -84,7 +84,7 @@ export function addHaCommands(program: Command, io: CliIo): void {
 /** What `xsim vm-reset-powerstate` prints: what became of the guest, and what the user may do now. */
 export function formatPowerStateReset(reply: HaResetPowerStateReply): string {
   if (!reply.halted)
-    return `${reply.name}: not reset: HA was switched on meanwhile and restarts it (it ran on ${reply.hostId}: ${reply.lostBecause})`;
+    return `${reply.name}: not reset: its name was taken meanwhile (an HA restart or a restore starts it; its HA record is dropped) (it ran on ${reply.hostId}: ${reply.lostBecause})`;
   return (
     `${reply.name}: power state reset to halted (it ran on ${reply.hostId}: ${reply.lostBecause}); ` +
     `its HA record and name are free: create it again to start it`

@@ -64,7 +64,7 @@ export async function freeDeclaredGuests(
  * create, and then the guest is HA's (reported so), never told halted while it runs. Whether the
  * record is gone (its name is freed with the others, freeNames).
  */
-export async function halt(
+async function halt(
   scheduler: Scheduler,
   names: ClusterNames,
   record: HaRecord,

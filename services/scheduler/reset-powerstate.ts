@@ -11,8 +11,7 @@ import {
   type RefusalCode,
   type Refuse,
 } from "./host-death-evidence.js";
-import { halt, type FreedGuests } from "./declare-dead-guests.js";
-import { CutShortError } from "./steps-done.js";
+import { CutShortError, stepReason } from "./steps-done.js";
 
 /** What `xsim vm-reset-powerstate NAME --force` did (proto HaResetPowerStateReply). */
 export interface PowerStateReset {
@@ -23,8 +22,9 @@ export interface PowerStateReset {
   /** Why no copy of it runs there: its host is dead, or came back under another lease epoch. */
   lostBecause: string;
   /**
-   * Halted: its HA record and its name freed. False only when HA, switched on while the verb ran,
-   * took its name first: HA restarts it (reported so, never told halted while it runs).
+   * Halted: its HA record and its name freed. False only when its name was taken after its record
+   * was dropped (an HA restart, HA switched on while the verb ran, or a restore): it starts there
+   * (reported so, never told halted while it runs).
    */
   halted: boolean;
 }
@@ -42,8 +42,8 @@ export const RESET_HALTED = "halted";
  * for T, not dead) a create of its name makes a second guest of that name, which is why XAPI's xe
  * asks for --force. Refused, nothing changed, without --force, while the cluster has evidence
  * that its host may run it (host-death-evidence.ts; or the host answers and lists it, or answers
- * under the lease epoch the guest ran under), with HA on for a protected guest (HA restarts it),
- * and for a guest whose records name another host (a migration, an HA restart).
+ * under the lease epoch the guest ran under; every other host its HA record names must run it not
+ * either), and with HA on for a protected guest (HA restarts it).
  */
 export async function resetPowerState(
   monitor: HaMonitor,
@@ -57,26 +57,29 @@ export async function resetPowerState(
   const { holder, record } = await readGuest(scheduler, name, refuse);
   const hostId = holder.hostId;
   if (!force) throw refuse(withoutForceWords(name, hostId), "FAILED_PRECONDITION");
-  if (record !== undefined && (record.hostId !== hostId || record.migratingTo !== undefined)) {
-    const where = record.migratingTo ?? record.hostId;
-    const why = `its HA record names ${where} too (a migration or an HA restart not settled): it may run there`;
-    throw refuse(why, "FAILED_PRECONDITION");
-  }
   const running = scheduler.view.findGuest(holder.uuid);
   if (running !== undefined) {
     const on = `${running.host.hostId} (domid ${running.domain.domid})`;
     throw refuse(`it is not lost: the scheduler lists it on ${on}`, "FAILED_PRECONDITION");
   }
-  const { haOn, lostBecause } = await whyNotRunning(monitor, statefile, holder, record, refuse);
+  const ranUnder = record?.hostId === hostId ? record.hostEpoch : undefined;
+  const { haOn, lostBecause } = await hostEvidence(monitor, statefile, hostId, holder.uuid, refuse, {
+    holdsName: true,
+    ranUnder,
+  });
   if (haOn && record !== undefined)
     throw refuse(
       "HA is on and it is protected: HA restarts it once its host's lease is revoked (ha-disable first to keep it down)",
       "FAILED_PRECONDITION",
     );
+  // Hosts its HA record names besides (a migration's trace, a record behind its name): none may run it.
+  for (const other of new Set([record?.hostId, record?.migratingTo]))
+    if (other !== undefined && other !== hostId)
+      await hostEvidence(monitor, statefile, other, holder.uuid, refuse, { holdsName: false });
   const halted = await forget(scheduler, name, holder, record, refuse);
   const what = halted
     ? "reset to halted: its HA record and name freed"
-    : "not reset: HA took its name, and restarts it";
+    : "not reset: its name was taken meanwhile (an HA restart or a restore starts it); its HA record is dropped";
   scheduler.log(`vm-reset-powerstate: ${name} (${holder.uuid}) ${what}; it ran on ${hostId}: ${lostBecause}`);
   return { name, uuid: holder.uuid, hostId, lostBecause, halted };
 }
@@ -109,7 +112,7 @@ async function readGuest(
     held = await new ClusterNames(scheduler.options.store).holding(name);
     record = held && (await scheduler.ha.get(held.holder.uuid));
   } catch (error) {
-    const why = `the scheduler cannot read its name and HA record from the state store now (${String(error)}), try again`;
+    const why = `the scheduler cannot read its name and HA record from the state store now (${reasonOf(error)}), try again`;
     throw refuse(why, "UNAVAILABLE");
   }
   if (held === undefined)
@@ -121,22 +124,24 @@ async function readGuest(
 }
 
 /**
- * Why no copy of the guest runs on its host, or a refusal: the host answers the scheduler's List
- * without it under another lease epoch than the one the guest ran under (killed or fenced, and
- * back: that epoch's guests are gone), or it shows no sign of life (host-death-evidence.ts: no
- * heartbeat, its lease unchanged for T or revoked, no answer). A host that answers and lists it,
- * or answers under the guest's epoch (or an unprotected guest's, which no record dates), may run
- * or start it.
+ * Why no copy of the guest runs on `hostId`, or a refusal. A host that answers the scheduler's List
+ * and lists it runs it. One that answers without it: for the host its name names (`holdsName`),
+ * only under another lease epoch than the one the guest ran under (`ranUnder`, its HA record's:
+ * killed or fenced, and back, that epoch's guests gone; under the same epoch, or with no record to
+ * date it, it may still start or restore it); for another host its record names (a migration's
+ * trace), it runs none (the source is dead or back without it: no migration of it is under way).
+ * A host that does not answer must show no sign of life (host-death-evidence.ts: no heartbeat, its
+ * lease unchanged for T or revoked).
  */
-async function whyNotRunning(
+async function hostEvidence(
   monitor: HaMonitor,
   statefile: Statefile,
-  holder: NameOwner,
-  record: HaRecord | undefined,
+  hostId: string,
+  uuid: string,
   refuse: Refuse,
+  as: { holdsName: boolean; ranUnder?: string },
 ): Promise<{ haOn: boolean; lostBecause: string }> {
   const scheduler = monitor.scheduler;
-  const hostId = holder.hostId;
   const hostRefuse: Refuse = (why, code) => refuse(`its host ${hostId} may still run it: ${why}`, code);
   const { read, config } = await readLeaseAndSetting(statefile, scheduler, hostId, hostRefuse);
   const haOn = config.enabled;
@@ -149,13 +154,14 @@ async function whyNotRunning(
           () => undefined,
         );
   if (answer !== undefined) {
-    const copy = answer.domains.find((domain) => domain.uuid === holder.uuid);
+    const copy = answer.domains.find((domain) => domain.uuid === uuid);
     if (copy !== undefined)
       throw refuse(
         `it runs on ${hostId}: ${hostId} answers the scheduler and lists it as ${copy.name} (domid ${copy.domid})`,
         "FAILED_PRECONDITION",
       );
-    const ranUnder = record?.hostEpoch;
+    if (!as.holdsName) return { haOn, lostBecause: `${hostId} answers without it` };
+    const { ranUnder } = as;
     if (ranUnder !== undefined && answer.leaseEpoch !== "" && answer.leaseEpoch !== ranUnder)
       return {
         haOn,
@@ -177,11 +183,13 @@ async function whyNotRunning(
 }
 
 /**
- * Drops the HA record, then releases the name, each with compare-and-set (declare-dead-guests.ts
- * halt): whether it was halted (false: HA took its name first). A change meanwhile (its record or
- * name moved) is refused, nothing changed. A store that fails a write may have applied it: said
- * so; one that fails after the record was dropped says the guest is halted (cut short, typed) and
- * that a second call releases its name.
+ * Drops the HA record (compare-and-set, as it was read), then releases the name (compare-and-set,
+ * from the holder read): the order of host-declare-dead's halt, so that no protected guest is left
+ * with a free name and a record. Whether it was halted: false when its name was taken after its
+ * record was dropped (an HA restart, HA switched on meanwhile, or a restore on its host: the guest
+ * starts there, its record gone). A change before (its record moved) is refused, nothing changed.
+ * A store that fails a write may have applied it: said so; one that fails after the record was
+ * dropped says the guest is halted (cut short, typed) and that a second call releases its name.
  */
 async function forget(
   scheduler: Scheduler,
@@ -191,24 +199,32 @@ async function forget(
   refuse: Refuse,
 ): Promise<boolean> {
   const names = new ClusterNames(scheduler.options.store);
-  const changed = "its records changed meanwhile (moved or freed by someone else), try again";
-  const freed: FreedGuests = { halted: [], restarting: [], elsewhere: [] };
-  let done: boolean;
+  let dropped = false;
+  let released: boolean;
   try {
-    done =
-      record === undefined ? await names.release(name, holder) : await halt(scheduler, names, record, freed);
+    dropped =
+      record !== undefined && (await scheduler.ha.forgetIfOn(record.uuid, record.hostId, record.domid));
+    if (record !== undefined && !dropped)
+      throw refuse("its HA record changed meanwhile (moved or dropped), try again", "FAILED_PRECONDITION");
+    released = await names.release(name, holder);
   } catch (error) {
-    if (freed.halted.includes(name))
+    if (error instanceof NothingChangedError) throw error;
+    if (dropped)
       throw new CutShortError(
         "UNAVAILABLE",
-        `${name} is reset to halted (its HA record dropped: nothing restarts it), but releasing its name was cut short (${String(error)}); run vm-reset-powerstate ${name} --force again to finish`,
+        `${name} is reset to halted (its HA record dropped: nothing restarts it), but releasing its name was cut short (${reasonOf(error)}); run vm-reset-powerstate ${name} --force again to finish`,
         [{ action: RESET_HALTED, subject: name }],
       );
     throw new ToolstackError(
       "UNAVAILABLE",
-      `cannot reset the power state of ${name}: the state store did not answer (${String(error)}); its records may or may not be freed: run vm-reset-powerstate ${name} --force again`,
+      `cannot reset the power state of ${name}: the state store did not answer (${reasonOf(error)}); its records may or may not be freed: run vm-reset-powerstate ${name} --force again`,
     );
   }
-  if (!done) throw refuse(changed, "FAILED_PRECONDITION");
-  return record === undefined || freed.halted.includes(name);
+  if (!released && !dropped) throw refuse("its name changed meanwhile, try again", "FAILED_PRECONDITION");
+  return released;
+}
+
+/** A store error's own words, without its "nothing was changed, try again" (said once, here). */
+function reasonOf(error: unknown): string {
+  return stepReason(error instanceof Error ? error.message : String(error));
 }

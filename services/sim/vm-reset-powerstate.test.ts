@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SimCluster } from "./cluster.js";
-import { SimUser } from "./sim-user.js";
-import { copiesOf, HA_TEST_HOSTS, protectedConfig } from "./ha-test-guests.js";
+import { clusterWithGuestsOnH2, copiesOf, protectedConfig, refusalOf } from "./ha-test-guests.js";
 import { nameKey } from "../dom0/cluster-names.js";
 import { HA_TIMEOUT_MS_DEFAULT } from "../contracts/lease.js";
 import { NothingChangedError, ToolstackError } from "../dom0/errors.js";
@@ -15,19 +14,8 @@ import { NothingChangedError, ToolstackError } from "../dom0/errors.js";
  */
 const PAST_T_MS = HA_TIMEOUT_MS_DEFAULT + 2000;
 
-/** dns (protected) on h2, HA off unless `haTimeoutMs`, the scheduler up to date. */
-async function clusterWithDnsOnH2(seed: number, haTimeoutMs?: number) {
-  const cluster = await SimCluster.start({
-    seed,
-    hosts: HA_TEST_HOSTS,
-    ...(haTimeoutMs === undefined ? {} : { haTimeoutMs }),
-  });
-  const user = new SimUser(cluster);
-  await cluster.idle(2000);
-  const dns = await cluster.run(user.createOn("h2", protectedConfig("dns"), "dns.cfg"));
-  await cluster.idle(2000);
-  return { cluster, user, dnsUuid: dns.uuid };
-}
+/** dns (protected) and web on h2, HA off unless `haTimeoutMs`, the scheduler up to date. */
+const clusterWithDnsOnH2 = clusterWithGuestsOnH2;
 
 /** The names and HA records as the store holds them (with their revisions). */
 function storeNow(cluster: SimCluster): string {
@@ -35,14 +23,9 @@ function storeNow(cluster: SimCluster): string {
 }
 
 async function refusal(cluster: SimCluster, work: Promise<unknown>): Promise<ToolstackError> {
-  const error = await cluster.run(
-    work.then(
-      () => undefined,
-      (e: unknown) => e,
-    ),
-  );
+  const error = await refusalOf(cluster, work);
   expect(error).toBeInstanceOf(NothingChangedError);
-  return error as ToolstackError;
+  return error;
 }
 
 describe("vm-reset-powerstate with HA off", () => {
