@@ -81,14 +81,20 @@ describe("host-declare-dead of a host killed with HA off", () => {
         return true;
       }, 6 * TEST_HA_TIMEOUT_MS);
       expect(refusals.length, "refused at first: its lease was renewed less than T ago").toBeGreaterThan(0);
-      expect(declared).toMatchObject({ hostId: "dd2", halted: lost, restarting: [], alreadyDead: false });
+      expect(declared).toMatchObject({
+        hostId: "dd2",
+        halted: lost,
+        restarting: [],
+        alreadyDead: false,
+        disabled: true,
+      });
 
       for (const name of ["ddp2", "ddu2"]) {
         const placed = await createVia(ha.cluster.scheduler, cfg(name, 32));
         expect(placed.hostId, name).toMatch(/^dd[13]$/);
       }
       const again = await declareDead("dd2");
-      expect(again).toMatchObject({ alreadyDead: true, halted: [] });
+      expect(again).toMatchObject({ alreadyDead: true, halted: [], disabled: true });
       const hosts = (await hostList(ha.cluster.scheduler)).map((h) => h.hostId);
       expect(hosts, "the dead host is gone from the scheduler's view").toEqual(["dd1", "dd3"]);
       const names = (await listAll(ha.cluster.scheduler)).map((d) => d.domain?.name);

@@ -127,8 +127,23 @@ describe("a host killed and started again with the same id and address (HA off)"
     const protectedName = await xsim("create", writeGuestConfig(home, "db", []));
     expect(protectedName.code).toBe(1);
     expect(protectedName.stderr).toMatch(
-      /a domain named "db" already exists in the cluster \(uuid \S+ on rs1\): rs1 runs no such guest: the HA-protected db was lost when rs1 restarted or fenced, and keeps its name for its HA restart while HA is off: xsim ha-enable restarts it, then xsim destroy db ends it if it is not wanted\n/,
+      /a domain named "db" already exists in the cluster \(uuid \S+ on rs1\): rs1 runs no such guest: the HA-protected db was lost when rs1 restarted or fenced, and keeps its name for its HA restart while HA is off: xsim ha-enable restarts it, then xsim destroy db ends it if it is not wanted; or xsim vm-reset-powerstate db --force marks it halted and frees the name\n/,
     );
+
+    // xsim vm-reset-powerstate (ha.md §8): refused without --force, saying why; with it, db is
+    // halted (rs1 came back under a new lease epoch without it) and a create of db works again.
+    const unforced = await xsim("vm-reset-powerstate", "db");
+    expect(unforced.code).toBe(1);
+    expect(unforced.stderr).toMatch(
+      /cannot reset the power state of db: vm-reset-powerstate needs --force: .*nothing was changed/,
+    );
+    const reset = await xsim("vm-reset-powerstate", "db", "--force");
+    expect(reset.code, reset.stderr).toBe(0);
+    expect(reset.stdout).toMatch(
+      /^db: power state reset to halted \(it ran on rs1: rs1 came back under lease epoch \S+ without it \(it ran under \S+\)\); its HA record and name are free: create it again to start it\n/,
+    );
+    const again = await xsim("create", writeGuestConfig(home, "db", ['xsim_ha = "restart"']));
+    expect(again.code, again.stderr).toBe(0);
   });
 
   it("started again at once (often before the scheduler sees it down): its lost guest leaves the list, its name is free again", async () => {

@@ -111,6 +111,32 @@ describe("declareHostDead (docs/specs/ha.md §7)", () => {
     expect(parseLease((await statefile.read(leaseKey("h2")))?.value ?? "")?.state).toBe("live");
   });
 
+  it("disables the host, as XAPI's declare_dead: placement refuses it until host-enable", async () => {
+    const { statefile, monitor } = await setup({ nowMs: T_MS });
+    const declared = await declareHostDead(monitor, statefile, "h2");
+    expect(declared.disabled).toBe(true);
+    expect(monitor.scheduler.disabledHosts.has("h2")).toBe(true);
+    expect(await monitor.scheduler.options.store.get("host.h2")).toBe("disabled");
+  });
+
+  it("a store that fails the disable: declared dead all the same, the reply says the disable was cut short", async () => {
+    const { statefile, monitor } = await setup({ nowMs: T_MS });
+    const store = monitor.scheduler.options.store as MemoryStore;
+    const put = store.put.bind(store);
+    store.put = () => Promise.reject(new StoreUnavailableError("put", new Error("TIMEOUT")));
+    const error: unknown = await declareHostDead(monitor, statefile, "h2").catch((e: unknown) => e);
+    expect(error).not.toBeInstanceOf(NothingChangedError);
+    expect((error as Error).message).toMatch(
+      /^h2 is declared dead \(its HA lease, epoch e2, is revoked\), but disabling it was cut short/,
+    );
+    expect(declaredSoFar(error)).toEqual({ leaseEpoch: "e2", disabled: false, halted: [] });
+    expect(monitor.scheduler.disabledHosts.has("h2"), "a failed disable is undone here").toBe(false);
+    store.put = put;
+    const again = await declareHostDead(monitor, statefile, "h2");
+    expect(again).toMatchObject({ alreadyDead: true, disabled: true });
+    expect(await store.get("host.h2")).toBe("disabled");
+  });
+
   it("a second call on the lease it revoked writes nothing and says so", async () => {
     const { statefile, monitor } = await setup({ nowMs: T_MS });
     await declareHostDead(monitor, statefile, "h2");
@@ -124,23 +150,48 @@ describe("declareHostDead (docs/specs/ha.md §7)", () => {
 describe("a declaration cut short after the revocation", () => {
   it("says the host is declared dead and what it halted, never 'nothing was changed', and its steps read back typed", () => {
     const cause = new StoreUnavailableError("get", new Error("TIMEOUT"));
-    const error = cutShort("h3", "e3.6", { halted: ["db", "ci"], restarting: [], elsewhere: [] }, cause);
+    const error = cutShort(
+      "h3",
+      "e3.6",
+      { halted: ["db", "ci"], restarting: [], elsewhere: [] },
+      cause,
+      true,
+    );
     expect(error).toBeInstanceOf(ToolstackError);
     expect(error).not.toBeInstanceOf(NothingChangedError);
     expect(error.message).toBe(
-      "h3 is declared dead (its HA lease, epoch e3.6, is revoked), but freeing its guests was cut short " +
+      "h3 is declared dead (its HA lease, epoch e3.6, is revoked) and disabled, but freeing its guests was cut short " +
         "(the cluster's state store cannot be reached (get: TIMEOUT)); halted so far: ci, db; " +
         "run host-declare-dead h3 again to finish",
     );
-    expect(declaredSoFar(error)).toEqual({ leaseEpoch: "e3.6", halted: ["ci", "db"] });
+    expect(declaredSoFar(error)).toEqual({ leaseEpoch: "e3.6", disabled: true, halted: ["ci", "db"] });
     expect(error.done).toEqual([
       { action: "revoked the HA lease of", subject: "h3", epoch: "e3.6" },
+      { action: "disabled", subject: "h3" },
       { action: "halted", subject: "ci" },
       { action: "halted", subject: "db" },
     ]);
-    const none = cutShort("h3", "e3", { halted: [], restarting: ["web"], elsewhere: [] }, new Error("boom"));
+    const none = cutShort(
+      "h3",
+      "e3",
+      { halted: [], restarting: ["web"], elsewhere: [] },
+      new Error("boom"),
+      true,
+    );
     expect(none.message).toContain("halted so far: none; HA restarts web; run host-declare-dead h3");
-    expect(declaredSoFar(none)).toEqual({ leaseEpoch: "e3", halted: [] });
+    expect(declaredSoFar(none)).toEqual({ leaseEpoch: "e3", disabled: true, halted: [] });
+    const undisabled = cutShort(
+      "h3",
+      "e3",
+      { halted: [], restarting: [], elsewhere: [] },
+      new Error("boom"),
+      false,
+    );
+    expect(undisabled.message).toBe(
+      "h3 is declared dead (its HA lease, epoch e3, is revoked), but disabling it was cut short (boom); " +
+        "halted so far: none; run host-declare-dead h3 again to finish",
+    );
+    expect(declaredSoFar(undisabled)).toEqual({ leaseEpoch: "e3", disabled: false, halted: [] });
     const refused = new NothingChangedError(
       "FAILED_PRECONDITION",
       "cannot declare h3 dead: it is alive; nothing was changed",

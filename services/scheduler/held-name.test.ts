@@ -23,7 +23,7 @@ describe("why a name is held by a guest no up host runs (what a refused create a
     const note = await rig.run(heldNameNote(rig.scheduler, refusal));
     expect(note).toBe(
       "h1 runs no such guest: the HA-protected db was lost when h1 restarted or fenced, and keeps its " +
-        "name for its HA restart while HA is off: xsim ha-enable restarts it, then xsim destroy db ends it if it is not wanted",
+        "name for its HA restart while HA is off: xsim ha-enable restarts it, then xsim destroy db ends it if it is not wanted; or xsim vm-reset-powerstate db --force marks it halted and frees the name",
     );
     await rig.stop();
   });

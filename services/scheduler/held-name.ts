@@ -9,7 +9,8 @@ import { RECONCILE_INTERVAL_MS } from "./reconcile.js";
  *   host gone for good (docs/specs/ha.md §7);
  * - H is up and listed under another lease epoch than U's HA record: the guest was lost when H
  *   restarted or fenced, and as a protected guest it keeps its name for its HA restart, HA on or
- *   off (ha.md §4 rule 1): `ha-enable` restarts it, `destroy` then ends it.
+ *   off (ha.md §4 rule 1): `ha-enable` restarts it, `destroy` then ends it; or `vm-reset-powerstate
+ *   --force` marks it halted and frees its name (ha.md §8).
  * - H is up and listed, runs no such guest, and it has no HA record: the reconcile frees the name.
  * Undefined otherwise (the guest runs, or nothing is known of why it holds the name). Called only
  * on a refusal, from the gRPC service (not in `xsim sim`: its store read would move the draws).
@@ -37,6 +38,7 @@ export async function heldNameNote(scheduler: Scheduler, refusal: string): Promi
   return (
     `${holder.hostId} runs no such guest: the HA-protected ${name} was lost when ${holder.hostId} ` +
     `restarted or fenced, and keeps its name for its HA restart while HA is off: ` +
-    `xsim ha-enable restarts it, then xsim destroy ${name} ends it if it is not wanted`
+    `xsim ha-enable restarts it, then xsim destroy ${name} ends it if it is not wanted; or ` +
+    `xsim vm-reset-powerstate ${name} --force marks it halted and frees the name`
   );
 }

@@ -1,6 +1,7 @@
 import { SimCluster, type SimClusterOptions } from "./cluster.js";
 import { BROKER_ID } from "./network.js";
 import { SimUser } from "./sim-user.js";
+import { ToolstackError } from "../dom0/errors.js";
 
 /** What the sim's HA tests share: four hosts of 1 GiB, a protected guest, where its copies are. */
 export const HA_TEST_HOSTS = ["h1", "h2", "h3", "h4"].map((hostId) => ({ hostId, memoryMib: 1024 }));
@@ -58,4 +59,36 @@ export async function clusterWithDnsOnH1AndHostCut(
   cluster.network.partition([cutHostId], [BROKER_ID]);
   await cluster.idle(haTimeoutMs + 1000); // its lease unrenewed past T: unconfirmed
   return { cluster, user };
+}
+
+/** The error a user's verb ends with, run in the cluster; throws if it succeeded or threw no ToolstackError. */
+export async function refusalOf(cluster: SimCluster, work: Promise<unknown>): Promise<ToolstackError> {
+  const error = await cluster.run(
+    work.then(
+      () => undefined,
+      (e: unknown) => e,
+    ),
+  );
+  if (!(error instanceof ToolstackError)) throw new Error(`expected a refusal, got ${String(error)}`);
+  return error;
+}
+
+/** An xl.cfg of a small unprotected guest. */
+export function unprotectedConfig(name: string): string {
+  return `name = "${name}"\ntype = "pvh"\nkernel = "/k"\nmemory = 64\nvcpus = 1\n`;
+}
+
+/** dns (protected) and web (unprotected) on h2, HA off unless `haTimeoutMs`, the scheduler up to date. */
+export async function clusterWithGuestsOnH2(seed: number, haTimeoutMs?: number) {
+  const cluster = await SimCluster.start({
+    seed,
+    hosts: HA_TEST_HOSTS,
+    ...(haTimeoutMs === undefined ? {} : { haTimeoutMs }),
+  });
+  const user = new SimUser(cluster);
+  await cluster.idle(2000);
+  const dns = await cluster.run(user.createOn("h2", protectedConfig("dns"), "dns.cfg"));
+  await cluster.run(user.createOn("h2", unprotectedConfig("web"), "web.cfg"));
+  await cluster.idle(2000);
+  return { cluster, user, dnsUuid: dns.uuid };
 }

@@ -1,11 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { SimCluster } from "./cluster.js";
-import { SimUser } from "./sim-user.js";
 import { BROKER_ID } from "./network.js";
-import { copiesOf, HA_TEST_HOSTS, protectedConfig } from "./ha-test-guests.js";
+import {
+  clusterWithGuestsOnH2,
+  copiesOf,
+  protectedConfig,
+  refusalOf,
+  unprotectedConfig,
+} from "./ha-test-guests.js";
 import { nameKey } from "../dom0/cluster-names.js";
 import { HA_TIMEOUT_MS_DEFAULT, leaseKey, parseLease } from "../contracts/lease.js";
-import { NothingChangedError, ToolstackError } from "../dom0/errors.js";
+import { NothingChangedError } from "../dom0/errors.js";
 
 /**
  * `xsim host-declare-dead` (docs/specs/ha.md §7) in the one-process cluster: a host lost with HA
@@ -14,25 +19,6 @@ import { NothingChangedError, ToolstackError } from "../dom0/errors.js";
  * every guest it ran; with HA on, HA restarts its protected guests, once.
  */
 const PAST_T_MS = HA_TIMEOUT_MS_DEFAULT + 2000;
-
-function unprotectedConfig(name: string): string {
-  return `name = "${name}"\ntype = "pvh"\nkernel = "/k"\nmemory = 64\nvcpus = 1\n`;
-}
-
-/** dns (protected) and web (unprotected) on h2, HA off unless `haTimeoutMs`, the scheduler up to date. */
-async function clusterWithGuestsOnH2(seed: number, haTimeoutMs?: number) {
-  const cluster = await SimCluster.start({
-    seed,
-    hosts: HA_TEST_HOSTS,
-    ...(haTimeoutMs === undefined ? {} : { haTimeoutMs }),
-  });
-  const user = new SimUser(cluster);
-  await cluster.idle(2000);
-  const dns = await cluster.run(user.createOn("h2", protectedConfig("dns"), "dns.cfg"));
-  await cluster.run(user.createOn("h2", unprotectedConfig("web"), "web.cfg"));
-  await cluster.idle(2000);
-  return { cluster, user, dnsUuid: dns.uuid };
-}
 
 /** The names, HA records and h2's lease as the store holds them (with their revisions). */
 function storeNow(cluster: SimCluster): string {
@@ -45,16 +31,7 @@ function storeNow(cluster: SimCluster): string {
   return JSON.stringify(entries);
 }
 
-async function refusal(cluster: SimCluster, work: Promise<unknown>): Promise<ToolstackError> {
-  const error = await cluster.run(
-    work.then(
-      () => undefined,
-      (e: unknown) => e,
-    ),
-  );
-  expect(error).toBeInstanceOf(ToolstackError);
-  return error as ToolstackError;
-}
+const refusal = refusalOf;
 
 describe("host-declare-dead with HA off", () => {
   it("frees the names of a dead host's guests: a create of them works, twice writes nothing, its return runs none", async () => {
@@ -79,7 +56,7 @@ describe("host-declare-dead with HA off", () => {
     expect(cluster.kv.peek(nameKey("web"))).toBeUndefined();
     const said = cluster.log.filter((l) => l.source === "scheduler" && /host h2 declared dead/.test(l.text));
     expect(said.map((l) => l.text)).toEqual([
-      `host h2 declared dead (lease epoch ${declared.leaseEpoch} revoked); halted dns, web`,
+      `host h2 declared dead (lease epoch ${declared.leaseEpoch} revoked) and disabled; halted dns, web; run host-enable h2 once it is repaired`,
     ]);
 
     const before = storeNow(cluster);
@@ -95,6 +72,31 @@ describe("host-declare-dead with HA off", () => {
     expect(copiesOf(cluster, "dns")).toEqual([dns.hostId]);
     expect(copiesOf(cluster, "web")).toHaveLength(1);
     expect(copiesOf(cluster, "web")).not.toContain("h2");
+  });
+
+  it("a host declared dead that comes back stays disabled, as XAPI's: no guest lands on it until host-enable", async () => {
+    const { cluster, user } = await clusterWithGuestsOnH2(76);
+    cluster.killHost("h2");
+    await cluster.idle(PAST_T_MS);
+    const declared = await cluster.run(user.hostDeclareDead("h2"));
+    expect(declared).toMatchObject({ disabled: true, halted: ["dns", "web"] });
+    cluster.restartHost("h2");
+    await cluster.idle(10_000);
+    const scheduler = cluster.schedulerProcess!.scheduler;
+    expect(scheduler.view.hosts.get("h2")?.liveness, "back, heartbeating").toBe("up");
+    expect(scheduler.disabledHosts.has("h2")).toBe(true);
+    // h2 is the emptiest host: spread placement would pick it first were it enabled.
+    for (const name of ["a1", "a2", "a3"]) {
+      const placed = await cluster.run(user.create(unprotectedConfig(name), `${name}.cfg`));
+      expect(placed.hostId, `${name} placed on a disabled host`).not.toBe("h2");
+    }
+    const before = storeNow(cluster);
+    const again = await refusal(cluster, user.hostDeclareDead("h2"));
+    expect(again.message, "back: it answers").toMatch(/^cannot declare h2 dead: it is alive/);
+    expect(storeNow(cluster)).toBe(before);
+    expect(await cluster.run(user.hostEnable("h2")), "it was disabled").toBe(true);
+    const placed = await cluster.run(user.create(unprotectedConfig("b1"), "b1.cfg"));
+    expect(placed.hostId, "enabled: the emptiest host again").toBe("h2");
   });
 
   it("a host declared dead while it was alive and cut off destroys every guest it ran once it reaches the store", async () => {

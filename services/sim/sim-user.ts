@@ -9,6 +9,7 @@ import { listAll } from "../scheduler/list-all.js";
 import { simCall } from "./rpc.js";
 import { disableHaOn, enableHaOn } from "../scheduler/ha-admin.js";
 import { declareHostDead, type DeclaredDead } from "../scheduler/declare-dead.js";
+import { resetPowerState, type PowerStateReset } from "../scheduler/reset-powerstate.js";
 import type { HaState } from "../gen/xensim/v1/ha.js";
 import type { SchedulerProcess } from "../scheduler/scheduler-process.js";
 import { CLI_ID, SCHEDULER_ID, type SimCluster } from "./cluster.js";
@@ -71,6 +72,13 @@ export class SimUser {
   hostDeclareDead(hostId: string): Promise<DeclaredDead> {
     return this.toSchedulerProcess("HaDeclareDead", ({ ha, options }) =>
       declareHostDead(ha, options.statefile, hostId),
+    );
+  }
+
+  /** `xsim vm-reset-powerstate NAME [--force]` (what transport/grpc/ha-server.ts serves, docs/specs/ha.md §8). */
+  vmResetPowerState(name: string, force = true): Promise<PowerStateReset> {
+    return this.toSchedulerProcess("HaResetPowerState", ({ ha, options }) =>
+      resetPowerState(ha, options.statefile, name, force),
     );
   }
 

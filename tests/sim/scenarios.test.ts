@@ -281,10 +281,12 @@ describe("tests/sim/declare-dead.sim: host-declare-dead of a host killed with HA
       );
       expect(xsim(12_000)[0]?.text).toMatch(/cannot declare h2 dead: it may be alive: .* less than T = 30 s/);
       expect(xsim(40_000)[0]?.text).toMatch(
-        /^host-declare-dead h2: declared dead \(lease epoch \S+ revoked\)\nhalted: dns, web$/,
+        /^host-declare-dead h2: declared dead \(lease epoch \S+ revoked\) and disabled\nhalted: dns, web\nh2 takes no guest until you run host-enable h2 once it is repaired$/,
       );
       expect(count(lines, /^xsim: created (dns|web) on h[13] /)).toBe(2);
-      expect(xsim(42_000)[0]?.text).toMatch(/^host-declare-dead h2: declared dead before .*\nhalted: none$/);
+      expect(xsim(42_000)[0]?.text).toMatch(
+        /^host-declare-dead h2: declared dead before .* and disabled\nhalted: none\nh2 takes no guest until/,
+      );
       const listed = listAt(lines, Infinity);
       expect([...listed.keys()].sort()).toEqual(["dns", "web"]);
       for (const where of listed.values()) expect(where).toMatch(/^h[13] 1$/);

@@ -1,5 +1,7 @@
 import type { Prng } from "../../core/prng.js";
 import { declaredSoFar } from "../../scheduler/declare-dead.js";
+import { RESET_HALTED } from "../../scheduler/reset-powerstate.js";
+import { isCutShort, subjectsOf } from "../../scheduler/steps-done.js";
 import { encodeJson } from "../../contracts/bus.js";
 import { heartbeatSubject } from "../../contracts/subjects.js";
 import { BROKER_ID } from "../network.js";
@@ -406,20 +408,72 @@ export function declareDead(ctx: ActionContext): void {
     ctx.user.hostDeclareDead(hostId).then(
       (declared) => {
         const running = new Set(mayRun(domainCopies(ctx.cluster)).map((c) => c.uuid));
-        ctx.ledger.noteHalted(hostId, declared.leaseEpoch, declared.halted, (uuid) => running.has(uuid));
+        const runs = (uuid: string) => running.has(uuid);
+        ctx.ledger.noteHalted(hostId, declared.leaseEpoch, declared.halted, runs, declared.disabled);
         if (ctx.haSetting) ctx.haSetting.counts.declaredDead++;
         const restarts =
           declared.restarting.length > 0 ? `; HA restarts ${declared.restarting.join(", ")}` : "";
-        ctx.trace(`host-declare-dead ${hostId}: halted ${declared.halted.join(", ") || "none"}${restarts}`);
+        ctx.trace(
+          `host-declare-dead ${hostId}: disabled; halted ${declared.halted.join(", ") || "none"}${restarts}`,
+        );
       },
       (error: unknown) => {
         // Cut short after the revocation: declared dead all the same, and what it halted stays halted.
         const cut = declaredSoFar(error);
         if (cut) {
           const running = new Set(mayRun(domainCopies(ctx.cluster)).map((c) => c.uuid));
-          ctx.ledger.noteHalted(hostId, cut.leaseEpoch, cut.halted, (uuid) => running.has(uuid));
+          const runs = (uuid: string) => running.has(uuid);
+          ctx.ledger.noteHalted(hostId, cut.leaseEpoch, cut.halted, runs, cut.disabled);
         }
         ctx.trace(`host-declare-dead ${hostId} refused: ${describe(error)}`);
+      },
+    ),
+  );
+}
+
+/**
+ * The administrator resets the power state of a guest lost while HA is off (`xsim
+ * vm-reset-powerstate NAME --force`, docs/specs/ha.md §8), telling the truth: a protected guest the
+ * user still has, lost with its host more often than HA restarted it, with no copy left on any
+ * host, while the setting says HA is off. A guest the reply calls halted is owed no run and never
+ * runs again (checkers.ts checkDeclaredDead), and its name is free for the user's creates. A
+ * refusal changes nothing (its host renewed its lease within T, or came back under the epoch...).
+ */
+export function resetPowerState(ctx: ActionContext): void {
+  if (ctx.haSetting?.enabled !== false) return;
+  const anyCopy = new Set(domainCopies(ctx.cluster).map((c) => c.uuid));
+  const restarts = ctx.ledger.ha.byGuest();
+  const entry = pick(
+    ctx.prng,
+    ctx.ledger.entries.filter(
+      (e) =>
+        e.status === "created" &&
+        e.ha &&
+        e.uuid !== undefined &&
+        !anyCopy.has(e.uuid) &&
+        ctx.ledger.ha.lossCount(e.uuid) > (restarts.get(e.uuid)?.restarts.length ?? 0),
+    ),
+  );
+  if (!entry) return;
+  const name = entry.name;
+  ctx.trace(`vm-reset-powerstate ${name} --force`);
+  const noteHalted = () => {
+    const running = new Set(mayRun(domainCopies(ctx.cluster)).map((c) => c.uuid));
+    if (ctx.ledger.noteReset(entry, (uuid) => running.has(uuid)) && ctx.haSetting)
+      ctx.haSetting.counts.powerStateReset++;
+  };
+  ctx.background(
+    ctx.user.vmResetPowerState(name).then(
+      (reset) => {
+        if (reset.halted) noteHalted();
+        ctx.trace(
+          `vm-reset-powerstate ${name}: ${reset.halted ? "halted" : "HA restarts it"} (${reset.lostBecause})`,
+        );
+      },
+      (error: unknown) => {
+        // Cut short once its HA record was dropped: halted all the same (its name freed by a retry).
+        if (isCutShort(error) && subjectsOf(error.done, RESET_HALTED).includes(name)) noteHalted();
+        ctx.trace(`vm-reset-powerstate ${name} refused: ${describe(error)}`);
       },
     ),
   );

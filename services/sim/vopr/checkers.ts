@@ -228,6 +228,8 @@ export interface HaSummary {
     disabled: number;
     /** `host-declare-dead` of a killed host, answered (not refused). */
     declaredDead: number;
+    /** `vm-reset-powerstate --force` of a guest lost while HA was off, told halted. */
+    powerStateReset: number;
   };
 }
 
@@ -260,6 +262,7 @@ export function addHaSummaries(a: HaSummary, b: HaSummary): HaSummary {
             enableRefused: a.haOff.enableRefused + b.haOff.enableRefused,
             disabled: a.haOff.disabled + b.haOff.disabled,
             declaredDead: a.haOff.declaredDead + b.haOff.declaredDead,
+            powerStateReset: a.haOff.powerStateReset + b.haOff.powerStateReset,
           },
         }
       : {}),
@@ -275,7 +278,7 @@ export function formatHaSummary(summary: HaSummary): string {
       `${s.guestLossCount} protected guests; ${s.restartCount} restarts, none while HA was off; ` +
       `${s.haOff.downAtEndCount} guests the user still has down at the end (lost while HA was off); ` +
       `ha-enable ${s.haOff.enabled} on, ${s.haOff.enableRefused} refused; ha-disable ${s.haOff.disabled}; ` +
-      `host-declare-dead ${s.haOff.declaredDead}`
+      `host-declare-dead ${s.haOff.declaredDead}; vm-reset-powerstate ${s.haOff.powerStateReset}`
     );
   return (
     `HA: ${s.hostLossCount} host losses (${s.killedCount} killed, ${s.fencedCount} fenced) took ` +

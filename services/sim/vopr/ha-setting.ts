@@ -26,7 +26,7 @@ export class HaSettingView {
   /** When an `ha-disable` last answered the user (simulated ms). */
   private toldOffAtMs: number | undefined;
   /** The user's switches and their answers, for the report. */
-  readonly counts = { enabled: 0, enableRefused: 0, disabled: 0, declaredDead: 0 };
+  readonly counts = { enabled: 0, enableRefused: 0, disabled: 0, declaredDead: 0, powerStateReset: 0 };
 
   constructor(private readonly cluster: SimCluster) {}
 

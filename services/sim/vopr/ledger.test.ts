@@ -37,3 +37,26 @@ describe("the VOPR's ledger: a non-HA guest is lost with the host killed with it
     expect(entry.status).toBe("created");
   });
 });
+
+describe("the VOPR's ledger: the administrator's verbs (docs/specs/ha.md §7, §8)", () => {
+  it("a host declared dead is watched as disabled until the user's host-enable of it is sent", () => {
+    const ledger = new Ledger();
+    ledger.noteHalted("h3", "e3", [], () => false);
+    expect(ledger.disabledAsDead.has("h3")).toBe(true);
+    ledger.noteEnabling("h3");
+    expect(ledger.disabledAsDead.has("h3")).toBe(false);
+    ledger.noteHalted("h2", "e2", [], () => false, false);
+    expect(ledger.disabledAsDead.has("h2"), "cut short before its disable").toBe(false);
+  });
+
+  it("a guest reset to halted is owed no run and frees its name, unless it runs now", () => {
+    const ledger = new Ledger();
+    const entry = ledger.add("web", true);
+    ledger.created(entry, WEB);
+    expect(ledger.noteReset(entry, () => true)).toBe(false);
+    expect(entry.status).toBe("created");
+    expect(ledger.noteReset(entry, () => false)).toBe(true);
+    expect(entry.status).toBe("halted");
+    expect(ledger.namesInUse().has("web")).toBe(false);
+  });
+});

@@ -17,7 +17,8 @@ export type LedgerStatus =
   | "handover-unknown"
   /**
    * Its host was declared dead (`xsim host-declare-dead`, docs/specs/ha.md §7) and the reply named
-   * it halted: owed no run, never to run again; its name is free.
+   * it halted, or its power state was reset (`xsim vm-reset-powerstate --force`, §8): owed no
+   * run, never to run again; its name is free.
    */
   | "halted";
 
@@ -44,6 +45,11 @@ export class Ledger {
   private readonly killedUuids = new Set<string>();
   /** Hosts declared dead and the lease epoch each was declared dead under: nothing runs there under it. */
   readonly declaredDead: Array<{ hostId: string; leaseEpoch: string }> = [];
+  /**
+   * Hosts declared dead and so disabled (docs/specs/ha.md §7, as XAPI's), until the user's
+   * `host-enable` of them is sent: no guest may be placed on them meanwhile, back or not.
+   */
+  readonly disabledAsDead = new Set<string>();
 
   add(name: string, ha: boolean): LedgerEntry {
     const entry: LedgerEntry = {
@@ -88,8 +94,10 @@ export class Ledger {
     leaseEpoch: string,
     names: readonly string[],
     runs: (uuid: string) => boolean,
+    disabled = true,
   ): void {
     this.declaredDead.push({ hostId, leaseEpoch });
+    if (disabled) this.disabledAsDead.add(hostId);
     for (const entry of this.entries)
       if (
         names.includes(entry.name) &&
@@ -99,6 +107,21 @@ export class Ledger {
         !runs(entry.uuid)
       )
         entry.status = "halted";
+  }
+
+  /**
+   * The user was told the guest's power state was reset to halted (a protected guest lost while HA
+   * was off): owed no run from now on, unless it runs now (`runs`). Whether it was so marked.
+   */
+  noteReset(entry: LedgerEntry, runs: (uuid: string) => boolean): boolean {
+    if (entry.status !== "created" || entry.uuid === undefined || runs(entry.uuid)) return false;
+    entry.status = "halted";
+    return true;
+  }
+
+  /** The user sends `host-enable`: from now on the host may take guests again. */
+  noteEnabling(hostId: string): void {
+    this.disabledAsDead.delete(hostId);
   }
 
   /** Whether `hostId` lost the protected guest `uuid` (killed with it, or fenced it). */

@@ -652,11 +652,18 @@ describe("VOPR regressions (fixed seeds)", { timeout: VOPR_SEED_TIMEOUT_MS }, ()
 
 /**
  * A seed run with every fault, HA off at the start and switched by the user (`--ha toggle`),
- * without the administrator's host-declare-dead (docs/specs/ha.md §7), which came after these
- * seeds were found: each replays the path it was found on.
+ * without the administrator's host-declare-dead (docs/specs/ha.md §7) and vm-reset-powerstate (§8),
+ * which came after these seeds were found: each replays the path it was found on.
  */
 async function toggled(seed: number, stepCount: number) {
-  const options = { seed, stepCount, faults: new Set(ALL_FAULTS), ha: "toggle" as const, declareDead: false };
+  const options = {
+    seed,
+    stepCount,
+    faults: new Set(ALL_FAULTS),
+    ha: "toggle" as const,
+    declareDead: false,
+    resetPowerState: false,
+  };
   const result = await runVopr(options);
   return { trace: result.trace.join("\n"), violations: result.violations };
 }
@@ -743,18 +750,61 @@ describe(
       // cluster's state store cannot be reached (get: TIMEOUT); nothing was changed, try again".
       // Told nothing changed, the user was owed restarts of ci and db once HA came on again
       // (919.7 s), and HA restarted only web and log. The reply now says the host is declared dead
-      // and what it halted so far (declare-dead.ts cutShort).
+      // and what it halted so far (declare-dead.ts cutShort); since host-declare-dead disables the
+      // host too (as XAPI's), that it is disabled: the disable comes before the guests are freed.
       const result = await runVopr({
         seed: 2022,
         stepCount: 300,
         faults: new Set(ALL_FAULTS),
         ha: "toggle",
         cancels: true,
+        resetPowerState: false,
       });
       expect(result.trace.join("\n")).toMatch(
-        /host-declare-dead h3 refused: h3 is declared dead \(its HA lease, epoch \S+, is revoked\), but freeing its guests was cut short \(.*\); halted so far: ci, db; run host-declare-dead h3 again to finish/,
+        /host-declare-dead h3 refused: h3 is declared dead \(its HA lease, epoch \S+, is revoked\) and disabled, but freeing its guests was cut short \(.*\); halted so far: ci, db; run host-declare-dead h3 again to finish/,
       );
       expect(result.violations).toEqual([]);
+    });
+  },
+);
+
+/** A seed run with every fault and HA off from start to end (`--ha off`), the administrator's verbs in. */
+async function haOff(seed: number, stepCount: number) {
+  const result = await runVopr({ seed, stepCount, faults: new Set(ALL_FAULTS), ha: "off" });
+  return { trace: result.trace.join("\n"), violations: result.violations, haOff: result.ha.haOff };
+}
+
+describe(
+  "VOPR with HA off: the administrator's host-declare-dead and vm-reset-powerstate (fixed seeds)",
+  { timeout: VOPR_SEED_TIMEOUT_MS },
+  () => {
+    it("seed 6007 x 200: a guest lost with a host that came back is reset to halted, and its name created again on that host", async () => {
+      // vpn (HA) was lost when h2 was killed, HA off; h2 came back under a new lease epoch, and vpn
+      // stayed down with its name and record (ha.md §4 rule 1). The administrator's
+      // vm-reset-powerstate vpn --force (ha.md §8) halted it in the records at 508.3 s, and the
+      // user's create of vpn placed a new one at 510.8 s, on h2 itself. Before the verb, only an
+      // ha-enable could have freed the name.
+      const { trace, violations, haOff: summary } = await haOff(6007, 200);
+      expect(trace).toMatch(
+        /vm-reset-powerstate vpn: halted \(h2 came back under lease epoch \S+ without it \(it ran under \S+\)\)\n[\s\S]*created vpn on h2/,
+      );
+      expect(summary?.powerStateReset).toBeGreaterThan(0);
+      expect(violations).toEqual([]);
+    });
+
+    it("seed 6002 x 200: a host declared dead comes back disabled until maintenance ends; a guest of a dead host is reset and created again", async () => {
+      // h3, killed, was declared dead at 251.9 s and so disabled (as XAPI's declare_dead); it came
+      // back at 263.9 s and took no guest (the checker: nothing is created on it before the
+      // user's host-enable is sent) until the quiesce's host-enable of it at 357.6 s. web, lost
+      // with h4 (dead), was reset to halted at 422.9 s and created again on h2 a second later.
+      const { trace, violations } = await haOff(6002, 200);
+      expect(trace).toMatch(
+        /host-declare-dead h3: disabled; halted cache\n[\s\S]*restart h3\n[\s\S]*quiesce: host-enable h3 \(maintenance ends\)/,
+      );
+      expect(trace).toMatch(
+        /vm-reset-powerstate web: halted \(h4 is dead: .*unchanged for T\)\n[\s\S]*created web on h2/,
+      );
+      expect(violations).toEqual([]);
     });
   },
 );

@@ -57,6 +57,12 @@ export interface VoprOptions {
    */
   declareDead?: boolean;
   /**
+   * With HA off or switched: whether the administrator resets the power state of guests lost while
+   * HA was off (actions.ts resetPowerState; default true). False replays the paths seeds took
+   * before the verb existed.
+   */
+  resetPowerState?: boolean;
+  /**
    * `--cancel`: the user also starts migrations and cancels them (actions.ts userMigrateThenCancel).
    * Off by default, so that the seeds' paths stay as they were.
    */
@@ -87,7 +93,7 @@ export const MIGRATE_CANCEL_WEIGHT = 2;
 function actionTable(
   faults: ReadonlySet<FaultKind>,
   haMode: HaMode,
-  declareDead: boolean,
+  admin: { declareDead: boolean; resetPowerState: boolean },
   cancels: boolean,
 ): Array<[number, Action]> {
   const table: Array<[number, Action]> = [
@@ -115,7 +121,10 @@ function actionTable(
   if (haMode === "toggle") table.push([HA_TOGGLE_WEIGHT, act.haToggle]);
   // The administrator's word on a host the VOPR killed (docs/specs/ha.md §7); not in the default
   // mode, whose seeds' paths stay as they were.
-  if (haMode !== "on" && declareDead && faults.has("kill-host")) table.push([1, act.declareDead]);
+  if (haMode !== "on" && admin.declareDead && faults.has("kill-host")) table.push([1, act.declareDead]);
+  // And on a guest lost while HA was off (docs/specs/ha.md §8), likewise.
+  if (haMode !== "on" && admin.resetPowerState && faults.has("kill-host"))
+    table.push([1, act.resetPowerState]);
   if (cancels) table.push([MIGRATE_CANCEL_WEIGHT, act.userMigrateThenCancel]);
   return table;
 }
@@ -177,7 +186,11 @@ export async function runVopr(options: VoprOptions): Promise<VoprResult> {
   const doomed = new DoomedCopies();
   const unknownHandovers = new UnknownHandovers();
   const observe = () => unknownHandovers.note(cluster, ledger, (line) => ctx.trace(line));
-  const table = actionTable(options.faults, haMode, options.declareDead ?? true, options.cancels ?? false);
+  const admin = {
+    declareDead: options.declareDead ?? true,
+    resetPowerState: options.resetPowerState ?? true,
+  };
+  const table = actionTable(options.faults, haMode, admin, options.cancels ?? false);
   // A promise nobody handles is a bug of the process that made it (a real one would log or die).
   const onUnhandled = (reason: unknown) => violations.push(`unhandled rejection: ${String(reason)}`);
   process.on("unhandledRejection", onUnhandled);
@@ -269,8 +282,9 @@ async function quiesceAndCheck(
 
 /**
  * The operator ends every maintenance (`xsim host-enable` of each host, retried while the
- * scheduler restarts): a host the user evacuated stays disabled and takes no guest, HA restarts
- * included, so with every live host disabled an HA guest could never be due to run again.
+ * scheduler restarts): a host the user evacuated, or declared dead and that came back (repaired),
+ * stays disabled and takes no guest, HA restarts included, so with every live host disabled an HA
+ * guest could never be due to run again.
  * Returns the simulated time it took, part of the recovery time.
  */
 async function endMaintenance(ctx: ActionContext): Promise<number> {
@@ -280,14 +294,17 @@ async function endMaintenance(ctx: ActionContext): Promise<number> {
   let hostIds = [...cluster.hosts.values()].filter((h) => h.process.isRunning).map((h) => h.hostId);
   let lastError = "";
   const enabled: string[] = [];
-  const enable = (hostId: string) =>
-    ctx.user.hostEnable(hostId).then(
+  const enable = (hostId: string) => {
+    // Repaired: a host declared dead takes guests again once this is sent (the ledger's watch ends).
+    ctx.ledger.noteEnabling(hostId);
+    return ctx.user.hostEnable(hostId).then(
       (wasDisabled) => void (wasDisabled && enabled.push(hostId)),
       (error: unknown) => {
         lastError = error instanceof Error ? error.message : String(error);
         return hostId;
       },
     );
+  };
   while (hostIds.length > 0 && cluster.clock.nowMs() - startMs < RECOVERY_MS / 2) {
     const results = await cluster.run(Promise.all(hostIds.map(enable)));
     hostIds = results.filter((hostId) => hostId !== undefined);
@@ -340,6 +357,10 @@ function onDomainEvent(
       ctx.trace(
         `${event.hostId} resumed ${event.name}: its migration's destination was lost with the copy it took`,
       );
+  if (event.event === "created" && ledger.disabledAsDead.has(event.hostId))
+    return [
+      `${event.name} was placed on ${event.hostId}, which was declared dead and so disabled (no host-enable since)`,
+    ];
   if (event.event !== "created" || !primary) return [];
   const copies = copiesByUuid(domainCopies(cluster)).get(event.uuid) ?? [];
   if (mayRun(copies).length > 1)
