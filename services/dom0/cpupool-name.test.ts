@@ -1,7 +1,14 @@
 import { describe, expect, it, vi } from "vitest";
 import { CPUPOOL_ID_POOL0 } from "../core/sched/index.js";
 import { cpupoolTestHost } from "./cpupool-fixture.js";
-import { cpupoolName, cpupoolPath, createCpupool, destroyCpupool, renameCpupool, POOL0_NAME } from "./cpupool.js";
+import {
+  cpupoolName,
+  cpupoolPath,
+  createCpupool,
+  destroyCpupool,
+  renameCpupool,
+  POOL0_NAME,
+} from "./cpupool.js";
 
 describe("cpupoolName (libxl_cpupoolid_to_name)", () => {
   it("reads a pool's name from the store once while the store does not change", () => {

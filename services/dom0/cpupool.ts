@@ -44,7 +44,9 @@ export function cpupoolName(toolstack: Toolstack, poolId: number): string {
   }
   let name = read.nameByPoolId.get(poolId);
   if (name === undefined) {
-    name = store.read(`${cpupoolPath(poolId)}/name`) ?? (poolId === CPUPOOL_ID_POOL0 ? POOL0_NAME : `Pool-${poolId}`);
+    name =
+      store.read(`${cpupoolPath(poolId)}/name`) ??
+      (poolId === CPUPOOL_ID_POOL0 ? POOL0_NAME : `Pool-${poolId}`);
     read.nameByPoolId.set(poolId, name);
   }
   return name;
