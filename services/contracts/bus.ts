@@ -99,7 +99,9 @@ declare const FROZEN_JSON: unique symbol;
  * `frozenJson` (handOverJson's walk) and a builder that checks every field of the value it made as
  * strictly and freezes it (host/heartbeat.ts, once a second per host); the tests of each show that
  * what it gives equals JSON.parse(JSON.stringify(it)) and that changing it throws. The brand is a
- * type only: it costs nothing at run time, and a cast to it anywhere else is a bug.
+ * type only: it costs nothing at run time, and a cast to it anywhere else is a bug. One exception
+ * to "frozen": an idle host's repeated heartbeat is frozen only where its shared second checks
+ * repeats (the VOPR, the tests), made as it is of a frozen one's values (repeatedHeartbeat).
  */
 export type FrozenJson<T> = T & { readonly [FROZEN_JSON]: true };
 

@@ -8,6 +8,7 @@ import {
 } from "../core/sched/index.js";
 import { DOMID_DOM0 } from "../core/units.js";
 import { vmPath } from "../xenstore/paths.js";
+import type { XenStore } from "../xenstore/store.js";
 import { ToolstackError } from "./errors.js";
 import type { DomainRecord, Toolstack } from "./toolstack.js";
 import { toToolstackError } from "./xen-error-map.js";
@@ -29,12 +30,35 @@ export function cpupoolPath(poolId: number): string {
   return `/local/pool/${poolId}`;
 }
 
-/** libxl_cpupoolid_to_name. */
+/**
+ * libxl_cpupoolid_to_name. A pool's name is the node /local/pool/<poolid>/name and nothing else,
+ * so each is read from the store once while the store's changeCount (every committed change) stands
+ * still: a List names every domain's pool, and an idle cluster lists each host once a minute.
+ */
 export function cpupoolName(toolstack: Toolstack, poolId: number): string {
-  const name = toolstack.store.read(`${cpupoolPath(poolId)}/name`);
-  if (name !== undefined) return name;
-  return poolId === CPUPOOL_ID_POOL0 ? POOL0_NAME : `Pool-${poolId}`;
+  const store = toolstack.store;
+  let read = namesReadByStore.get(store);
+  if (read === undefined || read.changeCount !== store.changeCount) {
+    read = { changeCount: store.changeCount, nameByPoolId: new Map() };
+    namesReadByStore.set(store, read);
+  }
+  let name = read.nameByPoolId.get(poolId);
+  if (name === undefined) {
+    name =
+      store.read(`${cpupoolPath(poolId)}/name`) ??
+      (poolId === CPUPOOL_ID_POOL0 ? POOL0_NAME : `Pool-${poolId}`);
+    read.nameByPoolId.set(poolId, name);
+  }
+  return name;
 }
+
+/** The names cpupoolName read from a store since its changeCount was `changeCount`. */
+interface NamesRead {
+  changeCount: number;
+  nameByPoolId: Map<number, string>;
+}
+
+const namesReadByStore = new WeakMap<XenStore, NamesRead>();
 
 /** libxl_list_cpupool: every pool, by id. */
 export function listCpupools(toolstack: Toolstack): CpupoolEntry[] {

@@ -354,7 +354,12 @@ export class Host implements MigrationEndpoint, SharedSecondMember {
     if (!this.running || !this.sharing || last === undefined) return false;
     if (this.checksRepeats) this.checkRepeat(last);
     const epochMs = this.epochMs;
-    const beat = repeatedHeartbeat(last, this.heartbeatSequence++, epochMs ? epochMs() : nowMs);
+    const beat = repeatedHeartbeat(
+      last,
+      this.heartbeatSequence++,
+      epochMs ? epochMs() : nowMs,
+      this.checksRepeats,
+    );
     this.lastBeat = beat;
     if (this.bus) publishFrozenJson(this.bus, this.heartbeatSubjectText, beat);
     return true;
