@@ -22,6 +22,7 @@ import {
 } from "./simcluster.js";
 import { mainThreadRows } from "./main-thread-rows.js";
 import { busyWarmupRows, nodeFlagsText } from "./busy-warmup-rows.js";
+import { eachRunRow, IDLE_RUN_COUNT, medianRun } from "./median-run.js";
 import { formatMb, formatRate, formatSeconds, formatTable, type Row } from "./table.js";
 
 // `npm run bench:simcluster`: issue 10's in-process cluster, measured (docs/sim.md).
@@ -75,8 +76,10 @@ const IDLE_NODE_FLAGS = [SEMI_SPACE_FLAG, PRETENURING_FLAG] as const;
 
 interface IdleCase {
   heartbeatIntervalMs: number;
-  /** With IDLE_NODE_FLAGS: the figures the goal is judged on. */
+  /** With IDLE_NODE_FLAGS: the figures the goal is judged on, the median of `runs`. */
   run: IdleRunFigures;
+  /** IDLE_RUN_COUNT runs with IDLE_NODE_FLAGS, in the order run. */
+  runs: IdleRunFigures[];
   /** The same with node's default flags. */
   defaultYoung: IdleRunFigures;
   /** The same with each host's own timer a second (no shared second). */
@@ -92,9 +95,13 @@ function runIdleCase(heartbeatIntervalMs: number): IdleCase {
     heartbeatIntervalMs,
     warmupMs: IDLE_WARMUP_MS,
   };
+  const runs = Array.from({ length: IDLE_RUN_COUNT }, () =>
+    runIdleInChild({ ...request, nodeArgs: IDLE_NODE_FLAGS }),
+  );
   return {
     heartbeatIntervalMs,
-    run: runIdleInChild({ ...request, nodeArgs: IDLE_NODE_FLAGS }),
+    run: medianRun(runs),
+    runs,
     defaultYoung: runIdleInChild(request),
     ownSeconds: runIdleInChild({ ...request, nodeArgs: IDLE_NODE_FLAGS, ownSeconds: true }),
     census: runIdleInChild({ ...request, simulatedMs: IDLE_CENSUS_SIMULATED_MS, census: true }),
@@ -111,6 +118,7 @@ function idleRows(cases: readonly IdleCase[], baseline: ClockBaselineFigures): R
   for (const [index, idle] of cases.entries()) {
     rows.push(
       ...idleRunRows(idleCaseTitle(idle.heartbeatIntervalMs), idle.run, true, IDLE_NODE_FLAGS.join(" ")),
+      eachRunRow(idle.runs),
     );
     if (index === 0) rows.push(...idleCeilingRows(idle.run, baseline));
     rows.push(...youngGenerationRows("node's default flags", idle.defaultYoung, idle.run));
