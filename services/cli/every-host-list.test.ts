@@ -18,9 +18,12 @@ describe("xsim list -c: every host asked, the ones the scheduler sees down too",
       h3: () => Promise.resolve([domain("db")]),
       h4: () => Promise.reject(noAnswer(status.DEADLINE_EXCEEDED, "h4 did not answer List within 20 s")),
     };
-    const listed = await listEveryHost([host("h1"), host("h2")], [host("h3"), host("h4")], (h) =>
-      answers[h.hostId]!(),
-    );
+    const seenDown: string[] = [];
+    const listed = await listEveryHost([host("h1"), host("h2")], [host("h3"), host("h4")], (h, down) => {
+      if (down) seenDown.push(h.hostId);
+      return answers[h.hostId]!();
+    });
+    expect(seenDown).toEqual(["h3", "h4"]); // asked under the shorter deadline
     expect(listed.domains.map((d) => `${d.hostId} ${d.domain.name}`)).toEqual(["h1 web", "h3 db"]);
     expect(listed.answeredDownHostIds).toEqual(["h3"]);
     expect(listed.unreachableHostIds).toEqual(["h4"]);

@@ -4,6 +4,13 @@ import { isServiceError } from "../transport/grpc/host-client.js";
 import { isNoAnswer } from "../transport/grpc/answer-trailer.js";
 import type { HostTarget } from "./host-routing.js";
 
+/**
+ * How long `list -c` waits for a host the scheduler already sees down: one cut from the broker
+ * answers at once, as any host does; one stalled or gone need not hold the list for the query
+ * deadline (CLI_QUERY_DEADLINE_MS, 20 s).
+ */
+export const DOWN_HOST_LIST_DEADLINE_MS = 5_000;
+
 export interface HostDomain {
   hostId: string;
   domain: DomainInfo;
@@ -30,7 +37,7 @@ export interface EveryHostList {
 export async function listEveryHost(
   up: readonly HostTarget[],
   down: readonly HostTarget[],
-  list: (host: HostTarget) => Promise<DomainInfo[]>,
+  list: (host: HostTarget, seenDown: boolean) => Promise<DomainInfo[]>,
 ): Promise<EveryHostList> {
   const result: EveryHostList = {
     domains: [],
@@ -40,10 +47,10 @@ export async function listEveryHost(
   };
   const asked = [...up.map((host) => ({ host, down: false })), ...down.map((host) => ({ host, down: true }))];
   const answers = await Promise.all(
-    asked.map(async ({ host }) => {
+    asked.map(async ({ host, down: seenDown }) => {
       if (host.address === "") return { why: "no address known" };
       try {
-        return { domains: await list(host) };
+        return { domains: await list(host, seenDown) };
       } catch (error) {
         if (!isServiceError(error) || !(isNoAnswer(error) || error.code === status.DEADLINE_EXCEEDED))
           throw error;

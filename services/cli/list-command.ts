@@ -5,7 +5,13 @@ import { formatClusterList, formatList, formatListLong } from "./format.js";
 import { clusterHostsAndDown, requestedHost, targetHosts } from "./host-routing.js";
 import { connectScheduler, schedulerAddress } from "./scheduler-client.js";
 import { connectCliHost } from "./cli-clients.js";
-import { answeredDownNote, listEveryHost, type EveryHostList, type HostDomain } from "./every-host-list.js";
+import {
+  answeredDownNote,
+  DOWN_HOST_LIST_DEADLINE_MS,
+  listEveryHost,
+  type EveryHostList,
+  type HostDomain,
+} from "./every-host-list.js";
 
 /** `xsim list [-l] [domain...]`: one host's domains with -H, else the whole cluster's with a Host column. */
 export function addListCommand(program: Command, io: CliIo): void {
@@ -79,10 +85,11 @@ async function clusterDomains(fromHosts = false): Promise<EveryHostList & { brok
     };
   }
   const { hosts, downHosts, brokerNote } = await clusterHostsAndDown();
-  const listed = await listEveryHost(hosts, downHosts, async (host) => {
+  const listed = await listEveryHost(hosts, downHosts, async (host, seenDown) => {
     const client = connectCliHost(host.address);
+    const deadline = seenDown ? { deadline: Date.now() + DOWN_HOST_LIST_DEADLINE_MS } : {};
     try {
-      return (await unaryCall(client.list.bind(client), { domains: [] })).domains;
+      return (await unaryCall(client.list.bind(client), { domains: [] }, deadline)).domains;
     } finally {
       client.close();
     }
