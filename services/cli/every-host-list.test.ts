@@ -48,6 +48,17 @@ describe("xsim list -c: every host asked, the ones the scheduler sees down too",
     expect(listed.unreachableHostIds).toEqual(["h5"]);
   });
 
+  it("names the scheduler's broker outage first when it has one", () => {
+    expect(
+      answeredDownNote(
+        ["rn1", "rn2"],
+        "nats-server (nats://127.0.0.1:4222) is unreachable from the scheduler",
+      ),
+    ).toBe(
+      "xsim: nats-server (nats://127.0.0.1:4222) is unreachable from the scheduler; listed all the same: hosts rn1, rn2 answered",
+    );
+  });
+
   it("says nothing when no down host answered", () => {
     expect(answeredDownNote([])).toBeUndefined();
   });

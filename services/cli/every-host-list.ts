@@ -69,9 +69,13 @@ export async function listEveryHost(
   return result;
 }
 
-/** What `xsim list -c` says of hosts the scheduler sees down that answered it: listed all the same. */
-export function answeredDownNote(hostIds: readonly string[]): string | undefined {
+/**
+ * What `xsim list -c` says of hosts the scheduler sees down that answered it: listed all the same.
+ * With the scheduler's note of its own broker outage (its cause), that note first.
+ */
+export function answeredDownNote(hostIds: readonly string[], brokerNote = ""): string | undefined {
   if (hostIds.length === 0) return undefined;
   const hosts = `${hostIds.length === 1 ? "host" : "hosts"} ${hostIds.join(", ")}`;
+  if (brokerNote) return `xsim: ${brokerNote}; listed all the same: ${hosts} answered`;
   return `xsim: listed, though the scheduler sees it down (no heartbeat): ${hosts}, which answered (cut from the broker, or late)`;
 }

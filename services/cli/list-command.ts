@@ -44,7 +44,7 @@ export function addListCommand(program: Command, io: CliIo): void {
       const notes = [
         unreachableNote(listed.unreachableHostIds, listed.brokerNote),
         unansweredNote(listed.unansweredHosts),
-        answeredDownNote(listed.answeredDownHostIds),
+        answeredDownNote(listed.answeredDownHostIds, listed.brokerNote),
       ];
       for (const note of notes) if (note) io.err(note);
       io.out(
