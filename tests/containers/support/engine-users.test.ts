@@ -51,9 +51,15 @@ function engine(verb: "start" | "stop", userPid: number | undefined): string {
 
 const engineUp = (): boolean => existsSync(join(dir, "dockerd.up"));
 
-afterEach(() => {
+afterEach(async () => {
+  // The users end first, so that the stop below stops the stand-in even after a failed assertion.
+  for (const child of users.splice(0)) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const ended = once(child, "exit");
+    child.kill();
+    await ended;
+  }
   engine("stop", undefined);
-  for (const child of users.splice(0)) child.kill();
   rmSync(dir, { recursive: true, force: true });
 });
 
