@@ -2,6 +2,7 @@ import { KvWatchInclude, type KV, type NatsConnection } from "nats";
 import type { Statefile, StatefileEntry } from "../../contracts/statefile.js";
 import { refusedWrite } from "../kv/permission-refusal.js";
 import { kvKeysWithinMs } from "../kv/kv-keys.js";
+import { openBucket } from "../kv/bucket-open.js";
 
 /** The bucket the scheduler keeps its state in; the HA statefile keys live beside (docs/specs/ha.md). */
 export const STATEFILE_BUCKET = "xsim-scheduler";
@@ -110,9 +111,11 @@ export class NatsStatefile implements Statefile {
   /** Opens (creating if needed) the bucket, again after a failure (a restarted nats-server). */
   private async bucket(): Promise<KV> {
     if (this.kv) return this.kv;
-    const kv = await this.connection
-      .jetstream({ timeout: this.timeoutMs })
-      .views.kv(STATEFILE_BUCKET, { history: 1, timeout: this.timeoutMs });
+    const kv = await openBucket(() =>
+      this.connection
+        .jetstream({ timeout: this.timeoutMs })
+        .views.kv(STATEFILE_BUCKET, { history: 1, timeout: this.timeoutMs }),
+    );
     this.kv = kv;
     return kv;
   }

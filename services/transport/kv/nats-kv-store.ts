@@ -2,6 +2,7 @@ import type { NatsConnection, KV } from "nats";
 import { StoreUnavailableError, type StateStore, type StoreEntry } from "../../contracts/state-store.js";
 import { refusedWrite } from "./permission-refusal.js";
 import { kvKeysWithinMs } from "./kv-keys.js";
+import { openBucket } from "./bucket-open.js";
 
 export const STATE_BUCKET = "xsim-scheduler";
 /** JetStream's error code for "wrong last sequence": a compare-and-set lost. */
@@ -15,7 +16,7 @@ export class NatsKvStore implements StateStore {
 
   static async open(connection: NatsConnection): Promise<NatsKvStore> {
     try {
-      const kv = await connection.jetstream().views.kv(STATE_BUCKET, { history: 1 });
+      const kv = await openBucket(() => connection.jetstream().views.kv(STATE_BUCKET, { history: 1 }));
       return new NatsKvStore(kv);
     } catch (error) {
       throw new StoreUnavailableError("open", error);
