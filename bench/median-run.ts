@@ -1,4 +1,4 @@
-import type { IdleClusterFigures } from "./simcluster.js";
+import { simSecondsPerSecond as rateOf, type IdleClusterFigures } from "./simcluster.js";
 import type { Row } from "./table.js";
 
 /**
@@ -7,8 +7,6 @@ import type { Row } from "./table.js";
  * a process of its own, with every run's rate printed beside it.
  */
 export const IDLE_RUN_COUNT = 3;
-
-const rateOf = (run: IdleClusterFigures) => run.simulatedMs / run.wallMs;
 
 /** The run of median rate (an odd count: the middle one; even: the lower of the two middle ones). */
 export function medianRun<T extends IdleClusterFigures>(runs: readonly T[]): T {

@@ -71,8 +71,8 @@ export interface BusyClusterFigures {
   idleGuestCount: number;
   /** Guest pages the process holds (chunks in use), after the run. */
   guestByteCountHeld: number;
-  /** The warm-up before the measured part, when there was one: its simulated, wall and CPU time. */
-  warmup?: { simulatedMs: number; wallMs: number; cpuMs: number };
+  /** The warm-up before the measured part, when there was one (warmUp). */
+  warmup?: WarmupFigures;
 }
 
 export function hostSpecs(hostCount: number): SimHostSpec[] {
@@ -159,6 +159,27 @@ export function countEvents(
   });
 }
 
+/** A warm-up's simulated, wall and CPU time: run before a measured part and left out of it. */
+export interface WarmupFigures {
+  simulatedMs: number;
+  wallMs: number;
+  cpuMs: number;
+}
+
+/** Runs `cluster` for `warmupMs` of simulated time unmeasured; undefined for none (0). */
+async function warmUp(cluster: SimCluster, warmupMs: number): Promise<WarmupFigures | undefined> {
+  if (warmupMs <= 0) return undefined;
+  const started = performance.now();
+  const cpuStarted = process.cpuUsage();
+  await cluster.idle(warmupMs);
+  return { simulatedMs: warmupMs, wallMs: performance.now() - started, cpuMs: cpuMsSince(cpuStarted) };
+}
+
+/** Simulated seconds per wall second of a run. */
+export function simSecondsPerSecond(run: { simulatedMs: number; wallMs: number }): number {
+  return run.simulatedMs / run.wallMs;
+}
+
 /** Runs the measured part of a bench (the profiler wraps it with this: bench/profile-breakdown.ts). */
 export type MeasuredRun = (run: () => Promise<void>) => Promise<void>;
 
@@ -196,17 +217,7 @@ export async function runBusyCluster(
   const migrationCount = Math.floor((warmupMs + options.simulatedMs) / options.migrationIntervalMs);
   for (let i = 1; i <= migrationCount; i++)
     cluster.clock.setTimer(i * options.migrationIntervalMs - 1, startMigration);
-  let warmup: BusyClusterFigures["warmup"];
-  if (warmupMs > 0) {
-    const warmupStarted = performance.now();
-    const warmupCpuStarted = process.cpuUsage();
-    await cluster.idle(warmupMs);
-    warmup = {
-      simulatedMs: warmupMs,
-      wallMs: performance.now() - warmupStarted,
-      cpuMs: cpuMsSince(warmupCpuStarted),
-    };
-  }
+  const warmup = await warmUp(cluster, warmupMs);
   const events = countEvents(cluster);
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
@@ -259,8 +270,8 @@ export interface IdleClusterFigures {
   messageCountSent: number;
   /** Every event by its cause, when the run took a census (slower: not a timed run). */
   census?: CensusRow[];
-  /** The warm-up before the measured part, when there was one: its simulated and wall time. */
-  warmup?: { simulatedMs: number; wallMs: number };
+  /** The warm-up before the measured part, when there was one (warmUp). */
+  warmup?: WarmupFigures;
   /** Hosts' seconds the shared second ran in the measured part (host/shared-second.ts), 0 without it. */
   sharedSecondCount: number;
 }
@@ -302,12 +313,7 @@ export async function runIdleCluster(
     ...(options.ownSeconds ? { sharedSecond: false } : {}),
     ...(options.census ? { onNetwork: (clock, network) => (census = new EventCensus(clock, network)) } : {}),
   });
-  let warmup: IdleClusterFigures["warmup"];
-  if (options.warmupMs !== undefined && options.warmupMs > 0) {
-    const warmupStarted = performance.now();
-    await cluster.idle(options.warmupMs);
-    warmup = { simulatedMs: options.warmupMs, wallMs: performance.now() - warmupStarted };
-  }
+  const warmup = await warmUp(cluster, options.warmupMs ?? 0);
   census?.reset();
   const events = countEvents(cluster);
   const sharedSecondsBefore = cluster.sharedSecond?.repeatCount ?? 0;

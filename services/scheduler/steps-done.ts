@@ -27,17 +27,13 @@ export interface StepDone {
 export class CutShortError extends ToolstackError {
   constructor(
     code: ToolstackErrorCode,
-    message: string,
+    /** The message without its advice to the user. */
+    readonly withoutNextStep: string,
     readonly done: readonly StepDone[],
-    readonly nextStep = "",
+    nextStep = "",
   ) {
-    super(code, nextStep === "" ? message : `${message}; ${nextStep}`);
+    super(code, nextStep === "" ? withoutNextStep : `${withoutNextStep}; ${nextStep}`);
     this.name = "CutShortError";
-  }
-
-  /** The message without its advice to the user. */
-  get withoutNextStep(): string {
-    return this.nextStep === "" ? this.message : this.message.slice(0, -(this.nextStep.length + 2));
   }
 }
 
