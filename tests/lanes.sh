@@ -115,4 +115,14 @@ for name in "${failed[@]}"; do
     tail -60 "$log_dir/$name.log"
   fi
 done
+# The last lines name what failed, after the re-printed failures (whose tail may be another vitest
+# run's output): a reader of the log's end alone (a CI excerpt) sees which lane, check and file.
+if [ "${#failed[@]}" != 0 ]; then
+  echo
+  echo "==== lanes: what failed ===="
+  for name in "${failed[@]}"; do
+    grep "^lanes: FAILED" "$log_dir/$name.log" | sed "s/^lanes: FAILED: /  $name: /"
+    sed 's/\x1b\[[0-9;]*m//g' "$log_dir/$name.log" | grep -E "^ *FAIL " | sed -E 's/^ *FAIL +/    /' | sort -u | head -20
+  done
+fi
 [ "${#failed[@]}" = 0 ]

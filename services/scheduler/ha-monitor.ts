@@ -23,6 +23,12 @@ import {
  * (host calls, each bounded too), so a round this long is one stuck somewhere (docs/specs/ha.md §1).
  */
 export const HA_ROUND_WAIT_MS_MAX = 15_000;
+/**
+ * A decision that needs a fresh read (`ha-enable`) tries this many rounds before it is refused: one
+ * statefile call that timed out on a loaded broker (a key listing past its deadline) is not an
+ * outage, and the user would only be told to try again (docs/specs/ha.md §1).
+ */
+export const HA_FRESH_ROUND_ATTEMPT_COUNT_MAX = 3;
 /** A round under way this long is logged once, naming what it was doing. */
 export const HA_ROUND_SLOW_LOG_MS = 10_000;
 
@@ -44,6 +50,8 @@ export class HaMonitor {
   /** Callers of freshRound waiting for the round under way to end. */
   private roundEndWaiters: (() => void)[] = [];
   private failing = false;
+  /** Why the last round could not read the statefile (for a refusal's words). */
+  private failure = "";
   private stopped = false;
   private cancel: (() => void) | undefined;
   /** Each lease as last read and what parseLease made of it (nothing here changes a LeaseValue). */
@@ -99,6 +107,7 @@ export class HaMonitor {
       this.observer.reset();
       if (!this.failing) this.scheduler.log(`HA: statefile unreachable, nothing decided: ${String(error)}`);
       this.failing = true;
+      this.failure = error instanceof Error ? error.message : String(error);
     } finally {
       this.running = false;
       this.phase = "idle";
@@ -127,28 +136,37 @@ export class HaMonitor {
   /**
    * A round begun after this call, for a decision that must not rest on an older read (`ha-enable`,
    * docs/specs/ha.md §1): a round under way may have read the leases before the caller asked, and
-   * `round()` returns at once while one runs. Refused (UNAVAILABLE, nothing changed) when that
-   * round could not read the statefile (unless `failingAnswers`: `ha-status` shows what it knows),
-   * or when no fresh round has ended within `waitMsMax` (a round stuck somewhere: the refusal says
-   * for how long and doing what).
+   * `round()` returns at once while one runs. A round that could not read the statefile is followed
+   * by another, up to HA_FRESH_ROUND_ATTEMPT_COUNT_MAX rounds within `waitMsMax`; then the call is
+   * refused (UNAVAILABLE, nothing changed, the last round's reason given), unless `failingAnswers`
+   * (`ha-status` shows what it knows after one round). Refused as well when no fresh round has
+   * ended within `waitMsMax` (a round stuck somewhere: the refusal says for how long and doing what).
    */
   async freshRound(
     waitMsMax = HA_ROUND_WAIT_MS_MAX,
     options: { failingAnswers?: boolean } = {},
   ): Promise<void> {
+    const clock = this.scheduler.clock;
+    const deadlineMs = clock.nowMs() + waitMsMax;
     const fresh = async () => {
       if (this.running) await new Promise<void>((wake) => this.roundEndWaiters.push(wake));
       // Another round may have begun meanwhile (the timer's): it began after the call, so it will do.
       if (this.running) await new Promise<void>((wake) => this.roundEndWaiters.push(wake));
       else await this.round();
     };
-    if (!(await settleWithinMs(this.scheduler.clock, fresh(), waitMsMax)))
-      throw new NothingChangedError("UNAVAILABLE", `${this.underWay()}; nothing was changed, try again`);
-    if (this.failing && !options.failingAnswers)
-      throw new NothingChangedError(
-        "UNAVAILABLE",
-        "the scheduler cannot read the hosts' HA leases from the state store now; nothing was changed, try again",
-      );
+    const attemptCountMax = options.failingAnswers ? 1 : HA_FRESH_ROUND_ATTEMPT_COUNT_MAX;
+    for (let attemptCount = 1; ; attemptCount++) {
+      if (!(await settleWithinMs(clock, fresh(), Math.max(0, deadlineMs - clock.nowMs()))))
+        throw new NothingChangedError("UNAVAILABLE", `${this.underWay()}; nothing was changed, try again`);
+      if (!this.failing || options.failingAnswers) return;
+      if (attemptCount >= attemptCountMax || clock.nowMs() >= deadlineMs)
+        throw new NothingChangedError(
+          "UNAVAILABLE",
+          `the scheduler cannot read the hosts' HA leases from the state store now ` +
+            `(${attemptCount} ${attemptCount === 1 ? "round" : "rounds"}, the last: ${this.failure}); ` +
+            "nothing was changed, try again",
+        );
+    }
   }
 
   /**

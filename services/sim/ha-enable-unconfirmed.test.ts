@@ -145,6 +145,50 @@ describe("ha-enable with unconfirmed leases", () => {
     expect(observe, "ha-status reads them afresh too").toHaveBeenCalledTimes(3);
   });
 
+  it("one lease listing past its deadline (a loaded broker): read again, and enabled", async () => {
+    const { cluster, user } = await clusterWithHaOff(15);
+    const statefile = cluster.schedulerProcess!.options.statefile;
+    const readAll = statefile.readAll.bind(statefile);
+    let failedCount = 0;
+    const spy = vi.spyOn(statefile, "readAll").mockImplementation(async (prefix) => {
+      if (failedCount++ === 0) throw new Error("listing the keys lease.>: no end within 2000 ms (TIMEOUT)");
+      return readAll(prefix);
+    });
+    const outcome = await cluster.run(
+      user.haEnable(HA_T_MS).then(
+        () => "enabled",
+        (error: unknown) => String(error),
+      ),
+    );
+    spy.mockRestore();
+    expect(outcome).toBe("enabled");
+    expect(failedCount, "the failed listing, then the rounds that read").toBeGreaterThan(1);
+    expect(haConfig(cluster).enabled).toBe(true);
+  });
+
+  it("every round fails: refused with the last round's reason, nothing changed", async () => {
+    const { cluster, user } = await clusterWithHaOff(17);
+    const statefile = cluster.schedulerProcess!.options.statefile;
+    let failedCount = 0;
+    const spy = vi.spyOn(statefile, "readAll").mockImplementation(() => {
+      failedCount++;
+      return Promise.reject(
+        new Error(`listing the keys lease.>: no end within 2000 ms (TIMEOUT) #${failedCount}`),
+      );
+    });
+    const refusal = await cluster.run(
+      user.haEnable(HA_T_MS).then(
+        () => "enabled",
+        (error: unknown) => String(error),
+      ),
+    );
+    spy.mockRestore();
+    expect(refusal).toMatch(
+      /cannot read the hosts' HA leases from the state store now \(3 rounds, the last: listing the keys lease\.>: no end within 2000 ms \(TIMEOUT\) #\d+\); nothing was changed, try again/,
+    );
+    expect(haConfig(cluster).enabled).toBe(false);
+  });
+
   it("the state store unreachable: refused UNAVAILABLE, nothing changed", async () => {
     const { cluster, user } = await clusterWithHaOff(14);
     cluster.brokerDown();
@@ -155,7 +199,7 @@ describe("ha-enable with unconfirmed leases", () => {
       ),
     );
     expect(refusal).toMatch(
-      /cannot read the hosts' HA leases from the state store now; nothing was changed, try again/,
+      /cannot read the hosts' HA leases from the state store now \(3 rounds, the last: .+\); nothing was changed, try again/,
     );
     cluster.brokerUp();
     await cluster.idle(5000);
