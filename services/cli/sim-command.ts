@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import type { CliIo } from "./domain-commands.js";
 import { formatClusterList } from "./format.js";
 import { formatMigrationStats } from "./migration-format.js";
-import { formatDeclaredDead } from "./ha-commands.js";
+import { formatDeclaredDead, formatPowerStateReset } from "./ha-commands.js";
 import { parseScenario, type Scenario, type ScenarioOp, type ScenarioStep } from "../sim/scenario.js";
 import { SimCluster, type SimClusterOptions } from "../sim/cluster.js";
 import { SimUser } from "../sim/sim-user.js";
@@ -143,6 +143,18 @@ function runStep(
         .then(
           (declared) => emit("xsim", `host-declare-dead ${formatDeclaredDead(declared)}`),
           told(`host-declare-dead ${op.hostId}`),
+        );
+    case "host-enable":
+    case "host-disable":
+      return user
+        .setHostEnabled(op.hostId, op.kind === "host-enable")
+        .then((state) => emit("xsim", `${op.kind} ${op.hostId}: ${state}`), told(`${op.kind} ${op.hostId}`));
+    case "vm-reset-powerstate":
+      return user
+        .vmResetPowerState(op.domain, op.force)
+        .then(
+          (reset) => emit("xsim", `vm-reset-powerstate ${formatPowerStateReset(reset)}`),
+          told(`vm-reset-powerstate ${op.domain}`),
         );
     case "end":
       return undefined;

@@ -58,7 +58,28 @@ describe("parseScenario: the operations of docs/sim.md", () => {
     ]);
   });
 
+  it("reads host-enable, host-disable and vm-reset-powerstate [--force], as the CLI's verbs", () => {
+    expect(
+      parse(
+        "at 1s host-disable h1\nat 2s host-enable h1\nat 3s vm-reset-powerstate web\nat 4s vm-reset-powerstate web --force\n",
+      ).steps.map((s) => s.op),
+    ).toEqual([
+      { kind: "host-disable", hostId: "h1" },
+      { kind: "host-enable", hostId: "h1" },
+      { kind: "vm-reset-powerstate", domain: "web", force: false },
+      { kind: "vm-reset-powerstate", domain: "web", force: true },
+    ]);
+  });
+
   it.each([
+    ["at 1s host-enable h3", /x\.sim:4: no host or process "h3"/],
+    ["at 1s host-disable", /x\.sim:4: host-disable needs a host/],
+    ["at 1s vm-reset-powerstate", /x\.sim:4: vm-reset-powerstate needs a domain/],
+    [
+      "at 1s vm-reset-powerstate web --forse",
+      /x\.sim:4: vm-reset-powerstate NAME \[--force\], got "--forse"/,
+    ],
+    ["at 1s vm-reset-powerstate web --force now", /x\.sim:4: vm-reset-powerstate NAME \[--force\]/],
     ["at 1s declare-dead", /x\.sim:4: declare-dead needs a host/],
     ["at 1s declare-dead h7", /x\.sim:4: no host or process "h7" \(declared: h1, h2\)/],
     ["at 1s migrate web h2 bandwidth=fast", /x\.sim:4: bandwidth "fast": invalid bandwidth/],

@@ -16,7 +16,12 @@ export type ScenarioOp =
   | { kind: "migrate"; domain: string; hostId: string | undefined; bandwidth: string; policy: string }
   | { kind: "workload"; domain: string; workload: string }
   | { kind: "checksum"; domain: string }
-  | { kind: "evacuate" | "kill" | "restart" | "declare-dead"; hostId: string }
+  | {
+      kind: "evacuate" | "kill" | "restart" | "declare-dead" | "host-enable" | "host-disable";
+      hostId: string;
+    }
+  /** `xsim vm-reset-powerstate NAME [--force]`: refused without `force`, as the CLI's. */
+  | { kind: "vm-reset-powerstate"; domain: string; force: boolean }
   | { kind: "stall"; processId: string; durationMs: number }
   /** `from`: the processes the group is cut from (default: everyone outside it, the broker included). */
   | { kind: "partition"; hostIds: string[]; from: string[] | undefined }
@@ -194,7 +199,15 @@ function parseOp(words: string[], where: string): ScenarioOp {
     case "kill":
     case "restart":
     case "declare-dead":
+    case "host-enable":
+    case "host-disable":
       return { kind: verb, hostId: need(a, "a host") };
+    case "vm-reset-powerstate":
+      if (c !== undefined || (b !== undefined && b !== "--force"))
+        throw new ScenarioError(
+          `${where}: vm-reset-powerstate NAME [--force], got "${words.slice(2).join(" ")}"`,
+        );
+      return { kind: verb, domain: need(a, "a domain"), force: b === "--force" };
     case "stall":
       return {
         kind: "stall",
@@ -232,8 +245,7 @@ function checkNames(scenario: Scenario, step: ScenarioStep, where: string): void
     throw new ScenarioError(`${where}: no domain "${op.domain}" is declared`);
   const named: Array<[string | undefined, ReadonlySet<string>]> = [];
   if (op.kind === "create" || op.kind === "migrate") named.push([op.hostId, hostIds]);
-  if (op.kind === "evacuate" || op.kind === "kill" || op.kind === "restart" || op.kind === "declare-dead")
-    named.push([op.hostId, hostIds]);
+  if ("hostId" in op && op.kind !== "create" && op.kind !== "migrate") named.push([op.hostId, hostIds]);
   if (op.kind === "stall") named.push([op.processId, processIds]);
   if (op.kind === "partition")
     for (const id of [...op.hostIds, ...(op.from ?? [])]) named.push([id, processIds]);
@@ -271,6 +283,9 @@ const RANGED_VERBS: ReadonlySet<string> = new Set([
   "kill",
   "restart",
   "declare-dead",
+  "host-enable",
+  "host-disable",
+  "vm-reset-powerstate",
   "stall",
 ]);
 

@@ -10,6 +10,7 @@ import { simCall } from "./rpc.js";
 import { disableHaOn, enableHaOn } from "../scheduler/ha-admin.js";
 import { declareHostDead, type DeclaredDead } from "../scheduler/declare-dead.js";
 import { resetPowerState, type PowerStateReset } from "../scheduler/reset-powerstate.js";
+import { hostStateWord, type HostStateWord } from "../scheduler/host-state.js";
 import type { HaState } from "../gen/xensim/v1/ha.js";
 import type { SchedulerProcess } from "../scheduler/scheduler-process.js";
 import { CLI_ID, SCHEDULER_ID, type SimCluster } from "./cluster.js";
@@ -185,6 +186,19 @@ export class SimUser {
       const wasDisabled = scheduler.disabledHosts.has(scheduler.requireHost(hostId).hostId);
       await scheduler.setHostEnabled(hostId, true);
       return wasDisabled;
+    });
+  }
+
+  /**
+   * `xsim host-enable HOST` / `xsim host-disable HOST` as the real CLI prints them: the host's state
+   * after the call (HostSummary.state: up, disabled, or down).
+   */
+  setHostEnabled(hostId: string, enabled: boolean): Promise<HostStateWord> {
+    return this.toScheduler(enabled ? "HostEnable" : "HostDisable", async (scheduler) => {
+      scheduler.requireActive();
+      const host = scheduler.requireHost(hostId);
+      await scheduler.setHostEnabled(host.hostId, enabled);
+      return hostStateWord(scheduler, host);
     });
   }
 

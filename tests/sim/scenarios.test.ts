@@ -295,6 +295,37 @@ describe("tests/sim/declare-dead.sim: host-declare-dead of a host killed with HA
   );
 });
 
+describe("tests/sim/reset-powerstate.sim: vm-reset-powerstate, host-declare-dead and host-enable with HA off", () => {
+  it(
+    "is refused without --force and while the host is listed; then frees the name; a declared-dead host takes no guest until host-enable",
+    async () => {
+      const { lines } = await runTwice("tests/sim/reset-powerstate.sim");
+      const xsim = (atMs: number) =>
+        lines.filter((l) => l.source === "xsim" && l.atMs === atMs).map((l) => l.text);
+      expect(xsim(6000)[0]).toMatch(
+        /^vm-reset-powerstate web: cannot reset .* needs --force: .*; nothing was changed$/,
+      );
+      expect(xsim(7000)[0]).toMatch(
+        /^vm-reset-powerstate web: cannot reset .* it is not lost: the scheduler lists it on h2 .*; nothing was changed$/,
+      );
+      expect(xsim(40_000)[0]).toMatch(
+        /^vm-reset-powerstate web: power state reset to halted \(it ran on h2: h2 is dead: .*\); its HA record and name are free/,
+      );
+      expect(xsim(41_000)[0]).toMatch(/^created web on h[13] /);
+      expect(xsim(42_000)[0]).toMatch(/^host-declare-dead h2: declared dead .* and disabled\nhalted: dns\n/);
+      expect(xsim(50_000)).toEqual(["host-disable h1: disabled"]);
+      expect(xsim(51_000)[0], "h1 disabled by the user, h2 declared dead (back since 43 s): only h3").toMatch(
+        /^created db on h3 /,
+      );
+      expect(xsim(52_000)).toEqual(["host-enable h1: up", "host-enable h2: up"]);
+      expect(xsim(53_000)[0]).toMatch(/^created dns on h[12] /);
+      const listed = listAt(lines, Infinity);
+      expect([...listed.keys()].sort()).toEqual(["db", "dns", "web"]);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+});
+
 describe("tests/sim/migrate-cancel.sim: a migration cancelled in mid-stream", () => {
   it(
     "ends cancelled; the destination drops web--incoming, the guest runs on at the source with its memory",

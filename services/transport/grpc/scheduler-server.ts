@@ -15,6 +15,7 @@ import { status } from "@grpc/grpc-js";
 import { heldNameNote } from "../../scheduler/held-name.js";
 import { checkEvacuateRequest, checkRebalanceRequest } from "../../scheduler/request-checks.js";
 import { brokerOutageNote } from "../../scheduler/broker-outage.js";
+import { hostStateWord } from "../../scheduler/host-state.js";
 
 /** The Scheduler gRPC service: the cluster-wide verbs of `xsim`. */
 export function schedulerServer(scheduler: Scheduler): SchedulerServer {
@@ -102,8 +103,7 @@ export function schedulerServer(scheduler: Scheduler): SchedulerServer {
 
 function hostSummary(scheduler: Scheduler, host: HostEntry): HostSummary {
   const beat = host.heartbeat;
-  const state =
-    host.liveness === "down" ? "down" : scheduler.disabledHosts.has(host.hostId) ? "disabled" : "up";
+  const state = hostStateWord(scheduler, host);
   return {
     hostId: host.hostId,
     address: host.address,
