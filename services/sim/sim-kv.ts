@@ -5,7 +5,7 @@ import { kvWriteSubject, storeWriteRefusal } from "../identity/nats-authorizatio
 import { BROKER_ID, isFaultless, type SimNetwork } from "./network.js";
 import type { SimProcess } from "./process.js";
 import { simCall, type CallOptions } from "./rpc.js";
-import { KvSnapshot, SortedKeys } from "./kv-snapshot.js";
+import { PrefixEntries, SortedKeys, type KvSnapshot } from "./kv-snapshot.js";
 import type { SimAuthorizer } from "./sim-authorization.js";
 
 /** A JetStream request's timeout (nats.js's default): how long a KV call waits for the broker. */
@@ -34,6 +34,8 @@ export class SimKv {
   private revisionLast = 0;
   /** SimKv.sortedKeys's lists, until a key is added or deleted. */
   private readonly sortedKeysByPrefix = new Map<string, SortedKeys>();
+  /** SimKv.entriesNow's entries, per prefix read, until a key is added or deleted (a few prefixes). */
+  private readonly entriesByPrefix: PrefixEntries[] = [];
   /**
    * Each key's `$KV.<bucket>.<key>` subject, made once: a subject made afresh for every write (a
    * lease renewal) is a new string that the authorizer's lookup must flatten and hash again.
@@ -115,17 +117,26 @@ export class SimKv {
    * shared), as a read-only map: an array of the entries, the keys shared (KvSnapshot).
    */
   entriesNow(prefix: string): KvSnapshot {
+    return this.prefixEntries(prefix).snapshot();
+  }
+
+  /** The entries under `prefix`, kept (PrefixEntries) until a key is added or deleted. */
+  private prefixEntries(prefix: string): PrefixEntries {
+    for (const kept of this.entriesByPrefix) if (kept.prefix === prefix) return kept;
     const sorted = this.sortedKeys(prefix);
-    const entryList: KvEntry[] = [];
-    for (const key of sorted.keys) entryList.push(this.entries.get(key)!);
-    return new KvSnapshot(sorted, entryList);
+    const list = sorted.keys.map((key) => this.entries.get(key)!);
+    const made = new PrefixEntries(prefix, sorted, list);
+    this.entriesByPrefix.push(made);
+    return made;
   }
 
   put(key: string, value: string): number {
     const revision = ++this.revisionLast;
     const keyCount = this.entries.size;
-    this.entries.set(key, { value, revision });
+    const entry = { value, revision };
+    this.entries.set(key, entry);
     if (this.entries.size !== keyCount) this.keysChanged();
+    else for (const kept of this.entriesByPrefix) if (key.startsWith(kept.prefix)) kept.replace(key, entry);
     this.writtenAtMs.set(key, this.network.clock.nowMs());
     this.notify(key);
     return revision;
@@ -180,6 +191,7 @@ export class SimKv {
 
   private keysChanged(): void {
     if (this.sortedKeysByPrefix.size > 0) this.sortedKeysByPrefix.clear();
+    this.entriesByPrefix.length = 0;
   }
 
   private notify(key: string): void {
