@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { SimulatedClock } from "../core/clock.js";
 import { HA_OFF_ROUND_RENEW_INTERVAL_COUNT, LeaseKeeper } from "./lease-keeper.js";
 import type { Statefile, StatefileEntry } from "../contracts/statefile.js";
@@ -124,5 +124,64 @@ describe("LeaseKeeper round with HA off, the setting vouched for by the watch", 
       "2 read cluster.ha",
       "4 update lease.h1",
     ]);
+  });
+});
+
+describe("LeaseKeeper round with HA off: nothing made for nothing", () => {
+  it("makes no promise to wait its step on, no copy of the (empty) first-read waiters, no closure to compare the peers seen", async () => {
+    const clock = new SimulatedClock();
+    let revision = 10;
+    const updates: string[] = [];
+    // Answers made with `new Promise`, so that the spies below count the keeper's own calls only.
+    const answer = <T>(value: T) => new Promise<T>((resolve) => resolve(value));
+    const statefile: Statefile = {
+      read: () => answer(undefined),
+      readAll: () => answer(new Map()),
+      put: (key) => {
+        updates.push(`put ${key}`);
+        return answer(++revision);
+      },
+      update: (key) => {
+        updates.push(`update ${key}`);
+        return answer(++revision);
+      },
+      create: () => answer(undefined),
+      remove: () => answer(undefined),
+      watch: () => () => undefined,
+      watchContinuity: () => 1,
+    };
+    const keeper = new LeaseKeeper({
+      hostId: "h1",
+      address: () => "h1:1",
+      clock,
+      statefile,
+      ping: () => answer(undefined),
+      guests: { hold: () => [], release: () => [], fence: () => [] },
+      log: () => undefined,
+      epoch: "e1",
+    });
+    keeper.start();
+    const settle = async () => {
+      for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    await settle();
+    clock.advanceMs(HA_OFF_ROUND_MS);
+    await settle();
+    const spies = [
+      vi.spyOn(Promise, "resolve"),
+      vi.spyOn(Array.prototype, "splice"),
+      vi.spyOn(Array.prototype, "every"),
+    ];
+    clock.advanceMs(HA_OFF_ROUND_MS);
+    await settle();
+    const calls = spies.map((spy) => spy.mock.calls.length);
+    for (const spy of spies) spy.mockRestore();
+    keeper.stop();
+    expect(updates, "an idle host's rounds: written, then renewed at its revision").toEqual([
+      "put lease.h1",
+      "update lease.h1",
+      "update lease.h1",
+    ]);
+    expect(calls, "Promise.resolve, splice, every").toEqual([0, 0, 0]);
   });
 });
