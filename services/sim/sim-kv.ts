@@ -32,9 +32,9 @@ export class SimKv {
   /** Each key's watchers, in the order they watched (a write looks at its key's alone: 1,000 hosts watch one key). */
   private readonly watchersByKey = new Map<string, Set<KvWatcher>>();
   private revisionLast = 0;
-  /** SimKv.sortedKeys's lists, until a key is added or deleted. */
+  /** SimKv.sortedKeys's lists, until a key under their prefix is added or deleted. */
   private readonly sortedKeysByPrefix = new Map<string, SortedKeys>();
-  /** SimKv.entriesNow's entries, per prefix read, until a key is added or deleted (a few prefixes). */
+  /** SimKv.entriesNow's entries, per prefix read, until a key under it is added or deleted (a few prefixes). */
   private readonly entriesByPrefix: PrefixEntries[] = [];
   /**
    * Each key's `$KV.<bucket>.<key>` subject, made once: a subject made afresh for every write (a
@@ -99,9 +99,9 @@ export class SimKv {
   }
 
   /**
-   * The keys starting with `prefix`, sorted: kept per prefix until a key is added or deleted (the
-   * scheduler lists 1,000 leases every renew interval; an idle cluster's keys stay the same).
-   * Read only: the list is shared.
+   * The keys starting with `prefix`, sorted: kept per prefix until a key under it is added or
+   * deleted (the scheduler lists 1,000 leases every renew interval; an idle cluster's keys stay the
+   * same). Read only: the list is shared.
    */
   private sortedKeys(prefix: string): SortedKeys {
     let keys = this.sortedKeysByPrefix.get(prefix);
@@ -120,7 +120,7 @@ export class SimKv {
     return this.prefixEntries(prefix).snapshot();
   }
 
-  /** The entries under `prefix`, kept (PrefixEntries) until a key is added or deleted. */
+  /** The entries under `prefix`, kept (PrefixEntries) until a key under it is added or deleted. */
   private prefixEntries(prefix: string): PrefixEntries {
     for (const kept of this.entriesByPrefix) if (kept.prefix === prefix) return kept;
     const sorted = this.sortedKeys(prefix);
@@ -135,7 +135,7 @@ export class SimKv {
     const keyCount = this.entries.size;
     const entry = { value, revision };
     this.entries.set(key, entry);
-    if (this.entries.size !== keyCount) this.keysChanged();
+    if (this.entries.size !== keyCount) this.keysChanged(key);
     else for (const kept of this.entriesByPrefix) if (key.startsWith(kept.prefix)) kept.replace(key, entry);
     this.writtenAtMs.set(key, this.network.clock.nowMs());
     this.notify(key);
@@ -189,9 +189,14 @@ export class SimKv {
     if (watchers?.delete(watcher) && watchers.size === 0) this.watchersByKey.delete(watcher.key);
   }
 
-  private keysChanged(): void {
-    if (this.sortedKeysByPrefix.size > 0) this.sortedKeysByPrefix.clear();
-    this.entriesByPrefix.length = 0;
+  /** `key` was added or deleted: the lists of the prefixes it is under are dropped (not the others'). */
+  private keysChanged(key: string): void {
+    for (const prefix of this.sortedKeysByPrefix.keys())
+      if (key.startsWith(prefix)) this.sortedKeysByPrefix.delete(prefix);
+    const kept = this.entriesByPrefix;
+    let keptCount = 0;
+    for (const entries of kept) if (!key.startsWith(entries.prefix)) kept[keptCount++] = entries;
+    kept.length = keptCount;
   }
 
   private notify(key: string): void {
@@ -231,7 +236,7 @@ export class SimKv {
   }
 
   delete(key: string): void {
-    if (this.entries.delete(key)) this.keysChanged();
+    if (this.entries.delete(key)) this.keysChanged(key);
     this.writtenAtMs.delete(key);
     this.notify(key);
   }
