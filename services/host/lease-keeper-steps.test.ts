@@ -137,10 +137,10 @@ function countKeeperCalls<K extends string>(owner: { [key in K]: unknown }, name
   owner[name] = function (this: unknown, ...args: unknown[]) {
     if (/lease-keeper\.[jt]s:\d/.test(new Error().stack ?? "")) count++;
     return original.apply(this, args);
-  } as (typeof owner)[K];
+  };
   return {
     restore: () => {
-      owner[name] = original as (typeof owner)[K];
+      owner[name] = original;
       return count;
     },
   };

@@ -1,4 +1,4 @@
-import { describe, it, expect, vi } from "vitest";
+import { describe, it, expect } from "vitest";
 import { ClusterView, HostEntrySlot, MISSED_HEARTBEAT_COUNT_MAX_DEFAULT } from "./cluster-view.js";
 import type { Heartbeat } from "../contracts/heartbeat.js";
 import type { DomainEvent, DomainEventKind } from "../contracts/domain-event.js";
@@ -115,7 +115,10 @@ describe("ClusterView heartbeats", () => {
     view.onHeartbeat(beat("h3", 0), 1000 + 3 * INTERVAL_MS);
     const second = view.upHosts();
     expect(second.map((h) => h.hostId)).toEqual(["h1", "h2", "h3"]);
-    expect(first.map((h) => h.hostId), "the list handed out before").toEqual(["h1", "h2"]);
+    expect(
+      first.map((h) => h.hostId),
+      "the list handed out before",
+    ).toEqual(["h1", "h2"]);
     view.expire(1000 + 3 * INTERVAL_MS + 1); // h2 goes down
     expect(view.upHosts().map((h) => h.hostId)).toEqual(["h1", "h3"]);
     expect(second.map((h) => h.hostId)).toEqual(["h1", "h2", "h3"]);
@@ -149,9 +152,10 @@ describe("ClusterView heartbeats", () => {
       expect(down.sort(), `step ${step} at ${nowMs} ms`).toEqual(expected.sort());
       declared += down.length;
       const up = [...seen.entries()].filter(([, h]) => h.up).map(([id]) => id);
-      expect(view.upHosts().map((h) => h.hostId), `up at step ${step}`).toEqual(
-        up.sort((a, b) => a.localeCompare(b)),
-      );
+      expect(
+        view.upHosts().map((h) => h.hostId),
+        `up at step ${step}`,
+      ).toEqual(up.sort((a, b) => a.localeCompare(b)));
     }
     expect(declared).toBeGreaterThan(100);
   });
@@ -226,14 +230,12 @@ describe("ClusterView domains", () => {
     const domains = [guestDomainInfo(0, { name: "Domain-0", memoryMib: 256 })];
     const { filter, map } = Array.prototype;
     let copyCount = 0;
-    Array.prototype.filter = function (this: unknown[], ...args: Parameters<typeof filter>) {
-      copyCount++;
-      return filter.apply(this, args);
-    } as typeof filter;
-    Array.prototype.map = function (this: unknown[], ...args: Parameters<typeof map>) {
-      copyCount++;
-      return map.apply(this, args);
-    } as typeof map;
+    const counted = <F extends (...args: never[]) => unknown>(method: F): F =>
+      function (this: unknown, ...args: Parameters<F>) {
+        copyCount++;
+        return method.apply(this, args);
+      } as F;
+    Object.assign(Array.prototype, { filter: counted(filter), map: counted(map) });
     try {
       view.syncDomains("h1", domains);
     } finally {
