@@ -317,6 +317,12 @@ describe("LeaseObserver with HA off (observe without timing)", () => {
       on.observe(stale(t), t, timing);
     }
     expect(off.all()).toEqual(on.all());
-    expect(off.get("h1")).toEqual({ hostId: "h1", lease: lease("h1", []), revision: 1, sinceMs: 0, confirmed: false });
+    expect(off.get("h1")).toEqual({
+      hostId: "h1",
+      lease: lease("h1", []),
+      revision: 1,
+      sinceMs: 0,
+      confirmed: false,
+    });
   });
 });

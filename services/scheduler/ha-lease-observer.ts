@@ -138,7 +138,8 @@ export class LeaseObserver {
    * (≥ 5 renew intervals) after we first read its peers without it, it has fenced (§6).
    */
   lost(nowMs: number, timing: LeaseTiming): ObservedLease[] {
-    if (!this.unseenCounted) throw new Error("LeaseObserver.lost: the last read did not count who is unseen (HA off)");
+    if (!this.unseenCounted)
+      throw new Error("LeaseObserver.lost: the last read did not count who is unseen (HA off)");
     const deadlineMs = timing.timeoutMs + timing.restartMarginMs;
     return this.all().filter((o) => {
       if (o.lease.state !== "live" || nowMs - o.sinceMs < deadlineMs) return false;
