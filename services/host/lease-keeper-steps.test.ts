@@ -126,3 +126,80 @@ describe("LeaseKeeper round with HA off, the setting vouched for by the watch", 
     ]);
   });
 });
+
+/**
+ * Counts the calls of `owner[name]` made by lease-keeper.ts itself (the test runner's own code may
+ * call it meanwhile, between the round's steps); `restore` puts it back and answers the count.
+ */
+function countKeeperCalls<K extends string>(owner: { [key in K]: unknown }, name: K): { restore(): number } {
+  const original = owner[name] as (...args: unknown[]) => unknown;
+  let count = 0;
+  owner[name] = function (this: unknown, ...args: unknown[]) {
+    if (/lease-keeper\.[jt]s:\d/.test(new Error().stack ?? "")) count++;
+    return original.apply(this, args);
+  };
+  return {
+    restore: () => {
+      owner[name] = original;
+      return count;
+    },
+  };
+}
+
+describe("LeaseKeeper round with HA off: nothing made for nothing", () => {
+  it("makes no promise to wait its step on, no copy of the (empty) first-read waiters, no closure to compare the peers seen", async () => {
+    const clock = new SimulatedClock();
+    let revision = 10;
+    const updates: string[] = [];
+    // Answers made with `new Promise`, so that the spies below count the keeper's own calls only.
+    const answer = <T>(value: T) => new Promise<T>((resolve) => resolve(value));
+    const statefile: Statefile = {
+      read: () => answer(undefined),
+      readAll: () => answer(new Map()),
+      put: (key) => {
+        updates.push(`put ${key}`);
+        return answer(++revision);
+      },
+      update: (key) => {
+        updates.push(`update ${key}`);
+        return answer(++revision);
+      },
+      create: () => answer(undefined),
+      remove: () => answer(undefined),
+      watch: () => () => undefined,
+      watchContinuity: () => 1,
+    };
+    const keeper = new LeaseKeeper({
+      hostId: "h1",
+      address: () => "h1:1",
+      clock,
+      statefile,
+      ping: () => answer(undefined),
+      guests: { hold: () => [], release: () => [], fence: () => [] },
+      log: () => undefined,
+      epoch: "e1",
+    });
+    keeper.start();
+    const settle = async () => {
+      for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    await settle();
+    clock.advanceMs(HA_OFF_ROUND_MS);
+    await settle();
+    const spies = [
+      countKeeperCalls(Promise, "resolve"),
+      countKeeperCalls(Array.prototype, "splice"),
+      countKeeperCalls(Array.prototype, "every"),
+    ];
+    clock.advanceMs(HA_OFF_ROUND_MS);
+    await settle();
+    const calls = spies.map((spy) => spy.restore());
+    keeper.stop();
+    expect(updates, "an idle host's rounds: written, then renewed at its revision").toEqual([
+      "put lease.h1",
+      "update lease.h1",
+      "update lease.h1",
+    ]);
+    expect(calls, "Promise.resolve, splice, every").toEqual([0, 0, 0]);
+  });
+});

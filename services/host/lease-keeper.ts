@@ -56,6 +56,16 @@ export const HA_FIRST_READ_WAIT_MS = 10_000;
 
 export { HA_OFF_ROUND_RENEW_INTERVAL_COUNT };
 
+/** A settled promise for a round to wait a step on (the one Promise.resolve() made afresh: the same step). */
+const SETTLED: Promise<void> = Promise.resolve();
+
+/** The same host ids in the same order. */
+function sameHostIds(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
+}
+
 /** Ping rounds a host runs back to back when HA comes on, to renew with HA on at once (LeaseKeeper.arming). */
 const ARMING_PING_ROUND_COUNT_MAX = 3;
 
@@ -234,7 +244,9 @@ export class LeaseKeeper {
   }
 
   private wakeFirstReadWaiters(): void {
-    if (!this.firstReadPending) for (const wake of this.firstReadWaiters.splice(0)) wake();
+    // Nobody waits (every round after the first): no splice, whose empty array each round was garbage.
+    if (this.firstReadWaiters.length > 0 && !this.firstReadPending)
+      for (const wake of this.firstReadWaiters.splice(0)) wake();
   }
 
   /** Evaluates the decision now and acts on it; returns the verdict (tests, logs). */
@@ -384,7 +396,7 @@ export class LeaseKeeper {
     try {
       // HA off and nothing to read but the setting, which the watch vouches for: nothing to read.
       // The await stays (readStatefile's would take as long): a round takes the steps it always did.
-      if (this.settingVouched()) await Promise.resolve();
+      if (this.settingVouched()) await SETTLED;
       else await this.readStatefile();
       await this.renew();
       if (this.failing) this.options.log("HA: statefile reachable again");
@@ -553,8 +565,7 @@ export class LeaseKeeper {
       last.address === address &&
       last.epoch === this.epoch &&
       last.ha === this.config.enabled &&
-      last.sees.length === sees.length &&
-      last.sees.every((hostId, index) => hostId === sees[index])
+      sameHostIds(last.sees, sees)
     )
       return last.text;
     const value: LeaseValue = {

@@ -106,6 +106,24 @@ describe("ClusterView heartbeats", () => {
     expect(ids()).toEqual([]);
   });
 
+  it("hands out one list of the up hosts until a host comes or goes, and never changes one handed out", () => {
+    const view = new ClusterView(3);
+    for (const id of ["h2", "h1"]) view.onHeartbeat(beat(id, 0), 1000);
+    const first = view.upHosts();
+    view.onHeartbeat(beat("h1", 1), 1000 + INTERVAL_MS);
+    expect(view.upHosts(), "a heartbeat of a known host changes nothing").toBe(first);
+    view.onHeartbeat(beat("h3", 0), 1000 + 3 * INTERVAL_MS);
+    const second = view.upHosts();
+    expect(second.map((h) => h.hostId)).toEqual(["h1", "h2", "h3"]);
+    expect(
+      first.map((h) => h.hostId),
+      "the list handed out before",
+    ).toEqual(["h1", "h2"]);
+    view.expire(1000 + 3 * INTERVAL_MS + 1); // h2 goes down
+    expect(view.upHosts().map((h) => h.hostId)).toEqual(["h1", "h3"]);
+    expect(second.map((h) => h.hostId)).toEqual(["h1", "h2", "h3"]);
+  });
+
   it("declares down exactly the hosts a scan of all would, though it skips scans that would find none", () => {
     // A reference view scanned in full each time, beside the real one, fed the same heartbeats:
     // intervals that shrink and grow, hosts silent, back, dropped, checked at uneven instants.
@@ -133,6 +151,11 @@ describe("ClusterView heartbeats", () => {
       const down = view.expire(nowMs).map((h) => h.hostId);
       expect(down.sort(), `step ${step} at ${nowMs} ms`).toEqual(expected.sort());
       declared += down.length;
+      const up = [...seen.entries()].filter(([, h]) => h.up).map(([id]) => id);
+      expect(
+        view.upHosts().map((h) => h.hostId),
+        `up at step ${step}`,
+      ).toEqual(up.sort((a, b) => a.localeCompare(b)));
     }
     expect(declared).toBeGreaterThan(100);
   });
@@ -200,6 +223,26 @@ describe("ClusterView domains", () => {
     const entry = view.hosts.get("h1");
     expect([...(entry?.domains.values() ?? [])].map((d) => d.name)).toEqual(["web"]);
     expect(entry?.synced).toBe(true);
+  });
+
+  it("syncDomains makes no copies of the list on the way (a sweep lists every host)", () => {
+    const view = withHost();
+    const domains = [guestDomainInfo(0, { name: "Domain-0", memoryMib: 256 })];
+    const { filter, map } = Array.prototype;
+    let copyCount = 0;
+    const counted = <F extends (...args: never[]) => unknown>(method: F): F =>
+      function (this: unknown, ...args: Parameters<F>) {
+        copyCount++;
+        return method.apply(this, args);
+      } as F;
+    Object.assign(Array.prototype, { filter: counted(filter), map: counted(map) });
+    try {
+      view.syncDomains("h1", domains);
+    } finally {
+      Object.assign(Array.prototype, { filter, map });
+    }
+    expect(copyCount, "filter and map calls").toBe(0);
+    expect(view.hosts.get("h1")?.domains.size).toBe(0);
   });
 
   it("domain events add and update domains, destroyed, migrated-out and fenced remove them", () => {

@@ -24,7 +24,8 @@ export interface HostEntry {
   heartbeat: Heartbeat;
   claims: HostClaims;
   lastSeenMs: number;
-  liveness: HostLiveness;
+  /** "up" in a new entry only, "down" by ClusterView.expire only (upHosts keeps its list by them). */
+  readonly liveness: HostLiveness;
   /** Known from the host's own List, refreshed on events: uuid → domain. */
   domains: Map<string, DomainInfo>;
   /** The host's domain list has been read since it (re)appeared. */
@@ -83,6 +84,16 @@ export class ClusterView {
   /** Every host in id order (localeCompare), as of the hosts' membershipVersion `sortedVersion`. */
   private sorted: readonly HostEntry[] = [];
   private sortedVersion = -1;
+  /**
+   * The hosts up, in id order, as of the hosts' membershipVersion `upVersion` and `upDownCount`
+   * hosts declared down: a host comes up only as a new entry (membershipVersion moves) and goes
+   * down only in expire (downCount moves). The reconcile walks them every few seconds.
+   */
+  private up: readonly HostEntry[] = [];
+  private upVersion = -1;
+  private upDownCount = -1;
+  /** Hosts declared down by expire so far. */
+  private downCount = 0;
   /**
    * No up host can be declared down before this instant (a lower bound, kept by the last full scan
    * and lowered by each heartbeat), while the hosts' membershipVersion is `expiryVersion`: the
@@ -143,7 +154,10 @@ export class ClusterView {
   syncDomains(hostId: string, domains: readonly DomainInfo[], leaseEpoch?: string): void {
     const entry = this.hosts.get(hostId);
     if (!entry) return;
-    entry.domains = new Map(domains.filter((d) => d.domid !== 0).map((d) => [d.uuid, d]));
+    // Built in a loop: no filtered and mapped copies of the list on the way (a sweep lists every host).
+    const byUuid = new Map<string, DomainInfo>();
+    for (const domain of domains) if (domain.domid !== 0) byUuid.set(domain.uuid, domain);
+    entry.domains = byUuid;
     entry.synced = true;
     if (leaseEpoch === undefined) delete entry.leaseEpoch;
     else entry.leaseEpoch = leaseEpoch;
@@ -211,7 +225,8 @@ export class ClusterView {
       if (entry.liveness === "down") continue;
       const silenceMaxMs = entry.heartbeat.intervalMs * this.missedHeartbeatCountMax;
       if (nowMs - entry.lastSeenMs > silenceMaxMs) {
-        entry.liveness = "down";
+        (entry as { liveness: HostLiveness }).liveness = "down";
+        this.downCount++;
         down.push(entry);
       } else notBeforeMs = Math.min(notBeforeMs, entry.lastSeenMs + silenceMaxMs);
     }
@@ -220,14 +235,18 @@ export class ClusterView {
     return down;
   }
 
-  /** The hosts that are up, in id order (localeCompare). */
-  upHosts(): HostEntry[] {
+  /** The hosts that are up, in id order (localeCompare): one list, kept until a host comes or goes. */
+  upHosts(): readonly HostEntry[] {
     const hosts = this.hosts as HostMap;
+    if (this.upVersion === hosts.membershipVersion && this.upDownCount === this.downCount) return this.up;
     if (this.sortedVersion !== hosts.membershipVersion) {
       this.sorted = [...hosts.values()].sort((a, b) => a.hostId.localeCompare(b.hostId));
       this.sortedVersion = hosts.membershipVersion;
     }
-    return this.sorted.filter((h) => h.liveness === "up");
+    this.up = this.sorted.filter((h) => h.liveness === "up");
+    this.upVersion = hosts.membershipVersion;
+    this.upDownCount = this.downCount;
+    return this.up;
   }
 
   /** Where a domain runs, by name or uuid, among hosts that are up. */

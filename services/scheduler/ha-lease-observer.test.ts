@@ -285,3 +285,44 @@ describe("countSeen", () => {
     expect(sortedCount).toBeGreaterThan(1000);
   });
 });
+
+describe("LeaseObserver with HA off (observe without timing)", () => {
+  const stale = (nowMs: number) =>
+    leases([
+      [lease("h1", []), 1],
+      [lease("h2", ["h3"]), 10 + nowMs],
+      [lease("h3", ["h2"]), 20 + nowMs],
+    ]);
+
+  it("counts no silence while HA is off: the first read with HA on starts it afresh", () => {
+    const observer = new LeaseObserver();
+    observer.observe(stale(0), 0, timing);
+    // A long stretch with HA off: h1's lease goes stale, unseen by its peers, but nobody counts.
+    for (let t = 1000; t <= 2 * deadlineMs; t += 1000) observer.observe(stale(t), t, undefined);
+    expect(() => observer.lost(2 * deadlineMs, timing)).toThrow(/did not count/);
+    const onMs = 2 * deadlineMs + 1000;
+    for (let t = onMs; t < onMs + timing.timeoutMs; t += 1000) {
+      observer.observe(stale(t), t, timing);
+      expect(observer.lost(t, timing), `${t} ms`).toEqual([]);
+    }
+    observer.observe(stale(onMs + timing.timeoutMs), onMs + timing.timeoutMs, timing);
+    expect(observer.lost(onMs + timing.timeoutMs, timing).map((o) => o.hostId)).toEqual(["h1"]);
+  });
+
+  it("observes the leases and their revisions as with HA on", () => {
+    const off = new LeaseObserver();
+    const on = new LeaseObserver();
+    for (let t = 0; t <= 5000; t += 1000) {
+      off.observe(stale(t), t, undefined);
+      on.observe(stale(t), t, timing);
+    }
+    expect(off.all()).toEqual(on.all());
+    expect(off.get("h1")).toEqual({
+      hostId: "h1",
+      lease: lease("h1", []),
+      revision: 1,
+      sinceMs: 0,
+      confirmed: false,
+    });
+  });
+});

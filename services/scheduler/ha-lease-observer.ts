@@ -38,16 +38,23 @@ export class LeaseObserver {
    */
   private lastRead: ReadonlyMap<string, unknown> | undefined;
   private lastReadWatches: HostWatch[] = [];
+  /**
+   * Whether every read since the last reset counted who is unseen (HA on): only then do the
+   * watches' unseenSinceMs date an unbroken silence.
+   */
+  private unseenCounted = true;
 
   /**
    * One read of the leases. Without a change since the last read (an idle cluster: most leases
    * unchanged, none added or removed) it allocates nothing but the leases renewed since: 1,000
-   * leases are observed every renew interval.
+   * leases are observed every renew interval. `timing` undefined (HA off): who is unseen by its
+   * peers is not counted, as nobody asks who is lost (`lost`, HA on only; a new setting starts
+   * the observation afresh); a read with `timing` after such reads starts the silences afresh.
    */
   observe(
     leases: ReadonlyMap<string, { lease: LeaseValue; revision: number }>,
     nowMs: number,
-    timing: LeaseTiming,
+    timing: LeaseTiming | undefined,
   ): void {
     const readWatches = this.noteRead(leases, nowMs);
     // Every host read is watched now: more watches are of hosts whose leases are gone.
@@ -56,8 +63,15 @@ export class LeaseObserver {
     this.lastRead = leases;
     this.lastReadWatches = readWatches;
     this.readCount++;
+    if (timing === undefined) {
+      this.unseenCounted = false;
+      return;
+    }
     const peers = this.peerCounts(nowMs, timing);
+    const counted = this.unseenCounted;
+    this.unseenCounted = true;
     for (const watch of this.watches.values()) {
+      if (!counted) watch.unseenSinceMs = undefined;
       if (!unseenByPeers(watch.observed, peers)) watch.unseenSinceMs = undefined;
       else watch.unseenSinceMs ??= nowMs;
     }
@@ -98,6 +112,7 @@ export class LeaseObserver {
 
   reset(): void {
     this.readCount = 0;
+    this.unseenCounted = true;
     this.watches.clear();
     this.lastRead = undefined;
     this.lastReadWatches = [];
@@ -123,6 +138,8 @@ export class LeaseObserver {
    * (≥ 5 renew intervals) after we first read its peers without it, it has fenced (§6).
    */
   lost(nowMs: number, timing: LeaseTiming): ObservedLease[] {
+    if (!this.unseenCounted)
+      throw new Error("LeaseObserver.lost: the last read did not count who is unseen (HA off)");
     const deadlineMs = timing.timeoutMs + timing.restartMarginMs;
     return this.all().filter((o) => {
       if (o.lease.state !== "live" || nowMs - o.sinceMs < deadlineMs) return false;

@@ -206,7 +206,9 @@ export class HaMonitor {
       this.observer.reset();
     this.config = config;
     const leases = this.leaseReads.note(await this.statefile.readAll(LEASE_KEY_PREFIX));
-    this.observer.observe(leases, this.scheduler.clock.nowMs(), leaseTiming(config.timeoutMs));
+    // HA off: who is unseen by its peers is not counted (nobody asks who is lost: act(), HA on only).
+    const timing = config.enabled ? leaseTiming(config.timeoutMs) : undefined;
+    this.observer.observe(leases, this.scheduler.clock.nowMs(), timing);
     this.scheduler.haEnabled = config.enabled;
     this.noteEpochs(leases);
   }

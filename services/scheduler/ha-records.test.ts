@@ -25,6 +25,16 @@ describe("HaRecords", () => {
     expect((await records.get("uuid-web"))?.priority).toBe("best-effort");
   });
 
+  it("noteHost of a host that runs no protected guest answers a settled promise, made once, and writes nothing", async () => {
+    const store = new MemoryStore();
+    const records = new HaRecords(store);
+    const idle = records.noteHost("h1", [dom0], "e1");
+    expect(records.noteHost("h2", [dom0, guestDomainInfo(3, { name: "plain", memoryMib: 128 })])).toBe(idle);
+    expect(records.noteHost("h3", [])).toBe(idle);
+    await idle;
+    expect(await store.keys("ha.")).toEqual([]);
+  });
+
   it("moves a record when the domain shows up on another host", async () => {
     const records = new HaRecords(new MemoryStore());
     await records.noteHost("h1", [guestDomainInfo(1, { name: "db", memoryMib: 128, ha: "restart" })]);

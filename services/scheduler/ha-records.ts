@@ -12,6 +12,9 @@ export type { HaRecord } from "../contracts/ha-record.js";
  */
 export const HA_RECORD_CAS_ATTEMPT_COUNT_MAX = 5;
 
+/** HaRecords.noteHost's answer when nothing is protected: settled, shared. */
+const NOTHING_NOTED: Promise<void> = Promise.resolve();
+
 /** What to write given the record as stored now; undefined: leave it as it is. */
 type RecordChange = (before: HaRecord | undefined) => HaRecord | undefined;
 
@@ -33,11 +36,20 @@ export class HaRecords {
    * After reading a host's domain list: record or move every HA domain found there, with the lease
    * epoch the host listed it under (ListResponse.lease_epoch).
    */
-  async noteHost(hostId: string, domains: readonly DomainInfo[], hostEpoch?: string): Promise<void> {
+  noteHost(hostId: string, domains: readonly DomainInfo[], hostEpoch?: string): Promise<void> {
+    const records: HaRecord[] = [];
     for (const domain of domains) {
       const record = recordOf(domain, hostId, hostEpoch);
-      if (!record) continue;
-      await this.change(domain.uuid, (before) => {
+      if (record) records.push(record);
+    }
+    // None protected (an idle host, listed by every sweep): a settled promise, awaited in the one
+    // step an async function's would take, without one's promise and state.
+    return records.length === 0 ? NOTHING_NOTED : this.noteRecords(hostId, records);
+  }
+
+  private async noteRecords(hostId: string, records: readonly HaRecord[]): Promise<void> {
+    for (const record of records) {
+      await this.change(record.uuid, (before) => {
         // Still on the source of a migration under way: the destination stays named.
         if (before?.migratingTo === undefined || before.hostId !== hostId) return record;
         const epoch =

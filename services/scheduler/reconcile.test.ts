@@ -56,6 +56,24 @@ describe("the scheduler's reconcile", () => {
     await rig.stop();
   });
 
+  it("walks no domains of up hosts that run none, between sweeps", async () => {
+    const rig = await rigWithBackground();
+    await rig.idle(2 * RECONCILE_INTERVAL_MS);
+    let walkCount = 0;
+    class CountedDomains extends Map<string, DomainInfo> {
+      override values(): MapIterator<DomainInfo> {
+        walkCount++;
+        return super.values();
+      }
+    }
+    for (const host of rig.scheduler.view.upHosts()) host.domains = new CountedDomains();
+    const before = rig.calls.listCalls.length;
+    await rig.run(reconcile(rig.scheduler));
+    expect(rig.calls.listCalls.slice(before), "no host listed").toEqual([]);
+    expect(walkCount, "domain walks").toBe(0);
+    await rig.stop();
+  });
+
   it("drops an HA record whose guest a live host no longer runs: a later death of that host brings nothing back", async () => {
     // HA off, as with HA on: gone twice under the epoch its host runs under (destroyed on purpose
     // while no scheduler watched).

@@ -41,23 +41,27 @@ export async function reconcile(scheduler: Scheduler): Promise<void> {
   const reserved = await new ClusterNames(scheduler.options.store).all();
   const read = new Set<string>();
   const toList = hostsToList(scheduler, records, reserved);
-  for (const host of scheduler.view.upHosts())
+  // Indexed: a for-of over the list in this async function made an iterator result per host.
+  const upBefore = scheduler.view.upHosts();
+  for (let index = 0; index < upBefore.length; index++) {
+    const host = upBefore[index]!;
     if (toList(host) && (await scheduler.syncHost(host))) read.add(host.hostId);
+  }
   const running = new Map<string, Running>();
   const moving = new Set<string>();
-  const upNow = scheduler.view.upHosts();
   // Only hosts listed since they (re)appeared: one back from the dead still shows what it ran
   // before, until a List replaces it; counted, a record would follow its guest back to a host that
   // lost it, under that host's old epoch, which HA had already handled (VOPR seed 247 x 400).
-  for (const host of upNow.filter((h) => h.synced))
+  for (const host of scheduler.view.upHosts()) {
+    if (!host.synced || host.domains.size === 0) continue;
     for (const domain of host.domains.values()) {
       if (isProtocolName(domain.name)) moving.add(domain.uuid);
       else running.set(domain.uuid, { host, domain });
     }
+  }
   // A host read, then declared down before its guests were counted (its answer came late, from a
   // stall), is down: what it holds is kept (VOPR seed 17, two guests named dns).
-  const upIds = new Set(upNow.map((h) => h.hostId));
-  for (const hostId of read) if (!upIds.has(hostId)) read.delete(hostId);
+  for (const hostId of read) if (scheduler.view.hosts.get(hostId)?.liveness !== "up") read.delete(hostId);
   const dropped = await reconcileHa(scheduler, records, running, moving, read);
   if (scheduler.ha.unended.size > 0)
     await clearUnendedTraces(scheduler, (uuid) => running.get(uuid)?.host.hostId, moving, read);
@@ -97,6 +101,7 @@ function hostsToList(
     const version = host.reported.listVersion;
     if (!host.synced || version === undefined || version !== host.listedVersion) return true;
     if (flagged.has(host.hostId)) return true;
+    if (host.domains.size === 0) return false;
     for (const domain of host.domains.values())
       if (!isProtocolName(domain.name) && !reserved.has(domain.name)) return true;
     return false;

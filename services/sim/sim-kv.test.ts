@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { SimulatedClock } from "../core/clock.js";
 import { Prng } from "../core/prng.js";
 import { runSimulation } from "../core/simulation.js";
@@ -101,5 +101,41 @@ describe("SimKv", () => {
     ]);
     await runSimulation(r.clock, r.client.put("lease.c", "2"));
     expect(read.get("lease.c")?.value, "a read is what the bucket held then").toBe("1");
+  });
+
+  it("reads a prefix as the bucket holds it at each read, without a lookup per key when only values changed", () => {
+    const r = rig();
+    const keys = Array.from({ length: 50 }, (_, index) => `lease.h${index}`).sort();
+    for (const key of keys) r.kv.put(key, "0");
+    r.kv.put("other", "0");
+    const values = (read: ReadonlyMap<string, { value: string }>) =>
+      [...read].map(([k, e]) => `${k}=${e.value}`);
+    const first = r.kv.entriesNow("lease.");
+    const wide = r.kv.entriesNow("le");
+    r.kv.put("lease.h3", "1");
+    r.kv.put("lease.h3", "2");
+    r.kv.put("lease.h7", "1");
+    r.kv.put("other", "1");
+    r.kv.put("name.new", "1"); // a key added under another prefix
+    r.kv.delete("other");
+    const get = vi.spyOn(Map.prototype, "get");
+    const second = r.kv.entriesNow("lease.");
+    const lookupCount = get.mock.calls.length;
+    get.mockRestore();
+    expect(lookupCount, "no lookup of the keys that were not written, keys elsewhere added and deleted").toBe(
+      0,
+    );
+    const expected = keys.map((k) => `${k}=${k === "lease.h3" ? 2 : k === "lease.h7" ? 1 : 0}`);
+    expect(values(second)).toEqual(expected);
+    expect(values(r.kv.entriesNow("le"))).toEqual(expected);
+    expect(values(first), "a read keeps what the bucket held then").toEqual(keys.map((k) => `${k}=0`));
+    expect(values(wide)).toEqual(keys.map((k) => `${k}=0`));
+    expect(second.get("lease.h3")).toBe(r.kv.peek("lease.h3"));
+    r.kv.put("lease.h9", "1");
+    expect(values(second), "nor does a read taken after writes").toEqual(expected);
+    r.kv.delete("lease.h0");
+    r.kv.put("lease.h50", "1");
+    expect(r.kv.entriesNow("lease.").get("lease.h50")?.value).toBe("1");
+    expect(r.kv.entriesNow("lease.").has("lease.h0")).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import { kvWriteSubject, storeWriteRefusal } from "../identity/nats-authorizatio
 import { BROKER_ID, isFaultless, type SimNetwork } from "./network.js";
 import type { SimProcess } from "./process.js";
 import { simCall, type CallOptions } from "./rpc.js";
-import { KvSnapshot, SortedKeys } from "./kv-snapshot.js";
+import { PrefixEntries, SortedKeys, type KvSnapshot } from "./kv-snapshot.js";
 import type { SimAuthorizer } from "./sim-authorization.js";
 
 /** A JetStream request's timeout (nats.js's default): how long a KV call waits for the broker. */
@@ -32,8 +32,10 @@ export class SimKv {
   /** Each key's watchers, in the order they watched (a write looks at its key's alone: 1,000 hosts watch one key). */
   private readonly watchersByKey = new Map<string, Set<KvWatcher>>();
   private revisionLast = 0;
-  /** SimKv.sortedKeys's lists, until a key is added or deleted. */
+  /** SimKv.sortedKeys's lists, until a key under their prefix is added or deleted. */
   private readonly sortedKeysByPrefix = new Map<string, SortedKeys>();
+  /** SimKv.entriesNow's entries, per prefix read, until a key under it is added or deleted (a few prefixes). */
+  private readonly entriesByPrefix: PrefixEntries[] = [];
   /**
    * Each key's `$KV.<bucket>.<key>` subject, made once: a subject made afresh for every write (a
    * lease renewal) is a new string that the authorizer's lookup must flatten and hash again.
@@ -97,9 +99,9 @@ export class SimKv {
   }
 
   /**
-   * The keys starting with `prefix`, sorted: kept per prefix until a key is added or deleted (the
-   * scheduler lists 1,000 leases every renew interval; an idle cluster's keys stay the same).
-   * Read only: the list is shared.
+   * The keys starting with `prefix`, sorted: kept per prefix until a key under it is added or
+   * deleted (the scheduler lists 1,000 leases every renew interval; an idle cluster's keys stay the
+   * same). Read only: the list is shared.
    */
   private sortedKeys(prefix: string): SortedKeys {
     let keys = this.sortedKeysByPrefix.get(prefix);
@@ -115,17 +117,26 @@ export class SimKv {
    * shared), as a read-only map: an array of the entries, the keys shared (KvSnapshot).
    */
   entriesNow(prefix: string): KvSnapshot {
+    return this.prefixEntries(prefix).snapshot();
+  }
+
+  /** The entries under `prefix`, kept (PrefixEntries) until a key under it is added or deleted. */
+  private prefixEntries(prefix: string): PrefixEntries {
+    for (const kept of this.entriesByPrefix) if (kept.prefix === prefix) return kept;
     const sorted = this.sortedKeys(prefix);
-    const entryList: KvEntry[] = [];
-    for (const key of sorted.keys) entryList.push(this.entries.get(key)!);
-    return new KvSnapshot(sorted, entryList);
+    const list = sorted.keys.map((key) => this.entries.get(key)!);
+    const made = new PrefixEntries(prefix, sorted, list);
+    this.entriesByPrefix.push(made);
+    return made;
   }
 
   put(key: string, value: string): number {
     const revision = ++this.revisionLast;
     const keyCount = this.entries.size;
-    this.entries.set(key, { value, revision });
-    if (this.entries.size !== keyCount) this.keysChanged();
+    const entry = { value, revision };
+    this.entries.set(key, entry);
+    if (this.entries.size !== keyCount) this.keysChanged(key);
+    else for (const kept of this.entriesByPrefix) if (key.startsWith(kept.prefix)) kept.replace(key, entry);
     this.writtenAtMs.set(key, this.network.clock.nowMs());
     this.notify(key);
     return revision;
@@ -178,8 +189,14 @@ export class SimKv {
     if (watchers?.delete(watcher) && watchers.size === 0) this.watchersByKey.delete(watcher.key);
   }
 
-  private keysChanged(): void {
-    if (this.sortedKeysByPrefix.size > 0) this.sortedKeysByPrefix.clear();
+  /** `key` was added or deleted: the lists of the prefixes it is under are dropped (not the others'). */
+  private keysChanged(key: string): void {
+    for (const prefix of this.sortedKeysByPrefix.keys())
+      if (key.startsWith(prefix)) this.sortedKeysByPrefix.delete(prefix);
+    const kept = this.entriesByPrefix;
+    let keptCount = 0;
+    for (const entries of kept) if (!key.startsWith(entries.prefix)) kept[keptCount++] = entries;
+    kept.length = keptCount;
   }
 
   private notify(key: string): void {
@@ -219,7 +236,7 @@ export class SimKv {
   }
 
   delete(key: string): void {
-    if (this.entries.delete(key)) this.keysChanged();
+    if (this.entries.delete(key)) this.keysChanged(key);
     this.writtenAtMs.delete(key);
     this.notify(key);
   }
