@@ -30,6 +30,7 @@ import { domainEventSubject, heartbeatSubject, migrationSubject } from "../contr
 import {
   HeartbeatCpupools,
   frozenHeartbeat,
+  memoryKibOfFrames,
   repeatedHeartbeat,
   showsSame,
   vcpusAllocatedOf,
@@ -37,7 +38,6 @@ import {
 import type { Heartbeat } from "../contracts/heartbeat.js";
 import type { FrozenJson } from "../contracts/bus.js";
 import type { SharedSecond, SharedSecondMember } from "./shared-second.js";
-import { PAGE_SIZE_BYTES } from "../core/units.js";
 import type { StateStore } from "../contracts/state-store.js";
 import { ClusterNames } from "../dom0/cluster-names.js";
 import { HostNames } from "../dom0/host-names.js";
@@ -408,8 +408,8 @@ export class Host implements MigrationEndpoint, SharedSecondMember {
     const frames = hypervisor.frames;
     return (
       last.address === this.address &&
-      last.totalMemoryKib === (frames.frameCountTotal * PAGE_SIZE_BYTES) / 1024 &&
-      last.freeMemoryKib === (frames.frameCountFreeNow * PAGE_SIZE_BYTES) / 1024 &&
+      last.totalMemoryKib === memoryKibOfFrames(frames.frameCountTotal) &&
+      last.freeMemoryKib === memoryKibOfFrames(frames.frameCountFreeNow) &&
       last.domainCount === hypervisor.domainCount &&
       last.migrationsOutbound === this.migrations.outboundCount &&
       last.migrationsInbound === this.migrations.inboundCount &&
