@@ -127,9 +127,16 @@ export class ClusterView {
       });
       return "new";
     }
+    // Without claims the heartbeat is the report itself (HostClaims.apply), and only `claim` adds
+    // one, making it a copy: the same heartbeat then says there are none, with no look at them
+    // (an idle host's heartbeat a second: three objects of its own less to read).
+    const withoutClaims = entry.heartbeat === entry.reported;
     entry.reported = beat;
-    entry.claims.absorb(beat.sequence);
-    entry.heartbeat = entry.claims.apply(beat);
+    if (withoutClaims) entry.heartbeat = beat;
+    else {
+      entry.claims.absorb(beat.sequence);
+      entry.heartbeat = entry.claims.apply(beat);
+    }
     entry.address = beat.address;
     entry.lastSeenMs = nowMs;
     this.expiryNotBeforeMs = Math.min(
