@@ -109,6 +109,21 @@ export interface HostOptions {
  * to a SimulatedClock, a MemoryBus and in-memory links.
  */
 export class Host implements MigrationEndpoint, SharedSecondMember {
+  // The fields repeatSecond reads, declared first so that they sit side by side at the start of
+  // the object, in the cache line of its map or the next: an idle host's second reads these and no
+  // other field of its host (repeat-second-fields.test.ts), not eight fields spread over 150 bytes.
+  /** Whether its seconds are a SharedSecond's now (host/shared-second.ts). */
+  private sharing = false;
+  private running = false;
+  /** The last heartbeat published. */
+  private lastBeat: FrozenJson<Heartbeat> | undefined;
+  private heartbeatSequence = 0;
+  /** Made once: the broker and nats-server's permissions look the subject up at every heartbeat. */
+  private readonly heartbeatSubjectText: string;
+  /** The options repeatSecond reads, kept on the host itself (it reads nothing else of the options). */
+  private readonly checksRepeats: boolean;
+  private readonly epochMs: (() => number) | undefined;
+  private readonly bus: Bus | undefined;
   readonly toolstack: Toolstack;
   readonly migrations = new MigrationManager();
   readonly destination: MigrationDestination;
@@ -125,15 +140,11 @@ export class Host implements MigrationEndpoint, SharedSecondMember {
   private readonly newId: () => string;
   private readonly newToken: () => string;
   private stops: (() => void)[] = [];
-  private heartbeatSequence = 0;
-  /** Made once: the broker and nats-server's permissions look the subject up at every heartbeat. */
-  private readonly heartbeatSubjectText: string;
   /** The heartbeat's pools, kept from one heartbeat to the next while they stay the same. */
   private readonly heartbeatCpupools = new HeartbeatCpupools();
   /** Domain events published and guest ticks (CPU time charged): parts of the heartbeat's listVersion. */
   private domainEventCount = 0;
   private tickCount = 0;
-  private running = false;
   /** Whether the host had work at its last tick: it then ticks every TICK_INTERVAL_MS. */
   private busy = false;
   /** The tick's timer, made once and set again each tick (a busy host ticks 100 times a second). */
@@ -142,11 +153,8 @@ export class Host implements MigrationEndpoint, SharedSecondMember {
   private cancelSecond: (() => void) | undefined;
   private secondRested = false;
   private heartbeatRides = false;
-  /** The last heartbeat published, and whether it showed what the one before did (heartbeat.ts showsSame). */
-  private lastBeat: FrozenJson<Heartbeat> | undefined;
+  /** Whether the last heartbeat showed what the one before did (heartbeat.ts showsSame). */
   private lastBeatRepeated = false;
-  /** Whether its seconds are a SharedSecond's now (host/shared-second.ts). */
-  private sharing = false;
   /**
    * The hypervisor's accountedUntilMs when it joined the SharedSecond: while that and listVersion
    * (its ticks among them) stand still, its CPU sample is still settled (CpuUsageSampler.isSettled
@@ -154,10 +162,6 @@ export class Host implements MigrationEndpoint, SharedSecondMember {
    */
   private sharedAccountedUntilMs = -1;
   private readonly onSecond = (): void => this.second();
-  /** The options repeatSecond reads, kept on the host itself (it reads nothing else of the options). */
-  private readonly checksRepeats: boolean;
-  private readonly epochMs: (() => number) | undefined;
-  private readonly bus: Bus | undefined;
 
   constructor(readonly options: HostOptions) {
     this.checksRepeats = options.sharedSecond?.checksRepeats ?? false;
