@@ -115,7 +115,12 @@ export class Host implements MigrationEndpoint, SharedSecondMember {
   /** Whether its seconds are a SharedSecond's now (host/shared-second.ts). */
   private sharing = false;
   private running = false;
-  /** The last heartbeat published. */
+  /**
+   * The last heartbeat it made itself: its shared seconds' repeats (repeatSecond) show the same but
+   * the sequence, the time and the real-memory figure, so they are made from it and not kept here
+   * (a new young object stored in the old host each second costs the store a write barrier's
+   * remembered-set insertion, and the next scavenge a slot to visit).
+   */
   private lastBeat: FrozenJson<Heartbeat> | undefined;
   private heartbeatSequence = 0;
   /** Made once: the broker and nats-server's permissions look the subject up at every heartbeat. */
@@ -364,7 +369,6 @@ export class Host implements MigrationEndpoint, SharedSecondMember {
       epochMs ? epochMs() : nowMs,
       this.checksRepeats,
     );
-    this.lastBeat = beat;
     if (this.bus) publishFrozenJson(this.bus, this.heartbeatSubjectText, beat);
     return true;
   }

@@ -131,6 +131,24 @@ describe("HeartbeatCheck (the scheduler's heartbeat check, remembering what pass
   });
 });
 
+describe("HeartbeatCheck's record of a host's believed heartbeat", () => {
+  it("keeps the heartbeat it compares with while frozen repeats of it are believed, none once one is not frozen", () => {
+    const check = new HeartbeatCheck();
+    const sealed = deepFreeze({ ...beat, cpupools: pool("Pool-0") });
+    expect(check.rejection(subject, sealed, true)).toBeUndefined();
+    const record = check.lastViewSlot as unknown as { frozen: unknown };
+    expect(record.frozen).toBe(sealed);
+    for (let sequence = 2; sequence < 5; sequence++) {
+      expect(
+        check.rejection(subject, { ...sealed, sequence, timeMs: sequence * 1000 }, true),
+      ).toBeUndefined();
+      expect(record.frozen).toBe(sealed); // no new object stored in the record per heartbeat
+    }
+    expect(check.rejection(subject, { ...sealed, sequence: 5 }, false)).toBeUndefined(); // not frozen
+    expect(record.frozen).toBeUndefined();
+  });
+});
+
 describe("HeartbeatCheck with the bus's SubjectMemo (a publisher's memo for its subject)", () => {
   /** Each answer, and each slot named by the order it first appeared in (slots of two checks compared). */
   function run(stream: readonly (readonly [string, unknown])[], memoOf?: (subject: string) => SubjectMemo) {

@@ -32,7 +32,9 @@ const KNOWN_SUBJECT_COUNT_MAX = 10_000;
 
 /**
  * What the last believed heartbeat on a subject showed of what the patterns test, and the heartbeat
- * itself when nobody can change it (frozen, its cpupools too: a host's in one process). Made with
+ * itself when nobody can change it (frozen, its cpupools too: a host's in one process), or an
+ * earlier believed one that shows every value it does but the sequence, the time and the real
+ * memory (what isBelievedAgain does not compare: the answers are the same either way). Made with
  * new: a class has no allocation site for V8 to pretenure (core/clock.ts TimerRecord). It is also
  * the slot where the scheduler's view keeps the subject's host entry for its next heartbeat
  * (ClusterView.onHeartbeat): one object per host read per heartbeat, not two.
@@ -97,11 +99,13 @@ export class HeartbeatCheck {
         : this.believed.get(subject);
     const frozen = known?.frozen;
     if (frozen !== undefined && isBelievedAgain(payload, frozen)) {
-      // The newest believed one is kept (the last one may go), if nobody can change it either.
+      // `frozen` stays the one compared with while the newest is frozen too: it shows every value
+      // the newest does but those isBelievedAgain does not compare (no new young object stored in
+      // the old record per heartbeat: a write barrier's remembered-set insertion each).
       const beat = payload as Heartbeat;
       const deepFrozen =
         vouchedFrozen || (Object.isFrozen(beat) && (beat.cpupools === frozen.cpupools || isDeepFrozen(beat)));
-      known!.frozen = deepFrozen ? beat : undefined;
+      if (!deepFrozen) known!.frozen = undefined;
       this.lastViewSlot = known!.viewSlot;
       if (memo !== undefined && kept !== known) memo.kept = known;
       return undefined;
