@@ -324,6 +324,23 @@ describe("ClusterView claims and heartbeats together", () => {
     }
   });
 
+  it("stores each heartbeat of a host without claims in its entry once, as its report", () => {
+    const view = new ClusterView(3);
+    view.onHeartbeat(beat("h1", 1), 0);
+    const second = beat("h1", 2);
+    view.onHeartbeat(second, 200);
+    const entry = view.hosts.get("h1")!;
+    const stored = () => Object.values(entry).filter((value) => value === second).length;
+    expect(entry.heartbeat).toBe(second);
+    expect(entry.reported).toBe(second);
+    expect(stored()).toBe(1);
+    const claim = view.claim("h1", 1000, 1);
+    expect(entry.heartbeat).not.toBe(second);
+    claim.release();
+    expect(entry.heartbeat).toBe(second);
+    expect(stored()).toBe(1);
+  });
+
   it("keeps each host's heartbeat its report less its claims through any mix of claims, events and heartbeats", () => {
     const prng = new Prng(7);
     const view = new ClusterView(3);
