@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { SimulatedClock } from "../core/clock.js";
 import { Prng } from "../core/prng.js";
 import { busConformance } from "../transport/bus/bus.case.js";
@@ -236,6 +236,29 @@ describe("SimBroker.relayPublishes (the shared second's repeats)", () => {
     expect(publishInStep(r)).toEqual({ got: [], relayed: 0 });
     r.clock.advanceMs(20);
     expect(values).toEqual([[1, true]]);
+  });
+
+  it("reads the publisher's process only when a stall, crash or restart happened since it last did", () => {
+    const r = rig();
+    subscribed(r);
+    r.publisher.publishJson("t.x", 0, "frozen"); // the connection's route, found once
+    r.clock.advanceMs(1);
+    expect(publishInStep(r).relayed).toBe(2); // the process found running
+    const processRead = vi.spyOn(Object.getPrototypeOf(r.publisher) as object, "process" as never, "get");
+    try {
+      expect(publishInStep(r).relayed).toBe(2);
+      expect(processRead).not.toHaveBeenCalled();
+      r.network.process("s").stall(1); // another process's change: read again, still running
+      r.clock.advanceMs(2);
+      expect(publishInStep(r).relayed).toBe(2);
+      expect(processRead).toHaveBeenCalledTimes(1);
+      r.network.process("p").crash();
+      const got = values.length;
+      expect(publishInStep(r)).toEqual({ got: values.slice(0, got), relayed: 0 });
+      expect(processRead.mock.calls.length).toBeGreaterThan(1);
+    } finally {
+      processRead.mockRestore();
+    }
   });
 
   it("hands its lone subscriber one SubjectMemo per publisher and subject, emptied when either changes", () => {

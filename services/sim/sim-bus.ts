@@ -66,6 +66,12 @@ class PublishRoute implements SubjectMemo {
   targetsAtVersion = -1;
   targets: readonly Subscription[] = [];
   kept: unknown = undefined;
+  /**
+   * The network's count of stalls, crashes and restarts when the publisher's process was last found
+   * running (its state; a stall does not change it): while the count stands, it still is, and
+   * publishInStep need not read the process (one object of each host's less per heartbeat).
+   */
+  publisherRunningAtChangeCount = -1;
 }
 
 /** A publishing connection as the broker sees it: its process (once known) and its PublishRoute. */
@@ -159,8 +165,12 @@ export class SimBroker {
     )
       return false;
     const network = this.network;
-    if (!network.isCalm || !this.brokerProcess.isRunning || publisher.process?.state !== "running")
-      return false;
+    if (!network.isCalm || !this.brokerProcess.isRunning) return false;
+    const changeCount = network.processChanges.count;
+    if (route.publisherRunningAtChangeCount !== changeCount) {
+      if (publisher.process?.state !== "running") return false;
+      route.publisherRunningAtChangeCount = changeCount;
+    }
     const target = route.targets[0]!;
     const handler = target.handler;
     if (!("json" in handler) || !target.process.isRunning || target.process.generation !== target.generation)
