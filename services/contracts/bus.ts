@@ -68,9 +68,21 @@ export function decodeJson<T>(data: Uint8Array): T {
  * A handler of JSON messages: the parsed value, or undefined when the bytes are not JSON.
  * `frozen`: the bus vouches that `value` and everything in it are frozen (a JsonBus's values are:
  * jsonCopy, handOverJson or a FrozenJson), so a subscriber may keep it without Object.isFrozen's
- * walk; a value parsed from bytes is not (false or absent).
+ * walk; a value parsed from bytes is not (false or absent). `memo`: see SubjectMemo.
  */
-export type JsonHandler = (subject: string, value: unknown, frozen?: boolean) => void;
+export type JsonHandler = (subject: string, value: unknown, frozen?: boolean, memo?: SubjectMemo) => void;
+
+/**
+ * Where a subscriber may keep what it found for one subject, handed to it by a bus in one process
+ * with messages of one publisher on that subject: the same memo with each of them while the
+ * publisher's way to the subscriber stands, a new or emptied one (`kept` undefined) once it changed
+ * (another subject, another subscriber). The scheduler keeps there what it believed of a host's
+ * last heartbeat, found again without a lookup by subject (a host's heartbeat a second). Any
+ * message may come without one (a bus between processes gives none).
+ */
+export interface SubjectMemo {
+  kept: unknown;
+}
 
 /**
  * A bus that can carry a JSON message as its value rather than its bytes: a bus inside one process

@@ -175,11 +175,11 @@ function heartbeatOf(
     hostId: toolstack.spec.hostId,
     address,
     sequence,
-    timeMs,
+    timeMs: smallNumber(timeMs),
     pcpus: toolstack.spec.pcpuCount,
     hvm: toolstack.spec.hvmCapable,
-    totalMemoryKib: (frames.frameCountTotal * PAGE_SIZE_BYTES) / 1024,
-    freeMemoryKib: (frames.frameCountFreeNow * PAGE_SIZE_BYTES) / 1024,
+    totalMemoryKib: memoryKibOfFrames(frames.frameCountTotal),
+    freeMemoryKib: memoryKibOfFrames(frames.frameCountFreeNow),
     domainCount: toolstack.hypervisor.domainCount,
     vcpusAllocated,
     migrationsOutbound,
@@ -193,6 +193,25 @@ function heartbeatOf(
   // A literal of one shape (no spread of an optional field): absent, the field is not there at all.
   if (listVersion === undefined) delete beat.listVersion;
   return beat;
+}
+
+/** Memory of `frameCount` frames in KiB, as a heartbeat shows it (a small integer: smallNumber). */
+export function memoryKibOfFrames(frameCount: number): number {
+  return smallNumber((frameCount * PAGE_SIZE_BYTES) / 1024);
+}
+
+/**
+ * `value`, as a small integer (V8's Smi) when it is one. An object's field keeps the representation
+ * of the first values stored in it, and a number computed in floating point (a time as ns / 1e6, a
+ * size as bytes * 4096 / 1024) is a boxed double even when whole: a field that held one boxes
+ * every later value in a 16-byte HeapNumber of its own, and its readers load the box to compare
+ * it. A heartbeat's whole times and memory sizes kept small integers, an idle host's repeated
+ * heartbeat copies them with no box to make (three a second) or to load. The same number either
+ * way (-0 stays -0: it is no small integer).
+ */
+export function smallNumber(value: number): number {
+  const small = value | 0;
+  return small === value && (small !== 0 || 1 / value > 0) ? small : value;
 }
 
 /** The vCPUs the host's DomUs have online (a heartbeat's vcpusAllocated). */
@@ -247,7 +266,7 @@ export function repeatedHeartbeat(
     hostId: last.hostId,
     address: last.address,
     sequence,
-    timeMs,
+    timeMs: smallNumber(timeMs),
     pcpus: last.pcpus,
     hvm: last.hvm,
     totalMemoryKib: last.totalMemoryKib,

@@ -1,9 +1,10 @@
-import { describe, it, expect } from "vitest";
+import { describe, it, expect, vi } from "vitest";
 import { ClusterView, HostEntrySlot, MISSED_HEARTBEAT_COUNT_MAX_DEFAULT } from "./cluster-view.js";
 import type { Heartbeat } from "../contracts/heartbeat.js";
 import type { DomainEvent, DomainEventKind } from "../contracts/domain-event.js";
 import { guestDomainInfo } from "../sim/scheduler-rig.js";
 import { Prng } from "../core/prng.js";
+import { HostClaims, type PlacementClaim } from "./claims.js";
 
 const INTERVAL_MS = 200;
 
@@ -342,5 +343,70 @@ describe("ClusterView claims", () => {
     view.onHeartbeat(beat("h1", 0, { freeMemoryKib: FREE_KIB }), 200);
     expect(free(view)).toBe(FREE_KIB);
     expect(() => view.claim("h9", 1, 1)).toThrow(/no host h9/);
+  });
+});
+
+describe("ClusterView claims and heartbeats together", () => {
+  it("does not look at a host's claims for a heartbeat while it has none, and does while it has", () => {
+    const view = new ClusterView(3);
+    view.onHeartbeat(beat("h1", 1), 0);
+    const absorb = vi.spyOn(HostClaims.prototype, "absorb");
+    const apply = vi.spyOn(HostClaims.prototype, "apply");
+    try {
+      view.onHeartbeat(beat("h1", 2), 200);
+      expect(absorb).not.toHaveBeenCalled();
+      expect(apply).not.toHaveBeenCalled();
+      const claim = view.claim("h1", 1000, 1);
+      claim.settle();
+      apply.mockClear();
+      view.onHeartbeat(beat("h1", 3), 400);
+      expect(absorb).toHaveBeenCalledTimes(1);
+      expect(apply).toHaveBeenCalledTimes(1);
+    } finally {
+      vi.restoreAllMocks();
+    }
+  });
+
+  it("stores each heartbeat of a host without claims in its entry once, as its report", () => {
+    const view = new ClusterView(3);
+    view.onHeartbeat(beat("h1", 1), 0);
+    const second = beat("h1", 2);
+    view.onHeartbeat(second, 200);
+    const entry = view.hosts.get("h1")!;
+    const stored = () => Object.values(entry).filter((value) => value === second).length;
+    expect(entry.heartbeat).toBe(second);
+    expect(entry.reported).toBe(second);
+    expect(stored()).toBe(1);
+    const claim = view.claim("h1", 1000, 1);
+    expect(entry.heartbeat).not.toBe(second);
+    claim.release();
+    expect(entry.heartbeat).toBe(second);
+    expect(stored()).toBe(1);
+  });
+
+  it("keeps each host's heartbeat its report less its claims through any mix of claims, events and heartbeats", () => {
+    const prng = new Prng(7);
+    const view = new ClusterView(3);
+    let sequence = 0;
+    view.onHeartbeat(beat("h1", sequence), 0);
+    const open: { claim: PlacementClaim; uuid: string }[] = [];
+    for (let step = 0; step < 2000; step++) {
+      const action = prng.nextInt(5);
+      if (action === 0 && open.length < 6) {
+        const uuid = `uuid-${step}`;
+        open.push({ claim: view.claim("h1", 1 + prng.nextInt(100_000), 1 + prng.nextInt(4), uuid), uuid });
+      } else if (action === 1 && open.length > 0) open[prng.nextInt(open.length)]!.claim.settle();
+      else if (action === 2 && open.length > 0) open.splice(prng.nextInt(open.length), 1)[0]!.claim.release();
+      else if (action === 3 && open.length > 0) {
+        const { uuid } = open[prng.nextInt(open.length)]!;
+        view.onDomainEvent({ ...domainEvent("h1", "created", 5, uuid), uuid });
+      } else view.onHeartbeat(beat("h1", ++sequence), sequence * INTERVAL_MS);
+      const entry = view.hosts.get("h1")!;
+      // At rest every claim outlives the last heartbeat: absorbing it again drops none.
+      const claimed = entry.claims.apply(entry.reported);
+      entry.claims.absorb(entry.reported.sequence);
+      expect(entry.claims.apply(entry.reported), `step ${step}`).toEqual(claimed);
+      expect(entry.heartbeat, `step ${step}`).toEqual(claimed);
+    }
   });
 });

@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import type { SubjectMemo } from "../contracts/bus.js";
 import { HeartbeatCheck, heartbeatRejection } from "./heartbeat-check.js";
 
 const beat = {
@@ -127,5 +128,88 @@ describe("HeartbeatCheck (the scheduler's heartbeat check, remembering what pass
     expect(check.rejection(subject, deepFreeze({ ...sealed, sequence: 9 }))).toBeUndefined();
     expect(check.rejection(subject, deepFreeze({ ...sealed, sequence: -9 }))).toMatch("sequence -9");
     expect(check.rejection(subject, { ...sealed, timeMs: "later" })).toMatch("timeMs");
+  });
+});
+
+describe("HeartbeatCheck's record of a host's believed heartbeat", () => {
+  it("keeps the heartbeat it compares with while frozen repeats of it are believed, none once one is not frozen", () => {
+    const check = new HeartbeatCheck();
+    const sealed = deepFreeze({ ...beat, cpupools: pool("Pool-0") });
+    expect(check.rejection(subject, sealed, true)).toBeUndefined();
+    const record = check.lastViewSlot as unknown as { frozen: unknown };
+    expect(record.frozen).toBe(sealed);
+    for (let sequence = 2; sequence < 5; sequence++) {
+      expect(
+        check.rejection(subject, { ...sealed, sequence, timeMs: sequence * 1000 }, true),
+      ).toBeUndefined();
+      expect(record.frozen).toBe(sealed); // no new object stored in the record per heartbeat
+    }
+    expect(check.rejection(subject, { ...sealed, sequence: 5 }, false)).toBeUndefined(); // not frozen
+    expect(record.frozen).toBeUndefined();
+  });
+});
+
+describe("HeartbeatCheck with the bus's SubjectMemo (a publisher's memo for its subject)", () => {
+  /** Each answer, and each slot named by the order it first appeared in (slots of two checks compared). */
+  function run(stream: readonly (readonly [string, unknown])[], memoOf?: (subject: string) => SubjectMemo) {
+    const check = new HeartbeatCheck();
+    const slots: unknown[] = [];
+    return stream.map(([s, payload]) => {
+      const answer = check.rejection(s, payload, true, memoOf?.(s));
+      const slot = check.lastViewSlot;
+      if (slot !== undefined && !slots.includes(slot)) slots.push(slot);
+      return [answer, slot === undefined ? -1 : slots.indexOf(slot)];
+    });
+  }
+
+  it("answers and names the view slots as without it, the subject's record replaced or not", () => {
+    const frozen = STREAM.map(([s, payload]) => [s, deepFreeze(structuredClone(payload))] as const);
+    const memos = new Map<string, SubjectMemo>();
+    const memoOf = (s: string) => memos.get(s) ?? memos.set(s, { kept: undefined }).get(s)!;
+    expect(run(frozen, memoOf)).toEqual(run(frozen));
+    // A memo the bus hands anew for each message (kept undefined) changes nothing either.
+    expect(run(frozen, () => ({ kept: undefined }))).toEqual(run(frozen));
+  });
+
+  it("finds the subject's record in the memo without a lookup by subject", () => {
+    const check = new HeartbeatCheck();
+    const memo: SubjectMemo = { kept: undefined };
+    const sealed = deepFreeze({ ...beat, cpupools: pool("Pool-0") });
+    expect(check.rejection(subject, sealed, true, memo)).toBeUndefined();
+    expect(memo.kept).toBe(check.lastViewSlot);
+    const get = vi.spyOn(Map.prototype, "get");
+    try {
+      expect(check.rejection(subject, deepFreeze({ ...sealed, sequence: 2 }), true, memo)).toBeUndefined();
+      expect(get).not.toHaveBeenCalled();
+    } finally {
+      get.mockRestore();
+    }
+    expect(check.lastViewSlot).toBe(memo.kept);
+  });
+
+  it("does not take a record from a memo that is another check's, another subject's or replaced", () => {
+    const sealed = deepFreeze({ ...beat, cpupools: pool("Pool-0") });
+    const other = new HeartbeatCheck();
+    const memo: SubjectMemo = { kept: undefined };
+    other.rejection(subject, sealed, true, memo);
+    const check = new HeartbeatCheck();
+    // Another check's record: not this check's slot.
+    expect(check.rejection(subject, deepFreeze({ ...sealed, sequence: 2 }), true, memo)).toBeUndefined();
+    const slot = check.lastViewSlot;
+    expect(slot).not.toBe(other.lastViewSlot);
+    expect(memo.kept).toBe(slot);
+    // Another subject's memo: the record of this subject, not that one's.
+    const host2 = deepFreeze({ ...sealed, hostId: "host2", address: "sim://host2" });
+    expect(check.rejection("xsim.host.host2.heartbeat", host2, true, memo)).toBeUndefined();
+    expect(check.lastViewSlot).not.toBe(slot);
+    // Replaced (a new address): a memo still holding the old record is not believed.
+    const stale: SubjectMemo = { kept: slot };
+    const moved = deepFreeze({ ...sealed, address: "sim://elsewhere", sequence: 3 });
+    expect(check.rejection(subject, moved, true, { kept: slot })).toBeUndefined();
+    const replaced = check.lastViewSlot;
+    expect(replaced).not.toBe(slot);
+    expect(check.rejection(subject, deepFreeze({ ...moved, sequence: 4 }), true, stale)).toBeUndefined();
+    expect(check.lastViewSlot).toBe(replaced);
+    expect(stale.kept).toBe(replaced);
   });
 });

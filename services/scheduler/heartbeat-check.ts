@@ -3,6 +3,7 @@ import { CPUPOOL_COUNT_MAX } from "../core/sched/index.js";
 import { CPUPOOL_NAME_PATTERN } from "../dom0/cpupool.js";
 import { HOST_ID_PATTERN, SUBJECT_PREFIX } from "../contracts/subjects.js";
 import { HostEntrySlot } from "./cluster-view.js";
+import type { SubjectMemo } from "../contracts/bus.js";
 
 /**
  * What the scheduler checks in a heartbeat before it believes it (docs/specs/nats-subjects.md,
@@ -31,13 +32,21 @@ const KNOWN_SUBJECT_COUNT_MAX = 10_000;
 
 /**
  * What the last believed heartbeat on a subject showed of what the patterns test, and the heartbeat
- * itself when nobody can change it (frozen, its cpupools too: a host's in one process). Made with
+ * itself when nobody can change it (frozen, its cpupools too: a host's in one process), or an
+ * earlier believed one that shows every value it does but the sequence, the time and the real
+ * memory (what isBelievedAgain does not compare: the answers are the same either way). Made with
  * new: a class has no allocation site for V8 to pretenure (core/clock.ts TimerRecord). It is also
  * the slot where the scheduler's view keeps the subject's host entry for its next heartbeat
  * (ClusterView.onHeartbeat): one object per host read per heartbeat, not two.
  */
 class Believed extends HostEntrySlot {
+  /** Until another record takes its subject's place (HeartbeatCheck.remember, or the map cleared). */
+  current = true;
+
   constructor(
+    /** The check and the subject whose record it is (a SubjectMemo holds it for them alone). */
+    readonly check: HeartbeatCheck,
+    readonly subject: string,
     /** hostIdOfSubject of the subject (the payload's hostId equals it). */
     readonly hostId: string,
     readonly address: string,
@@ -72,42 +81,65 @@ export class HeartbeatCheck {
 
   /**
    * `vouchedFrozen`: the bus vouches that `payload` is deep-frozen (JsonHandler's `frozen`), so
-   * Object.isFrozen need not be asked (a call into the runtime for each heartbeat).
+   * Object.isFrozen need not be asked (a call into the runtime for each heartbeat). `memo`: the
+   * bus's SubjectMemo for this subject, where the subject's record is kept and found again without
+   * the lookup by subject (the same record the lookup would find).
    */
-  rejection(subject: string, payload: unknown, vouchedFrozen = false): string | undefined {
+  rejection(
+    subject: string,
+    payload: unknown,
+    vouchedFrozen = false,
+    memo?: SubjectMemo,
+  ): string | undefined {
     this.lastViewSlot = undefined;
-    const known = this.believed.get(subject);
+    const kept = memo?.kept;
+    const known =
+      kept instanceof Believed && kept.check === this && kept.subject === subject && kept.current
+        ? kept
+        : this.believed.get(subject);
     const frozen = known?.frozen;
     if (frozen !== undefined && isBelievedAgain(payload, frozen)) {
-      // The newest believed one is kept (the last one may go), if nobody can change it either.
+      // `frozen` stays the one compared with while the newest is frozen too: it shows every value
+      // the newest does but those isBelievedAgain does not compare (no new young object stored in
+      // the old record per heartbeat: a write barrier's remembered-set insertion each).
       const beat = payload as Heartbeat;
       const deepFrozen =
         vouchedFrozen || (Object.isFrozen(beat) && (beat.cpupools === frozen.cpupools || isDeepFrozen(beat)));
-      known!.frozen = deepFrozen ? beat : undefined;
+      if (!deepFrozen) known!.frozen = undefined;
       this.lastViewSlot = known!.viewSlot;
+      if (memo !== undefined && kept !== known) memo.kept = known;
       return undefined;
     }
     const rejection = rejectionOf(subject, payload, known);
-    if (rejection === undefined) this.remember(subject, payload as Heartbeat, known, vouchedFrozen);
+    if (rejection === undefined) {
+      const record = this.remember(subject, payload as Heartbeat, known, vouchedFrozen);
+      if (memo !== undefined) memo.kept = record;
+    }
     return rejection;
   }
 
-  /** Notes what a believed heartbeat showed (the pool names of `known` kept while the same). */
+  /** Notes what a believed heartbeat showed (the pool names of `known` kept while the same): the subject's record. */
   private remember(
     subject: string,
     beat: Heartbeat,
     known: Believed | undefined,
     vouchedFrozen: boolean,
-  ): void {
+  ): Believed {
     const pools = beat.cpupools ?? [];
     const frozen = vouchedFrozen || isDeepFrozen(beat) ? beat : undefined;
     if (known !== undefined && known.address === beat.address && sameNames(pools, known.poolNames)) {
       known.frozen = frozen;
       this.lastViewSlot = known.viewSlot;
-      return;
+      return known;
     }
-    if (known === undefined && this.believed.size >= KNOWN_SUBJECT_COUNT_MAX) this.believed.clear();
+    if (known !== undefined) known.current = false;
+    else if (this.believed.size >= KNOWN_SUBJECT_COUNT_MAX) {
+      for (const record of this.believed.values()) record.current = false;
+      this.believed.clear();
+    }
     const record = new Believed(
+      this,
+      subject,
       beat.hostId,
       beat.address,
       pools.map((pool) => pool.name),
@@ -115,6 +147,7 @@ export class HeartbeatCheck {
     );
     this.believed.set(subject, record);
     this.lastViewSlot = record.viewSlot;
+    return record;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Clock } from "../core/clock.js";
 import type { Prng } from "../core/prng.js";
-import type { Bus, BusSubscription } from "../contracts/bus.js";
+import type { Bus, BusSubscription, SubjectMemo } from "../contracts/bus.js";
 import { decodeJson, subscribeJson } from "../contracts/bus.js";
 import { ALL_DOMAIN_EVENTS, ALL_HEARTBEATS } from "../contracts/subjects.js";
 import type { Heartbeat } from "../contracts/heartbeat.js";
@@ -139,8 +139,8 @@ export class Scheduler {
       this.log(`reading disabled hosts failed (retried by the reconcile): ${String(error)}`),
     );
     this.subscriptions.push(
-      subscribeJson(this.options.bus, ALL_HEARTBEATS, (subject, payload, frozen) =>
-        this.onHeartbeatMessage(subject, payload, frozen === true),
+      subscribeJson(this.options.bus, ALL_HEARTBEATS, (subject, payload, frozen, memo) =>
+        this.onHeartbeatMessage(subject, payload, frozen === true, memo),
       ),
       this.options.bus.subscribe(ALL_DOMAIN_EVENTS, (_, data) =>
         this.onDomainEvent(decodeJson<DomainEvent>(data)),
@@ -215,8 +215,13 @@ export class Scheduler {
   }
 
   /** A heartbeat is believed only if it passes heartbeat-check.ts; a rejected one is dropped and logged. */
-  private onHeartbeatMessage(subject: string, payload: unknown, frozen: boolean): void {
-    const rejection = this.heartbeatCheck.rejection(subject, payload, frozen);
+  private onHeartbeatMessage(
+    subject: string,
+    payload: unknown,
+    frozen: boolean,
+    memo: SubjectMemo | undefined,
+  ): void {
+    const rejection = this.heartbeatCheck.rejection(subject, payload, frozen, memo);
     if (rejection === undefined)
       return this.onHeartbeat(payload as Heartbeat, this.heartbeatCheck.lastViewSlot);
     const nowMs = this.clock.nowMs();

@@ -1,8 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { SimulatedClock } from "../core/clock.js";
 import { Prng } from "../core/prng.js";
 import { busConformance } from "../transport/bus/bus.case.js";
-import { encodeJson, decodeJson } from "../contracts/bus.js";
+import { encodeJson, decodeJson, type SubjectMemo } from "../contracts/bus.js";
 import { BROKER_ID, SimNetwork } from "./network.js";
 import { SimBroker } from "./sim-bus.js";
 
@@ -236,5 +236,71 @@ describe("SimBroker.relayPublishes (the shared second's repeats)", () => {
     expect(publishInStep(r)).toEqual({ got: [], relayed: 0 });
     r.clock.advanceMs(20);
     expect(values).toEqual([[1, true]]);
+  });
+
+  it("reads the publisher's process only when a stall, crash or restart happened since it last did", () => {
+    const r = rig();
+    subscribed(r);
+    r.publisher.publishJson("t.x", 0, "frozen"); // the connection's route, found once
+    r.clock.advanceMs(1);
+    expect(publishInStep(r).relayed).toBe(2); // the process found running
+    const processRead = vi.spyOn(Object.getPrototypeOf(r.publisher) as object, "process" as never, "get");
+    try {
+      expect(publishInStep(r).relayed).toBe(2);
+      expect(processRead).not.toHaveBeenCalled();
+      r.network.process("s").stall(1); // another process's change: read again, still running
+      r.clock.advanceMs(2);
+      expect(publishInStep(r).relayed).toBe(2);
+      expect(processRead).toHaveBeenCalledTimes(1);
+      r.network.process("p").crash();
+      const got = values.length;
+      expect(publishInStep(r)).toEqual({ got: values.slice(0, got), relayed: 0 });
+      expect(processRead.mock.calls.length).toBeGreaterThan(1);
+    } finally {
+      processRead.mockRestore();
+    }
+  });
+
+  it("hands its lone subscriber one SubjectMemo per publisher and subject, emptied when either changes", () => {
+    const r = rig();
+    /** Each message's memo, and what it held when the message came. */
+    const memos: [SubjectMemo | undefined, unknown][] = [];
+    const subscription = r.subscriber.subscribeJson("t.*", (_, _value, _frozen, memo) => {
+      memos.push([memo, memo?.kept]);
+      if (memo) memo.kept = "found";
+    });
+    const publishAndStep = (subject: string) => {
+      r.publisher.publishJson(subject, 0, "frozen"); // the route found anew when it changed
+      r.clock.advanceMs(1);
+    };
+    publishAndStep("t.x");
+    publishInStep(r);
+    publishInStep(r);
+    const memo = memos[1]![0];
+    expect(memos).toEqual([
+      [undefined, undefined], // the route's first publish: no memo on that way
+      [memo, undefined],
+      [memo, "found"],
+    ]);
+    expect(memo).toBeDefined();
+    // Another subject on the way: emptied.
+    publishAndStep("t.y");
+    publishAndStep("t.x");
+    publishInStep(r);
+    expect(memos.slice(3)).toEqual([
+      [undefined, undefined],
+      [undefined, undefined],
+      [memo, undefined],
+    ]);
+    // Another subscriber (the old one gone): emptied again, before that subscriber sees it.
+    subscription.unsubscribe();
+    const seen: [SubjectMemo | undefined, unknown][] = [];
+    r.subscriber.subscribeJson("t.*", (_, _value, _frozen, m) => seen.push([m, m?.kept]));
+    publishAndStep("t.x");
+    publishInStep(r);
+    expect(seen).toEqual([
+      [undefined, undefined],
+      [memo, undefined],
+    ]);
   });
 });

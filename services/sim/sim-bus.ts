@@ -9,6 +9,7 @@ import {
   type JsonBus,
   type JsonForm,
   type JsonHandler,
+  type SubjectMemo,
 } from "../contracts/bus.js";
 import type { BusHealth } from "../contracts/bus-health.js";
 import { BROKER_ID, type SimNetwork } from "./network.js";
@@ -53,15 +54,24 @@ class SimMessage {
  * What the broker found for a connection's last subject at its last publish (a host publishes
  * little but its heartbeat): that its member may publish there, and who subscribes to it, each
  * while it stands (no admission since, no subscription made or ended since). The heartbeat a second
- * then reaches its subscribers without the authorizer's and the routes' lookups by string.
+ * then reaches its subscribers without the authorizer's and the routes' lookups by string. It is
+ * also the SubjectMemo of its lone subscriber (publishInStep), emptied whenever the subject or the
+ * subscribers are found anew.
  */
-class PublishRoute {
+class PublishRoute implements SubjectMemo {
   subject: string | undefined = undefined;
   /** The authorizer's admitVersion when the subject was found allowed; -1 when not known to be. */
   allowedAtAdmitVersion = -1;
   /** The broker's subscriptionVersion when `targets` were found; -1 when not found yet. */
   targetsAtVersion = -1;
   targets: readonly Subscription[] = [];
+  kept: unknown = undefined;
+  /**
+   * The network's count of stalls, crashes and restarts when the publisher's process was last found
+   * running (its state; a stall does not change it): while the count stands, it still is, and
+   * publishInStep need not read the process (one object of each host's less per heartbeat).
+   */
+  publisherRunningAtChangeCount = -1;
 }
 
 /** A publishing connection as the broker sees it: its process (once known) and its PublishRoute. */
@@ -155,15 +165,19 @@ export class SimBroker {
     )
       return false;
     const network = this.network;
-    if (!network.isCalm || !this.brokerProcess.isRunning || publisher.process?.state !== "running")
-      return false;
+    if (!network.isCalm || !this.brokerProcess.isRunning) return false;
+    const changeCount = network.processChanges.count;
+    if (route.publisherRunningAtChangeCount !== changeCount) {
+      if (publisher.process?.state !== "running") return false;
+      route.publisherRunningAtChangeCount = changeCount;
+    }
     const target = route.targets[0]!;
     const handler = target.handler;
     if (!("json" in handler) || !target.process.isRunning || target.process.generation !== target.generation)
       return false;
     network.countRelayedInStep(); // publisher -> broker
     network.countRelayedInStep(); // broker -> subscriber
-    handler.json(subject, value, true);
+    handler.json(subject, value, true, route);
     return true;
   }
 
@@ -216,6 +230,7 @@ export class SimBroker {
       route.subject = subject;
       route.allowedAtAdmitVersion = -1;
       route.targetsAtVersion = -1;
+      route.kept = undefined;
     }
     const authorizer = this.authorizer;
     if (authorizer !== undefined && route.allowedAtAdmitVersion !== authorizer.admitVersion) {
@@ -225,6 +240,7 @@ export class SimBroker {
     if (route.targetsAtVersion !== this.subscriptionVersion) {
       route.targets = this.subscribersOf(subject);
       route.targetsAtVersion = this.subscriptionVersion;
+      route.kept = undefined;
     }
     if (calm) this.routeInStep(route.targets, subject, message);
     else this.routeTo(route.targets, subject, message);
