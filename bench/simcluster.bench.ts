@@ -25,6 +25,7 @@ import { mainThreadRows } from "./main-thread-rows.js";
 import { busyWarmupRows, nodeFlagsText } from "./busy-warmup-rows.js";
 import { eachRunRow, IDLE_RUN_COUNT, medianRun } from "./median-run.js";
 import { formatMb, formatRate, formatSeconds, formatTable, type Row } from "./table.js";
+import { STEP_COUNT_PER_LOOP_TURN_MAX } from "../services/core/simulation.js";
 
 // `npm run bench:simcluster`: issue 10's in-process cluster, measured (docs/sim.md).
 const SEED = 1;
@@ -202,7 +203,7 @@ function baselineRows(baseline: ClockBaselineFigures): Row[] {
     {
       figure: "  baseline: runSimulation, empty timers at distinct times",
       value: formatRate(baseline.simulationTimersPerSecond),
-      detail: "one event-loop turn each: the simulation loop's floor (same run)",
+      detail: `one step each (a tick; an event-loop turn every ${STEP_COUNT_PER_LOOP_TURN_MAX}th): the simulation loop's floor (same run)`,
     },
   ];
 }

@@ -348,7 +348,7 @@ export interface ClockBaselineFigures {
   timerCount: number;
   /** Empty timers fired by SimulatedClock.advanceMs alone, per wall second. */
   heapTimersPerSecond: number;
-  /** Empty timers at distinct times fired through runSimulation (one event-loop turn each), per wall second. */
+  /** Empty timers at distinct times fired through runSimulation (one step each: a process.nextTick, an event-loop turn every STEP_COUNT_PER_LOOP_TURN_MAX-th), per wall second. */
   simulationTimersPerSecond: number;
 }
 
