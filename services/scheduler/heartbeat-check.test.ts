@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { heartbeatRejection } from "./heartbeat-check.js";
+import { HeartbeatCheck, heartbeatRejection } from "./heartbeat-check.js";
 
 const beat = {
   hostId: "host1",
@@ -69,6 +69,24 @@ describe("the scheduler's heartbeat check", () => {
     expect(heartbeatRejection(subject, { ...beat, listVersion: "7" })).toMatch(
       'listVersion "7" is not an integer',
     );
+  });
+
+  it("believes a whole realMemoryUsedBytes, or none, and drops any other, in a stream of repeats too", () => {
+    expect(heartbeatRejection(subject, { ...beat, realMemoryUsedBytes: 123 * 4096 })).toBeUndefined();
+    for (const bad of [-1, 1.5, "lots", Number.NaN])
+      expect(heartbeatRejection(subject, { ...beat, realMemoryUsedBytes: bad })).toMatch(
+        /^realMemoryUsedBytes .* is not an integer in 0\.\./,
+      );
+    // The stream's check compares a repeat with the last believed frozen heartbeat, but for the
+    // sequence, the time and the real memory: those it checks on every repeat.
+    const check = new HeartbeatCheck();
+    const first = Object.freeze({ ...beat, realMemoryUsedBytes: 4096 });
+    expect(check.rejection(subject, first, true)).toBeUndefined();
+    const repeat = (sequence: number, realMemoryUsedBytes: unknown) =>
+      check.rejection(subject, Object.freeze({ ...first, sequence, realMemoryUsedBytes }), true);
+    expect(repeat(18, 8192)).toBeUndefined();
+    expect(repeat(19, "lots")).toMatch(/^realMemoryUsedBytes "lots" is not an integer/);
+    expect(repeat(20, 12_288)).toBeUndefined();
   });
 
   it("drops what is not a heartbeat at all", () => {

@@ -64,10 +64,10 @@ class Believed extends HostEntrySlot {
 /**
  * heartbeatRejection for a stream of heartbeats (the scheduler's): the same answer for every
  * payload, with less work for what the subject's last believed heartbeat already showed. A payload
- * whose every value but sequence and timeMs equals those of the last believed one, when that one is
- * frozen (it cannot have changed since), passes each of their checks again (each depends on those
- * values alone: the ranges, the patterns, the pools' sum against pcpus), so only its sequence and
- * timeMs are checked (an idle host's heartbeat a second); any other payload runs every check as
+ * whose every value but sequence, timeMs and realMemoryUsedBytes equals those of the last believed
+ * one, when that one is frozen (it cannot have changed since), passes each of their checks again
+ * (each depends on those values alone: the ranges, the patterns, the pools' sum against pcpus), so
+ * only those three are checked (an idle host's heartbeat a second); any other payload runs every check as
  * heartbeatRejection does, in the same order, with the same words, except that a pattern's test is
  * skipped for a string equal to one that passed it.
  */
@@ -162,8 +162,17 @@ function isDeepFrozen(beat: Heartbeat): boolean {
 }
 
 /**
- * Whether `payload` shows every value `last` (believed, frozen) does but sequence and timeMs (so
- * passes every check but theirs again), and a sequence and timeMs that pass theirs. Strict
+ * The host process's real memory (`xsim host-list`'s Real(MiB)): optional, else a whole number of
+ * bytes (a repeat carries a new one, so isBelievedAgain checks it too).
+ */
+function realMemoryRejection(bytes: unknown): string | undefined {
+  if (bytes === undefined) return undefined;
+  return integerOutside(bytes, "realMemoryUsedBytes", 0, Number.MAX_SAFE_INTEGER);
+}
+
+/**
+ * Whether `payload` shows every value `last` (believed, frozen) does but sequence, timeMs and
+ * realMemoryUsedBytes (so passes every check but theirs again), and those three pass theirs. Strict
  * equality: NaN equals nothing, and a value of another type never equals a believed one.
  */
 function isBelievedAgain(payload: unknown, last: Heartbeat): boolean {
@@ -188,6 +197,7 @@ function isBelievedAgain(payload: unknown, last: Heartbeat): boolean {
   const sequence = beat.sequence;
   const timeMs = beat.timeMs;
   return (
+    realMemoryRejection(beat.realMemoryUsedBytes) === undefined &&
     typeof sequence === "number" &&
     Number.isInteger(sequence) &&
     sequence >= 0 &&
@@ -251,7 +261,10 @@ function rejectionOf(subject: string, payload: unknown, known: Believed | undefi
       ? undefined
       : integerOutside(beat.listVersion, "listVersion", 0, Number.MAX_SAFE_INTEGER)) ??
     cpupoolsRejection(beat.cpupools, Number(beat.pcpus), known?.poolNames) ??
-    (typeof beat.timeMs === "number" && Number.isFinite(beat.timeMs) ? undefined : "timeMs is not a number")
+    (typeof beat.timeMs === "number" && Number.isFinite(beat.timeMs)
+      ? undefined
+      : "timeMs is not a number") ??
+    realMemoryRejection(beat.realMemoryUsedBytes)
   );
 }
 
