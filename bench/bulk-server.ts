@@ -5,6 +5,7 @@ import { Server, ServerCredentials, type ServerWritableStream } from "@grpc/grpc
 import { loadIdentity } from "../services/identity/pki.js";
 import { clusterServerCredentials } from "../services/transport/tls/grpc-credentials.js";
 import { MIGRATION_SERVER_OPTIONS } from "../services/transport/grpc/migration-service.js";
+import { SERVER_OPTIONS_BASE } from "../services/transport/grpc/server-options.js";
 import {
   BULK_MESSAGE_BYTE_COUNT,
   BULK_SERVICE,
@@ -92,7 +93,7 @@ function serveGrpc(): void {
       (error: Error) => call.destroy(error),
     );
   };
-  const server = new Server(MIGRATION_SERVER_OPTIONS);
+  const server = new Server({ ...SERVER_OPTIONS_BASE, ...MIGRATION_SERVER_OPTIONS });
   server.addService(BULK_SERVICE, { pull });
   const credentials = identity ? clusterServerCredentials(identity) : ServerCredentials.createInsecure();
   server.bindAsync(`${listenHost}:${listenPort}`, credentials, (error, port) => {

@@ -15,6 +15,7 @@ import { applySecurityFlags, SECURITY_FLAG_OPTIONS } from "../transport/tls/secu
 import { natsClientOptions } from "../transport/tls/nats-client.js";
 import { serverCredentials, serverInterceptors } from "../transport/tls/cluster-credentials.js";
 import { SCHEDULER_CALL_POLICY } from "../transport/tls/authorize-calls.js";
+import { SERVER_OPTIONS_BASE } from "../transport/grpc/server-options.js";
 
 /** `node dist/services/scheduler/main.js --nats nats://127.0.0.1:4222 --listen 127.0.0.1:0` */
 async function main(): Promise<void> {
@@ -60,7 +61,10 @@ async function main(): Promise<void> {
   });
   const { scheduler, ha } = schedulerProcess;
   await schedulerProcess.start();
-  const server = new Server({ interceptors: serverInterceptors(SCHEDULER_CALL_POLICY, security) });
+  const server = new Server({
+    ...SERVER_OPTIONS_BASE,
+    interceptors: serverInterceptors(SCHEDULER_CALL_POLICY, security),
+  });
   server.addService(SchedulerService, schedulerServer(scheduler));
   server.addService(HaService, haServer(ha, statefile, scheduler.clock));
   const port = await new Promise<number>((resolve, reject) =>

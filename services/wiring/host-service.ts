@@ -19,6 +19,7 @@ import { hostServer, HOST_SERVICE_DEFINITION } from "../transport/grpc/host-serv
 import type { Bus } from "../contracts/bus.js";
 import { migrationServer } from "../transport/grpc/migration-server.js";
 import { MIGRATION_SERVICE, MIGRATION_SERVER_OPTIONS } from "../transport/grpc/migration-service.js";
+import { SERVER_OPTIONS_BASE } from "../transport/grpc/server-options.js";
 import { grpcMigrationLinks } from "../transport/grpc/grpc-links.js";
 import type { Statefile } from "../contracts/statefile.js";
 import { HaPeerService } from "../gen/xensim/v1/ha.js";
@@ -97,6 +98,7 @@ export class HostService {
       ...(options.store ? { store: options.store } : {}),
     });
     this.server = new Server({
+      ...SERVER_OPTIONS_BASE,
       ...MIGRATION_SERVER_OPTIONS,
       "grpc.keepalive_time_ms": 2000,
       "grpc.keepalive_timeout_ms": 2000,
