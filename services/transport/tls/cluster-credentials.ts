@@ -2,6 +2,7 @@ import {
   credentials,
   ServerCredentials,
   type ChannelCredentials,
+  type ChannelOptions,
   type ServerInterceptor,
 } from "@grpc/grpc-js";
 import type { ServiceIdentity } from "../../identity/pki.js";
@@ -50,9 +51,14 @@ export function channelCredentials(
  */
 export const CLUSTER_TLS_SERVER_NAME = "xsim-cluster";
 
-/** Channel options that go with `channelCredentials`. */
-export function clusterChannelOptions(security: ClusterSecurity = current): Record<string, string> {
-  return security.kind === "tls" ? { "grpc.ssl_target_name_override": CLUSTER_TLS_SERVER_NAME } : {};
+/**
+ * Channel options that go with `channelCredentials`. channelz off, as on every server
+ * (transport/grpc/server-options.ts): its per-call and per-message counters are read by nothing.
+ */
+export function clusterChannelOptions(security: ClusterSecurity = current): Partial<ChannelOptions> {
+  return security.kind === "tls"
+    ? { "grpc.enable_channelz": 0, "grpc.ssl_target_name_override": CLUSTER_TLS_SERVER_NAME }
+    : { "grpc.enable_channelz": 0 };
 }
 
 export function serverCredentials(security: ClusterSecurity = current): ServerCredentials {
