@@ -3,6 +3,7 @@ import type { ChecksumReply, DomainInfo } from "../gen/xensim/v1/host.js";
 import { MigrateRequest, type MigrateEvent } from "../gen/xensim/v1/migration.js";
 import type { OperationEvent } from "../gen/xensim/v1/scheduler.js";
 import type { Scheduler } from "../scheduler/scheduler.js";
+import type { HostEntry } from "../scheduler/cluster-view.js";
 import { clusterMigrate, placeAndCreate } from "../scheduler/operations.js";
 import { evacuate, EVACUATE_PARALLEL_DEFAULT } from "../scheduler/evacuate.js";
 import { listAll } from "../scheduler/list-all.js";
@@ -181,12 +182,7 @@ export class SimUser {
    * Resolves to whether the host was disabled (the summary's `enabled` before the call).
    */
   hostEnable(hostId: string): Promise<boolean> {
-    return this.toScheduler("HostEnable", async (scheduler) => {
-      scheduler.requireActive();
-      const wasDisabled = scheduler.disabledHosts.has(scheduler.requireHost(hostId).hostId);
-      await scheduler.setHostEnabled(hostId, true);
-      return wasDisabled;
-    });
+    return this.setHostEnabledThen(hostId, true, (_scheduler, _host, wasDisabled) => wasDisabled);
   }
 
   /**
@@ -194,11 +190,21 @@ export class SimUser {
    * after the call (HostSummary.state: up, disabled, or down).
    */
   setHostEnabled(hostId: string, enabled: boolean): Promise<HostStateWord> {
+    return this.setHostEnabledThen(hostId, enabled, (scheduler, host) => hostStateWord(scheduler, host));
+  }
+
+  /** HostEnable / HostDisable at the scheduler, answered by `answer` once the host's state is set. */
+  private setHostEnabledThen<T>(
+    hostId: string,
+    enabled: boolean,
+    answer: (scheduler: Scheduler, host: HostEntry, wasDisabled: boolean) => T,
+  ): Promise<T> {
     return this.toScheduler(enabled ? "HostEnable" : "HostDisable", async (scheduler) => {
       scheduler.requireActive();
       const host = scheduler.requireHost(hostId);
+      const wasDisabled = scheduler.disabledHosts.has(host.hostId);
       await scheduler.setHostEnabled(host.hostId, enabled);
-      return hostStateWord(scheduler, host);
+      return answer(scheduler, host, wasDisabled);
     });
   }
 
