@@ -87,6 +87,7 @@ describe("parseScenario: the operations of docs/sim.md", () => {
     ["at 1s migrate web h2 speed=1G", /x\.sim:4: migrate knows bandwidth= and policy=, not speed=/],
     ["at 1s migrate web h1 h2", /x\.sim:4: migrate takes one destination, got h1 h2/],
     ["at 1s migrate web h9", /x\.sim:4: no host or process "h9"/],
+    ["at 1s create web on h9", /x\.sim:4: no host or process "h9" \(declared: h1, h2\)/],
     ["at 1s workload web", /x\.sim:4: workload needs a workload/],
     ["at 1s workload web spin:rate=3", /x\.sim:4: workload "spin:rate=3": /],
     ["at 1s checksum", /x\.sim:4: checksum needs a domain/],

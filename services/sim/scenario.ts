@@ -244,8 +244,8 @@ function checkNames(scenario: Scenario, step: ScenarioStep, where: string): void
   if (op.kind === "create" && !scenario.domains.has(op.domain))
     throw new ScenarioError(`${where}: no domain "${op.domain}" is declared`);
   const named: Array<[string | undefined, ReadonlySet<string>]> = [];
-  if (op.kind === "create" || op.kind === "migrate") named.push([op.hostId, hostIds]);
-  if ("hostId" in op && op.kind !== "create" && op.kind !== "migrate") named.push([op.hostId, hostIds]);
+  // Every op that names a host (create's and migrate's are optional: the scheduler places).
+  if ("hostId" in op) named.push([op.hostId, hostIds]);
   if (op.kind === "stall") named.push([op.processId, processIds]);
   if (op.kind === "partition")
     for (const id of [...op.hostIds, ...(op.from ?? [])]) named.push([id, processIds]);
