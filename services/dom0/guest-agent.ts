@@ -2,6 +2,7 @@ import type { Clock } from "../core/clock.js";
 import type { Hypervisor } from "../core/hypervisor.js";
 import { ShutdownReason } from "../core/domain-state.js";
 import type { XenStore } from "../xenstore/store.js";
+import type { Watch } from "../xenstore/watches.js";
 import { controlShutdownPath, domainPath, memoryTargetPath } from "../xenstore/paths.js";
 import { FrontendDriver } from "./devices/frontend-driver.js";
 import { ConsoleRing } from "../core/console-ring.js";
@@ -23,10 +24,17 @@ const REASON_BY_REQUEST: Record<string, ShutdownReason> = {
  * The PV drivers of a simulated guest kernel: xenbus frontends (devices/frontend-driver.ts), the
  * balloon driver and the control/shutdown watch. They act only while the domain runs, as a real guest would.
  */
+/** One of the guest's watches; `registration` once the store has taken it. */
+interface GuestWatch {
+  readonly path: string;
+  readonly token: string;
+  registration: Watch | undefined;
+}
+
 export class GuestAgent {
-  private readonly watches: Array<{ path: string; token: string }> = [];
+  private readonly watches: GuestWatch[] = [];
   /** Frontend path -> its watch on the backend's state. */
-  private readonly frontends = new Map<string, { path: string; token: string }>();
+  private readonly frontends = new Map<string, GuestWatch>();
   private pendingShutdown: ShutdownReason | undefined;
   private cancelShutdownTimer: (() => void) | undefined;
   private booted = false;
@@ -106,15 +114,21 @@ export class GuestAgent {
   stop(): void {
     this.cancelShutdownTimer?.();
     this.cancelShutdownTimer = undefined;
-    for (const { path, token } of this.watches) this.store.unwatch(path, token);
+    for (const watch of this.watches) this.removeFromStore(watch);
     this.watches.length = 0;
   }
 
-  private watch(path: string, onChange: () => void): { path: string; token: string } {
-    const watch = { path, token: `guest-${this.domid}:${path}` };
+  private watch(path: string, onChange: () => void): GuestWatch {
+    const watch: GuestWatch = { path, token: `guest-${this.domid}:${path}`, registration: undefined };
     this.watches.push(watch);
-    this.store.watch(path, watch.token, onChange);
+    watch.registration = this.store.watch(path, watch.token, onChange);
     return watch;
+  }
+
+  /** The store's unwatch of `watch` (its registration's, found without a lookup, when it has one). */
+  private removeFromStore(watch: GuestWatch): void {
+    if (watch.registration !== undefined) this.store.unwatchRegistration(watch.registration);
+    else this.store.unwatch(watch.path, watch.token);
   }
 
   private onShutdownRequest(): void {
@@ -155,8 +169,8 @@ export class GuestAgent {
     );
   }
 
-  private unwatch(watch: { path: string; token: string }): void {
-    this.store.unwatch(watch.path, watch.token);
+  private unwatch(watch: GuestWatch): void {
+    this.removeFromStore(watch);
     const index = this.watches.indexOf(watch);
     if (index >= 0) this.watches.splice(index, 1);
   }

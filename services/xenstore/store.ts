@@ -10,7 +10,7 @@ import type { XenStorePerms } from "./perms.js";
 import { restoreSubtree, snapshotSubtree, type XenStoreSnapshot } from "./snapshot.js";
 import { XenStoreTransaction } from "./transaction.js";
 import { NodeTree } from "./tree.js";
-import { WatchRegistry, type SpecialWatchPath, type WatchCallback } from "./watches.js";
+import { WatchRegistry, type SpecialWatchPath, type Watch, type WatchCallback } from "./watches.js";
 
 /**
  * The XenStore of one host (tools/xenstored; docs/misc/xenstore.txt): a tree of string values
@@ -83,16 +83,25 @@ export class XenStore implements XenStoreNodeOps {
 
   /**
    * Calls `callback(changedPath, token)` for every change at or below `path` (and, for an rm above
-   * it, with `path` itself). Like xenstored, it fires once at once with `path`.
+   * it, with `path` itself). Like xenstored, it fires once at once with `path`. Returns the
+   * registration, for `unwatchRegistration`.
    */
-  watch(path: string, token: string, callback: WatchCallback, callerDomid = DOMID_DOM0): void {
+  watch(path: string, token: string, callback: WatchCallback, callerDomid = DOMID_DOM0): Watch {
     validateDomid(callerDomid, `watch on ${path}`);
     const watch = this.watches.add(path, token, callerDomid, callback);
     this.eventQueue.enqueue([{ watch, eventPath: path }]);
     this.eventQueue.drain();
+    return watch;
   }
   unwatch(path: string, token: string, callerDomid = DOMID_DOM0): void {
     this.watches.remove(path, token, callerDomid);
+  }
+  /**
+   * `unwatch(watch.path, watch.token, watch.ownerDomid)` for a registration `watch` returned,
+   * without looking it up again while it is registered (a guest agent's stop).
+   */
+  unwatchRegistration(watch: Watch): void {
+    this.watches.removeWatch(watch);
   }
 
   /** XS_INTRODUCE: a domain's connection appears; fires @introduceDomain. */
