@@ -150,8 +150,15 @@ export class CheckedTree {
   }
 }
 
+/**
+ * UTF-8 bytes of one UTF-16 code unit at most (a surrogate pair's two units make 4 bytes): a value
+ * of at most XENSTORE_PAYLOAD_MAX / 3 units fits without counting its bytes.
+ */
+const UTF8_BYTE_COUNT_PER_UTF16_UNIT_MAX = 3;
+
 /** Throws E2BIG for a value longer than XENSTORE_PAYLOAD_MAX bytes. */
 export function validateValue(path: string, value: string): void {
+  if (value.length * UTF8_BYTE_COUNT_PER_UTF16_UNIT_MAX <= XENSTORE_PAYLOAD_MAX) return; // every write asks
   const valueByteCount = Buffer.byteLength(value, "utf8");
   if (valueByteCount > XENSTORE_PAYLOAD_MAX) {
     throw new XenStoreError(
