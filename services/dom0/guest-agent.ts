@@ -20,10 +20,6 @@ const REASON_BY_REQUEST: Record<string, ShutdownReason> = {
   suspend: ShutdownReason.Suspend,
 };
 
-/**
- * The PV drivers of a simulated guest kernel: xenbus frontends (devices/frontend-driver.ts), the
- * balloon driver and the control/shutdown watch. They act only while the domain runs, as a real guest would.
- */
 /** One of the guest's watches; `registration` once the store has taken it. */
 interface GuestWatch {
   readonly path: string;
@@ -31,6 +27,18 @@ interface GuestWatch {
   registration: Watch | undefined;
 }
 
+/** The guest's own xenstore paths, made once at boot: its watches' callbacks read them at each event. */
+interface GuestPaths {
+  readonly controlShutdown: string;
+  readonly memoryTarget: string;
+  /** `device/$KIND` of each FRONTEND_KINDS, in its order. */
+  readonly deviceKindBases: readonly string[];
+}
+
+/**
+ * The PV drivers of a simulated guest kernel: xenbus frontends (devices/frontend-driver.ts), the
+ * balloon driver and the control/shutdown watch. They act only while the domain runs, as a real guest would.
+ */
 export class GuestAgent {
   private readonly watches: GuestWatch[] = [];
   /** Frontend path -> its watch on the backend's state. */
@@ -38,6 +46,7 @@ export class GuestAgent {
   private pendingShutdown: ShutdownReason | undefined;
   private cancelShutdownTimer: (() => void) | undefined;
   private booted = false;
+  private paths: GuestPaths | undefined;
   private readonly frontendDriver: FrontendDriver;
   /** The guest's console (`xl console`): its boot lines and what its workload reports. */
   readonly console = new ConsoleRing(GUEST_CONSOLE_LINE_COUNT_MAX, "");
@@ -80,17 +89,29 @@ export class GuestAgent {
         ? "xsim-guest: PV drivers: xenbus, xen-netfront, xen-blkfront, xen-balloon"
         : "xsim-guest: no PV drivers: devices are QEMU's emulated NIC and disk",
     );
-    this.watch(controlShutdownPath(this.domid), () => this.onShutdownRequest());
-    this.watch(memoryTargetPath(this.domid), () => this.onMemoryTarget());
+    const home = domainPath(this.domid);
+    const paths: GuestPaths = {
+      controlShutdown: controlShutdownPath(this.domid),
+      memoryTarget: memoryTargetPath(this.domid),
+      deviceKindBases: FRONTEND_KINDS.map((kind) => `${home}/device/${kind}`),
+    };
+    this.paths = paths;
+    this.watch(paths.controlShutdown, () => this.onShutdownRequest());
+    this.watch(paths.memoryTarget, () => this.onMemoryTarget());
     // xenbus_probe_frontend watches "device": devices there at boot and hot-plugged ones alike.
-    if (this.pvDrivers) this.watch(`${domainPath(this.domid)}/device`, () => this.probeDevices());
+    if (this.pvDrivers) this.watch(`${home}/device`, () => this.probeDevices());
+  }
+
+  /** The paths boot made; the watches that read them are registered only after. */
+  private bootedPaths(): GuestPaths {
+    if (this.paths === undefined) throw new Error(`guest ${this.domid}: a watch fired before boot`);
+    return this.paths;
   }
 
   /** Frontends for devices that appeared under `device/`, and forgets the ones removed. */
   private probeDevices(): void {
     const present = new Set<string>();
-    for (const kind of FRONTEND_KINDS) {
-      const base = `${domainPath(this.domid)}/device/${kind}`;
+    for (const base of this.bootedPaths().deviceKindBases) {
       for (const devid of this.store.exists(base) ? this.store.directory(base) : [])
         present.add(`${base}/${devid}`);
     }
@@ -132,10 +153,11 @@ export class GuestAgent {
   }
 
   private onShutdownRequest(): void {
-    const request = this.store.read(controlShutdownPath(this.domid));
+    const { controlShutdown } = this.bootedPaths();
+    const request = this.store.read(controlShutdown);
     if (!request) return;
     const reason = REASON_BY_REQUEST[request];
-    this.store.write(controlShutdownPath(this.domid), "", this.domid); // the guest acknowledges
+    this.store.write(controlShutdown, "", this.domid); // the guest acknowledges
     this.say(`xsim-guest: control/shutdown "${request}"${reason === undefined ? ": ignored" : ""}`);
     if (reason === undefined || this.pendingShutdown !== undefined) return;
     this.pendingShutdown = reason;
@@ -153,7 +175,7 @@ export class GuestAgent {
   }
 
   private onMemoryTarget(): void {
-    const targetKib = Number(this.store.read(memoryTargetPath(this.domid)));
+    const targetKib = Number(this.store.read(this.bootedPaths().memoryTarget));
     const domain = this.hypervisor.domain(this.domid);
     if (!domain || !Number.isFinite(targetKib) || targetKib === domain.memoryKib) return;
     this.hypervisor.setDomainMemory(this.domid, targetKib);
