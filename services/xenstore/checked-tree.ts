@@ -73,8 +73,9 @@ export class CheckedTree {
     if (path === ROOT_PATH) throw new XenStoreError("EINVAL", "the root / cannot be removed");
     if (node === undefined) return;
     requireAccess(node, "write", path, callerDomid);
-    const parent = this.tree.get(parentPath(path));
-    this.tree.removeSubtree(path);
+    const parentPathOfNode = parentPath(path);
+    const parent = this.tree.get(parentPathOfNode);
+    this.tree.removeSubtree(path, parentPathOfNode);
     this.onChange({ path, removed: true, visibleTo: withParent([node.perms], parent) });
   }
 
