@@ -46,8 +46,7 @@ export function domainPath(domid: number): string {
 
 /** `/vm/$UUID`: per-VM data (uuid, name, image/*) that outlives a domid. */
 export function vmPath(uuid: string): string {
-  if (!isUuidText(uuid))
-    throw new XenStoreError("EINVAL", `vm path: ${JSON.stringify(uuid)} is not a UUID`);
+  if (!isUuidText(uuid)) throw new XenStoreError("EINVAL", `vm path: ${JSON.stringify(uuid)} is not a UUID`);
   return `/vm/${uuid}`;
 }
 

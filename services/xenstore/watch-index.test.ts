@@ -69,7 +69,9 @@ describe("WatchPathIndex", () => {
     const names = ["a", "b", "ab", "a.b"];
     const randomPath = (depthMax: number) => {
       const depth = nextIndex(depthMax + 1);
-      return depth === 0 ? "/" : `/${Array.from({ length: depth }, () => names[nextIndex(names.length)]).join("/")}`;
+      return depth === 0
+        ? "/"
+        : `/${Array.from({ length: depth }, () => names[nextIndex(names.length)]).join("/")}`;
     };
     const isAtOrBelow = (path: string, ancestor: string) =>
       ancestor === "/" || path === ancestor || path.startsWith(`${ancestor}/`);
@@ -84,7 +86,9 @@ describe("WatchPathIndex", () => {
     let collectCount = 0;
     const check = (path: string, withBelow: boolean) => {
       const seen: string[] = [];
-      index.collect(path, withBelow, (watch, isBelow) => seen.push(`${watch.sequence}${isBelow ? " (below)" : ""}`));
+      index.collect(path, withBelow, (watch, isBelow) =>
+        seen.push(`${watch.sequence}${isBelow ? " (below)" : ""}`),
+      );
       expect(seen.sort(), `${path} ${withBelow}`).toEqual(scan(path, withBelow));
       collectCount++;
     };

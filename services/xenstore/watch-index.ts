@@ -120,7 +120,8 @@ function pathFromRoot<W>(node: PathNode<W>): PathNode<W>[] {
 /** Whether `path` is `prefix` or below it: `prefix` followed by "/" (isAtOrBelow, for a non-root `prefix`). */
 function isAtOrBelowPrefix(path: string, prefix: string): boolean {
   return (
-    path.startsWith(prefix) && (path.length === prefix.length || path.charCodeAt(prefix.length) === SLASH_CHAR_CODE)
+    path.startsWith(prefix) &&
+    (path.length === prefix.length || path.charCodeAt(prefix.length) === SLASH_CHAR_CODE)
   );
 }
 
