@@ -76,7 +76,7 @@ export class CheckedTree {
     const parentPathOfNode = parentPath(path);
     const parent = this.tree.get(parentPathOfNode);
     this.tree.removeSubtree(path, parentPathOfNode);
-    this.onChange({ path, removed: true, visibleTo: withParent([node.perms], parent) });
+    this.onChange({ path, removed: true, visibleTo: withParent(parent, node.perms) });
   }
 
   setPerms(path: string, perms: XenStorePerms, callerDomid: number): void {
@@ -90,7 +90,7 @@ export class CheckedTree {
     }
     this.tree.setPerms(path, newPerms);
     const parent = this.tree.get(parentPath(path));
-    this.onChange({ path, removed: false, visibleTo: withParent([node.perms, newPerms], parent) });
+    this.onChange({ path, removed: false, visibleTo: withParent(parent, node.perms, newPerms) });
   }
 
   private putValue(path: string, value: string, callerDomid: number, overwrite: boolean): void {
@@ -104,7 +104,7 @@ export class CheckedTree {
     if (!overwrite) return;
     this.tree.replace(path, node, value, node.perms);
     const parent = this.tree.get(parentPath(path));
-    this.onChange({ path, removed: false, visibleTo: withParent([node.perms], parent) });
+    this.onChange({ path, removed: false, visibleTo: withParent(parent, node.perms) });
   }
 
   /**
@@ -181,7 +181,15 @@ function accessError(node: XsNode, what: string, path: string, callerDomid: numb
   );
 }
 
-/** Who may see a change: the node's perms given, and its parent's (xenstored's `watch_permitted`). */
-export function withParent(perms: XenStorePerms[], parent: XsNode | undefined): readonly XenStorePerms[] {
-  return parent === undefined ? perms : [...perms, parent.perms];
+/**
+ * Who may see a change: the node's perms (`perms`, and `newPerms` for a perms change), then its
+ * parent's (xenstored's `watch_permitted`). One list of the size it needs, no copy.
+ */
+export function withParent(
+  parent: XsNode | undefined,
+  perms: XenStorePerms,
+  newPerms?: XenStorePerms,
+): readonly XenStorePerms[] {
+  if (newPerms === undefined) return parent === undefined ? [perms] : [perms, parent.perms];
+  return parent === undefined ? [perms, newPerms] : [perms, newPerms, parent.perms];
 }

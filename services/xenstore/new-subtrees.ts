@@ -97,7 +97,7 @@ export class NewSubtrees implements NewSubtreeOps {
     const newPerms = checkedPerms(perms, `set perms of ${path}`);
     const oldPerms = node.perms;
     node.perms = newPerms;
-    const visibleTo = withParent([oldPerms, newPerms], this.get(parentPath(path)));
+    const visibleTo = withParent(this.get(parentPath(path)), oldPerms, newPerms);
     this.changeLog.record({ path, removed: false, visibleTo });
   }
 
@@ -118,7 +118,7 @@ export class NewSubtrees implements NewSubtreeOps {
     }
     if (!overwrite) return;
     node.value = value;
-    const visibleTo = withParent([node.perms], this.get(parentPath(path)));
+    const visibleTo = withParent(this.get(parentPath(path)), node.perms);
     this.changeLog.record({ path, removed: false, visibleTo });
   }
 
