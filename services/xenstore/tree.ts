@@ -142,7 +142,9 @@ export class NodeTree {
     const paths: string[] = [path];
     // An array iterator also visits what is pushed while it runs: breadth-first over the subtree.
     for (const next of paths) {
-      for (const childPath of this.mustGet(next).childNames.paths()) paths.push(childPath);
+      const { childNames } = this.mustGet(next);
+      if (childNames === NO_CHILDREN) continue; // a leaf: no iterator to make
+      for (const childPath of childNames.paths()) paths.push(childPath);
     }
     return paths;
   }

@@ -118,9 +118,10 @@ export class WatchRegistry {
   }
 
   /** Watches on a special path. Xenstored also checks perms on special nodes; here all are told. */
-  matchSpecial(path: SpecialWatchPath): WatchDelivery[] {
-    const watches = this.specialWatches.get(path)?.values() ?? [];
-    return [...watches].map((watch) => ({ watch, eventPath: path }));
+  matchSpecial(path: SpecialWatchPath): readonly WatchDelivery[] {
+    const watches = this.specialWatches.get(path);
+    if (watches === undefined || watches.size === 0) return NO_DELIVERIES; // every create and destroy asks
+    return [...watches.values()].map((watch) => ({ watch, eventPath: path }));
   }
 
   /** `special`: isSpecialWatchPath(path), which the caller has. */
