@@ -96,7 +96,7 @@ describe("WatchPathIndex", () => {
     for (let step = 0; step < 3000; step++) {
       const action = nextIndex(10);
       if (action === 0) {
-        // Met a dead end at or above the new watch's path first: the add must not leave it stale.
+        // Looked up before and after: an index that remembered a lookup must forget it here.
         const watch = { path: randomPath(3), sequence: step };
         check(watch.path, true);
         index.add(`k${step}`, watch);
@@ -108,10 +108,10 @@ describe("WatchPathIndex", () => {
         const { path } = live.get(key) as TestWatch;
         expect(index.remove(path, key)).toBe(true);
         live.delete(key);
-        check(`${path === "/" ? "" : path}/gone`, false); // a dead end now, maybe
+        check(`${path === "/" ? "" : path}/gone`, false); // off the trie now, maybe
         check(path, true);
       } else {
-        // A run of changes under one path, as a layout makes: the later ones meet a dead end first.
+        // A run of changes under one path, as a layout makes.
         const base = randomPath(2);
         for (let run = nextIndex(4); run >= 0; run--) {
           const tail = randomPath(2);

@@ -1,5 +1,3 @@
-const SLASH_CHAR_CODE = 0x2f;
-
 /** What the index needs of a watch: the node path it is on. */
 export interface IndexedWatch {
   readonly path: string;
@@ -24,21 +22,12 @@ export class WatchPathIndex<W extends IndexedWatch> {
   private readonly root: PathNode<W> = pathNode("", undefined);
   /** Every trie node with at least one watch, by the watches' path. */
   private readonly nodesWatchedByPath = new Map<string, PathNode<W>>();
-  /**
-   * Where the last `collect` that ran off the trie stopped: a path at or below `prefix` stops
-   * there as well, with the watches of `nodes` (root first) and none below. A new domain's layout
-   * is a dozen changes under one home no watch is on yet: each is a prefix test instead of a walk
-   * that slices and looks up every component. Any add or remove drops it.
-   */
-  private deadEnd: { readonly prefix: string; readonly nodes: readonly PathNode<W>[] } | undefined =
-    undefined;
 
   get(path: string, key: string): W | undefined {
     return this.nodesWatchedByPath.get(path)?.watches?.get(key);
   }
 
   add(key: string, watch: W): void {
-    this.deadEnd = undefined;
     const { path } = watch;
     let node = this.root;
     for (let start = 1; start < path.length;) {
@@ -71,7 +60,6 @@ export class WatchPathIndex<W extends IndexedWatch> {
       node.watches = undefined;
       this.nodesWatchedByPath.delete(path);
     } else if (!watches.delete(key)) return false;
-    this.deadEnd = undefined;
     while (node.parent !== undefined && node.watches === undefined && !(node.children?.size ?? 0)) {
       const parent: PathNode<W> = node.parent;
       const siblings = parent.children;
@@ -84,21 +72,13 @@ export class WatchPathIndex<W extends IndexedWatch> {
 
   /** Watches on `path` or one of its ancestors (root first), then, if `withBelow`, those below it. */
   collect(path: string, withBelow: boolean, into: (watch: W, isBelow: boolean) => void): void {
-    const { deadEnd } = this;
-    if (deadEnd !== undefined && isAtOrBelowPrefix(path, deadEnd.prefix)) {
-      for (const node of deadEnd.nodes)
-        if (node.watches !== undefined) for (const watch of node.watches.values()) into(watch, false);
-      return;
-    }
     let node = this.root;
     if (node.watches !== undefined) for (const watch of node.watches.values()) into(watch, false);
     for (let start = 1; start < path.length;) {
+      if (node.children === undefined) return;
       const end = componentEnd(path, start);
-      const child = node.children?.get(path.slice(start, end));
-      if (child === undefined) {
-        this.deadEnd = { prefix: path.slice(0, end), nodes: pathFromRoot(node) };
-        return;
-      }
+      const child = node.children.get(path.slice(start, end));
+      if (child === undefined) return;
       node = child;
       if (node.watches !== undefined) for (const watch of node.watches.values()) into(watch, false);
       start = end + 1;
@@ -113,21 +93,6 @@ function collectBelow<W>(node: PathNode<W>, into: (watch: W, isBelow: boolean) =
     if (child.watches !== undefined) for (const watch of child.watches.values()) into(watch, true);
     collectBelow(child, into);
   }
-}
-
-/** `node` and its ancestors, root first. */
-function pathFromRoot<W>(node: PathNode<W>): PathNode<W>[] {
-  const nodes: PathNode<W>[] = [];
-  for (let at: PathNode<W> | undefined = node; at !== undefined; at = at.parent) nodes.push(at);
-  return nodes.reverse();
-}
-
-/** Whether `path` is `prefix` or below it: `prefix` followed by "/" (isAtOrBelow, for a non-root `prefix`). */
-function isAtOrBelowPrefix(path: string, prefix: string): boolean {
-  return (
-    path.startsWith(prefix) &&
-    (path.length === prefix.length || path.charCodeAt(prefix.length) === SLASH_CHAR_CODE)
-  );
 }
 
 /** Where the component of a node path that starts at `start` ends: at the next "/" or the end. */
