@@ -161,7 +161,11 @@ export class XenStore implements XenStoreNodeOps {
     if (batch === undefined) return this.transaction(fn);
     this.runOpen(() => fn(batch), batch);
     this.tree.adoptNewSubtrees(roots, batch.nodes);
-    this.fireChanges(batch.changes());
+    // Every change is at or below a root: with no node watch on, above or below any, none fires.
+    this.fireChanges(
+      batch.changes(),
+      roots.some((root) => this.watches.mayMatchAtOrBelow(root)),
+    );
   }
 
   /** Runs a transaction's `fn` with the store closed to other changes; `batch` ends with it. */
@@ -198,9 +202,10 @@ export class XenStore implements XenStoreNodeOps {
     this.fireChanges(changes);
   }
 
-  private fireChanges(changes: readonly NodeChange[]): void {
+  /** `mayMatch`: false when no watch can match any of `changes`, so none is looked up. */
+  private fireChanges(changes: readonly NodeChange[], mayMatch = true): void {
     this.changeCountNow += changes.length;
-    for (const change of changes) this.eventQueue.enqueue(this.watches.matchChange(change));
+    if (mayMatch) for (const change of changes) this.eventQueue.enqueue(this.watches.matchChange(change));
     this.eventQueue.drain();
     if (changes.length > 0) this.onCommit?.();
   }

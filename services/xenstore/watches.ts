@@ -117,6 +117,18 @@ export class WatchRegistry {
     return matched.sort((a, b) => a.watch.sequence - b.watch.sequence);
   }
 
+  /**
+   * Whether a change at or below `path` could fire a node watch: one is on `path`, above it or
+   * below it. Without one, a batch of changes under a new subtree (a layout) matches none of them.
+   */
+  mayMatchAtOrBelow(path: string): boolean {
+    let found = false;
+    this.nodeWatches.collect(path, true, () => {
+      found = true;
+    });
+    return found;
+  }
+
   /** Watches on a special path. Xenstored also checks perms on special nodes; here all are told. */
   matchSpecial(path: SpecialWatchPath): readonly WatchDelivery[] {
     const watches = this.specialWatches.get(path);
