@@ -2,6 +2,7 @@ import type { Clock } from "../core/clock.js";
 import type { Hypervisor } from "../core/hypervisor.js";
 import { ShutdownReason } from "../core/domain-state.js";
 import type { XenStore } from "../xenstore/store.js";
+import type { Watch } from "../xenstore/watches.js";
 import { controlShutdownPath, domainPath, memoryTargetPath } from "../xenstore/paths.js";
 import { FrontendDriver } from "./devices/frontend-driver.js";
 import { ConsoleRing } from "../core/console-ring.js";
@@ -19,17 +20,33 @@ const REASON_BY_REQUEST: Record<string, ShutdownReason> = {
   suspend: ShutdownReason.Suspend,
 };
 
+/** One of the guest's watches; `registration` once the store has taken it. */
+interface GuestWatch {
+  readonly path: string;
+  readonly token: string;
+  registration: Watch | undefined;
+}
+
+/** The guest's own xenstore paths, made once at boot: its watches' callbacks read them at each event. */
+interface GuestPaths {
+  readonly controlShutdown: string;
+  readonly memoryTarget: string;
+  /** `device/$KIND` of each FRONTEND_KINDS, in its order. */
+  readonly deviceKindBases: readonly string[];
+}
+
 /**
  * The PV drivers of a simulated guest kernel: xenbus frontends (devices/frontend-driver.ts), the
  * balloon driver and the control/shutdown watch. They act only while the domain runs, as a real guest would.
  */
 export class GuestAgent {
-  private readonly watches: Array<{ path: string; token: string }> = [];
+  private readonly watches: GuestWatch[] = [];
   /** Frontend path -> its watch on the backend's state. */
-  private readonly frontends = new Map<string, { path: string; token: string }>();
+  private readonly frontends = new Map<string, GuestWatch>();
   private pendingShutdown: ShutdownReason | undefined;
   private cancelShutdownTimer: (() => void) | undefined;
   private booted = false;
+  private paths: GuestPaths | undefined;
   private readonly frontendDriver: FrontendDriver;
   /** The guest's console (`xl console`): its boot lines and what its workload reports. */
   readonly console = new ConsoleRing(GUEST_CONSOLE_LINE_COUNT_MAX, "");
@@ -72,17 +89,29 @@ export class GuestAgent {
         ? "xsim-guest: PV drivers: xenbus, xen-netfront, xen-blkfront, xen-balloon"
         : "xsim-guest: no PV drivers: devices are QEMU's emulated NIC and disk",
     );
-    this.watch(controlShutdownPath(this.domid), () => this.onShutdownRequest());
-    this.watch(memoryTargetPath(this.domid), () => this.onMemoryTarget());
+    const home = domainPath(this.domid);
+    const paths: GuestPaths = {
+      controlShutdown: controlShutdownPath(this.domid),
+      memoryTarget: memoryTargetPath(this.domid),
+      deviceKindBases: FRONTEND_KINDS.map((kind) => `${home}/device/${kind}`),
+    };
+    this.paths = paths;
+    this.watch(paths.controlShutdown, () => this.onShutdownRequest());
+    this.watch(paths.memoryTarget, () => this.onMemoryTarget());
     // xenbus_probe_frontend watches "device": devices there at boot and hot-plugged ones alike.
-    if (this.pvDrivers) this.watch(`${domainPath(this.domid)}/device`, () => this.probeDevices());
+    if (this.pvDrivers) this.watch(`${home}/device`, () => this.probeDevices());
+  }
+
+  /** The paths boot made; the watches that read them are registered only after. */
+  private bootedPaths(): GuestPaths {
+    if (this.paths === undefined) throw new Error(`guest ${this.domid}: a watch fired before boot`);
+    return this.paths;
   }
 
   /** Frontends for devices that appeared under `device/`, and forgets the ones removed. */
   private probeDevices(): void {
     const present = new Set<string>();
-    for (const kind of FRONTEND_KINDS) {
-      const base = `${domainPath(this.domid)}/device/${kind}`;
+    for (const base of this.bootedPaths().deviceKindBases) {
       for (const devid of this.store.exists(base) ? this.store.directory(base) : [])
         present.add(`${base}/${devid}`);
     }
@@ -106,22 +135,29 @@ export class GuestAgent {
   stop(): void {
     this.cancelShutdownTimer?.();
     this.cancelShutdownTimer = undefined;
-    for (const { path, token } of this.watches) this.store.unwatch(path, token);
+    for (const watch of this.watches) this.removeFromStore(watch);
     this.watches.length = 0;
   }
 
-  private watch(path: string, onChange: () => void): { path: string; token: string } {
-    const watch = { path, token: `guest-${this.domid}:${path}` };
+  private watch(path: string, onChange: () => void): GuestWatch {
+    const watch: GuestWatch = { path, token: `guest-${this.domid}:${path}`, registration: undefined };
     this.watches.push(watch);
-    this.store.watch(path, watch.token, onChange);
+    watch.registration = this.store.watch(path, watch.token, onChange);
     return watch;
   }
 
+  /** The store's unwatch of `watch` (its registration's, found without a lookup, when it has one). */
+  private removeFromStore(watch: GuestWatch): void {
+    if (watch.registration !== undefined) this.store.unwatchRegistration(watch.registration);
+    else this.store.unwatch(watch.path, watch.token);
+  }
+
   private onShutdownRequest(): void {
-    const request = this.store.read(controlShutdownPath(this.domid));
+    const { controlShutdown } = this.bootedPaths();
+    const request = this.store.read(controlShutdown);
     if (!request) return;
     const reason = REASON_BY_REQUEST[request];
-    this.store.write(controlShutdownPath(this.domid), "", this.domid); // the guest acknowledges
+    this.store.write(controlShutdown, "", this.domid); // the guest acknowledges
     this.say(`xsim-guest: control/shutdown "${request}"${reason === undefined ? ": ignored" : ""}`);
     if (reason === undefined || this.pendingShutdown !== undefined) return;
     this.pendingShutdown = reason;
@@ -139,7 +175,7 @@ export class GuestAgent {
   }
 
   private onMemoryTarget(): void {
-    const targetKib = Number(this.store.read(memoryTargetPath(this.domid)));
+    const targetKib = Number(this.store.read(this.bootedPaths().memoryTarget));
     const domain = this.hypervisor.domain(this.domid);
     if (!domain || !Number.isFinite(targetKib) || targetKib === domain.memoryKib) return;
     this.hypervisor.setDomainMemory(this.domid, targetKib);
@@ -155,8 +191,8 @@ export class GuestAgent {
     );
   }
 
-  private unwatch(watch: { path: string; token: string }): void {
-    this.store.unwatch(watch.path, watch.token);
+  private unwatch(watch: GuestWatch): void {
+    this.removeFromStore(watch);
     const index = this.watches.indexOf(watch);
     if (index >= 0) this.watches.splice(index, 1);
   }

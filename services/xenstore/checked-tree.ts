@@ -73,9 +73,10 @@ export class CheckedTree {
     if (path === ROOT_PATH) throw new XenStoreError("EINVAL", "the root / cannot be removed");
     if (node === undefined) return;
     requireAccess(node, "write", path, callerDomid);
-    const parent = this.tree.get(parentPath(path));
-    this.tree.removeSubtree(path);
-    this.onChange({ path, removed: true, visibleTo: withParent([node.perms], parent) });
+    const parentPathOfNode = parentPath(path);
+    const parent = this.tree.get(parentPathOfNode);
+    this.tree.removeSubtree(path, parentPathOfNode);
+    this.onChange({ path, removed: true, visibleTo: withParent(parent, node.perms) });
   }
 
   setPerms(path: string, perms: XenStorePerms, callerDomid: number): void {
@@ -89,7 +90,7 @@ export class CheckedTree {
     }
     this.tree.setPerms(path, newPerms);
     const parent = this.tree.get(parentPath(path));
-    this.onChange({ path, removed: false, visibleTo: withParent([node.perms, newPerms], parent) });
+    this.onChange({ path, removed: false, visibleTo: withParent(parent, node.perms, newPerms) });
   }
 
   private putValue(path: string, value: string, callerDomid: number, overwrite: boolean): void {
@@ -103,7 +104,7 @@ export class CheckedTree {
     if (!overwrite) return;
     this.tree.replace(path, node, value, node.perms);
     const parent = this.tree.get(parentPath(path));
-    this.onChange({ path, removed: false, visibleTo: withParent([node.perms], parent) });
+    this.onChange({ path, removed: false, visibleTo: withParent(parent, node.perms) });
   }
 
   /**
@@ -150,8 +151,15 @@ export class CheckedTree {
   }
 }
 
+/**
+ * UTF-8 bytes of one UTF-16 code unit at most (a surrogate pair's two units make 4 bytes): a value
+ * of at most XENSTORE_PAYLOAD_MAX / 3 units fits without counting its bytes.
+ */
+const UTF8_BYTE_COUNT_PER_UTF16_UNIT_MAX = 3;
+
 /** Throws E2BIG for a value longer than XENSTORE_PAYLOAD_MAX bytes. */
 export function validateValue(path: string, value: string): void {
+  if (value.length * UTF8_BYTE_COUNT_PER_UTF16_UNIT_MAX <= XENSTORE_PAYLOAD_MAX) return; // every write asks
   const valueByteCount = Buffer.byteLength(value, "utf8");
   if (valueByteCount > XENSTORE_PAYLOAD_MAX) {
     throw new XenStoreError(
@@ -173,7 +181,15 @@ function accessError(node: XsNode, what: string, path: string, callerDomid: numb
   );
 }
 
-/** Who may see a change: the node's perms given, and its parent's (xenstored's `watch_permitted`). */
-export function withParent(perms: XenStorePerms[], parent: XsNode | undefined): readonly XenStorePerms[] {
-  return parent === undefined ? perms : [...perms, parent.perms];
+/**
+ * Who may see a change: the node's perms (`perms`, and `newPerms` for a perms change), then its
+ * parent's (xenstored's `watch_permitted`). One list of the size it needs, no copy.
+ */
+export function withParent(
+  parent: XsNode | undefined,
+  perms: XenStorePerms,
+  newPerms?: XenStorePerms,
+): readonly XenStorePerms[] {
+  if (newPerms === undefined) return parent === undefined ? [perms] : [perms, parent.perms];
+  return parent === undefined ? [perms, newPerms] : [perms, newPerms, parent.perms];
 }

@@ -19,6 +19,7 @@ export class WatchEventQueue {
   }
 
   enqueue(deliveries: readonly WatchDelivery[]): void {
+    if (deliveries.length === 0) return; // most changes fire no watch; the queue is never over its bound
     if (this.pendingCount + deliveries.length > watchEventQueueLengthMax) {
       this.clear();
       throw new Error(
@@ -33,7 +34,8 @@ export class WatchEventQueue {
    * drain delivers. If a callback throws, the rest of the queue is dropped and the error propagates.
    */
   drain(): void {
-    if (this.draining) return;
+    // Outside a drain the queue starts at its head: nothing pending, nothing to deliver or clear.
+    if (this.draining || this.pending.length === 0) return;
     this.draining = true;
     try {
       this.deliverAll();

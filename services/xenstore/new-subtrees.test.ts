@@ -29,22 +29,28 @@ function layout(ops: NewSubtreeOps): void {
   ops.setPerms(`${VM}/image`, [{ domid: 9, perm: "n" }]);
 }
 
-/** A store with a domain's and a stranger's watches on the root, and Dom0's on the home. */
-function watchedStore(): { store: XenStore; events: string[] } {
+type WatchList = ReadonlyArray<readonly [path: string, domid: number]>;
+
+/** A domain's and a stranger's watches on the root, and Dom0's on the home. */
+const ROOT_AND_HOME_WATCHES: WatchList = [
+  ["/", 7],
+  ["/", 9],
+  ["/", 3],
+  [HOME, 0],
+  [`${HOME}/control`, 0],
+];
+
+/** A store with `watches`, each logging its events, and one commit counter. */
+function watchedStore(watches: WatchList): { store: XenStore; events: string[] } {
   const store = new XenStore();
   store.write("/local/domain/0/name", "Domain-0");
   store.write("/vm/0/name", "Domain-0");
   store.setPerms("/vm", [{ domid: 0, perm: "r" }]);
   const events: string[] = [];
-  for (const [path, domid] of [
-    ["/", 7],
-    ["/", 9],
-    ["/", 3],
-    [HOME, 0],
-    [`${HOME}/control`, 0],
-  ] as const)
+  for (const [path, domid] of watches)
     store.watch(path, `${path}@${domid}`, (changed, token) => events.push(`${token} ${changed}`), domid);
   events.length = 0;
+  store.onCommit = () => events.push("commit");
   return { store, events };
 }
 
@@ -56,8 +62,8 @@ function dump(store: XenStore, path = "/"): string[] {
   return lines;
 }
 
-function outcome(run: (store: XenStore) => void) {
-  const { store, events } = watchedStore();
+function outcome(run: (store: XenStore) => void, watches: WatchList) {
+  const { store, events } = watchedStore(watches);
   let error = "";
   try {
     run(store);
@@ -68,9 +74,12 @@ function outcome(run: (store: XenStore) => void) {
 }
 
 /** The same operations as a transaction and as new subtrees: everything observable alike. */
-function expectAlike(fn: (ops: NewSubtreeOps) => void): ReturnType<typeof outcome> {
-  const reference = outcome((store) => store.transaction(fn));
-  const batched = outcome((store) => store.transactionOnNewSubtrees([HOME, VM], fn));
+function expectAlike(
+  fn: (ops: NewSubtreeOps) => void,
+  watches: WatchList = ROOT_AND_HOME_WATCHES,
+): ReturnType<typeof outcome> {
+  const reference = outcome((store) => store.transaction(fn), watches);
+  const batched = outcome((store) => store.transactionOnNewSubtrees([HOME, VM], fn), watches);
   expect(batched).toEqual(reference);
   return batched;
 }
@@ -83,6 +92,21 @@ describe("XenStore.transactionOnNewSubtrees", () => {
     expect(result.events).not.toContain(`/@3 ${HOME}/name`);
     expect(result.events).toContain(`/@3 ${HOME}/cpu/0`);
     expect(result.tree).toContain(`${VM}/image = "" (n9)`);
+  });
+
+  it("fires what the transaction fires with watches only below a root, only elsewhere, or none", () => {
+    const below = expectAlike(layout, [[`${VM}/image/ostype`, 0]]);
+    expect(below.events).toEqual([`${VM}/image/ostype@0 ${VM}/image/ostype`, "commit"]);
+    const elsewhere = expectAlike(layout, [
+      ["/local/domain/0", 0],
+      [`${HOME}0`, 0],
+      ["/vmx", 0],
+    ]);
+    expect(elsewhere.events).toEqual(["commit"]);
+    expect(elsewhere.changeCount).toBe(below.changeCount);
+    expect(expectAlike(layout, []).events).toEqual(["commit"]);
+    const above = expectAlike(layout, [["/vm", 0]]);
+    expect(above.events).toContain(`/vm@0 ${VM}/image`);
   });
 
   it("refuses what the transaction refuses, with its error, and changes nothing", () => {
@@ -104,7 +128,7 @@ describe("XenStore.transactionOnNewSubtrees", () => {
   });
 
   it("is the transaction when a root is there already or a root's parent is not", () => {
-    const { store } = watchedStore();
+    const { store } = watchedStore(ROOT_AND_HOME_WATCHES);
     store.write(`${HOME}/leftover`, "1");
     store.transactionOnNewSubtrees([HOME, VM], layout);
     expect(store.read(`${HOME}/leftover`)).toBe("1");
@@ -115,7 +139,7 @@ describe("XenStore.transactionOnNewSubtrees", () => {
   });
 
   it("refuses as a bug an operation outside its roots, and a store change while it is open", () => {
-    const { store } = watchedStore();
+    const { store } = watchedStore(ROOT_AND_HOME_WATCHES);
     expect(() => store.transactionOnNewSubtrees([HOME], (ops) => ops.write(VM, "x"))).toThrow(/outside/);
     expect(() => store.transactionOnNewSubtrees([HOME], () => store.write(VM, "x"))).toThrow(/transaction/);
     expect(() => store.transactionOnNewSubtrees([HOME, `${HOME}/a`], () => undefined)).toThrow(/overlaps/);

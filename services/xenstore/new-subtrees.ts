@@ -24,6 +24,13 @@ function addChild(parent: NewNode, path: string): void {
   parent.childNames.add(baseName(path), path);
 }
 
+/** Whether `roots[index]` is at or below one of the other roots. */
+function isAtOrBelowAnother(roots: readonly string[], index: number): boolean {
+  for (let other = 0; other < roots.length; other++)
+    if (other !== index && isAtOrBelow(roots[index]!, roots[other]!)) return true;
+  return false;
+}
+
 /** A node made here: changed in place until the tree adopts it, never after. */
 interface NewNode {
   value: string;
@@ -56,13 +63,15 @@ export class NewSubtrees implements NewSubtreeOps {
    */
   static tryStart(tree: NodeTree, roots: readonly string[]): NewSubtrees | undefined {
     const rootParents = new Map<string, XsNode>();
-    for (const [index, root] of roots.entries()) {
+    for (let index = 0; index < roots.length; index++) {
+      const root = roots[index]!;
       validateNodePath(root);
-      if (root === ROOT_PATH || roots.some((other, i) => i !== index && isAtOrBelow(root, other)))
+      if (root === ROOT_PATH || isAtOrBelowAnother(roots, index))
         throw new Error(`xenstore: new subtree root ${root} is the root or overlaps another`);
-      const parent = tree.get(parentPath(root));
+      const rootParentPath = parentPath(root); // sliced and hashed once
+      const parent = tree.get(rootParentPath);
       if (tree.has(root) || parent === undefined) return undefined;
-      rootParents.set(parentPath(root), parent);
+      rootParents.set(rootParentPath, parent);
     }
     return new NewSubtrees(roots, rootParents);
   }
@@ -88,7 +97,7 @@ export class NewSubtrees implements NewSubtreeOps {
     const newPerms = checkedPerms(perms, `set perms of ${path}`);
     const oldPerms = node.perms;
     node.perms = newPerms;
-    const visibleTo = withParent([oldPerms, newPerms], this.get(parentPath(path)));
+    const visibleTo = withParent(this.get(parentPath(path)), oldPerms, newPerms);
     this.changeLog.record({ path, removed: false, visibleTo });
   }
 
@@ -109,7 +118,7 @@ export class NewSubtrees implements NewSubtreeOps {
     }
     if (!overwrite) return;
     node.value = value;
-    const visibleTo = withParent([node.perms], this.get(parentPath(path)));
+    const visibleTo = withParent(this.get(parentPath(path)), node.perms);
     this.changeLog.record({ path, removed: false, visibleTo });
   }
 

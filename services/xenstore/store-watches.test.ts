@@ -57,6 +57,33 @@ describe("XenStore watches", () => {
     expect(() => store.unwatch("/a", "t")).toThrow(/ENOENT/);
   });
 
+  it("unwatchRegistration drops the watch unwatch would, and is unwatch once it is gone", () => {
+    const store = new XenStore();
+    store.write("/a", "");
+    store.setPerms("/a", [
+      { domid: 0, perm: "n" },
+      { domid: 5, perm: "r" },
+    ]);
+    const { events, callback } = recorder();
+    const first = store.watch("/a", "t", callback);
+    const special = store.watch("@releaseDomain", "t", callback);
+    const other = store.watch("/a", "t", callback, 5); // another owner, same path and token
+    store.unwatchRegistration(first);
+    store.unwatchRegistration(special);
+    expect(store.watchCount).toBe(1);
+    expect(store.watchCountOwnedBy(0)).toBe(0);
+    events.length = 0;
+    store.write("/a/b", "1");
+    expect(events).toEqual([["/a/b", "t"]]); // domain 5's only
+    expect(() => store.unwatchRegistration(first)).toThrow(/ENOENT.*no watch on \/a with token t/);
+    // A new registration with the first's path and token is the one unwatch would drop, so is this.
+    store.watch("/a", "t", callback);
+    store.unwatchRegistration(first);
+    expect(store.watchCountOwnedBy(0)).toBe(0);
+    store.unwatchRegistration(other);
+    expect(store.watchCount).toBe(0);
+  });
+
   it("reject a duplicate (path, token) of one domain but allow another token", () => {
     const store = new XenStore();
     store.watch("/a", "t", () => {});

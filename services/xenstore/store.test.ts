@@ -75,6 +75,13 @@ describe("XenStore nodes", () => {
     expect(() => store.write("/big", "x".repeat(XENSTORE_PAYLOAD_MAX + 1))).toThrow(/E2BIG/);
     expect(() => store.write("/new/big", "é".repeat(XENSTORE_PAYLOAD_MAX / 2 + 1))).toThrow(/E2BIG/);
     expect(store.read("/big")?.length).toBe(XENSTORE_PAYLOAD_MAX);
+    // At the edge of counting: 3-byte characters up to a third of the limit, then past it.
+    const third = Math.floor(XENSTORE_PAYLOAD_MAX / 3);
+    store.write("/euro", "€".repeat(third));
+    expect(() => store.write("/euro", "€".repeat(third + 1))).toThrow(/E2BIG.*4098 bytes/);
+    store.write("/emoji", "😀".repeat(XENSTORE_PAYLOAD_MAX / 4));
+    expect(() => store.write("/emoji", `${"😀".repeat(XENSTORE_PAYLOAD_MAX / 4)}x`)).toThrow(/E2BIG/);
+    expect(store.read("/euro")?.length).toBe(third);
     expect(store.exists("/new")).toBe(false);
   });
 });

@@ -10,7 +10,7 @@ import type { XenStorePerms } from "./perms.js";
 import { restoreSubtree, snapshotSubtree, type XenStoreSnapshot } from "./snapshot.js";
 import { XenStoreTransaction } from "./transaction.js";
 import { NodeTree } from "./tree.js";
-import { WatchRegistry, type SpecialWatchPath, type WatchCallback } from "./watches.js";
+import { WatchRegistry, type SpecialWatchPath, type Watch, type WatchCallback } from "./watches.js";
 
 /**
  * The XenStore of one host (tools/xenstored; docs/misc/xenstore.txt): a tree of string values
@@ -83,16 +83,25 @@ export class XenStore implements XenStoreNodeOps {
 
   /**
    * Calls `callback(changedPath, token)` for every change at or below `path` (and, for an rm above
-   * it, with `path` itself). Like xenstored, it fires once at once with `path`.
+   * it, with `path` itself). Like xenstored, it fires once at once with `path`. Returns the
+   * registration, for `unwatchRegistration`.
    */
-  watch(path: string, token: string, callback: WatchCallback, callerDomid = DOMID_DOM0): void {
+  watch(path: string, token: string, callback: WatchCallback, callerDomid = DOMID_DOM0): Watch {
     validateDomid(callerDomid, `watch on ${path}`);
     const watch = this.watches.add(path, token, callerDomid, callback);
     this.eventQueue.enqueue([{ watch, eventPath: path }]);
     this.eventQueue.drain();
+    return watch;
   }
   unwatch(path: string, token: string, callerDomid = DOMID_DOM0): void {
     this.watches.remove(path, token, callerDomid);
+  }
+  /**
+   * `unwatch(watch.path, watch.token, watch.ownerDomid)` for a registration `watch` returned,
+   * without looking it up again while it is registered (a guest agent's stop).
+   */
+  unwatchRegistration(watch: Watch): void {
+    this.watches.removeWatch(watch);
   }
 
   /** XS_INTRODUCE: a domain's connection appears; fires @introduceDomain. */
@@ -152,7 +161,11 @@ export class XenStore implements XenStoreNodeOps {
     if (batch === undefined) return this.transaction(fn);
     this.runOpen(() => fn(batch), batch);
     this.tree.adoptNewSubtrees(roots, batch.nodes);
-    this.fireChanges(batch.changes());
+    // Every change is at or below a root: with no node watch on, above or below any, none fires.
+    this.fireChanges(
+      batch.changes(),
+      roots.some((root) => this.watches.mayMatchAtOrBelow(root)),
+    );
   }
 
   /** Runs a transaction's `fn` with the store closed to other changes; `batch` ends with it. */
@@ -189,9 +202,10 @@ export class XenStore implements XenStoreNodeOps {
     this.fireChanges(changes);
   }
 
-  private fireChanges(changes: readonly NodeChange[]): void {
+  /** `mayMatch`: false when no watch can match any of `changes`, so none is looked up. */
+  private fireChanges(changes: readonly NodeChange[], mayMatch = true): void {
     this.changeCountNow += changes.length;
-    for (const change of changes) this.eventQueue.enqueue(this.watches.matchChange(change));
+    if (mayMatch) for (const change of changes) this.eventQueue.enqueue(this.watches.matchChange(change));
     this.eventQueue.drain();
     if (changes.length > 0) this.onCommit?.();
   }

@@ -120,13 +120,16 @@ export class NodeTree {
     this.nodes.set(path, { ...this.mustGet(path), perms });
   }
 
-  /** Removes `path` and everything below it; returns the number of nodes removed. */
-  removeSubtree(path: string): number {
+  /**
+   * Removes `path` and everything below it; returns the number of nodes removed. `parent` is
+   * `parentPath(path)`, passed by a caller that has it (so it is not sliced and hashed again).
+   */
+  removeSubtree(path: string, parent?: string): number {
     if (path === ROOT_PATH) throw new Error("xenstore: cannot remove the root");
     this.changeCount += 1;
     const subtreePaths = this.subtreePaths(path);
     for (const subtreePath of subtreePaths) this.nodes.delete(subtreePath);
-    this.childNamesToChange(parentPath(path)).delete(baseName(path));
+    this.childNamesToChange(parent ?? parentPath(path)).delete(baseName(path));
     return subtreePaths.length;
   }
 
@@ -139,7 +142,9 @@ export class NodeTree {
     const paths: string[] = [path];
     // An array iterator also visits what is pushed while it runs: breadth-first over the subtree.
     for (const next of paths) {
-      for (const childPath of this.mustGet(next).childNames.paths()) paths.push(childPath);
+      const { childNames } = this.mustGet(next);
+      if (childNames === NO_CHILDREN) continue; // a leaf: no iterator to make
+      for (const childPath of childNames.paths()) paths.push(childPath);
     }
     return paths;
   }

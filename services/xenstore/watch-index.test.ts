@@ -57,4 +57,68 @@ describe("WatchPathIndex", () => {
     expect(index.get("/a/b", "k3")?.sequence).toBe(3);
     expect(collected(index, "/a", true)).toEqual(["/a", "/a/b (below)"]);
   });
+
+  it("finds what a scan of every watch finds, through adds, removes and runs of nearby changes", () => {
+    const index = new WatchPathIndex<TestWatch>();
+    const live = new Map<string, TestWatch>(); // key -> watch
+    let state = 777;
+    const nextIndex = (bound: number) => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return (state >>> 8) % bound;
+    };
+    const names = ["a", "b", "ab", "a.b"];
+    const randomPath = (depthMax: number) => {
+      const depth = nextIndex(depthMax + 1);
+      return depth === 0
+        ? "/"
+        : `/${Array.from({ length: depth }, () => names[nextIndex(names.length)]).join("/")}`;
+    };
+    const isAtOrBelow = (path: string, ancestor: string) =>
+      ancestor === "/" || path === ancestor || path.startsWith(`${ancestor}/`);
+    const scan = (path: string, withBelow: boolean) =>
+      [...live.values()]
+        .flatMap((watch) => {
+          if (isAtOrBelow(path, watch.path)) return [`${watch.sequence}`];
+          if (withBelow && isAtOrBelow(watch.path, path)) return [`${watch.sequence} (below)`];
+          return [];
+        })
+        .sort();
+    let collectCount = 0;
+    const check = (path: string, withBelow: boolean) => {
+      const seen: string[] = [];
+      index.collect(path, withBelow, (watch, isBelow) =>
+        seen.push(`${watch.sequence}${isBelow ? " (below)" : ""}`),
+      );
+      expect(seen.sort(), `${path} ${withBelow}`).toEqual(scan(path, withBelow));
+      collectCount++;
+    };
+    const parentOf = (path: string) => path.slice(0, Math.max(1, path.lastIndexOf("/")));
+    for (let step = 0; step < 3000; step++) {
+      const action = nextIndex(10);
+      if (action === 0) {
+        // Looked up before and after: an index that remembered a lookup must forget it here.
+        const watch = { path: randomPath(3), sequence: step };
+        check(watch.path, true);
+        index.add(`k${step}`, watch);
+        live.set(`k${step}`, watch);
+        check(watch.path, false);
+        check(parentOf(watch.path), true);
+      } else if (action === 1 && live.size > 0) {
+        const key = [...live.keys()][nextIndex(live.size)] as string;
+        const { path } = live.get(key) as TestWatch;
+        expect(index.remove(path, key)).toBe(true);
+        live.delete(key);
+        check(`${path === "/" ? "" : path}/gone`, false); // off the trie now, maybe
+        check(path, true);
+      } else {
+        // A run of changes under one path, as a layout makes.
+        const base = randomPath(2);
+        for (let run = nextIndex(4); run >= 0; run--) {
+          const tail = randomPath(2);
+          check(base === "/" ? tail : `${base}${tail === "/" ? "" : tail}`, nextIndex(2) === 0);
+        }
+      }
+    }
+    expect(collectCount).toBeGreaterThan(3000);
+  });
 });

@@ -51,15 +51,20 @@ export class WatchPathIndex<W extends IndexedWatch> {
   /** Removes the watch and prunes the trie nodes left empty; false if there is no such watch. */
   remove(path: string, key: string): boolean {
     let node = this.nodesWatchedByPath.get(path);
-    if (node?.watches?.delete(key) !== true) return false;
-    if (node.watches.size === 0) {
+    const watches = node?.watches;
+    if (node === undefined || watches === undefined) return false;
+    // The last entry of a map is dropped with the map, not deleted from it: a Map.delete that
+    // leaves a map less than half full shrinks it (a runtime call and a new table) first.
+    if (watches.size === 1) {
+      if (!watches.has(key)) return false;
       node.watches = undefined;
       this.nodesWatchedByPath.delete(path);
-    }
+    } else if (!watches.delete(key)) return false;
     while (node.parent !== undefined && node.watches === undefined && !(node.children?.size ?? 0)) {
       const parent: PathNode<W> = node.parent;
-      parent.children?.delete(node.name);
-      if (parent.children?.size === 0) parent.children = undefined;
+      const siblings = parent.children;
+      if (siblings !== undefined && siblings.size === 1) parent.children = undefined;
+      else siblings?.delete(node.name);
       node = parent;
     }
     return true;

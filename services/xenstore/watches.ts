@@ -29,13 +29,15 @@ const NO_DELIVERIES: readonly WatchDelivery[] = Object.freeze([]);
 interface RegisteredWatch extends Watch {
   /** Registration order: a change's events go out in it, as xenstored's watch list keeps them. */
   readonly sequence: number;
+  /** ownerTokenKey's string, made once: its hash is kept with it, so a drop does not build it again. */
+  readonly key: string;
 }
 
 /** The registered watches of one store, indexed by path and by owner. */
 export class WatchRegistry {
   private readonly nodeWatches = new WatchPathIndex<RegisteredWatch>();
   private readonly specialWatches = new Map<SpecialWatchPath, Map<string, RegisteredWatch>>();
-  private readonly watchesByOwner = new Map<number, Set<Watch>>();
+  private readonly watchesByOwner = new Map<number, Set<RegisteredWatch>>();
   private watchCountTotal = 0;
   private sequenceNext = 0;
 
@@ -44,33 +46,44 @@ export class WatchRegistry {
   }
 
   add(path: string, token: string, ownerDomid: number, callback: WatchCallback): Watch {
-    validateWatchPath(path);
+    const special = isSpecialWatchPath(path);
+    if (!special) validateNodeWatchPath(path);
     const key = ownerTokenKey(ownerDomid, token);
-    if (this.find(path, key) !== undefined) {
+    if (this.find(path, key, special) !== undefined) {
       throw new XenStoreError("EEXIST", `domain ${ownerDomid} already watches ${path} with token ${token}`);
     }
     if (!isPrivileged(ownerDomid) && this.countOwnedBy(ownerDomid) >= watchCountPerDomainMax) {
       throw new XenStoreError("E2BIG", `domain ${ownerDomid} already has ${watchCountPerDomainMax} watches`);
     }
-    const watch: RegisteredWatch = { path, token, ownerDomid, callback, sequence: this.sequenceNext++ };
-    if (isSpecialWatchPath(path)) {
+    const watch: RegisteredWatch = { path, token, ownerDomid, callback, sequence: this.sequenceNext++, key };
+    if (special) {
       const watches = this.specialWatches.get(path) ?? new Map<string, RegisteredWatch>();
       this.specialWatches.set(path, watches.set(key, watch));
     } else {
       this.nodeWatches.add(key, watch);
     }
-    const owned = this.watchesByOwner.get(ownerDomid) ?? new Set<Watch>();
+    const owned = this.watchesByOwner.get(ownerDomid) ?? new Set<RegisteredWatch>();
     this.watchesByOwner.set(ownerDomid, owned.add(watch));
     this.watchCountTotal += 1;
     return watch;
   }
 
   remove(path: string, token: string, ownerDomid: number): void {
-    const watch = this.find(path, ownerTokenKey(ownerDomid, token));
+    const watch = this.find(path, ownerTokenKey(ownerDomid, token), isSpecialWatchPath(path));
     if (watch === undefined) {
       throw new XenStoreError("ENOENT", `domain ${ownerDomid} has no watch on ${path} with token ${token}`);
     }
     this.drop(watch);
+  }
+
+  /**
+   * `remove(watch.path, watch.token, watch.ownerDomid)` for a watch `add` returned: while it is
+   * registered it is the one that call finds, so it is dropped without building and looking up its
+   * key; otherwise the call is made (ENOENT, or a later watch with the same path and token).
+   */
+  removeWatch(watch: Watch): void {
+    if (this.isRegistered(watch)) this.drop(watch as RegisteredWatch);
+    else this.remove(watch.path, watch.token, watch.ownerDomid);
   }
 
   /** Drops every watch of a domain, as xenstored does when the domain is released. */
@@ -81,7 +94,7 @@ export class WatchRegistry {
   }
 
   isRegistered(watch: Watch): boolean {
-    return this.watchesByOwner.get(watch.ownerDomid)?.has(watch) === true;
+    return this.watchesByOwner.get(watch.ownerDomid)?.has(watch as RegisteredWatch) === true;
   }
 
   countOwnedBy(ownerDomid: number): number {
@@ -104,19 +117,33 @@ export class WatchRegistry {
     return matched.sort((a, b) => a.watch.sequence - b.watch.sequence);
   }
 
-  /** Watches on a special path. Xenstored also checks perms on special nodes; here all are told. */
-  matchSpecial(path: SpecialWatchPath): WatchDelivery[] {
-    const watches = this.specialWatches.get(path)?.values() ?? [];
-    return [...watches].map((watch) => ({ watch, eventPath: path }));
+  /**
+   * Whether a change at or below `path` could fire a node watch: one is on `path`, above it or
+   * below it. Without one, a batch of changes under a new subtree (a layout) matches none of them.
+   */
+  mayMatchAtOrBelow(path: string): boolean {
+    let found = false;
+    this.nodeWatches.collect(path, true, () => {
+      found = true;
+    });
+    return found;
   }
 
-  private find(path: string, key: string): RegisteredWatch | undefined {
-    if (isSpecialWatchPath(path)) return this.specialWatches.get(path)?.get(key);
+  /** Watches on a special path. Xenstored also checks perms on special nodes; here all are told. */
+  matchSpecial(path: SpecialWatchPath): readonly WatchDelivery[] {
+    const watches = this.specialWatches.get(path);
+    if (watches === undefined || watches.size === 0) return NO_DELIVERIES; // every create and destroy asks
+    return [...watches.values()].map((watch) => ({ watch, eventPath: path }));
+  }
+
+  /** `special`: isSpecialWatchPath(path), which the caller has. */
+  private find(path: string, key: string, special: boolean): RegisteredWatch | undefined {
+    if (special) return this.specialWatches.get(path as SpecialWatchPath)?.get(key);
     return this.nodeWatches.get(path, key);
   }
 
-  private drop(watch: Watch): void {
-    const key = ownerTokenKey(watch.ownerDomid, watch.token);
+  private drop(watch: RegisteredWatch): void {
+    const { key } = watch;
     const removed = isSpecialWatchPath(watch.path)
       ? this.specialWatches.get(watch.path)?.delete(key) === true
       : this.nodeWatches.remove(watch.path, key);
@@ -131,8 +158,8 @@ export function isSpecialWatchPath(path: string): path is SpecialWatchPath {
   return (SPECIAL_WATCH_PATHS as readonly string[]).includes(path);
 }
 
-function validateWatchPath(path: string): void {
-  if (isSpecialWatchPath(path)) return;
+/** Throws EINVAL unless `path`, not a special watch path, is a node path. */
+function validateNodeWatchPath(path: string): void {
   if (path.startsWith("@")) {
     throw new XenStoreError(
       "EINVAL",

@@ -51,4 +51,27 @@ describe("PageBitmap", () => {
     expect(popcount32(0xffffffff)).toBe(32);
     expect(popcount32(0x80000001)).toBe(2);
   });
+
+  it("allocates no words until a bit is set, and answers as an all-clear bitmap until then", () => {
+    const pageCount = 1 << 20; // 128 KiB of words each, were they allocated
+    const before = process.memoryUsage().arrayBuffers;
+    const bitmaps = Array.from({ length: 100 }, () => new PageBitmap(pageCount));
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1024 * 1024); // 12.5 MiB with words
+    const [bitmap] = bitmaps as [PageBitmap];
+    expect(bitmap.has(pageCount - 1)).toBe(false);
+    expect(bitmap.delete(7)).toBe(false);
+    expect(bitmap.deleteRange(0, pageCount)).toBe(0);
+    expect(bitmap.drain().length).toBe(0);
+    expect(() => bitmap.deleteRange(0, pageCount + 1)).toThrow(/beyond capacity/);
+    bitmap.resize(64);
+    expect(bitmap.capacity).toBe(64);
+    bitmap.add(63); // words for the new capacity
+    expect(bitmap.has(63)).toBe(true);
+    expect(bitmap.count).toBe(1);
+    expect(bitmap.delete(63)).toBe(true);
+    expect(bitmap.has(63)).toBe(false);
+    bitmap.addRange(0, 64);
+    expect(bitmap.deleteRange(0, 64)).toBe(64);
+    expect(bitmap.has(0)).toBe(false);
+  });
 });

@@ -7,14 +7,15 @@ const WORD_BIT_COUNT = 1 << WORD_BIT_SHIFT;
  * One bit per pfn in 32-bit words, with the count of set bits kept up to date so asking for it is
  * O(1). Used for the populated map and for the log-dirty bitmap (Xen's paging log_dirty bitmap).
  * Callers check pfns against their own range; the bitmap only asserts its capacity on bulk calls.
+ * The words are allocated at the first `add`: a guest that never populates a page (every idle
+ * guest's populated map) costs no typed array, made on create and swept on destroy.
  */
 export class PageBitmap {
-  private words: Uint32Array;
+  /** Undefined until the first bit is set; while it is, every bit is clear. */
+  private words: Uint32Array | undefined = undefined;
   private setCount = 0;
 
-  constructor(private pageCountCapacity: number) {
-    this.words = new Uint32Array(wordCountFor(pageCountCapacity));
-  }
+  constructor(private pageCountCapacity: number) {}
 
   /** Number of set bits. */
   get count(): number {
@@ -26,27 +27,31 @@ export class PageBitmap {
   }
 
   has(pfn: number): boolean {
-    return ((this.words[pfn >>> WORD_BIT_SHIFT]! >>> (pfn & (WORD_BIT_COUNT - 1))) & 1) === 1;
+    if (this.setCount === 0) return false; // also when there are no words yet
+    return ((this.words![pfn >>> WORD_BIT_SHIFT]! >>> (pfn & (WORD_BIT_COUNT - 1))) & 1) === 1;
   }
 
   /** Sets the bit; true when it was clear before. */
   add(pfn: number): boolean {
+    const words = (this.words ??= new Uint32Array(wordCountFor(this.pageCountCapacity)));
     const index = pfn >>> WORD_BIT_SHIFT;
     const mask = (1 << (pfn & (WORD_BIT_COUNT - 1))) >>> 0;
-    const word = this.words[index]!;
+    const word = words[index]!;
     if ((word & mask) !== 0) return false;
-    this.words[index] = word | mask;
+    words[index] = word | mask;
     this.setCount++;
     return true;
   }
 
   /** Clears the bit; true when it was set before. */
   delete(pfn: number): boolean {
+    if (this.setCount === 0) return false; // also when there are no words yet
+    const words = this.words!;
     const index = pfn >>> WORD_BIT_SHIFT;
     const mask = (1 << (pfn & (WORD_BIT_COUNT - 1))) >>> 0;
-    const word = this.words[index]!;
+    const word = words[index]!;
     if ((word & mask) === 0) return false;
-    this.words[index] = word & ~mask;
+    words[index] = word & ~mask;
     this.setCount--;
     return true;
   }
@@ -62,12 +67,13 @@ export class PageBitmap {
     this.assertRange(pfnStart, pfnEnd);
     const countBefore = this.setCount;
     let pfn = pfnStart;
-    while (pfn < pfnEnd) {
+    // Nothing set (no words yet, or all cleared): nothing to clear, and no word to sweep.
+    while (pfn < pfnEnd && this.setCount !== 0) {
       const wordStart = pfn & ~(WORD_BIT_COUNT - 1);
       if (pfn === wordStart && pfn + WORD_BIT_COUNT <= pfnEnd) {
         const index = pfn >>> WORD_BIT_SHIFT;
-        this.setCount -= popcount32(this.words[index]!);
-        this.words[index] = 0;
+        this.setCount -= popcount32(this.words![index]!);
+        this.words![index] = 0;
         pfn += WORD_BIT_COUNT;
       } else {
         this.delete(pfn);
@@ -80,11 +86,12 @@ export class PageBitmap {
   /** The set pfns in ascending order, then clears them all (one pass, skipping zero words). */
   drain(): Uint32Array {
     const pfns = new Uint32Array(this.setCount);
+    const words = this.words;
     let found = 0;
-    for (let index = 0; found < pfns.length; index++) {
-      let word = this.words[index]!;
+    for (let index = 0; words !== undefined && found < pfns.length; index++) {
+      let word = words[index]!;
       if (word === 0) continue;
-      this.words[index] = 0;
+      words[index] = 0;
       const base = index << WORD_BIT_SHIFT;
       while (word !== 0) {
         const lowest = word & -word;
@@ -101,10 +108,11 @@ export class PageBitmap {
     if (pageCountCapacity < this.pageCountCapacity) {
       assert(this.deleteRange(pageCountCapacity, this.pageCountCapacity) === 0, "resize drops set bits");
     }
+    this.pageCountCapacity = pageCountCapacity;
+    if (this.words === undefined) return; // the first add makes them at the new capacity
     const words = new Uint32Array(wordCountFor(pageCountCapacity));
     words.set(this.words.subarray(0, Math.min(words.length, this.words.length)));
     this.words = words;
-    this.pageCountCapacity = pageCountCapacity;
   }
 
   private assertRange(pfnStart: number, pfnEnd: number): void {
