@@ -101,7 +101,8 @@ export class PoolSched {
   /** The engine mask for host pCPUs: those of them in the pool; all of the pool when none is. */
   localMask(pins: readonly number[] | undefined): CpuMask {
     const count = this.cpuList.length;
-    const local = pins === undefined ? [] : pins.map((p) => this.cpuList.indexOf(p)).filter((l) => l >= 0);
+    if (pins === undefined) return CpuMask.all(count); // an unpinned vCPU (each created one)
+    const local = pins.map((p) => this.cpuList.indexOf(p)).filter((l) => l >= 0);
     return local.length === 0 || local.length === count ? CpuMask.all(count) : CpuMask.of(count, local);
   }
 
