@@ -18,3 +18,15 @@ describe("Prng.fillU32", () => {
     expect(prng.nextU32()).toBe(new Prng(1).nextU32());
   });
 });
+
+describe("Prng seeding", () => {
+  it("gives the sequences it always gave (state from splitmix32's first four outputs)", () => {
+    const firstOutputs = (seed: number) => {
+      const prng = new Prng(seed);
+      return [prng.nextU32(), prng.nextU32(), prng.nextU32(), prng.nextU32(), prng.fork(7).nextU32()];
+    };
+    expect(firstOutputs(0)).toEqual([3809008728, 1133695204, 53579671, 2891528803, 4008346613]);
+    expect(firstOutputs(1)).toEqual([2442144158, 3238099751, 3819917871, 2104621829, 3798281160]);
+    expect(firstOutputs(0xffffffff)).toEqual([835879718, 1921286648, 2356205009, 1885780724, 665060751]);
+  });
+});

@@ -9,18 +9,12 @@ export class Prng {
   private s3 = 0;
 
   constructor(readonly seed: number) {
-    let x = seed >>> 0;
-    const next = (): number => {
-      x = (x + 0x9e3779b9) >>> 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
+    // splitmix32's first four outputs, without a closure per generator (a create forks several)
+    const x = seed >>> 0;
+    this.s0 = splitmix32Output((x + SPLITMIX32_GAMMA) >>> 0);
+    this.s1 = splitmix32Output((x + 2 * SPLITMIX32_GAMMA) >>> 0);
+    this.s2 = splitmix32Output((x + 3 * SPLITMIX32_GAMMA) >>> 0);
+    this.s3 = splitmix32Output((x + 4 * SPLITMIX32_GAMMA) >>> 0);
   }
 
   /** A uniformly distributed unsigned 32-bit integer. */
@@ -78,6 +72,16 @@ export class Prng {
   fork(stream: number): Prng {
     return new Prng((Math.imul(this.seed ^ 0x5bd1e995, 0x01000193) + stream) >>> 0);
   }
+}
+
+/** splitmix32's state step. */
+const SPLITMIX32_GAMMA = 0x9e3779b9;
+
+/** splitmix32's output for the state `x` (already stepped). */
+function splitmix32Output(x: number): number {
+  let z = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  return (z ^ (z >>> 16)) >>> 0;
 }
 
 function rotl(x: number, k: number): number {

@@ -1,5 +1,6 @@
 import { hostCpus, hostNumaLayout } from "../core/numa.js";
 import {
+  CPUPOOL_COUNT_MAX,
   CPUPOOL_ID_POOL0,
   type CpupoolInfo,
   type SchedulerName,
@@ -33,32 +34,38 @@ export function cpupoolPath(poolId: number): string {
 /**
  * libxl_cpupoolid_to_name. A pool's name is the node /local/pool/<poolid>/name and nothing else,
  * so each is read from the store once while the store's changeCount (every committed change) stands
- * still: a List names every domain's pool, and an idle cluster lists each host once a minute.
+ * still: a List names every domain's pool, and an idle cluster lists each host once a minute. Each
+ * pool's read is kept and brought up to date in place (a create's and a destroy's reply each come
+ * after a change): no new map, path or record per reply.
  */
 export function cpupoolName(toolstack: Toolstack, poolId: number): string {
   const store = toolstack.store;
-  let read = namesReadByStore.get(store);
-  if (read === undefined || read.changeCount !== store.changeCount) {
-    read = { changeCount: store.changeCount, nameByPoolId: new Map() };
-    namesReadByStore.set(store, read);
+  let reads = nameReadsByStore.get(store);
+  if (reads === undefined || reads.size >= CPUPOOL_COUNT_MAX) {
+    reads = new Map();
+    nameReadsByStore.set(store, reads);
   }
-  let name = read.nameByPoolId.get(poolId);
-  if (name === undefined) {
-    name =
-      store.read(`${cpupoolPath(poolId)}/name`) ??
-      (poolId === CPUPOOL_ID_POOL0 ? POOL0_NAME : `Pool-${poolId}`);
-    read.nameByPoolId.set(poolId, name);
+  let read = reads.get(poolId);
+  if (read === undefined) {
+    read = { changeCount: Number.NaN, name: "", path: `${cpupoolPath(poolId)}/name` };
+    reads.set(poolId, read);
   }
-  return name;
+  if (read.changeCount !== store.changeCount) {
+    read.name = store.read(read.path) ?? (poolId === CPUPOOL_ID_POOL0 ? POOL0_NAME : `Pool-${poolId}`);
+    read.changeCount = store.changeCount;
+  }
+  return read.name;
 }
 
-/** The names cpupoolName read from a store since its changeCount was `changeCount`. */
-interface NamesRead {
+/** A pool's name as cpupoolName last read it, and the store's changeCount then. */
+interface NameRead {
   changeCount: number;
-  nameByPoolId: Map<number, string>;
+  name: string;
+  /** The node read: /local/pool/<poolid>/name. */
+  readonly path: string;
 }
 
-const namesReadByStore = new WeakMap<XenStore, NamesRead>();
+const nameReadsByStore = new WeakMap<XenStore, Map<number, NameRead>>();
 
 /** libxl_list_cpupool: every pool, by id. */
 export function listCpupools(toolstack: Toolstack): CpupoolEntry[] {

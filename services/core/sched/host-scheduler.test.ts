@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { XenError } from "../errors.js";
+import { Prng } from "../prng.js";
 import { demandShape } from "./demand/index.js";
 import { cpuSeconds, runFor, testHost } from "./test-host.js";
 
@@ -80,5 +81,22 @@ describe("HostScheduler", () => {
     host.setDemand(1, demandShape({ kind: "cpu" }));
     runFor(host, 1000);
     expect(cpuSeconds(host, 1)).toBeCloseTo(2 + 1, 2);
+  });
+
+  it("adds a domain's vCPUs in order, unpinned, without Array.from (V8's slow path for an array-like)", () => {
+    const host = testHost("credit", 4, []);
+    const setup = { vcpuCountMax: 3, params: { weight: 256, cap: 0 }, demand: demandShape({ kind: "cpu" }) };
+    const from = vi.spyOn(Array, "from");
+    try {
+      host.addDomain(1, { ...setup, prng: new Prng(1) });
+      expect(from).not.toHaveBeenCalled();
+      expect(host.vcpus(1).map((v) => [v.vcpuId, v.hardAffinity.format()])).toEqual([
+        [0, "all"],
+        [1, "all"],
+        [2, "all"],
+      ]);
+    } finally {
+      from.mockRestore();
+    }
   });
 });

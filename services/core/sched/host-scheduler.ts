@@ -86,19 +86,25 @@ export class HostScheduler {
   }
 
   addDomain(domid: number, setup: SchedDomainSetup): void {
-    assert(!this.poolOf.has(domid), `domain ${domid} already scheduled`);
+    // Each message is built only on failure (a template argument is a new string per call).
+    if (this.poolOf.has(domid)) assert(false, `domain ${domid} already scheduled`);
     const count = setup.vcpuCountMax;
-    assert(Number.isInteger(count) && count >= 1 && count <= VCPU_COUNT_PER_DOMAIN_MAX, `${count} vCPUs`);
+    if (!(Number.isInteger(count) && count >= 1 && count <= VCPU_COUNT_PER_DOMAIN_MAX))
+      assert(false, `${count} vCPUs`);
     const pool = this.pool(setup.poolId ?? CPUPOOL_ID_POOL0);
     const problem = this.domainParamsProblem(pool.poolId, setup.params, count);
-    assert(problem === undefined, `domain ${domid}: ${problem}`);
-    this.requireCpus(pool, `domain ${domid}`);
+    if (problem !== undefined) assert(false, `domain ${domid}: ${problem}`);
+    this.requireCpus(pool, domid);
     const engine = pool.requireEngine();
-    const vcpus = Array.from({ length: count }, (_, vcpuId) => {
+    // Loops, not Array.from({ length }) and map: Array.from of an array-like takes V8's generic path,
+    // some 0.6 µs for one vCPU.
+    const vcpus: Vcpu[] = [];
+    const pins: PoolDomain["pins"] = [];
+    for (let vcpuId = 0; vcpuId < count; vcpuId++) {
       const demand = new VcpuDemand(setup.demand, setup.prng.fork(DEMAND_PRNG_STREAM_BASE + vcpuId));
-      return new Vcpu(domid, vcpuId, CpuMask.all(engine.pcpuCount), demand);
-    });
-    const pins = vcpus.map(() => undefined);
+      vcpus.push(new Vcpu(domid, vcpuId, CpuMask.all(engine.pcpuCount), demand));
+      pins.push(undefined);
+    }
     pool.add({ domid, vcpus, params: { ...setup.params }, pins });
     this.cpupoolVersionNow++;
     this.poolOf.set(domid, pool);
@@ -345,7 +351,7 @@ export class HostScheduler {
     const from = this.poolOfDomain(domid);
     const to = this.pool(poolId);
     if (from === to) return;
-    this.requireCpus(to, `domain ${domid}`);
+    this.requireCpus(to, domid);
     const domain = this.require(domid);
     const problem = to.policy.domainParamsProblem(domain.params, domain.vcpus.length);
     if (problem !== undefined) throw new XenError("EINVAL", `domain ${domid}: ${problem}`);
@@ -385,9 +391,9 @@ export class HostScheduler {
     return undefined;
   }
 
-  private requireCpus(pool: PoolSched, what: string): void {
+  private requireCpus(pool: PoolSched, domid: number): void {
     if (pool.cpus.length === 0)
-      throw new XenError("EINVAL", `${what}: cpupool ${pool.poolId} has no pCPU to run it on`);
+      throw new XenError("EINVAL", `domain ${domid}: cpupool ${pool.poolId} has no pCPU to run it on`);
   }
 
   private pool(poolId: number): PoolSched {

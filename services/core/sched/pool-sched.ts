@@ -68,8 +68,10 @@ export class PoolSched {
 
   /** Takes a domain in: its policy record, then each vCPU into the engine. */
   add(domain: PoolDomain): void {
-    assert(!this.domains.has(domain.domid), `domain ${domain.domid} already in pool ${this.poolId}`);
-    assert(this.engineNow !== undefined, `pool ${this.poolId} has no pCPU`);
+    // Each message is built only on failure (a template argument is a new string per call).
+    if (this.domains.has(domain.domid))
+      assert(false, `domain ${domain.domid} already in pool ${this.poolId}`);
+    if (this.engineNow === undefined) assert(false, `pool ${this.poolId} has no pCPU`);
     this.domains.set(domain.domid, domain);
     this.enter(domain);
   }
@@ -77,7 +79,7 @@ export class PoolSched {
   /** Lets a domain go: its vCPUs leave the engine and the policy forgets it. */
   remove(domid: number): PoolDomain {
     const domain = this.domains.get(domid);
-    assert(domain !== undefined, `domain ${domid} is not in pool ${this.poolId}`);
+    if (domain === undefined) assert(false, `domain ${domid} is not in pool ${this.poolId}`);
     const engine = this.requireEngine();
     const online = domain.vcpus.map((vcpu) => vcpu.online);
     for (const vcpu of domain.vcpus) engine.removeVcpu(vcpu); // takes them offline to drain them
@@ -99,7 +101,8 @@ export class PoolSched {
   /** The engine mask for host pCPUs: those of them in the pool; all of the pool when none is. */
   localMask(pins: readonly number[] | undefined): CpuMask {
     const count = this.cpuList.length;
-    const local = pins === undefined ? [] : pins.map((p) => this.cpuList.indexOf(p)).filter((l) => l >= 0);
+    if (pins === undefined) return CpuMask.all(count); // an unpinned vCPU (each created one)
+    const local = pins.map((p) => this.cpuList.indexOf(p)).filter((l) => l >= 0);
     return local.length === 0 || local.length === count ? CpuMask.all(count) : CpuMask.of(count, local);
   }
 

@@ -172,7 +172,26 @@ describe("buildDomainConfig overrides", () => {
     buildDomainConfig(file, ["memory=512"]);
     expect(buildDomainConfig(file).memoryMib).toBe(128);
   });
+
+  it("without overrides reads the file's settings without copying them, to the same config", () => {
+    const file = parseXlCfg(PV + "memory = 128\nfoo = 'bar'", "guest.cfg");
+    const settings = new IterationCountingMap(file.settings);
+    const config = buildDomainConfig({ ...file, settings });
+    expect(settings.iterationCount).toBe(0); // a copy (new Map(settings)) iterates it
+    expect(config).toEqual(buildDomainConfig(file, [""]));
+    expect(config).toMatchObject({ memoryMib: 128, other: { foo: "bar" } });
+  });
 });
+
+/** A Map that counts how often it is iterated as a whole (what copying it does). */
+class IterationCountingMap<K, V> extends Map<K, V> {
+  iterationCount = 0;
+
+  override [Symbol.iterator](): MapIterator<[K, V]> {
+    this.iterationCount++;
+    return super[Symbol.iterator]();
+  }
+}
 
 describe("buildDomainConfig MACs", () => {
   it("draws MACs from the given PRNG in vif order", () => {

@@ -34,7 +34,9 @@ export function buildDomainConfig(
   options: BuildDomainConfigOptions = {},
 ): DomainConfig {
   const statements = overrides.flatMap((text) => parseXlCfgStatements(text, OVERRIDE_SOURCE_NAME));
-  const reader = new SettingsReader(applyStatements(file.settings, statements));
+  // Without overrides the file's own settings are read as they are (applyStatements would copy them).
+  const settings = statements.length === 0 ? file.settings : applyStatements(file.settings, statements);
+  const reader = new SettingsReader(settings);
   const fileStart: XlCfgPosition = { file: file.fileName, line: 1, column: 1 };
   const identity = readIdentity(reader, fileStart);
   const typeSetting = reader.setting("type") ?? reader.setting("builder") ?? reader.setting("name");

@@ -10,5 +10,5 @@ export function loadDomainConfig(
   overrides: readonly string[],
   prng: Prng,
 ): DomainConfig {
-  return buildDomainConfig(parseXlCfg(text, fileName), [...overrides], { prng });
+  return buildDomainConfig(parseXlCfg(text, fileName), overrides, { prng });
 }

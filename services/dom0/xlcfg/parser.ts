@@ -11,7 +11,7 @@
  * The last `=` of a key wins and `+=` appends (settings.ts). Errors are XlCfgError at file:line:col.
  */
 import { Lexer, type Token } from "./lexer.js";
-import { applyStatements, type XlCfgFile, type XlCfgStatement, type XlCfgValue } from "./settings.js";
+import { applyStatementsTo, type XlCfgFile, type XlCfgStatement, type XlCfgValue } from "./settings.js";
 import { XlCfgError } from "./errors.js";
 
 /** Deepest list nesting we accept; real configs use two levels (vnuma). */
@@ -19,7 +19,7 @@ export const LIST_DEPTH_MAX = 16;
 
 export function parseXlCfg(text: string, fileName: string): XlCfgFile {
   const statements = parseXlCfgStatements(text, fileName);
-  return { fileName, statements, settings: applyStatements(new Map(), statements) };
+  return { fileName, statements, settings: applyStatementsTo(new Map(), statements) };
 }
 
 /** The statements of a source in order, without applying them. */

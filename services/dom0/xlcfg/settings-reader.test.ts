@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { parseXlCfg } from "./parser.js";
 import { SettingsReader } from "./settings-reader.js";
 
@@ -43,5 +43,19 @@ describe("SettingsReader", () => {
     const r = reader("a = 1\nb = 2\nc = 3");
     r.number("b");
     expect(r.unread().map((setting) => setting.key)).toEqual(["a", "c"]);
+  });
+
+  it("remembers as read only keys the file sets", () => {
+    const r = reader("a = 1\nb = 2");
+    const add = vi.spyOn(Set.prototype, "add");
+    try {
+      expect([r.string("x"), r.number("y"), r.list("z"), r.setting("w")]).toEqual(Array(4).fill(undefined));
+      expect(add).not.toHaveBeenCalled();
+      r.number("b");
+      expect(add).toHaveBeenCalledTimes(1);
+    } finally {
+      add.mockRestore();
+    }
+    expect(r.unread().map((setting) => setting.key)).toEqual(["a"]);
   });
 });

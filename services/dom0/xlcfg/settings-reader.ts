@@ -8,13 +8,18 @@ import { XlCfgError, type XlCfgPosition } from "./errors.js";
  * a list is never a single value. Remembers which keys were read so the rest can go to `other`.
  */
 export class SettingsReader {
+  /**
+   * The keys read that the file sets: a build asks for every key it knows and a file sets a few, so
+   * remembering only those keeps this set small (unread() asks it only about keys that are set).
+   */
   private readonly readKeys = new Set<string>();
 
   constructor(private readonly settings: ReadonlyMap<string, XlCfgSetting>) {}
 
   setting(key: string): XlCfgSetting | undefined {
-    this.readKeys.add(key);
-    return this.settings.get(key);
+    const setting = this.settings.get(key);
+    if (setting !== undefined) this.readKeys.add(key);
+    return setting;
   }
 
   string(key: string): string | undefined {

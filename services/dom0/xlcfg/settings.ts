@@ -33,7 +33,14 @@ export function applyStatements(
   settings: ReadonlyMap<string, XlCfgSetting>,
   statements: readonly XlCfgStatement[],
 ): Map<string, XlCfgSetting> {
-  const result = new Map(settings);
+  return applyStatementsTo(new Map(settings), statements);
+}
+
+/** applyStatements onto `result` itself (a file's own settings start from an empty map): returns it. */
+export function applyStatementsTo(
+  result: Map<string, XlCfgSetting>,
+  statements: readonly XlCfgStatement[],
+): Map<string, XlCfgSetting> {
   for (const statement of statements) {
     const previous = result.get(statement.key);
     if (statement.op === "=" || previous === undefined) {

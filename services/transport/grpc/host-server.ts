@@ -66,7 +66,8 @@ export function hostServer(
     destroy: unary(async (request) => {
       const info = domainInfo(toolstack, toolstack.requireDomain(request.domain));
       await (names ? names.destroy(request.domain) : toolstack.destroy(request.domain));
-      return { domain: { ...info, state: "-----d" } };
+      info.state = "-----d"; // info is this reply's own object (domainInfo makes a new one per call)
+      return { domain: info };
     }),
     shutdown: unary(async (request) => {
       const record = toolstack.requireDomain(request.domain);

@@ -58,7 +58,7 @@ export class CreditPolicy implements SchedPolicy {
   }
 
   addDomain(domid: number, params: SchedDomainParams): void {
-    assert(!this.domains.has(domid), `domain ${domid} known`);
+    if (this.domains.has(domid)) assert(false, `domain ${domid} known`); // the message only on failure
     this.domains.set(domid, { domid, ...params, units: [], activeUnitCount: 0, onActiveList: false });
   }
 
