@@ -1,8 +1,6 @@
 import { ToolstackError } from "./errors.js";
 import type { DomainRecord } from "./toolstack.js";
-
-/** A domain uuid as xl prints it (8-4-4-4-12 hex digits). */
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuidText } from "../core/uuid-text.js";
 
 /**
  * xl's name-or-domid lookup (libxl_domain_qualifier_to_domid): all digits means a domid. A uuid is
@@ -14,7 +12,7 @@ export function resolveDomain(records: ReadonlyMap<number, DomainRecord>, ref: s
     if (record) return record;
     throw new ToolstackError("NOT_FOUND", `no domain with id ${ref}`);
   }
-  if (UUID_PATTERN.test(ref)) {
+  if (isUuidText(ref)) {
     for (const record of records.values()) if (record.uuid === ref.toLowerCase()) return record;
     throw new ToolstackError("NOT_FOUND", `no domain with uuid ${ref}`);
   }

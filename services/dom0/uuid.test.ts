@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Prng } from "../core/prng.js";
-import { isUuid, uuidFromPrng } from "./uuid.js";
+import { uuidFromPrng } from "./uuid.js";
+import { isUuidText } from "../core/uuid-text.js";
 
 /** The formatting uuidFromPrng had before its lookup table: bytes, then hex, then dashes. */
 function uuidByBytes(prng: Prng): string {
@@ -29,7 +30,7 @@ describe("uuidFromPrng", () => {
     const prng = new Prng(7);
     for (let i = 0; i < 200; i++) {
       const uuid = uuidFromPrng(prng);
-      expect(isUuid(uuid)).toBe(true);
+      expect(isUuidText(uuid)).toBe(true);
       expect(uuid[14]).toBe("4");
       expect("89ab").toContain(uuid[19]);
     }

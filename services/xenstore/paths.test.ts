@@ -5,11 +5,11 @@ import {
   domainNamePath,
   domainPath,
   frontendPath,
-  isUuidText,
   memoryStaticMaxPath,
   memoryTargetPath,
   vmPath,
 } from "./paths.js";
+import { isUuidText } from "../core/uuid-text.js";
 
 describe("xenstore-paths layout", () => {
   it("builds the paths docs/misc/xenstore-paths.pandoc names", () => {

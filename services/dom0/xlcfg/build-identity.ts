@@ -2,6 +2,7 @@ import type { DomainType } from "./domain-config.js";
 import type { SettingsReader } from "./settings-reader.js";
 import { XlCfgError, type XlCfgPosition } from "./errors.js";
 import { domainNameProblem } from "../domain-name.js";
+import { isUuidText } from "../../core/uuid-text.js";
 
 export interface DomainIdentity {
   name: string;
@@ -11,8 +12,6 @@ export interface DomainIdentity {
 
 /** The domain type when neither `type` nor `builder` says: pv on x86 (xl_parse.c parse_config_data). */
 export const DOMAIN_TYPE_DEFAULT: DomainType = "pv";
-
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** name, uuid, type and the deprecated builder; `fileStart` is where to report a missing name. */
 export function readIdentity(reader: SettingsReader, fileStart: XlCfgPosition): DomainIdentity {
@@ -24,7 +23,7 @@ export function readIdentity(reader: SettingsReader, fileStart: XlCfgPosition): 
   if (problem !== undefined)
     throw new XlCfgError(reader.valuePosition("name"), `domain name ${JSON.stringify(name)} ${problem}`);
   const uuid = reader.string("uuid");
-  if (uuid !== undefined && !UUID_PATTERN.test(uuid)) {
+  if (uuid !== undefined && !isUuidText(uuid)) {
     throw new XlCfgError(reader.valuePosition("uuid"), `failed to parse UUID "${uuid}"`);
   }
   return uuid === undefined ? { name, type } : { name, uuid: uuid.toLowerCase(), type };
